@@ -1,0 +1,122 @@
+//! The live analysis state of a capture, fed frame by frame in order: IP
+//! reassembly, the conversation table with TCP sequence analysis, and ICMP
+//! echo matching. It answers the dissectors' [`State`] hooks and remembers
+//! what it answered for the frame just dissected, so that the indexer can
+//! keep it.
+
+use std::collections::{HashMap, VecDeque};
+use std::net::IpAddr;
+
+use crate::conversation::Conversations;
+use crate::ip_reassembly::IpReassembler;
+use crate::packet::{Echo, EchoMatch, FragOutcome, Fragment, State, TcpSegment, TransportAt, UdpDatagram};
+use crate::tcp_analysis::SegmentAnalysis;
+use crate::udp::DatagramAnalysis;
+
+/// Echo requests waiting for their reply; the oldest are forgotten first.
+const MAX_PENDING_ECHOES: usize = 1 << 18;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct EchoKey {
+    v6: bool,
+    requester: IpAddr,
+    responder: IpAddr,
+    ident: u16,
+    seq: u16,
+}
+
+/// What the state answered for the frame being dissected.
+#[derive(Debug, Clone, Default)]
+pub struct FrameAnswers {
+    pub tcp: Option<SegmentAnalysis>,
+    pub udp: Option<DatagramAnalysis>,
+    /// Frames a completed IP reassembly came from.
+    pub reassembled_from: Option<Vec<(u32, u32)>>,
+    pub echo: EchoMatch,
+}
+
+#[derive(Debug)]
+pub struct Analyzer {
+    pub reassembly: IpReassembler,
+    pub conversations: Conversations,
+    echoes: HashMap<EchoKey, (u32, i64)>,
+    echo_order: VecDeque<EchoKey>,
+    /// Request frame → reply frame, for showing "reply in" afterwards.
+    pub echo_replies: Vec<(u32, u32)>,
+    pub frame: FrameAnswers,
+}
+
+impl Analyzer {
+    /// `analyze_tcp`: run the full TCP sequence analysis (not needed for the
+    /// conversation table alone).
+    pub fn new(analyze_tcp: bool) -> Self {
+        Analyzer {
+            reassembly: IpReassembler::new(),
+            conversations: Conversations::new(analyze_tcp),
+            echoes: HashMap::new(),
+            echo_order: VecDeque::new(),
+            echo_replies: Vec::new(),
+            frame: FrameAnswers::default(),
+        }
+    }
+
+    /// Forget the previous frame's answers; call before each frame.
+    pub fn begin_frame(&mut self) {
+        self.frame.tcp = None;
+        self.frame.udp = None;
+        self.frame.reassembled_from = None;
+        self.frame.echo = EchoMatch::None;
+    }
+}
+
+impl State for Analyzer {
+    fn ip_fragment(&mut self, frag: &Fragment<'_>) -> FragOutcome {
+        let out = self.reassembly.fragment(frag);
+        if let FragOutcome::Complete { frames, .. } = &out {
+            self.frame.reassembled_from = Some(frames.clone());
+        }
+        out
+    }
+
+    fn tcp(&mut self, at: &TransportAt, seg: &TcpSegment) -> Option<SegmentAnalysis> {
+        let a = self.conversations.tcp_segment(at, seg);
+        if !at.quoted {
+            self.frame.tcp = Some(a.clone());
+        }
+        Some(a)
+    }
+
+    fn udp(&mut self, at: &TransportAt, d: &UdpDatagram) -> Option<DatagramAnalysis> {
+        let a = self.conversations.udp_datagram(at, d);
+        if !at.quoted {
+            self.frame.udp = Some(a);
+        }
+        Some(a)
+    }
+
+    fn icmp_echo(&mut self, e: &Echo) -> EchoMatch {
+        let m = if e.request {
+            let key = EchoKey { v6: e.v6, requester: e.src, responder: e.dst, ident: e.ident, seq: e.seq };
+            if self.echoes.insert(key, (e.frame, e.ts_ns)).is_none() {
+                self.echo_order.push_back(key);
+                if self.echo_order.len() > MAX_PENDING_ECHOES
+                    && let Some(old) = self.echo_order.pop_front()
+                {
+                    self.echoes.remove(&old);
+                }
+            }
+            EchoMatch::None
+        } else {
+            let key = EchoKey { v6: e.v6, requester: e.dst, responder: e.src, ident: e.ident, seq: e.seq };
+            match self.echoes.get(&key) {
+                Some(&(frame, ts)) => {
+                    self.echo_replies.push((frame, e.frame));
+                    EchoMatch::ReplyTo { request: frame, rtt_ns: e.ts_ns - ts }
+                }
+                None => EchoMatch::None,
+            }
+        };
+        self.frame.echo = m;
+        m
+    }
+}

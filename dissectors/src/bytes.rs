@@ -1,0 +1,91 @@
+//! Bounds-checked big-endian reads. Dissectors read hostile bytes: every
+//! read that is not covered by a view's checked constructor goes through
+//! these, which return `None` instead of panicking.
+
+#[inline]
+pub fn u8_at(b: &[u8], off: usize) -> Option<u8> {
+    b.get(off).copied()
+}
+
+#[inline]
+pub fn be16(b: &[u8], off: usize) -> Option<u16> {
+    let s = b.get(off..off.checked_add(2)?)?;
+    Some(u16::from_be_bytes([s[0], s[1]]))
+}
+
+#[inline]
+pub fn be24(b: &[u8], off: usize) -> Option<u32> {
+    let s = b.get(off..off.checked_add(3)?)?;
+    Some(u32::from_be_bytes([0, s[0], s[1], s[2]]))
+}
+
+#[inline]
+pub fn be32(b: &[u8], off: usize) -> Option<u32> {
+    let s = b.get(off..off.checked_add(4)?)?;
+    Some(u32::from_be_bytes([s[0], s[1], s[2], s[3]]))
+}
+
+#[inline]
+pub fn le16(b: &[u8], off: usize) -> Option<u16> {
+    let s = b.get(off..off.checked_add(2)?)?;
+    Some(u16::from_le_bytes([s[0], s[1]]))
+}
+
+#[inline]
+pub fn le32(b: &[u8], off: usize) -> Option<u32> {
+    let s = b.get(off..off.checked_add(4)?)?;
+    Some(u32::from_le_bytes([s[0], s[1], s[2], s[3]]))
+}
+
+#[inline]
+pub fn array<const N: usize>(b: &[u8], off: usize) -> Option<[u8; N]> {
+    b.get(off..off.checked_add(N)?)?.try_into().ok()
+}
+
+/// `b[start..start+len]` clamped to what is there.
+#[inline]
+pub fn clamp(b: &[u8], start: usize, len: usize) -> &[u8] {
+    let s = start.min(b.len());
+    let e = start.saturating_add(len).min(b.len());
+    &b[s..e]
+}
+
+/// The Internet checksum (RFC 1071) of `data`, starting from `sum`.
+pub fn ones_complement_sum(mut sum: u32, data: &[u8]) -> u32 {
+    let mut chunks = data.chunks_exact(2);
+    for c in &mut chunks {
+        sum += u32::from(u16::from_be_bytes([c[0], c[1]]));
+    }
+    if let [last] = chunks.remainder() {
+        sum += u32::from(*last) << 8;
+    }
+    sum
+}
+
+pub fn fold_checksum(mut sum: u32) -> u16 {
+    while sum > 0xffff {
+        sum = (sum & 0xffff) + (sum >> 16);
+    }
+    !(sum as u16)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_past_the_end_are_none() {
+        let b = [1, 2, 3];
+        assert_eq!(be16(&b, 1), Some(0x0203));
+        assert_eq!(be16(&b, 2), None);
+        assert_eq!(be32(&b, usize::MAX), None);
+        assert_eq!(clamp(&b, 2, 10), &[3]);
+        assert_eq!(clamp(&b, 9, 10), &[] as &[u8]);
+    }
+
+    #[test]
+    fn checksum_of_rfc1071_example() {
+        let d = [0x00, 0x01, 0xf2, 0x03, 0xf4, 0xf5, 0xf6, 0xf7];
+        assert_eq!(fold_checksum(ones_complement_sum(0, &d)), !0xddf2);
+    }
+}

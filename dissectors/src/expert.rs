@@ -1,0 +1,108 @@
+//! Expert information: what Wireshark's expert system reports (malformed
+//! layers, retransmissions, zero windows...), with its severity and group.
+
+/// Severity, ordered from least to most serious (Wireshark's PI_CHAT..PI_ERROR).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Severity {
+    Comment,
+    Chat,
+    Note,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn name(self) -> &'static str {
+        match self {
+            Severity::Comment => "Comment",
+            Severity::Chat => "Chat",
+            Severity::Note => "Note",
+            Severity::Warning => "Warning",
+            Severity::Error => "Error",
+        }
+    }
+}
+
+/// What part of the analysis an expert item comes from (Wireshark's PI_* groups).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Group {
+    Checksum,
+    Sequence,
+    ResponseCode,
+    RequestCode,
+    Undecoded,
+    Reassemble,
+    Malformed,
+    Protocol,
+    Comments,
+}
+
+impl Group {
+    pub fn name(self) -> &'static str {
+        match self {
+            Group::Checksum => "Checksum",
+            Group::Sequence => "Sequence",
+            Group::ResponseCode => "Response",
+            Group::RequestCode => "Request",
+            Group::Undecoded => "Undecoded",
+            Group::Reassemble => "Reassemble",
+            Group::Malformed => "Malformed",
+            Group::Protocol => "Protocol",
+            Group::Comments => "Comment",
+        }
+    }
+}
+
+/// One kind of expert item. `name` is its display-filter name
+/// (`tcp.analysis.retransmission`, `_ws.malformed`...).
+#[derive(Debug)]
+pub struct ExpertDef {
+    pub name: &'static str,
+    pub severity: Severity,
+    pub group: Group,
+    pub summary: &'static str,
+}
+
+impl ExpertDef {
+    pub const fn new(
+        name: &'static str,
+        severity: Severity,
+        group: Group,
+        summary: &'static str,
+    ) -> Self {
+        ExpertDef { name, severity, group, summary }
+    }
+}
+
+/// Layers that end early or contradict themselves. Wireshark reports these as
+/// `_ws.malformed` (an exception) with severity Error.
+pub static MALFORMED: ExpertDef =
+    ExpertDef::new("_ws.malformed", Severity::Error, Group::Malformed, "Malformed Packet");
+
+/// Captured bytes stop before the layer does (snaplen); Wireshark shows
+/// "[Packet size limited during capture]" and does not call it malformed.
+pub static SHORT_FRAME: ExpertDef = ExpertDef::new(
+    "_ws.short",
+    Severity::Note,
+    Group::Undecoded,
+    "Packet size limited during capture",
+);
+
+/// The frame's `ExpertSummary`: the most severe item and how many there were,
+/// kept per packet in the index so the list can colour and count without re-dissecting.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ExpertSummary {
+    pub max: Option<Severity>,
+    pub count: u16,
+    pub malformed: bool,
+}
+
+impl ExpertSummary {
+    pub fn add(&mut self, def: &ExpertDef) {
+        self.count = self.count.saturating_add(1);
+        self.max = self.max.max(Some(def.severity));
+        if std::ptr::eq(def, &MALFORMED) {
+            self.malformed = true;
+        }
+    }
+}

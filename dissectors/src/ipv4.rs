@@ -1,0 +1,556 @@
+//! IPv4 (RFC 791): header, options, header checksum, fragments.
+
+use std::net::{IpAddr, Ipv4Addr};
+
+use crate::expert::{ExpertDef, Group, Severity};
+use crate::field::{Base, FieldDef, FieldType as T, Value};
+use crate::packet::{Address, Buf, Cx, FragOutcome, Fragment};
+use crate::proto;
+use crate::sink::{Presence, Sink};
+use crate::{bytes, data, ipproto};
+
+static DSCP: &[(u64, &str)] = &[
+    (0, "Default"),
+    (8, "CS1"),
+    (10, "AF11"),
+    (12, "AF12"),
+    (14, "AF13"),
+    (16, "CS2"),
+    (18, "AF21"),
+    (20, "AF22"),
+    (22, "AF23"),
+    (24, "CS3"),
+    (26, "AF31"),
+    (28, "AF32"),
+    (30, "AF33"),
+    (32, "CS4"),
+    (34, "AF41"),
+    (36, "AF42"),
+    (38, "AF43"),
+    (40, "CS5"),
+    (44, "Voice Admit"),
+    (46, "Expedited Forwarding"),
+    (48, "CS6"),
+    (56, "CS7"),
+];
+
+pub static ECN: &[(u64, &str)] = &[
+    (0, "Not ECN-Capable Transport"),
+    (1, "ECN-Capable Transport codepoint '01'"),
+    (2, "ECN-Capable Transport codepoint '10'"),
+    (3, "Congestion Experienced"),
+];
+
+pub static CHECKSUM_STATUS: &[(u64, &str)] = &[(0, "Bad"), (1, "Good"), (2, "Unverified")];
+
+static OPTION_CLASSES: &[(u64, &str)] =
+    &[(0, "Control"), (1, "Reserved for future use"), (2, "Debugging and measurement"), (3, "Reserved for future use")];
+
+crate::fields! {
+    VERSION = FieldDef::new("ip.version", "Version", T::U8);
+    HDR_LEN = FieldDef::new("ip.hdr_len", "Header Length", T::U8);
+    DSFIELD = FieldDef::new("ip.dsfield", "Differentiated Services Field", T::U8).base(Base::Hex);
+    DSCP_F = FieldDef::new("ip.dsfield.dscp", "Differentiated Services Codepoint", T::U8).mask(0xfc).names(DSCP);
+    ECN_F = FieldDef::new("ip.dsfield.ecn", "Explicit Congestion Notification", T::U8).mask(0x03).names(ECN);
+    LEN = FieldDef::new("ip.len", "Total Length", T::U16);
+    ID = FieldDef::new("ip.id", "Identification", T::U16).base(Base::HexDec);
+    FLAGS = FieldDef::new("ip.flags", "Flags", T::U8).base(Base::Hex).mask(0xe0);
+    FLAGS_RB = FieldDef::new("ip.flags.rb", "Reserved bit", T::Boolean).mask(0x80);
+    FLAGS_DF = FieldDef::new("ip.flags.df", "Don't fragment", T::Boolean).mask(0x40);
+    FLAGS_MF = FieldDef::new("ip.flags.mf", "More fragments", T::Boolean).mask(0x20);
+    FRAG_OFFSET = FieldDef::new("ip.frag_offset", "Fragment Offset", T::U16).mask(0x1fff);
+    TTL = FieldDef::new("ip.ttl", "Time to Live", T::U8);
+    PROTO = FieldDef::new("ip.proto", "Protocol", T::U8).names(ipproto::NAMES);
+    CHECKSUM = FieldDef::new("ip.checksum", "Header Checksum", T::U16).base(Base::Hex);
+    CHECKSUM_CALCULATED = FieldDef::new("ip.checksum_calculated", "Calculated Checksum", T::U16).base(Base::Hex);
+    CHECKSUM_STATUS_F = FieldDef::new("ip.checksum.status", "Header checksum status", T::U8).base(Base::None).names(CHECKSUM_STATUS);
+    SRC = FieldDef::new("ip.src", "Source Address", T::Ipv4);
+    DST = FieldDef::new("ip.dst", "Destination Address", T::Ipv4);
+    ADDR = FieldDef::new("ip.addr", "Source or Destination Address", T::Ipv4);
+    SRC_HOST = FieldDef::new("ip.src_host", "Source Host", T::String);
+    DST_HOST = FieldDef::new("ip.dst_host", "Destination Host", T::String);
+    HOST = FieldDef::new("ip.host", "Source or Destination Host", T::String);
+    OPT_TYPE = FieldDef::new("ip.opt.type", "Type", T::U8);
+    OPT_TYPE_COPY = FieldDef::new("ip.opt.type.copy", "Copy on fragmentation", T::Boolean).mask(0x80);
+    OPT_TYPE_CLASS = FieldDef::new("ip.opt.type.class", "Class", T::U8).mask(0x60).names(OPTION_CLASSES);
+    OPT_TYPE_NUMBER = FieldDef::new("ip.opt.type.number", "Number", T::U8).mask(0x1f);
+    OPT_LEN = FieldDef::new("ip.opt.len", "Length", T::U8);
+    OPT_PTR = FieldDef::new("ip.opt.ptr", "Pointer", T::U8);
+    OPT_RA = FieldDef::new("ip.opt.ra", "Router Alert", T::U16);
+    OPT_PADDING = FieldDef::new("ip.opt.padding", "Padding", T::Bytes);
+    OPT_TIME_STAMP = FieldDef::new("ip.opt.time_stamp", "Time stamp", T::U32);
+    OPT_TIME_STAMP_ADDR = FieldDef::new("ip.opt.time_stamp_addr", "Address", T::Ipv4);
+    OPT_OVERFLOW = FieldDef::new("ip.opt.overflow", "Overflow", T::U8).mask(0xf0);
+    OPT_FLAG = FieldDef::new("ip.opt.flag", "Flag", T::U8).base(Base::Hex).mask(0x0f);
+    REC_RT = FieldDef::new("ip.rec_rt", "Recorded Route", T::Ipv4);
+    SRC_RT = FieldDef::new("ip.src_rt", "Source Route", T::Ipv4);
+    EMPTY_RT = FieldDef::new("ip.empty_rt", "Empty Route", T::Ipv4);
+    OPT_EOL = FieldDef::new("ip.options.eol", "IP Option - End of Options List (EOL)", T::Bytes);
+    OPT_NOP = FieldDef::new("ip.options.nop", "IP Option - No Operation (NOP)", T::Bytes);
+    OPT_ROUTE = FieldDef::new("ip.options.route", "IP Option - Record Route", T::Bytes);
+    OPT_TIMESTAMP = FieldDef::new("ip.options.timestamp", "IP Option - Time Stamp", T::Bytes);
+    OPT_LSRR = FieldDef::new("ip.options.lsrr", "IP Option - Loose Source Route", T::Bytes);
+    OPT_SSRR = FieldDef::new("ip.options.ssrr", "IP Option - Strict Source Route", T::Bytes);
+    OPT_ROUTERALERT = FieldDef::new("ip.options.routeralert", "IP Option - Router Alert", T::Bytes);
+    OPT_SECURITY = FieldDef::new("ip.options.security", "IP Option - Security", T::Bytes);
+    OPT_UNKNOWN = FieldDef::new("ip.options.unknown", "IP Option - Unknown", T::Bytes);
+    FRAGMENTS = FieldDef::new("ip.fragments", "IPv4 Fragments", T::Bytes);
+    FRAGMENT = FieldDef::new("ip.fragment", "IPv4 Fragment", T::FrameNum);
+    FRAGMENT_COUNT = FieldDef::new("ip.fragment.count", "Fragment count", T::U32);
+    REASSEMBLED_IN = FieldDef::new("ip.reassembled_in", "Reassembled IPv4 in frame", T::FrameNum);
+    REASSEMBLED_LENGTH = FieldDef::new("ip.reassembled.length", "Reassembled IPv4 length", T::U32);
+    REASSEMBLED_DATA = FieldDef::new("ip.reassembled.data", "Reassembled IPv4 data", T::Bytes);
+}
+
+pub static BAD_CHECKSUM: ExpertDef =
+    ExpertDef::new("ip.checksum_bad.expert", Severity::Error, Group::Checksum, "Bad checksum");
+pub static BOGUS_LENGTH: ExpertDef =
+    ExpertDef::new("ip.bogus_ip_length", Severity::Error, Group::Protocol, "Bogus IP length");
+pub static BOGUS_HEADER_LENGTH: ExpertDef = ExpertDef::new(
+    "ip.bogus_header_length",
+    Severity::Error,
+    Group::Protocol,
+    "Bogus IP header length",
+);
+pub static BOGUS_VERSION: ExpertDef =
+    ExpertDef::new("ip.bogus_ip_version", Severity::Error, Group::Protocol, "Bogus IP version");
+pub static OPT_LEN_INVALID: ExpertDef =
+    ExpertDef::new("ip.opt.len.invalid", Severity::Error, Group::Protocol, "Invalid length for option");
+
+/// Byte ranges of the fixed header.
+mod field {
+    pub const VER_IHL: usize = 0;
+    pub const DSCP_ECN: usize = 1;
+    pub const LENGTH: usize = 2;
+    pub const IDENT: usize = 4;
+    pub const FLG_OFF: usize = 6;
+    pub const TTL: usize = 8;
+    pub const PROTOCOL: usize = 9;
+    pub const CHECKSUM: usize = 10;
+    pub const SRC: usize = 12;
+    pub const DST: usize = 16;
+    pub const HEADER_LEN: usize = 20;
+}
+
+/// A checked view of an IPv4 header: after [`Ipv4Header::new_checked`] the
+/// whole header (options included) is inside the slice.
+#[derive(Clone, Copy)]
+pub struct Ipv4Header<'a> {
+    b: &'a [u8],
+}
+
+impl<'a> Ipv4Header<'a> {
+    pub fn new_checked(b: &'a [u8]) -> Result<Self, HeaderError> {
+        let first = *b.first().ok_or(HeaderError::Truncated)?;
+        if first >> 4 != 4 {
+            return Err(HeaderError::Version(first >> 4));
+        }
+        let hlen = (first & 0x0f) as usize * 4;
+        if hlen < field::HEADER_LEN {
+            return Err(HeaderError::HeaderLength(hlen));
+        }
+        if b.len() < hlen {
+            return Err(HeaderError::Truncated);
+        }
+        Ok(Ipv4Header { b: &b[..hlen] })
+    }
+    fn be16(&self, off: usize) -> u16 {
+        u16::from_be_bytes([self.b[off], self.b[off + 1]])
+    }
+    pub fn header_len(&self) -> usize {
+        self.b.len()
+    }
+    pub fn dscp_ecn(&self) -> u8 {
+        self.b[field::DSCP_ECN]
+    }
+    pub fn total_len(&self) -> u16 {
+        self.be16(field::LENGTH)
+    }
+    pub fn ident(&self) -> u16 {
+        self.be16(field::IDENT)
+    }
+    pub fn flags(&self) -> u8 {
+        self.b[field::FLG_OFF] >> 5
+    }
+    pub fn dont_frag(&self) -> bool {
+        self.b[field::FLG_OFF] & 0x40 != 0
+    }
+    pub fn more_frags(&self) -> bool {
+        self.b[field::FLG_OFF] & 0x20 != 0
+    }
+    /// In 8-byte units, as on the wire.
+    pub fn frag_offset(&self) -> u16 {
+        self.be16(field::FLG_OFF) & 0x1fff
+    }
+    pub fn ttl(&self) -> u8 {
+        self.b[field::TTL]
+    }
+    pub fn protocol(&self) -> u8 {
+        self.b[field::PROTOCOL]
+    }
+    pub fn checksum(&self) -> u16 {
+        self.be16(field::CHECKSUM)
+    }
+    pub fn src(&self) -> [u8; 4] {
+        [self.b[12], self.b[13], self.b[14], self.b[15]]
+    }
+    pub fn dst(&self) -> [u8; 4] {
+        [self.b[16], self.b[17], self.b[18], self.b[19]]
+    }
+    pub fn options(&self) -> &'a [u8] {
+        &self.b[field::HEADER_LEN..]
+    }
+    /// The checksum the header should carry.
+    pub fn computed_checksum(&self) -> u16 {
+        let sum = bytes::ones_complement_sum(0, &self.b[..field::CHECKSUM]);
+        bytes::fold_checksum(bytes::ones_complement_sum(sum, &self.b[field::CHECKSUM + 2..]))
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HeaderError {
+    Truncated,
+    Version(u8),
+    HeaderLength(usize),
+}
+
+/// Dissects the IPv4 datagram at `off`; returns its length (the bytes after it
+/// are a link-layer trailer).
+pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) -> usize {
+    let rest = buf.rest(off);
+    let avail_reported = buf.reported.saturating_sub(off);
+    let h = match Ipv4Header::new_checked(rest) {
+        Ok(h) => h,
+        Err(e) => {
+            cx.layer(&proto::IP, buf.span(off, rest.len().min(20)), format_args!("Internet Protocol Version 4"));
+            match e {
+                HeaderError::Truncated => cx.truncated("IPv4", buf.span(off, rest.len()), buf.len()),
+                HeaderError::Version(v) => {
+                    cx.labeled(&VERSION, buf.span(off, 1), Value::U64(v.into()), format_args!("Version: {v}"));
+                    cx.expert(&BOGUS_VERSION, buf.span(off, 1), format_args!("Bogus IP version ({v}, must be 4)"));
+                }
+                HeaderError::HeaderLength(l) => {
+                    cx.labeled(&HDR_LEN, buf.span(off, 1), Value::U64(l as u64), format_args!("Header Length: {l} bytes"));
+                    cx.expert(
+                        &BOGUS_HEADER_LENGTH,
+                        buf.span(off, 1),
+                        format_args!("Bogus IP header length ({l}, must be at least 20)"),
+                    );
+                }
+            }
+            cx.end_layer();
+            return avail_reported;
+        }
+    };
+    let hlen = h.header_len();
+    let src = Ipv4Addr::from(h.src());
+    let dst = Ipv4Addr::from(h.dst());
+    let mut total = h.total_len() as usize;
+    // A zero length is what TCP segmentation offload leaves: use what was captured.
+    if total == 0 {
+        total = avail_reported;
+    }
+    let bogus_len = total < hlen;
+    let end = if bogus_len { off + hlen } else { off + total.min(avail_reported) };
+    cx.ip_current = Some((IpAddr::V4(src), IpAddr::V4(dst)));
+    if cx.quote_depth == 0 {
+        cx.pi.src = Address::Ip(IpAddr::V4(src));
+        cx.pi.dst = Address::Ip(IpAddr::V4(dst));
+        cx.pi.ip = Some((IpAddr::V4(src), IpAddr::V4(dst)));
+        cx.pi.ttl = h.ttl();
+    }
+
+    cx.layer(
+        &proto::IP,
+        buf.span(off, hlen),
+        format_args!("Internet Protocol Version 4, Src: {src}, Dst: {dst}"),
+    );
+    let s = |o: usize, l: usize| buf.span(off + o, l);
+    cx.labeled(&VERSION, s(0, 1), Value::U64(4), format_args!("0100 .... = Version: 4"));
+    cx.labeled(
+        &HDR_LEN,
+        s(0, 1),
+        Value::U64(hlen as u64),
+        format_args!(".... {:04b} = Header Length: {hlen} bytes ({})", hlen / 4, hlen / 4),
+    );
+    let ds = h.dscp_ecn();
+    cx.labeled(
+        &DSFIELD,
+        s(1, 1),
+        Value::U64(ds.into()),
+        format_args!(
+            "Differentiated Services Field: 0x{ds:02x} (DSCP: {}, ECN: {})",
+            crate::field::lookup(DSCP, (ds >> 2).into()).unwrap_or("Unknown"),
+            ["Not-ECT", "ECT(1)", "ECT(0)", "CE"][(ds & 3) as usize]
+        ),
+    );
+    cx.push();
+    cx.field(&DSCP_F, s(1, 1), Value::U64((ds >> 2).into()));
+    cx.field(&ECN_F, s(1, 1), Value::U64((ds & 3).into()));
+    cx.pop();
+    cx.field(&LEN, s(2, 2), Value::U64(h.total_len().into()));
+    if bogus_len {
+        cx.expert(
+            &BOGUS_LENGTH,
+            s(2, 2),
+            format_args!("Bogus IP length ({}, less than header length {hlen})", h.total_len()),
+        );
+    }
+    cx.field(&ID, s(4, 2), Value::U64(h.ident().into()));
+    let flags = h.flags();
+    let flag_names = match (h.dont_frag(), h.more_frags()) {
+        (true, true) => ", Don't fragment, More fragments",
+        (true, false) => ", Don't fragment",
+        (false, true) => ", More fragments",
+        (false, false) => "",
+    };
+    cx.labeled(
+        &FLAGS,
+        s(6, 1),
+        Value::U64(flags.into()),
+        format_args!("{:03b}. .... = Flags: 0x{flags}{flag_names}", flags),
+    );
+    cx.push();
+    let fb = rest[field::FLG_OFF];
+    cx.field(&FLAGS_RB, s(6, 1), Value::Bool(fb & 0x80 != 0));
+    cx.field(&FLAGS_DF, s(6, 1), Value::Bool(fb & 0x40 != 0));
+    cx.field(&FLAGS_MF, s(6, 1), Value::Bool(fb & 0x20 != 0));
+    cx.pop();
+    cx.field(&FRAG_OFFSET, s(6, 2), Value::U64(h.frag_offset().into()));
+    cx.field(&TTL, s(8, 1), Value::U64(h.ttl().into()));
+    cx.field(&PROTO, s(9, 1), Value::U64(h.protocol().into()));
+    let computed = h.computed_checksum();
+    let good = computed == h.checksum();
+    if good {
+        cx.labeled(&CHECKSUM, s(10, 2), Value::U64(h.checksum().into()), format_args!("Header Checksum: 0x{:04x} [correct]", h.checksum()));
+    } else {
+        cx.labeled(
+            &CHECKSUM,
+            s(10, 2),
+            Value::U64(h.checksum().into()),
+            format_args!("Header Checksum: 0x{:04x} incorrect, should be 0x{computed:04x}", h.checksum()),
+        );
+    }
+    cx.push();
+    cx.sink.field(&CHECKSUM_CALCULATED, s(10, 2), Value::U64(computed.into()), Presence::Generated);
+    cx.sink.field(&CHECKSUM_STATUS_F, s(10, 0), Value::U64(if good { 1 } else { 0 }), Presence::Generated);
+    if !good {
+        cx.expert(&BAD_CHECKSUM, s(10, 2), format_args!("Bad checksum [should be 0x{computed:04x}]"));
+    }
+    cx.pop();
+    let src_str = FmtAddr(src);
+    let dst_str = FmtAddr(dst);
+    cx.field(&SRC, s(12, 4), Value::Ipv4(h.src()));
+    cx.hidden(&ADDR, s(12, 4), Value::Ipv4(h.src()));
+    if cx.sink.wants(&SRC_HOST) || cx.sink.wants(&HOST) {
+        let t = src_str.to_string();
+        cx.hidden(&SRC_HOST, s(12, 4), Value::Str(&t));
+        cx.hidden(&HOST, s(12, 4), Value::Str(&t));
+    }
+    cx.field(&DST, s(16, 4), Value::Ipv4(h.dst()));
+    cx.hidden(&ADDR, s(16, 4), Value::Ipv4(h.dst()));
+    if cx.sink.wants(&DST_HOST) || cx.sink.wants(&HOST) {
+        let t = dst_str.to_string();
+        cx.hidden(&DST_HOST, s(16, 4), Value::Str(&t));
+        cx.hidden(&HOST, s(16, 4), Value::Str(&t));
+    }
+    if hlen > field::HEADER_LEN {
+        options(cx, buf, off + field::HEADER_LEN, h.options());
+    }
+
+    if bogus_len {
+        cx.end_layer();
+        return end - off;
+    }
+    let payload = buf.limit(end);
+    let proto_num = h.protocol();
+    let frag_off = u32::from(h.frag_offset()) * 8;
+    if h.more_frags() || frag_off != 0 {
+        let outcome = if cx.quote_depth == 0 {
+            let frag = Fragment {
+                frame: cx.frame.number,
+                v6: false,
+                src: IpAddr::V4(src),
+                dst: IpAddr::V4(dst),
+                id: h.ident().into(),
+                protocol: proto_num,
+                offset: frag_off,
+                more: h.more_frags(),
+                payload: payload.rest(off + hlen),
+            };
+            cx.state.ip_fragment(&frag)
+        } else {
+            FragOutcome::Pending
+        };
+        match outcome {
+            FragOutcome::Complete { payload: whole, frames } => {
+                let source = cx.sink.source("Reassembled IPv4", &whole).max(1);
+                reassembly_fields(cx, &FRAGMENTS, &FRAGMENT, &FRAGMENT_COUNT, &REASSEMBLED_LENGTH, &REASSEMBLED_DATA, source, &whole, &frames);
+                cx.end_layer();
+                ipproto::dispatch(cx, Buf::source(&whole, source), 0, proto_num);
+                if cx.pi.reassembled.is_none() {
+                    cx.pi.reassembled = Some(whole);
+                }
+            }
+            other => {
+                if let FragOutcome::PendingUntil(n) = other {
+                    cx.generated(&REASSEMBLED_IN, buf.span(off, 0), Value::U64(n.into()));
+                }
+                cx.end_layer();
+                cx.set_info(format_args!(
+                    "Fragmented IP protocol (proto={} {proto_num}, off={frag_off}, ID={:04x})",
+                    ipproto::name(proto_num),
+                    h.ident()
+                ));
+                data::dissect(cx, payload, off + hlen);
+            }
+        }
+        return end - off;
+    }
+    cx.end_layer();
+    if cx.enter_encapsulation() {
+        ipproto::dispatch(cx, payload, off + hlen, proto_num);
+        cx.leave_encapsulation();
+    }
+    end - off
+}
+
+/// The fields of a completed reassembly, shared by IPv4 and IPv6.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn reassembly_fields<S: Sink>(
+    cx: &mut Cx<'_, S>,
+    fragments: &'static FieldDef,
+    fragment: &'static FieldDef,
+    count: &'static FieldDef,
+    length: &'static FieldDef,
+    data: &'static FieldDef,
+    source: u16,
+    whole: &[u8],
+    frames: &[(u32, u32)],
+) {
+    let sp = |o: usize, l: usize| crate::sink::Span::in_source(source, o, l);
+    let n = frames.len();
+    let value = if fragments.ftype == T::None { Value::None } else { Value::Bytes(whole) };
+    cx.labeled(
+        fragments,
+        sp(0, whole.len()),
+        value,
+        format_args!("[{n} {} Fragments ({} bytes)]", if std::ptr::eq(fragments, &FRAGMENTS) { "IPv4" } else { "IPv6" }, whole.len()),
+    );
+    cx.push();
+    let mut o = 0usize;
+    for &(frame, len) in frames {
+        cx.labeled(fragment, sp(o, len as usize), Value::U64(frame.into()), format_args!("[Frame: {frame}, payload: {o}-{}]", (o + len as usize).saturating_sub(1)));
+        o += len as usize;
+    }
+    cx.generated(count, sp(0, 0), Value::U64(n as u64));
+    cx.generated(length, sp(0, 0), Value::U64(whole.len() as u64));
+    cx.field(data, sp(0, whole.len()), Value::Bytes(whole));
+    cx.pop();
+}
+
+struct FmtAddr(Ipv4Addr);
+impl std::fmt::Display for FmtAddr {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+/// IPv4 options: each as a subtree with its type byte decoded, the common
+/// ones with their contents.
+fn options<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, base: usize, opts: &[u8]) {
+    let mut i = 0;
+    while i < opts.len() {
+        let kind = opts[i];
+        let (def, name): (&'static FieldDef, &str) = match kind {
+            0 => (&OPT_EOL, "End of Options List (EOL)"),
+            1 => (&OPT_NOP, "No Operation (NOP)"),
+            7 => (&OPT_ROUTE, "Record Route"),
+            68 => (&OPT_TIMESTAMP, "Time Stamp"),
+            130 => (&OPT_SECURITY, "Security"),
+            131 => (&OPT_LSRR, "Loose Source Route"),
+            137 => (&OPT_SSRR, "Strict Source Route"),
+            148 => (&OPT_ROUTERALERT, "Router Alert"),
+            _ => (&OPT_UNKNOWN, "Unknown"),
+        };
+        let single = kind == 0 || kind == 1;
+        let len = if single {
+            1
+        } else {
+            match opts.get(i + 1) {
+                Some(&l) if l >= 2 && i + l as usize <= opts.len() => l as usize,
+                Some(&l) => {
+                    cx.expert(
+                        &OPT_LEN_INVALID,
+                        buf.span(base + i, opts.len() - i),
+                        format_args!("{name} (0x{kind:02x}) (option length = {l} bytes says option goes past end of options)"),
+                    );
+                    cx.truncated("IPv4 option", buf.span(base + i, opts.len() - i), usize::MAX);
+                    return;
+                }
+                None => {
+                    cx.expert(&OPT_LEN_INVALID, buf.span(base + i, 1), format_args!("{name}: option length missing"));
+                    return;
+                }
+            }
+        };
+        let o = base + i;
+        let body = &opts[i..i + len];
+        cx.labeled(def, buf.span(o, len), Value::Bytes(body), format_args!("IP Option - {name}"));
+        cx.push();
+        cx.labeled(&OPT_TYPE, buf.span(o, 1), Value::U64(kind.into()), format_args!("Type: {kind}"));
+        cx.push();
+        cx.field(&OPT_TYPE_COPY, buf.span(o, 1), Value::Bool(kind & 0x80 != 0));
+        cx.field(&OPT_TYPE_CLASS, buf.span(o, 1), Value::U64(((kind >> 5) & 3).into()));
+        cx.field(&OPT_TYPE_NUMBER, buf.span(o, 1), Value::U64((kind & 0x1f).into()));
+        cx.pop();
+        if !single {
+            cx.field(&OPT_LEN, buf.span(o + 1, 1), Value::U64(len as u64));
+        }
+        match kind {
+            148 if len == 4 => {
+                let v = u16::from_be_bytes([body[2], body[3]]);
+                cx.field(&OPT_RA, buf.span(o + 2, 2), Value::U64(v.into()));
+            }
+            7 | 131 | 137 if len >= 3 => {
+                let ptr = body[2];
+                cx.field(&OPT_PTR, buf.span(o + 2, 1), Value::U64(ptr.into()));
+                let route_def = if kind == 7 { &REC_RT } else { &SRC_RT };
+                let mut a = 3;
+                while a + 4 <= len {
+                    let ip = [body[a], body[a + 1], body[a + 2], body[a + 3]];
+                    let def = if kind == 7 && ip == [0; 4] { &EMPTY_RT } else { route_def };
+                    cx.field(def, buf.span(o + a, 4), Value::Ipv4(ip));
+                    a += 4;
+                }
+            }
+            68 if len >= 4 => {
+                let ptr = body[2];
+                cx.field(&OPT_PTR, buf.span(o + 2, 1), Value::U64(ptr.into()));
+                cx.field(&OPT_OVERFLOW, buf.span(o + 3, 1), Value::U64((body[3] >> 4).into()));
+                let flag = body[3] & 0x0f;
+                cx.field(&OPT_FLAG, buf.span(o + 3, 1), Value::U64(flag.into()));
+                let mut a = 4;
+                while a + 4 <= len {
+                    if flag != 0 && a + 8 <= len {
+                        let ip = [body[a], body[a + 1], body[a + 2], body[a + 3]];
+                        cx.field(&OPT_TIME_STAMP_ADDR, buf.span(o + a, 4), Value::Ipv4(ip));
+                        a += 4;
+                    }
+                    let ts = u32::from_be_bytes([body[a], body[a + 1], body[a + 2], body[a + 3]]);
+                    cx.field(&OPT_TIME_STAMP, buf.span(o + a, 4), Value::U64(ts.into()));
+                    a += 4;
+                }
+            }
+            _ => {}
+        }
+        cx.pop();
+        i += len;
+        if kind == 0 {
+            if i < opts.len() {
+                cx.field(&OPT_PADDING, buf.span(base + i, opts.len() - i), Value::Bytes(&opts[i..]));
+            }
+            break;
+        }
+    }
+}

@@ -1,0 +1,38 @@
+//! wirelens' protocol engine: bytes in, typed views and field trees out.
+//!
+//! No I/O, no UI. Every packet is attacker-controlled: nothing here panics
+//! or allocates without bound on hostile input (the fuzz targets in `fuzz/`
+//! hold it to that).
+#![forbid(unsafe_code)]
+
+pub mod field;
+pub mod sink;
+pub mod tree;
+pub mod expert;
+pub mod proto;
+pub mod bytes;
+pub mod packet;
+pub mod frame;
+pub mod registry;
+
+pub mod app;
+pub mod arp;
+pub mod data;
+pub mod ethernet;
+pub mod icmp;
+pub mod icmpv6;
+pub mod ipproto;
+pub mod ipv4;
+pub mod ipv6;
+pub mod loopback;
+pub mod sll;
+pub mod tcp;
+pub mod udp;
+
+pub mod analysis;
+pub mod conversation;
+pub mod ip_reassembly;
+pub mod tcp_analysis;
+
+pub use frame::dissect_frame;
+pub use packet::{FrameMeta, Options, PacketInfo};

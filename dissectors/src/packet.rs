@@ -1,0 +1,480 @@
+//! Dissecting one frame: the context every layer writes through ([`Cx`]),
+//! what the indexer keeps of a frame ([`PacketInfo`]), and the hooks through
+//! which stateful analysis (reassembly, conversations) takes part ([`State`]).
+
+use std::borrow::Cow;
+use std::fmt::{self, Write};
+use std::net::IpAddr;
+
+use crate::expert::{ExpertDef, ExpertSummary};
+use crate::field::{FieldDef, Value};
+use crate::proto::ProtoDef;
+use crate::sink::{Presence, Sink, Span};
+
+/// What the capture file says about a frame.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct FrameMeta {
+    /// 1-based frame number.
+    pub number: u32,
+    /// Capture time, ns since the epoch.
+    pub ts_ns: i64,
+    /// Length on the wire (the captured bytes may be fewer).
+    pub orig_len: u32,
+    /// Link type of the frame's interface (LINKTYPE_*).
+    pub linktype: u32,
+    pub interface: u32,
+    /// Time since the first frame of the capture.
+    pub rel_ns: i64,
+    /// Time since the previous frame.
+    pub delta_ns: i64,
+}
+
+/// A network or link address for the Source/Destination columns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Address {
+    #[default]
+    None,
+    Ether([u8; 6]),
+    Ip(IpAddr),
+}
+
+impl fmt::Display for Address {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Address::None => Ok(()),
+            Address::Ether(m) => crate::field::write_hex_colon(f, m),
+            Address::Ip(a) => write!(f, "{a}"),
+        }
+    }
+}
+
+/// TCP options the analysis needs.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TcpOptions {
+    pub mss: Option<u16>,
+    pub wscale: Option<u8>,
+    pub sack_perm: bool,
+    pub timestamp: Option<(u32, u32)>,
+    pub sack: [(u32, u32); 4],
+    pub sack_count: u8,
+}
+
+impl TcpOptions {
+    pub fn sack_blocks(&self) -> &[(u32, u32)] {
+        &self.sack[..self.sack_count as usize]
+    }
+}
+
+/// The TCP header fields the analysis and the indexer use.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TcpSegment {
+    pub src_port: u16,
+    pub dst_port: u16,
+    pub seq: u32,
+    pub ack: u32,
+    /// The 12 flag bits (NS/AE .. FIN).
+    pub flags: u16,
+    pub window: u16,
+    pub header_len: u8,
+    /// Payload length from the IP length (tcp.len), even if not all captured.
+    pub len: u32,
+    /// Captured payload bytes: where they are.
+    pub payload: Span,
+    pub options: TcpOptions,
+}
+
+impl TcpSegment {
+    pub const FIN: u16 = 0x001;
+    pub const SYN: u16 = 0x002;
+    pub const RST: u16 = 0x004;
+    pub const PSH: u16 = 0x008;
+    pub const ACK: u16 = 0x010;
+    pub const URG: u16 = 0x020;
+    pub const ECE: u16 = 0x040;
+    pub const CWR: u16 = 0x080;
+
+    pub fn has(&self, flag: u16) -> bool {
+        self.flags & flag != 0
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct UdpDatagram {
+    pub src_port: u16,
+    pub dst_port: u16,
+    /// Payload length from the UDP length field (bounded by the IP payload).
+    pub len: u32,
+    pub payload: Span,
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+pub enum Transport {
+    #[default]
+    None,
+    Tcp(TcpSegment),
+    Udp(UdpDatagram),
+}
+
+/// What the indexer and the conversation table keep from one dissection.
+/// Reused from frame to frame: `clear` keeps the buffers.
+#[derive(Debug, Default, Clone)]
+pub struct PacketInfo {
+    /// `frame.protocols`, outermost first.
+    pub protocols: Vec<&'static ProtoDef>,
+    /// Protocol column.
+    pub protocol: Cow<'static, str>,
+    pub src: Address,
+    pub dst: Address,
+    /// Addresses of the outermost IP header (conversations are keyed on them).
+    pub ip: Option<(IpAddr, IpAddr)>,
+    pub transport: Transport,
+    /// TTL / hop limit of the outermost IP header (the Info column of echoes shows it).
+    pub ttl: u8,
+    pub expert: ExpertSummary,
+    /// Info column; filled only when [`Options::columns`] is set.
+    pub info: String,
+    /// Payload of a completed IP reassembly (data source 1), when the
+    /// transport layer was dissected from it.
+    pub reassembled: Option<Vec<u8>>,
+}
+
+impl PacketInfo {
+    pub fn clear(&mut self) {
+        self.protocols.clear();
+        self.protocol = Cow::Borrowed("");
+        self.src = Address::None;
+        self.dst = Address::None;
+        self.ip = None;
+        self.transport = Transport::None;
+        self.ttl = 0;
+        self.expert = ExpertSummary::default();
+        self.info.clear();
+        self.reassembled = None;
+    }
+
+    /// `frame.protocols` as tshark prints it (`eth:ethertype:ip:tcp`).
+    pub fn protocols_string(&self) -> String {
+        let mut s = String::new();
+        for (i, p) in self.protocols.iter().enumerate() {
+            if i > 0 {
+                s.push(':');
+            }
+            s.push_str(p.name());
+        }
+        s
+    }
+
+    /// The highest layer that is not just "data" or "ethertype".
+    pub fn top(&self) -> Option<&'static ProtoDef> {
+        self.protocols.iter().rev().find(|p| p.in_column()).copied()
+    }
+
+    /// The bytes of a data source: 0 is the frame, 1 an IP reassembly.
+    pub fn source_bytes<'a>(&'a self, frame: &'a [u8], source: u16) -> &'a [u8] {
+        match source {
+            0 => frame,
+            _ => self.reassembled.as_deref().unwrap_or(&[]),
+        }
+    }
+}
+
+/// What to produce besides the sink's items.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options {
+    /// Build the Info column text.
+    pub columns: bool,
+}
+
+/// An IP fragment offered for reassembly.
+#[derive(Debug, Clone, Copy)]
+pub struct Fragment<'a> {
+    pub frame: u32,
+    pub v6: bool,
+    pub src: IpAddr,
+    pub dst: IpAddr,
+    pub id: u32,
+    /// Next protocol of the datagram.
+    pub protocol: u8,
+    /// Byte offset of this fragment's payload in the datagram.
+    pub offset: u32,
+    pub more: bool,
+    pub payload: &'a [u8],
+}
+
+/// Result of offering a fragment.
+#[derive(Debug, Clone, Default)]
+pub enum FragOutcome {
+    /// Not complete here; `reassembled_in` is the frame that completes it, when known.
+    #[default]
+    Pending,
+    PendingUntil(u32),
+    /// This frame completes the datagram: its payload and the frames it came from.
+    Complete { payload: Vec<u8>, frames: Vec<(u32, u32)> },
+}
+
+/// An ICMP or ICMPv6 echo request or reply, for request/reply matching.
+#[derive(Debug, Clone, Copy)]
+pub struct Echo {
+    pub v6: bool,
+    pub src: IpAddr,
+    pub dst: IpAddr,
+    pub ident: u16,
+    pub seq: u16,
+    pub request: bool,
+    pub frame: u32,
+    pub ts_ns: i64,
+}
+
+/// What request/reply matching knows about an echo.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum EchoMatch {
+    /// Nothing known (yet).
+    #[default]
+    None,
+    /// A request whose reply is in frame `reply`.
+    Answered { reply: u32 },
+    /// A request that got no reply in the whole capture.
+    Unanswered,
+    /// A reply to the request in frame `request`, `rtt_ns` later.
+    ReplyTo { request: u32, rtt_ns: i64 },
+}
+
+/// Where a transport header was found: its IP addresses and frame.
+#[derive(Debug, Clone, Copy)]
+pub struct TransportAt {
+    pub src: IpAddr,
+    pub dst: IpAddr,
+    pub frame: u32,
+    pub ts_ns: i64,
+    /// Length of the frame on the wire (conversation byte counts use it).
+    pub frame_len: u32,
+    /// The header is quoted inside an ICMP error: it names a conversation
+    /// but is not part of it.
+    pub quoted: bool,
+}
+
+impl<S: Sink> Cx<'_, S> {
+    /// The [`TransportAt`] of a transport header in the IP layer being dissected.
+    pub fn transport_at(&self) -> Option<TransportAt> {
+        let (src, dst) = self.ip_current?;
+        Some(TransportAt {
+            src,
+            dst,
+            frame: self.frame.number,
+            ts_ns: self.frame.ts_ns,
+            frame_len: self.frame.orig_len,
+            quoted: self.quote_depth > 0,
+        })
+    }
+}
+
+/// Stateful analysis taking part in a dissection. The analysis pass answers
+/// from live state, fed in frame order; the details view answers from what
+/// the analysis kept. Stateless dissection uses [`NoState`].
+pub trait State {
+    fn ip_fragment(&mut self, _frag: &Fragment<'_>) -> FragOutcome {
+        FragOutcome::Pending
+    }
+    /// The conversation analysis of this segment (`tcp.stream`, relative
+    /// numbers, expert flags).
+    fn tcp(&mut self, _at: &TransportAt, _seg: &TcpSegment) -> Option<crate::tcp_analysis::SegmentAnalysis> {
+        None
+    }
+    /// `udp.stream` and times for this datagram.
+    fn udp(&mut self, _at: &TransportAt, _dgram: &UdpDatagram) -> Option<crate::udp::DatagramAnalysis> {
+        None
+    }
+    fn icmp_echo(&mut self, _echo: &Echo) -> EchoMatch {
+        EchoMatch::None
+    }
+}
+
+/// No state: every frame on its own.
+#[derive(Debug, Default)]
+pub struct NoState;
+impl State for NoState {}
+
+/// Encapsulations deeper than this are shown as data.
+pub const MAX_NESTING: u8 = 16;
+
+/// The dissection context: the sink, the frame's [`PacketInfo`], the state
+/// hooks. Every layer reports through it so that the protocol list, the
+/// expert summary and the sink stay in step.
+pub struct Cx<'c, S: Sink> {
+    pub sink: &'c mut S,
+    pub pi: &'c mut PacketInfo,
+    pub state: &'c mut dyn State,
+    pub frame: FrameMeta,
+    pub opts: Options,
+    /// Nesting depth of quoted packets (ICMP errors), which must not recurse forever.
+    pub quote_depth: u8,
+    /// Nesting depth of encapsulations (tags in tags, IP in IP).
+    pub nesting: u8,
+    /// Addresses of the IP header being dissected (quoted ones included),
+    /// for pseudo-header checksums.
+    pub ip_current: Option<(IpAddr, IpAddr)>,
+}
+
+impl<S: Sink> Cx<'_, S> {
+    pub fn layer(&mut self, proto: &'static ProtoDef, span: Span, label: fmt::Arguments<'_>) {
+        self.pi.protocols.push(proto);
+        if self.quote_depth == 0 && proto.in_column() {
+            self.pi.protocol = Cow::Borrowed(proto.column);
+        }
+        self.sink.layer(&proto.field, span, label);
+    }
+
+    /// A protocol in `frame.protocols` that has no tree of its own (`ethertype`).
+    pub fn mark(&mut self, proto: &'static ProtoDef) {
+        self.pi.protocols.push(proto);
+    }
+
+    pub fn end_layer(&mut self) {
+        self.sink.end_layer();
+    }
+
+    #[inline]
+    pub fn field(&mut self, def: &'static FieldDef, span: Span, value: Value<'_>) {
+        self.sink.field(def, span, value, Presence::Normal);
+    }
+
+    #[inline]
+    pub fn hidden(&mut self, def: &'static FieldDef, span: Span, value: Value<'_>) {
+        self.sink.field(def, span, value, Presence::Hidden);
+    }
+
+    #[inline]
+    pub fn generated(&mut self, def: &'static FieldDef, span: Span, value: Value<'_>) {
+        self.sink.field(def, span, value, Presence::Generated);
+    }
+
+    #[inline]
+    pub fn labeled(
+        &mut self,
+        def: &'static FieldDef,
+        span: Span,
+        value: Value<'_>,
+        label: fmt::Arguments<'_>,
+    ) {
+        self.sink.field_with_label(def, span, value, Presence::Normal, label);
+    }
+
+    #[inline]
+    pub fn text(&mut self, span: Span, label: fmt::Arguments<'_>) {
+        self.sink.text(span, label);
+    }
+
+    #[inline]
+    pub fn push(&mut self) {
+        self.sink.push();
+    }
+
+    #[inline]
+    pub fn pop(&mut self) {
+        self.sink.pop();
+    }
+
+    pub fn expert(&mut self, def: &'static ExpertDef, span: Span, message: fmt::Arguments<'_>) {
+        self.pi.expert.add(def);
+        self.sink.expert(def, span, message);
+    }
+
+    /// A layer ended before its header did: Wireshark's "Malformed Packet" or,
+    /// when the capture was cut by snaplen, "Packet size limited during capture".
+    pub fn truncated(&mut self, what: &str, span: Span, data_len: usize) {
+        if (self.frame.orig_len as usize) > data_len && self.quote_depth == 0 {
+            self.expert(
+                &crate::expert::SHORT_FRAME,
+                span,
+                format_args!("[Packet size limited during capture: {what} truncated]"),
+            );
+        } else {
+            self.expert(
+                &crate::expert::MALFORMED,
+                span,
+                format_args!("[Malformed Packet: {what}]"),
+            );
+        }
+    }
+
+    /// Replace the Info column (when columns are wanted).
+    pub fn set_info(&mut self, args: fmt::Arguments<'_>) {
+        if self.opts.columns && self.quote_depth == 0 {
+            self.pi.info.clear();
+            let _ = self.pi.info.write_fmt(args);
+        }
+    }
+
+    /// Append to the Info column.
+    pub fn append_info(&mut self, args: fmt::Arguments<'_>) {
+        if self.opts.columns && self.quote_depth == 0 {
+            let _ = self.pi.info.write_fmt(args);
+        }
+    }
+
+    /// Enters one more level of encapsulation; false when there are too many
+    /// (hostile packets nest IP in IP until the stack runs out).
+    pub fn enter_encapsulation(&mut self) -> bool {
+        if self.nesting >= MAX_NESTING {
+            return false;
+        }
+        self.nesting += 1;
+        true
+    }
+
+    pub fn leave_encapsulation(&mut self) {
+        self.nesting = self.nesting.saturating_sub(1);
+    }
+
+    pub fn columns(&self) -> bool {
+        self.opts.columns && self.quote_depth == 0
+    }
+}
+
+/// Bytes being dissected: the frame, or a reassembled buffer (another data
+/// source). `reported` is the length on the wire, which snaplen may have made
+/// larger than what was captured.
+#[derive(Debug, Clone, Copy)]
+pub struct Buf<'a> {
+    pub bytes: &'a [u8],
+    pub source: u16,
+    pub reported: usize,
+}
+
+impl<'a> Buf<'a> {
+    pub fn frame(bytes: &'a [u8], orig_len: u32) -> Self {
+        Buf { bytes, source: 0, reported: (orig_len as usize).max(bytes.len()) }
+    }
+    pub fn source(bytes: &'a [u8], source: u16) -> Self {
+        Buf { bytes, source, reported: bytes.len() }
+    }
+    #[inline]
+    pub fn span(&self, off: usize, len: usize) -> Span {
+        Span::in_source(self.source, off, len)
+    }
+    /// Captured bytes `off..off+len`, clamped.
+    #[inline]
+    pub fn get(&self, off: usize, len: usize) -> &'a [u8] {
+        crate::bytes::clamp(self.bytes, off, len)
+    }
+    /// Captured bytes from `off` to the end.
+    #[inline]
+    pub fn rest(&self, off: usize) -> &'a [u8] {
+        self.bytes.get(off..).unwrap_or(&[])
+    }
+    pub fn len(&self) -> usize {
+        self.bytes.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.bytes.is_empty()
+    }
+    /// The same bytes seen only up to `end` (a layer's own length field says
+    /// where it stops; what follows is a trailer).
+    pub fn limit(&self, end: usize) -> Buf<'a> {
+        Buf {
+            bytes: &self.bytes[..end.min(self.bytes.len())],
+            source: self.source,
+            reported: end.min(self.reported),
+        }
+    }
+}

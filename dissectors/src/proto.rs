@@ -1,0 +1,55 @@
+//! Protocols: each is a filterable field of type `FT_PROTOCOL` (`tcp`, `dns`)
+//! with the short name the Protocol column shows.
+
+use crate::field::{FieldDef, FieldType};
+
+#[derive(Debug)]
+pub struct ProtoDef {
+    pub field: FieldDef,
+    /// Protocol column text; empty for pseudo-layers that never show there
+    /// (`ethertype`, `data`, `frame`).
+    pub column: &'static str,
+}
+
+impl ProtoDef {
+    pub const fn new(name: &'static str, title: &'static str, column: &'static str) -> Self {
+        ProtoDef { field: FieldDef::new(name, title, FieldType::Protocol), column }
+    }
+    pub fn name(&self) -> &'static str {
+        self.field.name
+    }
+    pub fn in_column(&self) -> bool {
+        !self.column.is_empty()
+    }
+}
+
+macro_rules! protocols {
+    ($($id:ident = ($name:expr, $title:expr, $col:expr);)*) => {
+        $(pub static $id: ProtoDef = ProtoDef::new($name, $title, $col);)*
+        /// Every protocol, for the registry.
+        pub static ALL: &[&ProtoDef] = &[$(&$id),*];
+    };
+}
+
+protocols! {
+    FRAME = ("frame", "Frame", "");
+    ETH = ("eth", "Ethernet II", "Ethernet");
+    ETHERTYPE = ("ethertype", "Ethertype", "");
+    VLAN = ("vlan", "802.1Q Virtual LAN", "802.1Q");
+    IEEE8021AD = ("ieee8021ad", "IEEE 802.1ad", "802.1ad");
+    SLL = ("sll", "Linux cooked capture", "SLL");
+    NULL = ("null", "Null/Loopback", "NULL");
+    RAW = ("raw", "Raw packet data", "Raw");
+    ARP = ("arp", "Address Resolution Protocol", "ARP");
+    IP = ("ip", "Internet Protocol Version 4", "IPv4");
+    IPV6 = ("ipv6", "Internet Protocol Version 6", "IPv6");
+    IPV6_HOPOPTS = ("ipv6.hopopts", "IPv6 Hop-by-Hop Option", "");
+    IPV6_ROUTING = ("ipv6.routing", "Routing Header for IPv6", "");
+    IPV6_FRAGHDR = ("ipv6.fraghdr", "Fragment Header for IPv6", "");
+    IPV6_DSTOPTS = ("ipv6.dstopts", "Destination Options for IPv6", "");
+    ICMP = ("icmp", "Internet Control Message Protocol", "ICMP");
+    ICMPV6 = ("icmpv6", "Internet Control Message Protocol v6", "ICMPv6");
+    TCP = ("tcp", "Transmission Control Protocol", "TCP");
+    UDP = ("udp", "User Datagram Protocol", "UDP");
+    DATA = ("data", "Data", "");
+}

@@ -1,0 +1,135 @@
+//! The one interface every dissector writes to. A dissector walks its bytes
+//! once and reports layers, fields, text lines and expert items to a [`Sink`];
+//! what happens to them depends on the sink: the details tree keeps them all,
+//! a display filter keeps the few fields it tests, the indexer keeps nothing.
+//! Dissectors are generic over the sink, so the indexer's [`NullSink`]
+//! compiles the reporting away.
+
+use std::fmt;
+use std::ops::Range;
+
+use crate::expert::ExpertDef;
+use crate::field::{FieldDef, Value};
+
+/// Where a field's bytes are: a byte range in a data source. Source 0 is the
+/// frame; reassembled or decoded buffers are added with [`Sink::source`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
+pub struct Span {
+    pub source: u16,
+    pub start: u32,
+    pub len: u32,
+}
+
+impl Span {
+    pub const EMPTY: Span = Span { source: 0, start: 0, len: 0 };
+
+    pub fn new(start: usize, len: usize) -> Span {
+        Span { source: 0, start: start as u32, len: len as u32 }
+    }
+    pub fn in_source(source: u16, start: usize, len: usize) -> Span {
+        Span { source, start: start as u32, len: len as u32 }
+    }
+    pub fn range(&self) -> Range<usize> {
+        self.start as usize..self.end()
+    }
+    pub fn end(&self) -> usize {
+        self.start as usize + self.len as usize
+    }
+    /// A sub-range `off..off+len` of this span, in the same source.
+    pub fn sub(&self, off: usize, len: usize) -> Span {
+        Span { source: self.source, start: self.start + off as u32, len: len as u32 }
+    }
+}
+
+/// How an item appears in the tree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Presence {
+    /// Read from the packet's bytes.
+    Normal,
+    /// Computed by the dissector (shown in brackets, like Wireshark's `[Stream index: 0]`).
+    Generated,
+    /// Filterable but not shown (`ip.addr`, `tcp.port`).
+    Hidden,
+}
+
+pub trait Sink {
+    /// Whether the sink uses this field: lets a dissector skip work (decoding a
+    /// compressed name, say) that no one reads.
+    fn wants(&self, _def: &'static FieldDef) -> bool {
+        true
+    }
+    /// Whether labels and text lines are used at all.
+    fn wants_text(&self) -> bool {
+        true
+    }
+    /// A protocol layer begins; later items are its children until [`Sink::end_layer`].
+    fn layer(&mut self, proto: &'static FieldDef, span: Span, label: fmt::Arguments<'_>);
+    fn end_layer(&mut self);
+    /// A field with the standard label (`Title: value`).
+    fn field(&mut self, def: &'static FieldDef, span: Span, value: Value<'_>, presence: Presence);
+    /// A field with its own label text.
+    fn field_with_label(
+        &mut self,
+        def: &'static FieldDef,
+        span: Span,
+        value: Value<'_>,
+        presence: Presence,
+        label: fmt::Arguments<'_>,
+    );
+    /// A line of text with no filter name.
+    fn text(&mut self, span: Span, label: fmt::Arguments<'_>);
+    /// Make the last item the parent of the items that follow, until [`Sink::pop`].
+    fn push(&mut self);
+    fn pop(&mut self);
+    fn expert(&mut self, def: &'static ExpertDef, span: Span, message: fmt::Arguments<'_>);
+    /// A handle to the layer begun last, to add items to it after it ended
+    /// (Ethernet's trailer is only known once the payload has been dissected).
+    fn layer_handle(&self) -> u32 {
+        0
+    }
+    /// Make a layer from [`Sink::layer_handle`] the parent again, until [`Sink::pop`].
+    fn reenter(&mut self, _handle: u32) {}
+    /// Adds a data source (reassembled payload, decompressed body) and returns its id.
+    fn source(&mut self, _name: &str, _bytes: &[u8]) -> u16 {
+        0
+    }
+}
+
+/// Keeps nothing; the indexer dissects with it.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct NullSink;
+
+impl Sink for NullSink {
+    #[inline(always)]
+    fn wants(&self, _def: &'static FieldDef) -> bool {
+        false
+    }
+    #[inline(always)]
+    fn wants_text(&self) -> bool {
+        false
+    }
+    #[inline(always)]
+    fn layer(&mut self, _: &'static FieldDef, _: Span, _: fmt::Arguments<'_>) {}
+    #[inline(always)]
+    fn end_layer(&mut self) {}
+    #[inline(always)]
+    fn field(&mut self, _: &'static FieldDef, _: Span, _: Value<'_>, _: Presence) {}
+    #[inline(always)]
+    fn field_with_label(
+        &mut self,
+        _: &'static FieldDef,
+        _: Span,
+        _: Value<'_>,
+        _: Presence,
+        _: fmt::Arguments<'_>,
+    ) {
+    }
+    #[inline(always)]
+    fn text(&mut self, _: Span, _: fmt::Arguments<'_>) {}
+    #[inline(always)]
+    fn push(&mut self) {}
+    #[inline(always)]
+    fn pop(&mut self) {}
+    #[inline(always)]
+    fn expert(&mut self, _: &'static ExpertDef, _: Span, _: fmt::Arguments<'_>) {}
+}

@@ -1,0 +1,616 @@
+//! TCP (RFC 9293): header, options, and the per-segment results of the
+//! conversation analysis (stream index, relative numbers, expert flags),
+//! which the state answers.
+
+use crate::expert::{ExpertDef, Group, Severity};
+use crate::field::{Base, FieldDef, FieldType as T, Value};
+use crate::packet::{Buf, Cx, TcpOptions, TcpSegment, Transport};
+use crate::proto::{self, ProtoDef};
+use crate::sink::{Presence, Sink, Span};
+use crate::tcp_analysis::{Flag, SegmentAnalysis};
+use crate::{bytes, data};
+
+static COMPLETENESS: &[(u64, &str)] = &[];
+
+crate::fields! {
+    SRCPORT = FieldDef::new("tcp.srcport", "Source Port", T::U16);
+    DSTPORT = FieldDef::new("tcp.dstport", "Destination Port", T::U16);
+    PORT = FieldDef::new("tcp.port", "Source or Destination Port", T::U16);
+    STREAM = FieldDef::new("tcp.stream", "Stream index", T::U32);
+    COMPLETENESS_F = FieldDef::new("tcp.completeness", "Conversation completeness", T::U8).names(COMPLETENESS);
+    LEN = FieldDef::new("tcp.len", "TCP Segment Len", T::U32);
+    SEQ = FieldDef::new("tcp.seq", "Sequence Number", T::U32);
+    SEQ_RAW = FieldDef::new("tcp.seq_raw", "Sequence Number (raw)", T::U32);
+    NXTSEQ = FieldDef::new("tcp.nxtseq", "Next Sequence Number", T::U32);
+    ACK = FieldDef::new("tcp.ack", "Acknowledgment Number", T::U32);
+    ACK_RAW = FieldDef::new("tcp.ack_raw", "Acknowledgment number (raw)", T::U32);
+    HDR_LEN = FieldDef::new("tcp.hdr_len", "Header Length", T::U8);
+    FLAGS = FieldDef::new("tcp.flags", "Flags", T::U16).base(Base::Hex).mask(0x0fff);
+    FLAGS_RES = FieldDef::new("tcp.flags.res", "Reserved", T::Boolean).mask(0x0e00);
+    FLAGS_AE = FieldDef::new("tcp.flags.ae", "Accurate ECN", T::Boolean).mask(0x0100);
+    FLAGS_CWR = FieldDef::new("tcp.flags.cwr", "Congestion Window Reduced", T::Boolean).mask(0x0080);
+    FLAGS_ECE = FieldDef::new("tcp.flags.ece", "ECN-Echo", T::Boolean).mask(0x0040);
+    FLAGS_URG = FieldDef::new("tcp.flags.urg", "Urgent", T::Boolean).mask(0x0020);
+    FLAGS_ACK = FieldDef::new("tcp.flags.ack", "Acknowledgment", T::Boolean).mask(0x0010);
+    FLAGS_PUSH = FieldDef::new("tcp.flags.push", "Push", T::Boolean).mask(0x0008);
+    FLAGS_RESET = FieldDef::new("tcp.flags.reset", "Reset", T::Boolean).mask(0x0004);
+    FLAGS_SYN = FieldDef::new("tcp.flags.syn", "Syn", T::Boolean).mask(0x0002);
+    FLAGS_FIN = FieldDef::new("tcp.flags.fin", "Fin", T::Boolean).mask(0x0001);
+    FLAGS_STR = FieldDef::new("tcp.flags.str", "TCP Flags", T::String);
+    WINDOW_SIZE_VALUE = FieldDef::new("tcp.window_size_value", "Window", T::U16);
+    WINDOW_SIZE = FieldDef::new("tcp.window_size", "Calculated window size", T::U32);
+    WINDOW_SIZE_SCALEFACTOR = FieldDef::new("tcp.window_size_scalefactor", "Window size scaling factor", T::I32);
+    CHECKSUM = FieldDef::new("tcp.checksum", "Checksum", T::U16).base(Base::Hex);
+    CHECKSUM_STATUS = FieldDef::new("tcp.checksum.status", "Checksum Status", T::U8).base(Base::None).names(crate::ipv4::CHECKSUM_STATUS);
+    URGENT_POINTER = FieldDef::new("tcp.urgent_pointer", "Urgent Pointer", T::U16);
+    OPTIONS = FieldDef::new("tcp.options", "Options", T::Bytes);
+    OPTION_KIND = FieldDef::new("tcp.option_kind", "Kind", T::U8).names(OPTION_KINDS);
+    OPTION_LEN = FieldDef::new("tcp.option_len", "Length", T::U8);
+    MSS_VAL = FieldDef::new("tcp.options.mss_val", "MSS Value", T::U16);
+    WSCALE_SHIFT = FieldDef::new("tcp.options.wscale.shift", "Shift count", T::U8);
+    WSCALE_MULTIPLIER = FieldDef::new("tcp.options.wscale.multiplier", "Multiplier", T::U16);
+    SACK_LE = FieldDef::new("tcp.options.sack_le", "TCP SACK Left Edge", T::U32);
+    SACK_RE = FieldDef::new("tcp.options.sack_re", "TCP SACK Right Edge", T::U32);
+    SACK_COUNT = FieldDef::new("tcp.options.sack.count", "TCP SACK Count", T::U8);
+    TSVAL = FieldDef::new("tcp.options.timestamp.tsval", "Timestamp value", T::U32);
+    TSECR = FieldDef::new("tcp.options.timestamp.tsecr", "Timestamp echo reply", T::U32);
+    UNKNOWN_PAYLOAD = FieldDef::new("tcp.options.unknown.payload", "Payload", T::Bytes);
+    TIME_RELATIVE = FieldDef::new("tcp.time_relative", "Time since first frame in this TCP stream", T::RelTime);
+    TIME_DELTA = FieldDef::new("tcp.time_delta", "Time since previous frame in this TCP stream", T::RelTime);
+    PAYLOAD = FieldDef::new("tcp.payload", "TCP payload", T::Bytes);
+    ANALYSIS = FieldDef::new("tcp.analysis", "SEQ/ACK analysis", T::None);
+    ANALYSIS_FLAGS = FieldDef::new("tcp.analysis.flags", "TCP Analysis Flags", T::None);
+    ACKS_FRAME = FieldDef::new("tcp.analysis.acks_frame", "This is an ACK to the segment in frame", T::FrameNum);
+    ACK_RTT = FieldDef::new("tcp.analysis.ack_rtt", "The RTT to ACK the segment was", T::RelTime);
+    INITIAL_RTT = FieldDef::new("tcp.analysis.initial_rtt", "iRTT", T::RelTime);
+    BYTES_IN_FLIGHT = FieldDef::new("tcp.analysis.bytes_in_flight", "Bytes in flight", T::U32);
+    PUSH_BYTES_SENT = FieldDef::new("tcp.analysis.push_bytes_sent", "Bytes sent since last PSH flag", T::U32);
+    DUP_ACK_NUM = FieldDef::new("tcp.analysis.duplicate_ack_num", "Duplicate ACK #", T::U32);
+    DUP_ACK_FRAME = FieldDef::new("tcp.analysis.duplicate_ack_frame", "Duplicate to the ACK in frame", T::FrameNum);
+    RTO = FieldDef::new("tcp.analysis.rto", "The RTO for this segment was", T::RelTime);
+    RTO_FRAME = FieldDef::new("tcp.analysis.rto_frame", "RTO based on delta from frame", T::FrameNum);
+}
+
+static OPTION_KINDS: &[(u64, &str)] = &[
+    (0, "End of Option List"),
+    (1, "No-Operation (NOP)"),
+    (2, "Maximum Segment Size"),
+    (3, "Window Scale"),
+    (4, "SACK Permitted"),
+    (5, "SACK"),
+    (8, "Time Stamp Option"),
+    (28, "User Timeout"),
+    (29, "TCP Authentication Option"),
+    (30, "Multipath TCP"),
+    (34, "TCP Fast Open Cookie"),
+];
+
+// TCP options are protocols of their own in Wireshark (`tcp.options.mss` ...).
+pub static OPT_EOL: ProtoDef = ProtoDef::new("tcp.options.eol", "TCP Option - End of Option List (EOL)", "");
+pub static OPT_NOP: ProtoDef = ProtoDef::new("tcp.options.nop", "TCP Option - No-Operation (NOP)", "");
+pub static OPT_MSS: ProtoDef = ProtoDef::new("tcp.options.mss", "TCP Option - Maximum segment size", "");
+pub static OPT_WSCALE: ProtoDef = ProtoDef::new("tcp.options.wscale", "TCP Option - Window scale", "");
+pub static OPT_SACK_PERM: ProtoDef = ProtoDef::new("tcp.options.sack_perm", "TCP Option - SACK permitted", "");
+pub static OPT_SACK: ProtoDef = ProtoDef::new("tcp.options.sack", "TCP Option - SACK", "");
+pub static OPT_TIMESTAMP: ProtoDef = ProtoDef::new("tcp.options.timestamp", "TCP Option - Timestamps", "");
+pub static OPT_UNKNOWN: ProtoDef = ProtoDef::new("tcp.options.unknown", "TCP Option - Unknown", "");
+pub static OPTION_PROTOCOLS: &[&ProtoDef] =
+    &[&OPT_EOL, &OPT_NOP, &OPT_MSS, &OPT_WSCALE, &OPT_SACK_PERM, &OPT_SACK, &OPT_TIMESTAMP, &OPT_UNKNOWN];
+
+pub static WSCALE_SHIFT_INVALID: ExpertDef = ExpertDef::new(
+    "tcp.options.wscale.shift.invalid",
+    Severity::Warning,
+    Group::Protocol,
+    "Window scale shift exceeds 14",
+);
+pub static CONNECTION_SYN: ExpertDef =
+    ExpertDef::new("tcp.connection.syn", Severity::Chat, Group::Sequence, "Connection establish request (SYN)");
+pub static CONNECTION_SYNACK: ExpertDef = ExpertDef::new(
+    "tcp.connection.synack",
+    Severity::Chat,
+    Group::Sequence,
+    "Connection establish acknowledge (SYN+ACK)",
+);
+pub static CONNECTION_FIN: ExpertDef =
+    ExpertDef::new("tcp.connection.fin", Severity::Chat, Group::Sequence, "Connection finish (FIN)");
+pub static CONNECTION_RST: ExpertDef =
+    ExpertDef::new("tcp.connection.rst", Severity::Warning, Group::Sequence, "Connection reset (RST)");
+pub static BAD_HEADER_LENGTH: ExpertDef =
+    ExpertDef::new("tcp.bogus_header_length", Severity::Error, Group::Malformed, "Bogus TCP header length");
+
+/// Byte offsets of the fixed header.
+mod field {
+    pub const SRC_PORT: usize = 0;
+    pub const DST_PORT: usize = 2;
+    pub const SEQ: usize = 4;
+    pub const ACK: usize = 8;
+    pub const FLAGS: usize = 12;
+    pub const WINDOW: usize = 14;
+    pub const CHECKSUM: usize = 16;
+    pub const URGENT: usize = 18;
+    pub const HEADER_LEN: usize = 20;
+}
+
+/// A checked view of the fixed 20-byte header (options are parsed on their own,
+/// since snaplen can cut them).
+#[derive(Clone, Copy)]
+pub struct TcpHeader<'a> {
+    b: &'a [u8],
+}
+
+impl<'a> TcpHeader<'a> {
+    pub fn new_checked(b: &'a [u8]) -> Option<Self> {
+        (b.len() >= field::HEADER_LEN).then_some(TcpHeader { b })
+    }
+    fn be16(&self, o: usize) -> u16 {
+        u16::from_be_bytes([self.b[o], self.b[o + 1]])
+    }
+    fn be32(&self, o: usize) -> u32 {
+        u32::from_be_bytes([self.b[o], self.b[o + 1], self.b[o + 2], self.b[o + 3]])
+    }
+    pub fn src_port(&self) -> u16 {
+        self.be16(field::SRC_PORT)
+    }
+    pub fn dst_port(&self) -> u16 {
+        self.be16(field::DST_PORT)
+    }
+    pub fn seq(&self) -> u32 {
+        self.be32(field::SEQ)
+    }
+    pub fn ack(&self) -> u32 {
+        self.be32(field::ACK)
+    }
+    pub fn header_len(&self) -> usize {
+        (self.b[field::FLAGS] >> 4) as usize * 4
+    }
+    pub fn flags(&self) -> u16 {
+        self.be16(field::FLAGS) & 0x0fff
+    }
+    pub fn window(&self) -> u16 {
+        self.be16(field::WINDOW)
+    }
+    pub fn checksum(&self) -> u16 {
+        self.be16(field::CHECKSUM)
+    }
+    pub fn urgent(&self) -> u16 {
+        self.be16(field::URGENT)
+    }
+}
+
+/// Wireshark's flags list in the Info column: `SYN, ACK`.
+pub fn flag_names(flags: u16, out: &mut String) {
+    const NAMES: [(u16, &str); 9] = [
+        (0x001, "FIN"),
+        (0x002, "SYN"),
+        (0x004, "RST"),
+        (0x008, "PSH"),
+        (0x010, "ACK"),
+        (0x020, "URG"),
+        (0x040, "ECE"),
+        (0x080, "CWR"),
+        (0x100, "AE"),
+    ];
+    let mut first = true;
+    for (bit, name) in NAMES {
+        if flags & bit != 0 {
+            if !first {
+                out.push_str(", ");
+            }
+            out.push_str(name);
+            first = false;
+        }
+    }
+    if flags & 0x0e00 != 0 {
+        if !first {
+            out.push_str(", ");
+        }
+        out.push_str("Reserved");
+    }
+}
+
+fn flags_letters(flags: u16) -> String {
+    const LETTERS: &[u8; 12] = b"RRRACEUAPRSF";
+    (0..12)
+        .map(|i| {
+            let bit = 1u16 << (11 - i);
+            if flags & bit != 0 { LETTERS[i] as char } else { '\u{b7}' }
+        })
+        .collect()
+}
+
+/// Parses the options into what the analysis needs (the tree comes later).
+pub fn parse_options(opts: &[u8]) -> TcpOptions {
+    let mut o = TcpOptions::default();
+    let mut i = 0;
+    while i < opts.len() {
+        match opts[i] {
+            0 => break,
+            1 => i += 1,
+            kind => {
+                let Some(&len) = opts.get(i + 1) else { break };
+                let len = len as usize;
+                if len < 2 || i + len > opts.len() {
+                    break;
+                }
+                let v = &opts[i + 2..i + len];
+                match (kind, len) {
+                    (2, 4) => o.mss = Some(u16::from_be_bytes([v[0], v[1]])),
+                    (3, 3) => o.wscale = Some(v[0]),
+                    (4, 2) => o.sack_perm = true,
+                    (8, 10) => {
+                        o.timestamp = Some((
+                            u32::from_be_bytes([v[0], v[1], v[2], v[3]]),
+                            u32::from_be_bytes([v[4], v[5], v[6], v[7]]),
+                        ))
+                    }
+                    (5, _) => {
+                        for blk in v.chunks_exact(8).take(4) {
+                            let le = u32::from_be_bytes([blk[0], blk[1], blk[2], blk[3]]);
+                            let re = u32::from_be_bytes([blk[4], blk[5], blk[6], blk[7]]);
+                            o.sack[o.sack_count as usize] = (le, re);
+                            o.sack_count += 1;
+                        }
+                    }
+                    _ => {}
+                }
+                i += len;
+            }
+        }
+    }
+    o
+}
+
+pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) {
+    let b = buf.rest(off);
+    let Some(h) = TcpHeader::new_checked(b) else {
+        cx.layer(&proto::TCP, buf.span(off, b.len()), format_args!("Transmission Control Protocol"));
+        if let (Some(sp), Some(dp)) = (bytes::be16(b, 0), bytes::be16(b, 2)) {
+            cx.field(&SRCPORT, buf.span(off, 2), Value::U64(sp.into()));
+            cx.field(&DSTPORT, buf.span(off + 2, 2), Value::U64(dp.into()));
+            cx.set_info(format_args!("{sp} \u{2192} {dp} [TCP header truncated]"));
+        }
+        cx.truncated("TCP", buf.span(off, b.len()), buf.len());
+        cx.end_layer();
+        return;
+    };
+    let hlen = h.header_len();
+    let reported = buf.reported.saturating_sub(off);
+    let (sp, dp) = (h.src_port(), h.dst_port());
+    let s = |o: usize, l: usize| buf.span(off + o, l);
+    let bad_hlen = hlen < field::HEADER_LEN || hlen > reported;
+    let opts = if bad_hlen { &[][..] } else { bytes::clamp(b, field::HEADER_LEN, hlen - field::HEADER_LEN) };
+    let payload_len = if bad_hlen { 0 } else { (reported - hlen) as u32 };
+    let seg = TcpSegment {
+        src_port: sp,
+        dst_port: dp,
+        seq: h.seq(),
+        ack: h.ack(),
+        flags: h.flags(),
+        window: h.window(),
+        header_len: hlen as u8,
+        len: payload_len,
+        payload: s(hlen.min(b.len()), b.len().saturating_sub(hlen)),
+        options: parse_options(opts),
+    };
+    let quoted = cx.quote_depth > 0;
+    let analysis = match cx.transport_at() {
+        Some(at) if !bad_hlen => cx.state.tcp(&at, &seg),
+        _ => None,
+    };
+    if !quoted {
+        cx.pi.transport = Transport::Tcp(seg);
+    }
+    let a = analysis.as_ref();
+    let rel = |v: u32, base: Option<u32>| base.map_or(v, |b| v.wrapping_sub(b));
+    let seq = rel(seg.seq, a.and_then(|a| a.seq_base));
+    let ack = rel(seg.ack, a.and_then(|a| a.ack_base));
+    let syn = seg.has(TcpSegment::SYN);
+    let win = a.map_or(u32::from(seg.window), |a| a.window);
+
+    cx.layer(
+        &proto::TCP,
+        s(0, hlen.clamp(20, b.len().max(20)).min(b.len())),
+        format_args!("Transmission Control Protocol, Src Port: {sp}, Dst Port: {dp}, Seq: {seq}, Len: {payload_len}"),
+    );
+    cx.field(&SRCPORT, s(0, 2), Value::U64(sp.into()));
+    cx.field(&DSTPORT, s(2, 2), Value::U64(dp.into()));
+    cx.hidden(&PORT, s(0, 2), Value::U64(sp.into()));
+    cx.hidden(&PORT, s(2, 2), Value::U64(dp.into()));
+    if let Some(a) = a {
+        cx.generated(&STREAM, s(0, 0), Value::U64(a.stream.into()));
+        cx.generated(&COMPLETENESS_F, s(0, 0), Value::U64(a.completeness.into()));
+    }
+    cx.generated(&LEN, s(0, 0), Value::U64(payload_len.into()));
+    cx.labeled(&SEQ, s(4, 4), Value::U64(seq.into()), format_args!("Sequence Number: {seq}    (relative sequence number)"));
+    cx.field(&SEQ_RAW, s(4, 4), Value::U64(seg.seq.into()));
+    if let Some(a) = a {
+        let nxt = a.nxtseq;
+        cx.generated(&NXTSEQ, s(0, 0), Value::U64(nxt.into()));
+    }
+    if seg.has(TcpSegment::ACK) {
+        cx.labeled(&ACK, s(8, 4), Value::U64(ack.into()), format_args!("Acknowledgment Number: {ack}    (relative ack number)"));
+        cx.field(&ACK_RAW, s(8, 4), Value::U64(seg.ack.into()));
+    } else {
+        cx.labeled(&ACK, s(8, 4), Value::U64(0), format_args!("Acknowledgment Number: 0"));
+        cx.field(&ACK_RAW, s(8, 4), Value::U64(seg.ack.into()));
+    }
+    cx.labeled(
+        &HDR_LEN,
+        s(12, 1),
+        Value::U64(hlen as u64),
+        format_args!("{:04b} .... = Header Length: {hlen} bytes ({})", hlen / 4, hlen / 4),
+    );
+    if bad_hlen {
+        cx.expert(
+            &BAD_HEADER_LENGTH,
+            s(12, 1),
+            format_args!("Bogus TCP header length ({hlen}, must be at least 20)"),
+        );
+    }
+    flags(cx, buf, off, seg.flags);
+    cx.field(&WINDOW_SIZE_VALUE, s(14, 2), Value::U64(seg.window.into()));
+    cx.generated_at(&WINDOW_SIZE, s(14, 2), Value::U64(win.into()));
+    if let Some(a) = a
+        && !syn
+    {
+        cx.generated_at(&WINDOW_SIZE_SCALEFACTOR, s(14, 2), Value::I64(a.scale.into()));
+    }
+    cx.labeled(&CHECKSUM, s(16, 2), Value::U64(h.checksum().into()), format_args!("Checksum: 0x{:04x} [unverified]", h.checksum()));
+    cx.sink.field(&CHECKSUM_STATUS, s(16, 0), Value::U64(2), Presence::Generated);
+    cx.field(&URGENT_POINTER, s(18, 2), Value::U64(h.urgent().into()));
+    let mut info_opts = String::new();
+    if !bad_hlen && hlen > field::HEADER_LEN {
+        let captured = b.len().min(hlen) - field::HEADER_LEN;
+        options(cx, buf, off + field::HEADER_LEN, opts, captured < hlen - field::HEADER_LEN, a, &mut info_opts);
+    }
+    if let Some(a) = a {
+        analysis_fields(cx, buf, off, &seg, a);
+    }
+    cx.end_layer();
+
+    if cx.columns() {
+        let mut prefix = String::new();
+        if let Some(a) = a {
+            a.info_prefix(&mut prefix);
+        }
+        let mut fl = String::new();
+        flag_names(seg.flags, &mut fl);
+        cx.set_info(format_args!("{prefix}{sp} \u{2192} {dp} [{fl}] Seq={seq}"));
+        if seg.has(TcpSegment::ACK) {
+            cx.append_info(format_args!(" Ack={ack}"));
+        }
+        cx.append_info(format_args!(" Win={win}"));
+        if seg.has(TcpSegment::URG) {
+            cx.append_info(format_args!(" Urg={}", h.urgent()));
+        }
+        cx.append_info(format_args!(" Len={payload_len}{info_opts}"));
+    }
+    if bad_hlen {
+        return;
+    }
+    let payload = seg.payload;
+    if payload.len > 0 {
+        cx.sink.field(&PAYLOAD, payload, Value::Bytes(buf.get(off + hlen, payload.len as usize)), Presence::Normal);
+        data::dissect(cx, buf, off + hlen);
+    }
+}
+
+impl<S: Sink> Cx<'_, S> {
+    /// A generated field that still points at bytes (`tcp.window_size`).
+    fn generated_at(&mut self, def: &'static FieldDef, span: Span, v: Value<'_>) {
+        self.sink.field(def, span, v, Presence::Generated);
+    }
+}
+
+fn flags<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize, f: u16) {
+    let s12 = buf.span(off + 12, 2);
+    let mut names = String::new();
+    if cx.sink.wants_text() {
+        flag_names(f, &mut names);
+    }
+    cx.labeled(&FLAGS, s12, Value::U64(f.into()), format_args!("Flags: 0x{f:03x} ({names})"));
+    cx.push();
+    let byte0 = buf.span(off + 12, 1);
+    let byte1 = buf.span(off + 13, 1);
+    cx.field(&FLAGS_RES, byte0, Value::Bool(f & 0x0e00 != 0));
+    cx.field(&FLAGS_AE, byte0, Value::Bool(f & 0x0100 != 0));
+    cx.field(&FLAGS_CWR, byte1, Value::Bool(f & 0x0080 != 0));
+    cx.field(&FLAGS_ECE, byte1, Value::Bool(f & 0x0040 != 0));
+    cx.field(&FLAGS_URG, byte1, Value::Bool(f & 0x0020 != 0));
+    cx.field(&FLAGS_ACK, byte1, Value::Bool(f & 0x0010 != 0));
+    cx.field(&FLAGS_PUSH, byte1, Value::Bool(f & 0x0008 != 0));
+    cx.field(&FLAGS_RESET, byte1, Value::Bool(f & 0x0004 != 0));
+    if f & 0x0004 != 0 {
+        cx.push();
+        cx.expert(&CONNECTION_RST, byte1, format_args!("Connection reset (RST)"));
+        cx.pop();
+    }
+    cx.field(&FLAGS_SYN, byte1, Value::Bool(f & 0x0002 != 0));
+    if f & 0x0002 != 0 {
+        cx.push();
+        if f & 0x0010 != 0 {
+            cx.expert(&CONNECTION_SYNACK, byte1, format_args!("Connection establish acknowledge (SYN+ACK)"));
+        } else {
+            cx.expert(&CONNECTION_SYN, byte1, format_args!("Connection establish request (SYN)"));
+        }
+        cx.pop();
+    }
+    cx.field(&FLAGS_FIN, byte1, Value::Bool(f & 0x0001 != 0));
+    if f & 0x0001 != 0 {
+        cx.push();
+        cx.expert(&CONNECTION_FIN, byte1, format_args!("Connection finish (FIN)"));
+        cx.pop();
+    }
+    if cx.sink.wants(&FLAGS_STR) {
+        let letters = flags_letters(f);
+        cx.field(&FLAGS_STR, s12, Value::Str(&letters));
+    }
+    cx.pop();
+}
+
+/// The options as a tree, each a protocol of its own as in Wireshark; the
+/// Info text gets `MSS=1460 SACK_PERM WS=128`.
+#[allow(clippy::too_many_arguments)]
+fn options<S: Sink>(
+    cx: &mut Cx<'_, S>,
+    buf: Buf<'_>,
+    base: usize,
+    opts: &[u8],
+    cut: bool,
+    a: Option<&SegmentAnalysis>,
+    info: &mut String,
+) {
+    use std::fmt::Write;
+    let total = opts.len();
+    cx.labeled(&OPTIONS, buf.span(base, total), Value::Bytes(opts), format_args!("Options: ({total} bytes)"));
+    cx.push();
+    let mut i = 0;
+    while i < opts.len() {
+        let kind = opts[i];
+        let o = base + i;
+        if kind == 0 || kind == 1 {
+            let p = if kind == 0 { &OPT_EOL } else { &OPT_NOP };
+            cx.sink.layer(&p.field, buf.span(o, 1), format_args!("{}", p.field.title));
+            cx.field(&OPTION_KIND, buf.span(o, 1), Value::U64(kind.into()));
+            cx.end_layer();
+            i += 1;
+            if kind == 0 {
+                break;
+            }
+            continue;
+        }
+        let Some(&len) = opts.get(i + 1) else {
+            cx.truncated("TCP option", buf.span(o, 1), if cut { usize::MAX } else { 0 });
+            break;
+        };
+        let len = len as usize;
+        if len < 2 || i + len > opts.len() {
+            if cut {
+                cx.truncated("TCP option", buf.span(o, opts.len() - i), usize::MAX);
+            } else {
+                cx.expert(&crate::expert::MALFORMED, buf.span(o, opts.len() - i), format_args!("[Malformed Packet: TCP option length {len}]"));
+            }
+            break;
+        }
+        let v = &opts[i + 2..i + len];
+        let p: &'static ProtoDef = match (kind, len) {
+            (2, 4) => &OPT_MSS,
+            (3, 3) => &OPT_WSCALE,
+            (4, 2) => &OPT_SACK_PERM,
+            (5, _) => &OPT_SACK,
+            (8, 10) => &OPT_TIMESTAMP,
+            _ => &OPT_UNKNOWN,
+        };
+        let whole = &opts[i..i + len];
+        cx.sink.field_with_label(&p.field, buf.span(o, len), Value::Bytes(whole), Presence::Normal, format_args!("{}", p.field.title));
+        cx.push();
+        cx.field(&OPTION_KIND, buf.span(o, 1), Value::U64(kind.into()));
+        cx.field(&OPTION_LEN, buf.span(o + 1, 1), Value::U64(len as u64));
+        let vs = |x: usize, l: usize| buf.span(o + 2 + x, l);
+        match kind {
+            2 if len == 4 => {
+                let mss = u16::from_be_bytes([v[0], v[1]]);
+                cx.field(&MSS_VAL, vs(0, 2), Value::U64(mss.into()));
+                let _ = write!(info, " MSS={mss}");
+            }
+            3 if len == 3 => {
+                let shift = v[0];
+                cx.field(&WSCALE_SHIFT, vs(0, 1), Value::U64(shift.into()));
+                if shift > 14 {
+                    cx.expert(&WSCALE_SHIFT_INVALID, vs(0, 1), format_args!("Window scale shift exceeds 14"));
+                }
+                let mult = 1u32 << shift.min(14);
+                cx.field(&WSCALE_MULTIPLIER, vs(0, 1), Value::U64(mult.into()));
+                let _ = write!(info, " WS={mult}");
+            }
+            4 if len == 2 => {
+                let _ = write!(info, " SACK_PERM");
+            }
+            8 if len == 10 => {
+                let tsval = u32::from_be_bytes([v[0], v[1], v[2], v[3]]);
+                let tsecr = u32::from_be_bytes([v[4], v[5], v[6], v[7]]);
+                cx.field(&TSVAL, vs(0, 4), Value::U64(tsval.into()));
+                cx.field(&TSECR, vs(4, 4), Value::U64(tsecr.into()));
+                let _ = write!(info, " TSval={tsval} TSecr={tsecr}");
+            }
+            5 => {
+                // SACK edges acknowledge the other direction's sequence space.
+                let base_ack = a.and_then(|a| a.ack_base);
+                let mut n = 0u64;
+                for (k, blk) in v.chunks_exact(8).enumerate() {
+                    let le = u32::from_be_bytes([blk[0], blk[1], blk[2], blk[3]]);
+                    let re = u32::from_be_bytes([blk[4], blk[5], blk[6], blk[7]]);
+                    let (le, re) = match base_ack {
+                        Some(b) => (le.wrapping_sub(b), re.wrapping_sub(b)),
+                        None => (le, re),
+                    };
+                    cx.field(&SACK_LE, vs(8 * k, 4), Value::U64(le.into()));
+                    cx.field(&SACK_RE, vs(8 * k + 4, 4), Value::U64(re.into()));
+                    let _ = write!(info, " SLE={le} SRE={re}");
+                    n += 1;
+                }
+                cx.generated(&SACK_COUNT, vs(0, 0), Value::U64(n));
+            }
+            _ => {
+                if !v.is_empty() {
+                    cx.field(&UNKNOWN_PAYLOAD, vs(0, v.len()), Value::Bytes(v));
+                }
+            }
+        }
+        cx.pop();
+        i += len;
+    }
+    cx.pop();
+}
+
+/// Time, RTT and expert fields from the conversation analysis.
+fn analysis_fields<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize, seg: &TcpSegment, a: &SegmentAnalysis) {
+    let z = buf.span(off, 0);
+    cx.generated(&TIME_RELATIVE, z, Value::RelTime(a.time_relative_ns));
+    cx.generated(&TIME_DELTA, z, Value::RelTime(a.time_delta_ns));
+    let any = a.acks_frame.is_some()
+        || a.initial_rtt_ns.is_some()
+        || a.bytes_in_flight.is_some()
+        || a.flags != 0;
+    if !any {
+        return;
+    }
+    cx.sink.field_with_label(&ANALYSIS, z, Value::None, Presence::Generated, format_args!("SEQ/ACK analysis"));
+    cx.push();
+    if let Some(f) = a.acks_frame {
+        cx.generated(&ACKS_FRAME, z, Value::U64(f.into()));
+    }
+    if let Some(rtt) = a.ack_rtt_ns {
+        cx.generated(&ACK_RTT, z, Value::RelTime(rtt));
+    }
+    if let Some(irtt) = a.initial_rtt_ns {
+        cx.generated(&INITIAL_RTT, z, Value::RelTime(irtt));
+    }
+    if let Some(b) = a.bytes_in_flight {
+        cx.generated(&BYTES_IN_FLIGHT, z, Value::U64(b.into()));
+    }
+    if let Some(b) = a.push_bytes_sent {
+        cx.generated(&PUSH_BYTES_SENT, z, Value::U64(b.into()));
+    }
+    if a.flags != 0 {
+        cx.sink.field_with_label(&ANALYSIS_FLAGS, z, Value::None, Presence::Generated, format_args!("TCP Analysis Flags"));
+        cx.push();
+        for flag in Flag::ALL {
+            if a.has(flag) {
+                let def = flag.expert();
+                cx.expert(def, z, format_args!("{}", flag.message()));
+            }
+        }
+        if let Some((num, frame)) = a.dup_ack {
+            cx.generated(&DUP_ACK_NUM, z, Value::U64(num.into()));
+            cx.generated(&DUP_ACK_FRAME, z, Value::U64(frame.into()));
+        }
+        if let Some((rto, frame)) = a.rto {
+            cx.generated(&RTO, z, Value::RelTime(rto));
+            cx.generated(&RTO_FRAME, z, Value::U64(frame.into()));
+        }
+        cx.pop();
+    }
+    let _ = seg;
+    cx.pop();
+}

@@ -1,0 +1,743 @@
+//! TCP sequence analysis with Wireshark's rules: per connection, fed
+//! segment by segment in capture order, it says for each segment its stream,
+//! relative numbers, calculated window and expert verdicts
+//! (`tcp.analysis.*`), and keeps the per-connection handshake facts.
+
+use crate::expert::{ExpertDef, Group, Severity};
+use crate::packet::TcpSegment;
+
+/// Wireshark's `tcp.analysis.*` verdicts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[repr(u8)]
+pub enum Flag {
+    Retransmission = 0,
+    FastRetransmission,
+    SpuriousRetransmission,
+    OutOfOrder,
+    DuplicateAck,
+    LostSegment,
+    AckLostSegment,
+    ZeroWindow,
+    ZeroWindowProbe,
+    ZeroWindowProbeAck,
+    WindowFull,
+    WindowUpdate,
+    KeepAlive,
+    KeepAliveAck,
+    ReusedPorts,
+}
+
+pub static EXPERT_RETRANSMISSION: ExpertDef = ExpertDef::new(
+    "tcp.analysis.retransmission",
+    Severity::Note,
+    Group::Sequence,
+    "This frame is a (suspected) retransmission",
+);
+pub static EXPERT_FAST_RETRANSMISSION: ExpertDef = ExpertDef::new(
+    "tcp.analysis.fast_retransmission",
+    Severity::Note,
+    Group::Sequence,
+    "This frame is a (suspected) fast retransmission",
+);
+pub static EXPERT_SPURIOUS_RETRANSMISSION: ExpertDef = ExpertDef::new(
+    "tcp.analysis.spurious_retransmission",
+    Severity::Note,
+    Group::Sequence,
+    "This frame is a (suspected) spurious retransmission",
+);
+pub static EXPERT_OUT_OF_ORDER: ExpertDef = ExpertDef::new(
+    "tcp.analysis.out_of_order",
+    Severity::Warning,
+    Group::Sequence,
+    "This frame is a (suspected) out-of-order segment",
+);
+pub static EXPERT_DUPLICATE_ACK: ExpertDef =
+    ExpertDef::new("tcp.analysis.duplicate_ack", Severity::Note, Group::Sequence, "Duplicate ACK");
+pub static EXPERT_LOST_SEGMENT: ExpertDef = ExpertDef::new(
+    "tcp.analysis.lost_segment",
+    Severity::Warning,
+    Group::Sequence,
+    "Previous segment(s) not captured (common at capture start)",
+);
+pub static EXPERT_ACK_LOST_SEGMENT: ExpertDef = ExpertDef::new(
+    "tcp.analysis.ack_lost_segment",
+    Severity::Warning,
+    Group::Sequence,
+    "ACKed segment that wasn't captured (common at capture start)",
+);
+pub static EXPERT_ZERO_WINDOW: ExpertDef = ExpertDef::new(
+    "tcp.analysis.zero_window",
+    Severity::Warning,
+    Group::Sequence,
+    "TCP Zero Window segment",
+);
+pub static EXPERT_ZERO_WINDOW_PROBE: ExpertDef = ExpertDef::new(
+    "tcp.analysis.zero_window_probe",
+    Severity::Note,
+    Group::Sequence,
+    "TCP Zero Window Probe",
+);
+pub static EXPERT_ZERO_WINDOW_PROBE_ACK: ExpertDef = ExpertDef::new(
+    "tcp.analysis.zero_window_probe_ack",
+    Severity::Note,
+    Group::Sequence,
+    "ACK to a TCP Zero Window Probe",
+);
+pub static EXPERT_WINDOW_FULL: ExpertDef = ExpertDef::new(
+    "tcp.analysis.window_full",
+    Severity::Warning,
+    Group::Sequence,
+    "TCP window specified by the receiver is now completely full",
+);
+pub static EXPERT_WINDOW_UPDATE: ExpertDef =
+    ExpertDef::new("tcp.analysis.window_update", Severity::Chat, Group::Sequence, "TCP window update");
+pub static EXPERT_KEEP_ALIVE: ExpertDef =
+    ExpertDef::new("tcp.analysis.keep_alive", Severity::Note, Group::Sequence, "TCP keep-alive segment");
+pub static EXPERT_KEEP_ALIVE_ACK: ExpertDef =
+    ExpertDef::new("tcp.analysis.keep_alive_ack", Severity::Note, Group::Sequence, "ACK to a TCP keep-alive segment");
+pub static EXPERT_REUSED_PORTS: ExpertDef = ExpertDef::new(
+    "tcp.analysis.reused_ports",
+    Severity::Note,
+    Group::Sequence,
+    "A new tcp session is started with the same ports as an earlier session in this trace",
+);
+
+impl Flag {
+    pub const ALL: [Flag; 15] = [
+        Flag::Retransmission,
+        Flag::FastRetransmission,
+        Flag::SpuriousRetransmission,
+        Flag::OutOfOrder,
+        Flag::DuplicateAck,
+        Flag::LostSegment,
+        Flag::AckLostSegment,
+        Flag::ZeroWindow,
+        Flag::ZeroWindowProbe,
+        Flag::ZeroWindowProbeAck,
+        Flag::WindowFull,
+        Flag::WindowUpdate,
+        Flag::KeepAlive,
+        Flag::KeepAliveAck,
+        Flag::ReusedPorts,
+    ];
+
+    pub const fn bit(self) -> u32 {
+        1 << self as u8
+    }
+
+    /// The name after `tcp.analysis.`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Flag::Retransmission => "retransmission",
+            Flag::FastRetransmission => "fast_retransmission",
+            Flag::SpuriousRetransmission => "spurious_retransmission",
+            Flag::OutOfOrder => "out_of_order",
+            Flag::DuplicateAck => "duplicate_ack",
+            Flag::LostSegment => "lost_segment",
+            Flag::AckLostSegment => "ack_lost_segment",
+            Flag::ZeroWindow => "zero_window",
+            Flag::ZeroWindowProbe => "zero_window_probe",
+            Flag::ZeroWindowProbeAck => "zero_window_probe_ack",
+            Flag::WindowFull => "window_full",
+            Flag::WindowUpdate => "window_update",
+            Flag::KeepAlive => "keep_alive",
+            Flag::KeepAliveAck => "keep_alive_ack",
+            Flag::ReusedPorts => "reused_ports",
+        }
+    }
+
+    pub fn expert(self) -> &'static ExpertDef {
+        match self {
+            Flag::Retransmission => &EXPERT_RETRANSMISSION,
+            Flag::FastRetransmission => &EXPERT_FAST_RETRANSMISSION,
+            Flag::SpuriousRetransmission => &EXPERT_SPURIOUS_RETRANSMISSION,
+            Flag::OutOfOrder => &EXPERT_OUT_OF_ORDER,
+            Flag::DuplicateAck => &EXPERT_DUPLICATE_ACK,
+            Flag::LostSegment => &EXPERT_LOST_SEGMENT,
+            Flag::AckLostSegment => &EXPERT_ACK_LOST_SEGMENT,
+            Flag::ZeroWindow => &EXPERT_ZERO_WINDOW,
+            Flag::ZeroWindowProbe => &EXPERT_ZERO_WINDOW_PROBE,
+            Flag::ZeroWindowProbeAck => &EXPERT_ZERO_WINDOW_PROBE_ACK,
+            Flag::WindowFull => &EXPERT_WINDOW_FULL,
+            Flag::WindowUpdate => &EXPERT_WINDOW_UPDATE,
+            Flag::KeepAlive => &EXPERT_KEEP_ALIVE,
+            Flag::KeepAliveAck => &EXPERT_KEEP_ALIVE_ACK,
+            Flag::ReusedPorts => &EXPERT_REUSED_PORTS,
+        }
+    }
+
+    /// The expert message in the details tree.
+    pub fn message(self) -> &'static str {
+        self.expert().summary
+    }
+
+    pub fn from_name(name: &str) -> Option<Flag> {
+        Flag::ALL.into_iter().find(|f| f.name() == name)
+    }
+}
+
+/// What the analysis says about one segment.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SegmentAnalysis {
+    pub stream: u32,
+    /// Wireshark's `tcp.completeness` bits as they stood before this segment.
+    pub completeness: u8,
+    /// Relative sequence numbers are `seq - seq_base`; `None` leaves them absolute.
+    pub seq_base: Option<u32>,
+    pub ack_base: Option<u32>,
+    /// Relative next sequence number (`tcp.nxtseq`).
+    pub nxtseq: u32,
+    /// Calculated window (scaled when the scale is known).
+    pub window: u32,
+    /// `tcp.window_size_scalefactor`: the multiplier, -1 unknown, -2 not used.
+    pub scale: i32,
+    pub time_relative_ns: i64,
+    pub time_delta_ns: i64,
+    /// Bit set of [`Flag`]s.
+    pub flags: u32,
+    pub acks_frame: Option<u32>,
+    pub ack_rtt_ns: Option<i64>,
+    pub initial_rtt_ns: Option<i64>,
+    pub bytes_in_flight: Option<u32>,
+    pub push_bytes_sent: Option<u32>,
+    /// Duplicate ACK number and the frame it duplicates.
+    pub dup_ack: Option<(u32, u32)>,
+    /// Retransmission timeout and the frame it is measured from.
+    pub rto: Option<(i64, u32)>,
+}
+
+impl SegmentAnalysis {
+    pub fn has(&self, f: Flag) -> bool {
+        self.flags & f.bit() != 0
+    }
+
+    /// The `[TCP ...] ` prefixes of the Info column. Wireshark prepends each
+    /// in turn, so the last one it adds comes first.
+    pub fn info_prefix(&self, out: &mut String) {
+        let mut parts: Vec<String> = Vec::new();
+        if self.has(Flag::Retransmission) {
+            parts.push(
+                if self.has(Flag::SpuriousRetransmission) {
+                    "[TCP Spurious Retransmission] "
+                } else if self.has(Flag::FastRetransmission) {
+                    "[TCP Fast Retransmission] "
+                } else {
+                    "[TCP Retransmission] "
+                }
+                .to_string(),
+            );
+        }
+        if self.has(Flag::LostSegment) {
+            parts.push("[TCP Previous segment not captured] ".into());
+        }
+        if self.has(Flag::AckLostSegment) {
+            parts.push("[TCP ACKed unseen segment] ".into());
+        }
+        if self.has(Flag::KeepAlive) {
+            parts.push("[TCP Keep-Alive] ".into());
+        }
+        if self.has(Flag::WindowUpdate) {
+            parts.push("[TCP Window Update] ".into());
+        }
+        if self.has(Flag::WindowFull) {
+            parts.push("[TCP Window Full] ".into());
+        }
+        if self.has(Flag::KeepAliveAck) {
+            parts.push("[TCP Keep-Alive ACK] ".into());
+        }
+        if self.has(Flag::DuplicateAck)
+            && let Some((num, frame)) = self.dup_ack
+        {
+            parts.push(format!("[TCP Dup ACK {frame}#{num}] "));
+        }
+        if self.has(Flag::ZeroWindowProbe) {
+            parts.push("[TCP ZeroWindowProbe] ".into());
+        }
+        if self.has(Flag::ZeroWindow) {
+            parts.push("[TCP ZeroWindow] ".into());
+        }
+        if self.has(Flag::ZeroWindowProbeAck) {
+            parts.push("[TCP ZeroWindowProbeAck] ".into());
+        }
+        if self.has(Flag::OutOfOrder) {
+            parts.push("[TCP Out-Of-Order] ".into());
+        }
+        if self.has(Flag::ReusedPorts) {
+            parts.push("[TCP Port numbers reused] ".into());
+        }
+        for p in parts.iter().rev() {
+            out.push_str(p);
+        }
+    }
+}
+
+/// Wireshark's `tcp.completeness` bits.
+pub mod completeness {
+    pub const SYN: u8 = 1;
+    pub const SYN_ACK: u8 = 2;
+    pub const ACK: u8 = 4;
+    pub const DATA: u8 = 8;
+    pub const FIN: u8 = 16;
+    pub const RST: u8 = 32;
+}
+
+/// At most this many unacknowledged segments are remembered per direction,
+/// as in Wireshark (a capture that never shows the ACKs must not grow memory).
+const MAX_UNACKED: usize = 1000;
+
+#[derive(Debug, Clone, Copy)]
+struct Unacked {
+    frame: u32,
+    seq: u32,
+    nextseq: u32,
+    ts: i64,
+}
+
+fn gt(a: u32, b: u32) -> bool {
+    (a.wrapping_sub(b) as i32) > 0
+}
+fn lt(a: u32, b: u32) -> bool {
+    (a.wrapping_sub(b) as i32) < 0
+}
+fn le(a: u32, b: u32) -> bool {
+    (a.wrapping_sub(b) as i32) <= 0
+}
+
+/// One direction of a connection.
+#[derive(Debug, Clone)]
+pub struct Direction {
+    pub base_seq: Option<u32>,
+    pub saw_syn: bool,
+    /// -1: unknown, -2: not used, else the shift.
+    pub win_scale: i8,
+    pub mss: Option<u16>,
+    pub sack_perm: bool,
+    pub timestamps: bool,
+    pub fin: bool,
+    pub rst: bool,
+    window: u32,
+    nextseq: u32,
+    nextseq_frame: u32,
+    nextseq_time: i64,
+    maxseq_to_be_acked: u32,
+    lastack: u32,
+    lastack_time: i64,
+    last_non_dup_ack: u32,
+    dup_ack_num: u32,
+    unacked: Vec<Unacked>,
+    valid_bif: bool,
+    push_bytes_sent: u32,
+    push_set_last: bool,
+    last_segment_flags: u32,
+}
+
+impl Default for Direction {
+    fn default() -> Self {
+        Direction {
+            base_seq: None,
+            saw_syn: false,
+            win_scale: -1,
+            mss: None,
+            sack_perm: false,
+            timestamps: false,
+            fin: false,
+            rst: false,
+            window: 0,
+            nextseq: 0,
+            nextseq_frame: 0,
+            nextseq_time: 0,
+            maxseq_to_be_acked: 0,
+            lastack: 0,
+            lastack_time: 0,
+            last_non_dup_ack: 0,
+            dup_ack_num: 0,
+            unacked: Vec::new(),
+            valid_bif: true,
+            push_bytes_sent: 0,
+            push_set_last: false,
+            last_segment_flags: 0,
+        }
+    }
+}
+
+/// The analysis of one TCP connection (one `tcp.stream`).
+#[derive(Debug, Clone)]
+pub struct TcpStreamAnalyzer {
+    pub stream: u32,
+    /// Directions: 0 is from side A (the first packet's source) to B.
+    pub dir: [Direction; 2],
+    pub completeness: u8,
+    pub first_ts: i64,
+    last_ts: i64,
+    mru_syn_ts: Option<i64>,
+    pub initial_rtt_ns: Option<i64>,
+    /// Whether the first segment seen was a SYN without ACK.
+    pub syn_seen: bool,
+    pub synack_seen: bool,
+    pub handshake_ack_seen: bool,
+    pub simultaneous_open: bool,
+    pub counts: [u32; 15],
+}
+
+impl TcpStreamAnalyzer {
+    pub fn new(stream: u32, first_ts: i64) -> Self {
+        TcpStreamAnalyzer {
+            stream,
+            dir: [Direction::default(), Direction::default()],
+            completeness: 0,
+            first_ts,
+            last_ts: first_ts,
+            mru_syn_ts: None,
+            initial_rtt_ns: None,
+            syn_seen: false,
+            synack_seen: false,
+            handshake_ack_seen: false,
+            simultaneous_open: false,
+            counts: [0; 15],
+        }
+    }
+
+    /// Whether a SYN (without ACK) on this connection starts a new one, as
+    /// Wireshark decides: the direction already has a base sequence number
+    /// and the SYN's differs, or the connection was closed by FIN or RST.
+    pub fn syn_starts_new_stream(&self, d: usize, seg: &TcpSegment) -> bool {
+        let f = &self.dir[d];
+        match f.base_seq {
+            Some(base) => {
+                seg.seq != base || self.completeness & (completeness::RST | completeness::FIN) != 0
+            }
+            None => false,
+        }
+    }
+
+    /// Analyses a segment travelling in direction `d` (0: A→B).
+    pub fn segment(&mut self, d: usize, frame: u32, ts: i64, seg: &TcpSegment, reused: bool) -> SegmentAnalysis {
+        self.segment_impl(d, frame, ts, seg, reused, true)
+    }
+
+    /// Only what stream numbering and relative numbers need: base sequence
+    /// numbers, window scale, completeness, times.
+    pub fn segment_light(&mut self, d: usize, ts: i64, seg: &TcpSegment) -> SegmentAnalysis {
+        self.segment_impl(d, 0, ts, seg, false, false)
+    }
+
+    fn segment_impl(
+        &mut self,
+        d: usize,
+        frame: u32,
+        ts: i64,
+        seg: &TcpSegment,
+        reused: bool,
+        full: bool,
+    ) -> SegmentAnalysis {
+        let r = 1 - d;
+        let flags = seg.flags;
+        let syn = seg.has(TcpSegment::SYN);
+        let ack_flag = seg.has(TcpSegment::ACK);
+        let fin = seg.has(TcpSegment::FIN);
+        let rst = seg.has(TcpSegment::RST);
+        let mut out = SegmentAnalysis {
+            stream: self.stream,
+            completeness: self.completeness,
+            time_relative_ns: ts - self.first_ts,
+            time_delta_ns: ts - self.last_ts,
+            ..Default::default()
+        };
+        self.last_ts = ts;
+        if reused {
+            out.flags |= Flag::ReusedPorts.bit();
+        }
+
+        // Options from the handshake: window scale and friends.
+        if syn {
+            let o = &seg.options;
+            let f = &mut self.dir[d];
+            if let Some(shift) = o.wscale {
+                f.win_scale = shift.min(14) as i8;
+            }
+            f.mss = o.mss.or(f.mss);
+            f.sack_perm |= o.sack_perm;
+            f.timestamps |= o.timestamp.is_some();
+            // Scaling is used only when both ends offer it.
+            if self.dir[d].win_scale == -1 {
+                self.dir[d].win_scale = -2;
+                self.dir[r].win_scale = -2;
+            } else if ack_flag && self.dir[r].win_scale == -2 {
+                self.dir[d].win_scale = -2;
+            }
+            if ack_flag {
+                self.synack_seen = true;
+            } else {
+                if self.syn_seen && self.dir[r].saw_syn {
+                    self.simultaneous_open = true;
+                }
+                self.syn_seen = true;
+                self.mru_syn_ts = Some(ts);
+            }
+        } else if ack_flag && self.initial_rtt_ns.is_none() {
+            if let Some(t) = self.mru_syn_ts {
+                if self.synack_seen {
+                    self.initial_rtt_ns = Some(ts - t);
+                    self.handshake_ack_seen = true;
+                }
+            }
+        }
+
+        // Calculated window.
+        let scale = self.dir[d].win_scale;
+        let window = if !syn && scale >= 0 { u32::from(seg.window) << scale } else { u32::from(seg.window) };
+        out.window = window;
+        out.scale = if scale >= 0 { 1 << scale } else { scale as i32 };
+
+        if self.dir[d].base_seq.is_none() {
+            self.dir[d].base_seq = Some(if syn { seg.seq } else { seg.seq.wrapping_sub(1) });
+            if syn {
+                self.dir[d].saw_syn = true;
+            }
+        }
+        if self.dir[r].base_seq.is_none() && ack_flag {
+            self.dir[r].base_seq = Some(seg.ack.wrapping_sub(1));
+        }
+        if full {
+            self.analyze(d, frame, ts, seg, window, &mut out);
+        }
+
+        // Completeness, after the segment is shown with the old value.
+        let c = &mut self.completeness;
+        if syn && !ack_flag {
+            *c |= completeness::SYN;
+        }
+        if syn && ack_flag && *c & completeness::SYN != 0 {
+            *c |= completeness::SYN_ACK;
+        }
+        if ack_flag && !syn && *c & (completeness::SYN | completeness::SYN_ACK) == (completeness::SYN | completeness::SYN_ACK) {
+            *c |= completeness::ACK;
+        }
+        if seg.len > 0 {
+            *c |= completeness::DATA;
+        }
+        if fin {
+            *c |= completeness::FIN;
+            self.dir[d].fin = true;
+        }
+        if rst {
+            *c |= completeness::RST;
+            self.dir[d].rst = true;
+        }
+
+        out.seq_base = self.dir[d].base_seq;
+        out.ack_base = self.dir[r].base_seq;
+        let base = self.dir[d].base_seq.unwrap_or(0);
+        let mut nxt = seg.seq.wrapping_add(seg.len).wrapping_sub(base);
+        if flags & (TcpSegment::SYN | TcpSegment::FIN) != 0 {
+            nxt = nxt.wrapping_add(1);
+        }
+        out.nxtseq = nxt;
+        if self.initial_rtt_ns.is_some() && (out.flags != 0 || out.acks_frame.is_some() || out.bytes_in_flight.is_some() || out.push_bytes_sent.is_some()) {
+            out.initial_rtt_ns = self.initial_rtt_ns;
+        }
+        for f in Flag::ALL {
+            if out.has(f) {
+                self.counts[f as usize] += 1;
+            }
+        }
+        out
+    }
+
+    /// Wireshark's `tcp_analyze_sequence_number`.
+    fn analyze(&mut self, d: usize, frame: u32, ts: i64, seg: &TcpSegment, window: u32, out: &mut SegmentAnalysis) {
+        let r = 1 - d;
+        let (seq, ack, seglen, flags) = (seg.seq, seg.ack, seg.len, seg.flags);
+        let sfr = flags & (TcpSegment::SYN | TcpSegment::FIN | TcpSegment::RST) != 0;
+
+        if flags & TcpSegment::ACK != 0 {
+            self.dir[r].valid_bif = true;
+        }
+
+        let mut fl = 0u32;
+        let fwd_nextseq = self.dir[d].nextseq;
+        let fwd_lastack = self.dir[d].lastack;
+        let fwd_window = self.dir[d].window;
+        let rev_window = self.dir[r].window;
+
+        'fwd: {
+            // Zero window probe: one byte at the next expected sequence
+            // number while the other side advertises a zero window.
+            if seglen == 1 && seq == fwd_nextseq && rev_window == 0 {
+                fl |= Flag::ZeroWindowProbe.bit();
+                break 'fwd;
+            }
+            if window == 0 && !sfr {
+                fl |= Flag::ZeroWindow.bit();
+            }
+            if fwd_nextseq != 0 && gt(seq, fwd_nextseq) && flags & TcpSegment::RST == 0 {
+                fl |= Flag::LostSegment.bit();
+                self.dir[d].valid_bif = false;
+            }
+            if (seglen == 0 || seglen == 1) && seq == fwd_nextseq.wrapping_sub(1) && !sfr {
+                fl |= Flag::KeepAlive.bit();
+            }
+            if seglen == 0 && window != 0 && window != fwd_window && seq == fwd_nextseq && ack == fwd_lastack && !sfr {
+                fl |= Flag::WindowUpdate.bit();
+            }
+            if seglen > 0 && self.dir[r].win_scale != -1 && !sfr {
+                let edge = self.dir[r].lastack.wrapping_add(rev_window);
+                if seq.wrapping_add(seglen) == edge {
+                    fl |= Flag::WindowFull.bit();
+                }
+            }
+            if seglen == 0
+                && window != 0
+                && window == fwd_window
+                && seq == fwd_nextseq
+                && ack == fwd_lastack
+                && self.dir[r].last_segment_flags & Flag::KeepAlive.bit() != 0
+                && !sfr
+            {
+                fl |= Flag::KeepAliveAck.bit();
+                break 'fwd;
+            }
+            if seglen == 0
+                && window == 0
+                && window == fwd_window
+                && seq == fwd_nextseq
+                && (ack == fwd_lastack || ack == fwd_lastack.wrapping_add(1))
+                && self.dir[r].last_segment_flags & Flag::ZeroWindowProbe.bit() != 0
+                && !sfr
+            {
+                fl |= Flag::ZeroWindowProbeAck.bit();
+                if ack == fwd_lastack.wrapping_add(1) {
+                    // The receiver took the probe's byte: move the other side on.
+                    self.dir[r].nextseq = self.dir[r].nextseq.wrapping_add(1);
+                    self.dir[r].maxseq_to_be_acked = self.dir[r].maxseq_to_be_acked.wrapping_add(1);
+                }
+                break 'fwd;
+            }
+            if seglen == 0 && window != 0 && window == fwd_window && seq == fwd_nextseq && ack == fwd_lastack && !sfr {
+                self.dir[d].dup_ack_num += 1;
+                fl |= Flag::DuplicateAck.bit();
+                out.dup_ack = Some((self.dir[d].dup_ack_num, self.dir[d].last_non_dup_ack));
+            }
+        }
+        if fl & Flag::DuplicateAck.bit() == 0 {
+            self.dir[d].last_non_dup_ack = frame;
+            self.dir[d].dup_ack_num = 0;
+        }
+
+        // An ACK beyond anything seen in the other direction.
+        let rev_max = self.dir[r].maxseq_to_be_acked;
+        if rev_max != 0 && gt(ack, rev_max) && flags & TcpSegment::ACK != 0 {
+            fl |= Flag::AckLostSegment.bit();
+            self.dir[r].maxseq_to_be_acked = self.dir[r].nextseq;
+        }
+
+        // Retransmission, fast retransmission, spurious retransmission, out of order.
+        if (seglen > 0 || flags & (TcpSegment::SYN | TcpSegment::FIN) != 0) && fl & Flag::KeepAlive.bit() == 0 {
+            let not_advanced = fwd_nextseq != 0 && lt(seq, fwd_nextseq);
+            'kind: {
+                let since_dup = ts - self.dir[r].lastack_time;
+                if not_advanced && self.dir[r].dup_ack_num >= 2 && self.dir[r].lastack == seq && since_dup < 20_000_000 {
+                    fl |= Flag::FastRetransmission.bit() | Flag::Retransmission.bit();
+                    break 'kind;
+                }
+                let since_highest = ts - self.dir[d].nextseq_time;
+                let threshold = self.initial_rtt_ns.unwrap_or(3_000_000);
+                let mut end = seq.wrapping_add(seglen);
+                if flags & (TcpSegment::SYN | TcpSegment::FIN) != 0 {
+                    end = end.wrapping_add(1);
+                }
+                if not_advanced && since_highest < threshold && fwd_nextseq != end {
+                    fl |= Flag::OutOfOrder.bit();
+                    break 'kind;
+                }
+                let rev_lastack = self.dir[r].lastack;
+                if seglen > 0 && rev_lastack != 0 && le(seq.wrapping_add(seglen), rev_lastack) {
+                    fl |= Flag::SpuriousRetransmission.bit() | Flag::Retransmission.bit();
+                    break 'kind;
+                }
+                if not_advanced {
+                    fl |= Flag::Retransmission.bit();
+                    out.rto = Some((ts - self.dir[d].nextseq_time, self.dir[d].nextseq_frame));
+                }
+            }
+        }
+
+        let mut nextseq = seq.wrapping_add(seglen);
+        if (seglen > 0 || flags & (TcpSegment::SYN | TcpSegment::FIN) != 0) && self.dir[d].unacked.len() < MAX_UNACKED {
+            if flags & (TcpSegment::SYN | TcpSegment::FIN) != 0 {
+                nextseq = nextseq.wrapping_add(1);
+            }
+            self.dir[d].unacked.push(Unacked { frame, seq, nextseq, ts });
+        }
+        let zwp = fl & Flag::ZeroWindowProbe.bit() != 0;
+        let f = &mut self.dir[d];
+        if (gt(nextseq, f.nextseq) || f.nextseq == 0) && !zwp {
+            f.nextseq = nextseq;
+            f.nextseq_frame = frame;
+            f.nextseq_time = ts;
+        }
+        if (seq == f.maxseq_to_be_acked || f.maxseq_to_be_acked == 0) && !zwp {
+            f.maxseq_to_be_acked = f.nextseq;
+        }
+        f.window = window;
+        f.lastack = ack;
+        f.lastack_time = ts;
+
+        // Segments of the other direction that this ACK covers.
+        let rv = &mut self.dir[r].unacked;
+        let mut i = rv.len();
+        while i > 0 {
+            i -= 1;
+            let u = rv[i];
+            if ack == u.nextseq {
+                out.acks_frame = Some(u.frame);
+                out.ack_rtt_ns = (ts != u.ts).then_some(ts - u.ts);
+                rv.remove(i);
+            } else if gt(ack, u.seq) && le(ack, u.nextseq) {
+                rv[i].seq = ack;
+            } else if gt(u.nextseq, ack) {
+                continue;
+            } else {
+                rv.remove(i);
+            }
+        }
+
+        // Bytes in flight after this segment.
+        let f = &mut self.dir[d];
+        if seglen != 0 && !f.unacked.is_empty() && f.valid_bif {
+            let base = f.base_seq.unwrap_or(0);
+            let last = f.unacked.last().copied();
+            if let Some(last) = last {
+                let mut first_seq = last.seq.wrapping_sub(base);
+                let mut last_seq = last.nextseq.wrapping_sub(base);
+                for u in &f.unacked {
+                    last_seq = last_seq.max(u.nextseq.wrapping_sub(base));
+                    first_seq = first_seq.min(u.seq.wrapping_sub(base));
+                }
+                let in_flight = last_seq.wrapping_sub(first_seq);
+                if in_flight > 0 && in_flight < 2_000_000_000 {
+                    out.bytes_in_flight = Some(in_flight);
+                }
+            }
+            let push = flags & TcpSegment::PSH != 0;
+            match (push, f.push_set_last) {
+                (true, false) => {
+                    f.push_bytes_sent = f.push_bytes_sent.wrapping_add(seglen);
+                    f.push_set_last = true;
+                }
+                (true, true) => {
+                    f.push_bytes_sent = seglen;
+                }
+                (false, true) => {
+                    f.push_bytes_sent = seglen;
+                    f.push_set_last = false;
+                }
+                (false, false) => f.push_bytes_sent = f.push_bytes_sent.wrapping_add(seglen),
+            }
+            out.push_bytes_sent = Some(f.push_bytes_sent);
+        }
+
+        out.flags |= fl;
+        self.dir[d].last_segment_flags = out.flags;
+    }
+}

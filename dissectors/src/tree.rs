@@ -1,0 +1,342 @@
+//! The details tree: a [`Sink`] that keeps every item, for the details pane,
+//! the hex pane's highlighting and the JSON dump.
+
+use std::fmt::{self, Write};
+
+use crate::expert::ExpertDef;
+use crate::field::{lookup, Base, FieldDef, FieldType, OwnedValue, Value};
+use crate::sink::{Presence, Sink, Span};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NodeKind {
+    Layer,
+    Field,
+    Text,
+    Expert,
+}
+
+#[derive(Debug, Clone)]
+pub struct Node {
+    pub kind: NodeKind,
+    pub field: Option<&'static FieldDef>,
+    pub expert: Option<&'static ExpertDef>,
+    pub value: OwnedValue,
+    pub label: String,
+    pub span: Span,
+    pub presence: Presence,
+    pub parent: Option<u32>,
+    pub children: Vec<u32>,
+}
+
+/// A data source other than the frame (reassembled payload and the like).
+#[derive(Debug, Clone)]
+pub struct DataSource {
+    pub name: String,
+    pub bytes: Vec<u8>,
+}
+
+/// The dissection of one frame as a tree, nodes in document order.
+#[derive(Debug, Default, Clone)]
+pub struct Tree {
+    pub nodes: Vec<Node>,
+    pub roots: Vec<u32>,
+    /// Extra data sources; source id `i + 1` is `sources[i]`.
+    pub sources: Vec<DataSource>,
+}
+
+impl Tree {
+    pub fn node(&self, id: u32) -> &Node {
+        &self.nodes[id as usize]
+    }
+
+    /// Every field node with this filter name, in order.
+    pub fn find<'t>(&'t self, name: &'t str) -> impl Iterator<Item = &'t Node> + 't {
+        self.nodes.iter().filter(move |n| n.field.is_some_and(|f| f.name == name))
+    }
+
+    pub fn first_value(&self, name: &str) -> Option<&OwnedValue> {
+        self.nodes.iter().find(|n| n.field.is_some_and(|f| f.name == name)).map(|n| &n.value)
+    }
+
+    /// The innermost visible field whose bytes contain `offset` in `source`,
+    /// for "click a byte, select its field".
+    pub fn field_at(&self, source: u16, offset: usize) -> Option<u32> {
+        let mut best: Option<u32> = None;
+        for (i, n) in self.nodes.iter().enumerate() {
+            if n.presence == Presence::Hidden || n.span.len == 0 || n.span.source != source {
+                continue;
+            }
+            if n.span.range().contains(&offset) {
+                let better = match best {
+                    None => true,
+                    Some(b) => n.span.len <= self.nodes[b as usize].span.len,
+                };
+                if better {
+                    best = Some(i as u32);
+                }
+            }
+        }
+        best
+    }
+
+    /// Data of a source: 0 is the frame itself, so the caller passes it.
+    pub fn source_bytes<'a>(&'a self, frame: &'a [u8], source: u16) -> &'a [u8] {
+        if source == 0 {
+            frame
+        } else {
+            self.sources.get(source as usize - 1).map(|s| s.bytes.as_slice()).unwrap_or(&[])
+        }
+    }
+}
+
+/// Builds a [`Tree`].
+#[derive(Debug, Default)]
+pub struct TreeBuilder {
+    tree: Tree,
+    stack: Vec<u32>,
+    last: Option<u32>,
+}
+
+impl TreeBuilder {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn finish(self) -> Tree {
+        self.tree
+    }
+
+    fn add(&mut self, mut node: Node) -> u32 {
+        let id = self.tree.nodes.len() as u32;
+        node.parent = self.stack.last().copied();
+        match node.parent {
+            Some(p) => self.tree.nodes[p as usize].children.push(id),
+            None => self.tree.roots.push(id),
+        }
+        self.tree.nodes.push(node);
+        self.last = Some(id);
+        id
+    }
+}
+
+fn blank(kind: NodeKind, span: Span) -> Node {
+    Node {
+        kind,
+        field: None,
+        expert: None,
+        value: OwnedValue::None,
+        label: String::new(),
+        span,
+        presence: Presence::Normal,
+        parent: None,
+        children: Vec::new(),
+    }
+}
+
+impl Sink for TreeBuilder {
+    fn layer(&mut self, proto: &'static FieldDef, span: Span, label: fmt::Arguments<'_>) {
+        let mut n = blank(NodeKind::Layer, span);
+        n.field = Some(proto);
+        n.label = label.to_string();
+        let id = self.add(n);
+        self.stack.push(id);
+    }
+    fn end_layer(&mut self) {
+        self.stack.pop();
+    }
+    fn field(&mut self, def: &'static FieldDef, span: Span, value: Value<'_>, presence: Presence) {
+        let mut label = String::new();
+        write_label(&mut label, def, &value, presence);
+        let mut n = blank(NodeKind::Field, span);
+        n.field = Some(def);
+        n.value = value.to_owned_value();
+        n.label = label;
+        n.presence = presence;
+        self.add(n);
+    }
+    fn field_with_label(
+        &mut self,
+        def: &'static FieldDef,
+        span: Span,
+        value: Value<'_>,
+        presence: Presence,
+        label: fmt::Arguments<'_>,
+    ) {
+        let mut n = blank(NodeKind::Field, span);
+        n.field = Some(def);
+        n.value = value.to_owned_value();
+        n.label = if presence == Presence::Generated { format!("[{label}]") } else { label.to_string() };
+        n.presence = presence;
+        self.add(n);
+    }
+    fn text(&mut self, span: Span, label: fmt::Arguments<'_>) {
+        let mut n = blank(NodeKind::Text, span);
+        n.label = label.to_string();
+        self.add(n);
+    }
+    fn push(&mut self) {
+        if let Some(l) = self.last {
+            self.stack.push(l);
+        }
+    }
+    fn pop(&mut self) {
+        self.stack.pop();
+    }
+    fn expert(&mut self, def: &'static ExpertDef, span: Span, message: fmt::Arguments<'_>) {
+        let mut n = blank(NodeKind::Expert, span);
+        n.expert = Some(def);
+        let msg = message.to_string();
+        n.label = if msg.is_empty() { def.summary.to_string() } else { msg };
+        n.presence = Presence::Generated;
+        self.add(n);
+    }
+    fn layer_handle(&self) -> u32 {
+        let layer = |id: &&u32| self.tree.nodes[**id as usize].kind == NodeKind::Layer;
+        self.stack.iter().rev().find(layer).copied().unwrap_or(0)
+    }
+    fn reenter(&mut self, handle: u32) {
+        self.stack.push(handle);
+    }
+    fn source(&mut self, name: &str, bytes: &[u8]) -> u16 {
+        self.tree.sources.push(DataSource { name: name.to_string(), bytes: bytes.to_vec() });
+        self.tree.sources.len() as u16
+    }
+}
+
+/// Wireshark's standard label for a field: `Title: value`, with the value's
+/// name when the field has a table, the bit pattern when it is a bit field,
+/// brackets when it is generated.
+pub fn write_label(out: &mut String, def: &FieldDef, value: &Value<'_>, presence: Presence) {
+    if presence == Presence::Generated {
+        out.push('[');
+    }
+    if def.mask != 0 && def.ftype != FieldType::Protocol {
+        let raw = match *value {
+            Value::Bool(b) => {
+                if b {
+                    def.mask
+                } else {
+                    0
+                }
+            }
+            Value::U64(v) => v << def.mask.trailing_zeros(),
+            _ => 0,
+        };
+        write_bits(out, container_bits(def), def.mask, raw);
+        out.push_str(" = ");
+    }
+    out.push_str(def.title);
+    out.push_str(": ");
+    write_value_text(out, def, value);
+    if presence == Presence::Generated {
+        out.push(']');
+    }
+}
+
+/// The value as the details tree shows it (names, units of the table).
+pub fn write_value_text(out: &mut String, def: &FieldDef, value: &Value<'_>) {
+    match *value {
+        Value::Bool(b) => out.push_str(if b { "Set" } else { "Not set" }),
+        Value::U64(v) => {
+            let name = def.names.and_then(|n| lookup(n, v));
+            let hex = |out: &mut String| {
+                let _ = write!(out, "0x{:0w$x}", v, w = def.hex_digits());
+            };
+            match (name, def.base) {
+                (Some(n), Base::Hex | Base::HexDec) => {
+                    out.push_str(n);
+                    out.push_str(" (");
+                    hex(out);
+                    out.push(')');
+                }
+                (Some(n), _) => {
+                    let _ = write!(out, "{n} ({v})");
+                }
+                (None, Base::Hex) => hex(out),
+                (None, Base::DecHex) => {
+                    let _ = write!(out, "{v} (");
+                    hex(out);
+                    out.push(')');
+                }
+                (None, Base::HexDec) => {
+                    hex(out);
+                    let _ = write!(out, " ({v})");
+                }
+                (None, _) => {
+                    let _ = write!(out, "{v}");
+                }
+            }
+        }
+        Value::RelTime(ns) => {
+            let _ = crate::field::write_secs(out, ns);
+            out.push_str(" seconds");
+        }
+        Value::Bytes(b) if b.is_empty() => out.push_str("<MISSING>"),
+        _ => {
+            let _ = write!(out, "{}", crate::field::Show(def, value));
+        }
+    }
+}
+
+fn container_bits(def: &FieldDef) -> u32 {
+    let w = def.ftype.bit_width();
+    if w != 0 {
+        return w;
+    }
+    // Booleans: the smallest whole number of bytes covering the mask.
+    let top = 64 - def.mask.leading_zeros();
+    top.div_ceil(8) * 8
+}
+
+/// `.... ..1.`: the field's bits within its container, most significant first.
+fn write_bits(out: &mut String, width: u32, mask: u64, raw: u64) {
+    for i in (0..width).rev() {
+        let bit = 1u64 << i;
+        out.push(if mask & bit == 0 {
+            '.'
+        } else if raw & bit != 0 {
+            '1'
+        } else {
+            '0'
+        });
+        if i % 4 == 0 && i != 0 {
+            out.push(' ');
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::field::FieldDef;
+
+    static SYN: FieldDef = FieldDef::new("tcp.flags.syn", "Syn", FieldType::Boolean).mask(0x002);
+    static VER: FieldDef = FieldDef::new("ip.version", "Version", FieldType::U8).mask(0xf0);
+
+    #[test]
+    fn bit_fields_show_their_bits() {
+        let mut s = String::new();
+        write_label(&mut s, &VER, &Value::U64(4), Presence::Normal);
+        assert_eq!(s, "0100 .... = Version: 4");
+        s.clear();
+        write_label(&mut s, &SYN, &Value::Bool(true), Presence::Normal);
+        assert_eq!(s, ".... ..1. = Syn: Set");
+    }
+
+    #[test]
+    fn push_nests_under_the_last_item() {
+        let mut b = TreeBuilder::new();
+        b.layer(&VER, Span::new(0, 20), format_args!("IP"));
+        b.field(&VER, Span::new(0, 1), Value::U64(4), Presence::Normal);
+        b.push();
+        b.field(&SYN, Span::new(0, 1), Value::Bool(false), Presence::Normal);
+        b.pop();
+        b.text(Span::new(1, 1), format_args!("after"));
+        b.end_layer();
+        let t = b.finish();
+        assert_eq!(t.roots, vec![0]);
+        assert_eq!(t.node(0).children, vec![1, 3]);
+        assert_eq!(t.node(1).children, vec![2]);
+        assert_eq!(t.field_at(0, 0), Some(2));
+    }
+}

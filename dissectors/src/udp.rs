@@ -1,0 +1,93 @@
+//! UDP (RFC 768).
+
+use crate::expert::{ExpertDef, Group, Severity};
+use crate::field::{Base, FieldDef, FieldType as T, Value};
+use crate::packet::{Buf, Cx, Transport, UdpDatagram};
+use crate::proto;
+use crate::sink::{Presence, Sink};
+use crate::{bytes, data};
+
+crate::fields! {
+    SRCPORT = FieldDef::new("udp.srcport", "Source Port", T::U16);
+    DSTPORT = FieldDef::new("udp.dstport", "Destination Port", T::U16);
+    PORT = FieldDef::new("udp.port", "Source or Destination Port", T::U16);
+    LENGTH = FieldDef::new("udp.length", "Length", T::U16);
+    CHECKSUM = FieldDef::new("udp.checksum", "Checksum", T::U16).base(Base::Hex);
+    CHECKSUM_STATUS = FieldDef::new("udp.checksum.status", "Checksum Status", T::U8).base(Base::None).names(crate::ipv4::CHECKSUM_STATUS);
+    STREAM = FieldDef::new("udp.stream", "Stream index", T::U32);
+    TIME_RELATIVE = FieldDef::new("udp.time_relative", "Time since first frame", T::RelTime);
+    TIME_DELTA = FieldDef::new("udp.time_delta", "Time since previous frame", T::RelTime);
+    PAYLOAD = FieldDef::new("udp.payload", "Payload", T::Bytes);
+}
+
+pub static BAD_LENGTH: ExpertDef =
+    ExpertDef::new("udp.length.bad", Severity::Error, Group::Malformed, "Bad length value");
+
+/// What the conversation tracker says about a datagram.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct DatagramAnalysis {
+    pub stream: u32,
+    pub time_relative_ns: i64,
+    pub time_delta_ns: i64,
+}
+
+pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) {
+    let b = buf.rest(off);
+    let (Some(sp), Some(dp), Some(len), Some(cks)) =
+        (bytes::be16(b, 0), bytes::be16(b, 2), bytes::be16(b, 4), bytes::be16(b, 6))
+    else {
+        cx.layer(&proto::UDP, buf.span(off, b.len()), format_args!("User Datagram Protocol"));
+        cx.truncated("UDP", buf.span(off, b.len()), buf.len());
+        cx.end_layer();
+        return;
+    };
+    let reported = buf.reported.saturating_sub(off);
+    let s = |o: usize, l: usize| buf.span(off + o, l);
+    cx.layer(&proto::UDP, s(0, 8), format_args!("User Datagram Protocol, Src Port: {sp}, Dst Port: {dp}"));
+    cx.field(&SRCPORT, s(0, 2), Value::U64(sp.into()));
+    cx.field(&DSTPORT, s(2, 2), Value::U64(dp.into()));
+    cx.hidden(&PORT, s(0, 2), Value::U64(sp.into()));
+    cx.hidden(&PORT, s(2, 2), Value::U64(dp.into()));
+    cx.field(&LENGTH, s(4, 2), Value::U64(len.into()));
+    let bad = (len as usize) < 8 || (len as usize) > reported;
+    if bad && cx.quote_depth == 0 {
+        cx.expert(&BAD_LENGTH, s(4, 2), format_args!("Bad length value {len} > IP payload length"));
+    }
+    cx.field(&CHECKSUM, s(6, 2), Value::U64(cks.into()));
+    cx.sink.field(&CHECKSUM_STATUS, s(6, 0), Value::U64(2), Presence::Generated);
+    // A quoted datagram is usually cut; its length field still tells its size.
+    let end = if bad && cx.quote_depth == 0 { reported } else { (len as usize).max(8).min(reported.max(8)) };
+    let payload_len = end.saturating_sub(8);
+    let dgram = UdpDatagram {
+        src_port: sp,
+        dst_port: dp,
+        len: payload_len as u32,
+        payload: s(8, b.len().min(end).saturating_sub(8)),
+    };
+    let quoted = cx.quote_depth > 0;
+    let a = cx.transport_at().and_then(|at| cx.state.udp(&at, &dgram));
+    if !quoted {
+        cx.pi.transport = Transport::Udp(dgram);
+    }
+    if let Some(a) = a {
+        cx.generated(&STREAM, s(0, 0), Value::U64(a.stream.into()));
+        if !quoted {
+            cx.generated(&TIME_RELATIVE, s(0, 0), Value::RelTime(a.time_relative_ns));
+            cx.generated(&TIME_DELTA, s(0, 0), Value::RelTime(a.time_delta_ns));
+        }
+    }
+    if dgram.payload.len > 0 {
+        cx.field(&PAYLOAD, dgram.payload, Value::Bytes(buf.get(off + 8, dgram.payload.len as usize)));
+    }
+    cx.end_layer();
+    cx.set_info(format_args!("{sp} \u{2192} {dp} Len={payload_len}"));
+    if payload_len > 0 {
+        let limited = buf.limit(off + 8 + payload_len);
+        crate::app::udp_payload(cx, limited, off + 8, sp, dp);
+    }
+}
+
+/// Payload nobody claimed.
+pub fn undissected<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) {
+    data::dissect(cx, buf, off);
+}

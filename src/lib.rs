@@ -1,0 +1,1 @@
+//! The wirelens application: capture, pipeline, store, filters, export, CLI and UI.

@@ -1,1 +1,8 @@
-//! The wirelens application: capture, pipeline, store, filters, export, CLI and UI.
+//! The wirelens application: capture, pipeline, store, CLI (and, as they
+//! land, filters, export and the UI). Data flows one way: capture →
+//! pipeline → store → CLI / UI.
+
+pub mod capture;
+pub mod cli;
+pub mod pipeline;
+pub mod store;

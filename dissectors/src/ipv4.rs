@@ -141,7 +141,7 @@ pub struct Ipv4Header<'a> {
 
 impl<'a> Ipv4Header<'a> {
     pub fn new_checked(b: &'a [u8]) -> Result<Self, HeaderError> {
-        let first = *b.first().ok_or(HeaderError::Truncated)?;
+        let first = *b.get(field::VER_IHL).ok_or(HeaderError::Truncated)?;
         if first >> 4 != 4 {
             return Err(HeaderError::Version(first >> 4));
         }
@@ -192,10 +192,12 @@ impl<'a> Ipv4Header<'a> {
         self.be16(field::CHECKSUM)
     }
     pub fn src(&self) -> [u8; 4] {
-        [self.b[12], self.b[13], self.b[14], self.b[15]]
+        let s = field::SRC;
+        [self.b[s], self.b[s + 1], self.b[s + 2], self.b[s + 3]]
     }
     pub fn dst(&self) -> [u8; 4] {
-        [self.b[16], self.b[17], self.b[18], self.b[19]]
+        let d = field::DST;
+        [self.b[d], self.b[d + 1], self.b[d + 2], self.b[d + 3]]
     }
     pub fn options(&self) -> &'a [u8] {
         &self.b[field::HEADER_LEN..]

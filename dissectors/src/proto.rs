@@ -5,6 +5,8 @@ use crate::field::{FieldDef, FieldType};
 
 #[derive(Debug)]
 pub struct ProtoDef {
+    /// Small id kept per packet in the index (0: never the top layer).
+    pub id: u8,
     pub field: FieldDef,
     /// Protocol column text; empty for pseudo-layers that never show there
     /// (`ethertype`, `data`, `frame`).
@@ -13,7 +15,10 @@ pub struct ProtoDef {
 
 impl ProtoDef {
     pub const fn new(name: &'static str, title: &'static str, column: &'static str) -> Self {
-        ProtoDef { field: FieldDef::new(name, title, FieldType::Protocol), column }
+        Self::with_id(0, name, title, column)
+    }
+    pub const fn with_id(id: u8, name: &'static str, title: &'static str, column: &'static str) -> Self {
+        ProtoDef { id, field: FieldDef::new(name, title, FieldType::Protocol), column }
     }
     pub fn name(&self) -> &'static str {
         self.field.name
@@ -25,8 +30,11 @@ impl ProtoDef {
 
 macro_rules! protocols {
     ($($id:ident = ($name:expr, $title:expr, $col:expr);)*) => {
-        $(pub static $id: ProtoDef = ProtoDef::new($name, $title, $col);)*
-        /// Every protocol, for the registry.
+        #[allow(non_camel_case_types, clippy::upper_case_acronyms, dead_code)]
+        #[repr(u8)]
+        enum Ids { _None, $($id),* }
+        $(pub static $id: ProtoDef = ProtoDef::with_id(Ids::$id as u8, $name, $title, $col);)*
+        /// Every protocol, for the registry; `ALL[id - 1]` has that id.
         pub static ALL: &[&ProtoDef] = &[$(&$id),*];
     };
 }
@@ -52,4 +60,20 @@ protocols! {
     TCP = ("tcp", "Transmission Control Protocol", "TCP");
     UDP = ("udp", "User Datagram Protocol", "UDP");
     DATA = ("data", "Data", "");
+}
+
+/// The protocol with this [`ProtoDef::id`].
+pub fn by_id(id: u8) -> Option<&'static ProtoDef> {
+    ALL.get((id as usize).checked_sub(1)?).copied()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn ids_index_the_list() {
+        for (i, p) in super::ALL.iter().enumerate() {
+            assert_eq!(p.id as usize, i + 1);
+            assert_eq!(super::by_id(p.id).unwrap().name(), p.name());
+        }
+    }
 }

@@ -1,0 +1,597 @@
+//! Capture files: classic pcap (both byte orders, micro- and nanosecond, the
+//! "modified" Kuznetzov variant) and pcapng (any number of sections in
+//! either byte order, interfaces with their own link type and timestamp
+//! resolution, EPB/SPB/OPB, comments kept, other blocks skipped).
+//!
+//! The file is memory-mapped and never copied: a [`Record`] says where a
+//! packet's bytes are. Reading stops at the first damaged or truncated
+//! record with a [`Stop`] saying where and why; everything before it loads.
+
+use std::fmt;
+use std::fs::File;
+use std::path::{Path, PathBuf};
+
+use memmap2::Mmap;
+use pcap_parser::pcapng::{self, Block};
+use pcap_parser::nom;
+use pcap_parser::{PcapError, PcapNGOption, pcap};
+
+/// Legacy pcap records bigger than this are taken as damage, as in libpcap
+/// and Wireshark (unless the header's snaplen is larger).
+const MAX_RECORD: u32 = 262_144;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Pcap { big_endian: bool, nanosecond: bool, modified: bool },
+    Pcapng,
+}
+
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Format::Pcap { big_endian, nanosecond, modified } => write!(
+                f,
+                "pcap{} ({}-endian, {})",
+                if *modified { " (modified)" } else { "" },
+                if *big_endian { "big" } else { "little" },
+                if *nanosecond { "nanoseconds" } else { "microseconds" }
+            ),
+            Format::Pcapng => f.write_str("pcapng"),
+        }
+    }
+}
+
+/// Timestamp units of an interface.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TsResolution {
+    /// 10^-n seconds.
+    Decimal(u8),
+    /// 2^-n seconds.
+    Binary(u8),
+}
+
+impl TsResolution {
+    fn from_pcapng(v: u8) -> Self {
+        if v & 0x80 == 0 { TsResolution::Decimal(v) } else { TsResolution::Binary(v & 0x7f) }
+    }
+
+    /// Digits after the decimal point when printing times of this resolution.
+    pub fn digits(self) -> u32 {
+        match self {
+            TsResolution::Decimal(n) => u32::from(n).min(9),
+            TsResolution::Binary(_) => 9,
+        }
+    }
+
+    fn to_ns(self, ts: u64) -> i64 {
+        let ns: u128 = match self {
+            TsResolution::Decimal(n) if n <= 9 => u128::from(ts) * 10u128.pow(9 - u32::from(n)),
+            TsResolution::Decimal(n) => u128::from(ts) / 10u128.pow(u32::from(n).min(38) - 9),
+            TsResolution::Binary(n) => (u128::from(ts) * 1_000_000_000) >> n.min(127),
+        };
+        ns.min(i64::MAX as u128) as i64
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Interface {
+    pub linktype: u32,
+    pub snaplen: u32,
+    pub resolution: TsResolution,
+    /// Seconds added to every timestamp (pcapng `if_tsoffset`).
+    pub offset_s: i64,
+    pub name: Option<String>,
+    pub description: Option<String>,
+    /// pcapng section the interface belongs to.
+    pub section: u32,
+}
+
+/// One packet as the file stores it.
+#[derive(Debug, Clone, Default)]
+pub struct Record {
+    /// Byte offset of the packet data in the file.
+    pub offset: u64,
+    pub caplen: u32,
+    pub orig_len: u32,
+    /// Nanoseconds since the epoch.
+    pub ts_ns: i64,
+    /// Index into [`Reader::interfaces`].
+    pub interface: u32,
+    /// pcapng `opt_comment`s of the packet.
+    pub comments: Vec<String>,
+}
+
+/// Where and why reading stopped early.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stop {
+    pub offset: u64,
+    pub reason: String,
+}
+
+impl fmt::Display for Stop {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "reading stopped at byte {}: {}", self.offset, self.reason)
+    }
+}
+
+/// Opening failed: not a capture, or not readable.
+#[derive(Debug)]
+pub enum OpenError {
+    Io(PathBuf, std::io::Error),
+    NotACapture(PathBuf, String),
+}
+
+impl fmt::Display for OpenError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            OpenError::Io(p, e) => write!(f, "{}: {e}", p.display()),
+            OpenError::NotACapture(p, why) => write!(f, "{}: {why}", p.display()),
+        }
+    }
+}
+
+impl std::error::Error for OpenError {}
+
+/// The bytes of a capture: a memory map of a file, or a buffer (tests, fuzzing).
+pub enum Bytes {
+    Mapped(Mmap),
+    Owned(Vec<u8>),
+}
+
+impl std::ops::Deref for Bytes {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match self {
+            Bytes::Mapped(m) => m,
+            Bytes::Owned(v) => v,
+        }
+    }
+}
+
+/// An opened capture file.
+pub struct CaptureFile {
+    pub path: PathBuf,
+    pub bytes: Bytes,
+    pub format: Format,
+}
+
+impl CaptureFile {
+    pub fn open(path: &Path) -> Result<CaptureFile, OpenError> {
+        let file = File::open(path).map_err(|e| OpenError::Io(path.to_owned(), e))?;
+        let len = file.metadata().map_err(|e| OpenError::Io(path.to_owned(), e))?.len();
+        let bytes = if len == 0 {
+            Bytes::Owned(Vec::new())
+        } else {
+            Bytes::Mapped(map(&file).map_err(|e| OpenError::Io(path.to_owned(), e))?)
+        };
+        CaptureFile::from_bytes(path.to_owned(), bytes)
+    }
+
+    pub fn from_bytes(path: PathBuf, bytes: Bytes) -> Result<CaptureFile, OpenError> {
+        let format = detect(&bytes).map_err(|why| OpenError::NotACapture(path.clone(), why))?;
+        Ok(CaptureFile { path, bytes, format })
+    }
+
+    pub fn reader(&self) -> Reader<'_> {
+        Reader::new(&self.bytes, self.format)
+    }
+
+    /// The captured bytes of a record.
+    pub fn data(&self, offset: u64, caplen: u32) -> &[u8] {
+        let s = offset as usize;
+        self.bytes.get(s..s.saturating_add(caplen as usize)).unwrap_or(&[])
+    }
+}
+
+#[allow(unsafe_code)]
+fn map(file: &File) -> std::io::Result<Mmap> {
+    // SAFETY: the map is read-only. memmap2 cannot protect us from another
+    // program truncating the file while we read it (the pages would fault);
+    // every tool that reads captures in place accepts that, and so do we.
+    let m = unsafe { Mmap::map(file) }?;
+    // Loading reads the file front to back once; tell the kernel.
+    let _ = m.advise(memmap2::Advice::Sequential);
+    Ok(m)
+}
+
+fn detect(b: &[u8]) -> Result<Format, String> {
+    let expected = "expected a pcap or pcapng capture (magic a1b2c3d4, a1b23c4d, a1b2cd34 or 0a0d0d0a)";
+    let Some(magic) = b.get(..4) else {
+        return Err(format!("not a capture file: {} bytes long; {expected}", b.len()));
+    };
+    let m = u32::from_le_bytes([magic[0], magic[1], magic[2], magic[3]]);
+    let fmt = match m {
+        0xa1b2_c3d4 => Format::Pcap { big_endian: false, nanosecond: false, modified: false },
+        0xa1b2_3c4d => Format::Pcap { big_endian: false, nanosecond: true, modified: false },
+        0xa1b2_cd34 => Format::Pcap { big_endian: false, nanosecond: false, modified: true },
+        0xd4c3_b2a1 => Format::Pcap { big_endian: true, nanosecond: false, modified: false },
+        0x4d3c_b2a1 => Format::Pcap { big_endian: true, nanosecond: true, modified: false },
+        0x34cd_b2a1 => Format::Pcap { big_endian: true, nanosecond: false, modified: true },
+        0x0a0d_0d0a => Format::Pcapng,
+        _ => {
+            let shown: String = magic.iter().map(|&c| if c.is_ascii_graphic() { c as char } else { '.' }).collect();
+            return Err(format!(
+                "not a capture file: starts with {:02x}{:02x}{:02x}{:02x} ('{shown}'); {expected}",
+                magic[0], magic[1], magic[2], magic[3]
+            ));
+        }
+    };
+    if let Format::Pcap { .. } = fmt
+        && b.len() < 24
+    {
+        return Err(format!("truncated pcap header: {} of 24 bytes", b.len()));
+    }
+    Ok(fmt)
+}
+
+/// Reads records in file order.
+pub struct Reader<'a> {
+    b: &'a [u8],
+    pos: usize,
+    format: Format,
+    /// Interfaces seen so far (pcapng grows this while reading).
+    pub interfaces: Vec<Interface>,
+    /// pcapng: index in `interfaces` of the current section's first interface.
+    section_base: usize,
+    section: u32,
+    big_endian: bool,
+    /// Comments of the pcapng sections.
+    pub section_comments: Vec<String>,
+    /// Set when reading stopped before the end of the file.
+    pub stop: Option<Stop>,
+    done: bool,
+}
+
+impl<'a> Reader<'a> {
+    fn new(b: &'a [u8], format: Format) -> Self {
+        let mut r = Reader {
+            b,
+            pos: 0,
+            format,
+            interfaces: Vec::new(),
+            section_base: 0,
+            section: 0,
+            big_endian: false,
+            section_comments: Vec::new(),
+            stop: None,
+            done: false,
+        };
+        if let Format::Pcap { nanosecond, .. } = format {
+            match pcap::parse_pcap_header(b) {
+                Ok((_, h)) => {
+                    let raw = h.network.0 as u32;
+                    r.interfaces.push(Interface {
+                        linktype: raw & 0xffff,
+                        snaplen: h.snaplen,
+                        resolution: TsResolution::Decimal(if nanosecond { 9 } else { 6 }),
+                        offset_s: i64::from(h.thiszone),
+                        name: None,
+                        description: None,
+                        section: 0,
+                    });
+                    r.pos = 24;
+                }
+                Err(_) => r.halt(0, "truncated pcap file header".into()),
+            }
+        }
+        r
+    }
+
+    /// Bytes read so far (for progress).
+    pub fn position(&self) -> u64 {
+        self.pos as u64
+    }
+
+    pub fn len(&self) -> u64 {
+        self.b.len() as u64
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.b.is_empty()
+    }
+
+    fn halt(&mut self, offset: usize, reason: String) {
+        self.stop = Some(Stop { offset: offset as u64, reason });
+        self.done = true;
+    }
+
+    fn pcap_next(&mut self, big_endian: bool, nanosecond: bool, modified: bool) -> Option<Record> {
+        let i = &self.b[self.pos..];
+        if i.is_empty() {
+            self.done = true;
+            return None;
+        }
+        let hdr = if modified { 24 } else { 16 };
+        if i.len() < hdr {
+            self.halt(self.pos, format!("file ends inside a record header ({} of {hdr} bytes)", i.len()));
+            return None;
+        }
+        let rd = |o: usize| {
+            let w = [i[o], i[o + 1], i[o + 2], i[o + 3]];
+            if big_endian { u32::from_be_bytes(w) } else { u32::from_le_bytes(w) }
+        };
+        let (sec, frac, caplen, orig) = (rd(0), rd(4), rd(8), rd(12));
+        let limit = MAX_RECORD.max(self.interfaces.first().map_or(0, |i| i.snaplen));
+        if caplen > limit {
+            self.halt(
+                self.pos,
+                format!("damaged record: {caplen}-byte packet is bigger than the maximum of {limit}"),
+            );
+            return None;
+        }
+        if i.len() < hdr + caplen as usize {
+            self.halt(
+                self.pos,
+                format!(
+                    "file ends inside a packet: the record says {caplen} bytes, {} remain",
+                    i.len() - hdr
+                ),
+            );
+            return None;
+        }
+        let offset = (self.pos + hdr) as u64;
+        self.pos += hdr + caplen as usize;
+        let frac_ns = if nanosecond { i64::from(frac) } else { i64::from(frac) * 1000 };
+        let zone = self.interfaces.first().map_or(0, |i| i.offset_s);
+        Some(Record {
+            offset,
+            caplen,
+            orig_len: orig,
+            ts_ns: (i64::from(sec) + zone) * 1_000_000_000 + frac_ns,
+            interface: 0,
+            comments: Vec::new(),
+        })
+    }
+
+    fn pcapng_next(&mut self) -> Option<Record> {
+        loop {
+            let at = self.pos;
+            let i = &self.b[at..];
+            if i.is_empty() {
+                self.done = true;
+                return None;
+            }
+            if i.len() < 12 {
+                self.halt(at, format!("file ends inside a block header ({} bytes left)", i.len()));
+                return None;
+            }
+            let raw_type = u32::from_le_bytes([i[0], i[1], i[2], i[3]]);
+            if raw_type == 0x0a0d_0d0a {
+                // A new section: its byte order comes from its own magic.
+                let bom = u32::from_le_bytes([i[8], i[9], i[10], i[11]]);
+                self.big_endian = match bom {
+                    0x1a2b_3c4d => false,
+                    0x4d3c_2b1a => true,
+                    _ => {
+                        self.halt(at, format!("section header with an unknown byte-order magic 0x{bom:08x}"));
+                        return None;
+                    }
+                };
+            }
+            let parsed =
+                if self.big_endian { pcapng::parse_block_be(i) } else { pcapng::parse_block_le(i) };
+            let (rest, block) = match parsed {
+                Ok(v) => v,
+                Err(e) => {
+                    let declared = if self.big_endian {
+                        u32::from_be_bytes([i[4], i[5], i[6], i[7]])
+                    } else {
+                        u32::from_le_bytes([i[4], i[5], i[6], i[7]])
+                    };
+                    let reason = match e {
+                        nom::Err::Incomplete(_) => format!(
+                            "file ends inside a block: it claims {declared} bytes, {} remain",
+                            i.len()
+                        ),
+                        nom::Err::Error(err) | nom::Err::Failure(err) => {
+                            format!("damaged block (type 0x{raw_type:08x}, length {declared}): {}", describe(&err))
+                        }
+                    };
+                    self.halt(at, reason);
+                    return None;
+                }
+            };
+            let consumed = i.len() - rest.len();
+            self.pos += consumed;
+            match block {
+                Block::SectionHeader(shb) => {
+                    if shb.major_version != 1 {
+                        self.halt(
+                            at,
+                            format!(
+                                "unsupported section version {}.{} (only 1.x is defined)",
+                                shb.major_version, shb.minor_version
+                            ),
+                        );
+                        return None;
+                    }
+                    self.section_base = self.interfaces.len();
+                    if !self.interfaces.is_empty() || at != 0 {
+                        self.section += 1;
+                    }
+                    self.section_comments.extend(comments(&shb.options));
+                }
+                Block::InterfaceDescription(idb) => {
+                    let opt = |o: Option<Result<&str, _>>| o.and_then(|r| r.ok()).map(str::to_owned);
+                    self.interfaces.push(Interface {
+                        linktype: idb.linktype.0 as u32 & 0xffff,
+                        snaplen: idb.snaplen,
+                        resolution: TsResolution::from_pcapng(idb.if_tsresol),
+                        offset_s: idb.if_tsoffset,
+                        name: opt(idb.if_name()),
+                        description: opt(idb.if_description()),
+                        section: self.section,
+                    });
+                }
+                Block::EnhancedPacket(epb) => {
+                    let iface = self.section_base + epb.if_id as usize;
+                    let Some(ifc) = self.interfaces.get(iface) else {
+                        self.halt(at, format!("packet on interface {} which the section did not describe", epb.if_id));
+                        return None;
+                    };
+                    if epb.caplen as usize > epb.data.len() {
+                        self.halt(at, format!("damaged packet block: captured length {} exceeds the block", epb.caplen));
+                        return None;
+                    }
+                    let ts = (u64::from(epb.ts_high) << 32) | u64::from(epb.ts_low);
+                    let data_at = at + 28;
+                    return Some(Record {
+                        offset: data_at as u64,
+                        caplen: epb.caplen,
+                        orig_len: epb.origlen,
+                        ts_ns: ifc.resolution.to_ns(ts).saturating_add(ifc.offset_s.saturating_mul(1_000_000_000)),
+                        interface: iface as u32,
+                        comments: comments(&epb.options),
+                    });
+                }
+                Block::SimplePacket(spb) => {
+                    let iface = self.section_base;
+                    let Some(ifc) = self.interfaces.get(iface) else {
+                        self.halt(at, "simple packet block before any interface description".into());
+                        return None;
+                    };
+                    // The captured part is what fits in the block (and the snaplen).
+                    let mut caplen = (spb.origlen as usize).min(spb.data.len());
+                    if ifc.snaplen != 0 {
+                        caplen = caplen.min(ifc.snaplen as usize);
+                    }
+                    return Some(Record {
+                        offset: (at + 12) as u64,
+                        caplen: caplen as u32,
+                        orig_len: spb.origlen,
+                        ts_ns: 0,
+                        interface: iface as u32,
+                        comments: Vec::new(),
+                    });
+                }
+                Block::Unknown(ub) if ub.block_type == 2 => {
+                    // Obsolete Packet Block: interface(2) drops(2) ts(8) caplen(4) len(4) data.
+                    let d = ub.data;
+                    if d.len() < 20 {
+                        self.halt(at, "damaged obsolete packet block".into());
+                        return None;
+                    }
+                    let rd16 = |o: usize| {
+                        let w = [d[o], d[o + 1]];
+                        if self.big_endian { u16::from_be_bytes(w) } else { u16::from_le_bytes(w) }
+                    };
+                    let rd32 = |o: usize| {
+                        let w = [d[o], d[o + 1], d[o + 2], d[o + 3]];
+                        if self.big_endian { u32::from_be_bytes(w) } else { u32::from_le_bytes(w) }
+                    };
+                    let iface = self.section_base + rd16(0) as usize;
+                    let (caplen, orig) = (rd32(12), rd32(16));
+                    let Some(ifc) = self.interfaces.get(iface) else {
+                        self.halt(at, "obsolete packet block on an undescribed interface".into());
+                        return None;
+                    };
+                    if caplen as usize > d.len() - 20 {
+                        self.halt(at, "damaged obsolete packet block: captured length exceeds the block".into());
+                        return None;
+                    }
+                    let ts = (u64::from(rd32(4)) << 32) | u64::from(rd32(8));
+                    return Some(Record {
+                        offset: (at + 8 + 20) as u64,
+                        caplen,
+                        orig_len: orig,
+                        ts_ns: ifc.resolution.to_ns(ts),
+                        interface: iface as u32,
+                        comments: Vec::new(),
+                    });
+                }
+                // Name resolution, statistics, secrets, custom and unknown blocks: skipped.
+                _ => {}
+            }
+        }
+    }
+}
+
+fn comments(opts: &[PcapNGOption<'_>]) -> Vec<String> {
+    opts.iter()
+        .filter(|o| o.code.0 == 1)
+        .filter_map(|o| o.as_bytes().ok())
+        .map(|b| String::from_utf8_lossy(b).into_owned())
+        .collect()
+}
+
+fn describe(e: &PcapError<&[u8]>) -> String {
+    match e {
+        PcapError::NomError(_, kind) => format!("{kind:?}"),
+        other => format!("{other:?}").chars().take(80).collect(),
+    }
+}
+
+impl Iterator for Reader<'_> {
+    type Item = Record;
+    fn next(&mut self) -> Option<Record> {
+        if self.done {
+            return None;
+        }
+        match self.format {
+            Format::Pcap { big_endian, nanosecond, modified } => self.pcap_next(big_endian, nanosecond, modified),
+            Format::Pcapng => self.pcapng_next(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pcap(records: &[(&[u8], u32)]) -> Vec<u8> {
+        let mut v = vec![0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0, 1, 0, 0, 0];
+        for (i, (data, orig)) in records.iter().enumerate() {
+            v.extend_from_slice(&(100 + i as u32).to_le_bytes());
+            v.extend_from_slice(&5u32.to_le_bytes());
+            v.extend_from_slice(&(data.len() as u32).to_le_bytes());
+            v.extend_from_slice(&orig.to_le_bytes());
+            v.extend_from_slice(data);
+        }
+        v
+    }
+
+    fn open(b: Vec<u8>) -> CaptureFile {
+        CaptureFile::from_bytes("t.pcap".into(), Bytes::Owned(b)).unwrap()
+    }
+
+    #[test]
+    fn reads_records_and_their_offsets() {
+        let f = open(pcap(&[(b"abcd", 4), (b"xy", 60)]));
+        let mut r = f.reader();
+        let a = r.next().unwrap();
+        assert_eq!((a.offset, a.caplen, a.ts_ns), (40, 4, 100_000_005_000));
+        assert_eq!(f.data(a.offset, a.caplen), b"abcd");
+        let b = r.next().unwrap();
+        assert_eq!((b.caplen, b.orig_len), (2, 60));
+        assert!(r.next().is_none());
+        assert!(r.stop.is_none());
+    }
+
+    #[test]
+    fn a_cut_record_stops_with_its_offset() {
+        let mut b = pcap(&[(b"abcd", 4), (b"efgh", 4)]);
+        b.truncate(b.len() - 2);
+        let f = open(b);
+        let mut r = f.reader();
+        assert!(r.next().is_some());
+        assert!(r.next().is_none());
+        let stop = r.stop.clone().unwrap();
+        assert_eq!(stop.offset, 44);
+        assert!(stop.reason.contains("4 bytes, 2 remain"), "{}", stop.reason);
+    }
+
+    #[test]
+    fn not_a_capture_names_what_was_expected() {
+        let e = CaptureFile::from_bytes("x".into(), Bytes::Owned(b"<!DOCTYPE html>".to_vec())).err().unwrap();
+        let msg = e.to_string();
+        assert!(msg.contains("not a capture file") && msg.contains("pcapng"), "{msg}");
+        assert!(!msg.contains('\n'));
+    }
+
+    #[test]
+    fn binary_resolution_converts_to_nanoseconds() {
+        assert_eq!(TsResolution::Binary(10).to_ns(1024), 1_000_000_000);
+        assert_eq!(TsResolution::Decimal(3).to_ns(5), 5_000_000);
+        assert_eq!(TsResolution::Decimal(12).to_ns(5_000), 5);
+    }
+}

@@ -1,0 +1,87 @@
+//! `wirelens flows`: the conversation table.
+
+use std::io::Write;
+
+use dissectors::conversation::{Conversation, Endpoint};
+use serde::Serialize;
+
+use super::{open, secs, warn_stop, CliError, CsvOrJson, FlowsArgs, JsonArray, ProtoArg};
+use crate::pipeline::{load_file, LoadOptions};
+
+#[derive(Serialize)]
+pub struct FlowRow {
+    pub proto: &'static str,
+    pub stream: u32,
+    pub a: String,
+    pub b: String,
+    pub frames_a_to_b: u64,
+    pub bytes_a_to_b: u64,
+    pub frames_b_to_a: u64,
+    pub bytes_b_to_a: u64,
+    pub payload_a_to_b: u64,
+    pub payload_b_to_a: u64,
+    pub start_rel: f64,
+    pub duration: f64,
+}
+
+/// `ip:port`, IPv6 as `[addr]:port`.
+pub fn endpoint(e: &Endpoint) -> String {
+    match e.0 {
+        std::net::IpAddr::V4(a) => format!("{a}:{}", e.1),
+        std::net::IpAddr::V6(a) => format!("[{a}]:{}", e.1),
+    }
+}
+
+impl FlowRow {
+    pub fn new(c: &Conversation, capture_start: i64) -> FlowRow {
+        FlowRow {
+            proto: c.proto.name(),
+            stream: c.stream,
+            a: endpoint(&c.a),
+            b: endpoint(&c.b),
+            frames_a_to_b: c.stats[0].frames,
+            bytes_a_to_b: c.stats[0].bytes,
+            frames_b_to_a: c.stats[1].frames,
+            bytes_b_to_a: c.stats[1].bytes,
+            payload_a_to_b: c.stats[0].payload,
+            payload_b_to_a: c.stats[1].payload,
+            start_rel: secs(c.first_ts - capture_start),
+            duration: secs(c.last_ts - c.first_ts),
+        }
+    }
+}
+
+pub fn run(a: &FlowsArgs, out: &mut impl Write) -> Result<(), CliError> {
+    let file = open(&a.file)?;
+    let snap = load_file(file, LoadOptions { analyze_tcp: false }).wait();
+    let start = snap.index.row(0).map_or(0, |r| r.ts_ns);
+    let mut rows = Vec::new();
+    if a.proto != Some(ProtoArg::Udp) {
+        rows.extend(snap.tcp.iter().filter(|c| c.counted).map(|c| FlowRow::new(c, start)));
+    }
+    if a.proto != Some(ProtoArg::Tcp) {
+        rows.extend(snap.udp.iter().filter(|c| c.counted).map(|c| FlowRow::new(c, start)));
+    }
+    match a.format {
+        CsvOrJson::Json => {
+            let mut j = JsonArray::start(out)?;
+            for r in &rows {
+                j.item(out, r)?;
+            }
+            j.end(out)?;
+        }
+        CsvOrJson::Csv => {
+            writeln!(out, "proto,stream,a,b,frames_a_to_b,bytes_a_to_b,frames_b_to_a,bytes_b_to_a,payload_a_to_b,payload_b_to_a,start_rel,duration")?;
+            for r in &rows {
+                writeln!(
+                    out,
+                    "{},{},{},{},{},{},{},{},{},{},{:.9},{:.9}",
+                    r.proto, r.stream, r.a, r.b, r.frames_a_to_b, r.bytes_a_to_b, r.frames_b_to_a, r.bytes_b_to_a,
+                    r.payload_a_to_b, r.payload_b_to_a, r.start_rel, r.duration
+                )?;
+            }
+        }
+    }
+    warn_stop(&a.file, &snap.stop);
+    Ok(())
+}

@@ -1,0 +1,151 @@
+//! `wirelens` on the command line: headless subcommands that print what the
+//! GUI shows, for scripts and tests.
+
+mod flows;
+mod packets;
+mod summary;
+
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::capture::CaptureFile;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "wirelens",
+    version,
+    about = "Packet analyzer and traffic visualizer",
+    long_about = "Packet analyzer and traffic visualizer.\n\nWith no subcommand, starts the desktop app (on FILE, or on the bundled sample).",
+    args_conflicts_with_subcommands = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// Capture file to open in the desktop app.
+    pub file: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// One row (or JSON object) per packet: number, time, addresses, protocol, length, Info, layers.
+    Packets(PacketsArgs),
+    /// TCP and UDP conversations with frames, bytes and payload each way.
+    Flows(FlowsArgs),
+    /// File format, link types, counts, times, warnings and the protocol hierarchy.
+    Summary(SummaryArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TextOrJson {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CsvOrJson {
+    Csv,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ProtoArg {
+    Tcp,
+    Udp,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct PacketsArgs {
+    pub file: PathBuf,
+    #[arg(long, value_enum, default_value_t = TextOrJson::Text)]
+    pub format: TextOrJson,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct FlowsArgs {
+    pub file: PathBuf,
+    /// Only this protocol's conversations (default: both).
+    #[arg(long, value_enum)]
+    pub proto: Option<ProtoArg>,
+    #[arg(long, value_enum, default_value_t = CsvOrJson::Csv)]
+    pub format: CsvOrJson,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct SummaryArgs {
+    pub file: PathBuf,
+    #[arg(long, value_enum, default_value_t = TextOrJson::Text)]
+    pub format: TextOrJson,
+}
+
+/// A failure to report: one line on stderr, exit status 1.
+#[derive(Debug)]
+pub struct CliError(pub String);
+
+impl<E: std::error::Error> From<E> for CliError {
+    fn from(e: E) -> Self {
+        CliError(e.to_string())
+    }
+}
+
+pub fn run(cmd: Command) -> Result<(), CliError> {
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::with_capacity(1 << 16, stdout.lock());
+    let r = match cmd {
+        Command::Packets(a) => packets::run(&a, &mut out),
+        Command::Flows(a) => flows::run(&a, &mut out),
+        Command::Summary(a) => summary::run(&a, &mut out),
+    };
+    match (r, out.flush()) {
+        (Err(e), _) => Err(e),
+        // A closed pipe (`| head`) is not an error worth reporting.
+        (Ok(()), Err(e)) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+        (Ok(()), r) => r.map_err(CliError::from),
+    }
+}
+
+pub(crate) fn open(path: &Path) -> Result<Arc<CaptureFile>, CliError> {
+    CaptureFile::open(path).map(Arc::new).map_err(|e| CliError(e.to_string()))
+}
+
+/// Reports where reading stopped, as a warning: the packets before it were used.
+pub(crate) fn warn_stop(path: &Path, stop: &Option<crate::capture::Stop>) {
+    if let Some(s) = stop {
+        eprintln!("wirelens: warning: {}: {s}", path.display());
+    }
+}
+
+/// Writes `ns` as seconds with `digits` fractional digits.
+pub(crate) fn epoch_string(ns: i64, digits: u32) -> String {
+    let mut s = String::new();
+    let _ = dissectors::field::write_epoch(&mut s, ns, digits);
+    s
+}
+
+/// Seconds as an f64 with nanosecond precision (for JSON).
+pub(crate) fn secs(ns: i64) -> f64 {
+    (ns as f64 / 1e9 * 1e9).round() / 1e9
+}
+
+/// Writes a JSON array item by item, so that millions of packets need no
+/// buffer the size of the output.
+pub(crate) struct JsonArray {
+    first: bool,
+}
+
+impl JsonArray {
+    pub fn start(out: &mut impl Write) -> io::Result<Self> {
+        out.write_all(b"[")?;
+        Ok(JsonArray { first: true })
+    }
+    pub fn item<T: serde::Serialize>(&mut self, out: &mut impl Write, v: &T) -> io::Result<()> {
+        out.write_all(if self.first { b"\n" } else { b",\n" })?;
+        self.first = false;
+        serde_json::to_writer(&mut *out, v).map_err(io::Error::other)
+    }
+    pub fn end(self, out: &mut impl Write) -> io::Result<()> {
+        out.write_all(if self.first { b"]\n" } else { b"\n]\n" })
+    }
+}

@@ -1,0 +1,80 @@
+//! `wirelens packets`: the packet list, one packet per row.
+
+use std::io::Write;
+
+use dissectors::packet::{Options, Transport};
+use dissectors::sink::NullSink;
+use serde::Serialize;
+
+use super::{epoch_string, open, warn_stop, CliError, JsonArray, PacketsArgs, TextOrJson};
+use crate::pipeline::Pass;
+
+#[derive(Serialize)]
+struct PacketRow<'a> {
+    number: u32,
+    time_epoch: String,
+    src: String,
+    dst: String,
+    protocol: &'a str,
+    length: u32,
+    info: &'a str,
+    layers: Vec<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    stream: Option<u32>,
+}
+
+pub fn run(a: &PacketsArgs, out: &mut impl Write) -> Result<(), CliError> {
+    let file = open(&a.file)?;
+    let mut reader = file.reader();
+    let mut pass = Pass::new(true);
+    let opts = Options { columns: true };
+    let mut json = match a.format {
+        TextOrJson::Json => Some(JsonArray::start(out)?),
+        TextOrJson::Text => None,
+    };
+    let mut first_ts = None;
+    let mut number = 0u32;
+    let mut text = String::new();
+    while let Some(rec) = reader.next() {
+        let iface = reader.interfaces.get(rec.interface as usize);
+        let linktype = iface.map_or(0, |i| i.linktype);
+        let digits = iface.map_or(6, |i| i.resolution.digits());
+        let data = file.data(rec.offset, rec.caplen);
+        number += 1;
+        let (pi, answers) = pass.frame(&rec, linktype, data, opts, &mut NullSink);
+        let stream = match pi.transport {
+            Transport::Tcp(_) => answers.tcp.as_ref().map(|a| a.stream),
+            Transport::Udp(_) => answers.udp.map(|a| a.stream),
+            Transport::None => None,
+        };
+        match json.as_mut() {
+            Some(j) => j.item(out, &PacketRow {
+                number,
+                time_epoch: epoch_string(rec.ts_ns, digits),
+                src: pi.src.to_string(),
+                dst: pi.dst.to_string(),
+                protocol: &pi.protocol,
+                length: rec.orig_len,
+                info: &pi.info,
+                layers: pi.protocols.iter().map(|p| p.name()).collect(),
+                stream,
+            })?,
+            None => {
+                let first = *first_ts.get_or_insert(rec.ts_ns);
+                text.clear();
+                let _ = dissectors::field::write_secs(&mut text, rec.ts_ns - first);
+                let rel = &text[..text.len().saturating_sub(3)];
+                writeln!(
+                    out,
+                    "{number:>7} {rel:>13} {} \u{2192} {} {} {} {}",
+                    pi.src, pi.dst, pi.protocol, rec.orig_len, pi.info
+                )?;
+            }
+        }
+    }
+    if let Some(j) = json {
+        j.end(out)?;
+    }
+    warn_stop(&a.file, &reader.stop);
+    Ok(())
+}

@@ -1,0 +1,159 @@
+//! Loading a capture file: a reader thread walks the records and sends them
+//! in batches to the analysis thread, which dissects each packet, appends
+//! its row to the index and publishes snapshots as it goes, so the first
+//! packets can be shown while the rest is still being read.
+
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{bounded, Receiver};
+use dissectors::packet::{Options, Transport};
+use dissectors::sink::NullSink;
+
+use crate::capture::{CaptureFile, Interface, Record, Stop};
+use crate::pipeline::Pass;
+use crate::store::{ExpertBits, FlowRef, Hierarchy, IndexWriter, Row, Snapshot, Store};
+
+const BATCH: usize = 1024;
+/// Readers see new packets at most this often while loading.
+const PUBLISH_EVERY: Duration = Duration::from_millis(100);
+
+#[derive(Debug, Clone, Copy)]
+pub struct LoadOptions {
+    /// Run the full TCP sequence analysis while loading.
+    pub analyze_tcp: bool,
+}
+
+impl Default for LoadOptions {
+    fn default() -> Self {
+        LoadOptions { analyze_tcp: true }
+    }
+}
+
+struct Batch {
+    records: Vec<Record>,
+    /// The interfaces known when the batch was read (pcapng adds them as it goes).
+    interfaces: Option<Arc<Vec<Interface>>>,
+    position: u64,
+    /// Set on the last batch when reading stopped early.
+    stop: Option<Stop>,
+}
+
+/// A load in progress.
+pub struct Loading {
+    pub store: Store,
+    threads: Vec<JoinHandle<()>>,
+}
+
+impl Loading {
+    /// Waits for the load to finish and returns the final snapshot.
+    pub fn wait(self) -> Arc<Snapshot> {
+        for t in self.threads {
+            let _ = t.join();
+        }
+        self.store.snapshot()
+    }
+}
+
+pub fn load_file(file: Arc<CaptureFile>, opts: LoadOptions) -> Loading {
+    let store = Store::new();
+    let (tx, rx) = bounded::<Batch>(16);
+    let reader_file = file.clone();
+    let reader_store = store.clone();
+    let reader = std::thread::Builder::new()
+        .name("capture-reader".into())
+        .spawn(move || {
+            let mut r = reader_file.reader();
+            let mut known = 0;
+            loop {
+                let records: Vec<Record> = r.by_ref().take(BATCH).collect();
+                let last = records.len() < BATCH;
+                let interfaces = (r.interfaces.len() != known).then(|| {
+                    known = r.interfaces.len();
+                    Arc::new(r.interfaces.clone())
+                });
+                let batch = Batch { records, interfaces, position: r.position(), stop: if last { r.stop.clone() } else { None } };
+                if tx.send(batch).is_err() || last || reader_store.cancelled() {
+                    break;
+                }
+            }
+        })
+        .expect("spawning a thread");
+    let analysis_store = store.clone();
+    let analysis = std::thread::Builder::new()
+        .name("analysis".into())
+        .spawn(move || analyse(&file, rx, &analysis_store, opts))
+        .expect("spawning a thread");
+    Loading { store, threads: vec![reader, analysis] }
+}
+
+fn analyse(file: &CaptureFile, rx: Receiver<Batch>, store: &Store, opts: LoadOptions) {
+    let total = file.bytes.len() as u64;
+    let mut pass = Pass::new(opts.analyze_tcp);
+    let mut index = IndexWriter::new();
+    let mut hierarchy = Hierarchy::default();
+    let mut interfaces: Arc<Vec<Interface>> = Arc::default();
+    let mut last_publish = Instant::now();
+    let mut stop = None;
+    let mut position = 0;
+    let publish = |index: &IndexWriter, pass: &Pass, hierarchy: &Hierarchy, interfaces: &Arc<Vec<Interface>>, position: u64, done: bool, stop: Option<Stop>, cancelled: bool| {
+        let conv = &pass.analyzer.conversations;
+        Snapshot {
+            index: if done { Default::default() } else { index.snapshot() },
+            hierarchy: Arc::new(hierarchy.clone()),
+            tcp: Arc::new(conv.tcp.clone()),
+            udp: Arc::new(conv.udp.clone()),
+            interfaces: interfaces.clone(),
+            progress: (position, total),
+            done,
+            cancelled,
+            stop,
+        }
+    };
+    let mut cancelled = false;
+    for batch in rx {
+        if let Some(i) = batch.interfaces {
+            interfaces = i;
+        }
+        for rec in &batch.records {
+            let linktype = interfaces.get(rec.interface as usize).map_or(0, |i| i.linktype);
+            let data = file.data(rec.offset, rec.caplen);
+            let (pi, answers) = pass.frame(rec, linktype, data, Options::default(), &mut NullSink);
+            hierarchy.add(&pi.protocols, rec.orig_len.into());
+            let (flow, tcp_flags) = match pi.transport {
+                Transport::Tcp(_) => match &answers.tcp {
+                    Some(a) => (FlowRef::tcp(a.stream), a.flags),
+                    None => (FlowRef::NONE, 0),
+                },
+                Transport::Udp(_) => (answers.udp.map_or(FlowRef::NONE, |a| FlowRef::udp(a.stream)), 0),
+                Transport::None => (FlowRef::NONE, 0),
+            };
+            index.push(&Row {
+                offset: rec.offset,
+                ts_ns: rec.ts_ns,
+                caplen: rec.caplen,
+                orig_len: rec.orig_len,
+                interface: rec.interface.min(u16::MAX as u32) as u16,
+                proto: pi.top().map_or(0, |p| p.id),
+                flow,
+                expert: ExpertBits::from_parts(tcp_flags, &pi.expert, !rec.comments.is_empty()),
+            });
+        }
+        position = batch.position;
+        if batch.stop.is_some() {
+            stop = batch.stop;
+        }
+        if store.cancelled() {
+            cancelled = true;
+            break;
+        }
+        if last_publish.elapsed() >= PUBLISH_EVERY {
+            store.publish(publish(&index, &pass, &hierarchy, &interfaces, position, false, None, false));
+            last_publish = Instant::now();
+        }
+    }
+    let snap = publish(&index, &pass, &hierarchy, &interfaces, if cancelled { position } else { total }, true, stop, cancelled);
+    let finished = index.finish();
+    store.publish(Snapshot { index: finished, ..snap });
+}

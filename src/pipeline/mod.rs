@@ -1,0 +1,8 @@
+//! From a source of packets to the store: the analysis pass and the threads
+//! that run it.
+
+pub mod loader;
+pub mod pass;
+
+pub use loader::{load_file, LoadOptions};
+pub use pass::Pass;

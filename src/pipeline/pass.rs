@@ -1,0 +1,59 @@
+//! One pass of dissection and analysis over frames in capture order: the
+//! same code serves loading (nothing kept but the index), the command line
+//! (columns) and the golden tests (full trees).
+
+use dissectors::analysis::{Analyzer, FrameAnswers};
+use dissectors::packet::{FrameMeta, Options, PacketInfo};
+use dissectors::sink::Sink;
+
+use crate::capture::Record;
+
+pub struct Pass {
+    pub analyzer: Analyzer,
+    pi: PacketInfo,
+    number: u32,
+    first_ts: Option<i64>,
+    prev_ts: i64,
+}
+
+impl Pass {
+    /// `analyze_tcp`: run the full TCP sequence analysis.
+    pub fn new(analyze_tcp: bool) -> Self {
+        Pass { analyzer: Analyzer::new(analyze_tcp), pi: PacketInfo::default(), number: 0, first_ts: None, prev_ts: 0 }
+    }
+
+    /// Number the next frame and dissect it.
+    pub fn frame<S: Sink>(
+        &mut self,
+        rec: &Record,
+        linktype: u32,
+        data: &[u8],
+        opts: Options,
+        sink: &mut S,
+    ) -> (&PacketInfo, &FrameAnswers) {
+        self.number += 1;
+        let first = *self.first_ts.get_or_insert(rec.ts_ns);
+        let meta = FrameMeta {
+            number: self.number,
+            ts_ns: rec.ts_ns,
+            orig_len: rec.orig_len,
+            linktype,
+            interface: rec.interface,
+            rel_ns: rec.ts_ns - first,
+            delta_ns: if self.number == 1 { 0 } else { rec.ts_ns - self.prev_ts },
+        };
+        self.prev_ts = rec.ts_ns;
+        self.analyzer.begin_frame();
+        let comments: Vec<&str> = rec.comments.iter().map(String::as_str).collect();
+        dissectors::dissect_frame(&meta, data, &comments, &mut self.analyzer, opts, sink, &mut self.pi);
+        (&self.pi, &self.analyzer.frame)
+    }
+
+    pub fn frames(&self) -> u32 {
+        self.number
+    }
+
+    pub fn first_ts(&self) -> Option<i64> {
+        self.first_ts
+    }
+}

@@ -19,6 +19,6 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) {
     }
     cx.layer(&proto::DATA, buf.span(off, bytes.len()), format_args!("Data ({reported} bytes)"));
     cx.field(&DATA, buf.span(off, bytes.len()), Value::Bytes(bytes));
-    cx.generated(&LEN, buf.span(off, bytes.len()), Value::U64(reported as u64));
+    cx.generated(&LEN, buf.span(off, bytes.len()), Value::U64(bytes.len() as u64));
     cx.end_layer();
 }

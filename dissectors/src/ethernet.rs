@@ -54,6 +54,8 @@ crate::fields! {
     LEN = FieldDef::new("eth.len", "Length", T::U16);
     PADDING = FieldDef::new("eth.padding", "Padding", T::Bytes);
     TRAILER = FieldDef::new("eth.trailer", "Trailer", T::Bytes);
+    FCS = FieldDef::new("eth.fcs", "Frame check sequence", T::U32).base(Base::Hex);
+    FCS_STATUS = FieldDef::new("eth.fcs.status", "FCS Status", T::U8).base(Base::None).names(crate::ipv4::CHECKSUM_STATUS);
     VLAN_PRIORITY = FieldDef::new("vlan.priority", "Priority", T::U16).mask(0xe000).names(PRIORITIES);
     VLAN_DEI = FieldDef::new("vlan.dei", "DEI", T::Boolean).mask(0x1000);
     VLAN_ID = FieldDef::new("vlan.id", "ID", T::U16).mask(0x0fff);
@@ -90,7 +92,8 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>) {
     };
     cx.pi.src = Address::Ether(src);
     cx.pi.dst = Address::Ether(dst);
-    let is_8023 = etype <= 1500;
+    // Type 0 is Cisco MDS's internal framing, an Ethernet II type as Wireshark sees it.
+    let is_8023 = etype <= 1500 && etype != 0;
     let title = if is_8023 { "IEEE 802.3 Ethernet" } else { "Ethernet II" };
     cx.layer(
         &proto::ETH,
@@ -110,9 +113,9 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>) {
         let end = (field::HEADER_LEN + etype as usize).min(buf.reported);
         data::dissect(cx, buf.limit(end), field::HEADER_LEN);
         cx.set_info(format_args!("IEEE 802.3 frame, length {etype}"));
-        trailer(cx, buf, end, &TRAILER, handle);
+        trailer(cx, buf, end, &TRAILER, Link { handle, start: 0, fcs_possible: true });
     } else {
-        ethertype(cx, buf, field::HEADER_LEN, etype, &TRAILER, handle);
+        ethertype(cx, buf, field::HEADER_LEN, etype, &TRAILER, Link { handle, start: 0, fcs_possible: true });
     }
 }
 
@@ -151,19 +154,12 @@ pub fn ethertype<S: Sink>(
     off: usize,
     etype: u16,
     trailer_field: &'static FieldDef,
-    link_layer: u32,
+    link: Link,
 ) {
     cx.mark(&proto::ETHERTYPE);
-    let used = match etype {
-        0x0800 => ipv4::dissect(cx, buf, off),
-        0x86dd => ipv6::dissect(cx, buf, off),
-        0x0806 => arp::dissect(cx, buf, off),
-        0x8100 | 0x88a8 if cx.enter_encapsulation() => {
-            let used = if etype == 0x8100 { vlan(cx, buf, off) } else { provider_bridge(cx, buf, off) };
-            cx.leave_encapsulation();
-            used
-        }
-        _ => {
+    let used = match by_type(cx, buf, off, etype) {
+        Some(used) => used,
+        None => {
             data::dissect(cx, buf, off);
             cx.pi.protocol = format!("0x{etype:04x}").into();
             if let Some(name) = crate::field::lookup(ETHERTYPES, etype.into()) {
@@ -174,35 +170,80 @@ pub fn ethertype<S: Sink>(
             buf.reported.saturating_sub(off)
         }
     };
-    trailer(cx, buf, off.saturating_add(used), trailer_field, link_layer);
+    trailer(cx, buf, off.saturating_add(used), trailer_field, link);
 }
 
-/// Bytes after the payload: padding up to the 60-byte Ethernet minimum, then
-/// a trailer (no FCS is assumed, as in Wireshark's default preferences).
+/// The dissector for an ethertype, when there is one: returns the bytes it claimed.
+pub fn by_type<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize, etype: u16) -> Option<usize> {
+    Some(match etype {
+        0x0800 => ipv4::dissect(cx, buf, off),
+        0x86dd => ipv6::dissect(cx, buf, off),
+        0x0806 | 0x8035 => arp::dissect(cx, buf, off),
+        0x8100 | 0x88a8 if cx.enter_encapsulation() => {
+            let used = if etype == 0x8100 { vlan(cx, buf, off) } else { provider_bridge(cx, buf, off) };
+            cx.leave_encapsulation();
+            used
+        }
+        _ => return None,
+    })
+}
+
+/// Bytes after the payload, as Wireshark shows them: zero bytes up to the
+/// 60-byte Ethernet minimum are padding; when the link layer spans 64 bytes
+/// or more and at least 4 bytes remain, the last 4 are taken for an FCS;
+/// the rest is a trailer.
 fn trailer<S: Sink>(
     cx: &mut Cx<'_, S>,
     buf: Buf<'_>,
     start: usize,
     field: &'static FieldDef,
-    link_layer: u32,
+    link: Link,
 ) {
     if buf.source != 0 || start >= buf.reported || start >= buf.len() {
         return;
     }
-    cx.sink.reenter(link_layer);
+    cx.sink.reenter(link.handle);
     let frame_len = buf.reported;
+    let mut reported = frame_len - start;
     let mut captured = buf.len() - start;
     let mut pad = 0;
     if frame_len >= 60 && start < 60 {
-        pad = (60 - start).min(captured);
-        cx.field(&PADDING, buf.span(start, pad), Value::Bytes(buf.get(start, pad)));
+        // Only zeros are padding (Wireshark's default): anything else is a trailer.
+        let max = (60 - start).min(captured);
+        pad = if buf.get(start, max).iter().all(|&b| b == 0) { max } else { 0 };
+        if pad > 0 {
+            cx.field(&PADDING, buf.span(start, pad), Value::Bytes(buf.get(start, pad)));
+        }
         captured -= pad;
+        reported -= pad;
     }
+    let fcs = link.fcs_possible && frame_len - link.start >= 64 && reported >= 4;
+    if fcs {
+        reported -= 4;
+        captured = captured.min(reported);
+    }
+    let s = start + pad;
     if captured > 0 {
-        let s = start + pad;
         cx.field(field, buf.span(s, captured), Value::Bytes(buf.get(s, captured)));
     }
+    if fcs && let Some(v) = bytes::be32(buf.bytes, s + captured) {
+        cx.field(&FCS, buf.span(s + captured, 4), Value::U64(v.into()));
+        cx.push();
+        cx.sink.field(&FCS_STATUS, buf.span(s + captured, 0), Value::U64(2), crate::sink::Presence::Generated);
+        cx.pop();
+    }
     cx.pop();
+}
+
+/// The link layer an ethertype payload sits in, for its trailer.
+#[derive(Debug, Clone, Copy)]
+pub struct Link {
+    /// Tree handle of the layer the padding and trailer belong to.
+    pub handle: u32,
+    /// Where that layer starts in the frame (its length decides whether an FCS may be there).
+    pub start: usize,
+    /// Whether the layer may carry an FCS (Ethernet may; Linux cooked captures do not).
+    pub fcs_possible: bool,
 }
 
 /// 802.1Q tag.
@@ -234,9 +275,9 @@ fn vlan<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) -> usize {
     if len_field {
         let end = (off + 4 + etype as usize).min(buf.reported);
         data::dissect(cx, buf.limit(end), off + 4);
-        trailer(cx, buf, end, &VLAN_TRAILER, handle);
+        trailer(cx, buf, end, &VLAN_TRAILER, Link { handle, start: off, fcs_possible: true });
     } else {
-        ethertype(cx, buf, off + 4, etype, &VLAN_TRAILER, handle);
+        ethertype(cx, buf, off + 4, etype, &VLAN_TRAILER, Link { handle, start: off, fcs_possible: true });
     }
     buf.reported.saturating_sub(off)
 }
@@ -258,6 +299,6 @@ fn provider_bridge<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) -> usi
     cx.field(&AH_ETYPE, buf.span(off + 2, 2), Value::U64(etype.into()));
     let handle = cx.sink.layer_handle();
     cx.end_layer();
-    ethertype(cx, buf, off + 4, etype, &AH_TRAILER, handle);
+    ethertype(cx, buf, off + 4, etype, &AH_TRAILER, Link { handle, start: off, fcs_possible: true });
     buf.reported.saturating_sub(off)
 }

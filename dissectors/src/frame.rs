@@ -18,7 +18,6 @@ crate::fields! {
     CAP_LEN = FieldDef::new("frame.cap_len", "Capture Length", T::U32);
     PROTOCOLS = FieldDef::new("frame.protocols", "Protocols in frame", T::String);
     COMMENT = FieldDef::new("frame.comment", "Comment", T::String);
-    LINK_TYPE = FieldDef::new("frame.link_type", "Link type", T::U32);
 }
 
 /// Link types this crate dissects.
@@ -63,18 +62,21 @@ pub fn dissect_frame<S: Sink>(
             data.len() * 8
         ),
     );
-    cx.generated(&INTERFACE_ID, z, Value::U64(meta.interface.into()));
+    if meta.interface_known {
+        cx.generated(&INTERFACE_ID, z, Value::U64(meta.interface.into()));
+    }
     for c in comments {
         cx.sink.field(&COMMENT, z, Value::Str(c), Presence::Normal);
     }
-    cx.generated(&TIME, z, Value::AbsTime(meta.ts_ns));
-    cx.generated(&TIME_EPOCH, z, Value::AbsTime(meta.ts_ns));
+    if meta.has_ts {
+        cx.generated(&TIME, z, Value::AbsTime(meta.ts_ns));
+        cx.generated(&TIME_EPOCH, z, Value::AbsTime(meta.ts_ns));
+    }
     cx.generated(&TIME_DELTA, z, Value::RelTime(meta.delta_ns));
     cx.generated(&TIME_RELATIVE, z, Value::RelTime(meta.rel_ns));
     cx.generated(&NUMBER, z, Value::U64(meta.number.into()));
     cx.generated(&LEN, z, Value::U64(meta.orig_len.into()));
     cx.generated(&CAP_LEN, z, Value::U64(data.len() as u64));
-    cx.generated(&LINK_TYPE, z, Value::U64(meta.linktype.into()));
     let handle = cx.sink.layer_handle();
     cx.end_layer();
     // The frame layer is not a protocol of `frame.protocols`.

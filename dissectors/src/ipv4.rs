@@ -41,7 +41,7 @@ pub static ECN: &[(u64, &str)] = &[
     (3, "Congestion Experienced"),
 ];
 
-pub static CHECKSUM_STATUS: &[(u64, &str)] = &[(0, "Bad"), (1, "Good"), (2, "Unverified")];
+pub static CHECKSUM_STATUS: &[(u64, &str)] = &[(0, "Bad"), (1, "Good"), (2, "Unverified"), (3, "Not present")];
 
 static OPTION_CLASSES: &[(u64, &str)] =
     &[(0, "Control"), (1, "Reserved for future use"), (2, "Debugging and measurement"), (3, "Reserved for future use")];
@@ -226,10 +226,18 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) -> usize {
         Err(e) => {
             cx.layer(&proto::IP, buf.span(off, rest.len().min(20)), format_args!("Internet Protocol Version 4"));
             match e {
-                HeaderError::Truncated => cx.truncated("IPv4", buf.span(off, rest.len()), buf.len()),
+                HeaderError::Truncated => {
+                    partial_header(cx, buf, off, rest);
+                    cx.truncated("IPv4", buf.span(off, rest.len()), buf.len());
+                }
                 HeaderError::Version(v) => {
                     cx.labeled(&VERSION, buf.span(off, 1), Value::U64(v.into()), format_args!("Version: {v}"));
-                    cx.expert(&BOGUS_VERSION, buf.span(off, 1), format_args!("Bogus IP version ({v}, must be 4)"));
+                    cx.expert(&BOGUS_VERSION, buf.span(off, 1), format_args!("Bogus IPv4 version"));
+                    if v == 6 {
+                        // What claims to be IPv4 is IPv6: Wireshark reads it as such.
+                        cx.end_layer();
+                        return crate::ipv6::dissect(cx, buf, off);
+                    }
                 }
                 HeaderError::HeaderLength(l) => {
                     cx.labeled(&HDR_LEN, buf.span(off, 1), Value::U64(l as u64), format_args!("Header Length: {l} bytes"));
@@ -291,6 +299,15 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) -> usize {
     cx.field(&ECN_F, s(1, 1), Value::U64((ds & 3).into()));
     cx.pop();
     cx.field(&LEN, s(2, 2), Value::U64(h.total_len().into()));
+    if !bogus_len && h.total_len() as usize > avail_reported && cx.quote_depth == 0 {
+        cx.push();
+        cx.expert(
+            &BOGUS_LENGTH,
+            s(2, 2),
+            format_args!("IPv4 total length exceeds packet length ({avail_reported} bytes)"),
+        );
+        cx.pop();
+    }
     if bogus_len {
         cx.expert(
             &BOGUS_LENGTH,
@@ -415,6 +432,38 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) -> usize {
         cx.leave_encapsulation();
     }
     end - off
+}
+
+/// What fits of a header the capture cut short, field by field.
+fn partial_header<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize, b: &[u8]) {
+    let s = |o: usize, l: usize| buf.span(off + o, l);
+    let Some(&vi) = b.first() else { return };
+    let hlen = (vi & 0x0f) as usize * 4;
+    cx.labeled(&VERSION, s(0, 1), Value::U64((vi >> 4).into()), format_args!("Version: {}", vi >> 4));
+    cx.labeled(&HDR_LEN, s(0, 1), Value::U64(hlen as u64), format_args!("Header Length: {hlen} bytes"));
+    let Some(&ds) = b.get(1) else { return };
+    cx.field(&DSFIELD, s(1, 1), Value::U64(ds.into()));
+    cx.push();
+    cx.field(&DSCP_F, s(1, 1), Value::U64((ds >> 2).into()));
+    cx.field(&ECN_F, s(1, 1), Value::U64((ds & 3).into()));
+    cx.pop();
+    let Some(len) = bytes::be16(b, 2) else { return };
+    cx.field(&LEN, s(2, 2), Value::U64(len.into()));
+    let Some(id) = bytes::be16(b, 4) else { return };
+    cx.field(&ID, s(4, 2), Value::U64(id.into()));
+    let Some(fo) = bytes::be16(b, 6) else { return };
+    cx.field(&FLAGS, s(6, 1), Value::U64((fo >> 13).into()));
+    cx.field(&FRAG_OFFSET, s(6, 2), Value::U64((fo & 0x1fff).into()));
+    let Some(&ttl) = b.get(8) else { return };
+    cx.field(&TTL, s(8, 1), Value::U64(ttl.into()));
+    let Some(&p) = b.get(9) else { return };
+    cx.field(&PROTO, s(9, 1), Value::U64(p.into()));
+    let Some(c) = bytes::be16(b, 10) else { return };
+    cx.field(&CHECKSUM, s(10, 2), Value::U64(c.into()));
+    let Some(a) = bytes::array::<4>(b, 12) else { return };
+    cx.field(&SRC, s(12, 4), Value::Ipv4(a));
+    let Some(a) = bytes::array::<4>(b, 16) else { return };
+    cx.field(&DST, s(16, 4), Value::Ipv4(a));
 }
 
 /// The fields of a completed reassembly, shared by IPv4 and IPv6.

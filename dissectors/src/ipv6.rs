@@ -175,6 +175,8 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) -> usize {
     );
     let s = |o: usize, l: usize| buf.span(off + o, l);
     cx.labeled(&VERSION, s(0, 1), Value::U64(6), format_args!("0110 .... = Version: 6"));
+    // `ip.version == 6` matches IPv6 too, as in Wireshark.
+    cx.hidden(&ipv4::VERSION, s(0, 1), Value::U64(6));
     let tc = h.traffic_class();
     cx.labeled(
         &TCLASS,
@@ -324,13 +326,16 @@ fn extension<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, pos: usize, kind: u8) ->
         return None;
     }
     let body = &buf.bytes[pos + 2..pos + len];
-    if kind == 43 {
+    let intact = if kind == 43 {
         routing(cx, buf, pos, body);
+        true
     } else {
-        options(cx, buf, pos + 2, body);
-    }
+        options(cx, buf, pos + 2, body)
+    };
     cx.end_layer();
-    Some((next, len))
+    // An option running past its header ends the dissection, as
+    // Wireshark's exception does.
+    intact.then_some((next, len))
 }
 
 fn routing<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, pos: usize, body: &[u8]) {
@@ -359,8 +364,9 @@ fn routing<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, pos: usize, body: &[u8]) {
     }
 }
 
-/// TLV options of hop-by-hop and destination-options headers.
-fn options<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, base: usize, opts: &[u8]) {
+/// TLV options of hop-by-hop and destination-options headers; false when
+/// an option overruns the header.
+fn options<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, base: usize, opts: &[u8]) -> bool {
     let mut i = 0;
     while i < opts.len() {
         let t = opts[i];
@@ -377,12 +383,17 @@ fn options<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, base: usize, opts: &[u8]) 
         }
         let Some(&len) = opts.get(i + 1) else {
             cx.expert(&OPT_INVALID_LEN, buf.span(o, 1), format_args!("Invalid IPv6 option length"));
-            return;
+            return false;
         };
         let len = len as usize;
         if i + 2 + len > opts.len() {
+            cx.text(buf.span(o, opts.len() - i), format_args!("{name}"));
+            cx.push();
+            option_type(cx, buf, o, t);
+            cx.field(&OPT_LENGTH, buf.span(o + 1, 1), Value::U64(len as u64));
             cx.expert(&OPT_INVALID_LEN, buf.span(o, opts.len() - i), format_args!("Invalid IPv6 option length"));
-            return;
+            cx.pop();
+            return false;
         }
         let val = &opts[i + 2..i + 2 + len];
         cx.text(buf.span(o, 2 + len), format_args!("{name}"));
@@ -401,6 +412,7 @@ fn options<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, base: usize, opts: &[u8]) 
         cx.pop();
         i += 2 + len;
     }
+    true
 }
 
 fn option_type<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, o: usize, t: u8) {

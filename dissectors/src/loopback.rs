@@ -39,9 +39,11 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, big_endian: bool) {
     if family > 1500 {
         // An ethertype in the low 16 bits (some captures do this).
         cx.field(&TYPE, buf.span(0, 4), Value::U64(u64::from(family as u16)));
-        let handle = cx.sink.layer_handle();
         cx.end_layer();
-        ethernet::ethertype(cx, buf, 4, family as u16, &crate::ethernet::TRAILER, handle);
+        // Straight to the ethertype's dissector: no `ethertype` layer, no trailer.
+        if ethernet::by_type(cx, buf, 4, family as u16).is_none() {
+            data::dissect(cx, buf, 4);
+        }
         return;
     }
     cx.field(&FAMILY, buf.span(0, 4), Value::U64(family.into()));

@@ -23,6 +23,10 @@ pub struct FrameMeta {
     /// Link type of the frame's interface (LINKTYPE_*).
     pub linktype: u32,
     pub interface: u32,
+    /// The file describes interfaces (pcapng); `frame.interface_id` is shown then.
+    pub interface_known: bool,
+    /// The record has a time of its own (pcapng simple packets do not).
+    pub has_ts: bool,
     /// Time since the first frame of the capture.
     pub rel_ns: i64,
     /// Time since the previous frame.

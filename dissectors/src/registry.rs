@@ -57,6 +57,8 @@ pub fn experts() -> impl Iterator<Item = &'static ExpertDef> {
         &crate::tcp::CONNECTION_FIN,
         &crate::tcp::CONNECTION_RST,
         &crate::tcp::BAD_HEADER_LENGTH,
+        &crate::tcp::ACK_NONZERO,
+        &crate::tcp::OPTION_LEN_INVALID,
         &crate::udp::BAD_LENGTH,
     ]
     .into_iter()

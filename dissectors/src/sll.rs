@@ -65,7 +65,7 @@ pub fn dissect_v1<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>) {
     } else {
         cx.field(&ETYPE, buf.span(14, 2), Value::U64(protocol.into()));
         cx.end_layer();
-        ethernet::ethertype(cx, buf, LEN, protocol, &TRAILER, handle);
+        ethernet::ethertype(cx, buf, LEN, protocol, &TRAILER, ethernet::Link { handle, start: 0, fcs_possible: false });
     }
 }
 
@@ -100,7 +100,7 @@ pub fn dissect_v2<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>) {
     if protocol <= 1500 {
         data::dissect(cx, buf, LEN);
     } else {
-        ethernet::ethertype(cx, buf, LEN, protocol, &TRAILER, handle);
+        ethernet::ethertype(cx, buf, LEN, protocol, &TRAILER, ethernet::Link { handle, start: 0, fcs_possible: false });
     }
 }
 

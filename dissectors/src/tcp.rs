@@ -58,6 +58,7 @@ crate::fields! {
     TIME_RELATIVE = FieldDef::new("tcp.time_relative", "Time since first frame in this TCP stream", T::RelTime);
     TIME_DELTA = FieldDef::new("tcp.time_delta", "Time since previous frame in this TCP stream", T::RelTime);
     PAYLOAD = FieldDef::new("tcp.payload", "TCP payload", T::Bytes);
+    RESET_CAUSE = FieldDef::new("tcp.reset_cause", "Reset cause", T::String);
     ANALYSIS = FieldDef::new("tcp.analysis", "SEQ/ACK analysis", T::None);
     ANALYSIS_FLAGS = FieldDef::new("tcp.analysis.flags", "TCP Analysis Flags", T::None);
     ACKS_FRAME = FieldDef::new("tcp.analysis.acks_frame", "This is an ACK to the segment in frame", T::FrameNum);
@@ -69,6 +70,42 @@ crate::fields! {
     DUP_ACK_FRAME = FieldDef::new("tcp.analysis.duplicate_ack_frame", "Duplicate to the ACK in frame", T::FrameNum);
     RTO = FieldDef::new("tcp.analysis.rto", "The RTO for this segment was", T::RelTime);
     RTO_FRAME = FieldDef::new("tcp.analysis.rto_frame", "RTO based on delta from frame", T::FrameNum);
+    A_RETRANSMISSION = FieldDef::new("tcp.analysis.retransmission", "This frame is a (suspected) retransmission", T::None);
+    A_FAST_RETRANSMISSION = FieldDef::new("tcp.analysis.fast_retransmission", "This frame is a (suspected) fast retransmission", T::None);
+    A_SPURIOUS_RETRANSMISSION = FieldDef::new("tcp.analysis.spurious_retransmission", "This frame is a (suspected) spurious retransmission", T::None);
+    A_OUT_OF_ORDER = FieldDef::new("tcp.analysis.out_of_order", "This frame is a (suspected) out-of-order segment", T::None);
+    A_DUPLICATE_ACK = FieldDef::new("tcp.analysis.duplicate_ack", "Duplicate ACK", T::None);
+    A_LOST_SEGMENT = FieldDef::new("tcp.analysis.lost_segment", "Previous segment(s) not captured (common at capture start)", T::None);
+    A_ACK_LOST_SEGMENT = FieldDef::new("tcp.analysis.ack_lost_segment", "ACKed segment that wasn't captured (common at capture start)", T::None);
+    A_ZERO_WINDOW = FieldDef::new("tcp.analysis.zero_window", "TCP Zero Window segment", T::None);
+    A_ZERO_WINDOW_PROBE = FieldDef::new("tcp.analysis.zero_window_probe", "TCP Zero Window Probe", T::None);
+    A_ZERO_WINDOW_PROBE_ACK = FieldDef::new("tcp.analysis.zero_window_probe_ack", "ACK to a TCP Zero Window Probe", T::None);
+    A_WINDOW_FULL = FieldDef::new("tcp.analysis.window_full", "TCP window specified by the receiver is now completely full", T::None);
+    A_WINDOW_UPDATE = FieldDef::new("tcp.analysis.window_update", "TCP window update", T::None);
+    A_KEEP_ALIVE = FieldDef::new("tcp.analysis.keep_alive", "TCP keep-alive segment", T::None);
+    A_KEEP_ALIVE_ACK = FieldDef::new("tcp.analysis.keep_alive_ack", "ACK to a TCP keep-alive segment", T::None);
+    A_REUSED_PORTS = FieldDef::new("tcp.analysis.reused_ports", "A new tcp session is started with the same ports as an earlier session in this trace", T::None);
+}
+
+/// The field a [`Flag`] shows as (Wireshark adds a field and an expert item of the same name).
+pub fn flag_field(f: Flag) -> &'static FieldDef {
+    match f {
+        Flag::Retransmission => &A_RETRANSMISSION,
+        Flag::FastRetransmission => &A_FAST_RETRANSMISSION,
+        Flag::SpuriousRetransmission => &A_SPURIOUS_RETRANSMISSION,
+        Flag::OutOfOrder => &A_OUT_OF_ORDER,
+        Flag::DuplicateAck => &A_DUPLICATE_ACK,
+        Flag::LostSegment => &A_LOST_SEGMENT,
+        Flag::AckLostSegment => &A_ACK_LOST_SEGMENT,
+        Flag::ZeroWindow => &A_ZERO_WINDOW,
+        Flag::ZeroWindowProbe => &A_ZERO_WINDOW_PROBE,
+        Flag::ZeroWindowProbeAck => &A_ZERO_WINDOW_PROBE_ACK,
+        Flag::WindowFull => &A_WINDOW_FULL,
+        Flag::WindowUpdate => &A_WINDOW_UPDATE,
+        Flag::KeepAlive => &A_KEEP_ALIVE,
+        Flag::KeepAliveAck => &A_KEEP_ALIVE_ACK,
+        Flag::ReusedPorts => &A_REUSED_PORTS,
+    }
 }
 
 static OPTION_KINDS: &[(u64, &str)] = &[
@@ -115,6 +152,14 @@ pub static CONNECTION_FIN: ExpertDef =
     ExpertDef::new("tcp.connection.fin", Severity::Chat, Group::Sequence, "Connection finish (FIN)");
 pub static CONNECTION_RST: ExpertDef =
     ExpertDef::new("tcp.connection.rst", Severity::Warning, Group::Sequence, "Connection reset (RST)");
+pub static ACK_NONZERO: ExpertDef = ExpertDef::new(
+    "tcp.ack.nonzero",
+    Severity::Note,
+    Group::Protocol,
+    "The acknowledgment number field is nonzero while the ACK flag is not set",
+);
+pub static OPTION_LEN_INVALID: ExpertDef =
+    ExpertDef::new("tcp.option.len.invalid", Severity::Note, Group::Sequence, "Invalid length for option");
 pub static BAD_HEADER_LENGTH: ExpertDef =
     ExpertDef::new("tcp.bogus_header_length", Severity::Error, Group::Malformed, "Bogus TCP header length");
 
@@ -205,6 +250,10 @@ pub fn flag_names(flags: u16, out: &mut String) {
             out.push_str(", ");
         }
         out.push_str("Reserved");
+        first = false;
+    }
+    if first {
+        out.push_str("<None>");
     }
 }
 
@@ -267,6 +316,8 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) {
         if let (Some(sp), Some(dp)) = (bytes::be16(b, 0), bytes::be16(b, 2)) {
             cx.field(&SRCPORT, buf.span(off, 2), Value::U64(sp.into()));
             cx.field(&DSTPORT, buf.span(off + 2, 2), Value::U64(dp.into()));
+            cx.hidden(&PORT, buf.span(off, 2), Value::U64(sp.into()));
+            cx.hidden(&PORT, buf.span(off + 2, 2), Value::U64(dp.into()));
             cx.set_info(format_args!("{sp} \u{2192} {dp} [TCP header truncated]"));
         }
         cx.truncated("TCP", buf.span(off, b.len()), buf.len());
@@ -331,8 +382,14 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) {
         cx.labeled(&ACK, s(8, 4), Value::U64(ack.into()), format_args!("Acknowledgment Number: {ack}    (relative ack number)"));
         cx.field(&ACK_RAW, s(8, 4), Value::U64(seg.ack.into()));
     } else {
-        cx.labeled(&ACK, s(8, 4), Value::U64(0), format_args!("Acknowledgment Number: 0"));
+        // Without the ACK flag the field means nothing; Wireshark shows it raw and notes a non-zero value.
+        cx.labeled(&ACK, s(8, 4), Value::U64(seg.ack.into()), format_args!("Acknowledgment Number: {}", seg.ack));
         cx.field(&ACK_RAW, s(8, 4), Value::U64(seg.ack.into()));
+        if seg.ack != 0 {
+            cx.push();
+            cx.expert(&ACK_NONZERO, s(8, 4), format_args!("The acknowledgment number field is nonzero while the ACK flag is not set"));
+            cx.pop();
+        }
     }
     cx.labeled(
         &HDR_LEN,
@@ -358,15 +415,23 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) {
     cx.labeled(&CHECKSUM, s(16, 2), Value::U64(h.checksum().into()), format_args!("Checksum: 0x{:04x} [unverified]", h.checksum()));
     cx.sink.field(&CHECKSUM_STATUS, s(16, 0), Value::U64(2), Presence::Generated);
     cx.field(&URGENT_POINTER, s(18, 2), Value::U64(h.urgent().into()));
+    if let Some(a) = a {
+        // Wireshark adds the timestamps before the options (so a bad option does not hide them).
+        let z = buf.span(off, 0);
+        cx.generated(&TIME_RELATIVE, z, Value::RelTime(a.time_relative_ns));
+        cx.generated(&TIME_DELTA, z, Value::RelTime(a.time_delta_ns));
+    }
     let mut info_opts = String::new();
+    let mut intact = true;
     if !bad_hlen && hlen > field::HEADER_LEN {
         let captured = b.len().min(hlen) - field::HEADER_LEN;
-        options(cx, buf, off + field::HEADER_LEN, opts, captured < hlen - field::HEADER_LEN, a, &mut info_opts);
+        intact = options(cx, buf, off + field::HEADER_LEN, opts, captured < hlen - field::HEADER_LEN, a, &mut info_opts);
     }
-    if let Some(a) = a {
+    if let Some(a) = a
+        && intact
+    {
         analysis_fields(cx, buf, off, &seg, a);
     }
-    cx.end_layer();
 
     if cx.columns() {
         let mut prefix = String::new();
@@ -385,13 +450,34 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) {
         }
         cx.append_info(format_args!(" Len={payload_len}{info_opts}"));
     }
-    if bad_hlen {
+    if bad_hlen || !intact {
+        cx.end_layer();
         return;
     }
     let payload = seg.payload;
+    if payload.len > 0 && seg.has(TcpSegment::RST) {
+        // RFC 1122 diagnostic text in a reset (Wireshark's "Reset cause").
+        let bytes = buf.get(off + hlen, payload.len as usize);
+        let text: String = bytes
+            .iter()
+            .take_while(|&&c| c != 0)
+            .map(|&c| if c.is_ascii() && !c.is_ascii_control() { c as char } else { '\u{fffd}' })
+            .collect();
+        cx.sink.field(&RESET_CAUSE, payload, Value::Str(&text), Presence::Normal);
+        cx.end_layer();
+        return;
+    }
     if payload.len > 0 {
         cx.sink.field(&PAYLOAD, payload, Value::Bytes(buf.get(off + hlen, payload.len as usize)), Presence::Normal);
-        data::dissect(cx, buf, off + hlen);
+    }
+    cx.end_layer();
+    if payload.len > 0 {
+        // Like Wireshark, retransmitted and out-of-order data is not handed
+        // to the protocols above: they would see it twice.
+        let resent = a.is_some_and(|a| a.has(Flag::Retransmission) || a.has(Flag::OutOfOrder));
+        if !resent {
+            data::dissect(cx, buf, off + hlen);
+        }
     }
 }
 
@@ -459,7 +545,7 @@ fn options<S: Sink>(
     cut: bool,
     a: Option<&SegmentAnalysis>,
     info: &mut String,
-) {
+) -> bool {
     use std::fmt::Write;
     let total = opts.len();
     cx.labeled(&OPTIONS, buf.span(base, total), Value::Bytes(opts), format_args!("Options: ({total} bytes)"));
@@ -469,43 +555,74 @@ fn options<S: Sink>(
         let kind = opts[i];
         let o = base + i;
         if kind == 0 || kind == 1 {
+            // Wireshark reads on after an end-of-list: every zero is another.
             let p = if kind == 0 { &OPT_EOL } else { &OPT_NOP };
-            cx.sink.layer(&p.field, buf.span(o, 1), format_args!("{}", p.field.title));
+            cx.sink.field_with_label(&p.field, buf.span(o, 1), Value::Bytes(&opts[i..i + 1]), Presence::Normal, format_args!("{}", p.field.title));
+            cx.push();
             cx.field(&OPTION_KIND, buf.span(o, 1), Value::U64(kind.into()));
-            cx.end_layer();
+            cx.pop();
             i += 1;
-            if kind == 0 {
-                break;
-            }
             continue;
         }
         let Some(&len) = opts.get(i + 1) else {
             cx.truncated("TCP option", buf.span(o, 1), if cut { usize::MAX } else { 0 });
-            break;
+            cx.pop();
+            return false;
         };
         let len = len as usize;
-        if len < 2 || i + len > opts.len() {
-            if cut {
-                cx.truncated("TCP option", buf.span(o, opts.len() - i), usize::MAX);
-            } else {
-                cx.expert(&crate::expert::MALFORMED, buf.span(o, opts.len() - i), format_args!("[Malformed Packet: TCP option length {len}]"));
-            }
-            break;
-        }
-        let v = &opts[i + 2..i + len];
-        let p: &'static ProtoDef = match (kind, len) {
-            (2, 4) => &OPT_MSS,
-            (3, 3) => &OPT_WSCALE,
-            (4, 2) => &OPT_SACK_PERM,
-            (5, _) => &OPT_SACK,
-            (8, 10) => &OPT_TIMESTAMP,
+        let p: &'static ProtoDef = match kind {
+            2 => &OPT_MSS,
+            3 => &OPT_WSCALE,
+            4 => &OPT_SACK_PERM,
+            5 => &OPT_SACK,
+            8 => &OPT_TIMESTAMP,
             _ => &OPT_UNKNOWN,
         };
+        let expected = match kind {
+            2 => Some(4),
+            3 => Some(3),
+            4 => Some(2),
+            8 => Some(10),
+            _ => None,
+        };
+        // An empty SACK is an exception in Wireshark: the rest of the header is not shown.
+        let bad = len < 2 || (kind == 5 && len < 10);
+        if bad || i + len > opts.len() {
+            let have = &opts[i..];
+            if kind == 5 && len >= 2 && len < 10 && i + len <= opts.len() {
+                // Show what there is of the SACK option before giving up, as Wireshark does.
+                let whole = &opts[i..i + len];
+                cx.sink.field_with_label(&p.field, buf.span(o, len), Value::Bytes(whole), Presence::Normal, format_args!("{}", p.field.title));
+                cx.push();
+                cx.field(&OPTION_KIND, buf.span(o, 1), Value::U64(kind.into()));
+                cx.field(&OPTION_LEN, buf.span(o + 1, 1), Value::U64(len as u64));
+                cx.generated(&SACK_COUNT, buf.span(o, 0), Value::U64(0));
+                cx.pop();
+                cx.expert(&crate::expert::MALFORMED, buf.span(o, len), format_args!("[Malformed Packet: TCP SACK option of {len} bytes]"));
+            } else if cut && !bad {
+                // Cut by the snaplen: what was captured of the option, then the note.
+                cx.sink.field_with_label(&p.field, buf.span(o, have.len()), Value::Bytes(have), Presence::Normal, format_args!("{}", p.field.title));
+                cx.truncated("TCP option", buf.span(o, have.len()), usize::MAX);
+            } else {
+                cx.expert(&crate::expert::MALFORMED, buf.span(o, have.len()), format_args!("[Malformed Packet: TCP option length {len}]"));
+            }
+            cx.pop();
+            return false;
+        }
+        let v = &opts[i + 2..i + len];
         let whole = &opts[i..i + len];
         cx.sink.field_with_label(&p.field, buf.span(o, len), Value::Bytes(whole), Presence::Normal, format_args!("{}", p.field.title));
         cx.push();
         cx.field(&OPTION_KIND, buf.span(o, 1), Value::U64(kind.into()));
         cx.field(&OPTION_LEN, buf.span(o + 1, 1), Value::U64(len as u64));
+        if let Some(want) = expected
+            && want != len
+        {
+            cx.expert(&OPTION_LEN_INVALID, buf.span(o + 1, 1), format_args!("option length should be {want}"));
+            cx.pop();
+            i += len;
+            continue;
+        }
         let vs = |x: usize, l: usize| buf.span(o + 2 + x, l);
         match kind {
             2 if len == 4 => {
@@ -561,18 +678,13 @@ fn options<S: Sink>(
         i += len;
     }
     cx.pop();
+    true
 }
 
 /// Time, RTT and expert fields from the conversation analysis.
 fn analysis_fields<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize, seg: &TcpSegment, a: &SegmentAnalysis) {
     let z = buf.span(off, 0);
-    cx.generated(&TIME_RELATIVE, z, Value::RelTime(a.time_relative_ns));
-    cx.generated(&TIME_DELTA, z, Value::RelTime(a.time_delta_ns));
-    let any = a.acks_frame.is_some()
-        || a.initial_rtt_ns.is_some()
-        || a.bytes_in_flight.is_some()
-        || a.flags != 0;
-    if !any {
+    if !a.shown {
         return;
     }
     cx.sink.field_with_label(&ANALYSIS, z, Value::None, Presence::Generated, format_args!("SEQ/ACK analysis"));
@@ -597,19 +709,27 @@ fn analysis_fields<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize, seg: &
         cx.push();
         for flag in Flag::ALL {
             if a.has(flag) {
-                let def = flag.expert();
-                cx.expert(def, z, format_args!("{}", flag.message()));
+                cx.generated(flag_field(flag), z, Value::None);
+                // The duplicate-ACK item carries its expert on the frame it duplicates.
+                if flag != Flag::DuplicateAck {
+                    cx.push();
+                    cx.expert(flag.expert(), z, format_args!("{}", flag.message()));
+                    cx.pop();
+                }
             }
         }
+        cx.pop();
         if let Some((num, frame)) = a.dup_ack {
             cx.generated(&DUP_ACK_NUM, z, Value::U64(num.into()));
             cx.generated(&DUP_ACK_FRAME, z, Value::U64(frame.into()));
+            cx.push();
+            cx.expert(Flag::DuplicateAck.expert(), z, format_args!("Duplicate ACK (#{num})"));
+            cx.pop();
         }
         if let Some((rto, frame)) = a.rto {
             cx.generated(&RTO, z, Value::RelTime(rto));
             cx.generated(&RTO_FRAME, z, Value::U64(frame.into()));
         }
-        cx.pop();
     }
     let _ = seg;
     cx.pop();

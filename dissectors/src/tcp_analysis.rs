@@ -204,6 +204,9 @@ pub struct SegmentAnalysis {
     pub dup_ack: Option<(u32, u32)>,
     /// Retransmission timeout and the frame it is measured from.
     pub rto: Option<(i64, u32)>,
+    /// Show the analysis subtree even if it has nothing in it (Wireshark does
+    /// when its per-segment record exists).
+    pub shown: bool,
 }
 
 impl SegmentAnalysis {
@@ -308,6 +311,8 @@ fn le(a: u32, b: u32) -> bool {
 pub struct Direction {
     pub base_seq: Option<u32>,
     pub saw_syn: bool,
+    /// The base sequence number was set before this segment.
+    saw_syn_or_base: bool,
     /// -1: unknown, -2: not used, else the shift.
     pub win_scale: i8,
     pub mss: Option<u16>,
@@ -326,6 +331,8 @@ pub struct Direction {
     dup_ack_num: u32,
     unacked: Vec<Unacked>,
     valid_bif: bool,
+    /// Bytes of this direction the other side's latest ACK reported in SACK blocks.
+    sacked_by_peer: u32,
     push_bytes_sent: u32,
     push_set_last: bool,
     last_segment_flags: u32,
@@ -336,6 +343,7 @@ impl Default for Direction {
         Direction {
             base_seq: None,
             saw_syn: false,
+            saw_syn_or_base: false,
             win_scale: -1,
             mss: None,
             sack_perm: false,
@@ -353,6 +361,7 @@ impl Default for Direction {
             dup_ack_num: 0,
             unacked: Vec::new(),
             valid_bif: true,
+            sacked_by_peer: 0,
             push_bytes_sent: 0,
             push_set_last: false,
             last_segment_flags: 0,
@@ -377,6 +386,8 @@ pub struct TcpStreamAnalyzer {
     pub handshake_ack_seen: bool,
     pub simultaneous_open: bool,
     pub counts: [u32; 15],
+    /// Segments seen.
+    pub packets: u64,
 }
 
 impl TcpStreamAnalyzer {
@@ -394,6 +405,7 @@ impl TcpStreamAnalyzer {
             handshake_ack_seen: false,
             simultaneous_open: false,
             counts: [0; 15],
+            packets: 0,
         }
     }
 
@@ -431,7 +443,6 @@ impl TcpStreamAnalyzer {
         full: bool,
     ) -> SegmentAnalysis {
         let r = 1 - d;
-        let flags = seg.flags;
         let syn = seg.has(TcpSegment::SYN);
         let ack_flag = seg.has(TcpSegment::ACK);
         let fin = seg.has(TcpSegment::FIN);
@@ -483,6 +494,14 @@ impl TcpStreamAnalyzer {
             }
         }
 
+        // A SYN again on a connection whose start was seen: a retransmitted or
+        // reattempted handshake. Wireshark restores the next expected sequence
+        // number (a RST may have moved it) and shows an (empty) analysis.
+        if syn && !ack_flag && self.dir[d].base_seq == Some(seg.seq) && self.dir[d].saw_syn_or_base {
+            self.dir[d].nextseq = self.dir[d].maxseq_to_be_acked;
+            out.shown = true;
+        }
+
         // Calculated window.
         let scale = self.dir[d].win_scale;
         let window = if !syn && scale >= 0 { u32::from(seg.window) << scale } else { u32::from(seg.window) };
@@ -498,33 +517,51 @@ impl TcpStreamAnalyzer {
         if self.dir[r].base_seq.is_none() && ack_flag {
             self.dir[r].base_seq = Some(seg.ack.wrapping_sub(1));
         }
+        self.dir[d].saw_syn_or_base = true;
+        self.dir[r].saw_syn_or_base |= ack_flag;
         if full {
             self.analyze(d, frame, ts, seg, window, &mut out);
         }
 
-        // Completeness, after the segment is shown with the old value.
+        // Completeness, after the segment is shown with the old value, with
+        // Wireshark's rules: a SYN counts when it starts the conversation; of
+        // the first segment nothing else counts; the handshake ACK is a bare
+        // ACK (a FIN may ride on it, data may not); a FIN counts with an ACK.
+        let first = self.packets == 0;
+        self.packets += 1;
         let c = &mut self.completeness;
-        if syn && !ack_flag {
+        if syn && !ack_flag && (first || reused) {
             *c |= completeness::SYN;
         }
-        if syn && ack_flag && *c & completeness::SYN != 0 {
-            *c |= completeness::SYN_ACK;
+        if !first {
+            if syn && ack_flag {
+                *c |= completeness::SYN_ACK;
+            }
+            if ack_flag && !syn && !rst && seg.len == 0 {
+                *c |= completeness::ACK;
+            }
+            if seg.len > 0 {
+                *c |= completeness::DATA;
+            }
+            if fin && ack_flag {
+                *c |= completeness::FIN;
+            }
+            if rst {
+                *c |= completeness::RST;
+            }
         }
-        if ack_flag && !syn && *c & (completeness::SYN | completeness::SYN_ACK) == (completeness::SYN | completeness::SYN_ACK) {
-            *c |= completeness::ACK;
-        }
-        if seg.len > 0 {
-            *c |= completeness::DATA;
-        }
-        if fin {
-            *c |= completeness::FIN;
+        self.finish(d, seg, out)
+    }
+
+    fn finish(&mut self, d: usize, seg: &TcpSegment, mut out: SegmentAnalysis) -> SegmentAnalysis {
+        let r = 1 - d;
+        let flags = seg.flags;
+        if flags & TcpSegment::FIN != 0 {
             self.dir[d].fin = true;
         }
-        if rst {
-            *c |= completeness::RST;
+        if flags & TcpSegment::RST != 0 {
             self.dir[d].rst = true;
         }
-
         out.seq_base = self.dir[d].base_seq;
         out.ack_base = self.dir[r].base_seq;
         let base = self.dir[d].base_seq.unwrap_or(0);
@@ -533,7 +570,8 @@ impl TcpStreamAnalyzer {
             nxt = nxt.wrapping_add(1);
         }
         out.nxtseq = nxt;
-        if self.initial_rtt_ns.is_some() && (out.flags != 0 || out.acks_frame.is_some() || out.bytes_in_flight.is_some() || out.push_bytes_sent.is_some()) {
+        out.shown |= out.flags != 0 || out.acks_frame.is_some() || out.bytes_in_flight.is_some() || out.push_bytes_sent.is_some();
+        if out.shown {
             out.initial_rtt_ns = self.initial_rtt_ns;
         }
         for f in Flag::ALL {
@@ -619,7 +657,9 @@ impl TcpStreamAnalyzer {
                 out.dup_ack = Some((self.dir[d].dup_ack_num, self.dir[d].last_non_dup_ack));
             }
         }
-        if fl & Flag::DuplicateAck.bit() == 0 {
+        // Only a new acknowledgment number ends a run of duplicate ACKs (data
+        // segments repeating the same ACK do not).
+        if ack != fwd_lastack {
             self.dir[d].last_non_dup_ack = frame;
             self.dir[d].dup_ack_num = 0;
         }
@@ -628,7 +668,8 @@ impl TcpStreamAnalyzer {
         let rev_max = self.dir[r].maxseq_to_be_acked;
         if rev_max != 0 && gt(ack, rev_max) && flags & TcpSegment::ACK != 0 {
             fl |= Flag::AckLostSegment.bit();
-            self.dir[r].maxseq_to_be_acked = self.dir[r].nextseq;
+            // Once said, not again for the same gap.
+            self.dir[r].maxseq_to_be_acked = ack;
         }
 
         // Retransmission, fast retransmission, spurious retransmission, out of order.
@@ -676,12 +717,20 @@ impl TcpStreamAnalyzer {
             f.nextseq_frame = frame;
             f.nextseq_time = ts;
         }
-        if (seq == f.maxseq_to_be_acked || f.maxseq_to_be_acked == 0) && !zwp {
+        // The highest sequence number seen without a gap; after a gap it
+        // waits for the missing bytes.
+        let gap = fl & Flag::LostSegment.bit() != 0;
+        if (seq == f.maxseq_to_be_acked || f.maxseq_to_be_acked == 0) && !zwp && !gap {
             f.maxseq_to_be_acked = f.nextseq;
         }
         f.window = window;
         f.lastack = ack;
         f.lastack_time = ts;
+        if flags & TcpSegment::ACK != 0 {
+            // What this ACK's SACK blocks cover of the other direction.
+            let total: u32 = seg.options.sack_blocks().iter().map(|(l, r)| r.wrapping_sub(*l)).fold(0, u32::wrapping_add);
+            self.dir[r].sacked_by_peer = total;
+        }
 
         // Segments of the other direction that this ACK covers.
         let rv = &mut self.dir[r].unacked;
@@ -714,8 +763,14 @@ impl TcpStreamAnalyzer {
                     last_seq = last_seq.max(u.nextseq.wrapping_sub(base));
                     first_seq = first_seq.min(u.seq.wrapping_sub(base));
                 }
-                let in_flight = last_seq.wrapping_sub(first_seq);
+                let mut in_flight = last_seq.wrapping_sub(first_seq);
                 if in_flight > 0 && in_flight < 2_000_000_000 {
+                    // Bytes the receiver reported in SACK blocks have arrived;
+                    // a FIN's sequence number is no byte.
+                    in_flight = in_flight.saturating_sub(f.sacked_by_peer);
+                    if flags & TcpSegment::FIN != 0 {
+                        in_flight = in_flight.saturating_sub(1);
+                    }
                     out.bytes_in_flight = Some(in_flight);
                 }
             }

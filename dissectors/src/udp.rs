@@ -54,7 +54,13 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) {
         cx.expert(&BAD_LENGTH, s(4, 2), format_args!("Bad length value {len} > IP payload length"));
     }
     cx.field(&CHECKSUM, s(6, 2), Value::U64(cks.into()));
-    cx.sink.field(&CHECKSUM_STATUS, s(6, 0), Value::U64(2), Presence::Generated);
+    // Zero over IPv4 means "no checksum" (status 3, "Not present").
+    let v4 = matches!(cx.ip_current, Some((std::net::IpAddr::V4(_), _)));
+    if cks == 0 && v4 {
+        cx.sink.field(&CHECKSUM_STATUS, s(6, 2), Value::U64(3), Presence::Generated);
+    } else {
+        cx.sink.field(&CHECKSUM_STATUS, s(6, 0), Value::U64(2), Presence::Generated);
+    }
     // A quoted datagram is usually cut; its length field still tells its size.
     let end = if bad && cx.quote_depth == 0 { reported } else { (len as usize).max(8).min(reported.max(8)) };
     let payload_len = end.saturating_sub(8);

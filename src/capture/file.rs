@@ -84,6 +84,8 @@ pub struct Interface {
     pub description: Option<String>,
     /// pcapng section the interface belongs to.
     pub section: u32,
+    /// Its index within that section (what packets in the file refer to).
+    pub index_in_section: u32,
 }
 
 /// One packet as the file stores it.
@@ -99,6 +101,9 @@ pub struct Record {
     pub interface: u32,
     /// pcapng `opt_comment`s of the packet.
     pub comments: Vec<String>,
+    /// False for simple packet blocks, which carry no time of their own
+    /// (`ts_ns` is then the previous packet's).
+    pub has_ts: bool,
 }
 
 /// Where and why reading stopped early.
@@ -235,6 +240,10 @@ pub struct Reader<'a> {
     section_base: usize,
     section: u32,
     big_endian: bool,
+    /// pcap version < 2.3: captured and original lengths may be swapped.
+    swapped_lengths: bool,
+    /// Time of the previous packet (simple packet blocks have none of their own).
+    last_ts: i64,
     /// Comments of the pcapng sections.
     pub section_comments: Vec<String>,
     /// Set when reading stopped before the end of the file.
@@ -252,6 +261,8 @@ impl<'a> Reader<'a> {
             section_base: 0,
             section: 0,
             big_endian: false,
+            swapped_lengths: false,
+            last_ts: 0,
             section_comments: Vec::new(),
             stop: None,
             done: false,
@@ -260,14 +271,18 @@ impl<'a> Reader<'a> {
             match pcap::parse_pcap_header(b) {
                 Ok((_, h)) => {
                     let raw = h.network.0 as u32;
+                    r.swapped_lengths = h.version_major == 2 && h.version_minor <= 3;
                     r.interfaces.push(Interface {
                         linktype: raw & 0xffff,
                         snaplen: h.snaplen,
                         resolution: TsResolution::Decimal(if nanosecond { 9 } else { 6 }),
-                        offset_s: i64::from(h.thiszone),
+                        // Like libpcap and Wireshark, ignore `thiszone`: writers set it to 0,
+                        // and fuzzed files put nonsense there.
+                        offset_s: 0,
                         name: None,
                         description: None,
                         section: 0,
+                        index_in_section: 0,
                     });
                     r.pos = 24;
                 }
@@ -310,7 +325,11 @@ impl<'a> Reader<'a> {
             let w = [i[o], i[o + 1], i[o + 2], i[o + 3]];
             if big_endian { u32::from_be_bytes(w) } else { u32::from_le_bytes(w) }
         };
-        let (sec, frac, caplen, orig) = (rd(0), rd(4), rd(8), rd(12));
+        let (sec, frac, mut caplen, mut orig) = (rd(0), rd(4), rd(8), rd(12));
+        if self.swapped_lengths && caplen > orig {
+            // Files from libpcap before 2.3 have the two lengths the other way round.
+            std::mem::swap(&mut caplen, &mut orig);
+        }
         let limit = MAX_RECORD.max(self.interfaces.first().map_or(0, |i| i.snaplen));
         if caplen > limit {
             self.halt(
@@ -340,6 +359,7 @@ impl<'a> Reader<'a> {
             ts_ns: (i64::from(sec) + zone) * 1_000_000_000 + frac_ns,
             interface: 0,
             comments: Vec::new(),
+            has_ts: true,
         })
     }
 
@@ -421,6 +441,7 @@ impl<'a> Reader<'a> {
                         name: opt(idb.if_name()),
                         description: opt(idb.if_description()),
                         section: self.section,
+                        index_in_section: (self.interfaces.len() - self.section_base) as u32,
                     });
                 }
                 Block::EnhancedPacket(epb) => {
@@ -442,6 +463,7 @@ impl<'a> Reader<'a> {
                         ts_ns: ifc.resolution.to_ns(ts).saturating_add(ifc.offset_s.saturating_mul(1_000_000_000)),
                         interface: iface as u32,
                         comments: comments(&epb.options),
+                        has_ts: true,
                     });
                 }
                 Block::SimplePacket(spb) => {
@@ -459,9 +481,10 @@ impl<'a> Reader<'a> {
                         offset: (at + 12) as u64,
                         caplen: caplen as u32,
                         orig_len: spb.origlen,
-                        ts_ns: 0,
+                        ts_ns: self.last_ts,
                         interface: iface as u32,
                         comments: Vec::new(),
+                        has_ts: false,
                     });
                 }
                 Block::Unknown(ub) if ub.block_type == 2 => {
@@ -497,6 +520,7 @@ impl<'a> Reader<'a> {
                         ts_ns: ifc.resolution.to_ns(ts),
                         interface: iface as u32,
                         comments: Vec::new(),
+                        has_ts: true,
                     });
                 }
                 // Name resolution, statistics, secrets, custom and unknown blocks: skipped.
@@ -527,10 +551,14 @@ impl Iterator for Reader<'_> {
         if self.done {
             return None;
         }
-        match self.format {
+        let r = match self.format {
             Format::Pcap { big_endian, nanosecond, modified } => self.pcap_next(big_endian, nanosecond, modified),
             Format::Pcapng => self.pcapng_next(),
+        };
+        if let Some(r) = &r {
+            self.last_ts = r.ts_ns;
         }
+        r
     }
 }
 

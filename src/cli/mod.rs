@@ -2,6 +2,7 @@
 //! GUI shows, for scripts and tests.
 
 mod flows;
+pub use flows::FlowRow;
 mod packets;
 mod summary;
 

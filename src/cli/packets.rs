@@ -27,6 +27,7 @@ pub fn run(a: &PacketsArgs, out: &mut impl Write) -> Result<(), CliError> {
     let file = open(&a.file)?;
     let mut reader = file.reader();
     let mut pass = Pass::new(true);
+    pass.interfaces_described = file.format == crate::capture::Format::Pcapng;
     let opts = Options { columns: true };
     let mut json = match a.format {
         TextOrJson::Json => Some(JsonArray::start(out)?),
@@ -37,11 +38,10 @@ pub fn run(a: &PacketsArgs, out: &mut impl Write) -> Result<(), CliError> {
     let mut text = String::new();
     while let Some(rec) = reader.next() {
         let iface = reader.interfaces.get(rec.interface as usize);
-        let linktype = iface.map_or(0, |i| i.linktype);
         let digits = iface.map_or(6, |i| i.resolution.digits());
         let data = file.data(rec.offset, rec.caplen);
         number += 1;
-        let (pi, answers) = pass.frame(&rec, linktype, data, opts, &mut NullSink);
+        let (pi, answers) = pass.frame(&rec, iface, data, opts, &mut NullSink);
         let stream = match pi.transport {
             Transport::Tcp(_) => answers.tcp.as_ref().map(|a| a.stream),
             Transport::Udp(_) => answers.udp.map(|a| a.stream),

@@ -91,6 +91,7 @@ pub fn load_file(file: Arc<CaptureFile>, opts: LoadOptions) -> Loading {
 fn analyse(file: &CaptureFile, rx: Receiver<Batch>, store: &Store, opts: LoadOptions) {
     let total = file.bytes.len() as u64;
     let mut pass = Pass::new(opts.analyze_tcp);
+    pass.interfaces_described = file.format == crate::capture::Format::Pcapng;
     let mut index = IndexWriter::new();
     let mut hierarchy = Hierarchy::default();
     let mut interfaces: Arc<Vec<Interface>> = Arc::default();
@@ -117,9 +118,9 @@ fn analyse(file: &CaptureFile, rx: Receiver<Batch>, store: &Store, opts: LoadOpt
             interfaces = i;
         }
         for rec in &batch.records {
-            let linktype = interfaces.get(rec.interface as usize).map_or(0, |i| i.linktype);
+            let iface = interfaces.get(rec.interface as usize);
             let data = file.data(rec.offset, rec.caplen);
-            let (pi, answers) = pass.frame(rec, linktype, data, Options::default(), &mut NullSink);
+            let (pi, answers) = pass.frame(rec, iface, data, Options::default(), &mut NullSink);
             hierarchy.add(&pi.protocols, rec.orig_len.into());
             let (flow, tcp_flags) = match pi.transport {
                 Transport::Tcp(_) => match &answers.tcp {

@@ -6,7 +6,7 @@ use dissectors::analysis::{Analyzer, FrameAnswers};
 use dissectors::packet::{FrameMeta, Options, PacketInfo};
 use dissectors::sink::Sink;
 
-use crate::capture::Record;
+use crate::capture::{Interface, Record};
 
 pub struct Pass {
     pub analyzer: Analyzer,
@@ -14,19 +14,28 @@ pub struct Pass {
     number: u32,
     first_ts: Option<i64>,
     prev_ts: i64,
+    /// The source describes its interfaces (pcapng).
+    pub interfaces_described: bool,
 }
 
 impl Pass {
     /// `analyze_tcp`: run the full TCP sequence analysis.
     pub fn new(analyze_tcp: bool) -> Self {
-        Pass { analyzer: Analyzer::new(analyze_tcp), pi: PacketInfo::default(), number: 0, first_ts: None, prev_ts: 0 }
+        Pass {
+            analyzer: Analyzer::new(analyze_tcp),
+            pi: PacketInfo::default(),
+            number: 0,
+            first_ts: None,
+            prev_ts: 0,
+            interfaces_described: false,
+        }
     }
 
     /// Number the next frame and dissect it.
     pub fn frame<S: Sink>(
         &mut self,
         rec: &Record,
-        linktype: u32,
+        iface: Option<&Interface>,
         data: &[u8],
         opts: Options,
         sink: &mut S,
@@ -37,8 +46,10 @@ impl Pass {
             number: self.number,
             ts_ns: rec.ts_ns,
             orig_len: rec.orig_len,
-            linktype,
-            interface: rec.interface,
+            linktype: iface.map_or(0, |i| i.linktype),
+            interface: iface.map_or(rec.interface, |i| i.index_in_section),
+            interface_known: self.interfaces_described,
+            has_ts: rec.has_ts,
             rel_ns: rec.ts_ns - first,
             delta_ns: if self.number == 1 { 0 } else { rec.ts_ns - self.prev_ts },
         };

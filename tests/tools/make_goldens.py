@@ -1,0 +1,170 @@
+#!/usr/bin/env python3
+"""Write the golden files the tests compare against, from tshark (4.0.x).
+
+    python3 tests/tools/make_goldens.py [--only packets|fields|truth] [FIXTURE ...]
+
+For each capture in tests/fixtures/ it writes tests/golden/<file name>/:
+  packets.tsv  number, frame.protocols, Source, Destination, tcp.stream,
+               udp.stream, Protocol, Info, frame.time_epoch, frame.interface_id
+               (one line per frame)
+  fields.tsv   every field tshark shows for the protocols wirelens dissects, in
+               the first 300 frames: number, name, offset, length, value (long
+               byte strings hashed)
+  truth.json   ../shared/tools/tshark_truth.py's view (conversations, TCP
+               analysis, DNS, TLS, HTTP...), for captures tshark reads fully
+
+tshark runs with TZ=UTC and -o ip.check_checksum:TRUE (wirelens verifies IPv4
+header checksums by default; Wireshark does not). Run it once after adding a
+fixture or a dissector and commit the result; the tests never run tshark.
+"""
+import json
+import os
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+FIXTURES = os.path.join(ROOT, "tests", "fixtures")
+GOLDEN = os.path.join(ROOT, "tests", "golden")
+TRUTH = os.path.join(ROOT, "..", "shared", "tools", "tshark_truth.py")
+
+# Protocols whose fields are compared (prefixes of field names).
+FIELD_PREFIXES = ("eth.", "vlan.", "ieee8021ad.", "ieee8021ah.", "sll.", "null.", "arp.", "ip.", "ipv6.",
+                  "icmp.", "icmpv6.", "tcp.", "udp.", "data.", "frame.")
+# Fields of those protocols that wirelens does not produce (name resolution,
+# preferences off by default, forward references that a single pass cannot know).
+FIELD_SKIP = {"frame.encap_type", "frame.offset_shift", "frame.time_delta_displayed", "frame.marked",
+              "frame.ignored", "frame.time", "eth.dst_resolved", "eth.src_resolved", "eth.addr_resolved",
+              "eth.dst.oui_resolved", "eth.src.oui_resolved", "eth.addr.oui_resolved"}
+
+ENV = dict(os.environ, TZ="UTC", LC_ALL="C")
+PREFS = ["-n", "-o", "ip.check_checksum:TRUE"]
+# Decode-as rules some captures need (see ../shared/captures/MANIFEST.md).
+DECODE_AS = {
+    "packt_grpc_bidi-streaming": ["-d", "tcp.port==50051,http2"],
+    "packt_grpc_server-streaming": ["-d", "tcp.port==50051,http2"],
+    "ndpi_tls_port_80": ["-d", "tcp.port==80,tls"],
+}
+
+
+def tshark(path, args, check=False):
+    stem = os.path.splitext(os.path.basename(path))[0]
+    cmd = ["tshark", "-r", path] + PREFS + DECODE_AS.get(stem, []) + args
+    res = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, errors="replace", env=ENV)
+    if check and res.returncode != 0:
+        raise RuntimeError(res.stderr)
+    return res.stdout, res.returncode
+
+
+def packets_tsv(path):
+    cols = ["frame.number", "frame.protocols", "_ws.col.Source", "_ws.col.Destination", "tcp.stream",
+            "udp.stream", "_ws.col.Protocol", "_ws.col.Info", "frame.time_epoch", "frame.interface_id"]
+    args = ["-T", "fields", "-E", "separator=\t", "-E", "occurrence=f"]
+    for c in cols:
+        args += ["-e", c]
+    out, _ = tshark(path, args)
+    return out
+
+
+def fnv1a(data):
+    h = 0xcbf29ce484222325
+    for b in data:
+        h = ((h ^ b) * 0x100000001b3) & 0xffffffffffffffff
+    return h
+
+
+def show(v):
+    """Long byte strings as `fnv:<hash>:<length>` (the tests compute the same)."""
+    if len(v) > 96 and all(c in "0123456789abcdef:" for c in v):
+        raw = bytes.fromhex(v.replace(":", ""))
+        return "fnv:%016x:%d" % (fnv1a(raw), len(raw))
+    return v.replace("\t", " ").replace("\n", " ")
+
+
+def walk(obj, out):
+    if isinstance(obj, dict):
+        raws = {k[:-4]: v for k, v in obj.items() if k.endswith("_raw") and isinstance(v, list)}
+        for k, v in obj.items():
+            # `x_raw` lists are the bytes of field `x`; a field may itself end in
+            # `_raw` (tcp.seq_raw), so only lists are skipped.
+            if k.endswith("_raw") and isinstance(v, list):
+                continue
+            if k.endswith("_tree") or k == "_ws.expert" or not isinstance(v, (str, list)):
+                walk(v, out)
+                continue
+            shows = v if isinstance(v, list) else [v]
+            raw = raws.get(k)
+            if raw and isinstance(raw[0], list):
+                raw_list = raw
+            else:
+                raw_list = [raw] * len(shows)
+            for i, s in enumerate(shows):
+                if isinstance(s, (dict, list)):
+                    walk(s, out)
+                    continue
+                r = raw_list[i] if i < len(raw_list) else None
+                off, ln = (r[1], r[2]) if r and len(r) >= 3 else (-1, -1)
+                out.append((k, s, off, ln))
+    elif isinstance(obj, list):
+        for v in obj:
+            walk(v, out)
+
+
+# Field goldens cover the first frames of each capture (they grow fast).
+FIELD_FRAMES = 300
+
+
+def fields_tsv(path):
+    out, _ = tshark(path, ["-T", "json", "-x", "--no-duplicate-keys", "-c", str(FIELD_FRAMES)])
+    try:
+        pkts = json.loads(out) if out.strip() else []
+    except json.JSONDecodeError:
+        return ""
+    lines = []
+    for p in pkts:
+        layers = p["_source"]["layers"]
+        no = layers["frame"]["frame.number"]
+        fl = []
+        for lname, lval in layers.items():
+            if lname.endswith("_raw"):
+                continue
+            walk(lval, fl)
+        for name, value, off, ln in fl:
+            if not name.startswith(FIELD_PREFIXES) or name in FIELD_SKIP:
+                continue
+            lines.append("%s\t%s\t%s\t%s\t%s" % (no, name, off, ln, show(value)))
+    return "\n".join(lines) + ("\n" if lines else "")
+
+
+def main():
+    args = sys.argv[1:]
+    only = None
+    if args[:1] == ["--only"]:
+        only, args = args[1], args[2:]
+    names = args or sorted(os.listdir(FIXTURES))
+    for name in names:
+        if not name.endswith((".pcap", ".pcapng")):
+            continue
+        path = os.path.join(FIXTURES, os.path.basename(name))
+        d = os.path.join(GOLDEN, os.path.basename(name))
+        os.makedirs(d, exist_ok=True)
+        if only in (None, "packets"):
+            with open(os.path.join(d, "packets.tsv"), "w") as f:
+                f.write(packets_tsv(path))
+        if only in (None, "fields"):
+            with open(os.path.join(d, "fields.tsv"), "w") as f:
+                f.write(fields_tsv(path))
+        _, rc = tshark(path, ["-c", "1"])
+        if rc == 0 and only in (None, "truth"):
+            res = subprocess.run([sys.executable, TRUTH, path], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                 text=True, errors="replace", env=ENV)
+            if res.returncode == 0:
+                with open(os.path.join(d, "truth.json"), "w") as f:
+                    f.write(res.stdout)
+            else:
+                print("truth failed for", name, res.stderr[-300:], file=sys.stderr)
+        print("wrote", d, file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

@@ -628,7 +628,9 @@ fn options<S: Sink>(
             2 if len == 4 => {
                 let mss = u16::from_be_bytes([v[0], v[1]]);
                 cx.field(&MSS_VAL, vs(0, 2), Value::U64(mss.into()));
-                let _ = write!(info, " MSS={mss}");
+                if cx.columns() {
+                    let _ = write!(info, " MSS={mss}");
+                }
             }
             3 if len == 3 => {
                 let shift = v[0];
@@ -638,17 +640,23 @@ fn options<S: Sink>(
                 }
                 let mult = 1u32 << shift.min(14);
                 cx.field(&WSCALE_MULTIPLIER, vs(0, 1), Value::U64(mult.into()));
-                let _ = write!(info, " WS={mult}");
+                if cx.columns() {
+                    let _ = write!(info, " WS={mult}");
+                }
             }
             4 if len == 2 => {
-                let _ = write!(info, " SACK_PERM");
+                if cx.columns() {
+                    info.push_str(" SACK_PERM");
+                }
             }
             8 if len == 10 => {
                 let tsval = u32::from_be_bytes([v[0], v[1], v[2], v[3]]);
                 let tsecr = u32::from_be_bytes([v[4], v[5], v[6], v[7]]);
                 cx.field(&TSVAL, vs(0, 4), Value::U64(tsval.into()));
                 cx.field(&TSECR, vs(4, 4), Value::U64(tsecr.into()));
-                let _ = write!(info, " TSval={tsval} TSecr={tsecr}");
+                if cx.columns() {
+                    let _ = write!(info, " TSval={tsval} TSecr={tsecr}");
+                }
             }
             5 => {
                 // SACK edges acknowledge the other direction's sequence space.
@@ -663,7 +671,9 @@ fn options<S: Sink>(
                     };
                     cx.field(&SACK_LE, vs(8 * k, 4), Value::U64(le.into()));
                     cx.field(&SACK_RE, vs(8 * k + 4, 4), Value::U64(re.into()));
-                    let _ = write!(info, " SLE={le} SRE={re}");
+                    if cx.columns() {
+                        let _ = write!(info, " SLE={le} SRE={re}");
+                    }
                     n += 1;
                 }
                 cx.generated(&SACK_COUNT, vs(0, 0), Value::U64(n));

@@ -53,7 +53,7 @@ impl FlowRow {
 
 pub fn run(a: &FlowsArgs, out: &mut impl Write) -> Result<(), CliError> {
     let file = open(&a.file)?;
-    let snap = load_file(file, LoadOptions { analyze_tcp: false }).wait();
+    let snap = load_file(file, LoadOptions::batch(false)).wait();
     let start = snap.index.row(0).map_or(0, |r| r.ts_ns);
     let mut rows = Vec::new();
     if a.proto != Some(ProtoArg::Udp) {

@@ -1,6 +1,7 @@
 //! `wirelens` on the command line: headless subcommands that print what the
 //! GUI shows, for scripts and tests.
 
+mod bench;
 mod flows;
 pub use flows::FlowRow;
 mod packets;
@@ -37,6 +38,23 @@ pub enum Command {
     Flows(FlowsArgs),
     /// File format, link types, counts, times, warnings and the protocol hierarchy.
     Summary(SummaryArgs),
+    /// Load a capture as the app does and report time and memory.
+    Bench(BenchArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AnalysisArg {
+    /// Conversations only.
+    Flows,
+    /// Conversations and the full TCP analysis.
+    Full,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct BenchArgs {
+    pub file: PathBuf,
+    #[arg(long, value_enum, default_value_t = AnalysisArg::Full)]
+    pub analysis: AnalysisArg,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -98,6 +116,7 @@ pub fn run(cmd: Command) -> Result<(), CliError> {
         Command::Packets(a) => packets::run(&a, &mut out),
         Command::Flows(a) => flows::run(&a, &mut out),
         Command::Summary(a) => summary::run(&a, &mut out),
+        Command::Bench(a) => bench::run(&a, &mut out),
     };
     match (r, out.flush()) {
         (Err(e), _) => Err(e),

@@ -37,7 +37,7 @@ struct Phs {
 pub fn run(a: &SummaryArgs, out: &mut impl Write) -> Result<(), CliError> {
     let file = open(&a.file)?;
     let format = file.format.to_string();
-    let snap = load_file(file, LoadOptions { analyze_tcp: false }).wait();
+    let snap = load_file(file, LoadOptions::batch(false)).wait();
     let n = snap.index.len();
     let mut bytes = 0u64;
     let (mut first, mut last) = (None::<i64>, None::<i64>);

@@ -23,11 +23,21 @@ const PUBLISH_EVERY: Duration = Duration::from_millis(100);
 pub struct LoadOptions {
     /// Run the full TCP sequence analysis while loading.
     pub analyze_tcp: bool,
+    /// Publish snapshots while loading, at most this often; `None` publishes
+    /// only the finished store (the command line waits for it anyway).
+    pub publish_every: Option<Duration>,
+}
+
+impl LoadOptions {
+    /// For the command line: the finished store only.
+    pub fn batch(analyze_tcp: bool) -> Self {
+        LoadOptions { analyze_tcp, publish_every: None }
+    }
 }
 
 impl Default for LoadOptions {
     fn default() -> Self {
-        LoadOptions { analyze_tcp: true }
+        LoadOptions { analyze_tcp: true, publish_every: Some(PUBLISH_EVERY) }
     }
 }
 
@@ -149,7 +159,7 @@ fn analyse(file: &CaptureFile, rx: Receiver<Batch>, store: &Store, opts: LoadOpt
             cancelled = true;
             break;
         }
-        if last_publish.elapsed() >= PUBLISH_EVERY {
+        if opts.publish_every.is_some_and(|every| last_publish.elapsed() >= every) {
             store.publish(publish(&index, &pass, &hierarchy, &interfaces, position, false, None, false));
             last_publish = Instant::now();
         }

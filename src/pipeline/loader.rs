@@ -67,7 +67,11 @@ impl Loading {
 }
 
 pub fn load_file(file: Arc<CaptureFile>, opts: LoadOptions) -> Loading {
-    let store = Store::new();
+    load_file_into(Store::new(), file, opts)
+}
+
+/// Loads into an existing store (whose listener is already set).
+pub fn load_file_into(store: Store, file: Arc<CaptureFile>, opts: LoadOptions) -> Loading {
     let (tx, rx) = bounded::<Batch>(16);
     let reader_file = file.clone();
     let reader_store = store.clone();

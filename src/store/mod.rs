@@ -31,10 +31,20 @@ pub struct Snapshot {
     pub stop: Option<Stop>,
 }
 
-#[derive(Debug, Default)]
+/// Called after each publish (the UI asks for a repaint; tests record).
+pub type Listener = Box<dyn Fn(&Snapshot) + Send + Sync>;
+
+#[derive(Default)]
 struct Shared {
     snapshot: Mutex<Arc<Snapshot>>,
     cancel: AtomicBool,
+    listener: Mutex<Option<Listener>>,
+}
+
+impl std::fmt::Debug for Shared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Shared").field("cancel", &self.cancel).finish_non_exhaustive()
+    }
 }
 
 /// The handle readers keep.
@@ -55,8 +65,21 @@ impl Store {
     }
 
     pub fn publish(&self, s: Snapshot) {
+        let s = Arc::new(s);
         if let Ok(mut g) = self.shared.snapshot.lock() {
-            *g = Arc::new(s);
+            *g = s.clone();
+        }
+        if let Ok(l) = self.shared.listener.lock()
+            && let Some(l) = l.as_ref()
+        {
+            l(&s);
+        }
+    }
+
+    /// Calls `f` after every publish, on the writer's thread (keep it short).
+    pub fn set_listener(&self, f: impl Fn(&Snapshot) + Send + Sync + 'static) {
+        if let Ok(mut l) = self.shared.listener.lock() {
+            *l = Some(Box::new(f));
         }
     }
 

@@ -486,11 +486,11 @@ impl TcpStreamAnalyzer {
                 self.mru_syn_ts = Some(ts);
             }
         } else if ack_flag && self.initial_rtt_ns.is_none() {
+            // Wireshark's iRTT: from the latest SYN to the first ACK without SYN
+            // (in either direction; usually the third packet of the handshake).
             if let Some(t) = self.mru_syn_ts {
-                if self.synack_seen {
-                    self.initial_rtt_ns = Some(ts - t);
-                    self.handshake_ack_seen = true;
-                }
+                self.initial_rtt_ns = Some(ts - t);
+                self.handshake_ack_seen = self.synack_seen;
             }
         }
 
@@ -668,8 +668,10 @@ impl TcpStreamAnalyzer {
         let rev_max = self.dir[r].maxseq_to_be_acked;
         if rev_max != 0 && gt(ack, rev_max) && flags & TcpSegment::ACK != 0 {
             fl |= Flag::AckLostSegment.bit();
-            // Once said, not again for the same gap.
-            self.dir[r].maxseq_to_be_acked = ack;
+            // Once said, not again for the same gap: up to what was acked, or
+            // the highest sequence number seen there if that is further.
+            let next = self.dir[r].nextseq;
+            self.dir[r].maxseq_to_be_acked = if gt(next, ack) { next } else { ack };
         }
 
         // Retransmission, fast retransmission, spurious retransmission, out of order.

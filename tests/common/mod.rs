@@ -155,6 +155,10 @@ pub struct OurPacket {
     pub time_epoch9: String,
     pub fields: Vec<OurField>,
     pub tcp_flags: u32,
+    /// The TCP analysis of the packet, if it is TCP.
+    pub tcp: Option<dissectors::tcp_analysis::SegmentAnalysis>,
+    /// A layer was malformed (its tree stops there, as tshark's does).
+    pub malformed: bool,
 }
 
 fn fnv1a(data: &[u8]) -> u64 {
@@ -212,6 +216,11 @@ pub fn run_pass(fx: &Fixture, fields: bool) -> Vec<OurPacket> {
             },
             fields: Vec::new(),
             tcp_flags: ans.tcp.as_ref().map_or(0, |a| a.flags),
+            malformed: pi.expert.malformed,
+            tcp: match pi.transport {
+                Transport::Tcp(_) => ans.tcp.clone(),
+                _ => None,
+            },
         };
         if want_fields {
             let tree = tb.finish();

@@ -22,7 +22,7 @@ fn flag_counts_and_rtts_per_stream_match_tshark() {
         let mut irtt: BTreeMap<u32, i64> = BTreeMap::new();
         for p in &ours {
             // tshark shows no analysis for a segment whose header is malformed.
-            let Some(a) = p.tcp.as_ref().filter(|_| !p.malformed) else { continue };
+            let Some(a) = p.tcp.as_ref().filter(|_| p.tcp_intact) else { continue };
             let c = counts.entry(a.stream).or_default();
             for f in Flag::ALL {
                 if a.has(f) {

@@ -60,6 +60,17 @@ impl Analyzer {
         }
     }
 
+    /// Closes the frame just dissected: its TCP verdicts count into its
+    /// connection's totals (unless its header was cut or malformed, as tshark).
+    pub fn end_frame(&mut self, pi: &crate::packet::PacketInfo) {
+        if let Some(a) = &self.frame.tcp
+            && let Some(an) = self.conversations.tcp_analysis.get_mut(a.stream as usize)
+        {
+            let intact = matches!(pi.transport, crate::packet::Transport::Tcp(s) if s.intact);
+            an.record(a, intact);
+        }
+    }
+
     /// Forget the previous frame's answers; call before each frame.
     pub fn begin_frame(&mut self) {
         self.frame.tcp = None;

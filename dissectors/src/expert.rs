@@ -95,6 +95,8 @@ pub struct ExpertSummary {
     pub max: Option<Severity>,
     pub count: u16,
     pub malformed: bool,
+    /// A layer was cut short by the capture's snaplen.
+    pub cut: bool,
 }
 
 impl ExpertSummary {
@@ -103,6 +105,9 @@ impl ExpertSummary {
         self.max = self.max.max(Some(def.severity));
         if std::ptr::eq(def, &MALFORMED) {
             self.malformed = true;
+        }
+        if std::ptr::eq(def, &SHORT_FRAME) {
+            self.cut = true;
         }
     }
 }

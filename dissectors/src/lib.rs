@@ -33,6 +33,7 @@ pub mod analysis;
 pub mod conversation;
 pub mod ip_reassembly;
 pub mod tcp_analysis;
+pub mod tcp_reassembly;
 
 pub use frame::dissect_frame;
 pub use packet::{FrameMeta, Options, PacketInfo};

@@ -85,6 +85,10 @@ pub struct TcpSegment {
     /// Captured payload bytes: where they are.
     pub payload: Span,
     pub options: TcpOptions,
+    /// The header (options included) was read to its end: no exception cut
+    /// the dissection short (Wireshark then shows no analysis and does not
+    /// follow the segment).
+    pub intact: bool,
 }
 
 impl TcpSegment {

@@ -342,6 +342,7 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) {
         len: payload_len,
         payload: s(hlen.min(b.len()), b.len().saturating_sub(hlen)),
         options: parse_options(opts),
+        intact: !bad_hlen,
     };
     let quoted = cx.quote_depth > 0;
     let analysis = match cx.transport_at() {
@@ -426,6 +427,12 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) {
     if !bad_hlen && hlen > field::HEADER_LEN {
         let captured = b.len().min(hlen) - field::HEADER_LEN;
         intact = options(cx, buf, off + field::HEADER_LEN, opts, captured < hlen - field::HEADER_LEN, a, &mut info_opts);
+        if !intact
+            && !quoted
+            && let Transport::Tcp(t) = &mut cx.pi.transport
+        {
+            t.intact = false;
+        }
     }
     if let Some(a) = a
         && intact
@@ -585,29 +592,38 @@ fn options<S: Sink>(
             8 => Some(10),
             _ => None,
         };
-        // An empty SACK is an exception in Wireshark: the rest of the header is not shown.
-        let bad = len < 2 || (kind == 5 && len < 10);
-        if bad || i + len > opts.len() {
+        // An empty SACK is an exception in Wireshark (the rest of the header is
+        // not shown, the segment not followed); an option claiming more than
+        // the header holds only stops the option list.
+        let empty_sack = kind == 5 && (2..10).contains(&len) && i + len <= opts.len();
+        if empty_sack {
+            let whole = &opts[i..i + len];
+            cx.sink.field_with_label(&p.field, buf.span(o, len), Value::Bytes(whole), Presence::Normal, format_args!("{}", p.field.title));
+            cx.push();
+            cx.field(&OPTION_KIND, buf.span(o, 1), Value::U64(kind.into()));
+            cx.field(&OPTION_LEN, buf.span(o + 1, 1), Value::U64(len as u64));
+            cx.generated(&SACK_COUNT, buf.span(o, 0), Value::U64(0));
+            cx.pop();
+            cx.expert(&crate::expert::MALFORMED, buf.span(o, len), format_args!("[Malformed Packet: TCP SACK option of {len} bytes]"));
+            cx.pop();
+            return false;
+        }
+        if len < 2 || i + len > opts.len() {
             let have = &opts[i..];
-            if kind == 5 && len >= 2 && len < 10 && i + len <= opts.len() {
-                // Show what there is of the SACK option before giving up, as Wireshark does.
-                let whole = &opts[i..i + len];
-                cx.sink.field_with_label(&p.field, buf.span(o, len), Value::Bytes(whole), Presence::Normal, format_args!("{}", p.field.title));
-                cx.push();
-                cx.field(&OPTION_KIND, buf.span(o, 1), Value::U64(kind.into()));
-                cx.field(&OPTION_LEN, buf.span(o + 1, 1), Value::U64(len as u64));
-                cx.generated(&SACK_COUNT, buf.span(o, 0), Value::U64(0));
-                cx.pop();
-                cx.expert(&crate::expert::MALFORMED, buf.span(o, len), format_args!("[Malformed Packet: TCP SACK option of {len} bytes]"));
-            } else if cut && !bad {
+            if cut && len >= 2 {
                 // Cut by the snaplen: what was captured of the option, then the note.
                 cx.sink.field_with_label(&p.field, buf.span(o, have.len()), Value::Bytes(have), Presence::Normal, format_args!("{}", p.field.title));
                 cx.truncated("TCP option", buf.span(o, have.len()), usize::MAX);
-            } else {
-                cx.expert(&crate::expert::MALFORMED, buf.span(o, have.len()), format_args!("[Malformed Packet: TCP option length {len}]"));
+                cx.pop();
+                return false;
             }
+            cx.expert(
+                &OPTION_LEN_INVALID,
+                buf.span(o, have.len()),
+                format_args!("option length {len} says option goes past end of options"),
+            );
             cx.pop();
-            return false;
+            return true;
         }
         let v = &opts[i + 2..i + len];
         let whole = &opts[i..i + len];
@@ -686,6 +702,12 @@ fn options<S: Sink>(
         }
         cx.pop();
         i += len;
+    }
+    if cut {
+        // The options end where the capture does: reading on throws in Wireshark.
+        cx.truncated("TCP", buf.span(base + opts.len(), 0), usize::MAX);
+        cx.pop();
+        return false;
     }
     cx.pop();
     true

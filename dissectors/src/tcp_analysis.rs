@@ -180,6 +180,8 @@ impl Flag {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SegmentAnalysis {
     pub stream: u32,
+    /// 0: from side A (the connection's first source), 1: from B.
+    pub dir: u8,
     /// Wireshark's `tcp.completeness` bits as they stood before this segment.
     pub completeness: u8,
     /// Relative sequence numbers are `seq - seq_base`; `None` leaves them absolute.
@@ -274,6 +276,39 @@ impl SegmentAnalysis {
     }
 }
 
+/// A connection's state at the end of the capture.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EndState {
+    /// A SYN without an answer.
+    SynSent,
+    /// SYN and SYN/ACK, no handshake ACK or data yet.
+    SynReceived,
+    /// Handshake seen, no FIN or RST.
+    Established,
+    /// Picked up after its handshake, no FIN or RST seen.
+    MidStream,
+    /// FIN from one side only.
+    HalfClosed,
+    /// FIN from both sides.
+    Closed,
+    /// Ended by a RST.
+    Reset,
+}
+
+impl EndState {
+    pub fn name(self) -> &'static str {
+        match self {
+            EndState::SynSent => "syn_sent",
+            EndState::SynReceived => "syn_received",
+            EndState::Established => "established",
+            EndState::MidStream => "mid_stream",
+            EndState::HalfClosed => "half_closed",
+            EndState::Closed => "closed",
+            EndState::Reset => "reset",
+        }
+    }
+}
+
 /// Wireshark's `tcp.completeness` bits.
 pub mod completeness {
     pub const SYN: u8 = 1;
@@ -313,6 +348,8 @@ pub struct Direction {
     pub saw_syn: bool,
     /// The base sequence number was set before this segment.
     saw_syn_or_base: bool,
+    /// This side sent a SYN without ACK.
+    pub sent_syn: bool,
     /// -1: unknown, -2: not used, else the shift.
     pub win_scale: i8,
     pub mss: Option<u16>,
@@ -344,6 +381,7 @@ impl Default for Direction {
             base_seq: None,
             saw_syn: false,
             saw_syn_or_base: false,
+            sent_syn: false,
             win_scale: -1,
             mss: None,
             sack_perm: false,
@@ -385,9 +423,15 @@ pub struct TcpStreamAnalyzer {
     pub synack_seen: bool,
     pub handshake_ack_seen: bool,
     pub simultaneous_open: bool,
+    /// Segments carrying each [`Flag`] (those whose analysis was shown).
     pub counts: [u32; 15],
     /// Segments seen.
     pub packets: u64,
+    /// ACK RTT samples: count, min, max, sum (ns).
+    pub rtt_count: u64,
+    pub rtt_min_ns: i64,
+    pub rtt_max_ns: i64,
+    pub rtt_sum_ns: i64,
 }
 
 impl TcpStreamAnalyzer {
@@ -406,6 +450,10 @@ impl TcpStreamAnalyzer {
             simultaneous_open: false,
             counts: [0; 15],
             packets: 0,
+            rtt_count: 0,
+            rtt_min_ns: i64::MAX,
+            rtt_max_ns: 0,
+            rtt_sum_ns: 0,
         }
     }
 
@@ -425,6 +473,50 @@ impl TcpStreamAnalyzer {
     /// Analyses a segment travelling in direction `d` (0: A→B).
     pub fn segment(&mut self, d: usize, frame: u32, ts: i64, seg: &TcpSegment, reused: bool) -> SegmentAnalysis {
         self.segment_impl(d, frame, ts, seg, reused, true)
+    }
+
+    /// Counts a segment's verdicts into the connection's totals; `shown`:
+    /// its analysis was shown (Wireshark shows none for a segment whose TCP
+    /// header is malformed, and its counts leave those out).
+    pub fn record(&mut self, a: &SegmentAnalysis, shown: bool) {
+        if !shown {
+            return;
+        }
+        for f in Flag::ALL {
+            if a.has(f) {
+                self.counts[f as usize] += 1;
+            }
+        }
+        if let Some(r) = a.ack_rtt_ns {
+            self.rtt_count += 1;
+            self.rtt_min_ns = self.rtt_min_ns.min(r);
+            self.rtt_max_ns = self.rtt_max_ns.max(r);
+            self.rtt_sum_ns += r;
+        }
+    }
+
+    pub fn count(&self, f: Flag) -> u32 {
+        self.counts[f as usize]
+    }
+
+    /// How the connection stands at the end of what was captured.
+    pub fn end_state(&self) -> EndState {
+        let fin = [self.dir[0].fin, self.dir[1].fin];
+        if self.dir[0].rst || self.dir[1].rst {
+            EndState::Reset
+        } else if fin[0] && fin[1] {
+            EndState::Closed
+        } else if fin[0] || fin[1] {
+            EndState::HalfClosed
+        } else if self.syn_seen && !self.synack_seen {
+            EndState::SynSent
+        } else if self.synack_seen && !self.handshake_ack_seen && self.completeness & completeness::DATA == 0 {
+            EndState::SynReceived
+        } else if self.syn_seen || self.synack_seen {
+            EndState::Established
+        } else {
+            EndState::MidStream
+        }
     }
 
     /// Only what stream numbering and relative numbers need: base sequence
@@ -449,6 +541,7 @@ impl TcpStreamAnalyzer {
         let rst = seg.has(TcpSegment::RST);
         let mut out = SegmentAnalysis {
             stream: self.stream,
+            dir: d as u8,
             completeness: self.completeness,
             time_relative_ns: ts - self.first_ts,
             time_delta_ns: ts - self.last_ts,
@@ -479,7 +572,9 @@ impl TcpStreamAnalyzer {
             if ack_flag {
                 self.synack_seen = true;
             } else {
-                if self.syn_seen && self.dir[r].saw_syn {
+                self.dir[d].sent_syn = true;
+                // Both sides opening at once (RFC 9293 §3.5): a SYN from each, no SYN/ACK between.
+                if self.dir[r].sent_syn {
                     self.simultaneous_open = true;
                 }
                 self.syn_seen = true;
@@ -573,11 +668,6 @@ impl TcpStreamAnalyzer {
         out.shown |= out.flags != 0 || out.acks_frame.is_some() || out.bytes_in_flight.is_some() || out.push_bytes_sent.is_some();
         if out.shown {
             out.initial_rtt_ns = self.initial_rtt_ns;
-        }
-        for f in Flag::ALL {
-            if out.has(f) {
-                self.counts[f as usize] += 1;
-            }
         }
         out
     }

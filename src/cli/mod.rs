@@ -3,9 +3,11 @@
 
 mod bench;
 mod flows;
+pub mod follow;
 pub use flows::FlowRow;
 mod packets;
 mod summary;
+mod tcp;
 
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -38,8 +40,77 @@ pub enum Command {
     Flows(FlowsArgs),
     /// File format, link types, counts, times, warnings and the protocol hierarchy.
     Summary(SummaryArgs),
+    /// Per TCP connection: handshake, options, end state, analysis counts, RTTs; or one connection's time series.
+    Tcp(TcpArgs),
+    /// A TCP conversation's reassembled payload, like tshark -z follow,tcp.
+    Follow(FollowArgs),
     /// Load a capture as the app does and report time and memory.
     Bench(BenchArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TextOrCsvOrJson {
+    Text,
+    Csv,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SeriesArg {
+    /// ACK RTT samples.
+    Rtt,
+    /// Payload bytes per interval, per direction.
+    Throughput,
+    /// Calculated receive window advertised by each side.
+    Window,
+    /// Bytes in flight after each data segment.
+    Inflight,
+    /// Stevens/tcptrace data: sequence, length, ACK, window, SACK blocks per segment.
+    Seq,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct TcpArgs {
+    pub file: PathBuf,
+    /// Only this tcp.stream.
+    #[arg(long)]
+    pub stream: Option<u32>,
+    /// A time series of the stream (needs --stream) instead of the summary.
+    #[arg(long, value_enum)]
+    pub series: Option<SeriesArg>,
+    /// Bin width in seconds for --series throughput.
+    #[arg(long, default_value_t = 0.1)]
+    pub interval: f64,
+    /// text or json for the summary; csv (default) or json for --series.
+    #[arg(long, value_enum)]
+    pub format: Option<TextOrCsvOrJson>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FollowFormat {
+    Ascii,
+    Hex,
+    Raw,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DirectionArg {
+    Both,
+    A,
+    B,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct FollowArgs {
+    pub file: PathBuf,
+    #[arg(long)]
+    pub stream: u32,
+    #[arg(long, value_enum, default_value_t = FollowFormat::Ascii)]
+    pub format: FollowFormat,
+    /// Which side's bytes: both (interleaved as sent), a (the first packet's source) or b.
+    #[arg(long, value_enum, default_value_t = DirectionArg::Both)]
+    pub direction: DirectionArg,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -117,6 +188,11 @@ pub fn run(cmd: Command) -> Result<(), CliError> {
         Command::Flows(a) => flows::run(&a, &mut out),
         Command::Summary(a) => summary::run(&a, &mut out),
         Command::Bench(a) => bench::run(&a, &mut out),
+        Command::Tcp(mut a) => {
+            a.format = Some(a.format.unwrap_or(if a.series.is_some() { TextOrCsvOrJson::Csv } else { TextOrCsvOrJson::Text }));
+            tcp::run(&a, &mut out)
+        }
+        Command::Follow(a) => follow::run(&a, &mut out),
     };
     match (r, out.flush()) {
         (Err(e), _) => Err(e),

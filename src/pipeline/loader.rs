@@ -8,12 +8,13 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{bounded, Receiver};
-use dissectors::packet::{Options, Transport};
+use dissectors::packet::Options;
 use dissectors::sink::NullSink;
 
 use crate::capture::{CaptureFile, Interface, Record, Stop};
 use crate::pipeline::Pass;
-use crate::store::{ExpertBits, FlowRef, Hierarchy, IndexWriter, Row, Snapshot, Store};
+use crate::store::builder::{FrameSource, StoreBuilder};
+use crate::store::{Snapshot, Store};
 
 const BATCH: usize = 1024;
 /// Readers see new packets at most this often while loading.
@@ -106,26 +107,11 @@ fn analyse(file: &CaptureFile, rx: Receiver<Batch>, store: &Store, opts: LoadOpt
     let total = file.bytes.len() as u64;
     let mut pass = Pass::new(opts.analyze_tcp);
     pass.interfaces_described = file.format == crate::capture::Format::Pcapng;
-    let mut index = IndexWriter::new();
-    let mut hierarchy = Hierarchy::default();
+    let mut builder = StoreBuilder::new(opts.analyze_tcp);
     let mut interfaces: Arc<Vec<Interface>> = Arc::default();
     let mut last_publish = Instant::now();
     let mut stop = None;
     let mut position = 0;
-    let publish = |index: &IndexWriter, pass: &Pass, hierarchy: &Hierarchy, interfaces: &Arc<Vec<Interface>>, position: u64, done: bool, stop: Option<Stop>, cancelled: bool| {
-        let conv = &pass.analyzer.conversations;
-        Snapshot {
-            index: if done { Default::default() } else { index.snapshot() },
-            hierarchy: Arc::new(hierarchy.clone()),
-            tcp: Arc::new(conv.tcp.clone()),
-            udp: Arc::new(conv.udp.clone()),
-            interfaces: interfaces.clone(),
-            progress: (position, total),
-            done,
-            cancelled,
-            stop,
-        }
-    };
     let mut cancelled = false;
     for batch in rx {
         if let Some(i) = batch.interfaces {
@@ -134,26 +120,17 @@ fn analyse(file: &CaptureFile, rx: Receiver<Batch>, store: &Store, opts: LoadOpt
         for rec in &batch.records {
             let iface = interfaces.get(rec.interface as usize);
             let data = file.data(rec.offset, rec.caplen);
+            let number = pass.frames() + 1;
             let (pi, answers) = pass.frame(rec, iface, data, Options::default(), &mut NullSink);
-            hierarchy.add(&pi.protocols, rec.orig_len.into());
-            let (flow, tcp_flags) = match pi.transport {
-                Transport::Tcp(_) => match &answers.tcp {
-                    Some(a) => (FlowRef::tcp(a.stream), a.flags),
-                    None => (FlowRef::NONE, 0),
-                },
-                Transport::Udp(_) => (answers.udp.map_or(FlowRef::NONE, |a| FlowRef::udp(a.stream)), 0),
-                Transport::None => (FlowRef::NONE, 0),
-            };
-            index.push(&Row {
+            let src = FrameSource {
                 offset: rec.offset,
                 ts_ns: rec.ts_ns,
                 caplen: rec.caplen,
                 orig_len: rec.orig_len,
-                interface: rec.interface.min(u16::MAX as u32) as u16,
-                proto: pi.top().map_or(0, |p| p.id),
-                flow,
-                expert: ExpertBits::from_parts(tcp_flags, &pi.expert, !rec.comments.is_empty()),
-            });
+                interface: rec.interface,
+                has_comment: !rec.comments.is_empty(),
+            };
+            builder.add(&src, number, pi, answers);
         }
         position = batch.position;
         if batch.stop.is_some() {
@@ -164,11 +141,10 @@ fn analyse(file: &CaptureFile, rx: Receiver<Batch>, store: &Store, opts: LoadOpt
             break;
         }
         if opts.publish_every.is_some_and(|every| last_publish.elapsed() >= every) {
-            store.publish(publish(&index, &pass, &hierarchy, &interfaces, position, false, None, false));
+            store.publish(builder.snapshot(&pass.analyzer, &interfaces, (position, total)));
             last_publish = Instant::now();
         }
     }
-    let snap = publish(&index, &pass, &hierarchy, &interfaces, if cancelled { position } else { total }, true, stop, cancelled);
-    let finished = index.finish();
-    store.publish(Snapshot { index: finished, ..snap });
+    let progress = (if cancelled { position } else { total }, total);
+    store.publish(builder.finish(pass.analyzer, interfaces, progress, stop, cancelled));
 }

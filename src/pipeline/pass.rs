@@ -57,6 +57,7 @@ impl Pass {
         self.analyzer.begin_frame();
         let comments: Vec<&str> = rec.comments.iter().map(String::as_str).collect();
         dissectors::dissect_frame(&meta, data, &comments, &mut self.analyzer, opts, sink, &mut self.pi);
+        self.analyzer.end_frame(&self.pi);
         (&self.pi, &self.analyzer.frame)
     }
 

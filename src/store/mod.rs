@@ -2,8 +2,11 @@
 //! conversations, what reading reported. One writer (the analysis thread)
 //! publishes [`Snapshot`]s; the UI and the CLI only read them.
 
+pub mod builder;
 pub mod hierarchy;
 pub mod index;
+pub mod log;
+pub mod tcp;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -22,6 +25,12 @@ pub struct Snapshot {
     pub udp: Arc<Vec<Conversation>>,
     pub interfaces: Arc<Vec<Interface>>,
     pub hierarchy: Arc<Hierarchy>,
+    /// One record per TCP segment (full analysis only), in frame order.
+    pub tcp_records: log::LogView<tcp::TcpRecord>,
+    /// SACK blocks, referenced from [`tcp::TcpRecord::sack`].
+    pub tcp_sacks: log::LogView<tcp::SackBlocks>,
+    /// Per-connection analysis (handshake, options, counts), by stream.
+    pub tcp_analysis: Arc<Vec<dissectors::tcp_analysis::TcpStreamAnalyzer>>,
     /// Bytes of the source read so far, and its size.
     pub progress: (u64, u64),
     /// Reading and analysis have finished (or were cancelled).

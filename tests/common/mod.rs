@@ -159,6 +159,8 @@ pub struct OurPacket {
     pub tcp: Option<dissectors::tcp_analysis::SegmentAnalysis>,
     /// A layer was malformed (its tree stops there, as tshark's does).
     pub malformed: bool,
+    /// The TCP header was read to its end.
+    pub tcp_intact: bool,
 }
 
 fn fnv1a(data: &[u8]) -> u64 {
@@ -217,6 +219,7 @@ pub fn run_pass(fx: &Fixture, fields: bool) -> Vec<OurPacket> {
             fields: Vec::new(),
             tcp_flags: ans.tcp.as_ref().map_or(0, |a| a.flags),
             malformed: pi.expert.malformed,
+            tcp_intact: matches!(pi.transport, Transport::Tcp(s) if s.intact),
             tcp: match pi.transport {
                 Transport::Tcp(_) => ans.tcp.clone(),
                 _ => None,

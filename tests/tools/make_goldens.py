@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Write the golden files the tests compare against, from tshark (4.0.x).
 
-    python3 tests/tools/make_goldens.py [--only packets|fields|truth] [FIXTURE ...]
+    python3 tests/tools/make_goldens.py [--only packets|fields|follow|truth] [FIXTURE ...]
 
 For each capture in tests/fixtures/ it writes tests/golden/<file name>/:
   packets.tsv  number, frame.protocols, Source, Destination, tcp.stream,
@@ -10,6 +10,8 @@ For each capture in tests/fixtures/ it writes tests/golden/<file name>/:
   fields.tsv   every field tshark shows for the protocols wirelens dissects, in
                the first 300 frames: number, name, offset, length, value (long
                byte strings hashed)
+  follow.json  every TCP stream as tshark -z follow,tcp,raw delivers it (chunk
+               lengths and hashes, gap markers)
   truth.json   ../shared/tools/tshark_truth.py's view (conversations, TCP
                analysis, DNS, TLS, HTTP...), for captures tshark reads fully
 
@@ -18,6 +20,7 @@ header checksums by default; Wireshark does not). Run it once after adding a
 fixture or a dissector and commit the result; the tests never run tshark.
 """
 import json
+import re
 import os
 import subprocess
 import sys
@@ -136,6 +139,43 @@ def fields_tsv(path):
     return "\n".join(lines) + ("\n" if lines else "")
 
 
+def follow_json(path):
+    """Every TCP stream followed by tshark (raw): per stream the two nodes and the
+    chunks in delivery order, each as (node, length, fnv of its bytes); tshark's
+    "[N bytes missing in capture file]" markers as (node, "gap", N)."""
+    ids, _ = tshark(path, ["-T", "fields", "-e", "tcp.stream"])
+    streams = sorted({int(x) for x in ids.split() if x.strip().isdigit()})
+    out = {}
+    for i in range(0, len(streams), 50):
+        args = ["-q"]
+        for sid in streams[i:i + 50]:
+            args += ["-z", "follow,tcp,raw,%d" % sid]
+        text, _ = tshark(path, args)
+        for block in text.split("===================================================================")[1:]:
+            lines = block.strip("\n").splitlines()
+            sid = None
+            nodes = ["", ""]
+            chunks = []
+            for line in lines:
+                if line.startswith("Filter: tcp.stream eq "):
+                    sid = int(line.split()[-1])
+                elif line.startswith("Node 0: "):
+                    nodes[0] = line[8:]
+                elif line.startswith("Node 1: "):
+                    nodes[1] = line[8:]
+                elif line.strip() and not line.startswith(("Follow:", "Filter:")):
+                    node = 1 if line.startswith("\t") else 0
+                    raw = bytes.fromhex(line.strip())
+                    m = re.fullmatch(rb"\[(\d+) bytes missing in capture file\]\x00", raw)
+                    if m:
+                        chunks.append([node, "gap", int(m.group(1))])
+                    else:
+                        chunks.append([node, len(raw), "%016x" % fnv1a(raw)])
+            if sid is not None:
+                out[str(sid)] = {"nodes": nodes, "chunks": chunks}
+    return out
+
+
 def main():
     args = sys.argv[1:]
     only = None
@@ -154,6 +194,11 @@ def main():
         if only in (None, "fields"):
             with open(os.path.join(d, "fields.tsv"), "w") as f:
                 f.write(fields_tsv(path))
+        if only in (None, "follow"):
+            f = follow_json(path)
+            if f:
+                with open(os.path.join(d, "follow.json"), "w") as fh:
+                    json.dump(f, fh, indent=0, sort_keys=True)
         _, rc = tshark(path, ["-c", "1"])
         if rc == 0 and only in (None, "truth"):
             res = subprocess.run([sys.executable, TRUTH, path], stdout=subprocess.PIPE, stderr=subprocess.PIPE,

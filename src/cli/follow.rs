@@ -1,0 +1,182 @@
+//! `wirelens follow`: a TCP conversation's reassembled bytes, like
+//! `tshark -z follow,tcp,...`: ascii and hex with tshark's layout, raw as
+//! the exact bytes, json with every chunk and gap.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+
+use dissectors::packet::{Options, Transport};
+use dissectors::sink::NullSink;
+use dissectors::tcp_reassembly::{ChunkKind, KeptStream, TcpReassembler};
+
+use super::{open, warn_stop, CliError, DirectionArg, FollowArgs, FollowFormat};
+use crate::pipeline::Pass;
+
+/// Reassembled bytes kept per conversation for following (beyond: truncated).
+pub const FOLLOW_CAP: usize = 256 << 20;
+
+/// One followed conversation: its reassembled bytes and its two endpoints
+/// (node 0 is the source of its first packet).
+#[derive(Debug, Default)]
+pub struct Followed {
+    pub kept: KeptStream,
+    pub nodes: (String, String),
+    reassembler: TcpReassembler,
+}
+
+/// Reassembles TCP streams of a capture in one pass: those in `only`, or all.
+pub fn follow_streams(
+    file: &crate::capture::CaptureFile,
+    only: Option<&[u32]>,
+    cap: usize,
+) -> (BTreeMap<u32, Followed>, Option<crate::capture::Stop>) {
+    let mut reader = file.reader();
+    let mut pass = Pass::new(true);
+    let mut streams: BTreeMap<u32, Followed> = BTreeMap::new();
+    while let Some(rec) = reader.next() {
+        let iface = reader.interfaces.get(rec.interface as usize);
+        let data = file.data(rec.offset, rec.caplen);
+        let number = pass.frames() + 1;
+        let (pi, answers) = pass.frame(&rec, iface, data, Options::default(), &mut NullSink);
+        let (Transport::Tcp(seg), Some(a)) = (pi.transport, answers.tcp.as_ref()) else { continue };
+        if only.is_some_and(|o| !o.contains(&a.stream)) {
+            continue;
+        }
+        // A segment whose header the capture cut or broke is not followed (as in Wireshark).
+        if !seg.intact {
+            continue;
+        }
+        let f = streams.entry(a.stream).or_insert_with(|| {
+            let nodes = match pi.ip {
+                Some((src, dst)) => (node(&(src, seg.src_port)), node(&(dst, seg.dst_port))),
+                None => Default::default(),
+            };
+            Followed { kept: KeptStream::with_cap(cap), nodes, reassembler: TcpReassembler::new() }
+        });
+        let payload = pi.source_bytes(data, seg.payload.source).get(seg.payload.range()).unwrap_or(&[]);
+        let kept = &mut f.kept;
+        f.reassembler.segment(
+            a.dir as usize,
+            number,
+            seg.seq,
+            seg.has(dissectors::packet::TcpSegment::SYN),
+            seg.ack,
+            seg.len,
+            payload,
+            &mut |e| kept.push(e),
+        );
+    }
+    (streams, reader.stop.clone())
+}
+
+fn node(e: &(std::net::IpAddr, u16)) -> String {
+    super::flows::endpoint(e)
+}
+
+pub fn run(a: &FollowArgs, out: &mut impl Write) -> Result<(), CliError> {
+    let file = open(&a.file)?;
+    let (mut streams, stop) = follow_streams(&file, Some(&[a.stream]), FOLLOW_CAP);
+    let Some(Followed { kept, nodes: (n0, n1), .. }) = streams.remove(&a.stream) else {
+        return Err(CliError(format!("no TCP stream {} in {}", a.stream, a.file.display())));
+    };
+    let want = |dir: usize| match a.direction {
+        DirectionArg::Both => true,
+        DirectionArg::A => dir == 0,
+        DirectionArg::B => dir == 1,
+    };
+    match a.format {
+        FollowFormat::Raw => {
+            for c in kept.chunks.iter().filter(|c| want(c.dir)) {
+                if let ChunkKind::Data(d) = &c.kind {
+                    out.write_all(d)?;
+                }
+            }
+        }
+        FollowFormat::Json => {
+            let chunks: Vec<serde_json::Value> = kept
+                .chunks
+                .iter()
+                .filter(|c| want(c.dir))
+                .map(|c| match &c.kind {
+                    ChunkKind::Data(d) => serde_json::json!({
+                        "dir": if c.dir == 0 { "a" } else { "b" },
+                        "frame": c.frame,
+                        "offset": c.offset,
+                        "len": d.len(),
+                        "data": hex(d),
+                    }),
+                    ChunkKind::Gap(n) => serde_json::json!({
+                        "dir": if c.dir == 0 { "a" } else { "b" },
+                        "frame": c.frame,
+                        "offset": c.offset,
+                        "gap": n,
+                    }),
+                })
+                .collect();
+            let v = serde_json::json!({
+                "stream": a.stream,
+                "a": n0,
+                "b": n1,
+                "chunks": chunks,
+                "truncated_at": kept.truncated_at.map(|(d, off)| serde_json::json!({"dir": if d == 0 { "a" } else { "b" }, "offset": off})),
+            });
+            serde_json::to_writer_pretty(&mut *out, &v).map_err(std::io::Error::other)?;
+            writeln!(out)?;
+        }
+        FollowFormat::Ascii | FollowFormat::Hex => {
+            let fmt = if a.format == FollowFormat::Ascii { "ascii" } else { "hex" };
+            writeln!(out, "\n===================================================================")?;
+            writeln!(out, "Follow: tcp,{fmt}")?;
+            writeln!(out, "Filter: tcp.stream eq {}", a.stream)?;
+            writeln!(out, "Node 0: {n0}")?;
+            writeln!(out, "Node 1: {n1}")?;
+            let mut offsets = [0u64; 2];
+            for c in kept.chunks.iter().filter(|c| want(c.dir)) {
+                let indent = if c.dir == 1 { "\t" } else { "" };
+                match &c.kind {
+                    ChunkKind::Gap(n) => writeln!(out, "{indent}[{n} bytes missing in capture file]")?,
+                    ChunkKind::Data(d) if a.format == FollowFormat::Ascii => {
+                        writeln!(out, "{indent}{}", d.len())?;
+                        let text: String =
+                            d.iter().map(|&b| if b == b'\n' || b == b'\r' || b == b'\t' || (0x20..0x7f).contains(&b) { b as char } else { '.' }).collect();
+                        writeln!(out, "{text}")?;
+                    }
+                    ChunkKind::Data(d) => {
+                        for (i, line) in d.chunks(16).enumerate() {
+                            let off = offsets[c.dir] + (i * 16) as u64;
+                            write!(out, "{indent}{off:08x}  ")?;
+                            for j in 0..16 {
+                                match line.get(j) {
+                                    Some(b) => write!(out, "{b:02x} ")?,
+                                    None => write!(out, "   ")?,
+                                }
+                                if j == 7 {
+                                    write!(out, " ")?;
+                                }
+                            }
+                            let text: String = line.iter().map(|&b| if (0x20..0x7f).contains(&b) { b as char } else { '.' }).collect();
+                            let (l, r) = text.split_at(text.len().min(8));
+                            writeln!(out, " {l} {r}")?;
+                        }
+                        offsets[c.dir] += d.len() as u64;
+                    }
+                }
+            }
+            if let Some((d, off)) = kept.truncated_at {
+                writeln!(out, "[truncated here: {} bytes kept; side {} offset {off}]", kept.kept, if d == 0 { "a" } else { "b" })?;
+            }
+            writeln!(out, "===================================================================")?;
+        }
+    }
+    warn_stop(&a.file, &stop);
+    Ok(())
+}
+
+fn hex(d: &[u8]) -> String {
+    let mut s = String::with_capacity(d.len() * 2);
+    for b in d {
+        use std::fmt::Write as _;
+        let _ = write!(s, "{b:02x}");
+    }
+    s
+}

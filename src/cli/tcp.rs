@@ -1,0 +1,279 @@
+//! `wirelens tcp`: per connection, what happened (handshake, options, end,
+//! analysis counts, RTTs), or one connection's time series for the charts.
+
+use std::io::Write;
+
+use dissectors::tcp_analysis::{Flag, TcpStreamAnalyzer};
+use serde::Serialize;
+use serde_json::{json, Map, Value};
+
+use super::flows::endpoint;
+use super::{open, secs, warn_stop, CliError, JsonArray, SeriesArg, TcpArgs, TextOrCsvOrJson};
+use crate::pipeline::{load_file, LoadOptions};
+use crate::store::tcp::TcpRecord;
+use crate::store::Snapshot;
+
+pub fn run(a: &TcpArgs, out: &mut impl Write) -> Result<(), CliError> {
+    let file = open(&a.file)?;
+    let snap = load_file(file, LoadOptions::batch(true)).wait();
+    if let Some(series) = a.series {
+        let stream = a.stream.ok_or_else(|| CliError("--series needs --stream N".into()))?;
+        if stream as usize >= snap.tcp.len() || !snap.tcp[stream as usize].counted {
+            return Err(CliError(format!("no TCP stream {stream} in {}", a.file.display())));
+        }
+        series_out(&snap, stream, series, a.interval, a.format.unwrap_or(TextOrCsvOrJson::Csv), out)?;
+    } else {
+        let streams: Vec<u32> = match a.stream {
+            Some(s) if (s as usize) < snap.tcp.len() && snap.tcp[s as usize].counted => vec![s],
+            Some(s) => return Err(CliError(format!("no TCP stream {s} in {}", a.file.display()))),
+            None => snap.tcp.iter().filter(|c| c.counted).map(|c| c.stream).collect(),
+        };
+        let rtts = rtt_samples(&snap);
+        match a.format.unwrap_or(TextOrCsvOrJson::Text) {
+            TextOrCsvOrJson::Json => {
+                let mut j = JsonArray::start(out)?;
+                for s in streams {
+                    j.item(out, &summary(&snap, s, rtts.get(&s)))?;
+                }
+                j.end(out)?;
+            }
+            _ => {
+                for s in streams {
+                    text_summary(&summary(&snap, s, rtts.get(&s)), out)?;
+                }
+            }
+        }
+    }
+    warn_stop(&a.file, &snap.stop);
+    Ok(())
+}
+
+fn rtt_samples(snap: &Snapshot) -> std::collections::HashMap<u32, Vec<i64>> {
+    let mut m: std::collections::HashMap<u32, Vec<i64>> = std::collections::HashMap::new();
+    for r in snap.tcp_records.iter() {
+        if r.rtt_ns >= 0 {
+            m.entry(r.stream).or_default().push(r.rtt_ns);
+        }
+    }
+    m
+}
+
+fn options(an: &TcpStreamAnalyzer, d: usize) -> Value {
+    let f = &an.dir[d];
+    json!({
+        "mss": f.mss,
+        "window_scale": if f.win_scale >= 0 { Some(f.win_scale) } else { None },
+        "sack_permitted": f.sack_perm,
+        "timestamps": f.timestamps,
+    })
+}
+
+/// The per-connection summary (`wirelens tcp` without --series).
+pub fn summary(snap: &Snapshot, stream: u32, rtts: Option<&Vec<i64>>) -> Value {
+    let c = &snap.tcp[stream as usize];
+    let an = &snap.tcp_analysis[stream as usize];
+    let mut analysis = Map::new();
+    for f in Flag::ALL {
+        analysis.insert(f.name().into(), json!(an.count(f)));
+    }
+    let ack_rtt = rtts.filter(|r| !r.is_empty()).map(|r| {
+        let mut v = r.clone();
+        v.sort_unstable();
+        let n = v.len();
+        let median = if n % 2 == 1 { v[n / 2] as f64 } else { (v[n / 2 - 1] + v[n / 2]) as f64 / 2.0 };
+        json!({"count": n, "min": v[0] as f64 / 1e9, "median": median / 1e9, "max": v[n - 1] as f64 / 1e9})
+    });
+    let scaling = match (an.dir[0].win_scale, an.dir[1].win_scale) {
+        (-1, _) | (_, -1) => "unknown",
+        (-2, _) | (_, -2) => "not used",
+        _ => "used",
+    };
+    json!({
+        "stream": stream,
+        "a": endpoint(&c.a),
+        "b": endpoint(&c.b),
+        "frames_a_to_b": c.stats[0].frames,
+        "frames_b_to_a": c.stats[1].frames,
+        "payload_a_to_b": c.stats[0].payload,
+        "payload_b_to_a": c.stats[1].payload,
+        "handshake": {
+            "syn": an.syn_seen,
+            "syn_ack": an.synack_seen,
+            "ack": an.handshake_ack_seen,
+            "simultaneous_open": an.simultaneous_open,
+        },
+        "options": {"a": options(an, 0), "b": options(an, 1)},
+        "window_scaling": scaling,
+        "end_state": an.end_state().name(),
+        "fin_a": an.dir[0].fin,
+        "fin_b": an.dir[1].fin,
+        "rst_a": an.dir[0].rst,
+        "rst_b": an.dir[1].rst,
+        "analysis": analysis,
+        "initial_rtt": an.initial_rtt_ns.map(|ns| ns as f64 / 1e9),
+        "ack_rtt": ack_rtt,
+    })
+}
+
+fn text_summary(v: &Value, out: &mut impl Write) -> std::io::Result<()> {
+    writeln!(out, "stream {}: {} <-> {}  ({})", v["stream"], v["a"].as_str().unwrap_or(""), v["b"].as_str().unwrap_or(""), v["end_state"].as_str().unwrap_or(""))?;
+    let h = &v["handshake"];
+    writeln!(
+        out,
+        "  handshake: SYN {} SYN/ACK {} ACK {}{}",
+        yes(&h["syn"]),
+        yes(&h["syn_ack"]),
+        yes(&h["ack"]),
+        if h["simultaneous_open"].as_bool() == Some(true) { " (simultaneous open)" } else { "" }
+    )?;
+    for side in ["a", "b"] {
+        let o = &v["options"][side];
+        writeln!(out, "  options {side}: mss={} ws={} sack_perm={} timestamps={}", o["mss"], o["window_scale"], o["sack_permitted"], o["timestamps"])?;
+    }
+    let flags: Vec<String> = v["analysis"]
+        .as_object()
+        .map(|m| m.iter().filter(|(_, n)| n.as_u64() != Some(0)).map(|(k, n)| format!("{k}={n}")).collect())
+        .unwrap_or_default();
+    writeln!(out, "  analysis: {}", if flags.is_empty() { "-".to_string() } else { flags.join(" ") })?;
+    writeln!(out, "  initial_rtt: {}  ack_rtt: {}", v["initial_rtt"], v["ack_rtt"])
+}
+
+/// A CSV cell, quoted when it holds a comma or quote (RFC 4180).
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() }
+}
+
+fn yes(v: &Value) -> &'static str {
+    if v.as_bool() == Some(true) { "yes" } else { "no" }
+}
+
+#[derive(Serialize)]
+struct SeqRow {
+    time: f64,
+    frame: u32,
+    dir: &'static str,
+    seq: u32,
+    len: u32,
+    ack: u32,
+    win: u32,
+    flags: String,
+    analysis: Vec<&'static str>,
+    sack: Vec<(u32, u32)>,
+}
+
+fn dir_name(d: u8) -> &'static str {
+    if d == 0 { "a" } else { "b" }
+}
+
+fn series_out(
+    snap: &Snapshot,
+    stream: u32,
+    series: SeriesArg,
+    interval: f64,
+    format: TextOrCsvOrJson,
+    out: &mut impl Write,
+) -> Result<(), CliError> {
+    let start = snap.index.row(0).map_or(0, |r| r.ts_ns);
+    let recs: Vec<&TcpRecord> = snap.tcp_records.iter().filter(|r| r.stream == stream).collect();
+    let t = |r: &TcpRecord| secs(r.ts_ns - start);
+    let rows: Vec<Value> = match series {
+        SeriesArg::Rtt => recs
+            .iter()
+            .filter(|r| r.rtt_ns >= 0)
+            .map(|r| json!({"time": t(r), "frame": r.frame, "dir": dir_name(r.dir), "rtt": r.rtt_ns as f64 / 1e9}))
+            .collect(),
+        SeriesArg::Window => recs
+            .iter()
+            .filter(|r| r.tcp_flags & dissectors::packet::TcpSegment::ACK != 0)
+            .map(|r| json!({"time": t(r), "frame": r.frame, "dir": dir_name(r.dir), "window": r.win}))
+            .collect(),
+        SeriesArg::Inflight => recs
+            .iter()
+            .filter(|r| r.in_flight != TcpRecord::NONE)
+            .map(|r| json!({"time": t(r), "frame": r.frame, "dir": dir_name(r.dir), "bytes_in_flight": r.in_flight}))
+            .collect(),
+        SeriesArg::Throughput => {
+            if interval <= 0.0 || !interval.is_finite() {
+                return Err(CliError("--interval must be a positive number of seconds".into()));
+            }
+            let step = (interval * 1e9) as i64;
+            let first = recs.first().map_or(start, |r| r.ts_ns);
+            let mut bins: std::collections::BTreeMap<(i64, u8), u64> = std::collections::BTreeMap::new();
+            for r in &recs {
+                let bin = (r.ts_ns - first).div_euclid(step.max(1));
+                *bins.entry((bin, r.dir)).or_default() += u64::from(r.len);
+            }
+            bins.into_iter()
+                .map(|((bin, d), bytes)| {
+                    json!({
+                        "time": secs(first + bin * step - start),
+                        "dir": dir_name(d),
+                        "bytes": bytes,
+                        "bits_per_second": bytes as f64 * 8.0 / interval,
+                    })
+                })
+                .collect()
+        }
+        SeriesArg::Seq => recs
+            .iter()
+            .map(|r| {
+                let mut flags = String::new();
+                dissectors::tcp::flag_names(r.tcp_flags, &mut flags);
+                let sack = snap
+                    .tcp_sacks
+                    .get(r.sack as usize)
+                    .filter(|_| r.sack != TcpRecord::NONE)
+                    .map(|(b, n)| b[..*n as usize].to_vec())
+                    .unwrap_or_default();
+                serde_json::to_value(SeqRow {
+                    time: t(r),
+                    frame: r.frame,
+                    dir: dir_name(r.dir),
+                    seq: r.seq,
+                    len: r.len,
+                    ack: r.ack,
+                    win: r.win,
+                    flags,
+                    analysis: Flag::ALL.iter().filter(|f| r.has(**f)).map(|f| f.name()).collect(),
+                    sack,
+                })
+                .unwrap_or(Value::Null)
+            })
+            .collect(),
+    };
+    match format {
+        TextOrCsvOrJson::Json => {
+            let mut j = JsonArray::start(out)?;
+            for r in &rows {
+                j.item(out, r)?;
+            }
+            j.end(out)?;
+        }
+        _ => {
+            let Some(first) = rows.first().and_then(|r| r.as_object()) else { return Ok(()) };
+            let keys: Vec<&String> = first.keys().collect();
+            writeln!(out, "{}", keys.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(","))?;
+            for r in &rows {
+                let cells: Vec<String> = keys
+                    .iter()
+                    .map(|k| match &r[k.as_str()] {
+                        Value::String(s) => csv_field(s),
+                        Value::Number(n) if n.is_f64() => format!("{:.9}", n.as_f64().unwrap_or(0.0)),
+                        Value::Array(a) => a
+                            .iter()
+                            .map(|x| match x {
+                                Value::Array(p) => format!("{}-{}", p[0], p[1]),
+                                Value::String(s) => s.clone(),
+                                other => other.to_string(),
+                            })
+                            .collect::<Vec<_>>()
+                            .join(" "),
+                        other => other.to_string(),
+                    })
+                    .collect();
+                writeln!(out, "{}", cells.join(","))?;
+            }
+        }
+    }
+    Ok(())
+}

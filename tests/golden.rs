@@ -107,6 +107,14 @@ fn packet_layers_addresses_and_streams_match_tshark() {
             if mine != theirs[..cut] {
                 report.fail(&fx.name, format!("frame {number}: layers {} vs tshark {}", mine.join(":"), g.protocols));
             }
+            // Where wirelens dissects every layer tshark does, the Protocol and
+            // Info columns are worded the same.
+            if cut == theirs.len() && mine == theirs && (o.protocol != g.protocol || o.info != g.info) {
+                report.fail(
+                    &fx.name,
+                    format!("frame {number}: columns {:?} {:?} vs tshark {:?} {:?}", o.protocol, o.info, g.protocol, g.info),
+                );
+            }
             // A protocol wirelens does not dissect (Teredo) may carry the
             // addresses tshark shows; then they are not comparable.
             let inner_ip = theirs[cut..].iter().any(|p| *p == "ip" || *p == "ipv6");

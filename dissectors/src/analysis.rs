@@ -15,6 +15,8 @@ use crate::udp::DatagramAnalysis;
 
 /// Echo requests waiting for their reply; the oldest are forgotten first.
 const MAX_PENDING_ECHOES: usize = 1 << 18;
+/// IPv4 addresses remembered for duplicate-address detection.
+const MAX_ARP_OWNERS: usize = 1 << 16;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 struct EchoKey {
@@ -43,6 +45,8 @@ pub struct Analyzer {
     echo_order: VecDeque<EchoKey>,
     /// Request frame → reply frame, for showing "reply in" afterwards.
     pub echo_replies: Vec<(u32, u32)>,
+    /// IPv4 address → MAC and frame of the ARP packets that used it.
+    arp_owners: HashMap<[u8; 4], ([u8; 6], u32)>,
     pub frame: FrameAnswers,
 }
 
@@ -56,6 +60,7 @@ impl Analyzer {
             echoes: HashMap::new(),
             echo_order: VecDeque::new(),
             echo_replies: Vec::new(),
+            arp_owners: HashMap::new(),
             frame: FrameAnswers::default(),
         }
     }
@@ -103,6 +108,23 @@ impl State for Analyzer {
             self.frame.udp = Some(a);
         }
         Some(a)
+    }
+
+    fn arp_sender(&mut self, ip: [u8; 4], mac: [u8; 6], frame: u32) -> Option<u32> {
+        // Wireshark's duplicate-address detection; 0.0.0.0 (probes) is nobody's.
+        if ip == [0; 4] {
+            return None;
+        }
+        match self.arp_owners.get(&ip) {
+            Some(&(m, f)) if m != mac => Some(f),
+            Some(_) => None,
+            None => {
+                if self.arp_owners.len() < MAX_ARP_OWNERS {
+                    self.arp_owners.insert(ip, (mac, frame));
+                }
+                None
+            }
+        }
     }
 
     fn icmp_echo(&mut self, e: &Echo) -> EchoMatch {

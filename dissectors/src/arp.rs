@@ -42,7 +42,15 @@ crate::fields! {
     DST_HW_MAC = FieldDef::new("arp.dst.hw_mac", "Target MAC address", T::Ether);
     DST_PROTO = FieldDef::new("arp.dst.proto", "Target protocol address", T::Bytes);
     DST_PROTO_IPV4 = FieldDef::new("arp.dst.proto_ipv4", "Target IP address", T::Ipv4);
+    DUPLICATE_ADDRESS_FRAME = FieldDef::new("arp.duplicate-address-frame", "Frame showing earlier use of IP address", T::FrameNum);
 }
+
+pub static DUPLICATE_ADDRESS: crate::expert::ExpertDef = crate::expert::ExpertDef::new(
+    "arp.duplicate-address-detected",
+    crate::expert::Severity::Warning,
+    crate::expert::Group::Sequence,
+    "Duplicate IP address configured",
+);
 
 /// A checked view of an ARP packet: after [`ArpPacket::new_checked`] the
 /// four addresses are all inside the buffer.
@@ -145,7 +153,9 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) -> usize {
     } else {
         ""
     };
+    let mut duplicate: Option<String> = None;
     let len = p.total_len();
+    let rarp = matches!(op, 3 | 4);
     if what.is_empty() {
         cx.layer(&proto::ARP, buf.span(off, len), format_args!("Address Resolution Protocol ({op_name})"));
     } else {
@@ -182,6 +192,19 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) -> usize {
     hw(cx, p.tha_off(), p.tha(), &DST_HW_MAC, &DST_HW);
     pa(cx, p.tpa_off(), p.tpa(), &DST_PROTO_IPV4, &DST_PROTO);
     cx.end_layer();
+    if rarp {
+        cx.pi.protocol = "RARP".into();
+    }
+    if cx.quote_depth == 0 && eth_ip {
+        let (spa, sha) = (<[u8; 4]>::try_from(p.spa()).unwrap_or_default(), <[u8; 6]>::try_from(p.sha()).unwrap_or_default());
+        if let Some(earlier) = cx.state.arp_sender(spa, sha, cx.frame.number) {
+            cx.generated(&DUPLICATE_ADDRESS_FRAME, buf.span(off, 0), Value::U64(earlier.into()));
+            cx.expert(&DUPLICATE_ADDRESS, buf.span(off + p.spa_off(), 4), format_args!("Duplicate IP address configured ({})", Addr(p.spa(), true)));
+            if cx.columns() {
+                duplicate = Some(Addr(p.spa(), true).to_string());
+            }
+        }
+    }
 
     if cx.columns() {
         let (spa, tpa, sha) = (Addr(p.spa(), eth_ip), Addr(p.tpa(), eth_ip), Addr(p.sha(), false));
@@ -192,7 +215,12 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) -> usize {
             1 => cx.set_info(format_args!("Who has {tpa}? Tell {spa}")),
             2 if gratuitous => cx.set_info(format_args!("Gratuitous ARP for {spa} (Reply)")),
             2 => cx.set_info(format_args!("{spa} is at {sha}")),
+            3 => cx.set_info(format_args!("Who is {}? Tell {sha}", Addr(p.tha(), false))),
+            4 => cx.set_info(format_args!("{} is at {tpa}", Addr(p.tha(), false))),
             _ => cx.set_info(format_args!("{op_name}")),
+        }
+        if let Some(ip) = duplicate {
+            cx.append_info(format_args!(" (duplicate use of {ip} detected!)"));
         }
     }
     len

@@ -432,6 +432,9 @@ fn nd_options<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, base: usize, opts: &[u8
                 let mut hex = String::new();
                 let _ = crate::field::write_hex_colon(&mut hex, addr);
                 match (t, ot) {
+                    (133, 1) => {
+                        let _ = write!(info, " from {hex}");
+                    }
                     (134, 1) => {
                         let _ = write!(info, " from {hex}");
                     }

@@ -29,7 +29,7 @@ pub static NAMES: &[(u64, &str)] = &[
 ];
 
 pub fn name(p: u8) -> &'static str {
-    crate::field::lookup(NAMES, p.into()).unwrap_or("Unknown")
+    crate::field::lookup(NAMES, p.into()).unwrap_or("Unassigned")
 }
 
 /// Dissects the payload of an IP datagram (`buf` already limited to it).

@@ -233,6 +233,7 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) -> usize {
                 HeaderError::Version(v) => {
                     cx.labeled(&VERSION, buf.span(off, 1), Value::U64(v.into()), format_args!("Version: {v}"));
                     cx.expert(&BOGUS_VERSION, buf.span(off, 1), format_args!("Bogus IPv4 version"));
+                    cx.set_info(format_args!("Bogus IPv4 version ({v}, must be 4)"));
                     if v == 6 {
                         // What claims to be IPv4 is IPv6: Wireshark reads it as such.
                         cx.end_layer();

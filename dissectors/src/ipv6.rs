@@ -317,6 +317,10 @@ fn extension<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, pos: usize, kind: u8) ->
     };
     let len = (len_units as usize + 1) * 8;
     cx.layer(proto, buf.span(pos, len), format_args!("{title}"));
+    if kind == 0 {
+        // Shown when nothing above says more.
+        cx.set_info(format_args!("IPv6 hop-by-hop options"));
+    }
     cx.field(nxt_f, buf.span(pos, 1), Value::U64(next.into()));
     cx.field(len_f, buf.span(pos + 1, 1), Value::U64(len_units.into()));
     cx.sink.field(oct_f, buf.span(pos + 1, 1), Value::U64(len as u64), Presence::Generated);

@@ -36,6 +36,9 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, big_endian: bool) {
         family = family.swap_bytes();
     }
     cx.layer(&proto::NULL, buf.span(0, 4), format_args!("Null/Loopback"));
+    // Wireshark's columns until a layer above says more.
+    cx.pi.protocol = "N/A".into();
+    cx.set_info(format_args!("Null/Loopback"));
     if family > 1500 {
         // An ethertype in the low 16 bits (some captures do this).
         cx.field(&TYPE, buf.span(0, 4), Value::U64(u64::from(family as u16)));

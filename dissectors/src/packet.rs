@@ -295,6 +295,11 @@ pub trait State {
     fn icmp_echo(&mut self, _echo: &Echo) -> EchoMatch {
         EchoMatch::None
     }
+    /// An ARP sender's IPv4 and MAC address: the frame of an earlier use of
+    /// that IP address by another MAC, if any.
+    fn arp_sender(&mut self, _ip: [u8; 4], _mac: [u8; 6], _frame: u32) -> Option<u32> {
+        None
+    }
 }
 
 /// No state: every frame on its own.
@@ -396,13 +401,16 @@ impl<S: Sink> Cx<'_, S> {
                 span,
                 format_args!("[Packet size limited during capture: {what} truncated]"),
             );
+            self.append_info(format_args!("[Packet size limited during capture]"));
         } else {
-            self.expert(
-                &crate::expert::MALFORMED,
-                span,
-                format_args!("[Malformed Packet: {what}]"),
-            );
+            self.malformed(span, format_args!("[Malformed Packet: {what}]"));
         }
+    }
+
+    /// An exception in Wireshark's terms: the layer cannot go on.
+    pub fn malformed(&mut self, span: Span, message: fmt::Arguments<'_>) {
+        self.expert(&crate::expert::MALFORMED, span, message);
+        self.append_info(format_args!("[Malformed Packet]"));
     }
 
     /// Replace the Info column (when columns are wanted).

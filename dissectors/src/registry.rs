@@ -60,6 +60,7 @@ pub fn experts() -> impl Iterator<Item = &'static ExpertDef> {
         &crate::tcp::ACK_NONZERO,
         &crate::tcp::OPTION_LEN_INVALID,
         &crate::udp::BAD_LENGTH,
+        &crate::arp::DUPLICATE_ADDRESS,
     ]
     .into_iter()
     .chain(Flag::ALL.iter().map(|f| f.expert()))

@@ -318,7 +318,7 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) {
             cx.field(&DSTPORT, buf.span(off + 2, 2), Value::U64(dp.into()));
             cx.hidden(&PORT, buf.span(off, 2), Value::U64(sp.into()));
             cx.hidden(&PORT, buf.span(off + 2, 2), Value::U64(dp.into()));
-            cx.set_info(format_args!("{sp} \u{2192} {dp} [TCP header truncated]"));
+            cx.set_info(format_args!("{sp} \u{2192} {dp}"));
         }
         cx.truncated("TCP", buf.span(off, b.len()), buf.len());
         cx.end_layer();
@@ -604,7 +604,7 @@ fn options<S: Sink>(
             cx.field(&OPTION_LEN, buf.span(o + 1, 1), Value::U64(len as u64));
             cx.generated(&SACK_COUNT, buf.span(o, 0), Value::U64(0));
             cx.pop();
-            cx.expert(&crate::expert::MALFORMED, buf.span(o, len), format_args!("[Malformed Packet: TCP SACK option of {len} bytes]"));
+            cx.malformed(buf.span(o, len), format_args!("[Malformed Packet: TCP SACK option of {len} bytes]"));
             cx.pop();
             return false;
         }

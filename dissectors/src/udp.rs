@@ -86,7 +86,11 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) {
         cx.field(&PAYLOAD, dgram.payload, Value::Bytes(buf.get(off + 8, dgram.payload.len as usize)));
     }
     cx.end_layer();
-    cx.set_info(format_args!("{sp} \u{2192} {dp} Len={payload_len}"));
+    if bad && (len as usize) > reported {
+        cx.set_info(format_args!("{sp} \u{2192} {dp} [BAD UDP LENGTH {len} > IP PAYLOAD LENGTH] Len={}", len.saturating_sub(8)));
+    } else {
+        cx.set_info(format_args!("{sp} \u{2192} {dp} Len={payload_len}"));
+    }
     if payload_len > 0 {
         let limited = buf.limit(off + 8 + payload_len);
         crate::app::udp_payload(cx, limited, off + 8, sp, dp);

@@ -4,10 +4,12 @@ use std::io::Write;
 
 use dissectors::packet::{Options, Transport};
 use dissectors::sink::NullSink;
+use dissectors::tcp_analysis::Flag;
 use serde::Serialize;
 
 use super::{epoch_string, open, warn_stop, CliError, JsonArray, PacketsArgs, TextOrJson};
 use crate::pipeline::Pass;
+use crate::store::tcp::TcpRecord;
 
 #[derive(Serialize)]
 struct PacketRow<'a> {
@@ -21,6 +23,19 @@ struct PacketRow<'a> {
     layers: Vec<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     stream: Option<u32>,
+    /// TCP: `tcp.analysis.*` flag names.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    analysis: Option<Vec<&'static str>>,
+    /// TCP: relative sequence and acknowledgement numbers, payload length,
+    /// calculated window.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    seq: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ack: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    len: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    win: Option<u32>,
 }
 
 pub fn run(a: &PacketsArgs, out: &mut impl Write) -> Result<(), CliError> {
@@ -47,6 +62,10 @@ pub fn run(a: &PacketsArgs, out: &mut impl Write) -> Result<(), CliError> {
             Transport::Udp(_) => answers.udp.map(|a| a.stream),
             Transport::None => None,
         };
+        let tcp = match (pi.transport, &answers.tcp) {
+            (Transport::Tcp(seg), Some(a)) => Some(TcpRecord::new(0, 0, &seg, a, 0)),
+            _ => None,
+        };
         match json.as_mut() {
             Some(j) => j.item(out, &PacketRow {
                 number,
@@ -58,6 +77,11 @@ pub fn run(a: &PacketsArgs, out: &mut impl Write) -> Result<(), CliError> {
                 info: &pi.info,
                 layers: pi.protocols.iter().map(|p| p.name()).collect(),
                 stream,
+                analysis: tcp.map(|r| Flag::ALL.iter().filter(|f| r.has(**f)).map(|f| f.name()).collect()),
+                seq: tcp.map(|r| r.seq),
+                ack: tcp.map(|r| r.ack),
+                len: tcp.map(|r| r.len),
+                win: tcp.map(|r| r.win),
             })?,
             None => {
                 let first = *first_ts.get_or_insert(rec.ts_ns);

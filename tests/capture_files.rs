@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 
 use common::root;
 use wirelens::capture::CaptureFile;
-use wirelens::pipeline::{load_file_into, LoadOptions};
+use wirelens::pipeline::{LoadOptions, load_file_into};
 use wirelens::store::Store;
 
 fn fixture(name: &str) -> std::path::PathBuf {
@@ -28,10 +28,30 @@ fn read_all(name: &str) -> (usize, Option<wirelens::capture::Stop>) {
 fn damaged_captures_load_what_is_complete_and_say_where_they_stop() {
     // (file, complete packets, where reading stops, words of the reason)
     let cases: &[(&str, usize, u64, &str)] = &[
-        ("dpkt_truncated_dns_2.pcap", 1, 240, "file ends inside a record header"),
-        ("ndpi_fuzz-2021-10-13.pcap", 1, 237, "file ends inside a record header"),
-        ("suricata_bug-6875-01_fuzz.pcap", 1, 228, "bigger than the maximum"),
-        ("gopacket_le_test901.pcapng", 1, 0, "unsupported section version 2.0"),
+        (
+            "dpkt_truncated_dns_2.pcap",
+            1,
+            240,
+            "file ends inside a record header",
+        ),
+        (
+            "ndpi_fuzz-2021-10-13.pcap",
+            1,
+            237,
+            "file ends inside a record header",
+        ),
+        (
+            "suricata_bug-6875-01_fuzz.pcap",
+            1,
+            228,
+            "bigger than the maximum",
+        ),
+        (
+            "gopacket_le_test901.pcapng",
+            1,
+            0,
+            "unsupported section version 2.0",
+        ),
     ];
     for &(name, packets, offset, reason) in cases {
         let (n, stop) = read_all(name);
@@ -81,8 +101,14 @@ fn empty_captures_are_valid() {
 #[test]
 fn a_file_that_is_not_a_capture_gets_one_line() {
     let path = root().join("Cargo.toml");
-    let err = CaptureFile::open(&path).err().expect("Cargo.toml is no capture").to_string();
-    assert!(err.contains("not a capture file") && err.contains("pcap") && err.contains("pcapng"), "{err}");
+    let err = CaptureFile::open(&path)
+        .err()
+        .expect("Cargo.toml is no capture")
+        .to_string();
+    assert!(
+        err.contains("not a capture file") && err.contains("pcap") && err.contains("pcapng"),
+        "{err}"
+    );
     assert!(!err.contains('\n'));
 }
 
@@ -92,10 +118,16 @@ fn pcapng_comments_are_kept() {
     let mut r = f.reader();
     let recs: Vec<_> = r.by_ref().collect();
     assert_eq!(recs.len(), 2);
-    assert!(recs.iter().all(|rec| !rec.comments.is_empty()), "{:?}", recs.iter().map(|r| &r.comments).collect::<Vec<_>>());
+    assert!(
+        recs.iter().all(|rec| !rec.comments.is_empty()),
+        "{:?}",
+        recs.iter().map(|r| &r.comments).collect::<Vec<_>>()
+    );
     assert!(!r.section_comments.is_empty());
     // tshark shows the same text as frame.comment.
-    let golden = std::fs::read_to_string(root().join("tests/golden/gopacket_le_test009.pcapng/packets.tsv")).unwrap();
+    let golden =
+        std::fs::read_to_string(root().join("tests/golden/gopacket_le_test009.pcapng/packets.tsv"))
+            .unwrap();
     assert_eq!(golden.lines().count(), 2);
 }
 
@@ -106,8 +138,10 @@ fn several_sections_and_interfaces_with_their_own_link_types() {
     let recs: Vec<_> = r.by_ref().collect();
     assert!(r.stop.is_none(), "{:?}", r.stop);
     assert_eq!(recs.len(), 8);
-    let linktypes: std::collections::BTreeSet<u32> =
-        recs.iter().map(|rec| r.interfaces[rec.interface as usize].linktype).collect();
+    let linktypes: std::collections::BTreeSet<u32> = recs
+        .iter()
+        .map(|rec| r.interfaces[rec.interface as usize].linktype)
+        .collect();
     assert_eq!(linktypes, [0, 1].into_iter().collect());
     assert_eq!(r.interfaces.iter().map(|i| i.section).max(), Some(2));
 }
@@ -122,23 +156,36 @@ fn loading_publishes_the_first_packets_before_the_end() {
         bytes.extend_from_slice(first_record);
     }
     let file = Arc::new(
-        CaptureFile::from_bytes("many.pcap".into(), wirelens::capture::file::Bytes::Owned(bytes)).unwrap(),
+        CaptureFile::from_bytes(
+            "many.pcap".into(),
+            wirelens::capture::file::Bytes::Owned(bytes),
+        )
+        .unwrap(),
     );
     let store = Store::new();
     let seen = Arc::new(Mutex::new(Vec::new()));
     let s2 = seen.clone();
     store.set_listener(move |snap| s2.lock().unwrap().push((snap.index.len(), snap.done)));
-    let opts = LoadOptions { analyze_tcp: true, publish_every: Some(std::time::Duration::ZERO) };
+    let opts = LoadOptions {
+        analyze_tcp: true,
+        publish_every: Some(std::time::Duration::ZERO),
+    };
     let snap = load_file_into(store, file, opts).wait();
     assert_eq!(snap.index.len(), 50_000);
     let seen = seen.lock().unwrap();
-    assert!(seen.iter().any(|&(n, done)| !done && n > 0 && n < 50_000), "{seen:?}");
+    assert!(
+        seen.iter().any(|&(n, done)| !done && n > 0 && n < 50_000),
+        "{seen:?}"
+    );
     // Readers never see packets disappear.
     assert!(seen.windows(2).all(|w| w[0].0 <= w[1].0));
 }
 
 fn wirelens(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_wirelens")).args(args).output().expect("runs")
+    Command::new(env!("CARGO_BIN_EXE_wirelens"))
+        .args(args)
+        .output()
+        .expect("runs")
 }
 
 #[test]
@@ -146,7 +193,10 @@ fn every_subcommand_has_help() {
     for sub in ["packets", "flows", "summary", "bench"] {
         let out = wirelens(&[sub, "--help"]);
         assert!(out.status.success(), "{sub}");
-        assert!(String::from_utf8_lossy(&out.stdout).contains("Usage"), "{sub}");
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains("Usage"),
+            "{sub}"
+        );
     }
 }
 
@@ -169,5 +219,8 @@ fn a_truncated_file_warns_on_stderr_and_still_prints() {
     assert!(out.status.success());
     assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 1);
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("warning") && err.contains("reading stopped at byte 237"), "{err}");
+    assert!(
+        err.contains("warning") && err.contains("reading stopped at byte 237"),
+        "{err}"
+    );
 }

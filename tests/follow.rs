@@ -24,7 +24,9 @@ fn followed_streams_are_byte_identical_to_tsharks() {
     let mut report = Report::default();
     let mut checked = 0;
     for fx in fixtures() {
-        let Ok(text) = std::fs::read_to_string(fx.golden_dir().join("follow.json")) else { continue };
+        let Ok(text) = std::fs::read_to_string(fx.golden_dir().join("follow.json")) else {
+            continue;
+        };
         let golden: serde_json::Value = serde_json::from_str(&text).unwrap();
         let file = wirelens::capture::CaptureFile::open(&fx.path).unwrap();
         let (streams, _) = wirelens::cli::follow::follow_streams(&file, None, usize::MAX);
@@ -35,9 +37,15 @@ fn followed_streams_are_byte_identical_to_tsharks() {
                 report.fail(&fx.name, format!("stream {sid}: not followed"));
                 continue;
             };
-            let nodes = [g["nodes"][0].as_str().unwrap(), g["nodes"][1].as_str().unwrap()];
+            let nodes = [
+                g["nodes"][0].as_str().unwrap(),
+                g["nodes"][1].as_str().unwrap(),
+            ];
             if [f.nodes.0.as_str(), f.nodes.1.as_str()] != nodes {
-                report.fail(&fx.name, format!("stream {sid}: nodes {:?} vs tshark {nodes:?}", f.nodes));
+                report.fail(
+                    &fx.name,
+                    format!("stream {sid}: nodes {:?} vs tshark {nodes:?}", f.nodes),
+                );
             }
             let theirs: Vec<String> = g["chunks"]
                 .as_array()
@@ -61,7 +69,11 @@ fn followed_streams_are_byte_identical_to_tsharks() {
                 })
                 .collect();
             if ours != theirs {
-                let at = ours.iter().zip(&theirs).position(|(a, b)| a != b).unwrap_or(ours.len().min(theirs.len()));
+                let at = ours
+                    .iter()
+                    .zip(&theirs)
+                    .position(|(a, b)| a != b)
+                    .unwrap_or(ours.len().min(theirs.len()));
                 report.fail(
                     &fx.name,
                     format!(

@@ -15,7 +15,9 @@ use wirelens::pipeline::Pass;
 type Seg = (usize, u32, bool, u32, Vec<u8>);
 
 fn real_transfer(name: &str) -> Vec<Seg> {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name);
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name);
     let file = CaptureFile::open(&path).unwrap();
     let mut reader = file.reader();
     let mut pass = Pass::new(true);
@@ -28,7 +30,13 @@ fn real_transfer(name: &str) -> Vec<Seg> {
             && a.stream == 0
         {
             let payload = data.get(s.payload.range()).unwrap_or(&[]).to_vec();
-            out.push((a.dir as usize, s.seq, s.has(TcpSegment::SYN), s.ack, payload));
+            out.push((
+                a.dir as usize,
+                s.seq,
+                s.has(TcpSegment::SYN),
+                s.ack,
+                payload,
+            ));
         }
     }
     out
@@ -59,17 +67,35 @@ fn check(segs: &[Seg], order: &[usize]) -> Result<(), TestCaseError> {
         frame += 1;
         let start = if *syn { seq.wrapping_add(1) } else { *seq };
         base[*dir].get_or_insert(start);
-        r.segment(*dir, frame, *seq, *syn, *ack, data.len() as u32, data, &mut |e| {
-            if let StreamEvent::Data { dir, offset, bytes, .. } = e {
-                delivered.push((dir, offset, bytes.to_vec()));
-            }
-        });
+        r.segment(
+            *dir,
+            frame,
+            *seq,
+            *syn,
+            *ack,
+            data.len() as u32,
+            data,
+            &mut |e| {
+                if let StreamEvent::Data {
+                    dir, offset, bytes, ..
+                } = e
+                {
+                    delivered.push((dir, offset, bytes.to_vec()));
+                }
+            },
+        );
     }
     for (dir, offset, bytes) in delivered {
         let b = base[dir].expect("a direction delivers only after its first segment");
         for (i, byte) in bytes.iter().enumerate() {
             let seq = b.wrapping_add((offset + i as u64) as u32);
-            prop_assert_eq!(truth[dir].get(&seq), Some(byte), "dir {} seq {} was not sent", dir, seq);
+            prop_assert_eq!(
+                truth[dir].get(&seq),
+                Some(byte),
+                "dir {} seq {} was not sent",
+                dir,
+                seq
+            );
         }
     }
     Ok(())

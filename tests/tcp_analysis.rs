@@ -15,14 +15,18 @@ fn flag_counts_and_rtts_per_stream_match_tshark() {
     let mut streams_checked = 0;
     for fx in fixtures() {
         let Some(truth) = fx.truth() else { continue };
-        let Some(convs) = truth["tcp"]["conversations"].as_array() else { continue };
+        let Some(convs) = truth["tcp"]["conversations"].as_array() else {
+            continue;
+        };
         let ours = run_pass(&fx, false);
         let mut counts: BTreeMap<u32, [u32; 15]> = BTreeMap::new();
         let mut rtts: BTreeMap<u32, Vec<i64>> = BTreeMap::new();
         let mut irtt: BTreeMap<u32, i64> = BTreeMap::new();
         for p in &ours {
             // tshark shows no analysis for a segment whose header is malformed.
-            let Some(a) = p.tcp.as_ref().filter(|_| p.tcp_intact) else { continue };
+            let Some(a) = p.tcp.as_ref().filter(|_| p.tcp_intact) else {
+                continue;
+            };
             let c = counts.entry(a.stream).or_default();
             for f in Flag::ALL {
                 if a.has(f) {
@@ -43,7 +47,14 @@ fn flag_counts_and_rtts_per_stream_match_tshark() {
             for f in Flag::ALL {
                 let theirs = conv["analysis"][f.name()].as_u64().unwrap_or(0) as u32;
                 if c[f as usize] != theirs {
-                    report.fail(&fx.name, format!("stream {stream} {}: {} vs tshark {theirs}", f.name(), c[f as usize]));
+                    report.fail(
+                        &fx.name,
+                        format!(
+                            "stream {stream} {}: {} vs tshark {theirs}",
+                            f.name(),
+                            c[f as usize]
+                        ),
+                    );
                 }
             }
             let theirs_irtt = conv["initial_rtt"].as_f64();
@@ -54,19 +65,33 @@ fn flag_counts_and_rtts_per_stream_match_tshark() {
                 _ => false,
             };
             if !same {
-                report.fail(&fx.name, format!("stream {stream} initial_rtt {ours_irtt:?} vs tshark {theirs_irtt:?}"));
+                report.fail(
+                    &fx.name,
+                    format!("stream {stream} initial_rtt {ours_irtt:?} vs tshark {theirs_irtt:?}"),
+                );
             }
             let mut r = rtts.get(&stream).cloned().unwrap_or_default();
             r.sort();
             let theirs = &conv["ack_rtt"];
             let count = theirs["count"].as_u64().unwrap_or(0) as usize;
             if r.len() != count {
-                report.fail(&fx.name, format!("stream {stream} ack_rtt count {} vs tshark {count}", r.len()));
+                report.fail(
+                    &fx.name,
+                    format!(
+                        "stream {stream} ack_rtt count {} vs tshark {count}",
+                        r.len()
+                    ),
+                );
             } else if count > 0 {
                 let min = r[0] as f64 / 1e9;
                 let max = r[count - 1] as f64 / 1e9;
-                if (min - theirs["min"].as_f64().unwrap()).abs() > 1e-9 || (max - theirs["max"].as_f64().unwrap()).abs() > 1e-9 {
-                    report.fail(&fx.name, format!("stream {stream} ack_rtt min/max {min}/{max} vs tshark {theirs}"));
+                if (min - theirs["min"].as_f64().unwrap()).abs() > 1e-9
+                    || (max - theirs["max"].as_f64().unwrap()).abs() > 1e-9
+                {
+                    report.fail(
+                        &fx.name,
+                        format!("stream {stream} ack_rtt min/max {min}/{max} vs tshark {theirs}"),
+                    );
                 }
             }
         }

@@ -9,7 +9,9 @@ use std::net::IpAddr;
 
 use crate::conversation::Conversations;
 use crate::ip_reassembly::IpReassembler;
-use crate::packet::{Echo, EchoMatch, FragOutcome, Fragment, State, TcpSegment, TransportAt, UdpDatagram};
+use crate::packet::{
+    ArpBinding, Echo, EchoMatch, FragOutcome, Fragment, State, TcpSegment, TransportAt, UdpDatagram,
+};
 use crate::tcp_analysis::SegmentAnalysis;
 use crate::udp::DatagramAnalysis;
 
@@ -46,7 +48,7 @@ pub struct Analyzer {
     /// Request frame → reply frame, for showing "reply in" afterwards.
     pub echo_replies: Vec<(u32, u32)>,
     /// IPv4 address → MAC and frame of the ARP packets that used it.
-    arp_owners: HashMap<[u8; 4], ([u8; 6], u32)>,
+    arp_owners: HashMap<[u8; 4], ArpBinding>,
     pub frame: FrameAnswers,
 }
 
@@ -110,17 +112,30 @@ impl State for Analyzer {
         Some(a)
     }
 
-    fn arp_sender(&mut self, ip: [u8; 4], mac: [u8; 6], frame: u32) -> Option<u32> {
-        // Wireshark's duplicate-address detection; 0.0.0.0 (probes) is nobody's.
-        if ip == [0; 4] {
-            return None;
-        }
-        match self.arp_owners.get(&ip) {
-            Some(&(m, f)) if m != mac => Some(f),
+    fn arp_binding(
+        &mut self,
+        ip: [u8; 4],
+        mac: [u8; 6],
+        frame: u32,
+        secs: i64,
+    ) -> Option<ArpBinding> {
+        // Wireshark's duplicate-address detection: the first MAC seen for an
+        // address owns it; its later sightings refresh the entry, another
+        // MAC is reported against the owner's latest frame.
+        match self.arp_owners.get_mut(&ip) {
+            Some(owner) if frame > owner.frame => {
+                if owner.mac == mac {
+                    owner.frame = frame;
+                    owner.secs = secs;
+                    None
+                } else {
+                    Some(*owner)
+                }
+            }
             Some(_) => None,
             None => {
                 if self.arp_owners.len() < MAX_ARP_OWNERS {
-                    self.arp_owners.insert(ip, (mac, frame));
+                    self.arp_owners.insert(ip, ArpBinding { mac, frame, secs });
                 }
                 None
             }
@@ -129,7 +144,13 @@ impl State for Analyzer {
 
     fn icmp_echo(&mut self, e: &Echo) -> EchoMatch {
         let m = if e.request {
-            let key = EchoKey { v6: e.v6, requester: e.src, responder: e.dst, ident: e.ident, seq: e.seq };
+            let key = EchoKey {
+                v6: e.v6,
+                requester: e.src,
+                responder: e.dst,
+                ident: e.ident,
+                seq: e.seq,
+            };
             if self.echoes.insert(key, (e.frame, e.ts_ns)).is_none() {
                 self.echo_order.push_back(key);
                 if self.echo_order.len() > MAX_PENDING_ECHOES
@@ -140,11 +161,20 @@ impl State for Analyzer {
             }
             EchoMatch::None
         } else {
-            let key = EchoKey { v6: e.v6, requester: e.dst, responder: e.src, ident: e.ident, seq: e.seq };
+            let key = EchoKey {
+                v6: e.v6,
+                requester: e.dst,
+                responder: e.src,
+                ident: e.ident,
+                seq: e.seq,
+            };
             match self.echoes.get(&key) {
                 Some(&(frame, ts)) => {
                     self.echo_replies.push((frame, e.frame));
-                    EchoMatch::ReplyTo { request: frame, rtt_ns: e.ts_ns - ts }
+                    EchoMatch::ReplyTo {
+                        request: frame,
+                        rtt_ns: e.ts_ns - ts,
+                    }
                 }
                 None => EchoMatch::None,
             }

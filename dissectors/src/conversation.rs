@@ -178,7 +178,10 @@ pub struct Conversations {
 
 impl Conversations {
     pub fn new(analyze_tcp: bool) -> Self {
-        Conversations { analyze: analyze_tcp, ..Default::default() }
+        Conversations {
+            analyze: analyze_tcp,
+            ..Default::default()
+        }
     }
 
     pub fn tcp_segment(&mut self, at: &TransportAt, seg: &TcpSegment) -> SegmentAnalysis {
@@ -186,7 +189,8 @@ impl Conversations {
         let dst = (at.dst, seg.dst_port);
         let key = Key::new(src, dst);
         let syn_only = seg.flags & (TcpSegment::SYN | TcpSegment::ACK) == TcpSegment::SYN;
-        let synack = seg.flags & (TcpSegment::SYN | TcpSegment::ACK) == (TcpSegment::SYN | TcpSegment::ACK);
+        let synack =
+            seg.flags & (TcpSegment::SYN | TcpSegment::ACK) == (TcpSegment::SYN | TcpSegment::ACK);
         let mut reused = false;
         let idx = match self.tcp_index.get(&key).copied() {
             Some(i) => {
@@ -197,7 +201,10 @@ impl Conversations {
                     reused = true;
                     self.new_tcp(key, src, dst, at)
                 } else {
-                    if synack && an.dir[d].base_seq.is_some_and(|b| b != seg.seq) && an.dir[d].saw_syn {
+                    if synack
+                        && an.dir[d].base_seq.is_some_and(|b| b != seg.seq)
+                        && an.dir[d].saw_syn
+                    {
                         reused = true;
                     }
                     i
@@ -207,7 +214,10 @@ impl Conversations {
         };
         let conv = &mut self.tcp[idx as usize];
         if at.quoted {
-            return SegmentAnalysis { stream: conv.stream, ..Default::default() };
+            return SegmentAnalysis {
+                stream: conv.stream,
+                ..Default::default()
+            };
         }
         conv.count(at, src, dst, seg.len);
         let d = conv.direction(src);
@@ -221,8 +231,16 @@ impl Conversations {
 
     fn new_tcp(&mut self, key: Key, src: Endpoint, dst: Endpoint, at: &TransportAt) -> u32 {
         let stream = self.tcp.len() as u32;
-        self.tcp.push(Conversation::new(Proto::Tcp, stream, src, dst, at.frame, at.ts_ns));
-        self.tcp_analysis.push(TcpStreamAnalyzer::new(stream, at.ts_ns));
+        self.tcp.push(Conversation::new(
+            Proto::Tcp,
+            stream,
+            src,
+            dst,
+            at.frame,
+            at.ts_ns,
+        ));
+        self.tcp_analysis
+            .push(TcpStreamAnalyzer::new(stream, at.ts_ns));
         self.tcp_index.insert(key, stream);
         stream
     }
@@ -235,13 +253,23 @@ impl Conversations {
             Some(&i) => i,
             None => {
                 let stream = self.udp.len() as u32;
-                self.udp.push(Conversation::new(Proto::Udp, stream, src, dst, at.frame, at.ts_ns));
+                self.udp.push(Conversation::new(
+                    Proto::Udp,
+                    stream,
+                    src,
+                    dst,
+                    at.frame,
+                    at.ts_ns,
+                ));
                 self.udp_index.insert(key, stream);
                 stream
             }
         };
         let conv = &mut self.udp[idx as usize];
-        let mut out = DatagramAnalysis { stream: conv.stream, ..Default::default() };
+        let mut out = DatagramAnalysis {
+            stream: conv.stream,
+            ..Default::default()
+        };
         if !at.quoted {
             conv.count(at, src, dst, d.len);
             out.time_relative_ns = at.ts_ns - conv.created_ts;
@@ -278,18 +306,42 @@ mod tests {
     }
 
     fn seg(sp: u16, dp: u16, seq: u32, flags: u16) -> TcpSegment {
-        TcpSegment { src_port: sp, dst_port: dp, seq, flags, ..Default::default() }
+        TcpSegment {
+            src_port: sp,
+            dst_port: dp,
+            seq,
+            flags,
+            ..Default::default()
+        }
     }
 
     #[test]
     fn a_new_syn_after_a_fin_starts_a_new_stream() {
         let mut c = Conversations::new(true);
         let (x, y) = ([10, 0, 0, 1], [10, 0, 0, 2]);
-        assert_eq!(c.tcp_segment(&at(1, x, y), &seg(1000, 80, 5, TcpSegment::SYN)).stream, 0);
-        assert_eq!(c.tcp_segment(&at(2, y, x), &seg(80, 1000, 9, TcpSegment::SYN | TcpSegment::ACK)).stream, 0);
+        assert_eq!(
+            c.tcp_segment(&at(1, x, y), &seg(1000, 80, 5, TcpSegment::SYN))
+                .stream,
+            0
+        );
+        assert_eq!(
+            c.tcp_segment(
+                &at(2, y, x),
+                &seg(80, 1000, 9, TcpSegment::SYN | TcpSegment::ACK)
+            )
+            .stream,
+            0
+        );
         // A retransmitted SYN (same sequence number) stays in the stream.
-        assert_eq!(c.tcp_segment(&at(3, x, y), &seg(1000, 80, 5, TcpSegment::SYN)).stream, 0);
-        c.tcp_segment(&at(4, x, y), &seg(1000, 80, 6, TcpSegment::FIN | TcpSegment::ACK));
+        assert_eq!(
+            c.tcp_segment(&at(3, x, y), &seg(1000, 80, 5, TcpSegment::SYN))
+                .stream,
+            0
+        );
+        c.tcp_segment(
+            &at(4, x, y),
+            &seg(1000, 80, 6, TcpSegment::FIN | TcpSegment::ACK),
+        );
         let again = c.tcp_segment(&at(5, x, y), &seg(1000, 80, 5, TcpSegment::SYN));
         assert_eq!(again.stream, 1);
         assert!(again.has(crate::tcp_analysis::Flag::ReusedPorts));
@@ -303,9 +355,19 @@ mod tests {
         let (x, y) = ([10, 0, 0, 1], [10, 0, 0, 2]);
         let mut quoted = at(1, y, x);
         quoted.quoted = true;
-        let d = UdpDatagram { src_port: 53, dst_port: 4000, len: 10, ..Default::default() };
+        let d = UdpDatagram {
+            src_port: 53,
+            dst_port: 4000,
+            len: 10,
+            ..Default::default()
+        };
         c.udp_datagram(&quoted, &d);
-        let r = UdpDatagram { src_port: 4000, dst_port: 53, len: 20, ..Default::default() };
+        let r = UdpDatagram {
+            src_port: 4000,
+            dst_port: 53,
+            len: 20,
+            ..Default::default()
+        };
         c.udp_datagram(&at(2, x, y), &r);
         let conv = c.counted(Proto::Udp).next().unwrap();
         assert_eq!(conv.a.1, 4000);

@@ -17,8 +17,16 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) {
     if reported == 0 {
         return;
     }
-    cx.layer(&proto::DATA, buf.span(off, bytes.len()), format_args!("Data ({reported} bytes)"));
+    cx.layer(
+        &proto::DATA,
+        buf.span(off, bytes.len()),
+        format_args!("Data ({reported} bytes)"),
+    );
     cx.field(&DATA, buf.span(off, bytes.len()), Value::Bytes(bytes));
-    cx.generated(&LEN, buf.span(off, bytes.len()), Value::U64(bytes.len() as u64));
+    cx.generated(
+        &LEN,
+        buf.span(off, bytes.len()),
+        Value::U64(bytes.len() as u64),
+    );
     cx.end_layer();
 }

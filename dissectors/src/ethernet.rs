@@ -85,7 +85,11 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>) {
         bytes::array::<6>(buf.bytes, field::SRC.start),
         bytes::be16(buf.bytes, field::TYPE.start),
     ) else {
-        cx.layer(&proto::ETH, buf.span(0, buf.len()), format_args!("Ethernet II"));
+        cx.layer(
+            &proto::ETH,
+            buf.span(0, buf.len()),
+            format_args!("Ethernet II"),
+        );
         cx.truncated("Ethernet", buf.span(0, buf.len()), buf.len());
         cx.end_layer();
         return;
@@ -94,14 +98,40 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>) {
     cx.pi.dst = Address::Ether(dst);
     // Type 0 is Cisco MDS's internal framing, an Ethernet II type as Wireshark sees it.
     let is_8023 = etype <= 1500 && etype != 0;
-    let title = if is_8023 { "IEEE 802.3 Ethernet" } else { "Ethernet II" };
+    let title = if is_8023 {
+        "IEEE 802.3 Ethernet"
+    } else {
+        "Ethernet II"
+    };
     cx.layer(
         &proto::ETH,
         buf.span(0, field::HEADER_LEN),
-        format_args!("{title}, Src: {}, Dst: {}", Address::Ether(src), Address::Ether(dst)),
+        format_args!(
+            "{title}, Src: {}, Dst: {}",
+            Address::Ether(src),
+            Address::Ether(dst)
+        ),
     );
-    address(cx, buf, field::DST.start, dst, &DST, &DST_OUI, &DST_LG, &DST_IG);
-    address(cx, buf, field::SRC.start, src, &SRC, &SRC_OUI, &SRC_LG, &SRC_IG);
+    address(
+        cx,
+        buf,
+        field::DST.start,
+        dst,
+        &DST,
+        &DST_OUI,
+        &DST_LG,
+        &DST_IG,
+    );
+    address(
+        cx,
+        buf,
+        field::SRC.start,
+        src,
+        &SRC,
+        &SRC_OUI,
+        &SRC_LG,
+        &SRC_IG,
+    );
     if is_8023 {
         cx.field(&LEN, buf.span(12, 2), Value::U64(etype.into()));
     } else {
@@ -113,9 +143,30 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>) {
         let end = (field::HEADER_LEN + etype as usize).min(buf.reported);
         data::dissect(cx, buf.limit(end), field::HEADER_LEN);
         cx.set_info(format_args!("IEEE 802.3 frame, length {etype}"));
-        trailer(cx, buf, end, &TRAILER, Link { handle, start: 0, fcs_possible: true });
+        trailer(
+            cx,
+            buf,
+            end,
+            &TRAILER,
+            Link {
+                handle,
+                start: 0,
+                fcs_possible: true,
+            },
+        );
     } else {
-        ethertype(cx, buf, field::HEADER_LEN, etype, &TRAILER, Link { handle, start: 0, fcs_possible: true });
+        ethertype(
+            cx,
+            buf,
+            field::HEADER_LEN,
+            etype,
+            &TRAILER,
+            Link {
+                handle,
+                start: 0,
+                fcs_possible: true,
+            },
+        );
     }
 }
 
@@ -180,7 +231,11 @@ pub fn by_type<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize, etype: u16
         0x86dd => ipv6::dissect(cx, buf, off),
         0x0806 | 0x8035 => arp::dissect(cx, buf, off),
         0x8100 | 0x88a8 if cx.enter_encapsulation() => {
-            let used = if etype == 0x8100 { vlan(cx, buf, off) } else { provider_bridge(cx, buf, off) };
+            let used = if etype == 0x8100 {
+                vlan(cx, buf, off)
+            } else {
+                provider_bridge(cx, buf, off)
+            };
             cx.leave_encapsulation();
             used
         }
@@ -210,9 +265,17 @@ fn trailer<S: Sink>(
     if frame_len >= 60 && start < 60 {
         // Only zeros are padding (Wireshark's default): anything else is a trailer.
         let max = (60 - start).min(captured);
-        pad = if buf.get(start, max).iter().all(|&b| b == 0) { max } else { 0 };
+        pad = if buf.get(start, max).iter().all(|&b| b == 0) {
+            max
+        } else {
+            0
+        };
         if pad > 0 {
-            cx.field(&PADDING, buf.span(start, pad), Value::Bytes(buf.get(start, pad)));
+            cx.field(
+                &PADDING,
+                buf.span(start, pad),
+                Value::Bytes(buf.get(start, pad)),
+            );
         }
         captured -= pad;
         reported -= pad;
@@ -224,12 +287,21 @@ fn trailer<S: Sink>(
     }
     let s = start + pad;
     if captured > 0 {
-        cx.field(field, buf.span(s, captured), Value::Bytes(buf.get(s, captured)));
+        cx.field(
+            field,
+            buf.span(s, captured),
+            Value::Bytes(buf.get(s, captured)),
+        );
     }
     if fcs && let Some(v) = bytes::be32(buf.bytes, s + captured) {
         cx.field(&FCS, buf.span(s + captured, 4), Value::U64(v.into()));
         cx.push();
-        cx.sink.field(&FCS_STATUS, buf.span(s + captured, 0), Value::U64(2), crate::sink::Presence::Generated);
+        cx.sink.field(
+            &FCS_STATUS,
+            buf.span(s + captured, 0),
+            Value::U64(2),
+            crate::sink::Presence::Generated,
+        );
         cx.pop();
     }
     cx.pop();
@@ -250,7 +322,11 @@ pub struct Link {
 fn vlan<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) -> usize {
     let (Some(tci), Some(etype)) = (bytes::be16(buf.bytes, off), bytes::be16(buf.bytes, off + 2))
     else {
-        cx.layer(&proto::VLAN, buf.span(off, buf.len().saturating_sub(off)), format_args!("802.1Q Virtual LAN"));
+        cx.layer(
+            &proto::VLAN,
+            buf.span(off, buf.len().saturating_sub(off)),
+            format_args!("802.1Q Virtual LAN"),
+        );
         cx.truncated("802.1Q", buf.span(off, 0), buf.len());
         cx.end_layer();
         return buf.reported.saturating_sub(off);
@@ -259,7 +335,10 @@ fn vlan<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) -> usize {
     cx.layer(
         &proto::VLAN,
         buf.span(off, 4),
-        format_args!("802.1Q Virtual LAN, PRI: {pri}, DEI: {}, ID: {id}", dei as u8),
+        format_args!(
+            "802.1Q Virtual LAN, PRI: {pri}, DEI: {}, ID: {id}",
+            dei as u8
+        ),
     );
     cx.field(&VLAN_PRIORITY, buf.span(off, 2), Value::U64(pri.into()));
     cx.field(&VLAN_DEI, buf.span(off, 2), Value::Bool(dei));
@@ -275,9 +354,30 @@ fn vlan<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) -> usize {
     if len_field {
         let end = (off + 4 + etype as usize).min(buf.reported);
         data::dissect(cx, buf.limit(end), off + 4);
-        trailer(cx, buf, end, &VLAN_TRAILER, Link { handle, start: off, fcs_possible: true });
+        trailer(
+            cx,
+            buf,
+            end,
+            &VLAN_TRAILER,
+            Link {
+                handle,
+                start: off,
+                fcs_possible: true,
+            },
+        );
     } else {
-        ethertype(cx, buf, off + 4, etype, &VLAN_TRAILER, Link { handle, start: off, fcs_possible: true });
+        ethertype(
+            cx,
+            buf,
+            off + 4,
+            etype,
+            &VLAN_TRAILER,
+            Link {
+                handle,
+                start: off,
+                fcs_possible: true,
+            },
+        );
     }
     buf.reported.saturating_sub(off)
 }
@@ -286,19 +386,46 @@ fn vlan<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) -> usize {
 fn provider_bridge<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) -> usize {
     let (Some(tci), Some(etype)) = (bytes::be16(buf.bytes, off), bytes::be16(buf.bytes, off + 2))
     else {
-        cx.layer(&proto::IEEE8021AD, buf.span(off, buf.len().saturating_sub(off)), format_args!("IEEE 802.1ad"));
+        cx.layer(
+            &proto::IEEE8021AD,
+            buf.span(off, buf.len().saturating_sub(off)),
+            format_args!("IEEE 802.1ad"),
+        );
         cx.truncated("802.1ad", buf.span(off, 0), buf.len());
         cx.end_layer();
         return buf.reported.saturating_sub(off);
     };
     let id = tci & 0x0fff;
-    cx.layer(&proto::IEEE8021AD, buf.span(off, 4), format_args!("IEEE 802.1ad, ID: {id}"));
-    cx.field(&AD_PRIORITY, buf.span(off, 1), Value::U64((tci >> 13).into()));
-    cx.field(&AD_DEI, buf.span(off, 1), Value::U64(((tci >> 12) & 1).into()));
+    cx.layer(
+        &proto::IEEE8021AD,
+        buf.span(off, 4),
+        format_args!("IEEE 802.1ad, ID: {id}"),
+    );
+    cx.field(
+        &AD_PRIORITY,
+        buf.span(off, 1),
+        Value::U64((tci >> 13).into()),
+    );
+    cx.field(
+        &AD_DEI,
+        buf.span(off, 1),
+        Value::U64(((tci >> 12) & 1).into()),
+    );
     cx.field(&AD_ID, buf.span(off, 2), Value::U64(id.into()));
     cx.field(&AH_ETYPE, buf.span(off + 2, 2), Value::U64(etype.into()));
     let handle = cx.sink.layer_handle();
     cx.end_layer();
-    ethertype(cx, buf, off + 4, etype, &AH_TRAILER, Link { handle, start: off, fcs_possible: true });
+    ethertype(
+        cx,
+        buf,
+        off + 4,
+        etype,
+        &AH_TRAILER,
+        Link {
+            handle,
+            start: off,
+            fcs_possible: true,
+        },
+    );
     buf.reported.saturating_sub(off)
 }

@@ -70,14 +70,23 @@ impl ExpertDef {
         group: Group,
         summary: &'static str,
     ) -> Self {
-        ExpertDef { name, severity, group, summary }
+        ExpertDef {
+            name,
+            severity,
+            group,
+            summary,
+        }
     }
 }
 
 /// Layers that end early or contradict themselves. Wireshark reports these as
 /// `_ws.malformed` (an exception) with severity Error.
-pub static MALFORMED: ExpertDef =
-    ExpertDef::new("_ws.malformed", Severity::Error, Group::Malformed, "Malformed Packet");
+pub static MALFORMED: ExpertDef = ExpertDef::new(
+    "_ws.malformed",
+    Severity::Error,
+    Group::Malformed,
+    "Malformed Packet",
+);
 
 /// Captured bytes stop before the layer does (snaplen); Wireshark shows
 /// "[Packet size limited during capture]" and does not call it malformed.

@@ -122,7 +122,15 @@ impl FieldDef {
             | FieldType::I32 => Base::Dec,
             _ => Base::None,
         };
-        FieldDef { name, title, ftype, base, mask: 0, names: None, blurb: "" }
+        FieldDef {
+            name,
+            title,
+            ftype,
+            base,
+            mask: 0,
+            names: None,
+            blurb: "",
+        }
     }
     pub const fn base(mut self, base: Base) -> Self {
         self.base = base;
@@ -300,7 +308,9 @@ pub fn write_epoch(f: &mut impl fmt::Write, ns: i64, digits: u32) -> fmt::Result
 /// `Nov 11, 2012 01:00:20.652165000 UTC`, as tshark shows absolute times
 /// (always UTC here, so that output does not depend on the machine's zone).
 pub fn write_utc(f: &mut impl fmt::Write, ns: i64) -> fmt::Result {
-    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
     let secs = ns.div_euclid(1_000_000_000);
     let frac = ns.rem_euclid(1_000_000_000);
     let (y, m, d) = civil_from_days(secs.div_euclid(86_400));
@@ -355,7 +365,9 @@ mod tests {
 
     #[test]
     fn hex_width_follows_the_container() {
-        let f = FieldDef::new("x", "x", FieldType::U8).base(Base::Hex).mask(0xe0);
+        let f = FieldDef::new("x", "x", FieldType::U8)
+            .base(Base::Hex)
+            .mask(0xe0);
         assert_eq!(format!("{}", Show(&f, &Value::U64(2))), "0x02");
         let g = FieldDef::new("x", "x", FieldType::U16).base(Base::Hex);
         assert_eq!(format!("{}", Show(&g, &Value::U64(2))), "0x0002");

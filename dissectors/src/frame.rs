@@ -47,7 +47,17 @@ pub fn dissect_frame<S: Sink>(
     pi: &mut PacketInfo,
 ) {
     pi.clear();
-    let mut cx = Cx { sink, pi, state, frame: *meta, opts, quote_depth: 0, nesting: 0, ip_current: None };
+    let mut cx = Cx {
+        sink,
+        pi,
+        state,
+        frame: *meta,
+        opts,
+        quote_depth: 0,
+        nesting: 0,
+        ip_current: None,
+        info_exception: None,
+    };
     let whole = Span::new(0, data.len());
     let z = Span::EMPTY;
     cx.layer(
@@ -98,13 +108,17 @@ pub fn dissect_frame<S: Sink>(
         }
         _ => data::dissect(&mut cx, buf, 0),
     }
+    if let Some(note) = cx.info_exception {
+        cx.append_info(format_args!("{note}"));
+    }
     if cx.pi.protocol.is_empty() {
         cx.pi.protocol = "Data".into();
     }
     if cx.sink.wants(&PROTOCOLS) {
         let list = cx.pi.protocols_string();
         cx.sink.reenter(handle);
-        cx.sink.field(&PROTOCOLS, z, Value::Str(&list), Presence::Generated);
+        cx.sink
+            .field(&PROTOCOLS, z, Value::Str(&list), Presence::Generated);
         cx.sink.pop();
     }
 }

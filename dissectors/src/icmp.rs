@@ -56,8 +56,10 @@ static REDIRECT: &[(u64, &str)] = &[
     (3, "Redirect for TOS and host"),
 ];
 
-static TIME_EXCEEDED: &[(u64, &str)] =
-    &[(0, "Time to live exceeded in transit"), (1, "Fragment reassembly time exceeded")];
+static TIME_EXCEEDED: &[(u64, &str)] = &[
+    (0, "Time to live exceeded in transit"),
+    (1, "Fragment reassembly time exceeded"),
+];
 
 static PARAM_PROBLEM: &[(u64, &str)] = &[
     (0, "Pointer indicates the error"),
@@ -93,10 +95,18 @@ crate::fields! {
     DATA_TIME_RELATIVE = FieldDef::new("icmp.data_time_relative", "Timestamp from icmp data (relative)", T::RelTime);
 }
 
-pub static BAD_CHECKSUM: ExpertDef =
-    ExpertDef::new("icmp.checksum_bad", Severity::Warning, Group::Checksum, "Bad checksum");
-pub static NO_RESPONSE: ExpertDef =
-    ExpertDef::new("icmp.resp_not_found", Severity::Warning, Group::Sequence, "Response not found");
+pub static BAD_CHECKSUM: ExpertDef = ExpertDef::new(
+    "icmp.checksum_bad",
+    Severity::Warning,
+    Group::Checksum,
+    "Bad checksum",
+);
+pub static NO_RESPONSE: ExpertDef = ExpertDef::new(
+    "icmp.resp_not_found",
+    Severity::Warning,
+    Group::Sequence,
+    "Response not found",
+);
 
 pub fn code_names(t: u8) -> Option<&'static [(u64, &'static str)]> {
     match t {
@@ -116,7 +126,11 @@ fn is_error(t: u8) -> bool {
 pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) {
     let b = buf.rest(off);
     if b.len() < 4 {
-        cx.layer(&proto::ICMP, buf.span(off, b.len()), format_args!("Internet Control Message Protocol"));
+        cx.layer(
+            &proto::ICMP,
+            buf.span(off, b.len()),
+            format_args!("Internet Control Message Protocol"),
+        );
         cx.truncated("ICMP", buf.span(off, b.len()), buf.len());
         cx.end_layer();
         return;
@@ -124,11 +138,20 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) {
     let (t, code) = (b[0], b[1]);
     let checksum = u16::from_be_bytes([b[2], b[3]]);
     let s = |o: usize, l: usize| buf.span(off + o, l);
-    cx.layer(&proto::ICMP, s(0, b.len()), format_args!("Internet Control Message Protocol"));
+    cx.layer(
+        &proto::ICMP,
+        s(0, b.len()),
+        format_args!("Internet Control Message Protocol"),
+    );
     cx.field(&TYPE, s(0, 1), Value::U64(t.into()));
     let code_name = code_names(t).and_then(|n| crate::field::lookup(n, code.into()));
     match code_name {
-        Some(n) => cx.labeled(&CODE, s(1, 1), Value::U64(code.into()), format_args!("Code: {code} ({n})")),
+        Some(n) => cx.labeled(
+            &CODE,
+            s(1, 1),
+            Value::U64(code.into()),
+            format_args!("Code: {code} ({n})"),
+        ),
         None => cx.field(&CODE, s(1, 1), Value::U64(code.into())),
     }
     // The checksum covers the whole message; it can only be checked when all of it was captured.
@@ -140,7 +163,12 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) {
     if whole {
         let good = computed == checksum;
         if good {
-            cx.labeled(&CHECKSUM, s(2, 2), Value::U64(checksum.into()), format_args!("Checksum: 0x{checksum:04x} [correct]"));
+            cx.labeled(
+                &CHECKSUM,
+                s(2, 2),
+                Value::U64(checksum.into()),
+                format_args!("Checksum: 0x{checksum:04x} [correct]"),
+            );
         } else {
             cx.labeled(
                 &CHECKSUM,
@@ -150,18 +178,33 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) {
             );
         }
         cx.push();
-        cx.sink.field(&CHECKSUM_STATUS_F, s(2, 0), Value::U64(good as u64), Presence::Generated);
+        cx.sink.field(
+            &CHECKSUM_STATUS_F,
+            s(2, 0),
+            Value::U64(good as u64),
+            Presence::Generated,
+        );
         if !good {
-            cx.expert(&BAD_CHECKSUM, s(2, 2), format_args!("Bad checksum [should be 0x{computed:04x}]"));
+            cx.expert(
+                &BAD_CHECKSUM,
+                s(2, 2),
+                format_args!("Bad checksum [should be 0x{computed:04x}]"),
+            );
         }
         cx.pop();
     } else {
         cx.field(&CHECKSUM, s(2, 2), Value::U64(checksum.into()));
         cx.push();
-        cx.sink.field(&CHECKSUM_STATUS_F, s(2, 0), Value::U64(2), Presence::Generated);
+        cx.sink.field(
+            &CHECKSUM_STATUS_F,
+            s(2, 0),
+            Value::U64(2),
+            Presence::Generated,
+        );
         cx.pop();
     }
-    let type_name = crate::field::lookup(TYPES, t.into()).unwrap_or("Unknown ICMP (obsolete or malformed?)");
+    let type_name =
+        crate::field::lookup(TYPES, t.into()).unwrap_or("Unknown ICMP (obsolete or malformed?)");
 
     match t {
         0 | 8 | 13 | 14 | 15 | 16 | 17 | 18 if b.len() >= 8 => {
@@ -194,8 +237,12 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) {
                     seq.swap_bytes()
                 ));
                 match matched {
-                    EchoMatch::ReplyTo { request, .. } => cx.append_info(format_args!(" (request in {request})")),
-                    EchoMatch::Answered { reply } => cx.append_info(format_args!(" (reply in {reply})")),
+                    EchoMatch::ReplyTo { request, .. } => {
+                        cx.append_info(format_args!(" (request in {request})"))
+                    }
+                    EchoMatch::Answered { reply } => {
+                        cx.append_info(format_args!(" (reply in {reply})"))
+                    }
                     EchoMatch::Unanswered => cx.append_info(format_args!(" (no response found!)")),
                     EchoMatch::None => {}
                 }
@@ -235,7 +282,11 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) {
                 }
                 3 if code == 4 => {
                     cx.field(&UNUSED, s(4, 2), Value::Bytes(&b[4..6]));
-                    cx.field(&MTU, s(6, 2), Value::U64(u16::from_be_bytes([b[6], b[7]]).into()));
+                    cx.field(
+                        &MTU,
+                        s(6, 2),
+                        Value::U64(u16::from_be_bytes([b[6], b[7]]).into()),
+                    );
                 }
                 _ => cx.field(&UNUSED, s(4, 4), Value::Bytes(&b[4..8])),
             }
@@ -270,20 +321,34 @@ fn ttl_of<S: Sink>(cx: &Cx<'_, S>) -> u8 {
 /// that lands within a day of the capture time (BSD and Linux ping do this).
 /// Returns where the remaining data starts.
 fn echo_timestamp<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize, b: &[u8]) -> usize {
-    let (Some(be_s), Some(be_u), Some(le_s), Some(le_u)) =
-        (bytes::be32(b, 8), bytes::be32(b, 12), bytes::le32(b, 8), bytes::le32(b, 12))
-    else {
+    let (Some(be_s), Some(be_u), Some(le_s), Some(le_u)) = (
+        bytes::be32(b, 8),
+        bytes::be32(b, 12),
+        bytes::le32(b, 8),
+        bytes::le32(b, 12),
+    ) else {
         return 8;
     };
     let frame_secs = cx.frame.ts_ns.div_euclid(1_000_000_000) as u32;
-    let plausible = |secs: u32, usecs: u32| secs.wrapping_sub(frame_secs).wrapping_abs_i32() < 86_400 && usecs < 1_000_000;
-    let (secs, usecs) = if plausible(be_s, be_u) { (be_s, be_u) } else { (le_s, le_u) };
+    let plausible = |secs: u32, usecs: u32| {
+        secs.wrapping_sub(frame_secs).wrapping_abs_i32() < 86_400 && usecs < 1_000_000
+    };
+    let (secs, usecs) = if plausible(be_s, be_u) {
+        (be_s, be_u)
+    } else {
+        (le_s, le_u)
+    };
     if !plausible(secs, usecs) {
         return 8;
     }
     let ts = i64::from(secs) * 1_000_000_000 + i64::from(usecs) * 1000;
     cx.field(&DATA_TIME, buf.span(off + 8, 8), Value::AbsTime(ts));
-    cx.sink.field(&DATA_TIME_RELATIVE, buf.span(off + 8, 8), Value::RelTime(cx.frame.ts_ns - ts), Presence::Generated);
+    cx.sink.field(
+        &DATA_TIME_RELATIVE,
+        buf.span(off + 8, 8),
+        Value::RelTime(cx.frame.ts_ns - ts),
+        Presence::Generated,
+    );
     16
 }
 
@@ -319,16 +384,44 @@ pub(crate) fn echo_match<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize, 
     let z = buf.span(off, 0);
     match *m {
         EchoMatch::Answered { reply } => {
-            cx.sink.field_with_label(resp_in, z, Value::U64(reply.into()), Presence::Generated, format_args!("Response frame: {reply}"));
+            cx.sink.field_with_label(
+                resp_in,
+                z,
+                Value::U64(reply.into()),
+                Presence::Generated,
+                format_args!("Response frame: {reply}"),
+            );
         }
         EchoMatch::ReplyTo { request, rtt_ns } => {
-            cx.sink.field_with_label(resp_to, z, Value::U64(request.into()), Presence::Generated, format_args!("Request frame: {request}"));
+            cx.sink.field_with_label(
+                resp_to,
+                z,
+                Value::U64(request.into()),
+                Presence::Generated,
+                format_args!("Request frame: {request}"),
+            );
             let ms = rtt_ns as f64 / 1e6;
-            cx.sink.field_with_label(resptime, z, Value::F64(ms), Presence::Generated, format_args!("Response time: {ms:.3} ms"));
+            cx.sink.field_with_label(
+                resptime,
+                z,
+                Value::F64(ms),
+                Presence::Generated,
+                format_args!("Response time: {ms:.3} ms"),
+            );
         }
         EchoMatch::Unanswered => {
-            cx.sink.field_with_label(no_resp, z, Value::None, Presence::Generated, format_args!("No response seen"));
-            cx.expert(no_resp_expert, z, format_args!("No response seen to ICMP request"));
+            cx.sink.field_with_label(
+                no_resp,
+                z,
+                Value::None,
+                Presence::Generated,
+                format_args!("No response seen"),
+            );
+            cx.expert(
+                no_resp_expert,
+                z,
+                format_args!("No response seen to ICMP request"),
+            );
         }
         EchoMatch::None => {}
     }

@@ -38,8 +38,10 @@ static UNREACH: &[(u64, &str)] = &[
     (5, "Source address failed ingress/egress policy"),
     (6, "Reject route to destination"),
 ];
-static TIME_EXCEEDED: &[(u64, &str)] =
-    &[(0, "hop limit exceeded in transit"), (1, "fragment reassembly time exceeded")];
+static TIME_EXCEEDED: &[(u64, &str)] = &[
+    (0, "hop limit exceeded in transit"),
+    (1, "fragment reassembly time exceeded"),
+];
 static PARAM_PROBLEM: &[(u64, &str)] = &[
     (0, "erroneous header field encountered"),
     (1, "unrecognized Next Header type encountered"),
@@ -139,10 +141,18 @@ crate::fields! {
     MLDR_MAR_AUX_DATA = FieldDef::new("icmpv6.mldr.mar.auxiliary_data", "Auxiliary Data", T::Bytes);
 }
 
-pub static BAD_CHECKSUM: ExpertDef =
-    ExpertDef::new("icmpv6.checksum_bad.expert", Severity::Error, Group::Checksum, "Bad checksum");
-pub static NO_RESPONSE: ExpertDef =
-    ExpertDef::new("icmpv6.resp_not_found", Severity::Warning, Group::Sequence, "Response not found");
+pub static BAD_CHECKSUM: ExpertDef = ExpertDef::new(
+    "icmpv6.checksum_bad.expert",
+    Severity::Error,
+    Group::Checksum,
+    "Bad checksum",
+);
+pub static NO_RESPONSE: ExpertDef = ExpertDef::new(
+    "icmpv6.resp_not_found",
+    Severity::Warning,
+    Group::Sequence,
+    "Response not found",
+);
 
 fn code_names(t: u8) -> Option<&'static [(u64, &'static str)]> {
     match t {
@@ -164,7 +174,11 @@ pub fn checksum(src: &[u8; 16], dst: &[u8; 16], next_header: u8, msg: &[u8]) -> 
 pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) {
     let b = buf.rest(off);
     if b.len() < 4 {
-        cx.layer(&proto::ICMPV6, buf.span(off, b.len()), format_args!("Internet Control Message Protocol v6"));
+        cx.layer(
+            &proto::ICMPV6,
+            buf.span(off, b.len()),
+            format_args!("Internet Control Message Protocol v6"),
+        );
         cx.truncated("ICMPv6", buf.span(off, b.len()), buf.len());
         cx.end_layer();
         return;
@@ -172,11 +186,20 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) {
     let (t, code) = (b[0], b[1]);
     let cks = u16::from_be_bytes([b[2], b[3]]);
     let s = |o: usize, l: usize| buf.span(off + o, l);
-    cx.layer(&proto::ICMPV6, s(0, b.len()), format_args!("Internet Control Message Protocol v6"));
+    cx.layer(
+        &proto::ICMPV6,
+        s(0, b.len()),
+        format_args!("Internet Control Message Protocol v6"),
+    );
     cx.field(&TYPE, s(0, 1), Value::U64(t.into()));
     let code_name = code_names(t).and_then(|n| crate::field::lookup(n, code.into()));
     match code_name {
-        Some(n) => cx.labeled(&CODE, s(1, 1), Value::U64(code.into()), format_args!("Code: {code} ({n})")),
+        Some(n) => cx.labeled(
+            &CODE,
+            s(1, 1),
+            Value::U64(code.into()),
+            format_args!("Code: {code} ({n})"),
+        ),
         None => cx.field(&CODE, s(1, 1), Value::U64(code.into())),
     }
     let whole = buf.reported.saturating_sub(off) == b.len();
@@ -188,21 +211,45 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) {
             let computed = checksum(&src.octets(), &dst.octets(), 58, &zeroed);
             let good = computed == cks;
             if good {
-                cx.labeled(&CHECKSUM, s(2, 2), Value::U64(cks.into()), format_args!("Checksum: 0x{cks:04x} [correct]"));
+                cx.labeled(
+                    &CHECKSUM,
+                    s(2, 2),
+                    Value::U64(cks.into()),
+                    format_args!("Checksum: 0x{cks:04x} [correct]"),
+                );
             } else {
-                cx.labeled(&CHECKSUM, s(2, 2), Value::U64(cks.into()), format_args!("Checksum: 0x{cks:04x} incorrect, should be 0x{computed:04x}"));
+                cx.labeled(
+                    &CHECKSUM,
+                    s(2, 2),
+                    Value::U64(cks.into()),
+                    format_args!("Checksum: 0x{cks:04x} incorrect, should be 0x{computed:04x}"),
+                );
             }
             cx.push();
-            cx.sink.field(&CHECKSUM_STATUS, s(2, 0), Value::U64(good as u64), Presence::Generated);
+            cx.sink.field(
+                &CHECKSUM_STATUS,
+                s(2, 0),
+                Value::U64(good as u64),
+                Presence::Generated,
+            );
             if !good {
-                cx.expert(&BAD_CHECKSUM, s(2, 2), format_args!("Bad checksum [should be 0x{computed:04x}]"));
+                cx.expert(
+                    &BAD_CHECKSUM,
+                    s(2, 2),
+                    format_args!("Bad checksum [should be 0x{computed:04x}]"),
+                );
             }
             cx.pop();
         }
         _ => {
             cx.field(&CHECKSUM, s(2, 2), Value::U64(cks.into()));
             cx.push();
-            cx.sink.field(&CHECKSUM_STATUS, s(2, 0), Value::U64(2), Presence::Generated);
+            cx.sink.field(
+                &CHECKSUM_STATUS,
+                s(2, 0),
+                Value::U64(2),
+                Presence::Generated,
+            );
             cx.pop();
         }
     }
@@ -211,8 +258,16 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) {
     match t {
         1..=4 if need(8) => {
             match t {
-                2 => cx.field(&MTU, s(4, 4), Value::U64(bytes::be32(b, 4).unwrap_or(0).into())),
-                4 => cx.field(&POINTER, s(4, 4), Value::U64(bytes::be32(b, 4).unwrap_or(0).into())),
+                2 => cx.field(
+                    &MTU,
+                    s(4, 4),
+                    Value::U64(bytes::be32(b, 4).unwrap_or(0).into()),
+                ),
+                4 => cx.field(
+                    &POINTER,
+                    s(4, 4),
+                    Value::U64(bytes::be32(b, 4).unwrap_or(0).into()),
+                ),
                 _ => cx.field(&RESERVED, s(4, 4), Value::Bytes(&b[4..8])),
             }
             match code_name {
@@ -249,10 +304,16 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) {
             }
             if cx.columns() {
                 let hl = cx.pi.ttl;
-                cx.set_info(format_args!("{type_name} id=0x{ident:04x}, seq={seq}, hop limit={hl}"));
+                cx.set_info(format_args!(
+                    "{type_name} id=0x{ident:04x}, seq={seq}, hop limit={hl}"
+                ));
                 match matched {
-                    EchoMatch::ReplyTo { request, .. } => cx.append_info(format_args!(" (request in {request})")),
-                    EchoMatch::Answered { reply } => cx.append_info(format_args!(" (reply in {reply})")),
+                    EchoMatch::ReplyTo { request, .. } => {
+                        cx.append_info(format_args!(" (request in {request})"))
+                    }
+                    EchoMatch::Answered { reply } => {
+                        cx.append_info(format_args!(" (reply in {reply})"))
+                    }
                     EchoMatch::Unanswered => cx.append_info(format_args!(" (no response found!)")),
                     EchoMatch::None => {}
                 }
@@ -261,7 +322,11 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) {
             data::dissect(cx, buf, off + 8);
         }
         130..=132 if need(24) => {
-            cx.field(&MLD_MAX_RESPONSE_DELAY, s(4, 2), Value::U64(u16::from_be_bytes([b[4], b[5]]).into()));
+            cx.field(
+                &MLD_MAX_RESPONSE_DELAY,
+                s(4, 2),
+                Value::U64(u16::from_be_bytes([b[4], b[5]]).into()),
+            );
             cx.field(&RESERVED, s(6, 2), Value::Bytes(&b[6..8]));
             let a = bytes::array::<16>(b, 8).unwrap_or([0; 16]);
             cx.field(&MLD_MULTICAST_ADDRESS, s(8, 16), Value::Ipv6(a));
@@ -290,7 +355,9 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) {
             cx.field(&MLDR_NB_RECORDS, s(6, 2), Value::U64(n.into()));
             let mut o = 8;
             for _ in 0..n {
-                let Some(hdr) = bytes::array::<4>(b, o) else { break };
+                let Some(hdr) = bytes::array::<4>(b, o) else {
+                    break;
+                };
                 let nsrc = u16::from_be_bytes([hdr[2], hdr[3]]) as usize;
                 let aux = hdr[1] as usize * 4;
                 let rec_len = 20 + 16 * nsrc + aux;
@@ -311,7 +378,11 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) {
                 }
                 if aux > 0 {
                     let at = o + 20 + 16 * nsrc;
-                    cx.field(&MLDR_MAR_AUX_DATA, s(at, aux), Value::Bytes(&b[at..at + aux]));
+                    cx.field(
+                        &MLDR_MAR_AUX_DATA,
+                        s(at, aux),
+                        Value::Bytes(&b[at..at + aux]),
+                    );
                 }
                 cx.pop();
                 o += rec_len;
@@ -339,9 +410,21 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) {
                     cx.field(&RA_FLAG_P, s(5, 1), Value::Bool(f & 0x04 != 0));
                     cx.field(&RA_FLAG_RSV, s(5, 1), Value::U64((f & 3).into()));
                     cx.pop();
-                    cx.field(&RA_ROUTER_LIFETIME, s(6, 2), Value::U64(u16::from_be_bytes([b[6], b[7]]).into()));
-                    cx.field(&RA_REACHABLE_TIME, s(8, 4), Value::U64(bytes::be32(b, 8).unwrap_or(0).into()));
-                    cx.field(&RA_RETRANS_TIMER, s(12, 4), Value::U64(bytes::be32(b, 12).unwrap_or(0).into()));
+                    cx.field(
+                        &RA_ROUTER_LIFETIME,
+                        s(6, 2),
+                        Value::U64(u16::from_be_bytes([b[6], b[7]]).into()),
+                    );
+                    cx.field(
+                        &RA_REACHABLE_TIME,
+                        s(8, 4),
+                        Value::U64(bytes::be32(b, 8).unwrap_or(0).into()),
+                    );
+                    cx.field(
+                        &RA_RETRANS_TIMER,
+                        s(12, 4),
+                        Value::U64(bytes::be32(b, 12).unwrap_or(0).into()),
+                    );
                     let _ = write!(info, "{type_name}");
                     16
                 }
@@ -359,15 +442,23 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) {
                     cx.field(&NA_FLAG_R, s(4, 4), Value::Bool(flags & 0x8000_0000 != 0));
                     cx.field(&NA_FLAG_S, s(4, 4), Value::Bool(flags & 0x4000_0000 != 0));
                     cx.field(&NA_FLAG_O, s(4, 4), Value::Bool(flags & 0x2000_0000 != 0));
-                    cx.field(&NA_FLAG_RSV, s(4, 4), Value::U64((flags & 0x1fff_ffff).into()));
+                    cx.field(
+                        &NA_FLAG_RSV,
+                        s(4, 4),
+                        Value::U64((flags & 0x1fff_ffff).into()),
+                    );
                     cx.pop();
                     let a = bytes::array::<16>(b, 8).unwrap_or([0; 16]);
                     cx.field(&NA_TARGET, s(8, 16), Value::Ipv6(a));
-                    let names: Vec<&str> = [(0x8000_0000u32, "rtr"), (0x4000_0000, "sol"), (0x2000_0000, "ovr")]
-                        .iter()
-                        .filter(|(m, _)| flags & m != 0)
-                        .map(|(_, n)| *n)
-                        .collect();
+                    let names: Vec<&str> = [
+                        (0x8000_0000u32, "rtr"),
+                        (0x4000_0000, "sol"),
+                        (0x2000_0000, "ovr"),
+                    ]
+                    .iter()
+                    .filter(|(m, _)| flags & m != 0)
+                    .map(|(_, n)| *n)
+                    .collect();
                     let _ = write!(info, "{type_name} {}", Ipv6Addr::from(a));
                     if !names.is_empty() {
                         let _ = write!(info, " ({})", names.join(", "));
@@ -406,13 +497,24 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) {
 }
 
 /// Neighbour discovery options; adds " from/is at <link address>" to the Info text.
-fn nd_options<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, base: usize, opts: &[u8], t: u8, info: &mut String) {
+fn nd_options<S: Sink>(
+    cx: &mut Cx<'_, S>,
+    buf: Buf<'_>,
+    base: usize,
+    opts: &[u8],
+    t: u8,
+    info: &mut String,
+) {
     let mut i = 0;
     while i + 2 <= opts.len() {
         let (ot, ol) = (opts[i], opts[i + 1] as usize * 8);
         let o = base + i;
         if ol == 0 || i + ol > opts.len() {
-            cx.expert(&crate::expert::MALFORMED, buf.span(o, opts.len() - i), format_args!("Invalid option length"));
+            cx.expert(
+                &crate::expert::MALFORMED,
+                buf.span(o, opts.len() - i),
+                format_args!("Invalid option length"),
+            );
             return;
         }
         let body = &opts[i + 2..i + ol];
@@ -427,7 +529,11 @@ fn nd_options<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, base: usize, opts: &[u8
                 // Ethernet: 6 bytes of address, the rest padding.
                 let addr = if body.len() >= 6 { &body[..6] } else { body };
                 cx.field(&OPT_LINKADDR, at(0, addr.len()), Value::Bytes(addr));
-                let specific = if ot == 1 { &OPT_SRC_LINKADDR } else { &OPT_TARGET_LINKADDR };
+                let specific = if ot == 1 {
+                    &OPT_SRC_LINKADDR
+                } else {
+                    &OPT_TARGET_LINKADDR
+                };
                 cx.field(specific, at(0, addr.len()), Value::Bytes(addr));
                 let mut hex = String::new();
                 let _ = crate::field::write_hex_colon(&mut hex, addr);
@@ -455,21 +561,45 @@ fn nd_options<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, base: usize, opts: &[u8
                 cx.field(&OPT_PREFIX_FLAG_L, at(1, 1), Value::Bool(f & 0x80 != 0));
                 cx.field(&OPT_PREFIX_FLAG_A, at(1, 1), Value::Bool(f & 0x40 != 0));
                 cx.field(&OPT_PREFIX_FLAG_R, at(1, 1), Value::Bool(f & 0x20 != 0));
-                cx.field(&OPT_PREFIX_FLAG_RESERVED, at(1, 1), Value::U64((f & 0x1f).into()));
+                cx.field(
+                    &OPT_PREFIX_FLAG_RESERVED,
+                    at(1, 1),
+                    Value::U64((f & 0x1f).into()),
+                );
                 cx.pop();
-                cx.field(&OPT_PREFIX_VALID, at(2, 4), Value::U64(bytes::be32(body, 2).unwrap_or(0).into()));
-                cx.field(&OPT_PREFIX_PREFERRED, at(6, 4), Value::U64(bytes::be32(body, 6).unwrap_or(0).into()));
+                cx.field(
+                    &OPT_PREFIX_VALID,
+                    at(2, 4),
+                    Value::U64(bytes::be32(body, 2).unwrap_or(0).into()),
+                );
+                cx.field(
+                    &OPT_PREFIX_PREFERRED,
+                    at(6, 4),
+                    Value::U64(bytes::be32(body, 6).unwrap_or(0).into()),
+                );
                 cx.field(&OPT_RESERVED, at(10, 4), Value::None);
-                cx.field(&OPT_PREFIX, at(14, 16), Value::Ipv6(bytes::array::<16>(body, 14).unwrap_or([0; 16])));
+                cx.field(
+                    &OPT_PREFIX,
+                    at(14, 16),
+                    Value::Ipv6(bytes::array::<16>(body, 14).unwrap_or([0; 16])),
+                );
             }
             5 if body.len() >= 6 => {
                 cx.field(&OPT_RESERVED, at(0, 2), Value::None);
-                cx.field(&OPT_MTU, at(2, 4), Value::U64(bytes::be32(body, 2).unwrap_or(0).into()));
+                cx.field(
+                    &OPT_MTU,
+                    at(2, 4),
+                    Value::U64(bytes::be32(body, 2).unwrap_or(0).into()),
+                );
             }
             14 => cx.field(&OPT_NONCE, at(0, body.len()), Value::Bytes(body)),
             25 if body.len() >= 6 => {
                 cx.field(&OPT_RESERVED, at(0, 2), Value::None);
-                cx.field(&OPT_RDNSS_LIFETIME, at(2, 4), Value::U64(bytes::be32(body, 2).unwrap_or(0).into()));
+                cx.field(
+                    &OPT_RDNSS_LIFETIME,
+                    at(2, 4),
+                    Value::U64(bytes::be32(body, 2).unwrap_or(0).into()),
+                );
                 for (k, a) in body[6..].chunks_exact(16).enumerate() {
                     let a: [u8; 16] = a.try_into().unwrap_or([0; 16]);
                     cx.field(&OPT_RDNSS, at(6 + 16 * k, 16), Value::Ipv6(a));

@@ -21,6 +21,9 @@ struct Key {
     protocol: u8,
 }
 
+/// A reassembled payload and, per contributing frame, how many bytes it gave.
+type Assembled = (Vec<u8>, Vec<(u32, u32)>);
+
 #[derive(Debug, Default)]
 struct Pending {
     /// (offset, bytes, frame), in arrival order.
@@ -31,7 +34,7 @@ struct Pending {
 
 impl Pending {
     /// The datagram's payload when every byte from 0 to the end is present.
-    fn assemble(&self) -> Option<(Vec<u8>, Vec<(u32, u32)>)> {
+    fn assemble(&self) -> Option<Assembled> {
         let total = self.total?;
         let mut parts: Vec<&(u32, Vec<u8>, u32)> = self.parts.iter().collect();
         parts.sort_by_key(|p| p.0);
@@ -46,7 +49,8 @@ impl Pending {
             if end > covered {
                 // Where fragments overlap, the first one received wins, as in Wireshark.
                 let from = (covered - off) as usize;
-                out[covered as usize..end as usize].copy_from_slice(&data[from..from + (end - covered) as usize]);
+                out[covered as usize..end as usize]
+                    .copy_from_slice(&data[from..from + (end - covered) as usize]);
                 frames.push((*frame, end - covered));
                 covered = end;
             }
@@ -68,14 +72,23 @@ impl IpReassembler {
     }
 
     pub fn fragment(&mut self, f: &Fragment<'_>) -> FragOutcome {
-        let key = Key { v6: f.v6, src: f.src, dst: f.dst, id: f.id, protocol: if f.v6 { 0 } else { f.protocol } };
+        let key = Key {
+            v6: f.v6,
+            src: f.src,
+            dst: f.dst,
+            id: f.id,
+            protocol: if f.v6 { 0 } else { f.protocol },
+        };
         let end = f.offset.saturating_add(f.payload.len() as u32);
         if end > MAX_DATAGRAM {
             return FragOutcome::Pending;
         }
         if !self.pending.contains_key(&key) {
-            while self.pending.len() >= MAX_PENDING || self.held + f.payload.len() > MAX_HELD_BYTES {
-                let Some(old) = self.order.pop_front() else { break };
+            while self.pending.len() >= MAX_PENDING || self.held + f.payload.len() > MAX_HELD_BYTES
+            {
+                let Some(old) = self.order.pop_front() else {
+                    break;
+                };
                 if let Some(p) = self.pending.remove(&old) {
                     self.held -= p.held;
                 }
@@ -124,7 +137,10 @@ mod tests {
     #[test]
     fn out_of_order_fragments_complete_on_the_last_piece() {
         let mut r = IpReassembler::new();
-        assert!(matches!(r.fragment(&frag(1, 8, false, b"world!!!")), FragOutcome::Pending));
+        assert!(matches!(
+            r.fragment(&frag(1, 8, false, b"world!!!")),
+            FragOutcome::Pending
+        ));
         match r.fragment(&frag(2, 0, true, b"hello, ")) {
             FragOutcome::Pending => {}
             other => panic!("{other:?}"),

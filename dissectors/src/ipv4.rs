@@ -41,10 +41,19 @@ pub static ECN: &[(u64, &str)] = &[
     (3, "Congestion Experienced"),
 ];
 
-pub static CHECKSUM_STATUS: &[(u64, &str)] = &[(0, "Bad"), (1, "Good"), (2, "Unverified"), (3, "Not present")];
+pub static CHECKSUM_STATUS: &[(u64, &str)] = &[
+    (0, "Bad"),
+    (1, "Good"),
+    (2, "Unverified"),
+    (3, "Not present"),
+];
 
-static OPTION_CLASSES: &[(u64, &str)] =
-    &[(0, "Control"), (1, "Reserved for future use"), (2, "Debugging and measurement"), (3, "Reserved for future use")];
+static OPTION_CLASSES: &[(u64, &str)] = &[
+    (0, "Control"),
+    (1, "Reserved for future use"),
+    (2, "Debugging and measurement"),
+    (3, "Reserved for future use"),
+];
 
 crate::fields! {
     VERSION = FieldDef::new("ip.version", "Version", T::U8);
@@ -102,20 +111,36 @@ crate::fields! {
     REASSEMBLED_DATA = FieldDef::new("ip.reassembled.data", "Reassembled IPv4 data", T::Bytes);
 }
 
-pub static BAD_CHECKSUM: ExpertDef =
-    ExpertDef::new("ip.checksum_bad.expert", Severity::Error, Group::Checksum, "Bad checksum");
-pub static BOGUS_LENGTH: ExpertDef =
-    ExpertDef::new("ip.bogus_ip_length", Severity::Error, Group::Protocol, "Bogus IP length");
+pub static BAD_CHECKSUM: ExpertDef = ExpertDef::new(
+    "ip.checksum_bad.expert",
+    Severity::Error,
+    Group::Checksum,
+    "Bad checksum",
+);
+pub static BOGUS_LENGTH: ExpertDef = ExpertDef::new(
+    "ip.bogus_ip_length",
+    Severity::Error,
+    Group::Protocol,
+    "Bogus IP length",
+);
 pub static BOGUS_HEADER_LENGTH: ExpertDef = ExpertDef::new(
     "ip.bogus_header_length",
     Severity::Error,
     Group::Protocol,
     "Bogus IP header length",
 );
-pub static BOGUS_VERSION: ExpertDef =
-    ExpertDef::new("ip.bogus_ip_version", Severity::Error, Group::Protocol, "Bogus IP version");
-pub static OPT_LEN_INVALID: ExpertDef =
-    ExpertDef::new("ip.opt.len.invalid", Severity::Error, Group::Protocol, "Invalid length for option");
+pub static BOGUS_VERSION: ExpertDef = ExpertDef::new(
+    "ip.bogus_ip_version",
+    Severity::Error,
+    Group::Protocol,
+    "Bogus IP version",
+);
+pub static OPT_LEN_INVALID: ExpertDef = ExpertDef::new(
+    "ip.opt.len.invalid",
+    Severity::Error,
+    Group::Protocol,
+    "Invalid length for option",
+);
 
 /// Byte ranges of the fixed header.
 mod field {
@@ -205,7 +230,10 @@ impl<'a> Ipv4Header<'a> {
     /// The checksum the header should carry.
     pub fn computed_checksum(&self) -> u16 {
         let sum = bytes::ones_complement_sum(0, &self.b[..field::CHECKSUM]);
-        bytes::fold_checksum(bytes::ones_complement_sum(sum, &self.b[field::CHECKSUM + 2..]))
+        bytes::fold_checksum(bytes::ones_complement_sum(
+            sum,
+            &self.b[field::CHECKSUM + 2..],
+        ))
     }
 }
 
@@ -224,15 +252,28 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) -> usize {
     let h = match Ipv4Header::new_checked(rest) {
         Ok(h) => h,
         Err(e) => {
-            cx.layer(&proto::IP, buf.span(off, rest.len().min(20)), format_args!("Internet Protocol Version 4"));
+            cx.layer(
+                &proto::IP,
+                buf.span(off, rest.len().min(20)),
+                format_args!("Internet Protocol Version 4"),
+            );
             match e {
                 HeaderError::Truncated => {
                     partial_header(cx, buf, off, rest);
                     cx.truncated("IPv4", buf.span(off, rest.len()), buf.len());
                 }
                 HeaderError::Version(v) => {
-                    cx.labeled(&VERSION, buf.span(off, 1), Value::U64(v.into()), format_args!("Version: {v}"));
-                    cx.expert(&BOGUS_VERSION, buf.span(off, 1), format_args!("Bogus IPv4 version"));
+                    cx.labeled(
+                        &VERSION,
+                        buf.span(off, 1),
+                        Value::U64(v.into()),
+                        format_args!("Version: {v}"),
+                    );
+                    cx.expert(
+                        &BOGUS_VERSION,
+                        buf.span(off, 1),
+                        format_args!("Bogus IPv4 version"),
+                    );
                     cx.set_info(format_args!("Bogus IPv4 version ({v}, must be 4)"));
                     if v == 6 {
                         // What claims to be IPv4 is IPv6: Wireshark reads it as such.
@@ -241,12 +282,20 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) -> usize {
                     }
                 }
                 HeaderError::HeaderLength(l) => {
-                    cx.labeled(&HDR_LEN, buf.span(off, 1), Value::U64(l as u64), format_args!("Header Length: {l} bytes"));
+                    cx.labeled(
+                        &HDR_LEN,
+                        buf.span(off, 1),
+                        Value::U64(l as u64),
+                        format_args!("Header Length: {l} bytes"),
+                    );
                     cx.expert(
                         &BOGUS_HEADER_LENGTH,
                         buf.span(off, 1),
                         format_args!("Bogus IP header length ({l}, must be at least 20)"),
                     );
+                    cx.set_info(format_args!(
+                        "Bogus IP header length ({l}, must be at least 20)"
+                    ));
                 }
             }
             cx.end_layer();
@@ -262,7 +311,11 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) -> usize {
         total = avail_reported;
     }
     let bogus_len = total < hlen;
-    let end = if bogus_len { off + hlen } else { off + total.min(avail_reported) };
+    let end = if bogus_len {
+        off + hlen
+    } else {
+        off + total.min(avail_reported)
+    };
     cx.ip_current = Some((IpAddr::V4(src), IpAddr::V4(dst)));
     if cx.quote_depth == 0 {
         cx.pi.src = Address::Ip(IpAddr::V4(src));
@@ -277,12 +330,21 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) -> usize {
         format_args!("Internet Protocol Version 4, Src: {src}, Dst: {dst}"),
     );
     let s = |o: usize, l: usize| buf.span(off + o, l);
-    cx.labeled(&VERSION, s(0, 1), Value::U64(4), format_args!("0100 .... = Version: 4"));
+    cx.labeled(
+        &VERSION,
+        s(0, 1),
+        Value::U64(4),
+        format_args!("0100 .... = Version: 4"),
+    );
     cx.labeled(
         &HDR_LEN,
         s(0, 1),
         Value::U64(hlen as u64),
-        format_args!(".... {:04b} = Header Length: {hlen} bytes ({})", hlen / 4, hlen / 4),
+        format_args!(
+            ".... {:04b} = Header Length: {hlen} bytes ({})",
+            hlen / 4,
+            hlen / 4
+        ),
     );
     let ds = h.dscp_ecn();
     cx.labeled(
@@ -313,7 +375,10 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) -> usize {
         cx.expert(
             &BOGUS_LENGTH,
             s(2, 2),
-            format_args!("Bogus IP length ({}, less than header length {hlen})", h.total_len()),
+            format_args!(
+                "Bogus IP length ({}, less than header length {hlen})",
+                h.total_len()
+            ),
         );
     }
     cx.field(&ID, s(4, 2), Value::U64(h.ident().into()));
@@ -342,20 +407,42 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) -> usize {
     let computed = h.computed_checksum();
     let good = computed == h.checksum();
     if good {
-        cx.labeled(&CHECKSUM, s(10, 2), Value::U64(h.checksum().into()), format_args!("Header Checksum: 0x{:04x} [correct]", h.checksum()));
+        cx.labeled(
+            &CHECKSUM,
+            s(10, 2),
+            Value::U64(h.checksum().into()),
+            format_args!("Header Checksum: 0x{:04x} [correct]", h.checksum()),
+        );
     } else {
         cx.labeled(
             &CHECKSUM,
             s(10, 2),
             Value::U64(h.checksum().into()),
-            format_args!("Header Checksum: 0x{:04x} incorrect, should be 0x{computed:04x}", h.checksum()),
+            format_args!(
+                "Header Checksum: 0x{:04x} incorrect, should be 0x{computed:04x}",
+                h.checksum()
+            ),
         );
     }
     cx.push();
-    cx.sink.field(&CHECKSUM_CALCULATED, s(10, 2), Value::U64(computed.into()), Presence::Generated);
-    cx.sink.field(&CHECKSUM_STATUS_F, s(10, 0), Value::U64(if good { 1 } else { 0 }), Presence::Generated);
+    cx.sink.field(
+        &CHECKSUM_CALCULATED,
+        s(10, 2),
+        Value::U64(computed.into()),
+        Presence::Generated,
+    );
+    cx.sink.field(
+        &CHECKSUM_STATUS_F,
+        s(10, 0),
+        Value::U64(if good { 1 } else { 0 }),
+        Presence::Generated,
+    );
     if !good {
-        cx.expert(&BAD_CHECKSUM, s(10, 2), format_args!("Bad checksum [should be 0x{computed:04x}]"));
+        cx.expert(
+            &BAD_CHECKSUM,
+            s(10, 2),
+            format_args!("Bad checksum [should be 0x{computed:04x}]"),
+        );
     }
     cx.pop();
     let src_str = FmtAddr(src);
@@ -403,9 +490,22 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) -> usize {
             FragOutcome::Pending
         };
         match outcome {
-            FragOutcome::Complete { payload: whole, frames } => {
+            FragOutcome::Complete {
+                payload: whole,
+                frames,
+            } => {
                 let source = cx.sink.source("Reassembled IPv4", &whole).max(1);
-                reassembly_fields(cx, &FRAGMENTS, &FRAGMENT, &FRAGMENT_COUNT, &REASSEMBLED_LENGTH, &REASSEMBLED_DATA, source, &whole, &frames);
+                reassembly_fields(
+                    cx,
+                    &FRAGMENTS,
+                    &FRAGMENT,
+                    &FRAGMENT_COUNT,
+                    &REASSEMBLED_LENGTH,
+                    &REASSEMBLED_DATA,
+                    source,
+                    &whole,
+                    &frames,
+                );
                 cx.end_layer();
                 ipproto::dispatch(cx, Buf::source(&whole, source), 0, proto_num);
                 if cx.pi.reassembled.is_none() {
@@ -440,8 +540,18 @@ fn partial_header<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize, b: &[u8
     let s = |o: usize, l: usize| buf.span(off + o, l);
     let Some(&vi) = b.first() else { return };
     let hlen = (vi & 0x0f) as usize * 4;
-    cx.labeled(&VERSION, s(0, 1), Value::U64((vi >> 4).into()), format_args!("Version: {}", vi >> 4));
-    cx.labeled(&HDR_LEN, s(0, 1), Value::U64(hlen as u64), format_args!("Header Length: {hlen} bytes"));
+    cx.labeled(
+        &VERSION,
+        s(0, 1),
+        Value::U64((vi >> 4).into()),
+        format_args!("Version: {}", vi >> 4),
+    );
+    cx.labeled(
+        &HDR_LEN,
+        s(0, 1),
+        Value::U64(hlen as u64),
+        format_args!("Header Length: {hlen} bytes"),
+    );
     let Some(&ds) = b.get(1) else { return };
     cx.field(&DSFIELD, s(1, 1), Value::U64(ds.into()));
     cx.push();
@@ -461,9 +571,13 @@ fn partial_header<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize, b: &[u8
     cx.field(&PROTO, s(9, 1), Value::U64(p.into()));
     let Some(c) = bytes::be16(b, 10) else { return };
     cx.field(&CHECKSUM, s(10, 2), Value::U64(c.into()));
-    let Some(a) = bytes::array::<4>(b, 12) else { return };
+    let Some(a) = bytes::array::<4>(b, 12) else {
+        return;
+    };
     cx.field(&SRC, s(12, 4), Value::Ipv4(a));
-    let Some(a) = bytes::array::<4>(b, 16) else { return };
+    let Some(a) = bytes::array::<4>(b, 16) else {
+        return;
+    };
     cx.field(&DST, s(16, 4), Value::Ipv4(a));
 }
 
@@ -482,17 +596,37 @@ pub(crate) fn reassembly_fields<S: Sink>(
 ) {
     let sp = |o: usize, l: usize| crate::sink::Span::in_source(source, o, l);
     let n = frames.len();
-    let value = if fragments.ftype == T::None { Value::None } else { Value::Bytes(whole) };
+    let value = if fragments.ftype == T::None {
+        Value::None
+    } else {
+        Value::Bytes(whole)
+    };
     cx.labeled(
         fragments,
         sp(0, whole.len()),
         value,
-        format_args!("[{n} {} Fragments ({} bytes)]", if std::ptr::eq(fragments, &FRAGMENTS) { "IPv4" } else { "IPv6" }, whole.len()),
+        format_args!(
+            "[{n} {} Fragments ({} bytes)]",
+            if std::ptr::eq(fragments, &FRAGMENTS) {
+                "IPv4"
+            } else {
+                "IPv6"
+            },
+            whole.len()
+        ),
     );
     cx.push();
     let mut o = 0usize;
     for &(frame, len) in frames {
-        cx.labeled(fragment, sp(o, len as usize), Value::U64(frame.into()), format_args!("[Frame: {frame}, payload: {o}-{}]", (o + len as usize).saturating_sub(1)));
+        cx.labeled(
+            fragment,
+            sp(o, len as usize),
+            Value::U64(frame.into()),
+            format_args!(
+                "[Frame: {frame}, payload: {o}-{}]",
+                (o + len as usize).saturating_sub(1)
+            ),
+        );
         o += len as usize;
     }
     cx.generated(count, sp(0, 0), Value::U64(n as u64));
@@ -537,24 +671,54 @@ fn options<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, base: usize, opts: &[u8]) 
                         buf.span(base + i, opts.len() - i),
                         format_args!("{name} (0x{kind:02x}) (option length = {l} bytes says option goes past end of options)"),
                     );
-                    cx.truncated("IPv4 option", buf.span(base + i, opts.len() - i), usize::MAX);
+                    cx.truncated(
+                        "IPv4 option",
+                        buf.span(base + i, opts.len() - i),
+                        usize::MAX,
+                    );
                     return;
                 }
                 None => {
-                    cx.expert(&OPT_LEN_INVALID, buf.span(base + i, 1), format_args!("{name}: option length missing"));
+                    cx.expert(
+                        &OPT_LEN_INVALID,
+                        buf.span(base + i, 1),
+                        format_args!("{name}: option length missing"),
+                    );
                     return;
                 }
             }
         };
         let o = base + i;
         let body = &opts[i..i + len];
-        cx.labeled(def, buf.span(o, len), Value::Bytes(body), format_args!("IP Option - {name}"));
+        cx.labeled(
+            def,
+            buf.span(o, len),
+            Value::Bytes(body),
+            format_args!("IP Option - {name}"),
+        );
         cx.push();
-        cx.labeled(&OPT_TYPE, buf.span(o, 1), Value::U64(kind.into()), format_args!("Type: {kind}"));
+        cx.labeled(
+            &OPT_TYPE,
+            buf.span(o, 1),
+            Value::U64(kind.into()),
+            format_args!("Type: {kind}"),
+        );
         cx.push();
-        cx.field(&OPT_TYPE_COPY, buf.span(o, 1), Value::Bool(kind & 0x80 != 0));
-        cx.field(&OPT_TYPE_CLASS, buf.span(o, 1), Value::U64(((kind >> 5) & 3).into()));
-        cx.field(&OPT_TYPE_NUMBER, buf.span(o, 1), Value::U64((kind & 0x1f).into()));
+        cx.field(
+            &OPT_TYPE_COPY,
+            buf.span(o, 1),
+            Value::Bool(kind & 0x80 != 0),
+        );
+        cx.field(
+            &OPT_TYPE_CLASS,
+            buf.span(o, 1),
+            Value::U64(((kind >> 5) & 3).into()),
+        );
+        cx.field(
+            &OPT_TYPE_NUMBER,
+            buf.span(o, 1),
+            Value::U64((kind & 0x1f).into()),
+        );
         cx.pop();
         if !single {
             cx.field(&OPT_LEN, buf.span(o + 1, 1), Value::U64(len as u64));
@@ -571,7 +735,11 @@ fn options<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, base: usize, opts: &[u8]) 
                 let mut a = 3;
                 while a + 4 <= len {
                     let ip = [body[a], body[a + 1], body[a + 2], body[a + 3]];
-                    let def = if kind == 7 && ip == [0; 4] { &EMPTY_RT } else { route_def };
+                    let def = if kind == 7 && ip == [0; 4] {
+                        &EMPTY_RT
+                    } else {
+                        route_def
+                    };
                     cx.field(def, buf.span(o + a, 4), Value::Ipv4(ip));
                     a += 4;
                 }
@@ -579,7 +747,11 @@ fn options<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, base: usize, opts: &[u8]) 
             68 if len >= 4 => {
                 let ptr = body[2];
                 cx.field(&OPT_PTR, buf.span(o + 2, 1), Value::U64(ptr.into()));
-                cx.field(&OPT_OVERFLOW, buf.span(o + 3, 1), Value::U64((body[3] >> 4).into()));
+                cx.field(
+                    &OPT_OVERFLOW,
+                    buf.span(o + 3, 1),
+                    Value::U64((body[3] >> 4).into()),
+                );
                 let flag = body[3] & 0x0f;
                 cx.field(&OPT_FLAG, buf.span(o + 3, 1), Value::U64(flag.into()));
                 let mut a = 4;
@@ -600,7 +772,11 @@ fn options<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, base: usize, opts: &[u8]) 
         i += len;
         if kind == 0 {
             if i < opts.len() {
-                cx.field(&OPT_PADDING, buf.span(base + i, opts.len() - i), Value::Bytes(&opts[i..]));
+                cx.field(
+                    &OPT_PADDING,
+                    buf.span(base + i, opts.len() - i),
+                    Value::Bytes(&opts[i..]),
+                );
             }
             break;
         }

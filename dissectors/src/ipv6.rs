@@ -147,9 +147,17 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) -> usize {
     let rest = buf.rest(off);
     let avail = buf.reported.saturating_sub(off);
     let Some(h) = Ipv6Header::new_checked(rest) else {
-        cx.layer(&proto::IPV6, buf.span(off, rest.len().min(40)), format_args!("Internet Protocol Version 6"));
+        cx.layer(
+            &proto::IPV6,
+            buf.span(off, rest.len().min(40)),
+            format_args!("Internet Protocol Version 6"),
+        );
         if rest.first().is_some_and(|b| b >> 4 != 6) {
-            cx.expert(&crate::expert::MALFORMED, buf.span(off, 1), format_args!("Bogus IP version"));
+            cx.expert(
+                &crate::expert::MALFORMED,
+                buf.span(off, 1),
+                format_args!("Bogus IP version"),
+            );
         } else {
             cx.truncated("IPv6", buf.span(off, rest.len()), buf.len());
         }
@@ -159,7 +167,11 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) -> usize {
     let src = Ipv6Addr::from(h.src());
     let dst = Ipv6Addr::from(h.dst());
     let plen = h.payload_len() as usize;
-    let total = if plen == 0 { avail } else { (Ipv6Header::LEN + plen).min(avail) };
+    let total = if plen == 0 {
+        avail
+    } else {
+        (Ipv6Header::LEN + plen).min(avail)
+    };
     let end = off + total;
     cx.ip_current = Some((IpAddr::V6(src), IpAddr::V6(dst)));
     if cx.quote_depth == 0 {
@@ -174,7 +186,12 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) -> usize {
         format_args!("Internet Protocol Version 6, Src: {src}, Dst: {dst}"),
     );
     let s = |o: usize, l: usize| buf.span(off + o, l);
-    cx.labeled(&VERSION, s(0, 1), Value::U64(6), format_args!("0110 .... = Version: 6"));
+    cx.labeled(
+        &VERSION,
+        s(0, 1),
+        Value::U64(6),
+        format_args!("0110 .... = Version: 6"),
+    );
     // `ip.version == 6` matches IPv6 too, as in Wireshark.
     cx.hidden(&ipv4::VERSION, s(0, 1), Value::U64(6));
     let tc = h.traffic_class();
@@ -182,7 +199,11 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) -> usize {
         &TCLASS,
         s(0, 4),
         Value::U64(tc.into()),
-        format_args!("Traffic Class: 0x{tc:02x} (DSCP: {}, ECN: {})", tc >> 2, ["Not-ECT", "ECT(1)", "ECT(0)", "CE"][(tc & 3) as usize]),
+        format_args!(
+            "Traffic Class: 0x{tc:02x} (DSCP: {}, ECN: {})",
+            tc >> 2,
+            ["Not-ECT", "ECT(1)", "ECT(0)", "CE"][(tc & 3) as usize]
+        ),
     );
     cx.push();
     cx.field(&TCLASS_DSCP, s(0, 4), Value::U64((tc >> 2).into()));
@@ -222,7 +243,11 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) -> usize {
             }
             44 => {
                 let Some(hdr) = bytes::array::<8>(payload.bytes, pos) else {
-                    cx.layer(&proto::IPV6_FRAGHDR, payload.span(pos, payload.rest(pos).len()), format_args!("Fragment Header for IPv6"));
+                    cx.layer(
+                        &proto::IPV6_FRAGHDR,
+                        payload.span(pos, payload.rest(pos).len()),
+                        format_args!("Fragment Header for IPv6"),
+                    );
                     cx.truncated("IPv6 fragment header", payload.span(pos, 0), buf.len());
                     cx.end_layer();
                     cx.end_layer();
@@ -233,12 +258,20 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) -> usize {
                 let frag_off = u32::from(offw & 0xfff8);
                 let more = offw & 1 != 0;
                 let ident = u32::from_be_bytes([hdr[4], hdr[5], hdr[6], hdr[7]]);
-                cx.layer(&proto::IPV6_FRAGHDR, payload.span(pos, 8), format_args!("Fragment Header for IPv6"));
+                cx.layer(
+                    &proto::IPV6_FRAGHDR,
+                    payload.span(pos, 8),
+                    format_args!("Fragment Header for IPv6"),
+                );
                 let fs = |o: usize, l: usize| payload.span(pos + o, l);
                 cx.field(&FRAGHDR_NXT, fs(0, 1), Value::U64(next.into()));
                 cx.field(&FRAGHDR_RESERVED_OCTET, fs(1, 1), Value::U64(hdr[1].into()));
                 cx.field(&FRAGHDR_OFFSET, fs(2, 2), Value::U64((offw >> 3).into()));
-                cx.field(&FRAGHDR_RESERVED_BITS, fs(2, 2), Value::U64(((offw >> 1) & 3).into()));
+                cx.field(
+                    &FRAGHDR_RESERVED_BITS,
+                    fs(2, 2),
+                    Value::U64(((offw >> 1) & 3).into()),
+                );
                 cx.field(&FRAGHDR_MORE, fs(2, 2), Value::Bool(more));
                 cx.field(&FRAGHDR_IDENT, fs(4, 4), Value::U64(ident.into()));
                 pos += 8;
@@ -264,9 +297,22 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) -> usize {
                     FragOutcome::Pending
                 };
                 match outcome {
-                    FragOutcome::Complete { payload: whole, frames } => {
+                    FragOutcome::Complete {
+                        payload: whole,
+                        frames,
+                    } => {
                         let source = cx.sink.source("Reassembled IPv6", &whole).max(1);
-                        ipv4::reassembly_fields(cx, &FRAGMENTS, &FRAGMENT, &FRAGMENT_COUNT, &REASSEMBLED_LENGTH, &REASSEMBLED_DATA, source, &whole, &frames);
+                        ipv4::reassembly_fields(
+                            cx,
+                            &FRAGMENTS,
+                            &FRAGMENT,
+                            &FRAGMENT_COUNT,
+                            &REASSEMBLED_LENGTH,
+                            &REASSEMBLED_DATA,
+                            source,
+                            &whole,
+                            &frames,
+                        );
                         cx.end_layer();
                         cx.end_layer();
                         ipproto::dispatch(cx, crate::packet::Buf::source(&whole, source), 0, next);
@@ -276,7 +322,11 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) -> usize {
                     }
                     other => {
                         if let FragOutcome::PendingUntil(n) = other {
-                            cx.generated(&REASSEMBLED_IN, payload.span(pos, 0), Value::U64(n.into()));
+                            cx.generated(
+                                &REASSEMBLED_IN,
+                                payload.span(pos, 0),
+                                Value::U64(n.into()),
+                            );
                         }
                         cx.end_layer();
                         cx.end_layer();
@@ -302,28 +352,60 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) -> usize {
 
 /// Hop-by-hop, destination options and routing headers. Returns the next
 /// header and this header's length, or `None` when it does not fit.
-fn extension<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, pos: usize, kind: u8) -> Option<(u8, usize)> {
+fn extension<S: Sink>(
+    cx: &mut Cx<'_, S>,
+    buf: Buf<'_>,
+    pos: usize,
+    kind: u8,
+) -> Option<(u8, usize)> {
     let (proto, nxt_f, len_f, oct_f): (&'static ProtoDef, _, _, _) = match kind {
-        0 => (&proto::IPV6_HOPOPTS, &HOPOPTS_NXT, &HOPOPTS_LEN, &HOPOPTS_LEN_OCT),
-        60 => (&proto::IPV6_DSTOPTS, &DSTOPTS_NXT, &DSTOPTS_LEN, &DSTOPTS_LEN_OCT),
-        _ => (&proto::IPV6_ROUTING, &ROUTING_NXT, &ROUTING_LEN, &ROUTING_LEN_OCT),
+        0 => (
+            &proto::IPV6_HOPOPTS,
+            &HOPOPTS_NXT,
+            &HOPOPTS_LEN,
+            &HOPOPTS_LEN_OCT,
+        ),
+        60 => (
+            &proto::IPV6_DSTOPTS,
+            &DSTOPTS_NXT,
+            &DSTOPTS_LEN,
+            &DSTOPTS_LEN_OCT,
+        ),
+        _ => (
+            &proto::IPV6_ROUTING,
+            &ROUTING_NXT,
+            &ROUTING_LEN,
+            &ROUTING_LEN_OCT,
+        ),
     };
     let title = proto.field.title;
-    let (Some(next), Some(len_units)) = (bytes::u8_at(buf.bytes, pos), bytes::u8_at(buf.bytes, pos + 1)) else {
-        cx.layer(proto, buf.span(pos, buf.rest(pos).len()), format_args!("{title}"));
+    if kind == 0 {
+        // Shown when nothing above says more.
+        cx.set_info(format_args!("IPv6 hop-by-hop options"));
+    }
+    let (Some(next), Some(len_units)) = (
+        bytes::u8_at(buf.bytes, pos),
+        bytes::u8_at(buf.bytes, pos + 1),
+    ) else {
+        cx.layer(
+            proto,
+            buf.span(pos, buf.rest(pos).len()),
+            format_args!("{title}"),
+        );
         cx.truncated(title, buf.span(pos, 0), usize::MAX);
         cx.end_layer();
         return None;
     };
     let len = (len_units as usize + 1) * 8;
     cx.layer(proto, buf.span(pos, len), format_args!("{title}"));
-    if kind == 0 {
-        // Shown when nothing above says more.
-        cx.set_info(format_args!("IPv6 hop-by-hop options"));
-    }
     cx.field(nxt_f, buf.span(pos, 1), Value::U64(next.into()));
     cx.field(len_f, buf.span(pos + 1, 1), Value::U64(len_units.into()));
-    cx.sink.field(oct_f, buf.span(pos + 1, 1), Value::U64(len as u64), Presence::Generated);
+    cx.sink.field(
+        oct_f,
+        buf.span(pos + 1, 1),
+        Value::U64(len as u64),
+        Presence::Generated,
+    );
     if buf.bytes.len() < pos + len {
         cx.truncated(title, buf.span(pos, buf.rest(pos).len()), usize::MAX);
         cx.end_layer();
@@ -334,7 +416,12 @@ fn extension<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, pos: usize, kind: u8) ->
         routing(cx, buf, pos, body);
         true
     } else {
-        options(cx, buf, pos + 2, body)
+        let short = if kind == 0 {
+            "IPv6 Hop-by-Hop"
+        } else {
+            "IPv6 Destination Options"
+        };
+        options(cx, buf, pos + 2, body, short)
     };
     cx.end_layer();
     // An option running past its header ends the dissection, as
@@ -344,33 +431,68 @@ fn extension<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, pos: usize, kind: u8) ->
 
 fn routing<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, pos: usize, body: &[u8]) {
     let (rtype, segleft) = (body[0], body[1]);
-    cx.field(&ROUTING_TYPE, buf.span(pos + 2, 1), Value::U64(rtype.into()));
-    cx.field(&ROUTING_SEGLEFT, buf.span(pos + 3, 1), Value::U64(segleft.into()));
+    cx.field(
+        &ROUTING_TYPE,
+        buf.span(pos + 2, 1),
+        Value::U64(rtype.into()),
+    );
+    cx.field(
+        &ROUTING_SEGLEFT,
+        buf.span(pos + 3, 1),
+        Value::U64(segleft.into()),
+    );
     let data = &body[2..];
     let at = pos + 4;
     match rtype {
         0 => {
-            cx.expert(&ROUTING_DEPRECATED, buf.span(pos + 2, 1), format_args!("Routing header type 0 is deprecated"));
-            cx.field(&ROUTING_SRC_RESERVED, buf.span(at, 4.min(data.len())), Value::Bytes(bytes::clamp(data, 0, 4)));
+            cx.expert(
+                &ROUTING_DEPRECATED,
+                buf.span(pos + 2, 1),
+                format_args!("Routing header type 0 is deprecated"),
+            );
+            cx.field(
+                &ROUTING_SRC_RESERVED,
+                buf.span(at, 4.min(data.len())),
+                Value::Bytes(bytes::clamp(data, 0, 4)),
+            );
             for (i, a) in data.get(4..).unwrap_or(&[]).chunks_exact(16).enumerate() {
                 if let Ok(a) = <[u8; 16]>::try_from(a) {
-                    cx.field(&ROUTING_SRC_ADDR, buf.span(at + 4 + 16 * i, 16), Value::Ipv6(a));
+                    cx.field(
+                        &ROUTING_SRC_ADDR,
+                        buf.span(at + 4 + 16 * i, 16),
+                        Value::Ipv6(a),
+                    );
                 }
             }
         }
         2 => {
-            cx.field(&ROUTING_MIPV6_RESERVED, buf.span(at, 4.min(data.len())), Value::Bytes(bytes::clamp(data, 0, 4)));
+            cx.field(
+                &ROUTING_MIPV6_RESERVED,
+                buf.span(at, 4.min(data.len())),
+                Value::Bytes(bytes::clamp(data, 0, 4)),
+            );
             if let Some(a) = bytes::array::<16>(data, 4) {
                 cx.field(&ROUTING_MIPV6_HOME, buf.span(at + 4, 16), Value::Ipv6(a));
             }
         }
-        _ => cx.field(&ROUTING_UNKNOWN_DATA, buf.span(at, data.len()), Value::Bytes(data)),
+        _ => cx.field(
+            &ROUTING_UNKNOWN_DATA,
+            buf.span(at, data.len()),
+            Value::Bytes(data),
+        ),
     }
 }
 
 /// TLV options of hop-by-hop and destination-options headers; false when
 /// an option overruns the header.
-fn options<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, base: usize, opts: &[u8]) -> bool {
+/// `short`: the header's name in exception notes.
+fn options<S: Sink>(
+    cx: &mut Cx<'_, S>,
+    buf: Buf<'_>,
+    base: usize,
+    opts: &[u8],
+    short: &str,
+) -> bool {
     let mut i = 0;
     while i < opts.len() {
         let t = opts[i];
@@ -386,7 +508,11 @@ fn options<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, base: usize, opts: &[u8]) 
             continue;
         }
         let Some(&len) = opts.get(i + 1) else {
-            cx.expert(&OPT_INVALID_LEN, buf.span(o, 1), format_args!("Invalid IPv6 option length"));
+            cx.expert(
+                &OPT_INVALID_LEN,
+                buf.span(o, 1),
+                format_args!("Invalid IPv6 option length"),
+            );
             return false;
         };
         let len = len as usize;
@@ -395,8 +521,16 @@ fn options<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, base: usize, opts: &[u8]) 
             cx.push();
             option_type(cx, buf, o, t);
             cx.field(&OPT_LENGTH, buf.span(o + 1, 1), Value::U64(len as u64));
-            cx.expert(&OPT_INVALID_LEN, buf.span(o, opts.len() - i), format_args!("Invalid IPv6 option length"));
+            cx.expert(
+                &OPT_INVALID_LEN,
+                buf.span(o, opts.len() - i),
+                format_args!("Invalid IPv6 option length"),
+            );
             cx.pop();
+            if o + 2 + len > buf.bytes.len() {
+                // Wireshark reads on past the header into bytes not captured.
+                cx.truncated(short, buf.span(o, buf.rest(o).len()), buf.len());
+            }
             return false;
         }
         let val = &opts[i + 2..i + 2 + len];
@@ -407,10 +541,16 @@ fn options<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, base: usize, opts: &[u8]) 
         let vs = buf.span(o + 2, len);
         match t {
             1 => cx.field(&OPT_PADN, vs, Value::Bytes(val)),
-            5 if len == 2 => cx.field(&OPT_ROUTER_ALERT, vs, Value::U64(u16::from_be_bytes([val[0], val[1]]).into())),
-            0xc2 if len == 4 => {
-                cx.field(&OPT_JUMBO, vs, Value::U64(u32::from_be_bytes([val[0], val[1], val[2], val[3]]).into()))
-            }
+            5 if len == 2 => cx.field(
+                &OPT_ROUTER_ALERT,
+                vs,
+                Value::U64(u16::from_be_bytes([val[0], val[1]]).into()),
+            ),
+            0xc2 if len == 4 => cx.field(
+                &OPT_JUMBO,
+                vs,
+                Value::U64(u32::from_be_bytes([val[0], val[1], val[2], val[3]]).into()),
+            ),
             _ => cx.field(&OPT_UNKNOWN, vs, Value::Bytes(val)),
         }
         cx.pop();
@@ -422,8 +562,16 @@ fn options<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, base: usize, opts: &[u8]) 
 fn option_type<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, o: usize, t: u8) {
     cx.field(&OPT_TYPE, buf.span(o, 1), Value::U64(t.into()));
     cx.push();
-    cx.field(&OPT_TYPE_ACTION, buf.span(o, 1), Value::U64((t >> 6).into()));
+    cx.field(
+        &OPT_TYPE_ACTION,
+        buf.span(o, 1),
+        Value::U64((t >> 6).into()),
+    );
     cx.field(&OPT_TYPE_CHANGE, buf.span(o, 1), Value::Bool(t & 0x20 != 0));
-    cx.field(&OPT_TYPE_REST, buf.span(o, 1), Value::U64((t & 0x1f).into()));
+    cx.field(
+        &OPT_TYPE_REST,
+        buf.span(o, 1),
+        Value::U64((t & 0x1f).into()),
+    );
     cx.pop();
 }

@@ -5,15 +5,15 @@
 //! hold it to that).
 #![forbid(unsafe_code)]
 
+pub mod bytes;
+pub mod expert;
 pub mod field;
+pub mod frame;
+pub mod packet;
+pub mod proto;
+pub mod registry;
 pub mod sink;
 pub mod tree;
-pub mod expert;
-pub mod proto;
-pub mod bytes;
-pub mod packet;
-pub mod frame;
-pub mod registry;
 
 pub mod app;
 pub mod arp;

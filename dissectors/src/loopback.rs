@@ -25,9 +25,17 @@ crate::fields! {
 /// `big_endian`: LOOP always is; NULL is in the capturing host's order,
 /// which Wireshark guesses: a family never needs the upper 16 bits.
 pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, big_endian: bool) {
-    let raw = if big_endian { bytes::be32(buf.bytes, 0) } else { bytes::le32(buf.bytes, 0) };
+    let raw = if big_endian {
+        bytes::be32(buf.bytes, 0)
+    } else {
+        bytes::le32(buf.bytes, 0)
+    };
     let Some(mut family) = raw else {
-        cx.layer(&proto::NULL, buf.span(0, buf.len()), format_args!("Null/Loopback"));
+        cx.layer(
+            &proto::NULL,
+            buf.span(0, buf.len()),
+            format_args!("Null/Loopback"),
+        );
         cx.truncated("Null/Loopback", buf.span(0, buf.len()), buf.len());
         cx.end_layer();
         return;
@@ -64,7 +72,11 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, big_endian: bool) {
 
 /// Raw IP (LINKTYPE_RAW and the DLT_RAW values 12 and 14): the version nibble decides.
 pub fn raw<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>) {
-    cx.layer(&proto::RAW, buf.span(0, buf.len()), format_args!("Raw packet data"));
+    cx.layer(
+        &proto::RAW,
+        buf.span(0, buf.len()),
+        format_args!("Raw packet data"),
+    );
     cx.end_layer();
     match buf.bytes.first().map(|b| b >> 4) {
         Some(4) => {

@@ -217,7 +217,10 @@ pub enum FragOutcome {
     Pending,
     PendingUntil(u32),
     /// This frame completes the datagram: its payload and the frames it came from.
-    Complete { payload: Vec<u8>, frames: Vec<(u32, u32)> },
+    Complete {
+        payload: Vec<u8>,
+        frames: Vec<(u32, u32)>,
+    },
 }
 
 /// An ICMP or ICMPv6 echo request or reply, for request/reply matching.
@@ -285,21 +288,45 @@ pub trait State {
     }
     /// The conversation analysis of this segment (`tcp.stream`, relative
     /// numbers, expert flags).
-    fn tcp(&mut self, _at: &TransportAt, _seg: &TcpSegment) -> Option<crate::tcp_analysis::SegmentAnalysis> {
+    fn tcp(
+        &mut self,
+        _at: &TransportAt,
+        _seg: &TcpSegment,
+    ) -> Option<crate::tcp_analysis::SegmentAnalysis> {
         None
     }
     /// `udp.stream` and times for this datagram.
-    fn udp(&mut self, _at: &TransportAt, _dgram: &UdpDatagram) -> Option<crate::udp::DatagramAnalysis> {
+    fn udp(
+        &mut self,
+        _at: &TransportAt,
+        _dgram: &UdpDatagram,
+    ) -> Option<crate::udp::DatagramAnalysis> {
         None
     }
     fn icmp_echo(&mut self, _echo: &Echo) -> EchoMatch {
         EchoMatch::None
     }
-    /// An ARP sender's IPv4 and MAC address: the frame of an earlier use of
-    /// that IP address by another MAC, if any.
-    fn arp_sender(&mut self, _ip: [u8; 4], _mac: [u8; 6], _frame: u32) -> Option<u32> {
+    /// An IPv4/MAC binding seen in an ARP packet: the earlier binding of
+    /// that address to another MAC, if any.
+    fn arp_binding(
+        &mut self,
+        _ip: [u8; 4],
+        _mac: [u8; 6],
+        _frame: u32,
+        _secs: i64,
+    ) -> Option<ArpBinding> {
         None
     }
+}
+
+/// Where an IPv4 address was last seen bound to a MAC address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ArpBinding {
+    pub mac: [u8; 6],
+    /// The last frame that showed this binding.
+    pub frame: u32,
+    /// That frame's arrival time, whole seconds since the epoch.
+    pub secs: i64,
 }
 
 /// No state: every frame on its own.
@@ -326,6 +353,10 @@ pub struct Cx<'c, S: Sink> {
     /// Addresses of the IP header being dissected (quoted ones included),
     /// for pseudo-header checksums.
     pub ip_current: Option<(IpAddr, IpAddr)>,
+    /// The note of the first exception, appended to Info when the frame is
+    /// done: Wireshark appends it where dissection stopped, after whatever
+    /// the failing layer had already put in the column.
+    pub info_exception: Option<&'static str>,
 }
 
 impl<S: Sink> Cx<'_, S> {
@@ -369,7 +400,8 @@ impl<S: Sink> Cx<'_, S> {
         value: Value<'_>,
         label: fmt::Arguments<'_>,
     ) {
-        self.sink.field_with_label(def, span, value, Presence::Normal, label);
+        self.sink
+            .field_with_label(def, span, value, Presence::Normal, label);
     }
 
     #[inline]
@@ -401,7 +433,7 @@ impl<S: Sink> Cx<'_, S> {
                 span,
                 format_args!("[Packet size limited during capture: {what} truncated]"),
             );
-            self.append_info(format_args!("[Packet size limited during capture]"));
+            self.note_exception("[Packet size limited during capture]");
         } else {
             self.malformed(span, format_args!("[Malformed Packet: {what}]"));
         }
@@ -410,7 +442,13 @@ impl<S: Sink> Cx<'_, S> {
     /// An exception in Wireshark's terms: the layer cannot go on.
     pub fn malformed(&mut self, span: Span, message: fmt::Arguments<'_>) {
         self.expert(&crate::expert::MALFORMED, span, message);
-        self.append_info(format_args!("[Malformed Packet]"));
+        self.note_exception("[Malformed Packet]");
+    }
+
+    fn note_exception(&mut self, note: &'static str) {
+        if self.quote_depth == 0 && self.info_exception.is_none() {
+            self.info_exception = Some(note);
+        }
     }
 
     /// Replace the Info column (when columns are wanted).
@@ -459,10 +497,18 @@ pub struct Buf<'a> {
 
 impl<'a> Buf<'a> {
     pub fn frame(bytes: &'a [u8], orig_len: u32) -> Self {
-        Buf { bytes, source: 0, reported: (orig_len as usize).max(bytes.len()) }
+        Buf {
+            bytes,
+            source: 0,
+            reported: (orig_len as usize).max(bytes.len()),
+        }
     }
     pub fn source(bytes: &'a [u8], source: u16) -> Self {
-        Buf { bytes, source, reported: bytes.len() }
+        Buf {
+            bytes,
+            source,
+            reported: bytes.len(),
+        }
     }
     #[inline]
     pub fn span(&self, off: usize, len: usize) -> Span {

@@ -17,8 +17,17 @@ impl ProtoDef {
     pub const fn new(name: &'static str, title: &'static str, column: &'static str) -> Self {
         Self::with_id(0, name, title, column)
     }
-    pub const fn with_id(id: u8, name: &'static str, title: &'static str, column: &'static str) -> Self {
-        ProtoDef { id, field: FieldDef::new(name, title, FieldType::Protocol), column }
+    pub const fn with_id(
+        id: u8,
+        name: &'static str,
+        title: &'static str,
+        column: &'static str,
+    ) -> Self {
+        ProtoDef {
+            id,
+            field: FieldDef::new(name, title, FieldType::Protocol),
+            column,
+        }
     }
     pub fn name(&self) -> &'static str {
         self.field.name

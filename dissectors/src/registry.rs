@@ -33,7 +33,10 @@ pub fn fields() -> impl Iterator<Item = &'static FieldDef> {
 }
 
 pub fn protocols() -> impl Iterator<Item = &'static ProtoDef> {
-    crate::proto::ALL.iter().copied().chain(crate::tcp::OPTION_PROTOCOLS.iter().copied())
+    crate::proto::ALL
+        .iter()
+        .copied()
+        .chain(crate::tcp::OPTION_PROTOCOLS.iter().copied())
 }
 
 pub fn experts() -> impl Iterator<Item = &'static ExpertDef> {

@@ -21,13 +21,25 @@ pub struct Span {
 }
 
 impl Span {
-    pub const EMPTY: Span = Span { source: 0, start: 0, len: 0 };
+    pub const EMPTY: Span = Span {
+        source: 0,
+        start: 0,
+        len: 0,
+    };
 
     pub fn new(start: usize, len: usize) -> Span {
-        Span { source: 0, start: start as u32, len: len as u32 }
+        Span {
+            source: 0,
+            start: start as u32,
+            len: len as u32,
+        }
     }
     pub fn in_source(source: u16, start: usize, len: usize) -> Span {
-        Span { source, start: start as u32, len: len as u32 }
+        Span {
+            source,
+            start: start as u32,
+            len: len as u32,
+        }
     }
     pub fn range(&self) -> Range<usize> {
         self.start as usize..self.end()
@@ -37,7 +49,11 @@ impl Span {
     }
     /// A sub-range `off..off+len` of this span, in the same source.
     pub fn sub(&self, off: usize, len: usize) -> Span {
-        Span { source: self.source, start: self.start + off as u32, len: len as u32 }
+        Span {
+            source: self.source,
+            start: self.start + off as u32,
+            len: len as u32,
+        }
     }
 }
 

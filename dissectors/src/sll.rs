@@ -42,7 +42,11 @@ crate::fields! {
 pub fn dissect_v1<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>) {
     const LEN: usize = 16;
     if buf.len() < LEN {
-        cx.layer(&proto::SLL, buf.span(0, buf.len()), format_args!("Linux cooked capture v1"));
+        cx.layer(
+            &proto::SLL,
+            buf.span(0, buf.len()),
+            format_args!("Linux cooked capture v1"),
+        );
         cx.truncated("Linux cooked capture", buf.span(0, buf.len()), buf.len());
         cx.end_layer();
         return;
@@ -52,7 +56,11 @@ pub fn dissect_v1<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>) {
     let hatype = bytes::be16(b, 2).unwrap_or(0);
     let halen = bytes::be16(b, 4).unwrap_or(0);
     let protocol = bytes::be16(b, 14).unwrap_or(0);
-    cx.layer(&proto::SLL, buf.span(0, LEN), format_args!("Linux cooked capture v1"));
+    cx.layer(
+        &proto::SLL,
+        buf.span(0, LEN),
+        format_args!("Linux cooked capture v1"),
+    );
     cx.field(&PKTTYPE, buf.span(0, 2), Value::U64(pkttype.into()));
     cx.field(&HATYPE, buf.span(2, 2), Value::U64(hatype.into()));
     cx.field(&HALEN, buf.span(4, 2), Value::U64(halen.into()));
@@ -65,7 +73,18 @@ pub fn dissect_v1<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>) {
     } else {
         cx.field(&ETYPE, buf.span(14, 2), Value::U64(protocol.into()));
         cx.end_layer();
-        ethernet::ethertype(cx, buf, LEN, protocol, &TRAILER, ethernet::Link { handle, start: 0, fcs_possible: false });
+        ethernet::ethertype(
+            cx,
+            buf,
+            LEN,
+            protocol,
+            &TRAILER,
+            ethernet::Link {
+                handle,
+                start: 0,
+                fcs_possible: false,
+            },
+        );
     }
 }
 
@@ -73,7 +92,11 @@ pub fn dissect_v1<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>) {
 pub fn dissect_v2<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>) {
     const LEN: usize = 20;
     if buf.len() < LEN {
-        cx.layer(&proto::SLL, buf.span(0, buf.len()), format_args!("Linux cooked capture v2"));
+        cx.layer(
+            &proto::SLL,
+            buf.span(0, buf.len()),
+            format_args!("Linux cooked capture v2"),
+        );
         cx.truncated("Linux cooked capture", buf.span(0, buf.len()), buf.len());
         cx.end_layer();
         return;
@@ -84,7 +107,11 @@ pub fn dissect_v2<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>) {
     let hatype = bytes::be16(b, 8).unwrap_or(0);
     let pkttype = b[10];
     let halen = b[11];
-    cx.layer(&proto::SLL, buf.span(0, LEN), format_args!("Linux cooked capture v2"));
+    cx.layer(
+        &proto::SLL,
+        buf.span(0, LEN),
+        format_args!("Linux cooked capture v2"),
+    );
     if protocol <= 1500 {
         cx.field(&LTYPE, buf.span(0, 2), Value::U64(protocol.into()));
     } else {
@@ -100,12 +127,29 @@ pub fn dissect_v2<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>) {
     if protocol <= 1500 {
         data::dissect(cx, buf, LEN);
     } else {
-        ethernet::ethertype(cx, buf, LEN, protocol, &TRAILER, ethernet::Link { handle, start: 0, fcs_possible: false });
+        ethernet::ethertype(
+            cx,
+            buf,
+            LEN,
+            protocol,
+            &TRAILER,
+            ethernet::Link {
+                handle,
+                start: 0,
+                fcs_possible: false,
+            },
+        );
     }
 }
 
 /// The 8-byte address slot: the sender's address (`halen` bytes), then unused bytes.
-fn source_address<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize, hatype: u16, halen: usize) {
+fn source_address<S: Sink>(
+    cx: &mut Cx<'_, S>,
+    buf: Buf<'_>,
+    off: usize,
+    hatype: u16,
+    halen: usize,
+) {
     let halen = halen.min(8);
     match (hatype, halen) {
         (1 | 772, 6) => {
@@ -120,9 +164,17 @@ fn source_address<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize, hatype:
             }
         }
         (_, 0) => {}
-        _ => cx.field(&SRC_OTHER, buf.span(off, halen), Value::Bytes(buf.get(off, halen))),
+        _ => cx.field(
+            &SRC_OTHER,
+            buf.span(off, halen),
+            Value::Bytes(buf.get(off, halen)),
+        ),
     }
     if halen < 8 {
-        cx.field(&UNUSED, buf.span(off + halen, 8 - halen), Value::Bytes(buf.get(off + halen, 8 - halen)));
+        cx.field(
+            &UNUSED,
+            buf.span(off + halen, 8 - halen),
+            Value::Bytes(buf.get(off + halen, 8 - halen)),
+        );
     }
 }

@@ -123,16 +123,33 @@ static OPTION_KINDS: &[(u64, &str)] = &[
 ];
 
 // TCP options are protocols of their own in Wireshark (`tcp.options.mss` ...).
-pub static OPT_EOL: ProtoDef = ProtoDef::new("tcp.options.eol", "TCP Option - End of Option List (EOL)", "");
-pub static OPT_NOP: ProtoDef = ProtoDef::new("tcp.options.nop", "TCP Option - No-Operation (NOP)", "");
-pub static OPT_MSS: ProtoDef = ProtoDef::new("tcp.options.mss", "TCP Option - Maximum segment size", "");
-pub static OPT_WSCALE: ProtoDef = ProtoDef::new("tcp.options.wscale", "TCP Option - Window scale", "");
-pub static OPT_SACK_PERM: ProtoDef = ProtoDef::new("tcp.options.sack_perm", "TCP Option - SACK permitted", "");
+pub static OPT_EOL: ProtoDef = ProtoDef::new(
+    "tcp.options.eol",
+    "TCP Option - End of Option List (EOL)",
+    "",
+);
+pub static OPT_NOP: ProtoDef =
+    ProtoDef::new("tcp.options.nop", "TCP Option - No-Operation (NOP)", "");
+pub static OPT_MSS: ProtoDef =
+    ProtoDef::new("tcp.options.mss", "TCP Option - Maximum segment size", "");
+pub static OPT_WSCALE: ProtoDef =
+    ProtoDef::new("tcp.options.wscale", "TCP Option - Window scale", "");
+pub static OPT_SACK_PERM: ProtoDef =
+    ProtoDef::new("tcp.options.sack_perm", "TCP Option - SACK permitted", "");
 pub static OPT_SACK: ProtoDef = ProtoDef::new("tcp.options.sack", "TCP Option - SACK", "");
-pub static OPT_TIMESTAMP: ProtoDef = ProtoDef::new("tcp.options.timestamp", "TCP Option - Timestamps", "");
+pub static OPT_TIMESTAMP: ProtoDef =
+    ProtoDef::new("tcp.options.timestamp", "TCP Option - Timestamps", "");
 pub static OPT_UNKNOWN: ProtoDef = ProtoDef::new("tcp.options.unknown", "TCP Option - Unknown", "");
-pub static OPTION_PROTOCOLS: &[&ProtoDef] =
-    &[&OPT_EOL, &OPT_NOP, &OPT_MSS, &OPT_WSCALE, &OPT_SACK_PERM, &OPT_SACK, &OPT_TIMESTAMP, &OPT_UNKNOWN];
+pub static OPTION_PROTOCOLS: &[&ProtoDef] = &[
+    &OPT_EOL,
+    &OPT_NOP,
+    &OPT_MSS,
+    &OPT_WSCALE,
+    &OPT_SACK_PERM,
+    &OPT_SACK,
+    &OPT_TIMESTAMP,
+    &OPT_UNKNOWN,
+];
 
 pub static WSCALE_SHIFT_INVALID: ExpertDef = ExpertDef::new(
     "tcp.options.wscale.shift.invalid",
@@ -140,28 +157,48 @@ pub static WSCALE_SHIFT_INVALID: ExpertDef = ExpertDef::new(
     Group::Protocol,
     "Window scale shift exceeds 14",
 );
-pub static CONNECTION_SYN: ExpertDef =
-    ExpertDef::new("tcp.connection.syn", Severity::Chat, Group::Sequence, "Connection establish request (SYN)");
+pub static CONNECTION_SYN: ExpertDef = ExpertDef::new(
+    "tcp.connection.syn",
+    Severity::Chat,
+    Group::Sequence,
+    "Connection establish request (SYN)",
+);
 pub static CONNECTION_SYNACK: ExpertDef = ExpertDef::new(
     "tcp.connection.synack",
     Severity::Chat,
     Group::Sequence,
     "Connection establish acknowledge (SYN+ACK)",
 );
-pub static CONNECTION_FIN: ExpertDef =
-    ExpertDef::new("tcp.connection.fin", Severity::Chat, Group::Sequence, "Connection finish (FIN)");
-pub static CONNECTION_RST: ExpertDef =
-    ExpertDef::new("tcp.connection.rst", Severity::Warning, Group::Sequence, "Connection reset (RST)");
+pub static CONNECTION_FIN: ExpertDef = ExpertDef::new(
+    "tcp.connection.fin",
+    Severity::Chat,
+    Group::Sequence,
+    "Connection finish (FIN)",
+);
+pub static CONNECTION_RST: ExpertDef = ExpertDef::new(
+    "tcp.connection.rst",
+    Severity::Warning,
+    Group::Sequence,
+    "Connection reset (RST)",
+);
 pub static ACK_NONZERO: ExpertDef = ExpertDef::new(
     "tcp.ack.nonzero",
     Severity::Note,
     Group::Protocol,
     "The acknowledgment number field is nonzero while the ACK flag is not set",
 );
-pub static OPTION_LEN_INVALID: ExpertDef =
-    ExpertDef::new("tcp.option.len.invalid", Severity::Note, Group::Sequence, "Invalid length for option");
-pub static BAD_HEADER_LENGTH: ExpertDef =
-    ExpertDef::new("tcp.bogus_header_length", Severity::Error, Group::Malformed, "Bogus TCP header length");
+pub static OPTION_LEN_INVALID: ExpertDef = ExpertDef::new(
+    "tcp.option.len.invalid",
+    Severity::Note,
+    Group::Sequence,
+    "Invalid length for option",
+);
+pub static BAD_HEADER_LENGTH: ExpertDef = ExpertDef::new(
+    "tcp.bogus_header_length",
+    Severity::Error,
+    Group::Malformed,
+    "Bogus TCP header length",
+);
 
 /// Byte offsets of the fixed header.
 mod field {
@@ -262,7 +299,11 @@ fn flags_letters(flags: u16) -> String {
     (0..12)
         .map(|i| {
             let bit = 1u16 << (11 - i);
-            if flags & bit != 0 { LETTERS[i] as char } else { '\u{b7}' }
+            if flags & bit != 0 {
+                LETTERS[i] as char
+            } else {
+                '\u{b7}'
+            }
         })
         .collect()
 }
@@ -312,7 +353,11 @@ pub fn parse_options(opts: &[u8]) -> TcpOptions {
 pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) {
     let b = buf.rest(off);
     let Some(h) = TcpHeader::new_checked(b) else {
-        cx.layer(&proto::TCP, buf.span(off, b.len()), format_args!("Transmission Control Protocol"));
+        cx.layer(
+            &proto::TCP,
+            buf.span(off, b.len()),
+            format_args!("Transmission Control Protocol"),
+        );
         if let (Some(sp), Some(dp)) = (bytes::be16(b, 0), bytes::be16(b, 2)) {
             cx.field(&SRCPORT, buf.span(off, 2), Value::U64(sp.into()));
             cx.field(&DSTPORT, buf.span(off + 2, 2), Value::U64(dp.into()));
@@ -329,8 +374,16 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) {
     let (sp, dp) = (h.src_port(), h.dst_port());
     let s = |o: usize, l: usize| buf.span(off + o, l);
     let bad_hlen = hlen < field::HEADER_LEN || hlen > reported;
-    let opts = if bad_hlen { &[][..] } else { bytes::clamp(b, field::HEADER_LEN, hlen - field::HEADER_LEN) };
-    let payload_len = if bad_hlen { 0 } else { (reported - hlen) as u32 };
+    let opts = if bad_hlen {
+        &[][..]
+    } else {
+        bytes::clamp(b, field::HEADER_LEN, hlen - field::HEADER_LEN)
+    };
+    let payload_len = if bad_hlen {
+        0
+    } else {
+        (reported - hlen) as u32
+    };
     let seg = TcpSegment {
         src_port: sp,
         dst_port: dp,
@@ -373,22 +426,43 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) {
         cx.generated(&COMPLETENESS_F, s(0, 0), Value::U64(a.completeness.into()));
     }
     cx.generated(&LEN, s(0, 0), Value::U64(payload_len.into()));
-    cx.labeled(&SEQ, s(4, 4), Value::U64(seq.into()), format_args!("Sequence Number: {seq}    (relative sequence number)"));
+    cx.labeled(
+        &SEQ,
+        s(4, 4),
+        Value::U64(seq.into()),
+        format_args!("Sequence Number: {seq}    (relative sequence number)"),
+    );
     cx.field(&SEQ_RAW, s(4, 4), Value::U64(seg.seq.into()));
     if let Some(a) = a {
         let nxt = a.nxtseq;
         cx.generated(&NXTSEQ, s(0, 0), Value::U64(nxt.into()));
     }
     if seg.has(TcpSegment::ACK) {
-        cx.labeled(&ACK, s(8, 4), Value::U64(ack.into()), format_args!("Acknowledgment Number: {ack}    (relative ack number)"));
+        cx.labeled(
+            &ACK,
+            s(8, 4),
+            Value::U64(ack.into()),
+            format_args!("Acknowledgment Number: {ack}    (relative ack number)"),
+        );
         cx.field(&ACK_RAW, s(8, 4), Value::U64(seg.ack.into()));
     } else {
         // Without the ACK flag the field means nothing; Wireshark shows it raw and notes a non-zero value.
-        cx.labeled(&ACK, s(8, 4), Value::U64(seg.ack.into()), format_args!("Acknowledgment Number: {}", seg.ack));
+        cx.labeled(
+            &ACK,
+            s(8, 4),
+            Value::U64(seg.ack.into()),
+            format_args!("Acknowledgment Number: {}", seg.ack),
+        );
         cx.field(&ACK_RAW, s(8, 4), Value::U64(seg.ack.into()));
         if seg.ack != 0 {
             cx.push();
-            cx.expert(&ACK_NONZERO, s(8, 4), format_args!("The acknowledgment number field is nonzero while the ACK flag is not set"));
+            cx.expert(
+                &ACK_NONZERO,
+                s(8, 4),
+                format_args!(
+                    "The acknowledgment number field is nonzero while the ACK flag is not set"
+                ),
+            );
             cx.pop();
         }
     }
@@ -396,7 +470,11 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) {
         &HDR_LEN,
         s(12, 1),
         Value::U64(hlen as u64),
-        format_args!("{:04b} .... = Header Length: {hlen} bytes ({})", hlen / 4, hlen / 4),
+        format_args!(
+            "{:04b} .... = Header Length: {hlen} bytes ({})",
+            hlen / 4,
+            hlen / 4
+        ),
     );
     if bad_hlen {
         cx.expert(
@@ -411,10 +489,24 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) {
     if let Some(a) = a
         && !syn
     {
-        cx.generated_at(&WINDOW_SIZE_SCALEFACTOR, s(14, 2), Value::I64(a.scale.into()));
+        cx.generated_at(
+            &WINDOW_SIZE_SCALEFACTOR,
+            s(14, 2),
+            Value::I64(a.scale.into()),
+        );
     }
-    cx.labeled(&CHECKSUM, s(16, 2), Value::U64(h.checksum().into()), format_args!("Checksum: 0x{:04x} [unverified]", h.checksum()));
-    cx.sink.field(&CHECKSUM_STATUS, s(16, 0), Value::U64(2), Presence::Generated);
+    cx.labeled(
+        &CHECKSUM,
+        s(16, 2),
+        Value::U64(h.checksum().into()),
+        format_args!("Checksum: 0x{:04x} [unverified]", h.checksum()),
+    );
+    cx.sink.field(
+        &CHECKSUM_STATUS,
+        s(16, 0),
+        Value::U64(2),
+        Presence::Generated,
+    );
     cx.field(&URGENT_POINTER, s(18, 2), Value::U64(h.urgent().into()));
     if let Some(a) = a {
         // Wireshark adds the timestamps before the options (so a bad option does not hide them).
@@ -426,7 +518,15 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) {
     let mut intact = true;
     if !bad_hlen && hlen > field::HEADER_LEN {
         let captured = b.len().min(hlen) - field::HEADER_LEN;
-        intact = options(cx, buf, off + field::HEADER_LEN, opts, captured < hlen - field::HEADER_LEN, a, &mut info_opts);
+        intact = options(
+            cx,
+            buf,
+            off + field::HEADER_LEN,
+            opts,
+            captured < hlen - field::HEADER_LEN,
+            a,
+            &mut info_opts,
+        );
         if !intact
             && !quoted
             && let Transport::Tcp(t) = &mut cx.pi.transport
@@ -468,14 +568,26 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) {
         let text: String = bytes
             .iter()
             .take_while(|&&c| c != 0)
-            .map(|&c| if c.is_ascii() && !c.is_ascii_control() { c as char } else { '\u{fffd}' })
+            .map(|&c| {
+                if c.is_ascii() && !c.is_ascii_control() {
+                    c as char
+                } else {
+                    '\u{fffd}'
+                }
+            })
             .collect();
-        cx.sink.field(&RESET_CAUSE, payload, Value::Str(&text), Presence::Normal);
+        cx.sink
+            .field(&RESET_CAUSE, payload, Value::Str(&text), Presence::Normal);
         cx.end_layer();
         return;
     }
     if payload.len > 0 {
-        cx.sink.field(&PAYLOAD, payload, Value::Bytes(buf.get(off + hlen, payload.len as usize)), Presence::Normal);
+        cx.sink.field(
+            &PAYLOAD,
+            payload,
+            Value::Bytes(buf.get(off + hlen, payload.len as usize)),
+            Presence::Normal,
+        );
     }
     cx.end_layer();
     if payload.len > 0 {
@@ -501,7 +613,12 @@ fn flags<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize, f: u16) {
     if cx.sink.wants_text() {
         flag_names(f, &mut names);
     }
-    cx.labeled(&FLAGS, s12, Value::U64(f.into()), format_args!("Flags: 0x{f:03x} ({names})"));
+    cx.labeled(
+        &FLAGS,
+        s12,
+        Value::U64(f.into()),
+        format_args!("Flags: 0x{f:03x} ({names})"),
+    );
     cx.push();
     let byte0 = buf.span(off + 12, 1);
     let byte1 = buf.span(off + 13, 1);
@@ -515,23 +632,39 @@ fn flags<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize, f: u16) {
     cx.field(&FLAGS_RESET, byte1, Value::Bool(f & 0x0004 != 0));
     if f & 0x0004 != 0 {
         cx.push();
-        cx.expert(&CONNECTION_RST, byte1, format_args!("Connection reset (RST)"));
+        cx.expert(
+            &CONNECTION_RST,
+            byte1,
+            format_args!("Connection reset (RST)"),
+        );
         cx.pop();
     }
     cx.field(&FLAGS_SYN, byte1, Value::Bool(f & 0x0002 != 0));
     if f & 0x0002 != 0 {
         cx.push();
         if f & 0x0010 != 0 {
-            cx.expert(&CONNECTION_SYNACK, byte1, format_args!("Connection establish acknowledge (SYN+ACK)"));
+            cx.expert(
+                &CONNECTION_SYNACK,
+                byte1,
+                format_args!("Connection establish acknowledge (SYN+ACK)"),
+            );
         } else {
-            cx.expert(&CONNECTION_SYN, byte1, format_args!("Connection establish request (SYN)"));
+            cx.expert(
+                &CONNECTION_SYN,
+                byte1,
+                format_args!("Connection establish request (SYN)"),
+            );
         }
         cx.pop();
     }
     cx.field(&FLAGS_FIN, byte1, Value::Bool(f & 0x0001 != 0));
     if f & 0x0001 != 0 {
         cx.push();
-        cx.expert(&CONNECTION_FIN, byte1, format_args!("Connection finish (FIN)"));
+        cx.expert(
+            &CONNECTION_FIN,
+            byte1,
+            format_args!("Connection finish (FIN)"),
+        );
         cx.pop();
     }
     if cx.sink.wants(&FLAGS_STR) {
@@ -555,7 +688,12 @@ fn options<S: Sink>(
 ) -> bool {
     use std::fmt::Write;
     let total = opts.len();
-    cx.labeled(&OPTIONS, buf.span(base, total), Value::Bytes(opts), format_args!("Options: ({total} bytes)"));
+    cx.labeled(
+        &OPTIONS,
+        buf.span(base, total),
+        Value::Bytes(opts),
+        format_args!("Options: ({total} bytes)"),
+    );
     cx.push();
     let mut i = 0;
     while i < opts.len() {
@@ -564,7 +702,13 @@ fn options<S: Sink>(
         if kind == 0 || kind == 1 {
             // Wireshark reads on after an end-of-list: every zero is another.
             let p = if kind == 0 { &OPT_EOL } else { &OPT_NOP };
-            cx.sink.field_with_label(&p.field, buf.span(o, 1), Value::Bytes(&opts[i..i + 1]), Presence::Normal, format_args!("{}", p.field.title));
+            cx.sink.field_with_label(
+                &p.field,
+                buf.span(o, 1),
+                Value::Bytes(&opts[i..i + 1]),
+                Presence::Normal,
+                format_args!("{}", p.field.title),
+            );
             cx.push();
             cx.field(&OPTION_KIND, buf.span(o, 1), Value::U64(kind.into()));
             cx.pop();
@@ -572,7 +716,11 @@ fn options<S: Sink>(
             continue;
         }
         let Some(&len) = opts.get(i + 1) else {
-            cx.truncated("TCP option", buf.span(o, 1), if cut { usize::MAX } else { 0 });
+            cx.truncated(
+                "TCP option",
+                buf.span(o, 1),
+                if cut { usize::MAX } else { 0 },
+            );
             cx.pop();
             return false;
         };
@@ -598,13 +746,22 @@ fn options<S: Sink>(
         let empty_sack = kind == 5 && (2..10).contains(&len) && i + len <= opts.len();
         if empty_sack {
             let whole = &opts[i..i + len];
-            cx.sink.field_with_label(&p.field, buf.span(o, len), Value::Bytes(whole), Presence::Normal, format_args!("{}", p.field.title));
+            cx.sink.field_with_label(
+                &p.field,
+                buf.span(o, len),
+                Value::Bytes(whole),
+                Presence::Normal,
+                format_args!("{}", p.field.title),
+            );
             cx.push();
             cx.field(&OPTION_KIND, buf.span(o, 1), Value::U64(kind.into()));
             cx.field(&OPTION_LEN, buf.span(o + 1, 1), Value::U64(len as u64));
             cx.generated(&SACK_COUNT, buf.span(o, 0), Value::U64(0));
             cx.pop();
-            cx.malformed(buf.span(o, len), format_args!("[Malformed Packet: TCP SACK option of {len} bytes]"));
+            cx.malformed(
+                buf.span(o, len),
+                format_args!("[Malformed Packet: TCP SACK option of {len} bytes]"),
+            );
             cx.pop();
             return false;
         }
@@ -612,7 +769,13 @@ fn options<S: Sink>(
             let have = &opts[i..];
             if cut && len >= 2 {
                 // Cut by the snaplen: what was captured of the option, then the note.
-                cx.sink.field_with_label(&p.field, buf.span(o, have.len()), Value::Bytes(have), Presence::Normal, format_args!("{}", p.field.title));
+                cx.sink.field_with_label(
+                    &p.field,
+                    buf.span(o, have.len()),
+                    Value::Bytes(have),
+                    Presence::Normal,
+                    format_args!("{}", p.field.title),
+                );
                 cx.truncated("TCP option", buf.span(o, have.len()), usize::MAX);
                 cx.pop();
                 return false;
@@ -627,14 +790,24 @@ fn options<S: Sink>(
         }
         let v = &opts[i + 2..i + len];
         let whole = &opts[i..i + len];
-        cx.sink.field_with_label(&p.field, buf.span(o, len), Value::Bytes(whole), Presence::Normal, format_args!("{}", p.field.title));
+        cx.sink.field_with_label(
+            &p.field,
+            buf.span(o, len),
+            Value::Bytes(whole),
+            Presence::Normal,
+            format_args!("{}", p.field.title),
+        );
         cx.push();
         cx.field(&OPTION_KIND, buf.span(o, 1), Value::U64(kind.into()));
         cx.field(&OPTION_LEN, buf.span(o + 1, 1), Value::U64(len as u64));
         if let Some(want) = expected
             && want != len
         {
-            cx.expert(&OPTION_LEN_INVALID, buf.span(o + 1, 1), format_args!("option length should be {want}"));
+            cx.expert(
+                &OPTION_LEN_INVALID,
+                buf.span(o + 1, 1),
+                format_args!("option length should be {want}"),
+            );
             cx.pop();
             i += len;
             continue;
@@ -652,7 +825,11 @@ fn options<S: Sink>(
                 let shift = v[0];
                 cx.field(&WSCALE_SHIFT, vs(0, 1), Value::U64(shift.into()));
                 if shift > 14 {
-                    cx.expert(&WSCALE_SHIFT_INVALID, vs(0, 1), format_args!("Window scale shift exceeds 14"));
+                    cx.expert(
+                        &WSCALE_SHIFT_INVALID,
+                        vs(0, 1),
+                        format_args!("Window scale shift exceeds 14"),
+                    );
                 }
                 let mult = 1u32 << shift.min(14);
                 cx.field(&WSCALE_MULTIPLIER, vs(0, 1), Value::U64(mult.into()));
@@ -705,7 +882,7 @@ fn options<S: Sink>(
     }
     if cut {
         // The options end where the capture does: reading on throws in Wireshark.
-        cx.truncated("TCP", buf.span(base + opts.len(), 0), usize::MAX);
+        cx.truncated("TCP", buf.span(base + opts.len(), 0), buf.len());
         cx.pop();
         return false;
     }
@@ -714,12 +891,24 @@ fn options<S: Sink>(
 }
 
 /// Time, RTT and expert fields from the conversation analysis.
-fn analysis_fields<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize, seg: &TcpSegment, a: &SegmentAnalysis) {
+fn analysis_fields<S: Sink>(
+    cx: &mut Cx<'_, S>,
+    buf: Buf<'_>,
+    off: usize,
+    seg: &TcpSegment,
+    a: &SegmentAnalysis,
+) {
     let z = buf.span(off, 0);
     if !a.shown {
         return;
     }
-    cx.sink.field_with_label(&ANALYSIS, z, Value::None, Presence::Generated, format_args!("SEQ/ACK analysis"));
+    cx.sink.field_with_label(
+        &ANALYSIS,
+        z,
+        Value::None,
+        Presence::Generated,
+        format_args!("SEQ/ACK analysis"),
+    );
     cx.push();
     if let Some(f) = a.acks_frame {
         cx.generated(&ACKS_FRAME, z, Value::U64(f.into()));
@@ -737,7 +926,13 @@ fn analysis_fields<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize, seg: &
         cx.generated(&PUSH_BYTES_SENT, z, Value::U64(b.into()));
     }
     if a.flags != 0 {
-        cx.sink.field_with_label(&ANALYSIS_FLAGS, z, Value::None, Presence::Generated, format_args!("TCP Analysis Flags"));
+        cx.sink.field_with_label(
+            &ANALYSIS_FLAGS,
+            z,
+            Value::None,
+            Presence::Generated,
+            format_args!("TCP Analysis Flags"),
+        );
         cx.push();
         for flag in Flag::ALL {
             if a.has(flag) {
@@ -755,7 +950,11 @@ fn analysis_fields<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize, seg: &
             cx.generated(&DUP_ACK_NUM, z, Value::U64(num.into()));
             cx.generated(&DUP_ACK_FRAME, z, Value::U64(frame.into()));
             cx.push();
-            cx.expert(Flag::DuplicateAck.expert(), z, format_args!("Duplicate ACK (#{num})"));
+            cx.expert(
+                Flag::DuplicateAck.expert(),
+                z,
+                format_args!("Duplicate ACK (#{num})"),
+            );
             cx.pop();
         }
         if let Some((rto, frame)) = a.rto {

@@ -51,8 +51,12 @@ pub static EXPERT_OUT_OF_ORDER: ExpertDef = ExpertDef::new(
     Group::Sequence,
     "This frame is a (suspected) out-of-order segment",
 );
-pub static EXPERT_DUPLICATE_ACK: ExpertDef =
-    ExpertDef::new("tcp.analysis.duplicate_ack", Severity::Note, Group::Sequence, "Duplicate ACK");
+pub static EXPERT_DUPLICATE_ACK: ExpertDef = ExpertDef::new(
+    "tcp.analysis.duplicate_ack",
+    Severity::Note,
+    Group::Sequence,
+    "Duplicate ACK",
+);
 pub static EXPERT_LOST_SEGMENT: ExpertDef = ExpertDef::new(
     "tcp.analysis.lost_segment",
     Severity::Warning,
@@ -89,12 +93,24 @@ pub static EXPERT_WINDOW_FULL: ExpertDef = ExpertDef::new(
     Group::Sequence,
     "TCP window specified by the receiver is now completely full",
 );
-pub static EXPERT_WINDOW_UPDATE: ExpertDef =
-    ExpertDef::new("tcp.analysis.window_update", Severity::Chat, Group::Sequence, "TCP window update");
-pub static EXPERT_KEEP_ALIVE: ExpertDef =
-    ExpertDef::new("tcp.analysis.keep_alive", Severity::Note, Group::Sequence, "TCP keep-alive segment");
-pub static EXPERT_KEEP_ALIVE_ACK: ExpertDef =
-    ExpertDef::new("tcp.analysis.keep_alive_ack", Severity::Note, Group::Sequence, "ACK to a TCP keep-alive segment");
+pub static EXPERT_WINDOW_UPDATE: ExpertDef = ExpertDef::new(
+    "tcp.analysis.window_update",
+    Severity::Chat,
+    Group::Sequence,
+    "TCP window update",
+);
+pub static EXPERT_KEEP_ALIVE: ExpertDef = ExpertDef::new(
+    "tcp.analysis.keep_alive",
+    Severity::Note,
+    Group::Sequence,
+    "TCP keep-alive segment",
+);
+pub static EXPERT_KEEP_ALIVE_ACK: ExpertDef = ExpertDef::new(
+    "tcp.analysis.keep_alive_ack",
+    Severity::Note,
+    Group::Sequence,
+    "ACK to a TCP keep-alive segment",
+);
 pub static EXPERT_REUSED_PORTS: ExpertDef = ExpertDef::new(
     "tcp.analysis.reused_ports",
     Severity::Note,
@@ -471,7 +487,14 @@ impl TcpStreamAnalyzer {
     }
 
     /// Analyses a segment travelling in direction `d` (0: A→B).
-    pub fn segment(&mut self, d: usize, frame: u32, ts: i64, seg: &TcpSegment, reused: bool) -> SegmentAnalysis {
+    pub fn segment(
+        &mut self,
+        d: usize,
+        frame: u32,
+        ts: i64,
+        seg: &TcpSegment,
+        reused: bool,
+    ) -> SegmentAnalysis {
         self.segment_impl(d, frame, ts, seg, reused, true)
     }
 
@@ -510,7 +533,10 @@ impl TcpStreamAnalyzer {
             EndState::HalfClosed
         } else if self.syn_seen && !self.synack_seen {
             EndState::SynSent
-        } else if self.synack_seen && !self.handshake_ack_seen && self.completeness & completeness::DATA == 0 {
+        } else if self.synack_seen
+            && !self.handshake_ack_seen
+            && self.completeness & completeness::DATA == 0
+        {
             EndState::SynReceived
         } else if self.syn_seen || self.synack_seen {
             EndState::Established
@@ -592,19 +618,28 @@ impl TcpStreamAnalyzer {
         // A SYN again on a connection whose start was seen: a retransmitted or
         // reattempted handshake. Wireshark restores the next expected sequence
         // number (a RST may have moved it) and shows an (empty) analysis.
-        if syn && !ack_flag && self.dir[d].base_seq == Some(seg.seq) && self.dir[d].saw_syn_or_base {
+        if syn && !ack_flag && self.dir[d].base_seq == Some(seg.seq) && self.dir[d].saw_syn_or_base
+        {
             self.dir[d].nextseq = self.dir[d].maxseq_to_be_acked;
             out.shown = true;
         }
 
         // Calculated window.
         let scale = self.dir[d].win_scale;
-        let window = if !syn && scale >= 0 { u32::from(seg.window) << scale } else { u32::from(seg.window) };
+        let window = if !syn && scale >= 0 {
+            u32::from(seg.window) << scale
+        } else {
+            u32::from(seg.window)
+        };
         out.window = window;
         out.scale = if scale >= 0 { 1 << scale } else { scale as i32 };
 
         if self.dir[d].base_seq.is_none() {
-            self.dir[d].base_seq = Some(if syn { seg.seq } else { seg.seq.wrapping_sub(1) });
+            self.dir[d].base_seq = Some(if syn {
+                seg.seq
+            } else {
+                seg.seq.wrapping_sub(1)
+            });
             if syn {
                 self.dir[d].saw_syn = true;
             }
@@ -665,7 +700,10 @@ impl TcpStreamAnalyzer {
             nxt = nxt.wrapping_add(1);
         }
         out.nxtseq = nxt;
-        out.shown |= out.flags != 0 || out.acks_frame.is_some() || out.bytes_in_flight.is_some() || out.push_bytes_sent.is_some();
+        out.shown |= out.flags != 0
+            || out.acks_frame.is_some()
+            || out.bytes_in_flight.is_some()
+            || out.push_bytes_sent.is_some();
         if out.shown {
             out.initial_rtt_ns = self.initial_rtt_ns;
         }
@@ -673,7 +711,15 @@ impl TcpStreamAnalyzer {
     }
 
     /// Wireshark's `tcp_analyze_sequence_number`.
-    fn analyze(&mut self, d: usize, frame: u32, ts: i64, seg: &TcpSegment, window: u32, out: &mut SegmentAnalysis) {
+    fn analyze(
+        &mut self,
+        d: usize,
+        frame: u32,
+        ts: i64,
+        seg: &TcpSegment,
+        window: u32,
+        out: &mut SegmentAnalysis,
+    ) {
         let r = 1 - d;
         let (seq, ack, seglen, flags) = (seg.seq, seg.ack, seg.len, seg.flags);
         let sfr = flags & (TcpSegment::SYN | TcpSegment::FIN | TcpSegment::RST) != 0;
@@ -705,7 +751,13 @@ impl TcpStreamAnalyzer {
             if (seglen == 0 || seglen == 1) && seq == fwd_nextseq.wrapping_sub(1) && !sfr {
                 fl |= Flag::KeepAlive.bit();
             }
-            if seglen == 0 && window != 0 && window != fwd_window && seq == fwd_nextseq && ack == fwd_lastack && !sfr {
+            if seglen == 0
+                && window != 0
+                && window != fwd_window
+                && seq == fwd_nextseq
+                && ack == fwd_lastack
+                && !sfr
+            {
                 fl |= Flag::WindowUpdate.bit();
             }
             if seglen > 0 && self.dir[r].win_scale != -1 && !sfr {
@@ -741,7 +793,13 @@ impl TcpStreamAnalyzer {
                 }
                 break 'fwd;
             }
-            if seglen == 0 && window != 0 && window == fwd_window && seq == fwd_nextseq && ack == fwd_lastack && !sfr {
+            if seglen == 0
+                && window != 0
+                && window == fwd_window
+                && seq == fwd_nextseq
+                && ack == fwd_lastack
+                && !sfr
+            {
                 self.dir[d].dup_ack_num += 1;
                 fl |= Flag::DuplicateAck.bit();
                 out.dup_ack = Some((self.dir[d].dup_ack_num, self.dir[d].last_non_dup_ack));
@@ -765,11 +823,17 @@ impl TcpStreamAnalyzer {
         }
 
         // Retransmission, fast retransmission, spurious retransmission, out of order.
-        if (seglen > 0 || flags & (TcpSegment::SYN | TcpSegment::FIN) != 0) && fl & Flag::KeepAlive.bit() == 0 {
+        if (seglen > 0 || flags & (TcpSegment::SYN | TcpSegment::FIN) != 0)
+            && fl & Flag::KeepAlive.bit() == 0
+        {
             let not_advanced = fwd_nextseq != 0 && lt(seq, fwd_nextseq);
             'kind: {
                 let since_dup = ts - self.dir[r].lastack_time;
-                if not_advanced && self.dir[r].dup_ack_num >= 2 && self.dir[r].lastack == seq && since_dup < 20_000_000 {
+                if not_advanced
+                    && self.dir[r].dup_ack_num >= 2
+                    && self.dir[r].lastack == seq
+                    && since_dup < 20_000_000
+                {
                     fl |= Flag::FastRetransmission.bit() | Flag::Retransmission.bit();
                     break 'kind;
                 }
@@ -796,11 +860,18 @@ impl TcpStreamAnalyzer {
         }
 
         let mut nextseq = seq.wrapping_add(seglen);
-        if (seglen > 0 || flags & (TcpSegment::SYN | TcpSegment::FIN) != 0) && self.dir[d].unacked.len() < MAX_UNACKED {
+        if (seglen > 0 || flags & (TcpSegment::SYN | TcpSegment::FIN) != 0)
+            && self.dir[d].unacked.len() < MAX_UNACKED
+        {
             if flags & (TcpSegment::SYN | TcpSegment::FIN) != 0 {
                 nextseq = nextseq.wrapping_add(1);
             }
-            self.dir[d].unacked.push(Unacked { frame, seq, nextseq, ts });
+            self.dir[d].unacked.push(Unacked {
+                frame,
+                seq,
+                nextseq,
+                ts,
+            });
         }
         let zwp = fl & Flag::ZeroWindowProbe.bit() != 0;
         let f = &mut self.dir[d];
@@ -820,7 +891,12 @@ impl TcpStreamAnalyzer {
         f.lastack_time = ts;
         if flags & TcpSegment::ACK != 0 {
             // What this ACK's SACK blocks cover of the other direction.
-            let total: u32 = seg.options.sack_blocks().iter().map(|(l, r)| r.wrapping_sub(*l)).fold(0, u32::wrapping_add);
+            let total: u32 = seg
+                .options
+                .sack_blocks()
+                .iter()
+                .map(|(l, r)| r.wrapping_sub(*l))
+                .fold(0, u32::wrapping_add);
             self.dir[r].sacked_by_peer = total;
         }
 

@@ -18,9 +18,19 @@ pub const MAX_PENDING: usize = 4 << 20;
 pub enum StreamEvent<'a> {
     /// Bytes at `offset` (counted from the direction's first byte) that
     /// arrived in `frame`.
-    Data { dir: usize, frame: u32, offset: u64, bytes: &'a [u8] },
+    Data {
+        dir: usize,
+        frame: u32,
+        offset: u64,
+        bytes: &'a [u8],
+    },
     /// `len` bytes at `offset` were never captured; known in `frame`.
-    Gap { dir: usize, frame: u32, offset: u64, len: u32 },
+    Gap {
+        dir: usize,
+        frame: u32,
+        offset: u64,
+        len: u32,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -99,17 +109,30 @@ impl TcpReassembler {
         }
         if sequence == expected {
             let d = &mut self.dirs[dir];
-            out(StreamEvent::Data { dir, frame, offset: d.offset, bytes: data });
+            out(StreamEvent::Data {
+                dir,
+                frame,
+                offset: d.offset,
+                bytes: data,
+            });
             d.offset += u64::from(length);
             d.seq = Some(expected.wrapping_add(length));
             while self.next_fragment(dir, None, frame, out) {}
         } else {
             let d = &mut self.dirs[dir];
             d.pending_bytes += data.len();
-            d.pending.push(Pending { frame, seq: sequence, data: data.to_vec() });
+            d.pending.push(Pending {
+                frame,
+                seq: sequence,
+                data: data.to_vec(),
+            });
             if d.pending_bytes > MAX_PENDING {
                 // Too much waits on a gap that does not fill: declare it.
-                let lowest = d.pending.iter().map(|p| p.seq).fold(sequence, |a, s| if lt(s, a) { s } else { a });
+                let lowest = d
+                    .pending
+                    .iter()
+                    .map(|p| p.seq)
+                    .fold(sequence, |a, s| if lt(s, a) { s } else { a });
                 self.force_gap(dir, lowest, frame, out);
                 while self.next_fragment(dir, None, frame, out) {}
             }
@@ -120,7 +143,12 @@ impl TcpReassembler {
         let d = &mut self.dirs[dir];
         let Some(expected) = d.seq else { return };
         let len = to.wrapping_sub(expected);
-        out(StreamEvent::Gap { dir, frame, offset: d.offset, len });
+        out(StreamEvent::Gap {
+            dir,
+            frame,
+            offset: d.offset,
+            len,
+        });
         d.offset += u64::from(len);
         d.seq = Some(to);
     }
@@ -128,9 +156,17 @@ impl TcpReassembler {
     /// Delivers the next waiting fragment of `dir` if it now fits (or, with
     /// an `ack` past the lowest one, declares the gap before it). Returns
     /// whether anything changed.
-    fn next_fragment(&mut self, dir: usize, ack: Option<u32>, frame: u32, out: &mut dyn FnMut(StreamEvent<'_>)) -> bool {
+    fn next_fragment(
+        &mut self,
+        dir: usize,
+        ack: Option<u32>,
+        frame: u32,
+        out: &mut dyn FnMut(StreamEvent<'_>),
+    ) -> bool {
         let d = &mut self.dirs[dir];
-        let (Some(expected), false) = (d.seq, d.pending.is_empty()) else { return false };
+        let (Some(expected), false) = (d.seq, d.pending.is_empty()) else {
+            return false;
+        };
         let mut lowest = d.pending[0].seq;
         for i in 0..d.pending.len() {
             let f = &d.pending[i];
@@ -144,7 +180,12 @@ impl TcpReassembler {
                 if gt(end, expected) {
                     let skip = expected.wrapping_sub(f.seq) as usize;
                     let rest = &f.data[skip..];
-                    out(StreamEvent::Data { dir, frame: f.frame, offset: d.offset, bytes: rest });
+                    out(StreamEvent::Data {
+                        dir,
+                        frame: f.frame,
+                        offset: d.offset,
+                        bytes: rest,
+                    });
                     d.offset += rest.len() as u64;
                     d.seq = Some(expected.wrapping_add(rest.len() as u32));
                 }
@@ -153,7 +194,12 @@ impl TcpReassembler {
             if f.seq == expected {
                 let f = d.pending.remove(i);
                 d.pending_bytes -= f.data.len();
-                out(StreamEvent::Data { dir, frame: f.frame, offset: d.offset, bytes: &f.data });
+                out(StreamEvent::Data {
+                    dir,
+                    frame: f.frame,
+                    offset: d.offset,
+                    bytes: &f.data,
+                });
                 d.offset += f.data.len() as u64;
                 d.seq = Some(expected.wrapping_add(f.data.len() as u32));
                 return true;
@@ -203,7 +249,10 @@ pub enum ChunkKind {
 
 impl KeptStream {
     pub fn with_cap(cap: usize) -> Self {
-        KeptStream { cap, ..Default::default() }
+        KeptStream {
+            cap,
+            ..Default::default()
+        }
     }
 
     pub fn push(&mut self, e: StreamEvent<'_>) {
@@ -211,7 +260,12 @@ impl KeptStream {
             return;
         }
         match e {
-            StreamEvent::Data { dir, frame, offset, bytes } => {
+            StreamEvent::Data {
+                dir,
+                frame,
+                offset,
+                bytes,
+            } => {
                 if self.kept + bytes.len() > self.cap {
                     self.truncated_at = Some((dir, offset));
                     return;
@@ -219,10 +273,25 @@ impl KeptStream {
                 self.kept += bytes.len();
                 // Consecutive bytes of one segment stay one chunk; segments stay apart
                 // (Follow shows them as Wireshark does, one record per segment).
-                self.chunks.push(KeptChunk { dir, frame, offset, kind: ChunkKind::Data(bytes.to_vec()) });
+                self.chunks.push(KeptChunk {
+                    dir,
+                    frame,
+                    offset,
+                    kind: ChunkKind::Data(bytes.to_vec()),
+                });
             }
-            StreamEvent::Gap { dir, frame, offset, len } => {
-                self.chunks.push(KeptChunk { dir, frame, offset, kind: ChunkKind::Gap(len) });
+            StreamEvent::Gap {
+                dir,
+                frame,
+                offset,
+                len,
+            } => {
+                self.chunks.push(KeptChunk {
+                    dir,
+                    frame,
+                    offset,
+                    kind: ChunkKind::Gap(len),
+                });
             }
         }
     }
@@ -262,14 +331,28 @@ mod tests {
         let mut r = TcpReassembler::new();
         let mut k = KeptStream::with_cap(1 << 20);
         for (i, &(dir, seq, data, ack)) in segs.iter().enumerate() {
-            r.segment(dir, i as u32 + 1, seq, false, ack, data.len() as u32, data, &mut |e| k.push(e));
+            r.segment(
+                dir,
+                i as u32 + 1,
+                seq,
+                false,
+                ack,
+                data.len() as u32,
+                data,
+                &mut |e| k.push(e),
+            );
         }
         k
     }
 
     #[test]
     fn in_order_retransmitted_and_overlapping_data_is_delivered_once() {
-        let k = run(&[(0, 100, b"hello", 0), (0, 100, b"hello", 0), (0, 103, b"lo world", 0), (0, 111, b"!", 0)]);
+        let k = run(&[
+            (0, 100, b"hello", 0),
+            (0, 100, b"hello", 0),
+            (0, 103, b"lo world", 0),
+            (0, 111, b"!", 0),
+        ]);
         assert_eq!(k.bytes(Some(0)), b"hello world!");
     }
 
@@ -277,7 +360,10 @@ mod tests {
     fn early_segments_wait_for_the_gap_to_fill() {
         let k = run(&[(0, 1, b"ab", 0), (0, 5, b"ef", 0), (0, 3, b"cd", 0)]);
         assert_eq!(k.bytes(Some(0)), b"abcdef");
-        assert_eq!(k.chunks.iter().map(|c| c.frame).collect::<Vec<_>>(), vec![1, 3, 2]);
+        assert_eq!(
+            k.chunks.iter().map(|c| c.frame).collect::<Vec<_>>(),
+            vec![1, 3, 2]
+        );
     }
 
     #[test]
@@ -306,7 +392,16 @@ mod tests {
         r.segment(0, 1, 0, false, 0, 1, b"x", &mut |_| {});
         // Everything arrives beyond a gap that never fills.
         for i in 0..200u32 {
-            r.segment(0, i + 2, 1_000_000 + i * 65_536, false, 0, chunk.len() as u32, &chunk, &mut |_| {});
+            r.segment(
+                0,
+                i + 2,
+                1_000_000 + i * 65_536,
+                false,
+                0,
+                chunk.len() as u32,
+                &chunk,
+                &mut |_| {},
+            );
             assert!(r.pending_bytes()[0] <= MAX_PENDING + chunk.len());
         }
     }

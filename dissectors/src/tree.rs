@@ -4,7 +4,7 @@
 use std::fmt::{self, Write};
 
 use crate::expert::ExpertDef;
-use crate::field::{lookup, Base, FieldDef, FieldType, OwnedValue, Value};
+use crate::field::{Base, FieldDef, FieldType, OwnedValue, Value, lookup};
 use crate::sink::{Presence, Sink, Span};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,11 +51,16 @@ impl Tree {
 
     /// Every field node with this filter name, in order.
     pub fn find<'t>(&'t self, name: &'t str) -> impl Iterator<Item = &'t Node> + 't {
-        self.nodes.iter().filter(move |n| n.field.is_some_and(|f| f.name == name))
+        self.nodes
+            .iter()
+            .filter(move |n| n.field.is_some_and(|f| f.name == name))
     }
 
     pub fn first_value(&self, name: &str) -> Option<&OwnedValue> {
-        self.nodes.iter().find(|n| n.field.is_some_and(|f| f.name == name)).map(|n| &n.value)
+        self.nodes
+            .iter()
+            .find(|n| n.field.is_some_and(|f| f.name == name))
+            .map(|n| &n.value)
     }
 
     /// The innermost visible field whose bytes contain `offset` in `source`,
@@ -84,7 +89,10 @@ impl Tree {
         if source == 0 {
             frame
         } else {
-            self.sources.get(source as usize - 1).map(|s| s.bytes.as_slice()).unwrap_or(&[])
+            self.sources
+                .get(source as usize - 1)
+                .map(|s| s.bytes.as_slice())
+                .unwrap_or(&[])
         }
     }
 }
@@ -165,7 +173,11 @@ impl Sink for TreeBuilder {
         let mut n = blank(NodeKind::Field, span);
         n.field = Some(def);
         n.value = value.to_owned_value();
-        n.label = if presence == Presence::Generated { format!("[{label}]") } else { label.to_string() };
+        n.label = if presence == Presence::Generated {
+            format!("[{label}]")
+        } else {
+            label.to_string()
+        };
         n.presence = presence;
         self.add(n);
     }
@@ -186,7 +198,11 @@ impl Sink for TreeBuilder {
         let mut n = blank(NodeKind::Expert, span);
         n.expert = Some(def);
         let msg = message.to_string();
-        n.label = if msg.is_empty() { def.summary.to_string() } else { msg };
+        n.label = if msg.is_empty() {
+            def.summary.to_string()
+        } else {
+            msg
+        };
         n.presence = Presence::Generated;
         self.add(n);
     }
@@ -198,7 +214,10 @@ impl Sink for TreeBuilder {
         self.stack.push(handle);
     }
     fn source(&mut self, name: &str, bytes: &[u8]) -> u16 {
-        self.tree.sources.push(DataSource { name: name.to_string(), bytes: bytes.to_vec() });
+        self.tree.sources.push(DataSource {
+            name: name.to_string(),
+            bytes: bytes.to_vec(),
+        });
         self.tree.sources.len() as u16
     }
 }
@@ -212,13 +231,8 @@ pub fn write_label(out: &mut String, def: &FieldDef, value: &Value<'_>, presence
     }
     if def.mask != 0 && def.ftype != FieldType::Protocol {
         let raw = match *value {
-            Value::Bool(b) => {
-                if b {
-                    def.mask
-                } else {
-                    0
-                }
-            }
+            Value::Bool(true) => def.mask,
+            Value::Bool(false) => 0,
             Value::U64(v) => v << def.mask.trailing_zeros(),
             _ => 0,
         };
@@ -271,7 +285,7 @@ pub fn write_value_text(out: &mut String, def: &FieldDef, value: &Value<'_>) {
             let _ = crate::field::write_secs(out, ns);
             out.push_str(" seconds");
         }
-        Value::Bytes(b) if b.is_empty() => out.push_str("<MISSING>"),
+        Value::Bytes([]) => out.push_str("<MISSING>"),
         _ => {
             let _ = write!(out, "{}", crate::field::Show(def, value));
         }

@@ -20,8 +20,12 @@ crate::fields! {
     PAYLOAD = FieldDef::new("udp.payload", "Payload", T::Bytes);
 }
 
-pub static BAD_LENGTH: ExpertDef =
-    ExpertDef::new("udp.length.bad", Severity::Error, Group::Malformed, "Bad length value");
+pub static BAD_LENGTH: ExpertDef = ExpertDef::new(
+    "udp.length.bad",
+    Severity::Error,
+    Group::Malformed,
+    "Bad length value",
+);
 
 /// What the conversation tracker says about a datagram.
 #[derive(Debug, Clone, Copy, Default)]
@@ -33,17 +37,28 @@ pub struct DatagramAnalysis {
 
 pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) {
     let b = buf.rest(off);
-    let (Some(sp), Some(dp), Some(len), Some(cks)) =
-        (bytes::be16(b, 0), bytes::be16(b, 2), bytes::be16(b, 4), bytes::be16(b, 6))
-    else {
-        cx.layer(&proto::UDP, buf.span(off, b.len()), format_args!("User Datagram Protocol"));
+    let (Some(sp), Some(dp), Some(len), Some(cks)) = (
+        bytes::be16(b, 0),
+        bytes::be16(b, 2),
+        bytes::be16(b, 4),
+        bytes::be16(b, 6),
+    ) else {
+        cx.layer(
+            &proto::UDP,
+            buf.span(off, b.len()),
+            format_args!("User Datagram Protocol"),
+        );
         cx.truncated("UDP", buf.span(off, b.len()), buf.len());
         cx.end_layer();
         return;
     };
     let reported = buf.reported.saturating_sub(off);
     let s = |o: usize, l: usize| buf.span(off + o, l);
-    cx.layer(&proto::UDP, s(0, 8), format_args!("User Datagram Protocol, Src Port: {sp}, Dst Port: {dp}"));
+    cx.layer(
+        &proto::UDP,
+        s(0, 8),
+        format_args!("User Datagram Protocol, Src Port: {sp}, Dst Port: {dp}"),
+    );
     cx.field(&SRCPORT, s(0, 2), Value::U64(sp.into()));
     cx.field(&DSTPORT, s(2, 2), Value::U64(dp.into()));
     cx.hidden(&PORT, s(0, 2), Value::U64(sp.into()));
@@ -51,18 +66,36 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) {
     cx.field(&LENGTH, s(4, 2), Value::U64(len.into()));
     let bad = (len as usize) < 8 || (len as usize) > reported;
     if bad && cx.quote_depth == 0 {
-        cx.expert(&BAD_LENGTH, s(4, 2), format_args!("Bad length value {len} > IP payload length"));
+        cx.expert(
+            &BAD_LENGTH,
+            s(4, 2),
+            format_args!("Bad length value {len} > IP payload length"),
+        );
     }
     cx.field(&CHECKSUM, s(6, 2), Value::U64(cks.into()));
     // Zero over IPv4 means "no checksum" (status 3, "Not present").
     let v4 = matches!(cx.ip_current, Some((std::net::IpAddr::V4(_), _)));
     if cks == 0 && v4 {
-        cx.sink.field(&CHECKSUM_STATUS, s(6, 2), Value::U64(3), Presence::Generated);
+        cx.sink.field(
+            &CHECKSUM_STATUS,
+            s(6, 2),
+            Value::U64(3),
+            Presence::Generated,
+        );
     } else {
-        cx.sink.field(&CHECKSUM_STATUS, s(6, 0), Value::U64(2), Presence::Generated);
+        cx.sink.field(
+            &CHECKSUM_STATUS,
+            s(6, 0),
+            Value::U64(2),
+            Presence::Generated,
+        );
     }
     // A quoted datagram is usually cut; its length field still tells its size.
-    let end = if bad && cx.quote_depth == 0 { reported } else { (len as usize).max(8).min(reported.max(8)) };
+    let end = if bad && cx.quote_depth == 0 {
+        reported
+    } else {
+        (len as usize).max(8).min(reported.max(8))
+    };
     let payload_len = end.saturating_sub(8);
     let dgram = UdpDatagram {
         src_port: sp,
@@ -83,11 +116,18 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) {
         }
     }
     if dgram.payload.len > 0 {
-        cx.field(&PAYLOAD, dgram.payload, Value::Bytes(buf.get(off + 8, dgram.payload.len as usize)));
+        cx.field(
+            &PAYLOAD,
+            dgram.payload,
+            Value::Bytes(buf.get(off + 8, dgram.payload.len as usize)),
+        );
     }
     cx.end_layer();
     if bad && (len as usize) > reported {
-        cx.set_info(format_args!("{sp} \u{2192} {dp} [BAD UDP LENGTH {len} > IP PAYLOAD LENGTH] Len={}", len.saturating_sub(8)));
+        cx.set_info(format_args!(
+            "{sp} \u{2192} {dp} [BAD UDP LENGTH {len} > IP PAYLOAD LENGTH] Len={}",
+            len.saturating_sub(8)
+        ));
     } else {
         cx.set_info(format_args!("{sp} \u{2192} {dp} Len={payload_len}"));
     }

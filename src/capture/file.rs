@@ -12,8 +12,8 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 
 use memmap2::Mmap;
-use pcap_parser::pcapng::{self, Block};
 use pcap_parser::nom;
+use pcap_parser::pcapng::{self, Block};
 use pcap_parser::{PcapError, PcapNGOption, pcap};
 
 /// Legacy pcap records bigger than this are taken as damage, as in libpcap
@@ -22,19 +22,31 @@ const MAX_RECORD: u32 = 262_144;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
-    Pcap { big_endian: bool, nanosecond: bool, modified: bool },
+    Pcap {
+        big_endian: bool,
+        nanosecond: bool,
+        modified: bool,
+    },
     Pcapng,
 }
 
 impl fmt::Display for Format {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Format::Pcap { big_endian, nanosecond, modified } => write!(
+            Format::Pcap {
+                big_endian,
+                nanosecond,
+                modified,
+            } => write!(
                 f,
                 "pcap{} ({}-endian, {})",
                 if *modified { " (modified)" } else { "" },
                 if *big_endian { "big" } else { "little" },
-                if *nanosecond { "nanoseconds" } else { "microseconds" }
+                if *nanosecond {
+                    "nanoseconds"
+                } else {
+                    "microseconds"
+                }
             ),
             Format::Pcapng => f.write_str("pcapng"),
         }
@@ -52,7 +64,11 @@ pub enum TsResolution {
 
 impl TsResolution {
     fn from_pcapng(v: u8) -> Self {
-        if v & 0x80 == 0 { TsResolution::Decimal(v) } else { TsResolution::Binary(v & 0x7f) }
+        if v & 0x80 == 0 {
+            TsResolution::Decimal(v)
+        } else {
+            TsResolution::Binary(v & 0x7f)
+        }
     }
 
     /// Digits after the decimal point when printing times of this resolution.
@@ -115,7 +131,11 @@ pub struct Stop {
 
 impl fmt::Display for Stop {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "reading stopped at byte {}: {}", self.offset, self.reason)
+        write!(
+            f,
+            "reading stopped at byte {}: {}",
+            self.offset, self.reason
+        )
     }
 }
 
@@ -163,7 +183,10 @@ pub struct CaptureFile {
 impl CaptureFile {
     pub fn open(path: &Path) -> Result<CaptureFile, OpenError> {
         let file = File::open(path).map_err(|e| OpenError::Io(path.to_owned(), e))?;
-        let len = file.metadata().map_err(|e| OpenError::Io(path.to_owned(), e))?.len();
+        let len = file
+            .metadata()
+            .map_err(|e| OpenError::Io(path.to_owned(), e))?
+            .len();
         let bytes = if len == 0 {
             Bytes::Owned(Vec::new())
         } else {
@@ -174,7 +197,11 @@ impl CaptureFile {
 
     pub fn from_bytes(path: PathBuf, bytes: Bytes) -> Result<CaptureFile, OpenError> {
         let format = detect(&bytes).map_err(|why| OpenError::NotACapture(path.clone(), why))?;
-        Ok(CaptureFile { path, bytes, format })
+        Ok(CaptureFile {
+            path,
+            bytes,
+            format,
+        })
     }
 
     pub fn reader(&self) -> Reader<'_> {
@@ -184,7 +211,9 @@ impl CaptureFile {
     /// The captured bytes of a record.
     pub fn data(&self, offset: u64, caplen: u32) -> &[u8] {
         let s = offset as usize;
-        self.bytes.get(s..s.saturating_add(caplen as usize)).unwrap_or(&[])
+        self.bytes
+            .get(s..s.saturating_add(caplen as usize))
+            .unwrap_or(&[])
     }
 }
 
@@ -200,21 +229,52 @@ fn map(file: &File) -> std::io::Result<Mmap> {
 }
 
 fn detect(b: &[u8]) -> Result<Format, String> {
-    let expected = "expected a pcap or pcapng capture (magic a1b2c3d4, a1b23c4d, a1b2cd34 or 0a0d0d0a)";
+    let expected =
+        "expected a pcap or pcapng capture (magic a1b2c3d4, a1b23c4d, a1b2cd34 or 0a0d0d0a)";
     let Some(magic) = b.get(..4) else {
-        return Err(format!("not a capture file: {} bytes long; {expected}", b.len()));
+        return Err(format!(
+            "not a capture file: {} bytes long; {expected}",
+            b.len()
+        ));
     };
     let m = u32::from_le_bytes([magic[0], magic[1], magic[2], magic[3]]);
     let fmt = match m {
-        0xa1b2_c3d4 => Format::Pcap { big_endian: false, nanosecond: false, modified: false },
-        0xa1b2_3c4d => Format::Pcap { big_endian: false, nanosecond: true, modified: false },
-        0xa1b2_cd34 => Format::Pcap { big_endian: false, nanosecond: false, modified: true },
-        0xd4c3_b2a1 => Format::Pcap { big_endian: true, nanosecond: false, modified: false },
-        0x4d3c_b2a1 => Format::Pcap { big_endian: true, nanosecond: true, modified: false },
-        0x34cd_b2a1 => Format::Pcap { big_endian: true, nanosecond: false, modified: true },
+        0xa1b2_c3d4 => Format::Pcap {
+            big_endian: false,
+            nanosecond: false,
+            modified: false,
+        },
+        0xa1b2_3c4d => Format::Pcap {
+            big_endian: false,
+            nanosecond: true,
+            modified: false,
+        },
+        0xa1b2_cd34 => Format::Pcap {
+            big_endian: false,
+            nanosecond: false,
+            modified: true,
+        },
+        0xd4c3_b2a1 => Format::Pcap {
+            big_endian: true,
+            nanosecond: false,
+            modified: false,
+        },
+        0x4d3c_b2a1 => Format::Pcap {
+            big_endian: true,
+            nanosecond: true,
+            modified: false,
+        },
+        0x34cd_b2a1 => Format::Pcap {
+            big_endian: true,
+            nanosecond: false,
+            modified: true,
+        },
         0x0a0d_0d0a => Format::Pcapng,
         _ => {
-            let shown: String = magic.iter().map(|&c| if c.is_ascii_graphic() { c as char } else { '.' }).collect();
+            let shown: String = magic
+                .iter()
+                .map(|&c| if c.is_ascii_graphic() { c as char } else { '.' })
+                .collect();
             return Err(format!(
                 "not a capture file: starts with {:02x}{:02x}{:02x}{:02x} ('{shown}'); {expected}",
                 magic[0], magic[1], magic[2], magic[3]
@@ -306,7 +366,10 @@ impl<'a> Reader<'a> {
     }
 
     fn halt(&mut self, offset: usize, reason: String) {
-        self.stop = Some(Stop { offset: offset as u64, reason });
+        self.stop = Some(Stop {
+            offset: offset as u64,
+            reason,
+        });
         self.done = true;
     }
 
@@ -318,12 +381,22 @@ impl<'a> Reader<'a> {
         }
         let hdr = if modified { 24 } else { 16 };
         if i.len() < hdr {
-            self.halt(self.pos, format!("file ends inside a record header ({} of {hdr} bytes)", i.len()));
+            self.halt(
+                self.pos,
+                format!(
+                    "file ends inside a record header ({} of {hdr} bytes)",
+                    i.len()
+                ),
+            );
             return None;
         }
         let rd = |o: usize| {
             let w = [i[o], i[o + 1], i[o + 2], i[o + 3]];
-            if big_endian { u32::from_be_bytes(w) } else { u32::from_le_bytes(w) }
+            if big_endian {
+                u32::from_be_bytes(w)
+            } else {
+                u32::from_le_bytes(w)
+            }
         };
         let (sec, frac, mut caplen, mut orig) = (rd(0), rd(4), rd(8), rd(12));
         if self.swapped_lengths && caplen > orig {
@@ -334,7 +407,9 @@ impl<'a> Reader<'a> {
         if caplen > limit {
             self.halt(
                 self.pos,
-                format!("damaged record: {caplen}-byte packet is bigger than the maximum of {limit}"),
+                format!(
+                    "damaged record: {caplen}-byte packet is bigger than the maximum of {limit}"
+                ),
             );
             return None;
         }
@@ -350,7 +425,11 @@ impl<'a> Reader<'a> {
         }
         let offset = (self.pos + hdr) as u64;
         self.pos += hdr + caplen as usize;
-        let frac_ns = if nanosecond { i64::from(frac) } else { i64::from(frac) * 1000 };
+        let frac_ns = if nanosecond {
+            i64::from(frac)
+        } else {
+            i64::from(frac) * 1000
+        };
         let zone = self.interfaces.first().map_or(0, |i| i.offset_s);
         Some(Record {
             offset,
@@ -372,7 +451,10 @@ impl<'a> Reader<'a> {
                 return None;
             }
             if i.len() < 12 {
-                self.halt(at, format!("file ends inside a block header ({} bytes left)", i.len()));
+                self.halt(
+                    at,
+                    format!("file ends inside a block header ({} bytes left)", i.len()),
+                );
                 return None;
             }
             let raw_type = u32::from_le_bytes([i[0], i[1], i[2], i[3]]);
@@ -383,13 +465,19 @@ impl<'a> Reader<'a> {
                     0x1a2b_3c4d => false,
                     0x4d3c_2b1a => true,
                     _ => {
-                        self.halt(at, format!("section header with an unknown byte-order magic 0x{bom:08x}"));
+                        self.halt(
+                            at,
+                            format!("section header with an unknown byte-order magic 0x{bom:08x}"),
+                        );
                         return None;
                     }
                 };
             }
-            let parsed =
-                if self.big_endian { pcapng::parse_block_be(i) } else { pcapng::parse_block_le(i) };
+            let parsed = if self.big_endian {
+                pcapng::parse_block_be(i)
+            } else {
+                pcapng::parse_block_le(i)
+            };
             let (rest, block) = match parsed {
                 Ok(v) => v,
                 Err(e) => {
@@ -404,7 +492,10 @@ impl<'a> Reader<'a> {
                             i.len()
                         ),
                         nom::Err::Error(err) | nom::Err::Failure(err) => {
-                            format!("damaged block (type 0x{raw_type:08x}, length {declared}): {}", describe(&err))
+                            format!(
+                                "damaged block (type 0x{raw_type:08x}, length {declared}): {}",
+                                describe(&err)
+                            )
                         }
                     };
                     self.halt(at, reason);
@@ -432,7 +523,8 @@ impl<'a> Reader<'a> {
                     self.section_comments.extend(comments(&shb.options));
                 }
                 Block::InterfaceDescription(idb) => {
-                    let opt = |o: Option<Result<&str, _>>| o.and_then(|r| r.ok()).map(str::to_owned);
+                    let opt =
+                        |o: Option<Result<&str, _>>| o.and_then(|r| r.ok()).map(str::to_owned);
                     self.interfaces.push(Interface {
                         linktype: idb.linktype.0 as u32 & 0xffff,
                         snaplen: idb.snaplen,
@@ -447,11 +539,23 @@ impl<'a> Reader<'a> {
                 Block::EnhancedPacket(epb) => {
                     let iface = self.section_base + epb.if_id as usize;
                     let Some(ifc) = self.interfaces.get(iface) else {
-                        self.halt(at, format!("packet on interface {} which the section did not describe", epb.if_id));
+                        self.halt(
+                            at,
+                            format!(
+                                "packet on interface {} which the section did not describe",
+                                epb.if_id
+                            ),
+                        );
                         return None;
                     };
                     if epb.caplen as usize > epb.data.len() {
-                        self.halt(at, format!("damaged packet block: captured length {} exceeds the block", epb.caplen));
+                        self.halt(
+                            at,
+                            format!(
+                                "damaged packet block: captured length {} exceeds the block",
+                                epb.caplen
+                            ),
+                        );
                         return None;
                     }
                     let ts = (u64::from(epb.ts_high) << 32) | u64::from(epb.ts_low);
@@ -460,7 +564,10 @@ impl<'a> Reader<'a> {
                         offset: data_at as u64,
                         caplen: epb.caplen,
                         orig_len: epb.origlen,
-                        ts_ns: ifc.resolution.to_ns(ts).saturating_add(ifc.offset_s.saturating_mul(1_000_000_000)),
+                        ts_ns: ifc
+                            .resolution
+                            .to_ns(ts)
+                            .saturating_add(ifc.offset_s.saturating_mul(1_000_000_000)),
                         interface: iface as u32,
                         comments: comments(&epb.options),
                         has_ts: true,
@@ -469,7 +576,10 @@ impl<'a> Reader<'a> {
                 Block::SimplePacket(spb) => {
                     let iface = self.section_base;
                     let Some(ifc) = self.interfaces.get(iface) else {
-                        self.halt(at, "simple packet block before any interface description".into());
+                        self.halt(
+                            at,
+                            "simple packet block before any interface description".into(),
+                        );
                         return None;
                     };
                     // The captured part is what fits in the block (and the snaplen).
@@ -496,20 +606,35 @@ impl<'a> Reader<'a> {
                     }
                     let rd16 = |o: usize| {
                         let w = [d[o], d[o + 1]];
-                        if self.big_endian { u16::from_be_bytes(w) } else { u16::from_le_bytes(w) }
+                        if self.big_endian {
+                            u16::from_be_bytes(w)
+                        } else {
+                            u16::from_le_bytes(w)
+                        }
                     };
                     let rd32 = |o: usize| {
                         let w = [d[o], d[o + 1], d[o + 2], d[o + 3]];
-                        if self.big_endian { u32::from_be_bytes(w) } else { u32::from_le_bytes(w) }
+                        if self.big_endian {
+                            u32::from_be_bytes(w)
+                        } else {
+                            u32::from_le_bytes(w)
+                        }
                     };
                     let iface = self.section_base + rd16(0) as usize;
                     let (caplen, orig) = (rd32(12), rd32(16));
                     let Some(ifc) = self.interfaces.get(iface) else {
-                        self.halt(at, "obsolete packet block on an undescribed interface".into());
+                        self.halt(
+                            at,
+                            "obsolete packet block on an undescribed interface".into(),
+                        );
                         return None;
                     };
                     if caplen as usize > d.len() - 20 {
-                        self.halt(at, "damaged obsolete packet block: captured length exceeds the block".into());
+                        self.halt(
+                            at,
+                            "damaged obsolete packet block: captured length exceeds the block"
+                                .into(),
+                        );
                         return None;
                     }
                     let ts = (u64::from(rd32(4)) << 32) | u64::from(rd32(8));
@@ -552,7 +677,11 @@ impl Iterator for Reader<'_> {
             return None;
         }
         let r = match self.format {
-            Format::Pcap { big_endian, nanosecond, modified } => self.pcap_next(big_endian, nanosecond, modified),
+            Format::Pcap {
+                big_endian,
+                nanosecond,
+                modified,
+            } => self.pcap_next(big_endian, nanosecond, modified),
             Format::Pcapng => self.pcapng_next(),
         };
         if let Some(r) = &r {
@@ -567,7 +696,10 @@ mod tests {
     use super::*;
 
     fn pcap(records: &[(&[u8], u32)]) -> Vec<u8> {
-        let mut v = vec![0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0, 1, 0, 0, 0];
+        let mut v = vec![
+            0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0, 1, 0, 0,
+            0,
+        ];
         for (i, (data, orig)) in records.iter().enumerate() {
             v.extend_from_slice(&(100 + i as u32).to_le_bytes());
             v.extend_from_slice(&5u32.to_le_bytes());
@@ -610,9 +742,14 @@ mod tests {
 
     #[test]
     fn not_a_capture_names_what_was_expected() {
-        let e = CaptureFile::from_bytes("x".into(), Bytes::Owned(b"<!DOCTYPE html>".to_vec())).err().unwrap();
+        let e = CaptureFile::from_bytes("x".into(), Bytes::Owned(b"<!DOCTYPE html>".to_vec()))
+            .err()
+            .unwrap();
         let msg = e.to_string();
-        assert!(msg.contains("not a capture file") && msg.contains("pcapng"), "{msg}");
+        assert!(
+            msg.contains("not a capture file") && msg.contains("pcapng"),
+            "{msg}"
+        );
         assert!(!msg.contains('\n'));
     }
 

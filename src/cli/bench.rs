@@ -6,8 +6,8 @@ use std::time::Instant;
 
 use serde::Serialize;
 
-use super::{open, BenchArgs, CliError};
-use crate::pipeline::{load_file, LoadOptions};
+use super::{BenchArgs, CliError, open};
+use crate::pipeline::{LoadOptions, load_file};
 
 #[derive(Serialize)]
 struct BenchReport {

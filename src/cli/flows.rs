@@ -5,8 +5,8 @@ use std::io::Write;
 use dissectors::conversation::{Conversation, Endpoint};
 use serde::Serialize;
 
-use super::{open, secs, warn_stop, CliError, CsvOrJson, FlowsArgs, JsonArray, ProtoArg};
-use crate::pipeline::{load_file, LoadOptions};
+use super::{CliError, CsvOrJson, FlowsArgs, JsonArray, ProtoArg, open, secs, warn_stop};
+use crate::pipeline::{LoadOptions, load_file};
 
 #[derive(Serialize)]
 pub struct FlowRow {
@@ -57,10 +57,20 @@ pub fn run(a: &FlowsArgs, out: &mut impl Write) -> Result<(), CliError> {
     let start = snap.index.row(0).map_or(0, |r| r.ts_ns);
     let mut rows = Vec::new();
     if a.proto != Some(ProtoArg::Udp) {
-        rows.extend(snap.tcp.iter().filter(|c| c.counted).map(|c| FlowRow::new(c, start)));
+        rows.extend(
+            snap.tcp
+                .iter()
+                .filter(|c| c.counted)
+                .map(|c| FlowRow::new(c, start)),
+        );
     }
     if a.proto != Some(ProtoArg::Tcp) {
-        rows.extend(snap.udp.iter().filter(|c| c.counted).map(|c| FlowRow::new(c, start)));
+        rows.extend(
+            snap.udp
+                .iter()
+                .filter(|c| c.counted)
+                .map(|c| FlowRow::new(c, start)),
+        );
     }
     match a.format {
         CsvOrJson::Json => {
@@ -71,13 +81,26 @@ pub fn run(a: &FlowsArgs, out: &mut impl Write) -> Result<(), CliError> {
             j.end(out)?;
         }
         CsvOrJson::Csv => {
-            writeln!(out, "proto,stream,a,b,frames_a_to_b,bytes_a_to_b,frames_b_to_a,bytes_b_to_a,payload_a_to_b,payload_b_to_a,start_rel,duration")?;
+            writeln!(
+                out,
+                "proto,stream,a,b,frames_a_to_b,bytes_a_to_b,frames_b_to_a,bytes_b_to_a,payload_a_to_b,payload_b_to_a,start_rel,duration"
+            )?;
             for r in &rows {
                 writeln!(
                     out,
                     "{},{},{},{},{},{},{},{},{},{},{:.9},{:.9}",
-                    r.proto, r.stream, r.a, r.b, r.frames_a_to_b, r.bytes_a_to_b, r.frames_b_to_a, r.bytes_b_to_a,
-                    r.payload_a_to_b, r.payload_b_to_a, r.start_rel, r.duration
+                    r.proto,
+                    r.stream,
+                    r.a,
+                    r.b,
+                    r.frames_a_to_b,
+                    r.bytes_a_to_b,
+                    r.frames_b_to_a,
+                    r.bytes_b_to_a,
+                    r.payload_a_to_b,
+                    r.payload_b_to_a,
+                    r.start_rel,
+                    r.duration
                 )?;
             }
         }

@@ -9,7 +9,7 @@ use dissectors::packet::{Options, Transport};
 use dissectors::sink::NullSink;
 use dissectors::tcp_reassembly::{ChunkKind, KeptStream, TcpReassembler};
 
-use super::{open, warn_stop, CliError, DirectionArg, FollowArgs, FollowFormat};
+use super::{CliError, DirectionArg, FollowArgs, FollowFormat, open, warn_stop};
 use crate::pipeline::Pass;
 
 /// Reassembled bytes kept per conversation for following (beyond: truncated).
@@ -38,7 +38,9 @@ pub fn follow_streams(
         let data = file.data(rec.offset, rec.caplen);
         let number = pass.frames() + 1;
         let (pi, answers) = pass.frame(&rec, iface, data, Options::default(), &mut NullSink);
-        let (Transport::Tcp(seg), Some(a)) = (pi.transport, answers.tcp.as_ref()) else { continue };
+        let (Transport::Tcp(seg), Some(a)) = (pi.transport, answers.tcp.as_ref()) else {
+            continue;
+        };
         if only.is_some_and(|o| !o.contains(&a.stream)) {
             continue;
         }
@@ -51,9 +53,16 @@ pub fn follow_streams(
                 Some((src, dst)) => (node(&(src, seg.src_port)), node(&(dst, seg.dst_port))),
                 None => Default::default(),
             };
-            Followed { kept: KeptStream::with_cap(cap), nodes, reassembler: TcpReassembler::new() }
+            Followed {
+                kept: KeptStream::with_cap(cap),
+                nodes,
+                reassembler: TcpReassembler::new(),
+            }
         });
-        let payload = pi.source_bytes(data, seg.payload.source).get(seg.payload.range()).unwrap_or(&[]);
+        let payload = pi
+            .source_bytes(data, seg.payload.source)
+            .get(seg.payload.range())
+            .unwrap_or(&[]);
         let kept = &mut f.kept;
         f.reassembler.segment(
             a.dir as usize,
@@ -76,8 +85,17 @@ fn node(e: &(std::net::IpAddr, u16)) -> String {
 pub fn run(a: &FollowArgs, out: &mut impl Write) -> Result<(), CliError> {
     let file = open(&a.file)?;
     let (mut streams, stop) = follow_streams(&file, Some(&[a.stream]), FOLLOW_CAP);
-    let Some(Followed { kept, nodes: (n0, n1), .. }) = streams.remove(&a.stream) else {
-        return Err(CliError(format!("no TCP stream {} in {}", a.stream, a.file.display())));
+    let Some(Followed {
+        kept,
+        nodes: (n0, n1),
+        ..
+    }) = streams.remove(&a.stream)
+    else {
+        return Err(CliError(format!(
+            "no TCP stream {} in {}",
+            a.stream,
+            a.file.display()
+        )));
     };
     let want = |dir: usize| match a.direction {
         DirectionArg::Both => true,
@@ -124,8 +142,15 @@ pub fn run(a: &FollowArgs, out: &mut impl Write) -> Result<(), CliError> {
             writeln!(out)?;
         }
         FollowFormat::Ascii | FollowFormat::Hex => {
-            let fmt = if a.format == FollowFormat::Ascii { "ascii" } else { "hex" };
-            writeln!(out, "\n===================================================================")?;
+            let fmt = if a.format == FollowFormat::Ascii {
+                "ascii"
+            } else {
+                "hex"
+            };
+            writeln!(
+                out,
+                "\n==================================================================="
+            )?;
             writeln!(out, "Follow: tcp,{fmt}")?;
             writeln!(out, "Filter: tcp.stream eq {}", a.stream)?;
             writeln!(out, "Node 0: {n0}")?;
@@ -134,11 +159,25 @@ pub fn run(a: &FollowArgs, out: &mut impl Write) -> Result<(), CliError> {
             for c in kept.chunks.iter().filter(|c| want(c.dir)) {
                 let indent = if c.dir == 1 { "\t" } else { "" };
                 match &c.kind {
-                    ChunkKind::Gap(n) => writeln!(out, "{indent}[{n} bytes missing in capture file]")?,
+                    ChunkKind::Gap(n) => {
+                        writeln!(out, "{indent}[{n} bytes missing in capture file]")?
+                    }
                     ChunkKind::Data(d) if a.format == FollowFormat::Ascii => {
                         writeln!(out, "{indent}{}", d.len())?;
-                        let text: String =
-                            d.iter().map(|&b| if b == b'\n' || b == b'\r' || b == b'\t' || (0x20..0x7f).contains(&b) { b as char } else { '.' }).collect();
+                        let text: String = d
+                            .iter()
+                            .map(|&b| {
+                                if b == b'\n'
+                                    || b == b'\r'
+                                    || b == b'\t'
+                                    || (0x20..0x7f).contains(&b)
+                                {
+                                    b as char
+                                } else {
+                                    '.'
+                                }
+                            })
+                            .collect();
                         writeln!(out, "{text}")?;
                     }
                     ChunkKind::Data(d) => {
@@ -154,7 +193,16 @@ pub fn run(a: &FollowArgs, out: &mut impl Write) -> Result<(), CliError> {
                                     write!(out, " ")?;
                                 }
                             }
-                            let text: String = line.iter().map(|&b| if (0x20..0x7f).contains(&b) { b as char } else { '.' }).collect();
+                            let text: String = line
+                                .iter()
+                                .map(|&b| {
+                                    if (0x20..0x7f).contains(&b) {
+                                        b as char
+                                    } else {
+                                        '.'
+                                    }
+                                })
+                                .collect();
                             let (l, r) = text.split_at(text.len().min(8));
                             writeln!(out, " {l} {r}")?;
                         }
@@ -163,9 +211,17 @@ pub fn run(a: &FollowArgs, out: &mut impl Write) -> Result<(), CliError> {
                 }
             }
             if let Some((d, off)) = kept.truncated_at {
-                writeln!(out, "[truncated here: {} bytes kept; side {} offset {off}]", kept.kept, if d == 0 { "a" } else { "b" })?;
+                writeln!(
+                    out,
+                    "[truncated here: {} bytes kept; side {} offset {off}]",
+                    kept.kept,
+                    if d == 0 { "a" } else { "b" }
+                )?;
             }
-            writeln!(out, "===================================================================")?;
+            writeln!(
+                out,
+                "==================================================================="
+            )?;
         }
     }
     warn_stop(&a.file, &stop);

@@ -189,7 +189,11 @@ pub fn run(cmd: Command) -> Result<(), CliError> {
         Command::Summary(a) => summary::run(&a, &mut out),
         Command::Bench(a) => bench::run(&a, &mut out),
         Command::Tcp(mut a) => {
-            a.format = Some(a.format.unwrap_or(if a.series.is_some() { TextOrCsvOrJson::Csv } else { TextOrCsvOrJson::Text }));
+            a.format = Some(a.format.unwrap_or(if a.series.is_some() {
+                TextOrCsvOrJson::Csv
+            } else {
+                TextOrCsvOrJson::Text
+            }));
             tcp::run(&a, &mut out)
         }
         Command::Follow(a) => follow::run(&a, &mut out),
@@ -203,7 +207,9 @@ pub fn run(cmd: Command) -> Result<(), CliError> {
 }
 
 pub(crate) fn open(path: &Path) -> Result<Arc<CaptureFile>, CliError> {
-    CaptureFile::open(path).map(Arc::new).map_err(|e| CliError(e.to_string()))
+    CaptureFile::open(path)
+        .map(Arc::new)
+        .map_err(|e| CliError(e.to_string()))
 }
 
 /// Reports where reading stopped, as a warning: the packets before it were used.

@@ -7,7 +7,7 @@ use dissectors::sink::NullSink;
 use dissectors::tcp_analysis::Flag;
 use serde::Serialize;
 
-use super::{epoch_string, open, warn_stop, CliError, JsonArray, PacketsArgs, TextOrJson};
+use super::{CliError, JsonArray, PacketsArgs, TextOrJson, epoch_string, open, warn_stop};
 use crate::pipeline::Pass;
 use crate::store::tcp::TcpRecord;
 
@@ -67,22 +67,31 @@ pub fn run(a: &PacketsArgs, out: &mut impl Write) -> Result<(), CliError> {
             _ => None,
         };
         match json.as_mut() {
-            Some(j) => j.item(out, &PacketRow {
-                number,
-                time_epoch: epoch_string(rec.ts_ns, digits),
-                src: pi.src.to_string(),
-                dst: pi.dst.to_string(),
-                protocol: &pi.protocol,
-                length: rec.orig_len,
-                info: &pi.info,
-                layers: pi.protocols.iter().map(|p| p.name()).collect(),
-                stream,
-                analysis: tcp.map(|r| Flag::ALL.iter().filter(|f| r.has(**f)).map(|f| f.name()).collect()),
-                seq: tcp.map(|r| r.seq),
-                ack: tcp.map(|r| r.ack),
-                len: tcp.map(|r| r.len),
-                win: tcp.map(|r| r.win),
-            })?,
+            Some(j) => j.item(
+                out,
+                &PacketRow {
+                    number,
+                    time_epoch: epoch_string(rec.ts_ns, digits),
+                    src: pi.src.to_string(),
+                    dst: pi.dst.to_string(),
+                    protocol: &pi.protocol,
+                    length: rec.orig_len,
+                    info: &pi.info,
+                    layers: pi.protocols.iter().map(|p| p.name()).collect(),
+                    stream,
+                    analysis: tcp.map(|r| {
+                        Flag::ALL
+                            .iter()
+                            .filter(|f| r.has(**f))
+                            .map(|f| f.name())
+                            .collect()
+                    }),
+                    seq: tcp.map(|r| r.seq),
+                    ack: tcp.map(|r| r.ack),
+                    len: tcp.map(|r| r.len),
+                    win: tcp.map(|r| r.win),
+                },
+            )?,
             None => {
                 let first = *first_ts.get_or_insert(rec.ts_ns);
                 text.clear();

@@ -4,8 +4,8 @@ use std::io::Write;
 
 use serde::Serialize;
 
-use super::{epoch_string, open, secs, warn_stop, CliError, SummaryArgs, TextOrJson};
-use crate::pipeline::{load_file, LoadOptions};
+use super::{CliError, SummaryArgs, TextOrJson, epoch_string, open, secs, warn_stop};
+use crate::pipeline::{LoadOptions, load_file};
 
 #[derive(Serialize)]
 struct Summary {
@@ -48,11 +48,19 @@ pub fn run(a: &SummaryArgs, out: &mut impl Write) -> Result<(), CliError> {
             last = Some(l);
         }
     }
-    let digits = snap.interfaces.iter().map(|i| i.resolution.digits()).max().unwrap_or(6);
+    let digits = snap
+        .interfaces
+        .iter()
+        .map(|i| i.resolution.digits())
+        .max()
+        .unwrap_or(6);
     let mut link_types: Vec<LinkType> = Vec::new();
     for i in snap.interfaces.iter() {
         if !link_types.iter().any(|l| l.linktype == i.linktype) {
-            link_types.push(LinkType { linktype: i.linktype, name: dissectors::frame::linktype_name(i.linktype) });
+            link_types.push(LinkType {
+                linktype: i.linktype,
+                name: dissectors::frame::linktype_name(i.linktype),
+            });
         }
     }
     let s = Summary {
@@ -72,7 +80,11 @@ pub fn run(a: &SummaryArgs, out: &mut impl Write) -> Result<(), CliError> {
             .hierarchy
             .paths()
             .into_iter()
-            .map(|(path, frames, bytes)| Phs { path, frames, bytes })
+            .map(|(path, frames, bytes)| Phs {
+                path,
+                frames,
+                bytes,
+            })
             .collect(),
     };
     match a.format {
@@ -83,7 +95,11 @@ pub fn run(a: &SummaryArgs, out: &mut impl Write) -> Result<(), CliError> {
         TextOrJson::Text => {
             writeln!(out, "File:       {}", s.file)?;
             writeln!(out, "Format:     {}", s.format)?;
-            let lts: Vec<String> = s.link_types.iter().map(|l| format!("{} ({})", l.name, l.linktype)).collect();
+            let lts: Vec<String> = s
+                .link_types
+                .iter()
+                .map(|l| format!("{} ({})", l.name, l.linktype))
+                .collect();
             writeln!(out, "Link types: {}", lts.join(", "))?;
             writeln!(out, "Packets:    {}", s.packets)?;
             writeln!(out, "Bytes:      {}", s.bytes)?;
@@ -99,7 +115,15 @@ pub fn run(a: &SummaryArgs, out: &mut impl Write) -> Result<(), CliError> {
             for p in &s.protocol_hierarchy {
                 let depth = p.path.matches(':').count();
                 let name = p.path.rsplit(':').next().unwrap_or("");
-                writeln!(out, "{:indent$}{name:<w$} frames:{} bytes:{}", "", p.frames, p.bytes, indent = depth * 2, w = 40 - depth * 2)?;
+                writeln!(
+                    out,
+                    "{:indent$}{name:<w$} frames:{} bytes:{}",
+                    "",
+                    p.frames,
+                    p.bytes,
+                    indent = depth * 2,
+                    w = 40 - depth * 2
+                )?;
             }
         }
     }

@@ -5,28 +5,50 @@ use std::io::Write;
 
 use dissectors::tcp_analysis::{Flag, TcpStreamAnalyzer};
 use serde::Serialize;
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value, json};
 
 use super::flows::endpoint;
-use super::{open, secs, warn_stop, CliError, JsonArray, SeriesArg, TcpArgs, TextOrCsvOrJson};
-use crate::pipeline::{load_file, LoadOptions};
-use crate::store::tcp::TcpRecord;
+use super::{CliError, JsonArray, SeriesArg, TcpArgs, TextOrCsvOrJson, open, secs, warn_stop};
+use crate::pipeline::{LoadOptions, load_file};
 use crate::store::Snapshot;
+use crate::store::tcp::TcpRecord;
 
 pub fn run(a: &TcpArgs, out: &mut impl Write) -> Result<(), CliError> {
     let file = open(&a.file)?;
     let snap = load_file(file, LoadOptions::batch(true)).wait();
     if let Some(series) = a.series {
-        let stream = a.stream.ok_or_else(|| CliError("--series needs --stream N".into()))?;
+        let stream = a
+            .stream
+            .ok_or_else(|| CliError("--series needs --stream N".into()))?;
         if stream as usize >= snap.tcp.len() || !snap.tcp[stream as usize].counted {
-            return Err(CliError(format!("no TCP stream {stream} in {}", a.file.display())));
+            return Err(CliError(format!(
+                "no TCP stream {stream} in {}",
+                a.file.display()
+            )));
         }
-        series_out(&snap, stream, series, a.interval, a.format.unwrap_or(TextOrCsvOrJson::Csv), out)?;
+        series_out(
+            &snap,
+            stream,
+            series,
+            a.interval,
+            a.format.unwrap_or(TextOrCsvOrJson::Csv),
+            out,
+        )?;
     } else {
         let streams: Vec<u32> = match a.stream {
             Some(s) if (s as usize) < snap.tcp.len() && snap.tcp[s as usize].counted => vec![s],
-            Some(s) => return Err(CliError(format!("no TCP stream {s} in {}", a.file.display()))),
-            None => snap.tcp.iter().filter(|c| c.counted).map(|c| c.stream).collect(),
+            Some(s) => {
+                return Err(CliError(format!(
+                    "no TCP stream {s} in {}",
+                    a.file.display()
+                )));
+            }
+            None => snap
+                .tcp
+                .iter()
+                .filter(|c| c.counted)
+                .map(|c| c.stream)
+                .collect(),
         };
         let rtts = rtt_samples(&snap);
         match a.format.unwrap_or(TextOrCsvOrJson::Text) {
@@ -116,7 +138,14 @@ pub fn summary(snap: &Snapshot, stream: u32, rtts: Option<&Vec<i64>>) -> Value {
 }
 
 fn text_summary(v: &Value, out: &mut impl Write) -> std::io::Result<()> {
-    writeln!(out, "stream {}: {} <-> {}  ({})", v["stream"], v["a"].as_str().unwrap_or(""), v["b"].as_str().unwrap_or(""), v["end_state"].as_str().unwrap_or(""))?;
+    writeln!(
+        out,
+        "stream {}: {} <-> {}  ({})",
+        v["stream"],
+        v["a"].as_str().unwrap_or(""),
+        v["b"].as_str().unwrap_or(""),
+        v["end_state"].as_str().unwrap_or("")
+    )?;
     let h = &v["handshake"];
     writeln!(
         out,
@@ -124,27 +153,60 @@ fn text_summary(v: &Value, out: &mut impl Write) -> std::io::Result<()> {
         yes(&h["syn"]),
         yes(&h["syn_ack"]),
         yes(&h["ack"]),
-        if h["simultaneous_open"].as_bool() == Some(true) { " (simultaneous open)" } else { "" }
+        if h["simultaneous_open"].as_bool() == Some(true) {
+            " (simultaneous open)"
+        } else {
+            ""
+        }
     )?;
     for side in ["a", "b"] {
         let o = &v["options"][side];
-        writeln!(out, "  options {side}: mss={} ws={} sack_perm={} timestamps={}", o["mss"], o["window_scale"], o["sack_permitted"], o["timestamps"])?;
+        writeln!(
+            out,
+            "  options {side}: mss={} ws={} sack_perm={} timestamps={}",
+            o["mss"], o["window_scale"], o["sack_permitted"], o["timestamps"]
+        )?;
     }
     let flags: Vec<String> = v["analysis"]
         .as_object()
-        .map(|m| m.iter().filter(|(_, n)| n.as_u64() != Some(0)).map(|(k, n)| format!("{k}={n}")).collect())
+        .map(|m| {
+            m.iter()
+                .filter(|(_, n)| n.as_u64() != Some(0))
+                .map(|(k, n)| format!("{k}={n}"))
+                .collect()
+        })
         .unwrap_or_default();
-    writeln!(out, "  analysis: {}", if flags.is_empty() { "-".to_string() } else { flags.join(" ") })?;
-    writeln!(out, "  initial_rtt: {}  ack_rtt: {}", v["initial_rtt"], v["ack_rtt"])
+    writeln!(
+        out,
+        "  analysis: {}",
+        if flags.is_empty() {
+            "-".to_string()
+        } else {
+            flags.join(" ")
+        }
+    )?;
+    writeln!(
+        out,
+        "  initial_rtt: {}  ack_rtt: {}",
+        v["initial_rtt"], v["ack_rtt"]
+    )
 }
 
 /// A CSV cell, quoted when it holds a comma or quote (RFC 4180).
 fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() }
+    if s.contains([',', '"', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
 }
 
 fn yes(v: &Value) -> &'static str {
-    if v.as_bool() == Some(true) { "yes" } else { "no" }
+    if v.as_bool() == Some(true) {
+        "yes"
+    } else {
+        "no"
+    }
 }
 
 #[derive(Serialize)]
@@ -174,7 +236,11 @@ fn series_out(
     out: &mut impl Write,
 ) -> Result<(), CliError> {
     let start = snap.index.row(0).map_or(0, |r| r.ts_ns);
-    let recs: Vec<&TcpRecord> = snap.tcp_records.iter().filter(|r| r.stream == stream).collect();
+    let recs: Vec<&TcpRecord> = snap
+        .tcp_records
+        .iter()
+        .filter(|r| r.stream == stream)
+        .collect();
     let t = |r: &TcpRecord| secs(r.ts_ns - start);
     let rows: Vec<Value> = match series {
         SeriesArg::Rtt => recs
@@ -250,15 +316,26 @@ fn series_out(
             j.end(out)?;
         }
         _ => {
-            let Some(first) = rows.first().and_then(|r| r.as_object()) else { return Ok(()) };
+            let Some(first) = rows.first().and_then(|r| r.as_object()) else {
+                return Ok(());
+            };
             let keys: Vec<&String> = first.keys().collect();
-            writeln!(out, "{}", keys.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(","))?;
+            writeln!(
+                out,
+                "{}",
+                keys.iter()
+                    .map(|k| k.as_str())
+                    .collect::<Vec<_>>()
+                    .join(",")
+            )?;
             for r in &rows {
                 let cells: Vec<String> = keys
                     .iter()
                     .map(|k| match &r[k.as_str()] {
                         Value::String(s) => csv_field(s),
-                        Value::Number(n) if n.is_f64() => format!("{:.9}", n.as_f64().unwrap_or(0.0)),
+                        Value::Number(n) if n.is_f64() => {
+                            format!("{:.9}", n.as_f64().unwrap_or(0.0))
+                        }
                         Value::Array(a) => a
                             .iter()
                             .map(|x| match x {

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use crossbeam_channel::{bounded, Receiver};
+use crossbeam_channel::{Receiver, bounded};
 use dissectors::packet::Options;
 use dissectors::sink::NullSink;
 
@@ -32,13 +32,19 @@ pub struct LoadOptions {
 impl LoadOptions {
     /// For the command line: the finished store only.
     pub fn batch(analyze_tcp: bool) -> Self {
-        LoadOptions { analyze_tcp, publish_every: None }
+        LoadOptions {
+            analyze_tcp,
+            publish_every: None,
+        }
     }
 }
 
 impl Default for LoadOptions {
     fn default() -> Self {
-        LoadOptions { analyze_tcp: true, publish_every: Some(PUBLISH_EVERY) }
+        LoadOptions {
+            analyze_tcp: true,
+            publish_every: Some(PUBLISH_EVERY),
+        }
     }
 }
 
@@ -88,7 +94,12 @@ pub fn load_file_into(store: Store, file: Arc<CaptureFile>, opts: LoadOptions) -
                     known = r.interfaces.len();
                     Arc::new(r.interfaces.clone())
                 });
-                let batch = Batch { records, interfaces, position: r.position(), stop: if last { r.stop.clone() } else { None } };
+                let batch = Batch {
+                    records,
+                    interfaces,
+                    position: r.position(),
+                    stop: if last { r.stop.clone() } else { None },
+                };
                 if tx.send(batch).is_err() || last || reader_store.cancelled() {
                     break;
                 }
@@ -100,7 +111,10 @@ pub fn load_file_into(store: Store, file: Arc<CaptureFile>, opts: LoadOptions) -
         .name("analysis".into())
         .spawn(move || analyse(&file, rx, &analysis_store, opts))
         .expect("spawning a thread");
-    Loading { store, threads: vec![reader, analysis] }
+    Loading {
+        store,
+        threads: vec![reader, analysis],
+    }
 }
 
 fn analyse(file: &CaptureFile, rx: Receiver<Batch>, store: &Store, opts: LoadOptions) {
@@ -140,7 +154,10 @@ fn analyse(file: &CaptureFile, rx: Receiver<Batch>, store: &Store, opts: LoadOpt
             cancelled = true;
             break;
         }
-        if opts.publish_every.is_some_and(|every| last_publish.elapsed() >= every) {
+        if opts
+            .publish_every
+            .is_some_and(|every| last_publish.elapsed() >= every)
+        {
             store.publish(builder.snapshot(&pass.analyzer, &interfaces, (position, total)));
             last_publish = Instant::now();
         }

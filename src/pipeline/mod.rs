@@ -4,5 +4,5 @@
 pub mod loader;
 pub mod pass;
 
-pub use loader::{load_file, load_file_into, LoadOptions};
+pub use loader::{LoadOptions, load_file, load_file_into};
 pub use pass::Pass;

@@ -51,12 +51,24 @@ impl Pass {
             interface_known: self.interfaces_described,
             has_ts: rec.has_ts,
             rel_ns: rec.ts_ns - first,
-            delta_ns: if self.number == 1 { 0 } else { rec.ts_ns - self.prev_ts },
+            delta_ns: if self.number == 1 {
+                0
+            } else {
+                rec.ts_ns - self.prev_ts
+            },
         };
         self.prev_ts = rec.ts_ns;
         self.analyzer.begin_frame();
         let comments: Vec<&str> = rec.comments.iter().map(String::as_str).collect();
-        dissectors::dissect_frame(&meta, data, &comments, &mut self.analyzer, opts, sink, &mut self.pi);
+        dissectors::dissect_frame(
+            &meta,
+            data,
+            &comments,
+            &mut self.analyzer,
+            opts,
+            sink,
+            &mut self.pi,
+        );
         self.analyzer.end_frame(&self.pi);
         (&self.pi, &self.analyzer.frame)
     }

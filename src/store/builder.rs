@@ -34,7 +34,11 @@ pub struct StoreBuilder {
 
 impl StoreBuilder {
     pub fn new(keep_tcp: bool) -> Self {
-        StoreBuilder { keep_tcp, index: IndexWriter::new(), ..Default::default() }
+        StoreBuilder {
+            keep_tcp,
+            index: IndexWriter::new(),
+            ..Default::default()
+        }
     }
 
     pub fn add(&mut self, src: &FrameSource, number: u32, pi: &PacketInfo, answers: &FrameAnswers) {
@@ -54,12 +58,18 @@ impl StoreBuilder {
                     } else {
                         TcpRecord::NONE
                     };
-                    self.tcp_records.push(TcpRecord::new(number, src.ts_ns, &seg, a, sack));
+                    self.tcp_records
+                        .push(TcpRecord::new(number, src.ts_ns, &seg, a, sack));
                     (FlowRef::tcp(a.stream), a.flags)
                 }
                 None => (FlowRef::NONE, 0),
             },
-            Transport::Udp(_) => (answers.udp.map_or(FlowRef::NONE, |a| FlowRef::udp(a.stream)), 0),
+            Transport::Udp(_) => (
+                answers
+                    .udp
+                    .map_or(FlowRef::NONE, |a| FlowRef::udp(a.stream)),
+                0,
+            ),
             Transport::None => (FlowRef::NONE, 0),
         };
         self.index.push(&Row {
@@ -83,7 +93,12 @@ impl StoreBuilder {
     }
 
     /// A snapshot of everything so far (while loading).
-    pub fn snapshot(&self, analyzer: &Analyzer, interfaces: &Arc<Vec<Interface>>, progress: (u64, u64)) -> Snapshot {
+    pub fn snapshot(
+        &self,
+        analyzer: &Analyzer,
+        interfaces: &Arc<Vec<Interface>>,
+        progress: (u64, u64),
+    ) -> Snapshot {
         let conv = &analyzer.conversations;
         Snapshot {
             index: self.index.snapshot(),

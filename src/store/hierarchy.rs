@@ -26,12 +26,20 @@ impl Hierarchy {
                 Some(i) => &self.nodes[i].children,
                 None => &self.roots,
             };
-            let found = list.iter().copied().find(|&i| std::ptr::eq(self.nodes[i].proto, *p));
+            let found = list
+                .iter()
+                .copied()
+                .find(|&i| std::ptr::eq(self.nodes[i].proto, *p));
             let id = match found {
                 Some(i) => i,
                 None => {
                     let id = self.nodes.len();
-                    self.nodes.push(Node { proto: p, frames: 0, bytes: 0, children: Vec::new() });
+                    self.nodes.push(Node {
+                        proto: p,
+                        frames: 0,
+                        bytes: 0,
+                        children: Vec::new(),
+                    });
                     match parent {
                         Some(i) => self.nodes[i].children.push(id),
                         None => self.roots.push(id),
@@ -48,10 +56,19 @@ impl Hierarchy {
     /// Every path as `eth:ethertype:ip`, depth first, with its counts.
     pub fn paths(&self) -> Vec<(String, u64, u64)> {
         let mut out = Vec::new();
-        let mut stack: Vec<(usize, String)> = self.roots.iter().rev().map(|&r| (r, String::new())).collect();
+        let mut stack: Vec<(usize, String)> = self
+            .roots
+            .iter()
+            .rev()
+            .map(|&r| (r, String::new()))
+            .collect();
         while let Some((i, prefix)) = stack.pop() {
             let n = &self.nodes[i];
-            let path = if prefix.is_empty() { n.proto.name().to_string() } else { format!("{prefix}:{}", n.proto.name()) };
+            let path = if prefix.is_empty() {
+                n.proto.name().to_string()
+            } else {
+                format!("{prefix}:{}", n.proto.name())
+            };
             out.push((path.clone(), n.frames, n.bytes));
             for &c in n.children.iter().rev() {
                 stack.push((c, path.clone()));

@@ -68,7 +68,11 @@ impl ExpertBits {
             _ => None,
         }
     }
-    pub fn from_parts(tcp_flags: u32, summary: &dissectors::expert::ExpertSummary, comment: bool) -> Self {
+    pub fn from_parts(
+        tcp_flags: u32,
+        summary: &dissectors::expert::ExpertSummary,
+        comment: bool,
+    ) -> Self {
         let sev = summary.max.map_or(0, |s| s as u32 + 1);
         let mut v = (tcp_flags & 0xffff) | (sev << 16);
         if summary.malformed {
@@ -153,7 +157,11 @@ impl Chunk {
     pub fn heap_bytes(&self) -> usize {
         self.offset.capacity() * 8
             + self.ts_ns.capacity() * 8
-            + (self.caplen.capacity() + self.orig_len.capacity() + self.flow.capacity() + self.expert.capacity()) * 4
+            + (self.caplen.capacity()
+                + self.orig_len.capacity()
+                + self.flow.capacity()
+                + self.expert.capacity())
+                * 4
             + self.interface.capacity() * 2
             + self.proto.capacity()
     }
@@ -168,7 +176,10 @@ pub struct IndexWriter {
 
 impl IndexWriter {
     pub fn new() -> Self {
-        IndexWriter { sealed: Vec::new(), open: Chunk::with_capacity(CHUNK) }
+        IndexWriter {
+            sealed: Vec::new(),
+            open: Chunk::with_capacity(CHUNK),
+        }
     }
 
     pub fn push(&mut self, r: &Row) {
@@ -203,7 +214,10 @@ impl IndexWriter {
             tail.expert.extend_from_slice(&self.open.expert);
             chunks.push(Arc::new(tail));
         }
-        Index { chunks, len: self.len() }
+        Index {
+            chunks,
+            len: self.len(),
+        }
     }
 
     /// The finished index (no copy of the open chunk's rows).
@@ -220,7 +234,10 @@ impl IndexWriter {
             self.open.expert.shrink_to_fit();
             self.sealed.push(Arc::new(self.open));
         }
-        Index { chunks: self.sealed, len }
+        Index {
+            chunks: self.sealed,
+            len,
+        }
     }
 }
 
@@ -261,10 +278,16 @@ mod tests {
     fn snapshots_see_what_was_pushed_and_stay_fixed() {
         let mut w = IndexWriter::new();
         for i in 0..(CHUNK + 10) {
-            w.push(&Row { offset: i as u64, ..Default::default() });
+            w.push(&Row {
+                offset: i as u64,
+                ..Default::default()
+            });
         }
         let snap = w.snapshot();
-        w.push(&Row { offset: 999_999, ..Default::default() });
+        w.push(&Row {
+            offset: 999_999,
+            ..Default::default()
+        });
         assert_eq!(snap.len(), CHUNK + 10);
         assert_eq!(snap.row(CHUNK + 9).unwrap().offset, (CHUNK + 9) as u64);
         assert!(snap.row(CHUNK + 10).is_none());

@@ -14,7 +14,10 @@ pub struct AppendLog<T: Clone> {
 
 impl<T: Clone> Default for AppendLog<T> {
     fn default() -> Self {
-        AppendLog { sealed: Vec::new(), open: Vec::with_capacity(CHUNK) }
+        AppendLog {
+            sealed: Vec::new(),
+            open: Vec::with_capacity(CHUNK),
+        }
     }
 }
 
@@ -41,7 +44,10 @@ impl<T: Clone> AppendLog<T> {
         if !self.open.is_empty() {
             chunks.push(Arc::new(self.open.clone()));
         }
-        LogView { chunks, len: self.len() }
+        LogView {
+            chunks,
+            len: self.len(),
+        }
     }
 
     /// The finished log, without copying the tail.
@@ -51,7 +57,10 @@ impl<T: Clone> AppendLog<T> {
             self.open.shrink_to_fit();
             self.sealed.push(Arc::new(self.open));
         }
-        LogView { chunks: self.sealed, len }
+        LogView {
+            chunks: self.sealed,
+            len,
+        }
     }
 }
 
@@ -63,7 +72,10 @@ pub struct LogView<T> {
 
 impl<T> Default for LogView<T> {
     fn default() -> Self {
-        LogView { chunks: Vec::new(), len: 0 }
+        LogView {
+            chunks: Vec::new(),
+            len: 0,
+        }
     }
 }
 
@@ -87,10 +99,18 @@ impl<T> LogView<T> {
     pub fn iter_from(&self, from: usize) -> impl Iterator<Item = &T> {
         let first = from / CHUNK;
         let skip = from % CHUNK;
-        self.chunks.iter().skip(first).flat_map(|c| c.iter()).skip(skip).take(self.len.saturating_sub(from))
+        self.chunks
+            .iter()
+            .skip(first)
+            .flat_map(|c| c.iter())
+            .skip(skip)
+            .take(self.len.saturating_sub(from))
     }
     pub fn heap_bytes(&self) -> usize {
-        self.chunks.iter().map(|c| c.capacity() * std::mem::size_of::<T>()).sum()
+        self.chunks
+            .iter()
+            .map(|c| c.capacity() * std::mem::size_of::<T>())
+            .sum()
     }
 }
 
@@ -109,7 +129,10 @@ mod tests {
         assert_eq!(v.len(), CHUNK + 3);
         assert_eq!(v.iter().count(), CHUNK + 3);
         assert_eq!(v.get(CHUNK + 2), Some(&(CHUNK + 2)));
-        assert_eq!(v.iter_from(CHUNK + 1).copied().collect::<Vec<_>>(), vec![CHUNK + 1, CHUNK + 2]);
+        assert_eq!(
+            v.iter_from(CHUNK + 1).copied().collect::<Vec<_>>(),
+            vec![CHUNK + 1, CHUNK + 2]
+        );
         assert_eq!(l.finish().get(CHUNK + 3), Some(&99_999));
     }
 }

@@ -52,7 +52,9 @@ struct Shared {
 
 impl std::fmt::Debug for Shared {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Shared").field("cancel", &self.cancel).finish_non_exhaustive()
+        f.debug_struct("Shared")
+            .field("cancel", &self.cancel)
+            .finish_non_exhaustive()
     }
 }
 
@@ -70,7 +72,11 @@ impl Store {
     /// The latest published snapshot (never waits for the writer beyond a
     /// pointer copy).
     pub fn snapshot(&self) -> Arc<Snapshot> {
-        self.shared.snapshot.lock().map(|s| s.clone()).unwrap_or_default()
+        self.shared
+            .snapshot
+            .lock()
+            .map(|s| s.clone())
+            .unwrap_or_default()
     }
 
     pub fn publish(&self, s: Snapshot) {

@@ -45,7 +45,11 @@ impl TcpRecord {
             tcp_flags: seg.flags,
             analysis: a.flags as u16,
             seq: rel(seg.seq, a.seq_base),
-            ack: if seg.has(TcpSegment::ACK) { rel(seg.ack, a.ack_base) } else { 0 },
+            ack: if seg.has(TcpSegment::ACK) {
+                rel(seg.ack, a.ack_base)
+            } else {
+                0
+            },
             len: seg.len,
             win: a.window,
             in_flight: a.bytes_in_flight.unwrap_or(Self::NONE),

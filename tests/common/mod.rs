@@ -10,7 +10,7 @@ use dissectors::field::{FieldType, Show, Value};
 use dissectors::packet::{Options, Transport};
 use dissectors::tree::{NodeKind, TreeBuilder};
 use wirelens::capture::CaptureFile;
-use wirelens::pipeline::{load_file, LoadOptions, Pass};
+use wirelens::pipeline::{LoadOptions, Pass, load_file};
 use wirelens::store::Snapshot;
 
 pub fn root() -> PathBuf {
@@ -25,15 +25,22 @@ pub struct Fixture {
 /// Every capture in tests/fixtures (or only those named in WIRELENS_FIXTURES,
 /// comma-separated, to narrow a run while debugging).
 pub fn fixtures() -> Vec<Fixture> {
-    let only: Option<Vec<String>> =
-        std::env::var("WIRELENS_FIXTURES").ok().map(|s| s.split(',').map(str::to_owned).collect());
+    let only: Option<Vec<String>> = std::env::var("WIRELENS_FIXTURES")
+        .ok()
+        .map(|s| s.split(',').map(str::to_owned).collect());
     let mut v: Vec<Fixture> = std::fs::read_dir(root().join("tests/fixtures"))
         .expect("tests/fixtures")
         .filter_map(|e| e.ok())
         .map(|e| e.path())
         .filter(|p| p.extension().is_some_and(|x| x == "pcap" || x == "pcapng"))
-        .map(|p| Fixture { name: p.file_name().unwrap().to_string_lossy().into_owned(), path: p })
-        .filter(|f| only.as_ref().is_none_or(|o| o.iter().any(|n| f.name.contains(n.as_str()))))
+        .map(|p| Fixture {
+            name: p.file_name().unwrap().to_string_lossy().into_owned(),
+            path: p,
+        })
+        .filter(|f| {
+            only.as_ref()
+                .is_none_or(|o| o.iter().any(|n| f.name.contains(n.as_str())))
+        })
         .collect();
     v.sort_by(|a, b| a.name.cmp(&b.name));
     v
@@ -68,7 +75,8 @@ impl Fixture {
     /// tshark's frame numbers mapped to ours (they differ after pcapng custom
     /// blocks, which tshark shows as frames).
     pub fn frame_numbers(&self) -> BTreeMap<u32, u32> {
-        let text = std::fs::read_to_string(self.golden_dir().join("packets.tsv")).unwrap_or_default();
+        let text =
+            std::fs::read_to_string(self.golden_dir().join("packets.tsv")).unwrap_or_default();
         let mut m = BTreeMap::new();
         let mut ours = 0;
         for l in text.lines().filter(|l| !l.is_empty()) {
@@ -85,7 +93,8 @@ impl Fixture {
     }
 
     pub fn packets_tsv(&self) -> Vec<GoldenPacket> {
-        let text = std::fs::read_to_string(self.golden_dir().join("packets.tsv")).unwrap_or_default();
+        let text =
+            std::fs::read_to_string(self.golden_dir().join("packets.tsv")).unwrap_or_default();
         text.lines()
             .filter(|l| !l.is_empty())
             .map(|l| {
@@ -106,13 +115,16 @@ impl Fixture {
             })
             // tshark 4.0 shows pcapng custom blocks as frames of their own;
             // wirelens skips them (they are not packets), so the rest are renumbered.
-            .filter(|p| !(p.interface_id.is_empty() && p.time_epoch.is_empty() && p.protocols == "data"))
+            .filter(|p| {
+                !(p.interface_id.is_empty() && p.time_epoch.is_empty() && p.protocols == "data")
+            })
             .collect()
     }
 
     /// Fields by (our) frame number.
     pub fn fields_tsv(&self) -> BTreeMap<u32, Vec<GoldenField>> {
-        let text = std::fs::read_to_string(self.golden_dir().join("fields.tsv")).unwrap_or_default();
+        let text =
+            std::fs::read_to_string(self.golden_dir().join("fields.tsv")).unwrap_or_default();
         let numbers = self.frame_numbers();
         let mut m: BTreeMap<u32, Vec<GoldenField>> = BTreeMap::new();
         for l in text.lines() {
@@ -120,7 +132,9 @@ impl Fixture {
             if c.len() < 5 {
                 continue;
             }
-            let Some(&ours) = numbers.get(&c[0].parse().unwrap_or(0)) else { continue };
+            let Some(&ours) = numbers.get(&c[0].parse().unwrap_or(0)) else {
+                continue;
+            };
             m.entry(ours).or_default().push(GoldenField {
                 name: c[1].to_string(),
                 offset: c[2].parse().unwrap_or(-1),
@@ -196,7 +210,13 @@ pub fn run_pass(fx: &Fixture, fields: bool) -> Vec<OurPacket> {
         let data = file.data(rec.offset, rec.caplen);
         let mut tb = TreeBuilder::new();
         let want_fields = fields && out.len() < 300;
-        let (pi, ans) = pass.frame(&rec, iface.as_ref(), data, Options { columns: true }, &mut tb);
+        let (pi, ans) = pass.frame(
+            &rec,
+            iface.as_ref(),
+            data,
+            Options { columns: true },
+            &mut tb,
+        );
         let mut p = OurPacket {
             layers: pi.protocols.iter().map(|p| p.name().to_string()).collect(),
             src: pi.src.to_string(),
@@ -230,7 +250,8 @@ pub fn run_pass(fx: &Fixture, fields: bool) -> Vec<OurPacket> {
             for n in &tree.nodes {
                 // A value-less item with children is a subtree to tshark's JSON, not a field.
                 let subtree = !n.children.is_empty()
-                    && n.field.is_some_and(|f| matches!(f.ftype, FieldType::None | FieldType::Protocol))
+                    && n.field
+                        .is_some_and(|f| matches!(f.ftype, FieldType::None | FieldType::Protocol))
                     && n.value == dissectors::field::OwnedValue::None;
                 if subtree {
                     continue;
@@ -267,14 +288,20 @@ pub struct Report {
 
 impl Report {
     pub fn fail(&mut self, fixture: &str, what: String) {
-        self.lines.entry(fixture.to_string()).or_default().push(what);
+        self.lines
+            .entry(fixture.to_string())
+            .or_default()
+            .push(what);
     }
 
     pub fn finish(self) {
         if let Ok(path) = std::env::var("WIRELENS_MISMATCHES") {
             // Every mismatch, one per line, for working through them.
-            let all: Vec<String> =
-                self.lines.iter().flat_map(|(fx, ls)| ls.iter().map(move |l| format!("{fx}\t{l}"))).collect();
+            let all: Vec<String> = self
+                .lines
+                .iter()
+                .flat_map(|(fx, ls)| ls.iter().map(move |l| format!("{fx}\t{l}")))
+                .collect();
             let _ = std::fs::write(path, all.join("\n"));
         }
         if self.lines.is_empty() {

@@ -190,7 +190,7 @@ fn wirelens(args: &[&str]) -> std::process::Output {
 
 #[test]
 fn every_subcommand_has_help() {
-    for sub in ["packets", "flows", "summary", "bench"] {
+    for sub in ["packets", "flows", "summary", "tcp", "follow", "bench"] {
         let out = wirelens(&[sub, "--help"]);
         assert!(out.status.success(), "{sub}");
         assert!(

@@ -23,12 +23,6 @@ const FIELD_EXCEPTIONS: &[(&str, &str)] = &[
         "frame.protocols",
         "compared with the prefix rule in the layers test",
     ),
-    (
-        "tcp.analysis.rto",
-        "after retransmitted handshakes tshark measures the RTO from a frame whose choice \
-         we do not reproduce; retransmission verdicts themselves are compared",
-    ),
-    ("tcp.analysis.rto_frame", "see tcp.analysis.rto"),
 ];
 
 /// The name prefixes the field goldens cover (as tests/tools/make_goldens.py).

@@ -957,7 +957,8 @@ fn analysis_fields<S: Sink>(
             );
             cx.pop();
         }
-        if let Some((rto, frame)) = a.rto {
+        // Wireshark shows an RTO only when it is not zero.
+        if let Some((rto, frame)) = a.rto.filter(|&(rto, _)| rto != 0) {
             cx.generated(&RTO, z, Value::RelTime(rto));
             cx.generated(&RTO_FRAME, z, Value::U64(frame.into()));
         }

@@ -854,7 +854,13 @@ impl TcpStreamAnalyzer {
                 }
                 if not_advanced {
                     fl |= Flag::Retransmission.bit();
-                    out.rto = Some((ts - self.dir[d].nextseq_time, self.dir[d].nextseq_frame));
+                    // Wireshark measures from the eldest unacknowledged
+                    // segment (likely the one retransmitted), else from the
+                    // highest one seen.
+                    out.rto = Some(match self.dir[d].unacked.first() {
+                        Some(u) => (ts - u.ts, u.frame),
+                        None => (ts - self.dir[d].nextseq_time, self.dir[d].nextseq_frame),
+                    });
                 }
             }
         }

@@ -250,7 +250,6 @@ fn series_out(
             .collect(),
         SeriesArg::Window => recs
             .iter()
-            .filter(|r| r.tcp_flags & dissectors::packet::TcpSegment::ACK != 0)
             .map(|r| json!({"time": t(r), "frame": r.frame, "dir": dir_name(r.dir), "window": r.win}))
             .collect(),
         SeriesArg::Inflight => recs

@@ -43,7 +43,7 @@ impl TcpRecord {
             ts_ns,
             dir: a.dir,
             tcp_flags: seg.flags,
-            analysis: a.flags as u16,
+            analysis: if seg.intact { a.flags as u16 } else { 0 },
             seq: rel(seg.seq, a.seq_base),
             ack: if seg.has(TcpSegment::ACK) {
                 rel(seg.ack, a.ack_base)
@@ -52,8 +52,12 @@ impl TcpRecord {
             },
             len: seg.len,
             win: a.window,
-            in_flight: a.bytes_in_flight.unwrap_or(Self::NONE),
-            rtt_ns: a.ack_rtt_ns.unwrap_or(-1),
+            // tshark shows no analysis on a segment whose header is cut or malformed.
+            in_flight: a
+                .bytes_in_flight
+                .filter(|_| seg.intact)
+                .unwrap_or(Self::NONE),
+            rtt_ns: a.ack_rtt_ns.filter(|_| seg.intact).unwrap_or(-1),
             sack,
         }
     }

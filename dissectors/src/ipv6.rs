@@ -397,7 +397,11 @@ fn extension<S: Sink>(
         return None;
     };
     let len = (len_units as usize + 1) * 8;
-    cx.layer(proto, buf.span(pos, len), format_args!("{title}"));
+    // A length past the end of the packet is shown up to the end.
+    let shown = len
+        .min(buf.reported.saturating_sub(pos))
+        .max(buf.rest(pos).len().min(len));
+    cx.layer(proto, buf.span(pos, shown), format_args!("{title}"));
     cx.field(nxt_f, buf.span(pos, 1), Value::U64(next.into()));
     cx.field(len_f, buf.span(pos + 1, 1), Value::U64(len_units.into()));
     cx.sink.field(

@@ -15,6 +15,9 @@ pub mod registry;
 pub mod sink;
 pub mod tree;
 
+#[doc(hidden)]
+pub mod harness;
+
 pub mod app;
 pub mod arp;
 pub mod data;

@@ -1,5 +1,4 @@
 #![no_main]
-//! ICMP messages, including errors quoting packets, behind IPv4.
 use libfuzzer_sys::fuzz_target;
 
-fuzz_target!(|data: &[u8]| wirelens_fuzz::run(228, &wirelens_fuzz::ipv4_header(1), data));
+fuzz_target!(|data: &[u8]| wirelens_fuzz::run_target("icmp", data));

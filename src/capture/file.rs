@@ -473,6 +473,21 @@ impl<'a> Reader<'a> {
                     }
                 };
             }
+            let declared = if self.big_endian {
+                u32::from_be_bytes([i[4], i[5], i[6], i[7]])
+            } else {
+                u32::from_le_bytes([i[4], i[5], i[6], i[7]])
+            };
+            if declared < 12 {
+                // Shorter than its own header and trailer (pcap-parser would underflow).
+                self.halt(
+                    at,
+                    format!(
+                        "damaged block (type 0x{raw_type:08x}): length {declared} is less than 12"
+                    ),
+                );
+                return None;
+            }
             let parsed = if self.big_endian {
                 pcapng::parse_block_be(i)
             } else {
@@ -481,11 +496,6 @@ impl<'a> Reader<'a> {
             let (rest, block) = match parsed {
                 Ok(v) => v,
                 Err(e) => {
-                    let declared = if self.big_endian {
-                        u32::from_be_bytes([i[4], i[5], i[6], i[7]])
-                    } else {
-                        u32::from_le_bytes([i[4], i[5], i[6], i[7]])
-                    };
                     let reason = match e {
                         nom::Err::Incomplete(_) => format!(
                             "file ends inside a block: it claims {declared} bytes, {} remain",
@@ -688,6 +698,26 @@ impl Iterator for Reader<'_> {
             self.last_ts = r.ts_ns;
         }
         r
+    }
+}
+
+/// The `file_reader` fuzz target, shared with the regression tests: reads
+/// arbitrary bytes as a capture; panics if a record lies outside the file
+/// or names an interface that was not described.
+#[doc(hidden)]
+pub fn fuzz_read(data: &[u8]) {
+    let Ok(f) = CaptureFile::from_bytes("fuzz".into(), Bytes::Owned(data.to_vec())) else {
+        return;
+    };
+    let mut r = f.reader();
+    let mut n = 0;
+    while let Some(rec) = r.next() {
+        assert!(rec.offset as usize + rec.caplen as usize <= data.len());
+        assert!((rec.interface as usize) < r.interfaces.len());
+        n += 1;
+        if n > 100_000 {
+            break;
+        }
     }
 }
 

@@ -35,6 +35,7 @@ pub mod udp;
 pub mod analysis;
 pub mod conversation;
 pub mod ip_reassembly;
+pub mod tape;
 pub mod tcp_analysis;
 pub mod tcp_reassembly;
 

@@ -5,6 +5,7 @@
 use dissectors::analysis::{Analyzer, FrameAnswers};
 use dissectors::packet::{FrameMeta, Options, PacketInfo};
 use dissectors::sink::Sink;
+use dissectors::tape::Recorder;
 
 use crate::capture::{Interface, Record};
 
@@ -16,6 +17,13 @@ pub struct Pass {
     prev_ts: i64,
     /// The source describes its interfaces (pcapng).
     pub interfaces_described: bool,
+    /// Write the analysis' answers for each frame onto [`Pass::tape`], for
+    /// dissecting the frame again on its own later (dissectors::tape).
+    pub record: bool,
+    /// The last frame's tape (when recording).
+    pub tape: Vec<u8>,
+    /// The last frame's metadata as the dissectors saw it.
+    pub last_meta: FrameMeta,
 }
 
 impl Pass {
@@ -28,6 +36,9 @@ impl Pass {
             first_ts: None,
             prev_ts: 0,
             interfaces_described: false,
+            record: false,
+            tape: Vec::new(),
+            last_meta: FrameMeta::default(),
         }
     }
 
@@ -60,15 +71,33 @@ impl Pass {
         self.prev_ts = rec.ts_ns;
         self.analyzer.begin_frame();
         let comments: Vec<&str> = rec.comments.iter().map(String::as_str).collect();
-        dissectors::dissect_frame(
-            &meta,
-            data,
-            &comments,
-            &mut self.analyzer,
-            opts,
-            sink,
-            &mut self.pi,
-        );
+        self.tape.clear();
+        if self.record {
+            let mut recorder = Recorder {
+                inner: &mut self.analyzer,
+                tape: &mut self.tape,
+            };
+            dissectors::dissect_frame(
+                &meta,
+                data,
+                &comments,
+                &mut recorder,
+                opts,
+                sink,
+                &mut self.pi,
+            );
+        } else {
+            dissectors::dissect_frame(
+                &meta,
+                data,
+                &comments,
+                &mut self.analyzer,
+                opts,
+                sink,
+                &mut self.pi,
+            );
+        }
+        self.last_meta = meta;
         self.analyzer.end_frame(&self.pi);
         (&self.pi, &self.analyzer.frame)
     }

@@ -1,0 +1,512 @@
+//! Recording and replaying the analysis state's answers.
+//!
+//! A dissection is a pure function of a frame's bytes and of what the
+//! [`State`] answers to the dissectors' questions (which stream is this
+//! segment in, which fragments complete this datagram, ...). The analysis
+//! pass answers from live state fed in frame order; [`Recorder`] writes each
+//! answer, in the order asked, onto the frame's *tape*. Later, any single
+//! frame is dissected again on its own, in any order and on any thread,
+//! with [`Replay`] reading its tape: the details tree and the display
+//! filters see exactly what the analysis pass saw.
+//!
+//! The encoding is compact (a tag byte per answer, LEB128 integers) because
+//! a tape is kept for every frame of a capture.
+
+use crate::packet::{
+    ArpBinding, Echo, EchoMatch, FragOutcome, Fragment, State, TcpSegment, TransportAt, UdpDatagram,
+};
+use crate::tcp_analysis::SegmentAnalysis;
+use crate::udp::DatagramAnalysis;
+
+/// Answers larger than this are not kept (a hostile capture must not make
+/// one frame's tape grow without bound); the replay then answers "nothing".
+pub const MAX_ANSWER: usize = 1 << 20;
+
+mod tag {
+    pub const FRAG_PENDING: u8 = 1;
+    pub const FRAG_PENDING_UNTIL: u8 = 2;
+    pub const FRAG_COMPLETE: u8 = 3;
+    pub const TCP_NONE: u8 = 4;
+    pub const TCP: u8 = 5;
+    pub const UDP_NONE: u8 = 6;
+    pub const UDP: u8 = 7;
+    pub const ECHO: u8 = 8;
+    pub const ARP_NONE: u8 = 9;
+    pub const ARP: u8 = 10;
+}
+
+/// Appends answers to a tape.
+#[derive(Debug)]
+pub struct TapeWriter<'t> {
+    out: &'t mut Vec<u8>,
+}
+
+impl<'t> TapeWriter<'t> {
+    pub fn new(out: &'t mut Vec<u8>) -> Self {
+        TapeWriter { out }
+    }
+    pub fn u8(&mut self, v: u8) {
+        self.out.push(v);
+    }
+    pub fn u64(&mut self, mut v: u64) {
+        loop {
+            let b = (v & 0x7f) as u8;
+            v >>= 7;
+            if v == 0 {
+                self.out.push(b);
+                return;
+            }
+            self.out.push(b | 0x80);
+        }
+    }
+    pub fn i64(&mut self, v: i64) {
+        self.u64(((v << 1) ^ (v >> 63)) as u64);
+    }
+    pub fn opt_u64(&mut self, v: Option<u64>) {
+        match v {
+            None => self.u64(0),
+            Some(v) => self.u64(v.saturating_add(1)),
+        }
+    }
+    pub fn opt_i64(&mut self, v: Option<i64>) {
+        match v {
+            None => self.u8(0),
+            Some(v) => {
+                self.u8(1);
+                self.i64(v);
+            }
+        }
+    }
+    pub fn bytes(&mut self, b: &[u8]) {
+        self.u64(b.len() as u64);
+        self.out.extend_from_slice(b);
+    }
+}
+
+/// Reads answers back; every read is checked (a damaged tape reads as
+/// "nothing known", never a panic).
+#[derive(Debug, Clone)]
+pub struct TapeReader<'t> {
+    b: &'t [u8],
+    pos: usize,
+    /// A read went past the end or met an unexpected tag.
+    pub failed: bool,
+}
+
+impl<'t> TapeReader<'t> {
+    pub fn new(b: &'t [u8]) -> Self {
+        TapeReader {
+            b,
+            pos: 0,
+            failed: false,
+        }
+    }
+    pub fn at_end(&self) -> bool {
+        self.pos >= self.b.len()
+    }
+    pub fn u8(&mut self) -> u8 {
+        match self.b.get(self.pos) {
+            Some(&v) => {
+                self.pos += 1;
+                v
+            }
+            None => {
+                self.failed = true;
+                0
+            }
+        }
+    }
+    pub fn u64(&mut self) -> u64 {
+        let mut v = 0u64;
+        for shift in (0..64).step_by(7) {
+            let b = self.u8();
+            v |= u64::from(b & 0x7f) << shift;
+            if b & 0x80 == 0 {
+                return v;
+            }
+        }
+        self.failed = true;
+        v
+    }
+    pub fn u32(&mut self) -> u32 {
+        let v = self.u64();
+        u32::try_from(v).unwrap_or_else(|_| {
+            self.failed = true;
+            0
+        })
+    }
+    pub fn i64(&mut self) -> i64 {
+        let v = self.u64();
+        ((v >> 1) as i64) ^ -((v & 1) as i64)
+    }
+    pub fn opt_u64(&mut self) -> Option<u64> {
+        match self.u64() {
+            0 => None,
+            v => Some(v - 1),
+        }
+    }
+    pub fn opt_u32(&mut self) -> Option<u32> {
+        self.opt_u64().map(|v| {
+            u32::try_from(v).unwrap_or_else(|_| {
+                self.failed = true;
+                0
+            })
+        })
+    }
+    pub fn opt_i64(&mut self) -> Option<i64> {
+        match self.u8() {
+            0 => None,
+            _ => Some(self.i64()),
+        }
+    }
+    pub fn bytes(&mut self) -> &'t [u8] {
+        let n = self.u64() as usize;
+        match self
+            .pos
+            .checked_add(n)
+            .and_then(|end| self.b.get(self.pos..end))
+        {
+            Some(s) => {
+                self.pos += n;
+                s
+            }
+            None => {
+                self.failed = true;
+                self.pos = self.b.len();
+                &[]
+            }
+        }
+    }
+    /// Reads the next tag; a different one than expected fails the tape.
+    pub fn expect(&mut self, tags: &[u8]) -> Option<u8> {
+        if self.failed {
+            return None;
+        }
+        let t = self.u8();
+        if tags.contains(&t) {
+            Some(t)
+        } else {
+            self.failed = true;
+            None
+        }
+    }
+}
+
+fn write_segment_analysis(w: &mut TapeWriter<'_>, a: &SegmentAnalysis) {
+    w.u64(a.stream.into());
+    w.u8(a.dir);
+    w.u8(a.completeness);
+    w.opt_u64(a.seq_base.map(u64::from));
+    w.opt_u64(a.ack_base.map(u64::from));
+    w.u64(a.nxtseq.into());
+    w.u64(a.window.into());
+    w.i64(a.scale.into());
+    w.i64(a.time_relative_ns);
+    w.i64(a.time_delta_ns);
+    w.u64(a.flags.into());
+    w.opt_u64(a.acks_frame.map(u64::from));
+    w.opt_i64(a.ack_rtt_ns);
+    w.opt_i64(a.initial_rtt_ns);
+    w.opt_u64(a.bytes_in_flight.map(u64::from));
+    w.opt_u64(a.push_bytes_sent.map(u64::from));
+    match a.dup_ack {
+        None => w.u8(0),
+        Some((num, frame)) => {
+            w.u8(1);
+            w.u64(num.into());
+            w.u64(frame.into());
+        }
+    }
+    match a.rto {
+        None => w.u8(0),
+        Some((rto, frame)) => {
+            w.u8(1);
+            w.i64(rto);
+            w.u64(frame.into());
+        }
+    }
+    w.u8(a.shown.into());
+}
+
+fn read_segment_analysis(r: &mut TapeReader<'_>) -> SegmentAnalysis {
+    let mut a = SegmentAnalysis {
+        stream: r.u32(),
+        dir: r.u8(),
+        completeness: r.u8(),
+        seq_base: r.opt_u32(),
+        ack_base: r.opt_u32(),
+        nxtseq: r.u32(),
+        window: r.u32(),
+        scale: r.i64() as i32,
+        time_relative_ns: r.i64(),
+        time_delta_ns: r.i64(),
+        flags: r.u32(),
+        acks_frame: r.opt_u32(),
+        ack_rtt_ns: r.opt_i64(),
+        initial_rtt_ns: r.opt_i64(),
+        bytes_in_flight: r.opt_u32(),
+        push_bytes_sent: r.opt_u32(),
+        ..Default::default()
+    };
+    if r.u8() == 1 {
+        a.dup_ack = Some((r.u32(), r.u32()));
+    }
+    if r.u8() == 1 {
+        a.rto = Some((r.i64(), r.u32()));
+    }
+    a.shown = r.u8() != 0;
+    a
+}
+
+/// Answers from `inner` (the live analysis), written onto `tape` as they go.
+pub struct Recorder<'a> {
+    pub inner: &'a mut dyn State,
+    pub tape: &'a mut Vec<u8>,
+}
+
+impl State for Recorder<'_> {
+    fn ip_fragment(&mut self, frag: &Fragment<'_>) -> FragOutcome {
+        let out = self.inner.ip_fragment(frag);
+        let mut w = TapeWriter::new(self.tape);
+        match &out {
+            FragOutcome::Pending => w.u8(tag::FRAG_PENDING),
+            FragOutcome::PendingUntil(n) => {
+                w.u8(tag::FRAG_PENDING_UNTIL);
+                w.u64((*n).into());
+            }
+            FragOutcome::Complete { payload, frames } if payload.len() <= MAX_ANSWER => {
+                w.u8(tag::FRAG_COMPLETE);
+                w.bytes(payload);
+                w.u64(frames.len() as u64);
+                for &(f, n) in frames {
+                    w.u64(f.into());
+                    w.u64(n.into());
+                }
+            }
+            FragOutcome::Complete { .. } => w.u8(tag::FRAG_PENDING),
+        }
+        out
+    }
+
+    fn tcp(&mut self, at: &TransportAt, seg: &TcpSegment) -> Option<SegmentAnalysis> {
+        let out = self.inner.tcp(at, seg);
+        let mut w = TapeWriter::new(self.tape);
+        match &out {
+            None => w.u8(tag::TCP_NONE),
+            Some(a) => {
+                w.u8(tag::TCP);
+                write_segment_analysis(&mut w, a);
+            }
+        }
+        out
+    }
+
+    fn udp(&mut self, at: &TransportAt, d: &UdpDatagram) -> Option<DatagramAnalysis> {
+        let out = self.inner.udp(at, d);
+        let mut w = TapeWriter::new(self.tape);
+        match &out {
+            None => w.u8(tag::UDP_NONE),
+            Some(a) => {
+                w.u8(tag::UDP);
+                w.u64(a.stream.into());
+                w.i64(a.time_relative_ns);
+                w.i64(a.time_delta_ns);
+            }
+        }
+        out
+    }
+
+    fn icmp_echo(&mut self, e: &Echo) -> EchoMatch {
+        let out = self.inner.icmp_echo(e);
+        let mut w = TapeWriter::new(self.tape);
+        w.u8(tag::ECHO);
+        match out {
+            EchoMatch::None => w.u8(0),
+            EchoMatch::Answered { reply } => {
+                w.u8(1);
+                w.u64(reply.into());
+            }
+            EchoMatch::Unanswered => w.u8(2),
+            EchoMatch::ReplyTo { request, rtt_ns } => {
+                w.u8(3);
+                w.u64(request.into());
+                w.i64(rtt_ns);
+            }
+        }
+        out
+    }
+
+    fn arp_binding(
+        &mut self,
+        ip: [u8; 4],
+        mac: [u8; 6],
+        frame: u32,
+        secs: i64,
+    ) -> Option<ArpBinding> {
+        let out = self.inner.arp_binding(ip, mac, frame, secs);
+        let mut w = TapeWriter::new(self.tape);
+        match out {
+            None => w.u8(tag::ARP_NONE),
+            Some(b) => {
+                w.u8(tag::ARP);
+                w.out.extend_from_slice(&b.mac);
+                w.u64(b.frame.into());
+                w.i64(b.secs);
+            }
+        }
+        out
+    }
+}
+
+/// Answers read back from a frame's tape.
+pub struct Replay<'t> {
+    pub r: TapeReader<'t>,
+}
+
+impl<'t> Replay<'t> {
+    pub fn new(tape: &'t [u8]) -> Self {
+        Replay {
+            r: TapeReader::new(tape),
+        }
+    }
+
+    /// Every answer was read and matched what was asked.
+    pub fn consistent(&self) -> bool {
+        !self.r.failed && self.r.at_end()
+    }
+}
+
+impl State for Replay<'_> {
+    fn ip_fragment(&mut self, _frag: &Fragment<'_>) -> FragOutcome {
+        let r = &mut self.r;
+        match r.expect(&[
+            tag::FRAG_PENDING,
+            tag::FRAG_PENDING_UNTIL,
+            tag::FRAG_COMPLETE,
+        ]) {
+            Some(tag::FRAG_PENDING_UNTIL) => FragOutcome::PendingUntil(r.u32()),
+            Some(tag::FRAG_COMPLETE) => {
+                let payload = r.bytes().to_vec();
+                let n = r.u64() as usize;
+                let mut frames = Vec::with_capacity(n.min(1024));
+                for _ in 0..n {
+                    if r.failed {
+                        break;
+                    }
+                    frames.push((r.u32(), r.u32()));
+                }
+                FragOutcome::Complete { payload, frames }
+            }
+            _ => FragOutcome::Pending,
+        }
+    }
+
+    fn tcp(&mut self, _at: &TransportAt, _seg: &TcpSegment) -> Option<SegmentAnalysis> {
+        match self.r.expect(&[tag::TCP, tag::TCP_NONE])? {
+            tag::TCP => Some(read_segment_analysis(&mut self.r)).filter(|_| !self.r.failed),
+            _ => None,
+        }
+    }
+
+    fn udp(&mut self, _at: &TransportAt, _d: &UdpDatagram) -> Option<DatagramAnalysis> {
+        match self.r.expect(&[tag::UDP, tag::UDP_NONE])? {
+            tag::UDP => Some(DatagramAnalysis {
+                stream: self.r.u32(),
+                time_relative_ns: self.r.i64(),
+                time_delta_ns: self.r.i64(),
+            })
+            .filter(|_| !self.r.failed),
+            _ => None,
+        }
+    }
+
+    fn icmp_echo(&mut self, _e: &Echo) -> EchoMatch {
+        let r = &mut self.r;
+        if r.expect(&[tag::ECHO]).is_none() {
+            return EchoMatch::None;
+        }
+        match r.u8() {
+            1 => EchoMatch::Answered { reply: r.u32() },
+            2 => EchoMatch::Unanswered,
+            3 => EchoMatch::ReplyTo {
+                request: r.u32(),
+                rtt_ns: r.i64(),
+            },
+            _ => EchoMatch::None,
+        }
+    }
+
+    fn arp_binding(
+        &mut self,
+        _ip: [u8; 4],
+        _mac: [u8; 6],
+        _frame: u32,
+        _secs: i64,
+    ) -> Option<ArpBinding> {
+        match self.r.expect(&[tag::ARP, tag::ARP_NONE])? {
+            tag::ARP => {
+                let mut mac = [0u8; 6];
+                for m in &mut mac {
+                    *m = self.r.u8();
+                }
+                Some(ArpBinding {
+                    mac,
+                    frame: self.r.u32(),
+                    secs: self.r.i64(),
+                })
+                .filter(|_| !self.r.failed)
+            }
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::IpAddr;
+
+    #[test]
+    fn integers_round_trip() {
+        let mut tape = Vec::new();
+        let mut w = TapeWriter::new(&mut tape);
+        for v in [0u64, 1, 127, 128, 300, u64::from(u32::MAX), u64::MAX] {
+            w.u64(v);
+        }
+        for v in [0i64, -1, 1, i64::MIN, i64::MAX, -300] {
+            w.i64(v);
+        }
+        w.opt_u64(None);
+        w.opt_u64(Some(u64::MAX));
+        let mut r = TapeReader::new(&tape);
+        for v in [0u64, 1, 127, 128, 300, u64::from(u32::MAX), u64::MAX] {
+            assert_eq!(r.u64(), v);
+        }
+        for v in [0i64, -1, 1, i64::MIN, i64::MAX, -300] {
+            assert_eq!(r.i64(), v);
+        }
+        assert_eq!(r.opt_u64(), None);
+        // saturated: u64::MAX + 1 does not fit, the largest value comes back
+        assert_eq!(r.opt_u64(), Some(u64::MAX - 1));
+        assert!(r.at_end() && !r.failed);
+    }
+
+    #[test]
+    fn a_damaged_tape_reads_as_nothing_known() {
+        let mut r = TapeReader::new(&[0xff, 0xff]);
+        let _ = r.u64();
+        assert!(r.failed);
+        let mut replay = Replay::new(&[tag::TCP, 0x80]);
+        let seg = TcpSegment::default();
+        let at = TransportAt {
+            src: IpAddr::from([0, 0, 0, 0]),
+            dst: IpAddr::from([0, 0, 0, 0]),
+            frame: 1,
+            ts_ns: 0,
+            frame_len: 0,
+            quoted: false,
+        };
+        assert!(replay.tcp(&at, &seg).is_none());
+        assert!(!replay.consistent());
+    }
+}

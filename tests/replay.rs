@@ -1,0 +1,135 @@
+//! A frame dissected again on its own, from the answers the analysis pass
+//! recorded on its tape (dissectors::tape), is exactly the frame the pass
+//! dissected: same tree (labels, fields, values, byte ranges), same columns.
+//! The details pane, the display filters and the exports all rely on it.
+
+mod common;
+
+use common::*;
+use dissectors::packet::{FrameMeta, Options, PacketInfo};
+use dissectors::tape::Replay;
+use dissectors::tree::{Tree, TreeBuilder};
+use wirelens::capture::CaptureFile;
+use wirelens::pipeline::pass::Pass;
+
+fn flatten(t: &Tree) -> Vec<String> {
+    let mut out = Vec::new();
+    let depth = |mut i: usize| {
+        let mut d = 0;
+        while let Some(p) = t.nodes[i].parent {
+            i = p as usize;
+            d += 1;
+        }
+        d
+    };
+    for (i, n) in t.nodes.iter().enumerate() {
+        out.push(format!(
+            "{} {} {:?} {:?} {:?}",
+            depth(i),
+            n.label,
+            n.field.map(|f| f.name),
+            n.value,
+            n.span
+        ));
+    }
+    out
+}
+
+struct Recorded {
+    meta: FrameMeta,
+    offset: u64,
+    caplen: u32,
+    comments: Vec<String>,
+    tape: Vec<u8>,
+    tree: Vec<String>,
+    columns: (String, String, Vec<&'static str>),
+}
+
+fn columns(pi: &PacketInfo) -> (String, String, Vec<&'static str>) {
+    (
+        pi.protocol.to_string(),
+        pi.info.clone(),
+        pi.protocols.iter().map(|p| p.name()).collect(),
+    )
+}
+
+#[test]
+fn every_frame_replayed_alone_equals_the_analysis_pass() {
+    let mut report = Report::default();
+    let mut frames = 0;
+    for fx in fixtures() {
+        let file = CaptureFile::open(&fx.path).unwrap();
+        let mut reader = file.reader();
+        let mut pass = Pass::new(true);
+        pass.record = true;
+        pass.interfaces_described = file.format == wirelens::capture::Format::Pcapng;
+        let mut recorded = Vec::new();
+        while let Some(rec) = reader.next() {
+            let iface = reader.interfaces.get(rec.interface as usize).cloned();
+            let data = file.data(rec.offset, rec.caplen);
+            let mut tb = TreeBuilder::new();
+            let (pi, _) = pass.frame(
+                &rec,
+                iface.as_ref(),
+                data,
+                Options { columns: true },
+                &mut tb,
+            );
+            let cols = columns(pi);
+            recorded.push(Recorded {
+                meta: pass.last_meta,
+                offset: rec.offset,
+                caplen: rec.caplen,
+                comments: rec.comments.clone(),
+                tape: pass.tape.clone(),
+                tree: flatten(&tb.finish()),
+                columns: cols,
+            });
+        }
+        // Latest first: nothing may depend on having seen the frames before.
+        let mut pi = PacketInfo::default();
+        for r in recorded.iter().rev() {
+            frames += 1;
+            let data = file.data(r.offset, r.caplen);
+            let comments: Vec<&str> = r.comments.iter().map(String::as_str).collect();
+            let mut replay = Replay::new(&r.tape);
+            let mut tb = TreeBuilder::new();
+            dissectors::dissect_frame(
+                &r.meta,
+                data,
+                &comments,
+                &mut replay,
+                Options { columns: true },
+                &mut tb,
+                &mut pi,
+            );
+            let n = r.meta.number;
+            if !replay.consistent() {
+                report.fail(
+                    &fx.name,
+                    format!("frame {n}: the tape does not match the questions asked"),
+                );
+            }
+            if columns(&pi) != r.columns {
+                report.fail(
+                    &fx.name,
+                    format!("frame {n}: columns {:?} vs {:?}", columns(&pi), r.columns),
+                );
+            }
+            let tree = flatten(&tb.finish());
+            if tree != r.tree {
+                let at = tree.iter().zip(&r.tree).position(|(a, b)| a != b);
+                report.fail(
+                    &fx.name,
+                    format!(
+                        "frame {n}: tree differs at node {at:?}: {:?} vs {:?}",
+                        at.and_then(|i| tree.get(i)),
+                        at.and_then(|i| r.tree.get(i))
+                    ),
+                );
+            }
+        }
+    }
+    assert!(frames > 10_000, "only {frames} frames");
+    report.finish();
+}

@@ -88,11 +88,15 @@ fn every_frame_replayed_alone_equals_the_analysis_pass() {
         }
         // Latest first: nothing may depend on having seen the frames before.
         let mut pi = PacketInfo::default();
+        let frame_bytes = |n: u32| {
+            let r = recorded.get((n as usize).checked_sub(1)?)?;
+            Some(file.data(r.offset, r.caplen))
+        };
         for r in recorded.iter().rev() {
             frames += 1;
             let data = file.data(r.offset, r.caplen);
             let comments: Vec<&str> = r.comments.iter().map(String::as_str).collect();
-            let mut replay = Replay::new(&r.tape);
+            let mut replay = Replay::with_frames(&r.tape, &frame_bytes);
             let mut tb = TreeBuilder::new();
             dissectors::dissect_frame(
                 &r.meta,

@@ -8,11 +8,13 @@ use std::collections::{HashMap, VecDeque};
 use std::net::IpAddr;
 
 use crate::conversation::Conversations;
+use crate::dns::{DnsKey, DnsMatch};
 use crate::ip_reassembly::IpReassembler;
 use crate::packet::{
     ArpBinding, Echo, EchoMatch, FragOutcome, Fragment, State, TcpSegment, TransportAt, UdpDatagram,
 };
 use crate::tcp_analysis::SegmentAnalysis;
+use crate::tcp_pdu::{AppConnection, AppProto, PduNote, TcpPayload};
 use crate::udp::DatagramAnalysis;
 
 /// Echo requests waiting for their reply; the oldest are forgotten first.
@@ -49,7 +51,35 @@ pub struct Analyzer {
     pub echo_replies: Vec<(u32, u32)>,
     /// IPv4 address → MAC and frame of the ARP packets that used it.
     arp_owners: HashMap<[u8; 4], ArpBinding>,
+    /// Application state per TCP stream (index: `tcp.stream`).
+    apps: Vec<AppSlot>,
+    /// DNS transactions by conversation and ID, oldest first in `dns_order`.
+    dns: HashMap<DnsKey, DnsTransaction>,
+    dns_order: VecDeque<DnsKey>,
+    /// Follow application protocols over TCP (off for the conversations-only load).
+    analyze_apps: bool,
     pub frame: FrameAnswers,
+}
+
+/// DNS transactions remembered before the oldest are forgotten.
+const MAX_DNS_TRANSACTIONS: usize = 1 << 18;
+
+#[derive(Debug, Clone, Copy)]
+struct DnsTransaction {
+    query_frame: u32,
+    query_ts: i64,
+    response_frame: Option<u32>,
+}
+
+/// What the analysis knows of a TCP stream's application protocol.
+#[derive(Debug, Default)]
+enum AppSlot {
+    /// No payload seen yet.
+    #[default]
+    Undecided,
+    /// Nothing we dissect.
+    Nothing,
+    Conn(Box<AppConnection>),
 }
 
 impl Analyzer {
@@ -63,6 +93,10 @@ impl Analyzer {
             echo_order: VecDeque::new(),
             echo_replies: Vec::new(),
             arp_owners: HashMap::new(),
+            apps: Vec::new(),
+            dns: HashMap::new(),
+            dns_order: VecDeque::new(),
+            analyze_apps: analyze_tcp,
             frame: FrameAnswers::default(),
         }
     }
@@ -76,6 +110,54 @@ impl Analyzer {
             let intact = matches!(pi.transport, crate::packet::Transport::Tcp(s) if s.intact);
             an.record(a, intact);
         }
+    }
+
+    /// Wireshark's DNS transaction tracking: a query opens a transaction
+    /// (or repeats one still unanswered), a response closes it (or repeats
+    /// one already answered).
+    fn dns_match(&mut self, key: DnsKey, response: bool, frame: u32, ts_ns: i64) -> DnsMatch {
+        let mut m = DnsMatch::default();
+        if !response {
+            match self.dns.get(&key) {
+                Some(t) if t.response_frame.is_none() && t.query_frame != frame => {
+                    m.retransmission_of = Some(t.query_frame);
+                }
+                _ => {
+                    if self
+                        .dns
+                        .insert(
+                            key,
+                            DnsTransaction {
+                                query_frame: frame,
+                                query_ts: ts_ns,
+                                response_frame: None,
+                            },
+                        )
+                        .is_none()
+                    {
+                        self.dns_order.push_back(key);
+                        if self.dns_order.len() > MAX_DNS_TRANSACTIONS
+                            && let Some(old) = self.dns_order.pop_front()
+                        {
+                            self.dns.remove(&old);
+                        }
+                    }
+                }
+            }
+            return m;
+        }
+        match self.dns.get_mut(&key) {
+            Some(t) => {
+                m.request_in = Some(t.query_frame);
+                m.time_ns = Some(ts_ns - t.query_ts);
+                match t.response_frame {
+                    Some(r) if r != frame => m.retransmission_of = Some(r),
+                    _ => t.response_frame = Some(frame),
+                }
+            }
+            None => m.unsolicited = true,
+        }
+        m
     }
 
     /// Forget the previous frame's answers; call before each frame.
@@ -110,6 +192,61 @@ impl State for Analyzer {
             self.frame.udp = Some(a);
         }
         Some(a)
+    }
+
+    fn tcp_payload(
+        &mut self,
+        at: &TransportAt,
+        seg: &TcpSegment,
+        a: &SegmentAnalysis,
+        payload: &[u8],
+        payload_at: Option<u32>,
+    ) -> TcpPayload {
+        if !self.analyze_apps || at.quoted {
+            return TcpPayload::data();
+        }
+        let i = a.stream as usize;
+        if i >= self.apps.len() {
+            if i > self.apps.len() + (1 << 20) {
+                return TcpPayload::data();
+            }
+            self.apps.resize_with(i + 1, AppSlot::default);
+        }
+        if matches!(self.apps[i], AppSlot::Undecided) {
+            if payload.is_empty() {
+                return TcpPayload::data();
+            }
+            self.apps[i] = match crate::tcp_pdu::choose(seg.src_port, seg.dst_port, payload) {
+                AppProto::None => AppSlot::Nothing,
+                p => AppSlot::Conn(Box::new(AppConnection::new(p, seg.src_port, seg.dst_port))),
+            };
+        }
+        let mut out = match &mut self.apps[i] {
+            AppSlot::Conn(c) => c.segment(at, seg, a, payload, payload_at),
+            _ => return TcpPayload::data(),
+        };
+        // DNS over TCP: match each message as over UDP.
+        for pdu in out.pdus.iter_mut().filter(|p| p.proto == AppProto::Dns) {
+            let bytes = match &pdu.bytes {
+                crate::tcp_pdu::PduBytes::InFrame { start, len } => payload
+                    .get(*start as usize + 2..(*start + *len) as usize)
+                    .unwrap_or(&[]),
+                crate::tcp_pdu::PduBytes::Reassembled(v) => v.get(2..).unwrap_or(&[]),
+            };
+            if let Some((id, response)) = crate::dns::id_and_response(bytes) {
+                let key = DnsKey {
+                    tcp: true,
+                    stream: a.stream,
+                    id,
+                };
+                pdu.note = PduNote::Dns(self.dns_match(key, response, at.frame, at.ts_ns));
+            }
+        }
+        out
+    }
+
+    fn dns_message(&mut self, key: DnsKey, response: bool, frame: u32, ts_ns: i64) -> DnsMatch {
+        self.dns_match(key, response, frame, ts_ns)
     }
 
     fn arp_binding(

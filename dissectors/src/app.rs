@@ -1,15 +1,227 @@
-//! Dispatch from transport payloads to application dissectors (grows as
-//! application protocols land).
+//! Dispatch from transport payloads to the application dissectors.
 
 use crate::packet::{Buf, Cx};
+use crate::proto;
 use crate::sink::Sink;
+use crate::tcp_pdu::{AppProto, PduBytes, PduNote, Rest, TcpPayload, TcpPdu};
+use crate::{data, dns, http};
 
+/// A UDP payload: DNS, mDNS and LLMNR by port (the lower port first, as
+/// Wireshark tries them), otherwise data. `stream`: the datagram's
+/// `udp.stream`, for matching DNS transactions.
 pub fn udp_payload<S: Sink>(
     cx: &mut Cx<'_, S>,
     buf: Buf<'_>,
     off: usize,
-    _sport: u16,
-    _dport: u16,
+    sport: u16,
+    dport: u16,
+    stream: Option<u32>,
 ) {
-    crate::udp::undissected(cx, buf, off);
+    let (lo, hi) = if sport <= dport {
+        (sport, dport)
+    } else {
+        (dport, sport)
+    };
+    let flavor = dns::Flavor::by_port(lo).or_else(|| dns::Flavor::by_port(hi));
+    let payload = buf.rest(off);
+    match flavor {
+        Some(flavor) if payload.len() >= 2 => {
+            let (id, response) = dns::id_and_response(payload).unwrap_or((0, false));
+            // A message quoted in an ICMP error is shown, not matched.
+            let m = match stream {
+                Some(stream) if payload.len() >= 12 && cx.quote_depth == 0 => cx.state.dns_message(
+                    dns::DnsKey {
+                        tcp: false,
+                        stream,
+                        id,
+                    },
+                    response,
+                    cx.frame.number,
+                    cx.frame.ts_ns,
+                ),
+                _ => dns::DnsMatch::default(),
+            };
+            let len = buf.reported.saturating_sub(off).max(payload.len());
+            dns::dissect(cx, buf, off, len, false, flavor, &m, true);
+        }
+        _ => crate::udp::undissected(cx, buf, off),
+    }
+}
+
+crate::fields! {
+    SEGMENTS = crate::field::FieldDef::new("tcp.segments", "Reassembled TCP Segments", crate::field::FieldType::None);
+    SEGMENT = crate::field::FieldDef::new("tcp.segment", "TCP Segment", crate::field::FieldType::FrameNum);
+    SEGMENT_COUNT = crate::field::FieldDef::new("tcp.segment.count", "Segment count", crate::field::FieldType::U32);
+    REASSEMBLED_LENGTH = crate::field::FieldDef::new("tcp.reassembled.length", "Reassembled TCP length", crate::field::FieldType::U32);
+}
+
+/// Shows what a TCP segment's payload (`buf[off..]`, `len` bytes captured)
+/// carries, as the analysis planned it: the PDUs it completes, then what
+/// is left.
+pub fn tcp_payload<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize, plan: &TcpPayload) {
+    let mut group: Vec<&TcpPdu> = Vec::new();
+    let mut in_frame_end = 0usize;
+    for pdu in &plan.pdus {
+        match &pdu.bytes {
+            PduBytes::Reassembled(bytes) => {
+                // A PDU from several segments: a data source of its own, and
+                // a dissector call of its own.
+                dissect_group(cx, buf, off, plan, &group, false);
+                group.clear();
+                let source = cx.sink.source("Reassembled TCP", bytes).max(1);
+                segments_tree(cx, buf, off, pdu, source);
+                let rbuf = Buf::source(bytes, source);
+                dissect_pdu(cx, rbuf, 0, bytes.len(), pdu, plan, true);
+            }
+            PduBytes::InFrame { start, len } => {
+                in_frame_end = in_frame_end.max((*start + *len) as usize);
+                group.push(pdu);
+            }
+        }
+    }
+    let pending = plan.rest == Rest::Pending;
+    dissect_group(cx, buf, off, plan, &group, pending);
+    match plan.rest {
+        Rest::Data => data::dissect(cx, buf, off + in_frame_end),
+        Rest::Pending if plan.pdus.is_empty() => {
+            cx.pi.protocol = std::borrow::Cow::Borrowed(proto::TCP.column);
+            cx.set_info(format_args!("[TCP segment of a reassembled PDU]"));
+        }
+        _ => {}
+    }
+}
+
+/// One call of an application dissector: the PDUs that lie in this segment,
+/// and (TLS) the start of one not complete yet.
+fn dissect_group<S: Sink>(
+    cx: &mut Cx<'_, S>,
+    buf: Buf<'_>,
+    off: usize,
+    plan: &TcpPayload,
+    group: &[&TcpPdu],
+    pending: bool,
+) {
+    for (i, pdu) in group.iter().enumerate() {
+        if let PduBytes::InFrame { start, len } = pdu.bytes {
+            dissect_pdu(
+                cx,
+                buf,
+                off + start as usize,
+                len as usize,
+                pdu,
+                plan,
+                i == 0,
+            );
+        }
+    }
+    if pending && group.is_empty() && plan.proto == AppProto::Tls {
+        // Wireshark's TLS shows its (empty) layer before asking for more.
+        let rest = buf.rest(off);
+        cx.layer(
+            &proto::TLS,
+            buf.span(off + rest.len(), 0),
+            format_args!("Transport Layer Security"),
+        );
+        cx.end_layer();
+    }
+}
+
+fn dissect_pdu<S: Sink>(
+    cx: &mut Cx<'_, S>,
+    buf: Buf<'_>,
+    off: usize,
+    len: usize,
+    pdu: &TcpPdu,
+    _plan: &TcpPayload,
+    first: bool,
+) {
+    match (pdu.proto, &pdu.note) {
+        (AppProto::Dns, note) => {
+            let m = match note {
+                PduNote::Dns(m) => *m,
+                _ => Default::default(),
+            };
+            let flavor = match cx.pi.transport {
+                crate::packet::Transport::Tcp(s) => {
+                    let (lo, hi) = (s.src_port.min(s.dst_port), s.src_port.max(s.dst_port));
+                    dns::Flavor::by_port(lo).or_else(|| dns::Flavor::by_port(hi))
+                }
+                _ => None,
+            };
+            dns::dissect(
+                cx,
+                buf,
+                off,
+                len,
+                true,
+                flavor.unwrap_or(dns::Flavor::Dns),
+                &m,
+                first,
+            );
+        }
+        (AppProto::Http, note) => {
+            let note = match note {
+                PduNote::Http(n) => *n,
+                _ => Default::default(),
+            };
+            http::dissect_message(cx, buf, off, len, pdu.body_len, &note, first);
+        }
+        _ => {
+            let b = Buf {
+                bytes: buf.get(0, off + len),
+                source: buf.source,
+                reported: off + len,
+            };
+            data::dissect(cx, b, off);
+        }
+    }
+}
+
+/// Wireshark's "[N Reassembled TCP Segments (X bytes): #f(l), ...]", with
+/// each segment's range in the reassembled data (`source`).
+fn segments_tree<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize, pdu: &TcpPdu, source: u16) {
+    use std::fmt::Write;
+    let total: u64 = pdu.pieces.iter().map(|p| u64::from(p.len)).sum();
+    let z = buf.span(off, 0);
+    let mut label = String::new();
+    if cx.sink.wants_text() {
+        let _ = write!(
+            label,
+            "[{} Reassembled TCP Segments ({total} bytes): ",
+            pdu.pieces.len()
+        );
+        for (i, p) in pdu.pieces.iter().enumerate() {
+            if i > 0 {
+                label.push_str(", ");
+            }
+            let _ = write!(label, "#{}({})", p.frame, p.len);
+        }
+        label.push(']');
+    }
+    cx.sink.field_with_label(
+        &SEGMENTS,
+        z,
+        crate::field::Value::None,
+        crate::sink::Presence::Generated,
+        format_args!("{label}"),
+    );
+    cx.push();
+    let mut at = 0usize;
+    for p in &pdu.pieces {
+        let span = crate::sink::Span::in_source(source, at, p.len as usize);
+        cx.sink.field(
+            &SEGMENT,
+            span,
+            crate::field::Value::U64(p.frame.into()),
+            crate::sink::Presence::Normal,
+        );
+        at += p.len as usize;
+    }
+    cx.generated(
+        &SEGMENT_COUNT,
+        z,
+        crate::field::Value::U64(pdu.pieces.len() as u64),
+    );
+    cx.generated(&REASSEMBLED_LENGTH, z, crate::field::Value::U64(total));
+    cx.pop();
 }

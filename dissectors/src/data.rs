@@ -30,3 +30,11 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) {
     );
     cx.end_layer();
 }
+
+/// Data whose bytes are not at hand (an HTTP body counted as it streamed
+/// by): the layer and its length only.
+pub fn counted<S: Sink>(cx: &mut Cx<'_, S>, span: crate::sink::Span, len: u64) {
+    cx.layer(&proto::DATA, span, format_args!("Data ({len} bytes)"));
+    cx.generated(&LEN, span, Value::U64(len));
+    cx.end_layer();
+}

@@ -57,6 +57,8 @@ pub fn dissect_frame<S: Sink>(
         nesting: 0,
         ip_current: None,
         info_exception: None,
+        app_info_started: false,
+        info_fence: 0,
     };
     let whole = Span::new(0, data.len());
     let z = Span::EMPTY;

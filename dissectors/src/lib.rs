@@ -21,7 +21,9 @@ pub mod harness;
 pub mod app;
 pub mod arp;
 pub mod data;
+pub mod dns;
 pub mod ethernet;
+pub mod http;
 pub mod icmp;
 pub mod icmpv6;
 pub mod ipproto;
@@ -37,6 +39,7 @@ pub mod conversation;
 pub mod ip_reassembly;
 pub mod tape;
 pub mod tcp_analysis;
+pub mod tcp_pdu;
 pub mod tcp_reassembly;
 
 pub use frame::dissect_frame;

@@ -306,6 +306,30 @@ pub trait State {
     fn icmp_echo(&mut self, _echo: &Echo) -> EchoMatch {
         EchoMatch::None
     }
+    /// The application view of a segment's payload (`payload_at`: where it
+    /// starts in the frame's captured data, when it lies there): the PDUs it
+    /// completes and what its other bytes are. Asked for every segment with
+    /// analysis (an ACK may complete the other side's PDU).
+    fn tcp_payload(
+        &mut self,
+        _at: &TransportAt,
+        _seg: &TcpSegment,
+        _a: &crate::tcp_analysis::SegmentAnalysis,
+        _payload: &[u8],
+        _payload_at: Option<u32>,
+    ) -> crate::tcp_pdu::TcpPayload {
+        crate::tcp_pdu::TcpPayload::data()
+    }
+    /// A DNS message: what request/response matching says about it.
+    fn dns_message(
+        &mut self,
+        _key: crate::dns::DnsKey,
+        _response: bool,
+        _frame: u32,
+        _ts_ns: i64,
+    ) -> crate::dns::DnsMatch {
+        crate::dns::DnsMatch::default()
+    }
     /// An IPv4/MAC binding seen in an ARP packet: the earlier binding of
     /// that address to another MAC, if any.
     fn arp_binding(
@@ -357,6 +381,10 @@ pub struct Cx<'c, S: Sink> {
     /// done: Wireshark appends it where dissection stopped, after whatever
     /// the failing layer had already put in the column.
     pub info_exception: Option<&'static str>,
+    /// An application PDU has written Info (see [`Cx::app_info`]).
+    pub app_info_started: bool,
+    /// Info up to here is kept by [`Cx::set_info`] (see [`Cx::fence_info`]).
+    pub info_fence: usize,
 }
 
 impl<S: Sink> Cx<'_, S> {
@@ -371,6 +399,31 @@ impl<S: Sink> Cx<'_, S> {
     /// A protocol in `frame.protocols` that has no tree of its own (`ethertype`).
     pub fn mark(&mut self, proto: &'static ProtoDef) {
         self.pi.protocols.push(proto);
+    }
+
+    /// Another tree item of a protocol already in `frame.protocols` (the
+    /// second HTTP message or TLS record a dissector call shows: Wireshark
+    /// lists the protocol once per call, not per item).
+    pub fn layer_again(&mut self, proto: &'static ProtoDef, span: Span, label: fmt::Arguments<'_>) {
+        self.sink.layer(&proto.field, span, label);
+    }
+
+    /// The Info text of an application PDU: the frame's first one replaces
+    /// what the transport wrote, later ones are appended after `sep`
+    /// (Wireshark's TLS and HTTP/2 list every message: ", ").
+    pub fn app_info(&mut self, sep: &str, args: fmt::Arguments<'_>) {
+        if !self.opts.columns || self.quote_depth != 0 {
+            return;
+        }
+        if self.app_info_started {
+            self.pi.info.push_str(sep);
+        } else {
+            self.pi
+                .info
+                .truncate(self.info_fence.min(self.pi.info.len()));
+            self.app_info_started = true;
+        }
+        let _ = self.pi.info.write_fmt(args);
     }
 
     pub fn end_layer(&mut self) {
@@ -452,10 +505,21 @@ impl<S: Sink> Cx<'_, S> {
     }
 
     /// Replace the Info column (when columns are wanted).
+    /// (Text before the fence stays: the TCP analysis' `[TCP ...] `.)
     pub fn set_info(&mut self, args: fmt::Arguments<'_>) {
         if self.opts.columns && self.quote_depth == 0 {
-            self.pi.info.clear();
+            self.pi
+                .info
+                .truncate(self.info_fence.min(self.pi.info.len()));
             let _ = self.pi.info.write_fmt(args);
+        }
+    }
+
+    /// What Info holds now stays ahead of what later layers write (Wireshark's
+    /// column fence).
+    pub fn fence_info(&mut self) {
+        if self.quote_depth == 0 {
+            self.info_fence = self.pi.info.len();
         }
     }
 

@@ -69,6 +69,13 @@ protocols! {
     TCP = ("tcp", "Transmission Control Protocol", "TCP");
     UDP = ("udp", "User Datagram Protocol", "UDP");
     DATA = ("data", "Data", "");
+    HTTP = ("http", "Hypertext Transfer Protocol", "HTTP");
+    TLS = ("tls", "Transport Layer Security", "TLS");
+    HTTP2 = ("http2", "HyperText Transfer Protocol 2", "HTTP2");
+    DNS = ("dns", "Domain Name System", "DNS");
+    MDNS = ("mdns", "Multicast Domain Name System", "MDNS");
+    LLMNR = ("llmnr", "Link-local Multicast Name Resolution", "LLMNR");
+    GRPC = ("grpc", "GRPC Message", "GRPC");
 }
 
 /// The protocol with this [`ProtoDef::id`].

@@ -24,6 +24,9 @@ fn modules() -> impl Iterator<Item = &'static [&'static FieldDef]> {
         crate::tcp::ALL,
         crate::udp::ALL,
         crate::data::ALL,
+        crate::app::ALL,
+        crate::http::ALL,
+        crate::dns::ALL,
     ]
     .into_iter()
 }
@@ -42,6 +45,9 @@ pub fn protocols() -> impl Iterator<Item = &'static ProtoDef> {
 pub fn experts() -> impl Iterator<Item = &'static ExpertDef> {
     [
         &crate::expert::MALFORMED,
+        &crate::http::CHAT,
+        &crate::dns::RETRANSMIT_REQUEST,
+        &crate::dns::RETRANSMIT_RESPONSE,
         &crate::expert::SHORT_FRAME,
         &crate::ipv4::BAD_CHECKSUM,
         &crate::ipv4::BOGUS_LENGTH,

@@ -12,11 +12,18 @@
 //! The encoding is compact (a tag byte per answer, LEB128 integers) because
 //! a tape is kept for every frame of a capture.
 
+use crate::dns::{DnsKey, DnsMatch};
+use crate::http::HttpNote;
 use crate::packet::{
     ArpBinding, Echo, EchoMatch, FragOutcome, Fragment, State, TcpSegment, TransportAt, UdpDatagram,
 };
 use crate::tcp_analysis::SegmentAnalysis;
+use crate::tcp_pdu::{AppProto, MAX_PIECES, PduBytes, PduNote, Piece, Rest, TcpPayload, TcpPdu};
 use crate::udp::DatagramAnalysis;
+
+/// Captured bytes of another frame, by number (a reassembled PDU is rebuilt
+/// from its pieces rather than kept on the tape).
+pub type FrameBytes<'t> = &'t dyn Fn(u32) -> Option<&'t [u8]>;
 
 /// Answers larger than this are not kept (a hostile capture must not make
 /// one frame's tape grow without bound); the replay then answers "nothing".
@@ -33,6 +40,8 @@ mod tag {
     pub const ECHO: u8 = 8;
     pub const ARP_NONE: u8 = 9;
     pub const ARP: u8 = 10;
+    pub const TCP_PAYLOAD: u8 = 11;
+    pub const DNS: u8 = 12;
 }
 
 /// Appends answers to a tape.
@@ -258,6 +267,138 @@ fn read_segment_analysis(r: &mut TapeReader<'_>) -> SegmentAnalysis {
     a
 }
 
+fn write_pdu(w: &mut TapeWriter<'_>, p: &TcpPdu) {
+    w.u8(p.proto.as_u8());
+    let listed = &p.pieces[..p.pieces.len().min(MAX_PIECES)];
+    match &p.bytes {
+        PduBytes::InFrame { start, len } => {
+            w.u8(0);
+            w.u64((*start).into());
+            w.u64((*len).into());
+        }
+        PduBytes::Reassembled(b) => {
+            // Rebuilt from the frames when the pieces say where every byte is.
+            let located: u64 = listed
+                .iter()
+                .take_while(|x| x.at.is_some())
+                .map(|x| u64::from(x.len))
+                .sum();
+            if located >= b.len() as u64 {
+                w.u8(1);
+                w.u64(b.len() as u64);
+            } else {
+                w.u8(2);
+                w.bytes(&b[..b.len().min(MAX_ANSWER)]);
+            }
+        }
+    }
+    w.u64(listed.len() as u64);
+    for x in listed {
+        w.u64(x.frame.into());
+        w.opt_u64(x.at.map(u64::from));
+        w.u64(x.len.into());
+    }
+    w.u64(p.body_len);
+    w.u8(p.retransmitted.into());
+    match &p.note {
+        PduNote::None => w.u8(0),
+        PduNote::Http(n) => {
+            w.u8(1);
+            w.opt_u64(n.request_in.map(u64::from));
+            w.opt_i64(n.time_ns);
+        }
+        PduNote::Dns(m) => {
+            w.u8(2);
+            write_dns_match(w, m);
+        }
+    }
+}
+
+fn write_dns_match(w: &mut TapeWriter<'_>, m: &DnsMatch) {
+    w.opt_u64(m.request_in.map(u64::from));
+    w.opt_i64(m.time_ns);
+    w.opt_u64(m.retransmission_of.map(u64::from));
+    w.u8(m.unsolicited.into());
+}
+
+fn read_dns_match(r: &mut TapeReader<'_>) -> DnsMatch {
+    DnsMatch {
+        request_in: r.opt_u32(),
+        time_ns: r.opt_i64(),
+        retransmission_of: r.opt_u32(),
+        unsolicited: r.u8() != 0,
+    }
+}
+
+fn read_pdu(r: &mut TapeReader<'_>, frames: Option<FrameBytes<'_>>) -> TcpPdu {
+    let proto = AppProto::from_u8(r.u8());
+    let kind = r.u8();
+    let (mut bytes, rebuild) = match kind {
+        0 => (
+            PduBytes::InFrame {
+                start: r.u32(),
+                len: r.u32(),
+            },
+            None,
+        ),
+        1 => (PduBytes::Reassembled(Vec::new()), Some(r.u64() as usize)),
+        _ => (PduBytes::Reassembled(r.bytes().to_vec()), None),
+    };
+    let n = r.u64() as usize;
+    let mut pieces = Vec::with_capacity(n.min(MAX_PIECES));
+    for _ in 0..n.min(MAX_PIECES) {
+        if r.failed {
+            break;
+        }
+        pieces.push(Piece {
+            frame: r.u32(),
+            at: r.opt_u32(),
+            len: r.u32(),
+        });
+    }
+    if let Some(len) = rebuild {
+        let mut v = Vec::with_capacity(len.min(MAX_ANSWER));
+        for p in &pieces {
+            if v.len() >= len {
+                break;
+            }
+            let part = frames
+                .and_then(|f| f(p.frame))
+                .zip(p.at)
+                .and_then(|(b, at)| b.get(at as usize..at as usize + p.len as usize));
+            match part {
+                Some(part) => v.extend_from_slice(&part[..part.len().min(len - v.len())]),
+                None => {
+                    r.failed = true;
+                    break;
+                }
+            }
+        }
+        if v.len() != len {
+            r.failed = true;
+        }
+        bytes = PduBytes::Reassembled(v);
+    }
+    let body_len = r.u64();
+    let retransmitted = r.u8() != 0;
+    let note = match r.u8() {
+        1 => PduNote::Http(HttpNote {
+            request_in: r.opt_u32(),
+            time_ns: r.opt_i64(),
+        }),
+        2 => PduNote::Dns(read_dns_match(r)),
+        _ => PduNote::None,
+    };
+    TcpPdu {
+        proto,
+        bytes,
+        pieces,
+        body_len,
+        note,
+        retransmitted,
+    }
+}
+
 /// Answers from `inner` (the live analysis), written onto `tape` as they go.
 pub struct Recorder<'a> {
     pub inner: &'a mut dyn State,
@@ -336,6 +477,39 @@ impl State for Recorder<'_> {
         out
     }
 
+    fn tcp_payload(
+        &mut self,
+        at: &TransportAt,
+        seg: &TcpSegment,
+        a: &SegmentAnalysis,
+        payload: &[u8],
+        payload_at: Option<u32>,
+    ) -> TcpPayload {
+        let out = self.inner.tcp_payload(at, seg, a, payload, payload_at);
+        let mut w = TapeWriter::new(self.tape);
+        w.u8(tag::TCP_PAYLOAD);
+        w.u8(out.proto.as_u8());
+        w.u8(u8::from(out.http_port));
+        w.u8(match out.rest {
+            Rest::None => 0,
+            Rest::Pending => 1,
+            Rest::Data => 2,
+        });
+        w.u64(out.pdus.len() as u64);
+        for p in &out.pdus {
+            write_pdu(&mut w, p);
+        }
+        out
+    }
+
+    fn dns_message(&mut self, key: DnsKey, response: bool, frame: u32, ts_ns: i64) -> DnsMatch {
+        let out = self.inner.dns_message(key, response, frame, ts_ns);
+        let mut w = TapeWriter::new(self.tape);
+        w.u8(tag::DNS);
+        write_dns_match(&mut w, &out);
+        out
+    }
+
     fn arp_binding(
         &mut self,
         ip: [u8; 4],
@@ -361,12 +535,24 @@ impl State for Recorder<'_> {
 /// Answers read back from a frame's tape.
 pub struct Replay<'t> {
     pub r: TapeReader<'t>,
+    frames: Option<FrameBytes<'t>>,
 }
 
 impl<'t> Replay<'t> {
+    /// A replay that cannot rebuild PDUs from other frames (they then read
+    /// as not known).
     pub fn new(tape: &'t [u8]) -> Self {
         Replay {
             r: TapeReader::new(tape),
+            frames: None,
+        }
+    }
+
+    /// A replay that reads other frames' bytes with `frames`.
+    pub fn with_frames(tape: &'t [u8], frames: FrameBytes<'t>) -> Self {
+        Replay {
+            r: TapeReader::new(tape),
+            frames: Some(frames),
         }
     }
 
@@ -433,6 +619,56 @@ impl State for Replay<'_> {
                 rtt_ns: r.i64(),
             },
             _ => EchoMatch::None,
+        }
+    }
+
+    fn tcp_payload(
+        &mut self,
+        _at: &TransportAt,
+        _seg: &TcpSegment,
+        _a: &SegmentAnalysis,
+        _payload: &[u8],
+        _payload_at: Option<u32>,
+    ) -> TcpPayload {
+        if self.r.expect(&[tag::TCP_PAYLOAD]).is_none() {
+            return TcpPayload::data();
+        }
+        let r = &mut self.r;
+        let proto = AppProto::from_u8(r.u8());
+        let http_port = r.u8() != 0;
+        let rest = match r.u8() {
+            0 => Rest::None,
+            1 => Rest::Pending,
+            _ => Rest::Data,
+        };
+        let n = r.u64() as usize;
+        let mut pdus = Vec::with_capacity(n.min(64));
+        for _ in 0..n {
+            if self.r.failed {
+                break;
+            }
+            pdus.push(read_pdu(&mut self.r, self.frames));
+        }
+        if self.r.failed {
+            return TcpPayload::data();
+        }
+        TcpPayload {
+            proto,
+            http_port,
+            pdus,
+            rest,
+        }
+    }
+
+    fn dns_message(&mut self, _key: DnsKey, _response: bool, _frame: u32, _ts_ns: i64) -> DnsMatch {
+        if self.r.expect(&[tag::DNS]).is_none() {
+            return DnsMatch::default();
+        }
+        let m = read_dns_match(&mut self.r);
+        if self.r.failed {
+            DnsMatch::default()
+        } else {
+            m
         }
     }
 

@@ -8,6 +8,7 @@ use crate::packet::{Buf, Cx, TcpOptions, TcpSegment, Transport};
 use crate::proto::{self, ProtoDef};
 use crate::sink::{Presence, Sink, Span};
 use crate::tcp_analysis::{Flag, SegmentAnalysis};
+use crate::tcp_pdu::{AppProto, TcpPayload};
 use crate::{bytes, data};
 
 static COMPLETENESS: &[(u64, &str)] = &[];
@@ -547,7 +548,10 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) {
         }
         let mut fl = String::new();
         flag_names(seg.flags, &mut fl);
-        cx.set_info(format_args!("{prefix}{sp} \u{2192} {dp} [{fl}] Seq={seq}"));
+        cx.set_info(format_args!("{prefix}"));
+        // Protocols above replace the rest, not the analysis words.
+        cx.fence_info();
+        cx.append_info(format_args!("{sp} \u{2192} {dp} [{fl}] Seq={seq}"));
         if seg.has(TcpSegment::ACK) {
             cx.append_info(format_args!(" Ack={ack}"));
         }
@@ -562,6 +566,16 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) {
         return;
     }
     let payload = seg.payload;
+    // What the application layer makes of this segment (asked for every
+    // segment: an ACK may complete the other side's PDU).
+    let plan = match (cx.transport_at(), a) {
+        (Some(at), Some(a)) if !quoted => {
+            let bytes = buf.get(off + hlen, payload.len as usize);
+            let payload_at = (buf.source == 0).then_some((off + hlen) as u32);
+            cx.state.tcp_payload(&at, &seg, a, bytes, payload_at)
+        }
+        _ => TcpPayload::data(),
+    };
     if payload.len > 0 && seg.has(TcpSegment::RST) {
         // RFC 1122 diagnostic text in a reset (Wireshark's "Reset cause").
         let bytes = buf.get(off + hlen, payload.len as usize);
@@ -590,7 +604,9 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) {
         );
     }
     cx.end_layer();
-    if payload.len > 0 {
+    if plan.proto != AppProto::None {
+        crate::app::tcp_payload(cx, buf, off + hlen, &plan);
+    } else if payload.len > 0 {
         // Like Wireshark, retransmitted and out-of-order data is not handed
         // to the protocols above: they would see it twice.
         let resent = a.is_some_and(|a| a.has(Flag::Retransmission) || a.has(Flag::OutOfOrder));

@@ -23,6 +23,8 @@ pub enum StreamEvent<'a> {
         frame: u32,
         offset: u64,
         bytes: &'a [u8],
+        /// Where `bytes` start in the frame's captured data, when known.
+        at: Option<u32>,
     },
     /// `len` bytes at `offset` were never captured; known in `frame`.
     Gap {
@@ -38,6 +40,7 @@ struct Pending {
     frame: u32,
     seq: u32,
     data: Vec<u8>,
+    at: Option<u32>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -62,11 +65,29 @@ fn gt(a: u32, b: u32) -> bool {
 #[derive(Debug, Clone, Default)]
 pub struct TcpReassembler {
     dirs: [Direction; 2],
+    /// Out-of-order bytes held per direction (0: [`MAX_PENDING`]).
+    limit: usize,
 }
 
 impl TcpReassembler {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// A reassembler holding at most `limit` out-of-order bytes per direction.
+    pub fn with_limit(limit: usize) -> Self {
+        TcpReassembler {
+            limit: limit.max(1),
+            ..Default::default()
+        }
+    }
+
+    fn limit(&self) -> usize {
+        if self.limit == 0 {
+            MAX_PENDING
+        } else {
+            self.limit
+        }
     }
 
     /// Feeds one segment travelling in `dir`. `len` is its TCP payload length
@@ -82,6 +103,24 @@ impl TcpReassembler {
         ack: u32,
         len: u32,
         payload: &[u8],
+        out: &mut dyn FnMut(StreamEvent<'_>),
+    ) {
+        self.segment_at(dir, frame, seq, syn, ack, len, payload, None, out);
+    }
+
+    /// [`TcpReassembler::segment`], knowing where `payload` starts in the
+    /// frame's captured data (the events then say where their bytes are).
+    #[allow(clippy::too_many_arguments)]
+    pub fn segment_at(
+        &mut self,
+        dir: usize,
+        frame: u32,
+        seq: u32,
+        syn: bool,
+        ack: u32,
+        len: u32,
+        payload: &[u8],
+        mut at: Option<u32>,
         out: &mut dyn FnMut(StreamEvent<'_>),
     ) {
         let dir = dir & 1;
@@ -100,6 +139,7 @@ impl TcpReassembler {
             if gt(end, expected) {
                 let skip = expected.wrapping_sub(sequence) as usize;
                 data = data.get(skip..).unwrap_or(&[]);
+                at = at.map(|a| a.saturating_add(skip as u32));
                 sequence = expected;
                 length = end.wrapping_sub(expected);
             }
@@ -114,6 +154,7 @@ impl TcpReassembler {
                 frame,
                 offset: d.offset,
                 bytes: data,
+                at,
             });
             d.offset += u64::from(length);
             d.seq = Some(expected.wrapping_add(length));
@@ -125,8 +166,11 @@ impl TcpReassembler {
                 frame,
                 seq: sequence,
                 data: data.to_vec(),
+                at,
             });
-            if d.pending_bytes > MAX_PENDING {
+            let limit = self.limit();
+            let d = &mut self.dirs[dir];
+            if d.pending_bytes > limit {
                 // Too much waits on a gap that does not fill: declare it.
                 let lowest = d
                     .pending
@@ -185,6 +229,7 @@ impl TcpReassembler {
                         frame: f.frame,
                         offset: d.offset,
                         bytes: rest,
+                        at: f.at.map(|a| a.saturating_add(skip as u32)),
                     });
                     d.offset += rest.len() as u64;
                     d.seq = Some(expected.wrapping_add(rest.len() as u32));
@@ -199,6 +244,7 @@ impl TcpReassembler {
                     frame: f.frame,
                     offset: d.offset,
                     bytes: &f.data,
+                    at: f.at,
                 });
                 d.offset += f.data.len() as u64;
                 d.seq = Some(expected.wrapping_add(f.data.len() as u32));
@@ -212,6 +258,13 @@ impl TcpReassembler {
             return true;
         }
         false
+    }
+
+    /// The next expected sequence number of `dir` and its offset in the
+    /// direction's stream, once the direction has been seen.
+    pub fn position(&self, dir: usize) -> Option<(u32, u64)> {
+        let d = &self.dirs[dir & 1];
+        Some((d.seq?, d.offset))
     }
 
     /// Bytes waiting on gaps, per direction.
@@ -265,6 +318,7 @@ impl KeptStream {
                 frame,
                 offset,
                 bytes,
+                ..
             } => {
                 if self.kept + bytes.len() > self.cap {
                     self.truncated_at = Some((dir, offset));

@@ -133,7 +133,7 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) {
     }
     if payload_len > 0 {
         let limited = buf.limit(off + 8 + payload_len);
-        crate::app::udp_payload(cx, limited, off + 8, sp, dp);
+        crate::app::udp_payload(cx, limited, off + 8, sp, dp, a.map(|a| a.stream));
     }
 }
 

@@ -1,0 +1,726 @@
+//! HTTP/1.x: where messages start and end in a TCP stream (heads stored,
+//! bodies counted: Content-Length, chunked, until close), and the message
+//! dissector with Wireshark's field names.
+
+use std::fmt::Write as _;
+
+use crate::expert::{ExpertDef, Group, Severity};
+use crate::field::{FieldDef, FieldType as T, Value};
+use crate::packet::{Buf, Cx};
+use crate::proto;
+use crate::sink::{Presence, Sink};
+
+/// A message head longer than this is not HTTP (or not worth keeping).
+pub const MAX_HEAD: usize = 64 << 10;
+
+crate::fields! {
+    REQUEST = FieldDef::new("http.request", "Request", T::Boolean);
+    RESPONSE = FieldDef::new("http.response", "Response", T::Boolean);
+    REQUEST_METHOD = FieldDef::new("http.request.method", "Request Method", T::String);
+    REQUEST_URI = FieldDef::new("http.request.uri", "Request URI", T::String);
+    REQUEST_VERSION = FieldDef::new("http.request.version", "Request Version", T::String);
+    REQUEST_LINE = FieldDef::new("http.request.line", "Request line", T::String);
+    RESPONSE_VERSION = FieldDef::new("http.response.version", "Response Version", T::String);
+    RESPONSE_CODE = FieldDef::new("http.response.code", "Status Code", T::U16);
+    RESPONSE_CODE_DESC = FieldDef::new("http.response.code.desc", "Status Code Description", T::String);
+    RESPONSE_PHRASE = FieldDef::new("http.response.phrase", "Response Phrase", T::String);
+    RESPONSE_LINE = FieldDef::new("http.response.line", "Response line", T::String);
+    HOST = FieldDef::new("http.host", "Host", T::String);
+    USER_AGENT = FieldDef::new("http.user_agent", "User-Agent", T::String);
+    ACCEPT = FieldDef::new("http.accept", "Accept", T::String);
+    ACCEPT_LANGUAGE = FieldDef::new("http.accept_language", "Accept-Language", T::String);
+    ACCEPT_ENCODING = FieldDef::new("http.accept_encoding", "Accept-Encoding", T::String);
+    REFERER = FieldDef::new("http.referer", "Referer", T::String);
+    CONNECTION = FieldDef::new("http.connection", "Connection", T::String);
+    COOKIE = FieldDef::new("http.cookie", "Cookie", T::String);
+    SET_COOKIE = FieldDef::new("http.set_cookie", "Set-Cookie", T::String);
+    AUTHORIZATION = FieldDef::new("http.authorization", "Authorization", T::String);
+    CACHE_CONTROL = FieldDef::new("http.cache_control", "Cache-Control", T::String);
+    CONTENT_TYPE = FieldDef::new("http.content_type", "Content-Type", T::String);
+    CONTENT_LENGTH_HEADER = FieldDef::new("http.content_length_header", "Content-Length", T::String);
+    CONTENT_LENGTH = FieldDef::new("http.content_length", "Content length", T::U64);
+    CONTENT_ENCODING = FieldDef::new("http.content_encoding", "Content-Encoding", T::String);
+    TRANSFER_ENCODING = FieldDef::new("http.transfer_encoding", "Transfer-Encoding", T::String);
+    LOCATION = FieldDef::new("http.location", "Location", T::String);
+    SERVER = FieldDef::new("http.server", "Server", T::String);
+    DATE = FieldDef::new("http.date", "Date", T::String);
+    LAST_MODIFIED = FieldDef::new("http.last_modified", "Last-Modified", T::String);
+    UPGRADE = FieldDef::new("http.upgrade", "Upgrade", T::String);
+    X_FORWARDED_FOR = FieldDef::new("http.x_forwarded_for", "X-Forwarded-For", T::String);
+    UNKNOWN_HEADER = FieldDef::new("http.unknown_header", "Unknown header", T::String);
+    FULL_URI = FieldDef::new("http.request.full_uri", "Full request URI", T::String);
+    REQUEST_IN = FieldDef::new("http.request_in", "Request in frame", T::FrameNum);
+    TIME = FieldDef::new("http.time", "Time since request", T::RelTime);
+    RESPONSE_FOR_URI = FieldDef::new("http.response_for.uri", "Request URI", T::String);
+    BODY_LEN = FieldDef::new("http.body_length", "Body length", T::U64);
+}
+
+pub static CHAT: ExpertDef = ExpertDef::new("http.chat", Severity::Chat, Group::Sequence, "");
+
+/// Methods Wireshark recognises at the start of a request.
+const METHODS: &[&str] = &[
+    "GET",
+    "POST",
+    "HEAD",
+    "PUT",
+    "DELETE",
+    "OPTIONS",
+    "TRACE",
+    "CONNECT",
+    "PATCH",
+    "PROPFIND",
+    "PROPPATCH",
+    "MKCOL",
+    "COPY",
+    "MOVE",
+    "LOCK",
+    "UNLOCK",
+    "SEARCH",
+    "REPORT",
+    "MKACTIVITY",
+    "CHECKOUT",
+    "MERGE",
+    "NOTIFY",
+    "SUBSCRIBE",
+    "UNSUBSCRIBE",
+    "M-SEARCH",
+];
+
+/// Whether `b` starts like an HTTP message: `Some(true)` a request,
+/// `Some(false)` a response; `None` when more bytes are needed to tell or it
+/// is not HTTP (see [`is_not_http`]).
+pub fn message_kind(b: &[u8]) -> Option<bool> {
+    if b.starts_with(b"HTTP/1.") && b.len() >= 9 {
+        return Some(false);
+    }
+    for m in METHODS {
+        let m = m.as_bytes();
+        if b.len() > m.len() && b.starts_with(m) && b[m.len()] == b' ' {
+            return Some(true);
+        }
+    }
+    None
+}
+
+/// `b` cannot be the start of an HTTP message, however many bytes follow.
+pub fn is_not_http(b: &[u8]) -> bool {
+    if message_kind(b).is_some() {
+        return false;
+    }
+    let prefix_of = |s: &[u8]| {
+        let n = b.len().min(s.len());
+        b[..n] == s[..n]
+    };
+    if prefix_of(b"HTTP/1.") {
+        return false;
+    }
+    !METHODS.iter().any(|m| {
+        let mut s = m.as_bytes().to_vec();
+        s.push(b' ');
+        prefix_of(&s)
+    })
+}
+
+/// Length of the head (through the empty line), once it is all there.
+pub fn head_len(b: &[u8]) -> Option<usize> {
+    let mut i = 0;
+    while let Some(p) = b[i..].iter().position(|&c| c == b'\n') {
+        let nl = i + p;
+        // An empty line: "\n\n" or "\n\r\n".
+        match b.get(nl + 1) {
+            Some(b'\n') => return Some(nl + 2),
+            Some(b'\r') if b.get(nl + 2) == Some(&b'\n') => return Some(nl + 3),
+            Some(_) => {}
+            None => return None,
+        }
+        i = nl + 1;
+    }
+    None
+}
+
+/// One header line: name, value (trimmed), and where the line is.
+#[derive(Debug, Clone, Copy)]
+pub struct HeaderLine<'a> {
+    pub name: &'a [u8],
+    pub value: &'a [u8],
+    pub start: usize,
+    /// With its line end.
+    pub len: usize,
+}
+
+/// The lines of a head: the first line and the header lines, each with its
+/// position (line ends included); the empty line ends it.
+pub fn lines(head: &[u8]) -> impl Iterator<Item = (usize, &[u8])> {
+    let mut pos = 0;
+    std::iter::from_fn(move || {
+        if pos >= head.len() {
+            return None;
+        }
+        let end = head[pos..]
+            .iter()
+            .position(|&c| c == b'\n')
+            .map_or(head.len(), |p| pos + p + 1);
+        let line = &head[pos..end];
+        let start = pos;
+        pos = end;
+        Some((start, line))
+    })
+}
+
+fn trim_eol(l: &[u8]) -> &[u8] {
+    let l = l.strip_suffix(b"\n").unwrap_or(l);
+    l.strip_suffix(b"\r").unwrap_or(l)
+}
+
+fn trim(mut v: &[u8]) -> &[u8] {
+    while let [b' ' | b'\t', rest @ ..] = v {
+        v = rest;
+    }
+    while let [rest @ .., b' ' | b'\t'] = v {
+        v = rest;
+    }
+    v
+}
+
+pub fn headers(head: &[u8]) -> impl Iterator<Item = HeaderLine<'_>> {
+    lines(head).skip(1).filter_map(|(start, line)| {
+        let text = trim_eol(line);
+        if text.is_empty() {
+            return None;
+        }
+        let colon = text.iter().position(|&c| c == b':')?;
+        Some(HeaderLine {
+            name: trim(&text[..colon]),
+            value: trim(&text[colon + 1..]),
+            start,
+            len: line.len(),
+        })
+    })
+}
+
+fn header<'a>(head: &'a [u8], name: &str) -> Option<&'a [u8]> {
+    headers(head)
+        .find(|h| h.name.eq_ignore_ascii_case(name.as_bytes()))
+        .map(|h| h.value)
+}
+
+/// The first line split in three (method, URI, version or version, code,
+/// phrase).
+pub fn first_line(head: &[u8]) -> (&[u8], &[u8], &[u8]) {
+    let line = trim_eol(lines(head).next().map_or(&[][..], |(_, l)| l));
+    let mut parts = line.splitn(3, |&c| c == b' ');
+    let a = parts.next().unwrap_or(&[]);
+    let b = parts.next().unwrap_or(&[]);
+    let c = parts.next().unwrap_or(&[]);
+    (a, b, c)
+}
+
+pub fn status(head: &[u8]) -> Option<u16> {
+    let (_, code, _) = first_line(head);
+    std::str::from_utf8(code).ok()?.parse().ok()
+}
+
+/// How a message's body ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodyKind {
+    None,
+    Length(u64),
+    Chunked,
+    /// Until the sender closes the connection.
+    UntilClose,
+}
+
+/// The body of the message with this head (`request_method`: the method of
+/// the request a response answers, for HEAD).
+pub fn body_kind(head: &[u8], is_request: bool, request_method: Option<&[u8]>) -> BodyKind {
+    if !is_request {
+        let code = status(head).unwrap_or(200);
+        if (100..200).contains(&code)
+            || code == 204
+            || code == 304
+            || request_method == Some(b"HEAD")
+        {
+            return BodyKind::None;
+        }
+    }
+    if let Some(te) = header(head, "Transfer-Encoding")
+        && String::from_utf8_lossy(te)
+            .to_ascii_lowercase()
+            .contains("chunked")
+    {
+        return BodyKind::Chunked;
+    }
+    if let Some(cl) = header(head, "Content-Length") {
+        return match std::str::from_utf8(cl)
+            .ok()
+            .and_then(|s| s.trim().parse::<u64>().ok())
+        {
+            Some(0) => BodyKind::None,
+            Some(n) => BodyKind::Length(n),
+            None => BodyKind::None,
+        };
+    }
+    if is_request {
+        BodyKind::None
+    } else {
+        BodyKind::UntilClose
+    }
+}
+
+/// The protocol a `101 Switching Protocols` head switches to.
+pub fn upgrade_to_h2c(head: &[u8]) -> bool {
+    status(head) == Some(101)
+        && header(head, "Upgrade").is_some_and(|v| v.eq_ignore_ascii_case(b"h2c"))
+}
+
+/// Counting a body as it streams by, without keeping it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BodyState {
+    Length {
+        left: u64,
+    },
+    /// Chunked: reading a size line (kept, bounded), chunk data, the CRLF
+    /// after it, or the trailer lines.
+    ChunkSize {
+        line: Vec<u8>,
+    },
+    ChunkData {
+        left: u64,
+    },
+    ChunkEnd {
+        seen: u8,
+    },
+    Trailer {
+        line: Vec<u8>,
+        empty_lines: u8,
+    },
+    UntilClose,
+    Done,
+}
+
+/// Chunk-size and trailer lines longer than this end the body (damaged).
+const MAX_CHUNK_LINE: usize = 4096;
+
+impl BodyState {
+    pub fn new(kind: BodyKind) -> Self {
+        match kind {
+            BodyKind::None => BodyState::Done,
+            BodyKind::Length(n) => BodyState::Length { left: n },
+            BodyKind::Chunked => BodyState::ChunkSize { line: Vec::new() },
+            BodyKind::UntilClose => BodyState::UntilClose,
+        }
+    }
+
+    pub fn done(&self) -> bool {
+        *self == BodyState::Done
+    }
+
+    /// Consumes body bytes from the start of `b`; returns how many were
+    /// part of the body (the rest belongs to what follows it).
+    pub fn consume(&mut self, b: &[u8]) -> usize {
+        let mut i = 0;
+        while i < b.len() {
+            match self {
+                BodyState::Done => break,
+                BodyState::UntilClose => return b.len(),
+                BodyState::Length { left } => {
+                    let n = (*left).min((b.len() - i) as u64) as usize;
+                    *left -= n as u64;
+                    i += n;
+                    if *left == 0 {
+                        *self = BodyState::Done;
+                    }
+                }
+                BodyState::ChunkSize { line } => {
+                    let c = b[i];
+                    i += 1;
+                    if c != b'\n' {
+                        if line.len() >= MAX_CHUNK_LINE {
+                            *self = BodyState::Done;
+                        } else {
+                            line.push(c);
+                        }
+                        continue;
+                    }
+                    let text = String::from_utf8_lossy(line);
+                    let hex = text.split(';').next().unwrap_or("").trim();
+                    *self = match u64::from_str_radix(hex, 16) {
+                        Ok(0) => BodyState::Trailer {
+                            line: Vec::new(),
+                            empty_lines: 0,
+                        },
+                        Ok(n) => BodyState::ChunkData { left: n },
+                        Err(_) => BodyState::Done,
+                    };
+                }
+                BodyState::ChunkData { left } => {
+                    let n = (*left).min((b.len() - i) as u64) as usize;
+                    *left -= n as u64;
+                    i += n;
+                    if *left == 0 {
+                        *self = BodyState::ChunkEnd { seen: 0 };
+                    }
+                }
+                BodyState::ChunkEnd { seen } => {
+                    let c = b[i];
+                    i += 1;
+                    if c == b'\n' {
+                        *self = BodyState::ChunkSize { line: Vec::new() };
+                    } else {
+                        *seen += 1;
+                        if *seen > 2 {
+                            *self = BodyState::ChunkSize { line: vec![c] };
+                        }
+                    }
+                }
+                BodyState::Trailer { line, .. } => {
+                    let c = b[i];
+                    i += 1;
+                    if c == b'\n' {
+                        if trim_eol(line).is_empty() {
+                            *self = BodyState::Done;
+                        } else {
+                            line.clear();
+                        }
+                    } else if line.len() >= MAX_CHUNK_LINE {
+                        *self = BodyState::Done;
+                    } else {
+                        line.push(c);
+                    }
+                }
+            }
+        }
+        i
+    }
+}
+
+/// What the connection knows about a message (from its analysis).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct HttpNote {
+    /// For a response: the frame of the request it answers and the time
+    /// since.
+    pub request_in: Option<u32>,
+    pub time_ns: Option<i64>,
+}
+
+/// Header fields with a name of their own in Wireshark.
+fn header_field(name: &[u8]) -> Option<&'static FieldDef> {
+    let n = String::from_utf8_lossy(name).to_ascii_lowercase();
+    Some(match n.as_str() {
+        "host" => &HOST,
+        "user-agent" => &USER_AGENT,
+        "accept" => &ACCEPT,
+        "accept-language" => &ACCEPT_LANGUAGE,
+        "accept-encoding" => &ACCEPT_ENCODING,
+        "referer" => &REFERER,
+        "connection" => &CONNECTION,
+        "cookie" => &COOKIE,
+        "set-cookie" => &SET_COOKIE,
+        "authorization" => &AUTHORIZATION,
+        "cache-control" => &CACHE_CONTROL,
+        "content-type" => &CONTENT_TYPE,
+        "content-length" => &CONTENT_LENGTH_HEADER,
+        "content-encoding" => &CONTENT_ENCODING,
+        "transfer-encoding" => &TRANSFER_ENCODING,
+        "location" => &LOCATION,
+        "server" => &SERVER,
+        "date" => &DATE,
+        "last-modified" => &LAST_MODIFIED,
+        "upgrade" => &UPGRADE,
+        "x-forwarded-for" => &X_FORWARDED_FOR,
+        _ => return None,
+    })
+}
+
+/// Text of a header line as Wireshark labels it (line end escaped).
+fn escaped(line: &[u8]) -> String {
+    let mut s = String::with_capacity(line.len() + 4);
+    for &c in line {
+        match c {
+            b'\r' => s.push_str("\\r"),
+            b'\n' => s.push_str("\\n"),
+            c if c.is_ascii() && !c.is_ascii_control() => s.push(c as char),
+            c => s.push(char::from(c)),
+        }
+    }
+    s
+}
+
+fn text(b: &[u8]) -> std::borrow::Cow<'_, str> {
+    String::from_utf8_lossy(b)
+}
+
+/// Status code descriptions (RFC 9110 names, as Wireshark shows them).
+pub fn status_text(code: u16) -> &'static str {
+    match code {
+        100 => "Continue",
+        101 => "Switching Protocols",
+        200 => "OK",
+        201 => "Created",
+        202 => "Accepted",
+        203 => "Non-authoritative Information",
+        204 => "No Content",
+        205 => "Reset Content",
+        206 => "Partial Content",
+        300 => "Multiple Choices",
+        301 => "Moved Permanently",
+        302 => "Found",
+        303 => "See Other",
+        304 => "Not Modified",
+        305 => "Use Proxy",
+        307 => "Temporary Redirect",
+        308 => "Permanent Redirect",
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        402 => "Payment Required",
+        403 => "Forbidden",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        406 => "Not Acceptable",
+        407 => "Proxy Authentication Required",
+        408 => "Request Time-out",
+        409 => "Conflict",
+        410 => "Gone",
+        411 => "Length Required",
+        412 => "Precondition Failed",
+        413 => "Request Entity Too Large",
+        414 => "Request-URI Too Long",
+        415 => "Unsupported Media Type",
+        416 => "Requested Range Not Satisfiable",
+        417 => "Expectation Failed",
+        418 => "I'm a teapot",
+        421 => "Misdirected Request",
+        422 => "Unprocessable Entity",
+        426 => "Upgrade Required",
+        428 => "Precondition Required",
+        429 => "Too Many Requests",
+        431 => "Request Header Fields Too Large",
+        451 => "Unavailable For Legal Reasons",
+        500 => "Internal Server Error",
+        501 => "Not Implemented",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        504 => "Gateway Time-out",
+        505 => "HTTP Version not supported",
+        511 => "Network Authentication Required",
+        _ => "Unknown",
+    }
+}
+
+/// Dissects one message whose head is `buf[off..off + head_len]`, followed
+/// by `body_len` body bytes (counted, not kept).
+/// Dissects one message at `buf[off..off + len]`: its head, and its body of
+/// `body_len` bytes when kept there (a large body is counted, not kept).
+/// `first`: the first message of this dissector call (the protocol is
+/// listed once per call in `frame.protocols`).
+pub fn dissect_message<S: Sink>(
+    cx: &mut Cx<'_, S>,
+    buf: Buf<'_>,
+    off: usize,
+    len: usize,
+    body_len: u64,
+    note: &HttpNote,
+    first: bool,
+) {
+    let kept = buf.get(off, len);
+    let head_len = head_len(kept).unwrap_or(kept.len());
+    let head = &kept[..head_len];
+    let is_request = message_kind(head) == Some(true);
+    let span = buf.span(off, head.len());
+    if first {
+        cx.layer(
+            &proto::HTTP,
+            span,
+            format_args!("Hypertext Transfer Protocol"),
+        );
+    } else {
+        cx.layer_again(
+            &proto::HTTP,
+            span,
+            format_args!("Hypertext Transfer Protocol"),
+        );
+    }
+    let (a, b, c) = first_line(head);
+    let first_len = lines(head).next().map_or(0, |(_, l)| l.len());
+    let line_span = buf.span(off, first_len);
+    let first_text = lines(head)
+        .next()
+        .map_or(String::new(), |(_, l)| escaped(l));
+    if cx.columns() {
+        // Each message replaces the Info of the one before.
+        let shown = trim_eol(lines(head).next().map_or(&[][..], |(_, l)| l));
+        cx.set_info(format_args!("{} ", text(shown)));
+        cx.app_info_started = true;
+    }
+    cx.text(line_span, format_args!("{first_text}"));
+    cx.push();
+    cx.expert(&CHAT, line_span, format_args!("{first_text}"));
+    let a_span = buf.span(off, a.len());
+    let b_span = buf.span(off + a.len() + 1, b.len());
+    let c_span = buf.span(off + a.len() + b.len() + 2, c.len());
+    if is_request {
+        cx.field(&REQUEST_METHOD, a_span, Value::Str(&text(a)));
+        cx.field(&REQUEST_URI, b_span, Value::Str(&text(b)));
+        cx.field(&REQUEST_VERSION, c_span, Value::Str(&text(c)));
+    } else {
+        cx.field(&RESPONSE_VERSION, a_span, Value::Str(&text(a)));
+        let code = status(head).unwrap_or(0);
+        cx.field(&RESPONSE_CODE, b_span, Value::U64(code.into()));
+        cx.generated(&RESPONSE_CODE_DESC, b_span, Value::Str(status_text(code)));
+        cx.field(&RESPONSE_PHRASE, c_span, Value::Str(&text(c)));
+    }
+    cx.pop();
+    cx.sink.field(
+        if is_request { &REQUEST } else { &RESPONSE },
+        line_span,
+        Value::Bool(true),
+        Presence::Hidden,
+    );
+    let mut host = None;
+    for h in headers(head) {
+        let line = &head[h.start..h.start + h.len];
+        let span = buf.span(off + h.start, h.len);
+        let label = escaped(line);
+        let value = text(h.value);
+        match header_field(h.name) {
+            Some(def) => {
+                cx.sink.field_with_label(
+                    def,
+                    span,
+                    Value::Str(&value),
+                    Presence::Normal,
+                    format_args!("{label}"),
+                );
+                if std::ptr::eq(def, &CONTENT_LENGTH_HEADER)
+                    && let Ok(n) = value.trim().parse::<u64>()
+                {
+                    cx.push();
+                    cx.generated(&CONTENT_LENGTH, span, Value::U64(n));
+                    cx.pop();
+                }
+                if std::ptr::eq(def, &HOST) {
+                    host = Some(value.to_string());
+                }
+            }
+            None => {
+                let mut all = String::new();
+                let _ = write!(all, "{}: {}", text(h.name), value);
+                cx.sink.field_with_label(
+                    &UNKNOWN_HEADER,
+                    span,
+                    Value::Str(&all),
+                    Presence::Normal,
+                    format_args!("{label}"),
+                );
+            }
+        }
+        cx.sink.field(
+            if is_request {
+                &REQUEST_LINE
+            } else {
+                &RESPONSE_LINE
+            },
+            span,
+            Value::Str(&text(line)),
+            Presence::Hidden,
+        );
+    }
+    if let Some(end) = lines(head).last() {
+        cx.text(
+            buf.span(off + end.0, end.1.len()),
+            format_args!("{}", escaped(end.1)),
+        );
+    }
+    if is_request && let Some(host) = &host {
+        let full = format!("http://{host}{}", text(b));
+        cx.generated(&FULL_URI, buf.span(off, 0), Value::Str(&full));
+    }
+    if let Some(req) = note.request_in {
+        if let Some(t) = note.time_ns {
+            cx.generated(&TIME, buf.span(off, 0), Value::RelTime(t));
+        }
+        cx.generated(&REQUEST_IN, buf.span(off, 0), Value::U64(req.into()));
+    }
+    let body_at = off + head.len();
+    // The body is here when it was small enough to keep.
+    let body_here = body_len > 0 && kept.len() as u64 >= head_len as u64 + body_len;
+    if body_len > 0 {
+        cx.generated(&BODY_LEN, buf.span(body_at, 0), Value::U64(body_len));
+        let span = if body_here {
+            buf.span(body_at, body_len as usize)
+        } else {
+            buf.span(body_at, 0)
+        };
+        cx.text(span, format_args!("File Data: {body_len} bytes"));
+    }
+    cx.end_layer();
+    // Wireshark hands a body without a media type (or of an opaque one) to
+    // its data dissector.
+    let opaque = header(head, "Content-Type").is_none_or(|t| {
+        String::from_utf8_lossy(t)
+            .to_ascii_lowercase()
+            .starts_with("application/octet-stream")
+    });
+    if body_len > 0 && opaque {
+        if body_here {
+            let b = Buf {
+                bytes: buf.get(0, body_at + body_len as usize),
+                source: buf.source,
+                reported: body_at + body_len as usize,
+            };
+            crate::data::dissect(cx, b, body_at);
+        } else {
+            crate::data::counted(cx, buf.span(body_at, 0), body_len);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn heads_end_at_the_empty_line() {
+        assert_eq!(head_len(b"GET / HTTP/1.1\r\nHost: a\r\n\r\nxx"), Some(27));
+        assert_eq!(head_len(b"GET / HTTP/1.1\nHost: a\n\nxx"), Some(24));
+        assert_eq!(head_len(b"GET / HTTP/1.1\r\nHost: a\r\n"), None);
+    }
+
+    #[test]
+    fn message_starts() {
+        assert_eq!(message_kind(b"GET / HTTP/1.1"), Some(true));
+        assert_eq!(message_kind(b"HTTP/1.1 200 OK"), Some(false));
+        assert_eq!(message_kind(b"GE"), None);
+        assert!(!is_not_http(b"GE"));
+        assert!(is_not_http(b"\x16\x03\x01"));
+    }
+
+    #[test]
+    fn chunked_bodies_are_counted_to_their_end() {
+        let body = b"4\r\nWiki\r\n5;x=1\r\npedia\r\n0\r\nA: b\r\n\r\nNEXT";
+        let mut st = BodyState::new(BodyKind::Chunked);
+        // fed a byte at a time, as segments may split it anywhere
+        let mut used = 0;
+        for &c in body.iter() {
+            if st.done() {
+                break;
+            }
+            used += st.consume(&[c]);
+        }
+        assert!(st.done());
+        assert_eq!(&body[used..], b"NEXT");
+    }
+
+    #[test]
+    fn body_kinds() {
+        let h = b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n";
+        assert_eq!(body_kind(h, false, None), BodyKind::Length(5));
+        assert_eq!(body_kind(h, false, Some(b"HEAD")), BodyKind::None);
+        let h = b"HTTP/1.1 200 OK\r\n\r\n";
+        assert_eq!(body_kind(h, false, None), BodyKind::UntilClose);
+        let h = b"HTTP/1.1 304 Not Modified\r\n\r\n";
+        assert_eq!(body_kind(h, false, None), BodyKind::None);
+        let h = b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n";
+        assert_eq!(body_kind(h, true, None), BodyKind::Chunked);
+    }
+}

@@ -1,0 +1,1031 @@
+//! Application PDUs carried over TCP: which protocol a connection speaks,
+//! where its byte stream splits into PDUs (TLS records, HTTP messages,
+//! HTTP/2 frames, DNS messages), and the connection state that gives each
+//! PDU its meaning (which request a response answers, whether a TLS
+//! handshake record is encrypted, the HPACK tables of HTTP/2).
+//!
+//! The analysis pass feeds every segment of a connection here, in capture
+//! order, through a [`TcpReassembler`] (so retransmitted bytes count once
+//! and out-of-order ones wait for their turn). A PDU belongs to the frame
+//! that completes it, as in Wireshark: that frame shows it, reassembled from
+//! its pieces when it spans segments; the frames before show a "segment of
+//! a reassembled PDU". What the dissectors get for a frame is a
+//! [`TcpPayload`], which the tape records so the frame can be dissected
+//! again on its own.
+//!
+//! Memory is bounded: a PDU kept in pieces may not exceed [`MAX_PDU`] (an
+//! HTTP body is counted, never kept), out-of-order bytes wait at most
+//! [`MAX_OUT_OF_ORDER`] per direction, and a connection that breaks its
+//! protocol's framing is followed no further until a PDU start shows again.
+
+use crate::http::{self, BodyKind, BodyState, HttpNote};
+use crate::packet::{TcpSegment, TransportAt};
+use crate::tcp_analysis::{Flag, SegmentAnalysis};
+use crate::tcp_reassembly::{StreamEvent, TcpReassembler};
+
+/// Largest PDU kept (a TLS record is at most 16 KiB + 2 KiB, an HTTP/2 frame
+/// 16 KiB unless the peer allows more, an HTTP head [`http::MAX_HEAD`]).
+pub const MAX_PDU: usize = 1 << 20;
+/// Out-of-order bytes held per direction of an application connection.
+pub const MAX_OUT_OF_ORDER: usize = 1 << 20;
+/// Pieces listed per PDU (a long HTTP body is counted past this).
+pub const MAX_PIECES: usize = 256;
+/// An HTTP message up to this size is kept whole (head and body); past it
+/// only the head is kept and the body counted.
+pub const MAX_KEPT_MESSAGE: usize = 64 << 10;
+
+/// The application protocol of a TCP connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum AppProto {
+    /// Nothing we dissect: the payload is shown as data.
+    #[default]
+    None,
+    Http,
+    Tls,
+    Http2,
+    Dns,
+}
+
+impl AppProto {
+    pub fn from_u8(v: u8) -> AppProto {
+        match v {
+            1 => AppProto::Http,
+            2 => AppProto::Tls,
+            3 => AppProto::Http2,
+            4 => AppProto::Dns,
+            _ => AppProto::None,
+        }
+    }
+    pub fn as_u8(self) -> u8 {
+        match self {
+            AppProto::None => 0,
+            AppProto::Http => 1,
+            AppProto::Tls => 2,
+            AppProto::Http2 => 3,
+            AppProto::Dns => 4,
+        }
+    }
+}
+
+/// Where part of a PDU was captured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Piece {
+    pub frame: u32,
+    /// Offset of these bytes in that frame's captured data, when known.
+    pub at: Option<u32>,
+    pub len: u32,
+}
+
+/// A PDU's bytes: inside the current segment, or reassembled.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PduBytes {
+    /// `payload[start..start + len]` of the current segment.
+    InFrame {
+        start: u32,
+        len: u32,
+    },
+    Reassembled(Vec<u8>),
+}
+
+/// What the connection knew about a PDU when it completed.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum PduNote {
+    #[default]
+    None,
+    Http(HttpNote),
+    Dns(crate::dns::DnsMatch),
+}
+
+/// One PDU completed by the current segment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TcpPdu {
+    pub proto: AppProto,
+    /// The bytes kept: the whole PDU, or an HTTP message's head.
+    pub bytes: PduBytes,
+    /// Where a reassembled PDU came from (empty when it lies in this segment).
+    pub pieces: Vec<Piece>,
+    /// HTTP body bytes that followed the head (counted, not kept).
+    pub body_len: u64,
+    pub note: PduNote,
+    /// A retransmission of a PDU shown before (not counted again).
+    pub retransmitted: bool,
+}
+
+/// What follows the PDUs in the current segment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Rest {
+    /// Nothing (the PDUs took it all, or its bytes were seen before).
+    #[default]
+    None,
+    /// Bytes of a PDU that is not complete yet.
+    Pending,
+    /// Bytes no protocol claims.
+    Data,
+}
+
+/// The application view of one TCP segment.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct TcpPayload {
+    pub proto: AppProto,
+    /// The connection's port belongs to HTTP (Wireshark then shows HTTP/2
+    /// under an `http` layer).
+    pub http_port: bool,
+    pub pdus: Vec<TcpPdu>,
+    pub rest: Rest,
+}
+
+impl TcpPayload {
+    /// A payload no application protocol takes: all data.
+    pub fn data() -> Self {
+        TcpPayload {
+            rest: Rest::Data,
+            ..Default::default()
+        }
+    }
+}
+
+/// TCP ports Wireshark gives to HTTP by default.
+pub const HTTP_PORTS: &[u16] = &[80, 3128, 3132, 5985, 8080, 8088, 11371, 1900, 2869, 2710];
+/// TCP ports of TLS (HTTPS and the TLS forms of other protocols).
+pub const TLS_PORTS: &[u16] = &[
+    443, 465, 563, 585, 614, 636, 853, 989, 990, 992, 993, 994, 995, 3389, 5061, 5223, 8443,
+];
+pub const DNS_PORTS: &[u16] = &[53, 5353, 5355];
+/// Ports Wireshark gives to protocols we do not dissect: what they carry is
+/// theirs even when it looks like HTTP.
+pub const OTHER_PORTS: &[u16] = &[
+    20, 21, 22, 23, 25, 110, 111, 119, 135, 139, 143, 179, 389, 445, 514, 515, 554, 587, 631, 873,
+    1433, 1521, 1723, 1883, 2049, 3306, 5060, 5222, 5432, 5900, 6379, 6667, 11211, 27017,
+];
+
+pub const H2_PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+
+/// A plausible TLS record header: handshake, alert, CCS, application data
+/// or heartbeat, version 3.x, a length a record may have.
+pub fn looks_like_tls(b: &[u8]) -> bool {
+    b.len() >= 5
+        && (20..=24).contains(&b[0])
+        && b[1] == 3
+        && b[2] <= 4
+        && u16::from_be_bytes([b[3], b[4]]) as usize <= (1 << 14) + 2048
+        && u16::from_be_bytes([b[3], b[4]]) > 0
+}
+
+/// The protocol a connection speaks, from its ports and its first payload.
+pub fn choose(sport: u16, dport: u16, first: &[u8]) -> AppProto {
+    let port = |list: &[u16]| list.contains(&sport) || list.contains(&dport);
+    if first.starts_with(H2_PREFACE)
+        || (first.len() < H2_PREFACE.len() && H2_PREFACE.starts_with(first) && first.len() >= 4)
+    {
+        return AppProto::Http2;
+    }
+    if looks_like_tls(first) {
+        return AppProto::Tls;
+    }
+    if port(DNS_PORTS) {
+        return AppProto::Dns;
+    }
+    if port(HTTP_PORTS) || (http::message_kind(first).is_some() && !port(OTHER_PORTS)) {
+        return AppProto::Http;
+    }
+    if port(TLS_PORTS) {
+        return AppProto::Tls;
+    }
+    AppProto::None
+}
+
+/// How the next PDU of a stream ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Framing {
+    /// A PDU of `len` bytes (kept), then a body of this kind (counted).
+    Complete { len: usize, body: BodyKind },
+    /// More bytes are needed to tell.
+    NeedMore,
+    /// These bytes do not start a PDU of this protocol.
+    NotAPdu,
+}
+
+/// A PDU's length at the start of `b`, for framings by length.
+fn frame(proto: AppProto, b: &[u8], dir: &AppDir, other_methods: Option<&[u8]>) -> Framing {
+    match proto {
+        AppProto::Tls => {
+            if b.len() < 5 {
+                return if b.is_empty() || (20..=24).contains(&b[0]) {
+                    Framing::NeedMore
+                } else {
+                    Framing::NotAPdu
+                };
+            }
+            if !looks_like_tls(b) {
+                return Framing::NotAPdu;
+            }
+            let len = 5 + u16::from_be_bytes([b[3], b[4]]) as usize;
+            if b.len() >= len {
+                Framing::Complete {
+                    len,
+                    body: BodyKind::None,
+                }
+            } else {
+                Framing::NeedMore
+            }
+        }
+        AppProto::Http2 => {
+            if dir.h2_preface_expected {
+                let n = b.len().min(H2_PREFACE.len());
+                if b[..n] != H2_PREFACE[..n] {
+                    // No preface: a capture that starts mid-connection.
+                } else if n < H2_PREFACE.len() {
+                    return Framing::NeedMore;
+                } else {
+                    return Framing::Complete {
+                        len: H2_PREFACE.len(),
+                        body: BodyKind::None,
+                    };
+                }
+            }
+            if b.len() < 9 {
+                return Framing::NeedMore;
+            }
+            let len = 9 + ((b[0] as usize) << 16 | (b[1] as usize) << 8 | b[2] as usize);
+            if len > MAX_PDU || b[3] > 0x20 {
+                return Framing::NotAPdu;
+            }
+            if b.len() >= len {
+                Framing::Complete {
+                    len,
+                    body: BodyKind::None,
+                }
+            } else {
+                Framing::NeedMore
+            }
+        }
+        AppProto::Dns => {
+            if b.len() < 2 {
+                return Framing::NeedMore;
+            }
+            let len = 2 + u16::from_be_bytes([b[0], b[1]]) as usize;
+            if len < 2 + 12 {
+                return Framing::NotAPdu;
+            }
+            if b.len() >= len {
+                Framing::Complete {
+                    len,
+                    body: BodyKind::None,
+                }
+            } else {
+                Framing::NeedMore
+            }
+        }
+        AppProto::Http => {
+            if http::is_not_http(&b[..b.len().min(16)]) {
+                return Framing::NotAPdu;
+            }
+            match http::head_len(b) {
+                Some(len) => {
+                    let head = &b[..len];
+                    let is_request = http::message_kind(head) == Some(true);
+                    Framing::Complete {
+                        len,
+                        body: http::body_kind(head, is_request, other_methods),
+                    }
+                }
+                None if b.len() > http::MAX_HEAD => Framing::NotAPdu,
+                None => Framing::NeedMore,
+            }
+        }
+        AppProto::None => Framing::NotAPdu,
+    }
+}
+
+/// One direction of an application connection.
+#[derive(Debug, Default)]
+struct AppDir {
+    /// Bytes of the PDU in progress.
+    buf: Vec<u8>,
+    pieces: Vec<Piece>,
+    /// An HTTP message whose body is being counted: its head, and where
+    /// head and body came from.
+    head: Vec<u8>,
+    head_pieces: Vec<Piece>,
+    head_len: usize,
+    body: Option<BodyState>,
+    body_len: u64,
+    /// Framing was lost (a gap, bytes that are not this protocol): wait for
+    /// bytes that start a PDU.
+    lost: bool,
+    h2_preface_expected: bool,
+    /// Stream offset of the next byte fed, and of `buf`'s first byte.
+    pos: u64,
+    buf_off: u64,
+    /// Stream offset of the HTTP message whose body is being counted.
+    head_off: u64,
+    /// The latest PDUs that lay in one segment.
+    shown: std::collections::VecDeque<Shown>,
+}
+
+impl AppDir {
+    /// The PDUs a retransmitted segment (stream offset `off`, `len` bytes)
+    /// shows again: those it holds whole, from its first byte on.
+    fn resent(&self, off: u64, len: usize) -> Vec<TcpPdu> {
+        let mut out = Vec::new();
+        let mut at = off;
+        let end = off + len as u64;
+        for s in self.shown.iter().filter(|s| s.offset >= off) {
+            if s.offset != at || s.offset + u64::from(s.len) > end {
+                break;
+            }
+            out.push(TcpPdu {
+                proto: s.proto,
+                bytes: PduBytes::InFrame {
+                    start: (s.offset - off) as u32,
+                    len: s.len,
+                },
+                pieces: Vec::new(),
+                body_len: s.body_len,
+                note: s.note.clone(),
+                retransmitted: true,
+            });
+            at += u64::from(s.len);
+        }
+        out
+    }
+
+    fn remember(&mut self, s: Shown) {
+        if self.shown.len() >= MAX_SHOWN {
+            self.shown.pop_front();
+        }
+        self.shown.push_back(s);
+    }
+
+    fn reset(&mut self) {
+        self.buf.clear();
+        self.pieces.clear();
+        self.head.clear();
+        self.head_pieces.clear();
+        self.body = None;
+        self.body_len = 0;
+    }
+}
+
+/// A request waiting for its response.
+#[derive(Debug, Clone)]
+struct PendingRequest {
+    frame: u32,
+    ts_ns: i64,
+    method: Vec<u8>,
+}
+
+/// The application state of one TCP connection.
+#[derive(Debug, Default)]
+pub struct AppConnection {
+    pub proto: AppProto,
+    http_port: bool,
+    reassembler: TcpReassembler,
+    dirs: [AppDir; 2],
+    /// HTTP requests per direction that sent them, oldest first.
+    requests: [std::collections::VecDeque<PendingRequest>; 2],
+    /// After `101 Switching Protocols` to h2c in this direction's stream.
+    switch_to_h2: [bool; 2],
+}
+
+/// Requests remembered per direction before the oldest are dropped.
+const MAX_PENDING_REQUESTS: usize = 1024;
+
+/// What the reassembler delivered, collected before it is fed on.
+struct Event {
+    dir: usize,
+    frame: u32,
+    at: Option<u32>,
+    offset: u64,
+    data: EventData,
+}
+
+enum EventData {
+    /// `payload[start..start + len]` of the current segment.
+    Own(usize, usize),
+    Copied(Vec<u8>),
+    Gap,
+}
+
+/// A PDU that lay in one segment, remembered to recognise a retransmission.
+#[derive(Debug, Clone)]
+struct Shown {
+    offset: u64,
+    len: u32,
+    proto: AppProto,
+    body_len: u64,
+    note: PduNote,
+}
+
+/// PDUs remembered per direction for that.
+const MAX_SHOWN: usize = 64;
+
+/// The segment being fed, for attributing PDUs.
+struct Current<'a> {
+    frame: u32,
+    ts_ns: i64,
+    dir: usize,
+    /// Captured payload and where it starts in the frame.
+    payload: &'a [u8],
+    payload_at: Option<u32>,
+}
+
+impl AppConnection {
+    pub fn new(proto: AppProto, sport: u16, dport: u16) -> Self {
+        let mut c = AppConnection {
+            proto,
+            http_port: HTTP_PORTS.contains(&sport) || HTTP_PORTS.contains(&dport),
+            reassembler: TcpReassembler::with_limit(MAX_OUT_OF_ORDER),
+            ..Default::default()
+        };
+        if proto == AppProto::Http2 {
+            c.dirs[0].h2_preface_expected = true;
+            c.dirs[1].h2_preface_expected = true;
+        }
+        c
+    }
+
+    /// Feeds one segment (any length: an ACK may release the other side's
+    /// waiting bytes) and says what its payload carries.
+    pub fn segment(
+        &mut self,
+        at: &TransportAt,
+        seg: &TcpSegment,
+        a: &SegmentAnalysis,
+        payload: &[u8],
+        payload_at: Option<u32>,
+    ) -> TcpPayload {
+        let dir = usize::from(a.dir & 1);
+        let cur = Current {
+            frame: at.frame,
+            ts_ns: at.ts_ns,
+            dir,
+            payload,
+            payload_at,
+        };
+        let mut out = TcpPayload {
+            proto: self.proto,
+            http_port: self.http_port,
+            ..Default::default()
+        };
+        // Where this segment's bytes sit in the direction's stream (for
+        // recognising a retransmission of PDUs already shown).
+        let seg_seq = if seg.has(TcpSegment::SYN) {
+            seg.seq.wrapping_add(1)
+        } else {
+            seg.seq
+        };
+        let seg_offset = self
+            .reassembler
+            .position(dir)
+            .and_then(|(expected, offset)| {
+                let back = expected.wrapping_sub(seg_seq);
+                (back as i32 >= 0)
+                    .then(|| offset.checked_sub(u64::from(back)))
+                    .flatten()
+            });
+        let mut events: Vec<Event> = Vec::new();
+        {
+            let cur_ptr = payload.as_ptr() as usize;
+            let cur_end = cur_ptr + payload.len();
+            let mut sink = |e: StreamEvent<'_>| match e {
+                StreamEvent::Data {
+                    dir: d,
+                    frame,
+                    offset,
+                    bytes,
+                    at,
+                } => {
+                    // This segment's own bytes are borrowed; others (released
+                    // after reordering) were copied and are copied again here.
+                    let p = bytes.as_ptr() as usize;
+                    let own = frame == cur.frame
+                        && d == dir
+                        && p >= cur_ptr
+                        && p + bytes.len() <= cur_end;
+                    events.push(Event {
+                        dir: d,
+                        frame,
+                        at,
+                        offset,
+                        data: if own {
+                            EventData::Own(p - cur_ptr, bytes.len())
+                        } else {
+                            EventData::Copied(bytes.to_vec())
+                        },
+                    });
+                }
+                StreamEvent::Gap {
+                    dir: d,
+                    frame,
+                    offset,
+                    ..
+                } => events.push(Event {
+                    dir: d,
+                    frame,
+                    at: None,
+                    offset,
+                    data: EventData::Gap,
+                }),
+            };
+            self.reassembler.segment_at(
+                dir,
+                at.frame,
+                seg.seq,
+                seg.has(TcpSegment::SYN),
+                seg.ack,
+                seg.len,
+                payload,
+                payload_at,
+                &mut sink,
+            );
+        }
+        let mut fed_own = false;
+        for e in events {
+            let d = e.dir;
+            let piece_len = |n: usize| Piece {
+                frame: e.frame,
+                at: e.at,
+                len: n as u32,
+            };
+            match e.data {
+                EventData::Gap => self.lose(d),
+                EventData::Own(start, len) => {
+                    self.dirs[d].pos = e.offset;
+                    let data = &payload[start..start + len];
+                    if self.feed(d, piece_len(len), data, &cur, &mut out.pdus) {
+                        out.rest = Rest::Data;
+                    }
+                    fed_own = true;
+                }
+                EventData::Copied(bytes) => {
+                    self.dirs[d].pos = e.offset;
+                    self.feed(d, piece_len(bytes.len()), &bytes, &cur, &mut out.pdus);
+                }
+            }
+        }
+        if fed_own && out.rest != Rest::Data {
+            let d = &self.dirs[dir];
+            let here = |ps: &[Piece]| ps.iter().any(|p| p.frame == cur.frame);
+            if (!d.buf.is_empty() && here(&d.pieces)) || (d.body.is_some() && here(&d.head_pieces))
+            {
+                out.rest = Rest::Pending;
+            }
+        }
+        if !fed_own && !payload.is_empty() {
+            if a.has(Flag::KeepAlive) {
+                // Wireshark hands a keep-alive's byte to its data dissector.
+                out.rest = Rest::Data;
+            } else if let Some(off) = seg_offset.filter(|_| a.has(Flag::FastRetransmission)) {
+                // A fast retransmission of bytes delivered before: PDUs they
+                // made on their own are shown again, as Wireshark does
+                // (it leaves other retransmissions to TCP).
+                out.pdus.extend(self.dirs[dir].resent(off, payload.len()));
+            }
+        }
+        // A body that lasts until the sender closes ends with its FIN.
+        if seg.has(TcpSegment::FIN) {
+            self.close(dir, &cur, &mut out.pdus);
+        }
+        out
+    }
+
+    /// Framing lost in direction `d`: drop what was in progress.
+    fn lose(&mut self, d: usize) {
+        self.dirs[d].reset();
+        self.dirs[d].lost = true;
+    }
+
+    fn close(&mut self, d: usize, cur: &Current<'_>, out: &mut Vec<TcpPdu>) {
+        if self.dirs[d].body == Some(BodyState::UntilClose) {
+            let dir = &mut self.dirs[d];
+            dir.body = Some(BodyState::Done);
+            // The FIN's segment completes the message (with no bytes).
+            if dir.head_pieces.last().is_none_or(|p| p.frame != cur.frame) {
+                dir.head_pieces.push(Piece {
+                    frame: cur.frame,
+                    at: cur.payload_at.map(|a| a + cur.payload.len() as u32),
+                    len: 0,
+                });
+            }
+            self.finish_body(d, cur, out);
+        }
+    }
+
+    /// Takes in-order bytes of direction `d`; returns whether some of them
+    /// belong to no PDU (shown as data).
+    fn feed(
+        &mut self,
+        d: usize,
+        piece: Piece,
+        mut data: &[u8],
+        cur: &Current<'_>,
+        out: &mut Vec<TcpPdu>,
+    ) -> bool {
+        let mut piece = piece;
+        while !data.is_empty() {
+            let proto = self.proto_of(d);
+            // An HTTP body streams by: count it.
+            if let Some(body) = self.dirs[d].body.as_mut() {
+                let n = body.consume(data);
+                let done = body.done();
+                let dir = &mut self.dirs[d];
+                dir.body_len += n as u64;
+                dir.pos += n as u64;
+                // Small bodies are kept with their head; large ones counted.
+                if dir.head.len() + n <= MAX_KEPT_MESSAGE
+                    && dir.head.len() == dir.head_len + (dir.body_len as usize - n)
+                {
+                    dir.head.extend_from_slice(&data[..n]);
+                } else {
+                    dir.head.truncate(dir.head_len);
+                }
+                if n > 0 && dir.head_pieces.len() < MAX_PIECES {
+                    dir.head_pieces.push(Piece {
+                        len: n as u32,
+                        ..piece
+                    });
+                }
+                data = &data[n..];
+                piece = advance(piece, n);
+                if done {
+                    self.finish_body(d, cur, out);
+                }
+                continue;
+            }
+            if self.dirs[d].lost {
+                // Resume where a PDU plainly starts.
+                if starts_pdu(proto, data) {
+                    self.dirs[d].lost = false;
+                } else {
+                    self.dirs[d].pos += data.len() as u64;
+                    return true;
+                }
+            }
+            let methods = if proto == AppProto::Http {
+                self.request_method_for(d).map(<[u8]>::to_vec)
+            } else {
+                None
+            };
+            let dir = &mut self.dirs[d];
+            if dir.buf.is_empty() {
+                match frame(proto, data, dir, methods.as_deref()) {
+                    Framing::Complete { len, body } => {
+                        let start = dir.pos;
+                        dir.pos += len as u64;
+                        let bytes = in_frame_or_copy(&data[..len], piece, cur);
+                        data = &data[len..];
+                        let head_piece = Piece {
+                            len: len as u32,
+                            ..piece
+                        };
+                        piece = advance(piece, len);
+                        self.pdu_head(d, bytes, vec![head_piece], body, start, cur, out);
+                    }
+                    Framing::NeedMore => {
+                        if data.len() > MAX_PDU {
+                            self.lose(d);
+                            return true;
+                        }
+                        dir.buf_off = dir.pos;
+                        dir.pos += data.len() as u64;
+                        dir.buf.extend_from_slice(data);
+                        dir.pieces.push(piece);
+                        data = &[];
+                    }
+                    Framing::NotAPdu => {
+                        self.lose(d);
+                        self.dirs[d].pos += data.len() as u64;
+                        return true;
+                    }
+                }
+            } else {
+                // A PDU in pieces: add these bytes and frame again.
+                dir.pos += data.len() as u64;
+                dir.buf.extend_from_slice(data);
+                dir.pieces.push(piece);
+                data = &[];
+                loop {
+                    let dir = &mut self.dirs[d];
+                    if dir.buf.is_empty() || dir.body.is_some() {
+                        break;
+                    }
+                    match frame(proto, &dir.buf, dir, methods.as_deref()) {
+                        Framing::Complete { len, body } => {
+                            let mut rest = dir.buf.split_off(len);
+                            std::mem::swap(&mut rest, &mut dir.buf);
+                            let pdu_bytes = rest;
+                            let start = dir.buf_off;
+                            dir.buf_off += len as u64;
+                            let (taken, left) = split_pieces(&dir.pieces, len);
+                            dir.pieces = left;
+                            let bytes = if taken.len() == 1 && taken[0].frame == cur.frame {
+                                in_frame_or_copy(&pdu_bytes, taken[0], cur)
+                            } else {
+                                PduBytes::Reassembled(pdu_bytes)
+                            };
+                            self.pdu_head(d, bytes, taken, body, start, cur, out);
+                            // Bytes left after an HTTP head belong to its body.
+                            if self.dirs[d].body.is_some() && !self.dirs[d].buf.is_empty() {
+                                let dir = &mut self.dirs[d];
+                                let left = std::mem::take(&mut dir.buf);
+                                let left_pieces = std::mem::take(&mut dir.pieces);
+                                let end = dir.pos;
+                                dir.pos = dir.buf_off;
+                                self.feed_pieces(d, &left, &left_pieces, cur, out);
+                                self.dirs[d].pos = end;
+                            }
+                        }
+                        Framing::NeedMore => {
+                            if dir.buf.len() > MAX_PDU {
+                                self.lose(d);
+                                return true;
+                            }
+                            break;
+                        }
+                        Framing::NotAPdu => {
+                            self.lose(d);
+                            return true;
+                        }
+                    }
+                }
+            }
+        }
+        false
+    }
+
+    /// Feeds bytes that came from several pieces (what was left in a buffer).
+    fn feed_pieces(
+        &mut self,
+        d: usize,
+        bytes: &[u8],
+        pieces: &[Piece],
+        cur: &Current<'_>,
+        out: &mut Vec<TcpPdu>,
+    ) {
+        let mut off = 0;
+        for p in pieces {
+            let n = (p.len as usize).min(bytes.len() - off);
+            self.feed(d, *p, &bytes[off..off + n], cur, out);
+            off += n;
+        }
+        if off < bytes.len() {
+            let p = Piece {
+                frame: cur.frame,
+                at: None,
+                len: (bytes.len() - off) as u32,
+            };
+            self.feed(d, p, &bytes[off..], cur, out);
+        }
+    }
+
+    /// The protocol direction `d` speaks now (HTTP switches to HTTP/2).
+    fn proto_of(&self, d: usize) -> AppProto {
+        if self.switch_to_h2[d] {
+            AppProto::Http2
+        } else {
+            self.proto
+        }
+    }
+
+    /// For a response in direction `d`: the method of the request it answers.
+    fn request_method_for(&self, d: usize) -> Option<&[u8]> {
+        self.requests[1 - d].front().map(|r| r.method.as_slice())
+    }
+
+    /// A PDU (or an HTTP head) is complete.
+    #[allow(clippy::too_many_arguments)]
+    fn pdu_head(
+        &mut self,
+        d: usize,
+        bytes: PduBytes,
+        pieces: Vec<Piece>,
+        body: BodyKind,
+        start: u64,
+        cur: &Current<'_>,
+        out: &mut Vec<TcpPdu>,
+    ) {
+        let proto = self.proto_of(d);
+        if proto == AppProto::Http2 {
+            self.dirs[d].h2_preface_expected = false;
+        }
+        if proto == AppProto::Http && body != BodyKind::None {
+            // The message completes when its body does.
+            let dir = &mut self.dirs[d];
+            dir.head = match bytes {
+                PduBytes::InFrame { start, len } => {
+                    cur.payload[start as usize..(start + len) as usize].to_vec()
+                }
+                PduBytes::Reassembled(v) => v,
+            };
+            dir.head_pieces = pieces;
+            dir.head_len = dir.head.len();
+            dir.head_off = start;
+            dir.body = Some(BodyState::new(body));
+            dir.body_len = 0;
+            return;
+        }
+        let note = self.note(d, &bytes, cur);
+        let pieces = pieces_if_reassembled(pieces, cur);
+        if let (PduBytes::InFrame { len, .. }, true) = (&bytes, pieces.is_empty()) {
+            self.dirs[d].remember(Shown {
+                offset: start,
+                len: *len,
+                proto,
+                body_len: 0,
+                note: note.clone(),
+            });
+        }
+        out.push(TcpPdu {
+            proto,
+            bytes,
+            pieces,
+            body_len: 0,
+            note,
+            retransmitted: false,
+        });
+    }
+
+    fn finish_body(&mut self, d: usize, cur: &Current<'_>, out: &mut Vec<TcpPdu>) {
+        let dir = &mut self.dirs[d];
+        let head = std::mem::take(&mut dir.head);
+        let pieces = std::mem::take(&mut dir.head_pieces);
+        let body_len = std::mem::take(&mut dir.body_len);
+        dir.body = None;
+        let head_len = head.len();
+        // Kept in place when head and body all lie in this segment.
+        let bytes = match pieces.first() {
+            Some(p) if pieces.iter().all(|q| q.frame == cur.frame) => in_frame_or_copy(
+                &head,
+                Piece {
+                    len: head_len as u32,
+                    ..*p
+                },
+                cur,
+            ),
+            _ => PduBytes::Reassembled(head),
+        };
+        let note = self.note(d, &bytes, cur);
+        let pieces = pieces_if_reassembled(pieces, cur);
+        if let (PduBytes::InFrame { len, .. }, true) = (&bytes, pieces.is_empty()) {
+            let start = self.dirs[d].head_off;
+            self.dirs[d].remember(Shown {
+                offset: start,
+                len: *len,
+                proto: AppProto::Http,
+                body_len,
+                note: note.clone(),
+            });
+        }
+        out.push(TcpPdu {
+            proto: AppProto::Http,
+            bytes,
+            pieces,
+            body_len,
+            note,
+            retransmitted: false,
+        });
+    }
+
+    /// What the connection knows about a PDU as it completes.
+    fn note(&mut self, d: usize, bytes: &PduBytes, cur: &Current<'_>) -> PduNote {
+        let head: &[u8] = match bytes {
+            PduBytes::InFrame { start, len } => {
+                &cur.payload[*start as usize..(*start + *len) as usize]
+            }
+            PduBytes::Reassembled(v) => v,
+        };
+        match self.proto_of(d) {
+            AppProto::Http => {
+                let kind = http::message_kind(head);
+                if kind == Some(true) {
+                    let (method, _, _) = http::first_line(head);
+                    let q = &mut self.requests[d];
+                    if q.len() >= MAX_PENDING_REQUESTS {
+                        q.pop_front();
+                    }
+                    q.push_back(PendingRequest {
+                        frame: cur.frame,
+                        ts_ns: cur.ts_ns,
+                        method: method.to_vec(),
+                    });
+                    PduNote::Http(HttpNote::default())
+                } else {
+                    let code = http::status(head).unwrap_or(0);
+                    // An interim response does not answer the request.
+                    let req = if (100..200).contains(&code) && code != 101 {
+                        self.requests[1 - d].front().cloned()
+                    } else {
+                        self.requests[1 - d].pop_front()
+                    };
+                    if http::upgrade_to_h2c(head) {
+                        self.switch_to_h2 = [true, true];
+                        self.dirs[1 - d].h2_preface_expected = true;
+                    }
+                    PduNote::Http(HttpNote {
+                        request_in: req.as_ref().map(|r| r.frame),
+                        time_ns: req.map(|r| cur.ts_ns - r.ts_ns),
+                    })
+                }
+            }
+            _ => PduNote::None,
+        }
+    }
+}
+
+/// The pieces of a PDU worth listing: none when it lies in one piece of the
+/// current frame.
+fn pieces_if_reassembled(pieces: Vec<Piece>, cur: &Current<'_>) -> Vec<Piece> {
+    // One entry per frame, as Wireshark lists them.
+    let mut merged: Vec<Piece> = Vec::with_capacity(pieces.len());
+    for p in pieces {
+        match merged.last_mut() {
+            Some(last)
+                if last.frame == p.frame
+                    && (p.len == 0
+                        || last.at.zip(p.at).is_some_and(|(a, b)| a + last.len == b)) =>
+            {
+                last.len += p.len;
+            }
+            _ => merged.push(p),
+        }
+    }
+    if merged.iter().all(|p| p.frame == cur.frame) {
+        Vec::new()
+    } else {
+        merged
+    }
+}
+
+fn advance(p: Piece, n: usize) -> Piece {
+    Piece {
+        frame: p.frame,
+        at: p.at.map(|a| a.saturating_add(n as u32)),
+        len: p.len.saturating_sub(n as u32),
+    }
+}
+
+/// Splits pieces after `n` bytes.
+fn split_pieces(pieces: &[Piece], n: usize) -> (Vec<Piece>, Vec<Piece>) {
+    let mut taken = Vec::new();
+    let mut left = Vec::new();
+    let mut need = n;
+    for p in pieces {
+        if need == 0 {
+            left.push(*p);
+        } else if (p.len as usize) <= need {
+            need -= p.len as usize;
+            taken.push(*p);
+        } else {
+            taken.push(Piece {
+                len: need as u32,
+                ..*p
+            });
+            left.push(advance(*p, need));
+            need = 0;
+        }
+    }
+    (taken, left)
+}
+
+/// Bytes that are the current segment's own are referred to, not copied.
+fn in_frame_or_copy(bytes: &[u8], piece: Piece, cur: &Current<'_>) -> PduBytes {
+    if piece.frame == cur.frame {
+        let base = cur.payload.as_ptr() as usize;
+        let p = bytes.as_ptr() as usize;
+        if p >= base && p + bytes.len() <= base + cur.payload.len() {
+            return PduBytes::InFrame {
+                start: (p - base) as u32,
+                len: bytes.len() as u32,
+            };
+        }
+        if let (Some(at), Some(pa)) = (piece.at, cur.payload_at)
+            && at >= pa
+        {
+            let start = (at - pa) as usize;
+            if cur.payload.get(start..start + bytes.len()) == Some(bytes) {
+                return PduBytes::InFrame {
+                    start: start as u32,
+                    len: bytes.len() as u32,
+                };
+            }
+        }
+    }
+    PduBytes::Reassembled(bytes.to_vec())
+}
+
+/// Whether `b` plainly starts a PDU (to resume after lost framing).
+fn starts_pdu(proto: AppProto, b: &[u8]) -> bool {
+    match proto {
+        AppProto::Tls => looks_like_tls(b),
+        AppProto::Http => http::message_kind(b).is_some(),
+        AppProto::Http2 => {
+            b.starts_with(H2_PREFACE)
+                || (b.len() >= 9
+                    && b[3] <= 9
+                    && ((b[0] as usize) << 16 | (b[1] as usize) << 8 | b[2] as usize) <= 1 << 14)
+        }
+        AppProto::Dns => b.len() >= 14,
+        AppProto::None => false,
+    }
+}

@@ -4,7 +4,7 @@ use crate::packet::{Buf, Cx};
 use crate::proto;
 use crate::sink::Sink;
 use crate::tcp_pdu::{AppProto, PduBytes, PduNote, Rest, TcpPayload, TcpPdu};
-use crate::{data, dns, http};
+use crate::{data, dns, http, tls};
 
 /// A UDP payload: DNS, mDNS and LLMNR by port (the lower port first, as
 /// Wireshark tries them), otherwise data. `stream`: the datagram's
@@ -22,8 +22,11 @@ pub fn udp_payload<S: Sink>(
     } else {
         (dport, sport)
     };
-    let flavor = dns::Flavor::by_port(lo).or_else(|| dns::Flavor::by_port(hi));
     let payload = buf.rest(off);
+    // DNS by port, or on any port where the payload parses as a message.
+    let flavor = dns::Flavor::by_port(lo)
+        .or_else(|| dns::Flavor::by_port(hi))
+        .or_else(|| dns::looks_like_dns(payload).then_some(dns::Flavor::Dns));
     match flavor {
         Some(flavor) if payload.len() >= 2 => {
             let (id, response) = dns::id_and_response(payload).unwrap_or((0, false));
@@ -72,6 +75,9 @@ pub fn tcp_payload<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize, plan: 
                 segments_tree(cx, buf, off, pdu, source);
                 let rbuf = Buf::source(bytes, source);
                 dissect_pdu(cx, rbuf, 0, bytes.len(), pdu, plan, true);
+                if pdu.proto == AppProto::Tls {
+                    tls::end(cx);
+                }
             }
             PduBytes::InFrame { start, len } => {
                 in_frame_end = in_frame_end.max((*start + *len) as usize);
@@ -82,7 +88,24 @@ pub fn tcp_payload<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize, plan: 
     let pending = plan.rest == Rest::Pending;
     dissect_group(cx, buf, off, plan, &group, pending);
     match plan.rest {
+        Rest::Data if plan.proto == AppProto::Tls => {
+            tls::continuation(cx, buf, off + in_frame_end, plan.version)
+        }
+        Rest::Continuation => {
+            // Bytes of an HTTP connection that are no message.
+            cx.mark(&proto::HTTP);
+            data::dissect(cx, buf, off + in_frame_end);
+            cx.app_info("", format_args!("Continuation"));
+            if cx.quote_depth == 0 {
+                cx.pi.protocol = std::borrow::Cow::Borrowed(proto::HTTP.column);
+            }
+        }
         Rest::Data => data::dissect(cx, buf, off + in_frame_end),
+        Rest::Upgraded => {
+            cx.mark(&proto::HTTP);
+            data::dissect(cx, buf, off + in_frame_end);
+        }
+
         Rest::Pending if plan.pdus.is_empty() => {
             cx.pi.protocol = std::borrow::Cow::Borrowed(proto::TCP.column);
             cx.set_info(format_args!("[TCP segment of a reassembled PDU]"));
@@ -114,15 +137,21 @@ fn dissect_group<S: Sink>(
             );
         }
     }
+    if group.first().is_some_and(|p| p.proto == AppProto::Tls) {
+        tls::end(cx);
+    }
     if pending && group.is_empty() && plan.proto == AppProto::Tls {
-        // Wireshark's TLS shows its (empty) layer before asking for more.
+        // Wireshark's TLS shows its (empty) layer before asking for more,
+        // leaving the Protocol column to what was there.
         let rest = buf.rest(off);
+        let column = cx.pi.protocol.clone();
         cx.layer(
             &proto::TLS,
             buf.span(off + rest.len(), 0),
             format_args!("Transport Layer Security"),
         );
         cx.end_layer();
+        cx.pi.protocol = column;
     }
 }
 
@@ -158,6 +187,14 @@ fn dissect_pdu<S: Sink>(
                 &m,
                 first,
             );
+        }
+        (AppProto::Tls, note) => {
+            let empty = tls::TlsNote::default();
+            let note = match note {
+                PduNote::Tls(n) => n,
+                _ => &empty,
+            };
+            tls::dissect_record(cx, buf, off, len, note, first);
         }
         (AppProto::Http, note) => {
             let note = match note {

@@ -155,6 +155,9 @@ crate::fields! {
     SVCB_IPV4HINT = FieldDef::new("dns.svcb.svcparam.ipv4hint.ip", "IP", T::Ipv4);
     SVCB_IPV6HINT = FieldDef::new("dns.svcb.svcparam.ipv6hint.ip", "IP", T::Ipv6);
     SVCB_ECH = FieldDef::new("dns.svcb.svcparam.echconfig", "ECHConfig", T::Bytes);
+    A6_PREFIX_LEN = FieldDef::new("dns.a6.prefix_len", "Prefix len", T::U8);
+    A6_SUFFIX = FieldDef::new("dns.a6.address_suffix", "Address Suffix", T::Ipv6);
+    A6_PREFIX_NAME = FieldDef::new("dns.a6.prefix_name", "Prefix name", T::String);
     LOC_VERSION = FieldDef::new("dns.loc.version", "Version", T::U8);
     LOC_SIZE = FieldDef::new("dns.loc.size", "Size", T::U8);
     LOC_HPREC = FieldDef::new("dns.loc.horizontal_precision", "Horizontal Precision", T::U8);
@@ -391,16 +394,30 @@ pub struct PastEnd {
 /// bytes as octal escapes (`\000`).
 fn push_label(out: &mut String, label: &[u8]) {
     for c in String::from_utf8_lossy(label).chars() {
-        if (c as u32) < 0x20 || c == '\u{7f}' {
-            let _ = write!(out, "\\{:03o}", c as u32);
-        } else {
-            out.push(c);
+        match c {
+            '\u{7}' => out.push_str("\\a"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{b}' => out.push_str("\\v"),
+            c if (c as u32) < 0x20 || c == '\u{7f}' => {
+                let _ = write!(out, "\\{:03o}", c as u32);
+            }
+            c => out.push(c),
         }
     }
 }
 
 /// Reads the name at `off` of `msg` (the whole DNS message, for pointers).
 pub fn read_name(msg: &[u8], off: usize) -> Result<Name, PastEnd> {
+    read_name_in(msg, off, true)
+}
+
+/// As [`read_name`] (one reading for every place a name appears; the
+/// flag is kept for callers that spell out where they read).
+fn read_name_in(msg: &[u8], off: usize, _extended: bool) -> Result<Name, PastEnd> {
     let mut text = String::new();
     let mut labels = 0u16;
     let mut pos = off;
@@ -456,12 +473,16 @@ pub fn read_name(msg: &[u8], off: usize) -> Result<Name, PastEnd> {
             _ => return Err(PastEnd { at: pos }),
         }
     }
+    let wire_len = wire_len.unwrap_or(1);
     if text.is_empty() {
         text = "<Root>".into();
+    } else if wire_len < 2 {
+        // Wireshark: a name shorter than two bytes can only be the root.
+        return Err(PastEnd { at: off });
     }
     Ok(Name {
         text,
-        wire_len: wire_len.unwrap_or(1),
+        wire_len,
         labels,
     })
 }
@@ -607,7 +628,12 @@ pub fn dissect<S: Sink>(
     }
     if msg.cut {
         let at = msg.span(msg.b.len(), 0);
-        cx.truncated(title_short(flavor), at, buf.reported.min(buf.bytes.len()));
+        let limited = Buf {
+            bytes: buf.get(0, off + len),
+            source: buf.source,
+            reported: (off + len).min(buf.reported),
+        };
+        cx.ran_out(title_short(flavor), at, limited);
     }
 }
 
@@ -822,10 +848,17 @@ fn question<S: Sink>(cx: &mut Cx<'_, S>, msg: &mut Msg<'_>, pos: usize) -> Resul
         msg.span(pos, name.wire_len),
         Value::Str(&name.text),
     );
-    let text_len = if name.text.starts_with('<') {
-        0
-    } else {
+    // Wireshark counts the shown name: its length when longer than one
+    // character, and its dots plus one.
+    let text_len = if name.text.len() > 1 {
         name.text.len()
+    } else {
+        0
+    };
+    let labels = if text_len > 0 {
+        name.text.matches('.').count() + 1
+    } else {
+        0
     };
     cx.generated(
         &QRY_NAME_LEN,
@@ -835,7 +868,7 @@ fn question<S: Sink>(cx: &mut Cx<'_, S>, msg: &mut Msg<'_>, pos: usize) -> Resul
     cx.generated(
         &COUNT_LABELS,
         msg.span(pos, name.wire_len),
-        Value::U64(name.labels.into()),
+        Value::U64(labels as u64),
     );
     cx.field(&QRY_TYPE, msg.span(at, 2), Value::U64(t.into()));
     cx.field(&QRY_CLASS, msg.span(at + 2, 2), Value::U64(class.into()));
@@ -849,7 +882,7 @@ fn question<S: Sink>(cx: &mut Cx<'_, S>, msg: &mut Msg<'_>, pos: usize) -> Resul
 /// One resource record; returns where the next starts.
 fn record<S: Sink>(cx: &mut Cx<'_, S>, msg: &mut Msg<'_>, pos: usize) -> Result<usize, PastEnd> {
     let b = msg.b;
-    let name = read_name(b, pos)?;
+    let name = read_name_in(b, pos, false)?;
     let at = pos + name.wire_len;
     let (Some(t), Some(c)) = (bytes::be16(b, at), bytes::be16(b, at + 2)) else {
         return Err(PastEnd { at: b.len() });
@@ -873,7 +906,7 @@ fn record<S: Sink>(cx: &mut Cx<'_, S>, msg: &mut Msg<'_>, pos: usize) -> Result<
     let data = b.get(rd..end);
     // The summary on the record's line and the Info words.
     let mut summary = format!("{}: type {tn}, class {}", name.text, class_text(class));
-    let rdata_name = |o: usize| read_name(b, o);
+    let rdata_name = |o: usize| read_name_in(b, o, false);
     match (t, data) {
         (1, Some(d)) if d.len() == 4 => {
             let a = std::net::Ipv4Addr::new(d[0], d[1], d[2], d[3]);
@@ -950,7 +983,11 @@ fn record<S: Sink>(cx: &mut Cx<'_, S>, msg: &mut Msg<'_>, pos: usize) -> Result<
         cx.pop();
         return Err(PastEnd { at: b.len() });
     };
-    rdata(cx, msg, t, rd, d);
+    let r = rdata(cx, msg, t, rd, d);
+    if let Err(e) = r {
+        cx.pop();
+        return Err(e);
+    }
     cx.pop();
     Ok(end)
 }
@@ -1093,15 +1130,62 @@ fn opt_record<S: Sink>(
 }
 
 /// The data of a record of type `t` at `rd` (`d` its bytes).
-fn rdata<S: Sink>(cx: &mut Cx<'_, S>, msg: &mut Msg<'_>, t: u16, rd: usize, d: &[u8]) {
+/// A name in the data that cannot be read makes the message unreadable (as
+/// Wireshark's exception does): the error comes back.
+fn rdata<S: Sink>(
+    cx: &mut Cx<'_, S>,
+    msg: &mut Msg<'_>,
+    t: u16,
+    rd: usize,
+    d: &[u8],
+) -> Result<(), PastEnd> {
     let b = msg.b;
     let span = |o: usize, n: usize| msg.span(rd + o, n);
+    let failed = std::cell::Cell::new(None);
     let name_at = |cx: &mut Cx<'_, S>, def: &'static FieldDef, o: usize| -> Option<usize> {
-        let n = read_name(b, rd + o).ok()?;
-        cx.field(def, msg.span(rd + o, n.wire_len), Value::Str(&n.text));
-        Some(n.wire_len)
+        match read_name_in(b, rd + o, false) {
+            Ok(n) => {
+                cx.field(def, msg.span(rd + o, n.wire_len), Value::Str(&n.text));
+                Some(n.wire_len)
+            }
+            Err(e) => {
+                failed.set(Some(e));
+                None
+            }
+        }
     };
+    rdata_fields(cx, msg, t, rd, d, span, name_at);
+    match failed.get() {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn rdata_fields<S: Sink>(
+    cx: &mut Cx<'_, S>,
+    msg: &Msg<'_>,
+    t: u16,
+    rd: usize,
+    d: &[u8],
+    span: impl Fn(usize, usize) -> Span,
+    name_at: impl Fn(&mut Cx<'_, S>, &'static FieldDef, usize) -> Option<usize>,
+) {
     match t {
+        38 if !d.is_empty() => {
+            let plen = d[0].min(128) as usize;
+            cx.field(&A6_PREFIX_LEN, span(0, 1), Value::U64(plen as u64));
+            let suffix_len = (128 - plen).div_ceil(8);
+            let mut addr = [0u8; 16];
+            let suffix = d.get(1..1 + suffix_len).unwrap_or(&[]);
+            addr[16 - suffix.len()..].copy_from_slice(suffix);
+            if suffix_len > 0 {
+                cx.field(&A6_SUFFIX, span(1, suffix.len()), Value::Ipv6(addr));
+            }
+            if plen > 0 {
+                name_at(cx, &A6_PREFIX_NAME, 1 + suffix_len);
+            }
+        }
         1 if d.len() == 4 => cx.field(&A, span(0, 4), Value::Ipv4([d[0], d[1], d[2], d[3]])),
         28 if d.len() == 16 => cx.field(
             &AAAA,
@@ -1241,7 +1325,7 @@ fn rdata<S: Sink>(cx: &mut Cx<'_, S>, msg: &mut Msg<'_>, t: u16, rd: usize, d: &
 }
 
 /// SVCB and HTTPS records (RFC 9460).
-fn svcb<S: Sink>(cx: &mut Cx<'_, S>, msg: &mut Msg<'_>, rd: usize, d: &[u8]) {
+fn svcb<S: Sink>(cx: &mut Cx<'_, S>, msg: &Msg<'_>, rd: usize, d: &[u8]) {
     let b = msg.b;
     let span = |o: usize, n: usize| msg.span(rd + o, n);
     cx.field(

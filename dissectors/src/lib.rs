@@ -32,6 +32,7 @@ pub mod ipv6;
 pub mod loopback;
 pub mod sll;
 pub mod tcp;
+pub mod tls;
 pub mod udp;
 
 pub mod analysis;

@@ -492,6 +492,16 @@ impl<S: Sink> Cx<'_, S> {
         }
     }
 
+    /// A layer ran out of bytes in `buf`: cut by the snaplen (the packet
+    /// had them) or malformed (its container said it ends there).
+    pub fn ran_out(&mut self, what: &str, span: Span, buf: Buf<'_>) {
+        if buf.bytes.len() < buf.reported {
+            self.truncated(what, span, 0);
+        } else {
+            self.malformed(span, format_args!("[Malformed Packet: {what}]"));
+        }
+    }
+
     /// An exception in Wireshark's terms: the layer cannot go on.
     pub fn malformed(&mut self, span: Span, message: fmt::Arguments<'_>) {
         self.expert(&crate::expert::MALFORMED, span, message);

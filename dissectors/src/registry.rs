@@ -27,6 +27,7 @@ fn modules() -> impl Iterator<Item = &'static [&'static FieldDef]> {
         crate::app::ALL,
         crate::http::ALL,
         crate::dns::ALL,
+        crate::tls::ALL,
     ]
     .into_iter()
 }

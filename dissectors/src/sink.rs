@@ -105,6 +105,13 @@ pub trait Sink {
     }
     /// Make a layer from [`Sink::layer_handle`] the parent again, until [`Sink::pop`].
     fn reenter(&mut self, _handle: u32) {}
+    /// A handle to the item added last.
+    fn last_handle(&self) -> u32 {
+        0
+    }
+    /// Gives an item its label once what it contains is known (a TLS
+    /// record's title names the version its ServerHello settles on).
+    fn relabel(&mut self, _handle: u32, _label: fmt::Arguments<'_>) {}
     /// Adds a data source (reassembled payload, decompressed body) and returns its id.
     fn source(&mut self, _name: &str, _bytes: &[u8]) -> u16 {
         0

@@ -19,6 +19,7 @@ use crate::packet::{
 };
 use crate::tcp_analysis::SegmentAnalysis;
 use crate::tcp_pdu::{AppProto, MAX_PIECES, PduBytes, PduNote, Piece, Rest, TcpPayload, TcpPdu};
+use crate::tls::TlsNote;
 use crate::udp::DatagramAnalysis;
 
 /// Captured bytes of another frame, by number (a reassembled PDU is rebuilt
@@ -311,6 +312,14 @@ fn write_pdu(w: &mut TapeWriter<'_>, p: &TcpPdu) {
             w.u8(2);
             write_dns_match(w, m);
         }
+        PduNote::Tls(n) => {
+            w.u8(3);
+            w.u64(n.version.into());
+            w.u8(n.encrypted.into());
+            w.bytes(&n.carry[..n.carry.len().min(MAX_ANSWER)]);
+            w.u64(n.cipher.into());
+            w.bytes(n.alpn.as_deref().unwrap_or("").as_bytes());
+        }
     }
 }
 
@@ -387,6 +396,13 @@ fn read_pdu(r: &mut TapeReader<'_>, frames: Option<FrameBytes<'_>>) -> TcpPdu {
             time_ns: r.opt_i64(),
         }),
         2 => PduNote::Dns(read_dns_match(r)),
+        3 => PduNote::Tls(TlsNote {
+            version: r.u64() as u16,
+            encrypted: r.u8() != 0,
+            carry: r.bytes().to_vec(),
+            cipher: r.u64() as u16,
+            alpn: Some(String::from_utf8_lossy(r.bytes()).into_owned()).filter(|s| !s.is_empty()),
+        }),
         _ => PduNote::None,
     };
     TcpPdu {
@@ -494,7 +510,10 @@ impl State for Recorder<'_> {
             Rest::None => 0,
             Rest::Pending => 1,
             Rest::Data => 2,
+            Rest::Upgraded => 3,
+            Rest::Continuation => 4,
         });
+        w.u64(out.version.into());
         w.u64(out.pdus.len() as u64);
         for p in &out.pdus {
             write_pdu(&mut w, p);
@@ -639,8 +658,11 @@ impl State for Replay<'_> {
         let rest = match r.u8() {
             0 => Rest::None,
             1 => Rest::Pending,
+            3 => Rest::Upgraded,
+            4 => Rest::Continuation,
             _ => Rest::Data,
         };
+        let version = r.u64() as u16;
         let n = r.u64() as usize;
         let mut pdus = Vec::with_capacity(n.min(64));
         for _ in 0..n {
@@ -657,6 +679,7 @@ impl State for Replay<'_> {
             http_port,
             pdus,
             rest,
+            version,
         }
     }
 

@@ -94,6 +94,7 @@ pub enum PduNote {
     None,
     Http(HttpNote),
     Dns(crate::dns::DnsMatch),
+    Tls(crate::tls::TlsNote),
 }
 
 /// One PDU completed by the current segment.
@@ -121,6 +122,11 @@ pub enum Rest {
     Pending,
     /// Bytes no protocol claims.
     Data,
+    /// Bytes of a protocol HTTP upgraded to (WebSocket): data under HTTP.
+    Upgraded,
+    /// Bytes of an HTTP connection, after its messages, that are no message
+    /// (Wireshark's "Continuation").
+    Continuation,
 }
 
 /// The application view of one TCP segment.
@@ -132,6 +138,9 @@ pub struct TcpPayload {
     pub http_port: bool,
     pub pdus: Vec<TcpPdu>,
     pub rest: Rest,
+    /// The TLS version the connection settled on (0: none), for bytes that
+    /// are no record.
+    pub version: u16,
 }
 
 impl TcpPayload {
@@ -210,11 +219,8 @@ fn frame(proto: AppProto, b: &[u8], dir: &AppDir, other_methods: Option<&[u8]>) 
     match proto {
         AppProto::Tls => {
             if b.len() < 5 {
-                return if b.is_empty() || (20..=24).contains(&b[0]) {
-                    Framing::NeedMore
-                } else {
-                    Framing::NotAPdu
-                };
+                // Wireshark's TLS waits for a whole header before judging.
+                return Framing::NeedMore;
             }
             if !looks_like_tls(b) {
                 return Framing::NotAPdu;
@@ -314,6 +320,9 @@ struct AppDir {
     /// bytes that start a PDU.
     lost: bool,
     h2_preface_expected: bool,
+    /// A PDU went this way before (bytes that break the framing after that
+    /// are a continuation, not a protocol unknown).
+    framed: bool,
     /// Stream offset of the next byte fed, and of `buf`'s first byte.
     pos: u64,
     buf_off: u64,
@@ -386,6 +395,10 @@ pub struct AppConnection {
     requests: [std::collections::VecDeque<PendingRequest>; 2],
     /// After `101 Switching Protocols` to h2c in this direction's stream.
     switch_to_h2: [bool; 2],
+    /// After `101 Switching Protocols` to something else (WebSocket): the
+    /// bytes belong to HTTP's upgrade, shown as data.
+    upgraded: bool,
+    tls: crate::tls::TlsConnection,
 }
 
 /// Requests remembered per direction before the oldest are dropped.
@@ -424,7 +437,6 @@ const MAX_SHOWN: usize = 64;
 struct Current<'a> {
     frame: u32,
     ts_ns: i64,
-    dir: usize,
     /// Captured payload and where it starts in the frame.
     payload: &'a [u8],
     payload_at: Option<u32>,
@@ -459,7 +471,6 @@ impl AppConnection {
         let cur = Current {
             frame: at.frame,
             ts_ns: at.ts_ns,
-            dir,
             payload,
             payload_at,
         };
@@ -528,6 +539,10 @@ impl AppConnection {
                     data: EventData::Gap,
                 }),
             };
+            if a.has(Flag::LostSegment) {
+                // As in Wireshark, a segment after a hole is new data now.
+                self.reassembler.gap_to(dir, seg_seq, at.frame, &mut sink);
+            }
             self.reassembler.segment_at(
                 dir,
                 at.frame,
@@ -564,7 +579,15 @@ impl AppConnection {
                 }
             }
         }
-        if fed_own && out.rest != Rest::Data {
+        if out.rest == Rest::Data && self.upgraded {
+            out.rest = Rest::Upgraded;
+        } else if out.rest == Rest::Data
+            && self.proto_of(dir) == AppProto::Http
+            && (self.dirs[0].framed || self.dirs[1].framed)
+        {
+            out.rest = Rest::Continuation;
+        }
+        if fed_own && out.rest != Rest::Data && out.rest != Rest::Upgraded {
             let d = &self.dirs[dir];
             let here = |ps: &[Piece]| ps.iter().any(|p| p.frame == cur.frame);
             if (!d.buf.is_empty() && here(&d.pieces)) || (d.body.is_some() && here(&d.head_pieces))
@@ -574,8 +597,12 @@ impl AppConnection {
         }
         if !fed_own && !payload.is_empty() {
             if a.has(Flag::KeepAlive) {
-                // Wireshark hands a keep-alive's byte to its data dissector.
-                out.rest = Rest::Data;
+                // Wireshark hands a keep-alive's byte to the protocol above
+                // unless it falls in a PDU still being reassembled.
+                let d = &self.dirs[dir];
+                if d.buf.is_empty() && d.body.is_none() {
+                    out.rest = Rest::Data;
+                }
             } else if let Some(off) = seg_offset.filter(|_| a.has(Flag::FastRetransmission)) {
                 // A fast retransmission of bytes delivered before: PDUs they
                 // made on their own are shown again, as Wireshark does
@@ -583,6 +610,7 @@ impl AppConnection {
                 out.pdus.extend(self.dirs[dir].resent(off, payload.len()));
             }
         }
+        out.version = self.tls.version;
         // A body that lasts until the sender closes ends with its FIN.
         if seg.has(TcpSegment::FIN) {
             self.close(dir, &cur, &mut out.pdus);
@@ -624,6 +652,10 @@ impl AppConnection {
     ) -> bool {
         let mut piece = piece;
         while !data.is_empty() {
+            if self.upgraded {
+                self.dirs[d].pos += data.len() as u64;
+                return true;
+            }
             let proto = self.proto_of(d);
             // An HTTP body streams by: count it.
             if let Some(body) = self.dirs[d].body.as_mut() {
@@ -806,6 +838,7 @@ impl AppConnection {
         out: &mut Vec<TcpPdu>,
     ) {
         let proto = self.proto_of(d);
+        self.dirs[d].framed = true;
         if proto == AppProto::Http2 {
             self.dirs[d].h2_preface_expected = false;
         }
@@ -921,6 +954,8 @@ impl AppConnection {
                     if http::upgrade_to_h2c(head) {
                         self.switch_to_h2 = [true, true];
                         self.dirs[1 - d].h2_preface_expected = true;
+                    } else if code == 101 {
+                        self.upgraded = true;
                     }
                     PduNote::Http(HttpNote {
                         request_in: req.as_ref().map(|r| r.frame),
@@ -928,6 +963,7 @@ impl AppConnection {
                     })
                 }
             }
+            AppProto::Tls => PduNote::Tls(self.tls.record(d, head)),
             _ => PduNote::None,
         }
     }

@@ -267,6 +267,24 @@ impl TcpReassembler {
         Some((d.seq?, d.offset))
     }
 
+    /// Declares the bytes of `dir` before `seq` lost (the analysis found the
+    /// previous segment not captured), so what follows is delivered now.
+    pub fn gap_to(
+        &mut self,
+        dir: usize,
+        seq: u32,
+        frame: u32,
+        out: &mut dyn FnMut(StreamEvent<'_>),
+    ) {
+        let dir = dir & 1;
+        if let Some(expected) = self.dirs[dir].seq
+            && gt(seq, expected)
+        {
+            self.force_gap(dir, seq, frame, out);
+            while self.next_fragment(dir, None, frame, out) {}
+        }
+    }
+
     /// Bytes waiting on gaps, per direction.
     pub fn pending_bytes(&self) -> [usize; 2] {
         [self.dirs[0].pending_bytes, self.dirs[1].pending_bytes]

@@ -213,6 +213,14 @@ impl Sink for TreeBuilder {
     fn reenter(&mut self, handle: u32) {
         self.stack.push(handle);
     }
+    fn last_handle(&self) -> u32 {
+        self.tree.nodes.len().saturating_sub(1) as u32
+    }
+    fn relabel(&mut self, handle: u32, label: fmt::Arguments<'_>) {
+        if let Some(n) = self.tree.nodes.get_mut(handle as usize) {
+            n.label = label.to_string();
+        }
+    }
     fn source(&mut self, name: &str, bytes: &[u8]) -> u16 {
         self.tree.sources.push(DataSource {
             name: name.to_string(),

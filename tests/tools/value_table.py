@@ -3,13 +3,18 @@
 installed tshark knows them (`tshark -G values`), so our names are tshark's.
 
     tests/tools/value_table.py ip.proto NAMES
+    tests/tools/value_table.py --last tls.handshake.type HANDSHAKE_TYPES
 """
 import subprocess
 import sys
 
 
 def main() -> None:
-    field, const = sys.argv[1], sys.argv[2]
+    # --last: where tshark lists a field's values twice (SSLv2's names, then
+    # TLS's), the later ones win.
+    last = "--last" in sys.argv
+    args = [a for a in sys.argv[1:] if a != "--last"]
+    field, const = args[0], args[1]
     out = subprocess.run(
         ["tshark", "-G", "values"], capture_output=True, text=True, check=True
     ).stdout
@@ -20,7 +25,10 @@ def main() -> None:
     for line in out.splitlines():
         parts = line.split("\t")
         if len(parts) == 4 and parts[0] == "V" and parts[1] == field:
-            rows.setdefault(int(parts[2], 0), parts[3])
+            if last:
+                rows[int(parts[2], 0)] = parts[3]
+            else:
+                rows.setdefault(int(parts[2], 0), parts[3])
     rows = list(rows.items())
     if not rows:
         sys.exit(f"no value names for {field}")

@@ -4,7 +4,7 @@ use crate::packet::{Buf, Cx};
 use crate::proto;
 use crate::sink::Sink;
 use crate::tcp_pdu::{AppProto, PduBytes, PduNote, Rest, TcpPayload, TcpPdu};
-use crate::{data, dns, http, tls};
+use crate::{data, dns, grpc, http, http2, tls};
 
 /// A UDP payload: DNS, mDNS and LLMNR by port (the lower port first, as
 /// Wireshark tries them), otherwise data. `stream`: the datagram's
@@ -74,10 +74,7 @@ pub fn tcp_payload<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize, plan: 
                 let source = cx.sink.source("Reassembled TCP", bytes).max(1);
                 segments_tree(cx, buf, off, pdu, source);
                 let rbuf = Buf::source(bytes, source);
-                dissect_pdu(cx, rbuf, 0, bytes.len(), pdu, plan, true);
-                if pdu.proto == AppProto::Tls {
-                    tls::end(cx);
-                }
+                dissect_run(cx, plan, &[(rbuf, 0, bytes.len(), pdu)]);
             }
             PduBytes::InFrame { start, len } => {
                 in_frame_end = in_frame_end.max((*start + *len) as usize);
@@ -115,7 +112,8 @@ pub fn tcp_payload<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize, plan: 
 }
 
 /// One call of an application dissector: the PDUs that lie in this segment,
-/// and (TLS) the start of one not complete yet.
+/// and (TLS) the start of one not complete yet. Runs of the same protocol
+/// share a layer entry (TLS and HTTP/2 also one tree item holding them).
 fn dissect_group<S: Sink>(
     cx: &mut Cx<'_, S>,
     buf: Buf<'_>,
@@ -124,21 +122,21 @@ fn dissect_group<S: Sink>(
     group: &[&TcpPdu],
     pending: bool,
 ) {
-    for (i, pdu) in group.iter().enumerate() {
-        if let PduBytes::InFrame { start, len } = pdu.bytes {
-            dissect_pdu(
-                cx,
-                buf,
-                off + start as usize,
-                len as usize,
-                pdu,
-                plan,
-                i == 0,
-            );
-        }
-    }
-    if group.first().is_some_and(|p| p.proto == AppProto::Tls) {
-        tls::end(cx);
+    let mut i = 0;
+    while i < group.len() {
+        let proto = group[i].proto;
+        let run = group[i..].iter().take_while(|p| p.proto == proto).count();
+        let pdus: Vec<(Buf<'_>, usize, usize, &TcpPdu)> = group[i..i + run]
+            .iter()
+            .filter_map(|p| match p.bytes {
+                PduBytes::InFrame { start, len } => {
+                    Some((buf, off + start as usize, len as usize, *p))
+                }
+                PduBytes::Reassembled(_) => None,
+            })
+            .collect();
+        dissect_run(cx, plan, &pdus);
+        i += run;
     }
     if pending && group.is_empty() && plan.proto == AppProto::Tls {
         // Wireshark's TLS shows its (empty) layer before asking for more,
@@ -152,6 +150,92 @@ fn dissect_group<S: Sink>(
         );
         cx.end_layer();
         cx.pi.protocol = column;
+    }
+}
+
+/// PDUs of one protocol dissected in one call.
+fn dissect_run<S: Sink>(
+    cx: &mut Cx<'_, S>,
+    plan: &TcpPayload,
+    pdus: &[(Buf<'_>, usize, usize, &TcpPdu)],
+) {
+    let Some(&(first_buf, first_off, _, first)) = pdus.first() else {
+        return;
+    };
+    match first.proto {
+        AppProto::Http2 => {
+            // Under HTTP's port Wireshark reaches HTTP/2 through HTTP.
+            if plan.http_port && cx.pi.protocols.last().is_none_or(|p| p.name() != "http") {
+                cx.mark(&proto::HTTP);
+            }
+            let total: usize = pdus.iter().map(|p| p.2).sum();
+            cx.layer(
+                &proto::HTTP2,
+                first_buf.span(first_off, total),
+                format_args!("HyperText Transfer Protocol 2"),
+            );
+            let mut grpc_bodies = Vec::new();
+            let empty = http2::H2Note::default();
+            for &(b, o, l, pdu) in pdus {
+                let note = match &pdu.note {
+                    PduNote::H2(n) => n,
+                    _ => &empty,
+                };
+                http2::dissect_frame(cx, b, o, l, note);
+                let f = b.get(o, l);
+                if f.get(3) == Some(&0) && grpc::is_grpc(note.content_type.as_deref()) {
+                    let body = http2::data_body(f);
+                    let at = o + (f.len() - body.len()).min(l);
+                    grpc_bodies.push((b, at, body.len().min(l), note));
+                }
+            }
+            cx.end_layer();
+            for (b, at, len, note) in grpc_bodies {
+                grpc::dissect(cx, b, at, len, note);
+            }
+            // Bodies shown whole (DNS over HTTPS, opaque data), on the frame
+            // that ends them.
+            for &(_, _, _, pdu) in pdus {
+                let PduNote::H2(n) = &pdu.note else { continue };
+                if n.body_len == 0 && n.body.as_ref().is_none_or(|b| b.is_empty()) {
+                    continue;
+                }
+                let ct = n.content_type.as_deref();
+                match &n.body {
+                    Some(body) if !body.is_empty() => {
+                        let source = cx.sink.source("Reassembled body", body).max(1);
+                        let bbuf = Buf::source(body, source);
+                        if http2::is_opaque(ct) {
+                            data::dissect(cx, bbuf, 0);
+                        } else {
+                            let m = dns::DnsMatch::default();
+                            dns::dissect(
+                                cx,
+                                bbuf,
+                                0,
+                                body.len(),
+                                false,
+                                dns::Flavor::DoH,
+                                &m,
+                                true,
+                            );
+                        }
+                    }
+                    _ if http2::is_opaque(ct) => {
+                        data::counted(cx, first_buf.span(first_off, 0), n.body_len);
+                    }
+                    _ => {}
+                }
+            }
+        }
+        _ => {
+            for (i, &(b, o, l, pdu)) in pdus.iter().enumerate() {
+                dissect_pdu(cx, b, o, l, pdu, plan, i == 0);
+            }
+            if first.proto == AppProto::Tls {
+                tls::end(cx);
+            }
+        }
     }
 }
 

@@ -17,6 +17,8 @@ pub enum Flavor {
     Dns,
     Mdns,
     Llmnr,
+    /// DNS over HTTPS (in an HTTP/2 body): DNS with its own column name.
+    DoH,
 }
 
 impl Flavor {
@@ -30,7 +32,7 @@ impl Flavor {
     }
     fn proto(self) -> &'static ProtoDef {
         match self {
-            Flavor::Dns => &proto::DNS,
+            Flavor::Dns | Flavor::DoH => &proto::DNS,
             Flavor::Mdns => &proto::MDNS,
             Flavor::Llmnr => &proto::LLMNR,
         }
@@ -596,7 +598,7 @@ pub fn dissect<S: Sink>(
     let b = buf.get(start, len.saturating_sub(start - off));
     let response = bytes::u8_at(b, 2).is_some_and(|f| f & 0x80 != 0);
     let title = match flavor {
-        Flavor::Dns => "Domain Name System",
+        Flavor::Dns | Flavor::DoH => "Domain Name System",
         Flavor::Mdns => "Multicast Domain Name System",
         Flavor::Llmnr => "Link-local Multicast Name Resolution",
     };
@@ -626,6 +628,9 @@ pub fn dissect<S: Sink>(
         cx.set_info(format_args!("{info}"));
         cx.app_info_started = true;
     }
+    if flavor == Flavor::DoH && cx.quote_depth == 0 {
+        cx.pi.protocol = std::borrow::Cow::Borrowed("DoH");
+    }
     if msg.cut {
         let at = msg.span(msg.b.len(), 0);
         let limited = Buf {
@@ -639,7 +644,7 @@ pub fn dissect<S: Sink>(
 
 fn title_short(f: Flavor) -> &'static str {
     match f {
-        Flavor::Dns => "DNS",
+        Flavor::Dns | Flavor::DoH => "DNS",
         Flavor::Mdns => "MDNS",
         Flavor::Llmnr => "LLMNR",
     }

@@ -408,6 +408,24 @@ impl<S: Sink> Cx<'_, S> {
         self.sink.layer(&proto.field, span, label);
     }
 
+    /// Wireshark's `col_append_sep`: Info items joined by `sep`, also after
+    /// what is already there (the TCP analysis' words) for the first one.
+    pub fn app_info_sep(&mut self, sep: &str, args: fmt::Arguments<'_>) {
+        if !self.opts.columns || self.quote_depth != 0 {
+            return;
+        }
+        if !self.app_info_started {
+            self.pi
+                .info
+                .truncate(self.info_fence.min(self.pi.info.len()));
+            self.app_info_started = true;
+        }
+        if !self.pi.info.is_empty() {
+            self.pi.info.push_str(sep);
+        }
+        let _ = self.pi.info.write_fmt(args);
+    }
+
     /// The Info text of an application PDU: the frame's first one replaces
     /// what the transport wrote, later ones are appended after `sep`
     /// (Wireshark's TLS and HTTP/2 list every message: ", ").

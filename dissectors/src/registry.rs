@@ -28,6 +28,8 @@ fn modules() -> impl Iterator<Item = &'static [&'static FieldDef]> {
         crate::http::ALL,
         crate::dns::ALL,
         crate::tls::ALL,
+        crate::http2::ALL,
+        crate::grpc::ALL,
     ]
     .into_iter()
 }

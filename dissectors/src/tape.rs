@@ -13,7 +13,9 @@
 //! a tape is kept for every frame of a capture.
 
 use crate::dns::{DnsKey, DnsMatch};
+use crate::hpack::{Header, HeaderBlock, Repr};
 use crate::http::HttpNote;
+use crate::http2::H2Note;
 use crate::packet::{
     ArpBinding, Echo, EchoMatch, FragOutcome, Fragment, State, TcpSegment, TransportAt, UdpDatagram,
 };
@@ -320,6 +322,95 @@ fn write_pdu(w: &mut TapeWriter<'_>, p: &TcpPdu) {
             w.u64(n.cipher.into());
             w.bytes(n.alpn.as_deref().unwrap_or("").as_bytes());
         }
+        PduNote::H2(n) => {
+            w.u8(4);
+            w.u8(n.from_client.into());
+            w.bytes(n.content_type.as_deref().unwrap_or("").as_bytes());
+            w.bytes(n.path.as_deref().unwrap_or("").as_bytes());
+            write_header_block(w, n.headers.as_ref());
+            match &n.body {
+                None => w.u8(0),
+                Some(b) => {
+                    w.u8(1);
+                    w.bytes(b);
+                }
+            }
+            w.u64(n.body_len);
+        }
+    }
+}
+
+/// Why a block was not decoded, as a code on the tape.
+const UNKNOWN_REASONS: [&str; 3] = [
+    "damaged header block",
+    "refers to header table entries from before the capture",
+    "not decoded",
+];
+
+fn write_header_block(w: &mut TapeWriter<'_>, b: Option<&HeaderBlock>) {
+    match b {
+        None => w.u8(0),
+        Some(HeaderBlock::Unknown(why)) => {
+            w.u8(1);
+            w.u8(UNKNOWN_REASONS.iter().position(|r| r == why).unwrap_or(2) as u8);
+        }
+        Some(HeaderBlock::Decoded {
+            headers,
+            size_updates,
+            truncated,
+        }) => {
+            w.u8(2);
+            w.u8((*truncated).into());
+            w.u64(size_updates.len() as u64);
+            for s in size_updates {
+                w.u64(*s);
+            }
+            w.u64(headers.len() as u64);
+            for h in headers {
+                w.bytes(&h.name);
+                w.bytes(&h.value);
+                w.u8(h.repr.as_u8());
+                w.u64(h.index);
+            }
+        }
+    }
+}
+
+fn read_header_block(r: &mut TapeReader<'_>) -> Option<HeaderBlock> {
+    match r.u8() {
+        1 => Some(HeaderBlock::Unknown(
+            UNKNOWN_REASONS[(r.u8() as usize).min(UNKNOWN_REASONS.len() - 1)],
+        )),
+        2 => {
+            let truncated = r.u8() != 0;
+            let n = r.u64() as usize;
+            let mut size_updates = Vec::new();
+            for _ in 0..n {
+                if r.failed {
+                    break;
+                }
+                size_updates.push(r.u64());
+            }
+            let n = r.u64() as usize;
+            let mut headers = Vec::new();
+            for _ in 0..n {
+                if r.failed {
+                    break;
+                }
+                headers.push(Header {
+                    name: r.bytes().to_vec(),
+                    value: r.bytes().to_vec(),
+                    repr: Repr::from_u8(r.u8()),
+                    index: r.u64(),
+                });
+            }
+            Some(HeaderBlock::Decoded {
+                headers,
+                size_updates,
+                truncated,
+            })
+        }
+        _ => None,
     }
 }
 
@@ -396,6 +487,25 @@ fn read_pdu(r: &mut TapeReader<'_>, frames: Option<FrameBytes<'_>>) -> TcpPdu {
             time_ns: r.opt_i64(),
         }),
         2 => PduNote::Dns(read_dns_match(r)),
+        4 => {
+            let from_client = r.u8() != 0;
+            let text = |r: &mut TapeReader<'_>| {
+                Some(String::from_utf8_lossy(r.bytes()).into_owned()).filter(|s| !s.is_empty())
+            };
+            let content_type = text(r);
+            let path = text(r);
+            let headers = read_header_block(r);
+            let body = (r.u8() == 1).then(|| r.bytes().to_vec());
+            let body_len = r.u64();
+            PduNote::H2(H2Note {
+                headers,
+                content_type,
+                path,
+                from_client,
+                body,
+                body_len,
+            })
+        }
         3 => PduNote::Tls(TlsNote {
             version: r.u64() as u16,
             encrypted: r.u8() != 0,

@@ -95,6 +95,7 @@ pub enum PduNote {
     Http(HttpNote),
     Dns(crate::dns::DnsMatch),
     Tls(crate::tls::TlsNote),
+    H2(crate::http2::H2Note),
 }
 
 /// One PDU completed by the current segment.
@@ -180,6 +181,31 @@ pub fn looks_like_tls(b: &[u8]) -> bool {
         && u16::from_be_bytes([b[3], b[4]]) > 0
 }
 
+/// Whole HTTP/2 frames, back to back, filling the bytes exactly: how a
+/// connection captured after its start is recognised.
+pub fn looks_like_h2_frames(b: &[u8]) -> bool {
+    let mut i = 0;
+    let mut frames = 0;
+    while i + 9 <= b.len() {
+        let len = (b[i] as usize) << 16 | (b[i + 1] as usize) << 8 | b[i + 2] as usize;
+        let (t, sid) = (
+            b[i + 3],
+            u32::from_be_bytes([b[i + 5], b[i + 6], b[i + 7], b[i + 8]]),
+        );
+        let connection_frame = matches!(t, 4 | 6 | 7);
+        if t > 9
+            || sid & 0x8000_0000 != 0
+            || len > 1 << 14
+            || connection_frame != (sid == 0) && t != 8
+        {
+            return false;
+        }
+        i += 9 + len;
+        frames += 1;
+    }
+    frames > 0 && i == b.len()
+}
+
 /// The protocol a connection speaks, from its ports and its first payload.
 pub fn choose(sport: u16, dport: u16, first: &[u8]) -> AppProto {
     let port = |list: &[u16]| list.contains(&sport) || list.contains(&dport);
@@ -190,6 +216,9 @@ pub fn choose(sport: u16, dport: u16, first: &[u8]) -> AppProto {
     }
     if looks_like_tls(first) {
         return AppProto::Tls;
+    }
+    if looks_like_h2_frames(first) && !port(DNS_PORTS) {
+        return AppProto::Http2;
     }
     if port(DNS_PORTS) {
         return AppProto::Dns;
@@ -399,6 +428,7 @@ pub struct AppConnection {
     /// bytes belong to HTTP's upgrade, shown as data.
     upgraded: bool,
     tls: crate::tls::TlsConnection,
+    h2: Option<Box<crate::http2::H2Connection>>,
 }
 
 /// Requests remembered per direction before the oldest are dropped.
@@ -417,6 +447,8 @@ enum EventData {
     /// `payload[start..start + len]` of the current segment.
     Own(usize, usize),
     Copied(Vec<u8>),
+    /// `payload[start..start + len]`: bytes of a gap given up on before.
+    Late(usize, usize),
     Gap,
 }
 
@@ -447,7 +479,7 @@ impl AppConnection {
         let mut c = AppConnection {
             proto,
             http_port: HTTP_PORTS.contains(&sport) || HTTP_PORTS.contains(&dport),
-            reassembler: TcpReassembler::with_limit(MAX_OUT_OF_ORDER),
+            reassembler: TcpReassembler::with_limit(MAX_OUT_OF_ORDER).with_late_data(),
             ..Default::default()
         };
         if proto == AppProto::Http2 {
@@ -526,6 +558,27 @@ impl AppConnection {
                         },
                     });
                 }
+                StreamEvent::Late {
+                    dir: d,
+                    frame,
+                    bytes,
+                    at,
+                } => {
+                    let p = bytes.as_ptr() as usize;
+                    let own = frame == cur.frame
+                        && d == dir
+                        && p >= cur_ptr
+                        && p + bytes.len() <= cur_end;
+                    if own {
+                        events.push(Event {
+                            dir: d,
+                            frame,
+                            at,
+                            offset: 0,
+                            data: EventData::Late(p - cur_ptr, bytes.len()),
+                        });
+                    }
+                }
                 StreamEvent::Gap {
                     dir: d,
                     frame,
@@ -569,6 +622,13 @@ impl AppConnection {
                     self.dirs[d].pos = e.offset;
                     let data = &payload[start..start + len];
                     if self.feed(d, piece_len(len), data, &cur, &mut out.pdus) {
+                        out.rest = Rest::Data;
+                    }
+                    fed_own = true;
+                }
+                EventData::Late(start, len) => {
+                    let data = &payload[start..start + len];
+                    if self.feed_late(d, piece_len(len), data, &cur, &mut out.pdus) {
                         out.rest = Rest::Data;
                     }
                     fed_own = true;
@@ -618,10 +678,44 @@ impl AppConnection {
         out
     }
 
+    /// Bytes of a gap that arrived after all (a fast retransmission of a
+    /// segment given up on): shown as Wireshark shows such a segment, framed
+    /// on their own with what the connection knows, without touching its
+    /// state (they come out of order).
+    fn feed_late(
+        &mut self,
+        d: usize,
+        piece: Piece,
+        data: &[u8],
+        cur: &Current<'_>,
+        out: &mut Vec<TcpPdu>,
+    ) -> bool {
+        let mut tmp = AppConnection {
+            proto: self.proto,
+            http_port: self.http_port,
+            switch_to_h2: self.switch_to_h2,
+            upgraded: self.upgraded,
+            tls: self.tls.clone(),
+            ..Default::default()
+        };
+        let before = out.len();
+        let undissected = tmp.feed(d, piece, data, cur, out);
+        for p in out[before..].iter_mut() {
+            // Not to be counted again as a transaction.
+            if let PduNote::Http(n) = &mut p.note {
+                *n = HttpNote::default();
+            }
+        }
+        undissected
+    }
+
     /// Framing lost in direction `d`: drop what was in progress.
     fn lose(&mut self, d: usize) {
         self.dirs[d].reset();
         self.dirs[d].lost = true;
+        if let Some(h2) = self.h2.as_mut() {
+            h2.lose(d);
+        }
     }
 
     fn close(&mut self, d: usize, cur: &Current<'_>, out: &mut Vec<TcpPdu>) {
@@ -964,6 +1058,15 @@ impl AppConnection {
                 }
             }
             AppProto::Tls => PduNote::Tls(self.tls.record(d, head)),
+            AppProto::Http2 => {
+                // Seen from its start when it began with the preface or an
+                // upgrade; a connection found by its frames is not.
+                let synced = self.switch_to_h2[d] || head.starts_with(H2_PREFACE);
+                let h2 = self
+                    .h2
+                    .get_or_insert_with(|| Box::new(crate::http2::H2Connection::new(synced)));
+                PduNote::H2(h2.frame(d, head))
+            }
             _ => PduNote::None,
         }
     }

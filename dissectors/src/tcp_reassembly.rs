@@ -26,6 +26,16 @@ pub enum StreamEvent<'a> {
         /// Where `bytes` start in the frame's captured data, when known.
         at: Option<u32>,
     },
+    /// Bytes of a declared gap that arrived after all (a retransmission of
+    /// a segment given up on): delivered out of the stream's order, for
+    /// consumers that show them where they come (see
+    /// [`TcpReassembler::with_late_data`]).
+    Late {
+        dir: usize,
+        frame: u32,
+        bytes: &'a [u8],
+        at: Option<u32>,
+    },
     /// `len` bytes at `offset` were never captured; known in `frame`.
     Gap {
         dir: usize,
@@ -51,7 +61,12 @@ struct Direction {
     offset: u64,
     pending: Vec<Pending>,
     pending_bytes: usize,
+    /// Sequence ranges declared lost (when late data is delivered).
+    gaps: std::collections::VecDeque<(u32, u32)>,
 }
+
+/// Declared gaps remembered per direction for late data.
+const MAX_GAPS: usize = 64;
 
 fn lt(a: u32, b: u32) -> bool {
     (a.wrapping_sub(b) as i32) < 0
@@ -67,6 +82,7 @@ pub struct TcpReassembler {
     dirs: [Direction; 2],
     /// Out-of-order bytes held per direction (0: [`MAX_PENDING`]).
     limit: usize,
+    late: bool,
 }
 
 impl TcpReassembler {
@@ -80,6 +96,13 @@ impl TcpReassembler {
             limit: limit.max(1),
             ..Default::default()
         }
+    }
+
+    /// Also deliver, as [`StreamEvent::Late`], bytes of a declared gap that
+    /// arrive afterwards.
+    pub fn with_late_data(mut self) -> Self {
+        self.late = true;
+        self
     }
 
     fn limit(&self) -> usize {
@@ -134,6 +157,9 @@ impl TcpReassembler {
         let d = &mut self.dirs[dir];
         let expected = *d.seq.get_or_insert(sequence);
         if lt(sequence, expected) {
+            if self.late {
+                self.late_bytes(dir, frame, sequence, data, at, out);
+            }
             // Dated: keep only what goes beyond what was delivered.
             let end = sequence.wrapping_add(length);
             if gt(end, expected) {
@@ -183,9 +209,58 @@ impl TcpReassembler {
         }
     }
 
+    /// Delivers what of a dated segment falls in a declared gap.
+    fn late_bytes(
+        &mut self,
+        dir: usize,
+        frame: u32,
+        seq: u32,
+        data: &[u8],
+        at: Option<u32>,
+        out: &mut dyn FnMut(StreamEvent<'_>),
+    ) {
+        let end = seq.wrapping_add(data.len() as u32);
+        let d = &mut self.dirs[dir];
+        let mut i = 0;
+        while i < d.gaps.len() {
+            let (gs, ge) = d.gaps[i];
+            let from = if gt(gs, seq) { gs } else { seq };
+            let to = if lt(ge, end) { ge } else { end };
+            if !lt(from, to) {
+                i += 1;
+                continue;
+            }
+            let skip = from.wrapping_sub(seq) as usize;
+            let n = to.wrapping_sub(from) as usize;
+            out(StreamEvent::Late {
+                dir,
+                frame,
+                bytes: &data[skip..skip + n],
+                at: at.map(|a| a.saturating_add(skip as u32)),
+            });
+            // What is left of the gap on either side stays a gap.
+            d.gaps.remove(i);
+            if lt(to, ge) {
+                d.gaps.insert(i, (to, ge));
+                i += 1;
+            }
+            if lt(gs, from) {
+                d.gaps.insert(i, (gs, from));
+                i += 1;
+            }
+        }
+    }
+
     fn force_gap(&mut self, dir: usize, to: u32, frame: u32, out: &mut dyn FnMut(StreamEvent<'_>)) {
+        let late = self.late;
         let d = &mut self.dirs[dir];
         let Some(expected) = d.seq else { return };
+        if late {
+            if d.gaps.len() >= MAX_GAPS {
+                d.gaps.pop_front();
+            }
+            d.gaps.push_back((expected, to));
+        }
         let len = to.wrapping_sub(expected);
         out(StreamEvent::Gap {
             dir,
@@ -352,6 +427,7 @@ impl KeptStream {
                     kind: ChunkKind::Data(bytes.to_vec()),
                 });
             }
+            StreamEvent::Late { .. } => {}
             StreamEvent::Gap {
                 dir,
                 frame,

@@ -1555,17 +1555,7 @@ pub fn continuation<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize, versi
 
 /// TLS appends to Info with ", " even after the TCP analysis' words.
 fn tls_info<S: Sink>(cx: &mut Cx<'_, S>, args: std::fmt::Arguments<'_>) {
-    if !cx.columns() || cx.quote_depth != 0 {
-        return;
-    }
-    if !cx.app_info_started {
-        // Replaces the transport's words (not the analysis' ones).
-        cx.app_info("", format_args!(""));
-    }
-    if !cx.pi.info.is_empty() {
-        cx.pi.info.push_str(", ");
-    }
-    let _ = std::fmt::Write::write_fmt(&mut cx.pi.info, args);
+    cx.app_info_sep(", ", args);
 }
 
 /// Closes the `tls` layer a call opened.

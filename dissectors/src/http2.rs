@@ -1,0 +1,761 @@
+//! HTTP/2 (RFC 9113): the connection state the analysis keeps (HPACK per
+//! direction, header blocks joined across CONTINUATION frames, what each
+//! stream carries) and the frame dissector with Wireshark's field names.
+//! gRPC messages inside DATA frames are shown by `grpc`.
+
+use std::collections::{HashMap, VecDeque};
+use std::fmt::Write as _;
+
+use crate::bytes;
+use crate::field::{Base, FieldDef, FieldType as T, Value};
+use crate::hpack::{HeaderBlock, HpackDecoder};
+use crate::packet::{Buf, Cx};
+use crate::sink::{Presence, Sink};
+
+pub const PREFACE: &[u8] = crate::tcp_pdu::H2_PREFACE;
+/// A header block (HEADERS and its CONTINUATIONs) longer than this is not
+/// decoded.
+const MAX_BLOCK: usize = 1 << 20;
+/// Streams remembered per connection (the oldest are forgotten first).
+const MAX_STREAMS: usize = 4096;
+
+/// What the connection knew about a frame when it completed.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct H2Note {
+    /// The headers this frame's header block fragment decodes to (HEADERS,
+    /// PUSH_PROMISE, CONTINUATION; each fragment on its own, as Wireshark).
+    pub headers: Option<HeaderBlock>,
+    /// For DATA: the media type the sender declared for the stream.
+    pub content_type: Option<String>,
+    /// For DATA: the request path of the stream (gRPC names the call by it).
+    pub path: Option<String>,
+    /// The frame comes from the side that opened the connection.
+    pub from_client: bool,
+    /// For the DATA frame that ends a stream's body of a type shown whole
+    /// (DNS over HTTPS, opaque data): the body, joined from its DATA frames
+    /// when not longer than 64 KiB, and its length.
+    pub body: Option<Vec<u8>>,
+    pub body_len: u64,
+}
+
+/// Bodies joined to be shown whole are at most this long.
+const MAX_BODY: usize = 64 << 10;
+
+#[derive(Debug, Clone, Default)]
+struct Stream {
+    content_type: [Option<String>; 2],
+    path: Option<String>,
+    /// Body bytes so far per direction (only for types shown whole), and
+    /// their count.
+    body: [Vec<u8>; 2],
+    body_len: [u64; 2],
+}
+
+/// A body of this media type is shown by a dissector of ours once whole:
+/// DNS over HTTPS, and opaque bytes (no type, or octet-stream) as data.
+pub fn body_shown_whole(content_type: Option<&str>) -> bool {
+    content_type.is_none_or(|c| c.starts_with("application/dns-message") || is_opaque(Some(c)))
+}
+
+pub fn is_opaque(content_type: Option<&str>) -> bool {
+    content_type.is_none_or(|c| c.starts_with("application/octet-stream"))
+}
+
+/// The HTTP/2 state of one connection, kept by the analysis.
+#[derive(Debug)]
+pub struct H2Connection {
+    hpack: [HpackDecoder; 2],
+    /// Bytes of a header representation cut by the end of a fragment, and
+    /// the stream of the block being continued, per direction.
+    tail: [Vec<u8>; 2],
+    block_stream: [Option<u32>; 2],
+    streams: HashMap<u32, Stream>,
+    order: VecDeque<u32>,
+    /// The direction of the client (the preface's sender), once known.
+    client: Option<usize>,
+}
+
+impl H2Connection {
+    /// `synced`: the connection is seen from its start (preface or upgrade).
+    pub fn new(synced: bool) -> Self {
+        H2Connection {
+            hpack: [HpackDecoder::new(synced), HpackDecoder::new(synced)],
+            tail: [Vec::new(), Vec::new()],
+            block_stream: [None, None],
+            streams: HashMap::new(),
+            order: VecDeque::new(),
+            client: None,
+        }
+    }
+
+    /// Bytes of direction `dir` were lost.
+    pub fn lose(&mut self, dir: usize) {
+        let dir = dir & 1;
+        self.hpack[dir].lose_track();
+        self.tail[dir].clear();
+        self.block_stream[dir] = None;
+    }
+
+    pub fn set_client(&mut self, dir: usize) {
+        self.client.get_or_insert(dir & 1);
+    }
+
+    fn stream(&mut self, id: u32) -> &mut Stream {
+        if !self.streams.contains_key(&id) {
+            if self.order.len() >= MAX_STREAMS
+                && let Some(old) = self.order.pop_front()
+            {
+                self.streams.remove(&old);
+            }
+            self.order.push_back(id);
+        }
+        self.streams.entry(id).or_default()
+    }
+
+    /// Takes a frame (header and payload) sent in direction `dir`.
+    pub fn frame(&mut self, dir: usize, f: &[u8]) -> H2Note {
+        let dir = dir & 1;
+        let mut note = H2Note {
+            from_client: self.client.is_none_or(|c| c == dir),
+            ..Default::default()
+        };
+        if f.starts_with(PREFACE) {
+            self.set_client(dir);
+            note.from_client = true;
+            return note;
+        }
+        let (Some(t), Some(flags), Some(sid)) =
+            (bytes::u8_at(f, 3), bytes::u8_at(f, 4), bytes::be32(f, 5))
+        else {
+            return note;
+        };
+        let sid = sid & 0x7fff_ffff;
+        let payload = f.get(9..).unwrap_or(&[]);
+        let end_headers = flags & 0x04 != 0;
+        match t {
+            0 => {
+                let body = data_body(f);
+                let end = flags & 0x01 != 0;
+                let Some(s) = self.streams.get_mut(&sid) else {
+                    return note;
+                };
+                note.content_type = s.content_type[dir].clone();
+                note.path = s.path.clone();
+                if body_shown_whole(note.content_type.as_deref()) {
+                    let b = &mut s.body[dir];
+                    s.body_len[dir] += body.len() as u64;
+                    if s.body_len[dir] <= MAX_BODY as u64 {
+                        b.extend_from_slice(body);
+                    } else {
+                        b.clear();
+                    }
+                    if end {
+                        let whole = s.body_len[dir] <= MAX_BODY as u64;
+                        let len = std::mem::take(&mut s.body_len[dir]);
+                        let b = std::mem::take(b);
+                        note.body_len = len;
+                        note.body = whole.then_some(b);
+                    }
+                }
+            }
+            1 | 5 | 9 => {
+                let fragment = if t == 9 {
+                    if self.block_stream[dir].is_none() {
+                        return note;
+                    }
+                    payload
+                } else {
+                    let Some((fragment, target)) = header_fragment(t, flags, payload, sid) else {
+                        return note;
+                    };
+                    self.tail[dir].clear();
+                    self.block_stream[dir] = Some(target);
+                    fragment
+                };
+                let mut data = std::mem::take(&mut self.tail[dir]);
+                data.extend_from_slice(fragment);
+                let n = crate::hpack::complete_len(&data);
+                note.headers = Some(self.decode(dir, &data[..n]));
+                if end_headers {
+                    if n < data.len() {
+                        // The block ends inside a representation.
+                        self.lose(dir);
+                        note.headers = Some(HeaderBlock::Unknown("damaged header block"));
+                    }
+                    self.block_stream[dir] = None;
+                } else if data.len() - n <= MAX_BLOCK {
+                    self.tail[dir] = data[n..].to_vec();
+                }
+            }
+            _ => {}
+        }
+        note
+    }
+
+    fn decode(&mut self, dir: usize, fragment: &[u8]) -> HeaderBlock {
+        let block = self.hpack[dir].decode(fragment);
+        if let (HeaderBlock::Decoded { headers, .. }, Some(stream)) =
+            (&block, self.block_stream[dir])
+        {
+            let find = |n: &str| {
+                headers
+                    .iter()
+                    .find(|h| h.name == n.as_bytes())
+                    .map(|h| String::from_utf8_lossy(&h.value).into_owned())
+            };
+            let (ct, path) = (find("content-type"), find(":path"));
+            let s = self.stream(stream);
+            if ct.is_some() {
+                s.content_type[dir] = ct;
+            }
+            if path.is_some() {
+                s.path = path;
+            }
+        }
+        block
+    }
+}
+
+/// The header block fragment of a HEADERS or PUSH_PROMISE payload (after
+/// padding and priority or the promised stream), and the stream it is for.
+fn header_fragment(t: u8, flags: u8, payload: &[u8], sid: u32) -> Option<(&[u8], u32)> {
+    let mut p = payload;
+    let mut pad = 0usize;
+    if flags & 0x08 != 0 {
+        pad = *p.first()? as usize;
+        p = &p[1..];
+    }
+    let mut target = sid;
+    if t == 1 && flags & 0x20 != 0 {
+        p = p.get(5..)?;
+    }
+    if t == 5 {
+        target = bytes::be32(p, 0)? & 0x7fff_ffff;
+        p = p.get(4..)?;
+    }
+    Some((p.get(..p.len().checked_sub(pad)?)?, target))
+}
+
+crate::fields! {
+    STREAM = FieldDef::new("http2.stream", "Stream", T::None);
+    MAGIC = FieldDef::new("http2.magic", "Magic", T::String);
+    LENGTH = FieldDef::new("http2.length", "Length", T::U24);
+    TYPE = FieldDef::new("http2.type", "Type", T::U8).names(FRAME_TYPES);
+    FLAGS = FieldDef::new("http2.flags", "Flags", T::U8).base(Base::Hex);
+    FLAGS_END_STREAM = FieldDef::new("http2.flags.end_stream", "End Stream", T::Boolean).mask(0x01);
+    FLAGS_END_HEADERS = FieldDef::new("http2.flags.eh", "End Headers", T::Boolean).mask(0x04);
+    FLAGS_PADDED = FieldDef::new("http2.flags.padded", "Padded", T::Boolean).mask(0x08);
+    FLAGS_PRIORITY = FieldDef::new("http2.flags.priority", "Priority", T::Boolean).mask(0x20);
+    FLAGS_ACK_SETTINGS = FieldDef::new("http2.flags.ack.settings", "ACK", T::Boolean).mask(0x01);
+    FLAGS_ACK_PING = FieldDef::new("http2.flags.ack.ping", "ACK", T::Boolean).mask(0x01);
+    R = FieldDef::new("http2.r", "Reserved", T::U32).base(Base::Hex).mask(0x8000_0000);
+    STREAMID = FieldDef::new("http2.streamid", "Stream Identifier", T::U32).mask(0x7fff_ffff);
+    PAD_LENGTH = FieldDef::new("http2.pad_length", "Pad Length", T::U16);
+    PADDING = FieldDef::new("http2.padding", "Padding", T::Bytes);
+    EXCLUSIVE = FieldDef::new("http2.exclusive", "Exclusive", T::Boolean).mask(0x8000_0000);
+    STREAM_DEPENDENCY = FieldDef::new("http2.stream_dependency", "Stream Dependency", T::U32).mask(0x7fff_ffff);
+    WEIGHT = FieldDef::new("http2.headers.weight", "Weight", T::U8);
+    WEIGHT_REAL = FieldDef::new("http2.headers.weight_real", "Weight real", T::U8);
+    DATA_DATA = FieldDef::new("http2.data.data", "Data", T::Bytes);
+    HEADERS_BLOCK = FieldDef::new("http2.headers", "Header Block Fragment", T::Bytes);
+    HEADER_LENGTH = FieldDef::new("http2.header.length", "Header Length", T::U32);
+    HEADER_COUNT = FieldDef::new("http2.header.count", "Header Count", T::U32);
+    HEADER = FieldDef::new("http2.header", "Header", T::None);
+    HEADER_NAME_LENGTH = FieldDef::new("http2.header.name.length", "Name Length", T::U32);
+    HEADER_NAME = FieldDef::new("http2.header.name", "Name", T::String);
+    HEADER_VALUE_LENGTH = FieldDef::new("http2.header.value.length", "Value Length", T::U32);
+    HEADER_VALUE = FieldDef::new("http2.header.value", "Value", T::String);
+    HEADER_REPR = FieldDef::new("http2.header.repr", "Representation", T::String);
+    HEADER_INDEX = FieldDef::new("http2.header.index", "Index", T::U32);
+    TABLE_SIZE_UPDATE = FieldDef::new("http2.header_table_size_update", "Header table size update", T::None);
+    TABLE_SIZE = FieldDef::new("http2.header_table_size_update.header_table_size", "Header table size", T::U32);
+    HEADERS_METHOD = FieldDef::new("http2.headers.method", "Method", T::String);
+    HEADERS_PATH = FieldDef::new("http2.headers.path", "Path", T::String);
+    HEADERS_AUTHORITY = FieldDef::new("http2.headers.authority", "Authority", T::String);
+    HEADERS_SCHEME = FieldDef::new("http2.headers.scheme", "Scheme", T::String);
+    HEADERS_STATUS = FieldDef::new("http2.headers.status", "Status", T::U16);
+    FULL_URI = FieldDef::new("http2.request.full_uri", "Full request URI", T::String);
+    UNDECODED = FieldDef::new("http2.header.undecoded", "Headers not decoded", T::String);
+    RST_STREAM_ERROR = FieldDef::new("http2.rst_stream.error", "Error", T::U32).names(ERRORS);
+    SETTINGS_ITEM = FieldDef::new("http2.settings", "Settings", T::None);
+    SETTINGS_ID = FieldDef::new("http2.settings.id", "Settings Identifier", T::U16).names(SETTINGS);
+    SETTINGS_HEADER_TABLE_SIZE = FieldDef::new("http2.settings.header_table_size", "Header table size", T::U32);
+    SETTINGS_ENABLE_PUSH = FieldDef::new("http2.settings.enable_push", "Enable PUSH", T::U32);
+    SETTINGS_MAX_CONCURRENT_STREAMS = FieldDef::new("http2.settings.max_concurrent_streams", "Max concurrent streams", T::U32);
+    SETTINGS_INITIAL_WINDOW_SIZE = FieldDef::new("http2.settings.initial_window_size", "Initial Windows Size", T::U32);
+    SETTINGS_MAX_FRAME_SIZE = FieldDef::new("http2.settings.max_frame_size", "Max frame size", T::U32);
+    SETTINGS_MAX_HEADER_LIST_SIZE = FieldDef::new("http2.settings.max_header_list_size", "Max header list size", T::U32);
+    SETTINGS_UNKNOWN = FieldDef::new("http2.settings.unknown", "Unknown Settings", T::U32);
+    PUSH_PROMISE_R = FieldDef::new("http2.push_promise.r", "Reserved", T::U32).base(Base::Hex).mask(0x8000_0000);
+    PUSH_PROMISE_ID = FieldDef::new("http2.push_promise.promised_stream_id", "Promised-Stream-ID", T::U32).mask(0x7fff_ffff);
+    PING = FieldDef::new("http2.ping", "Ping", T::Bytes);
+    PONG = FieldDef::new("http2.pong", "Pong", T::Bytes);
+    GOAWAY_R = FieldDef::new("http2.goway.r", "Reserved", T::U32).base(Base::Hex).mask(0x8000_0000);
+    GOAWAY_LAST_STREAM_ID = FieldDef::new("http2.goaway.last_stream_id", "Last-Stream-ID", T::U32).mask(0x7fff_ffff);
+    GOAWAY_ERROR = FieldDef::new("http2.goaway.error", "Error", T::U32).names(ERRORS);
+    GOAWAY_ADDATA = FieldDef::new("http2.goaway.addata", "Additional Debug Data", T::Bytes);
+    WINDOW_UPDATE_R = FieldDef::new("http2.window_update.r", "Reserved", T::U32).base(Base::Hex).mask(0x8000_0000);
+    WINDOW_SIZE_INCREMENT = FieldDef::new("http2.window_update.window_size_increment", "Window Size Increment", T::U32).mask(0x7fff_ffff);
+    UNKNOWN = FieldDef::new("http2.unknown", "Unknown", T::Bytes);
+}
+
+/// `http2.type` value names, generated by tests/tools/value_table.py from TShark (Wireshark) 4.0.17 (Git v4.0.17 packaged as 4.0.17-0+deb12u3).
+pub static FRAME_TYPES: &[(u64, &str)] = &[
+    (0, "DATA"),
+    (1, "HEADERS"),
+    (2, "PRIORITY"),
+    (3, "RST_STREAM"),
+    (4, "SETTINGS"),
+    (5, "PUSH_PROMISE"),
+    (6, "PING"),
+    (7, "GOAWAY"),
+    (8, "WINDOW_UPDATE"),
+    (9, "CONTINUATION"),
+    (10, "ALTSVC"),
+    (11, "BLOCKED"),
+    (12, "ORIGIN"),
+    (16, "PRIORITY_UPDATE"),
+];
+/// `http2.rst_stream.error` value names, generated by tests/tools/value_table.py from TShark (Wireshark) 4.0.17 (Git v4.0.17 packaged as 4.0.17-0+deb12u3).
+pub static ERRORS: &[(u64, &str)] = &[
+    (0, "NO_ERROR"),
+    (1, "PROTOCOL_ERROR"),
+    (2, "INTERNAL_ERROR"),
+    (3, "FLOW_CONTROL_ERROR"),
+    (4, "SETTINGS_TIMEOUT"),
+    (5, "STREAM_CLOSED"),
+    (6, "FRAME_SIZE_ERROR"),
+    (7, "REFUSED_STREAM"),
+    (8, "CANCEL"),
+    (9, "COMPRESSION_ERROR"),
+    (10, "CONNECT_ERROR"),
+    (11, "ENHANCE_YOUR_CALM"),
+    (12, "INADEQUATE_SECURITY"),
+    (13, "HTTP_1_1_REQUIRED"),
+];
+/// `http2.settings.id` value names, generated by tests/tools/value_table.py from TShark (Wireshark) 4.0.17 (Git v4.0.17 packaged as 4.0.17-0+deb12u3).
+pub static SETTINGS: &[(u64, &str)] = &[
+    (1, "Header table size"),
+    (2, "Enable PUSH"),
+    (3, "Max concurrent streams"),
+    (4, "Initial Windows size"),
+    (5, "Max frame size"),
+    (6, "Max header list size"),
+    (8, "Extended CONNECT"),
+];
+
+/// Dissects one frame (or the preface) at `buf[off..off + len]`, inside the
+/// `http2` layer the caller opened.
+pub fn dissect_frame<S: Sink>(
+    cx: &mut Cx<'_, S>,
+    buf: Buf<'_>,
+    off: usize,
+    len: usize,
+    note: &H2Note,
+) {
+    let f = buf.get(off, len);
+    if f.starts_with(PREFACE) {
+        cx.sink.field_with_label(
+            &STREAM,
+            buf.span(off, 24),
+            Value::None,
+            Presence::Normal,
+            format_args!("Stream: Magic"),
+        );
+        cx.push();
+        cx.field(
+            &MAGIC,
+            buf.span(off, 24),
+            Value::Str("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"),
+        );
+        cx.pop();
+        cx.app_info_sep(", ", format_args!("Magic"));
+        return;
+    }
+    let (Some(flen), Some(t), Some(flags), Some(sidr)) = (
+        bytes::be24(f, 0),
+        bytes::u8_at(f, 3),
+        bytes::u8_at(f, 4),
+        bytes::be32(f, 5),
+    ) else {
+        return;
+    };
+    let sid = sidr & 0x7fff_ffff;
+    let payload = f.get(9..).unwrap_or(&[]);
+    let tname = crate::field::lookup(FRAME_TYPES, t.into()).unwrap_or("Unknown type");
+    // What the frame says, for its label and Info.
+    let mut summary = String::new();
+    if let Some(HeaderBlock::Decoded { headers, .. }) = &note.headers {
+        let get = |n: &str| {
+            headers
+                .iter()
+                .find(|h| h.name == n.as_bytes())
+                .map(|h| String::from_utf8_lossy(&h.value).into_owned())
+        };
+        if let (Some(m), Some(p)) = (get(":method"), get(":path")) {
+            let _ = write!(summary, "{m} {p}");
+        } else if let Some(st) = get(":status") {
+            let code: u16 = st.parse().unwrap_or(0);
+            let _ = write!(summary, "{st} {}", crate::http::status_text(code));
+        }
+    }
+    let mut label = format!("Stream: {tname}, Stream ID: {sid}, Length {flen}");
+    if !summary.is_empty() {
+        let _ = write!(label, ", {summary}");
+    }
+    cx.sink.field_with_label(
+        &STREAM,
+        buf.span(off, f.len()),
+        Value::None,
+        Presence::Normal,
+        format_args!("{label}"),
+    );
+    cx.push();
+    cx.field(&LENGTH, buf.span(off, 3), Value::U64(flen.into()));
+    cx.field(&TYPE, buf.span(off + 3, 1), Value::U64(t.into()));
+    flags_field(cx, buf.span(off + 4, 1), t, flags);
+    cx.field(&R, buf.span(off + 5, 4), Value::U64((sidr >> 31).into()));
+    cx.field(&STREAMID, buf.span(off + 5, 4), Value::U64(sid.into()));
+    let p = off + 9;
+    let ps = |o: usize, n: usize| buf.span(p + o, n);
+    let mut info = format!("{tname}[{sid}]");
+    match t {
+        0 => {
+            let (body, at) = unpad(cx, buf, p, payload, flags);
+            cx.text(
+                ps(at, body.len()),
+                format_args!("DATA payload ({} bytes)", body.len()),
+            );
+            // gRPC is shown frame by frame, other bodies once whole (at the
+            // end of the stream), with the media type that shows them.
+            match note.content_type.as_deref() {
+                Some(ct) if crate::grpc::is_grpc(Some(ct)) && !body.is_empty() => {
+                    let _ = write!(info, " (GRPC)");
+                }
+                Some(ct) if crate::grpc::is_grpc(Some(ct)) => {}
+                Some(ct) if flags & 0x01 != 0 && shown_with_media_type(ct) => {
+                    let media = ct.split(';').next().unwrap_or(ct).trim();
+                    let _ = write!(info, " ({media})");
+                }
+                _ => {}
+            }
+        }
+        1 | 5 => {
+            let mut q = 0;
+            if flags & 0x08 != 0 {
+                cx.field(
+                    &PAD_LENGTH,
+                    ps(0, 1),
+                    Value::U64(payload.first().copied().unwrap_or(0).into()),
+                );
+                q = 1;
+            } else {
+                cx.generated(&PAD_LENGTH, ps(0, 0), Value::U64(0));
+            }
+            if t == 1 && flags & 0x20 != 0 {
+                let dep = bytes::be32(payload, q).unwrap_or(0);
+                cx.field(&EXCLUSIVE, ps(q, 4), Value::Bool(dep & 0x8000_0000 != 0));
+                cx.field(
+                    &STREAM_DEPENDENCY,
+                    ps(q, 4),
+                    Value::U64((dep & 0x7fff_ffff).into()),
+                );
+                let w = bytes::u8_at(payload, q + 4).unwrap_or(0);
+                cx.field(&WEIGHT, ps(q + 4, 1), Value::U64(w.into()));
+                cx.generated(&WEIGHT_REAL, ps(q + 4, 1), Value::U64(u64::from(w) + 1));
+                q += 5;
+            }
+            if t == 5 {
+                let id = bytes::be32(payload, q).unwrap_or(0);
+                cx.field(&PUSH_PROMISE_R, ps(q, 4), Value::U64((id >> 31).into()));
+                cx.field(
+                    &PUSH_PROMISE_ID,
+                    ps(q, 4),
+                    Value::U64((id & 0x7fff_ffff).into()),
+                );
+                q += 4;
+            }
+            let pad = if flags & 0x08 != 0 {
+                payload.first().copied().unwrap_or(0) as usize
+            } else {
+                0
+            };
+            let frag = payload
+                .get(q..payload.len().saturating_sub(pad).max(q))
+                .unwrap_or(&[]);
+            cx.field(&HEADERS_BLOCK, ps(q, frag.len()), Value::Bytes(frag));
+            headers(cx, buf.span(p + q, frag.len()), note);
+            if !summary.is_empty() {
+                let _ = write!(info, ": {summary}");
+            }
+        }
+        2 => {
+            let dep = bytes::be32(payload, 0).unwrap_or(0);
+            cx.field(&EXCLUSIVE, ps(0, 4), Value::Bool(dep & 0x8000_0000 != 0));
+            cx.field(
+                &STREAM_DEPENDENCY,
+                ps(0, 4),
+                Value::U64((dep & 0x7fff_ffff).into()),
+            );
+            let w = bytes::u8_at(payload, 4).unwrap_or(0);
+            cx.field(&WEIGHT, ps(4, 1), Value::U64(w.into()));
+            cx.generated(&WEIGHT_REAL, ps(4, 1), Value::U64(u64::from(w) + 1));
+        }
+        3 => cx.field(
+            &RST_STREAM_ERROR,
+            ps(0, 4),
+            Value::U64(bytes::be32(payload, 0).unwrap_or(0).into()),
+        ),
+        4 => {
+            for (i, s) in payload.chunks_exact(6).enumerate() {
+                let id = u16::from_be_bytes([s[0], s[1]]);
+                let v = u32::from_be_bytes([s[2], s[3], s[4], s[5]]);
+                let name = crate::field::lookup(SETTINGS, id.into()).unwrap_or("Unknown");
+                cx.sink.field_with_label(
+                    &SETTINGS_ITEM,
+                    ps(6 * i, 6),
+                    Value::None,
+                    Presence::Normal,
+                    format_args!("Settings - {name} : {v}"),
+                );
+                cx.push();
+                cx.field(&SETTINGS_ID, ps(6 * i, 2), Value::U64(id.into()));
+                let def = match id {
+                    1 => &SETTINGS_HEADER_TABLE_SIZE,
+                    2 => &SETTINGS_ENABLE_PUSH,
+                    3 => &SETTINGS_MAX_CONCURRENT_STREAMS,
+                    4 => &SETTINGS_INITIAL_WINDOW_SIZE,
+                    5 => &SETTINGS_MAX_FRAME_SIZE,
+                    6 => &SETTINGS_MAX_HEADER_LIST_SIZE,
+                    _ => &SETTINGS_UNKNOWN,
+                };
+                cx.field(def, ps(6 * i + 2, 4), Value::U64(v.into()));
+                cx.pop();
+            }
+        }
+        6 => {
+            let def = if flags & 0x01 != 0 { &PONG } else { &PING };
+            cx.field(def, ps(0, payload.len()), Value::Bytes(payload));
+        }
+        7 => {
+            let last = bytes::be32(payload, 0).unwrap_or(0);
+            cx.field(&GOAWAY_R, ps(0, 4), Value::U64((last >> 31).into()));
+            cx.field(
+                &GOAWAY_LAST_STREAM_ID,
+                ps(0, 4),
+                Value::U64((last & 0x7fff_ffff).into()),
+            );
+            cx.field(
+                &GOAWAY_ERROR,
+                ps(4, 4),
+                Value::U64(bytes::be32(payload, 4).unwrap_or(0).into()),
+            );
+            if payload.len() > 8 {
+                cx.field(
+                    &GOAWAY_ADDATA,
+                    ps(8, payload.len() - 8),
+                    Value::Bytes(&payload[8..]),
+                );
+            }
+        }
+        8 => {
+            let inc = bytes::be32(payload, 0).unwrap_or(0);
+            cx.field(&WINDOW_UPDATE_R, ps(0, 4), Value::U64((inc >> 31).into()));
+            cx.field(
+                &WINDOW_SIZE_INCREMENT,
+                ps(0, 4),
+                Value::U64((inc & 0x7fff_ffff).into()),
+            );
+        }
+        9 => {
+            cx.field(&HEADERS_BLOCK, ps(0, payload.len()), Value::Bytes(payload));
+            headers(cx, ps(0, payload.len()), note);
+            if !summary.is_empty() {
+                let _ = write!(info, ": {summary}");
+            }
+        }
+        _ => {
+            if !payload.is_empty() {
+                cx.field(&UNKNOWN, ps(0, payload.len()), Value::Bytes(payload));
+            }
+        }
+    }
+    cx.pop();
+    cx.app_info_sep(", ", format_args!("{info}"));
+}
+
+/// Media types Wireshark names in Info when it shows the whole body (its
+/// text and markup dissectors); others it hands on without a word.
+fn shown_with_media_type(ct: &str) -> bool {
+    let m = ct
+        .split(';')
+        .next()
+        .unwrap_or(ct)
+        .trim()
+        .to_ascii_lowercase();
+    m.starts_with("text/")
+        || m.ends_with("+xml")
+        || m.ends_with("/xml")
+        || m.ends_with("/json")
+        || m == "application/javascript"
+        || m == "application/x-javascript"
+}
+
+/// The body of a DATA frame after its padding length, and where it starts.
+fn unpad<'p, S: Sink>(
+    cx: &mut Cx<'_, S>,
+    buf: Buf<'_>,
+    p: usize,
+    payload: &'p [u8],
+    flags: u8,
+) -> (&'p [u8], usize) {
+    if flags & 0x08 != 0 {
+        let pad = payload.first().copied().unwrap_or(0) as usize;
+        cx.field(&PAD_LENGTH, buf.span(p, 1), Value::U64(pad as u64));
+        let end = payload.len().saturating_sub(pad).max(1);
+        (payload.get(1..end).unwrap_or(&[]), 1)
+    } else {
+        cx.generated(&PAD_LENGTH, buf.span(p, 0), Value::U64(0));
+        (payload, 0)
+    }
+}
+
+/// The body of a DATA frame (for gRPC), after its padding.
+pub fn data_body(f: &[u8]) -> &[u8] {
+    let flags = f.get(4).copied().unwrap_or(0);
+    let payload = f.get(9..).unwrap_or(&[]);
+    if flags & 0x08 != 0 {
+        let pad = payload.first().copied().unwrap_or(0) as usize;
+        payload
+            .get(1..payload.len().saturating_sub(pad).max(1))
+            .unwrap_or(&[])
+    } else {
+        payload
+    }
+}
+
+fn flags_field<S: Sink>(cx: &mut Cx<'_, S>, span: crate::sink::Span, t: u8, flags: u8) {
+    let mut words = Vec::new();
+    let named: &[(u8, &'static FieldDef, &str)] = match t {
+        0 => &[
+            (0x08, &FLAGS_PADDED, "Padded"),
+            (0x01, &FLAGS_END_STREAM, "End Stream"),
+        ],
+        1 => &[
+            (0x20, &FLAGS_PRIORITY, "Priority"),
+            (0x08, &FLAGS_PADDED, "Padded"),
+            (0x04, &FLAGS_END_HEADERS, "End Headers"),
+            (0x01, &FLAGS_END_STREAM, "End Stream"),
+        ],
+        4 => &[(0x01, &FLAGS_ACK_SETTINGS, "ACK")],
+        5 => &[
+            (0x08, &FLAGS_PADDED, "Padded"),
+            (0x04, &FLAGS_END_HEADERS, "End Headers"),
+        ],
+        6 => &[(0x01, &FLAGS_ACK_PING, "ACK")],
+        9 => &[(0x04, &FLAGS_END_HEADERS, "End Headers")],
+        _ => &[],
+    };
+    for (bit, _, word) in named.iter().rev() {
+        if flags & bit != 0 {
+            words.push(*word);
+        }
+    }
+    let mut label = format!("Flags: 0x{flags:02x}");
+    for w in &words {
+        let _ = write!(label, ", {w}");
+    }
+    cx.labeled(
+        &FLAGS,
+        span,
+        Value::U64(flags.into()),
+        format_args!("{label}"),
+    );
+    cx.push();
+    for (bit, def, _) in named {
+        cx.field(def, span, Value::Bool(flags & bit != 0));
+    }
+    cx.pop();
+}
+
+/// The decoded headers of a block this frame completes.
+fn headers<S: Sink>(cx: &mut Cx<'_, S>, span: crate::sink::Span, note: &H2Note) {
+    match &note.headers {
+        None => {}
+        Some(HeaderBlock::Unknown(why)) => {
+            cx.field(&UNDECODED, span, Value::Str(why));
+        }
+        Some(HeaderBlock::Decoded {
+            headers,
+            size_updates,
+            ..
+        }) => {
+            let total: usize = headers
+                .iter()
+                .map(|h| h.name.len() + h.value.len() + 32)
+                .sum();
+            cx.generated(&HEADER_LENGTH, span, Value::U64(total as u64));
+            cx.generated(&HEADER_COUNT, span, Value::U64(headers.len() as u64));
+            for size in size_updates {
+                cx.sink.field_with_label(
+                    &TABLE_SIZE_UPDATE,
+                    span,
+                    Value::None,
+                    Presence::Normal,
+                    format_args!("Header table size update"),
+                );
+                cx.push();
+                cx.field(&TABLE_SIZE, span, Value::U64(*size));
+                cx.pop();
+            }
+            let mut authority = None;
+            let mut path = None;
+            let mut scheme = None;
+            for h in headers {
+                let name = String::from_utf8_lossy(&h.name);
+                let value = String::from_utf8_lossy(&h.value);
+                cx.sink.field_with_label(
+                    &HEADER,
+                    span,
+                    Value::None,
+                    Presence::Normal,
+                    format_args!("Header: {name}: {value}"),
+                );
+                cx.push();
+                cx.field(&HEADER_NAME_LENGTH, span, Value::U64(h.name.len() as u64));
+                cx.field(&HEADER_NAME, span, Value::Str(&name));
+                cx.field(&HEADER_VALUE_LENGTH, span, Value::U64(h.value.len() as u64));
+                cx.field(&HEADER_VALUE, span, Value::Str(&value));
+                cx.field(&HEADER_REPR, span, Value::Str(h.repr.name()));
+                if h.index != 0 {
+                    cx.field(&HEADER_INDEX, span, Value::U64(h.index));
+                }
+                cx.pop();
+                match name.as_ref() {
+                    ":method" => cx.hidden(&HEADERS_METHOD, span, Value::Str(&value)),
+                    ":path" => {
+                        cx.hidden(&HEADERS_PATH, span, Value::Str(&value));
+                        path = Some(value.to_string());
+                    }
+                    ":authority" => {
+                        cx.hidden(&HEADERS_AUTHORITY, span, Value::Str(&value));
+                        authority = Some(value.to_string());
+                    }
+                    ":scheme" => {
+                        cx.hidden(&HEADERS_SCHEME, span, Value::Str(&value));
+                        scheme = Some(value.to_string());
+                    }
+                    ":status" => cx.hidden(
+                        &HEADERS_STATUS,
+                        span,
+                        Value::U64(value.parse().unwrap_or(0)),
+                    ),
+                    _ => {}
+                }
+            }
+            if let (Some(s), Some(a), Some(p)) = (scheme, authority, path) {
+                cx.generated(&FULL_URI, span, Value::Str(&format!("{s}://{a}{p}")));
+            }
+        }
+    }
+}

@@ -146,23 +146,10 @@ const REASSEMBLY_EXCEPTIONS: &[(&str, u32, &str)] = &[
     ),
     (
         "gen_tcp_loss_reorder_zero_window.pcap",
-        447,
-        "a fast retransmission (frame 445) carries an HTTP head lost before; tshark starts a PDU \
-         there and completes it with this segment, wirelens had delivered this stream's bytes \
-         after the gap already and shows them as Continuation",
-    ),
-    ("gen_tcp_loss_reorder_zero_window.pcap", 735, "as frame 447"),
-    (
-        "gen_tcp_loss_reorder_zero_window.pcap",
         106,
         "this DATA frame ends stream 5's body; DATA frames of it came out of order (frames 84 to \
          100), which tshark hands to no protocol, so its body never completes; wirelens \
          reassembled them in order and shows the body as data",
-    ),
-    (
-        "gen_tcp_loss_reorder_zero_window.pcap",
-        2932,
-        "as frame 447",
     ),
     (
         "ndpi_fuzz-2006-06-26-2594.pcap",

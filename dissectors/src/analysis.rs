@@ -39,6 +39,9 @@ pub struct FrameAnswers {
     /// Frames a completed IP reassembly came from.
     pub reassembled_from: Option<Vec<(u32, u32)>>,
     pub echo: EchoMatch,
+    /// PDUs shown again from a retransmitted segment (copies of ones shown
+    /// before): summaries count each message once.
+    pub resent_pdus: bool,
 }
 
 #[derive(Debug)]
@@ -166,6 +169,7 @@ impl Analyzer {
         self.frame.udp = None;
         self.frame.reassembled_from = None;
         self.frame.echo = EchoMatch::None;
+        self.frame.resent_pdus = false;
     }
 }
 
@@ -225,6 +229,7 @@ impl State for Analyzer {
             AppSlot::Conn(c) => c.segment(at, seg, a, payload, payload_at),
             _ => return TcpPayload::data(),
         };
+        self.frame.resent_pdus |= out.pdus.iter().any(|p| p.retransmitted);
         // DNS over TCP: match each message as over UDP.
         for pdu in out.pdus.iter_mut().filter(|p| p.proto == AppProto::Dns) {
             let bytes = match &pdu.bytes {
@@ -237,9 +242,37 @@ impl State for Analyzer {
                 let key = DnsKey {
                     tcp: true,
                     stream: a.stream,
+                    sub: 0,
                     id,
                 };
                 pdu.note = PduNote::Dns(self.dns_match(key, response, at.frame, at.ts_ns));
+            }
+        }
+        // DNS over HTTPS: matched within its HTTP/2 stream.
+        for pdu in out.pdus.iter_mut().filter(|p| p.proto == AppProto::Http2) {
+            let h2_stream = match &pdu.bytes {
+                crate::tcp_pdu::PduBytes::InFrame { start, .. } => {
+                    crate::bytes::be32(payload, *start as usize + 5)
+                }
+                crate::tcp_pdu::PduBytes::Reassembled(v) => crate::bytes::be32(v, 5),
+            };
+            let PduNote::H2(n) = &mut pdu.note else {
+                continue;
+            };
+            let (Some(body), Some(h2_stream)) = (n.body.as_deref(), h2_stream) else {
+                continue;
+            };
+            if crate::http2::is_opaque(n.content_type.as_deref()) || body.len() < 12 {
+                continue;
+            }
+            if let Some((id, response)) = crate::dns::id_and_response(body) {
+                let key = DnsKey {
+                    tcp: true,
+                    stream: a.stream,
+                    sub: h2_stream & 0x7fff_ffff,
+                    id,
+                };
+                n.dns = Some(self.dns_match(key, response, at.frame, at.ts_ns));
             }
         }
         out

@@ -23,19 +23,36 @@ pub fn udp_payload<S: Sink>(
         (dport, sport)
     };
     let payload = buf.rest(off);
-    // DNS by port, or on any port where the payload parses as a message.
-    let flavor = dns::Flavor::by_port(lo)
-        .or_else(|| dns::Flavor::by_port(hi))
-        .or_else(|| dns::looks_like_dns(payload).then_some(dns::Flavor::Dns));
+    // By port, the lower first as Wireshark tries them: SSDP (HTTP over
+    // UDP) or DNS; else DNS on any port where the payload parses as a
+    // message.
+    let ssdp = |p: u16| (p == SSDP_PORT).then_some(None);
+    let by_port = |p: u16| ssdp(p).or_else(|| dns::Flavor::by_port(p).map(Some));
+    let flavor = match by_port(lo).or_else(|| by_port(hi)) {
+        Some(None) => {
+            if http::message_kind(payload).is_some() {
+                let len = payload.len();
+                let note = http::HttpNote::default();
+                http::dissect_message(cx, &proto::SSDP, buf, off, len, 0, &note, true);
+            } else {
+                crate::udp::undissected(cx, buf, off);
+            }
+            return;
+        }
+        Some(flavor) => flavor,
+        None if OTHER_UDP_PORTS.contains(&lo) || OTHER_UDP_PORTS.contains(&hi) => None,
+        None => dns::looks_like_dns(payload).then_some(dns::Flavor::Dns),
+    };
     match flavor {
         Some(flavor) if payload.len() >= 2 => {
             let (id, response) = dns::id_and_response(payload).unwrap_or((0, false));
             // A message quoted in an ICMP error is shown, not matched.
             let m = match stream {
-                Some(stream) if payload.len() >= 12 && cx.quote_depth == 0 => cx.state.dns_message(
+                Some(stream) if payload.len() >= 4 && cx.quote_depth == 0 => cx.state.dns_message(
                     dns::DnsKey {
                         tcp: false,
                         stream,
+                        sub: 0,
                         id,
                     },
                     response,
@@ -50,6 +67,17 @@ pub fn udp_payload<S: Sink>(
         _ => crate::udp::undissected(cx, buf, off),
     }
 }
+
+/// SSDP's UDP port.
+const SSDP_PORT: u16 = 1900;
+
+/// UDP ports of protocols Wireshark dissects as themselves, where the DNS
+/// heuristic must not look: NetBIOS name service (a DNS-like format), DHCP,
+/// NTP, SNMP, syslog, IKE, SIP, RTP/STUN, QUIC's 443, ...
+const OTHER_UDP_PORTS: &[u16] = &[
+    67, 68, 69, 123, 137, 138, 161, 162, 443, 500, 514, 520, 546, 547, 1701, 1812, 1813, 3478,
+    4500, 5060, 5061, 5246, 5247, 19302,
+];
 
 crate::fields! {
     SEGMENTS = crate::field::FieldDef::new("tcp.segments", "Reassembled TCP Segments", crate::field::FieldType::None);
@@ -208,7 +236,7 @@ fn dissect_run<S: Sink>(
                         if http2::is_opaque(ct) {
                             data::dissect(cx, bbuf, 0);
                         } else {
-                            let m = dns::DnsMatch::default();
+                            let m = n.dns.unwrap_or_default();
                             dns::dissect(
                                 cx,
                                 bbuf,
@@ -285,7 +313,7 @@ fn dissect_pdu<S: Sink>(
                 PduNote::Http(n) => *n,
                 _ => Default::default(),
             };
-            http::dissect_message(cx, buf, off, len, pdu.body_len, &note, first);
+            http::dissect_message(cx, &proto::HTTP, buf, off, len, pdu.body_len, &note, first);
         }
         _ => {
             let b = Buf {

@@ -56,6 +56,9 @@ pub struct DnsMatch {
 pub struct DnsKey {
     pub tcp: bool,
     pub stream: u32,
+    /// DNS over HTTPS: the HTTP/2 stream (Wireshark's conversation for a
+    /// DoH message is its HTTP/2 stream); 0 otherwise.
+    pub sub: u32,
     pub id: u16,
 }
 

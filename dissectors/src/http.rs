@@ -16,6 +16,7 @@ pub const MAX_HEAD: usize = 64 << 10;
 crate::fields! {
     REQUEST = FieldDef::new("http.request", "Request", T::Boolean);
     RESPONSE = FieldDef::new("http.response", "Response", T::Boolean);
+    NOTIFICATION = FieldDef::new("http.notification", "Notification", T::Boolean);
     REQUEST_METHOD = FieldDef::new("http.request.method", "Request Method", T::String);
     REQUEST_URI = FieldDef::new("http.request.uri", "Request URI", T::String);
     REQUEST_VERSION = FieldDef::new("http.request.version", "Request Version", T::String);
@@ -100,6 +101,13 @@ pub fn message_kind(b: &[u8]) -> Option<bool> {
         }
     }
     None
+}
+
+/// A GENA/SSDP `NOTIFY`: framed like a request, but Wireshark calls it a
+/// notification (`http.notification`, not `http.request`) and pairs it with
+/// no response.
+pub fn is_notification(head: &[u8]) -> bool {
+    head.starts_with(b"NOTIFY ")
 }
 
 /// `b` cannot be the start of an HTTP message, however many bytes follow.
@@ -507,14 +515,15 @@ pub fn status_text(code: u16) -> &'static str {
     }
 }
 
-/// Dissects one message whose head is `buf[off..off + head_len]`, followed
-/// by `body_len` body bytes (counted, not kept).
 /// Dissects one message at `buf[off..off + len]`: its head, and its body of
 /// `body_len` bytes when kept there (a large body is counted, not kept).
 /// `first`: the first message of this dissector call (the protocol is
-/// listed once per call in `frame.protocols`).
+/// listed once per call in `frame.protocols`). `protocol`: HTTP, or SSDP (the
+/// same messages over UDP).
+#[allow(clippy::too_many_arguments)]
 pub fn dissect_message<S: Sink>(
     cx: &mut Cx<'_, S>,
+    protocol: &'static proto::ProtoDef,
     buf: Buf<'_>,
     off: usize,
     len: usize,
@@ -527,18 +536,11 @@ pub fn dissect_message<S: Sink>(
     let head = &kept[..head_len];
     let is_request = message_kind(head) == Some(true);
     let span = buf.span(off, head.len());
+    let title = protocol.field.title;
     if first {
-        cx.layer(
-            &proto::HTTP,
-            span,
-            format_args!("Hypertext Transfer Protocol"),
-        );
+        cx.layer(protocol, span, format_args!("{title}"));
     } else {
-        cx.layer_again(
-            &proto::HTTP,
-            span,
-            format_args!("Hypertext Transfer Protocol"),
-        );
+        cx.layer_again(protocol, span, format_args!("{title}"));
     }
     let (a, b, c) = first_line(head);
     let first_len = lines(head).next().map_or(0, |(_, l)| l.len());
@@ -571,7 +573,13 @@ pub fn dissect_message<S: Sink>(
     }
     cx.pop();
     cx.sink.field(
-        if is_request { &REQUEST } else { &RESPONSE },
+        if is_notification(head) {
+            &NOTIFICATION
+        } else if is_request {
+            &REQUEST
+        } else {
+            &RESPONSE
+        },
         line_span,
         Value::Bool(true),
         Presence::Hidden,

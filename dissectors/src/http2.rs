@@ -36,6 +36,9 @@ pub struct H2Note {
     /// when not longer than 64 KiB, and its length.
     pub body: Option<Vec<u8>>,
     pub body_len: u64,
+    /// For a DNS message in `body`: the transaction it belongs to (set by
+    /// the analysis).
+    pub dns: Option<crate::dns::DnsMatch>,
 }
 
 /// Bodies joined to be shown whole are at most this long.

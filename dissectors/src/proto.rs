@@ -76,6 +76,7 @@ protocols! {
     MDNS = ("mdns", "Multicast Domain Name System", "MDNS");
     LLMNR = ("llmnr", "Link-local Multicast Name Resolution", "LLMNR");
     GRPC = ("grpc", "GRPC Message", "GRPC");
+    SSDP = ("ssdp", "Simple Service Discovery Protocol", "SSDP");
 }
 
 /// The protocol with this [`ProtoDef::id`].

@@ -336,6 +336,13 @@ fn write_pdu(w: &mut TapeWriter<'_>, p: &TcpPdu) {
                 }
             }
             w.u64(n.body_len);
+            match &n.dns {
+                None => w.u8(0),
+                Some(m) => {
+                    w.u8(1);
+                    write_dns_match(w, m);
+                }
+            }
         }
     }
 }
@@ -497,6 +504,7 @@ fn read_pdu(r: &mut TapeReader<'_>, frames: Option<FrameBytes<'_>>) -> TcpPdu {
             let headers = read_header_block(r);
             let body = (r.u8() == 1).then(|| r.bytes().to_vec());
             let body_len = r.u64();
+            let dns = (r.u8() == 1).then(|| read_dns_match(r));
             PduNote::H2(H2Note {
                 headers,
                 content_type,
@@ -504,6 +512,7 @@ fn read_pdu(r: &mut TapeReader<'_>, frames: Option<FrameBytes<'_>>) -> TcpPdu {
                 from_client,
                 body,
                 body_len,
+                dns,
             })
         }
         3 => PduNote::Tls(TlsNote {

@@ -357,11 +357,36 @@ struct AppDir {
     buf_off: u64,
     /// Stream offset of the HTTP message whose body is being counted.
     head_off: u64,
+    /// A segment came after a hole inside the PDU in progress, which ends
+    /// at this stream offset: the PDU waits for the hole to fill.
+    held_end: Option<u64>,
     /// The latest PDUs that lay in one segment.
     shown: std::collections::VecDeque<Shown>,
 }
 
 impl AppDir {
+    /// Stream offset where the PDU in progress ends, when its length is
+    /// known already (a record, frame or message header read, an HTTP body
+    /// of declared length).
+    fn pdu_end(&self, proto: AppProto) -> Option<u64> {
+        if let Some(body) = &self.body {
+            return match body {
+                BodyState::Length { left } => Some(self.pos + left),
+                _ => None,
+            };
+        }
+        let b = &self.buf;
+        let len = match proto {
+            AppProto::Tls if b.len() >= 5 => 5 + u16::from_be_bytes([b[3], b[4]]) as u64,
+            AppProto::Http2 if b.len() >= 9 && !self.h2_preface_expected => {
+                9 + (u64::from(b[0]) << 16 | u64::from(b[1]) << 8 | u64::from(b[2]))
+            }
+            AppProto::Dns if b.len() >= 2 => 2 + u64::from(u16::from_be_bytes([b[0], b[1]])),
+            _ => return None,
+        };
+        Some(self.buf_off + len)
+    }
+
     /// The PDUs a retransmitted segment (stream offset `off`, `len` bytes)
     /// shows again: those it holds whole, from its first byte on.
     fn resent(&self, off: u64, len: usize) -> Vec<TcpPdu> {
@@ -380,7 +405,12 @@ impl AppDir {
                 },
                 pieces: Vec::new(),
                 body_len: s.body_len,
-                note: s.note.clone(),
+                note: match &s.note {
+                    // Wireshark pairs a request with one response: the
+                    // resent copy answers nothing.
+                    PduNote::Http(_) => PduNote::Http(HttpNote::default()),
+                    n => n.clone(),
+                },
                 retransmitted: true,
             });
             at += u64::from(s.len);
@@ -402,15 +432,18 @@ impl AppDir {
         self.head_pieces.clear();
         self.body = None;
         self.body_len = 0;
+        self.held_end = None;
     }
 }
 
-/// A request waiting for its response.
+/// A request and what answered it so far.
 #[derive(Debug, Clone)]
-struct PendingRequest {
-    frame: u32,
-    ts_ns: i64,
-    method: Vec<u8>,
+struct Exchange {
+    /// The request (frame, time, method); none when a response came with
+    /// no request before it.
+    request: Option<(u32, i64, Vec<u8>)>,
+    /// The status of the latest response to it.
+    response: Option<u16>,
 }
 
 /// The application state of one TCP connection.
@@ -420,8 +453,11 @@ pub struct AppConnection {
     http_port: bool,
     reassembler: TcpReassembler,
     dirs: [AppDir; 2],
-    /// HTTP requests per direction that sent them, oldest first.
-    requests: [std::collections::VecDeque<PendingRequest>; 2],
+    /// The latest HTTP exchange of the connection. Like Wireshark, a
+    /// response answers the latest request, if no final response did
+    /// already: no pipelining, and a request whose response was lost stays
+    /// unanswered rather than shifting every later pair.
+    exchange: Option<Exchange>,
     /// After `101 Switching Protocols` to h2c in this direction's stream.
     switch_to_h2: [bool; 2],
     /// After `101 Switching Protocols` to something else (WebSocket): the
@@ -430,9 +466,6 @@ pub struct AppConnection {
     tls: crate::tls::TlsConnection,
     h2: Option<Box<crate::http2::H2Connection>>,
 }
-
-/// Requests remembered per direction before the oldest are dropped.
-const MAX_PENDING_REQUESTS: usize = 1024;
 
 /// What the reassembler delivered, collected before it is fed on.
 struct Event {
@@ -592,8 +625,32 @@ impl AppConnection {
                     data: EventData::Gap,
                 }),
             };
+            // Where a segment ahead of the stream (after a hole) starts.
+            let ahead = self
+                .reassembler
+                .position(dir)
+                .filter(|(expected, _)| (seg_seq.wrapping_sub(*expected) as i32) > 0)
+                .map(|(expected, offset)| offset + u64::from(seg_seq.wrapping_sub(expected)));
+            let proto = self.proto_of(dir);
+            let end = self.dirs[dir].pdu_end(proto);
             if a.has(Flag::LostSegment) {
-                // As in Wireshark, a segment after a hole is new data now.
+                match (end, ahead) {
+                    // A hole inside a PDU of known length: as Wireshark
+                    // does, the PDU collects its bytes by offset and
+                    // completes if the hole fills (segments reordered).
+                    (Some(end), Some(o)) if o < end => self.dirs[dir].held_end = Some(end),
+                    // Else a segment after a hole is new data now.
+                    _ => {
+                        self.dirs[dir].held_end = None;
+                        self.reassembler.gap_to(dir, seg_seq, at.frame, &mut sink);
+                    }
+                }
+            } else if let Some(end) = self.dirs[dir].held_end
+                && ahead.is_some_and(|o| o >= end)
+            {
+                // Past the held PDU with its hole still open: the PDU is
+                // never complete, what follows is framed on its own.
+                self.dirs[dir].held_end = None;
                 self.reassembler.gap_to(dir, seg_seq, at.frame, &mut sink);
             }
             self.reassembler.segment_at(
@@ -609,6 +666,7 @@ impl AppConnection {
             );
         }
         let mut fed_own = false;
+        let held = self.dirs[dir].held_end.is_some();
         for e in events {
             let d = e.dir;
             let piece_len = |n: usize| Piece {
@@ -655,7 +713,19 @@ impl AppConnection {
                 out.rest = Rest::Pending;
             }
         }
-        if !fed_own && !payload.is_empty() {
+        if let Some(end) = self.dirs[dir].held_end
+            && self
+                .reassembler
+                .position(dir)
+                .is_some_and(|(_, o)| o >= end)
+        {
+            // The hole filled: the PDU is complete.
+            self.dirs[dir].held_end = None;
+        }
+        if !fed_own && !payload.is_empty() && held && seg_offset.is_none() {
+            // Waiting, with the PDU it belongs to, for the hole to fill.
+            out.rest = Rest::Pending;
+        } else if !fed_own && !payload.is_empty() {
             if a.has(Flag::KeepAlive) {
                 // Wireshark hands a keep-alive's byte to the protocol above
                 // unless it falls in a PDU still being reassembled.
@@ -789,7 +859,7 @@ impl AppConnection {
                 }
             }
             let methods = if proto == AppProto::Http {
-                self.request_method_for(d).map(<[u8]>::to_vec)
+                self.request_method().map(<[u8]>::to_vec)
             } else {
                 None
             };
@@ -914,9 +984,13 @@ impl AppConnection {
         }
     }
 
-    /// For a response in direction `d`: the method of the request it answers.
-    fn request_method_for(&self, d: usize) -> Option<&[u8]> {
-        self.requests[1 - d].front().map(|r| r.method.as_slice())
+    /// For a response: the method of the request it answers.
+    fn request_method(&self) -> Option<&[u8]> {
+        self.exchange
+            .as_ref()?
+            .request
+            .as_ref()
+            .map(|r| r.2.as_slice())
     }
 
     /// A PDU (or an HTTP head) is complete.
@@ -1025,25 +1099,31 @@ impl AppConnection {
         match self.proto_of(d) {
             AppProto::Http => {
                 let kind = http::message_kind(head);
-                if kind == Some(true) {
+                if kind == Some(true) && http::is_notification(head) {
+                    PduNote::Http(HttpNote::default())
+                } else if kind == Some(true) {
                     let (method, _, _) = http::first_line(head);
-                    let q = &mut self.requests[d];
-                    if q.len() >= MAX_PENDING_REQUESTS {
-                        q.pop_front();
-                    }
-                    q.push_back(PendingRequest {
-                        frame: cur.frame,
-                        ts_ns: cur.ts_ns,
-                        method: method.to_vec(),
+                    self.exchange = Some(Exchange {
+                        request: Some((cur.frame, cur.ts_ns, method.to_vec())),
+                        response: None,
                     });
                     PduNote::Http(HttpNote::default())
                 } else {
                     let code = http::status(head).unwrap_or(0);
-                    // An interim response does not answer the request.
-                    let req = if (100..200).contains(&code) && code != 101 {
-                        self.requests[1 - d].front().cloned()
-                    } else {
-                        self.requests[1 - d].pop_front()
+                    // A final response closes the exchange; after an interim
+                    // (1xx) one, the next response answers the same request.
+                    let req = match &mut self.exchange {
+                        Some(x) if x.response.is_none_or(|c| c < 200) => {
+                            x.response = Some(code);
+                            x.request.clone()
+                        }
+                        _ => {
+                            self.exchange = Some(Exchange {
+                                request: None,
+                                response: Some(code),
+                            });
+                            None
+                        }
                     };
                     if http::upgrade_to_h2c(head) {
                         self.switch_to_h2 = [true, true];
@@ -1052,8 +1132,8 @@ impl AppConnection {
                         self.upgraded = true;
                     }
                     PduNote::Http(HttpNote {
-                        request_in: req.as_ref().map(|r| r.frame),
-                        time_ns: req.map(|r| cur.ts_ns - r.ts_ns),
+                        request_in: req.as_ref().map(|r| r.0),
+                        time_ns: req.map(|r| cur.ts_ns - r.1),
                     })
                 }
             }
@@ -1166,5 +1246,190 @@ fn starts_pdu(proto: AppProto, b: &[u8]) -> bool {
         }
         AppProto::Dns => b.len() >= 14,
         AppProto::None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::{IpAddr, Ipv4Addr};
+
+    /// Feeds one segment of a connection from 10.0.0.1:40000 (direction 0)
+    /// to 10.0.0.2:80 (direction 1). `seq` is relative to an ISN of 1000.
+    fn feed(
+        c: &mut AppConnection,
+        frame: u32,
+        dir: u8,
+        seq: u32,
+        flags: &[Flag],
+        payload: &[u8],
+    ) -> TcpPayload {
+        let (a, b) = (
+            IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1)),
+            IpAddr::V4(Ipv4Addr::new(10, 0, 0, 2)),
+        );
+        let at = TransportAt {
+            src: if dir == 0 { a } else { b },
+            dst: if dir == 0 { b } else { a },
+            frame,
+            ts_ns: i64::from(frame) * 1_000_000,
+            frame_len: 54 + payload.len() as u32,
+            quoted: false,
+        };
+        let seg = TcpSegment {
+            src_port: if dir == 0 { 40000 } else { 80 },
+            dst_port: if dir == 0 { 80 } else { 40000 },
+            seq: 1000 + seq,
+            ack: 1,
+            flags: 0x010,
+            len: payload.len() as u32,
+            intact: true,
+            ..Default::default()
+        };
+        let an = SegmentAnalysis {
+            dir,
+            flags: flags.iter().fold(0, |m, f| m | f.bit()),
+            ..Default::default()
+        };
+        c.segment(&at, &seg, &an, payload, Some(54))
+    }
+
+    fn http() -> AppConnection {
+        AppConnection::new(AppProto::Http, 40000, 80)
+    }
+
+    fn response(body: usize) -> Vec<u8> {
+        let mut r = format!("HTTP/1.1 200 OK\r\nContent-Length: {body}\r\n\r\n").into_bytes();
+        r.resize(r.len() + body, b'x');
+        r
+    }
+
+    #[test]
+    fn a_hole_inside_a_message_of_known_length_waits_to_be_filled() {
+        let mut c = http();
+        feed(&mut c, 1, 0, 0, &[], b"GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+        let r = response(3000);
+        // Head and the start of the body, then the end of the body before
+        // its middle (reordered on the way).
+        let (p1, rest) = r.split_at(1000);
+        let (p2, p3) = rest.split_at(1000);
+        assert_eq!(feed(&mut c, 2, 1, 0, &[], p1).rest, Rest::Pending);
+        let held = feed(&mut c, 3, 1, 2000, &[Flag::LostSegment], p3);
+        assert!(held.pdus.is_empty());
+        assert_eq!(
+            held.rest,
+            Rest::Pending,
+            "the segment belongs to the message"
+        );
+        // The hole fills: the message is complete, with all three pieces.
+        let done = feed(&mut c, 4, 1, 1000, &[Flag::OutOfOrder], p2);
+        assert_eq!(done.pdus.len(), 1);
+        let pdu = &done.pdus[0];
+        assert_eq!(pdu.body_len, 3000);
+        let frames: Vec<u32> = pdu.pieces.iter().map(|p| p.frame).collect();
+        assert_eq!(frames, [2, 4, 3]);
+        assert!(matches!(
+            pdu.note,
+            PduNote::Http(HttpNote {
+                request_in: Some(1),
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn past_a_message_whose_hole_never_fills_the_next_one_is_framed() {
+        let mut c = http();
+        feed(&mut c, 1, 0, 0, &[], b"GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+        let first = response(2000);
+        feed(&mut c, 2, 1, 0, &[], &first[..500]);
+        // Bytes 500..1000 are never seen; the rest of the message waits.
+        let tail = &first[1000..];
+        assert_eq!(
+            feed(&mut c, 3, 1, 1000, &[Flag::LostSegment], tail).rest,
+            Rest::Pending
+        );
+        // The next response starts past the message's end: the message is
+        // given up, the response framed on its own.
+        feed(&mut c, 4, 0, 27, &[], b"GET /b HTTP/1.1\r\nHost: a\r\n\r\n");
+        let second = response(10);
+        let out = feed(&mut c, 5, 1, first.len() as u32, &[], &second);
+        assert_eq!(out.pdus.len(), 1);
+        assert!(matches!(
+            out.pdus[0].note,
+            PduNote::Http(HttpNote {
+                request_in: Some(4),
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn a_response_answers_the_latest_request_as_in_wireshark() {
+        let mut c = http();
+        feed(&mut c, 1, 0, 0, &[], b"GET /a HTTP/1.1\r\n\r\n");
+        // The response to /a was not captured; /b is asked.
+        feed(&mut c, 2, 0, 19, &[], b"GET /b HTTP/1.1\r\n\r\n");
+        let out = feed(&mut c, 3, 1, 0, &[], &response(0));
+        assert!(matches!(
+            out.pdus[0].note,
+            PduNote::Http(HttpNote {
+                request_in: Some(2),
+                ..
+            })
+        ));
+        // A second final response has no request left to answer.
+        let out = feed(&mut c, 4, 1, 38, &[], &response(0));
+        assert!(matches!(
+            out.pdus[0].note,
+            PduNote::Http(HttpNote {
+                request_in: None,
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn an_interim_response_leaves_the_request_to_the_final_one() {
+        let mut c = http();
+        feed(
+            &mut c,
+            1,
+            0,
+            0,
+            &[],
+            b"POST / HTTP/1.1\r\nContent-Length: 0\r\n\r\n",
+        );
+        let cont = b"HTTP/1.1 100 Continue\r\n\r\n";
+        let out = feed(&mut c, 2, 1, 0, &[], cont);
+        assert!(matches!(
+            out.pdus[0].note,
+            PduNote::Http(HttpNote {
+                request_in: Some(1),
+                ..
+            })
+        ));
+        let out = feed(&mut c, 3, 1, cont.len() as u32, &[], &response(0));
+        assert!(matches!(
+            out.pdus[0].note,
+            PduNote::Http(HttpNote {
+                request_in: Some(1),
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn notify_is_no_request() {
+        let mut c = http();
+        feed(&mut c, 1, 0, 0, &[], b"NOTIFY * HTTP/1.1\r\nNT: x\r\n\r\n");
+        let out = feed(&mut c, 2, 1, 0, &[], &response(0));
+        assert!(matches!(
+            out.pdus[0].note,
+            PduNote::Http(HttpNote {
+                request_in: None,
+                ..
+            })
+        ));
     }
 }

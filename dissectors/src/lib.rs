@@ -6,6 +6,7 @@
 #![forbid(unsafe_code)]
 
 pub mod bytes;
+pub mod collect;
 pub mod expert;
 pub mod field;
 pub mod frame;

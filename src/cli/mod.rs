@@ -2,8 +2,13 @@
 //! GUI shows, for scripts and tests.
 
 mod bench;
+pub mod dns;
 mod flows;
 pub mod follow;
+pub mod http;
+pub mod http2;
+pub mod scan;
+pub mod tls;
 pub use flows::FlowRow;
 mod packets;
 mod summary;
@@ -44,6 +49,14 @@ pub enum Command {
     Tcp(TcpArgs),
     /// A TCP conversation's reassembled payload, like tshark -z follow,tcp.
     Follow(FollowArgs),
+    /// DNS transactions: query, response, answers, response time.
+    Dns(AppArgs),
+    /// TLS handshakes per TCP connection: SNI, ALPN, version, cipher, messages, JA3/JA4.
+    Tls(AppArgs),
+    /// HTTP/1.x requests with their responses.
+    Http(AppArgs),
+    /// HTTP/2 per connection: frame counts per type and direction, settings, streams.
+    Http2(AppArgs),
     /// Load a capture as the app does and report time and memory.
     Bench(BenchArgs),
 }
@@ -154,6 +167,13 @@ pub struct PacketsArgs {
 }
 
 #[derive(Debug, clap::Args)]
+pub struct AppArgs {
+    pub file: PathBuf,
+    #[arg(long, value_enum, default_value_t = TextOrJson::Text)]
+    pub format: TextOrJson,
+}
+
+#[derive(Debug, clap::Args)]
 pub struct FlowsArgs {
     pub file: PathBuf,
     /// Only this protocol's conversations (default: both).
@@ -197,6 +217,10 @@ pub fn run(cmd: Command) -> Result<(), CliError> {
             tcp::run(&a, &mut out)
         }
         Command::Follow(a) => follow::run(&a, &mut out),
+        Command::Dns(a) => dns::run(&a, &mut out),
+        Command::Tls(a) => tls::run(&a, &mut out),
+        Command::Http(a) => http::run(&a, &mut out),
+        Command::Http2(a) => http2::run(&a, &mut out),
     };
     match (r, out.flush()) {
         (Err(e), _) => Err(e),

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Write the golden files the tests compare against, from tshark (4.0.x).
 
-    python3 tests/tools/make_goldens.py [--only packets|fields|follow|truth] [FIXTURE ...]
+    python3 tests/tools/make_goldens.py [--only packets|fields|follow|truth|app] [FIXTURE ...]
 
 For each capture in tests/fixtures/ it writes tests/golden/<file name>/:
   packets.tsv  number, frame.protocols, Source, Destination, tcp.stream,
@@ -14,6 +14,10 @@ For each capture in tests/fixtures/ it writes tests/golden/<file name>/:
                lengths and hashes, gap markers)
   truth.json   ../shared/tools/tshark_truth.py's view (conversations, TCP
                analysis, DNS, TLS, HTTP...), for captures tshark reads fully
+  app.json     the same script's DNS, TLS, HTTP and HTTP/2 sections, from
+               tshark run as wirelens reassembles TCP: out-of-order segments
+               put in place (tcp.reassemble_out_of_order:TRUE), with the
+               decode-as rules below
 
 tshark runs with TZ=UTC and -o ip.check_checksum:TRUE (wirelens verifies IPv4
 header checksums by default; Wireshark does not). Run it once after adding a
@@ -48,6 +52,34 @@ DECODE_AS = {
     "packt_grpc_server-streaming": ["-d", "tcp.port==50051,http2"],
     "ndpi_tls_port_80": ["-d", "tcp.port==80,tls"],
 }
+
+
+def app_truth(path):
+    """tshark_truth.py's application sections, with wirelens' reassembly."""
+    sys.path.insert(0, os.path.dirname(TRUTH))
+    import tshark_truth as tt
+    stem = os.path.splitext(os.path.basename(path))[0]
+    ts = tt.TShark(path)
+    ts.opts += ["-o", "ip.check_checksum:TRUE", "-o", "tcp.reassemble_out_of_order:TRUE"] + DECODE_AS.get(stem, [])
+    frames = tt.load_frames(ts)
+    out = {"generator": {"tool": tt.tshark_version(), "script": "tshark_truth.py (application sections)",
+                         "tshark_options": ts.opts}}
+    for name, fn in (("dns", lambda: tt.dns_section(ts)), ("tls", lambda: tt.tls_section(ts)),
+                     ("http", lambda: tt.http_section(ts)), ("http2", lambda: tt.h2_section(ts, frames))):
+        v = fn()
+        if v:
+            out[name] = v
+    # DNS over HTTPS: the script reads DNS from the JSON's top-level layers,
+    # where tshark nests DoH's under http2; read it from fields instead.
+    doh = []
+    for r in ts.fields("dns && (http2 || http)", ["frame.number", "dns.id", "dns.flags.response", "dns.qry.name",
+                                                  "dns.response_to", "dns.time"]):
+        n, i, resp, name, to, t = (x[0] if x else None for x in r)
+        doh.append({"frame": int(n), "id": tt.intish(i), "response": resp == "1", "name": name,
+                    "response_to": int(to) if to else None, "time": float(t) if t else None})
+    if doh:
+        out["doh"] = doh
+    return out if len(out) > 1 else None
 
 
 def tshark(path, args, check=False):
@@ -208,6 +240,17 @@ def main():
                     f.write(res.stdout)
             else:
                 print("truth failed for", name, res.stderr[-300:], file=sys.stderr)
+        if rc == 0 and only in (None, "app"):
+            os.environ.update(TZ="UTC", LC_ALL="C")
+            try:
+                a = app_truth(path)
+            except (RuntimeError, TypeError, ValueError, KeyError) as e:
+                print("app truth failed for", name, str(e)[-300:], file=sys.stderr)
+                a = None
+            if a:
+                with open(os.path.join(d, "app.json"), "w") as f:
+                    json.dump(a, f, indent=1)
+                    f.write("\n")
         print("wrote", d, file=sys.stderr)
 
 

@@ -1,0 +1,125 @@
+//! One analysis pass over a capture that hands each frame's fields of
+//! chosen protocols to a summary (the `dns`, `tls`, `http`, `http2`
+//! subcommands).
+
+use std::net::IpAddr;
+
+use dissectors::collect::FieldCollector;
+use dissectors::field::OwnedValue;
+use dissectors::packet::{Options, Transport};
+
+use crate::capture::CaptureFile;
+use crate::pipeline::Pass;
+
+/// What a summary sees of one frame.
+pub struct FrameView<'a> {
+    pub number: u32,
+    pub ts_ns: i64,
+    /// IP addresses and transport ports, when there are.
+    pub ip: Option<(IpAddr, IpAddr)>,
+    pub ports: Option<(u16, u16)>,
+    /// `tcp.stream` and the direction (0: from side A).
+    pub tcp: Option<(u32, u8)>,
+    pub udp_stream: Option<u32>,
+    pub fields: &'a FieldCollector,
+}
+
+impl FrameView<'_> {
+    pub fn src_endpoint(&self) -> Option<String> {
+        Some(endpoint(self.ip?.0, self.ports?.0))
+    }
+    pub fn dst_endpoint(&self) -> Option<String> {
+        Some(endpoint(self.ip?.1, self.ports?.1))
+    }
+}
+
+/// `ip:port`, IPv6 as `[addr]:port`.
+pub fn endpoint(ip: IpAddr, port: u16) -> String {
+    match ip {
+        IpAddr::V4(a) => format!("{a}:{port}"),
+        IpAddr::V6(a) => format!("[{a}]:{port}"),
+    }
+}
+
+/// Runs the pass, calling `f` for every frame with its fields whose names
+/// start with one of `prefixes`; not for frames that only show again PDUs
+/// of a retransmission (each message is summarised once).
+pub fn scan(
+    file: &CaptureFile,
+    prefixes: &[&'static str],
+    mut f: impl FnMut(&FrameView<'_>),
+) -> Option<crate::capture::Stop> {
+    let mut reader = file.reader();
+    let mut pass = Pass::new(true);
+    pass.interfaces_described = file.format == crate::capture::Format::Pcapng;
+    let mut collector = FieldCollector::new(prefixes);
+    while let Some(rec) = reader.next() {
+        let iface = reader.interfaces.get(rec.interface as usize);
+        let data = file.data(rec.offset, rec.caplen);
+        collector.clear();
+        let number = pass.frames() + 1;
+        let (pi, answers) = pass.frame(
+            &rec,
+            iface,
+            data,
+            Options { columns: false },
+            &mut collector,
+        );
+        let (ports, tcp, udp_stream) = match pi.transport {
+            Transport::Tcp(s) => (
+                Some((s.src_port, s.dst_port)),
+                answers.tcp.as_ref().map(|a| (a.stream, a.dir)),
+                None,
+            ),
+            Transport::Udp(d) => (
+                Some((d.src_port, d.dst_port)),
+                None,
+                answers.udp.map(|a| a.stream),
+            ),
+            Transport::None => (None, None, None),
+        };
+        if answers.resent_pdus {
+            continue;
+        }
+        f(&FrameView {
+            number,
+            ts_ns: rec.ts_ns,
+            ip: pi.ip,
+            ports,
+            tcp,
+            udp_stream,
+            fields: &collector,
+        });
+    }
+    reader.stop
+}
+
+pub fn as_u64(v: Option<&OwnedValue>) -> Option<u64> {
+    match v? {
+        OwnedValue::U64(x) => Some(*x),
+        OwnedValue::I64(x) => u64::try_from(*x).ok(),
+        OwnedValue::Bool(b) => Some(u64::from(*b)),
+        _ => None,
+    }
+}
+
+pub fn as_str(v: Option<&OwnedValue>) -> Option<String> {
+    match v? {
+        OwnedValue::Str(s) => Some(s.clone()),
+        OwnedValue::Ipv4(a) => Some(std::net::Ipv4Addr::from(*a).to_string()),
+        OwnedValue::Ipv6(a) => Some(std::net::Ipv6Addr::from(*a).to_string()),
+        OwnedValue::U64(x) => Some(x.to_string()),
+        _ => None,
+    }
+}
+
+pub fn as_bool(v: Option<&OwnedValue>) -> bool {
+    matches!(v, Some(OwnedValue::Bool(true)))
+}
+
+pub fn as_secs(v: Option<&OwnedValue>) -> Option<f64> {
+    match v? {
+        OwnedValue::RelTime(ns) => Some(super::secs(*ns)),
+        _ => None,
+    }
+}

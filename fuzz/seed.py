@@ -35,8 +35,59 @@ def put(target, name, data):
         f.write(data)
 
 
+# RFC 7541 C.3 and C.4: request header blocks without and with Huffman coding.
+HPACK_SEEDS = [
+    "828684410f7777772e6578616d706c652e636f6d",
+    "828684be58086e6f2d6361636865",
+    "828785bf400a637573746f6d2d6b65790c637573746f6d2d76616c7565",
+    "828684418cf1e3c2e5f23a6ba0ab90f4ff",
+    "3fe11f828684418cf1e3c2e5f23a6ba0ab90f4ff",
+]
+
+# Streams for the application targets: (server port, target, bytes to drop
+# from the start of the client's stream (the HTTP/2 harness sends the preface)).
+STREAM_PORTS = {443: "tls", 80: "http", 53: "dns_tcp"}
+H2_PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
+
+
+def tcp_streams(path):
+    """Each direction's TCP payload in capture order (first copy of each
+    sequence number), keyed by (src, sport, dst, dport)."""
+    streams, seen = {}, set()
+    for lt, pkt in records(path):
+        if lt != 1 or len(pkt) < 34 or pkt[12:14] != b"\x08\x00":
+            continue
+        ip = pkt[14:]
+        hl = (ip[0] & 15) * 4
+        if ip[9] != 6 or len(ip) < hl + 20:
+            continue
+        tot = struct.unpack(">H", ip[2:4])[0]
+        tcp = ip[hl:tot]
+        if len(tcp) < 20:
+            continue
+        sport, dport, seq = struct.unpack(">HHI", tcp[:8])
+        payload = tcp[(tcp[12] >> 4) * 4:]
+        key = (ip[12:16], sport, ip[16:20], dport)
+        if not payload or (key, seq) in seen:
+            continue
+        seen.add((key, seq))
+        streams.setdefault(key, bytearray()).extend(payload)
+    return streams
+
+
 def main():
+    for i, h in enumerate(HPACK_SEEDS):
+        block = bytes.fromhex(h)
+        put("hpack", "rfc7541-%d" % i, b"\x01" + bytes([len(block)]) + block)
     for name in sorted(os.listdir(FIX)):
+        path = os.path.join(FIX, name)
+        for key, data in list(tcp_streams(path).items())[:6]:
+            _, sport, _, dport = key
+            target = STREAM_PORTS.get(dport) or STREAM_PORTS.get(sport)
+            if data.startswith(H2_PREFACE):
+                target, data = "http2", data[len(H2_PREFACE):]
+            if target:
+                put(target, "%s-%d-%d" % (name, sport, dport), b"\x05" + bytes(data[:8192]))
         path = os.path.join(FIX, name)
         put("file_reader", name, open(path, "rb").read())
         for i, (lt, pkt) in enumerate(records(path)):
@@ -56,6 +107,9 @@ def main():
                     proto = {1: "icmp", 6: "tcp", 17: "udp"}.get(ip[9])
                     if proto:
                         put(proto, tag, b"\x00" + ip[hl:])
+                    udp = ip[hl:]
+                    if proto == "udp" and len(udp) > 20 and 53 in struct.unpack(">HH", udp[:4]):
+                        put("dns", tag, b"\x00" + udp[8:])
                 elif etype == b"\x86\xdd" and len(ip) >= 40:
                     put("ipv6", tag, b"\x00" + ip)
                     if ip[6] == 58:

@@ -23,6 +23,26 @@ pub fn target(name: &str) -> Option<(u32, Vec<u8>)> {
         "ipv6" => (229, Vec::new()),
         "tcp" => (228, ipv4_header(6)),
         "udp" => (228, ipv4_header(17)),
+        // A UDP datagram from port 53: every frame is a DNS message.
+        "dns" => {
+            let mut h = ipv4_header(17);
+            h.extend_from_slice(&[0, 53, 0x9c, 0x40, 0x05, 0xc8, 0, 0]);
+            (228, h)
+        }
+        _ => return None,
+    })
+}
+
+/// The application targets over TCP: the input is one direction's byte
+/// stream of a connection (to `port`), cut into segments, some sent twice
+/// or out of order, with the other direction answering with part of it.
+pub fn stream_target(name: &str) -> Option<(u16, &'static [u8])> {
+    Some(match name {
+        "tls" => (443, b""),
+        "http" => (80, b""),
+        // Prior knowledge: the connection starts with the preface.
+        "http2" => (8080, crate::tcp_pdu::H2_PREFACE),
+        "dns_tcp" => (53, b""),
         _ => return None,
     })
 }
@@ -32,7 +52,11 @@ pub const LINKTYPES: [u32; 9] = [1, 113, 276, 0, 108, 101, 228, 229, 12];
 
 /// Runs the input as the named target would.
 pub fn run_target(name: &str, data: &[u8]) {
-    if name == "link_layers" {
+    if name == "hpack" {
+        hpack(data);
+    } else if let Some((port, lead)) = stream_target(name) {
+        run_stream(port, lead, data);
+    } else if name == "link_layers" {
         if let Some((&pick, rest)) = data.split_first() {
             run(LINKTYPES[pick as usize % LINKTYPES.len()], &[], rest);
         }
@@ -54,12 +78,26 @@ pub fn frames(data: &[u8]) -> Vec<&[u8]> {
 
 /// Dissects each frame after `prefix` with link type `linktype`; panics if
 /// a node's byte range lies outside the packet.
-pub fn run(linktype: u32, prefix: &[u8], data: &[u8]) {
+pub fn run(linktype: u32, prefix: &[u8], data: &[u8]) -> Vec<String> {
+    let frames: Vec<Vec<u8>> = frames(data)
+        .into_iter()
+        .map(|f| {
+            let mut bytes = prefix.to_vec();
+            bytes.extend_from_slice(f);
+            bytes
+        })
+        .collect();
+    run_frames(linktype, &frames)
+}
+
+/// Dissects and analyses `frames` in order, building each tree and
+/// checking every node's byte range; returns each frame's Info column.
+pub fn run_frames(linktype: u32, frames: &[Vec<u8>]) -> Vec<String> {
     let mut state = Analyzer::new(true);
     let mut pi = PacketInfo::default();
-    for (i, f) in frames(data).into_iter().enumerate() {
-        let mut bytes = prefix.to_vec();
-        bytes.extend_from_slice(f);
+    let mut infos = Vec::with_capacity(frames.len());
+    for (i, bytes) in frames.iter().enumerate() {
+        let bytes = bytes.clone();
         // Some frames claim more on the wire than was captured, as snaplen does.
         let orig_len = if i % 2 == 0 {
             bytes.len() as u32
@@ -97,6 +135,119 @@ pub fn run(linktype: u32, prefix: &[u8], data: &[u8]) {
                 n.label
             );
         }
+        infos.push(pi.info.clone());
+    }
+    infos
+}
+
+/// A TCP connection to `port` (handshake seen) carrying `lead` and then the
+/// input as the client's stream. The first input byte steers the cutting:
+/// segment size, and which segments come late, twice or answered by the
+/// server with a slice of the same bytes.
+pub fn run_stream(port: u16, lead: &[u8], data: &[u8]) -> Vec<String> {
+    let Some((&steer, rest)) = data.split_first() else {
+        return Vec::new();
+    };
+    let mut stream = lead.to_vec();
+    stream.extend_from_slice(rest);
+    let size = 1 + (steer as usize & 0x3f) * 23;
+    let (client, server) = ([10, 0, 0, 1], [10, 0, 0, 2]);
+    let mut frames: Vec<Vec<u8>> = vec![
+        tcp_frame(client, server, 40000, port, 1000, 0, 0x002, &[]),
+        tcp_frame(server, client, port, 40000, 5000, 1001, 0x012, &[]),
+        tcp_frame(client, server, 40000, port, 1001, 5001, 0x010, &[]),
+    ];
+    let mut server_seq = 5001u32;
+    let chunks: Vec<(usize, &[u8])> = stream
+        .chunks(size)
+        .scan(0usize, |off, c| {
+            let at = *off;
+            *off += c.len();
+            Some((at, c))
+        })
+        .take(64)
+        .collect();
+    let mut late: Option<Vec<u8>> = None;
+    for (i, &(off, c)) in chunks.iter().enumerate() {
+        let seq = 1001u32.wrapping_add(off as u32);
+        let f = tcp_frame(client, server, 40000, port, seq, server_seq, 0x018, c);
+        match (steer >> 6, i % 5) {
+            // Hold one segment back: it comes after the next (reordering).
+            (1, 1) => late = Some(f),
+            // Send one twice (a retransmission).
+            (2, 2) => {
+                frames.push(f.clone());
+                frames.push(f);
+            }
+            _ => frames.push(f),
+        }
+        if i % 5 == 2
+            && let Some(l) = late.take()
+        {
+            frames.push(l);
+        }
+        // The server answers with the same bytes: the other direction's
+        // parser sees hostile input too.
+        if steer >> 6 == 3 && i % 3 == 0 {
+            frames.push(tcp_frame(
+                server, client, port, 40000, server_seq, seq, 0x018, c,
+            ));
+            server_seq = server_seq.wrapping_add(c.len() as u32);
+        }
+    }
+    frames.extend(late);
+    frames.push(tcp_frame(
+        client,
+        server,
+        40000,
+        port,
+        1001 + stream.len() as u32,
+        server_seq,
+        0x011,
+        &[],
+    ));
+    run_frames(228, &frames)
+}
+
+/// An IPv4 frame (link type 228) of one TCP segment.
+#[allow(clippy::too_many_arguments)]
+pub fn tcp_frame(
+    src: [u8; 4],
+    dst: [u8; 4],
+    sport: u16,
+    dport: u16,
+    seq: u32,
+    ack: u32,
+    flags: u8,
+    payload: &[u8],
+) -> Vec<u8> {
+    let total = (40 + payload.len()) as u16;
+    let mut f = vec![0x45, 0, 0, 0, 0, 1, 0x40, 0, 64, 6, 0, 0];
+    f[2..4].copy_from_slice(&total.to_be_bytes());
+    f.extend_from_slice(&src);
+    f.extend_from_slice(&dst);
+    f.extend_from_slice(&sport.to_be_bytes());
+    f.extend_from_slice(&dport.to_be_bytes());
+    f.extend_from_slice(&seq.to_be_bytes());
+    f.extend_from_slice(&ack.to_be_bytes());
+    f.extend_from_slice(&[0x50, flags, 0xff, 0xff, 0, 0, 0, 0]);
+    f.extend_from_slice(payload);
+    f
+}
+
+/// The HPACK decoder on its own: the input is a sequence of header blocks
+/// (a length byte before each), decoded by one decoder as a connection
+/// would, with a table-size bound that hostile blocks cannot raise.
+fn hpack(data: &[u8]) {
+    let mut d = crate::hpack::HpackDecoder::new(data.first().is_some_and(|b| b & 1 == 0));
+    let mut rest = data.get(1..).unwrap_or(&[]);
+    while let Some((&n, tail)) = rest.split_first() {
+        let n = (n as usize).min(tail.len());
+        let (block, tail) = tail.split_at(n);
+        let _ = crate::hpack::representations(block);
+        let _ = crate::hpack::complete_len(block);
+        let _ = d.decode(block);
+        rest = tail;
     }
 }
 
@@ -114,4 +265,40 @@ pub fn ipv6_header(next: u8) -> Vec<u8> {
     h.extend_from_slice(&[0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]);
     h.extend_from_slice(&[0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2]);
     h
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The stream targets reach their dissector, however the stream is cut.
+    #[test]
+    fn stream_targets_reach_the_application_dissectors() {
+        let get = b"GET /index.html HTTP/1.1\r\nHost: example.com\r\n\r\n";
+        // SETTINGS (empty) and a PING.
+        let h2: &[u8] = &[
+            0, 0, 0, 4, 0, 0, 0, 0, 0, 0, 0, 8, 6, 0, 0, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8,
+        ];
+        for steer in [1u8, 0x41, 0x82, 0xc3] {
+            let with = |b: &[u8]| [&[steer][..], b].concat();
+            let http = run_stream(80, b"", &with(get)).join("|");
+            assert!(http.contains("GET /index.html HTTP/1.1"), "{steer}: {http}");
+            let h2 = run_stream(8080, crate::tcp_pdu::H2_PREFACE, &with(h2)).join("|");
+            assert!(h2.contains("SETTINGS[0]"), "{steer}: {h2}");
+        }
+    }
+
+    #[test]
+    fn the_dns_target_dissects_dns() {
+        let q = [
+            0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0, 7, b'e', b'x', b'a', b'm', b'p', b'l',
+            b'e', 3, b'c', b'o', b'm', 0, 0, 1, 0, 1,
+        ];
+        let (lt, prefix) = target("dns").unwrap();
+        let info = run(lt, &prefix, &[&[0u8][..], &q].concat()).join("|");
+        assert!(
+            info.contains("Standard query 0x1234 A example.com"),
+            "{info}"
+        );
+    }
 }

@@ -1,6 +1,9 @@
-//! Where packets come from: capture files (memory-mapped) and, later, live
-//! interfaces.
+//! Where packets come from: capture files (memory-mapped) and live
+//! interfaces (libpcap), and where they go when saved.
 
 pub mod file;
+pub mod live;
+pub mod writer;
 
 pub use file::{CaptureFile, Format, Interface, OpenError, Record, Stop};
+pub use writer::{CaptureWriter, WriteFormat, WriterInterface};

@@ -2,6 +2,7 @@
 //! GUI shows, for scripts and tests.
 
 mod bench;
+pub mod capture;
 pub mod dns;
 mod flows;
 pub mod follow;
@@ -59,6 +60,10 @@ pub enum Command {
     Http2(AppArgs),
     /// Load a capture as the app does and report time and memory.
     Bench(BenchArgs),
+    /// Interfaces libpcap can capture on: name, description, flags, link type, addresses.
+    Interfaces(capture::InterfacesArgs),
+    /// Capture live traffic to a file (pcapng, or pcap by extension), like dumpcap.
+    Capture(capture::CaptureArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -221,6 +226,8 @@ pub fn run(cmd: Command) -> Result<(), CliError> {
         Command::Tls(a) => tls::run(&a, &mut out),
         Command::Http(a) => http::run(&a, &mut out),
         Command::Http2(a) => http2::run(&a, &mut out),
+        Command::Interfaces(a) => capture::interfaces(&a, &mut out),
+        Command::Capture(a) => capture::capture(&a),
     };
     match (r, out.flush()) {
         (Err(e), _) => Err(e),

@@ -1,0 +1,583 @@
+//! Live capture on `lo` with traffic the tests make themselves: a TCP echo
+//! exchange, a UDP exchange and an HTTP/2 conversation (h2 client and
+//! server on tokio), all on 127.0.0.1, each test filtering on its own ports
+//! so that tests running side by side do not see each other's packets.
+//!
+//! Capturing needs CAP_NET_RAW and CAP_NET_ADMIN (CI runs as root). Without
+//! them these tests fail and say so, unless WIRELENS_SKIP_LIVE=1 is set.
+
+use std::collections::BTreeMap;
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream, UdpSocket};
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use wirelens::capture::CaptureFile;
+use wirelens::capture::live::{Ended, LiveCapture, LiveError, LiveOptions, check_filter};
+use wirelens::cli::scan::{as_str, as_u64, scan};
+use wirelens::pipeline::{LiveSession, LoadOptions, load_file};
+
+fn can_capture() -> bool {
+    match LiveCapture::start(&LiveOptions::new("lo"), &tmp("probe.pcapng"), None) {
+        Ok(c) => {
+            c.stop();
+            true
+        }
+        Err(e @ LiveError::Permission { .. }) => {
+            if std::env::var_os("WIRELENS_SKIP_LIVE").is_some() {
+                eprintln!("skipped (WIRELENS_SKIP_LIVE): {e}");
+                false
+            } else {
+                panic!("live capture tests need capture rights: {e}");
+            }
+        }
+        Err(e) => panic!("cannot capture on lo: {e}"),
+    }
+}
+
+fn tmp(name: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("live");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join(format!("{}-{name}", std::process::id()))
+}
+
+fn options(filter: String) -> LiveOptions {
+    let mut o = LiveOptions::new("lo");
+    o.filter = Some(filter);
+    o
+}
+
+/// Lets the last packets of an exchange pass through the kernel's buffer
+/// before the capture stops (stop itself drains what the device holds).
+fn settle() {
+    std::thread::sleep(Duration::from_millis(300));
+}
+
+struct EchoTraffic {
+    port: u16,
+    /// Payload bytes the client sent (and got back).
+    bytes: u64,
+}
+
+/// A TCP echo server and a client that sends messages of growing size and
+/// reads each echo back, then closes.
+fn echo_exchange(listener: TcpListener) -> EchoTraffic {
+    let port = listener.local_addr().unwrap().port();
+    let server = std::thread::spawn(move || {
+        let (mut s, _) = listener.accept().unwrap();
+        let mut buf = [0u8; 65536];
+        loop {
+            let n = s.read(&mut buf).unwrap();
+            if n == 0 {
+                break;
+            }
+            s.write_all(&buf[..n]).unwrap();
+        }
+    });
+    let mut c = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    let mut bytes = 0;
+    for i in 0..20u32 {
+        let msg: Vec<u8> = (0..(1 + i * 997) % 40_000)
+            .map(|j| (j % 251) as u8)
+            .collect();
+        let msg = if msg.is_empty() { vec![b'x'] } else { msg };
+        c.write_all(&msg).unwrap();
+        let mut back = vec![0; msg.len()];
+        c.read_exact(&mut back).unwrap();
+        assert_eq!(back, msg);
+        bytes += msg.len() as u64;
+    }
+    c.shutdown(std::net::Shutdown::Write).unwrap();
+    let mut rest = Vec::new();
+    c.read_to_end(&mut rest).unwrap();
+    server.join().unwrap();
+    EchoTraffic { port, bytes }
+}
+
+struct UdpTraffic {
+    ports: (u16, u16),
+    datagrams: u64,
+    bytes_each_way: u64,
+}
+
+/// One socket sends datagrams, the other answers each with the same bytes.
+fn udp_exchange(a: UdpSocket, b: UdpSocket) -> UdpTraffic {
+    let pa = a.local_addr().unwrap().port();
+    let pb = b.local_addr().unwrap().port();
+    a.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    b.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    let mut bytes = 0;
+    let datagrams = 25;
+    for i in 0..datagrams {
+        let msg = vec![i as u8; 10 + (i as usize) * 40];
+        a.send_to(&msg, ("127.0.0.1", pb)).unwrap();
+        let mut buf = [0u8; 2048];
+        let (n, from) = b.recv_from(&mut buf).unwrap();
+        b.send_to(&buf[..n], from).unwrap();
+        let (m, _) = a.recv_from(&mut buf).unwrap();
+        assert_eq!((n, m), (msg.len(), msg.len()));
+        bytes += n as u64;
+    }
+    UdpTraffic {
+        ports: (pa, pb),
+        datagrams,
+        bytes_each_way: bytes,
+    }
+}
+
+type HeaderList = Vec<(String, String)>;
+
+/// What the h2 client sent and the server answered, per request.
+struct H2Traffic {
+    port: u16,
+    requests: Vec<HeaderList>,
+    responses: Vec<HeaderList>,
+}
+
+/// An h2 client makes several requests, with headers repeated from one
+/// request to the next (so HPACK's dynamic table is used), to an h2 server.
+fn h2_exchange(listener: std::net::TcpListener) -> H2Traffic {
+    let port = listener.local_addr().unwrap().port();
+    listener.set_nonblocking(true).unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async move {
+        let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+        let server = tokio::spawn(async move {
+            let (sock, _) = listener.accept().await.unwrap();
+            let mut conn = h2::server::handshake(sock).await.unwrap();
+            let mut responses = Vec::new();
+            while let Some(req) = conn.accept().await {
+                let (req, mut respond) = req.unwrap();
+                let path = req.uri().path().to_string();
+                let resp = http::Response::builder()
+                    .status(200)
+                    .header("content-type", "text/plain")
+                    .header("x-served-by", "wirelens-live-test")
+                    .header("x-path-echo", path.as_str())
+                    .body(())
+                    .unwrap();
+                let mut list = vec![(":status".to_string(), "200".to_string())];
+                for (k, v) in resp.headers() {
+                    list.push((k.to_string(), v.to_str().unwrap().to_string()));
+                }
+                responses.push(list);
+                let mut send = respond.send_response(resp, false).unwrap();
+                send.send_data(bytes::Bytes::from(format!("ok {path}")), true)
+                    .unwrap();
+            }
+            responses
+        });
+        let tcp = tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .unwrap();
+        let (client, conn) = h2::client::handshake(tcp).await.unwrap();
+        let conn = tokio::spawn(conn);
+        let mut client = client.ready().await.unwrap();
+        let mut requests = Vec::new();
+        for i in 0..6 {
+            let authority = format!("localhost:{port}");
+            let path = format!("/item/{i}?q=live");
+            let req = http::Request::builder()
+                .method(if i % 3 == 2 { "POST" } else { "GET" })
+                .uri(format!("http://{authority}{path}"))
+                .header("user-agent", "wirelens-live-test/1.0")
+                .header("x-repeated", "the same value on every request")
+                .header("x-seq", i.to_string())
+                .body(())
+                .unwrap();
+            let mut list = vec![
+                (":method".to_string(), req.method().to_string()),
+                (":scheme".to_string(), "http".to_string()),
+                (":authority".to_string(), authority),
+                (":path".to_string(), path),
+            ];
+            for (k, v) in req.headers() {
+                list.push((k.to_string(), v.to_str().unwrap().to_string()));
+            }
+            requests.push(list);
+            let (resp, _) = client.send_request(req, true).unwrap();
+            let mut body = resp.await.unwrap().into_body();
+            while let Some(chunk) = body.data().await {
+                let chunk = chunk.unwrap();
+                let _ = body.flow_control().release_capacity(chunk.len());
+            }
+            client = client.ready().await.unwrap();
+        }
+        drop(client);
+        conn.await.unwrap().unwrap();
+        let responses = server.await.unwrap();
+        H2Traffic {
+            port,
+            requests,
+            responses,
+        }
+    })
+}
+
+/// Header lists per HTTP/2 stream and direction (0: client), as our
+/// dissector decoded them from a capture.
+fn decoded_h2_headers(file: &CaptureFile, port: u16) -> BTreeMap<(u64, u8), HeaderList> {
+    let mut out: BTreeMap<(u64, u8), HeaderList> = BTreeMap::new();
+    scan(file, &["http2"], |v| {
+        let (Some((_, dir)), Some(ports)) = (v.tcp, v.ports) else {
+            return;
+        };
+        if ports.0 != port && ports.1 != port {
+            return;
+        }
+        let mut stream = 0;
+        for c in &v.fields.fields {
+            match c.def.name {
+                "http2.streamid" => stream = as_u64(Some(&c.value)).unwrap_or(0),
+                "http2.header.name" => out
+                    .entry((stream, dir))
+                    .or_default()
+                    .push((as_str(Some(&c.value)).unwrap(), String::new())),
+                "http2.header.value" => {
+                    if let Some(h) = out.get_mut(&(stream, dir)).and_then(|l| l.last_mut()) {
+                        h.1 = as_str(Some(&c.value)).unwrap_or_default();
+                    }
+                }
+                _ => {}
+            }
+        }
+    });
+    out
+}
+
+fn sorted(mut l: HeaderList) -> HeaderList {
+    l.sort();
+    l
+}
+
+#[test]
+fn every_packet_of_tcp_udp_and_http2_exchanges_is_seen() {
+    if !can_capture() {
+        return;
+    }
+    let echo_listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let h2_listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let ua = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let ub = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let filter = format!(
+        "tcp port {} or tcp port {} or (udp port {} and udp port {})",
+        echo_listener.local_addr().unwrap().port(),
+        h2_listener.local_addr().unwrap().port(),
+        ua.local_addr().unwrap().port(),
+        ub.local_addr().unwrap().port(),
+    );
+    let spill = tmp("exchanges.pcapng");
+    let mut session = LiveSession::start(&options(filter), &spill).unwrap();
+
+    let echo = echo_exchange(echo_listener);
+    let udp = udp_exchange(ua, ub);
+    let h2 = h2_exchange(h2_listener);
+    settle();
+    let (ended, stats) = session.stop();
+    assert_eq!(ended, Ok(Ended::Stopped));
+    assert_eq!(stats.ours_dropped, 0, "{stats:?}");
+    assert_eq!(stats.kernel_dropped, 0, "{stats:?}");
+    assert_eq!(stats.interface_dropped, 0, "{stats:?}");
+
+    let live = session.store.snapshot();
+    assert!(live.done);
+    assert_eq!(live.index.len() as u64, stats.packets);
+
+    // The echo connection: every byte each way, and a complete handshake
+    // and close as the analysis saw them.
+    let conv = live
+        .tcp
+        .iter()
+        .find(|c| c.b.1 == echo.port)
+        .expect("the echo connection");
+    assert_eq!(conv.stats[0].payload, echo.bytes);
+    assert_eq!(conv.stats[1].payload, echo.bytes);
+    let analysis = &live.tcp_analysis[conv.stream as usize];
+    assert!(analysis.syn_seen && analysis.synack_seen && analysis.handshake_ack_seen);
+    assert_eq!(analysis.end_state().name(), "closed");
+    // Loopback loses nothing: no retransmission or lost segment verdicts.
+    assert_eq!(
+        analysis.counts.iter().sum::<u32>(),
+        0,
+        "{:?}",
+        analysis.counts
+    );
+
+    let u = live
+        .udp
+        .iter()
+        .find(|c| c.a.1 == udp.ports.0 && c.b.1 == udp.ports.1)
+        .expect("the UDP exchange");
+    assert_eq!(u.stats[0].frames, udp.datagrams);
+    assert_eq!(u.stats[1].frames, udp.datagrams);
+    assert_eq!(u.stats[0].payload, udp.bytes_each_way);
+    assert_eq!(u.stats[1].payload, udp.bytes_each_way);
+    assert_eq!(live.udp.len(), 1);
+    assert_eq!(live.tcp.len(), 2);
+
+    // The spill file holds the same packets, and loading it as a file gives
+    // the same conversations.
+    let file = std::sync::Arc::new(CaptureFile::open(&spill).unwrap());
+    let loaded = load_file(file.clone(), LoadOptions::batch(true)).wait();
+    assert!(loaded.stop.is_none(), "{:?}", loaded.stop);
+    assert_eq!(loaded.index.len(), live.index.len());
+    for (l, f) in [(&live.tcp, &loaded.tcp), (&live.udp, &loaded.udp)] {
+        let key = |c: &dissectors::conversation::Conversation| (c.stream, c.a, c.b, c.stats);
+        assert_eq!(
+            l.iter().map(key).collect::<Vec<_>>(),
+            f.iter().map(key).collect::<Vec<_>>()
+        );
+    }
+
+    // HTTP/2: the headers our HPACK decoding recovers are those sent.
+    let decoded = decoded_h2_headers(&file, h2.port);
+    for (i, (req, resp)) in h2.requests.iter().zip(&h2.responses).enumerate() {
+        let id = 1 + 2 * i as u64;
+        assert_eq!(
+            decoded.get(&(id, 0)).cloned().map(sorted),
+            Some(sorted(req.clone())),
+            "request on stream {id}"
+        );
+        assert_eq!(
+            decoded.get(&(id, 1)).cloned().map(sorted),
+            Some(sorted(resp.clone())),
+            "response on stream {id}"
+        );
+    }
+    assert_eq!(decoded.len(), 2 * h2.requests.len(), "{decoded:?}");
+    let _ = std::fs::remove_file(&spill);
+}
+
+#[test]
+fn udp_capture_filter_keeps_out_tcp() {
+    if !can_capture() {
+        return;
+    }
+    let echo_listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let ua = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let ub = UdpSocket::bind("127.0.0.1:0").unwrap();
+    // Our ports only, so as not to see other tests' traffic; `udp` is what
+    // keeps the echo connection out.
+    let filter = format!(
+        "udp and (port {} or port {} or port {})",
+        echo_listener.local_addr().unwrap().port(),
+        ua.local_addr().unwrap().port(),
+        ub.local_addr().unwrap().port(),
+    );
+    let spill = tmp("udp-only.pcapng");
+    let mut session = LiveSession::start(&options(filter), &spill).unwrap();
+    let echo = echo_exchange(echo_listener);
+    let udp = udp_exchange(ua, ub);
+    assert!(echo.bytes > 0);
+    settle();
+    let (_, stats) = session.stop();
+    let s = session.store.snapshot();
+    assert!(s.tcp.is_empty(), "{:?}", s.tcp);
+    assert_eq!(s.udp.len(), 1);
+    assert_eq!(stats.packets, 2 * udp.datagrams);
+    assert_eq!(s.index.len() as u64, 2 * udp.datagrams);
+    let _ = std::fs::remove_file(&spill);
+}
+
+#[test]
+fn invalid_capture_filter_returns_libpcaps_error() {
+    if !can_capture() {
+        return;
+    }
+    let bad = "tcp port";
+    let Err(LiveError::Filter { filter, message }) =
+        LiveSession::start(&options(bad.into()), &tmp("bad-filter.pcapng")).map(|_| ())
+    else {
+        panic!("an invalid filter was accepted");
+    };
+    assert_eq!(filter, bad);
+    assert!(message.contains("syntax error"), "{message}");
+    // The filter box's check (no device) says the same.
+    assert_eq!(
+        check_filter(bad, 1),
+        Err(LiveError::Filter {
+            filter: bad.into(),
+            message
+        })
+    );
+    assert_eq!(check_filter("tcp port 443 and host 10.0.0.1", 1), Ok(()));
+}
+
+#[test]
+fn stop_on_an_idle_interface_returns_within_a_second() {
+    if !can_capture() {
+        return;
+    }
+    // An EtherType nobody uses on lo: nothing ever matches.
+    let spill = tmp("idle.pcapng");
+    let mut session = LiveSession::start(&options("ether proto 0x88b5".into()), &spill).unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+    let t = Instant::now();
+    let (ended, stats) = session.stop();
+    let took = t.elapsed();
+    assert_eq!(ended, Ok(Ended::Stopped));
+    assert_eq!(stats.packets, 0);
+    assert!(took < Duration::from_secs(1), "stop took {took:?}");
+    assert!(session.store.snapshot().done);
+    let _ = std::fs::remove_file(&spill);
+}
+
+fn wirelens() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_wirelens"))
+}
+
+#[test]
+fn capture_subcommand_writes_files_tshark_reads() {
+    if !can_capture() {
+        return;
+    }
+    for ext in ["pcapng", "pcap"] {
+        let sink = UdpSocket::bind("127.0.0.1:0").unwrap();
+        let port = sink.local_addr().unwrap().port();
+        let out = tmp(&format!("subcommand.{ext}"));
+        let child = wirelens()
+            .args(["capture", "-i", "lo", "-c", "10", "-f"])
+            .arg(format!("udp dst port {port}"))
+            .arg("-w")
+            .arg(&out)
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Send until the capture has its ten packets (it may start a little
+        // after we do), at most for a few seconds.
+        let tx = UdpSocket::bind("127.0.0.1:0").unwrap();
+        let mut child = child;
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while child.try_wait().unwrap().is_none() && Instant::now() < deadline {
+            tx.send_to(b"wirelens capture test", ("127.0.0.1", port))
+                .unwrap();
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let output = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(output.status.success(), "{stderr}");
+        assert!(stderr.contains("Packets captured: 10\n"), "{stderr}");
+        assert!(
+            stderr.contains("Packets received/dropped on interface 'lo': 10/0 "),
+            "{stderr}"
+        );
+        let tshark = Command::new("tshark")
+            .args(["-r"])
+            .arg(&out)
+            .args(["-T", "fields", "-e", "frame.number", "-e", "udp.dstport"])
+            .output()
+            .expect("tshark (apt-get install tshark)");
+        assert!(tshark.status.success());
+        let rows = String::from_utf8(tshark.stdout).unwrap();
+        assert_eq!(rows.lines().count(), 10, "{rows}");
+        assert!(rows.lines().all(|l| l.ends_with(&format!("\t{port}"))));
+        let _ = std::fs::remove_file(&out);
+    }
+}
+
+#[test]
+fn interfaces_subcommand_lists_loopback() {
+    let out = wirelens()
+        .args(["interfaces", "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let lo = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["name"] == "lo")
+        .expect("lo is listed");
+    assert_eq!(lo["loopback"], true);
+    assert!(
+        lo["addresses"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a == "127.0.0.1"),
+        "{lo}"
+    );
+    if can_capture() {
+        // Ethernet, as libpcap opens lo on Linux.
+        assert_eq!(lo["linktype"], 1);
+        assert_eq!(lo["linktype_name"], "EN10MB");
+    }
+}
+
+#[test]
+fn without_capabilities_the_error_says_how_to_grant_them() {
+    // Only root can become an unprivileged user to try.
+    if !is_root() {
+        eprintln!("skipped: needs root to drop to an unprivileged user");
+        return;
+    }
+    let out = Command::new("setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+        .arg(env!("CARGO_BIN_EXE_wirelens"))
+        .args(["capture", "-i", "lo", "-c", "1", "-w"])
+        .arg(std::env::temp_dir().join("wirelens-never-written.pcapng"))
+        .output()
+        .expect("setpriv (util-linux)");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.starts_with("wirelens: error: no permission to capture on lo"));
+    assert!(stderr.contains("CAP_NET_RAW and CAP_NET_ADMIN"), "{stderr}");
+    assert!(
+        stderr.contains("`sudo setcap cap_net_raw,cap_net_admin=eip "),
+        "{stderr}"
+    );
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+}
+
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| o.stdout.trim_ascii() == b"0")
+}
+
+#[test]
+fn an_interface_that_goes_away_ends_the_capture_and_keeps_the_data() {
+    if !can_capture() || !is_root() {
+        return;
+    }
+    // A veth pair this test makes and removes (no traffic leaves it).
+    let name = format!("wlgone{}", std::process::id() % 100_000);
+    let ip = |args: &[&str]| {
+        let st = Command::new("ip")
+            .args(args)
+            .status()
+            .expect("ip (iproute2)");
+        assert!(st.success(), "ip {args:?}");
+    };
+    let peer = format!("{name}p");
+    ip(&["link", "add", &name, "type", "veth", "peer", "name", &peer]);
+    ip(&["link", "set", &name, "up"]);
+    ip(&["link", "set", &peer, "up"]);
+    let spill = tmp("gone.pcapng");
+    let mut opts = LiveOptions::new(&name);
+    opts.duration = Some(Duration::from_secs(20));
+    let mut session = LiveSession::start(&opts, &spill).unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    ip(&["link", "del", &name]);
+    let t = Instant::now();
+    while !session.capture_finished() && t.elapsed() < Duration::from_secs(5) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let (ended, stats) = session.stop();
+    match ended {
+        Ok(Ended::DeviceError(m)) => assert!(m.starts_with(&name), "{m}"),
+        other => panic!("expected a device error, got {other:?}"),
+    }
+    // Whatever was captured is in the file, which reads to its end.
+    let file = std::sync::Arc::new(CaptureFile::open(&spill).unwrap());
+    let loaded = load_file(file, LoadOptions::batch(false)).wait();
+    assert!(loaded.stop.is_none(), "{:?}", loaded.stop);
+    assert_eq!(loaded.index.len() as u64, stats.packets);
+    let _ = std::fs::remove_file(&spill);
+}

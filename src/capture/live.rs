@@ -282,7 +282,7 @@ impl LiveCapture {
             .snaplen(opts.snaplen.min(i32::MAX as u32) as i32)
             .promisc(opts.promisc)
             .buffer_size(opts.buffer_size.min(i32::MAX as u32) as i32)
-            .immediate_mode(true)
+            .immediate_mode(false)
             .precision(pcap::Precision::Nano)
             .timeout(WAKE.as_millis() as i32);
         let mut cap = inactive.open().map_err(|e| classify(name, e))?;

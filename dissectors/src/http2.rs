@@ -422,6 +422,24 @@ pub fn dissect_frame<S: Sink>(
     let p = off + 9;
     let ps = |o: usize, n: usize| buf.span(p + o, n);
     let mut info = format!("{tname}[{sid}]");
+    // The fixed part of the payload must be there before any field of it
+    // is read (a frame cut short by the capture, or a lying length).
+    let padded = flags & 0x08 != 0;
+    let fixed = match t {
+        0 => usize::from(padded),
+        1 => usize::from(padded) + if flags & 0x20 != 0 { 5 } else { 0 },
+        5 => usize::from(padded) + 4,
+        2 => 5,
+        3 | 8 => 4,
+        6 | 7 => 8,
+        _ => 0,
+    };
+    if payload.len() < fixed {
+        cx.ran_out("HTTP/2 frame payload", ps(0, payload.len()), buf);
+        cx.pop();
+        cx.app_info_sep(", ", format_args!("{info}"));
+        return;
+    }
     match t {
         0 => {
             let (body, at) = unpad(cx, buf, p, payload, flags);

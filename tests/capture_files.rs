@@ -169,6 +169,7 @@ fn loading_publishes_the_first_packets_before_the_end() {
     let opts = LoadOptions {
         analyze_tcp: true,
         publish_every: Some(std::time::Duration::ZERO),
+        keep_tapes: true,
     };
     let snap = load_file_into(store, file, opts).wait();
     assert_eq!(snap.index.len(), 50_000);

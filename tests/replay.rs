@@ -137,3 +137,44 @@ fn every_frame_replayed_alone_equals_the_analysis_pass() {
     assert!(frames > 10_000, "only {frames} frames");
     report.finish();
 }
+
+/// What the app shows for a row (and the details pane for a packet) comes
+/// from the store: the frame's bytes, its index row and the tape the load
+/// kept. The columns must equal the in-order pass's for every frame.
+#[test]
+fn every_frame_redissected_from_the_loaded_store_has_the_pass_columns() {
+    use dissectors::sink::NullSink;
+    use wirelens::store::frame::redissect;
+    let mut report = Report::default();
+    let mut frames = 0;
+    for fx in fixtures() {
+        let file = CaptureFile::open(&fx.path).unwrap();
+        let snap = load(&fx);
+        assert_eq!(snap.tapes.len(), snap.index.len(), "{}", fx.name);
+        let pass = run_pass(&fx, false);
+        let mut pi = PacketInfo::default();
+        // Latest first, as a user scrolling up from the end would.
+        for (i, want) in pass.iter().enumerate().rev() {
+            let n = i as u32 + 1;
+            frames += 1;
+            assert!(redissect(&snap, &file, n, &mut NullSink, &mut pi));
+            let got = (
+                pi.protocol.to_string(),
+                pi.info.clone(),
+                pi.src.to_string(),
+                pi.dst.to_string(),
+            );
+            let want = (
+                want.protocol.clone(),
+                want.info.clone(),
+                want.src.clone(),
+                want.dst.clone(),
+            );
+            if got != want {
+                report.fail(&fx.name, format!("frame {n}: {got:?} vs {want:?}"));
+            }
+        }
+    }
+    assert!(frames > 10_000, "only {frames} frames");
+    report.finish();
+}

@@ -119,7 +119,9 @@ fn analyse(
 ) {
     let mut pass = Pass::new(true);
     pass.interfaces_described = true;
-    let mut builder = StoreBuilder::new(true);
+    pass.record = true;
+    let mut builder = StoreBuilder::new(true).keep_tapes();
+    builder.interfaces_described = true;
     let mut buf = Vec::new();
     let mut last_publish = Instant::now();
     let mut written = 0u64;
@@ -158,6 +160,7 @@ fn analyse(
                 has_comment: false,
             };
             builder.add(&src, number, pi, answers);
+            builder.add_tape(&pass.tape);
             written = written.max(rec.offset + u64::from(rec.caplen));
             added = true;
         }

@@ -27,6 +27,9 @@ pub struct LoadOptions {
     /// Publish snapshots while loading, at most this often; `None` publishes
     /// only the finished store (the command line waits for it anyway).
     pub publish_every: Option<Duration>,
+    /// Keep each frame's tape so that single frames can be dissected again
+    /// exactly (the app's list and details; see store::frame).
+    pub keep_tapes: bool,
 }
 
 impl LoadOptions {
@@ -35,6 +38,7 @@ impl LoadOptions {
         LoadOptions {
             analyze_tcp,
             publish_every: None,
+            keep_tapes: false,
         }
     }
 }
@@ -44,6 +48,7 @@ impl Default for LoadOptions {
         LoadOptions {
             analyze_tcp: true,
             publish_every: Some(PUBLISH_EVERY),
+            keep_tapes: true,
         }
     }
 }
@@ -121,7 +126,12 @@ fn analyse(file: &CaptureFile, rx: Receiver<Batch>, store: &Store, opts: LoadOpt
     let total = file.bytes.len() as u64;
     let mut pass = Pass::new(opts.analyze_tcp);
     pass.interfaces_described = file.format == crate::capture::Format::Pcapng;
+    pass.record = opts.keep_tapes;
     let mut builder = StoreBuilder::new(opts.analyze_tcp);
+    builder.interfaces_described = pass.interfaces_described;
+    if opts.keep_tapes {
+        builder = builder.keep_tapes();
+    }
     let mut interfaces: Arc<Vec<Interface>> = Arc::default();
     let mut last_publish = Instant::now();
     let mut stop = None;
@@ -145,6 +155,7 @@ fn analyse(file: &CaptureFile, rx: Receiver<Batch>, store: &Store, opts: LoadOpt
                 has_comment: !rec.comments.is_empty(),
             };
             builder.add(&src, number, pi, answers);
+            builder.add_tape(&pass.tape);
         }
         position = batch.position;
         if batch.stop.is_some() {

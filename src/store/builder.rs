@@ -7,6 +7,7 @@ use dissectors::analysis::{Analyzer, FrameAnswers};
 use dissectors::packet::{PacketInfo, Transport};
 
 use super::log::AppendLog;
+use super::tapes::TapeWriter;
 use super::tcp::{SackBlocks, TcpRecord};
 use super::{ExpertBits, FlowRef, Hierarchy, IndexWriter, Row, Snapshot};
 use crate::capture::{Interface, Stop};
@@ -30,6 +31,10 @@ pub struct StoreBuilder {
     hierarchy: Hierarchy,
     tcp_records: AppendLog<TcpRecord>,
     tcp_sacks: AppendLog<SackBlocks>,
+    /// Keep each frame's tape (the app re-dissects single frames with it).
+    keep_tapes: bool,
+    tapes: TapeWriter,
+    pub interfaces_described: bool,
 }
 
 impl StoreBuilder {
@@ -38,6 +43,23 @@ impl StoreBuilder {
             keep_tcp,
             index: IndexWriter::new(),
             ..Default::default()
+        }
+    }
+
+    /// Keeps every frame's tape from now on (see [`Snapshot::tapes`]).
+    pub fn keep_tapes(mut self) -> Self {
+        self.keep_tapes = true;
+        self
+    }
+
+    pub fn keeps_tapes(&self) -> bool {
+        self.keep_tapes
+    }
+
+    /// The frame just added's tape (when tapes are kept).
+    pub fn add_tape(&mut self, tape: &[u8]) {
+        if self.keep_tapes {
+            self.tapes.push(tape);
         }
     }
 
@@ -108,6 +130,8 @@ impl StoreBuilder {
             hierarchy: Arc::new(self.hierarchy.clone()),
             tcp_records: self.tcp_records.snapshot(),
             tcp_sacks: self.tcp_sacks.snapshot(),
+            tapes: self.tapes.snapshot(),
+            interfaces_described: self.interfaces_described,
             tcp_analysis: Arc::new(conv.tcp_analysis.clone()),
             progress,
             done: false,
@@ -134,6 +158,8 @@ impl StoreBuilder {
             hierarchy: Arc::new(self.hierarchy),
             tcp_records: self.tcp_records.finish(),
             tcp_sacks: self.tcp_sacks.finish(),
+            tapes: self.tapes.finish(),
+            interfaces_described: self.interfaces_described,
             tcp_analysis: Arc::new(conv.tcp_analysis),
             progress,
             done: true,

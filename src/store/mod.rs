@@ -3,9 +3,11 @@
 //! publishes [`Snapshot`]s; the UI and the CLI only read them.
 
 pub mod builder;
+pub mod frame;
 pub mod hierarchy;
 pub mod index;
 pub mod log;
+pub mod tapes;
 pub mod tcp;
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -29,6 +31,11 @@ pub struct Snapshot {
     pub tcp_records: log::LogView<tcp::TcpRecord>,
     /// SACK blocks, referenced from [`tcp::TcpRecord::sack`].
     pub tcp_sacks: log::LogView<tcp::SackBlocks>,
+    /// Each frame's analysis answers, to dissect it again on its own
+    /// (empty when the load kept none: the command line).
+    pub tapes: tapes::Tapes,
+    /// The source describes its interfaces (pcapng).
+    pub interfaces_described: bool,
     /// Per-connection analysis (handshake, options, counts), by stream.
     pub tcp_analysis: Arc<Vec<dissectors::tcp_analysis::TcpStreamAnalyzer>>,
     /// Bytes of the source read so far, and its size.

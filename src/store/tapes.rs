@@ -1,0 +1,101 @@
+//! Every frame's tape (dissectors::tape): the answers the analysis pass
+//! gave while dissecting it (stream numbers, TCP verdicts, reassembled PDU
+//! sources, HPACK results…). With its tape, a frame dissected again on its
+//! own — a visible row's Info, the details tree — is exactly the frame the
+//! pass dissected, without replaying the capture up to it.
+
+use super::log::{AppendLog, LogView};
+
+#[derive(Debug, Clone, Default)]
+pub struct TapeWriter {
+    bytes: AppendLog<u8>,
+    /// Where each frame's tape ends in `bytes`.
+    ends: AppendLog<u64>,
+}
+
+impl TapeWriter {
+    pub fn push(&mut self, tape: &[u8]) {
+        for &b in tape {
+            self.bytes.push(b);
+        }
+        self.ends.push(self.bytes.len() as u64);
+    }
+
+    pub fn snapshot(&self) -> Tapes {
+        Tapes {
+            bytes: self.bytes.snapshot(),
+            ends: self.ends.snapshot(),
+        }
+    }
+
+    pub fn finish(self) -> Tapes {
+        Tapes {
+            bytes: self.bytes.finish(),
+            ends: self.ends.finish(),
+        }
+    }
+}
+
+/// The tapes of the frames so far (empty when the load kept none).
+#[derive(Debug, Clone, Default)]
+pub struct Tapes {
+    bytes: LogView<u8>,
+    ends: LogView<u64>,
+}
+
+impl Tapes {
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// Frame `number`'s tape (1-based), `None` when it was not kept.
+    pub fn get(&self, number: u32) -> Option<Vec<u8>> {
+        let i = (number as usize).checked_sub(1)?;
+        let end = *self.ends.get(i)? as usize;
+        let start = match i {
+            0 => 0,
+            _ => *self.ends.get(i - 1)? as usize,
+        };
+        Some(
+            self.bytes
+                .iter_from(start)
+                .take(end - start)
+                .copied()
+                .collect(),
+        )
+    }
+
+    pub fn heap_bytes(&self) -> usize {
+        self.bytes.heap_bytes() + self.ends.heap_bytes()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_frame_gets_its_own_tape_back() {
+        let mut w = TapeWriter::default();
+        let tapes: Vec<Vec<u8>> = (0..40_000u32)
+            .map(|i| (0..(i % 7)).map(|j| (i + j) as u8).collect())
+            .collect();
+        for t in &tapes {
+            w.push(t);
+        }
+        let early = w.snapshot();
+        w.push(&[1, 2, 3]);
+        let all = w.finish();
+        for (i, t) in tapes.iter().enumerate() {
+            assert_eq!(all.get(i as u32 + 1).as_ref(), Some(t));
+            assert_eq!(early.get(i as u32 + 1).as_ref(), Some(t));
+        }
+        assert_eq!(all.get(40_001), Some(vec![1, 2, 3]));
+        assert_eq!(early.get(40_001), None);
+        assert_eq!(all.get(0), None);
+    }
+}

@@ -6,3 +6,4 @@ pub mod capture;
 pub mod cli;
 pub mod pipeline;
 pub mod store;
+pub mod ui;

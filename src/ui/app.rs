@@ -1,0 +1,262 @@
+//! The app's state and layout: a menu bar, the packet list on top, the
+//! details tree and the hex pane below, a status bar. It holds the open
+//! document and the selection; everything it draws comes from the latest
+//! store snapshot.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use eframe::egui::{self, Key};
+
+use super::details::{self, Details};
+use super::document::Document;
+use super::hex;
+use super::packet_list::{self, RowCache, TimeFormat};
+use crate::store::Snapshot;
+
+#[derive(Default)]
+pub struct WirelensApp {
+    pub document: Option<Document>,
+    /// Selected frame number.
+    pub selected: Option<u32>,
+    pub details: Option<Details>,
+    /// Which data source the hex pane shows (0: the frame).
+    pub hex_source: u16,
+    pub time_format: TimeFormat,
+    /// The last error to show (a file that would not open).
+    pub error: Option<String>,
+    rows: RowCache,
+    scroll_to: Option<u32>,
+}
+
+impl WirelensApp {
+    /// Opens `path` (replacing what was open); errors are shown in the app.
+    pub fn open(&mut self, path: &Path, repaint: Option<egui::Context>) {
+        match Document::open(path, repaint) {
+            Ok(d) => {
+                self.document = Some(d);
+                self.selected = None;
+                self.details = None;
+                self.rows.clear();
+                self.error = None;
+            }
+            Err(e) => self.error = Some(e),
+        }
+    }
+
+    pub fn snapshot(&self) -> Option<Arc<Snapshot>> {
+        self.document.as_ref().map(Document::snapshot)
+    }
+
+    /// Selects frame `number` and dissects it for the details and hex panes.
+    pub fn select(&mut self, number: u32) {
+        let (Some(doc), Some(snap)) = (&self.document, self.snapshot()) else {
+            return;
+        };
+        if self.selected == Some(number) && self.details.is_some() {
+            return;
+        }
+        self.selected = Some(number);
+        self.details = Details::build(&snap, doc.file.as_ref(), number);
+        self.hex_source = 0;
+    }
+
+    /// The hex pane's highlighted bytes: the selected field's data source
+    /// and byte range.
+    pub fn highlight(&self) -> Option<(u16, std::ops::Range<usize>)> {
+        let d = self.details.as_ref()?;
+        let n = d.tree.nodes.get(d.selected? as usize)?;
+        let start = n.span.start as usize;
+        Some((n.span.source, start..start + n.span.len as usize))
+    }
+
+    /// The bytes the hex pane shows.
+    fn hex_bytes(&self) -> Option<Vec<u8>> {
+        let d = self.details.as_ref()?;
+        if self.hex_source > 0 {
+            return d
+                .tree
+                .sources
+                .get(usize::from(self.hex_source) - 1)
+                .map(|s| s.bytes.clone());
+        }
+        let doc = self.document.as_ref()?;
+        let snap = doc.snapshot();
+        let row = snap.index.row(d.number as usize - 1)?;
+        Some(doc.file.data(row.offset, row.caplen).to_vec())
+    }
+
+    fn keyboard(&mut self, ui: &egui::Ui, rows: usize) {
+        if rows == 0 || ui.ctx().egui_wants_keyboard_input() {
+            return;
+        }
+        let cur = self.selected.unwrap_or(0) as usize;
+        let page = 20;
+        let target = ui.input(|i| {
+            if i.key_pressed(Key::ArrowDown) {
+                Some(cur + 1)
+            } else if i.key_pressed(Key::ArrowUp) {
+                Some(cur.saturating_sub(1))
+            } else if i.key_pressed(Key::PageDown) {
+                Some(cur + page)
+            } else if i.key_pressed(Key::PageUp) {
+                Some(cur.saturating_sub(page))
+            } else if i.key_pressed(Key::Home) {
+                Some(1)
+            } else if i.key_pressed(Key::End) {
+                Some(rows)
+            } else {
+                None
+            }
+        });
+        if let Some(t) = target {
+            let t = t.clamp(1, rows) as u32;
+            self.select(t);
+            self.scroll_to = Some(t);
+        }
+    }
+
+    /// The whole window's contents.
+    pub fn show(&mut self, ui: &mut egui::Ui) {
+        let snap = self.snapshot();
+        egui::Panel::top("menu").show(ui, |ui| {
+            egui::MenuBar::new().ui(ui, |ui| {
+                ui.menu_button("View", |ui| {
+                    for f in TimeFormat::ALL {
+                        if ui.radio(self.time_format == f, f.name()).clicked() {
+                            self.time_format = f;
+                        }
+                    }
+                });
+            });
+        });
+        egui::Panel::bottom("status").show(ui, |ui| {
+            ui.horizontal(|ui| self.status(ui, snap.as_deref()));
+        });
+        let Some(snap) = snap else {
+            egui::CentralPanel::default().show(ui, |ui| {
+                ui.label(self.error.as_deref().unwrap_or("No capture open."));
+            });
+            return;
+        };
+        self.keyboard(ui, snap.index.len());
+        // Below the list: the details tree on the left, the hex pane on
+        // the right (both get the full height of the lower half).
+        egui::Panel::bottom("packet detail")
+            .resizable(true)
+            .default_size(ui.available_height() * 0.45)
+            .show(ui, |ui| {
+                egui::Panel::left("details")
+                    .resizable(true)
+                    .default_size(ui.available_width() * 0.5)
+                    .show(ui, |ui| {
+                        if let Some(d) = &mut self.details {
+                            details::show(ui, d);
+                        } else {
+                            ui.weak("Select a packet to see its details.");
+                        }
+                    });
+                egui::CentralPanel::default().show(ui, |ui| self.hex_pane(ui));
+            });
+        let scroll_to = self.scroll_to.take();
+        let picked = egui::CentralPanel::default()
+            .show(ui, |ui| {
+                let Some(doc) = &self.document else {
+                    return None;
+                };
+                packet_list::show(
+                    ui,
+                    &snap,
+                    doc.file.as_ref(),
+                    &mut self.rows,
+                    self.selected,
+                    scroll_to,
+                    self.time_format,
+                )
+                .selected
+            })
+            .inner;
+        if let Some(n) = picked {
+            self.select(n);
+        }
+    }
+
+    fn hex_pane(&mut self, ui: &mut egui::Ui) {
+        let Some(frame_len) = self.hex_frame_len() else {
+            return;
+        };
+        let tabs: Vec<String> = self.details.as_ref().map_or(Vec::new(), |d| {
+            d.tree
+                .sources
+                .iter()
+                .map(|s| format!("{} ({} bytes)", s.name, s.bytes.len()))
+                .collect()
+        });
+        if !tabs.is_empty() {
+            ui.horizontal(|ui| {
+                let frame = format!("Frame ({frame_len} bytes)");
+                ui.selectable_value(&mut self.hex_source, 0, frame);
+                for (i, t) in tabs.into_iter().enumerate() {
+                    ui.selectable_value(&mut self.hex_source, i as u16 + 1, t);
+                }
+            });
+        }
+        let Some(bytes) = self.hex_bytes() else {
+            return;
+        };
+        let highlight = self
+            .highlight()
+            .filter(|(s, _)| *s == self.hex_source)
+            .map(|(_, r)| r);
+        let r = hex::show(ui, &bytes, highlight);
+        if let (Some(i), Some(d)) = (r.clicked, &mut self.details)
+            && let Some(node) = d.node_at(self.hex_source, i as u32)
+        {
+            d.reveal(node);
+        }
+    }
+
+    /// Captured length of the selected frame.
+    fn hex_frame_len(&self) -> Option<usize> {
+        let (d, doc) = (self.details.as_ref()?, self.document.as_ref()?);
+        let row = doc.snapshot().index.row(d.number as usize - 1)?;
+        Some(row.caplen as usize)
+    }
+
+    fn status(&self, ui: &mut egui::Ui, snap: Option<&Snapshot>) {
+        let (Some(doc), Some(snap)) = (&self.document, snap) else {
+            // The central panel says why nothing is open.
+            return;
+        };
+        if let Some(e) = &self.error {
+            ui.colored_label(ui.visuals().error_fg_color, e);
+            ui.separator();
+        }
+        ui.label(doc.path.display().to_string());
+        ui.separator();
+        ui.label(format!("Packets: {}", snap.index.len()));
+        if !snap.done {
+            let (at, total) = snap.progress;
+            let f = if total == 0 {
+                0.0
+            } else {
+                at as f32 / total as f32
+            };
+            ui.add(
+                egui::ProgressBar::new(f)
+                    .desired_width(160.0)
+                    .show_percentage(),
+            );
+        }
+        if let Some(stop) = &snap.stop {
+            ui.separator();
+            ui.colored_label(ui.visuals().warn_fg_color, stop.to_string());
+        }
+    }
+}
+
+impl eframe::App for WirelensApp {
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        self.show(ui);
+    }
+}

@@ -1,0 +1,134 @@
+//! The details tree of the selected packet: one collapsible node per layer
+//! with its fields; hovering shows the display-filter name, clicking a
+//! field selects it (and the hex pane highlights its bytes).
+
+use dissectors::packet::PacketInfo;
+use dissectors::tree::{NodeKind, Tree, TreeBuilder};
+use eframe::egui::{self, RichText};
+
+use super::packet_list::severity_colour;
+use crate::store::Snapshot;
+use crate::store::frame::{PacketBytes, redissect};
+
+/// The selected packet, dissected into its tree.
+pub struct Details {
+    pub number: u32,
+    pub tree: Tree,
+    /// Index of the selected node in `tree.nodes`.
+    pub selected: Option<u32>,
+    /// Nodes shown expanded.
+    pub open: std::collections::HashSet<u32>,
+}
+
+impl Details {
+    pub fn build(snap: &Snapshot, bytes: &dyn PacketBytes, number: u32) -> Option<Details> {
+        let mut tb = TreeBuilder::new();
+        let mut pi = PacketInfo::default();
+        redissect(snap, bytes, number, &mut tb, &mut pi).then(|| Details {
+            number,
+            tree: tb.finish(),
+            selected: None,
+            open: Default::default(),
+        })
+    }
+
+    /// Selects `node` and expands every node above it, so that it shows
+    /// (what clicking its bytes in the hex pane does).
+    pub fn reveal(&mut self, node: u32) {
+        self.selected = Some(node);
+        let mut p = self.tree.nodes.get(node as usize).and_then(|n| n.parent);
+        while let Some(i) = p {
+            self.open.insert(i);
+            p = self.tree.nodes.get(i as usize).and_then(|n| n.parent);
+        }
+    }
+
+    /// The smallest node whose bytes contain `offset` of data source
+    /// `source`: what clicking that byte in the hex pane selects.
+    pub fn node_at(&self, source: u16, offset: u32) -> Option<u32> {
+        self.tree
+            .nodes
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| {
+                n.span.source == source
+                    && n.span.len > 0
+                    && n.span.start <= offset
+                    && offset - n.span.start < n.span.len
+            })
+            .min_by_key(|(_, n)| n.span.len)
+            .map(|(i, _)| i as u32)
+    }
+
+    /// The first node with this display-filter name (tests and jumps).
+    pub fn find_field(&self, name: &str) -> Option<u32> {
+        self.tree
+            .nodes
+            .iter()
+            .position(|n| n.field.is_some_and(|f| f.name == name))
+            .map(|i| i as u32)
+    }
+}
+
+pub fn show(ui: &mut egui::Ui, d: &mut Details) {
+    let roots = d.tree.roots.clone();
+    egui::ScrollArea::both()
+        .id_salt("details")
+        .auto_shrink([false, false])
+        .show(ui, |ui| {
+            for r in roots {
+                node(ui, d, r, true);
+            }
+        });
+}
+
+fn node(ui: &mut egui::Ui, d: &mut Details, i: u32, top: bool) {
+    let Some(n) = d.tree.nodes.get(i as usize) else {
+        return;
+    };
+    let mut text = RichText::new(n.label.clone());
+    if n.kind == NodeKind::Expert
+        && let Some(c) = n.expert.and_then(|e| severity_colour(e.severity))
+    {
+        text = text.color(c);
+    }
+    if top {
+        text = text.strong();
+    }
+    let hover = n
+        .field
+        .map(|f| format!("{} ({} bytes)", f.name, n.span.len));
+    let children = n.children.clone();
+    let selected = d.selected == Some(i);
+    let response = if children.is_empty() {
+        ui.selectable_label(selected, text)
+    } else {
+        let id = ui.make_persistent_id(("details node", d.number, i));
+        let mut state =
+            egui::collapsing_header::CollapsingState::load_with_default_open(ui.ctx(), id, false);
+        state.set_open(d.open.contains(&i));
+        let (toggle, header, _) = state
+            .show_header(ui, |ui| ui.selectable_label(selected, text))
+            .body(|ui| {
+                for c in children {
+                    node(ui, d, c, false);
+                }
+            });
+        let open = d.open.contains(&i);
+        if toggle.clicked() || header.inner.double_clicked() {
+            if open {
+                d.open.remove(&i);
+            } else {
+                d.open.insert(i);
+            }
+        }
+        header.inner
+    };
+    let response = match hover {
+        Some(h) => response.on_hover_text(h),
+        None => response,
+    };
+    if response.clicked() {
+        d.selected = Some(i);
+    }
+}

@@ -1,0 +1,243 @@
+//! The packet list: a virtualized table that lays out only the visible
+//! rows. Each visible row's Source, Destination, Protocol and Info come
+//! from dissecting that one frame again with its kept tape (store::frame),
+//! cached while it stays in view.
+
+use std::collections::HashMap;
+
+use dissectors::packet::PacketInfo;
+use dissectors::sink::NullSink;
+use eframe::egui::{self, Color32, RichText, Sense};
+use egui_extras::{Column, TableBuilder};
+
+use crate::store::Snapshot;
+use crate::store::frame::{PacketBytes, redissect};
+
+/// The text of one row's dissected columns.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RowText {
+    pub source: String,
+    pub destination: String,
+    pub protocol: String,
+    pub info: String,
+}
+
+/// Rows dissected for display, by frame number. Bounded: a long scroll
+/// through millions of rows keeps only what was seen last.
+#[derive(Default)]
+pub struct RowCache {
+    rows: HashMap<u32, RowText>,
+    pi: PacketInfo,
+}
+
+const CACHE_ROWS: usize = 4096;
+
+impl RowCache {
+    pub fn get(&mut self, snap: &Snapshot, bytes: &dyn PacketBytes, number: u32) -> &RowText {
+        if self.rows.len() >= CACHE_ROWS && !self.rows.contains_key(&number) {
+            self.rows.clear();
+        }
+        let pi = &mut self.pi;
+        self.rows.entry(number).or_insert_with(|| {
+            if !redissect(snap, bytes, number, &mut NullSink, pi) {
+                return RowText::default();
+            }
+            RowText {
+                source: pi.src.to_string(),
+                destination: pi.dst.to_string(),
+                protocol: pi.protocol.to_string(),
+                info: pi.info.clone(),
+            }
+        })
+    }
+
+    pub fn clear(&mut self) {
+        self.rows.clear();
+    }
+}
+
+/// How the Time column reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub enum TimeFormat {
+    /// Seconds since the first packet.
+    #[default]
+    Relative,
+    /// Seconds since the previous packet.
+    Delta,
+    /// Seconds since the epoch (UTC).
+    Absolute,
+}
+
+impl TimeFormat {
+    pub const ALL: [TimeFormat; 3] = [
+        TimeFormat::Relative,
+        TimeFormat::Delta,
+        TimeFormat::Absolute,
+    ];
+    pub fn name(self) -> &'static str {
+        match self {
+            TimeFormat::Relative => "Seconds since first packet",
+            TimeFormat::Delta => "Seconds since previous packet",
+            TimeFormat::Absolute => "Seconds since epoch",
+        }
+    }
+}
+
+pub fn time_text(snap: &Snapshot, i: usize, format: TimeFormat) -> String {
+    let Some(row) = snap.index.row(i) else {
+        return String::new();
+    };
+    let base = match format {
+        TimeFormat::Relative => snap.index.row(0).map_or(row.ts_ns, |r| r.ts_ns),
+        TimeFormat::Delta => snap
+            .index
+            .row(i.saturating_sub(1))
+            .map_or(row.ts_ns, |r| r.ts_ns),
+        TimeFormat::Absolute => 0,
+    };
+    let d = row.ts_ns - base;
+    let sign = if d < 0 { "-" } else { "" };
+    let d = d.unsigned_abs();
+    format!(
+        "{sign}{}.{:06}",
+        d / 1_000_000_000,
+        (d % 1_000_000_000) / 1000
+    )
+}
+
+/// What the list reports back to the app this frame.
+#[derive(Default)]
+pub struct ListResponse {
+    /// A row was clicked or reached with the keyboard: its frame number.
+    pub selected: Option<u32>,
+}
+
+/// Shows the list; `selected` is the selected frame number, `scroll_to`
+/// asks to bring a row into view (keyboard navigation, jumps).
+pub fn show(
+    ui: &mut egui::Ui,
+    snap: &Snapshot,
+    bytes: &dyn PacketBytes,
+    cache: &mut RowCache,
+    selected: Option<u32>,
+    scroll_to: Option<u32>,
+    time: TimeFormat,
+) -> ListResponse {
+    let mut out = ListResponse::default();
+    let n = snap.index.len();
+    let row_height = ui.text_style_height(&egui::TextStyle::Monospace) + 4.0;
+    let mut table = TableBuilder::new(ui)
+        .id_salt("packet list")
+        .striped(true)
+        .sense(Sense::click())
+        .resizable(true)
+        .column(Column::initial(64.0).at_least(40.0))
+        .column(Column::initial(110.0).at_least(60.0))
+        .column(Column::initial(170.0).at_least(60.0))
+        .column(Column::initial(170.0).at_least(60.0))
+        .column(Column::initial(80.0).at_least(40.0))
+        .column(Column::initial(60.0).at_least(40.0))
+        .column(Column::remainder().at_least(200.0))
+        .min_scrolled_height(0.0);
+    if let Some(row) = scroll_to {
+        table = table.scroll_to_row(row.saturating_sub(1) as usize, None);
+    }
+    table
+        .header(row_height + 2.0, |mut h| {
+            for title in [
+                "No.",
+                "Time",
+                "Source",
+                "Destination",
+                "Protocol",
+                "Length",
+                "Info",
+            ] {
+                h.col(|ui| {
+                    ui.strong(title);
+                });
+            }
+        })
+        .body(|body| {
+            body.rows(row_height, n, |mut row| {
+                let i = row.index();
+                let number = i as u32 + 1;
+                let Some(r) = snap.index.row(i) else { return };
+                row.set_selected(selected == Some(number));
+                let text = cache.get(snap, bytes, number).clone();
+                let colour = r.expert.severity().and_then(severity_colour);
+                let cell = |s: String| {
+                    let t = RichText::new(s).monospace();
+                    match colour {
+                        Some(c) => t.color(c),
+                        None => t,
+                    }
+                };
+                row.col(|ui| {
+                    ui.add(
+                        egui::Label::new(cell(number.to_string()))
+                            .selectable(false)
+                            .truncate(),
+                    );
+                });
+                row.col(|ui| {
+                    ui.add(
+                        egui::Label::new(cell(time_text(snap, i, time)))
+                            .selectable(false)
+                            .truncate(),
+                    );
+                });
+                row.col(|ui| {
+                    ui.add(
+                        egui::Label::new(cell(text.source))
+                            .selectable(false)
+                            .truncate(),
+                    );
+                });
+                row.col(|ui| {
+                    ui.add(
+                        egui::Label::new(cell(text.destination))
+                            .selectable(false)
+                            .truncate(),
+                    );
+                });
+                row.col(|ui| {
+                    ui.add(
+                        egui::Label::new(cell(text.protocol))
+                            .selectable(false)
+                            .truncate(),
+                    );
+                });
+                row.col(|ui| {
+                    ui.add(
+                        egui::Label::new(cell(r.orig_len.to_string()))
+                            .selectable(false)
+                            .truncate(),
+                    );
+                });
+                row.col(|ui| {
+                    ui.add(
+                        egui::Label::new(cell(text.info))
+                            .selectable(false)
+                            .truncate(),
+                    );
+                });
+                if row.response().clicked() {
+                    out.selected = Some(number);
+                }
+            });
+        });
+    out
+}
+
+/// Text colour of a row by the worst expert item on it (chats, such as a
+/// SYN's, leave the row plain).
+pub fn severity_colour(s: dissectors::expert::Severity) -> Option<Color32> {
+    use dissectors::expert::Severity;
+    match s {
+        Severity::Error => Some(Color32::from_rgb(0xd0, 0x30, 0x30)),
+        Severity::Warning => Some(Color32::from_rgb(0xc0, 0x80, 0x10)),
+        Severity::Note => Some(Color32::from_rgb(0x30, 0x70, 0xc0)),
+        Severity::Chat | Severity::Comment => None,
+    }
+}

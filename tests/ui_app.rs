@@ -1,0 +1,103 @@
+//! The desktop app driven through egui_kittest with no display: the real
+//! app state and layout, found through the accessibility tree and clicked
+//! as a user would.
+
+use std::time::{Duration, Instant};
+
+use eframe::egui;
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use wirelens::ui::WirelensApp;
+use wirelens::ui::document::sample_path;
+
+/// The app with `path` open and fully loaded.
+fn app_on(path: &std::path::Path) -> Harness<'static, WirelensApp> {
+    let mut app = WirelensApp::default();
+    app.open(path, None);
+    assert!(app.error.is_none(), "{:?}", app.error);
+    let t = Instant::now();
+    while !app.snapshot().unwrap().done {
+        assert!(t.elapsed() < Duration::from_secs(30), "loading never ended");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1400.0, 1000.0))
+        .build_ui_state(|ui, app: &mut WirelensApp| app.show(ui), app);
+    h.run();
+    h
+}
+
+#[test]
+fn the_bundled_sample_opens_with_every_packet_listed() {
+    let h = app_on(&sample_path());
+    // tshark -r samples/wirelens-tour.pcapng | wc -l
+    h.get_by_label("Packets: 45");
+    // Rows in view are dissected with their analysis: the DNS lookup, the
+    // handshake and the TLS ClientHello at the top of the list.
+    h.get_by_label("Standard query 0xac66 A enabled.tls13.com");
+    h.get_by_label(
+        "46638 → 443 [SYN] Seq=0 Win=29200 Len=0 MSS=1460 SACK_PERM TSval=4294949082 TSecr=0 WS=128",
+    );
+    h.get_by_label("Client Hello");
+}
+
+#[test]
+fn selecting_a_packet_and_a_field_highlights_the_fields_bytes() {
+    let mut h = app_on(&sample_path());
+    h.get_by_label("Client Hello").click();
+    h.run();
+    assert_eq!(h.state().selected, Some(8));
+    // The details tree shows the frame's layers; selecting TCP's selects
+    // the whole header's bytes.
+    h.get_by_label_contains("Transmission Control Protocol, Src Port: 46638")
+        .click_accesskit();
+    h.run();
+    assert_eq!(h.state().highlight(), Some((0, 34..54)));
+    // Clicking a byte in the hex pane selects the smallest field holding it
+    // and opens the tree down to it: byte 35 is in the source port.
+    let port = {
+        let d = h.state_mut().details.as_mut().unwrap();
+        let port = d.find_field("tcp.srcport").unwrap();
+        assert_eq!(d.node_at(0, 35), Some(port));
+        d.reveal(port);
+        d.selected = None;
+        port
+    };
+    h.run();
+    // The field now shows; selecting it highlights exactly its two bytes.
+    h.get_by_label("Source Port: 46638").click_accesskit();
+    h.run();
+    let d = h.state().details.as_ref().unwrap();
+    assert_eq!(d.selected, Some(port));
+    let span = d.tree.nodes[port as usize].span;
+    assert_eq!((span.start, span.len), (34, 2));
+    assert_eq!(h.state().highlight(), Some((0, 34..36)));
+}
+
+#[test]
+fn arrow_keys_move_the_selection() {
+    let mut h = app_on(&sample_path());
+    h.get_by_label("Client Hello").click();
+    h.run();
+    h.key_press(egui::Key::ArrowDown);
+    h.run();
+    assert_eq!(h.state().selected, Some(9));
+    h.key_press(egui::Key::End);
+    h.run();
+    assert_eq!(h.state().selected, Some(45));
+    h.key_press(egui::Key::Home);
+    h.run();
+    assert_eq!(h.state().selected, Some(1));
+}
+
+#[test]
+fn a_file_that_is_not_a_capture_is_reported_in_the_app() {
+    let mut app = WirelensApp::default();
+    app.open(std::path::Path::new("Cargo.toml"), None);
+    let e = app.error.clone().expect("an error");
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(800.0, 600.0))
+        .build_ui_state(|ui, app: &mut WirelensApp| app.show(ui), app);
+    h.run();
+    h.get_by_label(&e);
+}

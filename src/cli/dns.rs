@@ -7,7 +7,7 @@ use dissectors::collect::{Collected, FieldCollector};
 use serde_json::{Value, json};
 
 use super::scan::{FrameView, as_bool, as_secs, as_str, as_u64, scan};
-use super::{AppArgs, CliError, TextOrJson, open, warn_stop};
+use super::{AppArgs, CliError};
 
 /// Response codes by their mnemonic (RFC 1035, 2136, 6891).
 pub fn rcode_name(rc: u64) -> String {
@@ -246,43 +246,37 @@ pub fn summary(file: &crate::capture::CaptureFile) -> (Value, Option<crate::capt
 }
 
 pub fn run(a: &AppArgs, out: &mut impl Write) -> Result<(), CliError> {
-    let file = open(&a.file)?;
-    let (v, stop) = summary(&file);
-    match a.format {
-        TextOrJson::Json => {
-            serde_json::to_writer_pretty(&mut *out, &v)?;
-            writeln!(out)?;
-        }
-        TextOrJson::Text => {
-            for t in v["transactions"].as_array().into_iter().flatten() {
-                let answers: Vec<String> = t["answers"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .map(|a| format!("{} {}", a["type"].as_str().unwrap_or(""), a["data"]))
-                    .collect();
-                writeln!(
-                    out,
-                    "{:>7} {:<5} 0x{:04x} {} {}{} -> {} {} {}",
-                    t["query_frame"].as_u64().unwrap_or(0),
-                    t["protocol"].as_str().unwrap_or(""),
-                    t["id"].as_u64().unwrap_or(0),
-                    t["type"].as_str().unwrap_or("?"),
-                    t["name"].as_str().unwrap_or("?"),
-                    if t["retransmission"] == true {
-                        " (retransmission)"
-                    } else {
-                        ""
-                    },
-                    t["rcode"].as_str().unwrap_or("(no response)"),
-                    t["response_time"]
-                        .as_f64()
-                        .map_or(String::new(), |s| format!("{s:.6}s")),
-                    answers.join(", ")
-                )?;
-            }
-        }
+    super::run_summary(a, out, summary, text)
+}
+
+/// The summary as text, a line per item.
+fn text(v: &Value, out: &mut dyn Write) -> std::io::Result<()> {
+    for t in v["transactions"].as_array().into_iter().flatten() {
+        let answers: Vec<String> = t["answers"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|a| format!("{} {}", a["type"].as_str().unwrap_or(""), a["data"]))
+            .collect();
+        writeln!(
+            out,
+            "{:>7} {:<5} 0x{:04x} {} {}{} -> {} {} {}",
+            t["query_frame"].as_u64().unwrap_or(0),
+            t["protocol"].as_str().unwrap_or(""),
+            t["id"].as_u64().unwrap_or(0),
+            t["type"].as_str().unwrap_or("?"),
+            t["name"].as_str().unwrap_or("?"),
+            if t["retransmission"] == true {
+                " (retransmission)"
+            } else {
+                ""
+            },
+            t["rcode"].as_str().unwrap_or("(no response)"),
+            t["response_time"]
+                .as_f64()
+                .map_or(String::new(), |s| format!("{s:.6}s")),
+            answers.join(", ")
+        )?;
     }
-    warn_stop(&a.file, &stop);
     Ok(())
 }

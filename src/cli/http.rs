@@ -9,7 +9,7 @@ use dissectors::field::OwnedValue;
 use serde_json::{Value, json};
 
 use super::scan::{FrameView, as_secs, as_str, as_u64, scan};
-use super::{AppArgs, CliError, TextOrJson, open, warn_stop};
+use super::{AppArgs, CliError};
 
 fn messages(v: &FrameView<'_>, out: &mut Vec<Value>) {
     let f = &v.fields.fields;
@@ -93,42 +93,36 @@ pub fn summary(file: &crate::capture::CaptureFile) -> (Value, Option<crate::capt
 }
 
 pub fn run(a: &AppArgs, out: &mut impl Write) -> Result<(), CliError> {
-    let file = open(&a.file)?;
-    let (v, stop) = summary(&file);
-    match a.format {
-        TextOrJson::Json => {
-            serde_json::to_writer_pretty(&mut *out, &v)?;
-            writeln!(out)?;
-        }
-        TextOrJson::Text => {
-            for m in v["messages"].as_array().into_iter().flatten() {
-                if m["kind"] == "request" {
-                    writeln!(
-                        out,
-                        "{:>7} stream {} {} {} {}",
-                        m["frame"].as_u64().unwrap_or(0),
-                        m["tcp_stream"],
-                        m["method"].as_str().unwrap_or(""),
-                        m["host"].as_str().unwrap_or(""),
-                        m["uri"].as_str().unwrap_or("")
-                    )?;
-                } else {
-                    writeln!(
-                        out,
-                        "{:>7} stream {} {} {} (request in {}, {})",
-                        m["frame"].as_u64().unwrap_or(0),
-                        m["tcp_stream"],
-                        m["status"],
-                        m["phrase"].as_str().unwrap_or(""),
-                        m["request_frame"],
-                        m["time"]
-                            .as_f64()
-                            .map_or("-".into(), |t| format!("{t:.6}s"))
-                    )?;
-                }
-            }
+    super::run_summary(a, out, summary, text)
+}
+
+/// The summary as text, a line per item.
+fn text(v: &Value, out: &mut dyn Write) -> std::io::Result<()> {
+    for m in v["messages"].as_array().into_iter().flatten() {
+        if m["kind"] == "request" {
+            writeln!(
+                out,
+                "{:>7} stream {} {} {} {}",
+                m["frame"].as_u64().unwrap_or(0),
+                m["tcp_stream"],
+                m["method"].as_str().unwrap_or(""),
+                m["host"].as_str().unwrap_or(""),
+                m["uri"].as_str().unwrap_or("")
+            )?;
+        } else {
+            writeln!(
+                out,
+                "{:>7} stream {} {} {} (request in {}, {})",
+                m["frame"].as_u64().unwrap_or(0),
+                m["tcp_stream"],
+                m["status"],
+                m["phrase"].as_str().unwrap_or(""),
+                m["request_frame"],
+                m["time"]
+                    .as_f64()
+                    .map_or("-".into(), |t| format!("{t:.6}s"))
+            )?;
         }
     }
-    warn_stop(&a.file, &stop);
     Ok(())
 }

@@ -8,7 +8,7 @@ use dissectors::field::OwnedValue;
 use serde_json::{Map, Value, json};
 
 use super::scan::{FrameView, as_bool, as_str, as_u64, scan};
-use super::{AppArgs, CliError, TextOrJson, open, warn_stop};
+use super::{AppArgs, CliError};
 
 /// One HTTP/2 frame's fields.
 #[derive(Default)]
@@ -267,38 +267,32 @@ pub fn summary(file: &crate::capture::CaptureFile) -> (Value, Option<crate::capt
 }
 
 pub fn run(a: &AppArgs, out: &mut impl Write) -> Result<(), CliError> {
-    let file = open(&a.file)?;
-    let (v, stop) = summary(&file);
-    match a.format {
-        TextOrJson::Json => {
-            serde_json::to_writer_pretty(&mut *out, &v)?;
-            writeln!(out)?;
-        }
-        TextOrJson::Text => {
-            for c in v["per_connection"].as_array().into_iter().flatten() {
-                writeln!(
-                    out,
-                    "tcp stream {} client {} frames {}",
-                    c["tcp_stream"],
-                    c["client"].as_str().unwrap_or("?"),
-                    c["frame_types"]
-                )?;
-                for s in c["streams"].as_array().into_iter().flatten() {
-                    writeln!(
-                        out,
-                        "  stream {:>4} {} {} {} -> {}  data {}B/{}B",
-                        s["stream_id"].as_u64().unwrap_or(0),
-                        s["method"].as_str().unwrap_or("-"),
-                        s["authority"].as_str().unwrap_or("-"),
-                        s["path"].as_str().unwrap_or("-"),
-                        s["status"],
-                        s["data_bytes_client"],
-                        s["data_bytes_server"]
-                    )?;
-                }
-            }
+    super::run_summary(a, out, summary, text)
+}
+
+/// The summary as text, a line per item.
+fn text(v: &Value, out: &mut dyn Write) -> std::io::Result<()> {
+    for c in v["per_connection"].as_array().into_iter().flatten() {
+        writeln!(
+            out,
+            "tcp stream {} client {} frames {}",
+            c["tcp_stream"],
+            c["client"].as_str().unwrap_or("?"),
+            c["frame_types"]
+        )?;
+        for s in c["streams"].as_array().into_iter().flatten() {
+            writeln!(
+                out,
+                "  stream {:>4} {} {} {} -> {}  data {}B/{}B",
+                s["stream_id"].as_u64().unwrap_or(0),
+                s["method"].as_str().unwrap_or("-"),
+                s["authority"].as_str().unwrap_or("-"),
+                s["path"].as_str().unwrap_or("-"),
+                s["status"],
+                s["data_bytes_client"],
+                s["data_bytes_server"]
+            )?;
         }
     }
-    warn_stop(&a.file, &stop);
     Ok(())
 }

@@ -243,6 +243,27 @@ pub(crate) fn open(path: &Path) -> Result<Arc<CaptureFile>, CliError> {
         .map_err(|e| CliError(e.to_string()))
 }
 
+/// An application-protocol subcommand: its summary of the capture as JSON,
+/// or as `text` writes it; then where reading stopped, if it did.
+pub(crate) fn run_summary(
+    a: &AppArgs,
+    out: &mut impl Write,
+    summary: fn(&CaptureFile) -> (serde_json::Value, Option<crate::capture::Stop>),
+    text: fn(&serde_json::Value, &mut dyn Write) -> io::Result<()>,
+) -> Result<(), CliError> {
+    let file = open(&a.file)?;
+    let (v, stop) = summary(&file);
+    match a.format {
+        TextOrJson::Json => {
+            serde_json::to_writer_pretty(&mut *out, &v).map_err(io::Error::other)?;
+            writeln!(out)?;
+        }
+        TextOrJson::Text => text(&v, out)?,
+    }
+    warn_stop(&a.file, &stop);
+    Ok(())
+}
+
 /// Reports where reading stopped, as a warning: the packets before it were used.
 pub(crate) fn warn_stop(path: &Path, stop: &Option<crate::capture::Stop>) {
     if let Some(s) = stop {

@@ -8,7 +8,7 @@ use dissectors::field::OwnedValue;
 use serde_json::{Value, json};
 
 use super::scan::{FrameView, as_str, as_u64, scan};
-use super::{AppArgs, CliError, TextOrJson, open, warn_stop};
+use super::{AppArgs, CliError};
 
 pub fn version_name(v: u64) -> String {
     match v {
@@ -243,42 +243,36 @@ pub fn summary(file: &crate::capture::CaptureFile) -> (Value, Option<crate::capt
 }
 
 pub fn run(a: &AppArgs, out: &mut impl Write) -> Result<(), CliError> {
-    let file = open(&a.file)?;
-    let (v, stop) = summary(&file);
-    match a.format {
-        TextOrJson::Json => {
-            serde_json::to_writer_pretty(&mut *out, &v)?;
-            writeln!(out)?;
-        }
-        TextOrJson::Text => {
-            for s in v["sessions"].as_array().into_iter().flatten() {
-                writeln!(
-                    out,
-                    "stream {} {} -> {} sni={} alpn={} version={} cipher={} resumed={} ja3={} ja4={}",
-                    s["tcp_stream"],
-                    s["client"].as_str().unwrap_or("?"),
-                    s["server"].as_str().unwrap_or("?"),
-                    s["sni"].as_str().unwrap_or("-"),
-                    s["alpn_selected"].as_str().unwrap_or("-"),
-                    s["version"].as_str().unwrap_or("-"),
-                    s["cipher_suite_name"]
-                        .as_str()
-                        .or(s["cipher_suite"].as_str())
-                        .unwrap_or("-"),
-                    s["resumed"],
-                    s["ja3"].as_str().unwrap_or("-"),
-                    s["ja4"].as_str().unwrap_or("-"),
-                )?;
-                let hs: Vec<&str> = s["handshake"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .filter_map(|x| x.as_str())
-                    .collect();
-                writeln!(out, "  {}", hs.join(" "))?;
-            }
-        }
+    super::run_summary(a, out, summary, text)
+}
+
+/// The summary as text, a line per item.
+fn text(v: &Value, out: &mut dyn Write) -> std::io::Result<()> {
+    for s in v["sessions"].as_array().into_iter().flatten() {
+        writeln!(
+            out,
+            "stream {} {} -> {} sni={} alpn={} version={} cipher={} resumed={} ja3={} ja4={}",
+            s["tcp_stream"],
+            s["client"].as_str().unwrap_or("?"),
+            s["server"].as_str().unwrap_or("?"),
+            s["sni"].as_str().unwrap_or("-"),
+            s["alpn_selected"].as_str().unwrap_or("-"),
+            s["version"].as_str().unwrap_or("-"),
+            s["cipher_suite_name"]
+                .as_str()
+                .or(s["cipher_suite"].as_str())
+                .unwrap_or("-"),
+            s["resumed"],
+            s["ja3"].as_str().unwrap_or("-"),
+            s["ja4"].as_str().unwrap_or("-"),
+        )?;
+        let hs: Vec<&str> = s["handshake"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|x| x.as_str())
+            .collect();
+        writeln!(out, "  {}", hs.join(" "))?;
     }
-    warn_stop(&a.file, &stop);
     Ok(())
 }

@@ -154,17 +154,6 @@ fn device_linktype(name: &str) -> Option<pcap::Linktype> {
     Some(cap.get_datalink())
 }
 
-/// Packets an interface has received so far, from the kernel's counters
-/// (no capture needed): the interface picker's packets-per-second
-/// sparklines difference these. `None` where the system does not say.
-pub fn interface_rx_packets(name: &str) -> Option<u64> {
-    if name.contains('/') || name.contains("..") {
-        return None;
-    }
-    let path = format!("/sys/class/net/{name}/statistics/rx_packets");
-    std::fs::read_to_string(path).ok()?.trim().parse().ok()
-}
-
 /// Compiles `filter` for `linktype` without opening a device (what the
 /// filter box checks as the user types).
 pub fn check_filter(filter: &str, linktype: u32) -> Result<(), LiveError> {

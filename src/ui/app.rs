@@ -64,26 +64,7 @@ impl WirelensApp {
     /// The hex pane's highlighted bytes: the selected field's data source
     /// and byte range.
     pub fn highlight(&self) -> Option<(u16, std::ops::Range<usize>)> {
-        let d = self.details.as_ref()?;
-        let n = d.tree.nodes.get(d.selected? as usize)?;
-        let start = n.span.start as usize;
-        Some((n.span.source, start..start + n.span.len as usize))
-    }
-
-    /// The bytes the hex pane shows.
-    fn hex_bytes(&self) -> Option<Vec<u8>> {
-        let d = self.details.as_ref()?;
-        if self.hex_source > 0 {
-            return d
-                .tree
-                .sources
-                .get(usize::from(self.hex_source) - 1)
-                .map(|s| s.bytes.clone());
-        }
-        let doc = self.document.as_ref()?;
-        let snap = doc.snapshot();
-        let row = snap.index.row(d.number as usize - 1)?;
-        Some(doc.file.data(row.offset, row.caplen).to_vec())
+        self.details.as_ref()?.highlight()
     }
 
     fn keyboard(&mut self, ui: &egui::Ui, rows: usize) {
@@ -182,45 +163,34 @@ impl WirelensApp {
     }
 
     fn hex_pane(&mut self, ui: &mut egui::Ui) {
-        let Some(frame_len) = self.hex_frame_len() else {
+        let (Some(d), Some(doc)) = (&mut self.details, &self.document) else {
             return;
         };
-        let tabs: Vec<String> = self.details.as_ref().map_or(Vec::new(), |d| {
-            d.tree
-                .sources
-                .iter()
-                .map(|s| format!("{} ({} bytes)", s.name, s.bytes.len()))
-                .collect()
-        });
-        if !tabs.is_empty() {
+        let frame = doc.file.data(d.offset, d.caplen);
+        let source = &mut self.hex_source;
+        if !d.tree.sources.is_empty() {
             ui.horizontal(|ui| {
-                let frame = format!("Frame ({frame_len} bytes)");
-                ui.selectable_value(&mut self.hex_source, 0, frame);
-                for (i, t) in tabs.into_iter().enumerate() {
-                    ui.selectable_value(&mut self.hex_source, i as u16 + 1, t);
+                ui.selectable_value(source, 0, format!("Frame ({} bytes)", frame.len()));
+                for (i, s) in d.tree.sources.iter().enumerate() {
+                    let tab = format!("{} ({} bytes)", s.name, s.bytes.len());
+                    ui.selectable_value(source, i as u16 + 1, tab);
                 }
             });
         }
-        let Some(bytes) = self.hex_bytes() else {
-            return;
+        let bytes = match usize::from(*source) {
+            0 => frame,
+            k => match d.tree.sources.get(k - 1) {
+                Some(s) => &s.bytes,
+                None => return,
+            },
         };
-        let highlight = self
-            .highlight()
-            .filter(|(s, _)| *s == self.hex_source)
-            .map(|(_, r)| r);
-        let r = hex::show(ui, &bytes, highlight);
-        if let (Some(i), Some(d)) = (r.clicked, &mut self.details)
-            && let Some(node) = d.node_at(self.hex_source, i as u32)
+        let highlight = d.highlight().filter(|(s, _)| s == source).map(|(_, r)| r);
+        let clicked = hex::show(ui, bytes, highlight).clicked;
+        if let Some(i) = clicked
+            && let Some(node) = d.node_at(*source, i as u32)
         {
             d.reveal(node);
         }
-    }
-
-    /// Captured length of the selected frame.
-    fn hex_frame_len(&self) -> Option<usize> {
-        let (d, doc) = (self.details.as_ref()?, self.document.as_ref()?);
-        let row = doc.snapshot().index.row(d.number as usize - 1)?;
-        Some(row.caplen as usize)
     }
 
     fn status(&self, ui: &mut egui::Ui, snap: Option<&Snapshot>) {

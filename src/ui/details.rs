@@ -13,6 +13,9 @@ use crate::store::frame::{PacketBytes, redissect};
 /// The selected packet, dissected into its tree.
 pub struct Details {
     pub number: u32,
+    /// Where the frame's bytes are in the file, and how many.
+    pub offset: u64,
+    pub caplen: u32,
     pub tree: Tree,
     /// Index of the selected node in `tree.nodes`.
     pub selected: Option<u32>,
@@ -22,14 +25,25 @@ pub struct Details {
 
 impl Details {
     pub fn build(snap: &Snapshot, bytes: &dyn PacketBytes, number: u32) -> Option<Details> {
+        let row = snap.index.row((number as usize).checked_sub(1)?)?;
         let mut tb = TreeBuilder::new();
         let mut pi = PacketInfo::default();
         redissect(snap, bytes, number, &mut tb, &mut pi).then(|| Details {
             number,
+            offset: row.offset,
+            caplen: row.caplen,
             tree: tb.finish(),
             selected: None,
             open: Default::default(),
         })
+    }
+
+    /// The selected field's data source and byte range (the hex pane's
+    /// highlight).
+    pub fn highlight(&self) -> Option<(u16, std::ops::Range<usize>)> {
+        let n = self.tree.nodes.get(self.selected? as usize)?;
+        let start = n.span.start as usize;
+        Some((n.span.source, start..start + n.span.len as usize))
     }
 
     /// Selects `node` and expands every node above it, so that it shows

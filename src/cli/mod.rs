@@ -169,6 +169,9 @@ pub struct PacketsArgs {
     pub file: PathBuf,
     #[arg(long, value_enum, default_value_t = TextOrJson::Text)]
     pub format: TextOrJson,
+    /// Only packets matching this display filter (Wireshark's syntax).
+    #[arg(short = 'Y', long = "display-filter")]
+    pub filter: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -235,6 +238,14 @@ pub fn run(cmd: Command) -> Result<(), CliError> {
         (Ok(()), Err(e)) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
         (Ok(()), r) => r.map_err(CliError::from),
     }
+}
+
+/// Compiles `-Y`'s filter; the error shows where it is wrong, as tshark does.
+pub(crate) fn display_filter(
+    text: Option<&str>,
+) -> Result<Option<crate::filter::DisplayFilter>, CliError> {
+    text.map(|t| crate::filter::DisplayFilter::compile(t).map_err(|e| CliError(e.render(t))))
+        .transpose()
 }
 
 pub(crate) fn open(path: &Path) -> Result<Arc<CaptureFile>, CliError> {

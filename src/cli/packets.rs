@@ -7,7 +7,10 @@ use dissectors::sink::NullSink;
 use dissectors::tcp_analysis::Flag;
 use serde::Serialize;
 
-use super::{CliError, JsonArray, PacketsArgs, TextOrJson, epoch_string, open, warn_stop};
+use super::{
+    CliError, JsonArray, PacketsArgs, TextOrJson, display_filter, epoch_string, open, warn_stop,
+};
+use crate::filter::DisplayFilter;
 use crate::pipeline::Pass;
 use crate::store::tcp::TcpRecord;
 
@@ -48,6 +51,8 @@ pub fn run(a: &PacketsArgs, out: &mut impl Write) -> Result<(), CliError> {
         TextOrJson::Json => Some(JsonArray::start(out)?),
         TextOrJson::Text => None,
     };
+    let filter = display_filter(a.filter.as_deref())?;
+    let mut sink = filter.as_ref().map(DisplayFilter::sink);
     let mut first_ts = None;
     let mut number = 0u32;
     let mut text = String::new();
@@ -56,7 +61,19 @@ pub fn run(a: &PacketsArgs, out: &mut impl Write) -> Result<(), CliError> {
         let digits = iface.map_or(6, |i| i.resolution.digits());
         let data = file.data(rec.offset, rec.caplen);
         number += 1;
-        let (pi, answers) = pass.frame(&rec, iface, data, opts, &mut NullSink);
+        // Times are relative to the first frame, displayed or not.
+        let first = *first_ts.get_or_insert(rec.ts_ns);
+        let (pi, answers) = match (&filter, sink.as_mut()) {
+            (Some(f), Some(s)) => {
+                s.clear();
+                let r = pass.frame(&rec, iface, data, opts, s);
+                if !f.matches(s, data) {
+                    continue;
+                }
+                r
+            }
+            _ => pass.frame(&rec, iface, data, opts, &mut NullSink),
+        };
         let stream = match pi.transport {
             Transport::Tcp(_) => answers.tcp.as_ref().map(|a| a.stream),
             Transport::Udp(_) => answers.udp.map(|a| a.stream),
@@ -93,7 +110,6 @@ pub fn run(a: &PacketsArgs, out: &mut impl Write) -> Result<(), CliError> {
                 },
             )?,
             None => {
-                let first = *first_ts.get_or_insert(rec.ts_ns);
                 text.clear();
                 let _ = dissectors::field::write_secs(&mut text, rec.ts_ns - first);
                 let rel = &text[..text.len().saturating_sub(3)];

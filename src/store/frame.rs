@@ -55,6 +55,18 @@ pub fn redissect<S: Sink>(
     sink: &mut S,
     pi: &mut PacketInfo,
 ) -> bool {
+    redissect_with(snap, source, number, sink, pi, Options { columns: true })
+}
+
+/// [`redissect`] with a choice of options: display filters need no columns.
+pub fn redissect_with<S: Sink>(
+    snap: &Snapshot,
+    source: &dyn PacketBytes,
+    number: u32,
+    sink: &mut S,
+    pi: &mut PacketInfo,
+    opts: Options,
+) -> bool {
     let Some(meta) = frame_meta(snap, number) else {
         return false;
     };
@@ -68,14 +80,6 @@ pub fn redissect<S: Sink>(
         Some(source.bytes(r.offset, r.caplen))
     };
     let mut replay = Replay::with_frames(&tape, &frame_bytes);
-    dissectors::dissect_frame(
-        &meta,
-        data,
-        &[],
-        &mut replay,
-        Options { columns: true },
-        sink,
-        pi,
-    );
+    dissectors::dissect_frame(&meta, data, &[], &mut replay, opts, sink, pi);
     true
 }

@@ -1,0 +1,73 @@
+//! A filter over a loaded capture: every frame dissected again on its own
+//! from its bytes and its tape (the analysis' answers the load kept), so
+//! the frames split across threads and all cores work.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use dissectors::packet::{Options, PacketInfo};
+
+use super::DisplayFilter;
+use crate::store::Snapshot;
+use crate::store::frame::{PacketBytes, redissect_with};
+
+/// Frames are handed out in blocks this size, so threads finish together.
+const BLOCK: u32 = 4096;
+
+/// Numbers (1-based, ascending) of the frames of `snap` that match, or
+/// None when `cancel` was set midway.
+pub fn matching_frames(
+    filter: &DisplayFilter,
+    snap: &Snapshot,
+    source: &(dyn PacketBytes + Sync),
+    threads: usize,
+    cancel: &AtomicBool,
+) -> Option<Vec<u32>> {
+    let total = snap.index.len() as u32;
+    let next = std::sync::atomic::AtomicU32::new(1);
+    let threads = threads.max(1);
+    let mut blocks: Vec<(u32, Vec<u32>)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut sink = filter.sink();
+                    let mut pi = PacketInfo::default();
+                    let mut done = Vec::new();
+                    loop {
+                        if cancel.load(Ordering::Relaxed) {
+                            return done;
+                        }
+                        let first = next.fetch_add(BLOCK, Ordering::Relaxed);
+                        if first > total {
+                            return done;
+                        }
+                        let last = first.saturating_add(BLOCK - 1).min(total);
+                        let mut hits = Vec::new();
+                        for n in first..=last {
+                            sink.clear();
+                            let opts = Options { columns: false };
+                            if !redissect_with(snap, source, n, &mut sink, &mut pi, opts) {
+                                continue;
+                            }
+                            let Some(row) = snap.index.row(n as usize - 1) else {
+                                continue;
+                            };
+                            if filter.matches(&sink, source.bytes(row.offset, row.caplen)) {
+                                hits.push(n);
+                            }
+                        }
+                        done.push((first, hits));
+                    }
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().unwrap_or_default())
+            .collect()
+    });
+    if cancel.load(Ordering::Relaxed) {
+        return None;
+    }
+    blocks.sort_unstable_by_key(|b| b.0);
+    Some(blocks.into_iter().flat_map(|b| b.1).collect())
+}

@@ -115,6 +115,14 @@ def main():
                     if ip[6] == 58:
                         put("icmpv6", tag, b"\x00" + ip[40:])
 
+    # The display filters of the golden table.
+    cases = os.path.join(HERE, "..", "tests", "filters", "cases.tsv")
+    for i, line in enumerate(open(cases, encoding="utf-8")):
+        parts = line.rstrip("\n").split("\t")
+        if line.startswith("#") or len(parts) < 2:
+            continue
+        put("filter", "case-%d" % i, parts[1].encode())
+
 
 if __name__ == "__main__":
     main()

@@ -123,3 +123,151 @@ fn filters_match_the_frames_tshark_matches() {
     assert!(n >= 80, "only {n} cases");
     report.finish();
 }
+
+fn wirelens(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_wirelens"))
+        .args(args)
+        .output()
+        .expect("wirelens runs")
+}
+
+fn fixture_path(name: &str) -> String {
+    root()
+        .join("tests/fixtures")
+        .join(name)
+        .display()
+        .to_string()
+}
+
+const GEN: &str = "gen_tcp_loss_reorder_zero_window.pcap";
+
+fn golden_case(fixture: &str, filter: &str) -> Vec<u32> {
+    cases()
+        .remove(fixture)
+        .into_iter()
+        .flatten()
+        .find(|c| c.filter == filter)
+        .map(|c| c.frames)
+        .expect("case in the golden table")
+}
+
+#[test]
+fn packets_dash_y_prints_the_frames_tshark_matches() {
+    for filter in [
+        "dns.qry.name contains \"bbc\"",
+        "tcp.analysis.retransmission",
+    ] {
+        let o = wirelens(&["packets", &fixture_path(GEN), "-Y", filter]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let numbers: Vec<u32> = String::from_utf8_lossy(&o.stdout)
+            .lines()
+            .map(|l| l.split_whitespace().next().unwrap().parse().unwrap())
+            .collect();
+        assert_eq!(numbers, golden_case(GEN, filter), "{filter}");
+    }
+}
+
+#[test]
+fn a_bad_filter_is_shown_with_a_caret_and_a_suggestion() {
+    let o = wirelens(&["packets", &fixture_path(GEN), "-Y", "tcp.prot == 80"]);
+    assert!(!o.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&o.stderr),
+        "wirelens: error: \"tcp.prot\" is not a valid protocol or protocol field. \
+         Did you mean \"tcp.port\"?\n    tcp.prot == 80\n    ^~~~~~~~\n"
+    );
+}
+
+#[test]
+fn export_writes_exactly_the_matching_packets() {
+    let filter = "dns.qry.name contains \"bbc\"";
+    let want = golden_case(GEN, filter);
+    let src = CaptureFile::open(&root().join("tests/fixtures").join(GEN)).unwrap();
+    let mut originals = Vec::new();
+    for rec in src.reader() {
+        originals.push((rec.ts_ns, src.data(rec.offset, rec.caplen).to_vec()));
+    }
+    let dir = std::env::temp_dir().join(format!("wirelens-export-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for name in ["subset.pcapng", "subset.pcap"] {
+        let out = dir.join(name);
+        let o = wirelens(&[
+            "export",
+            &fixture_path(GEN),
+            "-Y",
+            filter,
+            "-w",
+            out.to_str().unwrap(),
+        ]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let f = CaptureFile::open(&out).unwrap();
+        let mut got = Vec::new();
+        for rec in f.reader() {
+            got.push((rec.ts_ns, f.data(rec.offset, rec.caplen).to_vec()));
+        }
+        let expected: Vec<_> = want
+            .iter()
+            .map(|&n| originals[n as usize - 1].clone())
+            .collect();
+        assert_eq!(got, expected, "{name}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn flows_and_tcp_dash_y_keep_the_conversations_with_a_match() {
+    let filter = "tls.handshake.extensions_server_name contains \"apple\"";
+    let o = wirelens(&[
+        "packets",
+        &fixture_path(GEN),
+        "-Y",
+        filter,
+        "--format",
+        "json",
+    ]);
+    let rows: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let mut streams: Vec<u64> = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["stream"].as_u64().unwrap())
+        .collect();
+    streams.sort_unstable();
+    streams.dedup();
+    assert!(!streams.is_empty());
+    let o = wirelens(&[
+        "flows",
+        &fixture_path(GEN),
+        "-Y",
+        filter,
+        "--format",
+        "json",
+    ]);
+    let flows: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let got: Vec<u64> = flows
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["stream"].as_u64().unwrap())
+        .collect();
+    assert_eq!(got, streams);
+    let o = wirelens(&["tcp", &fixture_path(GEN), "-Y", filter, "--format", "json"]);
+    let conns: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let got: Vec<u64> = conns
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["stream"].as_u64().unwrap())
+        .collect();
+    assert_eq!(got, streams);
+    let o = wirelens(&["tls", &fixture_path(GEN), "-Y", filter, "--format", "json"]);
+    let tls: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let got: Vec<u64> = tls["sessions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["tcp_stream"].as_u64().unwrap())
+        .collect();
+    assert_eq!(got, streams);
+    assert_eq!(tls["handshakes"].as_u64(), Some(streams.len() as u64));
+}

@@ -265,6 +265,12 @@ pub struct TransportAt {
 }
 
 impl<S: Sink> Cx<'_, S> {
+    /// Nothing above TCP and UDP is wanted and skipping it loses no
+    /// analysis (a replayed frame): the transport layers then stop.
+    pub fn skip_payload(&self) -> bool {
+        !self.sink.wants_payload() && self.state.is_replay()
+    }
+
     /// The [`TransportAt`] of a transport header in the IP layer being dissected.
     pub fn transport_at(&self) -> Option<TransportAt> {
         let (src, dst) = self.ip_current?;
@@ -283,6 +289,12 @@ impl<S: Sink> Cx<'_, S> {
 /// from live state, fed in frame order; the details view answers from what
 /// the analysis kept. Stateless dissection uses [`NoState`].
 pub trait State {
+    /// Answers come from a recording (dissectors::tape), not from analysis
+    /// that must see every layer of every frame: layers no one wants may
+    /// then be skipped.
+    fn is_replay(&self) -> bool {
+        false
+    }
     fn ip_fragment(&mut self, _frag: &Fragment<'_>) -> FragOutcome {
         FragOutcome::Pending
     }

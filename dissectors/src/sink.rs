@@ -74,6 +74,11 @@ pub trait Sink {
     fn wants(&self, _def: &'static FieldDef) -> bool {
         true
     }
+    /// Whether the protocols above TCP and UDP are used at all (a display
+    /// filter on addresses and ports needs none of them).
+    fn wants_payload(&self) -> bool {
+        true
+    }
     /// Whether labels and text lines are used at all.
     fn wants_text(&self) -> bool {
         true

@@ -701,6 +701,9 @@ impl<'t> Replay<'t> {
 }
 
 impl State for Replay<'_> {
+    fn is_replay(&self) -> bool {
+        true
+    }
     fn ip_fragment(&mut self, _frag: &Fragment<'_>) -> FragOutcome {
         let r = &mut self.r;
         match r.expect(&[

@@ -568,8 +568,9 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) {
     let payload = seg.payload;
     // What the application layer makes of this segment (asked for every
     // segment: an ACK may complete the other side's PDU).
+    let skip = cx.skip_payload();
     let plan = match (cx.transport_at(), a) {
-        (Some(at), Some(a)) if !quoted => {
+        (Some(at), Some(a)) if !quoted && !skip => {
             let bytes = buf.get(off + hlen, payload.len as usize);
             let payload_at = (buf.source == 0).then_some((off + hlen) as u32);
             cx.state.tcp_payload(&at, &seg, a, bytes, payload_at)
@@ -604,6 +605,9 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) {
         );
     }
     cx.end_layer();
+    if skip {
+        return;
+    }
     if plan.proto != AppProto::None {
         crate::app::tcp_payload(cx, buf, off + hlen, &plan);
     } else if payload.len > 0 {

@@ -6,7 +6,10 @@ use std::time::Instant;
 
 use serde::Serialize;
 
-use super::{BenchArgs, CliError, open};
+use std::sync::atomic::AtomicBool;
+
+use super::{BenchArgs, CliError, display_filter, open};
+use crate::filter::apply::matching_frames;
 use crate::pipeline::{LoadOptions, load_file};
 
 #[derive(Serialize)]
@@ -22,6 +25,16 @@ struct BenchReport {
     anon_bytes_per_packet: f64,
     tcp_conversations: usize,
     udp_conversations: usize,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    filters: Vec<FilterTiming>,
+}
+
+#[derive(Serialize)]
+struct FilterTiming {
+    filter: String,
+    threads: usize,
+    seconds: f64,
+    matching_packets: usize,
 }
 
 /// Resident anonymous memory of this process (Linux `RssAnon`), in bytes.
@@ -37,10 +50,19 @@ pub fn rss_anon() -> u64 {
 
 pub fn run(a: &BenchArgs, out: &mut impl Write) -> Result<(), CliError> {
     let full = a.analysis == super::AnalysisArg::Full;
+    let filters = a
+        .filters
+        .iter()
+        .filter_map(|f| display_filter(Some(f)).transpose())
+        .collect::<Result<Vec<_>, _>>()?;
     let before = rss_anon();
     let file = open(&a.file)?;
     let t = Instant::now();
-    let snap = load_file(file, LoadOptions::batch(full)).wait();
+    let opts = LoadOptions {
+        keep_tapes: !filters.is_empty(),
+        ..LoadOptions::batch(full)
+    };
+    let snap = load_file(file.clone(), opts).wait();
     let secs = t.elapsed().as_secs_f64();
     let anon = rss_anon().saturating_sub(before);
     let n = snap.index.len();
@@ -55,7 +77,21 @@ pub fn run(a: &BenchArgs, out: &mut impl Write) -> Result<(), CliError> {
         anon_bytes_per_packet: anon as f64 / n.max(1) as f64,
         tcp_conversations: snap.tcp.iter().filter(|c| c.counted).count(),
         udp_conversations: snap.udp.iter().filter(|c| c.counted).count(),
+        filters: Vec::new(),
     };
+    let mut r = r;
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    for f in &filters {
+        let t = Instant::now();
+        let hits =
+            matching_frames(f, &snap, &*file, threads, &AtomicBool::new(false)).unwrap_or_default();
+        r.filters.push(FilterTiming {
+            filter: f.text().to_string(),
+            threads,
+            seconds: t.elapsed().as_secs_f64(),
+            matching_packets: hits.len(),
+        });
+    }
     serde_json::to_writer_pretty(&mut *out, &r).map_err(std::io::Error::other)?;
     writeln!(out)?;
     Ok(())

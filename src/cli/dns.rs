@@ -246,7 +246,7 @@ pub fn summary(file: &crate::capture::CaptureFile) -> (Value, Option<crate::capt
 }
 
 pub fn run(a: &AppArgs, out: &mut impl Write) -> Result<(), CliError> {
-    super::run_summary(a, out, summary, text)
+    super::run_summary(a, "dns", out, summary, text)
 }
 
 /// The summary as text, a line per item.

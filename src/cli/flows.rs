@@ -5,7 +5,9 @@ use std::io::Write;
 use dissectors::conversation::{Conversation, Endpoint};
 use serde::Serialize;
 
-use super::{CliError, CsvOrJson, FlowsArgs, JsonArray, ProtoArg, open, secs, warn_stop};
+use super::{
+    CliError, CsvOrJson, FlowsArgs, JsonArray, ProtoArg, display_filter, open, secs, warn_stop,
+};
 use crate::pipeline::{LoadOptions, load_file};
 
 #[derive(Serialize)]
@@ -52,7 +54,16 @@ impl FlowRow {
 }
 
 pub fn run(a: &FlowsArgs, out: &mut impl Write) -> Result<(), CliError> {
+    let filter = display_filter(a.filter.as_deref())?;
     let file = open(&a.file)?;
+    let matched = filter
+        .as_ref()
+        .map(|f| super::matched::Matched::find(&file, f).0);
+    let shown = |c: &Conversation, tcp: bool| match &matched {
+        None => true,
+        Some(m) if tcp => m.tcp.contains(&c.stream),
+        Some(m) => m.udp.contains(&c.stream),
+    };
     let snap = load_file(file, LoadOptions::batch(false)).wait();
     let start = snap.index.row(0).map_or(0, |r| r.ts_ns);
     let mut rows = Vec::new();
@@ -60,7 +71,7 @@ pub fn run(a: &FlowsArgs, out: &mut impl Write) -> Result<(), CliError> {
         rows.extend(
             snap.tcp
                 .iter()
-                .filter(|c| c.counted)
+                .filter(|c| c.counted && shown(c, true))
                 .map(|c| FlowRow::new(c, start)),
         );
     }
@@ -68,7 +79,7 @@ pub fn run(a: &FlowsArgs, out: &mut impl Write) -> Result<(), CliError> {
         rows.extend(
             snap.udp
                 .iter()
-                .filter(|c| c.counted)
+                .filter(|c| c.counted && shown(c, false))
                 .map(|c| FlowRow::new(c, start)),
         );
     }

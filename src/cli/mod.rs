@@ -4,13 +4,17 @@
 mod bench;
 pub mod capture;
 pub mod dns;
+pub mod export;
+mod fields;
 mod flows;
+pub use fields::FieldsArgs;
 pub mod follow;
 pub mod http;
 pub mod http2;
 pub mod scan;
 pub mod tls;
 pub use flows::FlowRow;
+mod matched;
 mod packets;
 mod summary;
 mod tcp;
@@ -64,6 +68,10 @@ pub enum Command {
     Interfaces(capture::InterfacesArgs),
     /// Capture live traffic to a file (pcapng, or pcap by extension), like dumpcap.
     Capture(capture::CaptureArgs),
+    /// Write the packets a display filter matches to a new capture file.
+    Export(export::ExportArgs),
+    /// Every display-filter name: protocols, fields and expert items, with type and description.
+    Fields(FieldsArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -90,6 +98,9 @@ pub enum SeriesArg {
 #[derive(Debug, clap::Args)]
 pub struct TcpArgs {
     pub file: PathBuf,
+    /// Only connections with at least one packet matching this display filter.
+    #[arg(short = 'Y', long = "display-filter")]
+    pub filter: Option<String>,
     /// Only this tcp.stream.
     #[arg(long)]
     pub stream: Option<u32>,
@@ -144,6 +155,10 @@ pub struct BenchArgs {
     pub file: PathBuf,
     #[arg(long, value_enum, default_value_t = AnalysisArg::Full)]
     pub analysis: AnalysisArg,
+    /// After loading (keeping each frame's tape, as the app does), time this
+    /// display filter over every packet on all cores; repeatable.
+    #[arg(short = 'Y', long = "display-filter")]
+    pub filters: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -179,11 +194,18 @@ pub struct AppArgs {
     pub file: PathBuf,
     #[arg(long, value_enum, default_value_t = TextOrJson::Text)]
     pub format: TextOrJson,
+    /// Only what has a packet matching this display filter; totals are
+    /// counted over what is kept.
+    #[arg(short = 'Y', long = "display-filter")]
+    pub filter: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]
 pub struct FlowsArgs {
     pub file: PathBuf,
+    /// Only conversations with at least one packet matching this display filter.
+    #[arg(short = 'Y', long = "display-filter")]
+    pub filter: Option<String>,
     /// Only this protocol's conversations (default: both).
     #[arg(long, value_enum)]
     pub proto: Option<ProtoArg>,
@@ -231,6 +253,8 @@ pub fn run(cmd: Command) -> Result<(), CliError> {
         Command::Http2(a) => http2::run(&a, &mut out),
         Command::Interfaces(a) => capture::interfaces(&a, &mut out),
         Command::Capture(a) => capture::capture(&a),
+        Command::Export(a) => export::run(&a),
+        Command::Fields(a) => fields::run(&a, &mut out),
     };
     match (r, out.flush()) {
         (Err(e), _) => Err(e),
@@ -258,12 +282,18 @@ pub(crate) fn open(path: &Path) -> Result<Arc<CaptureFile>, CliError> {
 /// or as `text` writes it; then where reading stopped, if it did.
 pub(crate) fn run_summary(
     a: &AppArgs,
+    section: &str,
     out: &mut impl Write,
     summary: fn(&CaptureFile) -> (serde_json::Value, Option<crate::capture::Stop>),
     text: fn(&serde_json::Value, &mut dyn Write) -> io::Result<()>,
 ) -> Result<(), CliError> {
+    let filter = display_filter(a.filter.as_deref())?;
     let file = open(&a.file)?;
-    let (v, stop) = summary(&file);
+    let (mut v, stop) = summary(&file);
+    if let Some(f) = &filter {
+        let (m, _) = matched::Matched::find(&file, f);
+        m.restrict(section, &mut v);
+    }
     match a.format {
         TextOrJson::Json => {
             serde_json::to_writer_pretty(&mut *out, &v).map_err(io::Error::other)?;

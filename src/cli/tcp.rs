@@ -14,7 +14,11 @@ use crate::store::Snapshot;
 use crate::store::tcp::TcpRecord;
 
 pub fn run(a: &TcpArgs, out: &mut impl Write) -> Result<(), CliError> {
+    let filter = super::display_filter(a.filter.as_deref())?;
     let file = open(&a.file)?;
+    let matched = filter
+        .as_ref()
+        .map(|f| super::matched::Matched::find(&file, f).0);
     let snap = load_file(file, LoadOptions::batch(true)).wait();
     if let Some(series) = a.series {
         let stream = a
@@ -46,7 +50,7 @@ pub fn run(a: &TcpArgs, out: &mut impl Write) -> Result<(), CliError> {
             None => snap
                 .tcp
                 .iter()
-                .filter(|c| c.counted)
+                .filter(|c| c.counted && matched.as_ref().is_none_or(|m| m.tcp.contains(&c.stream)))
                 .map(|c| c.stream)
                 .collect(),
         };

@@ -8,7 +8,7 @@ use dissectors::packet::{Options, PacketInfo};
 
 use super::DisplayFilter;
 use crate::store::Snapshot;
-use crate::store::frame::{PacketBytes, redissect_with};
+use crate::store::frame::{PacketBytes, redissect_reusing};
 
 /// Frames are handed out in blocks this size, so threads finish together.
 const BLOCK: u32 = 4096;
@@ -23,6 +23,7 @@ pub fn matching_frames(
     cancel: &AtomicBool,
 ) -> Option<Vec<u32>> {
     let total = snap.index.len() as u32;
+    let prefilter = super::prefilter::Prefilter::new(filter, snap);
     let next = std::sync::atomic::AtomicU32::new(1);
     let threads = threads.max(1);
     let mut blocks: Vec<(u32, Vec<u32>)> = std::thread::scope(|scope| {
@@ -31,6 +32,7 @@ pub fn matching_frames(
                 scope.spawn(|| {
                     let mut sink = filter.sink();
                     let mut pi = PacketInfo::default();
+                    let mut tape = Vec::new();
                     let mut done = Vec::new();
                     loop {
                         if cancel.load(Ordering::Relaxed) {
@@ -43,14 +45,19 @@ pub fn matching_frames(
                         let last = first.saturating_add(BLOCK - 1).min(total);
                         let mut hits = Vec::new();
                         for n in first..=last {
-                            sink.clear();
-                            let opts = Options { columns: false };
-                            if !redissect_with(snap, source, n, &mut sink, &mut pi, opts) {
-                                continue;
-                            }
                             let Some(row) = snap.index.row(n as usize - 1) else {
                                 continue;
                             };
+                            if prefilter.as_ref().is_some_and(|p| !p.may_match(&row)) {
+                                continue;
+                            }
+                            sink.clear();
+                            let opts = Options { columns: false };
+                            if !redissect_reusing(
+                                snap, source, n, &mut sink, &mut pi, opts, &mut tape,
+                            ) {
+                                continue;
+                            }
                             if filter.matches(&sink, source.bytes(row.offset, row.caplen)) {
                                 hits.push(n);
                             }

@@ -46,7 +46,11 @@ fn each<'a>(op: &'a Op, fv: &FrameView<'a>, f: &mut dyn FnMut(&Item<'_>) -> bool
     match op {
         Op::Slot(s) => fv.sink.values[*s as usize].iter().any(|v| f(&fv.item(v))),
         Op::Lit(l) => f(&lit_item(l)),
-        Op::Count(s) => f(&Item::Int(fv.sink.values[*s as usize].len() as i128)),
+        // As in Wireshark, an absent field has no count (not 0).
+        Op::Count(s) => match fv.sink.values[*s as usize].len() {
+            0 => false,
+            n => f(&Item::Int(n as i128)),
+        },
         Op::Slice(inner, ranges) => each(inner, fv, &mut |it| {
             let Some(b) = it.bytes() else {
                 return false;

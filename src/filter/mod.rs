@@ -14,6 +14,7 @@ mod eval;
 pub mod lexer;
 pub mod literal;
 pub mod parser;
+pub mod prefilter;
 mod sink;
 pub mod value;
 

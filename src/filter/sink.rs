@@ -31,8 +31,13 @@ pub enum Val {
 pub struct FilterSink {
     /// (definition address, slot) for fields and protocols.
     wanted: Vec<(usize, u16)>,
+    /// One bit per wanted definition (by its address), so that the many
+    /// fields a filter does not name are turned away without a search.
+    wanted_bits: u64,
     experts: Vec<(usize, u16)>,
     keep_sources: bool,
+    /// Some name belongs above TCP and UDP.
+    wants_payload: bool,
     pub(super) values: Vec<Vec<Val>>,
     pub(super) arena: Vec<u8>,
     /// Data sources (reassembled payloads), kept when a protocol's bytes
@@ -48,7 +53,9 @@ impl FilterSink {
         };
         for (i, slot) in slots.iter().enumerate() {
             for f in &slot.fields {
-                s.wanted.push((*f as *const FieldDef as usize, i as u16));
+                let a = *f as *const FieldDef as usize;
+                s.wanted.push((a, i as u16));
+                s.wanted_bits |= bit(a);
             }
             // A name both a field and an expert item carry (the TCP
             // analysis flags) is reported twice; count it once.
@@ -61,6 +68,7 @@ impl FilterSink {
                 s.experts.push((*e as *const ExpertDef as usize, i as u16));
             }
             s.keep_sources |= slot.needs_bytes;
+            s.wants_payload |= !below_payload(slot);
         }
         s
     }
@@ -74,9 +82,31 @@ impl FilterSink {
         self.sources.clear();
     }
 
+    #[inline]
     fn slot_of(&self, def: &FieldDef) -> Option<u16> {
         let a = def as *const FieldDef as usize;
+        if self.wanted_bits & bit(a) == 0 {
+            return None;
+        }
         self.wanted.iter().find(|w| w.0 == a).map(|w| w.1)
+    }
+
+    #[inline(never)]
+    fn keep(&mut self, s: u16, value: Value<'_>) {
+        let v = match value {
+            Value::None => Val::Present,
+            Value::Bool(b) => Val::Int(b.into()),
+            Value::U64(v) => Val::Int(v.into()),
+            Value::I64(v) => Val::Int(v.into()),
+            Value::F64(v) => Val::Float(v),
+            Value::AbsTime(t) | Value::RelTime(t) => Val::Time(t),
+            Value::Bytes(b) => self.keep_bytes(b),
+            Value::Str(t) => self.keep_bytes(t.as_bytes()),
+            Value::Ether(m) => self.keep_bytes(&m),
+            Value::Ipv4(a) => self.keep_bytes(&a),
+            Value::Ipv6(a) => self.keep_bytes(&a),
+        };
+        self.values[s as usize].push(v);
     }
 
     fn keep_bytes(&mut self, b: &[u8]) -> Val {
@@ -116,6 +146,48 @@ impl FilterSink {
     }
 }
 
+/// Whether all of a name's values come from the layers up to TCP and UDP,
+/// so that a replayed frame need not dissect what they carry.
+fn below_payload(slot: &Slot) -> bool {
+    const LOW: &[&str] = &[
+        "frame",
+        "eth",
+        "ethertype",
+        "vlan",
+        "ieee8021ad",
+        "sll",
+        "null",
+        "raw",
+        "arp",
+        "ip",
+        "ipv6",
+        "icmp",
+        "icmpv6",
+        "tcp",
+        "udp",
+    ];
+    // Filled in once the whole stack is known, or by the application
+    // layers (TCP reassembly's segment lists).
+    const HIGH: &[&str] = &[
+        "frame.protocols",
+        "tcp.segment",
+        "tcp.reassembled",
+        "tcp.pdu",
+    ];
+    if !slot.experts.is_empty() && slot.fields.is_empty() {
+        return false;
+    }
+    let proto = slot.name.split('.').next().unwrap_or("");
+    LOW.contains(&proto) && !HIGH.iter().any(|h| slot.name.starts_with(h))
+}
+
+/// Definitions are statics laid out one after another, so their index
+/// modulo 64 spreads them over the bits.
+#[inline]
+fn bit(addr: usize) -> u64 {
+    1 << ((addr / std::mem::size_of::<FieldDef>()) % 64)
+}
+
 impl Sink for FilterSink {
     #[inline]
     fn wants(&self, def: &'static FieldDef) -> bool {
@@ -124,30 +196,21 @@ impl Sink for FilterSink {
     fn wants_text(&self) -> bool {
         false
     }
+    fn wants_payload(&self) -> bool {
+        self.wants_payload
+    }
     fn layer(&mut self, proto: &'static FieldDef, span: Span, _: fmt::Arguments<'_>) {
         if let Some(s) = self.slot_of(proto) {
             self.values[s as usize].push(Val::Layer(span));
         }
     }
     fn end_layer(&mut self) {}
+    #[inline]
     fn field(&mut self, def: &'static FieldDef, _: Span, value: Value<'_>, _: Presence) {
-        let Some(s) = self.slot_of(def) else {
-            return;
-        };
-        let v = match value {
-            Value::None => Val::Present,
-            Value::Bool(b) => Val::Int(b.into()),
-            Value::U64(v) => Val::Int(v.into()),
-            Value::I64(v) => Val::Int(v.into()),
-            Value::F64(v) => Val::Float(v),
-            Value::AbsTime(t) | Value::RelTime(t) => Val::Time(t),
-            Value::Bytes(b) => self.keep_bytes(b),
-            Value::Str(t) => self.keep_bytes(t.as_bytes()),
-            Value::Ether(m) => self.keep_bytes(&m),
-            Value::Ipv4(a) => self.keep_bytes(&a),
-            Value::Ipv6(a) => self.keep_bytes(&a),
-        };
-        self.values[s as usize].push(v);
+        // The test inlines into every dissector's call; keeping is out of line.
+        if let Some(s) = self.slot_of(def) {
+            self.keep(s, value);
+        }
     }
     fn field_with_label(
         &mut self,

@@ -67,6 +67,20 @@ pub fn redissect_with<S: Sink>(
     pi: &mut PacketInfo,
     opts: Options,
 ) -> bool {
+    redissect_reusing(snap, source, number, sink, pi, opts, &mut Vec::new())
+}
+
+/// [`redissect_with`] that reads the tape into `tape`, so that a loop over
+/// many frames allocates once.
+pub fn redissect_reusing<S: Sink>(
+    snap: &Snapshot,
+    source: &dyn PacketBytes,
+    number: u32,
+    sink: &mut S,
+    pi: &mut PacketInfo,
+    opts: Options,
+    tape: &mut Vec<u8>,
+) -> bool {
     let Some(meta) = frame_meta(snap, number) else {
         return false;
     };
@@ -74,12 +88,13 @@ pub fn redissect_with<S: Sink>(
         return false;
     };
     let data = source.bytes(row.offset, row.caplen);
-    let tape = snap.tapes.get(number).unwrap_or_default();
+    // Without a kept tape (an empty one) the frame dissects with no state.
+    snap.tapes.get_into(number, tape);
     let frame_bytes = |n: u32| {
         let r = snap.index.row((n as usize).checked_sub(1)?)?;
         Some(source.bytes(r.offset, r.caplen))
     };
-    let mut replay = Replay::with_frames(&tape, &frame_bytes);
+    let mut replay = Replay::with_frames(tape, &frame_bytes);
     dissectors::dissect_frame(&meta, data, &[], &mut replay, opts, sink, pi);
     true
 }

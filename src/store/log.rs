@@ -30,6 +30,23 @@ impl<T: Clone> AppendLog<T> {
         }
     }
 
+    /// Appends a run of records, a chunk's worth of copying at a time.
+    pub fn extend_from_slice(&mut self, mut vs: &[T])
+    where
+        T: Copy,
+    {
+        while !vs.is_empty() {
+            let room = CHUNK - self.open.len();
+            let (now, rest) = vs.split_at(room.min(vs.len()));
+            self.open.extend_from_slice(now);
+            vs = rest;
+            if self.open.len() == CHUNK {
+                let full = std::mem::replace(&mut self.open, Vec::with_capacity(CHUNK));
+                self.sealed.push(Arc::new(full));
+            }
+        }
+    }
+
     pub fn len(&self) -> usize {
         self.sealed.len() * CHUNK + self.open.len()
     }
@@ -95,6 +112,34 @@ impl<T> LogView<T> {
     pub fn iter(&self) -> impl Iterator<Item = &T> {
         self.chunks.iter().flat_map(|c| c.iter()).take(self.len)
     }
+    /// Appends records `start..end` to `out`, one slice per chunk; false
+    /// (and nothing appended) when the range is not all there.
+    pub fn copy_range_into(&self, start: usize, end: usize, out: &mut Vec<T>) -> bool
+    where
+        T: Copy,
+    {
+        if start > end || end > self.len {
+            return false;
+        }
+        let mut i = start;
+        while i < end {
+            let Some(chunk) = self.chunks.get(i / CHUNK) else {
+                return false;
+            };
+            let from = i % CHUNK;
+            let to = (from + (end - i)).min(chunk.len());
+            let Some(part) = chunk.get(from..to) else {
+                return false;
+            };
+            if part.is_empty() {
+                return false;
+            }
+            out.extend_from_slice(part);
+            i += part.len();
+        }
+        true
+    }
+
     /// The records from index `from` on (what is new since an earlier look).
     pub fn iter_from(&self, from: usize) -> impl Iterator<Item = &T> {
         let first = from / CHUNK;

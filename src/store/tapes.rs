@@ -15,9 +15,7 @@ pub struct TapeWriter {
 
 impl TapeWriter {
     pub fn push(&mut self, tape: &[u8]) {
-        for &b in tape {
-            self.bytes.push(b);
-        }
+        self.bytes.extend_from_slice(tape);
         self.ends.push(self.bytes.len() as u64);
     }
 
@@ -54,19 +52,29 @@ impl Tapes {
 
     /// Frame `number`'s tape (1-based), `None` when it was not kept.
     pub fn get(&self, number: u32) -> Option<Vec<u8>> {
-        let i = (number as usize).checked_sub(1)?;
-        let end = *self.ends.get(i)? as usize;
+        let mut out = Vec::new();
+        self.get_into(number, &mut out).then_some(out)
+    }
+
+    /// Frame `number`'s tape into `out` (cleared first), reusing its
+    /// allocation; false when it was not kept.
+    pub fn get_into(&self, number: u32, out: &mut Vec<u8>) -> bool {
+        out.clear();
+        let Some(i) = (number as usize).checked_sub(1) else {
+            return false;
+        };
+        let Some(&end) = self.ends.get(i) else {
+            return false;
+        };
         let start = match i {
             0 => 0,
-            _ => *self.ends.get(i - 1)? as usize,
+            _ => match self.ends.get(i - 1) {
+                Some(&s) => s,
+                None => return false,
+            },
         };
-        Some(
-            self.bytes
-                .iter_from(start)
-                .take(end - start)
-                .copied()
-                .collect(),
-        )
+        self.bytes
+            .copy_range_into(start as usize, end as usize, out)
     }
 
     pub fn heap_bytes(&self) -> usize {

@@ -101,3 +101,103 @@ fn a_file_that_is_not_a_capture_is_reported_in_the_app() {
     h.run();
     h.get_by_label(&e);
 }
+
+/// Frame numbers of the sample that `filter` matches, from the command
+/// line's in-order pass (not the app's parallel re-dissection).
+fn matching_in_order(filter: &str) -> Vec<u32> {
+    use dissectors::packet::Options;
+    let f = wirelens::filter::DisplayFilter::compile(filter).unwrap();
+    let file = wirelens::capture::CaptureFile::open(&sample_path()).unwrap();
+    let mut reader = file.reader();
+    let mut pass = wirelens::pipeline::Pass::new(true);
+    pass.interfaces_described = file.format == wirelens::capture::Format::Pcapng;
+    let mut sink = f.sink();
+    let mut out = Vec::new();
+    while let Some(rec) = reader.next() {
+        let iface = reader.interfaces.get(rec.interface as usize);
+        let data = file.data(rec.offset, rec.caplen);
+        sink.clear();
+        pass.frame(&rec, iface, data, Options { columns: false }, &mut sink);
+        if f.matches(&sink, data) {
+            out.push(pass.frames());
+        }
+    }
+    out
+}
+
+fn wait_for_filter(h: &mut Harness<'static, WirelensApp>) -> Vec<u32> {
+    let t = Instant::now();
+    loop {
+        h.run();
+        if let Some(d) = h.state().displayed.as_ref()
+            && !d.is_running()
+            && let Some(f) = &d.frames
+        {
+            return f.to_vec();
+        }
+        assert!(
+            t.elapsed() < Duration::from_secs(30),
+            "filtering never ended"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+#[test]
+fn a_typed_display_filter_narrows_the_list_to_its_frames() {
+    let mut h = app_on(&sample_path());
+    let input = h.get_by_role(egui::accesskit::Role::TextInput);
+    input.focus();
+    input.type_text("dns");
+    h.run();
+    h.get_by_label("Apply").click();
+    let frames = wait_for_filter(&mut h);
+    let want = matching_in_order("dns");
+    assert!(!want.is_empty());
+    assert_eq!(frames, want);
+    let pct = 100.0 * want.len() as f64 / 45.0;
+    h.get_by_label(&format!("Displayed: {} ({pct:.1}%)", want.len()));
+    h.get_by_label("Standard query 0xac66 A enabled.tls13.com");
+    assert!(h.query_by_label("Client Hello").is_none());
+    // Clearing shows every packet again.
+    h.get_by_label("Clear").click();
+    h.run();
+    h.run();
+    assert!(h.state().displayed.is_none());
+    h.get_by_label("Client Hello");
+}
+
+#[test]
+fn a_mistyped_field_is_named_with_the_nearest_one() {
+    let mut h = app_on(&sample_path());
+    let input = h.get_by_role(egui::accesskit::Role::TextInput);
+    input.focus();
+    input.type_text("tcp.prot == 443");
+    h.run();
+    h.get_by_label(
+        "\"tcp.prot\" is not a valid protocol or protocol field. Did you mean \"tcp.port\"?",
+    );
+    // Applying an invalid filter changes nothing.
+    h.get_by_label("Apply").click();
+    h.run();
+    assert!(h.state().displayed.is_none());
+}
+
+#[test]
+fn apply_as_filter_on_a_field_filters_by_its_value() {
+    let mut h = app_on(&sample_path());
+    h.get_by_label("Client Hello").click();
+    h.run();
+    {
+        let d = h.state_mut().details.as_mut().unwrap();
+        let port = d.find_field("tcp.srcport").unwrap();
+        d.reveal(port);
+    }
+    h.run();
+    h.get_by_label("Source Port: 46638").click_secondary();
+    h.run();
+    h.get_by_label("Apply as Filter").click();
+    let frames = wait_for_filter(&mut h);
+    assert_eq!(h.state().filter_bar.text, "tcp.srcport == 46638");
+    assert_eq!(frames, matching_in_order("tcp.srcport == 46638"));
+}

@@ -9,9 +9,12 @@ use std::sync::Arc;
 use eframe::egui::{self, Key};
 
 use super::details::{self, Details};
+use super::displayed::Displayed;
 use super::document::Document;
+use super::filter_bar::{FilterAction, FilterBar};
 use super::hex;
 use super::packet_list::{self, RowCache, TimeFormat};
+use crate::filter::DisplayFilter;
 use crate::store::Snapshot;
 
 #[derive(Default)]
@@ -25,6 +28,9 @@ pub struct WirelensApp {
     pub time_format: TimeFormat,
     /// The last error to show (a file that would not open).
     pub error: Option<String>,
+    pub filter_bar: FilterBar,
+    /// The applied display filter and the frames it lets through.
+    pub displayed: Option<Displayed>,
     rows: RowCache,
     scroll_to: Option<u32>,
 }
@@ -39,6 +45,8 @@ impl WirelensApp {
                 self.details = None;
                 self.rows.clear();
                 self.error = None;
+                // The filter stays, applied to the new file.
+                self.displayed = self.displayed.take().map(|d| Displayed::new(d.filter));
             }
             Err(e) => self.error = Some(e),
         }
@@ -67,11 +75,35 @@ impl WirelensApp {
         self.details.as_ref()?.highlight()
     }
 
-    fn keyboard(&mut self, ui: &egui::Ui, rows: usize) {
+    /// The frame numbers the list shows, when a filter is applied.
+    pub fn displayed_frames(&self) -> Option<Arc<Vec<u32>>> {
+        self.displayed.as_ref()?.frames.clone()
+    }
+
+    /// Applies a display filter (None: show every frame again).
+    pub fn apply_filter(&mut self, filter: Option<DisplayFilter>) {
+        self.displayed = filter.map(Displayed::new);
+    }
+
+    fn keyboard(&mut self, ui: &egui::Ui, total: usize) {
+        let shown = self.displayed_frames();
+        let rows = shown.as_ref().map_or(total, |d| d.len());
         if rows == 0 || ui.ctx().egui_wants_keyboard_input() {
             return;
         }
-        let cur = self.selected.unwrap_or(0) as usize;
+        // Positions are rows of the list (1-based), not frame numbers.
+        let number_at = |row: usize| match &shown {
+            None => row as u32,
+            Some(d) => d[row - 1],
+        };
+        let cur = match (&shown, self.selected) {
+            (_, None) => 0,
+            (None, Some(n)) => n as usize,
+            (Some(d), Some(n)) => match d.binary_search(&n) {
+                Ok(i) => i + 1,
+                Err(i) => i,
+            },
+        };
         let page = 20;
         let target = ui.input(|i| {
             if i.key_pressed(Key::ArrowDown) {
@@ -91,7 +123,7 @@ impl WirelensApp {
             }
         });
         if let Some(t) = target {
-            let t = t.clamp(1, rows) as u32;
+            let t = number_at(t.clamp(1, rows));
             self.select(t);
             self.scroll_to = Some(t);
         }
@@ -111,6 +143,21 @@ impl WirelensApp {
                 });
             });
         });
+        egui::Panel::top("filter bar").show(ui, |ui| {
+            if ui.input_mut(|i| i.consume_key(egui::Modifiers::COMMAND, Key::F)) {
+                self.filter_bar.focus = true;
+            }
+            match self.filter_bar.show(ui) {
+                FilterAction::Apply(text) => {
+                    self.apply_filter(DisplayFilter::compile(&text).ok());
+                }
+                FilterAction::Clear => self.apply_filter(None),
+                FilterAction::None => {}
+            }
+        });
+        if let (Some(d), Some(doc), Some(s)) = (&mut self.displayed, &self.document, &snap) {
+            d.update(s, &doc.file, ui.ctx());
+        }
         egui::Panel::bottom("status").show(ui, |ui| {
             ui.horizontal(|ui| self.status(ui, snap.as_deref()));
         });
@@ -133,6 +180,14 @@ impl WirelensApp {
                     .show(ui, |ui| {
                         if let Some(d) = &mut self.details {
                             details::show(ui, d);
+                            if let Some((f, apply)) = d.filter_request.take() {
+                                self.filter_bar.text = f.clone();
+                                if apply {
+                                    self.apply_filter(DisplayFilter::compile(&f).ok());
+                                } else {
+                                    self.filter_bar.focus = true;
+                                }
+                            }
                         } else {
                             ui.weak("Select a packet to see its details.");
                         }
@@ -140,6 +195,7 @@ impl WirelensApp {
                 egui::CentralPanel::default().show(ui, |ui| self.hex_pane(ui));
             });
         let scroll_to = self.scroll_to.take();
+        let shown = self.displayed_frames();
         let picked = egui::CentralPanel::default()
             .show(ui, |ui| {
                 let Some(doc) = &self.document else {
@@ -153,6 +209,7 @@ impl WirelensApp {
                     self.selected,
                     scroll_to,
                     self.time_format,
+                    shown.as_ref().map(|d| d.as_slice()),
                 )
                 .selected
             })
@@ -205,6 +262,21 @@ impl WirelensApp {
         ui.label(doc.path.display().to_string());
         ui.separator();
         ui.label(format!("Packets: {}", snap.index.len()));
+        if let Some(d) = &self.displayed {
+            ui.separator();
+            match &d.frames {
+                Some(f) => {
+                    let pct = 100.0 * f.len() as f64 / snap.index.len().max(1) as f64;
+                    ui.label(format!("Displayed: {} ({pct:.1}%)", f.len()));
+                }
+                None => {
+                    ui.label("Filtering…");
+                }
+            }
+            if d.is_running() && d.frames.is_some() {
+                ui.spinner();
+            }
+        }
         if !snap.done {
             let (at, total) = snap.progress;
             let f = if total == 0 {

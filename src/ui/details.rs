@@ -21,6 +21,28 @@ pub struct Details {
     pub selected: Option<u32>,
     /// Nodes shown expanded.
     pub open: std::collections::HashSet<u32>,
+    /// "Apply as Filter" (true) or "Prepare as Filter" (false) was chosen
+    /// on a field: the filter text, for the app to take.
+    pub filter_request: Option<(String, bool)>,
+}
+
+/// The filter that selects a node's value: `tcp.srcport == 46638`,
+/// `http.host == "a"`, or the name alone for a protocol or a flag.
+pub fn filter_for(node: &dissectors::tree::Node) -> Option<String> {
+    use dissectors::field::{FieldType, OwnedValue, Show};
+    let def = node.field?;
+    if matches!(def.ftype, FieldType::None | FieldType::Protocol) || node.value == OwnedValue::None
+    {
+        return Some(def.name.to_string());
+    }
+    let shown = Show(def, &node.value.as_value()).to_string();
+    let quoted = matches!(def.ftype, FieldType::String | FieldType::AbsTime);
+    Some(if quoted {
+        let escaped = shown.replace('\\', "\\\\").replace('"', "\\\"");
+        format!("{} == \"{escaped}\"", def.name)
+    } else {
+        format!("{} == {shown}", def.name)
+    })
 }
 
 impl Details {
@@ -35,6 +57,7 @@ impl Details {
             tree: tb.finish(),
             selected: None,
             open: Default::default(),
+            filter_request: None,
         })
     }
 
@@ -144,5 +167,17 @@ fn node(ui: &mut egui::Ui, d: &mut Details, i: u32, top: bool) {
     };
     if response.clicked() {
         d.selected = Some(i);
+    }
+    if let Some(f) = d.tree.nodes.get(i as usize).and_then(filter_for) {
+        response.context_menu(|ui| {
+            if ui.button("Apply as Filter").clicked() {
+                d.filter_request = Some((f.clone(), true));
+                ui.close();
+            }
+            if ui.button("Prepare as Filter").clicked() {
+                d.filter_request = Some((f.clone(), false));
+                ui.close();
+            }
+        });
     }
 }

@@ -4,7 +4,9 @@
 
 pub mod app;
 pub mod details;
+pub mod displayed;
 pub mod document;
+pub mod filter_bar;
 pub mod hex;
 pub mod packet_list;
 

@@ -113,7 +113,10 @@ pub struct ListResponse {
 }
 
 /// Shows the list; `selected` is the selected frame number, `scroll_to`
-/// asks to bring a row into view (keyboard navigation, jumps).
+/// asks to bring a frame into view (keyboard navigation, jumps).
+/// `displayed`: the frame numbers a display filter let through (all
+/// frames without one).
+#[allow(clippy::too_many_arguments)]
 pub fn show(
     ui: &mut egui::Ui,
     snap: &Snapshot,
@@ -122,9 +125,14 @@ pub fn show(
     selected: Option<u32>,
     scroll_to: Option<u32>,
     time: TimeFormat,
+    displayed: Option<&[u32]>,
 ) -> ListResponse {
     let mut out = ListResponse::default();
-    let n = snap.index.len();
+    let n = displayed.map_or(snap.index.len(), <[u32]>::len);
+    let row_of = |number: u32| match displayed {
+        None => Some(number.saturating_sub(1) as usize),
+        Some(d) => d.binary_search(&number).ok(),
+    };
     let row_height = ui.text_style_height(&egui::TextStyle::Monospace) + 4.0;
     let mut table = TableBuilder::new(ui)
         .id_salt("packet list")
@@ -139,8 +147,8 @@ pub fn show(
         .column(Column::initial(60.0).at_least(40.0))
         .column(Column::remainder().at_least(200.0))
         .min_scrolled_height(0.0);
-    if let Some(row) = scroll_to {
-        table = table.scroll_to_row(row.saturating_sub(1) as usize, None);
+    if let Some(row) = scroll_to.and_then(row_of) {
+        table = table.scroll_to_row(row, None);
     }
     table
         .header(row_height + 2.0, |mut h| {
@@ -160,9 +168,13 @@ pub fn show(
         })
         .body(|body| {
             body.rows(row_height, n, |mut row| {
-                let i = row.index();
-                let number = i as u32 + 1;
-                let Some(r) = snap.index.row(i) else { return };
+                let number = match displayed {
+                    None => row.index() as u32 + 1,
+                    Some(d) => d[row.index()],
+                };
+                let Some(r) = snap.index.row(number as usize - 1) else {
+                    return;
+                };
                 row.set_selected(selected == Some(number));
                 let text = cache.get(snap, bytes, number).clone();
                 let colour = r.expert.severity().and_then(severity_colour);
@@ -182,7 +194,7 @@ pub fn show(
                 });
                 row.col(|ui| {
                     ui.add(
-                        egui::Label::new(cell(time_text(snap, i, time)))
+                        egui::Label::new(cell(time_text(snap, number as usize - 1, time)))
                             .selectable(false)
                             .truncate(),
                     );

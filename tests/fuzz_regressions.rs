@@ -15,6 +15,7 @@ fn inputs_that_once_crashed_a_fuzz_target_no_longer_do() {
             match name.as_str() {
                 "file_reader" => wirelens::capture::file::fuzz_read(&data),
                 "tcp_stream" => {}
+                "filter" => wirelens::filter::fuzz_one(&data),
                 other => {
                     assert!(
                         other == "link_layers"

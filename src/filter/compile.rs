@@ -526,7 +526,12 @@ pub fn parse_ranges(s: &str) -> Option<Vec<Range>> {
                 RangeEnd::Len(u64::try_from(num(b)?).ok()?)
             };
             Range { start, end }
-        } else if let Some(i) = part[1..].find('-').map(|i| i + 1) {
+        } else if let Some(i) = part
+            .char_indices()
+            .skip(1)
+            .find(|&(_, c)| c == '-')
+            .map(|(i, _)| i)
+        {
             // `i-j`; a leading `-` is the sign of `i`.
             Range {
                 start: num(&part[..i])?,
@@ -587,6 +592,9 @@ mod tests {
         );
         assert_eq!(r("1,3-4").len(), 2);
         assert!(parse_ranges("a:b").is_none());
+        // Found by the fuzzer: a slice starting with a multi-byte character.
+        assert!(parse_ranges("\u{fffd}\u{fffd}httotph\u{fffd}").is_none());
+        assert!(parse_ranges("é-1").is_none());
         assert!(parse_ranges("").is_none());
     }
 

@@ -211,7 +211,7 @@ pub fn date_time(w: &str) -> Option<i64> {
         let (mon, rest) = w.split_once(' ')?;
         let m = MONTHS
             .iter()
-            .position(|x| mon.len() >= 3 && x.eq_ignore_ascii_case(&mon[..3]))?
+            .position(|x| mon.get(..3).is_some_and(|m| x.eq_ignore_ascii_case(m)))?
             as u32
             + 1;
         let rest = rest.trim_start();
@@ -307,6 +307,8 @@ mod tests {
         assert_eq!(date_time("2012-11-11T01:00:20.652165Z"), Some(t));
         assert_eq!(date_time("2012-11-11 01:00:20.652165"), Some(t));
         assert_eq!(date_time("2012-13-11"), None);
+        // Found by the fuzzer: a month name cut inside a character.
+        assert_eq!(date_time("N\u{fffd}v 13, 2023 22:13:22"), None);
     }
 
     #[test]

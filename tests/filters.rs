@@ -12,11 +12,9 @@ use std::collections::{BTreeMap, HashSet};
 use std::sync::atomic::AtomicBool;
 
 use common::*;
-use dissectors::packet::Options;
-use wirelens::capture::{CaptureFile, Format};
+use wirelens::capture::CaptureFile;
 use wirelens::filter::DisplayFilter;
-use wirelens::filter::apply::matching_frames;
-use wirelens::pipeline::pass::Pass;
+use wirelens::filter::apply::{in_capture_order, matching_frames};
 
 /// Frames whose TCP payload tshark hands to no protocol above TCP while
 /// wirelens names it (tests/golden.rs, `tcp_payload_withheld` and the
@@ -59,20 +57,8 @@ fn cases() -> BTreeMap<String, Vec<Case>> {
 
 /// The command line's way: one pass in capture order with the filter's sink.
 fn in_order(file: &CaptureFile, filter: &DisplayFilter) -> Vec<u32> {
-    let mut reader = file.reader();
-    let mut pass = Pass::new(true);
-    pass.interfaces_described = file.format == Format::Pcapng;
-    let mut sink = filter.sink();
     let mut out = Vec::new();
-    while let Some(rec) = reader.next() {
-        let iface = reader.interfaces.get(rec.interface as usize);
-        let data = file.data(rec.offset, rec.caplen);
-        sink.clear();
-        pass.frame(&rec, iface, data, Options { columns: false }, &mut sink);
-        if filter.matches(&sink, data) {
-            out.push(pass.frames());
-        }
-    }
+    in_capture_order(file, filter, |n, _, _| out.push(n));
     out
 }
 
@@ -98,8 +84,15 @@ fn filters_match_the_frames_tshark_matches() {
                 }
             };
             let want = &case.frames;
-            let stored = matching_frames(&filter, &snap, &file, 2, &AtomicBool::new(false))
-                .expect("not cancelled");
+            let stored = matching_frames(
+                &filter,
+                &snap,
+                &file,
+                1..=u32::MAX,
+                2,
+                &AtomicBool::new(false),
+            )
+            .expect("not cancelled");
             let passed = in_order(&file, &filter);
             for (how, mut got) in [("store", stored), ("pass", passed)] {
                 got.retain(|n| want.contains(n) || !withheld.contains(n));
@@ -214,60 +207,45 @@ fn export_writes_exactly_the_matching_packets() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// The numbers at `key` of each object in the JSON list `subcommand`
+/// prints with `-Y filter` (at `list`, or the whole output).
+fn numbers_in(subcommand: &str, filter: &str, list: Option<&str>, key: &str) -> Vec<u64> {
+    let o = wirelens(&[
+        subcommand,
+        &fixture_path(GEN),
+        "-Y",
+        filter,
+        "--format",
+        "json",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let items = match list {
+        Some(k) => &v[k],
+        None => &v,
+    };
+    items
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f[key].as_u64().unwrap())
+        .collect()
+}
+
 #[test]
 fn flows_and_tcp_dash_y_keep_the_conversations_with_a_match() {
     let filter = "tls.handshake.extensions_server_name contains \"apple\"";
-    let o = wirelens(&[
-        "packets",
-        &fixture_path(GEN),
-        "-Y",
-        filter,
-        "--format",
-        "json",
-    ]);
-    let rows: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    let mut streams: Vec<u64> = rows
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["stream"].as_u64().unwrap())
-        .collect();
+    let mut streams = numbers_in("packets", filter, None, "stream");
     streams.sort_unstable();
     streams.dedup();
     assert!(!streams.is_empty());
-    let o = wirelens(&[
-        "flows",
-        &fixture_path(GEN),
-        "-Y",
-        filter,
-        "--format",
-        "json",
-    ]);
-    let flows: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    let got: Vec<u64> = flows
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["stream"].as_u64().unwrap())
-        .collect();
-    assert_eq!(got, streams);
-    let o = wirelens(&["tcp", &fixture_path(GEN), "-Y", filter, "--format", "json"]);
-    let conns: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    let got: Vec<u64> = conns
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["stream"].as_u64().unwrap())
-        .collect();
-    assert_eq!(got, streams);
+    assert_eq!(numbers_in("flows", filter, None, "stream"), streams);
+    assert_eq!(numbers_in("tcp", filter, None, "stream"), streams);
+    assert_eq!(
+        numbers_in("tls", filter, Some("sessions"), "tcp_stream"),
+        streams
+    );
     let o = wirelens(&["tls", &fixture_path(GEN), "-Y", filter, "--format", "json"]);
     let tls: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    let got: Vec<u64> = tls["sessions"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["tcp_stream"].as_u64().unwrap())
-        .collect();
-    assert_eq!(got, streams);
     assert_eq!(tls["handshakes"].as_u64(), Some(streams.len() as u64));
 }

@@ -105,23 +105,10 @@ fn a_file_that_is_not_a_capture_is_reported_in_the_app() {
 /// Frame numbers of the sample that `filter` matches, from the command
 /// line's in-order pass (not the app's parallel re-dissection).
 fn matching_in_order(filter: &str) -> Vec<u32> {
-    use dissectors::packet::Options;
     let f = wirelens::filter::DisplayFilter::compile(filter).unwrap();
     let file = wirelens::capture::CaptureFile::open(&sample_path()).unwrap();
-    let mut reader = file.reader();
-    let mut pass = wirelens::pipeline::Pass::new(true);
-    pass.interfaces_described = file.format == wirelens::capture::Format::Pcapng;
-    let mut sink = f.sink();
     let mut out = Vec::new();
-    while let Some(rec) = reader.next() {
-        let iface = reader.interfaces.get(rec.interface as usize);
-        let data = file.data(rec.offset, rec.caplen);
-        sink.clear();
-        pass.frame(&rec, iface, data, Options { columns: false }, &mut sink);
-        if f.matches(&sink, data) {
-            out.push(pass.frames());
-        }
-    }
+    wirelens::filter::apply::in_capture_order(&file, &f, |n, _, _| out.push(n));
     out
 }
 

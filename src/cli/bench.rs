@@ -83,8 +83,15 @@ pub fn run(a: &BenchArgs, out: &mut impl Write) -> Result<(), CliError> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     for f in &filters {
         let t = Instant::now();
-        let hits =
-            matching_frames(f, &snap, &*file, threads, &AtomicBool::new(false)).unwrap_or_default();
+        let hits = matching_frames(
+            f,
+            &snap,
+            &*file,
+            1..=u32::MAX,
+            threads,
+            &AtomicBool::new(false),
+        )
+        .unwrap_or_default();
         r.filters.push(FilterTiming {
             filter: f.text().to_string(),
             threads,

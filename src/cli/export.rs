@@ -24,13 +24,20 @@ pub struct ExportArgs {
 pub fn run(a: &ExportArgs) -> Result<(), CliError> {
     let filter = display_filter(a.filter.as_deref())?;
     let file = open(&a.file)?;
-    // First the matches (and every interface the file declares, which a
-    // pcapng header lists before the first packet).
-    let matched = filter.as_ref().map(|f| Matched::find(&file, f).0);
-    let mut reader = file.reader();
-    while reader.next().is_some() {}
-    let interfaces: Vec<WriterInterface> = reader
-        .interfaces
+    // First the matches, and every interface the file declares (a pcapng
+    // header lists them before the first packet).
+    let (matched, interfaces) = match &filter {
+        Some(f) => {
+            let (m, i) = Matched::find(&file, f);
+            (Some(m), i)
+        }
+        None => {
+            let mut reader = file.reader();
+            while reader.next().is_some() {}
+            (None, reader.interfaces)
+        }
+    };
+    let interfaces: Vec<WriterInterface> = interfaces
         .iter()
         .map(|i| WriterInterface {
             linktype: i.linktype,

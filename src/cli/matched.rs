@@ -5,17 +5,17 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use dissectors::packet::{Options, Transport};
+use dissectors::packet::Transport;
 use serde_json::Value;
 
-use crate::capture::{CaptureFile, Format, Stop};
+use crate::capture::{CaptureFile, Interface};
 use crate::filter::DisplayFilter;
-use crate::pipeline::Pass;
+use crate::filter::apply::in_capture_order;
 
 #[derive(Debug, Default)]
 pub struct Matched {
     pub filter: String,
-    /// By frame number (index 0 unused).
+    /// By frame number (index 0 unused); frames past the end did not match.
     frames: Vec<bool>,
     pub count: usize,
     pub tcp: HashSet<u32>,
@@ -27,28 +27,17 @@ impl Matched {
         self.frames.get(number as usize).copied().unwrap_or(false)
     }
 
-    /// Runs the filter over the capture in order.
-    pub fn find(file: &CaptureFile, filter: &DisplayFilter) -> (Matched, Option<Stop>) {
-        let mut reader = file.reader();
-        let mut pass = Pass::new(true);
-        pass.interfaces_described = file.format == Format::Pcapng;
-        let mut sink = filter.sink();
+    /// Runs the filter over the capture in order; also returns the file's
+    /// interfaces.
+    pub fn find(file: &CaptureFile, filter: &DisplayFilter) -> (Matched, Vec<Interface>) {
         let mut m = Matched {
             filter: filter.text().to_string(),
             frames: vec![false],
             ..Default::default()
         };
-        while let Some(rec) = reader.next() {
-            let iface = reader.interfaces.get(rec.interface as usize);
-            let data = file.data(rec.offset, rec.caplen);
-            sink.clear();
-            let (pi, answers) =
-                pass.frame(&rec, iface, data, Options { columns: false }, &mut sink);
-            let hit = filter.matches(&sink, data);
-            m.frames.push(hit);
-            if !hit {
-                continue;
-            }
+        let (interfaces, _) = in_capture_order(file, filter, |number, pi, answers| {
+            m.frames.resize(number as usize, false);
+            m.frames.push(true);
             m.count += 1;
             match pi.transport {
                 Transport::Tcp(_) => {
@@ -63,8 +52,8 @@ impl Matched {
                 }
                 Transport::None => {}
             }
-        }
-        (m, reader.stop.clone())
+        });
+        (m, interfaces)
     }
 
     /// Keeps, in a summary of the `dns`, `tls`, `http` or `http2`

@@ -1,30 +1,63 @@
-//! A filter over a loaded capture: every frame dissected again on its own
-//! from its bytes and its tape (the analysis' answers the load kept), so
-//! the frames split across threads and all cores work.
+//! A filter over a capture, two ways. Over a loaded capture
+//! ([`matching_frames`]): every frame dissected again on its own from its
+//! bytes and its tape (the analysis' answers the load kept), so the frames
+//! split across threads and all cores work. Over a file in one pass
+//! ([`in_capture_order`]): what the command line does, analysis included.
 
+use std::ops::RangeInclusive;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use dissectors::analysis::FrameAnswers;
 use dissectors::packet::{Options, PacketInfo};
 
 use super::DisplayFilter;
+use crate::capture::{CaptureFile, Format, Interface, Stop};
+use crate::pipeline::Pass;
 use crate::store::Snapshot;
 use crate::store::frame::{PacketBytes, redissect_reusing};
+
+/// Reads `file` in order with the full analysis and calls `on_match` with
+/// each matching frame's number, columns and analysis answers. Returns
+/// the file's interfaces and where reading stopped, if it did.
+pub fn in_capture_order(
+    file: &CaptureFile,
+    filter: &DisplayFilter,
+    mut on_match: impl FnMut(u32, &PacketInfo, &FrameAnswers),
+) -> (Vec<Interface>, Option<Stop>) {
+    let mut reader = file.reader();
+    let mut pass = Pass::new(true);
+    pass.interfaces_described = file.format == Format::Pcapng;
+    let mut sink = filter.sink();
+    while let Some(rec) = reader.next() {
+        let iface = reader.interfaces.get(rec.interface as usize);
+        let data = file.data(rec.offset, rec.caplen);
+        sink.clear();
+        let number = pass.frames() + 1;
+        let (pi, answers) = pass.frame(&rec, iface, data, Options { columns: false }, &mut sink);
+        if filter.matches(&sink, data) {
+            on_match(number, pi, answers);
+        }
+    }
+    (reader.interfaces, reader.stop)
+}
 
 /// Frames are handed out in blocks this size, so threads finish together.
 const BLOCK: u32 = 4096;
 
-/// Numbers (1-based, ascending) of the frames of `snap` that match, or
-/// None when `cancel` was set midway.
+/// Numbers (1-based, ascending) of the frames of `snap` in `numbers`
+/// that match, or None when `cancel` was set midway. The store only grows,
+/// so a capture still loading is filtered a range at a time.
 pub fn matching_frames(
     filter: &DisplayFilter,
     snap: &Snapshot,
     source: &(dyn PacketBytes + Sync),
+    numbers: RangeInclusive<u32>,
     threads: usize,
     cancel: &AtomicBool,
 ) -> Option<Vec<u32>> {
-    let total = snap.index.len() as u32;
+    let total = (*numbers.end()).min(snap.index.len() as u32);
     let prefilter = super::prefilter::Prefilter::new(filter, snap);
-    let next = std::sync::atomic::AtomicU32::new(1);
+    let next = std::sync::atomic::AtomicU32::new((*numbers.start()).max(1));
     let threads = threads.max(1);
     let mut blocks: Vec<(u32, Vec<u32>)> = std::thread::scope(|scope| {
         let workers: Vec<_> = (0..threads)

@@ -14,9 +14,9 @@ use crate::store::Snapshot;
 
 pub struct Displayed {
     pub filter: DisplayFilter,
-    /// The latest finished result: frame numbers, ascending.
+    /// The frames matched so far: numbers, ascending.
     pub frames: Option<Arc<Vec<u32>>>,
-    /// Frames the latest run looked at (the store may still be growing).
+    /// Frames 1..=covered have been filtered (the store may still be growing).
     covered: usize,
     running: Option<Run>,
 }
@@ -47,19 +47,20 @@ impl Displayed {
         self.running.is_some()
     }
 
-    /// Collects a finished run and starts one over `snap` when it holds
-    /// frames the last run did not see. Never waits.
+    /// Collects a finished run and starts one over the frames of `snap`
+    /// the last runs did not see (the store only grows: while a file loads
+    /// or a capture runs, each run filters only what was added). Never waits.
     pub fn update(&mut self, snap: &Arc<Snapshot>, file: &Arc<CaptureFile>, ctx: &egui::Context) {
         if let Some(run) = &self.running {
             let done = run.result.lock().ok().and_then(|mut r| r.take());
-            match done {
-                Some(frames) => {
-                    self.covered = run.covered;
-                    self.frames = Some(Arc::new(frames));
-                    self.running = None;
-                }
-                None => return,
-            }
+            let Some(new) = done else {
+                return;
+            };
+            let mut frames = self.frames.as_ref().map_or_else(Vec::new, |f| f.to_vec());
+            frames.extend(new);
+            self.covered = run.covered;
+            self.frames = Some(Arc::new(frames));
+            self.running = None;
         }
         let len = snap.index.len();
         if len == self.covered && self.frames.is_some() {
@@ -70,6 +71,7 @@ impl Displayed {
             result: Arc::new(Mutex::new(None)),
             cancel: Arc::new(AtomicBool::new(false)),
         };
+        let numbers = self.covered as u32 + 1..=len as u32;
         let (filter, snap, file) = (self.filter.clone(), snap.clone(), file.clone());
         let (result, cancel, ctx) = (run.result.clone(), run.cancel.clone(), ctx.clone());
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
@@ -77,7 +79,7 @@ impl Displayed {
             .name("display filter".into())
             .spawn(move || {
                 if let Some(frames) =
-                    matching_frames(&filter, &snap, file.as_ref(), threads, &cancel)
+                    matching_frames(&filter, &snap, file.as_ref(), numbers, threads, &cancel)
                     && let Ok(mut r) = result.lock()
                 {
                     *r = Some(frames);
@@ -86,14 +88,6 @@ impl Displayed {
             });
         if spawned.is_ok() {
             self.running = Some(run);
-        }
-    }
-
-    /// Waits for the running filter (tests).
-    pub fn wait(&mut self, snap: &Arc<Snapshot>, file: &Arc<CaptureFile>, ctx: &egui::Context) {
-        while self.running.is_some() || self.frames.is_none() {
-            self.update(snap, file, ctx);
-            std::thread::sleep(std::time::Duration::from_millis(2));
         }
     }
 }

@@ -112,11 +112,15 @@ fn names() -> &'static HashMap<&'static str, Slot> {
     })
 }
 
-/// Every name a filter can use, sorted (completion and suggestions).
-pub fn all_names() -> Vec<&'static str> {
-    let mut v: Vec<&'static str> = names().keys().copied().collect();
-    v.sort_unstable();
-    v
+/// Every name a filter can use, sorted (built once: the filter bar
+/// completes from it while the user types).
+pub fn all_names() -> &'static [&'static str] {
+    static SORTED: OnceLock<Vec<&'static str>> = OnceLock::new();
+    SORTED.get_or_init(|| {
+        let mut v: Vec<&'static str> = names().keys().copied().collect();
+        v.sort_unstable();
+        v
+    })
 }
 
 /// The known name nearest to `word`, when one is near enough to be a typo.

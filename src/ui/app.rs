@@ -148,9 +148,7 @@ impl WirelensApp {
                 self.filter_bar.focus = true;
             }
             match self.filter_bar.show(ui) {
-                FilterAction::Apply(text) => {
-                    self.apply_filter(DisplayFilter::compile(&text).ok());
-                }
+                FilterAction::Apply(f) => self.apply_filter(Some(f)),
                 FilterAction::Clear => self.apply_filter(None),
                 FilterAction::None => {}
             }

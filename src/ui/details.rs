@@ -168,14 +168,22 @@ fn node(ui: &mut egui::Ui, d: &mut Details, i: u32, top: bool) {
     if response.clicked() {
         d.selected = Some(i);
     }
-    if let Some(f) = d.tree.nodes.get(i as usize).and_then(filter_for) {
+    if d.tree
+        .nodes
+        .get(i as usize)
+        .is_some_and(|n| n.field.is_some())
+    {
+        // The filter text is made only when the menu is open.
         response.context_menu(|ui| {
+            let Some(f) = d.tree.nodes.get(i as usize).and_then(filter_for) else {
+                return;
+            };
             if ui.button("Apply as Filter").clicked() {
                 d.filter_request = Some((f.clone(), true));
                 ui.close();
             }
             if ui.button("Prepare as Filter").clicked() {
-                d.filter_request = Some((f.clone(), false));
+                d.filter_request = Some((f, false));
                 ui.close();
             }
         });

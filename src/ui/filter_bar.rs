@@ -9,18 +9,18 @@ use crate::filter::compile::all_names;
 use crate::filter::{DisplayFilter, FilterError};
 
 /// What the user asked for this frame.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub enum FilterAction {
     None,
-    Apply(String),
+    Apply(DisplayFilter),
     Clear,
 }
 
 #[derive(Default)]
 pub struct FilterBar {
     pub text: String,
-    /// `text` as last checked, and what compiling it said.
-    checked: Option<(String, Result<(), FilterError>)>,
+    /// `text` as last compiled, and the result (compiled once per edit).
+    checked: Option<(String, Result<DisplayFilter, FilterError>)>,
     /// Applied filters, latest first.
     pub history: Vec<String>,
     /// Ask for keyboard focus next frame (Ctrl+F, "Prepare as filter").
@@ -45,9 +45,14 @@ pub fn completions(word: &str, max: usize) -> Vec<&'static str> {
     if word.is_empty() || word.starts_with(|c: char| c.is_ascii_digit()) {
         return Vec::new();
     }
-    let mut v: Vec<&'static str> = all_names()
-        .into_iter()
-        .filter(|n| n.starts_with(word) && *n != word)
+    // The names sharing the prefix are one run of the sorted list.
+    let names = all_names();
+    let from = names.partition_point(|n| *n < word);
+    let mut v: Vec<&'static str> = names[from..]
+        .iter()
+        .take_while(|n| n.starts_with(word))
+        .filter(|n| **n != word)
+        .copied()
         .collect();
     v.sort_by_key(|n| (n.len(), *n));
     v.truncate(max);
@@ -55,13 +60,13 @@ pub fn completions(word: &str, max: usize) -> Vec<&'static str> {
 }
 
 impl FilterBar {
-    /// The current text's compile result (None while empty).
-    pub fn status(&mut self) -> Option<&Result<(), FilterError>> {
+    /// The current text compiled (None while empty).
+    pub fn status(&mut self) -> Option<&Result<DisplayFilter, FilterError>> {
         if self.text.trim().is_empty() {
             return None;
         }
         if self.checked.as_ref().is_none_or(|(t, _)| *t != self.text) {
-            let r = DisplayFilter::compile(&self.text).map(|_| ());
+            let r = DisplayFilter::compile(&self.text);
             self.checked = Some((self.text.clone(), r));
         }
         self.checked.as_ref().map(|(_, r)| r)
@@ -90,17 +95,21 @@ impl FilterBar {
         };
         let bg = match &status {
             None => None,
-            Some(Ok(())) => Some(ok_bg),
+            Some(Ok(_)) => Some(ok_bg),
             Some(Err(_)) => Some(bad_bg),
         };
         let error_span = status
             .as_ref()
             .and_then(|s| s.as_ref().err())
             .map(|e| e.span);
-        let (word_at, word) = last_word(&self.text);
-        let offers = completions(word, 8);
         let id = egui::Id::unique(FIELD_ID);
         let focused = ui.memory(|m| m.has_focus(id));
+        let (word_at, word) = last_word(&self.text);
+        let offers = if focused {
+            completions(word, 8)
+        } else {
+            Vec::new()
+        };
         // Tab takes the first completion (before the text field sees it).
         if focused
             && !offers.is_empty()
@@ -167,7 +176,7 @@ impl FilterBar {
             if ui.button("Apply").clicked() || entered {
                 action = match &status {
                     None => FilterAction::Clear,
-                    Some(Ok(())) => FilterAction::Apply(self.text.clone()),
+                    Some(Ok(f)) => FilterAction::Apply(f.clone()),
                     Some(Err(_)) => FilterAction::None,
                 };
             }
@@ -181,13 +190,15 @@ impl FilterBar {
                 }
                 for h in self.history.clone() {
                     if ui.button(RichText::new(&h).monospace()).clicked() {
-                        self.text = h.clone();
-                        action = FilterAction::Apply(h);
+                        self.text = h;
+                        if let Some(Ok(f)) = self.status() {
+                            action = FilterAction::Apply(f.clone());
+                        }
                         ui.close();
                     }
                 }
             });
-            if focused && !offers.is_empty() {
+            if !offers.is_empty() {
                 let below = out.response.rect.left_bottom();
                 egui::Area::new(egui::Id::unique("filter completions"))
                     .fixed_pos(below)
@@ -214,9 +225,8 @@ impl FilterBar {
         if let Some(Err(e)) = &status {
             ui.colored_label(ui.visuals().error_fg_color, e.to_string());
         }
-        if let FilterAction::Apply(t) = &action {
-            let t = t.clone();
-            self.remember(&t);
+        if let FilterAction::Apply(f) = &action {
+            self.remember(f.text());
         }
         action
     }

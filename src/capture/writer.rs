@@ -52,6 +52,13 @@ const IF_NAME: u16 = 2;
 const IF_DESCRIPTION: u16 = 3;
 const IF_TSRESOL: u16 = 9;
 
+/// Writes `words` little-endian into `head`, one after another.
+fn put_words<const N: usize>(head: &mut [u8], words: [u32; N]) {
+    for (chunk, w) in head.chunks_exact_mut(4).zip(words) {
+        chunk.copy_from_slice(&w.to_le_bytes());
+    }
+}
+
 /// One pcapng option, padded to 32 bits.
 fn option(buf: &mut Vec<u8>, code: u16, value: &[u8]) {
     let len = value.len().min(u16::MAX as usize - 3);
@@ -183,20 +190,18 @@ impl<W: Write> CaptureWriter<W> {
                 }
                 let total = (12 + 20 + padded + options.len()) as u32;
                 let mut head = [0u8; 28];
-                for (i, v) in [
-                    EPB,
-                    total,
-                    interface,
-                    (ts >> 32) as u32,
-                    ts as u32,
-                    caplen,
-                    orig_len,
-                ]
-                .into_iter()
-                .enumerate()
-                {
-                    head[i * 4..i * 4 + 4].copy_from_slice(&v.to_le_bytes());
-                }
+                put_words(
+                    &mut head,
+                    [
+                        EPB,
+                        total,
+                        interface,
+                        (ts >> 32) as u32,
+                        ts as u32,
+                        caplen,
+                        orig_len,
+                    ],
+                );
                 self.out.write_all(&head)?;
                 self.out.write_all(data)?;
                 self.out.write_all(&[0u8; 3][..padded - data.len()])?;
@@ -209,17 +214,15 @@ impl<W: Write> CaptureWriter<W> {
             WriteFormat::Pcap => {
                 let ts = ts_ns.max(0);
                 let mut head = [0u8; 16];
-                for (i, v) in [
-                    (ts / 1_000_000_000) as u32,
-                    (ts % 1_000_000_000) as u32,
-                    caplen,
-                    orig_len,
-                ]
-                .into_iter()
-                .enumerate()
-                {
-                    head[i * 4..i * 4 + 4].copy_from_slice(&v.to_le_bytes());
-                }
+                put_words(
+                    &mut head,
+                    [
+                        (ts / 1_000_000_000) as u32,
+                        (ts % 1_000_000_000) as u32,
+                        caplen,
+                        orig_len,
+                    ],
+                );
                 self.out.write_all(&head)?;
                 self.out.write_all(data)?;
                 let at = self.position + 16;

@@ -151,15 +151,7 @@ fn analyse(
                 Options::default(),
                 &mut NullSink,
             );
-            let src = FrameSource {
-                offset: rec.offset,
-                ts_ns: rec.ts_ns,
-                caplen: rec.caplen,
-                orig_len: rec.orig_len,
-                interface: rec.interface,
-                has_comment: false,
-            };
-            builder.add(&src, number, pi, answers);
+            builder.add(&FrameSource::from(rec), number, pi, answers);
             builder.add_tape(&pass.tape);
             written = written.max(rec.offset + u64::from(rec.caplen));
             added = true;

@@ -146,15 +146,7 @@ fn analyse(file: &CaptureFile, rx: Receiver<Batch>, store: &Store, opts: LoadOpt
             let data = file.data(rec.offset, rec.caplen);
             let number = pass.frames() + 1;
             let (pi, answers) = pass.frame(rec, iface, data, Options::default(), &mut NullSink);
-            let src = FrameSource {
-                offset: rec.offset,
-                ts_ns: rec.ts_ns,
-                caplen: rec.caplen,
-                orig_len: rec.orig_len,
-                interface: rec.interface,
-                has_comment: !rec.comments.is_empty(),
-            };
-            builder.add(&src, number, pi, answers);
+            builder.add(&FrameSource::from(rec), number, pi, answers);
             builder.add_tape(&pass.tape);
         }
         position = batch.position;

@@ -23,6 +23,19 @@ pub struct FrameSource {
     pub has_comment: bool,
 }
 
+impl From<&crate::capture::Record> for FrameSource {
+    fn from(rec: &crate::capture::Record) -> Self {
+        FrameSource {
+            offset: rec.offset,
+            ts_ns: rec.ts_ns,
+            caplen: rec.caplen,
+            orig_len: rec.orig_len,
+            interface: rec.interface,
+            has_comment: !rec.comments.is_empty(),
+        }
+    }
+}
+
 #[derive(Default)]
 pub struct StoreBuilder {
     /// Keep a record per TCP segment (the full analysis's charts need them).

@@ -55,23 +55,13 @@ pub fn redissect<S: Sink>(
     sink: &mut S,
     pi: &mut PacketInfo,
 ) -> bool {
-    redissect_with(snap, source, number, sink, pi, Options { columns: true })
-}
-
-/// [`redissect`] with a choice of options: display filters need no columns.
-pub fn redissect_with<S: Sink>(
-    snap: &Snapshot,
-    source: &dyn PacketBytes,
-    number: u32,
-    sink: &mut S,
-    pi: &mut PacketInfo,
-    opts: Options,
-) -> bool {
+    let opts = Options { columns: true };
     redissect_reusing(snap, source, number, sink, pi, opts, &mut Vec::new())
 }
 
-/// [`redissect_with`] that reads the tape into `tape`, so that a loop over
-/// many frames allocates once.
+/// [`redissect`] with a choice of options (display filters need no
+/// columns), reading the tape into `tape` so that a loop over many frames
+/// allocates once.
 pub fn redissect_reusing<S: Sink>(
     snap: &Snapshot,
     source: &dyn PacketBytes,

@@ -33,12 +33,11 @@ pub fn show(ui: &mut egui::Ui, data: &[u8], highlight: Option<Range<usize>>) -> 
                             .color(Color32::GRAY),
                     );
                     let line = &data[r * PER_ROW..((r + 1) * PER_ROW).min(data.len())];
-                    let lit = |i: usize| highlight.as_ref().is_some_and(|h| h.contains(&i));
-                    for (k, b) in line.iter().enumerate() {
-                        let i = r * PER_ROW + k;
-                        let sep = if k == 7 { "  " } else { " " };
-                        let mut t = RichText::new(format!("{b:02x}")).monospace();
-                        if lit(i) {
+                    // One byte, as hex or as a character: marked when
+                    // highlighted, and clickable.
+                    let mut cell = |ui: &mut egui::Ui, i: usize, text: String| {
+                        let mut t = RichText::new(text).monospace();
+                        if highlight.as_ref().is_some_and(|h| h.contains(&i)) {
                             t = t.background_color(mark).color(marked_text);
                         }
                         if ui
@@ -47,6 +46,10 @@ pub fn show(ui: &mut egui::Ui, data: &[u8], highlight: Option<Range<usize>>) -> 
                         {
                             clicked = Some(i);
                         }
+                    };
+                    for (k, b) in line.iter().enumerate() {
+                        cell(ui, r * PER_ROW + k, format!("{b:02x}"));
+                        let sep = if k == 7 { "  " } else { " " };
                         ui.label(RichText::new(sep).monospace());
                     }
                     let pad = PER_ROW - line.len();
@@ -58,22 +61,12 @@ pub fn show(ui: &mut egui::Ui, data: &[u8], highlight: Option<Range<usize>>) -> 
                     }
                     ui.label(RichText::new("  ").monospace());
                     for (k, b) in line.iter().enumerate() {
-                        let i = r * PER_ROW + k;
                         let c = if b.is_ascii_graphic() || *b == b' ' {
                             *b as char
                         } else {
                             '.'
                         };
-                        let mut t = RichText::new(c.to_string()).monospace();
-                        if lit(i) {
-                            t = t.background_color(mark).color(marked_text);
-                        }
-                        if ui
-                            .add(egui::Label::new(t).sense(egui::Sense::click()))
-                            .clicked()
-                        {
-                            clicked = Some(i);
-                        }
+                        cell(ui, r * PER_ROW + k, c.to_string());
                     }
                 });
             }

@@ -490,10 +490,10 @@ impl Compiler {
                 }
                 let mask = match self.typed(b)? {
                     Typed::Const { text, quoted, span } => {
-                        match self.lit(&text, quoted, Kind::Int, span)? {
-                            Lit::Int(v) => v,
-                            _ => unreachable_int(span)?,
-                        }
+                        let Lit::Int(v) = self.lit(&text, quoted, Kind::Int, span)? else {
+                            return Err(FilterError::new("a number was expected", span));
+                        };
+                        v
                     }
                     Typed::Op(_, _, span) => {
                         return Err(FilterError::new("\"&\" needs a number on its right", span));
@@ -503,10 +503,6 @@ impl Compiler {
             }
         })
     }
-}
-
-fn unreachable_int(span: Span) -> Result<i128, FilterError> {
-    Err(FilterError::new("a number was expected", span))
 }
 
 /// `0:3`, `1-3`, `4`, `:3`, `2:`, `-4:`, and comma-separated lists of them.

@@ -56,11 +56,6 @@ impl DisplayFilter {
         &self.text
     }
 
-    /// The names the filter tests, in order of first use.
-    pub fn names(&self) -> impl Iterator<Item = &'static str> + '_ {
-        self.slots.iter().map(|s| s.name)
-    }
-
     /// A sink that keeps what this filter needs; clear it between frames.
     pub fn sink(&self) -> FilterSink {
         FilterSink::new(&self.slots)

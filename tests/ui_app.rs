@@ -115,12 +115,16 @@ fn matching_in_order(filter: &str) -> Vec<u32> {
 fn wait_for_filter(h: &mut Harness<'static, WirelensApp>) -> Vec<u32> {
     let t = Instant::now();
     loop {
-        h.run();
+        // One frame at a time: the filter thread asks for repaints while it
+        // works, which `run` (wait until the UI settles) would call a fault.
+        h.step();
         if let Some(d) = h.state().displayed.as_ref()
             && !d.is_running()
             && let Some(f) = &d.frames
         {
-            return f.to_vec();
+            let frames = f.to_vec();
+            h.run();
+            return frames;
         }
         assert!(
             t.elapsed() < Duration::from_secs(30),

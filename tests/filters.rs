@@ -249,3 +249,47 @@ fn flows_and_tcp_dash_y_keep_the_conversations_with_a_match() {
     let tls: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(tls["handshakes"].as_u64(), Some(streams.len() as u64));
 }
+
+/// Address, port and stream tests are answered from the index when a
+/// frame's stack is plain (filter::from_index): on every fixture, each
+/// frame so answered holds exactly the values its dissection reports.
+#[test]
+fn index_answers_equal_what_dissection_reports() {
+    use wirelens::filter::from_index::IndexAnswers;
+    use wirelens::store::frame::redissect;
+    let filter = DisplayFilter::compile(
+        "ip.addr || ipv6.addr || tcp.port || udp.port || tcp.stream || udp.stream",
+    )
+    .unwrap();
+    let mut report = Report::default();
+    let mut answered = 0;
+    for fx in fixtures() {
+        let file = CaptureFile::open(&fx.path).unwrap();
+        let snap = load(&fx);
+        let ix = IndexAnswers::new(&filter, &snap).expect("names the index answers");
+        let (mut by_index, mut dissected) = (filter.sink(), filter.sink());
+        let mut pi = Default::default();
+        for n in 1..=snap.index.len() as u32 {
+            let row = snap.index.row(n as usize - 1).unwrap();
+            by_index.clear();
+            if !ix.fill(&row, &snap, &mut by_index) {
+                continue;
+            }
+            answered += 1;
+            dissected.clear();
+            assert!(redissect(&snap, &file, n, &mut dissected, &mut pi));
+            let frame = file.data(row.offset, row.caplen);
+            for slot in 0..6 {
+                let (a, b) = (
+                    by_index.slot_values(slot, frame),
+                    dissected.slot_values(slot, frame),
+                );
+                if a != b {
+                    report.fail(&fx.name, format!("frame {n} slot {slot}: {a:?} != {b:?}"));
+                }
+            }
+        }
+    }
+    assert!(answered > 1000, "only {answered} frames answered from the index");
+    report.finish();
+}

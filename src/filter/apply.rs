@@ -57,6 +57,7 @@ pub fn matching_frames(
 ) -> Option<Vec<u32>> {
     let total = (*numbers.end()).min(snap.index.len() as u32);
     let prefilter = super::prefilter::Prefilter::new(filter, snap);
+    let from_index = super::from_index::IndexAnswers::new(filter, snap);
     let next = std::sync::atomic::AtomicU32::new((*numbers.start()).max(1));
     let threads = threads.max(1);
     let mut blocks: Vec<(u32, Vec<u32>)> = std::thread::scope(|scope| {
@@ -85,6 +86,16 @@ pub fn matching_frames(
                                 continue;
                             }
                             sink.clear();
+                            if let Some(ix) = &from_index
+                                && ix.fill(&row, snap, &mut sink)
+                            {
+                                // No protocol's bytes are named: the frame's
+                                // own are not needed.
+                                if filter.matches(&sink, &[]) {
+                                    hits.push(n);
+                                }
+                                continue;
+                            }
                             let opts = Options { columns: false };
                             if !redissect_reusing(
                                 snap, source, n, &mut sink, &mut pi, opts, &mut tape,

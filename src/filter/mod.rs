@@ -11,6 +11,7 @@ pub mod apply;
 pub mod compile;
 mod error;
 mod eval;
+pub mod from_index;
 pub mod lexer;
 pub mod literal;
 pub mod parser;

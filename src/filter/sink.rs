@@ -109,6 +109,31 @@ impl FilterSink {
         self.values[s as usize].push(v);
     }
 
+    /// Keeps `value` for `slot` as if a dissector had reported it (values
+    /// answered from the index).
+    pub(super) fn put(&mut self, slot: u16, value: Value<'_>) {
+        if usize::from(slot) < self.values.len() {
+            self.keep(slot, value);
+        }
+    }
+
+    /// The values kept for `slot`, each as text, sorted: what tests compare
+    /// when two ways of filling a sink must agree up to order.
+    pub fn slot_values(&self, slot: u16, frame: &[u8]) -> Vec<String> {
+        let mut v: Vec<String> = self
+            .values
+            .get(usize::from(slot))
+            .into_iter()
+            .flatten()
+            .map(|v| match v {
+                Val::Bytes { .. } | Val::Layer(_) => format!("{:02x?}", self.bytes(frame, v)),
+                other => format!("{other:?}"),
+            })
+            .collect();
+        v.sort();
+        v
+    }
+
     fn keep_bytes(&mut self, b: &[u8]) -> Val {
         // A frame's values beyond 4 GiB cannot happen (captures cap frames
         // far lower); saturate rather than wrap all the same.

@@ -290,6 +290,9 @@ fn index_answers_equal_what_dissection_reports() {
             }
         }
     }
-    assert!(answered > 1000, "only {answered} frames answered from the index");
+    assert!(
+        answered > 1000,
+        "only {answered} frames answered from the index"
+    );
     report.finish();
 }

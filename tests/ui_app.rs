@@ -192,3 +192,86 @@ fn apply_as_filter_on_a_field_filters_by_its_value() {
     assert_eq!(h.state().filter_bar.text, "tcp.srcport == 46638");
     assert_eq!(frames, matching_in_order("tcp.srcport == 46638"));
 }
+
+/// A settings file of its own under the temp directory.
+fn temp_settings(name: &str) -> wirelens::settings::SettingsFile {
+    let dir = std::env::temp_dir().join(format!("wirelens-ui-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    wirelens::settings::SettingsFile {
+        path: dir.join("settings.ron"),
+    }
+}
+
+fn app_with_settings(file: &wirelens::settings::SettingsFile) -> Harness<'static, WirelensApp> {
+    let mut app = WirelensApp::with_settings(Some(file.clone()));
+    app.open(&sample_path(), None);
+    while !app.snapshot().unwrap().done {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1400.0, 1000.0))
+        .build_ui_state(|ui, app: &mut WirelensApp| app.show(ui), app);
+    h.run();
+    h
+}
+
+#[test]
+fn a_saved_filter_button_applies_its_filter_and_outlives_the_app() {
+    let file = temp_settings("buttons");
+    let mut h = app_with_settings(&file);
+    let input = h.get_by_role(egui::accesskit::Role::TextInput);
+    input.focus();
+    input.type_text("tls.handshake");
+    h.run();
+    // "+" saves the current text under a label typed in its window.
+    h.get_by_label("+").click();
+    h.run();
+    assert!(h.state().filter_bar.editor.is_some());
+    for n in h.query_all_by_role(egui::accesskit::Role::TextInput) {
+        eprintln!("{:?}", n);
+    }
+    h.get_by_label("Label:").focus();
+    h.get_by_label("Label:").type_text("Handshake records");
+    h.run();
+    h.get_by_label("Save").click();
+    h.run();
+    assert!(h.state().filter_bar.editor.is_none());
+    // Clearing, then the new button, applies the saved filter.
+    h.get_by_label("Clear").click();
+    h.run();
+    h.get_by_label("Handshake records").click();
+    let frames = wait_for_filter(&mut h);
+    let want = matching_in_order("tls.handshake");
+    assert!(!want.is_empty());
+    assert_eq!(frames, want);
+    assert_eq!(h.state().filter_bar.text, "tls.handshake");
+    drop(h);
+    // The next start has the button and the history.
+    let h = app_with_settings(&file);
+    let s = &h.state().settings;
+    assert_eq!(s.filter_history, vec!["tls.handshake".to_string()]);
+    let b = s.filter_buttons.last().unwrap();
+    assert_eq!(
+        (b.label.as_str(), b.filter.as_str()),
+        ("Handshake records", "tls.handshake")
+    );
+    h.get_by_label("Handshake records");
+    assert_eq!(
+        s.recent_files[0],
+        std::fs::canonicalize(sample_path()).unwrap()
+    );
+}
+
+#[test]
+fn damaged_settings_are_reported_and_the_app_runs_on_defaults() {
+    let file = temp_settings("damaged");
+    std::fs::create_dir_all(file.path.parent().unwrap()).unwrap();
+    std::fs::write(&file.path, "(filter_buttons: [(label: \"x\"").unwrap();
+    let h = app_with_settings(&file);
+    h.get_by_label_contains("are damaged");
+    h.get_by_label("Packets: 45");
+    assert_eq!(
+        h.state().settings.filter_buttons,
+        wirelens::settings::Settings::default().filter_buttons
+    );
+}

@@ -104,7 +104,9 @@ impl IndexAnswers {
                 Name::IpAddr | Name::Ipv6Addr => {
                     for addr in [c.a.0, c.b.0] {
                         match (addr, name) {
-                            (IpAddr::V4(a), Name::IpAddr) => sink.put(slot, Value::Ipv4(a.octets())),
+                            (IpAddr::V4(a), Name::IpAddr) => {
+                                sink.put(slot, Value::Ipv4(a.octets()))
+                            }
                             (IpAddr::V6(a), Name::Ipv6Addr) => {
                                 sink.put(slot, Value::Ipv6(a.octets()))
                             }

@@ -15,6 +15,7 @@ use super::filter_bar::{FilterAction, FilterBar};
 use super::hex;
 use super::packet_list::{self, RowCache, TimeFormat};
 use crate::filter::DisplayFilter;
+use crate::settings::{Settings, SettingsFile, Theme};
 use crate::store::Snapshot;
 
 #[derive(Default)]
@@ -25,9 +26,17 @@ pub struct WirelensApp {
     pub details: Option<Details>,
     /// Which data source the hex pane shows (0: the frame).
     pub hex_source: u16,
-    pub time_format: TimeFormat,
+    /// What is remembered between runs; written back when it changes.
+    pub settings: Settings,
+    settings_file: Option<SettingsFile>,
+    /// The settings as last written (or read).
+    saved_settings: Settings,
+    /// Theme and font size the context was last given.
+    style_applied: Option<(Theme, u32)>,
     /// The last error to show (a file that would not open).
     pub error: Option<String>,
+    /// A problem with the settings file, shown until the app closes.
+    pub settings_warning: Option<String>,
     pub filter_bar: FilterBar,
     /// The applied display filter and the frames it lets through.
     pub displayed: Option<Displayed>,
@@ -36,10 +45,61 @@ pub struct WirelensApp {
 }
 
 impl WirelensApp {
+    /// An app that reads its settings from `file` and writes them back
+    /// there (None: defaults, never written, as in tests).
+    pub fn with_settings(file: Option<SettingsFile>) -> Self {
+        let mut app = WirelensApp::default();
+        if let Some(f) = &file {
+            let loaded = f.load();
+            app.settings = loaded.settings;
+            app.settings_warning = loaded.warning;
+        }
+        app.saved_settings = app.settings.clone();
+        app.settings_file = file;
+        app
+    }
+
+    /// Writes the settings if they changed since last written.
+    fn persist_settings(&mut self) {
+        if self.settings == self.saved_settings {
+            return;
+        }
+        self.saved_settings = self.settings.clone();
+        if let Some(f) = &self.settings_file
+            && let Err(e) = f.save(&self.settings)
+        {
+            self.settings_warning = Some(format!("Settings not saved: {e}"));
+        }
+    }
+
+    fn apply_style(&mut self, ctx: &egui::Context) {
+        let want = (self.settings.theme, self.settings.font_size.to_bits());
+        if self.style_applied == Some(want) {
+            return;
+        }
+        self.style_applied = Some(want);
+        ctx.set_visuals(match self.settings.theme {
+            Theme::Dark => egui::Visuals::dark(),
+            Theme::Light => egui::Visuals::light(),
+        });
+        let body = self.settings.font_size;
+        ctx.all_styles_mut(|style| {
+            use egui::TextStyle;
+            for (ts, font) in style.text_styles.iter_mut() {
+                font.size = match ts {
+                    TextStyle::Heading => body * 1.4,
+                    TextStyle::Small => body * 0.75,
+                    _ => body,
+                };
+            }
+        });
+    }
+
     /// Opens `path` (replacing what was open); errors are shown in the app.
     pub fn open(&mut self, path: &Path, repaint: Option<egui::Context>) {
         match Document::open(path, repaint) {
             Ok(d) => {
+                self.settings.opened(path);
                 self.document = Some(d);
                 self.selected = None;
                 self.details = None;
@@ -131,23 +191,14 @@ impl WirelensApp {
 
     /// The whole window's contents.
     pub fn show(&mut self, ui: &mut egui::Ui) {
+        self.apply_style(ui.ctx());
+        self.menu(ui);
         let snap = self.snapshot();
-        egui::Panel::top("menu").show(ui, |ui| {
-            egui::MenuBar::new().ui(ui, |ui| {
-                ui.menu_button("View", |ui| {
-                    for f in TimeFormat::ALL {
-                        if ui.radio(self.time_format == f, f.name()).clicked() {
-                            self.time_format = f;
-                        }
-                    }
-                });
-            });
-        });
         egui::Panel::top("filter bar").show(ui, |ui| {
             if ui.input_mut(|i| i.consume_key(egui::Modifiers::COMMAND, Key::F)) {
                 self.filter_bar.focus = true;
             }
-            match self.filter_bar.show(ui) {
+            match self.filter_bar.show(ui, &mut self.settings) {
                 FilterAction::Apply(f) => self.apply_filter(Some(f)),
                 FilterAction::Clear => self.apply_filter(None),
                 FilterAction::None => {}
@@ -206,7 +257,7 @@ impl WirelensApp {
                     &mut self.rows,
                     self.selected,
                     scroll_to,
-                    self.time_format,
+                    self.settings.time_format,
                     shown.as_ref().map(|d| d.as_slice()),
                 )
                 .selected
@@ -214,6 +265,49 @@ impl WirelensApp {
             .inner;
         if let Some(n) = picked {
             self.select(n);
+        }
+        self.persist_settings();
+    }
+
+    fn menu(&mut self, ui: &mut egui::Ui) {
+        let mut open = None;
+        egui::Panel::top("menu").show(ui, |ui| {
+            egui::MenuBar::new().ui(ui, |ui| {
+                ui.menu_button("File", |ui| {
+                    ui.menu_button("Open Recent", |ui| {
+                        if self.settings.recent_files.is_empty() {
+                            ui.weak("No recent files.");
+                        }
+                        for p in &self.settings.recent_files {
+                            if ui.button(p.display().to_string()).clicked() {
+                                open = Some(p.clone());
+                                ui.close();
+                            }
+                        }
+                    });
+                });
+                ui.menu_button("View", |ui| {
+                    ui.label("Time");
+                    for f in TimeFormat::ALL {
+                        if ui.radio(self.settings.time_format == f, f.name()).clicked() {
+                            self.settings.time_format = f;
+                        }
+                    }
+                    ui.separator();
+                    ui.horizontal(|ui| {
+                        ui.selectable_value(&mut self.settings.theme, Theme::Dark, "Dark");
+                        ui.selectable_value(&mut self.settings.theme, Theme::Light, "Light");
+                    });
+                    ui.add(
+                        egui::Slider::new(&mut self.settings.font_size, 8.0..=32.0)
+                            .step_by(1.0)
+                            .text("Font size"),
+                    );
+                });
+            });
+        });
+        if let Some(p) = open {
+            self.open(&p, Some(ui.ctx().clone()));
         }
     }
 
@@ -253,7 +347,7 @@ impl WirelensApp {
             // The central panel says why nothing is open.
             return;
         };
-        if let Some(e) = &self.error {
+        for e in [&self.error, &self.settings_warning].into_iter().flatten() {
             ui.colored_label(ui.visuals().error_fg_color, e);
             ui.separator();
         }

@@ -27,7 +27,7 @@ pub fn run(file: Option<PathBuf>) -> Result<(), String> {
         "wirelens",
         options,
         Box::new(move |cc| {
-            let mut app = WirelensApp::default();
+            let mut app = WirelensApp::with_settings(crate::settings::SettingsFile::user());
             app.open(&file, Some(cc.egui_ctx.clone()));
             Ok(Box::new(app))
         }),

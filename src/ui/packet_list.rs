@@ -56,32 +56,7 @@ impl RowCache {
     }
 }
 
-/// How the Time column reads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
-pub enum TimeFormat {
-    /// Seconds since the first packet.
-    #[default]
-    Relative,
-    /// Seconds since the previous packet.
-    Delta,
-    /// Seconds since the epoch (UTC).
-    Absolute,
-}
-
-impl TimeFormat {
-    pub const ALL: [TimeFormat; 3] = [
-        TimeFormat::Relative,
-        TimeFormat::Delta,
-        TimeFormat::Absolute,
-    ];
-    pub fn name(self) -> &'static str {
-        match self {
-            TimeFormat::Relative => "Seconds since first packet",
-            TimeFormat::Delta => "Seconds since previous packet",
-            TimeFormat::Absolute => "Seconds since epoch",
-        }
-    }
-}
+pub use crate::settings::TimeFormat;
 
 pub fn time_text(snap: &Snapshot, i: usize, format: TimeFormat) -> String {
     let Some(row) = snap.index.row(i) else {

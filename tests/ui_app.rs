@@ -227,9 +227,6 @@ fn a_saved_filter_button_applies_its_filter_and_outlives_the_app() {
     h.get_by_label("+").click();
     h.run();
     assert!(h.state().filter_bar.editor.is_some());
-    for n in h.query_all_by_role(egui::accesskit::Role::TextInput) {
-        eprintln!("{:?}", n);
-    }
     h.get_by_label("Label:").focus();
     h.get_by_label("Label:").type_text("Handshake records");
     h.run();
@@ -274,4 +271,60 @@ fn damaged_settings_are_reported_and_the_app_runs_on_defaults() {
         h.state().settings.filter_buttons,
         wirelens::settings::Settings::default().filter_buttons
     );
+}
+
+/// Waits until every enabled IO graph has counted all it can.
+fn wait_for_io_graph(h: &mut Harness<'static, WirelensApp>) {
+    let t = Instant::now();
+    // A frame first: the click that asked for the graph is handled there.
+    h.step();
+    while !h
+        .state()
+        .io_graph
+        .graphs
+        .iter()
+        .filter(|g| g.enabled)
+        .all(|g| g.is_complete())
+    {
+        assert!(
+            t.elapsed() < Duration::from_secs(30),
+            "counting never ended"
+        );
+        h.step();
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    h.step();
+    h.run();
+}
+
+#[test]
+fn the_io_graph_counts_every_packet_and_each_filters_matches() {
+    let mut h = app_on(&sample_path());
+    h.get_by_label("Statistics").click();
+    h.run();
+    h.get_by_label("I/O Graph").click();
+    wait_for_io_graph(&mut h);
+    // Wireshark's two default graphs: every packet, and TCP errors.
+    h.get_by_label("45 packets");
+    let errors = matching_in_order("tcp.analysis.flags").len();
+    h.get_by_label(&format!("{errors} packets"));
+    // "Add graph" plots what the filter bar holds.
+    let input = h.get_by_label("Filter:");
+    input.focus();
+    input.type_text("dns");
+    h.run();
+    h.get_by_label("Add graph").click();
+    wait_for_io_graph(&mut h);
+    let g = h.state().io_graph.graphs.last().unwrap();
+    assert_eq!(g.filter_text, "dns");
+    let counted: u64 = g
+        .series
+        .as_ref()
+        .unwrap()
+        .buckets
+        .iter()
+        .map(|b| b.packets)
+        .sum();
+    assert_eq!(counted, matching_in_order("dns").len() as u64);
+    h.get_by_label(&format!("{counted} packets"));
 }

@@ -6,6 +6,7 @@ pub mod builder;
 pub mod frame;
 pub mod hierarchy;
 pub mod index;
+pub mod io_series;
 pub mod log;
 pub mod tapes;
 pub mod tcp;

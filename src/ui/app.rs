@@ -13,6 +13,7 @@ use super::displayed::Displayed;
 use super::document::Document;
 use super::filter_bar::{FilterAction, FilterBar};
 use super::hex;
+use super::io_graph::IoGraph;
 use super::packet_list::{self, RowCache, TimeFormat};
 use crate::filter::DisplayFilter;
 use crate::settings::{Settings, SettingsFile, Theme};
@@ -40,6 +41,7 @@ pub struct WirelensApp {
     pub filter_bar: FilterBar,
     /// The applied display filter and the frames it lets through.
     pub displayed: Option<Displayed>,
+    pub io_graph: IoGraph,
     rows: RowCache,
     scroll_to: Option<u32>,
 }
@@ -104,6 +106,7 @@ impl WirelensApp {
                 self.selected = None;
                 self.details = None;
                 self.rows.clear();
+                self.io_graph.reset();
                 self.error = None;
                 // The filter stays, applied to the new file.
                 self.displayed = self.displayed.take().map(|d| Displayed::new(d.filter));
@@ -266,6 +269,15 @@ impl WirelensApp {
         if let Some(n) = picked {
             self.select(n);
         }
+        if let Some(doc) = &self.document {
+            let file = doc.file.clone();
+            self.io_graph
+                .show(ui.ctx(), &snap, &file, &self.filter_bar.text);
+        }
+        if let Some(n) = self.io_graph.clicked.take() {
+            self.select(n);
+            self.scroll_to = Some(n);
+        }
         self.persist_settings();
     }
 
@@ -303,6 +315,12 @@ impl WirelensApp {
                             .step_by(1.0)
                             .text("Font size"),
                     );
+                });
+                ui.menu_button("Statistics", |ui| {
+                    if ui.button("I/O Graph").clicked() {
+                        self.io_graph.open = true;
+                        ui.close();
+                    }
                 });
             });
         });

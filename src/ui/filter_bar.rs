@@ -4,7 +4,9 @@
 //! applied filters and buttons for saved filters (both kept in the
 //! settings, which the caller hands in).
 
-use eframe::egui::{self, Color32, Key, Modifiers, RichText, Stroke, TextFormat, text::LayoutJob};
+use eframe::egui::{
+    self, Color32, Key, Modifiers, Response, RichText, Stroke, TextFormat, text::LayoutJob,
+};
 
 use crate::filter::compile::all_names;
 use crate::filter::{DisplayFilter, FilterError};
@@ -126,7 +128,7 @@ impl FilterBar {
         }
         let mut chosen = None;
         ui.horizontal(|ui| {
-            ui.label("Filter:");
+            let label = ui.label("Filter:").id;
             // Laid out from the right, so the text field takes what the
             // buttons leave: … [Apply] [Clear] [History] | saved… [+]
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
@@ -200,6 +202,7 @@ impl FilterBar {
                     edit = edit.background_color(c);
                 }
                 let out = edit.show(ui);
+                let _ = Response::clone(&out.response).labelled_by(label);
                 if self.focus {
                     out.response.request_focus();
                     self.focus = false;

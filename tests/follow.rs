@@ -90,3 +90,46 @@ fn followed_streams_are_byte_identical_to_tsharks() {
     assert!(checked > 100, "only {checked} streams");
     report.finish();
 }
+
+/// The app follows a stream from the loaded store (its segments dissected
+/// again from their tapes): the same chunks as the one-pass follow above,
+/// which equals tshark's.
+#[test]
+fn following_from_the_store_gives_the_same_chunks() {
+    use std::sync::atomic::AtomicBool;
+    let mut report = Report::default();
+    let mut checked = 0;
+    for fx in fixtures() {
+        let file = wirelens::capture::CaptureFile::open(&fx.path).unwrap();
+        let (streams, _) = wirelens::cli::follow::follow_streams(&file, None, usize::MAX);
+        let snap = load(&fx);
+        for (sid, f) in &streams {
+            checked += 1;
+            let no = AtomicBool::new(false);
+            let Some(kept) =
+                wirelens::store::follow::follow_tcp(&snap, &file, *sid, usize::MAX, &no)
+            else {
+                report.fail(&fx.name, format!("stream {sid}: not in the store"));
+                continue;
+            };
+            if kept.chunks != f.kept.chunks {
+                let at = kept
+                    .chunks
+                    .iter()
+                    .zip(&f.kept.chunks)
+                    .position(|(a, b)| a != b)
+                    .unwrap_or(kept.chunks.len().min(f.kept.chunks.len()));
+                report.fail(
+                    &fx.name,
+                    format!(
+                        "stream {sid}: {} chunks vs {}; first difference at chunk {at}",
+                        kept.chunks.len(),
+                        f.kept.chunks.len()
+                    ),
+                );
+            }
+        }
+    }
+    assert!(checked > 100, "only {checked} streams");
+    report.finish();
+}

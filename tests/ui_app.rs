@@ -328,3 +328,81 @@ fn the_io_graph_counts_every_packet_and_each_filters_matches() {
     assert_eq!(counted, matching_in_order("dns").len() as u64);
     h.get_by_label(&format!("{counted} packets"));
 }
+
+fn fixture(name: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+/// Waits until every Follow Stream window has its bytes.
+fn wait_for_follow(h: &mut Harness<'static, WirelensApp>) {
+    let t = Instant::now();
+    h.step();
+    while !h.state().follow.iter().all(|f| f.is_ready()) {
+        assert!(
+            t.elapsed() < Duration::from_secs(30),
+            "reassembly never ended"
+        );
+        h.step();
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    h.step();
+    h.run();
+}
+
+#[test]
+fn a_conversation_filters_the_list_and_follows_as_text() {
+    let mut h = app_on(&fixture("dpkt_http.pcap"));
+    h.get_by_label("Statistics").click();
+    h.run();
+    h.get_by_label("Conversations").click();
+    h.run();
+    h.get_by_label("TCP · 2");
+    // The conversation with the most bytes first: sort by Bytes, twice for
+    // descending.
+    h.get_by_label("Bytes").click();
+    h.run();
+    h.get_by_label("Bytes ↑").click();
+    h.run();
+    h.get_by_label("Bytes ↓");
+    h.get_by_label("20695").click();
+    let frames = wait_for_filter(&mut h);
+    assert_eq!(h.state().filter_bar.text, "tcp.stream eq 0");
+    assert_eq!(frames.len(), 34);
+    h.get_by_label("Follow Stream").click();
+    wait_for_follow(&mut h);
+    h.get_by_label("Follow TCP Stream (tcp.stream eq 0)");
+    // `wirelens follow` and tshark show this request first.
+    let text = h.state().follow[0].plain_text();
+    assert!(text.starts_with("GET /download.html HTTP/1.1\r\nHost: www.ethereal.com\r\n"));
+    // The window shows it (the packet list has the request line alone).
+    h.get_by_label_contains("GET /download.html HTTP/1.1\r\nHost: www.ethereal.com");
+    // One direction only: the server's response, no request.
+    h.state_mut().follow[0].direction = wirelens::ui::follow_stream::Direction::BToA;
+    h.run();
+    let text = h.state().follow[0].plain_text();
+    assert!(text.starts_with("HTTP/1.1 200 OK\r\n"), "{}", &text[..40]);
+    assert!(!text.contains("GET /"));
+}
+
+#[test]
+fn the_follow_shortcut_follows_the_selected_packets_stream() {
+    let mut h = app_on(&sample_path());
+    h.get_by_label("Client Hello").click();
+    h.run();
+    h.key_press_modifiers(
+        egui::Modifiers {
+            alt: true,
+            ctrl: true,
+            shift: true,
+            mac_cmd: false,
+            command: true,
+        },
+        egui::Key::T,
+    );
+    wait_for_follow(&mut h);
+    assert_eq!(h.state().follow.len(), 1);
+    assert_eq!(h.state().follow[0].stream, 0);
+    h.get_by_label("Follow TCP Stream (tcp.stream eq 0)");
+}

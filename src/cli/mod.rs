@@ -6,7 +6,7 @@ pub mod capture;
 pub mod dns;
 pub mod export;
 mod fields;
-mod flows;
+pub mod flows;
 pub use fields::FieldsArgs;
 pub mod follow;
 pub mod http;

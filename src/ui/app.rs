@@ -8,16 +8,30 @@ use std::sync::Arc;
 
 use eframe::egui::{self, Key};
 
+use super::conversations::{Conversations, FlowAction, Proto};
 use super::details::{self, Details};
 use super::displayed::Displayed;
 use super::document::Document;
 use super::filter_bar::{FilterAction, FilterBar};
+use super::follow_stream::FollowStream;
 use super::hex;
 use super::io_graph::IoGraph;
 use super::packet_list::{self, RowCache, TimeFormat};
 use crate::filter::DisplayFilter;
 use crate::settings::{Settings, SettingsFile, Theme};
 use crate::store::Snapshot;
+
+/// Wireshark's Follow TCP Stream shortcut.
+const FOLLOW_SHORTCUT: egui::KeyboardShortcut = egui::KeyboardShortcut::new(
+    egui::Modifiers {
+        alt: true,
+        ctrl: true,
+        shift: true,
+        mac_cmd: false,
+        command: true,
+    },
+    Key::T,
+);
 
 #[derive(Default)]
 pub struct WirelensApp {
@@ -42,6 +56,9 @@ pub struct WirelensApp {
     /// The applied display filter and the frames it lets through.
     pub displayed: Option<Displayed>,
     pub io_graph: IoGraph,
+    pub conversations: Conversations,
+    /// Open Follow Stream windows.
+    pub follow: Vec<FollowStream>,
     rows: RowCache,
     scroll_to: Option<u32>,
 }
@@ -107,6 +124,8 @@ impl WirelensApp {
                 self.details = None;
                 self.rows.clear();
                 self.io_graph.reset();
+                self.conversations = Conversations::default();
+                self.follow.clear();
                 self.error = None;
                 // The filter stays, applied to the new file.
                 self.displayed = self.displayed.take().map(|d| Displayed::new(d.filter));
@@ -198,6 +217,9 @@ impl WirelensApp {
         self.menu(ui);
         let snap = self.snapshot();
         egui::Panel::top("filter bar").show(ui, |ui| {
+            if ui.input_mut(|i| i.consume_shortcut(&FOLLOW_SHORTCUT)) {
+                self.follow_selected(ui.ctx());
+            }
             if ui.input_mut(|i| i.consume_key(egui::Modifiers::COMMAND, Key::F)) {
                 self.filter_bar.focus = true;
             }
@@ -274,6 +296,16 @@ impl WirelensApp {
             self.io_graph
                 .show(ui.ctx(), &snap, &file, &self.filter_bar.text);
         }
+        if let Some(doc) = &self.document
+            && let Some(a) = self.conversations.show(ui.ctx(), &snap)
+        {
+            let file = doc.file.clone();
+            self.flow_action(a, &snap, &file, ui.ctx());
+        }
+        for f in &mut self.follow {
+            f.show(ui.ctx());
+        }
+        self.follow.retain(|f| f.open);
         if let Some(n) = self.io_graph.clicked.take() {
             self.select(n);
             self.scroll_to = Some(n);
@@ -316,7 +348,23 @@ impl WirelensApp {
                             .text("Font size"),
                     );
                 });
+                ui.menu_button("Analyze", |ui| {
+                    if ui
+                        .add(
+                            egui::Button::new("Follow TCP Stream")
+                                .shortcut_text(ui.ctx().format_shortcut(&FOLLOW_SHORTCUT)),
+                        )
+                        .clicked()
+                    {
+                        self.follow_selected(ui.ctx());
+                        ui.close();
+                    }
+                });
                 ui.menu_button("Statistics", |ui| {
+                    if ui.button("Conversations").clicked() {
+                        self.conversations.open = true;
+                        ui.close();
+                    }
                     if ui.button("I/O Graph").clicked() {
                         self.io_graph.open = true;
                         ui.close();
@@ -326,6 +374,60 @@ impl WirelensApp {
         });
         if let Some(p) = open {
             self.open(&p, Some(ui.ctx().clone()));
+        }
+    }
+
+    /// Does what the Conversations window asked.
+    fn flow_action(
+        &mut self,
+        a: FlowAction,
+        snap: &Arc<Snapshot>,
+        file: &Arc<crate::capture::CaptureFile>,
+        ctx: &egui::Context,
+    ) {
+        match a {
+            FlowAction::Filter(proto, stream) => {
+                let p = match proto {
+                    Proto::Tcp => "tcp",
+                    Proto::Udp => "udp",
+                };
+                let text = format!("{p}.stream eq {stream}");
+                self.filter_bar.text = text.clone();
+                self.apply_filter(DisplayFilter::compile(&text).ok());
+            }
+            FlowAction::Follow(stream) => self.follow_stream(snap, file, stream, ctx),
+            FlowAction::SequenceDiagram(_) | FlowAction::Charts(_) => {}
+        }
+    }
+
+    /// Opens (or brings back) the Follow Stream window of `stream`.
+    pub fn follow_stream(
+        &mut self,
+        snap: &Arc<Snapshot>,
+        file: &Arc<crate::capture::CaptureFile>,
+        stream: u32,
+        ctx: &egui::Context,
+    ) {
+        if let Some(f) = self.follow.iter_mut().find(|f| f.stream == stream) {
+            f.open = true;
+            return;
+        }
+        self.follow.push(FollowStream::new(snap, file, stream, ctx));
+    }
+
+    /// Follows the TCP stream of the selected packet, if it has one.
+    fn follow_selected(&mut self, ctx: &egui::Context) {
+        let (Some(doc), Some(snap), Some(n)) = (&self.document, self.snapshot(), self.selected)
+        else {
+            return;
+        };
+        let file = doc.file.clone();
+        if let Some(stream) = snap
+            .index
+            .row(n as usize - 1)
+            .and_then(|r| r.flow.tcp_stream())
+        {
+            self.follow_stream(&snap, &file, stream, ctx);
         }
     }
 

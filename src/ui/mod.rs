@@ -3,11 +3,13 @@
 //! on their own threads and ask for a repaint when they publish.
 
 pub mod app;
+pub mod conversations;
 pub mod decimate;
 pub mod details;
 pub mod displayed;
 pub mod document;
 pub mod filter_bar;
+pub mod follow_stream;
 pub mod hex;
 pub mod io_graph;
 pub mod packet_list;

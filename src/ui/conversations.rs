@@ -1,0 +1,318 @@
+//! The Conversations window: TCP and UDP conversations as a sortable
+//! table (the `flows` columns, plus RTT and retransmissions for TCP).
+//! Selecting one filters the packet list to it; the buttons open its
+//! stream, sequence diagram and charts, or copy the table as CSV.
+
+use std::sync::Arc;
+
+use dissectors::conversation::Conversation;
+use dissectors::tcp_analysis::Flag;
+use eframe::egui::{self, RichText, Sense};
+use egui_extras::{Column, TableBuilder};
+
+use crate::cli::flows::FlowRow;
+use crate::store::Snapshot;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Proto {
+    #[default]
+    Tcp,
+    Udp,
+}
+
+/// What the user asked of a conversation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FlowAction {
+    /// Show only its packets.
+    Filter(Proto, u32),
+    Follow(u32),
+    SequenceDiagram(u32),
+    Charts(u32),
+}
+
+const COLUMNS: [&str; 15] = [
+    "Stream",
+    "Address A",
+    "Port A",
+    "Address B",
+    "Port B",
+    "Packets",
+    "Bytes",
+    "Packets A → B",
+    "Bytes A → B",
+    "Packets B → A",
+    "Bytes B → A",
+    "Rel Start",
+    "Duration",
+    "RTT avg (ms)",
+    "Retrans.",
+];
+
+#[derive(Default)]
+pub struct Conversations {
+    pub open: bool,
+    pub proto: Proto,
+    /// Column to sort by and whether descending.
+    pub sort: (usize, bool),
+    pub selected: Option<u32>,
+    /// Stream numbers in display order, and what they were sorted from.
+    order: Vec<u32>,
+    order_of: Option<(usize, Proto, (usize, bool))>,
+}
+
+/// One conversation's cells, as numbers where the column sorts by number.
+struct Cells {
+    row: FlowRow,
+    rtt_ms: Option<f64>,
+    retrans: Option<u32>,
+}
+
+fn cells(snap: &Snapshot, c: &Conversation, proto: Proto) -> Cells {
+    let start = snap.index.row(0).map_or(0, |r| r.ts_ns);
+    let tcp = (proto == Proto::Tcp)
+        .then(|| snap.tcp_analysis.get(c.stream as usize))
+        .flatten();
+    Cells {
+        row: FlowRow::new(c, start),
+        rtt_ms: tcp
+            .filter(|t| t.rtt_count > 0)
+            .map(|t| t.rtt_sum_ns as f64 / t.rtt_count as f64 / 1e6),
+        retrans: tcp.map(|t| t.count(Flag::Retransmission)),
+    }
+}
+
+/// `ip:port` split at its last colon (IPv6 comes bracketed).
+fn split(endpoint: &str) -> (&str, &str) {
+    endpoint.rsplit_once(':').unwrap_or((endpoint, ""))
+}
+
+impl Cells {
+    fn text(&self, col: usize) -> String {
+        let r = &self.row;
+        match col {
+            0 => r.stream.to_string(),
+            1 => split(&r.a).0.trim_matches(['[', ']']).to_string(),
+            2 => split(&r.a).1.to_string(),
+            3 => split(&r.b).0.trim_matches(['[', ']']).to_string(),
+            4 => split(&r.b).1.to_string(),
+            5 => (r.frames_a_to_b + r.frames_b_to_a).to_string(),
+            6 => (r.bytes_a_to_b + r.bytes_b_to_a).to_string(),
+            7 => r.frames_a_to_b.to_string(),
+            8 => r.bytes_a_to_b.to_string(),
+            9 => r.frames_b_to_a.to_string(),
+            10 => r.bytes_b_to_a.to_string(),
+            11 => format!("{:.6}", r.start_rel),
+            12 => format!("{:.4}", r.duration),
+            13 => self.rtt_ms.map_or(String::new(), |v| format!("{v:.3}")),
+            _ => self.retrans.map_or(String::new(), |v| v.to_string()),
+        }
+    }
+
+    /// The value a numeric column sorts by (None: sort as text).
+    fn number(&self, col: usize) -> Option<f64> {
+        let r = &self.row;
+        Some(match col {
+            0 => f64::from(r.stream),
+            2 | 4 => self.text(col).parse().unwrap_or(0.0),
+            5 => (r.frames_a_to_b + r.frames_b_to_a) as f64,
+            6 => (r.bytes_a_to_b + r.bytes_b_to_a) as f64,
+            7 => r.frames_a_to_b as f64,
+            8 => r.bytes_a_to_b as f64,
+            9 => r.frames_b_to_a as f64,
+            10 => r.bytes_b_to_a as f64,
+            11 => r.start_rel,
+            12 => r.duration,
+            13 => self.rtt_ms.unwrap_or(-1.0),
+            14 => self.retrans.map_or(-1.0, f64::from),
+            _ => return None,
+        })
+    }
+}
+
+impl Conversations {
+    fn list<'a>(&self, snap: &'a Snapshot) -> &'a Arc<Vec<Conversation>> {
+        match self.proto {
+            Proto::Tcp => &snap.tcp,
+            Proto::Udp => &snap.udp,
+        }
+    }
+
+    /// Conversations in display order (sorted once per change of the
+    /// store or the sort, not per frame).
+    pub fn order(&mut self, snap: &Snapshot) -> &[u32] {
+        let list = self.list(snap).clone();
+        let key = (Arc::as_ptr(&list) as usize, self.proto, self.sort);
+        if self.order_of != Some(key) {
+            // Conversations that only an ICMP error quoted are not listed.
+            let mut rows: Vec<(u32, Cells)> = list
+                .iter()
+                .filter(|c| c.counted)
+                .map(|c| (c.stream, cells(snap, c, self.proto)))
+                .collect();
+            let (col, desc) = self.sort;
+            rows.sort_by(|(_, x), (_, y)| {
+                let o = match (x.number(col), y.number(col)) {
+                    (Some(a), Some(b)) => a.total_cmp(&b),
+                    _ => x.text(col).cmp(&y.text(col)),
+                };
+                if desc { o.reverse() } else { o }
+            });
+            self.order = rows.into_iter().map(|(s, _)| s).collect();
+            self.order_of = Some(key);
+        }
+        &self.order
+    }
+
+    /// The table as CSV, in display order (the `flows` subcommand's columns).
+    pub fn csv(&mut self, snap: &Snapshot) -> String {
+        let mut out = COLUMNS.join(",");
+        out.push('\n');
+        let list = self.list(snap).clone();
+        let proto = self.proto;
+        for &s in self.order(snap) {
+            if let Some(c) = list.get(s as usize) {
+                let cells = cells(snap, c, proto);
+                let row: Vec<String> = (0..COLUMNS.len()).map(|i| cells.text(i)).collect();
+                out.push_str(&row.join(","));
+                out.push('\n');
+            }
+        }
+        out
+    }
+
+    pub fn show(&mut self, ctx: &egui::Context, snap: &Snapshot) -> Option<FlowAction> {
+        if !self.open {
+            return None;
+        }
+        let mut open = true;
+        let mut action = None;
+        egui::Window::new("Conversations")
+            .open(&mut open)
+            .default_size([1100.0, 420.0])
+            .show(ctx, |ui| action = self.contents(ui, snap));
+        self.open = open;
+        action
+    }
+
+    fn contents(&mut self, ui: &mut egui::Ui, snap: &Snapshot) -> Option<FlowAction> {
+        let mut action = None;
+        ui.horizontal(|ui| {
+            let tcp = format!("TCP · {}", snap.tcp.iter().filter(|c| c.counted).count());
+            let udp = format!("UDP · {}", snap.udp.iter().filter(|c| c.counted).count());
+            let before = self.proto;
+            ui.selectable_value(&mut self.proto, Proto::Tcp, tcp);
+            ui.selectable_value(&mut self.proto, Proto::Udp, udp);
+            if self.proto != before {
+                self.selected = None;
+            }
+            ui.separator();
+            let stream = self.selected.filter(|_| self.proto == Proto::Tcp);
+            let enabled = stream.is_some();
+            let s = stream.unwrap_or(0);
+            if ui
+                .add_enabled(enabled, egui::Button::new("Follow Stream"))
+                .clicked()
+            {
+                action = Some(FlowAction::Follow(s));
+            }
+            if ui
+                .add_enabled(enabled, egui::Button::new("Sequence Diagram"))
+                .clicked()
+            {
+                action = Some(FlowAction::SequenceDiagram(s));
+            }
+            if ui
+                .add_enabled(enabled, egui::Button::new("Charts"))
+                .clicked()
+            {
+                action = Some(FlowAction::Charts(s));
+            }
+            if ui.button("Copy as CSV").clicked() {
+                let csv = self.csv(snap);
+                ui.ctx().copy_text(csv);
+            }
+        });
+        let list = self.list(snap).clone();
+        let proto = self.proto;
+        let order = self.order(snap).to_vec();
+        let row_height = ui.text_style_height(&egui::TextStyle::Monospace) + 4.0;
+        let mut table = TableBuilder::new(ui)
+            .id_salt(("conversations", proto == Proto::Tcp))
+            .striped(true)
+            .sense(Sense::click())
+            .resizable(true)
+            .min_scrolled_height(0.0);
+        for (i, _) in COLUMNS.iter().enumerate() {
+            let w = match i {
+                1 | 3 => 150.0,
+                _ => 70.0,
+            };
+            table = table.column(Column::initial(w).at_least(30.0).clip(true));
+        }
+        let mut sort = self.sort;
+        table
+            .header(row_height + 2.0, |mut h| {
+                for (i, title) in COLUMNS.iter().enumerate() {
+                    h.col(|ui| {
+                        let mark = match sort {
+                            (c, false) if c == i => " ↑",
+                            (c, true) if c == i => " ↓",
+                            _ => "",
+                        };
+                        if ui
+                            .add(
+                                egui::Label::new(
+                                    // Hack (monospace) has the arrows.
+                                    RichText::new(format!("{title}{mark}")).strong().monospace(),
+                                )
+                                .sense(Sense::click()),
+                            )
+                            .clicked()
+                        {
+                            sort = if sort.0 == i {
+                                (i, !sort.1)
+                            } else {
+                                (i, false)
+                            };
+                        }
+                    });
+                }
+            })
+            .body(|body| {
+                body.rows(row_height, order.len(), |mut row| {
+                    let stream = order[row.index()];
+                    let Some(c) = list.get(stream as usize) else {
+                        return;
+                    };
+                    let cells = cells(snap, c, proto);
+                    row.set_selected(self.selected == Some(stream));
+                    for i in 0..COLUMNS.len() {
+                        row.col(|ui| {
+                            ui.add(
+                                egui::Label::new(RichText::new(cells.text(i)).monospace())
+                                    .selectable(false)
+                                    .truncate(),
+                            );
+                        });
+                    }
+                    if row.response().clicked() {
+                        self.selected = Some(stream);
+                        action = Some(FlowAction::Filter(proto, stream));
+                    }
+                });
+            });
+        self.sort = sort;
+        action
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn endpoints_split_into_address_and_port() {
+        assert_eq!(split("10.0.0.1:443"), ("10.0.0.1", "443"));
+        assert_eq!(split("[2001:db8::1]:53"), ("[2001:db8::1]", "53"));
+    }
+}

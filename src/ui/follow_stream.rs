@@ -1,0 +1,398 @@
+//! Follow TCP Stream: a conversation's reassembled bytes, the two
+//! directions coloured (A, the side that spoke first, red; B blue, as in
+//! Wireshark), as ASCII, a hex dump or raw hex, one direction or both,
+//! with a find box. The bytes are reassembled off the UI thread
+//! ([`follow_tcp`]); the text is laid out once per change of view.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use dissectors::tcp_reassembly::{ChunkKind, KeptStream};
+use eframe::egui::{
+    self, Color32, RichText, TextFormat,
+    text::{ByteIndex, LayoutJob},
+};
+
+use crate::capture::CaptureFile;
+use crate::cli::flows::endpoint;
+use crate::store::Snapshot;
+use crate::store::follow::follow_tcp;
+
+/// Bytes reassembled per stream (as `wirelens follow`).
+const CAP: usize = 256 << 20;
+/// Bytes of text laid out at once; a longer stream says where it stops.
+const SHOWN: usize = 2 << 20;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum View {
+    #[default]
+    Ascii,
+    Hex,
+    Raw,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Direction {
+    #[default]
+    Both,
+    AToB,
+    BToA,
+}
+
+type Pending = Arc<Mutex<Option<Option<KeptStream>>>>;
+
+/// The text laid out, for which view, direction and find, and how many
+/// matches it marks.
+type LaidOut = ((View, Direction, String), Arc<egui::Galley>, usize);
+
+pub struct FollowStream {
+    pub stream: u32,
+    pub open: bool,
+    pub view: View,
+    pub direction: Direction,
+    pub find: String,
+    /// `a:port` and `b:port`.
+    pub nodes: (String, String),
+    /// The reassembled stream, once ready (None inside: no such stream).
+    pub kept: Option<Option<KeptStream>>,
+    pending: Pending,
+    cancel: Arc<AtomicBool>,
+    text: Option<LaidOut>,
+}
+
+impl Drop for FollowStream {
+    fn drop(&mut self) {
+        self.cancel.store(true, Ordering::Relaxed);
+    }
+}
+
+/// Printable ASCII as is, line ends kept, anything else as '.'.
+fn ascii(bytes: &[u8], out: &mut String) {
+    out.extend(bytes.iter().map(|&b| match b {
+        b'\n' | b'\r' | b'\t' | 0x20..=0x7e => b as char,
+        _ => '.',
+    }));
+}
+
+/// Wireshark's hex dump: offset, 16 bytes, their ASCII; B's lines indented.
+fn hex_dump(bytes: &[u8], offset: u64, indent: &str, out: &mut String) {
+    use std::fmt::Write;
+    for (i, line) in bytes.chunks(16).enumerate() {
+        let _ = write!(out, "{indent}{:08X}  ", offset + 16 * i as u64);
+        for k in 0..16 {
+            match line.get(k) {
+                Some(b) => {
+                    let _ = write!(out, "{b:02x} ");
+                }
+                None => out.push_str("   "),
+            }
+            if k == 7 {
+                out.push(' ');
+            }
+        }
+        out.push(' ');
+        out.extend(line.iter().map(|&b| {
+            if (0x20..0x7f).contains(&b) {
+                b as char
+            } else {
+                '.'
+            }
+        }));
+        out.push('\n');
+    }
+}
+
+impl FollowStream {
+    /// Starts reassembling `stream` of `snap` on its own thread.
+    pub fn new(
+        snap: &Arc<Snapshot>,
+        file: &Arc<CaptureFile>,
+        stream: u32,
+        ctx: &egui::Context,
+    ) -> Self {
+        let nodes = snap
+            .tcp
+            .get(stream as usize)
+            .map(|c| (endpoint(&c.a), endpoint(&c.b)))
+            .unwrap_or_default();
+        let pending: Pending = Arc::new(Mutex::new(None));
+        let cancel = Arc::new(AtomicBool::new(false));
+        let (snap, file, p, c, ctx) = (
+            snap.clone(),
+            file.clone(),
+            pending.clone(),
+            cancel.clone(),
+            ctx.clone(),
+        );
+        let _ = std::thread::Builder::new()
+            .name("follow stream".into())
+            .spawn(move || {
+                let kept = follow_tcp(&snap, file.as_ref(), stream, CAP, &c);
+                if !c.load(Ordering::Relaxed)
+                    && let Ok(mut g) = p.lock()
+                {
+                    *g = Some(kept);
+                }
+                ctx.request_repaint();
+            });
+        FollowStream {
+            stream,
+            open: true,
+            view: View::default(),
+            direction: Direction::default(),
+            find: String::new(),
+            nodes,
+            kept: None,
+            pending,
+            cancel,
+            text: None,
+        }
+    }
+
+    /// Whether the reassembly has finished.
+    pub fn is_ready(&self) -> bool {
+        self.kept.is_some()
+    }
+
+    /// The stream as text in the current view (one direction or both).
+    pub fn plain_text(&self) -> String {
+        self.build(false).text
+    }
+
+    fn build(&self, dark: bool) -> LayoutJob {
+        let mut job = LayoutJob::default();
+        let Some(Some(kept)) = &self.kept else {
+            return job;
+        };
+        let font = egui::FontId::monospace(12.0);
+        let colours = if dark {
+            [
+                Color32::from_rgb(0xff, 0x8a, 0x8a),
+                Color32::from_rgb(0x8a, 0xb4, 0xff),
+            ]
+        } else {
+            [
+                Color32::from_rgb(0x9c, 0x00, 0x00),
+                Color32::from_rgb(0x00, 0x00, 0x9c),
+            ]
+        };
+        let mut text = String::new();
+        for c in &kept.chunks {
+            let shown = match self.direction {
+                Direction::Both => true,
+                Direction::AToB => c.dir == 0,
+                Direction::BToA => c.dir == 1,
+            };
+            if !shown {
+                continue;
+            }
+            if job.text.len() >= SHOWN {
+                job.append(
+                    "\n[… the rest is not shown here; Copy takes all of it]\n",
+                    0.0,
+                    TextFormat::simple(font.clone(), Color32::GRAY),
+                );
+                break;
+            }
+            text.clear();
+            match &c.kind {
+                ChunkKind::Data(d) => match self.view {
+                    View::Ascii => ascii(d, &mut text),
+                    View::Hex => {
+                        hex_dump(d, c.offset, if c.dir == 1 { "    " } else { "" }, &mut text)
+                    }
+                    View::Raw => {
+                        use std::fmt::Write;
+                        for b in d {
+                            let _ = write!(text, "{b:02x}");
+                        }
+                        text.push('\n');
+                    }
+                },
+                ChunkKind::Gap(n) => {
+                    text.push_str(&format!("[{n} bytes missing in capture file]\n"))
+                }
+            }
+            job.append(
+                &text,
+                0.0,
+                TextFormat::simple(font.clone(), colours[c.dir & 1]),
+            );
+        }
+        job
+    }
+
+    /// Marks every occurrence of `find` with a background.
+    fn mark(job: &mut LayoutJob, find: &str, bg: Color32) -> usize {
+        if find.is_empty() {
+            return 0;
+        }
+        let hits: Vec<usize> = job.text.match_indices(find).map(|(i, _)| i).collect();
+        if hits.is_empty() {
+            return 0;
+        }
+        let mut sections = Vec::with_capacity(job.sections.len() + 2 * hits.len());
+        for s in std::mem::take(&mut job.sections) {
+            // Cut each section at match edges inside it.
+            let range = s.byte_range.start.0..s.byte_range.end.0;
+            let mut cuts: Vec<usize> = vec![range.start, range.end];
+            for &h in &hits {
+                for e in [h, h + find.len()] {
+                    if range.contains(&e) {
+                        cuts.push(e);
+                    }
+                }
+            }
+            cuts.sort_unstable();
+            cuts.dedup();
+            for w in cuts.windows(2) {
+                let mut part = s.clone();
+                part.byte_range = ByteIndex(w[0])..ByteIndex(w[1]);
+                if hits.iter().any(|&h| h <= w[0] && w[1] <= h + find.len()) {
+                    part.format.background = bg;
+                }
+                sections.push(part);
+            }
+        }
+        job.sections = sections;
+        hits.len()
+    }
+
+    pub fn show(&mut self, ctx: &egui::Context) {
+        if self.kept.is_none()
+            && let Ok(mut p) = self.pending.lock()
+        {
+            self.kept = p.take();
+        }
+        let mut open = self.open;
+        egui::Window::new(format!("Follow TCP Stream (tcp.stream eq {})", self.stream))
+            .open(&mut open)
+            .default_size([800.0, 560.0])
+            .show(ctx, |ui| self.contents(ui));
+        self.open = open;
+    }
+
+    fn contents(&mut self, ui: &mut egui::Ui) {
+        let Some(kept) = &self.kept else {
+            ui.horizontal(|ui| {
+                ui.spinner();
+                ui.label("Reassembling…");
+            });
+            return;
+        };
+        let Some(kept) = kept else {
+            ui.label(format!(
+                "There is no TCP stream {} in this capture.",
+                self.stream
+            ));
+            return;
+        };
+        let (truncated_at, kept_bytes) = (kept.truncated_at, kept.kept);
+        let bytes = [0, 1].map(|d| {
+            kept.chunks
+                .iter()
+                .filter(|c| c.dir == d)
+                .map(|c| match &c.kind {
+                    ChunkKind::Data(b) => b.len(),
+                    ChunkKind::Gap(_) => 0,
+                })
+                .sum::<usize>()
+        });
+        ui.horizontal(|ui| {
+            let (a, b) = &self.nodes;
+            // Monospace: the proportional font has no arrows.
+            let names = [
+                format!("Entire conversation ({} bytes)", bytes[0] + bytes[1]),
+                format!("{a} → {b} ({} bytes)", bytes[0]),
+                format!("{b} → {a} ({} bytes)", bytes[1]),
+            ];
+            let dirs = [Direction::Both, Direction::AToB, Direction::BToA];
+            let current = dirs.iter().position(|d| *d == self.direction).unwrap_or(0);
+            egui::ComboBox::from_label("Show")
+                .selected_text(RichText::new(&names[current]).monospace())
+                .show_ui(ui, |ui| {
+                    for (d, name) in dirs.into_iter().zip(&names) {
+                        ui.selectable_value(
+                            &mut self.direction,
+                            d,
+                            RichText::new(name).monospace(),
+                        );
+                    }
+                });
+            ui.selectable_value(&mut self.view, View::Ascii, "ASCII");
+            ui.selectable_value(&mut self.view, View::Hex, "Hex Dump");
+            ui.selectable_value(&mut self.view, View::Raw, "Raw");
+            if ui.button("Copy").clicked() {
+                let all = self.plain_text();
+                ui.ctx().copy_text(all);
+            }
+        });
+        let find_label = ui
+            .horizontal(|ui| {
+                let l = ui.label("Find:");
+                ui.add(egui::TextEdit::singleline(&mut self.find).desired_width(240.0))
+                    .labelled_by(l.id);
+            })
+            .response;
+        let key = (self.view, self.direction, self.find.clone());
+        if self.text.as_ref().is_none_or(|(k, _, _)| *k != key) {
+            let dark = ui.visuals().dark_mode;
+            let mut job = self.build(dark);
+            let bg = ui.visuals().selection.bg_fill;
+            let hits = Self::mark(&mut job, &self.find, bg);
+            job.wrap.max_width = f32::INFINITY;
+            let galley = ui.fonts_mut(|f| f.layout_job(job));
+            self.text = Some((key, galley, hits));
+        }
+        let Some((_, galley, hits)) = &self.text else {
+            return;
+        };
+        if !self.find.is_empty() {
+            find_label.on_hover_text(format!("{hits} matches"));
+            ui.weak(format!("{hits} matches"));
+        }
+        if let Some((dir, off)) = truncated_at {
+            ui.weak(format!(
+                "Kept the first {kept_bytes} bytes; direction {} stops at offset {off}.",
+                if dir == 0 { "A → B" } else { "B → A" }
+            ));
+        }
+        egui::ScrollArea::both().auto_shrink(false).show(ui, |ui| {
+            ui.add(egui::Label::new(galley.clone()).selectable(true));
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hex_dump_reads_like_wiresharks() {
+        let mut s = String::new();
+        hex_dump(b"GET / HTTP/1.1\r\nHost", 0, "", &mut s);
+        assert_eq!(
+            s,
+            "00000000  47 45 54 20 2f 20 48 54  54 50 2f 31 2e 31 0d 0a  GET / HTTP/1.1..\n\
+             00000010  48 6f 73 74                                       Host\n"
+        );
+    }
+
+    #[test]
+    fn find_marks_every_match_across_sections() {
+        let mut job = LayoutJob::default();
+        // Two directions: two sections (one format would merge them).
+        let f = |c| TextFormat::simple(egui::FontId::monospace(12.0), c);
+        job.append("abcab", 0.0, f(Color32::BLUE));
+        job.append("cx", 0.0, f(Color32::GREEN));
+        let n = FollowStream::mark(&mut job, "abc", Color32::RED);
+        assert_eq!(n, 2);
+        let marked: Vec<_> = job
+            .sections
+            .iter()
+            .filter(|s| s.format.background == Color32::RED)
+            .map(|s| s.byte_range.start.0..s.byte_range.end.0)
+            .collect();
+        assert_eq!(marked, vec![0..3, 3..5, 5..6]);
+    }
+}

@@ -406,3 +406,29 @@ fn the_follow_shortcut_follows_the_selected_packets_stream() {
     assert_eq!(h.state().follow[0].stream, 0);
     h.get_by_label("Follow TCP Stream (tcp.stream eq 0)");
 }
+
+#[test]
+fn the_sequence_diagram_shows_the_handshake_in_order_and_selects_packets() {
+    let mut h = app_on(&sample_path());
+    h.get_by_label("Statistics").click();
+    h.run();
+    h.get_by_label("Conversations").click();
+    h.run();
+    h.get_by_label("46638").click();
+    wait_for_filter(&mut h);
+    h.get_by_label("Sequence Diagram").click();
+    h.run();
+    h.get_by_label("Sequence diagram (tcp.stream eq 0)");
+    let at =
+        |h: &Harness<'static, WirelensApp>, label: &str| h.get_by_label(label).rect().center().y;
+    let syn = at(&h, "[SYN] Seq=0 Len=0");
+    let syn_ack = at(&h, "[SYN, ACK] Seq=0 Ack=1 Len=0");
+    let ack = at(&h, "[ACK] Seq=1 Ack=1 Len=0");
+    assert!(syn < syn_ack && syn_ack < ack, "{syn} {syn_ack} {ack}");
+    // What the segment carries is on its arrow.
+    h.get_by_label("[PSH, ACK] Seq=1 Ack=1 Len=517\nTLSv1: Client Hello");
+    // Clicking an arrow selects its packet.
+    h.get_by_label("[SYN, ACK] Seq=0 Ack=1 Len=0").click();
+    h.run();
+    assert_eq!(h.state().selected, Some(6));
+}

@@ -17,6 +17,7 @@ use super::follow_stream::FollowStream;
 use super::hex;
 use super::io_graph::IoGraph;
 use super::packet_list::{self, RowCache, TimeFormat};
+use super::sequence::SequenceDiagram;
 use crate::filter::DisplayFilter;
 use crate::settings::{Settings, SettingsFile, Theme};
 use crate::store::Snapshot;
@@ -59,6 +60,8 @@ pub struct WirelensApp {
     pub conversations: Conversations,
     /// Open Follow Stream windows.
     pub follow: Vec<FollowStream>,
+    /// Open sequence diagrams.
+    pub sequences: Vec<SequenceDiagram>,
     rows: RowCache,
     scroll_to: Option<u32>,
 }
@@ -126,6 +129,7 @@ impl WirelensApp {
                 self.io_graph.reset();
                 self.conversations = Conversations::default();
                 self.follow.clear();
+                self.sequences.clear();
                 self.error = None;
                 // The filter stays, applied to the new file.
                 self.displayed = self.displayed.take().map(|d| Displayed::new(d.filter));
@@ -290,6 +294,10 @@ impl WirelensApp {
             .inner;
         if let Some(n) = picked {
             self.select(n);
+            // The diagrams show the packet picked in the list.
+            for d in &mut self.sequences {
+                d.scroll_to = Some(n);
+            }
         }
         if let Some(doc) = &self.document {
             let file = doc.file.clone();
@@ -306,6 +314,24 @@ impl WirelensApp {
             f.show(ui.ctx());
         }
         self.follow.retain(|f| f.open);
+        if let Some(doc) = &self.document {
+            let file = doc.file.clone();
+            for d in &mut self.sequences {
+                d.show(
+                    ui.ctx(),
+                    &snap,
+                    file.as_ref(),
+                    &mut self.rows,
+                    self.selected,
+                );
+            }
+        }
+        self.sequences.retain(|d| d.open);
+        let arrow = self.sequences.iter_mut().find_map(|d| d.clicked.take());
+        if let Some(n) = arrow {
+            self.select(n);
+            self.scroll_to = Some(n);
+        }
         if let Some(n) = self.io_graph.clicked.take() {
             self.select(n);
             self.scroll_to = Some(n);
@@ -396,7 +422,8 @@ impl WirelensApp {
                 self.apply_filter(DisplayFilter::compile(&text).ok());
             }
             FlowAction::Follow(stream) => self.follow_stream(snap, file, stream, ctx),
-            FlowAction::SequenceDiagram(_) | FlowAction::Charts(_) => {}
+            FlowAction::SequenceDiagram(stream) => self.sequence_diagram(snap, stream),
+            FlowAction::Charts(_) => {}
         }
     }
 
@@ -413,6 +440,14 @@ impl WirelensApp {
             return;
         }
         self.follow.push(FollowStream::new(snap, file, stream, ctx));
+    }
+
+    /// Opens (or brings back) the sequence diagram of `stream`.
+    pub fn sequence_diagram(&mut self, snap: &Snapshot, stream: u32) {
+        match self.sequences.iter_mut().find(|d| d.stream == stream) {
+            Some(d) => d.open = true,
+            None => self.sequences.push(SequenceDiagram::new(snap, stream)),
+        }
     }
 
     /// Follows the TCP stream of the selected packet, if it has one.

@@ -13,6 +13,7 @@ pub mod follow_stream;
 pub mod hex;
 pub mod io_graph;
 pub mod packet_list;
+pub mod sequence;
 
 use std::path::PathBuf;
 

@@ -1,0 +1,284 @@
+//! The sequence diagram of one TCP conversation (Wireshark's TCP Flow
+//! graph): two lifelines, A (the side that spoke first) and B, and one
+//! arrow per segment with its time, flags, relative seq/ack and length,
+//! and what it carries above TCP (the packet's Info: "Client Hello", an
+//! HTTP/2 frame, a DNS query). Retransmissions and other problems are
+//! drawn red with the analysis' words. Only the arrows in view are laid
+//! out; clicking one selects its packet, and the selected packet's arrow
+//! is highlighted.
+
+use std::sync::Arc;
+
+use dissectors::tcp_analysis::{Flag, SegmentAnalysis};
+use eframe::egui::{self, Align2, Color32, FontId, Pos2, RichText, Sense, Stroke, Vec2};
+
+use super::packet_list::RowCache;
+use crate::cli::flows::endpoint;
+use crate::store::Snapshot;
+use crate::store::frame::PacketBytes;
+use crate::store::tcp::TcpRecord;
+
+/// TCP flag names in the order Wireshark lists them.
+const FLAG_NAMES: [(u16, &str); 8] = [
+    (0x01, "FIN"),
+    (0x02, "SYN"),
+    (0x04, "RST"),
+    (0x08, "PSH"),
+    (0x10, "ACK"),
+    (0x20, "URG"),
+    (0x40, "ECE"),
+    (0x80, "CWR"),
+];
+
+/// The TCP part of an arrow's label: `[TCP Retransmission] [PSH, ACK]
+/// Seq=1 Ack=1 Len=517`.
+pub fn tcp_label(r: &TcpRecord) -> String {
+    let mut s = String::new();
+    let analysis = SegmentAnalysis {
+        flags: u32::from(r.analysis),
+        ..SegmentAnalysis::default()
+    };
+    analysis.info_prefix(&mut s);
+    let flags: Vec<&str> = FLAG_NAMES
+        .iter()
+        .filter(|(bit, _)| r.tcp_flags & bit != 0)
+        .map(|(_, n)| *n)
+        .collect();
+    s.push_str(&format!("[{}] Seq={}", flags.join(", "), r.seq));
+    if r.tcp_flags & 0x10 != 0 {
+        s.push_str(&format!(" Ack={}", r.ack));
+    }
+    s.push_str(&format!(" Len={}", r.len));
+    s
+}
+
+/// Whether the analysis flags a problem (a window update is news, not one).
+fn is_problem(r: &TcpRecord) -> bool {
+    u32::from(r.analysis) & !Flag::WindowUpdate.bit() != 0
+}
+
+pub struct SequenceDiagram {
+    pub stream: u32,
+    pub open: bool,
+    /// `a:port`, `b:port`.
+    pub nodes: (String, String),
+    /// The conversation's segments in capture order.
+    pub records: Arc<Vec<TcpRecord>>,
+    /// Vertical space per arrow, in points (zoom).
+    pub spacing: f32,
+    /// A packet the user clicked.
+    pub clicked: Option<u32>,
+    /// Scroll to this frame's arrow next frame.
+    pub scroll_to: Option<u32>,
+}
+
+impl SequenceDiagram {
+    pub fn new(snap: &Snapshot, stream: u32) -> SequenceDiagram {
+        let nodes = snap
+            .tcp
+            .get(stream as usize)
+            .map(|c| (endpoint(&c.a), endpoint(&c.b)))
+            .unwrap_or_default();
+        let records: Vec<TcpRecord> = snap
+            .tcp_records
+            .iter()
+            .filter(|r| r.stream == stream)
+            .copied()
+            .collect();
+        SequenceDiagram {
+            stream,
+            open: true,
+            nodes,
+            records: Arc::new(records),
+            spacing: 44.0,
+            clicked: None,
+            scroll_to: None,
+        }
+    }
+
+    /// An arrow's label: the TCP line, then the Info of what the segment
+    /// carries when that is above TCP.
+    pub fn label(
+        r: &TcpRecord,
+        snap: &Snapshot,
+        bytes: &dyn PacketBytes,
+        rows: &mut RowCache,
+    ) -> String {
+        let text = rows.get(snap, bytes, r.frame);
+        let mut s = tcp_label(r);
+        if text.protocol != "TCP" && !text.info.is_empty() {
+            s.push('\n');
+            s.push_str(&text.protocol);
+            s.push_str(": ");
+            s.push_str(&text.info);
+        }
+        s
+    }
+
+    pub fn show(
+        &mut self,
+        ctx: &egui::Context,
+        snap: &Snapshot,
+        bytes: &dyn PacketBytes,
+        rows: &mut RowCache,
+        selected: Option<u32>,
+    ) {
+        let mut open = self.open;
+        egui::Window::new(format!("Sequence diagram (tcp.stream eq {})", self.stream))
+            .open(&mut open)
+            .default_size([760.0, 620.0])
+            .show(ctx, |ui| self.contents(ui, snap, bytes, rows, selected));
+        self.open = open;
+    }
+
+    fn contents(
+        &mut self,
+        ui: &mut egui::Ui,
+        snap: &Snapshot,
+        bytes: &dyn PacketBytes,
+        rows: &mut RowCache,
+        selected: Option<u32>,
+    ) {
+        ui.horizontal(|ui| {
+            ui.label(format!("{} segments", self.records.len()));
+            ui.separator();
+            ui.add(egui::Slider::new(&mut self.spacing, 28.0..=120.0).text("Spacing"));
+        });
+        // Ctrl + wheel zooms, as in the charts.
+        let zoom = ui.input(|i| i.zoom_delta());
+        if zoom != 1.0 && ui.rect_contains_pointer(ui.max_rect()) {
+            self.spacing = (self.spacing * zoom).clamp(28.0, 120.0);
+        }
+        let width = ui.available_width().max(400.0);
+        let time_w = 110.0;
+        let (xa, xb) = (time_w + 40.0, width - 40.0);
+        // Lifeline heads.
+        let (head, painter) = ui.allocate_painter(Vec2::new(width, 24.0), Sense::hover());
+        let font = FontId::monospace(12.0);
+        let text_colour = ui.visuals().text_color();
+        let origin = head.rect.left_top();
+        painter.text(
+            origin + Vec2::new(xa, 12.0),
+            Align2::CENTER_CENTER,
+            &self.nodes.0,
+            font.clone(),
+            text_colour,
+        );
+        painter.text(
+            origin + Vec2::new(xb, 12.0),
+            Align2::CENTER_CENTER,
+            &self.nodes.1,
+            font.clone(),
+            text_colour,
+        );
+        let first_ts = snap.index.row(0).map_or(0, |r| r.ts_ns);
+        let records = self.records.clone();
+        let spacing = self.spacing;
+        let mut scroll = egui::ScrollArea::vertical().auto_shrink(false);
+        if let Some(n) = self.scroll_to.take()
+            && let Some(i) = records.iter().position(|r| r.frame == n)
+        {
+            scroll = scroll.vertical_scroll_offset((i as f32 * spacing - 100.0).max(0.0));
+        }
+        let mut clicked = None;
+        scroll.show_rows(ui, spacing, records.len(), |ui, range| {
+            for i in range {
+                let r = &records[i];
+                let (rect, resp) =
+                    ui.allocate_exact_size(Vec2::new(width, spacing), Sense::click());
+                let p = ui.painter_at(rect);
+                let o = rect.left_top();
+                if selected == Some(r.frame) {
+                    p.rect_filled(rect, 2.0, ui.visuals().selection.bg_fill);
+                } else if resp.hovered() {
+                    p.rect_filled(rect, 2.0, ui.visuals().faint_bg_color);
+                }
+                let life = Stroke::new(1.0, ui.visuals().weak_text_color());
+                for x in [xa, xb] {
+                    p.line_segment([o + Vec2::new(x, 0.0), o + Vec2::new(x, spacing)], life);
+                }
+                let secs = (r.ts_ns - first_ts) as f64 / 1e9;
+                p.text(
+                    o + Vec2::new(4.0, spacing / 2.0),
+                    Align2::LEFT_CENTER,
+                    format!("{secs:.6}\n#{}", r.frame),
+                    FontId::monospace(11.0),
+                    ui.visuals().weak_text_color(),
+                );
+                let colour = if is_problem(r) {
+                    Color32::from_rgb(0xe0, 0x40, 0x40)
+                } else {
+                    text_colour
+                };
+                let y = spacing - 8.0;
+                let (from, to) = if r.dir == 0 { (xa, xb) } else { (xb, xa) };
+                let (a, b) = (o + Vec2::new(from, y), o + Vec2::new(to, y));
+                arrow(&p, a, b, Stroke::new(1.5, colour));
+                // The label is a widget, so it can be found and read.
+                let label = Self::label(r, snap, bytes, rows);
+                let mid = Pos2::new((a.x + b.x) / 2.0, o.y + 2.0);
+                let text_rect = egui::Rect::from_center_size(
+                    mid + Vec2::new(0.0, (y - 4.0) / 2.0),
+                    Vec2::new(xb - xa - 16.0, y - 4.0),
+                );
+                ui.put(
+                    text_rect,
+                    egui::Label::new(RichText::new(label).monospace().size(11.0).color(colour))
+                        .selectable(false)
+                        .truncate(),
+                );
+                if resp.clicked() {
+                    clicked = Some(r.frame);
+                }
+            }
+        });
+        if clicked.is_some() {
+            self.clicked = clicked;
+        }
+    }
+}
+
+fn arrow(p: &egui::Painter, from: Pos2, to: Pos2, stroke: Stroke) {
+    p.line_segment([from, to], stroke);
+    let dir = if to.x >= from.x { 1.0 } else { -1.0 };
+    for dy in [-4.0, 4.0] {
+        p.line_segment([to, to + Vec2::new(-8.0 * dir, dy)], stroke);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_read_like_wiresharks_tcp_info() {
+        let r = TcpRecord {
+            frame: 5,
+            stream: 0,
+            ts_ns: 0,
+            dir: 0,
+            tcp_flags: 0x12,
+            analysis: 0,
+            seq: 0,
+            ack: 1,
+            len: 0,
+            win: 0,
+            in_flight: TcpRecord::NONE,
+            rtt_ns: -1,
+            sack: TcpRecord::NONE,
+        };
+        assert_eq!(tcp_label(&r), "[SYN, ACK] Seq=0 Ack=1 Len=0");
+        let retrans = TcpRecord {
+            tcp_flags: 0x18,
+            analysis: Flag::Retransmission.bit() as u16,
+            seq: 1,
+            len: 517,
+            ..r
+        };
+        assert_eq!(
+            tcp_label(&retrans),
+            "[TCP Retransmission] [PSH, ACK] Seq=1 Ack=1 Len=517"
+        );
+        assert!(is_problem(&retrans) && !is_problem(&r));
+    }
+}

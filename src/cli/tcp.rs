@@ -12,6 +12,7 @@ use super::{CliError, JsonArray, SeriesArg, TcpArgs, TextOrCsvOrJson, open, secs
 use crate::pipeline::{LoadOptions, load_file};
 use crate::store::Snapshot;
 use crate::store::tcp::TcpRecord;
+use crate::store::tcp_series;
 
 pub fn run(a: &TcpArgs, out: &mut impl Write) -> Result<(), CliError> {
     let filter = super::display_filter(a.filter.as_deref())?;
@@ -240,42 +241,40 @@ fn series_out(
     out: &mut impl Write,
 ) -> Result<(), CliError> {
     let start = snap.index.row(0).map_or(0, |r| r.ts_ns);
-    let recs: Vec<&TcpRecord> = snap
-        .tcp_records
-        .iter()
-        .filter(|r| r.stream == stream)
-        .collect();
+    let recs = tcp_series::stream_records(snap, stream);
     let t = |r: &TcpRecord| secs(r.ts_ns - start);
+    let points = |ps: Vec<tcp_series::Point>, key: &str, int: bool| -> Vec<Value> {
+        ps.into_iter()
+            .map(|p| {
+                let v = if int {
+                    json!(p.value as u64)
+                } else {
+                    json!(p.value)
+                };
+                let mut o = Map::new();
+                o.insert("time".into(), json!(p.time));
+                o.insert("frame".into(), json!(p.frame));
+                o.insert("dir".into(), json!(dir_name(p.dir)));
+                o.insert(key.into(), v);
+                Value::Object(o)
+            })
+            .collect()
+    };
     let rows: Vec<Value> = match series {
-        SeriesArg::Rtt => recs
-            .iter()
-            .filter(|r| r.rtt_ns >= 0)
-            .map(|r| json!({"time": t(r), "frame": r.frame, "dir": dir_name(r.dir), "rtt": r.rtt_ns as f64 / 1e9}))
-            .collect(),
-        SeriesArg::Window => recs
-            .iter()
-            .map(|r| json!({"time": t(r), "frame": r.frame, "dir": dir_name(r.dir), "window": r.win}))
-            .collect(),
-        SeriesArg::Inflight => recs
-            .iter()
-            .filter(|r| r.in_flight != TcpRecord::NONE)
-            .map(|r| json!({"time": t(r), "frame": r.frame, "dir": dir_name(r.dir), "bytes_in_flight": r.in_flight}))
-            .collect(),
+        SeriesArg::Rtt => points(tcp_series::rtt(&recs, start), "rtt", false),
+        SeriesArg::Window => points(tcp_series::window(&recs, start), "window", true),
+        SeriesArg::Inflight => points(tcp_series::in_flight(&recs, start), "bytes_in_flight", true),
         SeriesArg::Throughput => {
             if interval <= 0.0 || !interval.is_finite() {
-                return Err(CliError("--interval must be a positive number of seconds".into()));
+                return Err(CliError(
+                    "--interval must be a positive number of seconds".into(),
+                ));
             }
-            let step = (interval * 1e9) as i64;
-            let first = recs.first().map_or(start, |r| r.ts_ns);
-            let mut bins: std::collections::BTreeMap<(i64, u8), u64> = std::collections::BTreeMap::new();
-            for r in &recs {
-                let bin = (r.ts_ns - first).div_euclid(step.max(1));
-                *bins.entry((bin, r.dir)).or_default() += u64::from(r.len);
-            }
-            bins.into_iter()
-                .map(|((bin, d), bytes)| {
+            tcp_series::throughput(&recs, start, (interval * 1e9) as i64)
+                .into_iter()
+                .map(|(time, d, bytes)| {
                     json!({
-                        "time": secs(first + bin * step - start),
+                        "time": time,
                         "dir": dir_name(d),
                         "bytes": bytes,
                         "bits_per_second": bytes as f64 * 8.0 / interval,
@@ -303,7 +302,11 @@ fn series_out(
                     ack: r.ack,
                     win: r.win,
                     flags,
-                    analysis: Flag::ALL.iter().filter(|f| r.has(**f)).map(|f| f.name()).collect(),
+                    analysis: Flag::ALL
+                        .iter()
+                        .filter(|f| r.has(**f))
+                        .map(|f| f.name())
+                        .collect(),
                     sack,
                 })
                 .unwrap_or(Value::Null)

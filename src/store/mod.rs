@@ -11,6 +11,7 @@ pub mod io_series;
 pub mod log;
 pub mod tapes;
 pub mod tcp;
+pub mod tcp_series;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};

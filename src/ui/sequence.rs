@@ -18,18 +18,6 @@ use crate::store::Snapshot;
 use crate::store::frame::PacketBytes;
 use crate::store::tcp::TcpRecord;
 
-/// TCP flag names in the order Wireshark lists them.
-const FLAG_NAMES: [(u16, &str); 8] = [
-    (0x01, "FIN"),
-    (0x02, "SYN"),
-    (0x04, "RST"),
-    (0x08, "PSH"),
-    (0x10, "ACK"),
-    (0x20, "URG"),
-    (0x40, "ECE"),
-    (0x80, "CWR"),
-];
-
 /// The TCP part of an arrow's label: `[TCP Retransmission] [PSH, ACK]
 /// Seq=1 Ack=1 Len=517`.
 pub fn tcp_label(r: &TcpRecord) -> String {
@@ -39,12 +27,9 @@ pub fn tcp_label(r: &TcpRecord) -> String {
         ..SegmentAnalysis::default()
     };
     analysis.info_prefix(&mut s);
-    let flags: Vec<&str> = FLAG_NAMES
-        .iter()
-        .filter(|(bit, _)| r.tcp_flags & bit != 0)
-        .map(|(_, n)| *n)
-        .collect();
-    s.push_str(&format!("[{}] Seq={}", flags.join(", "), r.seq));
+    s.push('[');
+    dissectors::tcp::flag_names(r.tcp_flags, &mut s);
+    s.push_str(&format!("] Seq={}", r.seq));
     if r.tcp_flags & 0x10 != 0 {
         s.push_str(&format!(" Ack={}", r.ack));
     }
@@ -79,12 +64,7 @@ impl SequenceDiagram {
             .get(stream as usize)
             .map(|c| (endpoint(&c.a), endpoint(&c.b)))
             .unwrap_or_default();
-        let records: Vec<TcpRecord> = snap
-            .tcp_records
-            .iter()
-            .filter(|r| r.stream == stream)
-            .copied()
-            .collect();
+        let records = crate::store::tcp_series::stream_records(snap, stream);
         SequenceDiagram {
             stream,
             open: true,

@@ -1,0 +1,91 @@
+//! A TCP conversation's chart series from its records: RTT, calculated
+//! window, bytes in flight, sequence numbers and throughput. One
+//! definition for `wirelens tcp --series` and the app's charts, so what
+//! the charts draw is what the command line prints (and tests hold
+//! against tshark's fields).
+
+use super::Snapshot;
+use super::tcp::TcpRecord;
+
+/// The segments of TCP stream `stream`, in capture order (one pass over
+/// the TCP records: a few milliseconds for millions).
+pub fn stream_records(snap: &Snapshot, stream: u32) -> Vec<TcpRecord> {
+    snap.tcp_records
+        .iter()
+        .filter(|r| r.stream == stream)
+        .copied()
+        .collect()
+}
+
+/// One point: when (seconds since the capture's first packet), which
+/// frame, which direction sent it (0: A, 1: B), and the value.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Point {
+    pub time: f64,
+    pub frame: u32,
+    pub dir: u8,
+    pub value: f64,
+}
+
+/// Seconds from nanoseconds, rounded as the command line prints times.
+fn secs(ns: i64) -> f64 {
+    (ns as f64 / 1e9 * 1e9).round() / 1e9
+}
+
+fn point(r: &TcpRecord, start_ns: i64, value: f64) -> Point {
+    Point {
+        time: secs(r.ts_ns - start_ns),
+        frame: r.frame,
+        dir: r.dir,
+        value,
+    }
+}
+
+/// RTT in seconds, on the segments that acknowledge data.
+pub fn rtt(recs: &[TcpRecord], start_ns: i64) -> Vec<Point> {
+    recs.iter()
+        .filter(|r| r.rtt_ns >= 0)
+        .map(|r| point(r, start_ns, r.rtt_ns as f64 / 1e9))
+        .collect()
+}
+
+/// The calculated (scaled) window each segment advertises.
+pub fn window(recs: &[TcpRecord], start_ns: i64) -> Vec<Point> {
+    recs.iter()
+        .map(|r| point(r, start_ns, f64::from(r.win)))
+        .collect()
+}
+
+/// Bytes in flight after each segment, where known.
+pub fn in_flight(recs: &[TcpRecord], start_ns: i64) -> Vec<Point> {
+    recs.iter()
+        .filter(|r| r.in_flight != TcpRecord::NONE)
+        .map(|r| point(r, start_ns, f64::from(r.in_flight)))
+        .collect()
+}
+
+/// Relative sequence number of each segment (the Stevens graph).
+pub fn seq(recs: &[TcpRecord], start_ns: i64) -> Vec<Point> {
+    recs.iter()
+        .map(|r| point(r, start_ns, f64::from(r.seq)))
+        .collect()
+}
+
+/// Payload bytes per interval and direction, intervals counted from the
+/// conversation's first segment: (interval start in seconds since the
+/// capture's first packet, direction, bytes), in time order, A before B.
+pub fn throughput(recs: &[TcpRecord], start_ns: i64, interval_ns: i64) -> Vec<(f64, u8, u64)> {
+    let step = interval_ns.max(1);
+    let first = recs.first().map_or(start_ns, |r| r.ts_ns);
+    let mut bins: std::collections::BTreeMap<(i64, u8), u64> = std::collections::BTreeMap::new();
+    for r in recs {
+        let bin = (r.ts_ns - first).div_euclid(step);
+        *bins.entry((bin, r.dir)).or_default() += u64::from(r.len);
+    }
+    bins.into_iter()
+        .map(|((bin, d), bytes)| {
+            let t = first.saturating_add(bin.saturating_mul(step)) - start_ns;
+            (secs(t), d, bytes)
+        })
+        .collect()
+}

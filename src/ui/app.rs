@@ -18,6 +18,7 @@ use super::hex;
 use super::io_graph::IoGraph;
 use super::packet_list::{self, RowCache, TimeFormat};
 use super::sequence::SequenceDiagram;
+use super::tcp_charts::TcpCharts;
 use crate::filter::DisplayFilter;
 use crate::settings::{Settings, SettingsFile, Theme};
 use crate::store::Snapshot;
@@ -62,6 +63,8 @@ pub struct WirelensApp {
     pub follow: Vec<FollowStream>,
     /// Open sequence diagrams.
     pub sequences: Vec<SequenceDiagram>,
+    /// Open TCP chart windows.
+    pub charts: Vec<TcpCharts>,
     rows: RowCache,
     scroll_to: Option<u32>,
 }
@@ -130,6 +133,7 @@ impl WirelensApp {
                 self.conversations = Conversations::default();
                 self.follow.clear();
                 self.sequences.clear();
+                self.charts.clear();
                 self.error = None;
                 // The filter stays, applied to the new file.
                 self.displayed = self.displayed.take().map(|d| Displayed::new(d.filter));
@@ -327,6 +331,15 @@ impl WirelensApp {
             }
         }
         self.sequences.retain(|d| d.open);
+        for c in &mut self.charts {
+            c.show(ui.ctx());
+        }
+        self.charts.retain(|c| c.open);
+        let point = self.charts.iter_mut().find_map(|c| c.clicked.take());
+        if let Some(n) = point {
+            self.select(n);
+            self.scroll_to = Some(n);
+        }
         let arrow = self.sequences.iter_mut().find_map(|d| d.clicked.take());
         if let Some(n) = arrow {
             self.select(n);
@@ -423,7 +436,11 @@ impl WirelensApp {
             }
             FlowAction::Follow(stream) => self.follow_stream(snap, file, stream, ctx),
             FlowAction::SequenceDiagram(stream) => self.sequence_diagram(snap, stream),
-            FlowAction::Charts(_) => {}
+            FlowAction::Charts(stream) => match self.charts.iter_mut().find(|c| c.stream == stream)
+            {
+                Some(c) => c.open = true,
+                None => self.charts.push(TcpCharts::new(snap, stream)),
+            },
         }
     }
 

@@ -48,6 +48,49 @@ pub fn decimate(ys: &[f64], dx: f64, x0: f64, x1: f64, columns: usize, out: &mut
     }
 }
 
+/// [`decimate`] for points at any x (sorted by x): writes into `out` the
+/// indices of the points to draw over `[x0, x1]` in `columns` columns, at
+/// most the lowest and highest of each column, in order.
+pub fn decimate_xy(points: &[PlotPoint], x0: f64, x1: f64, columns: usize, out: &mut Vec<usize>) {
+    out.clear();
+    if points.is_empty() || !x0.is_finite() || !x1.is_finite() || x1 <= x0 {
+        return;
+    }
+    let lo = points.partition_point(|p| p.x < x0).saturating_sub(1);
+    let hi = points.partition_point(|p| p.x <= x1).min(points.len() - 1);
+    if hi < lo {
+        return;
+    }
+    let columns = columns.max(1);
+    if hi - lo < 2 * columns {
+        out.extend(lo..=hi);
+        return;
+    }
+    let width = (x1 - x0) / columns as f64;
+    let mut i = lo;
+    while i <= hi {
+        // The column of point i, and every point after it in that column.
+        let c = ((points[i].x - x0) / width).floor();
+        let (mut min, mut max) = (i, i);
+        let mut j = i + 1;
+        while j <= hi && ((points[j].x - x0) / width).floor() == c {
+            if points[j].y < points[min].y {
+                min = j;
+            }
+            if points[j].y > points[max].y {
+                max = j;
+            }
+            j += 1;
+        }
+        let (a, b) = if min <= max { (min, max) } else { (max, min) };
+        out.push(a);
+        if b != a {
+            out.push(b);
+        }
+        i = j;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -79,6 +122,28 @@ mod tests {
             out.windows(2).all(|w| w[0].x < w[1].x),
             "points stay in order"
         );
+    }
+
+    #[test]
+    fn points_at_any_x_keep_each_columns_extremes() {
+        let pts: Vec<PlotPoint> = (0..100_000)
+            .map(|i| {
+                PlotPoint::new(
+                    f64::from(i) * 0.01 + f64::from(i % 3) * 0.001,
+                    f64::from(i % 11),
+                )
+            })
+            .collect();
+        let mut out = Vec::new();
+        decimate_xy(&pts, 0.0, 1000.0, 500, &mut out);
+        assert!(out.len() <= 1000 + 2, "{}", out.len());
+        assert!(out.windows(2).all(|w| w[0] < w[1]));
+        assert!(out.iter().any(|&i| pts[i].y == 10.0));
+        assert!(out.iter().any(|&i| pts[i].y == 0.0));
+        // A narrow range draws every point in it.
+        decimate_xy(&pts, 10.0, 10.1, 500, &mut out);
+        assert_eq!(out.first().map(|&i| pts[i].x < 10.0), Some(true));
+        assert!(out.len() >= 10 && out.len() <= 13, "{}", out.len());
     }
 
     #[test]

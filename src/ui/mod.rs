@@ -14,6 +14,7 @@ pub mod hex;
 pub mod io_graph;
 pub mod packet_list;
 pub mod sequence;
+pub mod tcp_charts;
 
 use std::path::PathBuf;
 

@@ -1,0 +1,377 @@
+//! Charts of one TCP conversation, one data direction at a time (as
+//! Wireshark's TCP Stream Graphs): the Stevens/tcptrace sequence graph
+//! (data segments, the peer's ACKs and the window limit), throughput per
+//! interval, RTT, and the receiver's calculated window against bytes in
+//! flight. Points come from `store::tcp_series` (what `wirelens tcp
+//! --series` prints) and are decimated to the visible range per frame.
+//! Hovering shows values; a click selects the nearest point's packet.
+
+use std::sync::Arc;
+
+use eframe::egui::{self, Color32};
+use egui_plot::{Legend, Line, MarkerShape, Plot, PlotPoint, PlotPoints, Points};
+
+use super::decimate::{decimate, decimate_xy};
+use crate::cli::flows::endpoint;
+use crate::store::Snapshot;
+use crate::store::tcp::TcpRecord;
+use crate::store::tcp_series::{self, stream_records};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Chart {
+    #[default]
+    Stevens,
+    Throughput,
+    Rtt,
+    Window,
+}
+
+impl Chart {
+    pub const ALL: [Chart; 4] = [Chart::Stevens, Chart::Throughput, Chart::Rtt, Chart::Window];
+    pub fn name(self) -> &'static str {
+        match self {
+            Chart::Stevens => "Sequence (Stevens)",
+            Chart::Throughput => "Throughput",
+            Chart::Rtt => "Round Trip Time",
+            Chart::Window => "Window Scaling",
+        }
+    }
+    fn y_label(self) -> &'static str {
+        match self {
+            Chart::Stevens => "Sequence number (relative)",
+            Chart::Throughput => "Throughput (bits/s)",
+            Chart::Rtt => "RTT (ms)",
+            Chart::Window => "Bytes",
+        }
+    }
+}
+
+const INTERVALS: [(i64, &str); 4] = [
+    (10_000_000, "10 ms"),
+    (100_000_000, "100 ms"),
+    (1_000_000_000, "1 s"),
+    (10_000_000_000, "10 s"),
+];
+
+/// One drawn series: points sorted by time, the frame of each, and
+/// whether it is drawn as a line (or as markers).
+pub struct Series {
+    pub name: String,
+    pub color: Color32,
+    pub line: bool,
+    pub points: Vec<PlotPoint>,
+    pub frames: Vec<u32>,
+    /// Set for evenly spaced series (throughput): the spacing.
+    uniform: Option<f64>,
+    /// What is drawn this frame.
+    shown: Vec<PlotPoint>,
+    shown_idx: Vec<usize>,
+}
+
+impl Series {
+    fn new(name: &str, color: Color32, line: bool) -> Series {
+        Series {
+            name: name.to_string(),
+            color,
+            line,
+            points: Vec::new(),
+            frames: Vec::new(),
+            uniform: None,
+            shown: Vec::new(),
+            shown_idx: Vec::new(),
+        }
+    }
+
+    fn from_points(
+        name: &str,
+        color: Color32,
+        line: bool,
+        ps: impl Iterator<Item = tcp_series::Point>,
+        scale: f64,
+    ) -> Series {
+        let mut s = Series::new(name, color, line);
+        for p in ps {
+            s.points.push(PlotPoint::new(p.time, p.value * scale));
+            s.frames.push(p.frame);
+        }
+        s
+    }
+}
+
+pub struct TcpCharts {
+    pub stream: u32,
+    pub open: bool,
+    pub chart: Chart,
+    /// Data direction: 0 A → B, 1 B → A.
+    pub dir: u8,
+    pub interval: usize,
+    pub nodes: (String, String),
+    records: Arc<Vec<TcpRecord>>,
+    start_ns: i64,
+    /// The series of the current chart and direction, and for which.
+    pub series: Vec<Series>,
+    series_of: Option<(Chart, u8, usize)>,
+    pub clicked: Option<u32>,
+}
+
+const BLUE: Color32 = Color32::from_rgb(0x40, 0x8a, 0xd8);
+const GREEN: Color32 = Color32::from_rgb(0x3c, 0xb0, 0x44);
+const ORANGE: Color32 = Color32::from_rgb(0xd8, 0x9c, 0x20);
+
+impl TcpCharts {
+    pub fn new(snap: &Snapshot, stream: u32) -> TcpCharts {
+        let nodes = snap
+            .tcp
+            .get(stream as usize)
+            .map(|c| (endpoint(&c.a), endpoint(&c.b)))
+            .unwrap_or_default();
+        let records = Arc::new(stream_records(snap, stream));
+        // The direction that carried more data is the one worth seeing first.
+        let sent = |d: u8| {
+            records
+                .iter()
+                .filter(|r| r.dir == d)
+                .map(|r| u64::from(r.len))
+                .sum::<u64>()
+        };
+        let dir = u8::from(sent(1) > sent(0));
+        TcpCharts {
+            stream,
+            open: true,
+            chart: Chart::default(),
+            dir,
+            interval: 1,
+            nodes,
+            records,
+            start_ns: snap.index.row(0).map_or(0, |r| r.ts_ns),
+            series: Vec::new(),
+            series_of: None,
+            clicked: None,
+        }
+    }
+
+    /// Builds the series of the current chart and direction (once per change).
+    pub fn build(&mut self) {
+        let key = (self.chart, self.dir, self.interval);
+        if self.series_of == Some(key) {
+            return;
+        }
+        self.series_of = Some(key);
+        let (recs, start, d) = (&self.records[..], self.start_ns, self.dir);
+        let peer = 1 - d;
+        self.series = match self.chart {
+            Chart::Stevens => {
+                let data: Vec<TcpRecord> = recs
+                    .iter()
+                    .filter(|r| r.dir == d && r.len > 0)
+                    .copied()
+                    .collect();
+                let acks: Vec<TcpRecord> = recs
+                    .iter()
+                    .filter(|r| r.dir == peer && r.tcp_flags & 0x10 != 0)
+                    .copied()
+                    .collect();
+                let mut limit = Series::new("Window limit", ORANGE, true);
+                for r in &acks {
+                    limit.points.push(PlotPoint::new(
+                        (r.ts_ns - start) as f64 / 1e9,
+                        f64::from(r.ack) + f64::from(r.win),
+                    ));
+                    limit.frames.push(r.frame);
+                }
+                let mut ack_line = Series::new("ACKed", GREEN, true);
+                for r in &acks {
+                    ack_line.points.push(PlotPoint::new(
+                        (r.ts_ns - start) as f64 / 1e9,
+                        f64::from(r.ack),
+                    ));
+                    ack_line.frames.push(r.frame);
+                }
+                vec![
+                    Series::from_points(
+                        "Segments",
+                        BLUE,
+                        false,
+                        tcp_series::seq(&data, start).into_iter(),
+                        1.0,
+                    ),
+                    ack_line,
+                    limit,
+                ]
+            }
+            Chart::Throughput => {
+                let (step, _) = INTERVALS[self.interval];
+                let bins: Vec<(f64, u8, u64)> = tcp_series::throughput(recs, start, step)
+                    .into_iter()
+                    .filter(|b| b.1 == d)
+                    .collect();
+                let mut s = Series::new("Throughput", BLUE, true);
+                let dx = step as f64 / 1e9;
+                if let (Some(first), Some(last)) = (bins.first(), bins.last()) {
+                    // Evenly spaced from the first interval, empty ones as 0.
+                    let n = ((last.0 - first.0) / dx).round() as usize + 1;
+                    s.points = (0..n)
+                        .map(|i| PlotPoint::new(first.0 + i as f64 * dx, 0.0))
+                        .collect();
+                    s.frames = vec![0; n];
+                    for (t, _, bytes) in &bins {
+                        let i = (((t - first.0) / dx).round() as usize).min(n - 1);
+                        s.points[i].y = *bytes as f64 * 8.0 / dx;
+                    }
+                    s.uniform = Some(dx);
+                }
+                vec![s]
+            }
+            Chart::Rtt => vec![Series::from_points(
+                "RTT",
+                BLUE,
+                false,
+                tcp_series::rtt(recs, start)
+                    .into_iter()
+                    .filter(|p| p.dir == peer),
+                1e3,
+            )],
+            Chart::Window => vec![
+                Series::from_points(
+                    "Receive window",
+                    GREEN,
+                    true,
+                    tcp_series::window(recs, start)
+                        .into_iter()
+                        .filter(|p| p.dir == peer),
+                    1.0,
+                ),
+                Series::from_points(
+                    "Bytes in flight",
+                    BLUE,
+                    false,
+                    tcp_series::in_flight(recs, start)
+                        .into_iter()
+                        .filter(|p| p.dir == d),
+                    1.0,
+                ),
+            ],
+        };
+    }
+
+    pub fn show(&mut self, ctx: &egui::Context) {
+        let mut open = self.open;
+        egui::Window::new(format!("TCP charts (tcp.stream eq {})", self.stream))
+            .open(&mut open)
+            .default_size([860.0, 520.0])
+            .show(ctx, |ui| self.contents(ui));
+        self.open = open;
+    }
+
+    fn contents(&mut self, ui: &mut egui::Ui) {
+        ui.horizontal(|ui| {
+            for c in Chart::ALL {
+                ui.selectable_value(&mut self.chart, c, c.name());
+            }
+        });
+        ui.horizontal(|ui| {
+            let (a, b) = (self.nodes.0.clone(), self.nodes.1.clone());
+            ui.label("Data from");
+            ui.selectable_value(
+                &mut self.dir,
+                0,
+                egui::RichText::new(format!("{a} → {b}")).monospace(),
+            );
+            ui.selectable_value(
+                &mut self.dir,
+                1,
+                egui::RichText::new(format!("{b} → {a}")).monospace(),
+            );
+            if self.chart == Chart::Throughput {
+                ui.separator();
+                egui::ComboBox::from_label("Interval")
+                    .selected_text(INTERVALS[self.interval].1)
+                    .show_ui(ui, |ui| {
+                        for (i, (_, name)) in INTERVALS.iter().enumerate() {
+                            ui.selectable_value(&mut self.interval, i, *name);
+                        }
+                    });
+            }
+        });
+        self.build();
+        let count: usize = self.series.iter().map(|s| s.points.len()).sum();
+        ui.weak(format!("{count} points"));
+        let span = self
+            .series
+            .iter()
+            .flat_map(|s| [s.points.first(), s.points.last()])
+            .flatten()
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), p| {
+                (lo.min(p.x), hi.max(p.x))
+            });
+        let series = &mut self.series;
+        let picked = Plot::new(("tcp chart", self.stream))
+            .legend(Legend::default())
+            .x_axis_label("Time since the first packet (s)")
+            .y_axis_label(self.chart.y_label())
+            .show(ui, move |pui| {
+                let b = pui.plot_bounds();
+                let (x0, x1) = if pui.auto_bounds().x && span.0.is_finite() {
+                    (span.0 - 1e-9, span.1 + 1e-9)
+                } else {
+                    (b.min()[0], b.max()[0])
+                };
+                let columns = pui.response().rect.width().max(1.0) as usize;
+                let mut drawn: Vec<(usize, usize)> = Vec::new();
+                for (k, s) in series.iter_mut().enumerate() {
+                    match s.uniform {
+                        Some(dx) => {
+                            let first = s.points.first().map_or(0.0, |p| p.x);
+                            let ys: Vec<f64> = s.points.iter().map(|p| p.y).collect();
+                            decimate(&ys, dx, x0 - first, x1 - first, columns, &mut s.shown);
+                            for p in &mut s.shown {
+                                p.x += first;
+                            }
+                            s.shown_idx.clear();
+                        }
+                        None => {
+                            decimate_xy(&s.points, x0, x1, columns, &mut s.shown_idx);
+                            s.shown.clear();
+                            s.shown.extend(s.shown_idx.iter().map(|&i| s.points[i]));
+                        }
+                    }
+                    drawn.extend(s.shown_idx.iter().map(|&i| (k, i)));
+                }
+                let hover = pui.pointer_coordinate();
+                let clicked = pui.response().clicked();
+                let transform = *pui.transform();
+                // Done writing: the items borrow the points for as long as
+                // the plot lives.
+                let series: &Vec<Series> = series;
+                for s in series {
+                    let pts = PlotPoints::Borrowed(&s.shown);
+                    if s.line {
+                        pui.line(Line::new(s.name.clone(), pts).color(s.color));
+                    } else {
+                        pui.points(
+                            Points::new(s.name.clone(), pts)
+                                .color(s.color)
+                                .shape(MarkerShape::Circle)
+                                .radius(2.0),
+                        );
+                    }
+                }
+                // The nearest drawn point (in screen space) to a click.
+                let at = hover.filter(|_| clicked)?;
+                let cursor = transform.position_from_point(&at);
+                drawn
+                    .into_iter()
+                    .map(|(k, i)| {
+                        let p = transform.position_from_point(&series[k].points[i]);
+                        (p.distance(cursor), series[k].frames[i])
+                    })
+                    .filter(|(d, f)| *d < 12.0 && *f != 0)
+                    .min_by(|a, b| a.0.total_cmp(&b.0))
+                    .map(|(_, f)| f)
+            })
+            .inner;
+        if picked.is_some() {
+            self.clicked = picked;
+        }
+    }
+}

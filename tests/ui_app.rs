@@ -105,8 +105,12 @@ fn a_file_that_is_not_a_capture_is_reported_in_the_app() {
 /// Frame numbers of the sample that `filter` matches, from the command
 /// line's in-order pass (not the app's parallel re-dissection).
 fn matching_in_order(filter: &str) -> Vec<u32> {
+    matching_in(&sample_path(), filter)
+}
+
+fn matching_in(path: &std::path::Path, filter: &str) -> Vec<u32> {
     let f = wirelens::filter::DisplayFilter::compile(filter).unwrap();
-    let file = wirelens::capture::CaptureFile::open(&sample_path()).unwrap();
+    let file = wirelens::capture::CaptureFile::open(path).unwrap();
     let mut out = Vec::new();
     wirelens::filter::apply::in_capture_order(&file, &f, |n, _, _| out.push(n));
     out
@@ -462,4 +466,54 @@ fn tcp_charts_plot_the_segments_and_rtts_tshark_sees() {
     let acks = matching_in_order("tcp.stream == 0 && tcp.analysis.ack_rtt && tcp.srcport == 46638");
     assert!(!acks.is_empty());
     assert_eq!(h.state().charts[0].series[0].frames, acks);
+}
+
+#[test]
+fn expert_info_groups_the_analysis_and_jumps_to_a_packet() {
+    let mut h = app_on(&fixture("arkime_wireshark-retrans.pcap"));
+    h.get_by_label("Analyze").click();
+    h.run();
+    h.get_by_label("Expert Information").click();
+    let t = Instant::now();
+    loop {
+        h.step();
+        let snap = h.state().snapshot().unwrap();
+        if h.state().expert_info.is_current(&snap) {
+            break;
+        }
+        assert!(
+            t.elapsed() < Duration::from_secs(30),
+            "expert info never came"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    h.run();
+    let groups = h.state().expert_info.groups.clone().unwrap();
+    // tshark -z expert counts 47 retransmissions; the frames are those the
+    // display filter finds.
+    let retrans = groups
+        .iter()
+        .find(|g| g.summary == "This frame is a (suspected) retransmission")
+        .unwrap();
+    let path = fixture("arkime_wireshark-retrans.pcap");
+    assert_eq!(
+        retrans.frames,
+        matching_in(&path, "tcp.analysis.retransmission")
+    );
+    assert_eq!(retrans.frames.len(), 47);
+    let syn = groups
+        .iter()
+        .find(|g| g.summary == "Connection establish request (SYN): server port 4000")
+        .unwrap();
+    assert_eq!(syn.frames.len(), 4);
+    h.get_by_label_contains("Note (");
+    // Open the group and click its first frame.
+    h.get_by_label_contains("This frame is a (suspected) retransmission")
+        .click();
+    h.run();
+    let first = retrans.frames[0];
+    h.get_by_role_and_label(egui::accesskit::Role::Link, &first.to_string())
+        .click();
+    h.run();
+    assert_eq!(h.state().selected, Some(first));
 }

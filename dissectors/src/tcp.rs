@@ -484,7 +484,7 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) {
             format_args!("Bogus TCP header length ({hlen}, must be at least 20)"),
         );
     }
-    flags(cx, buf, off, seg.flags);
+    flags(cx, buf, off, seg.flags, (seg.src_port, seg.dst_port));
     cx.field(&WINDOW_SIZE_VALUE, s(14, 2), Value::U64(seg.window.into()));
     cx.generated_at(&WINDOW_SIZE, s(14, 2), Value::U64(win.into()));
     if let Some(a) = a
@@ -627,7 +627,9 @@ impl<S: Sink> Cx<'_, S> {
     }
 }
 
-fn flags<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize, f: u16) {
+/// `ports`: (source, destination), for the server port Wireshark names
+/// in the handshake's expert items.
+fn flags<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize, f: u16, ports: (u16, u16)) {
     let s12 = buf.span(off + 12, 2);
     let mut names = String::new();
     if cx.sink.wants_text() {
@@ -666,13 +668,19 @@ fn flags<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize, f: u16) {
             cx.expert(
                 &CONNECTION_SYNACK,
                 byte1,
-                format_args!("Connection establish acknowledge (SYN+ACK)"),
+                format_args!(
+                    "Connection establish acknowledge (SYN+ACK): server port {}",
+                    ports.0
+                ),
             );
         } else {
             cx.expert(
                 &CONNECTION_SYN,
                 byte1,
-                format_args!("Connection establish request (SYN)"),
+                format_args!(
+                    "Connection establish request (SYN): server port {}",
+                    ports.1
+                ),
             );
         }
         cx.pop();

@@ -3,6 +3,7 @@
 //! publishes [`Snapshot`]s; the UI and the CLI only read them.
 
 pub mod builder;
+pub mod experts;
 pub mod follow;
 pub mod frame;
 pub mod hierarchy;

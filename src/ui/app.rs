@@ -12,6 +12,7 @@ use super::conversations::{Conversations, FlowAction, Proto};
 use super::details::{self, Details};
 use super::displayed::Displayed;
 use super::document::Document;
+use super::expert_info::ExpertInfo;
 use super::filter_bar::{FilterAction, FilterBar};
 use super::follow_stream::FollowStream;
 use super::hex;
@@ -59,6 +60,7 @@ pub struct WirelensApp {
     pub displayed: Option<Displayed>,
     pub io_graph: IoGraph,
     pub conversations: Conversations,
+    pub expert_info: ExpertInfo,
     /// Open Follow Stream windows.
     pub follow: Vec<FollowStream>,
     /// Open sequence diagrams.
@@ -131,6 +133,7 @@ impl WirelensApp {
                 self.rows.clear();
                 self.io_graph.reset();
                 self.conversations = Conversations::default();
+                self.expert_info.reset();
                 self.follow.clear();
                 self.sequences.clear();
                 self.charts.clear();
@@ -335,7 +338,15 @@ impl WirelensApp {
             c.show(ui.ctx());
         }
         self.charts.retain(|c| c.open);
-        let point = self.charts.iter_mut().find_map(|c| c.clicked.take());
+        if let Some(doc) = &self.document {
+            let file = doc.file.clone();
+            self.expert_info.show(ui.ctx(), &snap, &file);
+        }
+        let point = self
+            .charts
+            .iter_mut()
+            .find_map(|c| c.clicked.take())
+            .or_else(|| self.expert_info.clicked.take());
         if let Some(n) = point {
             self.select(n);
             self.scroll_to = Some(n);
@@ -388,6 +399,10 @@ impl WirelensApp {
                     );
                 });
                 ui.menu_button("Analyze", |ui| {
+                    if ui.button("Expert Information").clicked() {
+                        self.expert_info.open = true;
+                        ui.close();
+                    }
                     if ui
                         .add(
                             egui::Button::new("Follow TCP Stream")

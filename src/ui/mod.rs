@@ -8,6 +8,7 @@ pub mod decimate;
 pub mod details;
 pub mod displayed;
 pub mod document;
+pub mod expert_info;
 pub mod filter_bar;
 pub mod follow_stream;
 pub mod hex;

@@ -1,0 +1,184 @@
+//! The Expert Info window: every expert item of the capture grouped by
+//! severity, group, protocol and summary with its count (as Wireshark's
+//! Analyze › Expert Information), worked out on its own thread; a group
+//! opens to its frames, and clicking one selects that packet.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use dissectors::expert::Severity;
+use eframe::egui::{self, RichText};
+
+use super::packet_list::severity_colour;
+use crate::capture::CaptureFile;
+use crate::store::Snapshot;
+use crate::store::experts::{ExpertGroup, expert_groups};
+
+/// Frames listed under an open group (the count says how many there are).
+const LISTED: usize = 1000;
+
+type Pending = Arc<Mutex<Option<Vec<ExpertGroup>>>>;
+
+#[derive(Default)]
+pub struct ExpertInfo {
+    pub open: bool,
+    /// The groups, once worked out for the store as it was (`of` packets).
+    pub groups: Option<Arc<Vec<ExpertGroup>>>,
+    of: usize,
+    pending: Option<(Pending, Arc<AtomicBool>, usize)>,
+    pub clicked: Option<u32>,
+}
+
+impl Drop for ExpertInfo {
+    fn drop(&mut self) {
+        if let Some((_, cancel, _)) = &self.pending {
+            cancel.store(true, Ordering::Relaxed);
+        }
+    }
+}
+
+impl ExpertInfo {
+    /// Forgets the groups (another file was opened); the window stays.
+    pub fn reset(&mut self) {
+        if let Some((_, cancel, _)) = self.pending.take() {
+            cancel.store(true, Ordering::Relaxed);
+        }
+        self.groups = None;
+        self.of = 0;
+    }
+
+    /// Whether the groups cover every packet the store holds now.
+    pub fn is_current(&self, snap: &Snapshot) -> bool {
+        self.groups.is_some() && self.of == snap.index.len() && self.pending.is_none()
+    }
+
+    /// Collects a finished count and starts one when the store has grown
+    /// (a file still loading, a live capture). Never waits.
+    fn update(&mut self, snap: &Arc<Snapshot>, file: &Arc<CaptureFile>, ctx: &egui::Context) {
+        if let Some((p, _, of)) = &self.pending {
+            let done = p.lock().ok().and_then(|mut g| g.take());
+            let Some(groups) = done else {
+                return;
+            };
+            self.groups = Some(Arc::new(groups));
+            self.of = *of;
+            self.pending = None;
+        }
+        let len = snap.index.len();
+        if self.groups.is_some() && self.of == len {
+            return;
+        }
+        let pending: Pending = Arc::new(Mutex::new(None));
+        let cancel = Arc::new(AtomicBool::new(false));
+        let (snap, file, p, c, ctx) = (
+            snap.clone(),
+            file.clone(),
+            pending.clone(),
+            cancel.clone(),
+            ctx.clone(),
+        );
+        let spawned = std::thread::Builder::new()
+            .name("expert info".into())
+            .spawn(move || {
+                if let Some(g) = expert_groups(&snap, file.as_ref(), &c)
+                    && let Ok(mut slot) = p.lock()
+                {
+                    *slot = Some(g);
+                }
+                ctx.request_repaint();
+            });
+        if spawned.is_ok() {
+            self.pending = Some((pending, cancel, len));
+        }
+    }
+
+    pub fn show(&mut self, ctx: &egui::Context, snap: &Arc<Snapshot>, file: &Arc<CaptureFile>) {
+        if !self.open {
+            return;
+        }
+        self.update(snap, file, ctx);
+        let mut open = true;
+        egui::Window::new("Expert Information")
+            .open(&mut open)
+            .default_size([760.0, 420.0])
+            .show(ctx, |ui| self.contents(ui));
+        self.open = open;
+    }
+
+    fn contents(&mut self, ui: &mut egui::Ui) {
+        let Some(groups) = self.groups.clone() else {
+            ui.horizontal(|ui| {
+                ui.spinner();
+                ui.label("Collecting expert items…");
+            });
+            return;
+        };
+        if self.pending.is_some() {
+            ui.horizontal(|ui| {
+                ui.spinner();
+                ui.weak("Updating…");
+            });
+        }
+        if groups.is_empty() {
+            ui.label("No expert items in this capture.");
+            return;
+        }
+        let mut clicked = None;
+        egui::ScrollArea::vertical()
+            .auto_shrink(false)
+            .show(ui, |ui| {
+                for sev in [
+                    Severity::Error,
+                    Severity::Warning,
+                    Severity::Note,
+                    Severity::Chat,
+                    Severity::Comment,
+                ] {
+                    let of_sev: Vec<&ExpertGroup> =
+                        groups.iter().filter(|g| g.severity == sev).collect();
+                    if of_sev.is_empty() {
+                        continue;
+                    }
+                    let total: usize = of_sev.iter().map(|g| g.frames.len()).sum();
+                    let colour = severity_colour(sev).unwrap_or(ui.visuals().text_color());
+                    let title = RichText::new(format!("{} ({total})", sev.name()))
+                        .strong()
+                        .color(colour);
+                    egui::CollapsingHeader::new(title)
+                        .id_salt(("expert severity", sev.name()))
+                        .default_open(true)
+                        .show(ui, |ui| {
+                            for (k, g) in of_sev.iter().enumerate() {
+                                let head = format!(
+                                    "{:>7}  {:<10} {:<6} {}",
+                                    g.frames.len(),
+                                    g.group.name(),
+                                    g.protocol.to_uppercase(),
+                                    g.summary.replace("\r\n", "\\r\\n")
+                                );
+                                egui::CollapsingHeader::new(RichText::new(head).monospace())
+                                    .id_salt(("expert group", sev.name(), k))
+                                    .show(ui, |ui| {
+                                        ui.horizontal_wrapped(|ui| {
+                                            for &f in g.frames.iter().take(LISTED) {
+                                                if ui.link(f.to_string()).clicked() {
+                                                    clicked = Some(f);
+                                                }
+                                            }
+                                            if g.frames.len() > LISTED {
+                                                ui.weak(format!(
+                                                    "… and {} more",
+                                                    g.frames.len() - LISTED
+                                                ));
+                                            }
+                                        });
+                                    });
+                            }
+                        });
+                }
+            });
+        if clicked.is_some() {
+            self.clicked = clicked;
+        }
+    }
+}

@@ -15,6 +15,28 @@ pub struct FilterButton {
     pub filter: String,
 }
 
+/// A packet-list colouring rule: rows the filter matches take these
+/// colours (RGB); the first matching rule wins.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ColourRule {
+    pub name: String,
+    pub filter: String,
+    pub foreground: (u8, u8, u8),
+    pub background: (u8, u8, u8),
+    #[serde(default = "yes")]
+    pub enabled: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// The rules the app starts with (assets/colour_rules.ron).
+pub fn default_colour_rules() -> Vec<ColourRule> {
+    // The file is part of the source; a test holds that it parses.
+    ron::from_str(include_str!("../assets/colour_rules.ron")).unwrap_or_default()
+}
+
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Theme {
     #[default]
@@ -64,6 +86,8 @@ pub struct Settings {
     /// Applied display filters, latest first.
     pub filter_history: Vec<String>,
     pub filter_buttons: Vec<FilterButton>,
+    /// Packet list colouring, first match wins.
+    pub colour_rules: Vec<ColourRule>,
 }
 
 impl Default for Settings {
@@ -85,6 +109,7 @@ impl Default for Settings {
                     filter: "tcp.flags.syn == 1 || tls.handshake.type == 1".into(),
                 },
             ],
+            colour_rules: default_colour_rules(),
         }
     }
 }
@@ -228,6 +253,14 @@ mod tests {
         let l = f.load();
         assert_eq!(l.warning, None);
         assert_eq!(l.settings, s);
+    }
+
+    #[test]
+    fn the_default_colour_rules_parse() {
+        let rules = default_colour_rules();
+        assert!(rules.len() >= 10, "{}", rules.len());
+        assert_eq!(rules[0].name, "Bad TCP");
+        assert!(rules.iter().all(|r| r.enabled));
     }
 
     #[test]

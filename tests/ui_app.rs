@@ -517,3 +517,31 @@ fn expert_info_groups_the_analysis_and_jumps_to_a_packet() {
     h.run();
     assert_eq!(h.state().selected, Some(first));
 }
+
+#[test]
+fn rows_take_the_colour_of_the_first_rule_they_match() {
+    let mut h = app_on(&sample_path());
+    let rules = wirelens::settings::default_colour_rules();
+    // Every default rule compiles.
+    h.run();
+    h.state_mut().row_rule(1);
+    assert!(
+        h.state().rows_colour_errors().is_empty(),
+        "{:?}",
+        h.state().rows_colour_errors()
+    );
+    // Each frame's rule is the first whose filter the command line's pass
+    // matches on it.
+    let matched: Vec<Vec<u32>> = rules.iter().map(|r| matching_in_order(&r.filter)).collect();
+    for n in 1..=45u32 {
+        let want = rules
+            .iter()
+            .zip(&matched)
+            .find(|(_, m)| m.contains(&n))
+            .map(|(r, _)| r.name.clone());
+        assert_eq!(h.state_mut().row_rule(n), want, "frame {n}");
+    }
+    assert_eq!(h.state_mut().row_rule(5).as_deref(), Some("TCP SYN/FIN"));
+    assert_eq!(h.state_mut().row_rule(1).as_deref(), Some("DNS"));
+    assert_eq!(h.state_mut().row_rule(8).as_deref(), Some("TLS"));
+}

@@ -66,6 +66,9 @@ pub enum Op {
     Upper(Box<Op>),
     Lower(Box<Op>),
     BitAnd(Box<Op>, i128),
+    /// Bytes ANDed byte by byte with a mask, over the shorter of the two
+    /// (`eth[0] & 1`: the group bit of the destination).
+    BitAndBytes(Box<Op>, Vec<u8>),
 }
 
 #[derive(Debug, Clone)]
@@ -482,6 +485,30 @@ impl Compiler {
             }
             Operand::BitAnd(a, b) => {
                 let (op, kind, sa) = self.field_side(a)?;
+                if matches!(kind, Kind::Bytes | Kind::Ether | Kind::Protocol) {
+                    let mask = match self.typed(b)? {
+                        Typed::Const { text, span, .. } => std::str::from_utf8(&text)
+                            .ok()
+                            .and_then(byte_mask)
+                            .ok_or_else(|| {
+                                FilterError::new(
+                                    "\"&\" on bytes needs a byte string or a number on its right",
+                                    span,
+                                )
+                            })?,
+                        Typed::Op(_, _, span) => {
+                            return Err(FilterError::new(
+                                "\"&\" needs a number on its right",
+                                span,
+                            ));
+                        }
+                    };
+                    return Ok(Typed::Op(
+                        Op::BitAndBytes(Box::new(op), mask),
+                        Kind::Bytes,
+                        o.span(),
+                    ));
+                }
                 if !matches!(kind, Kind::Int | Kind::Bool) {
                     return Err(FilterError::new(
                         "\"&\" needs an integer field on its left",
@@ -503,6 +530,19 @@ impl Compiler {
             }
         })
     }
+}
+
+/// The right side of `&` on bytes: a byte string (`01:00`), or a number
+/// as its big-endian bytes (`1` is one byte, 0x01), as Wireshark reads it.
+fn byte_mask(text: &str) -> Option<Vec<u8>> {
+    if let Some(b) = super::literal::byte_string(text) {
+        return Some(b);
+    }
+    let v = super::literal::int(text)?;
+    let v = u64::try_from(v).ok()?;
+    let bytes = v.to_be_bytes();
+    let skip = bytes.iter().take_while(|b| **b == 0).count().min(7);
+    Some(bytes[skip..].to_vec())
 }
 
 /// `0:3`, `1-3`, `4`, `:3`, `2:`, `-4:`, and comma-separated lists of them.

@@ -88,6 +88,11 @@ fn each<'a>(op: &'a Op, fv: &FrameView<'a>, f: &mut dyn FnMut(&Item<'_>) -> bool
             Item::Int(v) => f(&Item::Int(v & mask)),
             _ => false,
         }),
+        Op::BitAndBytes(inner, mask) => each(inner, fv, &mut |it| {
+            let b = it.bytes().unwrap_or(&[]);
+            let and: Vec<u8> = b.iter().zip(mask).map(|(x, m)| x & m).collect();
+            f(&Item::Bytes(Cow::Owned(and)))
+        }),
     }
 }
 
@@ -161,7 +166,16 @@ pub fn node(n: &Node, fv: &FrameView<'_>) -> bool {
         Node::Xor(a, b) => node(a, fv) != node(b, fv),
         Node::Not(a) => !node(a, fv),
         Node::Exists(s) => !fv.sink.values[*s as usize].is_empty(),
-        Node::Any(op) => each(op, fv, &mut |it| !matches!(it, Item::Int(0))),
+        Node::Any(op) => {
+            // A bitwise AND tests true when some bit survives; a field
+            // alone, when it is there (whatever its bytes).
+            let and = matches!(op, Op::BitAndBytes(..));
+            each(op, fv, &mut |it| match it {
+                Item::Int(0) => false,
+                Item::Bytes(b) if and => b.iter().any(|x| *x != 0),
+                _ => true,
+            })
+        }
         Node::Cmp(l, op, r) => compare(l, *op, r, fv),
         Node::Contains(l, r) => each(l, fv, &mut |a| {
             each(r, fv, &mut |b| match (a.bytes(), b.bytes()) {

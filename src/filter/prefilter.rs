@@ -148,7 +148,8 @@ fn op_need(op: &Op) -> Option<Vec<u16>> {
         | Op::Len(inner)
         | Op::Upper(inner)
         | Op::Lower(inner)
-        | Op::BitAnd(inner, _) => op_need(inner),
+        | Op::BitAnd(inner, _)
+        | Op::BitAndBytes(inner, _) => op_need(inner),
         Op::Count(s) => Some(vec![*s]),
         Op::Lit(_) => None,
     }

@@ -168,6 +168,19 @@ impl WirelensApp {
         self.details.as_ref()?.highlight()
     }
 
+    /// The name of the colouring rule frame `number` matches.
+    pub fn row_rule(&mut self, number: u32) -> Option<String> {
+        let (doc, snap) = (self.document.as_ref()?, self.snapshot()?);
+        self.rows.set_rules(&self.settings.colour_rules);
+        let i = self.rows.get(&snap, doc.file.as_ref(), number).rule?;
+        Some(self.rows.colours.rules.get(i)?.name.clone())
+    }
+
+    /// Colouring rules whose filter does not compile: (name, error).
+    pub fn rows_colour_errors(&self) -> &[(String, String)] {
+        &self.rows.colours.errors
+    }
+
     /// The frame numbers the list shows, when a filter is applied.
     pub fn displayed_frames(&self) -> Option<Arc<Vec<u32>>> {
         self.displayed.as_ref()?.frames.clone()
@@ -279,6 +292,7 @@ impl WirelensApp {
                     });
                 egui::CentralPanel::default().show(ui, |ui| self.hex_pane(ui));
             });
+        self.rows.set_rules(&self.settings.colour_rules);
         let scroll_to = self.scroll_to.take();
         let shown = self.displayed_frames();
         let picked = egui::CentralPanel::default()

@@ -10,6 +10,7 @@ use dissectors::sink::NullSink;
 use eframe::egui::{self, Color32, RichText, Sense};
 use egui_extras::{Column, TableBuilder};
 
+use super::colour_rules::ColourRules;
 use crate::store::Snapshot;
 use crate::store::frame::{PacketBytes, redissect};
 
@@ -20,6 +21,8 @@ pub struct RowText {
     pub destination: String,
     pub protocol: String,
     pub info: String,
+    /// The colouring rule the row matches (index into [`ColourRules`]).
+    pub rule: Option<usize>,
 }
 
 /// Rows dissected for display, by frame number. Bounded: a long scroll
@@ -28,6 +31,7 @@ pub struct RowText {
 pub struct RowCache {
     rows: HashMap<u32, RowText>,
     pi: PacketInfo,
+    pub colours: ColourRules,
 }
 
 const CACHE_ROWS: usize = 4096;
@@ -37,7 +41,7 @@ impl RowCache {
         if self.rows.len() >= CACHE_ROWS && !self.rows.contains_key(&number) {
             self.rows.clear();
         }
-        let pi = &mut self.pi;
+        let (pi, colours) = (&mut self.pi, &mut self.colours);
         self.rows.entry(number).or_insert_with(|| {
             if !redissect(snap, bytes, number, &mut NullSink, pi) {
                 return RowText::default();
@@ -47,12 +51,20 @@ impl RowCache {
                 destination: pi.dst.to_string(),
                 protocol: pi.protocol.to_string(),
                 info: pi.info.clone(),
+                rule: colours.rule_for(snap, bytes, number),
             }
         })
     }
 
     pub fn clear(&mut self) {
         self.rows.clear();
+    }
+
+    /// Uses `rules` from now on (rows already coloured are redone).
+    pub fn set_rules(&mut self, rules: &[crate::settings::ColourRule]) {
+        if self.colours.set(rules) {
+            self.rows.clear();
+        }
     }
 }
 
@@ -152,15 +164,26 @@ pub fn show(
                 };
                 row.set_selected(selected == Some(number));
                 let text = cache.get(snap, bytes, number).clone();
-                let colour = r.expert.severity().and_then(severity_colour);
+                let rule = text.rule.and_then(|i| cache.colours.rules.get(i));
+                let colours = rule.map(|r| (r.foreground, r.background));
                 let cell = |s: String| {
                     let t = RichText::new(s).monospace();
-                    match colour {
-                        Some(c) => t.color(c),
+                    match colours {
+                        Some((fg, _)) => t.color(fg),
                         None => t,
                     }
                 };
+                // The rule's background under every cell (not when the row
+                // is selected: the selection shows instead).
+                let paint = |ui: &mut egui::Ui| {
+                    if let Some((_, bg)) = colours
+                        && selected != Some(number)
+                    {
+                        ui.painter().rect_filled(ui.max_rect().expand(2.0), 0.0, bg);
+                    }
+                };
                 row.col(|ui| {
+                    paint(ui);
                     ui.add(
                         egui::Label::new(cell(number.to_string()))
                             .selectable(false)
@@ -168,6 +191,7 @@ pub fn show(
                     );
                 });
                 row.col(|ui| {
+                    paint(ui);
                     ui.add(
                         egui::Label::new(cell(time_text(snap, number as usize - 1, time)))
                             .selectable(false)
@@ -175,6 +199,7 @@ pub fn show(
                     );
                 });
                 row.col(|ui| {
+                    paint(ui);
                     ui.add(
                         egui::Label::new(cell(text.source))
                             .selectable(false)
@@ -182,6 +207,7 @@ pub fn show(
                     );
                 });
                 row.col(|ui| {
+                    paint(ui);
                     ui.add(
                         egui::Label::new(cell(text.destination))
                             .selectable(false)
@@ -189,6 +215,7 @@ pub fn show(
                     );
                 });
                 row.col(|ui| {
+                    paint(ui);
                     ui.add(
                         egui::Label::new(cell(text.protocol))
                             .selectable(false)
@@ -196,6 +223,7 @@ pub fn show(
                     );
                 });
                 row.col(|ui| {
+                    paint(ui);
                     ui.add(
                         egui::Label::new(cell(r.orig_len.to_string()))
                             .selectable(false)
@@ -203,6 +231,7 @@ pub fn show(
                     );
                 });
                 row.col(|ui| {
+                    paint(ui);
                     ui.add(
                         egui::Label::new(cell(text.info))
                             .selectable(false)

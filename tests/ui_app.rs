@@ -545,3 +545,55 @@ fn rows_take_the_colour_of_the_first_rule_they_match() {
     assert_eq!(h.state_mut().row_rule(1).as_deref(), Some("DNS"));
     assert_eq!(h.state_mut().row_rule(8).as_deref(), Some("TLS"));
 }
+
+/// A file dropped on the window, as a desktop would hand it over.
+#[derive(Debug)]
+struct Dropped(std::path::PathBuf);
+
+impl egui::DroppedFile for Dropped {
+    fn path(&self) -> &std::path::Path {
+        &self.0
+    }
+    fn bytes(&self) -> Result<Vec<u8>, String> {
+        std::fs::read(&self.0).map_err(|e| e.to_string())
+    }
+}
+
+#[test]
+fn a_dropped_file_opens_and_joins_the_recent_files() {
+    let mut h = app_on(&sample_path());
+    let path = fixture("dpkt_http.pcap");
+    h.input_mut()
+        .dropped_files
+        .push(std::sync::Arc::new(Dropped(path.clone())));
+    h.step();
+    let t = Instant::now();
+    while !h.state().snapshot().unwrap().done {
+        assert!(t.elapsed() < Duration::from_secs(30), "loading never ended");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    h.run();
+    assert_eq!(h.state().document.as_ref().unwrap().path, path);
+    h.get_by_label(&format!("Packets: {}", 43));
+    let recent = h.state().settings.recent_files.clone();
+    assert_eq!(recent[0], std::fs::canonicalize(&path).unwrap());
+    // The sample opened first is next in the list, and File › Open Recent
+    // lists both.
+    assert_eq!(recent[1], std::fs::canonicalize(sample_path()).unwrap());
+    h.get_by_label("File").click();
+    h.run();
+    h.get_by_label("Open Recent").hover();
+    h.run();
+    h.get_by_label(&recent[1].display().to_string()).click();
+    h.step();
+    let t = Instant::now();
+    while h.state().document.as_ref().unwrap().path != recent[1]
+        || !h.state().snapshot().unwrap().done
+    {
+        assert!(t.elapsed() < Duration::from_secs(30), "loading never ended");
+        h.step();
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    h.run();
+    h.get_by_label("Packets: 45");
+}

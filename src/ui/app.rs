@@ -17,12 +17,16 @@ use super::filter_bar::{FilterAction, FilterBar};
 use super::follow_stream::FollowStream;
 use super::hex;
 use super::io_graph::IoGraph;
+use super::open_dialog::OpenDialog;
 use super::packet_list::{self, RowCache, TimeFormat};
 use super::sequence::SequenceDiagram;
 use super::tcp_charts::TcpCharts;
 use crate::filter::DisplayFilter;
 use crate::settings::{Settings, SettingsFile, Theme};
 use crate::store::Snapshot;
+
+const OPEN_SHORTCUT: egui::KeyboardShortcut =
+    egui::KeyboardShortcut::new(egui::Modifiers::COMMAND, Key::O);
 
 /// Wireshark's Follow TCP Stream shortcut.
 const FOLLOW_SHORTCUT: egui::KeyboardShortcut = egui::KeyboardShortcut::new(
@@ -59,6 +63,7 @@ pub struct WirelensApp {
     /// The applied display filter and the frames it lets through.
     pub displayed: Option<Displayed>,
     pub io_graph: IoGraph,
+    open_dialog: OpenDialog,
     pub conversations: Conversations,
     pub expert_info: ExpertInfo,
     /// Open Follow Stream windows.
@@ -378,10 +383,30 @@ impl WirelensApp {
     }
 
     fn menu(&mut self, ui: &mut egui::Ui) {
-        let mut open = None;
+        let mut open = self.open_dialog.poll();
+        // A file dropped on the window opens like one picked.
+        let dropped = ui.input(|i| {
+            i.raw
+                .dropped_files
+                .iter()
+                .map(|f| f.path().to_owned())
+                .find(|p| !p.as_os_str().is_empty())
+        });
+        if dropped.is_some() {
+            open = dropped;
+        }
+        if ui.input_mut(|i| i.consume_shortcut(&OPEN_SHORTCUT)) {
+            self.open_dialog.request(ui.ctx());
+        }
         egui::Panel::top("menu").show(ui, |ui| {
             egui::MenuBar::new().ui(ui, |ui| {
                 ui.menu_button("File", |ui| {
+                    let item = egui::Button::new("Open…")
+                        .shortcut_text(ui.ctx().format_shortcut(&OPEN_SHORTCUT));
+                    if ui.add_enabled(!self.open_dialog.is_open(), item).clicked() {
+                        self.open_dialog.request(ui.ctx());
+                        ui.close();
+                    }
                     ui.menu_button("Open Recent", |ui| {
                         if self.settings.recent_files.is_empty() {
                             ui.weak("No recent files.");

@@ -14,6 +14,7 @@ pub mod filter_bar;
 pub mod follow_stream;
 pub mod hex;
 pub mod io_graph;
+pub mod open_dialog;
 pub mod packet_list;
 pub mod sequence;
 pub mod tcp_charts;

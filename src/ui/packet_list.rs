@@ -179,7 +179,11 @@ pub fn show(
                     if let Some((_, bg)) = colours
                         && selected != Some(number)
                     {
-                        ui.painter().rect_filled(ui.max_rect().expand(2.0), 0.0, bg);
+                        // Over the gap between cells too.
+                        let r = ui
+                            .max_rect()
+                            .expand2(egui::vec2(ui.spacing().item_spacing.x, 2.0));
+                        ui.painter().rect_filled(r, 0.0, bg);
                     }
                 };
                 row.col(|ui| {

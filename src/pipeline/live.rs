@@ -126,6 +126,7 @@ fn analyse(
     let mut last_publish = Instant::now();
     let mut written = 0u64;
     let mut failed: Option<String> = None;
+    let mut unpublished = false;
     loop {
         // Wake up now and then even without packets, so that a snapshot
         // waiting to be published is not held back by a quiet interface.
@@ -156,9 +157,13 @@ fn analyse(
             written = written.max(rec.offset + u64::from(rec.caplen));
             added = true;
         }
-        if added && last_publish.elapsed() >= PUBLISH_EVERY {
+        // Packets added since the last publish wait for the next one even
+        // when the interface then goes quiet (the loop still wakes up).
+        unpublished |= added;
+        if unpublished && last_publish.elapsed() >= PUBLISH_EVERY {
             store.publish(builder.snapshot(&pass.analyzer, interfaces, (written, written)));
             last_publish = Instant::now();
+            unpublished = false;
         }
     }
     let stop = failed.map(|reason| crate::capture::Stop {

@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use eframe::egui::{self, Key};
 
+use super::capture_options::CaptureOptions;
 use super::conversations::{Conversations, FlowAction, Proto};
 use super::details::{self, Details};
 use super::displayed::Displayed;
@@ -24,6 +25,9 @@ use super::tcp_charts::TcpCharts;
 use crate::filter::DisplayFilter;
 use crate::settings::{Settings, SettingsFile, Theme};
 use crate::store::Snapshot;
+
+const CAPTURE_SHORTCUT: egui::KeyboardShortcut =
+    egui::KeyboardShortcut::new(egui::Modifiers::COMMAND, Key::E);
 
 const OPEN_SHORTCUT: egui::KeyboardShortcut =
     egui::KeyboardShortcut::new(egui::Modifiers::COMMAND, Key::O);
@@ -64,6 +68,12 @@ pub struct WirelensApp {
     pub displayed: Option<Displayed>,
     pub io_graph: IoGraph,
     open_dialog: OpenDialog,
+    pub capture_options: CaptureOptions,
+    /// During a live capture the list follows new packets unless this is set
+    /// (the user picked a packet, or unticked Auto-scroll).
+    pub scroll_lock: bool,
+    /// Rows the list had last frame (to see it grow).
+    rows_seen: usize,
     pub conversations: Conversations,
     pub expert_info: ExpertInfo,
     /// Open Follow Stream windows.
@@ -132,22 +142,54 @@ impl WirelensApp {
         match Document::open(path, repaint) {
             Ok(d) => {
                 self.settings.opened(path);
-                self.document = Some(d);
-                self.selected = None;
-                self.details = None;
-                self.rows.clear();
-                self.io_graph.reset();
-                self.conversations = Conversations::default();
-                self.expert_info.reset();
-                self.follow.clear();
-                self.sequences.clear();
-                self.charts.clear();
-                self.error = None;
-                // The filter stays, applied to the new file.
-                self.displayed = self.displayed.take().map(|d| Displayed::new(d.filter));
+                self.set_document(d);
             }
             Err(e) => self.error = Some(e),
         }
+    }
+
+    /// Starts a live capture with the options chosen (replacing what was
+    /// open); a failure (no such interface, no permission) is shown.
+    pub fn start_capture(&mut self, ctx: &egui::Context) {
+        let Some(opts) = self.capture_options.options() else {
+            self.capture_options.open = true;
+            return;
+        };
+        match Document::capture(&opts, Some(ctx.clone())) {
+            Ok(d) => {
+                self.set_document(d);
+                self.scroll_lock = false;
+            }
+            Err(e) => self.error = Some(e),
+        }
+    }
+
+    /// Stops the live capture, if one runs; its packets stay open.
+    pub fn stop_capture(&mut self) {
+        if let Some(d) = &mut self.document {
+            d.stop_capture();
+        }
+    }
+
+    pub fn is_capturing(&self) -> bool {
+        self.document.as_ref().is_some_and(Document::is_capturing)
+    }
+
+    fn set_document(&mut self, d: Document) {
+        self.document = Some(d);
+        self.selected = None;
+        self.details = None;
+        self.rows.clear();
+        self.rows_seen = 0;
+        self.io_graph.reset();
+        self.conversations = Conversations::default();
+        self.expert_info.reset();
+        self.follow.clear();
+        self.sequences.clear();
+        self.charts.clear();
+        self.error = None;
+        // The filter stays, applied to the new file.
+        self.displayed = self.displayed.take().map(|d| Displayed::new(d.filter));
     }
 
     pub fn snapshot(&self) -> Option<Arc<Snapshot>> {
@@ -244,7 +286,13 @@ impl WirelensApp {
     pub fn show(&mut self, ui: &mut egui::Ui) {
         self.apply_style(ui.ctx());
         self.menu(ui);
+        if self.capture_options.show(ui.ctx()) {
+            self.start_capture(ui.ctx());
+        }
         let snap = self.snapshot();
+        if let (Some(d), Some(s)) = (&mut self.document, &snap) {
+            d.follow_growth(s);
+        }
         egui::Panel::top("filter bar").show(ui, |ui| {
             if ui.input_mut(|i| i.consume_shortcut(&FOLLOW_SHORTCUT)) {
                 self.follow_selected(ui.ctx());
@@ -298,8 +346,19 @@ impl WirelensApp {
                 egui::CentralPanel::default().show(ui, |ui| self.hex_pane(ui));
             });
         self.rows.set_rules(&self.settings.colour_rules);
-        let scroll_to = self.scroll_to.take();
         let shown = self.displayed_frames();
+        let rows_now = shown.as_ref().map_or(snap.index.len(), |d| d.len());
+        if self.is_capturing() && !self.scroll_lock && rows_now > self.rows_seen {
+            let last = match &shown {
+                Some(d) => d.last().copied(),
+                None => Some(rows_now as u32),
+            };
+            if self.scroll_to.is_none() {
+                self.scroll_to = last;
+            }
+        }
+        self.rows_seen = rows_now;
+        let scroll_to = self.scroll_to.take();
         let picked = egui::CentralPanel::default()
             .show(ui, |ui| {
                 let Some(doc) = &self.document else {
@@ -320,6 +379,8 @@ impl WirelensApp {
             .inner;
         if let Some(n) = picked {
             self.select(n);
+            // A packet picked while capturing stays in view.
+            self.scroll_lock = true;
             // The diagrams show the packet picked in the list.
             for d in &mut self.sequences {
                 d.scroll_to = Some(n);
@@ -398,6 +459,13 @@ impl WirelensApp {
         if ui.input_mut(|i| i.consume_shortcut(&OPEN_SHORTCUT)) {
             self.open_dialog.request(ui.ctx());
         }
+        if ui.input_mut(|i| i.consume_shortcut(&CAPTURE_SHORTCUT)) {
+            if self.is_capturing() {
+                self.stop_capture();
+            } else {
+                self.start_capture(ui.ctx());
+            }
+        }
         egui::Panel::top("menu").show(ui, |ui| {
             egui::MenuBar::new().ui(ui, |ui| {
                 ui.menu_button("File", |ui| {
@@ -436,6 +504,24 @@ impl WirelensApp {
                             .step_by(1.0)
                             .text("Font size"),
                     );
+                });
+                ui.menu_button("Capture", |ui| {
+                    if ui.button("Options…").clicked() {
+                        self.capture_options.open = true;
+                        ui.close();
+                    }
+                    let shortcut = ui.ctx().format_shortcut(&CAPTURE_SHORTCUT);
+                    let capturing = self.is_capturing();
+                    let start = egui::Button::new("Start").shortcut_text(shortcut.clone());
+                    if ui.add_enabled(!capturing, start).clicked() {
+                        self.start_capture(ui.ctx());
+                        ui.close();
+                    }
+                    let stop = egui::Button::new("Stop").shortcut_text(shortcut);
+                    if ui.add_enabled(capturing, stop).clicked() {
+                        self.stop_capture();
+                        ui.close();
+                    }
                 });
                 ui.menu_button("Analyze", |ui| {
                     if ui.button("Expert Information").clicked() {
@@ -568,7 +654,16 @@ impl WirelensApp {
         }
     }
 
-    fn status(&self, ui: &mut egui::Ui, snap: Option<&Snapshot>) {
+    fn status(&mut self, ui: &mut egui::Ui, snap: Option<&Snapshot>) {
+        if self.is_capturing() {
+            if ui.button("Stop").clicked() {
+                self.stop_capture();
+            }
+            let mut auto = !self.scroll_lock;
+            ui.checkbox(&mut auto, "Auto-scroll");
+            self.scroll_lock = !auto;
+            ui.separator();
+        }
         let (Some(doc), Some(snap)) = (&self.document, snap) else {
             // The central panel says why nothing is open.
             return;
@@ -579,6 +674,18 @@ impl WirelensApp {
         }
         ui.label(doc.path.display().to_string());
         ui.separator();
+        if let Some(st) = doc.capture_stats() {
+            let what = match (&doc.interface, doc.is_capturing()) {
+                (Some(i), true) => format!("Capturing on {i}"),
+                (Some(i), false) => format!("Captured on {i}"),
+                (None, _) => "Captured".to_string(),
+            };
+            ui.label(format!(
+                "{what}: {} packets, {} dropped by the kernel, {} by wirelens",
+                st.packets, st.kernel_dropped, st.ours_dropped
+            ));
+            ui.separator();
+        }
         ui.label(format!("Packets: {}", snap.index.len()));
         if let Some(d) = &self.displayed {
             ui.separator();

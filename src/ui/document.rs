@@ -6,6 +6,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::capture::CaptureFile;
+use crate::capture::live::{CaptureStats, LiveOptions, spill_path};
+use crate::pipeline::live::LiveSession;
 use crate::pipeline::{LoadOptions, load_file_into};
 use crate::store::{Snapshot, Store};
 
@@ -13,6 +15,12 @@ pub struct Document {
     pub path: PathBuf,
     pub file: Arc<CaptureFile>,
     pub store: Store,
+    /// The capture feeding this document, while it runs.
+    pub live: Option<LiveSession>,
+    /// How a live capture ended, once stopped: a message and the counters.
+    pub live_ended: Option<(String, CaptureStats)>,
+    /// The interface captured on (live documents).
+    pub interface: Option<String>,
 }
 
 impl Document {
@@ -31,7 +39,87 @@ impl Document {
             path: path.to_owned(),
             file,
             store,
+            live: None,
+            live_ended: None,
+            interface: None,
         })
+    }
+
+    /// Starts capturing with `opts`; packets go to a spill file in the
+    /// user's cache directory (nothing captured is lost if the app is) and
+    /// through the same analysis as files into the store.
+    pub fn capture(
+        opts: &LiveOptions,
+        repaint: Option<eframe::egui::Context>,
+    ) -> Result<Document, String> {
+        let path = spill_path(&opts.interface);
+        let store = Store::new();
+        if let Some(ctx) = repaint {
+            store.set_listener(move |_| ctx.request_repaint());
+        }
+        let live =
+            LiveSession::start_into(store.clone(), opts, &path).map_err(|e| e.to_string())?;
+        // The capture thread writes the file as packets come; it is mapped
+        // once the store holds packets (see follow_growth).
+        let file = Arc::new(CaptureFile {
+            path: path.clone(),
+            bytes: crate::capture::file::Bytes::Owned(Vec::new()),
+            format: crate::capture::Format::Pcapng,
+        });
+        Ok(Document {
+            path,
+            file,
+            store,
+            live: Some(live),
+            live_ended: None,
+            interface: Some(opts.interface.clone()),
+        })
+    }
+
+    pub fn is_capturing(&self) -> bool {
+        self.live.is_some()
+    }
+
+    /// The spill file grows while capturing: map it again when the store
+    /// holds packets past the end of the current mapping.
+    pub fn follow_growth(&mut self, snap: &Snapshot) {
+        if self.interface.is_none() {
+            return;
+        }
+        let Some(last) = snap
+            .index
+            .len()
+            .checked_sub(1)
+            .and_then(|i| snap.index.row(i))
+        else {
+            return;
+        };
+        let end = last.offset + u64::from(last.caplen);
+        if end > self.file.bytes.len() as u64
+            && let Ok(f) = CaptureFile::open(&self.path)
+        {
+            self.file = Arc::new(f);
+        }
+    }
+
+    /// Stops the capture (every captured packet is analysed first).
+    pub fn stop_capture(&mut self) {
+        if let Some(mut live) = self.live.take() {
+            let (ended, stats) = live.stop();
+            let how = match ended {
+                Ok(e) => format!("{e:?}"),
+                Err(e) => e.to_string(),
+            };
+            self.live_ended = Some((how, stats));
+        }
+    }
+
+    /// The live capture's counters now (or at its end).
+    pub fn capture_stats(&self) -> Option<CaptureStats> {
+        match &self.live {
+            Some(l) => l.stats(),
+            None => self.live_ended.as_ref().map(|(_, s)| *s),
+        }
     }
 
     pub fn snapshot(&self) -> Arc<Snapshot> {
@@ -41,8 +129,10 @@ impl Document {
 
 impl Drop for Document {
     fn drop(&mut self) {
-        // A document closed while loading stops its loader.
+        // A document closed while loading stops its loader; a capture
+        // stops (its spill file stays).
         self.store.cancel();
+        self.stop_capture();
     }
 }
 

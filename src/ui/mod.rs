@@ -3,6 +3,7 @@
 //! on their own threads and ask for a repaint when they publish.
 
 pub mod app;
+pub mod capture_options;
 pub mod colour_rules;
 pub mod conversations;
 pub mod decimate;

@@ -4,6 +4,7 @@
 
 pub mod capture;
 pub mod cli;
+pub mod export;
 pub mod filter;
 pub mod pipeline;
 pub mod settings;

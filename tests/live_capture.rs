@@ -662,6 +662,22 @@ fn the_app_captures_live_and_shows_every_packet() {
         "the last packet's bytes are mapped"
     );
     h.get_by_label_contains("User Datagram Protocol, Src Port:");
+    // Quitting now would ask first; Save As writes every packet and
+    // settles it.
+    assert!(h.state().unsaved_capture());
+    let out = tmp("app-saved.pcap");
+    let file = h.state().document.as_ref().unwrap().file.clone();
+    let saved = wirelens::ui::save_dialog::save(&file, None, out.clone());
+    h.state_mut().saved(saved, true);
+    assert!(!h.state().unsaved_capture());
+    h.run();
+    h.get_by_label(&format!("{sent} packets written to {}", out.display()));
+    let reread = load_file(
+        std::sync::Arc::new(CaptureFile::open(&out).unwrap()),
+        LoadOptions::default(),
+    )
+    .wait();
+    assert_eq!(reread.index.len(), sent as usize);
     let spill = h.state().document.as_ref().unwrap().path.clone();
     drop(h);
     let _ = std::fs::remove_file(spill);

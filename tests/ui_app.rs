@@ -597,3 +597,38 @@ fn a_dropped_file_opens_and_joins_the_recent_files() {
     h.run();
     h.get_by_label("Packets: 45");
 }
+
+#[test]
+fn export_displayed_packets_writes_exactly_the_filtered_frames() {
+    let mut h = app_on(&sample_path());
+    let input = h.get_by_role(egui::accesskit::Role::TextInput);
+    input.focus();
+    input.type_text("tls");
+    h.run();
+    h.get_by_label("Apply").click();
+    let frames = wait_for_filter(&mut h);
+    // The dialog only picks the path; this is what it then runs.
+    let out =
+        std::env::temp_dir().join(format!("wirelens-displayed-{}.pcapng", std::process::id()));
+    let file = h.state().document.as_ref().unwrap().file.clone();
+    let saved = wirelens::ui::save_dialog::save(&file, Some(&frames), out.clone());
+    assert_eq!(saved.as_ref().map(|s| s.1), Ok(frames.len() as u64));
+    // The new file holds those frames' bytes, in order.
+    let written = wirelens::capture::CaptureFile::open(&out).unwrap();
+    let got: Vec<Vec<u8>> = written
+        .reader()
+        .map(|r| written.data(r.offset, r.caplen).to_vec())
+        .collect();
+    let all: Vec<Vec<u8>> = file
+        .reader()
+        .map(|r| file.data(r.offset, r.caplen).to_vec())
+        .collect();
+    let want: Vec<Vec<u8>> = frames
+        .iter()
+        .map(|&n| all[n as usize - 1].clone())
+        .collect();
+    assert_eq!(got, want);
+    // A file opened from disk is not an unsaved capture.
+    assert!(!h.state().unsaved_capture());
+    let _ = std::fs::remove_file(out);
+}

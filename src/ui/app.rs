@@ -20,11 +20,15 @@ use super::hex;
 use super::io_graph::IoGraph;
 use super::open_dialog::OpenDialog;
 use super::packet_list::{self, RowCache, TimeFormat};
+use super::save_dialog::{SaveDialog, Saved};
 use super::sequence::SequenceDiagram;
 use super::tcp_charts::TcpCharts;
 use crate::filter::DisplayFilter;
 use crate::settings::{Settings, SettingsFile, Theme};
 use crate::store::Snapshot;
+
+const SAVE_SHORTCUT: egui::KeyboardShortcut =
+    egui::KeyboardShortcut::new(egui::Modifiers::COMMAND, Key::S);
 
 const CAPTURE_SHORTCUT: egui::KeyboardShortcut =
     egui::KeyboardShortcut::new(egui::Modifiers::COMMAND, Key::E);
@@ -68,6 +72,15 @@ pub struct WirelensApp {
     pub displayed: Option<Displayed>,
     pub io_graph: IoGraph,
     open_dialog: OpenDialog,
+    save_dialog: SaveDialog,
+    /// Quitting was asked with a capture not saved: the question is shown.
+    pub quit_prompt: bool,
+    /// The user chose to quit without saving.
+    quit_anyway: bool,
+    /// What the last save did, for the status bar.
+    pub saved_message: Option<String>,
+    /// The save under way writes every packet (not the displayed ones).
+    save_all: bool,
     pub capture_options: CaptureOptions,
     /// During a live capture the list follows new packets unless this is set
     /// (the user picked a packet, or unticked Auto-scroll).
@@ -443,7 +456,86 @@ impl WirelensApp {
         self.persist_settings();
     }
 
+    /// A live capture whose packets are in no file the user chose.
+    pub fn unsaved_capture(&self) -> bool {
+        self.document
+            .as_ref()
+            .is_some_and(|d| d.interface.is_some() && !d.saved)
+    }
+
+    /// Takes in how a save ended.
+    pub fn saved(&mut self, s: Saved, all: bool) {
+        match s {
+            Ok((path, n)) => {
+                if all && let Some(d) = &mut self.document {
+                    d.saved = true;
+                }
+                self.saved_message = Some(format!("{n} packets written to {}", path.display()));
+            }
+            Err(e) => self.error = Some(e),
+        }
+    }
+
+    fn save_as(&mut self, ctx: &egui::Context, displayed_only: bool) {
+        let Some(d) = &self.document else {
+            return;
+        };
+        let frames = if displayed_only {
+            self.displayed_frames()
+        } else {
+            None
+        };
+        let title = if displayed_only {
+            "Export Displayed Packets"
+        } else {
+            "Save As"
+        };
+        self.save_all = !displayed_only;
+        self.save_dialog.request(ctx, title, d.file.clone(), frames);
+    }
+
+    /// On a close request with an unsaved capture, asks first.
+    fn quit_check(&mut self, ctx: &egui::Context) {
+        if ctx.input(|i| i.viewport().close_requested())
+            && self.unsaved_capture()
+            && !self.quit_anyway
+        {
+            ctx.send_viewport_cmd(egui::ViewportCommand::CancelClose);
+            self.quit_prompt = true;
+        }
+        if !self.quit_prompt {
+            return;
+        }
+        egui::Modal::new(egui::Id::unique("quit prompt")).show(ctx, |ui| {
+            ui.label("The capture has not been saved. Quit anyway?");
+            ui.horizontal(|ui| {
+                if ui.button("Save As…").clicked() {
+                    self.quit_prompt = false;
+                    self.save_as(ui.ctx(), false);
+                }
+                if ui.button("Quit without saving").clicked() {
+                    self.quit_prompt = false;
+                    self.quit_anyway = true;
+                    ui.ctx().send_viewport_cmd(egui::ViewportCommand::Close);
+                }
+                if ui.button("Cancel").clicked() {
+                    self.quit_prompt = false;
+                }
+            });
+        });
+    }
+
     fn menu(&mut self, ui: &mut egui::Ui) {
+        self.quit_check(ui.ctx());
+        if let Some(s) = self.save_dialog.poll()
+            && let Some(s) = s
+        {
+            let all = self.save_all;
+            self.saved(s, all);
+        }
+        if ui.input_mut(|i| i.consume_shortcut(&SAVE_SHORTCUT)) {
+            self.save_as(ui.ctx(), false);
+        }
         let mut open = self.open_dialog.poll();
         // A file dropped on the window opens like one picked.
         let dropped = ui.input(|i| {
@@ -473,6 +565,24 @@ impl WirelensApp {
                         .shortcut_text(ui.ctx().format_shortcut(&OPEN_SHORTCUT));
                     if ui.add_enabled(!self.open_dialog.is_open(), item).clicked() {
                         self.open_dialog.request(ui.ctx());
+                        ui.close();
+                    }
+                    let saving = self.save_dialog.is_open() || self.document.is_none();
+                    let item = egui::Button::new("Save As…")
+                        .shortcut_text(ui.ctx().format_shortcut(&SAVE_SHORTCUT));
+                    if ui.add_enabled(!saving, item).clicked() {
+                        self.save_as(ui.ctx(), false);
+                        ui.close();
+                    }
+                    let some = self.displayed.is_some();
+                    if ui
+                        .add_enabled(
+                            !saving && some,
+                            egui::Button::new("Export Displayed Packets…"),
+                        )
+                        .clicked()
+                    {
+                        self.save_as(ui.ctx(), true);
                         ui.close();
                     }
                     ui.menu_button("Open Recent", |ui| {
@@ -670,6 +780,10 @@ impl WirelensApp {
         };
         for e in [&self.error, &self.settings_warning].into_iter().flatten() {
             ui.colored_label(ui.visuals().error_fg_color, e);
+            ui.separator();
+        }
+        if let Some(m) = &self.saved_message {
+            ui.label(m);
             ui.separator();
         }
         ui.label(doc.path.display().to_string());

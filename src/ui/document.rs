@@ -21,6 +21,8 @@ pub struct Document {
     pub live_ended: Option<(String, CaptureStats)>,
     /// The interface captured on (live documents).
     pub interface: Option<String>,
+    /// A live capture has been saved somewhere (files are saved already).
+    pub saved: bool,
 }
 
 impl Document {
@@ -42,6 +44,7 @@ impl Document {
             live: None,
             live_ended: None,
             interface: None,
+            saved: true,
         })
     }
 
@@ -73,6 +76,7 @@ impl Document {
             live: Some(live),
             live_ended: None,
             interface: Some(opts.interface.clone()),
+            saved: false,
         })
     }
 

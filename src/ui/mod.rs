@@ -17,6 +17,7 @@ pub mod hex;
 pub mod io_graph;
 pub mod open_dialog;
 pub mod packet_list;
+pub mod save_dialog;
 pub mod sequence;
 pub mod tcp_charts;
 

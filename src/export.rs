@@ -1,0 +1,72 @@
+//! Writing packets of a capture to a new file, pcapng or pcap by the
+//! file's extension: what `wirelens export`, File › Save As and
+//! File › Export Displayed Packets share.
+
+use std::fs::File;
+use std::io::BufWriter;
+use std::path::Path;
+
+use crate::capture::CaptureFile;
+use crate::capture::writer::{CaptureWriter, WriteFormat, WriterInterface};
+
+/// What was written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Written {
+    pub packets: u64,
+    /// Packets the source holds.
+    pub of: u64,
+}
+
+/// Writes the packets of `file` whose numbers (1-based) `keep` accepts to
+/// `out`. Every interface the source declares is declared again, so
+/// interface ids stay valid.
+pub fn write_packets(
+    file: &CaptureFile,
+    out: &Path,
+    keep: impl Fn(u64) -> bool,
+) -> Result<Written, String> {
+    // A pcapng header lists interfaces before packets; a first pass finds
+    // them all (some files declare more mid-way).
+    let mut reader = file.reader();
+    while reader.next().is_some() {}
+    let interfaces: Vec<WriterInterface> = reader
+        .interfaces
+        .iter()
+        .map(|i| WriterInterface {
+            linktype: i.linktype,
+            snaplen: i.snaplen,
+            name: i.name.clone(),
+            description: i.description.clone(),
+        })
+        .collect();
+    let format = WriteFormat::for_path(out);
+    if format == WriteFormat::Pcap
+        && interfaces
+            .windows(2)
+            .any(|w| w[0].linktype != w[1].linktype)
+    {
+        return Err(format!(
+            "{}: the packets have several link types, which a pcap file cannot hold; write .pcapng",
+            file.path.display()
+        ));
+    }
+    let f = File::create(out).map_err(|e| format!("{}: {e}", out.display()))?;
+    let mut w =
+        CaptureWriter::new(BufWriter::new(f), format, &interfaces).map_err(|e| e.to_string())?;
+    let mut number = 0u64;
+    for rec in file.reader() {
+        number += 1;
+        if !keep(number) {
+            continue;
+        }
+        let data = file.data(rec.offset, rec.caplen);
+        let comment = rec.comments.first().map(String::as_str);
+        w.packet(rec.interface, rec.ts_ns, rec.orig_len, data, comment)
+            .map_err(|e| format!("{}: {e}", out.display()))?;
+    }
+    w.flush().map_err(|e| format!("{}: {e}", out.display()))?;
+    Ok(Written {
+        packets: w.packets(),
+        of: number,
+    })
+}

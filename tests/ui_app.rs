@@ -12,7 +12,11 @@ use wirelens::ui::document::sample_path;
 
 /// The app with `path` open and fully loaded.
 fn app_on(path: &std::path::Path) -> Harness<'static, WirelensApp> {
-    let mut app = WirelensApp::default();
+    harness(WirelensApp::default(), path)
+}
+
+/// `app` with `path` open and fully loaded, in a harness.
+fn harness(mut app: WirelensApp, path: &std::path::Path) -> Harness<'static, WirelensApp> {
     app.open(path, None);
     assert!(app.error.is_none(), "{:?}", app.error);
     let t = Instant::now();
@@ -207,16 +211,10 @@ fn temp_settings(name: &str) -> wirelens::settings::SettingsFile {
 }
 
 fn app_with_settings(file: &wirelens::settings::SettingsFile) -> Harness<'static, WirelensApp> {
-    let mut app = WirelensApp::with_settings(Some(file.clone()));
-    app.open(&sample_path(), None);
-    while !app.snapshot().unwrap().done {
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    let mut h = Harness::builder()
-        .with_size(egui::vec2(1400.0, 1000.0))
-        .build_ui_state(|ui, app: &mut WirelensApp| app.show(ui), app);
-    h.run();
-    h
+    harness(
+        WirelensApp::with_settings(Some(file.clone())),
+        &sample_path(),
+    )
 }
 
 #[test]
@@ -355,6 +353,17 @@ fn wait_for_follow(h: &mut Harness<'static, WirelensApp>) {
     h.run();
 }
 
+/// Opens Statistics › Conversations and picks the row holding `cell`,
+/// which filters the list to that conversation.
+fn pick_conversation(h: &mut Harness<'static, WirelensApp>, cell: &str) -> Vec<u32> {
+    h.get_by_label("Statistics").click();
+    h.run();
+    h.get_by_label("Conversations").click();
+    h.run();
+    h.get_by_label(cell).click();
+    wait_for_filter(h)
+}
+
 #[test]
 fn a_conversation_filters_the_list_and_follows_as_text() {
     let mut h = app_on(&fixture("dpkt_http.pcap"));
@@ -395,16 +404,8 @@ fn the_follow_shortcut_follows_the_selected_packets_stream() {
     let mut h = app_on(&sample_path());
     h.get_by_label("Client Hello").click();
     h.run();
-    h.key_press_modifiers(
-        egui::Modifiers {
-            alt: true,
-            ctrl: true,
-            shift: true,
-            mac_cmd: false,
-            command: true,
-        },
-        egui::Key::T,
-    );
+    let follow = wirelens::ui::app::FOLLOW_SHORTCUT;
+    h.key_press_modifiers(follow.modifiers, follow.logical_key);
     wait_for_follow(&mut h);
     assert_eq!(h.state().follow.len(), 1);
     assert_eq!(h.state().follow[0].stream, 0);
@@ -414,12 +415,7 @@ fn the_follow_shortcut_follows_the_selected_packets_stream() {
 #[test]
 fn the_sequence_diagram_shows_the_handshake_in_order_and_selects_packets() {
     let mut h = app_on(&sample_path());
-    h.get_by_label("Statistics").click();
-    h.run();
-    h.get_by_label("Conversations").click();
-    h.run();
-    h.get_by_label("46638").click();
-    wait_for_filter(&mut h);
+    pick_conversation(&mut h, "46638");
     h.get_by_label("Sequence Diagram").click();
     h.run();
     h.get_by_label("Sequence diagram (tcp.stream eq 0)");
@@ -440,12 +436,7 @@ fn the_sequence_diagram_shows_the_handshake_in_order_and_selects_packets() {
 #[test]
 fn tcp_charts_plot_the_segments_and_rtts_tshark_sees() {
     let mut h = app_on(&sample_path());
-    h.get_by_label("Statistics").click();
-    h.run();
-    h.get_by_label("Conversations").click();
-    h.run();
-    h.get_by_label("46638").click();
-    wait_for_filter(&mut h);
+    pick_conversation(&mut h, "46638");
     h.get_by_label("Charts").click();
     h.run();
     h.get_by_label("TCP charts (tcp.stream eq 0)");

@@ -66,19 +66,12 @@ impl IndexAnswers {
             .collect::<Option<Vec<_>>>()?;
         let mut seen = [false; 256];
         let mut plain = Box::new([true; 256]);
-        let h = &snap.hierarchy;
-        let mut stack: Vec<(usize, usize)> = h.roots.iter().map(|&r| (r, 0)).collect();
-        let mut path: Vec<&'static ProtoDef> = Vec::new();
-        while let Some((i, depth)) = stack.pop() {
-            path.truncate(depth);
-            let node = &h.nodes[i];
-            path.push(node.proto);
+        snap.hierarchy.each_path(|path| {
             if let Some(top) = path.iter().rev().find(|p| p.in_column()) {
                 seen[top.id as usize] = true;
-                plain[top.id as usize] &= plain_path(&path);
+                plain[top.id as usize] &= plain_path(path);
             }
-            stack.extend(node.children.iter().map(|&c| (c, depth + 1)));
-        }
+        });
         for (p, s) in plain.iter_mut().zip(seen) {
             *p &= s;
         }

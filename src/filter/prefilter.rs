@@ -4,7 +4,6 @@
 //! frames whose protocol stack can hold one of them, and a TCP analysis
 //! flag is in the index itself.
 
-use dissectors::proto::ProtoDef;
 use dissectors::registry;
 use dissectors::tcp_analysis::Flag;
 
@@ -85,24 +84,17 @@ impl Prefilter {
             });
         }
         let mut stacks = Box::new([0u64; 256]);
-        let h = &snap.hierarchy;
-        let mut stack: Vec<(usize, usize)> = h.roots.iter().map(|&r| (r, 0)).collect();
-        let mut path: Vec<&'static ProtoDef> = Vec::new();
-        while let Some((i, depth)) = stack.pop() {
-            path.truncate(depth);
-            let node = &h.nodes[i];
-            path.push(node.proto);
+        snap.hierarchy.each_path(|path| {
             if let Some(top) = path.iter().rev().find(|p| p.in_column()) {
                 let mut bits = 0u64;
-                for p in &path {
+                for p in path {
                     if p.id < 64 {
                         bits |= 1 << p.id;
                     }
                 }
                 stacks[top.id as usize] |= bits;
             }
-            stack.extend(node.children.iter().map(|&c| (c, depth + 1)));
-        }
+        });
         Some(Prefilter { any_of, stacks })
     }
 

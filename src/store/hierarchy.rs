@@ -53,6 +53,20 @@ impl Hierarchy {
         }
     }
 
+    /// Calls `f` with the path of protocols to every node, each once
+    /// (`eth`, `eth ethertype`, `eth ethertype ip`...).
+    pub fn each_path(&self, mut f: impl FnMut(&[&'static ProtoDef])) {
+        let mut stack: Vec<(usize, usize)> = self.roots.iter().map(|&r| (r, 0)).collect();
+        let mut path: Vec<&'static ProtoDef> = Vec::new();
+        while let Some((i, depth)) = stack.pop() {
+            path.truncate(depth);
+            let node = &self.nodes[i];
+            path.push(node.proto);
+            f(&path);
+            stack.extend(node.children.iter().map(|&c| (c, depth + 1)));
+        }
+    }
+
     /// Every path as `eth:ethertype:ip`, depth first, with its counts.
     pub fn paths(&self) -> Vec<(String, u64, u64)> {
         let mut out = Vec::new();

@@ -37,7 +37,7 @@ const OPEN_SHORTCUT: egui::KeyboardShortcut =
     egui::KeyboardShortcut::new(egui::Modifiers::COMMAND, Key::O);
 
 /// Wireshark's Follow TCP Stream shortcut.
-const FOLLOW_SHORTCUT: egui::KeyboardShortcut = egui::KeyboardShortcut::new(
+pub const FOLLOW_SHORTCUT: egui::KeyboardShortcut = egui::KeyboardShortcut::new(
     egui::Modifiers {
         alt: true,
         ctrl: true,

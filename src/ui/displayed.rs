@@ -2,11 +2,11 @@
 //! every frame is dissected again from its tape on all cores
 //! (filter::apply), and the packet list then shows only those.
 
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use eframe::egui;
 
+use super::job::Job;
 use crate::capture::CaptureFile;
 use crate::filter::DisplayFilter;
 use crate::filter::apply::matching_frames;
@@ -18,19 +18,8 @@ pub struct Displayed {
     pub frames: Option<Arc<Vec<u32>>>,
     /// Frames 1..=covered have been filtered (the store may still be growing).
     covered: usize,
-    running: Option<Run>,
-}
-
-struct Run {
-    covered: usize,
-    result: Arc<Mutex<Option<Vec<u32>>>>,
-    cancel: Arc<AtomicBool>,
-}
-
-impl Drop for Run {
-    fn drop(&mut self) {
-        self.cancel.store(true, Ordering::Relaxed);
-    }
+    /// The run under way, and the frames it covers (1..=n).
+    running: Option<(Job<Vec<u32>>, usize)>,
 }
 
 impl Displayed {
@@ -51,14 +40,13 @@ impl Displayed {
     /// the last runs did not see (the store only grows: while a file loads
     /// or a capture runs, each run filters only what was added). Never waits.
     pub fn update(&mut self, snap: &Arc<Snapshot>, file: &Arc<CaptureFile>, ctx: &egui::Context) {
-        if let Some(run) = &self.running {
-            let done = run.result.lock().ok().and_then(|mut r| r.take());
-            let Some(new) = done else {
+        if let Some((job, covered)) = &self.running {
+            let Some(new) = job.take() else {
                 return;
             };
             let mut frames = self.frames.as_ref().map_or_else(Vec::new, |f| f.to_vec());
             frames.extend(new);
-            self.covered = run.covered;
+            self.covered = *covered;
             self.frames = Some(Arc::new(frames));
             self.running = None;
         }
@@ -66,28 +54,12 @@ impl Displayed {
         if len == self.covered && self.frames.is_some() {
             return;
         }
-        let run = Run {
-            covered: len,
-            result: Arc::new(Mutex::new(None)),
-            cancel: Arc::new(AtomicBool::new(false)),
-        };
         let numbers = self.covered as u32 + 1..=len as u32;
         let (filter, snap, file) = (self.filter.clone(), snap.clone(), file.clone());
-        let (result, cancel, ctx) = (run.result.clone(), run.cancel.clone(), ctx.clone());
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let spawned = std::thread::Builder::new()
-            .name("display filter".into())
-            .spawn(move || {
-                if let Some(frames) =
-                    matching_frames(&filter, &snap, file.as_ref(), numbers, threads, &cancel)
-                    && let Ok(mut r) = result.lock()
-                {
-                    *r = Some(frames);
-                }
-                ctx.request_repaint();
-            });
-        if spawned.is_ok() {
-            self.running = Some(run);
-        }
+        let job = Job::spawn("display filter", ctx, move |cancel| {
+            matching_frames(&filter, &snap, file.as_ref(), numbers, threads, cancel)
+        });
+        self.running = job.map(|j| (j, len));
     }
 }

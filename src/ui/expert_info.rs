@@ -3,12 +3,12 @@
 //! Analyze › Expert Information), worked out on its own thread; a group
 //! opens to its frames, and clicking one selects that packet.
 
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use dissectors::expert::Severity;
 use eframe::egui::{self, RichText};
 
+use super::job::Job;
 use super::packet_list::severity_colour;
 use crate::capture::CaptureFile;
 use crate::store::Snapshot;
@@ -17,32 +17,21 @@ use crate::store::experts::{ExpertGroup, expert_groups};
 /// Frames listed under an open group (the count says how many there are).
 const LISTED: usize = 1000;
 
-type Pending = Arc<Mutex<Option<Vec<ExpertGroup>>>>;
-
 #[derive(Default)]
 pub struct ExpertInfo {
     pub open: bool,
     /// The groups, once worked out for the store as it was (`of` packets).
     pub groups: Option<Arc<Vec<ExpertGroup>>>,
     of: usize,
-    pending: Option<(Pending, Arc<AtomicBool>, usize)>,
+    /// The count under way, and how many packets it covers.
+    pending: Option<(Job<Vec<ExpertGroup>>, usize)>,
     pub clicked: Option<u32>,
-}
-
-impl Drop for ExpertInfo {
-    fn drop(&mut self) {
-        if let Some((_, cancel, _)) = &self.pending {
-            cancel.store(true, Ordering::Relaxed);
-        }
-    }
 }
 
 impl ExpertInfo {
     /// Forgets the groups (another file was opened); the window stays.
     pub fn reset(&mut self) {
-        if let Some((_, cancel, _)) = self.pending.take() {
-            cancel.store(true, Ordering::Relaxed);
-        }
+        self.pending = None;
         self.groups = None;
         self.of = 0;
     }
@@ -55,9 +44,8 @@ impl ExpertInfo {
     /// Collects a finished count and starts one when the store has grown
     /// (a file still loading, a live capture). Never waits.
     fn update(&mut self, snap: &Arc<Snapshot>, file: &Arc<CaptureFile>, ctx: &egui::Context) {
-        if let Some((p, _, of)) = &self.pending {
-            let done = p.lock().ok().and_then(|mut g| g.take());
-            let Some(groups) = done else {
+        if let Some((job, of)) = &self.pending {
+            let Some(groups) = job.take() else {
                 return;
             };
             self.groups = Some(Arc::new(groups));
@@ -68,28 +56,11 @@ impl ExpertInfo {
         if self.groups.is_some() && self.of == len {
             return;
         }
-        let pending: Pending = Arc::new(Mutex::new(None));
-        let cancel = Arc::new(AtomicBool::new(false));
-        let (snap, file, p, c, ctx) = (
-            snap.clone(),
-            file.clone(),
-            pending.clone(),
-            cancel.clone(),
-            ctx.clone(),
-        );
-        let spawned = std::thread::Builder::new()
-            .name("expert info".into())
-            .spawn(move || {
-                if let Some(g) = expert_groups(&snap, file.as_ref(), &c)
-                    && let Ok(mut slot) = p.lock()
-                {
-                    *slot = Some(g);
-                }
-                ctx.request_repaint();
-            });
-        if spawned.is_ok() {
-            self.pending = Some((pending, cancel, len));
-        }
+        let (snap, file) = (snap.clone(), file.clone());
+        let job = Job::spawn("expert info", ctx, move |cancel| {
+            expert_groups(&snap, file.as_ref(), cancel)
+        });
+        self.pending = job.map(|j| (j, len));
     }
 
     pub fn show(&mut self, ctx: &egui::Context, snap: &Arc<Snapshot>, file: &Arc<CaptureFile>) {

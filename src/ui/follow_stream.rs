@@ -4,8 +4,7 @@
 //! with a find box. The bytes are reassembled off the UI thread
 //! ([`follow_tcp`]); the text is laid out once per change of view.
 
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use dissectors::tcp_reassembly::{ChunkKind, KeptStream};
 use eframe::egui::{
@@ -13,6 +12,7 @@ use eframe::egui::{
     text::{ByteIndex, LayoutJob},
 };
 
+use super::job::Job;
 use crate::capture::CaptureFile;
 use crate::cli::flows::endpoint;
 use crate::store::Snapshot;
@@ -39,8 +39,6 @@ pub enum Direction {
     BToA,
 }
 
-type Pending = Arc<Mutex<Option<Option<KeptStream>>>>;
-
 /// The text laid out, for which view, direction and find, and how many
 /// matches it marks.
 type LaidOut = ((View, Direction, String), Arc<egui::Galley>, usize);
@@ -55,15 +53,10 @@ pub struct FollowStream {
     pub nodes: (String, String),
     /// The reassembled stream, once ready (None inside: no such stream).
     pub kept: Option<Option<KeptStream>>,
-    pending: Pending,
-    cancel: Arc<AtomicBool>,
+    /// The reassembly under way (its result: the stream, or None when
+    /// there is no such stream).
+    pending: Option<Job<Option<KeptStream>>>,
     text: Option<LaidOut>,
-}
-
-impl Drop for FollowStream {
-    fn drop(&mut self) {
-        self.cancel.store(true, Ordering::Relaxed);
-    }
 }
 
 /// Printable ASCII as is, line ends kept, anything else as '.'.
@@ -115,26 +108,12 @@ impl FollowStream {
             .get(stream as usize)
             .map(|c| (endpoint(&c.a), endpoint(&c.b)))
             .unwrap_or_default();
-        let pending: Pending = Arc::new(Mutex::new(None));
-        let cancel = Arc::new(AtomicBool::new(false));
-        let (snap, file, p, c, ctx) = (
-            snap.clone(),
-            file.clone(),
-            pending.clone(),
-            cancel.clone(),
-            ctx.clone(),
-        );
-        let _ = std::thread::Builder::new()
-            .name("follow stream".into())
-            .spawn(move || {
-                let kept = follow_tcp(&snap, file.as_ref(), stream, CAP, &c);
-                if !c.load(Ordering::Relaxed)
-                    && let Ok(mut g) = p.lock()
-                {
-                    *g = Some(kept);
-                }
-                ctx.request_repaint();
-            });
+        let (snap, file) = (snap.clone(), file.clone());
+        let pending = Job::spawn("follow stream", ctx, move |cancel| {
+            // The outer Option is "not cancelled"; the inner, "such a stream".
+            let kept = follow_tcp(&snap, file.as_ref(), stream, CAP, cancel);
+            (!cancel.load(std::sync::atomic::Ordering::Relaxed)).then_some(kept)
+        });
         FollowStream {
             stream,
             open: true,
@@ -144,7 +123,6 @@ impl FollowStream {
             nodes,
             kept: None,
             pending,
-            cancel,
             text: None,
         }
     }
@@ -260,9 +238,10 @@ impl FollowStream {
 
     pub fn show(&mut self, ctx: &egui::Context) {
         if self.kept.is_none()
-            && let Ok(mut p) = self.pending.lock()
+            && let Some(kept) = self.pending.as_ref().and_then(Job::take)
         {
-            self.kept = p.take();
+            self.kept = Some(kept);
+            self.pending = None;
         }
         let mut open = self.open;
         egui::Window::new(format!("Follow TCP Stream (tcp.stream eq {})", self.stream))

@@ -15,6 +15,7 @@ pub mod filter_bar;
 pub mod follow_stream;
 pub mod hex;
 pub mod io_graph;
+pub mod job;
 pub mod open_dialog;
 pub mod packet_list;
 pub mod save_dialog;

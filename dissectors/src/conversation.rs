@@ -61,6 +61,14 @@ impl FxHasher {
 
 pub type Endpoint = (IpAddr, u16);
 
+/// `ip:port`, IPv6 as `[addr]:port` (as tshark's conversation tables).
+pub fn endpoint_text(e: &Endpoint) -> String {
+    match e.0 {
+        IpAddr::V4(a) => format!("{a}:{}", e.1),
+        IpAddr::V6(a) => format!("[{a}]:{}", e.1),
+    }
+}
+
 /// The two endpoints in a fixed order, so both directions find the same entry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 struct Key(Endpoint, Endpoint);

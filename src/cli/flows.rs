@@ -2,7 +2,7 @@
 
 use std::io::Write;
 
-use dissectors::conversation::{Conversation, Endpoint};
+use dissectors::conversation::{Conversation, endpoint_text as endpoint};
 use serde::Serialize;
 
 use super::{
@@ -24,14 +24,6 @@ pub struct FlowRow {
     pub payload_b_to_a: u64,
     pub start_rel: f64,
     pub duration: f64,
-}
-
-/// `ip:port`, IPv6 as `[addr]:port`.
-pub fn endpoint(e: &Endpoint) -> String {
-    match e.0 {
-        std::net::IpAddr::V4(a) => format!("{a}:{}", e.1),
-        std::net::IpAddr::V6(a) => format!("[{a}]:{}", e.1),
-    }
 }
 
 impl FlowRow {

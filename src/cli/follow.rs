@@ -79,7 +79,7 @@ pub fn follow_streams(
 }
 
 fn node(e: &(std::net::IpAddr, u16)) -> String {
-    super::flows::endpoint(e)
+    dissectors::conversation::endpoint_text(e)
 }
 
 pub fn run(a: &FollowArgs, out: &mut impl Write) -> Result<(), CliError> {

@@ -35,10 +35,7 @@ impl FrameView<'_> {
 
 /// `ip:port`, IPv6 as `[addr]:port`.
 pub fn endpoint(ip: IpAddr, port: u16) -> String {
-    match ip {
-        IpAddr::V4(a) => format!("{a}:{port}"),
-        IpAddr::V6(a) => format!("[{a}]:{port}"),
-    }
+    dissectors::conversation::endpoint_text(&(ip, port))
 }
 
 /// Runs the pass, calling `f` for every frame with its fields whose names

@@ -7,12 +7,12 @@ use dissectors::tcp_analysis::{Flag, TcpStreamAnalyzer};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 
-use super::flows::endpoint;
 use super::{CliError, JsonArray, SeriesArg, TcpArgs, TextOrCsvOrJson, open, secs, warn_stop};
 use crate::pipeline::{LoadOptions, load_file};
 use crate::store::Snapshot;
 use crate::store::tcp::TcpRecord;
 use crate::store::tcp_series;
+use dissectors::conversation::endpoint_text as endpoint;
 
 pub fn run(a: &TcpArgs, out: &mut impl Write) -> Result<(), CliError> {
     let filter = super::display_filter(a.filter.as_deref())?;

@@ -51,6 +51,18 @@ pub struct Snapshot {
     pub stop: Option<Stop>,
 }
 
+impl Snapshot {
+    /// TCP stream `stream`'s two endpoints as text, A (the side that sent
+    /// first) then B; empty when there is no such stream.
+    pub fn tcp_endpoints(&self, stream: u32) -> (String, String) {
+        use dissectors::conversation::endpoint_text;
+        self.tcp
+            .get(stream as usize)
+            .map(|c| (endpoint_text(&c.a), endpoint_text(&c.b)))
+            .unwrap_or_default()
+    }
+}
+
 /// Called after each publish (the UI asks for a repaint; tests record).
 pub type Listener = Box<dyn Fn(&Snapshot) + Send + Sync>;
 

@@ -10,7 +10,6 @@ use dissectors::tcp_analysis::Flag;
 use eframe::egui::{self, RichText, Sense};
 use egui_extras::{Column, TableBuilder};
 
-use crate::cli::flows::FlowRow;
 use crate::store::Snapshot;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -58,22 +57,27 @@ pub struct Conversations {
     /// Stream numbers in display order, and what they were sorted from.
     order: Vec<u32>,
     order_of: Option<(usize, Proto, (usize, bool))>,
+    /// Conversations listed per protocol, and of which lists (by address).
+    counts: Option<((usize, usize), (usize, usize))>,
 }
 
 /// One conversation's cells, as numbers where the column sorts by number.
-struct Cells {
-    row: FlowRow,
+struct Cells<'a> {
+    c: &'a Conversation,
+    /// Seconds from the capture's first packet to the conversation's.
+    start: f64,
     rtt_ms: Option<f64>,
     retrans: Option<u32>,
 }
 
-fn cells(snap: &Snapshot, c: &Conversation, proto: Proto) -> Cells {
-    let start = snap.index.row(0).map_or(0, |r| r.ts_ns);
+fn cells<'a>(snap: &Snapshot, c: &'a Conversation, proto: Proto) -> Cells<'a> {
+    let capture_start = snap.index.row(0).map_or(0, |r| r.ts_ns);
     let tcp = (proto == Proto::Tcp)
         .then(|| snap.tcp_analysis.get(c.stream as usize))
         .flatten();
     Cells {
-        row: FlowRow::new(c, start),
+        c,
+        start: (c.first_ts - capture_start) as f64 / 1e9,
         rtt_ms: tcp
             .filter(|t| t.rtt_count > 0)
             .map(|t| t.rtt_sum_ns as f64 / t.rtt_count as f64 / 1e6),
@@ -81,47 +85,38 @@ fn cells(snap: &Snapshot, c: &Conversation, proto: Proto) -> Cells {
     }
 }
 
-/// `ip:port` split at its last colon (IPv6 comes bracketed).
-fn split(endpoint: &str) -> (&str, &str) {
-    endpoint.rsplit_once(':').unwrap_or((endpoint, ""))
-}
-
-impl Cells {
+impl Cells<'_> {
     fn text(&self, col: usize) -> String {
-        let r = &self.row;
+        let c = self.c;
         match col {
-            0 => r.stream.to_string(),
-            1 => split(&r.a).0.trim_matches(['[', ']']).to_string(),
-            2 => split(&r.a).1.to_string(),
-            3 => split(&r.b).0.trim_matches(['[', ']']).to_string(),
-            4 => split(&r.b).1.to_string(),
-            5 => (r.frames_a_to_b + r.frames_b_to_a).to_string(),
-            6 => (r.bytes_a_to_b + r.bytes_b_to_a).to_string(),
-            7 => r.frames_a_to_b.to_string(),
-            8 => r.bytes_a_to_b.to_string(),
-            9 => r.frames_b_to_a.to_string(),
-            10 => r.bytes_b_to_a.to_string(),
-            11 => format!("{:.6}", r.start_rel),
-            12 => format!("{:.4}", r.duration),
+            1 => c.a.0.to_string(),
+            3 => c.b.0.to_string(),
+            11 => format!("{:.6}", self.start),
+            12 => format!("{:.4}", (c.last_ts - c.first_ts) as f64 / 1e9),
             13 => self.rtt_ms.map_or(String::new(), |v| format!("{v:.3}")),
-            _ => self.retrans.map_or(String::new(), |v| v.to_string()),
+            14 => self.retrans.map_or(String::new(), |v| v.to_string()),
+            // The rest are counts.
+            _ => self
+                .number(col)
+                .map_or(String::new(), |v| (v as u64).to_string()),
         }
     }
 
     /// The value a numeric column sorts by (None: sort as text).
     fn number(&self, col: usize) -> Option<f64> {
-        let r = &self.row;
+        let (c, [ab, ba]) = (self.c, &self.c.stats);
         Some(match col {
-            0 => f64::from(r.stream),
-            2 | 4 => self.text(col).parse().unwrap_or(0.0),
-            5 => (r.frames_a_to_b + r.frames_b_to_a) as f64,
-            6 => (r.bytes_a_to_b + r.bytes_b_to_a) as f64,
-            7 => r.frames_a_to_b as f64,
-            8 => r.bytes_a_to_b as f64,
-            9 => r.frames_b_to_a as f64,
-            10 => r.bytes_b_to_a as f64,
-            11 => r.start_rel,
-            12 => r.duration,
+            0 => f64::from(c.stream),
+            2 => f64::from(c.a.1),
+            4 => f64::from(c.b.1),
+            5 => (ab.frames + ba.frames) as f64,
+            6 => (ab.bytes + ba.bytes) as f64,
+            7 => ab.frames as f64,
+            8 => ab.bytes as f64,
+            9 => ba.frames as f64,
+            10 => ba.bytes as f64,
+            11 => self.start,
+            12 => (c.last_ts - c.first_ts) as f64,
             13 => self.rtt_ms.unwrap_or(-1.0),
             14 => self.retrans.map_or(-1.0, f64::from),
             _ => return None,
@@ -130,6 +125,23 @@ impl Cells {
 }
 
 impl Conversations {
+    /// TCP and UDP conversations listed (counted once per store change).
+    fn counts(&mut self, snap: &Snapshot) -> (usize, usize) {
+        let key = (
+            Arc::as_ptr(&snap.tcp) as usize,
+            Arc::as_ptr(&snap.udp) as usize,
+        );
+        match self.counts {
+            Some((k, n)) if k == key => n,
+            _ => {
+                let listed = |l: &[Conversation]| l.iter().filter(|c| c.counted).count();
+                let n = (listed(&snap.tcp), listed(&snap.udp));
+                self.counts = Some((key, n));
+                n
+            }
+        }
+    }
+
     fn list<'a>(&self, snap: &'a Snapshot) -> &'a Arc<Vec<Conversation>> {
         match self.proto {
             Proto::Tcp => &snap.tcp,
@@ -197,8 +209,8 @@ impl Conversations {
     fn contents(&mut self, ui: &mut egui::Ui, snap: &Snapshot) -> Option<FlowAction> {
         let mut action = None;
         ui.horizontal(|ui| {
-            let tcp = format!("TCP · {}", snap.tcp.iter().filter(|c| c.counted).count());
-            let udp = format!("UDP · {}", snap.udp.iter().filter(|c| c.counted).count());
+            let (n_tcp, n_udp) = self.counts(snap);
+            let (tcp, udp) = (format!("TCP · {n_tcp}"), format!("UDP · {n_udp}"));
             let before = self.proto;
             ui.selectable_value(&mut self.proto, Proto::Tcp, tcp);
             ui.selectable_value(&mut self.proto, Proto::Udp, udp);
@@ -234,7 +246,9 @@ impl Conversations {
         });
         let list = self.list(snap).clone();
         let proto = self.proto;
-        let order = self.order(snap).to_vec();
+        self.order(snap);
+        // Lent to the table for this frame (rows set the selection), not copied.
+        let order = std::mem::take(&mut self.order);
         let row_height = ui.text_style_height(&egui::TextStyle::Monospace) + 4.0;
         let mut table = TableBuilder::new(ui)
             .id_salt(("conversations", proto == Proto::Tcp))
@@ -301,18 +315,8 @@ impl Conversations {
                     }
                 });
             });
+        self.order = order;
         self.sort = sort;
         action
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn endpoints_split_into_address_and_port() {
-        assert_eq!(split("10.0.0.1:443"), ("10.0.0.1", "443"));
-        assert_eq!(split("[2001:db8::1]:53"), ("[2001:db8::1]", "53"));
     }
 }

@@ -14,7 +14,6 @@ use eframe::egui::{
 
 use super::job::Job;
 use crate::capture::CaptureFile;
-use crate::cli::flows::endpoint;
 use crate::store::Snapshot;
 use crate::store::follow::follow_tcp;
 
@@ -103,11 +102,7 @@ impl FollowStream {
         stream: u32,
         ctx: &egui::Context,
     ) -> Self {
-        let nodes = snap
-            .tcp
-            .get(stream as usize)
-            .map(|c| (endpoint(&c.a), endpoint(&c.b)))
-            .unwrap_or_default();
+        let nodes = snap.tcp_endpoints(stream);
         let (snap, file) = (snap.clone(), file.clone());
         let pending = Job::spawn("follow stream", ctx, move |cancel| {
             // The outer Option is "not cancelled"; the inner, "such a stream".

@@ -13,7 +13,6 @@ use dissectors::tcp_analysis::{Flag, SegmentAnalysis};
 use eframe::egui::{self, Align2, Color32, FontId, Pos2, RichText, Sense, Stroke, Vec2};
 
 use super::packet_list::RowCache;
-use crate::cli::flows::endpoint;
 use crate::store::Snapshot;
 use crate::store::frame::PacketBytes;
 use crate::store::tcp::TcpRecord;
@@ -59,11 +58,7 @@ pub struct SequenceDiagram {
 
 impl SequenceDiagram {
     pub fn new(snap: &Snapshot, stream: u32) -> SequenceDiagram {
-        let nodes = snap
-            .tcp
-            .get(stream as usize)
-            .map(|c| (endpoint(&c.a), endpoint(&c.b)))
-            .unwrap_or_default();
+        let nodes = snap.tcp_endpoints(stream);
         let records = crate::store::tcp_series::stream_records(snap, stream);
         SequenceDiagram {
             stream,

@@ -12,7 +12,6 @@ use eframe::egui::{self, Color32};
 use egui_plot::{Legend, Line, MarkerShape, Plot, PlotPoint, PlotPoints, Points};
 
 use super::decimate::{decimate, decimate_xy};
-use crate::cli::flows::endpoint;
 use crate::store::Snapshot;
 use crate::store::tcp::TcpRecord;
 use crate::store::tcp_series::{self, stream_records};
@@ -120,11 +119,7 @@ const ORANGE: Color32 = Color32::from_rgb(0xd8, 0x9c, 0x20);
 
 impl TcpCharts {
     pub fn new(snap: &Snapshot, stream: u32) -> TcpCharts {
-        let nodes = snap
-            .tcp
-            .get(stream as usize)
-            .map(|c| (endpoint(&c.a), endpoint(&c.b)))
-            .unwrap_or_default();
+        let nodes = snap.tcp_endpoints(stream);
         let records = Arc::new(stream_records(snap, stream));
         // The direction that carried more data is the one worth seeing first.
         let sent = |d: u8| {

@@ -320,9 +320,7 @@ pub(crate) fn epoch_string(ns: i64, digits: u32) -> String {
 }
 
 /// Seconds as an f64 with nanosecond precision (for JSON).
-pub(crate) fn secs(ns: i64) -> f64 {
-    (ns as f64 / 1e9 * 1e9).round() / 1e9
-}
+pub(crate) use crate::store::tcp_series::secs;
 
 /// Writes a JSON array item by item, so that millions of packets need no
 /// buffer the size of the output.

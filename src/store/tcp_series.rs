@@ -27,8 +27,9 @@ pub struct Point {
     pub value: f64,
 }
 
-/// Seconds from nanoseconds, rounded as the command line prints times.
-fn secs(ns: i64) -> f64 {
+/// Seconds from nanoseconds, to the nanosecond (printed without float
+/// noise: 0.1, not 0.10000000000000001).
+pub fn secs(ns: i64) -> f64 {
     (ns as f64 / 1e9 * 1e9).round() / 1e9
 }
 

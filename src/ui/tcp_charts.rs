@@ -11,7 +11,7 @@ use std::sync::Arc;
 use eframe::egui::{self, Color32};
 use egui_plot::{Legend, Line, MarkerShape, Plot, PlotPoint, PlotPoints, Points};
 
-use super::decimate::{decimate, decimate_xy};
+use super::decimate::decimate_xy;
 use crate::store::Snapshot;
 use crate::store::tcp::TcpRecord;
 use crate::store::tcp_series::{self, stream_records};
@@ -60,8 +60,6 @@ pub struct Series {
     pub line: bool,
     pub points: Vec<PlotPoint>,
     pub frames: Vec<u32>,
-    /// Set for evenly spaced series (throughput): the spacing.
-    uniform: Option<f64>,
     /// What is drawn this frame.
     shown: Vec<PlotPoint>,
     shown_idx: Vec<usize>,
@@ -75,10 +73,14 @@ impl Series {
             line,
             points: Vec::new(),
             frames: Vec::new(),
-            uniform: None,
             shown: Vec::new(),
             shown_idx: Vec::new(),
         }
+    }
+
+    fn push(&mut self, time: f64, value: f64, frame: u32) {
+        self.points.push(PlotPoint::new(time, value));
+        self.frames.push(frame);
     }
 
     fn from_points(
@@ -90,11 +92,32 @@ impl Series {
     ) -> Series {
         let mut s = Series::new(name, color, line);
         for p in ps {
-            s.points.push(PlotPoint::new(p.time, p.value * scale));
-            s.frames.push(p.frame);
+            s.push(p.time, p.value * scale, p.frame);
         }
         s
     }
+}
+
+/// Bits per second over time from `(interval start, _, bytes)` bins of
+/// width `dx` seconds, listed only where there was data. A silent stretch
+/// is drawn at zero by a point after and before it, never one per empty
+/// interval (a connection may idle for days).
+fn throughput_line(bins: &[(f64, u8, u64)], dx: f64) -> Vec<(f64, f64)> {
+    let mut out = Vec::with_capacity(bins.len());
+    let mut last: Option<f64> = None;
+    for &(t, _, bytes) in bins {
+        if let Some(l) = last
+            && t - l > 1.5 * dx
+        {
+            out.push((l + dx, 0.0));
+            if t - l > 2.5 * dx {
+                out.push((t - dx, 0.0));
+            }
+        }
+        out.push((t, bytes as f64 * 8.0 / dx));
+        last = Some(t);
+    }
+    out
 }
 
 pub struct TcpCharts {
@@ -161,26 +184,15 @@ impl TcpCharts {
                     .filter(|r| r.dir == d && r.len > 0)
                     .copied()
                     .collect();
-                let acks: Vec<TcpRecord> = recs
+                let mut ack_line = Series::new("ACKed", GREEN, true);
+                let mut limit = Series::new("Window limit", ORANGE, true);
+                for r in recs
                     .iter()
                     .filter(|r| r.dir == peer && r.tcp_flags & 0x10 != 0)
-                    .copied()
-                    .collect();
-                let mut limit = Series::new("Window limit", ORANGE, true);
-                for r in &acks {
-                    limit.points.push(PlotPoint::new(
-                        (r.ts_ns - start) as f64 / 1e9,
-                        f64::from(r.ack) + f64::from(r.win),
-                    ));
-                    limit.frames.push(r.frame);
-                }
-                let mut ack_line = Series::new("ACKed", GREEN, true);
-                for r in &acks {
-                    ack_line.points.push(PlotPoint::new(
-                        (r.ts_ns - start) as f64 / 1e9,
-                        f64::from(r.ack),
-                    ));
-                    ack_line.frames.push(r.frame);
+                {
+                    let t = tcp_series::secs(r.ts_ns - start);
+                    ack_line.push(t, f64::from(r.ack), r.frame);
+                    limit.push(t, f64::from(r.ack) + f64::from(r.win), r.frame);
                 }
                 vec![
                     Series::from_points(
@@ -202,18 +214,8 @@ impl TcpCharts {
                     .collect();
                 let mut s = Series::new("Throughput", BLUE, true);
                 let dx = step as f64 / 1e9;
-                if let (Some(first), Some(last)) = (bins.first(), bins.last()) {
-                    // Evenly spaced from the first interval, empty ones as 0.
-                    let n = ((last.0 - first.0) / dx).round() as usize + 1;
-                    s.points = (0..n)
-                        .map(|i| PlotPoint::new(first.0 + i as f64 * dx, 0.0))
-                        .collect();
-                    s.frames = vec![0; n];
-                    for (t, _, bytes) in &bins {
-                        let i = (((t - first.0) / dx).round() as usize).min(n - 1);
-                        s.points[i].y = *bytes as f64 * 8.0 / dx;
-                    }
-                    s.uniform = Some(dx);
+                for (t, bits_per_s) in throughput_line(&bins, dx) {
+                    s.push(t, bits_per_s, 0);
                 }
                 vec![s]
             }
@@ -314,22 +316,9 @@ impl TcpCharts {
                 let columns = pui.response().rect.width().max(1.0) as usize;
                 let mut drawn: Vec<(usize, usize)> = Vec::new();
                 for (k, s) in series.iter_mut().enumerate() {
-                    match s.uniform {
-                        Some(dx) => {
-                            let first = s.points.first().map_or(0.0, |p| p.x);
-                            let ys: Vec<f64> = s.points.iter().map(|p| p.y).collect();
-                            decimate(&ys, dx, x0 - first, x1 - first, columns, &mut s.shown);
-                            for p in &mut s.shown {
-                                p.x += first;
-                            }
-                            s.shown_idx.clear();
-                        }
-                        None => {
-                            decimate_xy(&s.points, x0, x1, columns, &mut s.shown_idx);
-                            s.shown.clear();
-                            s.shown.extend(s.shown_idx.iter().map(|&i| s.points[i]));
-                        }
-                    }
+                    decimate_xy(&s.points, x0, x1, columns, &mut s.shown_idx);
+                    s.shown.clear();
+                    s.shown.extend(s.shown_idx.iter().map(|&i| s.points[i]));
                     drawn.extend(s.shown_idx.iter().map(|&i| (k, i)));
                 }
                 let hover = pui.pointer_coordinate();
@@ -368,5 +357,31 @@ impl TcpCharts {
         if picked.is_some() {
             self.clicked = picked;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn silence_drops_to_zero_without_a_point_per_interval() {
+        let bins = [(0.0, 0, 100), (1.0, 0, 50), (5000.0, 0, 10)];
+        assert_eq!(
+            throughput_line(&bins, 1.0),
+            vec![
+                (0.0, 800.0),
+                (1.0, 400.0),
+                (2.0, 0.0),
+                (4999.0, 0.0),
+                (5000.0, 80.0)
+            ]
+        );
+        // One empty interval between two: one zero.
+        let bins = [(0.0, 0, 1), (2.0, 0, 1)];
+        assert_eq!(
+            throughput_line(&bins, 1.0),
+            vec![(0.0, 8.0), (1.0, 0.0), (2.0, 8.0)]
+        );
     }
 }

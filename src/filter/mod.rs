@@ -36,16 +36,8 @@ pub struct DisplayFilter {
 
 impl DisplayFilter {
     pub fn compile(text: &str) -> Result<DisplayFilter, FilterError> {
-        let tokens = lexer::tokenize(text)?;
-        if tokens.len() > MAX_TOKENS {
-            return Err(FilterError::new(
-                format!("the filter is too long (more than {MAX_TOKENS} tokens)"),
-                tokens[MAX_TOKENS].span,
-            ));
-        }
-        let ast = parser::parse(&tokens, text.len())?;
         let mut c = compile::Compiler::default();
-        let root = c.expr(&ast)?;
+        let root = compile_into(&mut c, text)?;
         Ok(DisplayFilter {
             text: text.to_string(),
             root,
@@ -66,6 +58,72 @@ impl DisplayFilter {
     /// `data` is the frame's bytes (protocols compare as their bytes).
     pub fn matches(&self, sink: &FilterSink, data: &[u8]) -> bool {
         eval::node(&self.root, &eval::FrameView { sink, data })
+    }
+}
+
+/// Compiles `text` with `c`, whose slots it adds to (filters compiled
+/// with one compiler share a sink).
+fn compile_into(c: &mut compile::Compiler, text: &str) -> Result<compile::Node, FilterError> {
+    let tokens = lexer::tokenize(text)?;
+    if tokens.len() > MAX_TOKENS {
+        return Err(FilterError::new(
+            format!("the filter is too long (more than {MAX_TOKENS} tokens)"),
+            tokens[MAX_TOKENS].span,
+        ));
+    }
+    let ast = parser::parse(&tokens, text.len())?;
+    c.expr(&ast)
+}
+
+/// Several filters over one sink, so that a frame is dissected once for
+/// all of them and the first that matches is found (colouring rules).
+#[derive(Debug, Default)]
+pub struct FilterSet {
+    /// The compiled filters, each with its position in the texts given.
+    roots: Vec<(usize, compile::Node)>,
+    slots: Vec<compile::Slot>,
+}
+
+impl FilterSet {
+    /// Compiles each of `texts`; those that do not compile are left out
+    /// and reported with their position.
+    pub fn compile<'a>(
+        texts: impl IntoIterator<Item = &'a str>,
+    ) -> (FilterSet, Vec<(usize, FilterError)>) {
+        let mut c = compile::Compiler::default();
+        let (mut roots, mut errors) = (Vec::new(), Vec::new());
+        for (i, text) in texts.into_iter().enumerate() {
+            match compile_into(&mut c, text) {
+                Ok(root) => roots.push((i, root)),
+                Err(e) => errors.push((i, e)),
+            }
+        }
+        (
+            FilterSet {
+                roots,
+                slots: c.slots,
+            },
+            errors,
+        )
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.roots.is_empty()
+    }
+
+    /// A sink that keeps what every filter of the set needs.
+    pub fn sink(&self) -> FilterSink {
+        FilterSink::new(&self.slots)
+    }
+
+    /// The position (in the texts given) of the first filter the frame
+    /// dissected into `sink` matches.
+    pub fn first_match(&self, sink: &FilterSink, data: &[u8]) -> Option<usize> {
+        let view = eval::FrameView { sink, data };
+        self.roots
+            .iter()
+            .find(|(_, root)| eval::node(root, &view))
+            .map(|(i, _)| *i)
     }
 }
 

@@ -97,3 +97,13 @@ fn hostile_filters_are_refused_not_fatal() {
     let nots = format!("{}tcp", "!".repeat(1000));
     assert!(DisplayFilter::compile(&nots).is_err());
 }
+
+#[test]
+fn a_filter_set_keeps_positions_past_a_filter_that_does_not_compile() {
+    let (set, errors) = super::FilterSet::compile(["udp", "tcp.prot == 1", "!udp"]);
+    assert_eq!(errors.len(), 1);
+    assert_eq!(errors[0].0, 1);
+    // Nothing dissected: `udp` is false, `!udp` true, and it is third.
+    let sink = set.sink();
+    assert_eq!(set.first_match(&sink, &[]), Some(2));
+}

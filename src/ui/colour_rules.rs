@@ -1,11 +1,12 @@
-//! Packet-list colouring rules compiled for use: each rule's display
-//! filter, evaluated on the rows in view only (they are cached with the
-//! row's text), first match wins, as in Wireshark's View › Coloring Rules.
+//! Packet-list colouring rules compiled for use: the rules' display
+//! filters as one set, so a row is dissected once for all of them; only
+//! rows in view are coloured (and cached with them), first match wins, as
+//! in Wireshark's View › Coloring Rules.
 
 use dissectors::packet::{Options, PacketInfo};
 use eframe::egui::Color32;
 
-use crate::filter::{DisplayFilter, FilterSink};
+use crate::filter::{FilterSet, FilterSink};
 use crate::settings::ColourRule;
 use crate::store::Snapshot;
 use crate::store::frame::{PacketBytes, redissect_reusing};
@@ -14,13 +15,15 @@ pub struct CompiledRule {
     pub name: String,
     pub foreground: Color32,
     pub background: Color32,
-    filter: DisplayFilter,
-    sink: FilterSink,
 }
 
 #[derive(Default)]
 pub struct ColourRules {
+    /// The enabled rules, in order.
     pub rules: Vec<CompiledRule>,
+    /// Their filters (positions are those of `rules`).
+    set: FilterSet,
+    sink: FilterSink,
     /// The rules these were compiled from.
     of: Vec<ColourRule>,
     /// Rules whose filter does not compile: (name, error).
@@ -41,48 +44,50 @@ impl ColourRules {
             return false;
         }
         self.of = rules.to_vec();
-        self.rules.clear();
-        self.errors.clear();
-        for r in rules.iter().filter(|r| r.enabled) {
-            match DisplayFilter::compile(&r.filter) {
-                Ok(filter) => self.rules.push(CompiledRule {
-                    name: r.name.clone(),
-                    foreground: colour(r.foreground),
-                    background: colour(r.background),
-                    sink: filter.sink(),
-                    filter,
-                }),
-                Err(e) => self.errors.push((r.name.clone(), e.to_string())),
-            }
-        }
+        let enabled: Vec<&ColourRule> = rules.iter().filter(|r| r.enabled).collect();
+        let (set, errors) = FilterSet::compile(enabled.iter().map(|r| r.filter.as_str()));
+        self.rules = enabled
+            .iter()
+            .map(|r| CompiledRule {
+                name: r.name.clone(),
+                foreground: colour(r.foreground),
+                background: colour(r.background),
+            })
+            .collect();
+        self.errors = errors
+            .into_iter()
+            .map(|(i, e)| (enabled[i].name.clone(), e.to_string()))
+            .collect();
+        self.sink = set.sink();
+        self.set = set;
         true
     }
 
-    /// The first rule frame `number` matches.
+    /// The first rule frame `number` matches (an index into `rules`).
     pub fn rule_for(
         &mut self,
         snap: &Snapshot,
         bytes: &dyn PacketBytes,
         number: u32,
     ) -> Option<usize> {
-        let row = snap.index.row(number.checked_sub(1)? as usize)?;
-        let data = bytes.bytes(row.offset, row.caplen);
-        let opts = Options { columns: false };
-        for (i, r) in self.rules.iter_mut().enumerate() {
-            r.sink.clear();
-            if redissect_reusing(
-                snap,
-                bytes,
-                number,
-                &mut r.sink,
-                &mut self.pi,
-                opts,
-                &mut self.tape,
-            ) && r.filter.matches(&r.sink, data)
-            {
-                return Some(i);
-            }
+        if self.set.is_empty() {
+            return None;
         }
-        None
+        let row = snap.index.row(number.checked_sub(1)? as usize)?;
+        self.sink.clear();
+        let opts = Options { columns: false };
+        if !redissect_reusing(
+            snap,
+            bytes,
+            number,
+            &mut self.sink,
+            &mut self.pi,
+            opts,
+            &mut self.tape,
+        ) {
+            return None;
+        }
+        self.set
+            .first_match(&self.sink, bytes.bytes(row.offset, row.caplen))
     }
 }

@@ -8,6 +8,7 @@ use eframe::egui::{
     self, Color32, Key, Modifiers, Response, RichText, Stroke, TextFormat, text::LayoutJob,
 };
 
+use super::compiled_text::CompiledText;
 use crate::filter::compile::all_names;
 use crate::filter::{DisplayFilter, FilterError};
 use crate::settings::{FilterButton, Settings};
@@ -24,7 +25,7 @@ pub enum FilterAction {
 pub struct FilterBar {
     pub text: String,
     /// `text` as last compiled, and the result (compiled once per edit).
-    checked: Option<(String, Result<DisplayFilter, FilterError>)>,
+    checked: CompiledText,
     /// Ask for keyboard focus next frame (Ctrl+F, "Prepare as filter").
     pub focus: bool,
     /// The saved-filter button being added or edited.
@@ -38,6 +39,26 @@ pub struct ButtonEditor {
     pub index: Option<usize>,
     pub label: String,
     pub filter: String,
+    checked: CompiledText,
+}
+
+impl ButtonEditor {
+    fn new(index: Option<usize>, label: String, filter: String) -> Self {
+        ButtonEditor {
+            index,
+            label,
+            filter,
+            checked: CompiledText::default(),
+        }
+    }
+
+    /// Why the filter does not compile (None: it does).
+    fn error(&mut self) -> Option<String> {
+        match self.checked.get(&self.filter) {
+            Some(Err(e)) => Some(e.to_string()),
+            _ => None,
+        }
+    }
 }
 
 pub const FIELD_ID: &str = "display filter";
@@ -75,14 +96,7 @@ pub fn completions(word: &str, max: usize) -> Vec<&'static str> {
 impl FilterBar {
     /// The current text compiled (None while empty).
     pub fn status(&mut self) -> Option<&Result<DisplayFilter, FilterError>> {
-        if self.text.trim().is_empty() {
-            return None;
-        }
-        if self.checked.as_ref().is_none_or(|(t, _)| *t != self.text) {
-            let r = DisplayFilter::compile(&self.text);
-            self.checked = Some((self.text.clone(), r));
-        }
-        self.checked.as_ref().map(|(_, r)| r)
+        self.checked.get(&self.text)
     }
 
     /// Shows the bar; `settings` holds the history and the buttons.
@@ -265,11 +279,7 @@ impl FilterBar {
                 .on_hover_text("Save the current filter as a button")
                 .clicked()
             {
-                self.editor = Some(ButtonEditor {
-                    index: None,
-                    label: String::new(),
-                    filter: self.text.clone(),
-                });
+                self.editor = Some(ButtonEditor::new(None, String::new(), self.text.clone()));
             }
             for (i, b) in buttons.iter().enumerate().rev() {
                 let r = ui
@@ -285,11 +295,11 @@ impl FilterBar {
                 }
                 r.context_menu(|ui| {
                     if ui.button("Edit…").clicked() {
-                        self.editor = Some(ButtonEditor {
-                            index: Some(i),
-                            label: b.label.clone(),
-                            filter: b.filter.clone(),
-                        });
+                        self.editor = Some(ButtonEditor::new(
+                            Some(i),
+                            b.label.clone(),
+                            b.filter.clone(),
+                        ));
                         ui.close();
                     }
                     if ui.button("Remove").clicked() {
@@ -312,7 +322,7 @@ impl FilterBar {
         };
         let mut open = true;
         let mut done = false;
-        let valid = DisplayFilter::compile(&ed.filter);
+        let error = ed.error();
         egui::Window::new("Filter button")
             .open(&mut open)
             .collapsible(false)
@@ -327,10 +337,10 @@ impl FilterBar {
                         .labelled_by(l.id);
                     ui.end_row();
                 });
-                if let Err(e) = &valid {
-                    ui.colored_label(ui.visuals().error_fg_color, e.to_string());
+                if let Some(e) = &error {
+                    ui.colored_label(ui.visuals().error_fg_color, e);
                 }
-                let ok = valid.is_ok() && !ed.label.trim().is_empty();
+                let ok = error.is_none() && !ed.label.trim().is_empty();
                 if ui.add_enabled(ok, egui::Button::new("Save")).clicked() {
                     let b = FilterButton {
                         label: ed.label.trim().to_string(),

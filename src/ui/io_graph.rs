@@ -10,6 +10,7 @@ use std::sync::Arc;
 use eframe::egui::{self, Color32};
 use egui_plot::{Legend, Line, Plot, PlotPoint, PlotPoints};
 
+use super::compiled_text::CompiledText;
 use super::decimate::decimate;
 use super::displayed::Displayed;
 use crate::capture::CaptureFile;
@@ -58,7 +59,7 @@ pub struct Graph {
     pub enabled: bool,
     pub color: Color32,
     /// `filter_text` as last compiled.
-    checked: Option<(String, Result<DisplayFilter, FilterError>)>,
+    checked: CompiledText,
     /// The filter's matches (None: every packet).
     displayed: Option<Displayed>,
     pub series: Option<IoSeries>,
@@ -75,7 +76,7 @@ impl Graph {
             filter_text: filter_text.to_string(),
             enabled: true,
             color,
-            checked: None,
+            checked: CompiledText::default(),
             displayed: None,
             series: None,
             ys: Vec::new(),
@@ -85,20 +86,7 @@ impl Graph {
     }
 
     fn filter(&mut self) -> Option<&Result<DisplayFilter, FilterError>> {
-        if self.filter_text.trim().is_empty() {
-            return None;
-        }
-        if self
-            .checked
-            .as_ref()
-            .is_none_or(|(t, _)| *t != self.filter_text)
-        {
-            self.checked = Some((
-                self.filter_text.clone(),
-                DisplayFilter::compile(&self.filter_text),
-            ));
-        }
-        self.checked.as_ref().map(|(_, r)| r)
+        self.checked.get(&self.filter_text)
     }
 
     /// Whether the counting is complete for what the store holds now.

@@ -5,6 +5,7 @@
 pub mod app;
 pub mod capture_options;
 pub mod colour_rules;
+pub mod compiled_text;
 pub mod conversations;
 pub mod decimate;
 pub mod details;

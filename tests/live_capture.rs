@@ -606,6 +606,16 @@ fn the_app_captures_live_and_shows_every_packet() {
     h.get_by_label("Capture").click();
     h.run();
     h.get_by_label("Options…").click();
+    // The interfaces are listed off the UI thread.
+    let t = Instant::now();
+    while h.state().capture_options.devices.is_none() {
+        assert!(
+            t.elapsed() < Duration::from_secs(20),
+            "interfaces never listed"
+        );
+        h.step();
+        std::thread::sleep(Duration::from_millis(5));
+    }
     h.run();
     h.get_by_label("lo").click();
     h.run();

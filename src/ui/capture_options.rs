@@ -5,11 +5,15 @@
 
 use eframe::egui::{self, Color32, RichText};
 
+use super::job::Job;
 use crate::capture::live::{DeviceInfo, LiveOptions, check_filter, devices};
 
 pub struct CaptureOptions {
     pub open: bool,
     pub devices: Option<Result<Vec<DeviceInfo>, String>>,
+    /// Listing the interfaces (libpcap opens each to learn its link type,
+    /// which can take a while) runs off the UI thread.
+    listing: Option<Job<Result<Vec<DeviceInfo>, String>>>,
     /// The chosen interface's name.
     pub interface: Option<String>,
     pub filter: String,
@@ -26,6 +30,7 @@ impl Default for CaptureOptions {
         CaptureOptions {
             open: false,
             devices: None,
+            listing: None,
             interface: None,
             filter: String::new(),
             snaplen: d.snaplen,
@@ -82,19 +87,19 @@ impl CaptureOptions {
             return false;
         }
         if self.devices.is_none() {
-            let list = devices().map_err(|e| e.to_string());
-            if self.interface.is_none()
-                && let Ok(l) = &list
-            {
-                // The first interface that is up and not loopback, as
-                // Wireshark suggests, else the first.
-                self.interface = l
-                    .iter()
-                    .find(|d| d.up && d.running && !d.loopback)
-                    .or(l.first())
-                    .map(|d| d.name.clone());
+            match &self.listing {
+                None => {
+                    self.listing = Job::spawn("interfaces", ctx, |_| {
+                        Some(devices().map_err(|e| e.to_string()))
+                    });
+                }
+                Some(job) => {
+                    if let Some(list) = job.take() {
+                        self.listing = None;
+                        self.listed(list);
+                    }
+                }
             }
-            self.devices = Some(list);
         }
         let mut start = false;
         let mut open = true;
@@ -104,6 +109,22 @@ impl CaptureOptions {
             .show(ctx, |ui| start = self.contents(ui));
         self.open = open && !start;
         start
+    }
+
+    /// Takes in the interface list, choosing one if none is chosen yet.
+    fn listed(&mut self, list: Result<Vec<DeviceInfo>, String>) {
+        if self.interface.is_none()
+            && let Ok(l) = &list
+        {
+            // The first interface that is up and not loopback, as
+            // Wireshark suggests, else the first.
+            self.interface = l
+                .iter()
+                .find(|d| d.up && d.running && !d.loopback)
+                .or(l.first())
+                .map(|d| d.name.clone());
+        }
+        self.devices = Some(list);
     }
 
     fn contents(&mut self, ui: &mut egui::Ui) -> bool {
@@ -146,7 +167,12 @@ impl CaptureOptions {
                         });
                     });
             }
-            None => {}
+            None => {
+                ui.horizontal(|ui| {
+                    ui.spinner();
+                    ui.label("Listing interfaces…");
+                });
+            }
         }
         ui.separator();
         let verdict = self.check().cloned();

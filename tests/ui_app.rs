@@ -277,21 +277,26 @@ fn damaged_settings_are_reported_and_the_app_runs_on_defaults() {
 
 /// Waits until every enabled IO graph has counted all it can.
 fn wait_for_io_graph(h: &mut Harness<'static, WirelensApp>) {
+    wait_until(h, "counting never ended", |app| {
+        app.io_graph
+            .graphs
+            .iter()
+            .filter(|g| g.enabled)
+            .all(|g| g.is_complete())
+    });
+}
+
+/// Runs frames one at a time (the click that started the work is handled
+/// in the first) until `done` holds of the app, then lets the UI settle.
+fn wait_until(
+    h: &mut Harness<'static, WirelensApp>,
+    what: &str,
+    done: impl Fn(&WirelensApp) -> bool,
+) {
     let t = Instant::now();
-    // A frame first: the click that asked for the graph is handled there.
     h.step();
-    while !h
-        .state()
-        .io_graph
-        .graphs
-        .iter()
-        .filter(|g| g.enabled)
-        .all(|g| g.is_complete())
-    {
-        assert!(
-            t.elapsed() < Duration::from_secs(30),
-            "counting never ended"
-        );
+    while !done(h.state()) {
+        assert!(t.elapsed() < Duration::from_secs(30), "{what}");
         h.step();
         std::thread::sleep(Duration::from_millis(5));
     }
@@ -339,18 +344,9 @@ fn fixture(name: &str) -> std::path::PathBuf {
 
 /// Waits until every Follow Stream window has its bytes.
 fn wait_for_follow(h: &mut Harness<'static, WirelensApp>) {
-    let t = Instant::now();
-    h.step();
-    while !h.state().follow.iter().all(|f| f.is_ready()) {
-        assert!(
-            t.elapsed() < Duration::from_secs(30),
-            "reassembly never ended"
-        );
-        h.step();
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    h.step();
-    h.run();
+    wait_until(h, "reassembly never ended", |app| {
+        app.follow.iter().all(|f| f.is_ready())
+    });
 }
 
 /// Opens Statistics › Conversations and picks the row holding `cell`,
@@ -465,20 +461,9 @@ fn expert_info_groups_the_analysis_and_jumps_to_a_packet() {
     h.get_by_label("Analyze").click();
     h.run();
     h.get_by_label("Expert Information").click();
-    let t = Instant::now();
-    loop {
-        h.step();
-        let snap = h.state().snapshot().unwrap();
-        if h.state().expert_info.is_current(&snap) {
-            break;
-        }
-        assert!(
-            t.elapsed() < Duration::from_secs(30),
-            "expert info never came"
-        );
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    h.run();
+    wait_until(&mut h, "expert info never came", |app| {
+        app.expert_info.is_current(&app.snapshot().unwrap())
+    });
     let groups = h.state().expert_info.groups.clone().unwrap();
     // tshark -z expert counts 47 retransmissions; the frames are those the
     // display filter finds.
@@ -557,13 +542,9 @@ fn a_dropped_file_opens_and_joins_the_recent_files() {
     h.input_mut()
         .dropped_files
         .push(std::sync::Arc::new(Dropped(path.clone())));
-    h.step();
-    let t = Instant::now();
-    while !h.state().snapshot().unwrap().done {
-        assert!(t.elapsed() < Duration::from_secs(30), "loading never ended");
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    h.run();
+    wait_until(&mut h, "loading never ended", |app| {
+        app.snapshot().is_some_and(|s| s.done)
+    });
     assert_eq!(h.state().document.as_ref().unwrap().path, path);
     h.get_by_label(&format!("Packets: {}", 43));
     let recent = h.state().settings.recent_files.clone();
@@ -576,16 +557,11 @@ fn a_dropped_file_opens_and_joins_the_recent_files() {
     h.get_by_label("Open Recent").hover();
     h.run();
     h.get_by_label(&recent[1].display().to_string()).click();
-    h.step();
-    let t = Instant::now();
-    while h.state().document.as_ref().unwrap().path != recent[1]
-        || !h.state().snapshot().unwrap().done
-    {
-        assert!(t.elapsed() < Duration::from_secs(30), "loading never ended");
-        h.step();
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    h.run();
+    let reopened = recent[1].clone();
+    wait_until(&mut h, "loading never ended", move |app| {
+        app.document.as_ref().is_some_and(|d| d.path == reopened)
+            && app.snapshot().is_some_and(|s| s.done)
+    });
     h.get_by_label("Packets: 45");
 }
 

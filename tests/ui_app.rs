@@ -464,7 +464,8 @@ fn expert_info_groups_the_analysis_and_jumps_to_a_packet() {
     wait_until(&mut h, "expert info never came", |app| {
         app.expert_info.is_current(&app.snapshot().unwrap())
     });
-    let groups = h.state().expert_info.groups.clone().unwrap();
+    let all = h.state().expert_info.groups.as_ref().unwrap();
+    let groups = all.sorted();
     // tshark -z expert counts 47 retransmissions; the frames are those the
     // display filter finds.
     let retrans = groups
@@ -482,12 +483,12 @@ fn expert_info_groups_the_analysis_and_jumps_to_a_packet() {
         .find(|g| g.summary == "Connection establish request (SYN): server port 4000")
         .unwrap();
     assert_eq!(syn.frames.len(), 4);
+    let first = retrans.frames[0];
     h.get_by_label_contains("Note (");
     // Open the group and click its first frame.
     h.get_by_label_contains("This frame is a (suspected) retransmission")
         .click();
     h.run();
-    let first = retrans.frames[0];
     h.get_by_role_and_label(egui::accesskit::Role::Link, &first.to_string())
         .click();
     h.run();

@@ -62,59 +62,132 @@ impl Sink for ExpertSink {
     }
 }
 
-/// The expert groups of `snap`, ordered as Wireshark
-/// lists them: most severe first, then by count. None when `cancel` was set.
-pub fn expert_groups(
-    snap: &Snapshot,
-    source: &dyn PacketBytes,
-    cancel: &AtomicBool,
-) -> Option<Vec<ExpertGroup>> {
-    let mut index: HashMap<(usize, String), usize> = HashMap::new();
-    let mut groups: Vec<ExpertGroup> = Vec::new();
-    let mut sink = ExpertSink::default();
-    let mut pi = PacketInfo::default();
-    let mut tape = Vec::new();
-    for i in 0..snap.index.len() {
-        if i % 65_536 == 0 && cancel.load(Ordering::Relaxed) {
+/// Expert groups collected so far, added to as the store grows (a file
+/// loading, a live capture): each scan covers only frames not seen yet.
+#[derive(Debug, Default)]
+pub struct ExpertGroups {
+    groups: Vec<ExpertGroup>,
+    /// (definition address, summary) → position in `groups`.
+    index: HashMap<(usize, String), usize>,
+    /// Frames 1..=covered are counted.
+    pub covered: usize,
+}
+
+impl ExpertGroups {
+    /// The groups of the frames at `rows` (0-based index rows: frames
+    /// `rows.start + 1 ..= rows.end`) of `snap`; None when `cancel` was set.
+    pub fn scan(
+        snap: &Snapshot,
+        source: &dyn PacketBytes,
+        rows: std::ops::Range<usize>,
+        cancel: &AtomicBool,
+    ) -> Option<ExpertGroups> {
+        let rows = rows.start..rows.end.min(snap.index.len());
+        let mut out = ExpertGroups {
+            covered: rows.end,
+            ..ExpertGroups::default()
+        };
+        let mut sink = ExpertSink::default();
+        let mut pi = PacketInfo::default();
+        let mut tape = Vec::new();
+        for i in rows {
+            if i % 65_536 == 0 && cancel.load(Ordering::Relaxed) {
+                return None;
+            }
+            let Some(row) = snap.index.row(i) else {
+                break;
+            };
+            if row.expert.severity().is_none() {
+                continue;
+            }
+            let number = i as u32 + 1;
+            sink.items.clear();
+            let opts = Options { columns: false };
+            if !redissect_reusing(snap, source, number, &mut sink, &mut pi, opts, &mut tape) {
+                continue;
+            }
+            for (def, message) in sink.items.drain(..) {
+                let key = (def as *const ExpertDef as usize, message);
+                if let Some(at) = out.group(key, def) {
+                    out.groups[at].frames.push(number);
+                }
+            }
+        }
+        Some(out)
+    }
+
+    /// The position of the group for `key`, made if new (None past
+    /// [`MAX_GROUPS`]).
+    fn group(&mut self, key: (usize, String), def: &ExpertDef) -> Option<usize> {
+        if let Some(&at) = self.index.get(&key) {
+            return Some(at);
+        }
+        if self.groups.len() >= MAX_GROUPS {
             return None;
         }
-        let Some(row) = snap.index.row(i) else {
-            break;
-        };
-        if row.expert.severity().is_none() {
-            continue;
-        }
-        let number = i as u32 + 1;
-        sink.items.clear();
-        let opts = Options { columns: false };
-        if !redissect_reusing(snap, source, number, &mut sink, &mut pi, opts, &mut tape) {
-            continue;
-        }
-        for (def, message) in sink.items.drain(..) {
-            let key = (def as *const ExpertDef as usize, message);
-            let at = match index.get(&key) {
-                Some(&at) => at,
-                None if groups.len() < MAX_GROUPS => {
-                    groups.push(ExpertGroup {
-                        severity: def.severity,
-                        group: def.group,
-                        protocol: def.name.split('.').next().unwrap_or("").to_string(),
-                        summary: key.1.clone(),
-                        frames: Vec::new(),
-                    });
-                    index.insert(key, groups.len() - 1);
-                    groups.len() - 1
-                }
-                None => continue,
-            };
-            groups[at].frames.push(number);
-        }
+        self.groups.push(ExpertGroup {
+            severity: def.severity,
+            group: def.group,
+            protocol: def.name.split('.').next().unwrap_or("").to_string(),
+            summary: key.1.clone(),
+            frames: Vec::new(),
+        });
+        self.index.insert(key, self.groups.len() - 1);
+        Some(self.groups.len() - 1)
     }
-    groups.sort_by(|a, b| {
-        b.severity
-            .cmp(&a.severity)
-            .then(b.frames.len().cmp(&a.frames.len()))
-            .then(a.summary.cmp(&b.summary))
-    });
-    Some(groups)
+
+    /// Adds a later scan (its frames all come after ours).
+    pub fn merge(&mut self, later: ExpertGroups) {
+        let mut by_position: Vec<((usize, String), usize)> = later.index.into_iter().collect();
+        by_position.sort_by_key(|(_, at)| *at);
+        let mut groups: Vec<Option<ExpertGroup>> = later.groups.into_iter().map(Some).collect();
+        for (key, at) in by_position {
+            let Some(g) = groups[at].take() else {
+                continue;
+            };
+            let mine = match self.index.get(&key) {
+                Some(&i) => Some(i),
+                None if self.groups.len() < MAX_GROUPS => {
+                    self.groups.push(ExpertGroup {
+                        frames: Vec::new(),
+                        ..g.clone()
+                    });
+                    self.index.insert(key, self.groups.len() - 1);
+                    Some(self.groups.len() - 1)
+                }
+                None => None,
+            };
+            if let Some(i) = mine {
+                self.groups[i].frames.extend(g.frames);
+            }
+        }
+        self.covered = self.covered.max(later.covered);
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.groups.is_empty()
+    }
+
+    pub fn groups(&self) -> &[ExpertGroup] {
+        &self.groups
+    }
+
+    /// Positions in [`ExpertGroups::groups`] as Wireshark lists them: most
+    /// severe first, then by count.
+    pub fn order(&self) -> Vec<usize> {
+        let g = &self.groups;
+        let mut v: Vec<usize> = (0..g.len()).collect();
+        v.sort_by(|&a, &b| {
+            g[b].severity
+                .cmp(&g[a].severity)
+                .then(g[b].frames.len().cmp(&g[a].frames.len()))
+                .then(g[a].summary.cmp(&g[b].summary))
+        });
+        v
+    }
+
+    /// The groups in [`ExpertGroups::order`].
+    pub fn sorted(&self) -> Vec<&ExpertGroup> {
+        self.order().into_iter().map(|i| &self.groups[i]).collect()
+    }
 }

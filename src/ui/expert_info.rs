@@ -12,7 +12,7 @@ use super::job::Job;
 use super::packet_list::severity_colour;
 use crate::capture::CaptureFile;
 use crate::store::Snapshot;
-use crate::store::experts::{ExpertGroup, expert_groups};
+use crate::store::experts::{ExpertGroup, ExpertGroups};
 
 /// Frames listed under an open group (the count says how many there are).
 const LISTED: usize = 1000;
@@ -20,11 +20,13 @@ const LISTED: usize = 1000;
 #[derive(Default)]
 pub struct ExpertInfo {
     pub open: bool,
-    /// The groups, once worked out for the store as it was (`of` packets).
-    pub groups: Option<Arc<Vec<ExpertGroup>>>,
-    of: usize,
-    /// The count under way, and how many packets it covers.
-    pending: Option<(Job<Vec<ExpertGroup>>, usize)>,
+    /// The groups, once a first scan has finished; each later scan covers
+    /// only the packets the store gained since.
+    pub groups: Option<ExpertGroups>,
+    /// The scan under way.
+    pending: Option<Job<ExpertGroups>>,
+    /// The groups' display order (sorted when they change, not per frame).
+    order: Vec<usize>,
     pub clicked: Option<u32>,
 }
 
@@ -33,34 +35,37 @@ impl ExpertInfo {
     pub fn reset(&mut self) {
         self.pending = None;
         self.groups = None;
-        self.of = 0;
     }
 
     /// Whether the groups cover every packet the store holds now.
     pub fn is_current(&self, snap: &Snapshot) -> bool {
-        self.groups.is_some() && self.of == snap.index.len() && self.pending.is_none()
+        self.groups
+            .as_ref()
+            .is_some_and(|g| g.covered == snap.index.len())
+            && self.pending.is_none()
     }
 
     /// Collects a finished count and starts one when the store has grown
     /// (a file still loading, a live capture). Never waits.
     fn update(&mut self, snap: &Arc<Snapshot>, file: &Arc<CaptureFile>, ctx: &egui::Context) {
-        if let Some((job, of)) = &self.pending {
-            let Some(groups) = job.take() else {
+        if let Some(job) = &self.pending {
+            let Some(new) = job.take() else {
                 return;
             };
-            self.groups = Some(Arc::new(groups));
-            self.of = *of;
             self.pending = None;
+            let g = self.groups.get_or_insert_with(ExpertGroups::default);
+            g.merge(new);
+            self.order = g.order();
         }
+        let from = self.groups.as_ref().map(|g| g.covered);
         let len = snap.index.len();
-        if self.groups.is_some() && self.of == len {
+        if from == Some(len) {
             return;
         }
         let (snap, file) = (snap.clone(), file.clone());
-        let job = Job::spawn("expert info", ctx, move |cancel| {
-            expert_groups(&snap, file.as_ref(), cancel)
+        self.pending = Job::spawn("expert info", ctx, move |cancel| {
+            ExpertGroups::scan(&snap, file.as_ref(), from.unwrap_or(0)..len, cancel)
         });
-        self.pending = job.map(|j| (j, len));
     }
 
     pub fn show(&mut self, ctx: &egui::Context, snap: &Arc<Snapshot>, file: &Arc<CaptureFile>) {
@@ -77,7 +82,7 @@ impl ExpertInfo {
     }
 
     fn contents(&mut self, ui: &mut egui::Ui) {
-        let Some(groups) = self.groups.clone() else {
+        let Some(all) = &self.groups else {
             ui.horizontal(|ui| {
                 ui.spinner();
                 ui.label("Collecting expert items…");
@@ -90,7 +95,7 @@ impl ExpertInfo {
                 ui.weak("Updating…");
             });
         }
-        if groups.is_empty() {
+        if all.is_empty() {
             ui.label("No expert items in this capture.");
             return;
         }
@@ -105,8 +110,12 @@ impl ExpertInfo {
                     Severity::Chat,
                     Severity::Comment,
                 ] {
-                    let of_sev: Vec<&ExpertGroup> =
-                        groups.iter().filter(|g| g.severity == sev).collect();
+                    let of_sev: Vec<&ExpertGroup> = self
+                        .order
+                        .iter()
+                        .map(|&i| &all.groups()[i])
+                        .filter(|g| g.severity == sev)
+                        .collect();
                     if of_sev.is_empty() {
                         continue;
                     }

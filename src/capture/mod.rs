@@ -2,6 +2,7 @@
 //! interfaces (libpcap), and where they go when saved.
 
 pub mod file;
+pub mod iface_rates;
 pub mod live;
 pub mod writer;
 

@@ -1,11 +1,13 @@
 //! Capture › Options: the interfaces libpcap lists (name, description,
 //! addresses, flags, link type), a capture filter checked by libpcap as it
 //! is typed (green, or red with libpcap's message), snap length,
-//! promiscuous mode and buffer size, and Start.
+//! promiscuous mode and buffer size, and Start. Each interface shows its
+//! packets per second over the last minute while the window is open.
 
 use eframe::egui::{self, Color32, RichText};
 
 use super::job::Job;
+use crate::capture::iface_rates::{self, InterfaceRates};
 use crate::capture::live::{DeviceInfo, LiveOptions, check_filter, devices};
 
 pub struct CaptureOptions {
@@ -22,6 +24,9 @@ pub struct CaptureOptions {
     pub buffer_mib: u32,
     /// `filter` and link type as last checked, and libpcap's verdict.
     checked: Option<((String, u32), Result<(), String>)>,
+    pub rates: InterfaceRates,
+    /// When the counters were last read (once a second).
+    sampled: Option<std::time::Instant>,
 }
 
 impl Default for CaptureOptions {
@@ -37,6 +42,8 @@ impl Default for CaptureOptions {
             promisc: d.promisc,
             buffer_mib: d.buffer_size >> 20,
             checked: None,
+            rates: InterfaceRates::default(),
+            sampled: None,
         }
     }
 }
@@ -101,6 +108,7 @@ impl CaptureOptions {
                 }
             }
         }
+        self.sample_rates(ctx);
         let mut start = false;
         let mut open = true;
         egui::Window::new("Capture Options")
@@ -109,6 +117,22 @@ impl CaptureOptions {
             .show(ctx, |ui| start = self.contents(ui));
         self.open = open && !start;
         start
+    }
+
+    /// Reads the interfaces' counters once a second while the window is
+    /// open, and asks for the frame that shows the next reading.
+    fn sample_rates(&mut self, ctx: &egui::Context) {
+        let Some(Ok(list)) = &self.devices else {
+            return;
+        };
+        let now = std::time::Instant::now();
+        let second = std::time::Duration::from_secs(1);
+        if self.sampled.is_none_or(|t| now.duration_since(t) >= second) {
+            self.sampled = Some(now);
+            let names = list.iter().map(|d| (d.name.as_str(), d.loopback));
+            self.rates.sample(names, now);
+        }
+        ctx.request_repaint_after(second);
     }
 
     /// Takes in the interface list, choosing one if none is chosen yet.
@@ -138,7 +162,7 @@ impl CaptureOptions {
                     .max_height(220.0)
                     .show(ui, |ui| {
                         egui::Grid::new("interfaces").striped(true).show(ui, |ui| {
-                            for h in ["Interface", "Link type", "State", "Addresses"] {
+                            for h in ["Interface", "Traffic", "Link type", "State", "Addresses"] {
                                 ui.strong(h);
                             }
                             ui.end_row();
@@ -151,6 +175,7 @@ impl CaptureOptions {
                                 if ui.selectable_label(chosen, name).clicked() {
                                     self.interface = Some(d.name.clone());
                                 }
+                                sparkline(ui, &self.rates, &d.name);
                                 ui.label(d.linktype_name.as_deref().unwrap_or("?"));
                                 let mut state = Vec::new();
                                 state.push(if d.up { "up" } else { "down" });
@@ -214,4 +239,30 @@ impl CaptureOptions {
         ui.add_enabled(ready, egui::Button::new(RichText::new(label).strong()))
             .clicked()
     }
+}
+
+/// The last minute's packets per second as a line, and the latest rate.
+fn sparkline(ui: &mut egui::Ui, rates: &InterfaceRates, name: &str) {
+    let Some(h) = rates.history(name) else {
+        // No counters for this interface, or none read twice yet.
+        ui.weak(if rates.has(name) { "…" } else { "" });
+        return;
+    };
+    ui.horizontal(|ui| {
+        let size = egui::vec2(90.0, 16.0);
+        let (rect, _) = ui.allocate_exact_size(size, egui::Sense::hover());
+        let top = h.iter().copied().fold(1.0f32, f32::max);
+        let dx = rect.width() / (iface_rates::KEPT - 1) as f32;
+        // Newest at the right edge, as Wireshark draws them.
+        let x0 = rect.right() - dx * (h.len().saturating_sub(1)) as f32;
+        let points: Vec<egui::Pos2> = h
+            .iter()
+            .enumerate()
+            .map(|(i, r)| egui::pos2(x0 + dx * i as f32, rect.bottom() - rect.height() * r / top))
+            .collect();
+        let stroke = egui::Stroke::new(1.0, ui.visuals().hyperlink_color);
+        ui.painter().add(egui::Shape::line(points, stroke));
+        let now = h.back().copied().unwrap_or(0.0);
+        ui.label(RichText::new(format!("{now:.0} pkt/s")).monospace().small());
+    });
 }

@@ -692,3 +692,173 @@ fn the_app_captures_live_and_shows_every_packet() {
     drop(h);
     let _ = std::fs::remove_file(spill);
 }
+
+/// While the app captures a TCP conversation on `lo`, its sequence diagram
+/// and charts, opened mid-capture, grow with it and end equal to views
+/// built afresh on the final store. The picker shows lo's packet rate.
+/// Restart starts a new capture and keeps the first one's file. Closing the
+/// window with the capture unsaved asks first.
+#[test]
+fn live_views_grow_restart_keeps_the_first_capture_and_quit_asks() {
+    use eframe::egui;
+    use egui_kittest::Harness;
+    use egui_kittest::kittest::Queryable;
+    use wirelens::store::tcp_series::stream_records;
+    use wirelens::ui::WirelensApp;
+    use wirelens::ui::tcp_charts::TcpCharts;
+    if !can_capture() {
+        return;
+    }
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1400.0, 1000.0))
+        .build_ui_state(
+            |ui, app: &mut WirelensApp| app.show(ui),
+            WirelensApp::default(),
+        );
+    let step_until =
+        |h: &mut Harness<'_, WirelensApp>, what: &str, done: &dyn Fn(&WirelensApp) -> bool| {
+            let t = Instant::now();
+            while !done(h.state()) {
+                assert!(t.elapsed() < Duration::from_secs(20), "{what}");
+                h.step();
+                std::thread::sleep(Duration::from_millis(10));
+            }
+        };
+    h.run();
+    h.state_mut().capture_options.open = true;
+    step_until(&mut h, "interfaces never listed", &|a| {
+        a.capture_options.devices.is_some()
+    });
+    // Two readings of the counters a second apart make a rate.
+    step_until(&mut h, "no rate for lo", &|a| {
+        a.capture_options.rates.history("lo").is_some()
+    });
+    h.run();
+    assert!(h.query_all_by_label_contains("pkt/s").count() > 0);
+
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    h.state_mut().capture_options.interface = Some("lo".into());
+    h.state_mut().capture_options.filter = format!("tcp port {port}");
+    h.state_mut().capture_options.open = false;
+    let ctx = h.ctx.clone();
+    h.state_mut().start_capture(&ctx);
+    assert!(h.state().is_capturing(), "{:?}", h.state().error);
+    let server = std::thread::spawn(move || {
+        let (mut s, _) = listener.accept().unwrap();
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = s.read(&mut buf) {
+            if n == 0 || s.write_all(&buf[..n]).is_err() {
+                break;
+            }
+        }
+    });
+    let mut client = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    let mut echo = |i: usize| {
+        let msg = format!("message {i}");
+        client.write_all(msg.as_bytes()).unwrap();
+        let mut back = vec![0u8; msg.len()];
+        client.read_exact(&mut back).unwrap();
+    };
+    echo(0);
+    step_until(&mut h, "the first exchange never arrived", &|a| {
+        a.snapshot().is_some_and(|s| {
+            stream_records(&s, 0)
+                .iter()
+                .any(|r| r.len > 0 && r.dir == 1)
+        })
+    });
+    let snap = h.state().snapshot().unwrap();
+    h.state_mut().sequence_diagram(&snap, 0);
+    h.state_mut().charts.push(TcpCharts::new(&snap, 0));
+    h.run();
+    let early = h.state().sequences[0].segments.records.len();
+    for i in 1..=5 {
+        echo(i);
+    }
+    drop(client);
+    server.join().unwrap();
+    settle();
+    // Five more requests and echoes, and the close.
+    step_until(&mut h, "the diagram never grew", &|a| {
+        a.sequences[0].segments.records.len() >= early + 12
+    });
+    let before_restart = h.state().snapshot().unwrap().index.len();
+    let first = h.state().document.as_ref().unwrap().path.clone();
+
+    // The live views hold what views built on the store now hold.
+    let snap = h.state().snapshot().unwrap();
+    let fresh = stream_records(&snap, 0);
+    let seq = &h.state().sequences[0].segments.records;
+    assert_eq!(
+        seq.iter().map(|r| r.frame).collect::<Vec<_>>(),
+        fresh.iter().map(|r| r.frame).collect::<Vec<_>>()
+    );
+    let mut rebuilt = TcpCharts::new(&snap, 0);
+    rebuilt.dir = h.state().charts[0].dir;
+    rebuilt.build();
+    h.run();
+    let live = &h.state().charts[0].series;
+    assert_eq!(live.len(), rebuilt.series.len());
+    for (a, b) in live.iter().zip(&rebuilt.series) {
+        assert_eq!(a.frames, b.frames, "{}", a.name);
+    }
+    h.get_by_label_contains(&format!("{} segments", fresh.len()));
+
+    // Restart: a new capture, the first one's packets kept in their file.
+    h.get_by_label("Restart").click();
+    h.step();
+    h.run();
+    assert!(h.state().is_capturing(), "{:?}", h.state().error);
+    let second = h.state().document.as_ref().unwrap().path.clone();
+    assert_ne!(first, second);
+    h.get_by_label(&format!(
+        "The previous capture is kept in {}",
+        first.display()
+    ));
+    let kept = load_file(
+        std::sync::Arc::new(CaptureFile::open(&first).unwrap()),
+        LoadOptions::default(),
+    )
+    .wait();
+    assert_eq!(kept.index.len(), before_restart);
+    assert!(
+        h.state().sequences.is_empty(),
+        "views of the first capture close"
+    );
+
+    // Closing the window asks while the capture is unsaved.
+    let close = |h: &mut Harness<'_, WirelensApp>| {
+        h.input_mut()
+            .viewports
+            .entry(egui::ViewportId::ROOT)
+            .or_default()
+            .events
+            .push(egui::ViewportEvent::Close);
+        h.step();
+        h.run();
+    };
+    let closing = |h: &Harness<'_, WirelensApp>| {
+        h.output()
+            .viewport_output
+            .get(&egui::ViewportId::ROOT)
+            .is_some_and(|v| v.commands.contains(&egui::ViewportCommand::Close))
+    };
+    close(&mut h);
+    h.get_by_label("The capture has not been saved. Quit anyway?");
+    h.get_by_label("Cancel").click();
+    h.run();
+    assert!(
+        h.query_by_label("The capture has not been saved. Quit anyway?")
+            .is_none()
+    );
+    assert!(h.state().is_capturing());
+    close(&mut h);
+    h.get_by_label("Quit without saving").click();
+    h.step();
+    assert!(closing(&h), "Quit without saving closes the window");
+    h.state_mut().stop_capture();
+    drop(h);
+    let _ = std::fs::remove_file(first);
+    let _ = std::fs::remove_file(second);
+}

@@ -547,5 +547,12 @@ pub fn spill_path(interface: &str) -> PathBuf {
         .chars()
         .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
         .collect();
-    base.join(format!("live-{stamp}-{safe}-{}.pcapng", std::process::id()))
+    // Two captures started in one millisecond (a quick Restart) must not
+    // share a file.
+    static STARTED: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = STARTED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    base.join(format!(
+        "live-{stamp}-{safe}-{}-{n}.pcapng",
+        std::process::id()
+    ))
 }

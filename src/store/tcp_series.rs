@@ -17,6 +17,48 @@ pub fn stream_records(snap: &Snapshot, stream: u32) -> Vec<TcpRecord> {
         .collect()
 }
 
+/// One conversation's segments as a view holds them, kept up to date while
+/// a live capture's store grows: each update reads only the records the
+/// store gained since the last one.
+pub struct StreamRecords {
+    pub stream: u32,
+    pub records: std::sync::Arc<Vec<TcpRecord>>,
+    /// How many of the store's records have been read.
+    scanned: usize,
+}
+
+impl StreamRecords {
+    pub fn new(snap: &Snapshot, stream: u32) -> StreamRecords {
+        StreamRecords {
+            stream,
+            records: std::sync::Arc::new(stream_records(snap, stream)),
+            scanned: snap.tcp_records.len(),
+        }
+    }
+
+    /// Takes in what `snap` holds beyond what was read; true when the
+    /// conversation gained segments.
+    pub fn update(&mut self, snap: &Snapshot) -> bool {
+        let total = snap.tcp_records.len();
+        if total <= self.scanned {
+            return false;
+        }
+        let stream = self.stream;
+        let new: Vec<TcpRecord> = snap
+            .tcp_records
+            .iter_from(self.scanned)
+            .filter(|r| r.stream == stream)
+            .copied()
+            .collect();
+        self.scanned = total;
+        if new.is_empty() {
+            return false;
+        }
+        std::sync::Arc::make_mut(&mut self.records).extend(new);
+        true
+    }
+}
+
 /// One point: when (seconds since the capture's first packet), which
 /// frame, which direction sent it (0: A, 1: B), and the value.
 #[derive(Debug, Clone, Copy, PartialEq)]

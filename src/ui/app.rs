@@ -33,6 +33,10 @@ const SAVE_SHORTCUT: egui::KeyboardShortcut =
 const CAPTURE_SHORTCUT: egui::KeyboardShortcut =
     egui::KeyboardShortcut::new(egui::Modifiers::COMMAND, Key::E);
 
+/// Wireshark's Capture › Restart.
+const RESTART_SHORTCUT: egui::KeyboardShortcut =
+    egui::KeyboardShortcut::new(egui::Modifiers::COMMAND, Key::R);
+
 const OPEN_SHORTCUT: egui::KeyboardShortcut =
     egui::KeyboardShortcut::new(egui::Modifiers::COMMAND, Key::O);
 
@@ -174,6 +178,24 @@ impl WirelensApp {
                 self.scroll_lock = false;
             }
             Err(e) => self.error = Some(e),
+        }
+    }
+
+    /// Stops the capture and starts a new one with the same options, as
+    /// Wireshark's Restart. The packets captured so far are not thrown
+    /// away: their spill file stays, and the status bar names it.
+    pub fn restart_capture(&mut self, ctx: &egui::Context) {
+        let previous = self
+            .document
+            .as_ref()
+            .filter(|d| d.interface.is_some() && !d.saved)
+            .map(|d| d.path.clone());
+        self.stop_capture();
+        self.start_capture(ctx);
+        if let Some(p) = previous
+            && self.is_capturing()
+        {
+            self.saved_message = Some(format!("The previous capture is kept in {}", p.display()));
         }
     }
 
@@ -428,7 +450,7 @@ impl WirelensApp {
         }
         self.sequences.retain(|d| d.open);
         for c in &mut self.charts {
-            c.show(ui.ctx());
+            c.show(ui.ctx(), &snap);
         }
         self.charts.retain(|c| c.open);
         if let Some(doc) = &self.document {
@@ -551,6 +573,9 @@ impl WirelensApp {
         if ui.input_mut(|i| i.consume_shortcut(&OPEN_SHORTCUT)) {
             self.open_dialog.request(ui.ctx());
         }
+        if self.is_capturing() && ui.input_mut(|i| i.consume_shortcut(&RESTART_SHORTCUT)) {
+            self.restart_capture(ui.ctx());
+        }
         if ui.input_mut(|i| i.consume_shortcut(&CAPTURE_SHORTCUT)) {
             if self.is_capturing() {
                 self.stop_capture();
@@ -630,6 +655,12 @@ impl WirelensApp {
                     let stop = egui::Button::new("Stop").shortcut_text(shortcut);
                     if ui.add_enabled(capturing, stop).clicked() {
                         self.stop_capture();
+                        ui.close();
+                    }
+                    let restart = egui::Button::new("Restart")
+                        .shortcut_text(ui.ctx().format_shortcut(&RESTART_SHORTCUT));
+                    if ui.add_enabled(capturing, restart).clicked() {
+                        self.restart_capture(ui.ctx());
                         ui.close();
                     }
                 });
@@ -768,6 +799,9 @@ impl WirelensApp {
         if self.is_capturing() {
             if ui.button("Stop").clicked() {
                 self.stop_capture();
+            }
+            if ui.button("Restart").clicked() {
+                self.restart_capture(ui.ctx());
             }
             let mut auto = !self.scroll_lock;
             ui.checkbox(&mut auto, "Auto-scroll");

@@ -7,8 +7,6 @@
 //! out; clicking one selects its packet, and the selected packet's arrow
 //! is highlighted.
 
-use std::sync::Arc;
-
 use dissectors::tcp_analysis::{Flag, SegmentAnalysis};
 use eframe::egui::{self, Align2, Color32, FontId, Pos2, RichText, Sense, Stroke, Vec2};
 
@@ -16,6 +14,7 @@ use super::packet_list::RowCache;
 use crate::store::Snapshot;
 use crate::store::frame::PacketBytes;
 use crate::store::tcp::TcpRecord;
+use crate::store::tcp_series::StreamRecords;
 
 /// The TCP part of an arrow's label: `[TCP Retransmission] [PSH, ACK]
 /// Seq=1 Ack=1 Len=517`.
@@ -46,8 +45,9 @@ pub struct SequenceDiagram {
     pub open: bool,
     /// `a:port`, `b:port`.
     pub nodes: (String, String),
-    /// The conversation's segments in capture order.
-    pub records: Arc<Vec<TcpRecord>>,
+    /// The conversation's segments in capture order (growing while a
+    /// live capture runs).
+    pub segments: StreamRecords,
     /// Vertical space per arrow, in points (zoom).
     pub spacing: f32,
     /// A packet the user clicked.
@@ -59,12 +59,11 @@ pub struct SequenceDiagram {
 impl SequenceDiagram {
     pub fn new(snap: &Snapshot, stream: u32) -> SequenceDiagram {
         let nodes = snap.tcp_endpoints(stream);
-        let records = crate::store::tcp_series::stream_records(snap, stream);
         SequenceDiagram {
             stream,
             open: true,
             nodes,
-            records: Arc::new(records),
+            segments: StreamRecords::new(snap, stream),
             spacing: 44.0,
             clicked: None,
             scroll_to: None,
@@ -98,6 +97,7 @@ impl SequenceDiagram {
         rows: &mut RowCache,
         selected: Option<u32>,
     ) {
+        self.segments.update(snap);
         let mut open = self.open;
         egui::Window::new(format!("Sequence diagram (tcp.stream eq {})", self.stream))
             .open(&mut open)
@@ -115,7 +115,7 @@ impl SequenceDiagram {
         selected: Option<u32>,
     ) {
         ui.horizontal(|ui| {
-            ui.label(format!("{} segments", self.records.len()));
+            ui.label(format!("{} segments", self.segments.records.len()));
             ui.separator();
             ui.add(egui::Slider::new(&mut self.spacing, 28.0..=120.0).text("Spacing"));
         });
@@ -147,7 +147,7 @@ impl SequenceDiagram {
             text_colour,
         );
         let first_ts = snap.index.row(0).map_or(0, |r| r.ts_ns);
-        let records = self.records.clone();
+        let records = self.segments.records.clone();
         let spacing = self.spacing;
         let mut scroll = egui::ScrollArea::vertical().auto_shrink(false);
         if let Some(n) = self.scroll_to.take()

@@ -6,15 +6,13 @@
 //! --series` prints) and are decimated to the visible range per frame.
 //! Hovering shows values; a click selects the nearest point's packet.
 
-use std::sync::Arc;
-
 use eframe::egui::{self, Color32};
 use egui_plot::{Legend, Line, MarkerShape, Plot, PlotPoint, PlotPoints, Points};
 
 use super::decimate::decimate_xy;
 use crate::store::Snapshot;
 use crate::store::tcp::TcpRecord;
-use crate::store::tcp_series::{self, stream_records};
+use crate::store::tcp_series::{self, StreamRecords};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Chart {
@@ -128,7 +126,8 @@ pub struct TcpCharts {
     pub dir: u8,
     pub interval: usize,
     pub nodes: (String, String),
-    records: Arc<Vec<TcpRecord>>,
+    /// The conversation's segments (growing while a live capture runs).
+    segments: StreamRecords,
     start_ns: i64,
     /// The series of the current chart and direction, and for which.
     pub series: Vec<Series>,
@@ -143,7 +142,8 @@ const ORANGE: Color32 = Color32::from_rgb(0xd8, 0x9c, 0x20);
 impl TcpCharts {
     pub fn new(snap: &Snapshot, stream: u32) -> TcpCharts {
         let nodes = snap.tcp_endpoints(stream);
-        let records = Arc::new(stream_records(snap, stream));
+        let segments = StreamRecords::new(snap, stream);
+        let records = &segments.records;
         // The direction that carried more data is the one worth seeing first.
         let sent = |d: u8| {
             records
@@ -160,7 +160,7 @@ impl TcpCharts {
             dir,
             interval: 1,
             nodes,
-            records,
+            segments,
             start_ns: snap.index.row(0).map_or(0, |r| r.ts_ns),
             series: Vec::new(),
             series_of: None,
@@ -175,7 +175,7 @@ impl TcpCharts {
             return;
         }
         self.series_of = Some(key);
-        let (recs, start, d) = (&self.records[..], self.start_ns, self.dir);
+        let (recs, start, d) = (&self.segments.records[..], self.start_ns, self.dir);
         let peer = 1 - d;
         self.series = match self.chart {
             Chart::Stevens => {
@@ -251,7 +251,12 @@ impl TcpCharts {
         };
     }
 
-    pub fn show(&mut self, ctx: &egui::Context) {
+    pub fn show(&mut self, ctx: &egui::Context, snap: &Snapshot) {
+        if self.segments.update(snap) {
+            // Built again from every segment: a conversation's series take
+            // milliseconds, and snapshots come at most 10 times a second.
+            self.series_of = None;
+        }
         let mut open = self.open;
         egui::Window::new(format!("TCP charts (tcp.stream eq {})", self.stream))
             .open(&mut open)

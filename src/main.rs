@@ -3,7 +3,15 @@ use clap::Parser;
 fn main() {
     let cli = wirelens::cli::Cli::parse();
     let Some(cmd) = cli.command else {
-        if let Err(e) = wirelens::ui::run(cli.file) {
+        let launch = wirelens::ui::Launch {
+            file: cli.file,
+            interface: cli.interface,
+            capture_filter: cli.capture_filter,
+            start: cli.start,
+            display_filter: cli.display_filter,
+            goto: cli.goto,
+        };
+        if let Err(e) = wirelens::ui::run(launch) {
             eprintln!("wirelens: error: {e}");
             std::process::exit(1);
         }

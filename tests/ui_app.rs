@@ -600,3 +600,53 @@ fn export_displayed_packets_writes_exactly_the_filtered_frames() {
     assert!(!h.state().unsaved_capture());
     let _ = std::fs::remove_file(out);
 }
+
+/// `wirelens -Y FILTER -g N FILE` applies the filter and selects packet N
+/// once it is loaded; the TCP Stream Graphs item then opens its stream's
+/// charts. A packet past the end is reported, not a crash.
+#[test]
+fn the_command_line_filters_goes_to_a_packet_and_graphs_its_stream() {
+    use wirelens::ui::Launch;
+    let launch = Launch {
+        file: Some(sample_path()),
+        display_filter: Some("tcp".into()),
+        goto: Some(8),
+        ..Launch::default()
+    };
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1400.0, 1000.0))
+        .build_ui_state(
+            |ui, app: &mut WirelensApp| app.show(ui),
+            WirelensApp::default(),
+        );
+    let ctx = h.ctx.clone();
+    h.state_mut().launch(&launch, &ctx);
+    wait_until(&mut h, "packet 8 never selected", |a| a.selected == Some(8));
+    let frames = wait_for_filter(&mut h);
+    assert_eq!(frames, matching_in_order("tcp"));
+    h.get_by_label_contains("Frame 8:");
+    h.get_by_label("Statistics").click();
+    h.run();
+    h.get_by_label("TCP Stream Graphs").click();
+    h.run();
+    assert_eq!(h.state().charts.len(), 1);
+    h.get_by_label("TCP charts (tcp.stream eq 0)");
+
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1400.0, 1000.0))
+        .build_ui_state(
+            |ui, app: &mut WirelensApp| app.show(ui),
+            WirelensApp::default(),
+        );
+    let past = Launch {
+        file: Some(sample_path()),
+        goto: Some(4500),
+        ..Launch::default()
+    };
+    let ctx = h.ctx.clone();
+    h.state_mut().launch(&past, &ctx);
+    wait_until(&mut h, "a missing packet never reported", |a| {
+        a.error.is_some()
+    });
+    h.get_by_label("No packet 4500: the capture has 45");
+}

@@ -40,6 +40,21 @@ pub struct Cli {
     pub command: Option<Command>,
     /// Capture file to open in the desktop app.
     pub file: Option<PathBuf>,
+    /// Interface to capture on in the app (with -k, start at once).
+    #[arg(short = 'i', long = "interface")]
+    pub interface: Option<String>,
+    /// Capture filter (BPF) for -i.
+    #[arg(short = 'f', long = "capture-filter")]
+    pub capture_filter: Option<String>,
+    /// Start capturing on -i at once, as Wireshark's -k.
+    #[arg(short = 'k', requires = "interface")]
+    pub start: bool,
+    /// Display filter to apply once open.
+    #[arg(short = 'Y', long = "display-filter")]
+    pub display_filter: Option<String>,
+    /// Packet number to select once loaded.
+    #[arg(short = 'g', long = "goto")]
+    pub goto: Option<u32>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -101,6 +101,12 @@ pub struct WirelensApp {
     pub charts: Vec<TcpCharts>,
     rows: RowCache,
     scroll_to: Option<u32>,
+    /// A packet to select once the store holds it (`-g`).
+    pub pending_goto: Option<u32>,
+    /// The panels' colour, which the framebuffer is cleared to.
+    background: egui::Color32,
+    /// Frame times for benchmarks (`WIRELENS_FRAME_LOG`).
+    pub frame_log: Option<super::frame_log::FrameLog>,
 }
 
 impl WirelensApp {
@@ -116,6 +122,54 @@ impl WirelensApp {
         app.saved_settings = app.settings.clone();
         app.settings_file = file;
         app
+    }
+
+    /// Does what the command line asked: open a file (or the sample), or
+    /// capture; apply a display filter; go to a packet.
+    pub fn launch(&mut self, l: &super::Launch, ctx: &egui::Context) {
+        if let Some(i) = &l.interface {
+            self.capture_options.interface = Some(i.clone());
+        }
+        if let Some(f) = &l.capture_filter {
+            self.capture_options.filter = f.clone();
+        }
+        match (&l.file, l.start) {
+            (_, true) => self.start_capture(ctx),
+            (Some(f), false) => self.open(f, Some(ctx.clone())),
+            (None, false) => {
+                self.open(&super::document::sample_path(), Some(ctx.clone()));
+                if l.interface.is_some() {
+                    self.capture_options.open = true;
+                }
+            }
+        }
+        if let Some(text) = &l.display_filter {
+            self.filter_bar.text = text.clone();
+            match crate::filter::DisplayFilter::compile(text) {
+                Ok(f) => self.apply_filter(Some(f)),
+                Err(e) => self.error = Some(format!("Display filter: {e}")),
+            }
+        }
+        self.pending_goto = l.goto;
+    }
+
+    /// Selects the packet asked for with `-g` once the store holds it.
+    fn goto_when_loaded(&mut self, snap: &Snapshot) {
+        let Some(n) = self.pending_goto else {
+            return;
+        };
+        if n as usize <= snap.index.len() {
+            self.pending_goto = None;
+            self.select(n);
+            self.scroll_to = Some(n);
+            self.scroll_lock = true;
+        } else if snap.done {
+            self.pending_goto = None;
+            self.error = Some(format!(
+                "No packet {n}: the capture has {}",
+                snap.index.len()
+            ));
+        }
     }
 
     /// Writes the settings if they changed since last written.
@@ -137,10 +191,17 @@ impl WirelensApp {
             return;
         }
         self.style_applied = Some(want);
-        ctx.set_visuals(match self.settings.theme {
+        let mut visuals = match self.settings.theme {
             Theme::Dark => egui::Visuals::dark(),
             Theme::Light => egui::Visuals::light(),
-        });
+        };
+        // The panels are drawn on the cleared framebuffer in their own
+        // colour rather than filled again: a software renderer (llvmpipe)
+        // spends most of a frame filling pixels, and the panels cover the
+        // whole window.
+        self.background = visuals.panel_fill;
+        visuals.panel_fill = egui::Color32::TRANSPARENT;
+        ctx.set_visuals(visuals);
         let body = self.settings.font_size;
         ctx.all_styles_mut(|style| {
             use egui::TextStyle;
@@ -353,6 +414,7 @@ impl WirelensApp {
             });
             return;
         };
+        self.goto_when_loaded(&snap);
         self.keyboard(ui, snap.index.len());
         // Below the list: the details tree on the left, the hex pane on
         // the right (both get the full height of the lower half).
@@ -689,6 +751,12 @@ impl WirelensApp {
                         self.io_graph.open = true;
                         ui.close();
                     }
+                    let has_stream = self.selected_tcp_stream().is_some();
+                    let graphs = egui::Button::new("TCP Stream Graphs");
+                    if ui.add_enabled(has_stream, graphs).clicked() {
+                        self.charts_of_selected();
+                        ui.close();
+                    }
                 });
             });
         });
@@ -717,11 +785,7 @@ impl WirelensApp {
             }
             FlowAction::Follow(stream) => self.follow_stream(snap, file, stream, ctx),
             FlowAction::SequenceDiagram(stream) => self.sequence_diagram(snap, stream),
-            FlowAction::Charts(stream) => match self.charts.iter_mut().find(|c| c.stream == stream)
-            {
-                Some(c) => c.open = true,
-                None => self.charts.push(TcpCharts::new(snap, stream)),
-            },
+            FlowAction::Charts(stream) => self.tcp_charts(snap, stream),
         }
     }
 
@@ -745,6 +809,29 @@ impl WirelensApp {
         match self.sequences.iter_mut().find(|d| d.stream == stream) {
             Some(d) => d.open = true,
             None => self.sequences.push(SequenceDiagram::new(snap, stream)),
+        }
+    }
+
+    /// The TCP stream of the selected packet, if it has one.
+    fn selected_tcp_stream(&self) -> Option<u32> {
+        let snap = self.snapshot()?;
+        let n = self.selected?;
+        snap.index.row(n as usize - 1)?.flow.tcp_stream()
+    }
+
+    /// Opens (or brings back) the charts of the selected packet's stream,
+    /// as Wireshark's Statistics › TCP Stream Graphs.
+    fn charts_of_selected(&mut self) {
+        if let (Some(snap), Some(stream)) = (self.snapshot(), self.selected_tcp_stream()) {
+            self.tcp_charts(&snap, stream);
+        }
+    }
+
+    /// Opens (or brings back) the charts of `stream`.
+    pub fn tcp_charts(&mut self, snap: &Snapshot, stream: u32) {
+        match self.charts.iter_mut().find(|c| c.stream == stream) {
+            Some(c) => c.open = true,
+            None => self.charts.push(TcpCharts::new(snap, stream)),
         }
     }
 
@@ -871,7 +958,15 @@ impl WirelensApp {
 }
 
 impl eframe::App for WirelensApp {
-    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+    fn clear_color(&self, _visuals: &egui::Visuals) -> [f32; 4] {
+        self.background.to_normalized_gamma_f32()
+    }
+
+    fn ui(&mut self, ui: &mut egui::Ui, frame: &mut eframe::Frame) {
+        let loaded = self.snapshot().is_some_and(|s| s.done);
+        if let Some(log) = &mut self.frame_log {
+            log.record(frame.info().cpu_usage, loaded, ui.ctx());
+        }
         self.show(ui);
     }
 }

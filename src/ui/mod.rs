@@ -14,6 +14,7 @@ pub mod document;
 pub mod expert_info;
 pub mod filter_bar;
 pub mod follow_stream;
+pub mod frame_log;
 pub mod hex;
 pub mod io_graph;
 pub mod job;
@@ -27,21 +28,42 @@ use std::path::PathBuf;
 
 pub use app::WirelensApp;
 
-/// Starts the app on `file`, or on the bundled sample capture.
-pub fn run(file: Option<PathBuf>) -> Result<(), String> {
-    let file = file.unwrap_or_else(document::sample_path);
-    let options = eframe::NativeOptions {
+/// What the app does once started, from the command line.
+#[derive(Debug, Default, Clone)]
+pub struct Launch {
+    /// The capture to open (else the bundled sample, unless capturing).
+    pub file: Option<PathBuf>,
+    /// Capture on this interface (`-i`), at once with `start` (`-k`).
+    pub interface: Option<String>,
+    pub capture_filter: Option<String>,
+    pub start: bool,
+    /// A display filter to apply (`-Y`).
+    pub display_filter: Option<String>,
+    /// A packet to select and show (`-g`), once it is loaded.
+    pub goto: Option<u32>,
+}
+
+/// Starts the app as `launch` says.
+pub fn run(launch: Launch) -> Result<(), String> {
+    let frame_log = frame_log::FrameLog::from_env();
+    let mut options = eframe::NativeOptions {
         viewport: eframe::egui::ViewportBuilder::default()
             .with_title("wirelens")
             .with_inner_size([1400.0, 900.0]),
         ..Default::default()
     };
+    if frame_log.is_some() {
+        // With vsync a frame's interval rounds up to whole refresh periods;
+        // the log is to measure what a frame costs.
+        options.glow_options.vsync = false;
+    }
     eframe::run_native(
         "wirelens",
         options,
         Box::new(move |cc| {
             let mut app = WirelensApp::with_settings(crate::settings::SettingsFile::user());
-            app.open(&file, Some(cc.egui_ctx.clone()));
+            app.frame_log = frame_log;
+            app.launch(&launch, &cc.egui_ctx);
             Ok(Box::new(app))
         }),
     )

@@ -57,7 +57,12 @@ impl LiveSession {
         let analysis_store = store.clone();
         let analysis = std::thread::Builder::new()
             .name("live analysis".into())
-            .spawn(move || analyse(&reader, &interfaces, rx, &analysis_store))
+            .spawn(move || {
+                // The capture thread keeps every packet whatever this one
+                // does; the app's frames come before its analysis.
+                super::yield_to_viewer();
+                analyse(&reader, &interfaces, rx, &analysis_store)
+            })
             .map_err(|e| LiveError::Other(e.to_string()))?;
         Ok(LiveSession {
             store,

@@ -87,9 +87,14 @@ pub fn load_file_into(store: Store, file: Arc<CaptureFile>, opts: LoadOptions) -
     let (tx, rx) = bounded::<Batch>(16);
     let reader_file = file.clone();
     let reader_store = store.clone();
+    // Someone watches the snapshots (the app): its frames come first.
+    let viewer = opts.publish_every.is_some();
     let reader = std::thread::Builder::new()
         .name("capture-reader".into())
         .spawn(move || {
+            if viewer {
+                super::yield_to_viewer();
+            }
             let mut r = reader_file.reader();
             let mut known = 0;
             loop {
@@ -114,7 +119,12 @@ pub fn load_file_into(store: Store, file: Arc<CaptureFile>, opts: LoadOptions) -
     let analysis_store = store.clone();
     let analysis = std::thread::Builder::new()
         .name("analysis".into())
-        .spawn(move || analyse(&file, rx, &analysis_store, opts))
+        .spawn(move || {
+            if viewer {
+                super::yield_to_viewer();
+            }
+            analyse(&file, rx, &analysis_store, opts)
+        })
         .expect("spawning a thread");
     Loading {
         store,

@@ -656,6 +656,23 @@ fn the_app_captures_live_and_shows_every_packet() {
     ));
     // Auto-scroll brought the last datagram's row into view.
     h.get_by_label(&sent.to_string());
+    // Scrolling up over the list stops the following.
+    assert!(!h.state().scroll_lock);
+    h.input_mut()
+        .events
+        .push(egui::Event::PointerMoved(egui::pos2(600.0, 200.0)));
+    h.input_mut().events.push(egui::Event::MouseWheel {
+        unit: egui::MouseWheelUnit::Line,
+        delta: egui::vec2(0.0, 3.0),
+        phase: egui::TouchPhase::Move,
+        modifiers: egui::Modifiers::NONE,
+        source: egui::MouseWheelSource::Wheel,
+    });
+    h.step();
+    assert!(h.state().scroll_lock, "a wheel up turns Auto-scroll off");
+    h.get_by_label("Auto-scroll").click();
+    h.run();
+    assert!(!h.state().scroll_lock);
     h.get_by_label("Stop").click();
     h.step();
     h.run();

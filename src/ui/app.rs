@@ -461,6 +461,13 @@ impl WirelensApp {
                 let Some(doc) = &self.document else {
                     return None;
                 };
+                // Scrolling the list up while capturing means to look at
+                // something: the list stops following new packets (the
+                // Auto-scroll box turns it back on).
+                let wheel_up = ui.input(|i| i.smooth_scroll_delta().y > 0.0);
+                if wheel_up && ui.rect_contains_pointer(ui.max_rect()) {
+                    self.scroll_lock = true;
+                }
                 packet_list::show(
                     ui,
                     &snap,

@@ -650,3 +650,76 @@ fn the_command_line_filters_goes_to_a_packet_and_graphs_its_stream() {
     });
     h.get_by_label("No packet 4500: the capture has 45");
 }
+
+/// tshark's columns of a fixture (tests/golden/NAME/packets.tsv): frame
+/// number, then column `col`.
+fn golden_column(name: &str, col: usize) -> Vec<(u32, String)> {
+    let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/golden")
+        .join(name)
+        .join("packets.tsv");
+    std::fs::read_to_string(p)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let f: Vec<&str> = l.split('\t').collect();
+            (f[0].parse().unwrap(), f[col].to_string())
+        })
+        .collect()
+}
+
+fn wait_for_sort(h: &mut Harness<'static, WirelensApp>) -> Vec<u32> {
+    wait_until(h, "the sort never finished", |a| {
+        a.list_sort.rows().is_some()
+    });
+    h.state().list_sort.rows().unwrap().frames.to_vec()
+}
+
+/// Clicking a header sorts the list by that column (ascending, descending,
+/// then capture order), ties in capture order, and the arrow keys walk the
+/// sorted rows. Lengths come from the file's records, protocols from
+/// tshark's columns.
+#[test]
+fn clicking_a_header_sorts_the_list_by_that_column() {
+    let name = "arkime_curl-enabled-tls13.pcap";
+    let mut h = app_on(&fixture(name));
+    let file = wirelens::capture::CaptureFile::open(&fixture(name)).unwrap();
+    let lengths: Vec<(u32, u32)> = file
+        .reader()
+        .enumerate()
+        .map(|(i, r)| (i as u32 + 1, r.orig_len))
+        .collect();
+    let mut by_length = lengths.clone();
+    by_length.sort_by_key(|&(n, len)| (len, n));
+    let ascending: Vec<u32> = by_length.iter().map(|&(n, _)| n).collect();
+    h.get_by_label("Length").click();
+    assert_eq!(wait_for_sort(&mut h), ascending);
+    // The shortest frame is now the first row.
+    h.get_by_label("Length ^");
+    let mut by_length_desc = lengths.clone();
+    by_length_desc.sort_by_key(|&(n, len)| (std::cmp::Reverse(len), n));
+    h.get_by_label("Length ^").click();
+    assert_eq!(
+        wait_for_sort(&mut h),
+        by_length_desc.iter().map(|&(n, _)| n).collect::<Vec<_>>()
+    );
+    h.get_by_label("Length v").click();
+    h.run();
+    assert!(
+        h.state().list_sort.rows().is_none(),
+        "third click: capture order"
+    );
+    h.get_by_label("Length");
+
+    let mut protocols = golden_column(name, 6);
+    protocols.sort_by(|a, b| a.1.cmp(&b.1).then(a.0.cmp(&b.0)));
+    let want: Vec<u32> = protocols.iter().map(|(n, _)| *n).collect();
+    h.get_by_label("Protocol").click();
+    let got = wait_for_sort(&mut h);
+    assert_eq!(got, want);
+    // Down walks the sorted rows, not the frame numbers.
+    h.state_mut().select(got[0]);
+    h.key_press(egui::Key::ArrowDown);
+    h.run();
+    assert_eq!(h.state().selected, Some(got[1]));
+}

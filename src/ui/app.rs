@@ -22,6 +22,7 @@ use super::open_dialog::OpenDialog;
 use super::packet_list::{self, RowCache, TimeFormat};
 use super::save_dialog::{SaveDialog, Saved};
 use super::sequence::SequenceDiagram;
+use super::sorted_rows::ListSort;
 use super::tcp_charts::TcpCharts;
 use crate::filter::DisplayFilter;
 use crate::settings::{Settings, SettingsFile, Theme};
@@ -101,6 +102,8 @@ pub struct WirelensApp {
     pub charts: Vec<TcpCharts>,
     rows: RowCache,
     scroll_to: Option<u32>,
+    /// The column the list is sorted by, and the sorted order.
+    pub list_sort: ListSort,
     /// A packet to select once the store holds it (`-g`).
     pub pending_goto: Option<u32>,
     /// The panels' colour, which the framebuffer is cleared to.
@@ -325,6 +328,27 @@ impl WirelensApp {
     }
 
     /// The frame numbers the list shows, when a filter is applied.
+    /// The list's rows in the order shown: sorted by a column, or the
+    /// display filter's frames (None: every frame in capture order).
+    pub fn list_order(&self) -> Option<Arc<Vec<u32>>> {
+        match self.list_sort.rows() {
+            Some(s) => Some(s.frames.clone()),
+            None => self.displayed_frames(),
+        }
+    }
+
+    /// The row of frame `n` in `order` (as from `list_order`); Err: not
+    /// shown, with the row it would come before in capture order.
+    fn row_of(&self, n: u32, order: Option<&[u32]>) -> Result<usize, usize> {
+        if let Some(s) = self.list_sort.rows() {
+            return s.row_of(n).ok_or(0);
+        }
+        match order {
+            None => Ok(n.saturating_sub(1) as usize),
+            Some(d) => d.binary_search(&n),
+        }
+    }
+
     pub fn displayed_frames(&self) -> Option<Arc<Vec<u32>>> {
         self.displayed.as_ref()?.frames.clone()
     }
@@ -335,7 +359,7 @@ impl WirelensApp {
     }
 
     fn keyboard(&mut self, ui: &egui::Ui, total: usize) {
-        let shown = self.displayed_frames();
+        let shown = self.list_order();
         let rows = shown.as_ref().map_or(total, |d| d.len());
         if rows == 0 || ui.ctx().egui_wants_keyboard_input() {
             return;
@@ -345,10 +369,9 @@ impl WirelensApp {
             None => row as u32,
             Some(d) => d[row - 1],
         };
-        let cur = match (&shown, self.selected) {
-            (_, None) => 0,
-            (None, Some(n)) => n as usize,
-            (Some(d), Some(n)) => match d.binary_search(&n) {
+        let cur = match self.selected {
+            None => 0,
+            Some(n) => match self.row_of(n, shown.as_deref().map(Vec::as_slice)) {
                 Ok(i) => i + 1,
                 Err(i) => i,
             },
@@ -443,7 +466,12 @@ impl WirelensApp {
                 egui::CentralPanel::default().show(ui, |ui| self.hex_pane(ui));
             });
         self.rows.set_rules(&self.settings.colour_rules);
-        let shown = self.displayed_frames();
+        if let Some(doc) = &self.document {
+            let file = doc.file.clone();
+            let filtered = self.displayed_frames();
+            self.list_sort.update(&snap, &file, filtered, ui.ctx());
+        }
+        let shown = self.list_order();
         let rows_now = shown.as_ref().map_or(snap.index.len(), |d| d.len());
         if self.is_capturing() && !self.scroll_lock && rows_now > self.rows_seen {
             let last = match &shown {
@@ -468,7 +496,13 @@ impl WirelensApp {
                 if wheel_up && ui.rect_contains_pointer(ui.max_rect()) {
                     self.scroll_lock = true;
                 }
-                packet_list::show(
+                let sorted = self.list_sort.rows();
+                let row_of = |n: u32| match (sorted, &shown) {
+                    (Some(s), _) => s.row_of(n),
+                    (None, Some(d)) => d.binary_search(&n).ok(),
+                    (None, None) => Some(n.saturating_sub(1) as usize),
+                };
+                let resp = packet_list::show(
                     ui,
                     &snap,
                     doc.file.as_ref(),
@@ -476,9 +510,17 @@ impl WirelensApp {
                     self.selected,
                     scroll_to,
                     self.settings.time_format,
-                    shown.as_ref().map(|d| d.as_slice()),
-                )
-                .selected
+                    shown
+                        .as_ref()
+                        .map(|d| (d.as_slice(), &row_of as &dyn Fn(u32) -> _)),
+                    self.list_sort.key,
+                );
+                if let Some(c) = resp.sort_clicked {
+                    self.list_sort.clicked(c, self.settings.time_format);
+                    // The selected packet stays in view in the new order.
+                    self.scroll_to = self.selected;
+                }
+                resp.selected
             })
             .inner;
         if let Some(n) = picked {
@@ -943,6 +985,11 @@ impl WirelensApp {
             if d.is_running() && d.frames.is_some() {
                 ui.spinner();
             }
+        }
+        if self.list_sort.is_running() {
+            ui.separator();
+            ui.label("Sorting…");
+            ui.spinner();
         }
         if !snap.done {
             let (at, total) = snap.progress;

@@ -22,6 +22,7 @@ pub mod open_dialog;
 pub mod packet_list;
 pub mod save_dialog;
 pub mod sequence;
+pub mod sorted_rows;
 pub mod tcp_charts;
 
 use std::path::PathBuf;

@@ -11,6 +11,7 @@ use eframe::egui::{self, Color32, RichText, Sense};
 use egui_extras::{Column, TableBuilder};
 
 use super::colour_rules::ColourRules;
+use super::sorted_rows::{ListColumn, SortKey};
 use crate::store::Snapshot;
 use crate::store::frame::{PacketBytes, redissect};
 
@@ -97,12 +98,18 @@ pub fn time_text(snap: &Snapshot, i: usize, format: TimeFormat) -> String {
 pub struct ListResponse {
     /// A row was clicked or reached with the keyboard: its frame number.
     pub selected: Option<u32>,
+    /// A column's header was clicked (sort by it).
+    pub sort_clicked: Option<ListColumn>,
 }
+
+/// The row a frame has in the list (None: not shown).
+pub type RowOf<'a> = dyn Fn(u32) -> Option<usize> + 'a;
 
 /// Shows the list; `selected` is the selected frame number, `scroll_to`
 /// asks to bring a frame into view (keyboard navigation, jumps).
-/// `displayed`: the frame numbers a display filter let through (all
-/// frames without one).
+/// `rows`: the frame numbers shown, in the order shown (a display filter's,
+/// or a sorted order), with each frame's row; every frame in capture order
+/// without one. `sort`: the column sorted by, marked in its header.
 #[allow(clippy::too_many_arguments)]
 pub fn show(
     ui: &mut egui::Ui,
@@ -112,13 +119,15 @@ pub fn show(
     selected: Option<u32>,
     scroll_to: Option<u32>,
     time: TimeFormat,
-    displayed: Option<&[u32]>,
+    rows: Option<(&[u32], &RowOf)>,
+    sort: Option<SortKey>,
 ) -> ListResponse {
     let mut out = ListResponse::default();
+    let displayed = rows.map(|(r, _)| r);
     let n = displayed.map_or(snap.index.len(), <[u32]>::len);
-    let row_of = |number: u32| match displayed {
+    let row_of = |number: u32| match rows {
         None => Some(number.saturating_sub(1) as usize),
-        Some(d) => d.binary_search(&number).ok(),
+        Some((_, row_of)) => row_of(number),
     };
     let row_height = ui.text_style_height(&egui::TextStyle::Monospace) + 4.0;
     let mut table = TableBuilder::new(ui)
@@ -139,17 +148,24 @@ pub fn show(
     }
     table
         .header(row_height + 2.0, |mut h| {
-            for title in [
-                "No.",
-                "Time",
-                "Source",
-                "Destination",
-                "Protocol",
-                "Length",
-                "Info",
-            ] {
+            for column in ListColumn::ALL {
                 h.col(|ui| {
-                    ui.strong(title);
+                    let mark = match sort {
+                        Some(k) if k.column == column && k.descending => " v",
+                        Some(k) if k.column == column => " ^",
+                        _ => "",
+                    };
+                    let title = RichText::new(format!("{}{mark}", column.title())).strong();
+                    let header = egui::Button::new(title).frame(false);
+                    if ui
+                        .add(header)
+                        .on_hover_text(
+                            "Sort by this column (again: descending, then capture order)",
+                        )
+                        .clicked()
+                    {
+                        out.sort_clicked = Some(column);
+                    }
                 });
             }
         })

@@ -723,3 +723,69 @@ fn clicking_a_header_sorts_the_list_by_that_column() {
     h.run();
     assert_eq!(h.state().selected, Some(got[1]));
 }
+
+/// Follow Stream's Save as writes the raw bytes in the Raw view: the
+/// server's side of dpkt_http.pcap's first stream is as long as tshark's
+/// follow chunks say and starts with the response. The Conversations
+/// window's Export JSON writes what `wirelens flows --format json` prints.
+#[test]
+fn a_followed_stream_and_the_conversations_save_what_they_show() {
+    use wirelens::ui::follow_stream::{Direction, View};
+    let name = "dpkt_http.pcap";
+    let mut h = app_on(&fixture(name));
+    let snap = h.state().snapshot().unwrap();
+    let file = h.state().document.as_ref().unwrap().file.clone();
+    let ctx = h.ctx.clone();
+    h.state_mut().follow_stream(&snap, &file, 0, &ctx);
+    wait_for_follow(&mut h);
+    let golden: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/golden")
+                .join(name)
+                .join("follow.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let server_bytes: u64 = golden["0"]["chunks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c[0] == 1)
+        .map(|c| c[1].as_u64().unwrap())
+        .sum();
+    let f = &mut h.state_mut().follow[0];
+    f.view = View::Raw;
+    f.direction = Direction::BToA;
+    let raw = f.saved_bytes();
+    assert_eq!(raw.len() as u64, server_bytes);
+    assert!(raw.starts_with(b"HTTP/1.1 200 OK"), "{:?}", &raw[..20]);
+    f.view = View::Ascii;
+    f.direction = Direction::Both;
+    let text = String::from_utf8(f.saved_bytes()).unwrap();
+    assert!(
+        text.starts_with("GET /download.html HTTP/1.1"),
+        "{text:.40}"
+    );
+    let out = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("stream0.bin");
+    let (path, n) = wirelens::ui::save_bytes::write(out.clone(), &raw).unwrap();
+    assert_eq!((path, n), (out.clone(), raw.len()));
+    assert_eq!(std::fs::read(&out).unwrap(), raw);
+
+    let mut cli = Vec::new();
+    let args = wirelens::cli::FlowsArgs {
+        file: fixture(name),
+        filter: None,
+        proto: Some(wirelens::cli::ProtoArg::Tcp),
+        format: wirelens::cli::CsvOrJson::Json,
+    };
+    wirelens::cli::flows::run(&args, &mut cli).unwrap();
+    let json = h.state_mut().conversations.json(&snap);
+    assert_eq!(json, String::from_utf8(cli).unwrap());
+    h.state_mut().follow.clear();
+    h.state_mut().conversations.open = true;
+    h.run();
+    h.get_by_label("Export JSON…");
+    h.get_by_label("Export CSV…");
+}

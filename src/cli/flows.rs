@@ -45,6 +45,16 @@ impl FlowRow {
     }
 }
 
+/// The rows as a JSON array, one object per line (the app's Export JSON
+/// writes the same).
+pub fn write_json(rows: &[FlowRow], out: &mut impl Write) -> std::io::Result<()> {
+    let mut j = JsonArray::start(out)?;
+    for r in rows {
+        j.item(out, r)?;
+    }
+    j.end(out)
+}
+
 pub fn run(a: &FlowsArgs, out: &mut impl Write) -> Result<(), CliError> {
     let filter = display_filter(a.filter.as_deref())?;
     let file = open(&a.file)?;
@@ -77,11 +87,7 @@ pub fn run(a: &FlowsArgs, out: &mut impl Write) -> Result<(), CliError> {
     }
     match a.format {
         CsvOrJson::Json => {
-            let mut j = JsonArray::start(out)?;
-            for r in &rows {
-                j.item(out, r)?;
-            }
-            j.end(out)?;
+            write_json(&rows, out)?;
         }
         CsvOrJson::Csv => {
             writeln!(

@@ -10,6 +10,8 @@ use dissectors::tcp_analysis::Flag;
 use eframe::egui::{self, RichText, Sense};
 use egui_extras::{Column, TableBuilder};
 
+use super::save_bytes::SaveBytes;
+use crate::cli::FlowRow;
 use crate::store::Snapshot;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -59,6 +61,7 @@ pub struct Conversations {
     order_of: Option<(usize, Proto, (usize, bool))>,
     /// Conversations listed per protocol, and of which lists (by address).
     counts: Option<((usize, usize), (usize, usize))>,
+    pub save: SaveBytes,
 }
 
 /// One conversation's cells, as numbers where the column sorts by number.
@@ -192,6 +195,22 @@ impl Conversations {
         out
     }
 
+    /// The listed conversations as `wirelens flows --format json` prints
+    /// them, in display order.
+    pub fn json(&mut self, snap: &Snapshot) -> String {
+        let list = self.list(snap).clone();
+        let start = snap.index.row(0).map_or(0, |r| r.ts_ns);
+        let mut out = Vec::new();
+        let rows: Vec<FlowRow> = self
+            .order(snap)
+            .iter()
+            .filter_map(|&s| list.get(s as usize))
+            .map(|c| FlowRow::new(c, start))
+            .collect();
+        let _ = crate::cli::flows::write_json(&rows, &mut out);
+        String::from_utf8(out).unwrap_or_default()
+    }
+
     pub fn show(&mut self, ctx: &egui::Context, snap: &Snapshot) -> Option<FlowAction> {
         if !self.open {
             return None;
@@ -208,6 +227,8 @@ impl Conversations {
 
     fn contents(&mut self, ui: &mut egui::Ui, snap: &Snapshot) -> Option<FlowAction> {
         let mut action = None;
+        self.save.poll();
+        self.save.show_outcome(ui);
         ui.horizontal(|ui| {
             let (n_tcp, n_udp) = self.counts(snap);
             let (tcp, udp) = (format!("TCP · {n_tcp}"), format!("UDP · {n_udp}"));
@@ -242,6 +263,34 @@ impl Conversations {
             if ui.button("Copy as CSV").clicked() {
                 let csv = self.csv(snap);
                 ui.ctx().copy_text(csv);
+            }
+            let idle = !self.save.is_open();
+            let name = match self.proto {
+                Proto::Tcp => "tcp",
+                _ => "udp",
+            };
+            if ui
+                .add_enabled(idle, egui::Button::new("Export CSV…"))
+                .clicked()
+            {
+                let csv = self.csv(snap).into_bytes();
+                let file = format!("{name}-conversations.csv");
+                self.save
+                    .request(ui.ctx(), "Export conversations", &file, ("CSV", "csv"), csv);
+            }
+            if ui
+                .add_enabled(idle, egui::Button::new("Export JSON…"))
+                .clicked()
+            {
+                let json = self.json(snap).into_bytes();
+                let file = format!("{name}-conversations.json");
+                self.save.request(
+                    ui.ctx(),
+                    "Export conversations",
+                    &file,
+                    ("JSON", "json"),
+                    json,
+                );
             }
         });
         let list = self.list(snap).clone();

@@ -13,6 +13,7 @@ use eframe::egui::{
 };
 
 use super::job::Job;
+use super::save_bytes::SaveBytes;
 use crate::capture::CaptureFile;
 use crate::store::Snapshot;
 use crate::store::follow::follow_tcp;
@@ -38,6 +39,17 @@ pub enum Direction {
     BToA,
 }
 
+impl Direction {
+    /// Whether data sent by side `dir` (0: A, 1: B) is shown.
+    fn shows(self, dir: usize) -> bool {
+        match self {
+            Direction::Both => true,
+            Direction::AToB => dir == 0,
+            Direction::BToA => dir == 1,
+        }
+    }
+}
+
 /// The text laid out, for which view, direction and find, and how many
 /// matches it marks.
 type LaidOut = ((View, Direction, String), Arc<egui::Galley>, usize);
@@ -56,6 +68,7 @@ pub struct FollowStream {
     /// there is no such stream).
     pending: Option<Job<Option<KeptStream>>>,
     text: Option<LaidOut>,
+    pub save: SaveBytes,
 }
 
 /// Printable ASCII as is, line ends kept, anything else as '.'.
@@ -119,6 +132,7 @@ impl FollowStream {
             kept: None,
             pending,
             text: None,
+            save: SaveBytes::default(),
         }
     }
 
@@ -127,12 +141,34 @@ impl FollowStream {
         self.kept.is_some()
     }
 
-    /// The stream as text in the current view (one direction or both).
+    /// The stream as text in the current view (one direction or both), all
+    /// of it.
     pub fn plain_text(&self) -> String {
-        self.build(false).text
+        self.build(false, usize::MAX).text
     }
 
-    fn build(&self, dark: bool) -> LayoutJob {
+    /// What Save as writes: the bytes themselves in the Raw view (as
+    /// Wireshark saves raw data), else the text of the view.
+    pub fn saved_bytes(&self) -> Vec<u8> {
+        if self.view != View::Raw {
+            return self.plain_text().into_bytes();
+        }
+        let Some(Some(kept)) = &self.kept else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for c in &kept.chunks {
+            if let ChunkKind::Data(d) = &c.kind
+                && self.direction.shows(c.dir)
+            {
+                out.extend_from_slice(d);
+            }
+        }
+        out
+    }
+
+    /// The text of the current view, laid out up to `limit` bytes.
+    fn build(&self, dark: bool, limit: usize) -> LayoutJob {
         let mut job = LayoutJob::default();
         let Some(Some(kept)) = &self.kept else {
             return job;
@@ -151,15 +187,10 @@ impl FollowStream {
         };
         let mut text = String::new();
         for c in &kept.chunks {
-            let shown = match self.direction {
-                Direction::Both => true,
-                Direction::AToB => c.dir == 0,
-                Direction::BToA => c.dir == 1,
-            };
-            if !shown {
+            if !self.direction.shows(c.dir) {
                 continue;
             }
-            if job.text.len() >= SHOWN {
+            if job.text.len() >= limit {
                 job.append(
                     "\n[… the rest is not shown here; Copy takes all of it]\n",
                     0.0,
@@ -247,6 +278,8 @@ impl FollowStream {
     }
 
     fn contents(&mut self, ui: &mut egui::Ui) {
+        self.save.poll();
+        self.save.show_outcome(ui);
         let Some(kept) = &self.kept else {
             ui.horizontal(|ui| {
                 ui.spinner();
@@ -300,6 +333,19 @@ impl FollowStream {
                 let all = self.plain_text();
                 ui.ctx().copy_text(all);
             }
+            if ui
+                .add_enabled(!self.save.is_open(), egui::Button::new("Save as…"))
+                .clicked()
+            {
+                let (name, kind) = match self.view {
+                    View::Raw => ("stream.bin", ("Raw data", "bin")),
+                    _ => ("stream.txt", ("Text", "txt")),
+                };
+                let bytes = self.saved_bytes();
+                let name = format!("tcp-stream-{}-{name}", self.stream);
+                self.save
+                    .request(ui.ctx(), "Save stream as", &name, kind, bytes);
+            }
         });
         let find_label = ui
             .horizontal(|ui| {
@@ -311,7 +357,7 @@ impl FollowStream {
         let key = (self.view, self.direction, self.find.clone());
         if self.text.as_ref().is_none_or(|(k, _, _)| *k != key) {
             let dark = ui.visuals().dark_mode;
-            let mut job = self.build(dark);
+            let mut job = self.build(dark, SHOWN);
             let bg = ui.visuals().selection.bg_fill;
             let hits = Self::mark(&mut job, &self.find, bg);
             job.wrap.max_width = f32::INFINITY;

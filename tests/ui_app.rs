@@ -789,3 +789,46 @@ fn a_followed_stream_and_the_conversations_save_what_they_show() {
     h.get_by_label("Export JSON…");
     h.get_by_label("Export CSV…");
 }
+
+/// A large load can be cancelled from the status bar: what was read stays
+/// open and usable, and the bar says how far it got.
+#[test]
+fn cancelling_a_large_load_keeps_the_packets_read() {
+    use wirelens::capture::CaptureWriter;
+    let src = wirelens::capture::CaptureFile::open(&fixture("dpkt_http.pcap")).unwrap();
+    let records: Vec<_> = src.reader().collect();
+    let path = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("many.pcap");
+    let total = 600_000u32;
+    {
+        let out = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
+        let mut w = CaptureWriter::pcap(out, 1, 65535).unwrap();
+        for i in 0..total {
+            let r = &records[i as usize % records.len()];
+            let data = src.data(r.offset, r.caplen);
+            w.packet(0, i64::from(i) * 1000, r.orig_len, data, None)
+                .unwrap();
+        }
+    }
+    let mut app = WirelensApp::default();
+    app.open(&path, None);
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1400.0, 1000.0))
+        .build_ui_state(|ui, app: &mut WirelensApp| app.show(ui), app);
+    h.run();
+    h.get_by_label("Cancel loading").click();
+    wait_until(&mut h, "the load never ended", |a| {
+        a.snapshot().is_some_and(|s| s.done)
+    });
+    let snap = h.state().snapshot().unwrap();
+    assert!(snap.cancelled);
+    let loaded = snap.index.len();
+    assert!(loaded > 0 && loaded < total as usize, "{loaded}");
+    h.get_by_label_contains(&format!("Loading cancelled: {loaded} packets loaded"));
+    h.get_by_label(&format!("Packets: {loaded}"));
+    assert!(h.query_by_label("Cancel loading").is_none());
+    h.state_mut().select(1);
+    h.run();
+    h.get_by_label_contains("Frame 1:");
+    drop(h);
+    let _ = std::fs::remove_file(path);
+}

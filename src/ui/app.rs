@@ -1003,6 +1003,25 @@ impl WirelensApp {
                     .desired_width(160.0)
                     .show_percentage(),
             );
+            // A file's load can stop where it is; the packets read so far
+            // stay open (a live capture stops with Stop instead).
+            if doc.interface.is_none()
+                && !doc.store.cancelled()
+                && ui.button("Cancel loading").clicked()
+            {
+                doc.store.cancel();
+            }
+        }
+        if snap.cancelled && doc.interface.is_none() {
+            ui.separator();
+            ui.colored_label(
+                ui.visuals().warn_fg_color,
+                format!(
+                    "Loading cancelled: {} packets loaded, {:.0}% of the file",
+                    snap.index.len(),
+                    100.0 * snap.progress.0 as f64 / snap.progress.1.max(1) as f64
+                ),
+            );
         }
         if let Some(stop) = &snap.stop {
             ui.separator();

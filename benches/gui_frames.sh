@@ -36,7 +36,7 @@ mark() { echo "$1,$(date +%s%3N)" >>"$WORK/marks.csv"; }
 x() { xdotool "$@"; }
 wait_loaded() {
     for _ in $(seq 600); do
-        if [ -s "$WORK/frames.csv" ] && tail -1 "$WORK/frames.csv" | grep -q '^[0-9.]*,1,'; then
+        if [ -s "$WORK/frames.csv" ] && tail -1 "$WORK/frames.csv" | grep -q '^[0-9.]*,[0-9]*,1,'; then
             return
         fi
         sleep 0.5
@@ -49,6 +49,7 @@ drag() { # drag from X Y by DX per step, STEPS steps
     x mouseup 1
 }
 
+FILE=
 case "${1:-}" in
 file)
     FILE=$2 FRAME=$3
@@ -56,6 +57,7 @@ file)
     APP=$!
     mark start
     wait_loaded
+    grep -E '^(VmRSS|RssAnon|RssFile)' /proc/$APP/status | tr -s ' ' | tr '\n' ' ' >"$WORK/rss"
     mark idle; sleep 3
     mark scroll_wheel
     x mousemove 700 300
@@ -106,10 +108,17 @@ PY
 esac
 sleep 1
 kill "$APP"; APP=
+[ -s "$WORK/rss" ] && echo "resident after load: $(cat "$WORK/rss")(file: $(stat -c %s "$FILE") bytes)"
 python3 - "$WORK/frames.csv" "$WORK/marks.csv" <<'PY'
 import csv, sys
 frames = list(csv.DictReader(open(sys.argv[1])))
 marks = [l.strip().split(",") for l in open(sys.argv[2])]
+start = int(marks[0][1])
+first = next((r for r in frames if int(r["packets"]) > 0), None)
+if first:
+    # Logged as the frame began; on screen once it was drawn.
+    t = float(first["unix_ms"]) + float(first["frame_ms"]) - start
+    print(f"first rows on screen {t:.0f} ms after start ({first['packets']} packets)")
 def q(v, p):
     v = sorted(v)
     return v[min(len(v) - 1, int(p * len(v)))]

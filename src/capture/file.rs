@@ -217,6 +217,34 @@ impl CaptureFile {
     }
 }
 
+impl CaptureFile {
+    /// Lets the kernel take bytes `[from, to)` out of this process's
+    /// resident memory: a load that has read them drops them, so that the
+    /// app's resident size stays below the file's. They stay in the page
+    /// cache, and reading them again (a row in view, a filter pass) maps
+    /// them back in. Best effort; owned bytes are left alone.
+    pub fn release(&self, from: u64, to: u64) {
+        let Bytes::Mapped(m) = &self.bytes else {
+            return;
+        };
+        let to = (to as usize).min(m.len());
+        let from = (from as usize).min(to);
+        if to == from {
+            return;
+        }
+        // SAFETY: MADV_DONTNEED on a shared read-only file mapping unmaps
+        // the pages; the next read faults the same bytes back in from the
+        // file, so any slice borrowed from the map keeps its contents. (On
+        // a private mapping with changes it would lose them; ours is
+        // neither private nor written.)
+        #[allow(unsafe_code)]
+        #[cfg(unix)]
+        unsafe {
+            let _ = m.unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, from, to - from);
+        }
+    }
+}
+
 #[allow(unsafe_code)]
 fn map(file: &File) -> std::io::Result<Mmap> {
     // SAFETY: the map is read-only. memmap2 cannot protect us from another
@@ -742,6 +770,53 @@ mod tests {
 
     fn open(b: Vec<u8>) -> CaptureFile {
         CaptureFile::from_bytes("t.pcap".into(), Bytes::Owned(b)).unwrap()
+    }
+
+    /// The resident kilobytes of the mapping of `path` (smaps' Rss).
+    fn mapped_rss_kb(path: &Path) -> Option<u64> {
+        let smaps = std::fs::read_to_string("/proc/self/smaps").ok()?;
+        let name = path.to_str()?;
+        let mut lines = smaps.lines();
+        while let Some(l) = lines.next() {
+            if l.ends_with(name) {
+                for l in lines.by_ref() {
+                    if let Some(kb) = l.strip_prefix("Rss:") {
+                        return kb.trim().trim_end_matches(" kB").parse().ok();
+                    }
+                }
+            }
+        }
+        None
+    }
+
+    #[test]
+    fn released_bytes_leave_resident_memory_and_read_back_the_same() {
+        let records: Vec<Vec<u8>> = (0..4096u32).map(|i| vec![i as u8; 1000]).collect();
+        let refs: Vec<(&[u8], u32)> = records.iter().map(|r| (r.as_slice(), 1000)).collect();
+        let path =
+            std::env::temp_dir().join(format!("wirelens-release-{}.pcap", std::process::id()));
+        std::fs::write(&path, pcap(&refs)).unwrap();
+        let f = CaptureFile::open(&path).unwrap();
+        let before: Vec<Vec<u8>> = f
+            .reader()
+            .map(|r| f.data(r.offset, r.caplen).to_vec())
+            .collect();
+        let touched = mapped_rss_kb(&path);
+        f.release(0, f.bytes.len() as u64);
+        let released = mapped_rss_kb(&path);
+        if let (Some(t), Some(r)) = (touched, released) {
+            assert!(t >= 3000 && r < t / 4, "resident {t} kB, then {r} kB");
+        }
+        let after: Vec<Vec<u8>> = f
+            .reader()
+            .map(|r| f.data(r.offset, r.caplen).to_vec())
+            .collect();
+        assert_eq!(before.len(), 4096);
+        assert_eq!(before, after);
+        // Out of range and empty ranges are no-ops.
+        f.release(10, 5);
+        f.release(u64::MAX - 1, u64::MAX);
+        let _ = std::fs::remove_file(path);
     }
 
     #[test]

@@ -20,6 +20,9 @@ const BATCH: usize = 1024;
 /// Readers see new packets at most this often while loading.
 const PUBLISH_EVERY: Duration = Duration::from_millis(100);
 
+/// How many analysed bytes an app's load lets go of at a time.
+const RELEASE_EVERY: u64 = 64 << 20;
+
 #[derive(Debug, Clone, Copy)]
 pub struct LoadOptions {
     /// Run the full TCP sequence analysis while loading.
@@ -147,6 +150,7 @@ fn analyse(file: &CaptureFile, rx: Receiver<Batch>, store: &Store, opts: LoadOpt
     let mut stop = None;
     let mut position = 0;
     let mut cancelled = false;
+    let mut released = 0u64;
     for batch in rx {
         if let Some(i) = batch.interfaces {
             interfaces = i;
@@ -160,6 +164,15 @@ fn analyse(file: &CaptureFile, rx: Receiver<Batch>, store: &Store, opts: LoadOpt
             builder.add_tape(&pass.tape);
         }
         position = batch.position;
+        // For an app, the bytes analysed leave its resident memory (they
+        // are read again only for rows in view): every 64 MiB.
+        if opts.publish_every.is_some()
+            && let Some(last) = batch.records.last()
+            && last.offset - released >= RELEASE_EVERY
+        {
+            file.release(released, last.offset);
+            released = last.offset;
+        }
         if batch.stop.is_some() {
             stop = batch.stop;
         }

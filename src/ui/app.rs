@@ -1036,9 +1036,13 @@ impl eframe::App for WirelensApp {
     }
 
     fn ui(&mut self, ui: &mut egui::Ui, frame: &mut eframe::Frame) {
-        let loaded = self.snapshot().is_some_and(|s| s.done);
-        if let Some(log) = &mut self.frame_log {
-            log.record(frame.info().cpu_usage, loaded, ui.ctx());
+        if self.frame_log.is_some() {
+            let store = self
+                .snapshot()
+                .map_or((0, false), |s| (s.index.len(), s.done));
+            if let Some(log) = &mut self.frame_log {
+                log.record(frame.info().cpu_usage, store, ui.ctx());
+            }
         }
         self.show(ui);
     }

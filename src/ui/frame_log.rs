@@ -1,8 +1,8 @@
 //! Frame times, written to a file for benchmarks (`WIRELENS_FRAME_LOG`).
 //!
 //! One CSV line per frame: Unix time in milliseconds (a driving script
-//! stamps its phases the same way), whether the capture has finished
-//! loading, the frame's time as
+//! stamps its phases the same way), the packets the store held for the
+//! frame and whether loading had finished, the frame's time as
 //! eframe measures it (building the UI, tessellating and painting, less
 //! waiting on the buffer swap), and the wall time since the previous frame.
 //! While logging, the app repaints continuously, so the interval is what a
@@ -23,7 +23,7 @@ impl FrameLog {
     pub fn from_env() -> Option<FrameLog> {
         let path = std::env::var_os("WIRELENS_FRAME_LOG")?;
         let mut out = std::io::BufWriter::new(std::fs::File::create(path).ok()?);
-        writeln!(out, "unix_ms,loaded,frame_ms,interval_ms").ok()?;
+        writeln!(out, "unix_ms,packets,loaded,frame_ms,interval_ms").ok()?;
         let now = Instant::now();
         Some(FrameLog {
             out,
@@ -33,16 +33,23 @@ impl FrameLog {
     }
 
     /// Records a frame; `frame_secs` is eframe's measure of the previous one.
-    pub fn record(&mut self, frame_secs: Option<f32>, loaded: bool, ctx: &eframe::egui::Context) {
+    pub fn record(
+        &mut self,
+        frame_secs: Option<f32>,
+        (packets, loaded): (usize, bool),
+        ctx: &eframe::egui::Context,
+    ) {
         let now = Instant::now();
         let interval = self.last.map(|l| (now - l).as_secs_f64() * 1e3);
         self.last = Some(now);
-        if let (Some(f), Some(i)) = (frame_secs, interval) {
+        // The first frame has no interval yet: it is logged with 0.
+        if let Some(f) = frame_secs {
+            let i = interval.unwrap_or(0.0);
             let t = std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
                 .map_or(0.0, |d| d.as_secs_f64() * 1e3);
             let (l, f) = (u8::from(loaded), f64::from(f) * 1e3);
-            let _ = writeln!(self.out, "{t:.1},{l},{f:.3},{i:.3}");
+            let _ = writeln!(self.out, "{t:.1},{packets},{l},{f:.3},{i:.3}");
         }
         // Flushed each second, so a script may stop the app at any time.
         if (now - self.flushed).as_secs() >= 1 {

@@ -832,3 +832,63 @@ fn cancelling_a_large_load_keeps_the_packets_read() {
     drop(h);
     let _ = std::fs::remove_file(path);
 }
+
+/// Statistics › Flow Graph draws each packet between its source and
+/// destination hosts (tshark's Source and Destination columns), hosts in
+/// order of first appearance; with a display filter it draws only the
+/// displayed packets, and clicking an arrow selects its packet.
+#[test]
+fn the_flow_graph_draws_every_packet_between_its_hosts() {
+    let name = "arkime_curl-enabled-tls13.pcap";
+    let mut h = app_on(&fixture(name));
+    let src = golden_column(name, 2);
+    let dst = golden_column(name, 3);
+    let mut hosts: Vec<String> = Vec::new();
+    for ((_, s), (_, d)) in src.iter().zip(&dst) {
+        for x in [s, d] {
+            if !hosts.contains(x) {
+                hosts.push(x.clone());
+            }
+        }
+    }
+    h.get_by_label("Statistics").click();
+    h.run();
+    h.get_by_label("Flow Graph").click();
+    wait_until(&mut h, "the flow graph never built", |a| {
+        a.flow_graph.is_ready()
+    });
+    let rows = h.state().flow_graph.rows.clone().unwrap();
+    assert_eq!(rows.hosts, hosts);
+    assert_eq!(rows.arrows.len(), src.len());
+    for (a, ((n, s), (_, d))) in rows.arrows.iter().zip(src.iter().zip(&dst)) {
+        assert_eq!(a.frame, *n);
+        assert_eq!(
+            (&rows.hosts[a.from as usize], &rows.hosts[a.to as usize]),
+            (s, d)
+        );
+    }
+    h.get_by_label("TLSv1: Client Hello").click();
+    h.run();
+    assert_eq!(h.state().selected, Some(8));
+
+    let input = h.get_by_role(egui::accesskit::Role::TextInput);
+    input.focus();
+    input.type_text("dns");
+    h.run();
+    h.get_by_label("Apply").click();
+    let dns = wait_for_filter(&mut h);
+    wait_until(&mut h, "the flow graph never followed the filter", |a| {
+        a.flow_graph.is_ready() && a.flow_graph.rows.as_ref().unwrap().arrows.len() == dns.len()
+    });
+    let frames: Vec<u32> = h
+        .state()
+        .flow_graph
+        .rows
+        .as_ref()
+        .unwrap()
+        .arrows
+        .iter()
+        .map(|a| a.frame)
+        .collect();
+    assert_eq!(frames, dns);
+}

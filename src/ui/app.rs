@@ -15,6 +15,7 @@ use super::displayed::Displayed;
 use super::document::Document;
 use super::expert_info::ExpertInfo;
 use super::filter_bar::{FilterAction, FilterBar};
+use super::flow_graph::FlowGraph;
 use super::follow_stream::FollowStream;
 use super::hex;
 use super::io_graph::IoGraph;
@@ -76,6 +77,7 @@ pub struct WirelensApp {
     /// The applied display filter and the frames it lets through.
     pub displayed: Option<Displayed>,
     pub io_graph: IoGraph,
+    pub flow_graph: FlowGraph,
     open_dialog: OpenDialog,
     save_dialog: SaveDialog,
     /// Quitting was asked with a capture not saved: the question is shown.
@@ -281,6 +283,7 @@ impl WirelensApp {
         self.rows.clear();
         self.rows_seen = 0;
         self.io_graph.reset();
+        self.flow_graph.reset();
         self.conversations = Conversations::default();
         self.expert_info.reset();
         self.follow.clear();
@@ -582,6 +585,17 @@ impl WirelensApp {
             self.select(n);
             self.scroll_to = Some(n);
         }
+        if let Some(doc) = &self.document {
+            let file = doc.file.clone();
+            let displayed = self.displayed_frames();
+            let selected = self.selected;
+            self.flow_graph
+                .show(ui.ctx(), &snap, &file, displayed, &mut self.rows, selected);
+        }
+        if let Some(n) = self.flow_graph.clicked.take() {
+            self.select(n);
+            self.scroll_to = Some(n);
+        }
         if let Some(n) = self.io_graph.clicked.take() {
             self.select(n);
             self.scroll_to = Some(n);
@@ -798,6 +812,10 @@ impl WirelensApp {
                     }
                     if ui.button("I/O Graph").clicked() {
                         self.io_graph.open = true;
+                        ui.close();
+                    }
+                    if ui.button("Flow Graph").clicked() {
+                        self.flow_graph.open = true;
                         ui.close();
                     }
                     let has_stream = self.selected_tcp_stream().is_some();

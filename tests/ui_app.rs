@@ -427,6 +427,16 @@ fn the_sequence_diagram_shows_the_handshake_in_order_and_selects_packets() {
     h.get_by_label("[SYN, ACK] Seq=0 Ack=1 Len=0").click();
     h.run();
     assert_eq!(h.state().selected, Some(6));
+    // Save as PNG asks the renderer for the pixels (cutting out the
+    // window and encoding them is tested in ui::png_export).
+    h.get_by_label("Save as PNG…").click();
+    h.step();
+    let asked = h.output().viewport_output.values().any(|v| {
+        v.commands
+            .iter()
+            .any(|c| matches!(c, egui::ViewportCommand::Screenshot(_)))
+    });
+    assert!(asked, "no screenshot asked for");
 }
 
 #[test]

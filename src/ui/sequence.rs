@@ -11,6 +11,7 @@ use dissectors::tcp_analysis::{Flag, SegmentAnalysis};
 use eframe::egui::{self, Align2, Color32, FontId, Pos2, RichText, Sense, Stroke, Vec2};
 
 use super::packet_list::RowCache;
+use super::png_export::PngExport;
 use crate::store::Snapshot;
 use crate::store::frame::PacketBytes;
 use crate::store::tcp::TcpRecord;
@@ -54,6 +55,7 @@ pub struct SequenceDiagram {
     pub clicked: Option<u32>,
     /// Scroll to this frame's arrow next frame.
     pub scroll_to: Option<u32>,
+    pub png: PngExport,
 }
 
 impl SequenceDiagram {
@@ -67,6 +69,7 @@ impl SequenceDiagram {
             spacing: 44.0,
             clicked: None,
             scroll_to: None,
+            png: PngExport::default(),
         }
     }
 
@@ -99,11 +102,17 @@ impl SequenceDiagram {
     ) {
         self.segments.update(snap);
         let mut open = self.open;
-        egui::Window::new(format!("Sequence diagram (tcp.stream eq {})", self.stream))
+        let shown = egui::Window::new(format!("Sequence diagram (tcp.stream eq {})", self.stream))
             .open(&mut open)
             .default_size([760.0, 620.0])
             .show(ctx, |ui| self.contents(ui, snap, bytes, rows, selected));
         self.open = open;
+        if self.png.asked
+            && let Some(w) = shown
+        {
+            let name = format!("tcp-stream-{}-sequence.png", self.stream);
+            self.png.request(ctx, w.response.rect, &name);
+        }
     }
 
     fn contents(
@@ -114,10 +123,19 @@ impl SequenceDiagram {
         rows: &mut RowCache,
         selected: Option<u32>,
     ) {
+        self.png.poll(ui);
         ui.horizontal(|ui| {
             ui.label(format!("{} segments", self.segments.records.len()));
             ui.separator();
             ui.add(egui::Slider::new(&mut self.spacing, 28.0..=120.0).text("Spacing"));
+            ui.separator();
+            let idle = !self.png.is_busy();
+            if ui
+                .add_enabled(idle, egui::Button::new("Save as PNG…"))
+                .clicked()
+            {
+                self.png.asked = true;
+            }
         });
         // Ctrl + wheel zooms, as in the charts.
         let zoom = ui.input(|i| i.zoom_delta());

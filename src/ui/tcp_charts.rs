@@ -10,6 +10,7 @@ use eframe::egui::{self, Color32};
 use egui_plot::{Legend, Line, MarkerShape, Plot, PlotPoint, PlotPoints, Points};
 
 use super::decimate::decimate_xy;
+use super::png_export::PngExport;
 use crate::store::Snapshot;
 use crate::store::tcp::TcpRecord;
 use crate::store::tcp_series::{self, StreamRecords};
@@ -25,6 +26,16 @@ pub enum Chart {
 
 impl Chart {
     pub const ALL: [Chart; 4] = [Chart::Stevens, Chart::Throughput, Chart::Rtt, Chart::Window];
+    /// The chart's name in a file name.
+    pub fn file_name(self) -> &'static str {
+        match self {
+            Chart::Stevens => "stevens",
+            Chart::Throughput => "throughput",
+            Chart::Rtt => "rtt",
+            Chart::Window => "window",
+        }
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Chart::Stevens => "Sequence (Stevens)",
@@ -133,6 +144,7 @@ pub struct TcpCharts {
     pub series: Vec<Series>,
     series_of: Option<(Chart, u8, usize)>,
     pub clicked: Option<u32>,
+    pub png: PngExport,
 }
 
 const BLUE: Color32 = Color32::from_rgb(0x40, 0x8a, 0xd8);
@@ -165,6 +177,7 @@ impl TcpCharts {
             series: Vec::new(),
             series_of: None,
             clicked: None,
+            png: PngExport::default(),
         }
     }
 
@@ -258,17 +271,32 @@ impl TcpCharts {
             self.series_of = None;
         }
         let mut open = self.open;
-        egui::Window::new(format!("TCP charts (tcp.stream eq {})", self.stream))
+        let shown = egui::Window::new(format!("TCP charts (tcp.stream eq {})", self.stream))
             .open(&mut open)
             .default_size([860.0, 520.0])
             .show(ctx, |ui| self.contents(ui));
         self.open = open;
+        if self.png.asked
+            && let Some(w) = shown
+        {
+            let name = format!("tcp-stream-{}-{}.png", self.stream, self.chart.file_name());
+            self.png.request(ctx, w.response.rect, &name);
+        }
     }
 
     fn contents(&mut self, ui: &mut egui::Ui) {
+        self.png.poll(ui);
         ui.horizontal(|ui| {
             for c in Chart::ALL {
                 ui.selectable_value(&mut self.chart, c, c.name());
+            }
+            ui.separator();
+            let idle = !self.png.is_busy();
+            if ui
+                .add_enabled(idle, egui::Button::new("Save as PNG…"))
+                .clicked()
+            {
+                self.png.asked = true;
             }
         });
         ui.horizontal(|ui| {

@@ -133,3 +133,78 @@ fn following_from_the_store_gives_the_same_chunks() {
     assert!(checked > 100, "only {checked} streams");
     report.finish();
 }
+
+/// Follow HTTP/2 Stream against tshark: for every HTTP/2 stream of every
+/// fixture, the header lists have as many fields as tshark decoded for the
+/// request and the response, and the DATA carried each way is as long as
+/// tshark counts (app.json, from tshark's http2 fields).
+#[test]
+fn followed_http2_streams_hold_tsharks_headers_and_data() {
+    use std::sync::atomic::AtomicBool;
+    use wirelens::store::follow_http2::{H2Content, follow_http2};
+    let mut report = Report::default();
+    let mut checked = 0;
+    for fx in fixtures() {
+        let Ok(text) = std::fs::read_to_string(fx.golden_dir().join("app.json")) else {
+            continue;
+        };
+        let golden: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let Some(conns) = golden["http2"]["per_connection"].as_array() else {
+            continue;
+        };
+        let file = wirelens::capture::CaptureFile::open(&fx.path).unwrap();
+        let snap = load(&fx);
+        for conn in conns {
+            let tcp = conn["tcp_stream"].as_u64().unwrap() as u32;
+            let parts = follow_http2(&snap, &file, tcp, &AtomicBool::new(false)).unwrap();
+            // Side A spoke first: the client, unless tshark says otherwise.
+            let client_is_a = snap.tcp_endpoints(tcp).0 == conn["client"].as_str().unwrap_or("");
+            for s in conn["streams"].as_array().unwrap() {
+                checked += 1;
+                let id = s["stream_id"].as_u64().unwrap() as u32;
+                for (side, dir) in [("client", 0u8), ("server", 1u8)] {
+                    let dir = if client_is_a { dir } else { 1 - dir };
+                    let mine = parts.iter().filter(|p| p.stream == id && p.dir == dir);
+                    let data: usize = mine
+                        .clone()
+                        .map(|p| match &p.content {
+                            H2Content::Data(d) => d.len(),
+                            H2Content::Headers(_) => 0,
+                        })
+                        .sum();
+                    let want = s[format!("data_bytes_{side}")].as_u64().unwrap() as usize;
+                    if data != want {
+                        report.fail(
+                            &fx.name,
+                            format!("stream {id} {side}: {data} data bytes, tshark {want}"),
+                        );
+                    }
+                    let key = if side == "client" {
+                        "request_headers"
+                    } else {
+                        "response_headers"
+                    };
+                    // tshark's count is of the side's last header block
+                    // (the trailers, where there are).
+                    if let Some(want) = s[key].as_u64() {
+                        let headers = mine
+                            .filter_map(|p| match &p.content {
+                                H2Content::Headers(h) if !h.is_empty() => Some(h.len()),
+                                _ => None,
+                            })
+                            .next_back()
+                            .unwrap_or(0);
+                        if headers as u64 != want {
+                            report.fail(
+                                &fx.name,
+                                format!("stream {id} {key}: {headers}, tshark {want}"),
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+    assert!(checked >= 10, "only {checked} streams");
+    report.finish();
+}

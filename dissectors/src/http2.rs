@@ -447,6 +447,11 @@ pub fn dissect_frame<S: Sink>(
                 ps(at, body.len()),
                 format_args!("DATA payload ({} bytes)", body.len()),
             );
+            // As tshark's http2.data.data: Follow HTTP/2 Stream and filters
+            // read the body from it.
+            if !body.is_empty() {
+                cx.field(&DATA_DATA, ps(at, body.len()), Value::Bytes(body));
+            }
             // gRPC is shown frame by frame, other bodies once whole (at the
             // end of the stream), with the media type that shows them.
             match note.content_type.as_deref() {

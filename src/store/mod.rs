@@ -5,6 +5,7 @@
 pub mod builder;
 pub mod experts;
 pub mod follow;
+pub mod follow_http2;
 pub mod frame;
 pub mod hierarchy;
 pub mod index;

@@ -902,3 +902,31 @@ fn the_flow_graph_draws_every_packet_between_its_hosts() {
         .collect();
     assert_eq!(frames, dns);
 }
+
+/// Analyze › Follow HTTP/2 Stream decodes the selected packet's connection
+/// and shows a stream's header block and body; the streams offered are the
+/// ones tshark saw carry headers or data.
+#[test]
+fn follow_http2_stream_shows_the_decoded_headers_and_body() {
+    let mut h = app_on(&fixture("arkime_http2-nghttp2.pcap"));
+    h.state_mut().select(1);
+    h.run();
+    h.get_by_label("Analyze").click();
+    h.run();
+    h.get_by_label("Follow HTTP/2 Stream").click();
+    wait_until(&mut h, "the connection was never decoded", |a| {
+        a.follow_http2.iter().all(|f| f.is_ready())
+    });
+    let streams = h.state().follow_http2[0].streams();
+    // tshark: streams 13 and 2 carry the response headers and bodies.
+    assert!(streams.contains(&13) && streams.contains(&2), "{streams:?}");
+    h.state_mut().follow_http2[0].stream = 13;
+    h.run();
+    h.get_by_label_contains(":status: 200");
+    let text = h.state().follow_http2[0].text();
+    // The request's headers, the response's, then its 6616 body bytes
+    // (tshark's count).
+    assert!(text.starts_with(":method: GET\n:path: /\n"), "{text:.200}");
+    assert!(text.contains("\n:status: 200\n"), "{text:.400}");
+    assert!(text.len() > 6616, "{}", text.len());
+}

@@ -16,6 +16,7 @@ use super::document::Document;
 use super::expert_info::ExpertInfo;
 use super::filter_bar::{FilterAction, FilterBar};
 use super::flow_graph::FlowGraph;
+use super::follow_http2::FollowHttp2;
 use super::follow_stream::FollowStream;
 use super::hex;
 use super::io_graph::IoGraph;
@@ -98,6 +99,8 @@ pub struct WirelensApp {
     pub expert_info: ExpertInfo,
     /// Open Follow Stream windows.
     pub follow: Vec<FollowStream>,
+    /// Open Follow HTTP/2 Stream windows.
+    pub follow_http2: Vec<FollowHttp2>,
     /// Open sequence diagrams.
     pub sequences: Vec<SequenceDiagram>,
     /// Open TCP chart windows.
@@ -287,6 +290,7 @@ impl WirelensApp {
         self.conversations = Conversations::default();
         self.expert_info.reset();
         self.follow.clear();
+        self.follow_http2.clear();
         self.sequences.clear();
         self.charts.clear();
         self.error = None;
@@ -550,6 +554,10 @@ impl WirelensApp {
             f.show(ui.ctx());
         }
         self.follow.retain(|f| f.open);
+        for f in &mut self.follow_http2 {
+            f.show(ui.ctx());
+        }
+        self.follow_http2.retain(|f| f.open);
         if let Some(doc) = &self.document {
             let file = doc.file.clone();
             for d in &mut self.sequences {
@@ -804,6 +812,12 @@ impl WirelensApp {
                         self.follow_selected(ui.ctx());
                         ui.close();
                     }
+                    let has_stream = self.selected_tcp_stream().is_some();
+                    let h2 = egui::Button::new("Follow HTTP/2 Stream");
+                    if ui.add_enabled(has_stream, h2).clicked() {
+                        self.follow_http2_selected(ui.ctx());
+                        ui.close();
+                    }
                 });
                 ui.menu_button("Statistics", |ui| {
                     if ui.button("Conversations").clicked() {
@@ -900,6 +914,23 @@ impl WirelensApp {
             Some(c) => c.open = true,
             None => self.charts.push(TcpCharts::new(snap, stream)),
         }
+    }
+
+    /// Follows the HTTP/2 stream of the selected packet (the connection
+    /// of its TCP stream, at the HTTP/2 stream it carries).
+    pub fn follow_http2_selected(&mut self, ctx: &egui::Context) {
+        let (Some(doc), Some(snap), Some(tcp)) =
+            (&self.document, self.snapshot(), self.selected_tcp_stream())
+        else {
+            return;
+        };
+        if let Some(f) = self.follow_http2.iter_mut().find(|f| f.tcp_stream == tcp) {
+            f.open = true;
+            return;
+        }
+        let file = doc.file.clone();
+        let f = FollowHttp2::new(&snap, &file, tcp, self.selected, ctx);
+        self.follow_http2.push(f);
     }
 
     /// Follows the TCP stream of the selected packet, if it has one.

@@ -14,6 +14,7 @@ pub mod document;
 pub mod expert_info;
 pub mod filter_bar;
 pub mod flow_graph;
+pub mod follow_http2;
 pub mod follow_stream;
 pub mod frame_log;
 pub mod hex;

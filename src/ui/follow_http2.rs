@@ -1,0 +1,170 @@
+//! Follow HTTP/2 Stream: one HTTP/2 stream of a connection as text, each
+//! HEADERS block as `name: value` lines and each DATA frame's body, the
+//! two sides coloured as in Follow TCP Stream. The connection's frames are
+//! decoded on a thread of their own (HPACK needs them all, in order).
+
+use std::sync::Arc;
+
+use eframe::egui::{self, Color32, RichText};
+
+use super::job::Job;
+use super::save_bytes::SaveBytes;
+use crate::capture::CaptureFile;
+use crate::store::Snapshot;
+use crate::store::follow_http2::{H2Part, follow_http2, stream_text};
+
+pub struct FollowHttp2 {
+    pub tcp_stream: u32,
+    pub open: bool,
+    /// The HTTP/2 stream shown.
+    pub stream: u32,
+    /// A frame to choose the stream by once the parts are in (the
+    /// selected packet's).
+    near_frame: Option<u32>,
+    /// The connection's parts, once decoded.
+    pub parts: Option<Arc<Vec<H2Part>>>,
+    job: Option<Job<Vec<H2Part>>>,
+    pub save: SaveBytes,
+}
+
+impl FollowHttp2 {
+    pub fn new(
+        snap: &Arc<Snapshot>,
+        file: &Arc<CaptureFile>,
+        tcp_stream: u32,
+        near_frame: Option<u32>,
+        ctx: &egui::Context,
+    ) -> FollowHttp2 {
+        let (s, f) = (snap.clone(), file.clone());
+        let job = Job::spawn("follow http2", ctx, move |cancel| {
+            follow_http2(&s, f.as_ref(), tcp_stream, cancel)
+        });
+        FollowHttp2 {
+            tcp_stream,
+            open: true,
+            stream: 0,
+            near_frame,
+            parts: None,
+            job,
+            save: SaveBytes::default(),
+        }
+    }
+
+    pub fn is_ready(&self) -> bool {
+        self.parts.is_some()
+    }
+
+    /// The HTTP/2 streams of the connection that carry headers or data.
+    pub fn streams(&self) -> Vec<u32> {
+        let mut ids: Vec<u32> = self
+            .parts
+            .iter()
+            .flat_map(|p| p.iter().map(|p| p.stream))
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    }
+
+    /// The shown stream as text, both sides in order.
+    pub fn text(&self) -> String {
+        let Some(parts) = &self.parts else {
+            return String::new();
+        };
+        stream_text(parts, self.stream)
+            .into_iter()
+            .map(|(_, _, t)| t)
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    pub fn show(&mut self, ctx: &egui::Context) {
+        if let Some(j) = &self.job
+            && let Some(parts) = j.take()
+        {
+            self.job = None;
+            // The stream of the packet the user picked, else the first.
+            let near = self
+                .near_frame
+                .and_then(|n| parts.iter().find(|p| p.frame >= n))
+                .map(|p| p.stream);
+            self.stream = near.or(parts.first().map(|p| p.stream)).unwrap_or(0);
+            self.parts = Some(Arc::new(parts));
+        }
+        let mut open = self.open;
+        egui::Window::new(format!(
+            "Follow HTTP/2 Stream (tcp.stream eq {})",
+            self.tcp_stream
+        ))
+        .open(&mut open)
+        .default_size([760.0, 560.0])
+        .show(ctx, |ui| self.contents(ui));
+        self.open = open;
+    }
+
+    fn contents(&mut self, ui: &mut egui::Ui) {
+        self.save.poll();
+        self.save.show_outcome(ui);
+        let Some(parts) = self.parts.clone() else {
+            ui.horizontal(|ui| {
+                ui.spinner();
+                ui.label("Decoding the connection…");
+            });
+            return;
+        };
+        if parts.is_empty() {
+            ui.label("No HTTP/2 headers or data on this connection.");
+            return;
+        }
+        ui.horizontal(|ui| {
+            let streams = self.streams();
+            egui::ComboBox::from_label("HTTP/2 stream")
+                .selected_text(self.stream.to_string())
+                .show_ui(ui, |ui| {
+                    for s in streams {
+                        ui.selectable_value(&mut self.stream, s, s.to_string());
+                    }
+                });
+            if ui.button("Copy").clicked() {
+                ui.ctx().copy_text(self.text());
+            }
+            let idle = !self.save.is_open();
+            if ui
+                .add_enabled(idle, egui::Button::new("Save as…"))
+                .clicked()
+            {
+                let name = format!(
+                    "tcp-stream-{}-http2-stream-{}.txt",
+                    self.tcp_stream, self.stream
+                );
+                let text = self.text().into_bytes();
+                self.save
+                    .request(ui.ctx(), "Save stream as", &name, ("Text", "txt"), text);
+            }
+        });
+        let dark = ui.visuals().dark_mode;
+        let colours = if dark {
+            [
+                Color32::from_rgb(0xff, 0x8a, 0x8a),
+                Color32::from_rgb(0x8a, 0xb4, 0xff),
+            ]
+        } else {
+            [
+                Color32::from_rgb(0x9c, 0x00, 0x00),
+                Color32::from_rgb(0x00, 0x00, 0x9c),
+            ]
+        };
+        egui::ScrollArea::vertical()
+            .auto_shrink(false)
+            .show(ui, |ui| {
+                for (dir, frame, text) in stream_text(&parts, self.stream) {
+                    ui.weak(format!("frame {frame}"));
+                    ui.label(
+                        RichText::new(text)
+                            .monospace()
+                            .color(colours[usize::from(dir & 1)]),
+                    );
+                }
+            });
+    }
+}

@@ -930,3 +930,45 @@ fn follow_http2_stream_shows_the_decoded_headers_and_body() {
     assert!(text.contains("\n:status: 200\n"), "{text:.400}");
     assert!(text.len() > 6616, "{}", text.len());
 }
+
+/// View › Colouring Rules edits the rules the list is coloured by: turning
+/// DNS off colours DNS rows by the next rule they match (UDP), and a filter
+/// that does not compile shows its error in the editor.
+#[test]
+fn the_colouring_rule_editor_changes_how_rows_are_coloured() {
+    let mut h = app_on(&sample_path());
+    assert_eq!(h.state_mut().row_rule(1).as_deref(), Some("DNS"));
+    h.get_by_label("View").click();
+    h.run();
+    h.get_by_label("Colouring Rules…").click();
+    h.run();
+    let dns = h
+        .state()
+        .settings
+        .colour_rules
+        .iter()
+        .position(|r| r.name == "DNS")
+        .unwrap();
+    h.get_by_role_and_label(
+        egui::accesskit::Role::CheckBox,
+        &format!("Rule {}", dns + 1),
+    )
+    .click();
+    h.run();
+    assert!(!h.state().settings.colour_rules[dns].enabled);
+    assert_eq!(h.state_mut().row_rule(1).as_deref(), Some("UDP"));
+
+    h.state_mut().settings.colour_rules[dns].enabled = true;
+    h.state_mut().settings.colour_rules[dns].filter = "dns.qry.nme".into();
+    h.run();
+    h.run();
+    let errors = h.state().rows_colour_errors().to_vec();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors[0].0, "DNS");
+    h.get_by_label(&errors[0].1);
+    h.get_by_label("Restore defaults").click();
+    h.run();
+    h.run();
+    assert!(h.state().rows_colour_errors().is_empty());
+    assert_eq!(h.state_mut().row_rule(1).as_deref(), Some("DNS"));
+}

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use eframe::egui::{self, Key};
 
 use super::capture_options::CaptureOptions;
+use super::colour_rule_editor::ColourRuleEditor;
 use super::conversations::{Conversations, FlowAction, Proto};
 use super::details::{self, Details};
 use super::displayed::Displayed;
@@ -79,6 +80,7 @@ pub struct WirelensApp {
     pub displayed: Option<Displayed>,
     pub io_graph: IoGraph,
     pub flow_graph: FlowGraph,
+    pub colour_rule_editor: ColourRuleEditor,
     open_dialog: OpenDialog,
     save_dialog: SaveDialog,
     /// Quitting was asked with a capture not saved: the question is shown.
@@ -608,6 +610,9 @@ impl WirelensApp {
             self.select(n);
             self.scroll_to = Some(n);
         }
+        let errors = self.rows.colours.errors.clone();
+        self.colour_rule_editor
+            .show(ui.ctx(), &mut self.settings.colour_rules, &errors);
         self.persist_settings();
     }
 
@@ -772,6 +777,11 @@ impl WirelensApp {
                             .step_by(1.0)
                             .text("Font size"),
                     );
+                    ui.separator();
+                    if ui.button("Colouring Rules…").clicked() {
+                        self.colour_rule_editor.open = true;
+                        ui.close();
+                    }
                 });
                 ui.menu_button("Capture", |ui| {
                     if ui.button("Options…").clicked() {

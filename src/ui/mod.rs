@@ -4,6 +4,7 @@
 
 pub mod app;
 pub mod capture_options;
+pub mod colour_rule_editor;
 pub mod colour_rules;
 pub mod compiled_text;
 pub mod conversations;

@@ -211,6 +211,10 @@ impl WirelensApp {
         // whole window.
         self.background = visuals.panel_fill;
         visuals.panel_fill = egui::Color32::TRANSPARENT;
+        // Soft shadows are wide blurred shapes: filling them costs a
+        // software renderer more than the windows themselves.
+        visuals.window_shadow = egui::Shadow::NONE;
+        visuals.popup_shadow = egui::Shadow::NONE;
         ctx.set_visuals(visuals);
         let body = self.settings.font_size;
         ctx.all_styles_mut(|style| {

@@ -88,6 +88,8 @@ pub struct Settings {
     pub filter_buttons: Vec<FilterButton>,
     /// Packet list colouring, first match wins.
     pub colour_rules: Vec<ColourRule>,
+    /// Packet list columns hidden, by title ("Time", "Length"…).
+    pub hidden_columns: Vec<String>,
 }
 
 impl Default for Settings {
@@ -110,6 +112,7 @@ impl Default for Settings {
                 },
             ],
             colour_rules: default_colour_rules(),
+            hidden_columns: Vec::new(),
         }
     }
 }

@@ -972,3 +972,40 @@ fn the_colouring_rule_editor_changes_how_rows_are_coloured() {
     assert!(h.state().rows_colour_errors().is_empty());
     assert_eq!(h.state_mut().row_rule(1).as_deref(), Some("DNS"));
 }
+
+/// View › Columns hides packet-list columns, and the choice outlives the
+/// app (it is in the settings file).
+#[test]
+fn hidden_columns_leave_the_list_and_stay_hidden() {
+    let file = temp_settings("columns");
+    let mut h = app_with_settings(&file);
+    h.get_by_role_and_label(egui::accesskit::Role::Button, "Length");
+    h.get_by_label("View").click();
+    h.run();
+    h.get_by_label("Columns").click();
+    h.run();
+    h.get_by_role_and_label(egui::accesskit::Role::CheckBox, "Length")
+        .click();
+    h.run();
+    h.get_by_role_and_label(egui::accesskit::Role::CheckBox, "Time")
+        .click();
+    h.run();
+    assert_eq!(h.state().settings.hidden_columns, ["Length", "Time"]);
+    h.key_press(egui::Key::Escape);
+    h.run();
+    assert!(
+        h.query_by_role_and_label(egui::accesskit::Role::Button, "Length")
+            .is_none()
+    );
+    // The rows lost the two cells: frame 1's Info is still there.
+    h.get_by_label("Standard query 0xac66 A enabled.tls13.com");
+    drop(h);
+    let h = app_with_settings(&file);
+    assert_eq!(h.state().settings.hidden_columns, ["Length", "Time"]);
+    assert!(
+        h.query_by_role_and_label(egui::accesskit::Role::Button, "Time")
+            .is_none()
+    );
+    h.get_by_role_and_label(egui::accesskit::Role::Button, "Info");
+    let _ = std::fs::remove_dir_all(file.path.parent().unwrap());
+}

@@ -25,7 +25,7 @@ use super::open_dialog::OpenDialog;
 use super::packet_list::{self, RowCache, TimeFormat};
 use super::save_dialog::{SaveDialog, Saved};
 use super::sequence::SequenceDiagram;
-use super::sorted_rows::ListSort;
+use super::sorted_rows::{ListColumn, ListSort};
 use super::tcp_charts::TcpCharts;
 use crate::filter::DisplayFilter;
 use crate::settings::{Settings, SettingsFile, Theme};
@@ -341,6 +341,15 @@ impl WirelensApp {
     }
 
     /// The frame numbers the list shows, when a filter is applied.
+    /// The packet list's columns the settings do not hide.
+    pub fn shown_columns(&self) -> Vec<ListColumn> {
+        let hidden = &self.settings.hidden_columns;
+        ListColumn::ALL
+            .into_iter()
+            .filter(|c| !hidden.iter().any(|h| h == c.title()))
+            .collect()
+    }
+
     /// The list's rows in the order shown: sorted by a column, or the
     /// display filter's frames (None: every frame in capture order).
     pub fn list_order(&self) -> Option<Arc<Vec<u32>>> {
@@ -509,6 +518,7 @@ impl WirelensApp {
                 if wheel_up && ui.rect_contains_pointer(ui.max_rect()) {
                     self.scroll_lock = true;
                 }
+                let columns = self.shown_columns();
                 let sorted = self.list_sort.rows();
                 let row_of = |n: u32| match (sorted, &shown) {
                     (Some(s), _) => s.row_of(n),
@@ -527,6 +537,7 @@ impl WirelensApp {
                         .as_ref()
                         .map(|d| (d.as_slice(), &row_of as &dyn Fn(u32) -> _)),
                     self.list_sort.key,
+                    &columns,
                 );
                 if let Some(c) = resp.sort_clicked {
                     self.list_sort.clicked(c, self.settings.time_format);
@@ -781,6 +792,29 @@ impl WirelensApp {
                             .step_by(1.0)
                             .text("Font size"),
                     );
+                    // Stays open while columns are ticked, one after another.
+                    let stay = egui::containers::menu::MenuConfig::new()
+                        .close_behavior(egui::PopupCloseBehavior::CloseOnClickOutside);
+                    egui::containers::menu::SubMenuButton::new("Columns")
+                        .config(stay)
+                        .ui(ui, |ui| {
+                            let shown = self.shown_columns();
+                            for c in ListColumn::ALL {
+                                let mut on = shown.contains(&c);
+                                // The last column shown stays.
+                                let last = on && shown.len() == 1;
+                                if ui
+                                    .add_enabled(!last, egui::Checkbox::new(&mut on, c.title()))
+                                    .changed()
+                                {
+                                    let hidden = &mut self.settings.hidden_columns;
+                                    hidden.retain(|h| h != c.title());
+                                    if !on {
+                                        hidden.push(c.title().to_string());
+                                    }
+                                }
+                            }
+                        });
                     ui.separator();
                     if ui.button("Colouring Rules…").clicked() {
                         self.colour_rule_editor.open = true;

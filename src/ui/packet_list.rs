@@ -110,6 +110,7 @@ pub type RowOf<'a> = dyn Fn(u32) -> Option<usize> + 'a;
 /// `rows`: the frame numbers shown, in the order shown (a display filter's,
 /// or a sorted order), with each frame's row; every frame in capture order
 /// without one. `sort`: the column sorted by, marked in its header.
+/// `columns`: the columns shown, in order.
 #[allow(clippy::too_many_arguments)]
 pub fn show(
     ui: &mut egui::Ui,
@@ -121,6 +122,7 @@ pub fn show(
     time: TimeFormat,
     rows: Option<(&[u32], &RowOf)>,
     sort: Option<SortKey>,
+    columns: &[ListColumn],
 ) -> ListResponse {
     let mut out = ListResponse::default();
     let displayed = rows.map(|(r, _)| r);
@@ -130,25 +132,32 @@ pub fn show(
         Some((_, row_of)) => row_of(number),
     };
     let row_height = ui.text_style_height(&egui::TextStyle::Monospace) + 4.0;
+    // Widths are kept per set of columns shown.
+    let shown_mask: u32 = columns.iter().map(|c| 1 << (*c as u32)).sum();
     let mut table = TableBuilder::new(ui)
-        .id_salt("packet list")
+        .id_salt(("packet list", shown_mask))
         .striped(true)
         .sense(Sense::click())
         .resizable(true)
-        .column(Column::initial(64.0).at_least(40.0))
-        .column(Column::initial(110.0).at_least(60.0))
-        .column(Column::initial(170.0).at_least(60.0))
-        .column(Column::initial(170.0).at_least(60.0))
-        .column(Column::initial(80.0).at_least(40.0))
-        .column(Column::initial(60.0).at_least(40.0))
-        .column(Column::remainder().at_least(200.0))
         .min_scrolled_height(0.0);
+    for (i, c) in columns.iter().enumerate() {
+        let last = i + 1 == columns.len();
+        table = table.column(match c {
+            _ if last => Column::remainder().at_least(120.0),
+            ListColumn::No => Column::initial(64.0).at_least(40.0),
+            ListColumn::Time => Column::initial(110.0).at_least(60.0),
+            ListColumn::Source | ListColumn::Destination => Column::initial(170.0).at_least(60.0),
+            ListColumn::Protocol => Column::initial(80.0).at_least(40.0),
+            ListColumn::Length => Column::initial(60.0).at_least(40.0),
+            ListColumn::Info => Column::initial(400.0).at_least(200.0),
+        });
+    }
     if let Some(row) = scroll_to.and_then(row_of) {
         table = table.scroll_to_row(row, None);
     }
     table
         .header(row_height + 2.0, |mut h| {
-            for column in ListColumn::ALL {
+            for &column in columns {
                 h.col(|ui| {
                     let mark = match sort {
                         Some(k) if k.column == column && k.descending => " v",
@@ -202,62 +211,21 @@ pub fn show(
                         ui.painter().rect_filled(r, 0.0, bg);
                     }
                 };
-                row.col(|ui| {
-                    paint(ui);
-                    ui.add(
-                        egui::Label::new(cell(number.to_string()))
-                            .selectable(false)
-                            .truncate(),
-                    );
-                });
-                row.col(|ui| {
-                    paint(ui);
-                    ui.add(
-                        egui::Label::new(cell(time_text(snap, number as usize - 1, time)))
-                            .selectable(false)
-                            .truncate(),
-                    );
-                });
-                row.col(|ui| {
-                    paint(ui);
-                    ui.add(
-                        egui::Label::new(cell(text.source))
-                            .selectable(false)
-                            .truncate(),
-                    );
-                });
-                row.col(|ui| {
-                    paint(ui);
-                    ui.add(
-                        egui::Label::new(cell(text.destination))
-                            .selectable(false)
-                            .truncate(),
-                    );
-                });
-                row.col(|ui| {
-                    paint(ui);
-                    ui.add(
-                        egui::Label::new(cell(text.protocol))
-                            .selectable(false)
-                            .truncate(),
-                    );
-                });
-                row.col(|ui| {
-                    paint(ui);
-                    ui.add(
-                        egui::Label::new(cell(r.orig_len.to_string()))
-                            .selectable(false)
-                            .truncate(),
-                    );
-                });
-                row.col(|ui| {
-                    paint(ui);
-                    ui.add(
-                        egui::Label::new(cell(text.info))
-                            .selectable(false)
-                            .truncate(),
-                    );
-                });
+                for &c in columns {
+                    let s = match c {
+                        ListColumn::No => number.to_string(),
+                        ListColumn::Time => time_text(snap, number as usize - 1, time),
+                        ListColumn::Source => text.source.clone(),
+                        ListColumn::Destination => text.destination.clone(),
+                        ListColumn::Protocol => text.protocol.clone(),
+                        ListColumn::Length => r.orig_len.to_string(),
+                        ListColumn::Info => text.info.clone(),
+                    };
+                    row.col(|ui| {
+                        paint(ui);
+                        ui.add(egui::Label::new(cell(s)).selectable(false).truncate());
+                    });
+                }
                 if row.response().clicked() {
                     out.selected = Some(number);
                 }

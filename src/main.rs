@@ -17,6 +17,16 @@ fn main() {
         }
         return;
     };
+    // A reader that stops early (`| head`) ends a subcommand quietly, as
+    // it ends tshark: Rust ignores SIGPIPE and would report the write's
+    // error instead.
+    #[cfg(unix)]
+    // SAFETY: restoring the default action of one signal before any thread
+    // is started; no handler runs Rust code.
+    #[allow(unsafe_code)]
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     if let Err(e) = wirelens::cli::run(cmd) {
         eprintln!("wirelens: error: {}", e.0);
         std::process::exit(1);

@@ -14,6 +14,7 @@ use eframe::egui::{self, Align2, FontId, RichText, Sense, Stroke, Vec2};
 
 use super::job::Job;
 use super::packet_list::RowCache;
+use super::sequence::arrow;
 use crate::capture::CaptureFile;
 use crate::store::Snapshot;
 use crate::store::frame::redissect;
@@ -278,19 +279,5 @@ impl FlowGraph {
         if clicked.is_some() {
             self.clicked = clicked;
         }
-    }
-}
-
-fn arrow(p: &egui::Painter, from: egui::Pos2, to: egui::Pos2, stroke: Stroke) {
-    if (from.x - to.x).abs() < 1.0 {
-        // To itself (both ends on one lifeline): a small loop.
-        let r = egui::Rect::from_min_size(from + Vec2::new(0.0, -8.0), Vec2::new(16.0, 8.0));
-        p.rect_stroke(r, 2.0, stroke, egui::StrokeKind::Middle);
-        return;
-    }
-    p.line_segment([from, to], stroke);
-    let dir = if to.x >= from.x { 1.0 } else { -1.0 };
-    for dy in [-4.0, 4.0] {
-        p.line_segment([to, to + Vec2::new(-8.0 * dir, dy)], stroke);
     }
 }

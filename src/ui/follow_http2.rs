@@ -5,8 +5,9 @@
 
 use std::sync::Arc;
 
-use eframe::egui::{self, Color32, RichText};
+use eframe::egui::{self, RichText};
 
+use super::follow_stream::side_colours;
 use super::job::Job;
 use super::save_bytes::SaveBytes;
 use crate::capture::CaptureFile;
@@ -142,18 +143,7 @@ impl FollowHttp2 {
                     .request(ui.ctx(), "Save stream as", &name, ("Text", "txt"), text);
             }
         });
-        let dark = ui.visuals().dark_mode;
-        let colours = if dark {
-            [
-                Color32::from_rgb(0xff, 0x8a, 0x8a),
-                Color32::from_rgb(0x8a, 0xb4, 0xff),
-            ]
-        } else {
-            [
-                Color32::from_rgb(0x9c, 0x00, 0x00),
-                Color32::from_rgb(0x00, 0x00, 0x9c),
-            ]
-        };
+        let colours = side_colours(ui.visuals().dark_mode);
         egui::ScrollArea::vertical()
             .auto_shrink(false)
             .show(ui, |ui| {

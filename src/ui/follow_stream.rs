@@ -71,6 +71,22 @@ pub struct FollowStream {
     pub save: SaveBytes,
 }
 
+/// The text colours of side A and side B, as Wireshark's Follow Stream
+/// shows them (red and blue), for a dark or a light theme.
+pub fn side_colours(dark: bool) -> [Color32; 2] {
+    if dark {
+        [
+            Color32::from_rgb(0xff, 0x8a, 0x8a),
+            Color32::from_rgb(0x8a, 0xb4, 0xff),
+        ]
+    } else {
+        [
+            Color32::from_rgb(0x9c, 0x00, 0x00),
+            Color32::from_rgb(0x00, 0x00, 0x9c),
+        ]
+    }
+}
+
 /// Printable ASCII as is, line ends kept, anything else as '.'.
 fn ascii(bytes: &[u8], out: &mut String) {
     out.extend(bytes.iter().map(|&b| match b {
@@ -174,17 +190,7 @@ impl FollowStream {
             return job;
         };
         let font = egui::FontId::monospace(12.0);
-        let colours = if dark {
-            [
-                Color32::from_rgb(0xff, 0x8a, 0x8a),
-                Color32::from_rgb(0x8a, 0xb4, 0xff),
-            ]
-        } else {
-            [
-                Color32::from_rgb(0x9c, 0x00, 0x00),
-                Color32::from_rgb(0x00, 0x00, 0x9c),
-            ]
-        };
+        let colours = side_colours(dark);
         let mut text = String::new();
         for c in &kept.chunks {
             if !self.direction.shows(c.dir) {

@@ -231,7 +231,14 @@ impl SequenceDiagram {
     }
 }
 
-fn arrow(p: &egui::Painter, from: Pos2, to: Pos2, stroke: Stroke) {
+/// An arrow from `from` to `to`; between two points on one lifeline (a
+/// host talking to itself), a small loop.
+pub fn arrow(p: &egui::Painter, from: Pos2, to: Pos2, stroke: Stroke) {
+    if (from.x - to.x).abs() < 1.0 {
+        let r = egui::Rect::from_min_size(from + Vec2::new(0.0, -8.0), Vec2::new(16.0, 8.0));
+        p.rect_stroke(r, 2.0, stroke, egui::StrokeKind::Middle);
+        return;
+    }
     p.line_segment([from, to], stroke);
     let dir = if to.x >= from.x { 1.0 } else { -1.0 };
     for dy in [-4.0, 4.0] {

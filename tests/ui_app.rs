@@ -917,7 +917,7 @@ fn follow_http2_stream_shows_the_decoded_headers_and_body() {
     wait_until(&mut h, "the connection was never decoded", |a| {
         a.follow_http2.iter().all(|f| f.is_ready())
     });
-    let streams = h.state().follow_http2[0].streams();
+    let streams = h.state().follow_http2[0].streams().to_vec();
     // tshark: streams 13 and 2 carry the response headers and bodies.
     assert!(streams.contains(&13) && streams.contains(&2), "{streams:?}");
     h.state_mut().follow_http2[0].stream = 13;

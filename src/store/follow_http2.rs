@@ -149,9 +149,12 @@ fn parts(fields: &FieldCollector, dir: u8, frame: u32, out: &mut Vec<H2Part>, ke
     }
 }
 
+/// One part as text: its side, its packet, and the text.
+pub type PartText = (u8, u32, String);
+
 /// The parts of HTTP/2 stream `stream` as text, as Wireshark's Follow
 /// HTTP/2 Stream shows them: header lines `name: value`, then the data.
-pub fn stream_text(parts: &[H2Part], stream: u32) -> Vec<(u8, u32, String)> {
+pub fn stream_text(parts: &[H2Part], stream: u32) -> Vec<PartText> {
     parts
         .iter()
         .filter(|p| p.stream == stream)

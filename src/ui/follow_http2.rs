@@ -12,7 +12,7 @@ use super::job::Job;
 use super::save_bytes::SaveBytes;
 use crate::capture::CaptureFile;
 use crate::store::Snapshot;
-use crate::store::follow_http2::{H2Part, follow_http2, stream_text};
+use crate::store::follow_http2::{H2Part, PartText, follow_http2, stream_text};
 
 pub struct FollowHttp2 {
     pub tcp_stream: u32,
@@ -24,6 +24,11 @@ pub struct FollowHttp2 {
     near_frame: Option<u32>,
     /// The connection's parts, once decoded.
     pub parts: Option<Arc<Vec<H2Part>>>,
+    /// The HTTP/2 streams among them, in order (worked out once).
+    streams: Vec<u32>,
+    /// The shown stream's text by part, and which stream it is of: built
+    /// when the stream changes, not every frame.
+    shown: Option<(u32, Vec<PartText>)>,
     job: Option<Job<Vec<H2Part>>>,
     pub save: SaveBytes,
 }
@@ -46,6 +51,8 @@ impl FollowHttp2 {
             stream: 0,
             near_frame,
             parts: None,
+            streams: Vec::new(),
+            shown: None,
             job,
             save: SaveBytes::default(),
         }
@@ -56,15 +63,8 @@ impl FollowHttp2 {
     }
 
     /// The HTTP/2 streams of the connection that carry headers or data.
-    pub fn streams(&self) -> Vec<u32> {
-        let mut ids: Vec<u32> = self
-            .parts
-            .iter()
-            .flat_map(|p| p.iter().map(|p| p.stream))
-            .collect();
-        ids.sort_unstable();
-        ids.dedup();
-        ids
+    pub fn streams(&self) -> &[u32] {
+        &self.streams
     }
 
     /// The shown stream as text, both sides in order.
@@ -90,6 +90,9 @@ impl FollowHttp2 {
                 .and_then(|n| parts.iter().find(|p| p.frame >= n))
                 .map(|p| p.stream);
             self.stream = near.or(parts.first().map(|p| p.stream)).unwrap_or(0);
+            self.streams = parts.iter().map(|p| p.stream).collect();
+            self.streams.sort_unstable();
+            self.streams.dedup();
             self.parts = Some(Arc::new(parts));
         }
         let mut open = self.open;
@@ -118,11 +121,10 @@ impl FollowHttp2 {
             return;
         }
         ui.horizontal(|ui| {
-            let streams = self.streams();
             egui::ComboBox::from_label("HTTP/2 stream")
                 .selected_text(self.stream.to_string())
                 .show_ui(ui, |ui| {
-                    for s in streams {
+                    for &s in &self.streams {
                         ui.selectable_value(&mut self.stream, s, s.to_string());
                     }
                 });
@@ -143,14 +145,20 @@ impl FollowHttp2 {
                     .request(ui.ctx(), "Save stream as", &name, ("Text", "txt"), text);
             }
         });
+        if self.shown.as_ref().is_none_or(|(s, _)| *s != self.stream) {
+            self.shown = Some((self.stream, stream_text(&parts, self.stream)));
+        }
+        let Some((_, shown)) = &self.shown else {
+            return;
+        };
         let colours = side_colours(ui.visuals().dark_mode);
         egui::ScrollArea::vertical()
             .auto_shrink(false)
             .show(ui, |ui| {
-                for (dir, frame, text) in stream_text(&parts, self.stream) {
+                for (dir, frame, text) in shown {
                     ui.weak(format!("frame {frame}"));
                     ui.label(
-                        RichText::new(text)
+                        RichText::new(text.as_str())
                             .monospace()
                             .color(colours[usize::from(dir & 1)]),
                     );

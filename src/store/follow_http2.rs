@@ -90,12 +90,14 @@ pub fn follow_http2(
 fn parts(fields: &FieldCollector, dir: u8, frame: u32, out: &mut Vec<H2Part>, kept: &mut usize) {
     // The frame type opens each HTTP/2 frame's fields.
     let mut kind = None;
+    // How many parts this packet had before: fields after a frame that is
+    // not one (SETTINGS, PING…) must not land in an earlier packet's part.
+    let before = out.len();
     for c in &fields.fields {
         match (c.def.name, &c.value) {
             ("http2.type", OwnedValue::U64(t)) => kind = Some(*t),
             ("http2.streamid", OwnedValue::U64(id)) => {
-                let stream = *id as u32;
-                let content = match kind {
+                let content = match kind.take() {
                     Some(0) => H2Content::Data(Vec::new()),
                     Some(1) | Some(9) => H2Content::Headers(Vec::new()),
                     _ => continue,
@@ -103,48 +105,31 @@ fn parts(fields: &FieldCollector, dir: u8, frame: u32, out: &mut Vec<H2Part>, ke
                 out.push(H2Part {
                     dir,
                     frame,
-                    stream,
+                    stream: *id as u32,
                     content,
                 });
             }
-            ("http2.header.name", OwnedValue::Str(name)) => {
-                if let Some(H2Part {
-                    content: H2Content::Headers(h),
-                    frame: f,
-                    ..
-                }) = out.last_mut()
-                    && *f == frame
-                {
-                    h.push((name.clone(), String::new()));
+            (name, value) => {
+                let Some(part) = out[before..].last_mut() else {
+                    continue;
+                };
+                match (name, value, &mut part.content) {
+                    ("http2.header.name", OwnedValue::Str(n), H2Content::Headers(h)) => {
+                        h.push((n.clone(), String::new()))
+                    }
+                    ("http2.header.value", OwnedValue::Str(v), H2Content::Headers(h)) => {
+                        if let Some(last) = h.last_mut() {
+                            last.1 = v.clone();
+                        }
+                    }
+                    ("http2.data.data", OwnedValue::Bytes(b), H2Content::Data(d)) => {
+                        let take = b.len().min(DATA_CAP.saturating_sub(*kept));
+                        d.extend_from_slice(&b[..take]);
+                        *kept += take;
+                    }
+                    _ => {}
                 }
             }
-            ("http2.header.value", OwnedValue::Str(value)) => {
-                if let Some(H2Part {
-                    content: H2Content::Headers(h),
-                    frame: f,
-                    ..
-                }) = out.last_mut()
-                    && *f == frame
-                    && let Some(last) = h.last_mut()
-                {
-                    last.1 = value.clone();
-                }
-            }
-            ("http2.data.data", OwnedValue::Bytes(b)) => {
-                if let Some(H2Part {
-                    content: H2Content::Data(d),
-                    frame: f,
-                    ..
-                }) = out.last_mut()
-                    && *f == frame
-                {
-                    let room = DATA_CAP.saturating_sub(*kept);
-                    let take = b.len().min(room);
-                    d.extend_from_slice(&b[..take]);
-                    *kept += take;
-                }
-            }
-            _ => {}
         }
     }
 }

@@ -14,11 +14,6 @@ use crate::export::write_packets;
 /// How a save ended: where and how many packets, or why not.
 pub type Saved = Result<(PathBuf, u64), String>;
 
-#[derive(Default)]
-pub struct SaveDialog {
-    waiting: Option<Receiver<Option<Saved>>>,
-}
-
 /// Writes `frames` of `file` (None: all of them) to `path`.
 pub fn save(file: &CaptureFile, frames: Option<&[u32]>, path: PathBuf) -> Saved {
     let w = write_packets(file, &path, |n| {
@@ -27,36 +22,53 @@ pub fn save(file: &CaptureFile, frames: Option<&[u32]>, path: PathBuf) -> Saved 
     Ok((path, w.packets))
 }
 
-impl SaveDialog {
+/// The portal's save dialog on a thread of its own, which then writes the
+/// file there too (a large capture takes a while); `T` is how writing went.
+pub struct SaveTo<T> {
+    waiting: Option<Receiver<Option<T>>>,
+}
+
+impl<T> Default for SaveTo<T> {
+    fn default() -> Self {
+        SaveTo { waiting: None }
+    }
+}
+
+impl<T: Send + 'static> SaveTo<T> {
     pub fn is_open(&self) -> bool {
         self.waiting.is_some()
     }
 
-    /// Asks where, then writes `frames` of `file` (None: every packet).
+    /// Asks where (titled `title`, suggesting `name`, offering `filters`:
+    /// name and extension), then runs `write` with the path chosen.
     pub fn request(
         &mut self,
         ctx: &egui::Context,
         title: &str,
-        file: Arc<CaptureFile>,
-        frames: Option<Arc<Vec<u32>>>,
+        name: &str,
+        filters: &[(&str, &str)],
+        write: impl FnOnce(PathBuf) -> T + Send + 'static,
     ) {
         if self.waiting.is_some() {
             return;
         }
         let (tx, rx) = bounded(1);
-        let (ctx, title) = (ctx.clone(), title.to_string());
+        let (ctx, title, name) = (ctx.clone(), title.to_string(), name.to_string());
+        let filters: Vec<(String, String)> = filters
+            .iter()
+            .map(|(k, e)| (k.to_string(), e.to_string()))
+            .collect();
         let spawned = std::thread::Builder::new()
             .name("save dialog".into())
             .spawn(move || {
-                let pick = rfd::AsyncFileDialog::new()
+                let mut dialog = rfd::AsyncFileDialog::new()
                     .set_title(&title)
-                    .set_file_name("capture.pcapng")
-                    .add_filter("pcapng", &["pcapng"])
-                    .add_filter("pcap", &["pcap"])
-                    .save_file();
-                let path = pollster::block_on(pick).map(|h| h.path().to_owned());
-                let saved = path.map(|p| save(&file, frames.as_deref().map(Vec::as_slice), p));
-                let _ = tx.send(saved);
+                    .set_file_name(&name);
+                for (kind, extension) in &filters {
+                    dialog = dialog.add_filter(kind, &[extension.as_str()]);
+                }
+                let path = pollster::block_on(dialog.save_file()).map(|h| h.path().to_owned());
+                let _ = tx.send(path.map(write));
                 ctx.request_repaint();
             });
         if spawned.is_ok() {
@@ -65,7 +77,7 @@ impl SaveDialog {
     }
 
     /// How the save ended, once it has (None inside: the dialog was cancelled).
-    pub fn poll(&mut self) -> Option<Option<Saved>> {
+    pub fn poll(&mut self) -> Option<Option<T>> {
         let rx = self.waiting.as_ref()?;
         match rx.try_recv() {
             Ok(s) => {
@@ -78,5 +90,35 @@ impl SaveDialog {
                 Some(None)
             }
         }
+    }
+}
+
+/// File › Save As and Export Displayed Packets.
+#[derive(Default)]
+pub struct SaveDialog(SaveTo<Saved>);
+
+impl SaveDialog {
+    pub fn is_open(&self) -> bool {
+        self.0.is_open()
+    }
+
+    /// Asks where, then writes `frames` of `file` (None: every packet).
+    pub fn request(
+        &mut self,
+        ctx: &egui::Context,
+        title: &str,
+        file: Arc<CaptureFile>,
+        frames: Option<Arc<Vec<u32>>>,
+    ) {
+        let filters = [("pcapng", "pcapng"), ("pcap", "pcap")];
+        self.0
+            .request(ctx, title, "capture.pcapng", &filters, move |p| {
+                save(&file, frames.as_deref().map(Vec::as_slice), p)
+            });
+    }
+
+    /// How the save ended, once it has (None inside: the dialog was cancelled).
+    pub fn poll(&mut self) -> Option<Option<Saved>> {
+        self.0.poll()
     }
 }

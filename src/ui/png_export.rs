@@ -13,15 +13,41 @@ use super::save_bytes::SaveBytes;
 pub struct PngExport {
     /// The window asked for an image this frame (its rect is known once it
     /// has been shown).
-    pub asked: bool,
+    asked: bool,
     encoded: Option<Receiver<Result<Vec<u8>, String>>>,
     name: String,
     pub save: SaveBytes,
 }
 
 impl PngExport {
+    /// The "Save as PNG…" button (waiting while a save is under way).
+    pub fn button(&mut self, ui: &mut egui::Ui) {
+        let idle = !self.is_busy();
+        if ui
+            .add_enabled(idle, egui::Button::new("Save as PNG…"))
+            .clicked()
+        {
+            self.asked = true;
+        }
+    }
+
+    /// After the window was shown: asks for its image if the button was
+    /// pressed, to be offered as `name`.
+    pub fn after_window<R>(
+        &mut self,
+        ctx: &egui::Context,
+        shown: Option<egui::InnerResponse<R>>,
+        name: impl FnOnce() -> String,
+    ) {
+        if self.asked
+            && let Some(w) = shown
+        {
+            self.request(ctx, w.response.rect, &name());
+        }
+    }
+
     /// Asks for a screenshot of `rect` (in points), to be offered as `name`.
-    pub fn request(&mut self, ctx: &egui::Context, rect: egui::Rect, name: &str) {
+    fn request(&mut self, ctx: &egui::Context, rect: egui::Rect, name: &str) {
         self.asked = false;
         if self.encoded.is_some() || self.save.is_open() {
             return;

@@ -107,12 +107,9 @@ impl SequenceDiagram {
             .default_size([760.0, 620.0])
             .show(ctx, |ui| self.contents(ui, snap, bytes, rows, selected));
         self.open = open;
-        if self.png.asked
-            && let Some(w) = shown
-        {
-            let name = format!("tcp-stream-{}-sequence.png", self.stream);
-            self.png.request(ctx, w.response.rect, &name);
-        }
+        let stream = self.stream;
+        self.png
+            .after_window(ctx, shown, || format!("tcp-stream-{stream}-sequence.png"));
     }
 
     fn contents(
@@ -129,13 +126,7 @@ impl SequenceDiagram {
             ui.separator();
             ui.add(egui::Slider::new(&mut self.spacing, 28.0..=120.0).text("Spacing"));
             ui.separator();
-            let idle = !self.png.is_busy();
-            if ui
-                .add_enabled(idle, egui::Button::new("Save as PNG…"))
-                .clicked()
-            {
-                self.png.asked = true;
-            }
+            self.png.button(ui);
         });
         // Ctrl + wheel zooms, as in the charts.
         let zoom = ui.input(|i| i.zoom_delta());

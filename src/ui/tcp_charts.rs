@@ -276,12 +276,10 @@ impl TcpCharts {
             .default_size([860.0, 520.0])
             .show(ctx, |ui| self.contents(ui));
         self.open = open;
-        if self.png.asked
-            && let Some(w) = shown
-        {
-            let name = format!("tcp-stream-{}-{}.png", self.stream, self.chart.file_name());
-            self.png.request(ctx, w.response.rect, &name);
-        }
+        let (stream, chart) = (self.stream, self.chart);
+        self.png.after_window(ctx, shown, || {
+            format!("tcp-stream-{stream}-{}.png", chart.file_name())
+        });
     }
 
     fn contents(&mut self, ui: &mut egui::Ui) {
@@ -291,13 +289,7 @@ impl TcpCharts {
                 ui.selectable_value(&mut self.chart, c, c.name());
             }
             ui.separator();
-            let idle = !self.png.is_busy();
-            if ui
-                .add_enabled(idle, egui::Button::new("Save as PNG…"))
-                .clicked()
-            {
-                self.png.asked = true;
-            }
+            self.png.button(ui);
         });
         ui.horizontal(|ui| {
             let (a, b) = (self.nodes.0.clone(), self.nodes.1.clone());

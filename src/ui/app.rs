@@ -25,7 +25,7 @@ use super::open_dialog::OpenDialog;
 use super::packet_list::{self, RowCache, TimeFormat};
 use super::save_dialog::{SaveDialog, Saved};
 use super::sequence::SequenceDiagram;
-use super::sorted_rows::{ListColumn, ListSort};
+use super::sorted_rows::{ListColumn, ListSort, row_in};
 use super::tcp_charts::TcpCharts;
 use crate::filter::DisplayFilter;
 use crate::settings::{Settings, SettingsFile, Theme};
@@ -362,13 +362,7 @@ impl WirelensApp {
     /// The row of frame `n` in `order` (as from `list_order`); Err: not
     /// shown, with the row it would come before in capture order.
     fn row_of(&self, n: u32, order: Option<&[u32]>) -> Result<usize, usize> {
-        if let Some(s) = self.list_sort.rows() {
-            return s.row_of(n).ok_or(0);
-        }
-        match order {
-            None => Ok(n.saturating_sub(1) as usize),
-            Some(d) => d.binary_search(&n),
-        }
+        row_in(self.list_sort.rows(), order, n)
     }
 
     pub fn displayed_frames(&self) -> Option<Arc<Vec<u32>>> {
@@ -520,11 +514,8 @@ impl WirelensApp {
                 }
                 let columns = self.shown_columns();
                 let sorted = self.list_sort.rows();
-                let row_of = |n: u32| match (sorted, &shown) {
-                    (Some(s), _) => s.row_of(n),
-                    (None, Some(d)) => d.binary_search(&n).ok(),
-                    (None, None) => Some(n.saturating_sub(1) as usize),
-                };
+                let order = shown.as_deref().map(Vec::as_slice);
+                let row_of = |n: u32| row_in(sorted, order, n).ok();
                 let resp = packet_list::show(
                     ui,
                     &snap,
@@ -625,9 +616,9 @@ impl WirelensApp {
             self.select(n);
             self.scroll_to = Some(n);
         }
-        let errors = self.rows.colours.errors.clone();
+        let errors = &self.rows.colours.errors;
         self.colour_rule_editor
-            .show(ui.ctx(), &mut self.settings.colour_rules, &errors);
+            .show(ui.ctx(), &mut self.settings.colour_rules, errors);
         self.persist_settings();
     }
 

@@ -81,6 +81,18 @@ impl SortedRows {
     }
 }
 
+/// The row of frame `n` in the packet list: in `sorted` when the list is
+/// sorted, else in `order` (a display filter's frames, in capture order),
+/// else among all frames. Err: not shown (with where it would go in
+/// capture order, or 0 when sorted).
+pub fn row_in(sorted: Option<&SortedRows>, order: Option<&[u32]>, n: u32) -> Result<usize, usize> {
+    match (sorted, order) {
+        (Some(s), _) => s.row_of(n).ok_or(0),
+        (None, Some(d)) => d.binary_search(&n),
+        (None, None) => Ok(n.saturating_sub(1) as usize),
+    }
+}
+
 /// The sort the user chose, its result, and the work towards the next one.
 #[derive(Default)]
 pub struct ListSort {

@@ -582,6 +582,32 @@ fn an_interface_that_goes_away_ends_the_capture_and_keeps_the_data() {
     let _ = std::fs::remove_file(&spill);
 }
 
+/// The app in a test harness, on no file.
+fn app_harness() -> egui_kittest::Harness<'static, wirelens::ui::WirelensApp> {
+    use wirelens::ui::WirelensApp;
+    egui_kittest::Harness::builder()
+        .with_size(eframe::egui::vec2(1400.0, 1000.0))
+        .build_ui_state(
+            |ui, app: &mut WirelensApp| app.show(ui),
+            WirelensApp::default(),
+        )
+}
+
+/// Runs frames until `done` holds of the app (or fails after 20 s, saying
+/// `what` never happened).
+fn step_until(
+    h: &mut egui_kittest::Harness<'_, wirelens::ui::WirelensApp>,
+    what: &str,
+    done: &dyn Fn(&wirelens::ui::WirelensApp) -> bool,
+) {
+    let t = Instant::now();
+    while !done(h.state()) {
+        assert!(t.elapsed() < Duration::from_secs(20), "{what}");
+        h.step();
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
 /// The app captures on `lo` from Capture › Options: the list grows while
 /// the test sends datagrams, the status bar counts them with no drops,
 /// Stop keeps them, and the last one can be opened in the details pane
@@ -589,33 +615,20 @@ fn an_interface_that_goes_away_ends_the_capture_and_keeps_the_data() {
 #[test]
 fn the_app_captures_live_and_shows_every_packet() {
     use eframe::egui;
-    use egui_kittest::Harness;
     use egui_kittest::kittest::Queryable;
     use std::time::{Duration, Instant};
-    use wirelens::ui::WirelensApp;
     if !can_capture() {
         return;
     }
-    let mut h = Harness::builder()
-        .with_size(egui::vec2(1400.0, 1000.0))
-        .build_ui_state(
-            |ui, app: &mut WirelensApp| app.show(ui),
-            WirelensApp::default(),
-        );
+    let mut h = app_harness();
     h.run();
     h.get_by_label("Capture").click();
     h.run();
     h.get_by_label("Options…").click();
     // The interfaces are listed off the UI thread.
-    let t = Instant::now();
-    while h.state().capture_options.devices.is_none() {
-        assert!(
-            t.elapsed() < Duration::from_secs(20),
-            "interfaces never listed"
-        );
-        h.step();
-        std::thread::sleep(Duration::from_millis(5));
-    }
+    step_until(&mut h, "interfaces never listed", &|a| {
+        a.capture_options.devices.is_some()
+    });
     h.run();
     h.get_by_label("lo").click();
     h.run();
@@ -726,21 +739,7 @@ fn live_views_grow_restart_keeps_the_first_capture_and_quit_asks() {
     if !can_capture() {
         return;
     }
-    let mut h = Harness::builder()
-        .with_size(egui::vec2(1400.0, 1000.0))
-        .build_ui_state(
-            |ui, app: &mut WirelensApp| app.show(ui),
-            WirelensApp::default(),
-        );
-    let step_until =
-        |h: &mut Harness<'_, WirelensApp>, what: &str, done: &dyn Fn(&WirelensApp) -> bool| {
-            let t = Instant::now();
-            while !done(h.state()) {
-                assert!(t.elapsed() < Duration::from_secs(20), "{what}");
-                h.step();
-                std::thread::sleep(Duration::from_millis(10));
-            }
-        };
+    let mut h = app_harness();
     h.run();
     h.state_mut().capture_options.open = true;
     step_until(&mut h, "interfaces never listed", &|a| {

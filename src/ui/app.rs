@@ -465,6 +465,10 @@ impl WirelensApp {
                     .resizable(true)
                     .default_size(ui.available_width() * 0.5)
                     .show(ui, |ui| {
+                        // egui 0.37 sizes a panel by what its content
+                        // used, so the short "Select a packet" line would
+                        // shrink the tree for good: fill the width given.
+                        ui.set_min_width(ui.available_width());
                         if let Some(d) = &mut self.details {
                             details::show(ui, d);
                             if let Some((f, apply)) = d.filter_request.take() {

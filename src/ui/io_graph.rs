@@ -399,8 +399,10 @@ impl IoGraph {
                     // Done writing: the line borrows the points for as
                     // long as the plot lives.
                     let g: &Graph = g;
+                    // Already cut to two points per column: no egui_plot
+                    // "band", which joins columns with filled slopes.
                     let line = Line::new(g.name.clone(), PlotPoints::Borrowed(&g.points));
-                    pui.line(line.color(g.color));
+                    pui.line(line.color(g.color).allow_band(false));
                 }
                 if pui.response().clicked() {
                     pui.pointer_coordinate().map(|p| p.x)

@@ -92,6 +92,20 @@ impl Series {
         self.frames.push(frame);
     }
 
+    /// [`Self::push`] for a value that holds until the next one (what was
+    /// ACKed, the window): a corner at `time` keeps the old value level up
+    /// to it, as tcptrace draws it, instead of a slope that suggests the
+    /// value grew in between. The corner belongs to no frame (0).
+    fn push_step(&mut self, time: f64, value: f64, frame: u32) {
+        if let Some(last) = self.points.last().copied()
+            && last.y != value
+            && last.x < time
+        {
+            self.push(time, last.y, 0);
+        }
+        self.push(time, value, frame);
+    }
+
     fn from_points(
         name: &str,
         color: Color32,
@@ -101,7 +115,13 @@ impl Series {
     ) -> Series {
         let mut s = Series::new(name, color, line);
         for p in ps {
-            s.push(p.time, p.value * scale, p.frame);
+            // A line of sampled values (the receive window) holds each
+            // value until the next sample.
+            if line {
+                s.push_step(p.time, p.value * scale, p.frame);
+            } else {
+                s.push(p.time, p.value * scale, p.frame);
+            }
         }
         s
     }
@@ -204,8 +224,8 @@ impl TcpCharts {
                     .filter(|r| r.dir == peer && r.tcp_flags & 0x10 != 0)
                 {
                     let t = tcp_series::secs(r.ts_ns - start);
-                    ack_line.push(t, f64::from(r.ack), r.frame);
-                    limit.push(t, f64::from(r.ack) + f64::from(r.win), r.frame);
+                    ack_line.push_step(t, f64::from(r.ack), r.frame);
+                    limit.push_step(t, f64::from(r.ack) + f64::from(r.win), r.frame);
                 }
                 vec![
                     Series::from_points(
@@ -355,7 +375,14 @@ impl TcpCharts {
                 for s in series {
                     let pts = PlotPoints::Borrowed(&s.shown);
                     if s.line {
-                        pui.line(Line::new(s.name.clone(), pts).color(s.color));
+                        // Points are already cut to two per pixel column;
+                        // egui_plot's own "band" for dense columns would
+                        // join neighbouring columns with a filled slope.
+                        pui.line(
+                            Line::new(s.name.clone(), pts)
+                                .color(s.color)
+                                .allow_band(false),
+                        );
                     } else {
                         pui.points(
                             Points::new(s.name.clone(), pts)
@@ -388,6 +415,28 @@ impl TcpCharts {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn held_values_step_at_each_change_and_the_corners_belong_to_no_frame() {
+        let mut s = Series::new("ACKed", GREEN, true);
+        s.push_step(1.0, 10.0, 5);
+        s.push_step(2.0, 10.0, 6);
+        s.push_step(3.0, 30.0, 7);
+        // A change at the same instant needs no corner.
+        s.push_step(3.0, 40.0, 8);
+        let pts: Vec<(f64, f64)> = s.points.iter().map(|p| (p.x, p.y)).collect();
+        assert_eq!(
+            pts,
+            [
+                (1.0, 10.0),
+                (2.0, 10.0),
+                (3.0, 10.0),
+                (3.0, 30.0),
+                (3.0, 40.0)
+            ]
+        );
+        assert_eq!(s.frames, [5, 6, 0, 7, 8]);
+    }
 
     #[test]
     fn silence_drops_to_zero_without_a_point_per_interval() {

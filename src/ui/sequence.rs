@@ -8,7 +8,7 @@
 //! is highlighted.
 
 use dissectors::tcp_analysis::{Flag, SegmentAnalysis};
-use eframe::egui::{self, Align2, Color32, FontId, Pos2, RichText, Sense, Stroke, Vec2};
+use eframe::egui::{self, Align2, Color32, FontId, Pos2, Sense, Stroke, Vec2};
 
 use super::packet_list::RowCache;
 use super::png_export::PngExport;
@@ -135,26 +135,20 @@ impl SequenceDiagram {
         }
         let width = ui.available_width().max(400.0);
         let time_w = 110.0;
-        let (xa, xb) = (time_w + 40.0, width - 40.0);
-        // Lifeline heads.
+        // Lifeline heads, centred on their lifelines, which stand far
+        // enough in for a whole IPv6 address and port to show.
         let (head, painter) = ui.allocate_painter(Vec2::new(width, 24.0), Sense::hover());
         let font = FontId::monospace(12.0);
         let text_colour = ui.visuals().text_color();
         let origin = head.rect.left_top();
-        painter.text(
-            origin + Vec2::new(xa, 12.0),
-            Align2::CENTER_CENTER,
-            &self.nodes.0,
-            font.clone(),
-            text_colour,
-        );
-        painter.text(
-            origin + Vec2::new(xb, 12.0),
-            Align2::CENTER_CENTER,
-            &self.nodes.1,
-            font.clone(),
-            text_colour,
-        );
+        let heads = [&self.nodes.0, &self.nodes.1]
+            .map(|n| painter.layout_no_wrap(n.clone(), font.clone(), text_colour));
+        let inset = |g: &std::sync::Arc<egui::Galley>| (g.size().x / 2.0 + 4.0).max(40.0);
+        let (xa, xb) = (time_w + inset(&heads[0]), width - inset(&heads[1]));
+        for (g, x) in heads.into_iter().zip([xa, xb]) {
+            let at = origin + Vec2::new(x - g.size().x / 2.0, 12.0 - g.size().y / 2.0);
+            painter.galley(at, g, text_colour);
+        }
         let first_ts = snap.index.row(0).map_or(0, |r| r.ts_ns);
         let records = self.segments.records.clone();
         let spacing = self.spacing;
@@ -205,12 +199,19 @@ impl SequenceDiagram {
                     mid + Vec2::new(0.0, (y - 4.0) / 2.0),
                     Vec2::new(xb - xa - 16.0, y - 4.0),
                 );
-                ui.put(
-                    text_rect,
-                    egui::Label::new(RichText::new(label).monospace().size(11.0).color(colour))
-                        .selectable(false)
-                        .truncate(),
+                // Two rows (the TCP summary, then what the segment
+                // carries), each cut to the arrow's length; a label's own
+                // truncation would keep only the first.
+                let mut job = egui::text::LayoutJob::single_section(
+                    label,
+                    egui::TextFormat::simple(FontId::monospace(11.0), colour),
                 );
+                job.wrap.max_width = text_rect.width();
+                job.wrap.max_rows = 2;
+                job.wrap.break_anywhere = true;
+                job.halign = egui::Align::Center;
+                let galley = ui.fonts_mut(|f| f.layout_job(job));
+                ui.put(text_rect, egui::Label::new(galley).selectable(false));
                 if resp.clicked() {
                     clicked = Some(r.frame);
                 }

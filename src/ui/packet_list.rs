@@ -190,7 +190,12 @@ pub fn show(
                 row.set_selected(selected == Some(number));
                 let text = cache.get(snap, bytes, number).clone();
                 let rule = text.rule.and_then(|i| cache.colours.rules.get(i));
-                let colours = rule.map(|r| (r.foreground, r.background));
+                // A selected row shows the selection's colours instead of
+                // its rule's: the rule's dark text is unreadable on the
+                // selection's blue (Wireshark does the same).
+                let colours = rule
+                    .map(|r| (r.foreground, r.background))
+                    .filter(|_| selected != Some(number));
                 let cell = |s: String| {
                     let t = RichText::new(s).monospace();
                     match colours {
@@ -198,12 +203,9 @@ pub fn show(
                         None => t,
                     }
                 };
-                // The rule's background under every cell (not when the row
-                // is selected: the selection shows instead).
+                // The rule's background under every cell.
                 let paint = |ui: &mut egui::Ui| {
-                    if let Some((_, bg)) = colours
-                        && selected != Some(number)
-                    {
+                    if let Some((_, bg)) = colours {
                         // Over the gap between cells too.
                         let r = ui
                             .max_rect()

@@ -1,7 +1,7 @@
-//! The real binary under a virtual X server: it starts on a fixture, draws
-//! its window with the glow renderer (Mesa's software GL here), and keeps
-//! running; a screenshot of the screen must show the app, not a blank
-//! one. Needs Xvfb and ImageMagick's `import` (.ci/run installs them);
+//! The real binary under a virtual X server: it starts on the bundled
+//! sample with a packet selected (`-g`, as Wireshark), draws its window with
+//! the glow renderer (Mesa's software GL here), and keeps running; a
+//! screenshot of the screen must show the app, not a blank one. Needs Xvfb and ImageMagick's `import` (.ci/run installs them);
 //! without them the test fails and says so, unless WIRELENS_SKIP_GUI=1.
 //! `WIRELENS_SCREENSHOT=path` keeps the screenshot there (the README's
 //! comes from this).
@@ -41,8 +41,8 @@ fn has_colour(png: &PathBuf, hex: &str) -> bool {
     String::from_utf8_lossy(&out.stdout).contains(&format!("#{hex}"))
 }
 
-/// The UDP colouring rule's background (assets/colour_rules.ron).
-const UDP_ROW: &str = "DAEEFF";
+/// The DNS colouring rule's background (assets/colour_rules.ron).
+const DNS_ROW: &str = "E6F0FF";
 
 struct Killed(std::process::Child);
 
@@ -65,7 +65,8 @@ fn the_app_draws_its_window_under_xvfb() {
     let display = format!(":{}", 90 + std::process::id() % 100);
     let _x = Killed(
         Command::new("Xvfb")
-            .args([&display, "-screen", "0", "1600x1000x24", "-nolisten", "tcp"])
+            // The window's size (ui::run), so the screenshot is the window.
+            .args([&display, "-screen", "0", "1400x900x24", "-nolisten", "tcp"])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -73,11 +74,13 @@ fn the_app_draws_its_window_under_xvfb() {
     );
     std::thread::sleep(Duration::from_millis(500));
     let config = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("gui-smoke-config");
-    let fixture = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/gen_tcp_loss_reorder_zero_window.pcap");
+    // Named relative to the crate, so the status bar (and the README's
+    // screenshot) does not show where this checkout lives. Frame 8 is the
+    // TLS ClientHello: the details tree and hex pane show it.
     let mut app = Killed(
         Command::new(env!("CARGO_BIN_EXE_wirelens"))
-            .arg(&fixture)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .args(["samples/wirelens-tour.pcapng", "-g", "8"])
             .env("DISPLAY", &display)
             .env("WIRELENS_CONFIG_DIR", &config)
             .stdout(Stdio::null())
@@ -105,18 +108,18 @@ fn the_app_draws_its_window_under_xvfb() {
             .arg(&shot)
             .status()
             .is_ok_and(|s| s.success());
-        // Drawn, and the packet list shows UDP rows in their rule's colour.
+        // Drawn, and the packet list shows DNS rows in their rule's colour.
         if ok {
             seen = colours(&shot);
-            if seen > 50 && has_colour(&shot, UDP_ROW) {
+            if seen > 50 && has_colour(&shot, DNS_ROW) {
                 break;
             }
         }
     }
     assert!(seen > 50, "the screen stayed blank ({seen} colours)");
     assert!(
-        has_colour(&shot, UDP_ROW),
-        "no UDP rows in their colour on screen"
+        has_colour(&shot, DNS_ROW),
+        "no DNS rows in their colour on screen"
     );
     // Still running a moment later.
     std::thread::sleep(Duration::from_secs(1));

@@ -1009,3 +1009,48 @@ fn hidden_columns_leave_the_list_and_stay_hidden() {
     h.get_by_role_and_label(egui::accesskit::Role::Button, "Info");
     let _ = std::fs::remove_dir_all(file.path.parent().unwrap());
 }
+
+// Snapshot images: the rendered window compared with the PNG committed
+// under tests/snapshots/ (egui_kittest renders through wgpu; CI uses Mesa's
+// lavapipe, a CPU Vulkan driver). `UPDATE_SNAPSHOTS=1 cargo test` rewrites
+// them after an intended change of look. The sample is opened by a
+// relative path so the status bar reads the same in every checkout.
+
+/// The bundled sample, named relative to the crate (tests run there).
+fn sample_relative() -> std::path::PathBuf {
+    let p = std::path::PathBuf::from("samples/wirelens-tour.pcapng");
+    assert!(p.exists(), "tests run from the crate's directory");
+    p
+}
+
+#[test]
+fn snapshot_of_the_main_window_with_a_field_selected() {
+    let mut h = app_on(&sample_relative());
+    h.get_by_label("Client Hello").click();
+    h.run();
+    h.get_by_label_contains("Transmission Control Protocol, Src Port: 46638")
+        .click_accesskit();
+    h.run();
+    assert_eq!(h.state().highlight(), Some((0, 34..54)));
+    h.snapshot("main_window");
+}
+
+#[test]
+fn snapshot_of_the_handshakes_sequence_diagram() {
+    let mut h = app_on(&sample_relative());
+    pick_conversation(&mut h, "46638");
+    h.get_by_label("Sequence Diagram").click();
+    h.run();
+    h.get_by_label("[SYN, ACK] Seq=0 Ack=1 Len=0");
+    h.snapshot("sequence_diagram");
+}
+
+#[test]
+fn snapshot_of_a_streams_tcp_charts() {
+    let mut h = app_on(&sample_relative());
+    pick_conversation(&mut h, "46638");
+    h.get_by_label("Charts").click();
+    h.run();
+    h.get_by_label("TCP charts (tcp.stream eq 0)");
+    h.snapshot("tcp_charts");
+}

@@ -15,6 +15,14 @@ pub struct FilterButton {
     pub filter: String,
 }
 
+/// A packet-list column showing a field's values (Wireshark's custom
+/// column): `field` is its display-filter name, `title` the header.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldColumn {
+    pub title: String,
+    pub field: String,
+}
+
 /// A packet-list colouring rule: rows the filter matches take these
 /// colours (RGB); the first matching rule wins.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -90,6 +98,8 @@ pub struct Settings {
     pub colour_rules: Vec<ColourRule>,
     /// Packet list columns hidden, by title ("Time", "Length"…).
     pub hidden_columns: Vec<String>,
+    /// Columns of field values, after the built-in ones.
+    pub field_columns: Vec<FieldColumn>,
 }
 
 impl Default for Settings {
@@ -113,6 +123,7 @@ impl Default for Settings {
             ],
             colour_rules: default_colour_rules(),
             hidden_columns: Vec::new(),
+            field_columns: Vec::new(),
         }
     }
 }

@@ -1054,3 +1054,166 @@ fn snapshot_of_a_streams_tcp_charts() {
     h.get_by_label("TCP charts (tcp.stream eq 0)");
     h.snapshot("tcp_charts");
 }
+
+/// tshark's custom columns for a capture (tests/tools/field_columns_golden.py):
+/// the field names, and each frame's number and cells.
+fn field_columns_golden(capture: &str) -> (Vec<String>, Vec<(u32, Vec<String>)>) {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/golden/field_columns")
+        .join(format!("{capture}.tsv"));
+    let text = std::fs::read_to_string(path).unwrap();
+    let mut lines = text.lines();
+    let names = lines
+        .next()
+        .unwrap()
+        .split('\t')
+        .map(String::from)
+        .collect();
+    let rows = lines
+        .map(|l| {
+            let mut cells = l.split('\t').map(String::from);
+            let n = cells.next().unwrap().parse().unwrap();
+            (n, cells.collect())
+        })
+        .collect();
+    (names, rows)
+}
+
+/// Frames where wirelens' cells differ from tshark's on purpose:
+/// (capture, frames, why).
+const FIELD_COLUMN_DIFFERENCES: &[(&str, &[u32], &str)] = &[(
+    "arkime_http2-nghttp2.pcap",
+    &[4, 22, 24, 77, 85, 95],
+    "the segment of frame 4 ends inside stream 13's 17 KB HEADERS frame; tshark dissects the part, \
+     reports a bounds error ([BoundErrorUnreassembled Packet]), so its http2.type there ends in \
+     HEADERS, and never dissects the rest of the client's HTTP/2 (frames 22, 24: the HEADERS and \
+     SETTINGS; 77, 85: WINDOW_UPDATEs; 95: GOAWAY). wirelens reassembles the frame and dissects \
+     them all (tests/golden.rs and tests/cli_app.rs document the same)",
+)];
+
+#[test]
+fn field_columns_show_each_frames_values_as_tshark_does() {
+    for (capture, path) in [
+        ("wirelens-tour.pcapng", sample_path()),
+        (
+            "arkime_dns-wiresharkrepo.pcap",
+            fixture("arkime_dns-wiresharkrepo.pcap"),
+        ),
+        (
+            "arkime_http2-nghttp2.pcap",
+            fixture("arkime_http2-nghttp2.pcap"),
+        ),
+    ] {
+        let (names, rows) = field_columns_golden(capture);
+        let mut h = app_on(&path);
+        h.state_mut().settings.field_columns = names
+            .iter()
+            .map(|n| wirelens::settings::FieldColumn {
+                title: n.clone(),
+                field: n.clone(),
+            })
+            .collect();
+        h.run();
+        assert_eq!(rows.len(), h.state().snapshot().unwrap().index.len());
+        let mut wrong = Vec::new();
+        for (n, want) in rows {
+            if FIELD_COLUMN_DIFFERENCES
+                .iter()
+                .any(|d| d.0 == capture && d.1.contains(&n))
+            {
+                continue;
+            }
+            let got = h.state_mut().row_fields(n);
+            for (i, name) in names.iter().enumerate() {
+                if got[i] != want[i] {
+                    wrong.push(format!(
+                        "frame {n} {name}: {:?}, tshark {:?}",
+                        got[i], want[i]
+                    ));
+                }
+            }
+        }
+        assert!(wrong.is_empty(), "{capture}:\n{}", wrong.join("\n"));
+    }
+}
+
+#[test]
+fn a_field_column_is_added_shown_sorted_and_kept() {
+    let file = temp_settings("field-columns");
+    let mut h = app_with_settings(&file);
+    // From the details tree: Apply as Column on the TCP window field.
+    h.get_by_label("Client Hello").click();
+    h.run();
+    let window = {
+        let d = h.state_mut().details.as_mut().unwrap();
+        let w = d.find_field("tcp.window_size_value").unwrap();
+        d.reveal(w);
+        w
+    };
+    h.run();
+    let label = h.state().details.as_ref().unwrap().tree.nodes[window as usize]
+        .label
+        .clone();
+    h.get_by_label(&label).click_secondary();
+    h.run();
+    h.get_by_label("Apply as Column").click();
+    h.run();
+    assert_eq!(
+        h.state().settings.field_columns,
+        [wirelens::settings::FieldColumn {
+            title: "Window".into(),
+            field: "tcp.window_size_value".into(),
+        }]
+    );
+    // From View › Columns: a field by name; a wrong name is explained.
+    h.get_by_label("View").click();
+    h.run();
+    h.get_by_label("Columns").click();
+    h.run();
+    let entry = "Field:";
+    h.get_by_label(entry).focus();
+    h.run();
+    h.get_by_label(entry).type_text("dns.qry.nme");
+    h.run();
+    h.get_by_label("Add column").click();
+    h.run();
+    h.get_by_label_contains("did you mean dns.qry.name");
+    h.get_by_label(entry).focus();
+    h.run();
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.get_by_label(entry).type_text("dns.qry.name");
+    h.run();
+    h.get_by_label("Add column").click();
+    h.run();
+    assert_eq!(h.state().settings.field_columns[1].field, "dns.qry.name");
+    h.key_press(egui::Key::Escape);
+    h.run();
+    // The headers and the cells show: frame 1's query name, frame 6's
+    // window (the SYN/ACK's 65535, also in its Info: look for the header).
+    h.get_by_role_and_label(egui::accesskit::Role::Button, "Window");
+    h.get_by_role_and_label(egui::accesskit::Role::Button, "Name");
+    assert_eq!(h.state_mut().row_fields(1), ["", "enabled.tls13.com"]);
+    assert_eq!(h.state_mut().row_fields(6), ["65535", ""]);
+    // Sorting by the window: by number, frames without one first, ties
+    // in capture order.
+    h.get_by_role_and_label(egui::accesskit::Role::Button, "Window")
+        .click();
+    let got = wait_for_sort(&mut h);
+    let mut want: Vec<(Option<u64>, u32)> = (1..=45)
+        .map(|n| (h.state_mut().row_fields(n)[0].parse().ok(), n))
+        .collect();
+    want.sort();
+    assert_eq!(got, want.iter().map(|w| w.1).collect::<Vec<_>>());
+    // Sorted as text ("229" after "1026") the order would differ.
+    let mut as_text: Vec<(String, u32)> = (1..=45)
+        .map(|n| (h.state_mut().row_fields(n)[0].clone(), n))
+        .collect();
+    as_text.sort();
+    assert_ne!(got, as_text.iter().map(|w| w.1).collect::<Vec<_>>());
+    // Kept in the settings: a second app shows both columns.
+    drop(h);
+    let h = app_with_settings(&file);
+    assert_eq!(h.state().settings.field_columns.len(), 2);
+    h.get_by_role_and_label(egui::accesskit::Role::Button, "Name");
+    let _ = std::fs::remove_dir_all(file.path.parent().unwrap());
+}

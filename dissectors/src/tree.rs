@@ -300,6 +300,29 @@ pub fn write_value_text(out: &mut String, def: &FieldDef, value: &Value<'_>) {
     }
 }
 
+/// The value as a custom column of Wireshark's packet list shows it: a
+/// named value by its name alone (`TCP`, `Client Hello`), a boolean as
+/// `Set` or `Not set`, anything else as the filter writes it (`0x012`,
+/// `0.000192000`, `104.16.125.34`).
+pub fn write_column_text(out: &mut String, def: &FieldDef, value: &Value<'_>) {
+    match *value {
+        Value::None => {}
+        Value::Bool(b) => out.push_str(if b { "Set" } else { "Not set" }),
+        Value::U64(v) if let Some(name) = def.names.and_then(|n| lookup(n, v)) => {
+            out.push_str(name)
+        }
+        // A masked hex field has as many digits as its mask is wide, as
+        // Wireshark shows it (tcp.flags, 12 bits: 0x012).
+        Value::U64(v) if def.mask != 0 && matches!(def.base, Base::Hex | Base::HexDec) => {
+            let bits = 64 - (def.mask >> def.mask.trailing_zeros()).leading_zeros();
+            let _ = write!(out, "0x{:0w$x}", v, w = bits.div_ceil(4) as usize);
+        }
+        _ => {
+            let _ = write!(out, "{}", crate::field::Show(def, value));
+        }
+    }
+}
+
 fn container_bits(def: &FieldDef) -> u32 {
     let w = def.ftype.bit_width();
     if w != 0 {

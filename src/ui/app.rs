@@ -15,6 +15,7 @@ use super::details::{self, Details};
 use super::displayed::Displayed;
 use super::document::Document;
 use super::expert_info::ExpertInfo;
+use super::field_columns::{self, FieldColumnsEditor};
 use super::filter_bar::{FilterAction, FilterBar};
 use super::flow_graph::FlowGraph;
 use super::follow_http2::FollowHttp2;
@@ -81,6 +82,7 @@ pub struct WirelensApp {
     pub io_graph: IoGraph,
     pub flow_graph: FlowGraph,
     pub colour_rule_editor: ColourRuleEditor,
+    pub field_columns_editor: FieldColumnsEditor,
     open_dialog: OpenDialog,
     save_dialog: SaveDialog,
     /// Quitting was asked with a capture not saved: the question is shown.
@@ -335,6 +337,18 @@ impl WirelensApp {
         Some(self.rows.colours.rules.get(i)?.name.clone())
     }
 
+    /// Frame `number`'s cells in the field columns.
+    pub fn row_fields(&mut self, number: u32) -> Vec<String> {
+        let (Some(doc), Some(snap)) = (self.document.as_ref(), self.snapshot()) else {
+            return Vec::new();
+        };
+        self.rows.set_field_columns(&self.settings.field_columns);
+        self.rows
+            .get(&snap, doc.file.as_ref(), number)
+            .fields
+            .clone()
+    }
+
     /// Colouring rules whose filter does not compile: (name, error).
     pub fn rows_colour_errors(&self) -> &[(String, String)] {
         &self.rows.colours.errors
@@ -344,9 +358,11 @@ impl WirelensApp {
     /// The packet list's columns the settings do not hide.
     pub fn shown_columns(&self) -> Vec<ListColumn> {
         let hidden = &self.settings.hidden_columns;
+        let fields = self.settings.field_columns.len().min(usize::from(u8::MAX));
         ListColumn::ALL
             .into_iter()
             .filter(|c| !hidden.iter().any(|h| h == c.title()))
+            .chain((0..fields as u8).map(ListColumn::Field))
             .collect()
     }
 
@@ -471,6 +487,12 @@ impl WirelensApp {
                         ui.set_min_width(ui.available_width());
                         if let Some(d) = &mut self.details {
                             details::show(ui, d);
+                            if let Some(def) = d.column_request.take() {
+                                let columns = &mut self.settings.field_columns;
+                                if !columns.iter().any(|c| c.field == def.name) {
+                                    columns.push(field_columns::column_for(def));
+                                }
+                            }
                             if let Some((f, apply)) = d.filter_request.take() {
                                 self.filter_bar.text = f.clone();
                                 if apply {
@@ -486,10 +508,21 @@ impl WirelensApp {
                 egui::CentralPanel::default().show(ui, |ui| self.hex_pane(ui));
             });
         self.rows.set_rules(&self.settings.colour_rules);
+        if self.rows.set_field_columns(&self.settings.field_columns)
+            && self
+                .list_sort
+                .key
+                .is_some_and(|k| matches!(k.column, ListColumn::Field(_)))
+        {
+            // Sorted by a field column that moved or went.
+            self.list_sort.reset();
+        }
         if let Some(doc) = &self.document {
             let file = doc.file.clone();
             let filtered = self.displayed_frames();
-            self.list_sort.update(&snap, &file, filtered, ui.ctx());
+            let fields = &self.settings.field_columns;
+            self.list_sort
+                .update(&snap, &file, filtered, fields, ui.ctx());
         }
         let shown = self.list_order();
         let rows_now = shown.as_ref().map_or(snap.index.len(), |d| d.len());
@@ -533,6 +566,7 @@ impl WirelensApp {
                         .map(|d| (d.as_slice(), &row_of as &dyn Fn(u32) -> _)),
                     self.list_sort.key,
                     &columns,
+                    &self.settings.field_columns,
                 );
                 if let Some(c) = resp.sort_clicked {
                     self.list_sort.clicked(c, self.settings.time_format);
@@ -809,6 +843,10 @@ impl WirelensApp {
                                     }
                                 }
                             }
+                            ui.separator();
+                            ui.label("Field columns (also: a field's context menu in the details, Apply as Column)");
+                            self.field_columns_editor
+                                .ui(ui, &mut self.settings.field_columns);
                         });
                     ui.separator();
                     if ui.button("Colouring Rules…").clicked() {

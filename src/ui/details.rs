@@ -2,6 +2,7 @@
 //! with its fields; hovering shows the display-filter name, clicking a
 //! field selects it (and the hex pane highlights its bytes).
 
+use dissectors::field::FieldType;
 use dissectors::packet::PacketInfo;
 use dissectors::tree::{NodeKind, Tree, TreeBuilder};
 use eframe::egui::{self, RichText};
@@ -24,6 +25,10 @@ pub struct Details {
     /// "Apply as Filter" (true) or "Prepare as Filter" (false) was chosen
     /// on a field: the filter text, for the app to take.
     pub filter_request: Option<(String, bool)>,
+    /// A node to scroll into view when next shown (one just revealed).
+    pub scroll_to: Option<u32>,
+    /// "Apply as Column" was chosen on this field.
+    pub column_request: Option<&'static dissectors::field::FieldDef>,
 }
 
 /// The filter that selects a node's value: `tcp.srcport == 46638`,
@@ -58,6 +63,8 @@ impl Details {
             selected: None,
             open: Default::default(),
             filter_request: None,
+            scroll_to: None,
+            column_request: None,
         })
     }
 
@@ -73,6 +80,7 @@ impl Details {
     /// (what clicking its bytes in the hex pane does).
     pub fn reveal(&mut self, node: u32) {
         self.selected = Some(node);
+        self.scroll_to = Some(node);
         let mut p = self.tree.nodes.get(node as usize).and_then(|n| n.parent);
         while let Some(i) = p {
             self.open.insert(i);
@@ -168,6 +176,10 @@ fn node(ui: &mut egui::Ui, d: &mut Details, i: u32, top: bool) {
     if response.clicked() {
         d.selected = Some(i);
     }
+    if d.scroll_to == Some(i) {
+        d.scroll_to = None;
+        response.scroll_to_me(None);
+    }
     if d.tree
         .nodes
         .get(i as usize)
@@ -184,6 +196,13 @@ fn node(ui: &mut egui::Ui, d: &mut Details, i: u32, top: bool) {
             }
             if ui.button("Prepare as Filter").clicked() {
                 d.filter_request = Some((f, false));
+                ui.close();
+            }
+            let field = d.tree.nodes.get(i as usize).and_then(|n| n.field);
+            if let Some(def) = field.filter(|def| def.ftype != FieldType::Protocol)
+                && ui.button("Apply as Column").clicked()
+            {
+                d.column_request = Some(def);
                 ui.close();
             }
         });

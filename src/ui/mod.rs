@@ -13,6 +13,7 @@ pub mod details;
 pub mod displayed;
 pub mod document;
 pub mod expert_info;
+pub mod field_columns;
 pub mod filter_bar;
 pub mod flow_graph;
 pub mod follow_http2;

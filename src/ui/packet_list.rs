@@ -11,7 +11,9 @@ use eframe::egui::{self, Color32, RichText, Sense};
 use egui_extras::{Column, TableBuilder};
 
 use super::colour_rules::ColourRules;
+use super::field_columns::FieldColumnSink;
 use super::sorted_rows::{ListColumn, SortKey};
+use crate::settings::FieldColumn;
 use crate::store::Snapshot;
 use crate::store::frame::{PacketBytes, redissect};
 
@@ -22,6 +24,8 @@ pub struct RowText {
     pub destination: String,
     pub protocol: String,
     pub info: String,
+    /// Each field column's cell.
+    pub fields: Vec<String>,
     /// The colouring rule the row matches (index into [`ColourRules`]).
     pub rule: Option<usize>,
 }
@@ -33,6 +37,9 @@ pub struct RowCache {
     rows: HashMap<u32, RowText>,
     pi: PacketInfo,
     pub colours: ColourRules,
+    /// The field columns the rows were made for, and their sink.
+    field_columns: Vec<FieldColumn>,
+    fields: FieldColumnSink,
 }
 
 const CACHE_ROWS: usize = 4096;
@@ -42,9 +49,17 @@ impl RowCache {
         if self.rows.len() >= CACHE_ROWS && !self.rows.contains_key(&number) {
             self.rows.clear();
         }
-        let (pi, colours) = (&mut self.pi, &mut self.colours);
+        let (pi, colours, fields) = (&mut self.pi, &mut self.colours, &mut self.fields);
         self.rows.entry(number).or_insert_with(|| {
-            if !redissect(snap, bytes, number, &mut NullSink, pi) {
+            fields.clear();
+            // With no field columns, a sink that wants nothing: the
+            // dissectors then skip every field's work.
+            let dissected = if fields.is_empty() {
+                redissect(snap, bytes, number, &mut NullSink, pi)
+            } else {
+                redissect(snap, bytes, number, fields, pi)
+            };
+            if !dissected {
                 return RowText::default();
             }
             RowText {
@@ -52,9 +67,22 @@ impl RowCache {
                 destination: pi.dst.to_string(),
                 protocol: pi.protocol.to_string(),
                 info: pi.info.clone(),
+                fields: fields.texts.clone(),
                 rule: colours.rule_for(snap, bytes, number),
             }
         })
+    }
+
+    /// Shows `columns` from now on (rows already made are redone);
+    /// whether they changed.
+    pub fn set_field_columns(&mut self, columns: &[FieldColumn]) -> bool {
+        if self.field_columns == columns {
+            return false;
+        }
+        self.field_columns = columns.to_vec();
+        self.fields = FieldColumnSink::new(columns);
+        self.rows.clear();
+        true
     }
 
     pub fn clear(&mut self) {
@@ -110,7 +138,8 @@ pub type RowOf<'a> = dyn Fn(u32) -> Option<usize> + 'a;
 /// `rows`: the frame numbers shown, in the order shown (a display filter's,
 /// or a sorted order), with each frame's row; every frame in capture order
 /// without one. `sort`: the column sorted by, marked in its header.
-/// `columns`: the columns shown, in order.
+/// `columns`: the columns shown, in order; `fields`: the settings' field
+/// columns, which [`ListColumn::Field`] indexes.
 #[allow(clippy::too_many_arguments)]
 pub fn show(
     ui: &mut egui::Ui,
@@ -123,6 +152,7 @@ pub fn show(
     rows: Option<(&[u32], &RowOf)>,
     sort: Option<SortKey>,
     columns: &[ListColumn],
+    fields: &[FieldColumn],
 ) -> ListResponse {
     let mut out = ListResponse::default();
     let displayed = rows.map(|(r, _)| r);
@@ -133,9 +163,8 @@ pub fn show(
     };
     let row_height = ui.text_style_height(&egui::TextStyle::Monospace) + 4.0;
     // Widths are kept per set of columns shown.
-    let shown_mask: u32 = columns.iter().map(|c| 1 << (*c as u32)).sum();
     let mut table = TableBuilder::new(ui)
-        .id_salt(("packet list", shown_mask))
+        .id_salt(("packet list", columns))
         .striped(true)
         .sense(Sense::click())
         .resizable(true)
@@ -150,6 +179,7 @@ pub fn show(
             ListColumn::Protocol => Column::initial(80.0).at_least(40.0),
             ListColumn::Length => Column::initial(60.0).at_least(40.0),
             ListColumn::Info => Column::initial(400.0).at_least(200.0),
+            ListColumn::Field(_) => Column::initial(120.0).at_least(40.0),
         });
     }
     if let Some(row) = scroll_to.and_then(row_of) {
@@ -164,7 +194,11 @@ pub fn show(
                         Some(k) if k.column == column => " ^",
                         _ => "",
                     };
-                    let title = RichText::new(format!("{}{mark}", column.title())).strong();
+                    let name = match column {
+                        ListColumn::Field(i) => fields.get(usize::from(i)).map_or("", |f| &f.title),
+                        c => c.title(),
+                    };
+                    let title = RichText::new(format!("{name}{mark}")).strong();
                     let header = egui::Button::new(title).frame(false);
                     if ui
                         .add(header)
@@ -222,6 +256,9 @@ pub fn show(
                         ListColumn::Protocol => text.protocol.clone(),
                         ListColumn::Length => r.orig_len.to_string(),
                         ListColumn::Info => text.info.clone(),
+                        ListColumn::Field(i) => {
+                            text.fields.get(usize::from(i)).cloned().unwrap_or_default()
+                        }
                     };
                     row.col(|ui| {
                         paint(ui);

@@ -15,14 +15,15 @@ use dissectors::packet::PacketInfo;
 use dissectors::sink::NullSink;
 use eframe::egui;
 
+use super::field_columns::FieldColumnSink;
 use super::job::Job;
 use crate::capture::CaptureFile;
-use crate::settings::TimeFormat;
+use crate::settings::{FieldColumn, TimeFormat};
 use crate::store::Snapshot;
 use crate::store::frame::redissect;
 
 /// The packet list's columns, in their order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ListColumn {
     No,
     Time,
@@ -31,6 +32,8 @@ pub enum ListColumn {
     Protocol,
     Length,
     Info,
+    /// The values of a field: the settings' field column with this index.
+    Field(u8),
 }
 
 impl ListColumn {
@@ -44,6 +47,7 @@ impl ListColumn {
         ListColumn::Info,
     ];
 
+    /// The header of a built-in column (field columns have their own).
     pub fn title(self) -> &'static str {
         match self {
             ListColumn::No => "No.",
@@ -53,6 +57,7 @@ impl ListColumn {
             ListColumn::Protocol => "Protocol",
             ListColumn::Length => "Length",
             ListColumn::Info => "Info",
+            ListColumn::Field(_) => "",
         }
     }
 }
@@ -126,6 +131,11 @@ impl ListSort {
         }
     }
 
+    /// Back to capture order (the columns changed under the sort).
+    pub fn reset(&mut self) {
+        *self = ListSort::default();
+    }
+
     /// Whether a sort is asked for but not ready yet.
     pub fn is_running(&self) -> bool {
         self.job.is_some()
@@ -139,6 +149,7 @@ impl ListSort {
         snap: &Arc<Snapshot>,
         file: &Arc<CaptureFile>,
         shown: Option<Arc<Vec<u32>>>,
+        fields: &[FieldColumn],
         ctx: &egui::Context,
     ) {
         if let Some(job) = &self.job
@@ -167,12 +178,14 @@ impl ListSort {
         }
         self.made_for = Some((count, key));
         let (snap, file) = (snap.clone(), file.clone());
+        let fields = fields.to_vec();
         self.job = Job::spawn("sort packet list", ctx, move |cancel| {
             sort(
                 &snap,
                 &file,
                 shown.as_ref().map(|s| s.as_slice()),
                 key,
+                &fields,
                 cancel,
             )
         });
@@ -190,6 +203,7 @@ pub fn sort(
     file: &CaptureFile,
     shown: Option<&[u32]>,
     key: SortKey,
+    fields: &[FieldColumn],
     cancel: &AtomicBool,
 ) -> Option<SortedRows> {
     let mut frames: Vec<u32> = match shown {
@@ -240,6 +254,32 @@ pub fn sort(
             }
             keyed.sort_by(|a, b| dir(a.0.cmp(&b.0)).then(a.1.cmp(&b.1)));
             frames = keyed.into_iter().map(|(_, n)| n).collect();
+        }
+        // By the first value when the field is a number (so 9 < 10), else
+        // as the cell reads; frames without the field first.
+        ListColumn::Field(i) => {
+            let column = fields.get(usize::from(i)).cloned();
+            let mut sink = FieldColumnSink::new(column.as_slice());
+            let mut pi = PacketInfo::default();
+            let mut keyed: Vec<(Option<f64>, String, u32)> = Vec::with_capacity(frames.len());
+            for (i, &n) in frames.iter().enumerate() {
+                if i % 4096 == 0 && stop() {
+                    return None;
+                }
+                sink.clear();
+                if !sink.is_empty() && redissect(snap, file, n, &mut sink, &mut pi) {
+                    keyed.push((sink.numbers[0], std::mem::take(&mut sink.texts[0]), n));
+                } else {
+                    keyed.push((None, String::new(), n));
+                }
+            }
+            let value =
+                |a: &(Option<f64>, String, u32), b: &(Option<f64>, String, u32)| match (a.0, b.0) {
+                    (Some(x), Some(y)) => x.total_cmp(&y),
+                    _ => (a.0.is_some(), &a.1).cmp(&(b.0.is_some(), &b.1)),
+                };
+            keyed.sort_by(|a, b| dir(value(a, b)).then(a.2.cmp(&b.2)));
+            frames = keyed.into_iter().map(|(_, _, n)| n).collect();
         }
     }
     if stop() {

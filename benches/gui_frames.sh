@@ -15,7 +15,7 @@
 # Coordinates assume the 1400x900 window at the top left of the screen.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-BIN=target/release/wirelens
+BIN=${WIRELENS_BIN:-target/release/wirelens}  # another build to compare with
 [ -x "$BIN" ] || cargo build --release
 for t in Xvfb xdotool; do
     command -v $t >/dev/null || { echo "needs $t (apt-get install -y xvfb xdotool)"; exit 1; }

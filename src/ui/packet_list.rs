@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use dissectors::packet::PacketInfo;
 use dissectors::sink::NullSink;
-use eframe::egui::{self, Color32, RichText, Sense};
+use eframe::egui::{self, Color32, RichText, Sense, emath::GuiRounding as _};
 use egui_extras::{Column, TableBuilder};
 
 use super::colour_rules::ColourRules;
@@ -165,7 +165,10 @@ pub fn show(
     // Widths are kept per set of columns shown.
     let mut table = TableBuilder::new(ui)
         .id_salt(("packet list", columns))
-        .striped(true)
+        // Stripes only when no colouring rule paints the rows: under a
+        // rule's colour they are never seen, yet the software renderer
+        // still fills them (filled pixels are most of a frame's cost).
+        .striped(cache.colours.rules.is_empty())
         .sense(Sense::click())
         .resizable(true)
         .min_scrolled_height(0.0);
@@ -240,10 +243,12 @@ pub fn show(
                 // The rule's background under every cell.
                 let paint = |ui: &mut egui::Ui| {
                     if let Some((_, bg)) = colours {
-                        // Over the gap between cells too.
+                        // Over half the gap on each side, so neighbouring
+                        // cells meet without filling a pixel twice.
                         let r = ui
                             .max_rect()
-                            .expand2(egui::vec2(ui.spacing().item_spacing.x, 2.0));
+                            .expand2(0.5 * ui.spacing().item_spacing)
+                            .round_ui();
                         ui.painter().rect_filled(r, 0.0, bg);
                     }
                 };

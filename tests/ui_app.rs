@@ -1035,24 +1035,29 @@ fn snapshot_of_the_main_window_with_a_field_selected() {
     h.snapshot("main_window");
 }
 
-#[test]
-fn snapshot_of_the_handshakes_sequence_diagram() {
+/// Snapshot `name` of the window that `button` of the sample's TLS
+/// conversation opens, once `shown` (a label in it) is there.
+fn snapshot_of_conversation_window(button: &str, shown: &str, name: &str) {
     let mut h = app_on(&sample_relative());
     pick_conversation(&mut h, "46638");
-    h.get_by_label("Sequence Diagram").click();
+    h.get_by_label(button).click();
     h.run();
-    h.get_by_label("[SYN, ACK] Seq=0 Ack=1 Len=0");
-    h.snapshot("sequence_diagram");
+    h.get_by_label(shown);
+    h.snapshot(name);
+}
+
+#[test]
+fn snapshot_of_the_handshakes_sequence_diagram() {
+    snapshot_of_conversation_window(
+        "Sequence Diagram",
+        "[SYN, ACK] Seq=0 Ack=1 Len=0",
+        "sequence_diagram",
+    );
 }
 
 #[test]
 fn snapshot_of_a_streams_tcp_charts() {
-    let mut h = app_on(&sample_relative());
-    pick_conversation(&mut h, "46638");
-    h.get_by_label("Charts").click();
-    h.run();
-    h.get_by_label("TCP charts (tcp.stream eq 0)");
-    h.snapshot("tcp_charts");
+    snapshot_of_conversation_window("Charts", "TCP charts (tcp.stream eq 0)", "tcp_charts");
 }
 
 /// tshark's custom columns for a capture (tests/tools/field_columns_golden.py):

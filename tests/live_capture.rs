@@ -786,7 +786,7 @@ fn live_views_grow_restart_keeps_the_first_capture_and_quit_asks() {
     });
     let snap = h.state().snapshot().unwrap();
     h.state_mut().sequence_diagram(&snap, 0);
-    h.state_mut().charts.push(TcpCharts::new(&snap, 0));
+    h.state_mut().tcp_charts(&snap, 0);
     h.run();
     let early = h.state().sequences[0].segments.records.len();
     for i in 1..=5 {
@@ -811,13 +811,15 @@ fn live_views_grow_restart_keeps_the_first_capture_and_quit_asks() {
         fresh.iter().map(|r| r.frame).collect::<Vec<_>>()
     );
     let mut rebuilt = TcpCharts::new(&snap, 0);
-    rebuilt.dir = h.state().charts[0].dir;
+    rebuilt.dir = h.state().charts[0].lock().unwrap().dir;
     rebuilt.build();
     h.run();
-    let live = &h.state().charts[0].series;
-    assert_eq!(live.len(), rebuilt.series.len());
-    for (a, b) in live.iter().zip(&rebuilt.series) {
-        assert_eq!(a.frames, b.frames, "{}", a.name);
+    {
+        let live = &h.state().charts[0].lock().unwrap().series;
+        assert_eq!(live.len(), rebuilt.series.len());
+        for (a, b) in live.iter().zip(&rebuilt.series) {
+            assert_eq!(a.frames, b.frames, "{}", a.name);
+        }
     }
     h.get_by_label_contains(&format!("{} segments", fresh.len()));
 

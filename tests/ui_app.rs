@@ -446,23 +446,24 @@ fn tcp_charts_plot_the_segments_and_rtts_tshark_sees() {
     h.get_by_label("Charts").click();
     h.run();
     h.get_by_label("TCP charts (tcp.stream eq 0)");
-    // The server sent more, so its data shows first.
-    assert_eq!(h.state().charts[0].dir, 1);
-    let data = matching_in_order("tcp.stream == 0 && tcp.len > 0 && tcp.srcport == 443");
-    assert!(!data.is_empty());
-    let segments = &h.state().charts[0].series[0];
-    assert_eq!(segments.name, "Segments");
-    assert_eq!(segments.frames, data);
-    h.get_by_label(&format!("{} points", {
-        let s = &h.state().charts[0].series;
-        s.iter().map(|s| s.points.len()).sum::<usize>()
-    }));
+    let points = {
+        let charts = h.state().charts[0].lock().unwrap();
+        // The server sent more, so its data shows first.
+        assert_eq!(charts.dir, 1);
+        let data = matching_in_order("tcp.stream == 0 && tcp.len > 0 && tcp.srcport == 443");
+        assert!(!data.is_empty());
+        let segments = &charts.series[0];
+        assert_eq!(segments.name, "Segments");
+        assert_eq!(segments.frames, data);
+        charts.series.iter().map(|s| s.points.len()).sum::<usize>()
+    };
+    h.get_by_label(&format!("{points} points"));
     // RTTs of the server's data are measured on the client's ACKs.
     h.get_by_label("Round Trip Time").click();
     h.run();
     let acks = matching_in_order("tcp.stream == 0 && tcp.analysis.ack_rtt && tcp.srcport == 46638");
     assert!(!acks.is_empty());
-    assert_eq!(h.state().charts[0].series[0].frames, acks);
+    assert_eq!(h.state().charts[0].lock().unwrap().series[0].frames, acks);
 }
 
 #[test]

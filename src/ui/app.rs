@@ -27,7 +27,7 @@ use super::packet_list::{self, RowCache, TimeFormat};
 use super::save_dialog::{SaveDialog, Saved};
 use super::sequence::SequenceDiagram;
 use super::sorted_rows::{ListColumn, ListSort, row_in};
-use super::tcp_charts::TcpCharts;
+use super::tcp_charts::{self as tcp_charts, SharedCharts, TcpCharts};
 use crate::filter::DisplayFilter;
 use crate::settings::{Settings, SettingsFile, Theme};
 use crate::store::Snapshot;
@@ -108,7 +108,7 @@ pub struct WirelensApp {
     /// Open sequence diagrams.
     pub sequences: Vec<SequenceDiagram>,
     /// Open TCP chart windows.
-    pub charts: Vec<TcpCharts>,
+    pub charts: Vec<SharedCharts>,
     rows: RowCache,
     scroll_to: Option<u32>,
     /// The column the list is sorted by, and the sorted order.
@@ -118,7 +118,7 @@ pub struct WirelensApp {
     /// The panels' colour, which the framebuffer is cleared to.
     background: egui::Color32,
     /// Frame times for benchmarks (`WIRELENS_FRAME_LOG`).
-    pub frame_log: Option<super::frame_log::FrameLog>,
+    pub frame_log: Option<super::frame_log::SharedFrameLog>,
 }
 
 impl WirelensApp {
@@ -617,18 +617,18 @@ impl WirelensApp {
             }
         }
         self.sequences.retain(|d| d.open);
-        for c in &mut self.charts {
-            c.show(ui.ctx(), &snap);
+        for c in &self.charts {
+            tcp_charts::show_window(c, ui.ctx(), &snap);
         }
-        self.charts.retain(|c| c.open);
+        self.charts.retain(|c| c.lock().is_ok_and(|c| c.open));
         if let Some(doc) = &self.document {
             let file = doc.file.clone();
             self.expert_info.show(ui.ctx(), &snap, &file);
         }
         let point = self
             .charts
-            .iter_mut()
-            .find_map(|c| c.clicked.take())
+            .iter()
+            .find_map(|c| c.lock().ok()?.clicked.take())
             .or_else(|| self.expert_info.clicked.take());
         if let Some(n) = point {
             self.select(n);
@@ -991,9 +991,11 @@ impl WirelensApp {
 
     /// Opens (or brings back) the charts of `stream`.
     pub fn tcp_charts(&mut self, snap: &Snapshot, stream: u32) {
-        match self.charts.iter_mut().find(|c| c.stream == stream) {
-            Some(c) => c.open = true,
-            None => self.charts.push(TcpCharts::new(snap, stream)),
+        let open = |c: &SharedCharts| c.lock().is_ok_and(|c| c.stream == stream);
+        if !self.charts.iter().any(open) {
+            let mut charts = TcpCharts::new(snap, stream);
+            charts.frame_log = self.frame_log.clone();
+            self.charts.push(Arc::new(std::sync::Mutex::new(charts)));
         }
     }
 
@@ -1170,8 +1172,11 @@ impl eframe::App for WirelensApp {
             let store = self
                 .snapshot()
                 .map_or((0, false), |s| (s.index.len(), s.done));
-            if let Some(log) = &mut self.frame_log {
-                log.record(frame.info().cpu_usage, store, ui.ctx());
+            // While a chart window is measured, the app's window repaints
+            // only when it has to, as it does when nobody measures.
+            let repaint = self.charts.is_empty();
+            if let Some(Ok(mut log)) = self.frame_log.as_ref().map(|l| l.lock()) {
+                log.record("root", frame.info().cpu_usage, store, ui.ctx(), repaint);
             }
         }
         self.show(ui);

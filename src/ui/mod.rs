@@ -69,7 +69,7 @@ pub fn run(launch: Launch) -> Result<(), String> {
         options,
         Box::new(move |cc| {
             let mut app = WirelensApp::with_settings(crate::settings::SettingsFile::user());
-            app.frame_log = frame_log;
+            app.frame_log = frame_log.map(|l| std::sync::Arc::new(std::sync::Mutex::new(l)));
             app.launch(&launch, &cc.egui_ctx);
             Ok(Box::new(app))
         }),

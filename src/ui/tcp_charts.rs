@@ -6,10 +6,13 @@
 //! --series` prints) and are decimated to the visible range per frame.
 //! Hovering shows values; a click selects the nearest point's packet.
 
+use std::sync::{Arc, Mutex};
+
 use eframe::egui::{self, Color32};
 use egui_plot::{Legend, Line, MarkerShape, Plot, PlotPoint, PlotPoints, Points};
 
 use super::decimate::decimate_xy;
+use super::frame_log::SharedFrameLog;
 use super::png_export::PngExport;
 use crate::store::Snapshot;
 use crate::store::tcp::TcpRecord;
@@ -165,6 +168,64 @@ pub struct TcpCharts {
     series_of: Option<(Chart, u8, usize)>,
     pub clicked: Option<u32>,
     pub png: PngExport,
+    /// The store's snapshot as the app last saw it, for the window's
+    /// frames, which run apart from the app's.
+    latest: Option<Arc<Snapshot>>,
+    pub frame_log: Option<SharedFrameLog>,
+}
+
+/// Charts shared between the app and their window's frames.
+pub type SharedCharts = Arc<Mutex<TcpCharts>>;
+
+/// The charts' window: a native window of its own (an egui deferred
+/// viewport), so that panning a chart repaints the chart alone and not
+/// the packet list beneath, which a software renderer charges for by the
+/// pixel. Where the backend has one window only (the kittest harness),
+/// egui shows it as a window inside the app's.
+pub fn show_window(charts: &SharedCharts, ctx: &egui::Context, snap: &Arc<Snapshot>) {
+    let (id, title, fresh) = {
+        let Ok(mut c) = charts.lock() else { return };
+        let fresh = !c.latest.as_ref().is_some_and(|l| Arc::ptr_eq(l, snap));
+        c.latest = Some(snap.clone());
+        (
+            egui::ViewportId::from_hash_of(("tcp charts", c.stream)),
+            c.title(),
+            fresh,
+        )
+    };
+    if fresh {
+        ctx.request_repaint_of(id);
+    }
+    let shared = charts.clone();
+    let builder = egui::ViewportBuilder::default()
+        .with_title(title)
+        .with_inner_size([960.0, 540.0])
+        .with_position([260.0, 180.0]);
+    ctx.show_viewport_deferred(id, builder, move |ui, class| {
+        let Ok(mut c) = shared.lock() else { return };
+        let started = std::time::Instant::now();
+        if class == egui::ViewportClass::Deferred {
+            if ui.input(|i| i.viewport().close_requested()) {
+                c.open = false;
+            }
+            // Transparent over the window's clear colour: no pixel filled twice.
+            egui::CentralPanel::default()
+                .frame(egui::Frame::central_panel(ui.style()).fill(egui::Color32::TRANSPARENT))
+                .show(ui, |ui| c.frame(ui));
+        } else {
+            c.frame(ui);
+        }
+        if let Some(log) = &c.frame_log {
+            let spent = started.elapsed().as_secs_f32();
+            if let Ok(mut log) = log.lock() {
+                log.record("chart", Some(spent), (0, true), ui.ctx(), true);
+            }
+        }
+        // The app takes a picked packet or a closed window on its next frame.
+        if c.clicked.is_some() || !c.open {
+            ui.ctx().request_repaint_of(egui::ViewportId::ROOT);
+        }
+    });
 }
 
 const BLUE: Color32 = Color32::from_rgb(0x40, 0x8a, 0xd8);
@@ -198,6 +259,8 @@ impl TcpCharts {
             series_of: None,
             clicked: None,
             png: PngExport::default(),
+            latest: None,
+            frame_log: None,
         }
     }
 
@@ -284,20 +347,28 @@ impl TcpCharts {
         };
     }
 
-    pub fn show(&mut self, ctx: &egui::Context, snap: &Snapshot) {
+    /// Takes in the store's latest snapshot (a live capture grows).
+    fn update(&mut self, snap: &Snapshot) {
         if self.segments.update(snap) {
             // Built again from every segment: a conversation's series take
             // milliseconds, and snapshots come at most 10 times a second.
             self.series_of = None;
         }
-        let mut open = self.open;
-        let shown = egui::Window::new(format!("TCP charts (tcp.stream eq {})", self.stream))
-            .open(&mut open)
-            .default_size([860.0, 520.0])
-            .show(ctx, |ui| self.contents(ui));
-        self.open = open;
+    }
+
+    pub fn title(&self) -> String {
+        format!("TCP charts (tcp.stream eq {})", self.stream)
+    }
+
+    /// One frame of the charts' own window: everything it shows, then the
+    /// PNG request with the window's rect.
+    fn frame(&mut self, ui: &mut egui::Ui) {
+        if let Some(snap) = self.latest.clone() {
+            self.update(&snap);
+        }
+        let shown = ui.scope(|ui| self.contents(ui));
         let (stream, chart) = (self.stream, self.chart);
-        self.png.after_window(ctx, shown, || {
+        self.png.after_window(ui.ctx(), Some(shown), || {
             format!("tcp-stream-{stream}-{}.png", chart.file_name())
         });
     }

@@ -1,11 +1,15 @@
 //! Frame times, written to a file for benchmarks (`WIRELENS_FRAME_LOG`).
 //!
 //! One CSV line per frame: Unix time in milliseconds (a driving script
-//! stamps its phases the same way), the packets the store held for the
+//! stamps its phases the same way), the viewport (`root`, the app's
+//! window, or `chart`, a TCP charts window), the packets the store held for the
 //! frame and whether loading had finished, the frame's time as
 //! eframe measures it (building the UI, tessellating and painting, less
-//! waiting on the buffer swap), and the wall time since the previous frame.
-//! While logging, the app repaints continuously, so the interval is what a
+//! waiting on the buffer swap; for a chart window, its UI code alone, as
+//! eframe measures only the app's window), and the wall time since the
+//! previous frame of the same viewport.
+//! While logging, the viewport measured repaints continuously (the app's
+//! window pauses while a chart window is open), so the interval is what a
 //! frame really costs, swap included (Mesa's llvmpipe rasterises at the
 //! swap). A benchmark script cuts the log into the phases it drove.
 

@@ -464,6 +464,19 @@ fn tcp_charts_plot_the_segments_and_rtts_tshark_sees() {
     let acks = matching_in_order("tcp.stream == 0 && tcp.analysis.ack_rtt && tcp.srcport == 46638");
     assert!(!acks.is_empty());
     assert_eq!(h.state().charts[0].lock().unwrap().series[0].frames, acks);
+    // Asked for again, the open charts come to the front instead of a second
+    // window: the request is taken by the window's next frame. (In the app
+    // it is a native window raised with ViewportCommand::Focus; the harness
+    // embeds it, and egui drops commands to embedded viewports.)
+    h.get_by_label("Charts").click();
+    h.run();
+    assert_eq!(h.state().charts.len(), 1);
+    let snap = h.state().snapshot().unwrap();
+    h.state_mut().tcp_charts(&snap, 0);
+    assert!(h.state().charts[0].lock().unwrap().raise);
+    h.run();
+    assert!(!h.state().charts[0].lock().unwrap().raise);
+    assert_eq!(h.state().charts.len(), 1);
 }
 
 #[test]

@@ -991,8 +991,17 @@ impl WirelensApp {
 
     /// Opens (or brings back) the charts of `stream`.
     pub fn tcp_charts(&mut self, snap: &Snapshot, stream: u32) {
-        let open = |c: &SharedCharts| c.lock().is_ok_and(|c| c.stream == stream);
-        if !self.charts.iter().any(open) {
+        // Already open: its window comes to the front.
+        let mut open = false;
+        for c in &self.charts {
+            if let Ok(mut c) = c.lock()
+                && c.stream == stream
+            {
+                c.raise = true;
+                open = true;
+            }
+        }
+        if !open {
             let mut charts = TcpCharts::new(snap, stream);
             charts.frame_log = self.frame_log.clone();
             self.charts.push(Arc::new(std::sync::Mutex::new(charts)));

@@ -172,6 +172,8 @@ pub struct TcpCharts {
     /// frames, which run apart from the app's.
     latest: Option<Arc<Snapshot>>,
     pub frame_log: Option<SharedFrameLog>,
+    /// Asked for again while open: the window comes to the front.
+    pub raise: bool,
 }
 
 /// Charts shared between the app and their window's frames.
@@ -183,18 +185,19 @@ pub type SharedCharts = Arc<Mutex<TcpCharts>>;
 /// pixel. Where the backend has one window only (the kittest harness),
 /// egui shows it as a window inside the app's.
 pub fn show_window(charts: &SharedCharts, ctx: &egui::Context, snap: &Arc<Snapshot>) {
-    let (id, title, fresh) = {
+    let (id, title, fresh, raise) = {
         let Ok(mut c) = charts.lock() else { return };
         let fresh = !c.latest.as_ref().is_some_and(|l| Arc::ptr_eq(l, snap));
         c.latest = Some(snap.clone());
-        (
-            egui::ViewportId::from_hash_of(("tcp charts", c.stream)),
-            c.title(),
-            fresh,
-        )
+        let raise = std::mem::take(&mut c.raise);
+        let id = egui::ViewportId::from_hash_of(("tcp charts", c.stream));
+        (id, c.title(), fresh, raise)
     };
     if fresh {
         ctx.request_repaint_of(id);
+    }
+    if raise {
+        ctx.send_viewport_cmd_to(id, egui::ViewportCommand::Focus);
     }
     let shared = charts.clone();
     let builder = egui::ViewportBuilder::default()
@@ -261,6 +264,7 @@ impl TcpCharts {
             png: PngExport::default(),
             latest: None,
             frame_log: None,
+            raise: false,
         }
     }
 

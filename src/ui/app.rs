@@ -488,10 +488,7 @@ impl WirelensApp {
                         if let Some(d) = &mut self.details {
                             details::show(ui, d);
                             if let Some(def) = d.column_request.take() {
-                                let columns = &mut self.settings.field_columns;
-                                if !columns.iter().any(|c| c.field == def.name) {
-                                    columns.push(field_columns::column_for(def));
-                                }
+                                field_columns::add_column(&mut self.settings.field_columns, def);
                             }
                             if let Some((f, apply)) = d.filter_request.take() {
                                 self.filter_bar.text = f.clone();

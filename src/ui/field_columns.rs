@@ -125,11 +125,14 @@ impl Sink for FieldColumnSink {
     fn expert(&mut self, _def: &'static ExpertDef, _span: Span, _message: fmt::Arguments<'_>) {}
 }
 
-/// The column for `def`, titled as the details tree names it.
-pub fn column_for(def: &FieldDef) -> FieldColumn {
-    FieldColumn {
-        title: def.title.to_string(),
-        field: def.name.to_string(),
+/// Adds the column for `def`, titled as the details tree names it, unless
+/// one shows that field already.
+pub fn add_column(columns: &mut Vec<FieldColumn>, def: &FieldDef) {
+    if !columns.iter().any(|c| c.field == def.name) {
+        columns.push(FieldColumn {
+            title: def.title.to_string(),
+            field: def.name.to_string(),
+        });
     }
 }
 
@@ -168,9 +171,7 @@ impl FieldColumnsEditor {
             if ui.button("Add column").clicked() || entered {
                 match resolve(&self.entry) {
                     Ok(def) => {
-                        if !columns.iter().any(|c| c.field == def.name) {
-                            columns.push(column_for(def));
-                        }
+                        add_column(columns, def);
                         self.entry.clear();
                         self.error = None;
                     }

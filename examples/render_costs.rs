@@ -10,7 +10,11 @@
 //! MODE names what is drawn (several may be joined with `_`): `blank`
 //! (nothing), `fill` (the central panel's background), `text` (40 lines of
 //! list rows), `chart` (a window with an empty plot), `line` and `markers`
-//! (1,400 points in that plot), `flat` (shapes without anti-aliasing).
+//! (1,400 points in that plot), `flat` (shapes without anti-aliasing),
+//! `rows` and `cells` (list-row backgrounds, one rectangle per row or per
+//! each of 8 cells; `ROWS=N` rows, default 40), `block` (the same area as
+//! one rectangle), `dot` (one 4-pixel square), `nodither` (eframe's
+//! dithering off).
 
 use std::time::Instant;
 
@@ -61,6 +65,39 @@ impl eframe::App for Costs {
             egui::CentralPanel::default().frame(egui::Frame::NONE)
         };
         panel.show(ui, |ui| {
+            // Row backgrounds over the upper half of the window, as one
+            // rectangle per row or one per cell (8 columns).
+            let area = ui.max_rect();
+            let cells = if self.has("cells") { 8 } else { 1 };
+            if self.has("rows") || self.has("cells") {
+                let n: usize = std::env::var("ROWS")
+                    .ok()
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(40);
+                for i in 0..n {
+                    let y = area.top() + 11.0 * i as f32;
+                    let w = area.width() / cells as f32;
+                    for c in 0..cells {
+                        let x = area.left() + w * c as f32;
+                        let r = egui::Rect::from_min_size(egui::pos2(x, y), egui::vec2(w, 11.0));
+                        ui.painter()
+                            .rect_filled(r, 0.0, egui::Color32::from_rgb(0xe7, 0xe6, 0xff));
+                    }
+                }
+            }
+            if self.has("block") {
+                let n: f32 = std::env::var("ROWS")
+                    .ok()
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(40.0);
+                let r = egui::Rect::from_min_size(area.min, egui::vec2(area.width(), 11.0 * n));
+                ui.painter()
+                    .rect_filled(r, 0.0, egui::Color32::from_rgb(0xe7, 0xe6, 0xff));
+            }
+            if self.has("dot") {
+                let r = egui::Rect::from_min_size(area.min, egui::vec2(4.0, 4.0));
+                ui.painter().rect_filled(r, 0.0, egui::Color32::RED);
+            }
             if self.has("text") {
                 for i in 0..40 {
                     ui.monospace(format!(
@@ -113,6 +150,7 @@ fn main() -> eframe::Result {
         ..Default::default()
     };
     options.glow_options.vsync = false;
+    options.dithering = !mode.split('_').any(|m| m == "nodither");
     eframe::run_native(
         "render costs",
         options,

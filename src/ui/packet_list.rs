@@ -215,7 +215,23 @@ pub fn show(
                 });
             }
         })
-        .body(|body| {
+        .body(|mut body| {
+            // The rules' backgrounds of all visible rows go into one mesh,
+            // drawn under the rows in a slot taken before them: one quad
+            // per run of rows of the same colour, spanning the row, and
+            // not anti-aliased (its edges lie on pixels). llvmpipe spends
+            // most of a frame on these fills; a rectangle per cell, with
+            // its feathered edges, cost about twice as much (see
+            // examples/render_costs.rs, modes `cells` and `rows_flat`).
+            let painter = body.ui_mut().painter().clone();
+            let slot = painter.add(egui::Shape::Noop);
+            // Half the gap beyond the outer cells, as each cell's fill
+            // reached before.
+            let x_range = body
+                .max_rect()
+                .x_range()
+                .expand(0.5 * body.ui_mut().spacing().item_spacing.x);
+            let mut backgrounds = RowBackgrounds::default();
             body.rows(row_height, n, |mut row| {
                 let number = match displayed {
                     None => row.index() as u32 + 1,
@@ -240,18 +256,13 @@ pub fn show(
                         None => t,
                     }
                 };
-                // The rule's background under every cell.
-                let paint = |ui: &mut egui::Ui| {
-                    if let Some((_, bg)) = colours {
-                        // Over half the gap on each side, so neighbouring
-                        // cells meet without filling a pixel twice.
-                        let r = ui
-                            .max_rect()
-                            .expand2(0.5 * ui.spacing().item_spacing)
-                            .round_ui();
-                        ui.painter().rect_filled(r, 0.0, bg);
-                    }
-                };
+                // A coloured row keeps its colour under the pointer, as
+                // before the backgrounds moved under the table's own
+                // hover fill.
+                if colours.is_some() {
+                    row.set_hovered(false);
+                }
+                let mut first = true;
                 for &c in columns {
                     let s = match c {
                         ListColumn::No => number.to_string(),
@@ -266,16 +277,52 @@ pub fn show(
                         }
                     };
                     row.col(|ui| {
-                        paint(ui);
+                        if let Some((_, bg)) = colours.filter(|_| first) {
+                            // Over half the gap above and below, so
+                            // neighbouring rows meet.
+                            let y = ui
+                                .max_rect()
+                                .expand2(0.5 * ui.spacing().item_spacing)
+                                .round_ui()
+                                .y_range();
+                            backgrounds.push(y, bg);
+                        }
                         ui.add(egui::Label::new(cell(s)).selectable(false).truncate());
                     });
+                    first = false;
                 }
                 if row.response().clicked() {
                     out.selected = Some(number);
                 }
             });
+            painter.set(slot, backgrounds.into_shape(x_range));
         });
     out
+}
+
+/// The visible rows' rule colours, merged into runs of adjacent rows of
+/// one colour.
+#[derive(Default)]
+struct RowBackgrounds {
+    runs: Vec<(egui::Rangef, Color32)>,
+}
+
+impl RowBackgrounds {
+    fn push(&mut self, y: egui::Rangef, colour: Color32) {
+        match self.runs.last_mut() {
+            Some((run, c)) if *c == colour && run.max == y.min => run.max = y.max,
+            _ => self.runs.push((y, colour)),
+        }
+    }
+
+    /// One quad per run, from `x.min` to `x.max`.
+    fn into_shape(self, x: egui::Rangef) -> egui::Shape {
+        let mut mesh = egui::Mesh::default();
+        for (y, colour) in self.runs {
+            mesh.add_colored_rect(egui::Rect::from_x_y_ranges(x, y), colour);
+        }
+        egui::Shape::mesh(mesh)
+    }
 }
 
 /// Text colour of a row by the worst expert item on it (chats, such as a
@@ -287,5 +334,46 @@ pub fn severity_colour(s: dissectors::expert::Severity) -> Option<Color32> {
         Severity::Warning => Some(Color32::from_rgb(0xc0, 0x80, 0x10)),
         Severity::Note => Some(Color32::from_rgb(0x30, 0x70, 0xc0)),
         Severity::Chat | Severity::Comment => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mesh_rects(shape: egui::Shape) -> Vec<(egui::Rect, Color32)> {
+        let egui::Shape::Mesh(mesh) = shape else {
+            panic!("not a mesh: {shape:?}");
+        };
+        // add_colored_rect: four vertices a quad, top left first and
+        // bottom right last.
+        mesh.vertices
+            .chunks(4)
+            .map(|q| (egui::Rect::from_min_max(q[0].pos, q[3].pos), q[0].color))
+            .collect()
+    }
+
+    #[test]
+    fn adjacent_rows_of_one_colour_share_a_quad() {
+        let tcp = Color32::from_rgb(0xe7, 0xe6, 0xff);
+        let dns = Color32::from_rgb(0xda, 0xee, 0xff);
+        let mut b = RowBackgrounds::default();
+        b.push(egui::Rangef::new(10.0, 28.0), tcp);
+        b.push(egui::Rangef::new(28.0, 46.0), tcp);
+        b.push(egui::Rangef::new(46.0, 64.0), dns);
+        // A selected or uncoloured row in between leaves a gap.
+        b.push(egui::Rangef::new(82.0, 100.0), dns);
+        b.push(egui::Rangef::new(100.0, 118.0), tcp);
+        let x = egui::Rangef::new(0.0, 1400.0);
+        let rect = |y0, y1| egui::Rect::from_x_y_ranges(x, egui::Rangef::new(y0, y1));
+        assert_eq!(
+            mesh_rects(b.into_shape(x)),
+            [
+                (rect(10.0, 46.0), tcp),
+                (rect(46.0, 64.0), dns),
+                (rect(82.0, 100.0), dns),
+                (rect(100.0, 118.0), tcp),
+            ]
+        );
     }
 }

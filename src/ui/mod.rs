@@ -57,6 +57,10 @@ pub fn run(launch: Launch) -> Result<(), String> {
         viewport: eframe::egui::ViewportBuilder::default()
             .with_title("wirelens")
             .with_inner_size([1400.0, 900.0]),
+        // Dithering hides banding in gradients, which wirelens does not
+        // draw; under a software renderer its per-pixel noise costs about
+        // a quarter of a fill (examples/render_costs.rs, `fill_nodither`).
+        dithering: false,
         ..Default::default()
     };
     if frame_log.is_some() {

@@ -107,11 +107,12 @@ impl eframe::App for Costs {
                 }
             }
         });
+        let nobg = self.has("nobg");
         if self.has("chart") || self.has("line") || self.has("markers") {
             egui::Window::new("chart")
                 .default_size([800.0, 480.0])
                 .show(&ctx, |ui| {
-                    Plot::new("plot").show(ui, |pui| {
+                    Plot::new("plot").show_background(!nobg).show(ui, |pui| {
                         let points: Vec<egui_plot::PlotPoint> = self
                             .points
                             .iter()

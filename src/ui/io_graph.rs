@@ -13,6 +13,7 @@ use egui_plot::{Legend, Line, Plot, PlotPoint, PlotPoints};
 use super::compiled_text::CompiledText;
 use super::decimate::decimate;
 use super::displayed::Displayed;
+use super::plot_border;
 use crate::capture::CaptureFile;
 use crate::filter::{DisplayFilter, FilterError};
 use crate::store::Snapshot;
@@ -379,7 +380,7 @@ impl IoGraph {
             .unwrap_or(0) as f64
             * dx;
         let graphs: Vec<&mut Graph> = self.graphs.iter_mut().filter(|g| g.enabled).collect();
-        let picked = Plot::new("io graph")
+        let shown = plot_border::without_fill(Plot::new("io graph"))
             .legend(Legend::default())
             .x_axis_label("Time since the first packet (s)")
             .y_axis_label(format!("{} / {interval_name}", unit.name()))
@@ -409,8 +410,9 @@ impl IoGraph {
                 } else {
                     None
                 }
-            })
-            .inner;
+            });
+        plot_border::draw(ui, &shown.response);
+        let picked = shown.inner;
         if let Some(x) = picked {
             let i = (x / dx).floor().max(0.0) as i64;
             let origin = snap.index.row(0).map_or(0, |r| r.ts_ns);

@@ -24,6 +24,7 @@ pub mod io_graph;
 pub mod job;
 pub mod open_dialog;
 pub mod packet_list;
+pub mod plot_border;
 pub mod png_export;
 pub mod save_bytes;
 pub mod save_dialog;

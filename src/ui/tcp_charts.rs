@@ -13,6 +13,7 @@ use egui_plot::{Legend, Line, MarkerShape, Plot, PlotPoint, PlotPoints, Points};
 
 use super::decimate::decimate_xy;
 use super::frame_log::SharedFrameLog;
+use super::plot_border;
 use super::png_export::PngExport;
 use crate::store::Snapshot;
 use crate::store::tcp::TcpRecord;
@@ -422,7 +423,7 @@ impl TcpCharts {
                 (lo.min(p.x), hi.max(p.x))
             });
         let series = &mut self.series;
-        let picked = Plot::new(("tcp chart", self.stream))
+        let shown = plot_border::without_fill(Plot::new(("tcp chart", self.stream)))
             .legend(Legend::default())
             .x_axis_label("Time since the first packet (s)")
             .y_axis_label(self.chart.y_label())
@@ -479,8 +480,9 @@ impl TcpCharts {
                     .filter(|(d, f)| *d < 12.0 && *f != 0)
                     .min_by(|a, b| a.0.total_cmp(&b.0))
                     .map(|(_, f)| f)
-            })
-            .inner;
+            });
+        plot_border::draw(ui, &shown.response);
+        let picked = shown.inner;
         if picked.is_some() {
             self.clicked = picked;
         }

@@ -22,6 +22,13 @@ pub fn save(file: &CaptureFile, frames: Option<&[u32]>, path: PathBuf) -> Saved 
     Ok((path, w.packets))
 }
 
+/// Where saves go without asking (`WIRELENS_SAVE_DIR`, each under the name
+/// the dialog would suggest): for scripted sessions and desktops without an
+/// xdg portal, where the dialog cannot open.
+fn save_dir() -> Option<PathBuf> {
+    std::env::var_os("WIRELENS_SAVE_DIR").map(PathBuf::from)
+}
+
 /// The portal's save dialog on a thread of its own, which then writes the
 /// file there too (a large capture takes a while); `T` is how writing went.
 pub struct SaveTo<T> {
@@ -67,7 +74,10 @@ impl<T: Send + 'static> SaveTo<T> {
                 for (kind, extension) in &filters {
                     dialog = dialog.add_filter(kind, &[extension.as_str()]);
                 }
-                let path = pollster::block_on(dialog.save_file()).map(|h| h.path().to_owned());
+                let path = match save_dir() {
+                    Some(dir) => Some(dir.join(&name)),
+                    None => pollster::block_on(dialog.save_file()).map(|h| h.path().to_owned()),
+                };
                 let _ = tx.send(path.map(write));
                 ctx.request_repaint();
             });

@@ -68,15 +68,17 @@ impl<T: Send + 'static> SaveTo<T> {
         let spawned = std::thread::Builder::new()
             .name("save dialog".into())
             .spawn(move || {
-                let mut dialog = rfd::AsyncFileDialog::new()
-                    .set_title(&title)
-                    .set_file_name(&name);
-                for (kind, extension) in &filters {
-                    dialog = dialog.add_filter(kind, &[extension.as_str()]);
-                }
                 let path = match save_dir() {
                     Some(dir) => Some(dir.join(&name)),
-                    None => pollster::block_on(dialog.save_file()).map(|h| h.path().to_owned()),
+                    None => {
+                        let mut dialog = rfd::AsyncFileDialog::new()
+                            .set_title(&title)
+                            .set_file_name(&name);
+                        for (kind, extension) in &filters {
+                            dialog = dialog.add_filter(kind, &[extension.as_str()]);
+                        }
+                        pollster::block_on(dialog.save_file()).map(|h| h.path().to_owned())
+                    }
                 };
                 let _ = tx.send(path.map(write));
                 ctx.request_repaint();

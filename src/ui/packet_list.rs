@@ -52,8 +52,9 @@ impl RowCache {
         let (pi, colours, fields) = (&mut self.pi, &mut self.colours, &mut self.fields);
         self.rows.entry(number).or_insert_with(|| {
             fields.clear();
-            // With no field columns, a sink that wants nothing: the
-            // dissectors then skip every field's work.
+            // With no field columns, NullSink: its `wants` is a constant
+            // false, so the dissectors' field work compiles away (an empty
+            // column sink would also want nothing, but asked at run time).
             let dissected = if fields.is_empty() {
                 redissect(snap, bytes, number, &mut NullSink, pi)
             } else {

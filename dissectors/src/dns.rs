@@ -180,6 +180,12 @@ crate::fields! {
     UNSOLICITED = FieldDef::new("dns.unsolicited", "Unsolicited", T::Boolean);
 }
 
+pub static NAME_TOO_LONG: ExpertDef = ExpertDef::new(
+    "dns.name.too_long",
+    Severity::Warning,
+    Group::Malformed,
+    "Name longer than 255 octets",
+);
 pub static RETRANSMIT_REQUEST: ExpertDef = ExpertDef::new(
     "dns.retransmit_request",
     Severity::Note,
@@ -377,6 +383,12 @@ pub fn type_name(t: u16) -> String {
 const MAX_POINTERS: usize = 128;
 /// A name longer than this (in text) stops growing.
 const MAX_NAME_TEXT: usize = 1024;
+/// RFC 1035 (2.3.4): a name is at most 255 octets, its labels' length
+/// octets included. Past a compression pointer a name is read no further
+/// than that: pointers into long runs of labels would otherwise make each
+/// two-byte name walk kilobytes, again and again (a message of thousands
+/// of such names cost tens of seconds).
+pub const MAX_NAME_OCTETS: usize = 255;
 
 /// A name read from a message.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -386,6 +398,8 @@ pub struct Name {
     /// Bytes the name takes where it is (a pointer ends it).
     pub wire_len: usize,
     pub labels: u16,
+    /// It ran past [`MAX_NAME_OCTETS`]: `text` holds what was read.
+    pub too_long: bool,
 }
 
 /// Reading ran past the end of the message.
@@ -416,18 +430,18 @@ fn push_label(out: &mut String, label: &[u8]) {
 }
 
 /// Reads the name at `off` of `msg` (the whole DNS message, for pointers).
+///
+/// Its own bytes are always read to their end (their sum over a message
+/// is the message); what pointers lead to is read for at most
+/// [`MAX_POINTERS`] jumps and [`MAX_NAME_OCTETS`] octets in all.
 pub fn read_name(msg: &[u8], off: usize) -> Result<Name, PastEnd> {
-    read_name_in(msg, off, true)
-}
-
-/// As [`read_name`] (one reading for every place a name appears; the
-/// flag is kept for callers that spell out where they read).
-fn read_name_in(msg: &[u8], off: usize, _extended: bool) -> Result<Name, PastEnd> {
     let mut text = String::new();
     let mut labels = 0u16;
     let mut pos = off;
     let mut wire_len: Option<usize> = None;
     let mut jumps = 0usize;
+    let mut octets = 1usize;
+    let mut too_long = false;
     loop {
         let len = bytes::u8_at(msg, pos).ok_or(PastEnd { at: pos })?;
         match len & 0xc0 {
@@ -437,6 +451,13 @@ fn read_name_in(msg: &[u8], off: usize, _extended: bool) -> Result<Name, PastEnd
                         wire_len = Some(pos + 1 - off);
                     }
                     break;
+                }
+                octets += 1 + len as usize;
+                if octets > MAX_NAME_OCTETS {
+                    too_long = true;
+                    if wire_len.is_some() {
+                        break;
+                    }
                 }
                 let label = msg
                     .get(pos + 1..pos + 1 + len as usize)
@@ -455,12 +476,16 @@ fn read_name_in(msg: &[u8], off: usize, _extended: bool) -> Result<Name, PastEnd
                 if wire_len.is_none() {
                     wire_len = Some(pos + 2 - off);
                 }
+                if too_long {
+                    break;
+                }
                 jumps += 1;
                 if jumps > MAX_POINTERS {
                     return Ok(Name {
                         text: "<Name contains a pointer that loops>".into(),
                         wire_len: wire_len.unwrap_or(2),
                         labels,
+                        too_long: false,
                     });
                 }
                 pos = ((len as usize & 0x3f) << 8) | lo as usize;
@@ -489,6 +514,7 @@ fn read_name_in(msg: &[u8], off: usize, _extended: bool) -> Result<Name, PastEnd
         text,
         wire_len,
         labels,
+        too_long,
     })
 }
 
@@ -822,10 +848,24 @@ fn class_text(c: u16) -> String {
     }
 }
 
+/// A name cut at RFC 1035's length says so.
+fn name_too_long<S: Sink>(cx: &mut Cx<'_, S>, msg: &Msg<'_>, pos: usize, name: &Name) {
+    if name.too_long {
+        cx.expert(
+            &NAME_TOO_LONG,
+            msg.span(pos, name.wire_len),
+            format_args!(
+                "Name longer than {MAX_NAME_OCTETS} octets (RFC 1035): read no further than that"
+            ),
+        );
+    }
+}
+
 /// One question; returns where the next item starts.
 fn question<S: Sink>(cx: &mut Cx<'_, S>, msg: &mut Msg<'_>, pos: usize) -> Result<usize, PastEnd> {
     let b = msg.b;
     let name = read_name(b, pos)?;
+    name_too_long(cx, msg, pos, &name);
     let at = pos + name.wire_len;
     let t = bytes::be16(b, at);
     let c = bytes::be16(b, at + 2);
@@ -890,7 +930,8 @@ fn question<S: Sink>(cx: &mut Cx<'_, S>, msg: &mut Msg<'_>, pos: usize) -> Resul
 /// One resource record; returns where the next starts.
 fn record<S: Sink>(cx: &mut Cx<'_, S>, msg: &mut Msg<'_>, pos: usize) -> Result<usize, PastEnd> {
     let b = msg.b;
-    let name = read_name_in(b, pos, false)?;
+    let name = read_name(b, pos)?;
+    name_too_long(cx, msg, pos, &name);
     let at = pos + name.wire_len;
     let (Some(t), Some(c)) = (bytes::be16(b, at), bytes::be16(b, at + 2)) else {
         return Err(PastEnd { at: b.len() });
@@ -914,7 +955,7 @@ fn record<S: Sink>(cx: &mut Cx<'_, S>, msg: &mut Msg<'_>, pos: usize) -> Result<
     let data = b.get(rd..end);
     // The summary on the record's line and the Info words.
     let mut summary = format!("{}: type {tn}, class {}", name.text, class_text(class));
-    let rdata_name = |o: usize| read_name_in(b, o, false);
+    let rdata_name = |o: usize| read_name(b, o);
     match (t, data) {
         (1, Some(d)) if d.len() == 4 => {
             let a = std::net::Ipv4Addr::new(d[0], d[1], d[2], d[3]);
@@ -1151,7 +1192,7 @@ fn rdata<S: Sink>(
     let span = |o: usize, n: usize| msg.span(rd + o, n);
     let failed = std::cell::Cell::new(None);
     let name_at = |cx: &mut Cx<'_, S>, def: &'static FieldDef, o: usize| -> Option<usize> {
-        match read_name_in(b, rd + o, false) {
+        match read_name(b, rd + o) {
             Ok(n) => {
                 cx.field(def, msg.span(rd + o, n.wire_len), Value::Str(&n.text));
                 Some(n.wire_len)

@@ -21,7 +21,7 @@ fn read_all(name: &str) -> (usize, Option<wirelens::capture::Stop>) {
     let f = CaptureFile::open(&fixture(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
     let mut r = f.reader();
     let n = r.by_ref().count();
-    (n, r.stop.clone())
+    (n, r.notes.stop.clone())
 }
 
 #[test]
@@ -136,7 +136,7 @@ fn several_sections_and_interfaces_with_their_own_link_types() {
     let f = CaptureFile::open(&fixture("gopacket_be_test202.pcapng")).unwrap();
     let mut r = f.reader();
     let recs: Vec<_> = r.by_ref().collect();
-    assert!(r.stop.is_none(), "{:?}", r.stop);
+    assert!(r.notes.is_empty(), "{:?}", r.notes);
     assert_eq!(recs.len(), 8);
     let linktypes: std::collections::BTreeSet<u32> = recs
         .iter()

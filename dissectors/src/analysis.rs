@@ -152,7 +152,7 @@ impl Analyzer {
         match self.dns.get_mut(&key) {
             Some(t) => {
                 m.request_in = Some(t.query_frame);
-                m.time_ns = Some(ts_ns - t.query_ts);
+                m.time_ns = Some(ts_ns.saturating_sub(t.query_ts));
                 match t.response_frame {
                     Some(r) if r != frame => m.retransmission_of = Some(r),
                     _ => t.response_frame = Some(frame),
@@ -343,7 +343,7 @@ impl State for Analyzer {
                     self.echo_replies.push((frame, e.frame));
                     EchoMatch::ReplyTo {
                         request: frame,
-                        rtt_ns: e.ts_ns - ts,
+                        rtt_ns: e.ts_ns.saturating_sub(ts),
                     }
                 }
                 None => EchoMatch::None,

@@ -280,8 +280,8 @@ impl Conversations {
         };
         if !at.quoted {
             conv.count(at, src, dst, d.len);
-            out.time_relative_ns = at.ts_ns - conv.created_ts;
-            out.time_delta_ns = at.ts_ns - conv.prev_ts;
+            out.time_relative_ns = at.ts_ns.saturating_sub(conv.created_ts);
+            out.time_delta_ns = at.ts_ns.saturating_sub(conv.prev_ts);
             conv.prev_ts = at.ts_ns;
         }
         out

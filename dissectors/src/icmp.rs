@@ -346,7 +346,7 @@ fn echo_timestamp<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize, b: &[u8
     cx.sink.field(
         &DATA_TIME_RELATIVE,
         buf.span(off + 8, 8),
-        Value::RelTime(cx.frame.ts_ns - ts),
+        Value::RelTime(cx.frame.ts_ns.saturating_sub(ts)),
         Presence::Generated,
     );
     16

@@ -569,8 +569,8 @@ impl TcpStreamAnalyzer {
             stream: self.stream,
             dir: d as u8,
             completeness: self.completeness,
-            time_relative_ns: ts - self.first_ts,
-            time_delta_ns: ts - self.last_ts,
+            time_relative_ns: ts.saturating_sub(self.first_ts),
+            time_delta_ns: ts.saturating_sub(self.last_ts),
             ..Default::default()
         };
         self.last_ts = ts;
@@ -610,7 +610,7 @@ impl TcpStreamAnalyzer {
             // Wireshark's iRTT: from the latest SYN to the first ACK without SYN
             // (in either direction; usually the third packet of the handshake).
             if let Some(t) = self.mru_syn_ts {
-                self.initial_rtt_ns = Some(ts - t);
+                self.initial_rtt_ns = Some(ts.saturating_sub(t));
                 self.handshake_ack_seen = self.synack_seen;
             }
         }
@@ -828,7 +828,7 @@ impl TcpStreamAnalyzer {
         {
             let not_advanced = fwd_nextseq != 0 && lt(seq, fwd_nextseq);
             'kind: {
-                let since_dup = ts - self.dir[r].lastack_time;
+                let since_dup = ts.saturating_sub(self.dir[r].lastack_time);
                 if not_advanced
                     && self.dir[r].dup_ack_num >= 2
                     && self.dir[r].lastack == seq
@@ -837,7 +837,7 @@ impl TcpStreamAnalyzer {
                     fl |= Flag::FastRetransmission.bit() | Flag::Retransmission.bit();
                     break 'kind;
                 }
-                let since_highest = ts - self.dir[d].nextseq_time;
+                let since_highest = ts.saturating_sub(self.dir[d].nextseq_time);
                 let threshold = self.initial_rtt_ns.unwrap_or(3_000_000);
                 let mut end = seq.wrapping_add(seglen);
                 if flags & (TcpSegment::SYN | TcpSegment::FIN) != 0 {
@@ -858,8 +858,11 @@ impl TcpStreamAnalyzer {
                     // segment (likely the one retransmitted), else from the
                     // highest one seen.
                     out.rto = Some(match self.dir[d].unacked.first() {
-                        Some(u) => (ts - u.ts, u.frame),
-                        None => (ts - self.dir[d].nextseq_time, self.dir[d].nextseq_frame),
+                        Some(u) => (ts.saturating_sub(u.ts), u.frame),
+                        None => (
+                            ts.saturating_sub(self.dir[d].nextseq_time),
+                            self.dir[d].nextseq_frame,
+                        ),
                     });
                 }
             }
@@ -914,7 +917,7 @@ impl TcpStreamAnalyzer {
             let u = rv[i];
             if ack == u.nextseq {
                 out.acks_frame = Some(u.frame);
-                out.ack_rtt_ns = (ts != u.ts).then_some(ts - u.ts);
+                out.ack_rtt_ns = (ts != u.ts).then_some(ts.saturating_sub(u.ts));
                 rv.remove(i);
             } else if gt(ack, u.seq) && le(ack, u.nextseq) {
                 rv[i].seq = ack;

@@ -1133,7 +1133,7 @@ impl AppConnection {
                     }
                     PduNote::Http(HttpNote {
                         request_in: req.as_ref().map(|r| r.0),
-                        time_ns: req.map(|r| cur.ts_ns - r.1),
+                        time_ns: req.map(|r| cur.ts_ns.saturating_sub(r.1)),
                     })
                 }
             }

@@ -4,7 +4,8 @@
 pub mod file;
 pub mod iface_rates;
 pub mod live;
+pub mod time;
 pub mod writer;
 
-pub use file::{CaptureFile, Format, Interface, OpenError, Record, Stop};
+pub use file::{CaptureFile, FileWarning, Format, Interface, OpenError, ReadNotes, Record, Stop};
 pub use writer::{CaptureWriter, WriteFormat, WriterInterface};

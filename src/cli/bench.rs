@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use std::sync::atomic::AtomicBool;
 
-use super::{BenchArgs, CliError, display_filter, open};
+use super::{BenchArgs, CliError, display_filter, open, warn_read};
 use crate::filter::apply::matching_frames;
 use crate::pipeline::{LoadOptions, load_file};
 
@@ -101,5 +101,6 @@ pub fn run(a: &BenchArgs, out: &mut impl Write) -> Result<(), CliError> {
     }
     serde_json::to_writer_pretty(&mut *out, &r).map_err(std::io::Error::other)?;
     writeln!(out)?;
+    warn_read(&a.file, &snap.notes);
     Ok(())
 }

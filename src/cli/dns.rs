@@ -181,9 +181,9 @@ fn messages(v: &FrameView<'_>, out: &mut Vec<Message>) {
 }
 
 /// The summary of a capture's DNS: counts and every transaction.
-pub fn summary(file: &crate::capture::CaptureFile) -> (Value, Option<crate::capture::Stop>) {
+pub fn summary(file: &crate::capture::CaptureFile) -> (Value, crate::capture::ReadNotes) {
     let mut msgs = Vec::new();
-    let stop = scan(file, &["dns", "mdns", "llmnr"], |v| messages(v, &mut msgs));
+    let notes = scan(file, &["dns", "mdns", "llmnr"], |v| messages(v, &mut msgs));
     let mut by_query: BTreeMap<u64, &Message> = BTreeMap::new();
     for m in msgs.iter().filter(|m| m.response) {
         if let Some(q) = m.response_to {
@@ -242,7 +242,7 @@ pub fn summary(file: &crate::capture::CaptureFile) -> (Value, Option<crate::capt
     let mut v = counts(None);
     v["protocols"] = Value::Object(protocols);
     v["transactions"] = Value::Array(transactions);
-    (v, stop)
+    (v, notes)
 }
 
 pub fn run(a: &AppArgs, out: &mut impl Write) -> Result<(), CliError> {

@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 use super::matched::Matched;
-use super::{CliError, display_filter, open, warn_stop};
+use super::{CliError, display_filter, open, warn_read};
 
 #[derive(Debug, clap::Args)]
 pub struct ExportArgs {
@@ -34,6 +34,6 @@ pub fn run(a: &ExportArgs) -> Result<(), CliError> {
     );
     let mut reader = file.reader();
     while reader.next().is_some() {}
-    warn_stop(&a.file, &reader.stop);
+    warn_read(&a.file, &reader.notes);
     Ok(())
 }

@@ -6,7 +6,7 @@ use dissectors::conversation::{Conversation, endpoint_text as endpoint};
 use serde::Serialize;
 
 use super::{
-    CliError, CsvOrJson, FlowsArgs, JsonArray, ProtoArg, display_filter, open, secs, warn_stop,
+    CliError, CsvOrJson, FlowsArgs, JsonArray, ProtoArg, display_filter, open, secs, warn_read,
 };
 use crate::pipeline::{LoadOptions, load_file};
 
@@ -39,8 +39,8 @@ impl FlowRow {
             bytes_b_to_a: c.stats[1].bytes,
             payload_a_to_b: c.stats[0].payload,
             payload_b_to_a: c.stats[1].payload,
-            start_rel: secs(c.first_ts - capture_start),
-            duration: secs(c.last_ts - c.first_ts),
+            start_rel: secs(c.first_ts.saturating_sub(capture_start)),
+            duration: secs(c.last_ts.saturating_sub(c.first_ts)),
         }
     }
 }
@@ -114,6 +114,6 @@ pub fn run(a: &FlowsArgs, out: &mut impl Write) -> Result<(), CliError> {
             }
         }
     }
-    warn_stop(&a.file, &snap.stop);
+    warn_read(&a.file, &snap.notes);
     Ok(())
 }

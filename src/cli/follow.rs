@@ -9,7 +9,7 @@ use dissectors::packet::{Options, Transport};
 use dissectors::sink::NullSink;
 use dissectors::tcp_reassembly::{ChunkKind, KeptStream, TcpReassembler};
 
-use super::{CliError, DirectionArg, FollowArgs, FollowFormat, open, warn_stop};
+use super::{CliError, DirectionArg, FollowArgs, FollowFormat, open, warn_read};
 use crate::pipeline::Pass;
 
 /// Reassembled bytes kept per conversation for following (beyond: truncated).
@@ -29,7 +29,7 @@ pub fn follow_streams(
     file: &crate::capture::CaptureFile,
     only: Option<&[u32]>,
     cap: usize,
-) -> (BTreeMap<u32, Followed>, Option<crate::capture::Stop>) {
+) -> (BTreeMap<u32, Followed>, crate::capture::ReadNotes) {
     let mut reader = file.reader();
     let mut pass = Pass::new(true);
     let mut streams: BTreeMap<u32, Followed> = BTreeMap::new();
@@ -75,7 +75,7 @@ pub fn follow_streams(
             &mut |e| kept.push(e),
         );
     }
-    (streams, reader.stop.clone())
+    (streams, reader.notes.clone())
 }
 
 fn node(e: &(std::net::IpAddr, u16)) -> String {
@@ -84,7 +84,7 @@ fn node(e: &(std::net::IpAddr, u16)) -> String {
 
 pub fn run(a: &FollowArgs, out: &mut impl Write) -> Result<(), CliError> {
     let file = open(&a.file)?;
-    let (mut streams, stop) = follow_streams(&file, Some(&[a.stream]), FOLLOW_CAP);
+    let (mut streams, notes) = follow_streams(&file, Some(&[a.stream]), FOLLOW_CAP);
     let Some(Followed {
         kept,
         nodes: (n0, n1),
@@ -224,7 +224,7 @@ pub fn run(a: &FollowArgs, out: &mut impl Write) -> Result<(), CliError> {
             )?;
         }
     }
-    warn_stop(&a.file, &stop);
+    warn_read(&a.file, &notes);
     Ok(())
 }
 

@@ -72,9 +72,9 @@ fn messages(v: &FrameView<'_>, out: &mut Vec<Value>) {
     }
 }
 
-pub fn summary(file: &crate::capture::CaptureFile) -> (Value, Option<crate::capture::Stop>) {
+pub fn summary(file: &crate::capture::CaptureFile) -> (Value, crate::capture::ReadNotes) {
     let mut items = Vec::new();
-    let stop = scan(file, &["http", "ssdp"], |v| {
+    let notes = scan(file, &["http", "ssdp"], |v| {
         if v.fields.layers.iter().any(|l| *l == "http" || *l == "ssdp") {
             messages(v, &mut items)
         }
@@ -89,7 +89,7 @@ pub fn summary(file: &crate::capture::CaptureFile) -> (Value, Option<crate::capt
         "status_counts": status,
         "messages": items,
     });
-    (v, stop)
+    (v, notes)
 }
 
 pub fn run(a: &AppArgs, out: &mut impl Write) -> Result<(), CliError> {

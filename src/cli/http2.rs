@@ -209,9 +209,9 @@ fn frame(v: &FrameView<'_>, conns: &mut BTreeMap<u32, Connection>) {
     }
 }
 
-pub fn summary(file: &crate::capture::CaptureFile) -> (Value, Option<crate::capture::Stop>) {
+pub fn summary(file: &crate::capture::CaptureFile) -> (Value, crate::capture::ReadNotes) {
     let mut conns: BTreeMap<u32, Connection> = BTreeMap::new();
-    let stop = scan(file, &["http2"], |v| frame(v, &mut conns));
+    let notes = scan(file, &["http2"], |v| frame(v, &mut conns));
     let mut list: Vec<&Connection> = conns.values().collect();
     list.sort_by_key(|c| c.first_frame);
     let mut totals: BTreeMap<String, u64> = BTreeMap::new();
@@ -263,7 +263,7 @@ pub fn summary(file: &crate::capture::CaptureFile) -> (Value, Option<crate::capt
         })
         .collect();
     let v = json!({"connections": out.len(), "frame_type_totals": totals, "per_connection": out});
-    (v, stop)
+    (v, notes)
 }
 
 pub fn run(a: &AppArgs, out: &mut impl Write) -> Result<(), CliError> {

@@ -299,12 +299,12 @@ pub(crate) fn run_summary(
     a: &AppArgs,
     section: &str,
     out: &mut impl Write,
-    summary: fn(&CaptureFile) -> (serde_json::Value, Option<crate::capture::Stop>),
+    summary: fn(&CaptureFile) -> (serde_json::Value, crate::capture::ReadNotes),
     text: fn(&serde_json::Value, &mut dyn Write) -> io::Result<()>,
 ) -> Result<(), CliError> {
     let filter = display_filter(a.filter.as_deref())?;
     let file = open(&a.file)?;
-    let (mut v, stop) = summary(&file);
+    let (mut v, notes) = summary(&file);
     if let Some(f) = &filter {
         let (m, _) = matched::Matched::find(&file, f);
         m.restrict(section, &mut v);
@@ -316,14 +316,15 @@ pub(crate) fn run_summary(
         }
         TextOrJson::Text => text(&v, out)?,
     }
-    warn_stop(&a.file, &stop);
+    warn_read(&a.file, &notes);
     Ok(())
 }
 
-/// Reports where reading stopped, as a warning: the packets before it were used.
-pub(crate) fn warn_stop(path: &Path, stop: &Option<crate::capture::Stop>) {
-    if let Some(s) = stop {
-        eprintln!("wirelens: warning: {}: {s}", path.display());
+/// Reports what the reader noted (times it could not take as given, where
+/// reading stopped), as warnings: the packets before a stop were used.
+pub(crate) fn warn_read(path: &Path, notes: &crate::capture::ReadNotes) {
+    for line in notes.lines() {
+        eprintln!("wirelens: warning: {}: {line}", path.display());
     }
 }
 

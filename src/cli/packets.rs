@@ -8,7 +8,7 @@ use dissectors::tcp_analysis::Flag;
 use serde::Serialize;
 
 use super::{
-    CliError, JsonArray, PacketsArgs, TextOrJson, display_filter, epoch_string, open, warn_stop,
+    CliError, JsonArray, PacketsArgs, TextOrJson, display_filter, epoch_string, open, warn_read,
 };
 use crate::filter::DisplayFilter;
 use crate::pipeline::Pass;
@@ -111,7 +111,7 @@ pub fn run(a: &PacketsArgs, out: &mut impl Write) -> Result<(), CliError> {
             )?,
             None => {
                 text.clear();
-                let _ = dissectors::field::write_secs(&mut text, rec.ts_ns - first);
+                let _ = dissectors::field::write_secs(&mut text, rec.ts_ns.saturating_sub(first));
                 let rel = &text[..text.len().saturating_sub(3)];
                 writeln!(
                     out,
@@ -124,6 +124,6 @@ pub fn run(a: &PacketsArgs, out: &mut impl Write) -> Result<(), CliError> {
     if let Some(j) = json {
         j.end(out)?;
     }
-    warn_stop(&a.file, &reader.stop);
+    warn_read(&a.file, &reader.notes);
     Ok(())
 }

@@ -45,7 +45,7 @@ pub fn scan(
     file: &CaptureFile,
     prefixes: &[&'static str],
     mut f: impl FnMut(&FrameView<'_>),
-) -> Option<crate::capture::Stop> {
+) -> crate::capture::ReadNotes {
     let mut reader = file.reader();
     let mut pass = Pass::new(true);
     pass.interfaces_described = file.format == crate::capture::Format::Pcapng;
@@ -88,7 +88,7 @@ pub fn scan(
             fields: &collector,
         });
     }
-    reader.stop
+    reader.notes
 }
 
 pub fn as_u64(v: Option<&OwnedValue>) -> Option<u64> {

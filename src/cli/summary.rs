@@ -4,7 +4,7 @@ use std::io::Write;
 
 use serde::Serialize;
 
-use super::{CliError, SummaryArgs, TextOrJson, epoch_string, open, secs, warn_stop};
+use super::{CliError, SummaryArgs, TextOrJson, epoch_string, open, secs, warn_read};
 use crate::pipeline::{LoadOptions, load_file};
 
 #[derive(Serialize)]
@@ -40,12 +40,14 @@ pub fn run(a: &SummaryArgs, out: &mut impl Write) -> Result<(), CliError> {
     let snap = load_file(file, LoadOptions::batch(false)).wait();
     let n = snap.index.len();
     let mut bytes = 0u64;
+    // The earliest and latest times, as capinfos reports them: packets
+    // need not be in time order (merged files, clock steps, hostile files).
     let (mut first, mut last) = (None::<i64>, None::<i64>);
     for c in snap.index.chunks() {
         bytes += c.orig_lens().iter().map(|&l| u64::from(l)).sum::<u64>();
-        if let (Some(&f), Some(&l)) = (c.ts().first(), c.ts().last()) {
-            first.get_or_insert(f);
-            last = Some(l);
+        for &t in c.ts() {
+            first = Some(first.map_or(t, |f| f.min(t)));
+            last = Some(last.map_or(t, |l| l.max(t)));
         }
     }
     let digits = snap
@@ -72,10 +74,10 @@ pub fn run(a: &SummaryArgs, out: &mut impl Write) -> Result<(), CliError> {
         first_ts_epoch: first.map(|t| epoch_string(t, digits)),
         last_ts_epoch: last.map(|t| epoch_string(t, digits)),
         duration: match (first, last) {
-            (Some(f), Some(l)) => secs(l - f),
+            (Some(f), Some(l)) => secs(l.saturating_sub(f)),
             _ => 0.0,
         },
-        warnings: snap.stop.iter().map(|s| s.to_string()).collect(),
+        warnings: snap.notes.lines(),
         protocol_hierarchy: snap
             .hierarchy
             .paths()
@@ -127,6 +129,6 @@ pub fn run(a: &SummaryArgs, out: &mut impl Write) -> Result<(), CliError> {
             }
         }
     }
-    warn_stop(&a.file, &snap.stop);
+    warn_read(&a.file, &snap.notes);
     Ok(())
 }

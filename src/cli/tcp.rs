@@ -7,7 +7,7 @@ use dissectors::tcp_analysis::{Flag, TcpStreamAnalyzer};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 
-use super::{CliError, JsonArray, SeriesArg, TcpArgs, TextOrCsvOrJson, open, secs, warn_stop};
+use super::{CliError, JsonArray, SeriesArg, TcpArgs, TextOrCsvOrJson, open, secs, warn_read};
 use crate::pipeline::{LoadOptions, load_file};
 use crate::store::Snapshot;
 use crate::store::tcp::TcpRecord;
@@ -71,7 +71,7 @@ pub fn run(a: &TcpArgs, out: &mut impl Write) -> Result<(), CliError> {
             }
         }
     }
-    warn_stop(&a.file, &snap.stop);
+    warn_read(&a.file, &snap.notes);
     Ok(())
 }
 
@@ -242,7 +242,7 @@ fn series_out(
 ) -> Result<(), CliError> {
     let start = snap.index.row(0).map_or(0, |r| r.ts_ns);
     let recs = tcp_series::stream_records(snap, stream);
-    let t = |r: &TcpRecord| secs(r.ts_ns - start);
+    let t = |r: &TcpRecord| secs(r.ts_ns.saturating_sub(start));
     let points = |ps: Vec<tcp_series::Point>, key: &str, int: bool| -> Vec<Value> {
         ps.into_iter()
             .map(|p| {

@@ -204,9 +204,9 @@ fn frame(v: &FrameView<'_>, sessions: &mut BTreeMap<u32, Session>) {
     }
 }
 
-pub fn summary(file: &crate::capture::CaptureFile) -> (Value, Option<crate::capture::Stop>) {
+pub fn summary(file: &crate::capture::CaptureFile) -> (Value, crate::capture::ReadNotes) {
     let mut sessions: BTreeMap<u32, Session> = BTreeMap::new();
-    let stop = scan(file, &["tls."], |v| frame(v, &mut sessions));
+    let notes = scan(file, &["tls."], |v| frame(v, &mut sessions));
     let mut list: Vec<&Session> = sessions.values().filter(|s| s.client_hellos > 0).collect();
     list.sort_by_key(|s| s.first_frame);
     let out: Vec<Value> = list
@@ -239,7 +239,7 @@ pub fn summary(file: &crate::capture::CaptureFile) -> (Value, Option<crate::capt
             })
         })
         .collect();
-    (json!({"handshakes": out.len(), "sessions": out}), stop)
+    (json!({"handshakes": out.len(), "sessions": out}), notes)
 }
 
 pub fn run(a: &AppArgs, out: &mut impl Write) -> Result<(), CliError> {

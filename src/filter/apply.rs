@@ -11,7 +11,7 @@ use dissectors::analysis::FrameAnswers;
 use dissectors::packet::{Options, PacketInfo};
 
 use super::DisplayFilter;
-use crate::capture::{CaptureFile, Format, Interface, Stop};
+use crate::capture::{CaptureFile, Format, Interface, ReadNotes};
 use crate::pipeline::Pass;
 use crate::store::Snapshot;
 use crate::store::frame::{PacketBytes, redissect_reusing};
@@ -23,7 +23,7 @@ pub fn in_capture_order(
     file: &CaptureFile,
     filter: &DisplayFilter,
     mut on_match: impl FnMut(u32, &PacketInfo, &FrameAnswers),
-) -> (Vec<Interface>, Option<Stop>) {
+) -> (Vec<Interface>, ReadNotes) {
     let mut reader = file.reader();
     let mut pass = Pass::new(true);
     pass.interfaces_described = file.format == Format::Pcapng;
@@ -38,7 +38,7 @@ pub fn in_capture_order(
             on_match(number, pi, answers);
         }
     }
-    (reader.interfaces, reader.stop)
+    (reader.interfaces, reader.notes)
 }
 
 /// Frames are handed out in blocks this size, so threads finish together.

@@ -171,15 +171,18 @@ fn analyse(
             unpublished = false;
         }
     }
-    let stop = failed.map(|reason| crate::capture::Stop {
-        offset: written,
-        reason,
-    });
+    let notes = crate::capture::ReadNotes {
+        stop: failed.map(|reason| crate::capture::Stop {
+            offset: written,
+            reason,
+        }),
+        ..Default::default()
+    };
     store.publish(builder.finish(
         pass.analyzer,
         interfaces.clone(),
         (written, written),
-        stop,
+        notes,
         false,
     ));
 }

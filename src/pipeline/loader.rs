@@ -11,7 +11,7 @@ use crossbeam_channel::{Receiver, bounded};
 use dissectors::packet::Options;
 use dissectors::sink::NullSink;
 
-use crate::capture::{CaptureFile, Interface, Record, Stop};
+use crate::capture::{CaptureFile, Interface, ReadNotes, Record};
 use crate::pipeline::Pass;
 use crate::store::builder::{FrameSource, StoreBuilder};
 use crate::store::{Snapshot, Store};
@@ -61,8 +61,8 @@ struct Batch {
     /// The interfaces known when the batch was read (pcapng adds them as it goes).
     interfaces: Option<Arc<Vec<Interface>>>,
     position: u64,
-    /// Set on the last batch when reading stopped early.
-    stop: Option<Stop>,
+    /// On the last batch: where reading stopped early, and warnings.
+    notes: Option<ReadNotes>,
 }
 
 /// A load in progress.
@@ -111,7 +111,7 @@ pub fn load_file_into(store: Store, file: Arc<CaptureFile>, opts: LoadOptions) -
                     records,
                     interfaces,
                     position: r.position(),
-                    stop: if last { r.stop.clone() } else { None },
+                    notes: if last { Some(r.notes.clone()) } else { None },
                 };
                 if tx.send(batch).is_err() || last || reader_store.cancelled() {
                     break;
@@ -147,7 +147,7 @@ fn analyse(file: &CaptureFile, rx: Receiver<Batch>, store: &Store, opts: LoadOpt
     }
     let mut interfaces: Arc<Vec<Interface>> = Arc::default();
     let mut last_publish = Instant::now();
-    let mut stop = None;
+    let mut notes = ReadNotes::default();
     let mut position = 0;
     let mut cancelled = false;
     let mut released = 0u64;
@@ -173,8 +173,8 @@ fn analyse(file: &CaptureFile, rx: Receiver<Batch>, store: &Store, opts: LoadOpt
             file.release(released, last.offset);
             released = last.offset;
         }
-        if batch.stop.is_some() {
-            stop = batch.stop;
+        if let Some(n) = batch.notes {
+            notes = n;
         }
         if store.cancelled() {
             cancelled = true;
@@ -189,5 +189,5 @@ fn analyse(file: &CaptureFile, rx: Receiver<Batch>, store: &Store, opts: LoadOpt
         }
     }
     let progress = (if cancelled { position } else { total }, total);
-    store.publish(builder.finish(pass.analyzer, interfaces, progress, stop, cancelled));
+    store.publish(builder.finish(pass.analyzer, interfaces, progress, notes, cancelled));
 }

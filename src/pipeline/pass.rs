@@ -61,11 +61,13 @@ impl Pass {
             interface: iface.map_or(rec.interface, |i| i.index_in_section),
             interface_known: self.interfaces_described,
             has_ts: rec.has_ts,
-            rel_ns: rec.ts_ns - first,
+            // Times come from the file: far apart, their difference would
+            // not fit (saturated, never wrapped).
+            rel_ns: rec.ts_ns.saturating_sub(first),
             delta_ns: if self.number == 1 {
                 0
             } else {
-                rec.ts_ns - self.prev_ts
+                rec.ts_ns.saturating_sub(self.prev_ts)
             },
         };
         self.prev_ts = rec.ts_ns;

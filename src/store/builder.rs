@@ -10,7 +10,7 @@ use super::log::AppendLog;
 use super::tapes::TapeWriter;
 use super::tcp::{SackBlocks, TcpRecord};
 use super::{ExpertBits, FlowRef, Hierarchy, IndexWriter, Row, Snapshot};
-use crate::capture::{Interface, Stop};
+use crate::capture::{Interface, ReadNotes};
 
 /// Where a frame's bytes are and what the file says of it.
 #[derive(Debug, Clone, Copy)]
@@ -149,7 +149,7 @@ impl StoreBuilder {
             progress,
             done: false,
             cancelled: false,
-            stop: None,
+            notes: ReadNotes::default(),
         }
     }
 
@@ -159,7 +159,7 @@ impl StoreBuilder {
         analyzer: Analyzer,
         interfaces: Arc<Vec<Interface>>,
         progress: (u64, u64),
-        stop: Option<Stop>,
+        notes: ReadNotes,
         cancelled: bool,
     ) -> Snapshot {
         let conv = analyzer.conversations;
@@ -177,7 +177,7 @@ impl StoreBuilder {
             progress,
             done: true,
             cancelled,
-            stop,
+            notes,
         }
     }
 }

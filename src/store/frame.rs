@@ -39,8 +39,8 @@ pub fn frame_meta(snap: &Snapshot, number: u32) -> Option<FrameMeta> {
         interface: iface.map_or(u32::from(row.interface), |f| f.index_in_section),
         interface_known: snap.interfaces_described,
         has_ts: true,
-        rel_ns: row.ts_ns - first,
-        delta_ns: row.ts_ns - prev,
+        rel_ns: row.ts_ns.saturating_sub(first),
+        delta_ns: row.ts_ns.saturating_sub(prev),
     })
 }
 

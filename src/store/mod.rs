@@ -20,7 +20,7 @@ use std::sync::{Arc, Mutex};
 
 use dissectors::conversation::Conversation;
 
-use crate::capture::{Interface, Stop};
+use crate::capture::{Interface, ReadNotes};
 pub use hierarchy::Hierarchy;
 pub use index::{ExpertBits, FlowRef, Index, IndexWriter, Row};
 
@@ -48,8 +48,9 @@ pub struct Snapshot {
     /// Reading and analysis have finished (or were cancelled).
     pub done: bool,
     pub cancelled: bool,
-    /// Set when the file is damaged or truncated.
-    pub stop: Option<Stop>,
+    /// Where reading stopped (a damaged or truncated file), and warnings
+    /// about what was read.
+    pub notes: ReadNotes,
 }
 
 impl Snapshot {

@@ -77,7 +77,7 @@ pub fn secs(ns: i64) -> f64 {
 
 fn point(r: &TcpRecord, start_ns: i64, value: f64) -> Point {
     Point {
-        time: secs(r.ts_ns - start_ns),
+        time: secs(r.ts_ns.saturating_sub(start_ns)),
         frame: r.frame,
         dir: r.dir,
         value,
@@ -122,7 +122,7 @@ pub fn throughput(recs: &[TcpRecord], start_ns: i64, interval_ns: i64) -> Vec<(f
     let first = recs.first().map_or(start_ns, |r| r.ts_ns);
     let mut bins: std::collections::BTreeMap<(i64, u8), u64> = std::collections::BTreeMap::new();
     for r in recs {
-        let bin = (r.ts_ns - first).div_euclid(step);
+        let bin = r.ts_ns.saturating_sub(first).div_euclid(step);
         *bins.entry((bin, r.dir)).or_default() += u64::from(r.len);
     }
     bins.into_iter()

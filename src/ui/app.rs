@@ -1161,9 +1161,18 @@ impl WirelensApp {
                 ),
             );
         }
-        if let Some(stop) = &snap.stop {
+        if let Some(stop) = &snap.notes.stop {
             ui.separator();
             ui.colored_label(ui.visuals().warn_fg_color, stop.to_string());
+        }
+        if let Some(first) = snap.notes.warnings.first() {
+            ui.separator();
+            let more = snap.notes.warnings.len() - 1 + snap.notes.more_warnings;
+            let text = match more {
+                0 => first.to_string(),
+                n => format!("{first} (and {n} more warnings)"),
+            };
+            ui.colored_label(ui.visuals().warn_fg_color, text);
         }
     }
 }

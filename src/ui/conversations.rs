@@ -80,7 +80,7 @@ fn cells<'a>(snap: &Snapshot, c: &'a Conversation, proto: Proto) -> Cells<'a> {
         .flatten();
     Cells {
         c,
-        start: (c.first_ts - capture_start) as f64 / 1e9,
+        start: c.first_ts.saturating_sub(capture_start) as f64 / 1e9,
         rtt_ms: tcp
             .filter(|t| t.rtt_count > 0)
             .map(|t| t.rtt_sum_ns as f64 / t.rtt_count as f64 / 1e6),
@@ -95,7 +95,7 @@ impl Cells<'_> {
             1 => c.a.0.to_string(),
             3 => c.b.0.to_string(),
             11 => format!("{:.6}", self.start),
-            12 => format!("{:.4}", (c.last_ts - c.first_ts) as f64 / 1e9),
+            12 => format!("{:.4}", c.last_ts.saturating_sub(c.first_ts) as f64 / 1e9),
             13 => self.rtt_ms.map_or(String::new(), |v| format!("{v:.3}")),
             14 => self.retrans.map_or(String::new(), |v| v.to_string()),
             // The rest are counts.
@@ -119,7 +119,7 @@ impl Cells<'_> {
             9 => ba.frames as f64,
             10 => ba.bytes as f64,
             11 => self.start,
-            12 => (c.last_ts - c.first_ts) as f64,
+            12 => c.last_ts.saturating_sub(c.first_ts) as f64,
             13 => self.rtt_ms.unwrap_or(-1.0),
             14 => self.retrans.map_or(-1.0, f64::from),
             _ => return None,

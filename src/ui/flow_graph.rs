@@ -242,7 +242,7 @@ impl FlowGraph {
                         p.text(
                             o + Vec2::new(4.0, ROW / 2.0),
                             Align2::LEFT_CENTER,
-                            format!("{:.6}", (ts - first_ts) as f64 / 1e9),
+                            format!("{:.6}", ts.saturating_sub(first_ts) as f64 / 1e9),
                             FontId::monospace(11.0),
                             weak,
                         );

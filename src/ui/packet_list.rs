@@ -112,7 +112,7 @@ pub fn time_text(snap: &Snapshot, i: usize, format: TimeFormat) -> String {
             .map_or(row.ts_ns, |r| r.ts_ns),
         TimeFormat::Absolute => 0,
     };
-    let d = row.ts_ns - base;
+    let d = row.ts_ns.saturating_sub(base);
     let sign = if d < 0 { "-" } else { "" };
     let d = d.unsigned_abs();
     format!(

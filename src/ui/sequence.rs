@@ -175,7 +175,7 @@ impl SequenceDiagram {
                 for x in [xa, xb] {
                     p.line_segment([o + Vec2::new(x, 0.0), o + Vec2::new(x, spacing)], life);
                 }
-                let secs = (r.ts_ns - first_ts) as f64 / 1e9;
+                let secs = r.ts_ns.saturating_sub(first_ts) as f64 / 1e9;
                 p.text(
                     o + Vec2::new(4.0, spacing / 2.0),
                     Align2::LEFT_CENTER,

@@ -291,7 +291,7 @@ impl TcpCharts {
                     .iter()
                     .filter(|r| r.dir == peer && r.tcp_flags & 0x10 != 0)
                 {
-                    let t = tcp_series::secs(r.ts_ns - start);
+                    let t = tcp_series::secs(r.ts_ns.saturating_sub(start));
                     ack_line.push_step(t, f64::from(r.ack), r.frame);
                     limit.push_step(t, f64::from(r.ack) + f64::from(r.win), r.frame);
                 }

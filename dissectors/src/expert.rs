@@ -88,6 +88,16 @@ pub static MALFORMED: ExpertDef = ExpertDef::new(
     "Malformed Packet",
 );
 
+/// Reassembly was refused or given up on: a bound on what one datagram,
+/// stream or message may hold was reached (Wireshark's
+/// `_ws.malformed.reassembly`, "Reassembly error").
+pub static REASSEMBLY_ERROR: ExpertDef = ExpertDef::new(
+    "_ws.malformed.reassembly",
+    Severity::Error,
+    Group::Malformed,
+    "Reassembly error",
+);
+
 /// Captured bytes stop before the layer does (snaplen); Wireshark shows
 /// "[Packet size limited during capture]" and does not call it malformed.
 pub static SHORT_FRAME: ExpertDef = ExpertDef::new(

@@ -516,6 +516,9 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) -> usize {
                 if let FragOutcome::PendingUntil(n) = other {
                     cx.generated(&REASSEMBLED_IN, buf.span(off, 0), Value::U64(n.into()));
                 }
+                if let FragOutcome::Refused(why) = other {
+                    cx.reassembly_error("IPv4", buf.span(off, hlen), &why.text());
+                }
                 cx.end_layer();
                 cx.set_info(format_args!(
                     "Fragmented IP protocol (proto={} {proto_num}, off={frag_off}, ID={:04x})",

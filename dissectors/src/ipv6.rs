@@ -328,6 +328,9 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) -> usize {
                                 Value::U64(n.into()),
                             );
                         }
+                        if let FragOutcome::Refused(why) = other {
+                            cx.reassembly_error("IPv6", payload.span(pos, 0), &why.text());
+                        }
                         cx.end_layer();
                         cx.end_layer();
                         cx.set_info(format_args!(

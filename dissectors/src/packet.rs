@@ -221,6 +221,42 @@ pub enum FragOutcome {
         payload: Vec<u8>,
         frames: Vec<(u32, u32)>,
     },
+    /// The fragment was not taken into reassembly: a bound said no.
+    Refused(FragRefusal),
+}
+
+/// Why a fragment was not taken into reassembly.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FragRefusal {
+    /// It would make the datagram longer than 65,535 bytes.
+    TooLong,
+    /// Its datagram already has as many fragments as are kept.
+    TooManyFragments,
+}
+
+impl FragRefusal {
+    pub fn as_u8(self) -> u8 {
+        match self {
+            FragRefusal::TooLong => 0,
+            FragRefusal::TooManyFragments => 1,
+        }
+    }
+    pub fn from_u8(v: u8) -> Self {
+        match v {
+            0 => FragRefusal::TooLong,
+            _ => FragRefusal::TooManyFragments,
+        }
+    }
+    /// What the reassembly error says.
+    pub fn text(self) -> String {
+        match self {
+            FragRefusal::TooLong => "fragment ends past 65535, the longest datagram".into(),
+            FragRefusal::TooManyFragments => format!(
+                "more than {} fragments of one datagram are not reassembled",
+                crate::ip_reassembly::MAX_PARTS
+            ),
+        }
+    }
 }
 
 /// An ICMP or ICMPv6 echo request or reply, for request/reply matching.
@@ -529,6 +565,22 @@ impl<S: Sink> Cx<'_, S> {
             self.truncated(what, span, 0);
         } else {
             self.malformed(span, format_args!("[Malformed Packet: {what}]"));
+        }
+    }
+
+    /// Reassembly of `protocol` (its Protocol-column name) stopped at a
+    /// bound: an expert item and Info say so, as Wireshark's
+    /// "[Reassembly error, protocol X: why]".
+    pub fn reassembly_error(&mut self, protocol: &str, span: Span, why: &str) {
+        self.expert(
+            &crate::expert::REASSEMBLY_ERROR,
+            span,
+            format_args!("Reassembly error, protocol {protocol}: {why}"),
+        );
+        if self.quote_depth == 0 {
+            self.append_info(format_args!(
+                " [Reassembly error, protocol {protocol}: {why}]"
+            ));
         }
     }
 

@@ -48,6 +48,7 @@ pub fn protocols() -> impl Iterator<Item = &'static ProtoDef> {
 pub fn experts() -> impl Iterator<Item = &'static ExpertDef> {
     [
         &crate::expert::MALFORMED,
+        &crate::expert::REASSEMBLY_ERROR,
         &crate::http::CHAT,
         &crate::dns::NAME_TOO_LONG,
         &crate::dns::RETRANSMIT_REQUEST,

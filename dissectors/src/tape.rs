@@ -17,7 +17,8 @@ use crate::hpack::{Header, HeaderBlock, Repr};
 use crate::http::HttpNote;
 use crate::http2::H2Note;
 use crate::packet::{
-    ArpBinding, Echo, EchoMatch, FragOutcome, Fragment, State, TcpSegment, TransportAt, UdpDatagram,
+    ArpBinding, Echo, EchoMatch, FragOutcome, FragRefusal, Fragment, State, TcpSegment,
+    TransportAt, UdpDatagram,
 };
 use crate::tcp_analysis::SegmentAnalysis;
 use crate::tcp_pdu::{AppProto, MAX_PIECES, PduBytes, PduNote, Piece, Rest, TcpPayload, TcpPdu};
@@ -45,6 +46,7 @@ mod tag {
     pub const ARP: u8 = 10;
     pub const TCP_PAYLOAD: u8 = 11;
     pub const DNS: u8 = 12;
+    pub const FRAG_REFUSED: u8 = 13;
 }
 
 /// Appends answers to a tape.
@@ -560,6 +562,10 @@ impl State for Recorder<'_> {
                 }
             }
             FragOutcome::Complete { .. } => w.u8(tag::FRAG_PENDING),
+            FragOutcome::Refused(why) => {
+                w.u8(tag::FRAG_REFUSED);
+                w.u8(why.as_u8());
+            }
         }
         out
     }
@@ -710,8 +716,10 @@ impl State for Replay<'_> {
             tag::FRAG_PENDING,
             tag::FRAG_PENDING_UNTIL,
             tag::FRAG_COMPLETE,
+            tag::FRAG_REFUSED,
         ]) {
             Some(tag::FRAG_PENDING_UNTIL) => FragOutcome::PendingUntil(r.u32()),
+            Some(tag::FRAG_REFUSED) => FragOutcome::Refused(FragRefusal::from_u8(r.u8())),
             Some(tag::FRAG_COMPLETE) => {
                 let payload = r.bytes().to_vec();
                 let n = r.u64() as usize;

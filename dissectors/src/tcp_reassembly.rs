@@ -5,13 +5,20 @@
 //! gap that never fills, the gap is declared and delivery moves on.
 //!
 //! Memory is bounded: at most [`MAX_PENDING`] bytes wait per direction (a
-//! hostile or lossy stream gets its oldest gap declared instead), and a
-//! consumer that keeps the bytes caps what it keeps ([`KeptStream`]).
+//! hostile or lossy stream gets its oldest gap declared instead; every
+//! waiting piece counts [`PIECE_OVERHEAD`] bytes besides its data, so
+//! one-byte pieces cannot hold much more than they show), and a consumer
+//! that keeps the bytes caps what it keeps ([`KeptStream`]). Time is
+//! bounded too: a waiting piece costs O(log n) to file and to deliver.
 
+use std::collections::BTreeMap;
 use std::ops::Range;
 
 /// Out-of-order bytes held per direction before a gap is forced.
 pub const MAX_PENDING: usize = 4 << 20;
+/// What a waiting piece costs besides its bytes, as counted against the
+/// limit (its map entries and allocation).
+pub const PIECE_OVERHEAD: usize = 64;
 
 /// What the reassembler hands its consumer, in stream order per direction.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,7 +66,15 @@ struct Direction {
     seq: Option<u32>,
     /// Bytes delivered (and gaps declared) so far.
     offset: u64,
-    pending: Vec<Pending>,
+    /// Pieces ahead of the stream, by the stream offset where they start
+    /// and the order they came in.
+    waiting: BTreeMap<(u64, u64), Pending>,
+    /// Pieces the stream has reached (they start at or before `offset`),
+    /// by the order they came in: the first one that came is used first,
+    /// as Wireshark's follow-stream does.
+    reached: BTreeMap<u64, Pending>,
+    /// Pieces filed so far (their order).
+    filed: u64,
     pending_bytes: usize,
     /// Sequence ranges declared lost (when late data is delivered).
     gaps: std::collections::VecDeque<(u32, u32)>,
@@ -187,22 +202,24 @@ impl TcpReassembler {
             while self.next_fragment(dir, None, frame, out) {}
         } else {
             let d = &mut self.dirs[dir];
-            d.pending_bytes += data.len();
-            d.pending.push(Pending {
-                frame,
-                seq: sequence,
-                data: data.to_vec(),
-                at,
-            });
+            d.pending_bytes += data.len() + PIECE_OVERHEAD;
+            let start = d.offset + u64::from(sequence.wrapping_sub(expected));
+            d.filed += 1;
+            d.waiting.insert(
+                (start, d.filed),
+                Pending {
+                    frame,
+                    seq: sequence,
+                    data: data.to_vec(),
+                    at,
+                },
+            );
             let limit = self.limit();
             let d = &mut self.dirs[dir];
-            if d.pending_bytes > limit {
+            if d.pending_bytes > limit
+                && let Some(lowest) = d.waiting.values().next().map(|p| p.seq)
+            {
                 // Too much waits on a gap that does not fill: declare it.
-                let lowest = d
-                    .pending
-                    .iter()
-                    .map(|p| p.seq)
-                    .fold(sequence, |a, s| if lt(s, a) { s } else { a });
                 self.force_gap(dir, lowest, frame, out);
                 while self.next_fragment(dir, None, frame, out) {}
             }
@@ -283,50 +300,36 @@ impl TcpReassembler {
         out: &mut dyn FnMut(StreamEvent<'_>),
     ) -> bool {
         let d = &mut self.dirs[dir];
-        let (Some(expected), false) = (d.seq, d.pending.is_empty()) else {
+        let Some(expected) = d.seq else {
             return false;
         };
-        let mut lowest = d.pending[0].seq;
-        for i in 0..d.pending.len() {
-            let f = &d.pending[i];
-            if gt(lowest, f.seq) {
-                lowest = f.seq;
+        // Pieces the stream has reached become candidates.
+        while let Some(e) = d.waiting.first_entry() {
+            if e.key().0 > d.offset {
+                break;
             }
-            if lt(f.seq, expected) {
-                let f = d.pending.remove(i);
-                d.pending_bytes -= f.data.len();
-                let end = f.seq.wrapping_add(f.data.len() as u32);
-                if gt(end, expected) {
-                    let skip = expected.wrapping_sub(f.seq) as usize;
-                    let rest = &f.data[skip..];
-                    out(StreamEvent::Data {
-                        dir,
-                        frame: f.frame,
-                        offset: d.offset,
-                        bytes: rest,
-                        at: f.at.map(|a| a.saturating_add(skip as u32)),
-                    });
-                    d.offset += rest.len() as u64;
-                    d.seq = Some(expected.wrapping_add(rest.len() as u32));
-                }
-                return true;
-            }
-            if f.seq == expected {
-                let f = d.pending.remove(i);
-                d.pending_bytes -= f.data.len();
+            let ((_, order), p) = e.remove_entry();
+            d.reached.insert(order, p);
+        }
+        if let Some((_, f)) = d.reached.pop_first() {
+            d.pending_bytes -= f.data.len() + PIECE_OVERHEAD;
+            // It starts at or before the expected byte: what goes beyond
+            // is new (a piece wholly delivered before adds nothing).
+            let skip = expected.wrapping_sub(f.seq) as usize;
+            if let Some(rest) = f.data.get(skip..).filter(|r| !r.is_empty()) {
                 out(StreamEvent::Data {
                     dir,
                     frame: f.frame,
                     offset: d.offset,
-                    bytes: &f.data,
-                    at: f.at,
+                    bytes: rest,
+                    at: f.at.map(|a| a.saturating_add(skip as u32)),
                 });
-                d.offset += f.data.len() as u64;
-                d.seq = Some(expected.wrapping_add(f.data.len() as u32));
-                return true;
+                d.offset += rest.len() as u64;
+                d.seq = Some(expected.wrapping_add(rest.len() as u32));
             }
+            return true;
         }
-        if let Some(ack) = ack
+        if let (Some(ack), Some(lowest)) = (ack, d.waiting.values().next().map(|p| p.seq))
             && gt(ack, lowest)
         {
             self.force_gap(dir, lowest, frame, out);
@@ -531,6 +534,34 @@ mod tests {
         r.segment(0, 2, 4, false, 0, 3, b"def", &mut |e| k.push(e));
         assert_eq!(k.bytes(None), b"abc");
         assert_eq!(k.truncated_at, Some((0, 3)));
+    }
+
+    #[test]
+    fn reversed_one_byte_segments_come_out_in_order() {
+        let mut r = TcpReassembler::new();
+        let n = 20_000u32;
+        let mut got = Vec::new();
+        r.segment(0, 0, 999, true, 0, 0, &[], &mut |_| {});
+        for i in (1..n).rev() {
+            r.segment(0, i, 1000 + i, false, 0, 1, &[i as u8], &mut |e| {
+                if let StreamEvent::Data { bytes, .. } = e {
+                    got.extend_from_slice(bytes);
+                }
+            });
+        }
+        assert!(got.is_empty());
+        assert_eq!(
+            r.pending_bytes()[0],
+            (n as usize - 1) * (1 + PIECE_OVERHEAD)
+        );
+        r.segment(0, n, 1000, false, 0, 1, &[0], &mut |e| {
+            if let StreamEvent::Data { bytes, .. } = e {
+                got.extend_from_slice(bytes);
+            }
+        });
+        let want: Vec<u8> = (0..n).map(|i| i as u8).collect();
+        assert_eq!(got, want);
+        assert_eq!(r.pending_bytes()[0], 0);
     }
 
     #[test]

@@ -266,6 +266,24 @@ pub fn hpack_reference_bomb(frames: usize) -> Vec<u8> {
     p.bytes
 }
 
+/// An HTTP request's first byte, then its other bytes one per TCP segment
+/// in reverse order, so that every segment waits for the one before it
+/// (port 80).
+pub fn tcp_reversed_one_byte_segments(n: usize) -> Vec<u8> {
+    let mut p = Pcap::new();
+    let mut t = Tcp::open(&mut p, 80);
+    let mut req = b"GET / HTTP/1.1\r\nX: ".to_vec();
+    req.resize(n - 4, b'y');
+    req.extend_from_slice(b"\r\n\r\n");
+    let base = t.seq[0];
+    t.send(&mut p, 0, ACK | PSH, &req[..1]);
+    for i in (1..req.len()).rev() {
+        t.seq[0] = base.wrapping_add(i as u32);
+        t.send(&mut p, 0, ACK | PSH, &req[i..i + 1]);
+    }
+    p.bytes
+}
+
 /// One IPv4 datagram (UDP) sent as `n` eight-byte fragments cycling over
 /// every offset but the first, which is never sent: it never completes.
 pub fn ipv4_fragments_first_missing(n: usize) -> Vec<u8> {
@@ -430,6 +448,10 @@ pub fn all() -> Vec<(&'static str, Vec<u8>)> {
         ),
         ("tls_one_byte_records.pcap", tls_one_byte_records(65_536)),
         ("hpack_reference_bomb.pcap", hpack_reference_bomb(8_000)),
+        (
+            "tcp_reversed_one_byte_segments.pcap",
+            tcp_reversed_one_byte_segments(40_000),
+        ),
         (
             "ipv4_fragments_first_missing.pcap",
             ipv4_fragments_first_missing(25_000),

@@ -131,19 +131,26 @@ pub fn is_not_http(b: &[u8]) -> bool {
 
 /// Length of the head (through the empty line), once it is all there.
 pub fn head_len(b: &[u8]) -> Option<usize> {
-    let mut i = 0;
-    while let Some(p) = b[i..].iter().position(|&c| c == b'\n') {
+    head_len_from(b, 0).ok()
+}
+
+/// [`head_len`] for bytes whose first `from` were searched before (a head
+/// that grows): `Err` says where to search from next time.
+pub fn head_len_from(b: &[u8], from: usize) -> Result<usize, usize> {
+    // The end may straddle what was searched: look back two bytes.
+    let mut i = from.saturating_sub(2).min(b.len());
+    while let Some(p) = memchr::memchr(b'\n', &b[i..]) {
         let nl = i + p;
         // An empty line: "\n\n" or "\n\r\n".
         match b.get(nl + 1) {
-            Some(b'\n') => return Some(nl + 2),
-            Some(b'\r') if b.get(nl + 2) == Some(&b'\n') => return Some(nl + 3),
+            Some(b'\n') => return Ok(nl + 2),
+            Some(b'\r') if b.get(nl + 2) == Some(&b'\n') => return Ok(nl + 3),
             Some(_) => {}
-            None => return None,
+            None => return Err(nl),
         }
         i = nl + 1;
     }
-    None
+    Err(b.len())
 }
 
 /// One header line: name, value (trimmed), and where the line is.

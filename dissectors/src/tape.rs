@@ -21,7 +21,9 @@ use crate::packet::{
     TransportAt, UdpDatagram,
 };
 use crate::tcp_analysis::SegmentAnalysis;
-use crate::tcp_pdu::{AppProto, MAX_PIECES, PduBytes, PduNote, Piece, Rest, TcpPayload, TcpPdu};
+use crate::tcp_pdu::{
+    AppProto, MAX_PIECES, PduBytes, PduLimit, PduNote, Piece, Rest, TcpPayload, TcpPdu,
+};
 use crate::tls::TlsNote;
 use crate::udp::DatagramAnalysis;
 
@@ -639,6 +641,7 @@ impl State for Recorder<'_> {
             Rest::Continuation => 4,
         });
         w.u64(out.version.into());
+        w.u8(out.limit.map_or(0, PduLimit::as_u8));
         w.u64(out.pdus.len() as u64);
         for p in &out.pdus {
             write_pdu(&mut w, p);
@@ -793,6 +796,7 @@ impl State for Replay<'_> {
             _ => Rest::Data,
         };
         let version = r.u64() as u16;
+        let limit = PduLimit::from_u8(r.u8());
         let n = r.u64() as usize;
         let mut pdus = Vec::with_capacity(n.min(64));
         for _ in 0..n {
@@ -810,6 +814,7 @@ impl State for Replay<'_> {
             pdus,
             rest,
             version,
+            limit,
         }
     }
 

@@ -113,6 +113,45 @@ pub struct TcpPdu {
     pub retransmitted: bool,
 }
 
+/// A bound of the PDU engine that made it give up on a direction's
+/// framing in a segment (reported as a reassembly error).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PduLimit {
+    /// A PDU longer than [`MAX_PDU`] (or an HTTP head past [`http::MAX_HEAD`]).
+    TooLong,
+    /// More than [`MAX_OUT_OF_ORDER`] bytes waited behind a gap.
+    OutOfOrder,
+}
+
+impl PduLimit {
+    pub fn as_u8(self) -> u8 {
+        match self {
+            PduLimit::TooLong => 1,
+            PduLimit::OutOfOrder => 2,
+        }
+    }
+    pub fn from_u8(v: u8) -> Option<Self> {
+        match v {
+            1 => Some(PduLimit::TooLong),
+            2 => Some(PduLimit::OutOfOrder),
+            _ => None,
+        }
+    }
+    /// What the reassembly error says.
+    pub fn text(self) -> String {
+        match self {
+            PduLimit::TooLong => format!(
+                "a PDU longer than {} bytes (an HTTP head longer than {}) is not reassembled",
+                MAX_PDU,
+                http::MAX_HEAD
+            ),
+            PduLimit::OutOfOrder => format!(
+                "more than {MAX_OUT_OF_ORDER} bytes waited behind a gap, which is given up on"
+            ),
+        }
+    }
+}
+
 /// What follows the PDUs in the current segment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Rest {
@@ -142,6 +181,8 @@ pub struct TcpPayload {
     /// The TLS version the connection settled on (0: none), for bytes that
     /// are no record.
     pub version: u16,
+    /// A bound made the engine give up framing in this segment.
+    pub limit: Option<PduLimit>,
 }
 
 impl TcpPayload {
@@ -241,10 +282,22 @@ enum Framing {
     NeedMore,
     /// These bytes do not start a PDU of this protocol.
     NotAPdu,
+    /// A PDU longer than is reassembled ([`MAX_PDU`], an HTTP head past
+    /// [`http::MAX_HEAD`]).
+    TooLong,
 }
 
 /// A PDU's length at the start of `b`, for framings by length.
-fn frame(proto: AppProto, b: &[u8], dir: &AppDir, other_methods: Option<&[u8]>) -> Framing {
+/// `preface_expected`: an HTTP/2 connection's preface may come first.
+/// `scanned`: how much of `b` an earlier call already searched for the end
+/// of an HTTP head (so a head that comes a byte at a time is searched once).
+fn frame(
+    proto: AppProto,
+    b: &[u8],
+    preface_expected: bool,
+    scanned: &mut usize,
+    other_methods: Option<&[u8]>,
+) -> Framing {
     match proto {
         AppProto::Tls => {
             if b.len() < 5 {
@@ -265,7 +318,7 @@ fn frame(proto: AppProto, b: &[u8], dir: &AppDir, other_methods: Option<&[u8]>) 
             }
         }
         AppProto::Http2 => {
-            if dir.h2_preface_expected {
+            if preface_expected {
                 let n = b.len().min(H2_PREFACE.len());
                 if b[..n] != H2_PREFACE[..n] {
                     // No preface: a capture that starts mid-connection.
@@ -282,8 +335,11 @@ fn frame(proto: AppProto, b: &[u8], dir: &AppDir, other_methods: Option<&[u8]>) 
                 return Framing::NeedMore;
             }
             let len = 9 + ((b[0] as usize) << 16 | (b[1] as usize) << 8 | b[2] as usize);
-            if len > MAX_PDU || b[3] > 0x20 {
+            if b[3] > 0x20 {
                 return Framing::NotAPdu;
+            }
+            if len > MAX_PDU {
+                return Framing::TooLong;
             }
             if b.len() >= len {
                 Framing::Complete {
@@ -315,8 +371,9 @@ fn frame(proto: AppProto, b: &[u8], dir: &AppDir, other_methods: Option<&[u8]>) 
             if http::is_not_http(&b[..b.len().min(16)]) {
                 return Framing::NotAPdu;
             }
-            match http::head_len(b) {
-                Some(len) => {
+            match http::head_len_from(b, *scanned) {
+                Ok(len) => {
+                    *scanned = 0;
                     let head = &b[..len];
                     let is_request = http::message_kind(head) == Some(true);
                     Framing::Complete {
@@ -324,8 +381,11 @@ fn frame(proto: AppProto, b: &[u8], dir: &AppDir, other_methods: Option<&[u8]>) 
                         body: http::body_kind(head, is_request, other_methods),
                     }
                 }
-                None if b.len() > http::MAX_HEAD => Framing::NotAPdu,
-                None => Framing::NeedMore,
+                Err(_) if b.len() > http::MAX_HEAD => Framing::TooLong,
+                Err(resume) => {
+                    *scanned = resume;
+                    Framing::NeedMore
+                }
             }
         }
         AppProto::None => Framing::NotAPdu,
@@ -352,6 +412,8 @@ struct AppDir {
     /// A PDU went this way before (bytes that break the framing after that
     /// are a continuation, not a protocol unknown).
     framed: bool,
+    /// How much of `buf` was searched for the end of an HTTP head.
+    head_scanned: usize,
     /// Stream offset of the next byte fed, and of `buf`'s first byte.
     pos: u64,
     buf_off: u64,
@@ -427,6 +489,7 @@ impl AppDir {
 
     fn reset(&mut self) {
         self.buf.clear();
+        self.head_scanned = 0;
         self.pieces.clear();
         self.head.clear();
         self.head_pieces.clear();
@@ -465,6 +528,8 @@ pub struct AppConnection {
     upgraded: bool,
     tls: crate::tls::TlsConnection,
     h2: Option<Box<crate::http2::H2Connection>>,
+    /// A bound reached while feeding the current segment.
+    limit_hit: Option<PduLimit>,
 }
 
 /// What the reassembler delivered, collected before it is fed on.
@@ -482,7 +547,10 @@ enum EventData {
     Copied(Vec<u8>),
     /// `payload[start..start + len]`: bytes of a gap given up on before.
     Late(usize, usize),
-    Gap,
+    /// `limit`: declared because too much waited behind it.
+    Gap {
+        limit: bool,
+    },
 }
 
 /// A PDU that lay in one segment, remembered to recognise a retransmission.
@@ -616,13 +684,14 @@ impl AppConnection {
                     dir: d,
                     frame,
                     offset,
+                    limit,
                     ..
                 } => events.push(Event {
                     dir: d,
                     frame,
                     at: None,
                     offset,
-                    data: EventData::Gap,
+                    data: EventData::Gap { limit },
                 }),
             };
             // Where a segment ahead of the stream (after a hole) starts.
@@ -675,7 +744,8 @@ impl AppConnection {
                 len: n as u32,
             };
             match e.data {
-                EventData::Gap => self.lose(d),
+                EventData::Gap { limit: false } => self.lose(d),
+                EventData::Gap { limit: true } => self.give_up(d, PduLimit::OutOfOrder),
                 EventData::Own(start, len) => {
                     self.dirs[d].pos = e.offset;
                     let data = &payload[start..start + len];
@@ -707,7 +777,8 @@ impl AppConnection {
         }
         if fed_own && out.rest != Rest::Data && out.rest != Rest::Upgraded {
             let d = &self.dirs[dir];
-            let here = |ps: &[Piece]| ps.iter().any(|p| p.frame == cur.frame);
+            // The current segment's piece, if any, is the latest.
+            let here = |ps: &[Piece]| ps.iter().rev().any(|p| p.frame == cur.frame);
             if (!d.buf.is_empty() && here(&d.pieces)) || (d.body.is_some() && here(&d.head_pieces))
             {
                 out.rest = Rest::Pending;
@@ -741,6 +812,7 @@ impl AppConnection {
             }
         }
         out.version = self.tls.version;
+        out.limit = self.limit_hit.take();
         // A body that lasts until the sender closes ends with its FIN.
         if seg.has(TcpSegment::FIN) {
             self.close(dir, &cur, &mut out.pdus);
@@ -864,115 +936,113 @@ impl AppConnection {
                 None
             };
             let dir = &mut self.dirs[d];
-            if dir.buf.is_empty() {
-                match frame(proto, data, dir, methods.as_deref()) {
+            let framing = if dir.buf.is_empty() {
+                let mut scanned = 0;
+                frame(
+                    proto,
+                    data,
+                    dir.h2_preface_expected,
+                    &mut scanned,
+                    methods.as_deref(),
+                )
+            } else {
+                // A PDU in pieces: it needs these bytes. The buffer held
+                // less than a PDU, so a PDU it completes ends in `data`;
+                // what follows is framed in place, like any new bytes.
+                let before = dir.buf.len();
+                dir.buf.extend_from_slice(data);
+                let f = frame(
+                    proto,
+                    &dir.buf,
+                    dir.h2_preface_expected,
+                    &mut dir.head_scanned,
+                    methods.as_deref(),
+                );
+                match f {
                     Framing::Complete { len, body } => {
-                        let start = dir.pos;
-                        dir.pos += len as u64;
-                        let bytes = in_frame_or_copy(&data[..len], piece, cur);
-                        data = &data[len..];
-                        let head_piece = Piece {
-                            len: len as u32,
+                        let used = len.saturating_sub(before).min(data.len());
+                        dir.buf.truncate(len);
+                        dir.pieces.push(Piece {
+                            len: used as u32,
                             ..piece
+                        });
+                        dir.pos += used as u64;
+                        data = &data[used..];
+                        piece = advance(piece, used);
+                        let pdu_bytes = std::mem::take(&mut dir.buf);
+                        let pieces = std::mem::take(&mut dir.pieces);
+                        dir.head_scanned = 0;
+                        let start = dir.buf_off;
+                        let bytes = if pieces.len() == 1 && pieces[0].frame == cur.frame {
+                            in_frame_or_copy(&pdu_bytes, pieces[0], cur)
+                        } else {
+                            PduBytes::Reassembled(pdu_bytes)
                         };
-                        piece = advance(piece, len);
-                        self.pdu_head(d, bytes, vec![head_piece], body, start, cur, out);
+                        self.pdu_head(d, bytes, pieces, body, start, cur, out);
+                        continue;
                     }
                     Framing::NeedMore => {
-                        if data.len() > MAX_PDU {
-                            self.lose(d);
-                            return true;
-                        }
-                        dir.buf_off = dir.pos;
                         dir.pos += data.len() as u64;
-                        dir.buf.extend_from_slice(data);
                         dir.pieces.push(piece);
                         data = &[];
+                        if dir.buf.len() > MAX_PDU {
+                            self.give_up(d, PduLimit::TooLong);
+                            return true;
+                        }
+                        continue;
                     }
-                    Framing::NotAPdu => {
-                        self.lose(d);
+                    other => {
+                        dir.buf.truncate(before);
+                        other
+                    }
+                }
+            };
+            let dir = &mut self.dirs[d];
+            match framing {
+                Framing::Complete { len, body } => {
+                    let start = dir.pos;
+                    dir.pos += len as u64;
+                    let bytes = in_frame_or_copy(&data[..len], piece, cur);
+                    data = &data[len..];
+                    let head_piece = Piece {
+                        len: len as u32,
+                        ..piece
+                    };
+                    piece = advance(piece, len);
+                    self.pdu_head(d, bytes, vec![head_piece], body, start, cur, out);
+                }
+                Framing::NeedMore => {
+                    if data.len() > MAX_PDU {
+                        self.give_up(d, PduLimit::TooLong);
                         self.dirs[d].pos += data.len() as u64;
                         return true;
                     }
+                    dir.buf_off = dir.pos;
+                    dir.pos += data.len() as u64;
+                    dir.buf.extend_from_slice(data);
+                    dir.pieces.push(piece);
+                    data = &[];
                 }
-            } else {
-                // A PDU in pieces: add these bytes and frame again.
-                dir.pos += data.len() as u64;
-                dir.buf.extend_from_slice(data);
-                dir.pieces.push(piece);
-                data = &[];
-                loop {
-                    let dir = &mut self.dirs[d];
-                    if dir.buf.is_empty() || dir.body.is_some() {
-                        break;
-                    }
-                    match frame(proto, &dir.buf, dir, methods.as_deref()) {
-                        Framing::Complete { len, body } => {
-                            let mut rest = dir.buf.split_off(len);
-                            std::mem::swap(&mut rest, &mut dir.buf);
-                            let pdu_bytes = rest;
-                            let start = dir.buf_off;
-                            dir.buf_off += len as u64;
-                            let (taken, left) = split_pieces(&dir.pieces, len);
-                            dir.pieces = left;
-                            let bytes = if taken.len() == 1 && taken[0].frame == cur.frame {
-                                in_frame_or_copy(&pdu_bytes, taken[0], cur)
-                            } else {
-                                PduBytes::Reassembled(pdu_bytes)
-                            };
-                            self.pdu_head(d, bytes, taken, body, start, cur, out);
-                            // Bytes left after an HTTP head belong to its body.
-                            if self.dirs[d].body.is_some() && !self.dirs[d].buf.is_empty() {
-                                let dir = &mut self.dirs[d];
-                                let left = std::mem::take(&mut dir.buf);
-                                let left_pieces = std::mem::take(&mut dir.pieces);
-                                let end = dir.pos;
-                                dir.pos = dir.buf_off;
-                                self.feed_pieces(d, &left, &left_pieces, cur, out);
-                                self.dirs[d].pos = end;
-                            }
-                        }
-                        Framing::NeedMore => {
-                            if dir.buf.len() > MAX_PDU {
-                                self.lose(d);
-                                return true;
-                            }
-                            break;
-                        }
-                        Framing::NotAPdu => {
-                            self.lose(d);
-                            return true;
-                        }
-                    }
+                Framing::TooLong => {
+                    self.give_up(d, PduLimit::TooLong);
+                    self.dirs[d].pos += data.len() as u64;
+                    return true;
+                }
+                Framing::NotAPdu => {
+                    self.lose(d);
+                    self.dirs[d].pos += data.len() as u64;
+                    return true;
                 }
             }
         }
         false
     }
 
-    /// Feeds bytes that came from several pieces (what was left in a buffer).
-    fn feed_pieces(
-        &mut self,
-        d: usize,
-        bytes: &[u8],
-        pieces: &[Piece],
-        cur: &Current<'_>,
-        out: &mut Vec<TcpPdu>,
-    ) {
-        let mut off = 0;
-        for p in pieces {
-            let n = (p.len as usize).min(bytes.len() - off);
-            self.feed(d, *p, &bytes[off..off + n], cur, out);
-            off += n;
-        }
-        if off < bytes.len() {
-            let p = Piece {
-                frame: cur.frame,
-                at: None,
-                len: (bytes.len() - off) as u32,
-            };
-            self.feed(d, p, &bytes[off..], cur, out);
-        }
+    /// Framing given up in direction `d` because a bound was reached: as
+    /// [`AppConnection::lose`], and the segment reports it.
+    fn give_up(&mut self, d: usize, why: PduLimit) {
+        self.lose(d);
+        self.limit_hit = Some(why);
     }
 
     /// The protocol direction `d` speaks now (HTTP switches to HTTP/2).
@@ -1182,29 +1252,6 @@ fn advance(p: Piece, n: usize) -> Piece {
         at: p.at.map(|a| a.saturating_add(n as u32)),
         len: p.len.saturating_sub(n as u32),
     }
-}
-
-/// Splits pieces after `n` bytes.
-fn split_pieces(pieces: &[Piece], n: usize) -> (Vec<Piece>, Vec<Piece>) {
-    let mut taken = Vec::new();
-    let mut left = Vec::new();
-    let mut need = n;
-    for p in pieces {
-        if need == 0 {
-            left.push(*p);
-        } else if (p.len as usize) <= need {
-            need -= p.len as usize;
-            taken.push(*p);
-        } else {
-            taken.push(Piece {
-                len: need as u32,
-                ..*p
-            });
-            left.push(advance(*p, need));
-            need = 0;
-        }
-    }
-    (taken, left)
 }
 
 /// Bytes that are the current segment's own are referred to, not copied.
@@ -1417,6 +1464,36 @@ mod tests {
                 ..
             })
         ));
+    }
+
+    #[test]
+    fn a_head_that_comes_a_byte_at_a_time_is_capped_and_says_so() {
+        let mut c = http();
+        let start = b"GET / HTTP/1.1\r\nX: ";
+        assert_eq!(feed(&mut c, 1, 0, 0, &[], start).rest, Rest::Pending);
+        let mut seq = start.len() as u32;
+        let mut limits = Vec::new();
+        for i in 0..(http::MAX_HEAD as u32 + 100) {
+            let out = feed(&mut c, 2 + i, 0, seq, &[], b"y");
+            if let Some(l) = out.limit {
+                limits.push((i, l));
+            }
+            seq += 1;
+        }
+        assert_eq!(limits.len(), 1, "{limits:?}");
+        assert_eq!(limits[0].1, PduLimit::TooLong);
+        assert!(c.dirs[0].buf.is_empty());
+    }
+
+    #[test]
+    fn an_http2_frame_longer_than_a_pdu_may_be_is_a_reassembly_error() {
+        let mut c = AppConnection::new(AppProto::Http2, 40000, 80);
+        let mut b = H2_PREFACE.to_vec();
+        // DATA on stream 1 claiming 16 MiB - 1.
+        b.extend_from_slice(&[0xff, 0xff, 0xff, 0, 0, 0, 0, 0, 1]);
+        let out = feed(&mut c, 1, 0, 0, &[], &b);
+        assert_eq!(out.limit, Some(PduLimit::TooLong));
+        assert_eq!(out.pdus.len(), 1, "the preface");
     }
 
     #[test]

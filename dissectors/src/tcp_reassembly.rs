@@ -44,11 +44,14 @@ pub enum StreamEvent<'a> {
         at: Option<u32>,
     },
     /// `len` bytes at `offset` were never captured; known in `frame`.
+    /// `limit`: declared because too much waited behind it, not because
+    /// the receiver moved on.
     Gap {
         dir: usize,
         frame: u32,
         offset: u64,
         len: u32,
+        limit: bool,
     },
 }
 
@@ -220,7 +223,7 @@ impl TcpReassembler {
                 && let Some(lowest) = d.waiting.values().next().map(|p| p.seq)
             {
                 // Too much waits on a gap that does not fill: declare it.
-                self.force_gap(dir, lowest, frame, out);
+                self.force_gap(dir, lowest, frame, true, out);
                 while self.next_fragment(dir, None, frame, out) {}
             }
         }
@@ -268,7 +271,14 @@ impl TcpReassembler {
         }
     }
 
-    fn force_gap(&mut self, dir: usize, to: u32, frame: u32, out: &mut dyn FnMut(StreamEvent<'_>)) {
+    fn force_gap(
+        &mut self,
+        dir: usize,
+        to: u32,
+        frame: u32,
+        limit: bool,
+        out: &mut dyn FnMut(StreamEvent<'_>),
+    ) {
         let late = self.late;
         let d = &mut self.dirs[dir];
         let Some(expected) = d.seq else { return };
@@ -284,6 +294,7 @@ impl TcpReassembler {
             frame,
             offset: d.offset,
             len,
+            limit,
         });
         d.offset += u64::from(len);
         d.seq = Some(to);
@@ -332,7 +343,7 @@ impl TcpReassembler {
         if let (Some(ack), Some(lowest)) = (ack, d.waiting.values().next().map(|p| p.seq))
             && gt(ack, lowest)
         {
-            self.force_gap(dir, lowest, frame, out);
+            self.force_gap(dir, lowest, frame, false, out);
             return true;
         }
         false
@@ -358,7 +369,7 @@ impl TcpReassembler {
         if let Some(expected) = self.dirs[dir].seq
             && gt(seq, expected)
         {
-            self.force_gap(dir, seq, frame, out);
+            self.force_gap(dir, seq, frame, false, out);
             while self.next_fragment(dir, None, frame, out) {}
         }
     }
@@ -436,6 +447,7 @@ impl KeptStream {
                 frame,
                 offset,
                 len,
+                ..
             } => {
                 self.chunks.push(KeptChunk {
                     dir,

@@ -284,6 +284,19 @@ pub fn tcp_reversed_one_byte_segments(n: usize) -> Vec<u8> {
     p.bytes
 }
 
+/// An HTTP request head that never ends, one byte per TCP segment, in
+/// order (port 80): each byte must not make the head be searched again.
+pub fn http_head_one_byte_segments(n: usize) -> Vec<u8> {
+    let mut p = Pcap::new();
+    let mut t = Tcp::open(&mut p, 80);
+    let mut req = b"GET / HTTP/1.1\r\nX: ".to_vec();
+    req.resize(n, b'y');
+    for b in req.chunks(1) {
+        t.send(&mut p, 0, ACK | PSH, b);
+    }
+    p.bytes
+}
+
 /// One IPv4 datagram (UDP) sent as `n` eight-byte fragments cycling over
 /// every offset but the first, which is never sent: it never completes.
 pub fn ipv4_fragments_first_missing(n: usize) -> Vec<u8> {
@@ -448,6 +461,10 @@ pub fn all() -> Vec<(&'static str, Vec<u8>)> {
         ),
         ("tls_one_byte_records.pcap", tls_one_byte_records(65_536)),
         ("hpack_reference_bomb.pcap", hpack_reference_bomb(8_000)),
+        (
+            "http_head_one_byte_segments.pcap",
+            http_head_one_byte_segments(40_000),
+        ),
         (
             "tcp_reversed_one_byte_segments.pcap",
             tcp_reversed_one_byte_segments(40_000),

@@ -15,7 +15,7 @@ use crate::sink::{Presence, Sink};
 pub const PREFACE: &[u8] = crate::tcp_pdu::H2_PREFACE;
 /// A header block (HEADERS and its CONTINUATIONs) longer than this is not
 /// decoded.
-const MAX_BLOCK: usize = 1 << 20;
+pub const MAX_BLOCK: usize = 1 << 20;
 /// Streams remembered per connection (the oldest are forgotten first).
 const MAX_STREAMS: usize = 4096;
 

@@ -24,7 +24,7 @@ use crate::tcp_analysis::SegmentAnalysis;
 use crate::tcp_pdu::{
     AppProto, MAX_PIECES, PduBytes, PduLimit, PduNote, Piece, Rest, TcpPayload, TcpPdu,
 };
-use crate::tls::TlsNote;
+use crate::tls::{Carry, TlsNote};
 use crate::udp::DatagramAnalysis;
 
 /// Captured bytes of another frame, by number (a reassembled PDU is rebuilt
@@ -322,7 +322,18 @@ fn write_pdu(w: &mut TapeWriter<'_>, p: &TcpPdu) {
             w.u8(3);
             w.u64(n.version.into());
             w.u8(n.encrypted.into());
-            w.bytes(&n.carry[..n.carry.len().min(MAX_ANSWER)]);
+            match &n.carry {
+                Carry::None => w.u8(0),
+                Carry::Continued { head, len } => {
+                    w.u8(1);
+                    w.bytes(head);
+                    w.u64((*len).into());
+                }
+                Carry::Whole(b) => {
+                    w.u8(2);
+                    w.bytes(&b[..b.len().min(MAX_ANSWER)]);
+                }
+            }
             w.u64(n.cipher.into());
             w.bytes(n.alpn.as_deref().unwrap_or("").as_bytes());
         }
@@ -522,7 +533,14 @@ fn read_pdu(r: &mut TapeReader<'_>, frames: Option<FrameBytes<'_>>) -> TcpPdu {
         3 => PduNote::Tls(TlsNote {
             version: r.u64() as u16,
             encrypted: r.u8() != 0,
-            carry: r.bytes().to_vec(),
+            carry: match r.u8() {
+                1 => Carry::Continued {
+                    head: r.bytes().iter().take(4).copied().collect(),
+                    len: r.u32(),
+                },
+                2 => Carry::Whole(r.bytes().to_vec()),
+                _ => Carry::None,
+            },
             cipher: r.u64() as u16,
             alpn: Some(String::from_utf8_lossy(r.bytes()).into_owned()).filter(|s| !s.is_empty()),
         }),

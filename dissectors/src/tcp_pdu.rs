@@ -121,6 +121,10 @@ pub enum PduLimit {
     TooLong,
     /// More than [`MAX_OUT_OF_ORDER`] bytes waited behind a gap.
     OutOfOrder,
+    /// A TLS handshake message longer than [`crate::tls::MAX_HANDSHAKE`].
+    TlsHandshake,
+    /// An HTTP/2 header block longer than [`crate::http2::MAX_BLOCK`].
+    H2HeaderBlock,
 }
 
 impl PduLimit {
@@ -128,12 +132,16 @@ impl PduLimit {
         match self {
             PduLimit::TooLong => 1,
             PduLimit::OutOfOrder => 2,
+            PduLimit::TlsHandshake => 3,
+            PduLimit::H2HeaderBlock => 4,
         }
     }
     pub fn from_u8(v: u8) -> Option<Self> {
         match v {
             1 => Some(PduLimit::TooLong),
             2 => Some(PduLimit::OutOfOrder),
+            3 => Some(PduLimit::TlsHandshake),
+            4 => Some(PduLimit::H2HeaderBlock),
             _ => None,
         }
     }
@@ -147,6 +155,14 @@ impl PduLimit {
             ),
             PduLimit::OutOfOrder => format!(
                 "more than {MAX_OUT_OF_ORDER} bytes waited behind a gap, which is given up on"
+            ),
+            PduLimit::TlsHandshake => format!(
+                "a TLS handshake message longer than {} bytes is not reassembled",
+                crate::tls::MAX_HANDSHAKE
+            ),
+            PduLimit::H2HeaderBlock => format!(
+                "an HTTP/2 header block longer than {} bytes is not reassembled",
+                crate::http2::MAX_BLOCK
             ),
         }
     }
@@ -1207,7 +1223,13 @@ impl AppConnection {
                     })
                 }
             }
-            AppProto::Tls => PduNote::Tls(self.tls.record(d, head)),
+            AppProto::Tls => {
+                let note = self.tls.record(d, head);
+                if self.tls.gave_up {
+                    self.limit_hit = Some(PduLimit::TlsHandshake);
+                }
+                PduNote::Tls(note)
+            }
             AppProto::Http2 => {
                 // Seen from its start when it began with the preface or an
                 // upgrade; a connection found by its frames is not.

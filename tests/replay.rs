@@ -57,6 +57,7 @@ fn columns(pi: &PacketInfo) -> (String, String, Vec<&'static str>) {
 fn every_frame_replayed_alone_equals_the_analysis_pass() {
     let mut report = Report::default();
     let mut frames = 0;
+    let mut blob_bytes = 0;
     for fx in fixtures() {
         let file = CaptureFile::open(&fx.path).unwrap();
         let mut reader = file.reader();
@@ -64,6 +65,7 @@ fn every_frame_replayed_alone_equals_the_analysis_pass() {
         pass.record = true;
         pass.interfaces_described = file.format == wirelens::capture::Format::Pcapng;
         let mut recorded = Vec::new();
+        let mut blob_log: Vec<u8> = Vec::new();
         while let Some(rec) = reader.next() {
             let iface = reader.interfaces.get(rec.interface as usize).cloned();
             let data = file.data(rec.offset, rec.caplen);
@@ -76,6 +78,7 @@ fn every_frame_replayed_alone_equals_the_analysis_pass() {
                 &mut tb,
             );
             let cols = columns(pi);
+            blob_log.extend_from_slice(pass.blobs.new_bytes());
             recorded.push(Recorded {
                 meta: pass.last_meta,
                 offset: rec.offset,
@@ -92,11 +95,16 @@ fn every_frame_replayed_alone_equals_the_analysis_pass() {
             let r = recorded.get((n as usize).checked_sub(1)?)?;
             Some(file.data(r.offset, r.caplen))
         };
+        blob_bytes += blob_log.len();
+        let blobs = |at: u64, len: usize| {
+            let at = usize::try_from(at).ok()?;
+            Some(blob_log.get(at..at.checked_add(len)?)?.to_vec())
+        };
         for r in recorded.iter().rev() {
             frames += 1;
             let data = file.data(r.offset, r.caplen);
             let comments: Vec<&str> = r.comments.iter().map(String::as_str).collect();
-            let mut replay = Replay::with_frames(&r.tape, &frame_bytes);
+            let mut replay = Replay::with_sources(&r.tape, &frame_bytes, &blobs);
             let mut tb = TreeBuilder::new();
             dissectors::dissect_frame(
                 &r.meta,
@@ -135,6 +143,10 @@ fn every_frame_replayed_alone_equals_the_analysis_pass() {
         }
     }
     assert!(frames > 10_000, "only {frames} frames");
+    assert!(
+        blob_bytes > 0,
+        "no fixture kept an answer in the blob log: the path is untested"
+    );
     report.finish();
 }
 
@@ -147,10 +159,12 @@ fn every_frame_redissected_from_the_loaded_store_has_the_pass_columns() {
     use wirelens::store::frame::redissect;
     let mut report = Report::default();
     let mut frames = 0;
+    let mut blob_bytes = 0;
     for fx in fixtures() {
         let file = CaptureFile::open(&fx.path).unwrap();
         let snap = load(&fx);
         assert_eq!(snap.tapes.len(), snap.index.len(), "{}", fx.name);
+        blob_bytes += snap.tapes.blob_len();
         let pass = run_pass(&fx, false);
         let mut pi = PacketInfo::default();
         // Latest first, as a user scrolling up from the end would.
@@ -176,5 +190,9 @@ fn every_frame_redissected_from_the_loaded_store_has_the_pass_columns() {
         }
     }
     assert!(frames > 10_000, "only {frames} frames");
+    assert!(
+        blob_bytes > 0,
+        "no fixture kept an answer in the blob log: the path is untested"
+    );
     report.finish();
 }

@@ -12,9 +12,16 @@
 //!   ever read from a table entry we never saw (no garbage);
 //! - the dynamic table may not grow past [`MAX_TABLE`] and a block's output
 //!   stops at [`MAX_OUTPUT`] bytes, so a table-size bomb or a block of
-//!   indexed references to one huge entry stays bounded.
+//!   indexed references to one huge entry stays bounded;
+//! - a header read from the dynamic table shares the entry's bytes
+//!   ([`SharedBytes`]) rather than copying them: thousands of references
+//!   to one 64 KiB entry cost a pointer each, here and on the tape.
+
+use std::collections::VecDeque;
 
 use loona_hpack::Decoder;
+
+pub use crate::shared::SharedBytes;
 
 /// Largest dynamic table a peer may ask for (RFC 7541's default is 4096).
 pub const MAX_TABLE: usize = 64 << 10;
@@ -209,8 +216,8 @@ pub fn representations(b: &[u8]) -> Option<Vec<Representation>> {
 /// A decoded header with how it was represented.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Header {
-    pub name: Vec<u8>,
-    pub value: Vec<u8>,
+    pub name: SharedBytes,
+    pub value: SharedBytes,
     pub repr: Repr,
     /// The table index it named (0 for a new name).
     pub index: u64,
@@ -237,7 +244,28 @@ pub struct HpackDecoder {
     /// Entries added since the decoder lost track of the peer's table
     /// (`None`: it never did).
     known: Option<u64>,
+    mirror: TableMirror,
 }
+
+/// The dynamic table's entries as shared bytes, newest last. The decoder
+/// keeps the table; this follows its insertions only, which is enough:
+/// the k-th dynamic index names the k-th newest insertion still in the
+/// table (RFC 7541 2.3.3; eviction only ever drops the oldest, and the
+/// decoder refuses an index past the table).
+#[derive(Debug)]
+struct TableMirror {
+    entries: VecDeque<(SharedBytes, SharedBytes)>,
+    /// The table's maximum size as the encoder last set it (4,096 until
+    /// it says otherwise): an entry larger than that empties the table
+    /// instead of entering it (RFC 7541 4.4).
+    max_size: usize,
+}
+
+/// Insertions followed: no table of [`MAX_TABLE`] bytes holds more
+/// entries (each counts at least 32 bytes).
+const MAX_ENTRIES: usize = MAX_TABLE / 32;
+/// RFC 7541's initial table size (HTTP/2's SETTINGS_HEADER_TABLE_SIZE default).
+const INITIAL_TABLE: usize = 4096;
 
 impl std::fmt::Debug for HpackDecoder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -260,6 +288,7 @@ impl HpackDecoder {
         HpackDecoder {
             decoder: fresh_decoder(),
             known: if synced { None } else { Some(0) },
+            mirror: TableMirror::new(),
         }
     }
 
@@ -267,8 +296,66 @@ impl HpackDecoder {
     pub fn lose_track(&mut self) {
         self.decoder = fresh_decoder();
         self.known = Some(0);
+        self.mirror = TableMirror::new();
+    }
+}
+
+impl TableMirror {
+    fn new() -> Self {
+        TableMirror {
+            entries: VecDeque::new(),
+            max_size: INITIAL_TABLE,
+        }
     }
 
+    /// The shared bytes of dynamic index `index` (above the static table).
+    fn entry(&self, index: u64) -> Option<&(SharedBytes, SharedBytes)> {
+        let k = usize::try_from(index.checked_sub(STATIC_ENTRIES)?).ok()?;
+        self.entries.get(self.entries.len().checked_sub(k)?)
+    }
+
+    /// The header a representation decodes to, sharing the table's bytes
+    /// where it names a dynamic entry; `name` and `value` are what the
+    /// decoder gave.
+    fn header(&self, r: &Representation, name: &[u8], value: &[u8]) -> Header {
+        let dynamic = self.entry(r.index).filter(|_| r.index > STATIC_ENTRIES);
+        let (n, v) = match (r.repr, dynamic) {
+            (Repr::Indexed, Some((n, v))) => (n.clone(), v.clone()),
+            (Repr::Indexed | Repr::SizeUpdate, _) | (_, None) => (name.into(), value.into()),
+            (_, Some((n, _))) => (n.clone(), value.into()),
+        };
+        // The fuzz targets run with debug assertions: they hold the
+        // mirror to the decoder's table.
+        debug_assert!(*n == *name && *v == *value, "HPACK mirror out of step");
+        Header {
+            name: n,
+            value: v,
+            repr: r.repr,
+            index: r.index,
+        }
+    }
+
+    /// Follows what a representation does to the table.
+    fn follow(&mut self, r: &Representation, h: Option<&Header>) {
+        if r.repr == Repr::SizeUpdate {
+            self.max_size = usize::try_from(r.index).unwrap_or(usize::MAX);
+            return;
+        }
+        let Some(h) = h.filter(|_| r.repr.adds_entry()) else {
+            return;
+        };
+        if h.name.len() + h.value.len() + 32 > self.max_size {
+            self.entries.clear();
+            return;
+        }
+        if self.entries.len() >= MAX_ENTRIES {
+            self.entries.pop_front();
+        }
+        self.entries.push_back((h.name.clone(), h.value.clone()));
+    }
+}
+
+impl HpackDecoder {
     pub fn decode(&mut self, block: &[u8]) -> HeaderBlock {
         let Some(reps) = representations(block) else {
             self.lose_track();
@@ -293,24 +380,31 @@ impl HpackDecoder {
         let mut headers = Vec::new();
         let mut kept = 0usize;
         let mut truncated = false;
-        let mut i = 0usize;
-        let heads: Vec<&Representation> =
-            reps.iter().filter(|r| r.repr != Repr::SizeUpdate).collect();
+        let mut decoded: Vec<Header> = Vec::new();
+        let mirror = &mut self.mirror;
+        let mut next = 0usize;
         let result = self.decoder.decode_with_cb(block, |name, value| {
-            let r = heads.get(i).copied();
-            i += 1;
-            if kept + name.len() + value.len() > MAX_OUTPUT {
-                truncated = true;
-                return;
+            // The representations up to this header's, size updates first.
+            while reps.get(next).is_some_and(|r| r.repr == Repr::SizeUpdate) {
+                mirror.follow(&reps[next], None);
+                next += 1;
             }
-            kept += name.len() + value.len();
-            headers.push(Header {
-                name: name.into_owned(),
-                value: value.into_owned(),
-                repr: r.map_or(Repr::Indexed, |r| r.repr),
-                index: r.map_or(0, |r| r.index),
-            });
+            let Some(r) = reps.get(next) else {
+                return;
+            };
+            next += 1;
+            let h = mirror.header(r, &name, &value);
+            mirror.follow(r, Some(&h));
+            decoded.push(h);
         });
+        for h in decoded {
+            if kept + h.name.len() + h.value.len() > MAX_OUTPUT {
+                truncated = true;
+                continue;
+            }
+            kept += h.name.len() + h.value.len();
+            headers.push(h);
+        }
         match result {
             Ok(()) => {
                 if let Some(k) = self.known.as_mut() {
@@ -388,6 +482,51 @@ mod tests {
         // a block that adds the entry itself decodes, and so does the next
         assert!(matches!(d.decode(C31), HeaderBlock::Decoded { .. }));
         assert_eq!(names(&d.decode(C32))[3].1, "www.example.com");
+    }
+
+    /// RFC 7541 C.5: responses with a 256-byte table, so that entries are
+    /// evicted; every header must match what the decoder's table says (the
+    /// mirror is checked by a debug assertion) and repeated references
+    /// share their bytes.
+    #[test]
+    fn evictions_keep_the_shared_entries_in_step() {
+        let mut d = HpackDecoder::new(true);
+        let size = [0x3f, 0xe1, 0x01]; // size update to 256
+        let c51: &[u8] = &[
+            0x48, 0x03, 0x33, 0x30, 0x32, 0x58, 0x07, 0x70, 0x72, 0x69, 0x76, 0x61, 0x74, 0x65,
+            0x61, 0x1d, 0x4d, 0x6f, 0x6e, 0x2c, 0x20, 0x32, 0x31, 0x20, 0x4f, 0x63, 0x74, 0x20,
+            0x32, 0x30, 0x31, 0x33, 0x20, 0x32, 0x30, 0x3a, 0x31, 0x33, 0x3a, 0x32, 0x31, 0x20,
+            0x47, 0x4d, 0x54, 0x6e, 0x17, 0x68, 0x74, 0x74, 0x70, 0x73, 0x3a, 0x2f, 0x2f, 0x77,
+            0x77, 0x77, 0x2e, 0x65, 0x78, 0x61, 0x6d, 0x70, 0x6c, 0x65, 0x2e, 0x63, 0x6f, 0x6d,
+        ];
+        let mut first = size.to_vec();
+        first.extend_from_slice(c51);
+        assert_eq!(
+            names(&d.decode(&first))[0],
+            (":status".into(), "302".into())
+        );
+        // C.5.2: ":status: 307" evicts ":status: 302"; the rest are references.
+        let c52: &[u8] = &[0x48, 0x03, 0x33, 0x30, 0x37, 0xc1, 0xc0, 0xbf];
+        let b = d.decode(c52);
+        assert_eq!(
+            names(&b),
+            vec![
+                (":status".to_string(), "307".to_string()),
+                ("cache-control".into(), "private".into()),
+                ("date".into(), "Mon, 21 Oct 2013 20:13:21 GMT".into()),
+                ("location".into(), "https://www.example.com".into()),
+            ]
+        );
+        // The same entry twice: one allocation.
+        let b = d.decode(&[0xbf, 0xbf]);
+        let HeaderBlock::Decoded { headers, .. } = &b else {
+            panic!("{b:?}")
+        };
+        assert!(crate::shared::Shared::same(
+            &headers[0].value,
+            &headers[1].value
+        ));
+        assert_eq!(&*headers[0].value, b"https://www.example.com");
     }
 
     #[test]

@@ -10,6 +10,7 @@ use crate::bytes;
 use crate::field::{Base, FieldDef, FieldType as T, Value};
 use crate::hpack::{HeaderBlock, HpackDecoder};
 use crate::packet::{Buf, Cx};
+use crate::shared::SharedStr;
 use crate::sink::{Presence, Sink};
 
 pub const PREFACE: &[u8] = crate::tcp_pdu::H2_PREFACE;
@@ -26,9 +27,11 @@ pub struct H2Note {
     /// PUSH_PROMISE, CONTINUATION; each fragment on its own, as Wireshark).
     pub headers: Option<HeaderBlock>,
     /// For DATA: the media type the sender declared for the stream.
-    pub content_type: Option<String>,
+    /// (Shared with every DATA frame of the stream: one allocation however
+    /// many frames, and one copy on the tapes.)
+    pub content_type: Option<SharedStr>,
     /// For DATA: the request path of the stream (gRPC names the call by it).
-    pub path: Option<String>,
+    pub path: Option<SharedStr>,
     /// The frame comes from the side that opened the connection.
     pub from_client: bool,
     /// For the DATA frame that ends a stream's body of a type shown whole
@@ -46,8 +49,8 @@ const MAX_BODY: usize = 64 << 10;
 
 #[derive(Debug, Clone, Default)]
 struct Stream {
-    content_type: [Option<String>; 2],
-    path: Option<String>,
+    content_type: [Option<SharedStr>; 2],
+    path: Option<SharedStr>,
     /// Body bytes so far per direction (only for types shown whole), and
     /// their count.
     body: [Vec<u8>; 2],
@@ -76,6 +79,9 @@ pub struct H2Connection {
     order: VecDeque<u32>,
     /// The direction of the client (the preface's sender), once known.
     client: Option<usize>,
+    /// A header block grew past [`MAX_BLOCK`] in the frame just taken: its
+    /// rest is not decoded.
+    pub gave_up: bool,
 }
 
 impl H2Connection {
@@ -88,6 +94,7 @@ impl H2Connection {
             streams: HashMap::new(),
             order: VecDeque::new(),
             client: None,
+            gave_up: false,
         }
     }
 
@@ -118,6 +125,7 @@ impl H2Connection {
     /// Takes a frame (header and payload) sent in direction `dir`.
     pub fn frame(&mut self, dir: usize, f: &[u8]) -> H2Note {
         let dir = dir & 1;
+        self.gave_up = false;
         let mut note = H2Note {
             from_client: self.client.is_none_or(|c| c == dir),
             ..Default::default()
@@ -175,6 +183,9 @@ impl H2Connection {
                     self.block_stream[dir] = Some(target);
                     fragment
                 };
+                // A representation cut by the last fragment's end is
+                // completed by this one; the tail grows in place, so one
+                // sent a byte per CONTINUATION costs what its bytes do.
                 let mut data = std::mem::take(&mut self.tail[dir]);
                 data.extend_from_slice(fragment);
                 let n = crate::hpack::complete_len(&data);
@@ -187,7 +198,11 @@ impl H2Connection {
                     }
                     self.block_stream[dir] = None;
                 } else if data.len() - n <= MAX_BLOCK {
-                    self.tail[dir] = data[n..].to_vec();
+                    data.drain(..n);
+                    self.tail[dir] = data;
+                } else {
+                    self.lose(dir);
+                    self.gave_up = true;
                 }
             }
             _ => {}
@@ -203,8 +218,8 @@ impl H2Connection {
             let find = |n: &str| {
                 headers
                     .iter()
-                    .find(|h| h.name == n.as_bytes())
-                    .map(|h| String::from_utf8_lossy(&h.value).into_owned())
+                    .find(|h| *h.name == *n.as_bytes())
+                    .map(|h| SharedStr::from(String::from_utf8_lossy(&h.value).into_owned()))
             };
             let (ct, path) = (find("content-type"), find(":path"));
             let s = self.stream(stream);
@@ -388,11 +403,13 @@ pub fn dissect_frame<S: Sink>(
     let tname = crate::field::lookup(FRAME_TYPES, t.into()).unwrap_or("Unknown type");
     // What the frame says, for its label and Info.
     let mut summary = String::new();
-    if let Some(HeaderBlock::Decoded { headers, .. }) = &note.headers {
+    if let (Some(HeaderBlock::Decoded { headers, .. }), true) =
+        (&note.headers, cx.columns() || cx.sink.wants_text())
+    {
         let get = |n: &str| {
             headers
                 .iter()
-                .find(|h| h.name == n.as_bytes())
+                .find(|h| *h.name == *n.as_bytes())
                 .map(|h| String::from_utf8_lossy(&h.value).into_owned())
         };
         if let (Some(m), Some(p)) = (get(":method"), get(":path")) {
@@ -722,6 +739,31 @@ fn headers<S: Sink>(cx: &mut Cx<'_, S>, span: crate::sink::Span, note: &H2Note) 
                 .sum();
             cx.generated(&HEADER_LENGTH, span, Value::U64(total as u64));
             cx.generated(&HEADER_COUNT, span, Value::U64(headers.len() as u64));
+            // Decoded values can be large (up to hpack::MAX_OUTPUT per
+            // block): not even looked at for a sink that takes none of them.
+            let wanted = cx.sink.wants_text()
+                || [
+                    &HEADER,
+                    &HEADER_NAME,
+                    &HEADER_VALUE,
+                    &HEADER_NAME_LENGTH,
+                    &HEADER_VALUE_LENGTH,
+                    &HEADER_REPR,
+                    &HEADER_INDEX,
+                    &TABLE_SIZE_UPDATE,
+                    &TABLE_SIZE,
+                    &HEADERS_METHOD,
+                    &HEADERS_PATH,
+                    &HEADERS_AUTHORITY,
+                    &HEADERS_SCHEME,
+                    &HEADERS_STATUS,
+                    &FULL_URI,
+                ]
+                .into_iter()
+                .any(|d| cx.sink.wants(d));
+            if !wanted {
+                return;
+            }
             for size in size_updates {
                 cx.sink.field_with_label(
                     &TABLE_SIZE_UPDATE,

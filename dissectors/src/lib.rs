@@ -13,6 +13,7 @@ pub mod frame;
 pub mod packet;
 pub mod proto;
 pub mod registry;
+pub mod shared;
 pub mod sink;
 pub mod tree;
 

@@ -10,7 +10,12 @@
 //! filters see exactly what the analysis pass saw.
 //!
 //! The encoding is compact (a tag byte per answer, LEB128 integers) because
-//! a tape is kept for every frame of a capture.
+//! a tape is kept for every frame of a capture. What a frame's tape holds is
+//! bounded by the frame's own size: an answer longer than [`INLINE`] bytes
+//! (a reassembled datagram, the handshake bytes a TLS record completes, a
+//! decoded header value) goes to the *blob log* once and the tape refers to
+//! it by offset; an answer many frames share ([`crate::shared`]) is put
+//! there once for all of them.
 
 use crate::dns::{DnsKey, DnsMatch};
 use crate::hpack::{Header, HeaderBlock, Repr};
@@ -20,6 +25,7 @@ use crate::packet::{
     ArpBinding, Echo, EchoMatch, FragOutcome, FragRefusal, Fragment, State, TcpSegment,
     TransportAt, UdpDatagram,
 };
+use crate::shared::SharedBytes;
 use crate::tcp_analysis::SegmentAnalysis;
 use crate::tcp_pdu::{
     AppProto, MAX_PIECES, PduBytes, PduLimit, PduNote, Piece, Rest, TcpPayload, TcpPdu,
@@ -34,6 +40,64 @@ pub type FrameBytes<'t> = &'t dyn Fn(u32) -> Option<&'t [u8]>;
 /// Answers larger than this are not kept (a hostile capture must not make
 /// one frame's tape grow without bound); the replay then answers "nothing".
 pub const MAX_ANSWER: usize = 1 << 20;
+
+/// Answers up to this long are written on the tape itself.
+pub const INLINE: usize = 64;
+
+/// Bytes of the blob log, by offset and length (the store's copy).
+pub type BlobBytes<'t> = &'t dyn Fn(u64, usize) -> Option<Vec<u8>>;
+
+/// Where large answers go while frames are recorded: the log grows by
+/// what each frame adds ([`BlobRecorder::new_bytes`], which the store
+/// appends after the frame), and a shared answer is put there once.
+#[derive(Debug, Default)]
+pub struct BlobRecorder {
+    /// Bytes of the log before the current frame's.
+    kept: u64,
+    /// What the current frame adds.
+    new: Vec<u8>,
+    /// Shared answers in the log, by identity: where they are. (One entry
+    /// per value longer than [`INLINE`] that was put: at most a 65th of
+    /// the log's size.)
+    seen: std::collections::HashMap<u64, u64>,
+}
+
+impl BlobRecorder {
+    /// A new frame: what the last one added is in the log now.
+    pub fn begin_frame(&mut self) {
+        self.kept += self.new.len() as u64;
+        self.new.clear();
+    }
+
+    /// What the frame just recorded added to the log.
+    pub fn new_bytes(&self) -> &[u8] {
+        &self.new
+    }
+
+    /// The log's length so far.
+    pub fn len(&self) -> u64 {
+        self.kept + self.new.len() as u64
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn put(&mut self, b: &[u8]) -> u64 {
+        let at = self.len();
+        self.new.extend_from_slice(b);
+        at
+    }
+
+    fn put_shared(&mut self, id: u64, b: &[u8]) -> u64 {
+        if let Some(&at) = self.seen.get(&id) {
+            return at;
+        }
+        let at = self.put(b);
+        self.seen.insert(id, at);
+        at
+    }
+}
 
 mod tag {
     pub const FRAG_PENDING: u8 = 1;
@@ -55,11 +119,49 @@ mod tag {
 #[derive(Debug)]
 pub struct TapeWriter<'t> {
     out: &'t mut Vec<u8>,
+    /// Where long answers go; without one they are written inline.
+    blobs: Option<&'t mut BlobRecorder>,
 }
 
 impl<'t> TapeWriter<'t> {
     pub fn new(out: &'t mut Vec<u8>) -> Self {
-        TapeWriter { out }
+        TapeWriter { out, blobs: None }
+    }
+
+    pub fn with_blobs(out: &'t mut Vec<u8>, blobs: &'t mut BlobRecorder) -> Self {
+        TapeWriter {
+            out,
+            blobs: Some(blobs),
+        }
+    }
+
+    /// Bytes that may be long: inline up to [`INLINE`], else in the blob log.
+    pub fn big(&mut self, b: &[u8]) {
+        self.long(None, b);
+    }
+
+    /// A shared value: kept in the blob log once, whoever refers to it.
+    pub fn shared(&mut self, id: u64, b: &[u8]) {
+        self.long(Some(id), b);
+    }
+
+    fn long(&mut self, id: Option<u64>, b: &[u8]) {
+        let b = &b[..b.len().min(MAX_ANSWER)];
+        match self.blobs.as_deref_mut() {
+            Some(blobs) if b.len() > INLINE => {
+                let at = match id {
+                    Some(id) => blobs.put_shared(id, b),
+                    None => blobs.put(b),
+                };
+                self.u8(1);
+                self.u64(at);
+                self.u64(b.len() as u64);
+            }
+            _ => {
+                self.u8(0);
+                self.bytes(b);
+            }
+        }
     }
     pub fn u8(&mut self, v: u8) {
         self.out.push(v);
@@ -295,7 +397,7 @@ fn write_pdu(w: &mut TapeWriter<'_>, p: &TcpPdu) {
                 w.u64(b.len() as u64);
             } else {
                 w.u8(2);
-                w.bytes(&b[..b.len().min(MAX_ANSWER)]);
+                w.big(b);
             }
         }
     }
@@ -331,7 +433,7 @@ fn write_pdu(w: &mut TapeWriter<'_>, p: &TcpPdu) {
                 }
                 Carry::Whole(b) => {
                     w.u8(2);
-                    w.bytes(&b[..b.len().min(MAX_ANSWER)]);
+                    w.big(b);
                 }
             }
             w.u64(n.cipher.into());
@@ -340,14 +442,21 @@ fn write_pdu(w: &mut TapeWriter<'_>, p: &TcpPdu) {
         PduNote::H2(n) => {
             w.u8(4);
             w.u8(n.from_client.into());
-            w.bytes(n.content_type.as_deref().unwrap_or("").as_bytes());
-            w.bytes(n.path.as_deref().unwrap_or("").as_bytes());
+            for s in [&n.content_type, &n.path] {
+                match s {
+                    None => w.u8(0),
+                    Some(s) => {
+                        w.u8(1);
+                        w.shared(s.id(), s.as_bytes());
+                    }
+                }
+            }
             write_header_block(w, n.headers.as_ref());
             match &n.body {
                 None => w.u8(0),
                 Some(b) => {
                     w.u8(1);
-                    w.bytes(b);
+                    w.big(b);
                 }
             }
             w.u64(n.body_len);
@@ -389,8 +498,8 @@ fn write_header_block(w: &mut TapeWriter<'_>, b: Option<&HeaderBlock>) {
             }
             w.u64(headers.len() as u64);
             for h in headers {
-                w.bytes(&h.name);
-                w.bytes(&h.value);
+                w.shared(h.name.id(), &h.name);
+                w.shared(h.value.id(), &h.value);
                 w.u8(h.repr.as_u8());
                 w.u64(h.index);
             }
@@ -398,7 +507,7 @@ fn write_header_block(w: &mut TapeWriter<'_>, b: Option<&HeaderBlock>) {
     }
 }
 
-fn read_header_block(r: &mut TapeReader<'_>) -> Option<HeaderBlock> {
+fn read_header_block(r: &mut TapeReader<'_>, src: &mut Sources<'_>) -> Option<HeaderBlock> {
     match r.u8() {
         1 => Some(HeaderBlock::Unknown(
             UNKNOWN_REASONS[(r.u8() as usize).min(UNKNOWN_REASONS.len() - 1)],
@@ -420,8 +529,8 @@ fn read_header_block(r: &mut TapeReader<'_>) -> Option<HeaderBlock> {
                     break;
                 }
                 headers.push(Header {
-                    name: r.bytes().to_vec(),
-                    value: r.bytes().to_vec(),
+                    name: src.shared(r),
+                    value: src.shared(r),
                     repr: Repr::from_u8(r.u8()),
                     index: r.u64(),
                 });
@@ -452,7 +561,7 @@ fn read_dns_match(r: &mut TapeReader<'_>) -> DnsMatch {
     }
 }
 
-fn read_pdu(r: &mut TapeReader<'_>, frames: Option<FrameBytes<'_>>) -> TcpPdu {
+fn read_pdu(r: &mut TapeReader<'_>, src: &mut Sources<'_>) -> TcpPdu {
     let proto = AppProto::from_u8(r.u8());
     let kind = r.u8();
     let (mut bytes, rebuild) = match kind {
@@ -464,7 +573,7 @@ fn read_pdu(r: &mut TapeReader<'_>, frames: Option<FrameBytes<'_>>) -> TcpPdu {
             None,
         ),
         1 => (PduBytes::Reassembled(Vec::new()), Some(r.u64() as usize)),
-        _ => (PduBytes::Reassembled(r.bytes().to_vec()), None),
+        _ => (PduBytes::Reassembled(src.big(r)), None),
     };
     let n = r.u64() as usize;
     let mut pieces = Vec::with_capacity(n.min(MAX_PIECES));
@@ -484,7 +593,8 @@ fn read_pdu(r: &mut TapeReader<'_>, frames: Option<FrameBytes<'_>>) -> TcpPdu {
             if v.len() >= len {
                 break;
             }
-            let part = frames
+            let part = src
+                .frames
                 .and_then(|f| f(p.frame))
                 .zip(p.at)
                 .and_then(|(b, at)| b.get(at as usize..at as usize + p.len as usize));
@@ -511,13 +621,17 @@ fn read_pdu(r: &mut TapeReader<'_>, frames: Option<FrameBytes<'_>>) -> TcpPdu {
         2 => PduNote::Dns(read_dns_match(r)),
         4 => {
             let from_client = r.u8() != 0;
-            let text = |r: &mut TapeReader<'_>| {
-                Some(String::from_utf8_lossy(r.bytes()).into_owned()).filter(|s| !s.is_empty())
+            let mut text = |r: &mut TapeReader<'_>| {
+                (r.u8() == 1).then(|| {
+                    crate::shared::SharedStr::from(
+                        String::from_utf8_lossy(&src.shared(r)).into_owned(),
+                    )
+                })
             };
             let content_type = text(r);
             let path = text(r);
-            let headers = read_header_block(r);
-            let body = (r.u8() == 1).then(|| r.bytes().to_vec());
+            let headers = read_header_block(r, src);
+            let body = (r.u8() == 1).then(|| src.big(r));
             let body_len = r.u64();
             let dns = (r.u8() == 1).then(|| read_dns_match(r));
             PduNote::H2(H2Note {
@@ -538,7 +652,7 @@ fn read_pdu(r: &mut TapeReader<'_>, frames: Option<FrameBytes<'_>>) -> TcpPdu {
                     head: r.bytes().iter().take(4).copied().collect(),
                     len: r.u32(),
                 },
-                2 => Carry::Whole(r.bytes().to_vec()),
+                2 => Carry::Whole(src.big(r)),
                 _ => Carry::None,
             },
             cipher: r.u64() as u16,
@@ -556,16 +670,18 @@ fn read_pdu(r: &mut TapeReader<'_>, frames: Option<FrameBytes<'_>>) -> TcpPdu {
     }
 }
 
-/// Answers from `inner` (the live analysis), written onto `tape` as they go.
+/// Answers from `inner` (the live analysis), written onto `tape` as they
+/// go; long ones into `blobs`.
 pub struct Recorder<'a> {
     pub inner: &'a mut dyn State,
     pub tape: &'a mut Vec<u8>,
+    pub blobs: &'a mut BlobRecorder,
 }
 
 impl State for Recorder<'_> {
     fn ip_fragment(&mut self, frag: &Fragment<'_>) -> FragOutcome {
         let out = self.inner.ip_fragment(frag);
-        let mut w = TapeWriter::new(self.tape);
+        let mut w = TapeWriter::with_blobs(self.tape, self.blobs);
         match &out {
             FragOutcome::Pending => w.u8(tag::FRAG_PENDING),
             FragOutcome::PendingUntil(n) => {
@@ -574,7 +690,7 @@ impl State for Recorder<'_> {
             }
             FragOutcome::Complete { payload, frames } if payload.len() <= MAX_ANSWER => {
                 w.u8(tag::FRAG_COMPLETE);
-                w.bytes(payload);
+                w.big(payload);
                 w.u64(frames.len() as u64);
                 for &(f, n) in frames {
                     w.u64(f.into());
@@ -592,7 +708,7 @@ impl State for Recorder<'_> {
 
     fn tcp(&mut self, at: &TransportAt, seg: &TcpSegment) -> Option<SegmentAnalysis> {
         let out = self.inner.tcp(at, seg);
-        let mut w = TapeWriter::new(self.tape);
+        let mut w = TapeWriter::with_blobs(self.tape, self.blobs);
         match &out {
             None => w.u8(tag::TCP_NONE),
             Some(a) => {
@@ -605,7 +721,7 @@ impl State for Recorder<'_> {
 
     fn udp(&mut self, at: &TransportAt, d: &UdpDatagram) -> Option<DatagramAnalysis> {
         let out = self.inner.udp(at, d);
-        let mut w = TapeWriter::new(self.tape);
+        let mut w = TapeWriter::with_blobs(self.tape, self.blobs);
         match &out {
             None => w.u8(tag::UDP_NONE),
             Some(a) => {
@@ -620,7 +736,7 @@ impl State for Recorder<'_> {
 
     fn icmp_echo(&mut self, e: &Echo) -> EchoMatch {
         let out = self.inner.icmp_echo(e);
-        let mut w = TapeWriter::new(self.tape);
+        let mut w = TapeWriter::with_blobs(self.tape, self.blobs);
         w.u8(tag::ECHO);
         match out {
             EchoMatch::None => w.u8(0),
@@ -647,7 +763,7 @@ impl State for Recorder<'_> {
         payload_at: Option<u32>,
     ) -> TcpPayload {
         let out = self.inner.tcp_payload(at, seg, a, payload, payload_at);
-        let mut w = TapeWriter::new(self.tape);
+        let mut w = TapeWriter::with_blobs(self.tape, self.blobs);
         w.u8(tag::TCP_PAYLOAD);
         w.u8(out.proto.as_u8());
         w.u8(u8::from(out.http_port));
@@ -669,7 +785,7 @@ impl State for Recorder<'_> {
 
     fn dns_message(&mut self, key: DnsKey, response: bool, frame: u32, ts_ns: i64) -> DnsMatch {
         let out = self.inner.dns_message(key, response, frame, ts_ns);
-        let mut w = TapeWriter::new(self.tape);
+        let mut w = TapeWriter::with_blobs(self.tape, self.blobs);
         w.u8(tag::DNS);
         write_dns_match(&mut w, &out);
         out
@@ -683,7 +799,7 @@ impl State for Recorder<'_> {
         secs: i64,
     ) -> Option<ArpBinding> {
         let out = self.inner.arp_binding(ip, mac, frame, secs);
-        let mut w = TapeWriter::new(self.tape);
+        let mut w = TapeWriter::with_blobs(self.tape, self.blobs);
         match out {
             None => w.u8(tag::ARP_NONE),
             Some(b) => {
@@ -700,7 +816,75 @@ impl State for Recorder<'_> {
 /// Answers read back from a frame's tape.
 pub struct Replay<'t> {
     pub r: TapeReader<'t>,
+    src: Sources<'t>,
+}
+
+/// What a replay reads besides its tape.
+struct Sources<'t> {
     frames: Option<FrameBytes<'t>>,
+    blobs: Option<BlobBytes<'t>>,
+    /// Shared values read so far, by where they are in the blob log (a
+    /// value several answers share is read once).
+    cache: std::collections::HashMap<u64, SharedBytes>,
+}
+
+impl Sources<'_> {
+    /// Bytes written by [`TapeWriter::big`].
+    fn big(&mut self, r: &mut TapeReader<'_>) -> Vec<u8> {
+        match r.u8() {
+            0 => r.bytes().to_vec(),
+            1 => {
+                let (at, len) = (r.u64(), r.u64() as usize);
+                match self
+                    .blobs
+                    .filter(|_| len <= MAX_ANSWER)
+                    .and_then(|b| b(at, len))
+                {
+                    Some(v) => v,
+                    None => {
+                        r.failed = true;
+                        Vec::new()
+                    }
+                }
+            }
+            _ => {
+                r.failed = true;
+                Vec::new()
+            }
+        }
+    }
+
+    /// A value written by [`TapeWriter::shared`].
+    fn shared(&mut self, r: &mut TapeReader<'_>) -> SharedBytes {
+        match r.u8() {
+            0 => SharedBytes::from(r.bytes()),
+            1 => {
+                let (at, len) = (r.u64(), r.u64() as usize);
+                if let Some(v) = self.cache.get(&at).filter(|v| v.len() == len) {
+                    return v.clone();
+                }
+                match self
+                    .blobs
+                    .filter(|_| len <= MAX_ANSWER)
+                    .and_then(|b| b(at, len))
+                {
+                    Some(v) => {
+                        let v = SharedBytes::from(v);
+                        self.cache.insert(at, v.clone());
+                        v
+                    }
+                    None => {
+                        r.failed = true;
+                        SharedBytes::from(&[][..])
+                    }
+                }
+            }
+            _ => {
+                r.failed = true;
+                SharedBytes::from(&[][..])
+            }
+        }
+    }
 }
 
 impl<'t> Replay<'t> {
@@ -709,7 +893,11 @@ impl<'t> Replay<'t> {
     pub fn new(tape: &'t [u8]) -> Self {
         Replay {
             r: TapeReader::new(tape),
-            frames: None,
+            src: Sources {
+                frames: None,
+                blobs: None,
+                cache: Default::default(),
+            },
         }
     }
 
@@ -717,7 +905,24 @@ impl<'t> Replay<'t> {
     pub fn with_frames(tape: &'t [u8], frames: FrameBytes<'t>) -> Self {
         Replay {
             r: TapeReader::new(tape),
-            frames: Some(frames),
+            src: Sources {
+                frames: Some(frames),
+                blobs: None,
+                cache: Default::default(),
+            },
+        }
+    }
+
+    /// A replay that reads other frames' bytes with `frames` and the blob
+    /// log with `blobs`.
+    pub fn with_sources(tape: &'t [u8], frames: FrameBytes<'t>, blobs: BlobBytes<'t>) -> Self {
+        Replay {
+            r: TapeReader::new(tape),
+            src: Sources {
+                frames: Some(frames),
+                blobs: Some(blobs),
+                cache: Default::default(),
+            },
         }
     }
 
@@ -742,7 +947,7 @@ impl State for Replay<'_> {
             Some(tag::FRAG_PENDING_UNTIL) => FragOutcome::PendingUntil(r.u32()),
             Some(tag::FRAG_REFUSED) => FragOutcome::Refused(FragRefusal::from_u8(r.u8())),
             Some(tag::FRAG_COMPLETE) => {
-                let payload = r.bytes().to_vec();
+                let payload = self.src.big(r);
                 let n = r.u64() as usize;
                 let mut frames = Vec::with_capacity(n.min(1024));
                 for _ in 0..n {
@@ -821,7 +1026,7 @@ impl State for Replay<'_> {
             if self.r.failed {
                 break;
             }
-            pdus.push(read_pdu(&mut self.r, self.frames));
+            pdus.push(read_pdu(&mut self.r, &mut self.src));
         }
         if self.r.failed {
             return TcpPayload::data();

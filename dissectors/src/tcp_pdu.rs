@@ -1237,7 +1237,11 @@ impl AppConnection {
                 let h2 = self
                     .h2
                     .get_or_insert_with(|| Box::new(crate::http2::H2Connection::new(synced)));
-                PduNote::H2(h2.frame(d, head))
+                let note = h2.frame(d, head);
+                if h2.gave_up {
+                    self.limit_hit = Some(PduLimit::H2HeaderBlock);
+                }
+                PduNote::H2(note)
             }
             _ => PduNote::None,
         }

@@ -295,7 +295,7 @@ mod tests {
                     .unwrap();
             let mut r = file.reader();
             let recs: Vec<_> = r.by_ref().collect();
-            assert!(r.stop.is_none(), "{:?}", r.stop);
+            assert!(r.notes.is_empty(), "{:?}", r.notes);
             assert_eq!(recs.len(), 5);
             for (i, (rec, (ts, data))) in recs.iter().zip(&packets).enumerate() {
                 assert_eq!(rec.ts_ns, *ts);

@@ -158,7 +158,7 @@ fn analyse(
                 &mut NullSink,
             );
             builder.add(&FrameSource::from(rec), number, pi, answers);
-            builder.add_tape(&pass.tape);
+            builder.add_tape(&pass.tape, pass.blobs.new_bytes());
             written = written.max(rec.offset + u64::from(rec.caplen));
             added = true;
         }

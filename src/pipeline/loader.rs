@@ -161,7 +161,7 @@ fn analyse(file: &CaptureFile, rx: Receiver<Batch>, store: &Store, opts: LoadOpt
             let number = pass.frames() + 1;
             let (pi, answers) = pass.frame(rec, iface, data, Options::default(), &mut NullSink);
             builder.add(&FrameSource::from(rec), number, pi, answers);
-            builder.add_tape(&pass.tape);
+            builder.add_tape(&pass.tape, pass.blobs.new_bytes());
         }
         position = batch.position;
         // For an app, the bytes analysed leave its resident memory (they

@@ -5,7 +5,7 @@
 use dissectors::analysis::{Analyzer, FrameAnswers};
 use dissectors::packet::{FrameMeta, Options, PacketInfo};
 use dissectors::sink::Sink;
-use dissectors::tape::Recorder;
+use dissectors::tape::{BlobRecorder, Recorder};
 
 use crate::capture::{Interface, Record};
 
@@ -22,6 +22,9 @@ pub struct Pass {
     pub record: bool,
     /// The last frame's tape (when recording).
     pub tape: Vec<u8>,
+    /// The blob log the tapes refer to: what the last frame added is
+    /// `blobs.new_bytes()`.
+    pub blobs: BlobRecorder,
     /// The last frame's metadata as the dissectors saw it.
     pub last_meta: FrameMeta,
 }
@@ -38,6 +41,7 @@ impl Pass {
             interfaces_described: false,
             record: false,
             tape: Vec::new(),
+            blobs: BlobRecorder::default(),
             last_meta: FrameMeta::default(),
         }
     }
@@ -74,10 +78,12 @@ impl Pass {
         self.analyzer.begin_frame();
         let comments: Vec<&str> = rec.comments.iter().map(String::as_str).collect();
         self.tape.clear();
+        self.blobs.begin_frame();
         if self.record {
             let mut recorder = Recorder {
                 inner: &mut self.analyzer,
                 tape: &mut self.tape,
+                blobs: &mut self.blobs,
             };
             dissectors::dissect_frame(
                 &meta,

@@ -70,9 +70,9 @@ impl StoreBuilder {
     }
 
     /// The frame just added's tape (when tapes are kept).
-    pub fn add_tape(&mut self, tape: &[u8]) {
+    pub fn add_tape(&mut self, tape: &[u8], blobs: &[u8]) {
         if self.keep_tapes {
-            self.tapes.push(tape);
+            self.tapes.push(tape, blobs);
         }
     }
 

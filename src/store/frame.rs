@@ -84,7 +84,8 @@ pub fn redissect_reusing<S: Sink>(
         let r = snap.index.row((n as usize).checked_sub(1)?)?;
         Some(source.bytes(r.offset, r.caplen))
     };
-    let mut replay = Replay::with_frames(tape, &frame_bytes);
+    let blobs = |at: u64, len: usize| snap.tapes.blob(at, len);
+    let mut replay = Replay::with_sources(tape, &frame_bytes, &blobs);
     dissectors::dissect_frame(&meta, data, &[], &mut replay, opts, sink, pi);
     true
 }

@@ -35,6 +35,21 @@ pub fn linktype_name(lt: u32) -> &'static str {
     }
 }
 
+/// Wireshark's COL_MAX_INFO_LEN (4,096 with the terminating NUL): Info
+/// stops there, whatever a frame holds (a DNS message of thousands of
+/// questions would otherwise make a line of megabytes).
+pub const MAX_INFO: usize = 4095;
+
+fn truncate_info(info: &mut String) {
+    if info.len() > MAX_INFO {
+        let mut end = MAX_INFO;
+        while !info.is_char_boundary(end) {
+            end -= 1;
+        }
+        info.truncate(end);
+    }
+}
+
 /// Dissects one frame. `pi` is cleared first and filled with what the
 /// indexer keeps; `state` answers for reassembly and conversations.
 pub fn dissect_frame<S: Sink>(
@@ -116,6 +131,7 @@ pub fn dissect_frame<S: Sink>(
     if cx.pi.protocol.is_empty() {
         cx.pi.protocol = "Data".into();
     }
+    truncate_info(&mut cx.pi.info);
     if cx.sink.wants(&PROTOCOLS) {
         let list = cx.pi.protocols_string();
         cx.sink.reenter(handle);

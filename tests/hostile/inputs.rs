@@ -251,7 +251,7 @@ pub fn hpack_reference_bomb(frames: usize) -> Vec<u8> {
     block.push(n as u8);
     block.resize(block.len() + value_len, b'v');
     let mut stream_id = 1u32;
-    let mut frame = |s: &mut Vec<u8>, payload: &[u8], sid: u32| {
+    let frame = |s: &mut Vec<u8>, payload: &[u8], sid: u32| {
         let l = payload.len();
         s.extend_from_slice(&[(l >> 16) as u8, (l >> 8) as u8, l as u8, 1, 0x05]);
         s.extend_from_slice(&sid.to_be_bytes());

@@ -2,6 +2,9 @@ use clap::Parser;
 
 fn main() {
     let cli = wirelens::cli::Cli::parse();
+    if let Some(mib) = cli.memory_limit {
+        wirelens::pipeline::set_state_limit(usize::try_from(mib << 20).unwrap_or(usize::MAX));
+    }
     let Some(cmd) = cli.command else {
         let launch = wirelens::ui::Launch {
             file: cli.file,
@@ -10,6 +13,7 @@ fn main() {
             start: cli.start,
             display_filter: cli.display_filter,
             goto: cli.goto,
+            memory_limit_set: cli.memory_limit.is_some(),
         };
         if let Err(e) = wirelens::ui::run(launch) {
             eprintln!("wirelens: error: {e}");

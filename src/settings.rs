@@ -79,6 +79,15 @@ impl TimeFormat {
     }
 }
 
+impl Settings {
+    /// The analysis' memory ceiling in bytes.
+    pub fn state_limit_bytes(&self) -> usize {
+        usize::try_from(self.analysis_memory_limit_mib.saturating_mul(1 << 20))
+            .unwrap_or(usize::MAX)
+            .max(1 << 20)
+    }
+}
+
 /// Files kept in the recent list.
 pub const RECENT: usize = 10;
 
@@ -100,6 +109,9 @@ pub struct Settings {
     pub hidden_columns: Vec<String>,
     /// Columns of field values, after the built-in ones.
     pub field_columns: Vec<FieldColumn>,
+    /// Memory for the analysis' per-conversation state, in MiB (see
+    /// `--memory-limit`).
+    pub analysis_memory_limit_mib: u64,
 }
 
 impl Default for Settings {
@@ -124,6 +136,7 @@ impl Default for Settings {
             colour_rules: default_colour_rules(),
             hidden_columns: Vec::new(),
             field_columns: Vec::new(),
+            analysis_memory_limit_mib: (dissectors::analysis::DEFAULT_STATE_LIMIT >> 20) as u64,
         }
     }
 }

@@ -635,6 +635,7 @@ fn the_command_line_filters_goes_to_a_packet_and_graphs_its_stream() {
         file: Some(sample_path()),
         display_filter: Some("tcp".into()),
         goto: Some(8),
+        memory_limit_set: false,
         ..Launch::default()
     };
     let mut h = Harness::builder()
@@ -665,6 +666,7 @@ fn the_command_line_filters_goes_to_a_packet_and_graphs_its_stream() {
     let past = Launch {
         file: Some(sample_path()),
         goto: Some(4500),
+        memory_limit_set: false,
         ..Launch::default()
     };
     let ctx = h.ctx.clone();

@@ -17,6 +17,10 @@ use crate::tcp_analysis::SegmentAnalysis;
 use crate::tcp_pdu::{AppConnection, AppProto, PduNote, TcpPayload};
 use crate::udp::DatagramAnalysis;
 
+/// What the per-conversation state may hold before the longest-idle
+/// conversations let theirs go (see [`Analyzer::set_state_limit`]).
+pub const DEFAULT_STATE_LIMIT: usize = 1 << 30;
+
 /// Echo requests waiting for their reply; the oldest are forgotten first.
 const MAX_PENDING_ECHOES: usize = 1 << 18;
 /// IPv4 addresses remembered for duplicate-address detection.
@@ -61,7 +65,26 @@ pub struct Analyzer {
     dns_order: VecDeque<DnsKey>,
     /// Follow application protocols over TCP (off for the conversations-only load).
     analyze_apps: bool,
+    /// What each TCP stream's state holds, by `tcp.stream`.
+    costs: Vec<StreamCost>,
+    /// Their sum.
+    held: usize,
+    /// The memory ceiling for per-conversation state.
+    limit: usize,
     pub frame: FrameAnswers,
+}
+
+/// What one TCP stream's state holds, for the memory ceiling.
+#[derive(Debug, Clone, Copy, Default)]
+struct StreamCost {
+    /// Application state (reassembly buffers, HPACK tables, ...).
+    app: usize,
+    /// Sequence analysis state (segments awaiting ACKs).
+    tcp: usize,
+    /// The latest frame that touched it.
+    touched: u32,
+    /// Its state was dropped; its next segment says so.
+    dropped: bool,
 }
 
 /// DNS transactions remembered before the oldest are forgotten.
@@ -83,6 +106,9 @@ enum AppSlot {
     /// Nothing we dissect.
     Nothing,
     Conn(Box<AppConnection>),
+    /// Its state was dropped at the memory ceiling: what follows is
+    /// followed afresh as this protocol.
+    Dropped(AppProto),
 }
 
 impl Analyzer {
@@ -100,8 +126,83 @@ impl Analyzer {
             dns: HashMap::new(),
             dns_order: VecDeque::new(),
             analyze_apps: analyze_tcp,
+            costs: Vec::new(),
+            held: 0,
+            limit: DEFAULT_STATE_LIMIT,
             frame: FrameAnswers::default(),
         }
+    }
+
+    /// The memory ceiling for per-conversation state: past it, the
+    /// conversations idle the longest let theirs go (each says so in its
+    /// next segment), until a quarter of it is free again.
+    pub fn set_state_limit(&mut self, bytes: usize) {
+        self.limit = bytes.max(1);
+    }
+
+    /// Bytes the per-conversation state holds now (as accounted).
+    pub fn state_bytes(&self) -> usize {
+        self.held + self.reassembly.held_bytes()
+    }
+
+    /// Records what stream `i`'s state holds after `frame`.
+    fn account(&mut self, i: usize, frame: u32, app: Option<usize>, tcp: Option<usize>) {
+        if i >= self.costs.len() {
+            if i > self.costs.len() + (1 << 20) {
+                return;
+            }
+            self.costs.resize(i + 1, StreamCost::default());
+        }
+        let c = &mut self.costs[i];
+        let before = c.app + c.tcp;
+        if let Some(a) = app {
+            c.app = a;
+        }
+        if let Some(t) = tcp {
+            c.tcp = t;
+        }
+        c.touched = frame;
+        let after = c.app + c.tcp;
+        self.held = self.held + after - before;
+        if self.state_bytes() > self.limit {
+            self.shed(frame);
+        }
+    }
+
+    /// Lets the streams idle the longest drop their state until three
+    /// quarters of the ceiling are used; the stream of `frame` goes last.
+    fn shed(&mut self, frame: u32) {
+        let mut order: Vec<(u32, usize)> = self
+            .costs
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| c.app + c.tcp > 0)
+            .map(|(i, c)| (c.touched, i))
+            .collect();
+        order.sort_unstable();
+        let target = self.limit / 4 * 3;
+        for (touched, i) in order {
+            if self.state_bytes() <= target || touched == frame {
+                break;
+            }
+            self.drop_stream(i);
+        }
+    }
+
+    fn drop_stream(&mut self, i: usize) {
+        if let Some(slot) = self.apps.get_mut(i)
+            && let AppSlot::Conn(c) = slot
+        {
+            *slot = AppSlot::Dropped(c.proto);
+        }
+        if let Some(t) = self.conversations.tcp_analysis.get_mut(i) {
+            t.forget_unacked();
+        }
+        let c = &mut self.costs[i];
+        self.held -= c.app + c.tcp;
+        c.app = 0;
+        c.tcp = 0;
+        c.dropped = true;
     }
 
     /// Closes the frame just dissected: its TCP verdicts count into its
@@ -186,6 +287,13 @@ impl State for Analyzer {
         let a = self.conversations.tcp_segment(at, seg);
         if !at.quoted {
             self.frame.tcp = Some(a.clone());
+            let i = a.stream as usize;
+            let held = self
+                .conversations
+                .tcp_analysis
+                .get(i)
+                .map(|t| t.held_bytes());
+            self.account(i, at.frame, None, held);
         }
         Some(a)
     }
@@ -216,19 +324,39 @@ impl State for Analyzer {
             }
             self.apps.resize_with(i + 1, AppSlot::default);
         }
-        if matches!(self.apps[i], AppSlot::Undecided) {
-            if payload.is_empty() {
-                return TcpPayload::data();
+        let dropped = self
+            .costs
+            .get_mut(i)
+            .is_some_and(|c| std::mem::take(&mut c.dropped));
+        match self.apps[i] {
+            AppSlot::Undecided if !payload.is_empty() => {
+                self.apps[i] = match crate::tcp_pdu::choose(seg.src_port, seg.dst_port, payload) {
+                    AppProto::None => AppSlot::Nothing,
+                    p => AppSlot::Conn(Box::new(AppConnection::new(p, seg.src_port, seg.dst_port))),
+                };
             }
-            self.apps[i] = match crate::tcp_pdu::choose(seg.src_port, seg.dst_port, payload) {
-                AppProto::None => AppSlot::Nothing,
-                p => AppSlot::Conn(Box::new(AppConnection::new(p, seg.src_port, seg.dst_port))),
-            };
+            AppSlot::Dropped(p) => {
+                self.apps[i] = AppSlot::Conn(Box::new(AppConnection::resumed(
+                    p,
+                    seg.src_port,
+                    seg.dst_port,
+                )));
+            }
+            _ => {}
         }
         let mut out = match &mut self.apps[i] {
-            AppSlot::Conn(c) => c.segment(at, seg, a, payload, payload_at),
-            _ => return TcpPayload::data(),
+            AppSlot::Conn(c) => {
+                let out = c.segment(at, seg, a, payload, payload_at);
+                let held = c.held_bytes();
+                self.account(i, at.frame, Some(held), None);
+                out
+            }
+            _ => TcpPayload::data(),
         };
+        out.state_dropped = dropped;
+        if !matches!(self.apps[i], AppSlot::Conn(_)) {
+            return out;
+        }
         self.frame.resent_pdus |= out.pdus.iter().any(|p| p.retransmitted);
         // DNS over TCP: match each message as over UDP.
         for pdu in out.pdus.iter_mut().filter(|p| p.proto == AppProto::Dns) {

@@ -90,9 +90,6 @@ crate::fields! {
 /// carries, as the analysis planned it: the PDUs it completes, then what
 /// is left.
 pub fn tcp_payload<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize, plan: &TcpPayload) {
-    if let Some(limit) = plan.limit {
-        cx.reassembly_error("TCP", buf.span(off, 0), &limit.text());
-    }
     let mut group: Vec<&TcpPdu> = Vec::new();
     let mut in_frame_end = 0usize;
     for pdu in &plan.pdus {

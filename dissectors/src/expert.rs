@@ -98,6 +98,17 @@ pub static REASSEMBLY_ERROR: ExpertDef = ExpertDef::new(
     "Reassembly error",
 );
 
+/// The analysis' memory ceiling was reached and this conversation's state
+/// (reassembly, application state, segments awaiting ACKs) was let go,
+/// the longest-idle conversations first: what follows is analysed as if
+/// the capture began here.
+pub static STATE_DROPPED: ExpertDef = ExpertDef::new(
+    "_ws.memory_limit",
+    Severity::Warning,
+    Group::Undecoded,
+    "Analysis state dropped at the memory limit",
+);
+
 /// Captured bytes stop before the layer does (snaplen); Wireshark shows
 /// "[Packet size limited during capture]" and does not call it malformed.
 pub static SHORT_FRAME: ExpertDef = ExpertDef::new(

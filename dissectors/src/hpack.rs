@@ -292,6 +292,13 @@ impl HpackDecoder {
         }
     }
 
+    /// Heap bytes the table holds, near enough for the analysis' memory
+    /// ceiling: the decoder's copy and the mirror's (at most the table's
+    /// size each), and the mirror's entries.
+    pub fn held_bytes(&self) -> usize {
+        2 * self.mirror.max_size.min(MAX_TABLE) + self.mirror.entries.len() * 64
+    }
+
     /// The history was broken (bytes lost): start afresh.
     pub fn lose_track(&mut self) {
         self.decoder = fresh_decoder();

@@ -82,6 +82,8 @@ pub struct H2Connection {
     /// A header block grew past [`MAX_BLOCK`] in the frame just taken: its
     /// rest is not decoded.
     pub gave_up: bool,
+    /// Bytes the streams' body buffers hold (their capacities).
+    bodies: usize,
 }
 
 impl H2Connection {
@@ -95,7 +97,21 @@ impl H2Connection {
             order: VecDeque::new(),
             client: None,
             gave_up: false,
+            bodies: 0,
         }
+    }
+
+    /// Heap bytes this connection's state holds, near enough for the
+    /// analysis' memory ceiling.
+    pub fn held_bytes(&self) -> usize {
+        self.bodies
+            + self.tail.iter().map(Vec::capacity).sum::<usize>()
+            + self.streams.len() * (std::mem::size_of::<Stream>() + 32)
+            + self
+                .hpack
+                .iter()
+                .map(HpackDecoder::held_bytes)
+                .sum::<usize>()
     }
 
     /// Bytes of direction `dir` were lost.
@@ -114,8 +130,9 @@ impl H2Connection {
         if !self.streams.contains_key(&id) {
             if self.order.len() >= MAX_STREAMS
                 && let Some(old) = self.order.pop_front()
+                && let Some(s) = self.streams.remove(&old)
             {
-                self.streams.remove(&old);
+                self.bodies -= s.body[0].capacity() + s.body[1].capacity();
             }
             self.order.push_back(id);
         }
@@ -154,11 +171,12 @@ impl H2Connection {
                 note.path = s.path.clone();
                 if body_shown_whole(note.content_type.as_deref()) {
                     let b = &mut s.body[dir];
+                    let held = b.capacity();
                     s.body_len[dir] += body.len() as u64;
                     if s.body_len[dir] <= MAX_BODY as u64 {
                         b.extend_from_slice(body);
                     } else {
-                        b.clear();
+                        *b = Vec::new();
                     }
                     if end {
                         let whole = s.body_len[dir] <= MAX_BODY as u64;
@@ -167,6 +185,7 @@ impl H2Connection {
                         note.body_len = len;
                         note.body = whole.then_some(b);
                     }
+                    self.bodies = self.bodies + s.body[dir].capacity() - held;
                 }
             }
             1 | 5 | 9 => {

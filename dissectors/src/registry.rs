@@ -49,6 +49,7 @@ pub fn experts() -> impl Iterator<Item = &'static ExpertDef> {
     [
         &crate::expert::MALFORMED,
         &crate::expert::REASSEMBLY_ERROR,
+        &crate::expert::STATE_DROPPED,
         &crate::http::CHAT,
         &crate::dns::NAME_TOO_LONG,
         &crate::dns::RETRANSMIT_REQUEST,

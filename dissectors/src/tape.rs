@@ -776,6 +776,7 @@ impl State for Recorder<'_> {
         });
         w.u64(out.version.into());
         w.u8(out.limit.map_or(0, PduLimit::as_u8));
+        w.u8(out.state_dropped.into());
         w.u64(out.pdus.len() as u64);
         for p in &out.pdus {
             write_pdu(&mut w, p);
@@ -1020,6 +1021,7 @@ impl State for Replay<'_> {
         };
         let version = r.u64() as u16;
         let limit = PduLimit::from_u8(r.u8());
+        let state_dropped = r.u8() != 0;
         let n = r.u64() as usize;
         let mut pdus = Vec::with_capacity(n.min(64));
         for _ in 0..n {
@@ -1038,6 +1040,7 @@ impl State for Replay<'_> {
             rest,
             version,
             limit,
+            state_dropped,
         }
     }
 

@@ -577,6 +577,7 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) {
         }
         _ => TcpPayload::data(),
     };
+    bounds_reached(cx, payload, &plan);
     if payload.len > 0 && seg.has(TcpSegment::RST) {
         // RFC 1122 diagnostic text in a reset (Wireshark's "Reset cause").
         let bytes = buf.get(off + hlen, payload.len as usize);
@@ -617,6 +618,24 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) {
         if !resent {
             data::dissect(cx, buf, off + hlen);
         }
+    }
+}
+
+/// What the analysis' bounds did to this segment's connection, as expert
+/// items in the TCP layer.
+fn bounds_reached<S: Sink>(cx: &mut Cx<'_, S>, payload: Span, plan: &TcpPayload) {
+    if let Some(limit) = plan.limit {
+        cx.reassembly_error("TCP", payload, &limit.text());
+    }
+    if plan.state_dropped {
+        cx.expert(
+            &crate::expert::STATE_DROPPED,
+            payload,
+            format_args!(
+                "Analysis state dropped at the memory limit: this connection is followed \
+                 afresh from here"
+            ),
+        );
     }
 }
 

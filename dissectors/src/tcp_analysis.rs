@@ -451,6 +451,22 @@ pub struct TcpStreamAnalyzer {
 }
 
 impl TcpStreamAnalyzer {
+    /// Heap bytes the stream's state holds (the segments awaiting ACKs).
+    pub fn held_bytes(&self) -> usize {
+        self.dir
+            .iter()
+            .map(|d| d.unacked.capacity() * std::mem::size_of::<Unacked>())
+            .sum()
+    }
+
+    /// Lets go of the segments awaiting ACKs (the memory ceiling was
+    /// reached): later ACKs find nothing to time.
+    pub fn forget_unacked(&mut self) {
+        for d in &mut self.dir {
+            d.unacked = Vec::new();
+        }
+    }
+
     pub fn new(stream: u32, first_ts: i64) -> Self {
         TcpStreamAnalyzer {
             stream,

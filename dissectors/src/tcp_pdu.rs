@@ -98,6 +98,17 @@ pub enum PduNote {
     H2(crate::http2::H2Note),
 }
 
+impl PduNote {
+    /// Heap bytes the note holds of its own (shared values not counted).
+    pub fn heap_bytes(&self) -> usize {
+        match self {
+            PduNote::Tls(n) => n.carry.len(),
+            PduNote::H2(n) => n.body.as_ref().map_or(0, Vec::len),
+            PduNote::None | PduNote::Http(_) | PduNote::Dns(_) => 0,
+        }
+    }
+}
+
 /// One PDU completed by the current segment.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TcpPdu {
@@ -199,6 +210,9 @@ pub struct TcpPayload {
     pub version: u16,
     /// A bound made the engine give up framing in this segment.
     pub limit: Option<PduLimit>,
+    /// The connection's state was dropped at the analysis' memory ceiling
+    /// since its last segment.
+    pub state_dropped: bool,
 }
 
 impl TcpPayload {
@@ -440,6 +454,8 @@ struct AppDir {
     held_end: Option<u64>,
     /// The latest PDUs that lay in one segment.
     shown: std::collections::VecDeque<Shown>,
+    /// Heap bytes their notes hold.
+    shown_bytes: usize,
 }
 
 impl AppDir {
@@ -497,13 +513,29 @@ impl AppDir {
     }
 
     fn remember(&mut self, s: Shown) {
-        if self.shown.len() >= MAX_SHOWN {
-            self.shown.pop_front();
+        if self.shown.len() >= MAX_SHOWN
+            && let Some(old) = self.shown.pop_front()
+        {
+            self.shown_bytes -= old.note.heap_bytes();
         }
+        self.shown_bytes += s.note.heap_bytes();
         self.shown.push_back(s);
     }
 
+    /// Heap bytes this direction holds (near enough for the memory ceiling).
+    fn held_bytes(&self) -> usize {
+        self.buf.capacity()
+            + self.head.capacity()
+            + (self.pieces.capacity() + self.head_pieces.capacity()) * std::mem::size_of::<Piece>()
+            + self.shown.len() * std::mem::size_of::<Shown>()
+            + self.shown_bytes
+    }
+
     fn reset(&mut self) {
+        // A large buffer is let go, not only emptied.
+        if self.buf.capacity() > 64 << 10 {
+            self.buf = Vec::new();
+        }
         self.buf.clear();
         self.head_scanned = 0;
         self.pieces.clear();
@@ -592,6 +624,17 @@ struct Current<'a> {
 }
 
 impl AppConnection {
+    /// A connection whose earlier bytes are not known (its state was
+    /// dropped): framing resumes where a PDU plainly starts.
+    pub fn resumed(proto: AppProto, sport: u16, dport: u16) -> Self {
+        let mut c = Self::new(proto, sport, dport);
+        for d in &mut c.dirs {
+            d.lost = true;
+            d.h2_preface_expected = false;
+        }
+        c
+    }
+
     pub fn new(proto: AppProto, sport: u16, dport: u16) -> Self {
         let mut c = AppConnection {
             proto,
@@ -604,6 +647,20 @@ impl AppConnection {
             c.dirs[1].h2_preface_expected = true;
         }
         c
+    }
+
+    /// Heap bytes the connection's state holds, near enough for the
+    /// analysis' memory ceiling.
+    pub fn held_bytes(&self) -> usize {
+        std::mem::size_of::<Self>()
+            + self.dirs.iter().map(AppDir::held_bytes).sum::<usize>()
+            + self.reassembler.pending_bytes().iter().sum::<usize>()
+            + self.tls.held_bytes()
+            + self.h2.as_ref().map_or(0, |h| h.held_bytes())
+            + self
+                .exchange
+                .as_ref()
+                .map_or(0, |x| x.request.as_ref().map_or(0, |r| r.2.capacity()))
     }
 
     /// Feeds one segment (any length: an ACK may release the other side's

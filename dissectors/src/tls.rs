@@ -116,6 +116,13 @@ impl TlsConnection {
         note
     }
 
+    /// Heap bytes the connection's state holds.
+    pub fn held_bytes(&self) -> usize {
+        self.carry.iter().map(Vec::capacity).sum::<usize>()
+            + self.alpn.as_ref().map_or(0, String::capacity)
+            + self.offered_alpn.as_ref().map_or(0, String::capacity)
+    }
+
     /// What a record continuing direction `dir`'s carried message needs.
     fn carry_for(&self, dir: usize, fragment: &[u8]) -> Carry {
         let carry = &self.carry[dir];

@@ -55,6 +55,11 @@ pub struct Cli {
     /// Packet number to select once loaded.
     #[arg(short = 'g', long = "goto")]
     pub goto: Option<u32>,
+    /// Memory for the analysis' per-conversation state (reassembly,
+    /// application state), in MiB: past it the longest-idle conversations
+    /// let theirs go, each saying so (default 1024; the app's setting).
+    #[arg(long = "memory-limit", value_name = "MIB", global = true)]
+    pub memory_limit: Option<u64>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -32,8 +32,10 @@ pub struct Pass {
 impl Pass {
     /// `analyze_tcp`: run the full TCP sequence analysis.
     pub fn new(analyze_tcp: bool) -> Self {
+        let mut analyzer = Analyzer::new(analyze_tcp);
+        analyzer.set_state_limit(super::state_limit());
         Pass {
-            analyzer: Analyzer::new(analyze_tcp),
+            analyzer,
             pi: PacketInfo::default(),
             number: 0,
             first_ts: None,

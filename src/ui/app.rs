@@ -139,6 +139,9 @@ impl WirelensApp {
     /// Does what the command line asked: open a file (or the sample), or
     /// capture; apply a display filter; go to a packet.
     pub fn launch(&mut self, l: &super::Launch, ctx: &egui::Context) {
+        if !l.memory_limit_set {
+            crate::pipeline::set_state_limit(self.settings.state_limit_bytes());
+        }
         if let Some(i) = &l.interface {
             self.capture_options.interface = Some(i.clone());
         }

@@ -49,6 +49,8 @@ pub struct Launch {
     pub display_filter: Option<String>,
     /// A packet to select and show (`-g`), once it is loaded.
     pub goto: Option<u32>,
+    /// `--memory-limit` was given: it wins over the setting.
+    pub memory_limit_set: bool,
 }
 
 /// Starts the app as `launch` says.

@@ -87,6 +87,7 @@ fn ipv4(src: [u8; 4], dst: [u8; 4], proto: u8, frag: (u16, u32, bool), payload: 
 /// A TCP connection from CLIENT:40000 to SERVER:`port`, segments built
 /// with the right sequence numbers.
 pub struct Tcp {
+    client_port: u16,
     port: u16,
     seq: [u32; 2],
 }
@@ -98,7 +99,13 @@ pub const PSH: u8 = 0x08;
 impl Tcp {
     /// Writes the three-way handshake.
     pub fn open(pcap: &mut Pcap, port: u16) -> Tcp {
+        Self::open_from(pcap, 40000, port)
+    }
+
+    /// As [`Tcp::open`], from client port `client_port`.
+    pub fn open_from(pcap: &mut Pcap, client_port: u16, port: u16) -> Tcp {
         let mut t = Tcp {
+            client_port,
             port,
             seq: [1000, 5000],
         };
@@ -111,9 +118,9 @@ impl Tcp {
     /// One segment in direction `dir` (0: client to server).
     pub fn send(&mut self, pcap: &mut Pcap, dir: usize, flags: u8, payload: &[u8]) {
         let (sport, dport) = if dir == 0 {
-            (40000, self.port)
+            (self.client_port, self.port)
         } else {
-            (self.port, 40000)
+            (self.port, self.client_port)
         };
         let mut h = Vec::with_capacity(20 + payload.len());
         h.extend_from_slice(&sport.to_be_bytes());
@@ -293,6 +300,25 @@ pub fn http_head_one_byte_segments(n: usize) -> Vec<u8> {
     req.resize(n, b'y');
     for b in req.chunks(1) {
         t.send(&mut p, 0, ACK | PSH, b);
+    }
+    p.bytes
+}
+
+/// `conns` HTTP connections that each send `head` bytes of a request head
+/// that has not ended, then, in a second round, one more byte each: the
+/// heads wait in the analysis' state, as much of it as all of them.
+pub fn many_unfinished_heads(conns: u16, head: usize) -> Vec<u8> {
+    let mut p = Pcap::new();
+    let mut open: Vec<Tcp> = (0..conns)
+        .map(|i| Tcp::open_from(&mut p, 20000 + i, 80))
+        .collect();
+    let mut req = b"GET / HTTP/1.1\r\nX: ".to_vec();
+    req.resize(head, b'y');
+    for t in &mut open {
+        t.stream(&mut p, 0, &req, 1460);
+    }
+    for t in &mut open {
+        t.send(&mut p, 0, ACK | PSH, b"y");
     }
     p.bytes
 }

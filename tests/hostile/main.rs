@@ -209,6 +209,40 @@ fn reached_bounds_say_so_in_the_frame() {
     let _ = std::fs::remove_dir_all(dir);
 }
 
+/// Past the memory ceiling, the connections idle the longest let their
+/// state go and say so in their next segment; the load goes on.
+#[test]
+fn past_the_memory_limit_idle_connections_let_their_state_go() {
+    let dir = std::env::temp_dir().join(format!("wirelens-limit-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("heads.pcap");
+    // 64 connections holding 40 KB each: 2.5 MB of state against a 1 MiB limit.
+    std::fs::write(&path, inputs::many_unfinished_heads(64, 40_000)).unwrap();
+    let run = |limit: &str| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_wirelens"))
+            .args(["packets", "--memory-limit", limit, path.to_str().unwrap()])
+            .args(["-Y", "_ws.memory_limit", "--format", "json"])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        v.as_array().map_or(0, Vec::len)
+    };
+    // A connection says so in the first segment after each drop (it may be
+    // dropped while idle after its handshake, and again after its head).
+    let dropped = run("1");
+    assert!(
+        (1..=128).contains(&dropped),
+        "{dropped} segments said their connection's state was dropped"
+    );
+    assert_eq!(run("1024"), 0, "within the default, nothing is dropped");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
 /// `WIRELENS_HOSTILE_DIR=DIR cargo test --test hostile` writes every input
 /// to DIR, for `wirelens bench` and the app.
 #[test]

@@ -1,12 +1,41 @@
 #!/usr/bin/env bash
-# Runs fuzz targets for SECONDS each (default 180), one after another:
-# every target, or only those named after SECONDS.
+# Runs fuzz targets for SECONDS each (default 600), one after another:
+# every target, or only those named after SECONDS. JOBS (default 1)
+# targets run side by side.
+#
+# Every run has a memory and a time bound per input (-rss_limit_mb=512,
+# -timeout=2): an input that makes a dissector slow or hungry is a finding,
+# as a crash is. Inputs may be as long as the protocols allow: 64 KiB for a
+# DNS message, a TLS handshake or an HTTP/2 stream, 1 MiB for whole captures.
 set -u
 cd "$(dirname "$0")"
-secs=${1:-180}
+secs=${1:-600}
 shift || true
 targets=${*:-$(RUSTC_BOOTSTRAP=1 cargo fuzz list)}
+jobs=${JOBS:-1}
+
+max_len() {
+  case $1 in
+    capture|file_reader) echo 1048576 ;;
+    dns|dns_tcp|tls|http|http2|hpack|tcp|udp|link_layers) echo 65536 ;;
+    *) echo 8192 ;;
+  esac
+}
+
+run() {
+  local t=$1
+  mkdir -p "corpus/$t" "artifacts/$t"
+  RUSTC_BOOTSTRAP=1 cargo fuzz run "$t" "corpus/$t" -- \
+    -max_total_time="$secs" -rss_limit_mb=512 -timeout=2 -max_len="$(max_len "$t")" \
+    -artifact_prefix="artifacts/$t/" > "logs/$t.log" 2>&1
+  echo "== $t: $(grep -E "Done [0-9]+ runs" "logs/$t.log" | tail -1)" \
+       "$(grep -cE "ERROR|panicked|deadly signal|Timeout|out-of-memory" "logs/$t.log") findings"
+}
+
+mkdir -p logs
+RUSTC_BOOTSTRAP=1 cargo fuzz build >/dev/null 2>&1 || RUSTC_BOOTSTRAP=1 cargo fuzz build
 for t in $targets; do
-  echo "== $t"
-  RUSTC_BOOTSTRAP=1 cargo fuzz run "$t" -- -max_total_time="$secs" -rss_limit_mb=2048 2>&1 | grep -E "Done [0-9]+ runs|ERROR|panicked|SUMMARY|crash-|deadly signal" | tail -3
+  run "$t" &
+  while [ "$(jobs -r | wc -l)" -ge "$jobs" ]; do wait -n; done
 done
+wait

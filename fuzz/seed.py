@@ -1,6 +1,10 @@
 #!/usr/bin/env python3
 """Seed the fuzz corpora from the test fixtures: whole files for the file
-reader, single packets (framed as each target expects) for the dissectors.
+reader and the capture target, single packets (framed as each target
+expects) for the dissectors. The crafted hostile captures join the capture
+target's corpus with
+
+    WIRELENS_HOSTILE_DIR=fuzz/corpus/capture cargo test --test hostile inputs_are_written
 
     python3 fuzz/seed.py
 """
@@ -90,6 +94,7 @@ def main():
                 put(target, "%s-%d-%d" % (name, sport, dport), b"\x05" + bytes(data[:8192]))
         path = os.path.join(FIX, name)
         put("file_reader", name, open(path, "rb").read())
+        put("capture", name, open(path, "rb").read())
         for i, (lt, pkt) in enumerate(records(path)):
             if i >= 40:
                 break

@@ -14,6 +14,7 @@ fn inputs_that_once_crashed_a_fuzz_target_no_longer_do() {
             let data = std::fs::read(input.unwrap().path()).unwrap();
             match name.as_str() {
                 "file_reader" => wirelens::capture::file::fuzz_read(&data),
+                "capture" => wirelens::pipeline::fuzz::whole_capture(&data),
                 "tcp_stream" => {}
                 "filter" => wirelens::filter::fuzz_one(&data),
                 other => {

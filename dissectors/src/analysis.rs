@@ -163,9 +163,13 @@ impl Analyzer {
         }
         c.touched = frame;
         let after = c.app + c.tcp;
-        self.held = self.held + after - before;
-        if self.state_bytes() > self.limit {
-            self.shed(frame);
+        if after > before {
+            self.held += after - before;
+            if self.state_bytes() > self.limit {
+                self.shed(frame);
+            }
+        } else {
+            self.held -= before - after;
         }
     }
 
@@ -287,13 +291,16 @@ impl State for Analyzer {
         let a = self.conversations.tcp_segment(at, seg);
         if !at.quoted {
             self.frame.tcp = Some(a.clone());
-            let i = a.stream as usize;
-            let held = self
-                .conversations
-                .tcp_analysis
-                .get(i)
-                .map(|t| t.held_bytes());
-            self.account(i, at.frame, None, held);
+            // The conversations-only load keeps no per-segment state.
+            if self.analyze_apps {
+                let i = a.stream as usize;
+                let held = self
+                    .conversations
+                    .tcp_analysis
+                    .get(i)
+                    .map(|t| t.held_bytes());
+                self.account(i, at.frame, None, held);
+            }
         }
         Some(a)
     }

@@ -440,7 +440,10 @@ pub fn read_name(msg: &[u8], off: usize) -> Result<Name, PastEnd> {
     let mut pos = off;
     let mut wire_len: Option<usize> = None;
     let mut jumps = 0usize;
-    let mut octets = 1usize;
+    // Octets read past the first pointer, with the name's own before it
+    // (counted once the pointer is met: the name's own bytes are read to
+    // their end anyway).
+    let mut octets = 0usize;
     let mut too_long = false;
     loop {
         let len = bytes::u8_at(msg, pos).ok_or(PastEnd { at: pos })?;
@@ -452,10 +455,10 @@ pub fn read_name(msg: &[u8], off: usize) -> Result<Name, PastEnd> {
                     }
                     break;
                 }
-                octets += 1 + len as usize;
-                if octets > MAX_NAME_OCTETS {
-                    too_long = true;
-                    if wire_len.is_some() {
+                if wire_len.is_some() {
+                    octets += 1 + len as usize;
+                    if octets > MAX_NAME_OCTETS {
+                        too_long = true;
                         break;
                     }
                 }
@@ -475,9 +478,12 @@ pub fn read_name(msg: &[u8], off: usize) -> Result<Name, PastEnd> {
                 let lo = bytes::u8_at(msg, pos + 1).ok_or(PastEnd { at: pos + 1 })?;
                 if wire_len.is_none() {
                     wire_len = Some(pos + 2 - off);
-                }
-                if too_long {
-                    break;
+                    // Its own labels, and the root's octet.
+                    octets = pos - off + 1;
+                    if octets > MAX_NAME_OCTETS {
+                        too_long = true;
+                        break;
+                    }
                 }
                 jumps += 1;
                 if jumps > MAX_POINTERS {
@@ -504,6 +510,8 @@ pub fn read_name(msg: &[u8], off: usize) -> Result<Name, PastEnd> {
         }
     }
     let wire_len = wire_len.unwrap_or(1);
+    // A name without pointers: its octets are its wire length.
+    too_long |= octets == 0 && wire_len > MAX_NAME_OCTETS;
     if text.is_empty() {
         text = "<Root>".into();
     } else if wire_len < 2 {

@@ -7,28 +7,57 @@ use crate::analysis::Analyzer;
 use crate::packet::{FrameMeta, Options, PacketInfo};
 use crate::tree::TreeBuilder;
 
-/// The dissector fuzz targets: name, link type and the headers that steer
-/// the fuzzed bytes to the dissector under test.
-pub fn target(name: &str) -> Option<(u32, Vec<u8>)> {
+/// How a target wraps each fuzzed frame: the headers that steer its bytes
+/// to the dissector under test, with lengths that cover them whole (a
+/// 64 KiB DNS message must reach the DNS dissector whole).
+#[derive(Debug, Clone, Copy)]
+pub enum Wrap {
+    None,
+    Ethernet(u16),
+    Ipv4(u8),
+    Ipv6(u8),
+    /// IPv4 and UDP from this source port.
+    Udp(u16),
+}
+
+impl Wrap {
+    pub fn apply(self, payload: &[u8]) -> Vec<u8> {
+        let mut f = match self {
+            Wrap::None => Vec::new(),
+            Wrap::Ethernet(t) => {
+                let mut h = vec![0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0, 1, 2, 3, 4, 5];
+                h.extend_from_slice(&t.to_be_bytes());
+                h
+            }
+            Wrap::Ipv4(proto) => ipv4_header(proto, payload.len()),
+            Wrap::Ipv6(next) => ipv6_header(next, payload.len()),
+            Wrap::Udp(sport) => {
+                let mut h = ipv4_header(17, 8 + payload.len());
+                let len = (8 + payload.len()).min(0xffff) as u16;
+                h.extend_from_slice(&sport.to_be_bytes());
+                h.extend_from_slice(&[0x9c, 0x40]);
+                h.extend_from_slice(&len.to_be_bytes());
+                h.extend_from_slice(&[0, 0]);
+                h
+            }
+        };
+        f.extend_from_slice(payload);
+        f
+    }
+}
+
+/// The dissector fuzz targets: name, link type and how frames are wrapped.
+pub fn target(name: &str) -> Option<(u32, Wrap)> {
     Some(match name {
-        "arp" => (
-            1,
-            vec![
-                0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0, 1, 2, 3, 4, 5, 0x08, 0x06,
-            ],
-        ),
-        "icmp" => (228, ipv4_header(1)),
-        "icmpv6" => (229, ipv6_header(58)),
-        "ipv4" => (228, Vec::new()),
-        "ipv6" => (229, Vec::new()),
-        "tcp" => (228, ipv4_header(6)),
-        "udp" => (228, ipv4_header(17)),
+        "arp" => (1, Wrap::Ethernet(0x0806)),
+        "icmp" => (228, Wrap::Ipv4(1)),
+        "icmpv6" => (229, Wrap::Ipv6(58)),
+        "ipv4" => (228, Wrap::None),
+        "ipv6" => (229, Wrap::None),
+        "tcp" => (228, Wrap::Ipv4(6)),
+        "udp" => (228, Wrap::Ipv4(17)),
         // A UDP datagram from port 53: every frame is a DNS message.
-        "dns" => {
-            let mut h = ipv4_header(17);
-            h.extend_from_slice(&[0, 53, 0x9c, 0x40, 0x05, 0xc8, 0, 0]);
-            (228, h)
-        }
+        "dns" => (228, Wrap::Udp(53)),
         _ => return None,
     })
 }
@@ -58,10 +87,10 @@ pub fn run_target(name: &str, data: &[u8]) {
         run_stream(port, lead, data);
     } else if name == "link_layers" {
         if let Some((&pick, rest)) = data.split_first() {
-            run(LINKTYPES[pick as usize % LINKTYPES.len()], &[], rest);
+            run(LINKTYPES[pick as usize % LINKTYPES.len()], Wrap::None, rest);
         }
-    } else if let Some((linktype, prefix)) = target(name) {
-        run(linktype, &prefix, data);
+    } else if let Some((linktype, wrap)) = target(name) {
+        run(linktype, wrap, data);
     }
 }
 
@@ -76,17 +105,10 @@ pub fn frames(data: &[u8]) -> Vec<&[u8]> {
     rest.chunks(size).collect()
 }
 
-/// Dissects each frame after `prefix` with link type `linktype`; panics if
-/// a node's byte range lies outside the packet.
-pub fn run(linktype: u32, prefix: &[u8], data: &[u8]) -> Vec<String> {
-    let frames: Vec<Vec<u8>> = frames(data)
-        .into_iter()
-        .map(|f| {
-            let mut bytes = prefix.to_vec();
-            bytes.extend_from_slice(f);
-            bytes
-        })
-        .collect();
+/// Dissects each frame, wrapped, with link type `linktype`; panics if a
+/// node's byte range lies outside the packet.
+pub fn run(linktype: u32, wrap: Wrap, data: &[u8]) -> Vec<String> {
+    let frames: Vec<Vec<u8>> = frames(data).into_iter().map(|f| wrap.apply(f)).collect();
     run_frames(linktype, &frames)
 }
 
@@ -140,6 +162,11 @@ pub fn run_frames(linktype: u32, frames: &[Vec<u8>]) -> Vec<String> {
     infos
 }
 
+/// Segments a stream target cuts its input into, at most: with one-byte
+/// segments, 4 KiB of stream; with the largest, the protocols' real limits
+/// (a 64 KiB DNS message, a 16 KiB TLS record, an HTTP/2 frame).
+const MAX_SEGMENTS: usize = 4096;
+
 /// A TCP connection to `port` (handshake seen) carrying `lead` and then the
 /// input as the client's stream. The first input byte steers the cutting:
 /// segment size, and which segments come late, twice or answered by the
@@ -165,7 +192,7 @@ pub fn run_stream(port: u16, lead: &[u8], data: &[u8]) -> Vec<String> {
             *off += c.len();
             Some((at, c))
         })
-        .take(64)
+        .take(MAX_SEGMENTS)
         .collect();
     let mut late: Option<Vec<u8>> = None;
     for (i, &(off, c)) in chunks.iter().enumerate() {
@@ -251,17 +278,21 @@ fn hpack(data: &[u8]) {
     }
 }
 
-/// An IPv4 header (no options) carrying `proto`; its total length (1500)
-/// is more than the fuzzed bytes, as in a cut capture.
-pub fn ipv4_header(proto: u8) -> Vec<u8> {
+/// An IPv4 header (no options) carrying `proto` and `len` bytes after it
+/// (frames that claim more on the wire than was captured come from
+/// [`run_frames`]).
+pub fn ipv4_header(proto: u8, len: usize) -> Vec<u8> {
+    let total = (20 + len).min(0xffff) as u16;
+    let t = total.to_be_bytes();
     vec![
-        0x45, 0, 0x05, 0xdc, 0, 1, 0, 0, 64, proto, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2,
+        0x45, 0, t[0], t[1], 0, 1, 0, 0, 64, proto, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2,
     ]
 }
 
-/// An IPv6 header carrying `next`.
-pub fn ipv6_header(next: u8) -> Vec<u8> {
-    let mut h = vec![0x60, 0, 0, 0, 0x05, 0xdc, next, 64];
+/// An IPv6 header carrying `next` and `len` bytes after it.
+pub fn ipv6_header(next: u8, len: usize) -> Vec<u8> {
+    let l = (len.min(0xffff) as u16).to_be_bytes();
+    let mut h = vec![0x60, 0, 0, 0, l[0], l[1], next, 64];
     h.extend_from_slice(&[0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]);
     h.extend_from_slice(&[0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2]);
     h
@@ -288,14 +319,33 @@ mod tests {
         }
     }
 
+    /// A DNS message of 60,000 bytes reaches the DNS dissector whole
+    /// (the target used to cut every frame at 1,480 bytes).
+    #[test]
+    fn the_dns_target_carries_messages_of_any_length() {
+        let mut q = vec![0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 1];
+        q.extend_from_slice(b"\x07example\x03com\x00\x00\x01\x00\x01");
+        // An additional record of type NULL with 59,000 bytes of data, then
+        // its end: one message, no malformed tail.
+        q.extend_from_slice(&[0, 0, 10, 0, 1, 0, 0, 0, 0]);
+        q.extend_from_slice(&59_000u16.to_be_bytes());
+        q.resize(q.len() + 59_000, 0);
+        let (lt, wrap) = target("dns").unwrap();
+        let info = run(lt, wrap, &[&[0u8][..], &q].concat()).join("|");
+        assert!(
+            info.starts_with("Standard query 0x1234 A example.com") && !info.contains("Malformed"),
+            "{info}"
+        );
+    }
+
     #[test]
     fn the_dns_target_dissects_dns() {
         let q = [
             0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0, 7, b'e', b'x', b'a', b'm', b'p', b'l',
             b'e', 3, b'c', b'o', b'm', 0, 0, 1, 0, 1,
         ];
-        let (lt, prefix) = target("dns").unwrap();
-        let info = run(lt, &prefix, &[&[0u8][..], &q].concat()).join("|");
+        let (lt, wrap) = target("dns").unwrap();
+        let info = run(lt, wrap, &[&[0u8][..], &q].concat()).join("|");
         assert!(
             info.contains("Standard query 0x1234 A example.com"),
             "{info}"

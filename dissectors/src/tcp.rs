@@ -577,7 +577,9 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) {
         }
         _ => TcpPayload::data(),
     };
-    bounds_reached(cx, payload, &plan);
+    if plan.limit.is_some() || plan.state_dropped {
+        bounds_reached(cx, payload, &plan);
+    }
     if payload.len > 0 && seg.has(TcpSegment::RST) {
         // RFC 1122 diagnostic text in a reset (Wireshark's "Reset cause").
         let bytes = buf.get(off + hlen, payload.len as usize);
@@ -623,6 +625,7 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) {
 
 /// What the analysis' bounds did to this segment's connection, as expert
 /// items in the TCP layer.
+#[cold]
 fn bounds_reached<S: Sink>(cx: &mut Cx<'_, S>, payload: Span, plan: &TcpPayload) {
     if let Some(limit) = plan.limit {
         cx.reassembly_error("TCP", payload, &limit.text());

@@ -1,6 +1,8 @@
 //! From a source of packets to the store: the analysis pass and the threads
 //! that run it.
 
+#[doc(hidden)]
+pub mod fuzz;
 pub mod live;
 pub mod loader;
 pub mod pass;

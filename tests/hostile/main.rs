@@ -107,6 +107,18 @@ fn every_crafted_input_loads_in_bounded_time_and_memory() {
     assert!(failures.is_empty(), "over the bounds: {failures:?}");
 }
 
+/// The `capture` fuzz target's harness on every crafted input: each frame
+/// replayed from its tape asks what the pass answered (tapes that refer
+/// to the blob log included).
+#[test]
+fn every_crafted_input_replays_frame_by_frame_from_its_tape() {
+    for (name, bytes) in inputs::all() {
+        let t = Instant::now();
+        wirelens::pipeline::fuzz::whole_capture(&bytes);
+        eprintln!("{name}: replayed in {:.2} s", t.elapsed().as_secs_f64());
+    }
+}
+
 /// Loads a crafted file as the command line does and returns what the
 /// reader noted.
 fn notes_of(bytes: Vec<u8>) -> (usize, wirelens::capture::ReadNotes) {

@@ -48,6 +48,14 @@ unsafe impl GlobalAlloc for CountingAlloc {
 #[global_allocator]
 static ALLOC: CountingAlloc = CountingAlloc;
 
+/// The heap is counted for the whole process: the tests of this file take
+/// turns, so that one's peak is not another's.
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
+    ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 /// Bounds for a debug build on a loaded 2-core machine: several times
 /// what a release build needs, and far below what the same inputs cost
 /// before their bounds existed (20 s to minutes, up to 2.2 GB).
@@ -86,6 +94,7 @@ fn load_like_the_app(name: &str, bytes: Vec<u8>) -> Cost {
 
 #[test]
 fn every_crafted_input_loads_in_bounded_time_and_memory() {
+    let _turn = one_at_a_time();
     let mut failures = Vec::new();
     for (name, bytes) in inputs::all() {
         let size = bytes.len();
@@ -112,6 +121,7 @@ fn every_crafted_input_loads_in_bounded_time_and_memory() {
 /// to the blob log included).
 #[test]
 fn every_crafted_input_replays_frame_by_frame_from_its_tape() {
+    let _turn = one_at_a_time();
     for (name, bytes) in inputs::all() {
         let t = Instant::now();
         wirelens::pipeline::fuzz::whole_capture(&bytes);
@@ -129,6 +139,7 @@ fn notes_of(bytes: Vec<u8>) -> (usize, wirelens::capture::ReadNotes) {
 
 #[test]
 fn damaged_pcapng_blocks_are_named_with_what_is_wrong() {
+    let _turn = one_at_a_time();
     use inputs::PcapngDamage::*;
     for (damage, words) in [
         (UnalignedLength, "its length 74 is not a multiple of 4"),
@@ -155,6 +166,7 @@ fn damaged_pcapng_blocks_are_named_with_what_is_wrong() {
 
 #[test]
 fn interface_offsets_that_do_not_fit_are_warned_about_not_wrapped() {
+    let _turn = one_at_a_time();
     let (n, notes) = notes_of(inputs::pcapng_extreme_tsoffsets());
     assert_eq!(n, 2);
     assert!(notes.stop.is_none());
@@ -178,6 +190,7 @@ fn interface_offsets_that_do_not_fit_are_warned_about_not_wrapped() {
 
 #[test]
 fn a_pcap_thiszone_is_ignored_as_libpcap_and_wireshark_do() {
+    let _turn = one_at_a_time();
     let (n, notes) = notes_of(inputs::pcap_extreme_thiszone());
     assert_eq!(n, 2);
     assert!(notes.is_empty(), "{notes:?}");
@@ -186,6 +199,7 @@ fn a_pcap_thiszone_is_ignored_as_libpcap_and_wireshark_do() {
 /// The bounds raise expert items that say which bound was reached.
 #[test]
 fn reached_bounds_say_so_in_the_frame() {
+    let _turn = one_at_a_time();
     let dir = std::env::temp_dir().join(format!("wirelens-hostile-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     for (file, bytes, filter, at_least) in [
@@ -225,6 +239,7 @@ fn reached_bounds_say_so_in_the_frame() {
 /// state go and say so in their next segment; the load goes on.
 #[test]
 fn past_the_memory_limit_idle_connections_let_their_state_go() {
+    let _turn = one_at_a_time();
     let dir = std::env::temp_dir().join(format!("wirelens-limit-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("heads.pcap");
@@ -259,6 +274,7 @@ fn past_the_memory_limit_idle_connections_let_their_state_go() {
 /// to DIR, for `wirelens bench` and the app.
 #[test]
 fn inputs_are_written_when_asked() {
+    let _turn = one_at_a_time();
     let Ok(dir) = std::env::var("WIRELENS_HOSTILE_DIR") else {
         return;
     };

@@ -616,7 +616,13 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) {
     } else if payload.len > 0 {
         // Like Wireshark, retransmitted and out-of-order data is not handed
         // to the protocols above: they would see it twice.
-        let resent = a.is_some_and(|a| a.has(Flag::Retransmission) || a.has(Flag::OutOfOrder));
+        // A fast retransmission's data goes up: tshark marks it with a
+        // flag of its own, not the retransmission one its desegmentation
+        // and its "no subdissector on error" look at.
+        let resent = a.is_some_and(|a| {
+            (a.has(Flag::Retransmission) && !a.has(Flag::FastRetransmission))
+                || a.has(Flag::OutOfOrder)
+        });
         if !resent {
             data::dissect(cx, buf, off + hlen);
         }

@@ -381,7 +381,10 @@ pub struct Direction {
     lastack: u32,
     lastack_time: i64,
     last_non_dup_ack: u32,
-    dup_ack_num: u32,
+    /// Duplicate ACKs in a row; -1 after an "ACKed unseen segment" that
+    /// reached no further than before (Wireshark's marker: the next such
+    /// ACK is not reported again, the next duplicate ACK counts 1).
+    dup_ack_num: i32,
     unacked: Vec<Unacked>,
     valid_bif: bool,
     /// Bytes of this direction the other side's latest ACK reported in SACK blocks.
@@ -434,6 +437,9 @@ pub struct TcpStreamAnalyzer {
     last_ts: i64,
     mru_syn_ts: Option<i64>,
     pub initial_rtt_ns: Option<i64>,
+    /// The iRTT as a segment first showed it (tshark shows it only in
+    /// segments with an analysis; measured last, it may never show).
+    pub shown_initial_rtt_ns: Option<i64>,
     /// Whether the first segment seen was a SYN without ACK.
     pub syn_seen: bool,
     pub synack_seen: bool,
@@ -476,6 +482,7 @@ impl TcpStreamAnalyzer {
             last_ts: first_ts,
             mru_syn_ts: None,
             initial_rtt_ns: None,
+            shown_initial_rtt_ns: None,
             syn_seen: false,
             synack_seen: false,
             handshake_ack_seen: false,
@@ -520,6 +527,9 @@ impl TcpStreamAnalyzer {
     pub fn record(&mut self, a: &SegmentAnalysis, shown: bool) {
         if !shown {
             return;
+        }
+        if self.shown_initial_rtt_ns.is_none() {
+            self.shown_initial_rtt_ns = a.initial_rtt_ns;
         }
         for f in Flag::ALL {
             if a.has(f) {
@@ -622,13 +632,6 @@ impl TcpStreamAnalyzer {
                 self.syn_seen = true;
                 self.mru_syn_ts = Some(ts);
             }
-        } else if ack_flag && self.initial_rtt_ns.is_none() {
-            // Wireshark's iRTT: from the latest SYN to the first ACK without SYN
-            // (in either direction; usually the third packet of the handshake).
-            if let Some(t) = self.mru_syn_ts {
-                self.initial_rtt_ns = Some(ts.saturating_sub(t));
-                self.handshake_ack_seen = self.synack_seen;
-            }
         }
 
         // A SYN again on a connection whose start was seen: a retransmitted or
@@ -668,6 +671,11 @@ impl TcpStreamAnalyzer {
         if full {
             self.analyze(d, frame, ts, seg, window, &mut out);
         }
+        // After the analysis, as in Wireshark (its out-of-order test uses
+        // the iRTT known before this segment).
+        if ack_flag && !syn {
+            self.measure_initial_rtt(ts);
+        }
 
         // Completeness, after the segment is shown with the old value, with
         // Wireshark's rules: a SYN counts when it starts the conversation; of
@@ -699,6 +707,25 @@ impl TcpStreamAnalyzer {
         self.finish(d, seg, out)
     }
 
+    /// Wireshark's iRTT: from the latest SYN to the first ACK without SYN
+    /// (in either direction; usually the third packet of the handshake).
+    /// tshark keeps it as a time where zero means "not measured": when SYN
+    /// and ACK carry the same timestamp (coarse clocks), the next ACK with a
+    /// later one measures it instead, and so do we (issue 23; the golden
+    /// tcp_irtt_equal_timestamps.pcap shows it). A SYN stamped at the epoch
+    /// counts as none, for the same reason.
+    fn measure_initial_rtt(&mut self, ts: i64) {
+        if self.initial_rtt_ns.is_some_and(|r| r != 0) {
+            return;
+        }
+        if let Some(t) = self.mru_syn_ts.filter(|&t| t != 0) {
+            if self.initial_rtt_ns.is_none() {
+                self.handshake_ack_seen = self.synack_seen;
+            }
+            self.initial_rtt_ns = Some(ts.saturating_sub(t));
+        }
+    }
+
     fn finish(&mut self, d: usize, seg: &TcpSegment, mut out: SegmentAnalysis) -> SegmentAnalysis {
         let r = 1 - d;
         let flags = seg.flags;
@@ -721,7 +748,7 @@ impl TcpStreamAnalyzer {
             || out.bytes_in_flight.is_some()
             || out.push_bytes_sent.is_some();
         if out.shown {
-            out.initial_rtt_ns = self.initial_rtt_ns;
+            out.initial_rtt_ns = self.initial_rtt_ns.filter(|&r| r != 0);
         }
         out
     }
@@ -816,9 +843,12 @@ impl TcpStreamAnalyzer {
                 && ack == fwd_lastack
                 && !sfr
             {
-                self.dir[d].dup_ack_num += 1;
+                // After the "ACKed unseen segment" marker (-1), the first
+                // duplicate counts 1.
+                let n = &mut self.dir[d].dup_ack_num;
+                *n = if *n < 0 { 1 } else { *n + 1 };
                 fl |= Flag::DuplicateAck.bit();
-                out.dup_ack = Some((self.dir[d].dup_ack_num, self.dir[d].last_non_dup_ack));
+                out.dup_ack = Some((*n as u32, self.dir[d].last_non_dup_ack));
             }
         }
         // Only a new acknowledgment number ends a run of duplicate ACKs (data
@@ -828,25 +858,55 @@ impl TcpStreamAnalyzer {
             self.dir[d].dup_ack_num = 0;
         }
 
-        // An ACK beyond anything seen in the other direction.
+        // An ACK beyond the highest sequence number seen without a gap in
+        // the other direction, with Wireshark's bookkeeping: if segments
+        // beyond a gap were seen, the bound moves up to them and the ACK is
+        // flagged; if not, it is flagged only if the other side has not
+        // repeated an ACK since the last one flagged (its duplicate-ACK
+        // count doubles as the marker), so one missing segment is reported
+        // once however many ACKs cover it.
         let rev_max = self.dir[r].maxseq_to_be_acked;
         if rev_max != 0 && gt(ack, rev_max) && flags & TcpSegment::ACK != 0 {
-            fl |= Flag::AckLostSegment.bit();
-            // Once said, not again for the same gap: up to what was acked, or
-            // the highest sequence number seen there if that is further.
-            let next = self.dir[r].nextseq;
-            self.dir[r].maxseq_to_be_acked = if gt(next, ack) { next } else { ack };
+            let rev = &mut self.dir[r];
+            if lt(rev_max, rev.nextseq) {
+                rev.maxseq_to_be_acked = rev.nextseq;
+                fl |= Flag::AckLostSegment.bit();
+            } else {
+                if rev.dup_ack_num == 0 {
+                    fl |= Flag::AckLostSegment.bit();
+                }
+                rev.dup_ack_num = -1;
+            }
         }
 
         // Retransmission, fast retransmission, spurious retransmission, out of order.
         if (seglen > 0 || flags & (TcpSegment::SYN | TcpSegment::FIN) != 0)
             && fl & Flag::KeepAlive.bit() == 0
         {
-            let not_advanced = fwd_nextseq != 0 && lt(seq, fwd_nextseq);
+            // A segment of more than one byte starting one before the next
+            // expected byte adds new data (the byte before may have been a
+            // zero window probe's): no retransmission (a spurious one yet).
+            let not_advanced = fwd_nextseq != 0
+                && lt(seq, fwd_nextseq)
+                && !(seglen > 1 && fwd_nextseq.wrapping_sub(1) == seq);
             'kind: {
+                // Bytes the other side already acknowledged come again:
+                // Wireshark asks this first.
+                let rev_lastack = self.dir[r].lastack;
+                if seglen > 0 && rev_lastack != 0 && le(seq.wrapping_add(seglen), rev_lastack) {
+                    fl |= Flag::SpuriousRetransmission.bit() | Flag::Retransmission.bit();
+                    break 'kind;
+                }
                 let since_dup = ts.saturating_sub(self.dir[r].lastack_time);
                 if not_advanced
-                    && self.dir[r].dup_ack_num >= 2
+                    // Wireshark keeps the count unsigned, so its "ACKed
+                    // unseen segment" marker (-1) reads as very many
+                    // duplicate ACKs here: a segment resent right after such
+                    // an ACK is a fast retransmission to tshark (a FIN
+                    // retransmission, typically). We follow its verdict so
+                    // the two agree; tests/golden's
+                    // tcp_fin_fast_retransmission.pcap shows the case.
+                    && (self.dir[r].dup_ack_num >= 2 || self.dir[r].dup_ack_num < 0)
                     && self.dir[r].lastack == seq
                     && since_dup < 20_000_000
                 {
@@ -854,18 +914,19 @@ impl TcpStreamAnalyzer {
                     break 'kind;
                 }
                 let since_highest = ts.saturating_sub(self.dir[d].nextseq_time);
-                let threshold = self.initial_rtt_ns.unwrap_or(3_000_000);
+                // The iRTT, or 3 ms while none (a zero one) is known; tshark
+                // compares unsigned, so a negative one lets anything in.
+                let threshold = match self.initial_rtt_ns {
+                    Some(r) if r > 0 => r,
+                    Some(r) if r < 0 => i64::MAX,
+                    _ => 3_000_000,
+                };
                 let mut end = seq.wrapping_add(seglen);
                 if flags & (TcpSegment::SYN | TcpSegment::FIN) != 0 {
                     end = end.wrapping_add(1);
                 }
                 if not_advanced && since_highest < threshold && fwd_nextseq != end {
                     fl |= Flag::OutOfOrder.bit();
-                    break 'kind;
-                }
-                let rev_lastack = self.dir[r].lastack;
-                if seglen > 0 && rev_lastack != 0 && le(seq.wrapping_add(seglen), rev_lastack) {
-                    fl |= Flag::SpuriousRetransmission.bit() | Flag::Retransmission.bit();
                     break 'kind;
                 }
                 if not_advanced {

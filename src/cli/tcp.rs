@@ -137,7 +137,7 @@ pub fn summary(snap: &Snapshot, stream: u32, rtts: Option<&Vec<i64>>) -> Value {
         "rst_a": an.dir[0].rst,
         "rst_b": an.dir[1].rst,
         "analysis": analysis,
-        "initial_rtt": an.initial_rtt_ns.map(|ns| ns as f64 / 1e9),
+        "initial_rtt": an.shown_initial_rtt_ns.map(|ns| ns as f64 / 1e9),
         "ack_rtt": ack_rtt,
     })
 }

@@ -71,6 +71,10 @@ pub struct Analyzer {
     held: usize,
     /// The memory ceiling for per-conversation state.
     limit: usize,
+    /// Shedding runs again only past this: when what is left is all in
+    /// use right now (the streams of the frame being read), a scan per
+    /// segment would find nothing to drop.
+    shed_at: usize,
     pub frame: FrameAnswers,
 }
 
@@ -129,6 +133,7 @@ impl Analyzer {
             costs: Vec::new(),
             held: 0,
             limit: DEFAULT_STATE_LIMIT,
+            shed_at: DEFAULT_STATE_LIMIT,
             frame: FrameAnswers::default(),
         }
     }
@@ -138,6 +143,7 @@ impl Analyzer {
     /// next segment), until a quarter of it is free again.
     pub fn set_state_limit(&mut self, bytes: usize) {
         self.limit = bytes.max(1);
+        self.shed_at = self.limit;
     }
 
     /// Bytes the per-conversation state holds now (as accounted).
@@ -165,11 +171,14 @@ impl Analyzer {
         let after = c.app + c.tcp;
         if after > before {
             self.held += after - before;
-            if self.state_bytes() > self.limit {
+            if self.state_bytes() > self.shed_at {
                 self.shed(frame);
             }
         } else {
             self.held -= before - after;
+            if self.state_bytes() < self.limit {
+                self.shed_at = self.limit;
+            }
         }
     }
 
@@ -191,6 +200,7 @@ impl Analyzer {
             }
             self.drop_stream(i);
         }
+        self.shed_at = self.limit.max(self.state_bytes() + self.limit / 4);
     }
 
     fn drop_stream(&mut self, i: usize) {

@@ -444,14 +444,7 @@ impl<'a> Reader<'a> {
             );
             return None;
         }
-        let rd = |o: usize| {
-            let w = [i[o], i[o + 1], i[o + 2], i[o + 3]];
-            if big_endian {
-                u32::from_be_bytes(w)
-            } else {
-                u32::from_le_bytes(w)
-            }
-        };
+        let rd = |o: usize| u32_at(i, o, big_endian);
         let (sec, frac, mut caplen, mut orig) = (rd(0), rd(4), rd(8), rd(12));
         if self.swapped_lengths && caplen > orig {
             // Files from libpcap before 2.3 have the two lengths the other way round.
@@ -549,14 +542,7 @@ impl<'a> Reader<'a> {
                 }
             };
         }
-        let rd32 = |o: usize| {
-            let w = [i[o], i[o + 1], i[o + 2], i[o + 3]];
-            if self.big_endian {
-                u32::from_be_bytes(w)
-            } else {
-                u32::from_le_bytes(w)
-            }
-        };
+        let rd32 = |o: usize| u32_at(i, o, self.big_endian);
         let block_type = if raw_type == 0x0a0d_0d0a {
             raw_type
         } else {
@@ -702,23 +688,14 @@ impl<'a> Reader<'a> {
             return Err("damaged packet block (obsolete): shorter than its fixed fields".into());
         }
         let big = self.big_endian;
-        let rd16 = |o: usize| {
-            let w = [d[o], d[o + 1]];
-            if big {
-                u16::from_be_bytes(w)
-            } else {
-                u16::from_le_bytes(w)
-            }
+        let rd32 = |o: usize| u32_at(d, o, big);
+        let w = [d[0], d[1]];
+        let iface_id = if big {
+            u16::from_be_bytes(w)
+        } else {
+            u16::from_le_bytes(w)
         };
-        let rd32 = |o: usize| {
-            let w = [d[o], d[o + 1], d[o + 2], d[o + 3]];
-            if big {
-                u32::from_be_bytes(w)
-            } else {
-                u32::from_le_bytes(w)
-            }
-        };
-        let iface = self.section_base + rd16(0) as usize;
+        let iface = self.section_base + iface_id as usize;
         let (caplen, orig) = (rd32(12), rd32(16));
         if iface >= self.interfaces.len() {
             return Err("packet block (obsolete) on an undescribed interface".into());
@@ -754,6 +731,17 @@ impl<'a> Reader<'a> {
             offset: at as u64,
             message: format!("interface {index}'s {p}"),
         });
+    }
+}
+
+/// The 32-bit value at `b[o..o + 4]` in the file's byte order (the caller
+/// checked the length).
+fn u32_at(b: &[u8], o: usize, big_endian: bool) -> u32 {
+    let w = [b[o], b[o + 1], b[o + 2], b[o + 3]];
+    if big_endian {
+        u32::from_be_bytes(w)
+    } else {
+        u32::from_le_bytes(w)
     }
 }
 

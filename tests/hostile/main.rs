@@ -196,6 +196,25 @@ fn a_pcap_thiszone_is_ignored_as_libpcap_and_wireshark_do() {
     assert!(notes.is_empty(), "{notes:?}");
 }
 
+/// How many frames of `path` match `filter`, by `wirelens packets` with
+/// `options`.
+fn frames_matching(path: &std::path::Path, filter: &str, options: &[&str]) -> usize {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_wirelens"))
+        .arg("packets")
+        .args(options)
+        .arg(path)
+        .args(["-Y", filter, "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    v.as_array().map_or(0, Vec::len)
+}
+
 /// The bounds raise expert items that say which bound was reached.
 #[test]
 fn reached_bounds_say_so_in_the_frame() {
@@ -218,18 +237,7 @@ fn reached_bounds_say_so_in_the_frame() {
     ] {
         let path = dir.join(file);
         std::fs::write(&path, bytes).unwrap();
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_wirelens"))
-            .args(["packets", path.to_str().unwrap(), "-Y", filter])
-            .args(["--format", "json"])
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-        let n = v.as_array().map_or(0, Vec::len);
+        let n = frames_matching(&path, filter, &[]);
         assert!(n >= at_least, "{file}: {filter} in {n} frames");
     }
     let _ = std::fs::remove_dir_all(dir);
@@ -245,20 +253,7 @@ fn past_the_memory_limit_idle_connections_let_their_state_go() {
     let path = dir.join("heads.pcap");
     // 64 connections holding 40 KB each: 2.5 MB of state against a 1 MiB limit.
     std::fs::write(&path, inputs::many_unfinished_heads(64, 40_000)).unwrap();
-    let run = |limit: &str| {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_wirelens"))
-            .args(["packets", "--memory-limit", limit, path.to_str().unwrap()])
-            .args(["-Y", "_ws.memory_limit", "--format", "json"])
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-        v.as_array().map_or(0, Vec::len)
-    };
+    let run = |limit: &str| frames_matching(&path, "_ws.memory_limit", &["--memory-limit", limit]);
     // A connection says so in the first segment after each drop (it may be
     // dropped while idle after its handshake, and again after its head).
     let dropped = run("1");

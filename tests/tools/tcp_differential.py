@@ -23,6 +23,9 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from tcp_patterns import checksum  # noqa: E402
+
 FLAGS = [
     "retransmission", "fast_retransmission", "spurious_retransmission",
     "out_of_order", "lost_segment", "ack_lost_segment", "duplicate_ack",
@@ -30,16 +33,7 @@ FLAGS = [
     "zero_window", "zero_window_probe", "zero_window_probe_ack", "reused_ports",
 ]
 
-SYN, ACK, FIN, PSH = 0x02, 0x10, 0x01, 0x08
-
-
-def checksum(b):
-    if len(b) % 2:
-        b += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
-    while s >> 16:
-        s = (s & 0xFFFF) + (s >> 16)
-    return (~s) & 0xFFFF
+from tcp_patterns import ACK, FIN, PSH, SYN  # noqa: E402
 
 
 def frame(src, dst, sport, dport, seq, ack, flags, win, length):

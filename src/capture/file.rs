@@ -643,6 +643,15 @@ impl<'a> Reader<'a> {
                         epb.if_id
                     ));
                 }
+                // (Checked before parsing too; this also holds where the
+                // parser read the block another way than its header says.)
+                if epb.caplen as usize > epb.data.len() {
+                    return Err(format!(
+                        "damaged enhanced packet block: its captured length {} runs past the \
+                         block",
+                        epb.caplen
+                    ));
+                }
                 let ticks = (u64::from(epb.ts_high) << 32) | u64::from(epb.ts_low);
                 return Ok(Some(Record {
                     offset: (at + 28) as u64,
@@ -699,6 +708,13 @@ impl<'a> Reader<'a> {
         let (caplen, orig) = (rd32(12), rd32(16));
         if iface >= self.interfaces.len() {
             return Err("packet block (obsolete) on an undescribed interface".into());
+        }
+        if caplen as usize > d.len() - 20 {
+            return Err(format!(
+                "damaged packet block (obsolete): its captured length {caplen} runs past the \
+                 block, which holds {} bytes of packet data",
+                d.len() - 20
+            ));
         }
         let ticks = (u64::from(rd32(4)) << 32) | u64::from(rd32(8));
         Ok(Some(Record {

@@ -564,9 +564,12 @@ pub fn dissect_message<S: Sink>(
     cx.text(line_span, format_args!("{first_text}"));
     cx.push();
     cx.expert(&CHAT, line_span, format_args!("{first_text}"));
+    // A line with fewer than three parts gives empty parts at its end, not
+    // past it.
+    let part_at = |start: usize| off + start.min(first_len);
     let a_span = buf.span(off, a.len());
-    let b_span = buf.span(off + a.len() + 1, b.len());
-    let c_span = buf.span(off + a.len() + b.len() + 2, c.len());
+    let b_span = buf.span(part_at(a.len() + 1), b.len());
+    let c_span = buf.span(part_at(a.len() + b.len() + 2), c.len());
     if is_request {
         cx.field(&REQUEST_METHOD, a_span, Value::Str(&text(a)));
         cx.field(&REQUEST_URI, b_span, Value::Str(&text(b)));

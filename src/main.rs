@@ -3,7 +3,7 @@ use clap::Parser;
 fn main() {
     let cli = wirelens::cli::Cli::parse();
     if let Some(mib) = cli.memory_limit {
-        wirelens::pipeline::set_state_limit(usize::try_from(mib << 20).unwrap_or(usize::MAX));
+        wirelens::pass::set_state_limit(usize::try_from(mib << 20).unwrap_or(usize::MAX));
     }
     let Some(cmd) = cli.command else {
         let launch = wirelens::ui::Launch {

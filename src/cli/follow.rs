@@ -10,7 +10,7 @@ use dissectors::sink::NullSink;
 use dissectors::tcp_reassembly::{ChunkKind, KeptStream, TcpReassembler};
 
 use super::{CliError, DirectionArg, FollowArgs, FollowFormat, open, warn_read};
-use crate::pipeline::Pass;
+use crate::pass::Pass;
 
 /// Reassembled bytes kept per conversation for following (beyond: truncated).
 pub const FOLLOW_CAP: usize = 256 << 20;

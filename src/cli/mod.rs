@@ -11,13 +11,12 @@ pub use fields::FieldsArgs;
 pub mod follow;
 pub mod http;
 pub mod http2;
-pub mod scan;
-pub mod tls;
-pub use flows::FlowRow;
 mod matched;
 mod packets;
+pub mod scan;
 mod summary;
 mod tcp;
+pub mod tls;
 
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -343,23 +342,4 @@ pub(crate) fn epoch_string(ns: i64, digits: u32) -> String {
 /// Seconds as an f64 with nanosecond precision (for JSON).
 pub(crate) use crate::store::tcp_series::secs;
 
-/// Writes a JSON array item by item, so that millions of packets need no
-/// buffer the size of the output.
-pub(crate) struct JsonArray {
-    first: bool,
-}
-
-impl JsonArray {
-    pub fn start(out: &mut impl Write) -> io::Result<Self> {
-        out.write_all(b"[")?;
-        Ok(JsonArray { first: true })
-    }
-    pub fn item<T: serde::Serialize>(&mut self, out: &mut impl Write, v: &T) -> io::Result<()> {
-        out.write_all(if self.first { b"\n" } else { b",\n" })?;
-        self.first = false;
-        serde_json::to_writer(&mut *out, v).map_err(io::Error::other)
-    }
-    pub fn end(self, out: &mut impl Write) -> io::Result<()> {
-        out.write_all(if self.first { b"]\n" } else { b"\n]\n" })
-    }
-}
+pub(crate) use crate::report::JsonArray;

@@ -11,7 +11,7 @@ use super::{
     CliError, JsonArray, PacketsArgs, TextOrJson, display_filter, epoch_string, open, warn_read,
 };
 use crate::filter::DisplayFilter;
-use crate::pipeline::Pass;
+use crate::pass::Pass;
 use crate::store::tcp::TcpRecord;
 
 #[derive(Serialize)]

@@ -9,7 +9,7 @@ use dissectors::field::OwnedValue;
 use dissectors::packet::{Options, Transport};
 
 use crate::capture::CaptureFile;
-use crate::pipeline::Pass;
+use crate::pass::Pass;
 
 /// What a summary sees of one frame.
 pub struct FrameView<'a> {

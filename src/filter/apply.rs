@@ -12,7 +12,7 @@ use dissectors::packet::{Options, PacketInfo};
 
 use super::DisplayFilter;
 use crate::capture::{CaptureFile, Format, Interface, ReadNotes};
-use crate::pipeline::Pass;
+use crate::pass::Pass;
 use crate::store::Snapshot;
 use crate::store::frame::{PacketBytes, redissect_reusing};
 

@@ -11,9 +11,9 @@ use dissectors::sink::NullSink;
 use dissectors::tape::Replay;
 use dissectors::tree::TreeBuilder;
 
-use super::Pass;
 use crate::capture::file::Bytes;
 use crate::capture::{CaptureFile, Format};
+use crate::pass::Pass;
 
 /// Frames taken from one input (a fuzzed file can hold many small ones).
 const MAX_FRAMES: usize = 20_000;

@@ -19,7 +19,7 @@ use dissectors::sink::NullSink;
 
 use crate::capture::live::{CaptureStats, Ended, LiveCapture, LiveError, LiveOptions};
 use crate::capture::{Interface, Record, live};
-use crate::pipeline::Pass;
+use crate::pass::Pass;
 use crate::store::Store;
 use crate::store::builder::{FrameSource, StoreBuilder};
 

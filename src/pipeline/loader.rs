@@ -12,7 +12,7 @@ use dissectors::packet::Options;
 use dissectors::sink::NullSink;
 
 use crate::capture::{CaptureFile, Interface, ReadNotes, Record};
-use crate::pipeline::Pass;
+use crate::pass::Pass;
 use crate::store::builder::{FrameSource, StoreBuilder};
 use crate::store::{Snapshot, Store};
 

@@ -5,25 +5,9 @@
 pub mod fuzz;
 pub mod live;
 pub mod loader;
-pub mod pass;
 
 pub use live::LiveSession;
 pub use loader::{LoadOptions, load_file, load_file_into};
-pub use pass::Pass;
-
-/// The memory ceiling for the analysis' per-conversation state, for every
-/// pass this process starts (the command line's `--memory-limit`, the
-/// app's setting); dissectors::analysis says what happens past it.
-static STATE_LIMIT: std::sync::atomic::AtomicUsize =
-    std::sync::atomic::AtomicUsize::new(dissectors::analysis::DEFAULT_STATE_LIMIT);
-
-pub fn set_state_limit(bytes: usize) {
-    STATE_LIMIT.store(bytes.max(1), std::sync::atomic::Ordering::Relaxed);
-}
-
-pub fn state_limit() -> usize {
-    STATE_LIMIT.load(std::sync::atomic::Ordering::Relaxed)
-}
 
 /// Lowers the calling thread's scheduling priority (nice 10), for work
 /// that a viewer waits on less than on its own frames. On two cores the

@@ -16,7 +16,7 @@ use dissectors::packet::Options;
 use super::Snapshot;
 use super::frame::PacketBytes;
 use crate::capture::Record;
-use crate::pipeline::Pass;
+use crate::pass::Pass;
 
 /// DATA kept per connection at most; the rest is counted, not kept.
 pub const DATA_CAP: usize = 64 << 20;

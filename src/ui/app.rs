@@ -140,7 +140,7 @@ impl WirelensApp {
     /// capture; apply a display filter; go to a packet.
     pub fn launch(&mut self, l: &super::Launch, ctx: &egui::Context) {
         if !l.memory_limit_set {
-            crate::pipeline::set_state_limit(self.settings.state_limit_bytes());
+            crate::pass::set_state_limit(self.settings.state_limit_bytes());
         }
         if let Some(i) = &l.interface {
             self.capture_options.interface = Some(i.clone());

@@ -11,7 +11,7 @@ use eframe::egui::{self, RichText, Sense};
 use egui_extras::{Column, TableBuilder};
 
 use super::save_bytes::SaveBytes;
-use crate::cli::FlowRow;
+use crate::report::flows::{FlowRow, write_csv, write_json};
 use crate::store::Snapshot;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -178,36 +178,30 @@ impl Conversations {
         &self.order
     }
 
-    /// The table as CSV, in display order (the `flows` subcommand's columns).
-    pub fn csv(&mut self, snap: &Snapshot) -> String {
-        let mut out = COLUMNS.join(",");
-        out.push('\n');
+    /// The listed conversations as report rows, in display order.
+    fn rows(&mut self, snap: &Snapshot) -> Vec<FlowRow> {
         let list = self.list(snap).clone();
-        let proto = self.proto;
-        for &s in self.order(snap) {
-            if let Some(c) = list.get(s as usize) {
-                let cells = cells(snap, c, proto);
-                let row: Vec<String> = (0..COLUMNS.len()).map(|i| cells.text(i)).collect();
-                out.push_str(&row.join(","));
-                out.push('\n');
-            }
-        }
-        out
+        let start = snap.index.row(0).map_or(0, |r| r.ts_ns);
+        self.order(snap)
+            .iter()
+            .filter_map(|&s| list.get(s as usize))
+            .map(|c| FlowRow::new(c, start))
+            .collect()
+    }
+
+    /// The table as `wirelens flows --format csv` prints it, in display
+    /// order.
+    pub fn csv(&mut self, snap: &Snapshot) -> String {
+        let mut out = Vec::new();
+        let _ = write_csv(&self.rows(snap), &mut out);
+        String::from_utf8(out).unwrap_or_default()
     }
 
     /// The listed conversations as `wirelens flows --format json` prints
     /// them, in display order.
     pub fn json(&mut self, snap: &Snapshot) -> String {
-        let list = self.list(snap).clone();
-        let start = snap.index.row(0).map_or(0, |r| r.ts_ns);
         let mut out = Vec::new();
-        let rows: Vec<FlowRow> = self
-            .order(snap)
-            .iter()
-            .filter_map(|&s| list.get(s as usize))
-            .map(|c| FlowRow::new(c, start))
-            .collect();
-        let _ = crate::cli::flows::write_json(&rows, &mut out);
+        let _ = write_json(&self.rows(snap), &mut out);
         String::from_utf8(out).unwrap_or_default()
     }
 

@@ -1,6 +1,8 @@
 //! One pass of dissection and analysis over frames in capture order: the
 //! same code serves loading (nothing kept but the index), the command line
-//! (columns) and the golden tests (full trees).
+//! (columns), the golden tests (full trees) and the store's own passes over
+//! one conversation (Follow HTTP/2 Stream). It sits just above `capture`,
+//! below the store, so that both the store and the pipeline may run one.
 
 use dissectors::analysis::{Analyzer, FrameAnswers};
 use dissectors::packet::{FrameMeta, Options, PacketInfo};
@@ -8,6 +10,20 @@ use dissectors::sink::Sink;
 use dissectors::tape::{BlobRecorder, Recorder};
 
 use crate::capture::{Interface, Record};
+
+/// The memory ceiling for the analysis' per-conversation state, for every
+/// pass this process starts (the command line's `--memory-limit`, the
+/// app's setting); dissectors::analysis says what happens past it.
+static STATE_LIMIT: std::sync::atomic::AtomicUsize =
+    std::sync::atomic::AtomicUsize::new(dissectors::analysis::DEFAULT_STATE_LIMIT);
+
+pub fn set_state_limit(bytes: usize) {
+    STATE_LIMIT.store(bytes.max(1), std::sync::atomic::Ordering::Relaxed);
+}
+
+pub fn state_limit() -> usize {
+    STATE_LIMIT.load(std::sync::atomic::Ordering::Relaxed)
+}
 
 pub struct Pass {
     pub analyzer: Analyzer,
@@ -33,7 +49,7 @@ impl Pass {
     /// `analyze_tcp`: run the full TCP sequence analysis.
     pub fn new(analyze_tcp: bool) -> Self {
         let mut analyzer = Analyzer::new(analyze_tcp);
-        analyzer.set_state_limit(super::state_limit());
+        analyzer.set_state_limit(state_limit());
         Pass {
             analyzer,
             pi: PacketInfo::default(),

@@ -9,7 +9,7 @@ use dissectors::sink::NullSink;
 use dissectors::tcp_reassembly::{StreamEvent, TcpReassembler};
 use proptest::prelude::*;
 use wirelens::capture::CaptureFile;
-use wirelens::pipeline::Pass;
+use wirelens::pass::Pass;
 
 /// (dir, seq, syn, ack, payload) of every segment of stream 0 of a fixture.
 type Seg = (usize, u32, bool, u32, Vec<u8>);

@@ -809,6 +809,14 @@ fn a_followed_stream_and_the_conversations_save_what_they_show() {
     wirelens::cli::flows::run(&args, &mut cli).unwrap();
     let json = h.state_mut().conversations.json(&snap);
     assert_eq!(json, String::from_utf8(cli).unwrap());
+    let mut cli = Vec::new();
+    let args = wirelens::cli::FlowsArgs {
+        format: wirelens::cli::CsvOrJson::Csv,
+        ..args
+    };
+    wirelens::cli::flows::run(&args, &mut cli).unwrap();
+    let csv = h.state_mut().conversations.csv(&snap);
+    assert_eq!(csv, String::from_utf8(cli).unwrap());
     h.state_mut().follow.clear();
     h.state_mut().conversations.open = true;
     h.run();

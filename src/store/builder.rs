@@ -6,6 +6,7 @@ use std::sync::Arc;
 use dissectors::analysis::{Analyzer, FrameAnswers};
 use dissectors::packet::{PacketInfo, Transport};
 
+use super::comments::CommentLog;
 use super::log::AppendLog;
 use super::tapes::TapeWriter;
 use super::tcp::{SackBlocks, TcpRecord};
@@ -14,24 +15,27 @@ use crate::capture::{Interface, ReadNotes};
 
 /// Where a frame's bytes are and what the file says of it.
 #[derive(Debug, Clone, Copy)]
-pub struct FrameSource {
+pub struct FrameSource<'a> {
     pub offset: u64,
     pub ts_ns: i64,
     pub caplen: u32,
     pub orig_len: u32,
     pub interface: u32,
-    pub has_comment: bool,
+    /// False for a Simple Packet Block, which carries no time.
+    pub has_ts: bool,
+    pub comments: &'a [String],
 }
 
-impl From<&crate::capture::Record> for FrameSource {
-    fn from(rec: &crate::capture::Record) -> Self {
+impl<'a> From<&'a crate::capture::Record> for FrameSource<'a> {
+    fn from(rec: &'a crate::capture::Record) -> Self {
         FrameSource {
             offset: rec.offset,
             ts_ns: rec.ts_ns,
             caplen: rec.caplen,
             orig_len: rec.orig_len,
             interface: rec.interface,
-            has_comment: !rec.comments.is_empty(),
+            has_ts: rec.has_ts,
+            comments: &rec.comments,
         }
     }
 }
@@ -47,6 +51,7 @@ pub struct StoreBuilder {
     /// Keep each frame's tape (the app re-dissects single frames with it).
     keep_tapes: bool,
     tapes: TapeWriter,
+    comments: CommentLog,
     pub interfaces_described: bool,
 }
 
@@ -115,8 +120,9 @@ impl StoreBuilder {
             interface: src.interface.min(u32::from(u16::MAX)) as u16,
             proto: pi.top().map_or(0, |p| p.id),
             flow,
-            expert: ExpertBits::from_parts(tcp_flags, &pi.expert, src.has_comment),
+            expert: ExpertBits::from_parts(tcp_flags, &pi.expert, src.comments, src.has_ts),
         });
+        self.comments.push(number, src.comments);
     }
 
     pub fn len(&self) -> usize {
@@ -144,6 +150,7 @@ impl StoreBuilder {
             tcp_records: self.tcp_records.snapshot(),
             tcp_sacks: self.tcp_sacks.snapshot(),
             tapes: self.tapes.snapshot(),
+            comments: self.comments.snapshot(),
             interfaces_described: self.interfaces_described,
             tcp_analysis: Arc::new(conv.tcp_analysis.clone()),
             progress,
@@ -172,6 +179,7 @@ impl StoreBuilder {
             tcp_records: self.tcp_records.finish(),
             tcp_sacks: self.tcp_sacks.finish(),
             tapes: self.tapes.finish(),
+            comments: self.comments.finish(),
             interfaces_described: self.interfaces_described,
             tcp_analysis: Arc::new(conv.tcp_analysis),
             progress,

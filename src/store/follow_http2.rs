@@ -69,7 +69,7 @@ pub fn follow_http2(
             ts_ns: row.ts_ns,
             interface: u32::from(row.interface),
             comments: Vec::new(),
-            has_ts: true,
+            has_ts: row.expert.has_ts(),
         };
         let iface = snap.interfaces.get(usize::from(row.interface));
         let data = source.bytes(row.offset, row.caplen);

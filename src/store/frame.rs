@@ -38,7 +38,7 @@ pub fn frame_meta(snap: &Snapshot, number: u32) -> Option<FrameMeta> {
         linktype: iface.map_or(0, |f| f.linktype),
         interface: iface.map_or(u32::from(row.interface), |f| f.index_in_section),
         interface_known: snap.interfaces_described,
-        has_ts: true,
+        has_ts: row.expert.has_ts(),
         rel_ns: row.ts_ns.saturating_sub(first),
         delta_ns: row.ts_ns.saturating_sub(prev),
     })
@@ -86,6 +86,12 @@ pub fn redissect_reusing<S: Sink>(
     };
     let blobs = |at: u64, len: usize| snap.tapes.blob(at, len);
     let mut replay = Replay::with_sources(tape, &frame_bytes, &blobs);
-    dissectors::dissect_frame(&meta, data, &[], &mut replay, opts, sink, pi);
+    let comments: Vec<&str> = snap
+        .comments
+        .of(number)
+        .iter()
+        .map(String::as_str)
+        .collect();
+    dissectors::dissect_frame(&meta, data, &comments, &mut replay, opts, sink, pi);
     true
 }

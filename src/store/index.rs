@@ -46,13 +46,20 @@ impl FlowRef {
 }
 
 /// Bits 0..15: TCP analysis flags (`dissectors::tcp_analysis::Flag`);
-/// 16..19: highest expert severity + 1 (0: none); 19: malformed; 20: has comments.
+/// 16..19: highest expert severity + 1 (0: none); 19: malformed; 20: has comments;
+/// 21: no timestamp (a Simple Packet Block).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub struct ExpertBits(pub u32);
 
 impl ExpertBits {
     pub const MALFORMED: u32 = 1 << 19;
     pub const COMMENT: u32 = 1 << 20;
+    pub const NO_TIME: u32 = 1 << 21;
+
+    /// The file gave the frame a time (a Simple Packet Block gives none).
+    pub fn has_ts(self) -> bool {
+        self.0 & Self::NO_TIME == 0
+    }
 
     pub fn tcp_flags(self) -> u32 {
         self.0 & 0xffff
@@ -71,15 +78,19 @@ impl ExpertBits {
     pub fn from_parts(
         tcp_flags: u32,
         summary: &dissectors::expert::ExpertSummary,
-        comment: bool,
+        comments: &[String],
+        has_ts: bool,
     ) -> Self {
         let sev = summary.max.map_or(0, |s| s as u32 + 1);
         let mut v = (tcp_flags & 0xffff) | (sev << 16);
         if summary.malformed {
             v |= Self::MALFORMED;
         }
-        if comment {
+        if !comments.is_empty() {
             v |= Self::COMMENT;
+        }
+        if !has_ts {
+            v |= Self::NO_TIME;
         }
         ExpertBits(v)
     }

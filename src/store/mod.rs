@@ -3,6 +3,7 @@
 //! publishes [`Snapshot`]s; the UI and the CLI only read them.
 
 pub mod builder;
+pub mod comments;
 pub mod experts;
 pub mod follow;
 pub mod follow_http2;
@@ -39,6 +40,8 @@ pub struct Snapshot {
     /// Each frame's analysis answers, to dissect it again on its own
     /// (empty when the load kept none: the command line).
     pub tapes: tapes::Tapes,
+    /// The packet comments of the frames that have them.
+    pub comments: comments::Comments,
     /// The source describes its interfaces (pcapng).
     pub interfaces_described: bool,
     /// Per-connection analysis (handshake, options, counts), by stream.

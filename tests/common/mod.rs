@@ -10,7 +10,8 @@ use dissectors::field::{FieldType, Show, Value};
 use dissectors::packet::{Options, Transport};
 use dissectors::tree::{NodeKind, TreeBuilder};
 use wirelens::capture::CaptureFile;
-use wirelens::pipeline::{LoadOptions, Pass, load_file};
+use wirelens::pass::Pass;
+use wirelens::pipeline::{LoadOptions, load_file};
 use wirelens::store::Snapshot;
 
 pub fn root() -> PathBuf {

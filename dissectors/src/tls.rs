@@ -1436,9 +1436,12 @@ struct Area<'b> {
 }
 
 impl Area<'_> {
+    /// Bytes `o..o + n` of the area, cut at its end: a length field that
+    /// claims more than the area holds gives a span that stops there, and
+    /// one that starts past it an empty span at the end, never beyond.
     fn span(&self, o: usize, n: usize) -> Span {
-        self.buf
-            .span(self.off + o, n.min(self.b.len().saturating_sub(o)))
+        let o = o.min(self.b.len());
+        self.buf.span(self.off + o, n.min(self.b.len() - o))
     }
 }
 

@@ -4,8 +4,8 @@
 # targets run side by side.
 #
 # Every run has a memory and a time bound per input (-rss_limit_mb=512,
-# -timeout=2, 10 for whole captures): an input that makes a dissector slow or hungry is a finding,
-# as a crash is. Inputs may be as long as the protocols allow: 64 KiB for a
+# -timeout=2, 10 for whole captures): an input that makes a dissector slow
+# or hungry is a finding, as a crash is. Inputs may be as long as the protocols allow: 64 KiB for a
 # DNS message, a TLS handshake or an HTTP/2 stream, 1 MiB for whole captures.
 set -u
 cd "$(dirname "$0")"

@@ -397,10 +397,10 @@ fn conversations_match_tshark() {
                 .as_array()
                 .cloned()
                 .unwrap_or_default();
-            let ours: Vec<wirelens::cli::FlowRow> = convs
+            let ours: Vec<wirelens::report::flows::FlowRow> = convs
                 .iter()
                 .filter(|c| c.counted)
-                .map(|c| wirelens::cli::FlowRow::new(c, start))
+                .map(|c| wirelens::report::flows::FlowRow::new(c, start))
                 .collect();
             if ours.len() != expected.len() {
                 report.fail(

@@ -64,7 +64,7 @@ mod tests {
         log.push(40_001, &[]);
         let comments = log.snapshot();
         assert_eq!(comments.of(10), ["frame 10"]);
-        assert_eq!(comments.of(39_999), ["frame 39999"]);
+        assert_eq!(comments.of(39_994), ["frame 39994"]);
         assert!(comments.of(11).is_empty());
         assert!(comments.of(0).is_empty());
         assert!(comments.of(40_001).is_empty());

@@ -1,6 +1,6 @@
 //! ARP (RFC 826), with Wireshark's gratuitous / probe / announcement verdicts.
 
-use crate::ethernet::ETHERTYPES;
+use crate::ethertype::ETHERTYPES;
 use crate::field::{Base, FieldDef, FieldType as T, Value};
 use crate::packet::{Buf, Cx};
 use crate::proto;

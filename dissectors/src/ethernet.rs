@@ -1,30 +1,12 @@
-//! Ethernet II / IEEE 802.3 framing, 802.1Q and 802.1ad tags, and the
-//! ethertype dispatch (with Wireshark's padding and trailer rules) that
-//! Ethernet, VLAN and Linux cooked captures share.
+//! Ethernet II / IEEE 802.3 framing and the 802.1Q and 802.1ad tags; what
+//! they carry goes through the ethertype dispatch (ethertype.rs).
 
+use crate::ethertype::{self, ETHERTYPES, Link, trailer};
 use crate::field::{Base, FieldDef, FieldType as T, Value};
 use crate::packet::{Address, Buf, Cx};
 use crate::proto;
 use crate::sink::Sink;
-use crate::{arp, bytes, data, ipv4, ipv6};
-
-pub static ETHERTYPES: &[(u64, &str)] = &[
-    (0x0800, "IPv4"),
-    (0x0806, "ARP"),
-    (0x86dd, "IPv6"),
-    (0x8100, "802.1Q Virtual LAN"),
-    (0x88a8, "802.1ad Provider Bridge (Q-in-Q)"),
-    (0x9100, "VLAN-tagged frame (Q-in-Q)"),
-    (0x8035, "RARP"),
-    (0x88cc, "802.1 Link Layer Discovery Protocol (LLDP)"),
-    (0x8863, "PPPoE Discovery"),
-    (0x8864, "PPPoE Session"),
-    (0x8847, "MPLS label switched packet"),
-    (0x888e, "802.1X Authentication"),
-    (0x88e5, "802.1AE (MACsec)"),
-    (0x8809, "Slow Protocols"),
-    (0x9000, "Configuration Test Protocol (loopback)"),
-];
+use crate::{bytes, data};
 
 static PRIORITIES: &[(u64, &str)] = &[
     (0, "Best Effort (default)"),
@@ -52,10 +34,7 @@ crate::fields! {
     IG = FieldDef::new("eth.ig", "IG bit", T::Boolean).mask(0x010000);
     TYPE = FieldDef::new("eth.type", "Type", T::U16).base(Base::Hex).names(ETHERTYPES);
     LEN = FieldDef::new("eth.len", "Length", T::U16);
-    PADDING = FieldDef::new("eth.padding", "Padding", T::Bytes);
     TRAILER = FieldDef::new("eth.trailer", "Trailer", T::Bytes);
-    FCS = FieldDef::new("eth.fcs", "Frame check sequence", T::U32).base(Base::Hex);
-    FCS_STATUS = FieldDef::new("eth.fcs.status", "FCS Status", T::U8).base(Base::None).names(crate::ipv4::CHECKSUM_STATUS);
     VLAN_PRIORITY = FieldDef::new("vlan.priority", "Priority", T::U16).mask(0xe000).names(PRIORITIES);
     VLAN_DEI = FieldDef::new("vlan.dei", "DEI", T::Boolean).mask(0x1000);
     VLAN_ID = FieldDef::new("vlan.id", "ID", T::U16).mask(0x0fff);
@@ -155,7 +134,7 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>) {
             },
         );
     } else {
-        ethertype(
+        ethertype::dissect(
             cx,
             buf,
             field::HEADER_LEN,
@@ -196,126 +175,30 @@ fn address<S: Sink>(
     cx.pop();
 }
 
-/// Dispatches the payload of an ethertype at `off`, then shows what the
-/// payload did not claim as padding and trailer, as Wireshark's ethertype
-/// dissector does for every link layer that carries an ethertype.
-pub fn ethertype<S: Sink>(
+/// An 802.1Q tag, as the ethertype table's entry for 0x8100.
+pub fn vlan_tag<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) -> usize {
+    nested(cx, buf, off, 0x8100, vlan)
+}
+
+/// An 802.1ad tag, as the ethertype table's entry for 0x88a8.
+pub fn provider_bridge_tag<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) -> usize {
+    nested(cx, buf, off, 0x88a8, provider_bridge)
+}
+
+/// Tags in tags stop at the nesting bound; deeper ones are shown as data.
+fn nested<S: Sink>(
     cx: &mut Cx<'_, S>,
     buf: Buf<'_>,
     off: usize,
     etype: u16,
-    trailer_field: &'static FieldDef,
-    link: Link,
-) {
-    cx.mark(&proto::ETHERTYPE);
-    let used = match by_type(cx, buf, off, etype) {
-        Some(used) => used,
-        None => {
-            data::dissect(cx, buf, off);
-            cx.pi.protocol = format!("0x{etype:04x}").into();
-            if let Some(name) = crate::field::lookup(ETHERTYPES, etype.into()) {
-                cx.set_info(format_args!("{name}"));
-            } else {
-                cx.set_info(format_args!("Ethernet II"));
-            }
-            buf.reported.saturating_sub(off)
-        }
-    };
-    trailer(cx, buf, off.saturating_add(used), trailer_field, link);
-}
-
-/// The dissector for an ethertype, when there is one: returns the bytes it claimed.
-pub fn by_type<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize, etype: u16) -> Option<usize> {
-    Some(match etype {
-        0x0800 => ipv4::dissect(cx, buf, off),
-        0x86dd => ipv6::dissect(cx, buf, off),
-        0x0806 | 0x8035 => arp::dissect(cx, buf, off),
-        0x8100 | 0x88a8 if cx.enter_encapsulation() => {
-            let used = if etype == 0x8100 {
-                vlan(cx, buf, off)
-            } else {
-                provider_bridge(cx, buf, off)
-            };
-            cx.leave_encapsulation();
-            used
-        }
-        _ => return None,
-    })
-}
-
-/// Bytes after the payload, as Wireshark shows them: zero bytes up to the
-/// 60-byte Ethernet minimum are padding; when the link layer spans 64 bytes
-/// or more and at least 4 bytes remain, the last 4 are taken for an FCS;
-/// the rest is a trailer.
-fn trailer<S: Sink>(
-    cx: &mut Cx<'_, S>,
-    buf: Buf<'_>,
-    start: usize,
-    field: &'static FieldDef,
-    link: Link,
-) {
-    if buf.source != 0 || start >= buf.reported || start >= buf.len() {
-        return;
+    tag: fn(&mut Cx<'_, S>, Buf<'_>, usize) -> usize,
+) -> usize {
+    if !cx.enter_encapsulation() {
+        return ethertype::undissected(cx, buf, off, etype);
     }
-    cx.sink.reenter(link.handle);
-    let frame_len = buf.reported;
-    let mut reported = frame_len - start;
-    let mut captured = buf.len() - start;
-    let mut pad = 0;
-    if frame_len >= 60 && start < 60 {
-        // Only zeros are padding (Wireshark's default): anything else is a trailer.
-        let max = (60 - start).min(captured);
-        pad = if buf.get(start, max).iter().all(|&b| b == 0) {
-            max
-        } else {
-            0
-        };
-        if pad > 0 {
-            cx.field(
-                &PADDING,
-                buf.span(start, pad),
-                Value::Bytes(buf.get(start, pad)),
-            );
-        }
-        captured -= pad;
-        reported -= pad;
-    }
-    let fcs = link.fcs_possible && frame_len - link.start >= 64 && reported >= 4;
-    if fcs {
-        reported -= 4;
-        captured = captured.min(reported);
-    }
-    let s = start + pad;
-    if captured > 0 {
-        cx.field(
-            field,
-            buf.span(s, captured),
-            Value::Bytes(buf.get(s, captured)),
-        );
-    }
-    if fcs && let Some(v) = bytes::be32(buf.bytes, s + captured) {
-        cx.field(&FCS, buf.span(s + captured, 4), Value::U64(v.into()));
-        cx.push();
-        cx.sink.field(
-            &FCS_STATUS,
-            buf.span(s + captured, 0),
-            Value::U64(2),
-            crate::sink::Presence::Generated,
-        );
-        cx.pop();
-    }
-    cx.pop();
-}
-
-/// The link layer an ethertype payload sits in, for its trailer.
-#[derive(Debug, Clone, Copy)]
-pub struct Link {
-    /// Tree handle of the layer the padding and trailer belong to.
-    pub handle: u32,
-    /// Where that layer starts in the frame (its length decides whether an FCS may be there).
-    pub start: usize,
-    /// Whether the layer may carry an FCS (Ethernet may; Linux cooked captures do not).
-    pub fcs_possible: bool,
+    let used = tag(cx, buf, off);
+    cx.leave_encapsulation();
+    used
 }
 
 /// 802.1Q tag.
@@ -366,7 +249,7 @@ fn vlan<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) -> usize {
             },
         );
     } else {
-        ethertype(
+        ethertype::dissect(
             cx,
             buf,
             off + 4,
@@ -415,7 +298,7 @@ fn provider_bridge<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) -> usi
     cx.field(&AH_ETYPE, buf.span(off + 2, 2), Value::U64(etype.into()));
     let handle = cx.sink.layer_handle();
     cx.end_layer();
-    ethertype(
+    ethertype::dissect(
         cx,
         buf,
         off + 4,

@@ -348,6 +348,15 @@ pub fn write_secs(f: &mut impl fmt::Write, ns: i64) -> fmt::Result {
     write!(f, "{sign}{}.{:09}", a / 1_000_000_000, a % 1_000_000_000)
 }
 
+/// A checksum's status, as every protocol with a checksum shows it
+/// (Wireshark's `proto_checksum_vals`).
+pub static CHECKSUM_STATUS: &[(u64, &str)] = &[
+    (0, "Bad"),
+    (1, "Good"),
+    (2, "Unverified"),
+    (3, "Not present"),
+];
+
 /// Declares a list of field definitions and an `ALL` slice of them, so each
 /// protocol module states its fields once and the registry picks them up.
 #[macro_export]

@@ -1,11 +1,11 @@
 //! The frame layer and the entry point: from a link type and bytes to a
 //! dissection.
 
+use crate::data;
 use crate::field::{Base, FieldDef, FieldType as T, Value};
-use crate::packet::{Buf, Cx, FrameMeta, Options, PacketInfo, State};
+use crate::packet::{Buf, Cx, FrameMeta, Lookup, Options, PacketInfo, State, Table};
 use crate::proto;
 use crate::sink::{Presence, Sink, Span};
-use crate::{data, ethernet, ipv4, ipv6, loopback, sll};
 
 crate::fields! {
     INTERFACE_ID = FieldDef::new("frame.interface_id", "Interface id", T::U32);
@@ -50,9 +50,11 @@ fn truncate_info(info: &mut String) {
     }
 }
 
-/// Dissects one frame. `pi` is cleared first and filled with what the
+/// Dissects one frame with the dissector tables `lookup` (the registry's:
+/// `crate::dissect_frame`). `pi` is cleared first and filled with what the
 /// indexer keeps; `state` answers for reassembly and conversations.
-pub fn dissect_frame<S: Sink>(
+#[allow(clippy::too_many_arguments)]
+pub fn dissect<S: Sink>(
     meta: &FrameMeta,
     data: &[u8],
     comments: &[&str],
@@ -60,10 +62,12 @@ pub fn dissect_frame<S: Sink>(
     opts: Options,
     sink: &mut S,
     pi: &mut PacketInfo,
+    lookup: Lookup<S>,
 ) {
     pi.clear();
     let mut cx = Cx {
         sink,
+        lookup,
         pi,
         state,
         frame: *meta,
@@ -110,20 +114,11 @@ pub fn dissect_frame<S: Sink>(
     cx.pi.protocols.clear();
 
     let buf = Buf::frame(data, meta.orig_len);
-    match meta.linktype {
-        1 => ethernet::dissect(&mut cx, buf),
-        113 => sll::dissect_v1(&mut cx, buf),
-        276 => sll::dissect_v2(&mut cx, buf),
-        0 => loopback::dissect(&mut cx, buf, false),
-        108 => loopback::dissect(&mut cx, buf, true),
-        12 | 14 | 101 => loopback::raw(&mut cx, buf),
-        228 => {
-            ipv4::dissect(&mut cx, buf, 0);
-        }
-        229 => {
-            ipv6::dissect(&mut cx, buf, 0);
-        }
-        _ => data::dissect(&mut cx, buf, 0),
+    if cx
+        .dissect_by(Table::LinkType, meta.linktype, buf, 0)
+        .is_none()
+    {
+        data::dissect(&mut cx, buf, 0);
     }
     if let Some(note) = cx.info_exception {
         cx.append_info(format_args!("{note}"));

@@ -1,14 +1,13 @@
 //! ICMP for IPv4 (RFC 792 and friends): echo with request/reply matching,
 //! errors with the quoted datagram dissected, timestamps, redirects.
 
-use std::net::IpAddr;
-
 use crate::expert::{ExpertDef, Group, Severity};
 use crate::field::{Base, FieldDef, FieldType as T, Value};
-use crate::packet::{Buf, Cx, Echo, EchoMatch};
+use crate::icmp_echo::{self, EchoFields};
+use crate::packet::{Buf, Cx, Echo, EchoMatch, Table};
 use crate::proto;
 use crate::sink::{Presence, Sink};
-use crate::{bytes, data, ipv4};
+use crate::{bytes, data};
 
 static TYPES: &[(u64, &str)] = &[
     (0, "Echo (ping) reply"),
@@ -67,13 +66,11 @@ static PARAM_PROBLEM: &[(u64, &str)] = &[
     (2, "Bad length"),
 ];
 
-pub static CHECKSUM_STATUS: &[(u64, &str)] = ipv4::CHECKSUM_STATUS;
-
 crate::fields! {
     TYPE = FieldDef::new("icmp.type", "Type", T::U8).names(TYPES);
     CODE = FieldDef::new("icmp.code", "Code", T::U8);
     CHECKSUM = FieldDef::new("icmp.checksum", "Checksum", T::U16).base(Base::Hex);
-    CHECKSUM_STATUS_F = FieldDef::new("icmp.checksum.status", "Checksum Status", T::U8).base(Base::None).names(CHECKSUM_STATUS);
+    CHECKSUM_STATUS_F = FieldDef::new("icmp.checksum.status", "Checksum Status", T::U8).base(Base::None).names(crate::field::CHECKSUM_STATUS);
     UNUSED = FieldDef::new("icmp.unused", "Unused", T::Bytes);
     IDENT = FieldDef::new("icmp.ident", "Identifier (BE)", T::U16).base(Base::DecHex);
     IDENT_LE = FieldDef::new("icmp.ident_le", "Identifier (LE)", T::U16).base(Base::DecHex);
@@ -107,6 +104,15 @@ pub static NO_RESPONSE: ExpertDef = ExpertDef::new(
     Group::Sequence,
     "Response not found",
 );
+
+/// What request/reply matching shows in an ICMP packet.
+static ECHO_FIELDS: EchoFields = EchoFields {
+    resp_in: &RESP_IN,
+    resp_to: &RESP_TO,
+    resptime: &RESPTIME,
+    no_resp: &NO_RESP,
+    no_response: &NO_RESPONSE,
+};
 
 pub fn code_names(t: u8) -> Option<&'static [(u64, &'static str)]> {
     match t {
@@ -228,7 +234,7 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) {
                         ts_ns: cx.frame.ts_ns,
                     });
                 }
-                echo_match(cx, buf, off, &matched);
+                icmp_echo::show(cx, buf, off, &matched, &ECHO_FIELDS);
             }
             if cx.columns() {
                 let ttl = ttl_of(cx);
@@ -298,7 +304,7 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) {
             // does not change the columns or the conversations.
             if cx.quote_depth < 2 {
                 cx.quote_depth += 1;
-                ipv4::dissect(cx, buf, off + 8);
+                cx.dissect_by(Table::IpVersion, 4, buf, off + 8);
                 cx.quote_depth -= 1;
             }
             cx.end_layer();
@@ -359,70 +365,5 @@ impl WrappingAbs for u32 {
     /// `abs((int)x)` as C computes it on the difference of two `u32`s.
     fn wrapping_abs_i32(self) -> u32 {
         (self as i32).unsigned_abs()
-    }
-}
-
-/// Request/reply links, shared by ICMP and ICMPv6.
-pub(crate) fn echo_match<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize, m: &EchoMatch) {
-    let (resp_in, resp_to, resptime, no_resp, no_resp_expert): (
-        &'static FieldDef,
-        &'static FieldDef,
-        &'static FieldDef,
-        &'static FieldDef,
-        &'static ExpertDef,
-    ) = if cx.pi.ip.is_some_and(|(a, _)| matches!(a, IpAddr::V6(_))) {
-        (
-            &crate::icmpv6::RESP_IN,
-            &crate::icmpv6::RESP_TO,
-            &crate::icmpv6::RESPTIME,
-            &crate::icmpv6::NO_RESP,
-            &crate::icmpv6::NO_RESPONSE,
-        )
-    } else {
-        (&RESP_IN, &RESP_TO, &RESPTIME, &NO_RESP, &NO_RESPONSE)
-    };
-    let z = buf.span(off, 0);
-    match *m {
-        EchoMatch::Answered { reply } => {
-            cx.sink.field_with_label(
-                resp_in,
-                z,
-                Value::U64(reply.into()),
-                Presence::Generated,
-                format_args!("Response frame: {reply}"),
-            );
-        }
-        EchoMatch::ReplyTo { request, rtt_ns } => {
-            cx.sink.field_with_label(
-                resp_to,
-                z,
-                Value::U64(request.into()),
-                Presence::Generated,
-                format_args!("Request frame: {request}"),
-            );
-            let ms = rtt_ns as f64 / 1e6;
-            cx.sink.field_with_label(
-                resptime,
-                z,
-                Value::F64(ms),
-                Presence::Generated,
-                format_args!("Response time: {ms:.3} ms"),
-            );
-        }
-        EchoMatch::Unanswered => {
-            cx.sink.field_with_label(
-                no_resp,
-                z,
-                Value::None,
-                Presence::Generated,
-                format_args!("No response seen"),
-            );
-            cx.expert(
-                no_resp_expert,
-                z,
-                format_args!("No response seen to ICMP request"),
-            );
-        }
-        EchoMatch::None => {}
     }
 }

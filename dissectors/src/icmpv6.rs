@@ -6,10 +6,11 @@ use std::net::{IpAddr, Ipv6Addr};
 
 use crate::expert::{ExpertDef, Group, Severity};
 use crate::field::{Base, FieldDef, FieldType as T, Value};
-use crate::packet::{Buf, Cx, Echo, EchoMatch};
+use crate::icmp_echo::{self, EchoFields};
+use crate::packet::{Buf, Cx, Echo, EchoMatch, Table};
 use crate::proto;
 use crate::sink::{Presence, Sink};
-use crate::{bytes, data, icmp, ipv6};
+use crate::{bytes, data};
 
 static TYPES: &[(u64, &str)] = &[
     (1, "Destination Unreachable"),
@@ -72,7 +73,7 @@ crate::fields! {
     TYPE = FieldDef::new("icmpv6.type", "Type", T::U8).names(TYPES);
     CODE = FieldDef::new("icmpv6.code", "Code", T::U8);
     CHECKSUM = FieldDef::new("icmpv6.checksum", "Checksum", T::U16).base(Base::Hex);
-    CHECKSUM_STATUS = FieldDef::new("icmpv6.checksum.status", "Checksum Status", T::U8).base(Base::None).names(icmp::CHECKSUM_STATUS);
+    CHECKSUM_STATUS = FieldDef::new("icmpv6.checksum.status", "Checksum Status", T::U8).base(Base::None).names(crate::field::CHECKSUM_STATUS);
     RESERVED = FieldDef::new("icmpv6.reserved", "Reserved", T::Bytes);
     DATA = FieldDef::new("icmpv6.data", "Data", T::Bytes);
     MTU = FieldDef::new("icmpv6.mtu", "MTU", T::U32);
@@ -153,6 +154,15 @@ pub static NO_RESPONSE: ExpertDef = ExpertDef::new(
     Group::Sequence,
     "Response not found",
 );
+
+/// What request/reply matching shows in an ICMPv6 packet.
+static ECHO_FIELDS: EchoFields = EchoFields {
+    resp_in: &RESP_IN,
+    resp_to: &RESP_TO,
+    resptime: &RESPTIME,
+    no_resp: &NO_RESP,
+    no_response: &NO_RESPONSE,
+};
 
 fn code_names(t: u8) -> Option<&'static [(u64, &'static str)]> {
     match t {
@@ -276,7 +286,7 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) {
             }
             if cx.quote_depth < 2 {
                 cx.quote_depth += 1;
-                ipv6::dissect(cx, buf, off + 8);
+                cx.dissect_by(Table::IpVersion, 6, buf, off + 8);
                 cx.quote_depth -= 1;
             }
             cx.end_layer();
@@ -300,7 +310,7 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) {
                     frame: cx.frame.number,
                     ts_ns: cx.frame.ts_ns,
                 });
-                icmp::echo_match(cx, buf, off, &matched);
+                icmp_echo::show(cx, buf, off, &matched, &ECHO_FIELDS);
             }
             if cx.columns() {
                 let hl = cx.pi.ttl;

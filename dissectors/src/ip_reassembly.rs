@@ -18,9 +18,7 @@ use crate::packet::{FragOutcome, FragRefusal, Fragment};
 
 pub const MAX_PENDING: usize = 4096;
 pub const MAX_HELD_BYTES: usize = 64 << 20;
-/// Fragments kept per datagram: twice what eight-byte fragments of the
-/// largest datagram need, room for honest retransmissions.
-pub const MAX_PARTS: usize = 16_384;
+pub use crate::packet::MAX_FRAGMENTS as MAX_PARTS;
 /// No datagram is larger (IPv4's and IPv6's length fields are 16 bits).
 const MAX_DATAGRAM: u32 = 65_535;
 

@@ -4,10 +4,11 @@ use std::net::{IpAddr, Ipv4Addr};
 
 use crate::expert::{ExpertDef, Group, Severity};
 use crate::field::{Base, FieldDef, FieldType as T, Value};
+use crate::packet::Table;
 use crate::packet::{Address, Buf, Cx, FragOutcome, Fragment};
 use crate::proto;
 use crate::sink::{Presence, Sink};
-use crate::{bytes, data, ipproto};
+use crate::{bytes, data, ip, ipproto};
 
 static DSCP: &[(u64, &str)] = &[
     (0, "Default"),
@@ -34,20 +35,6 @@ static DSCP: &[(u64, &str)] = &[
     (56, "CS7"),
 ];
 
-pub static ECN: &[(u64, &str)] = &[
-    (0, "Not ECN-Capable Transport"),
-    (1, "ECN-Capable Transport codepoint '01'"),
-    (2, "ECN-Capable Transport codepoint '10'"),
-    (3, "Congestion Experienced"),
-];
-
-pub static CHECKSUM_STATUS: &[(u64, &str)] = &[
-    (0, "Bad"),
-    (1, "Good"),
-    (2, "Unverified"),
-    (3, "Not present"),
-];
-
 static OPTION_CLASSES: &[(u64, &str)] = &[
     (0, "Control"),
     (1, "Reserved for future use"),
@@ -56,11 +43,10 @@ static OPTION_CLASSES: &[(u64, &str)] = &[
 ];
 
 crate::fields! {
-    VERSION = FieldDef::new("ip.version", "Version", T::U8);
     HDR_LEN = FieldDef::new("ip.hdr_len", "Header Length", T::U8);
     DSFIELD = FieldDef::new("ip.dsfield", "Differentiated Services Field", T::U8).base(Base::Hex);
     DSCP_F = FieldDef::new("ip.dsfield.dscp", "Differentiated Services Codepoint", T::U8).mask(0xfc).names(DSCP);
-    ECN_F = FieldDef::new("ip.dsfield.ecn", "Explicit Congestion Notification", T::U8).mask(0x03).names(ECN);
+    ECN_F = FieldDef::new("ip.dsfield.ecn", "Explicit Congestion Notification", T::U8).mask(0x03).names(ip::ECN);
     LEN = FieldDef::new("ip.len", "Total Length", T::U16);
     ID = FieldDef::new("ip.id", "Identification", T::U16).base(Base::HexDec);
     FLAGS = FieldDef::new("ip.flags", "Flags", T::U8).base(Base::Hex).mask(0xe0);
@@ -72,7 +58,7 @@ crate::fields! {
     PROTO = FieldDef::new("ip.proto", "Protocol", T::U8).names(ipproto::NAMES);
     CHECKSUM = FieldDef::new("ip.checksum", "Header Checksum", T::U16).base(Base::Hex);
     CHECKSUM_CALCULATED = FieldDef::new("ip.checksum_calculated", "Calculated Checksum", T::U16).base(Base::Hex);
-    CHECKSUM_STATUS_F = FieldDef::new("ip.checksum.status", "Header checksum status", T::U8).base(Base::None).names(CHECKSUM_STATUS);
+    CHECKSUM_STATUS_F = FieldDef::new("ip.checksum.status", "Header checksum status", T::U8).base(Base::None).names(crate::field::CHECKSUM_STATUS);
     SRC = FieldDef::new("ip.src", "Source Address", T::Ipv4);
     DST = FieldDef::new("ip.dst", "Destination Address", T::Ipv4);
     ADDR = FieldDef::new("ip.addr", "Source or Destination Address", T::Ipv4);
@@ -264,7 +250,7 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) -> usize {
                 }
                 HeaderError::Version(v) => {
                     cx.labeled(
-                        &VERSION,
+                        &ip::VERSION,
                         buf.span(off, 1),
                         Value::U64(v.into()),
                         format_args!("Version: {v}"),
@@ -278,7 +264,9 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) -> usize {
                     if v == 6 {
                         // What claims to be IPv4 is IPv6: Wireshark reads it as such.
                         cx.end_layer();
-                        return crate::ipv6::dissect(cx, buf, off);
+                        return cx
+                            .dissect_by(Table::IpVersion, 6, buf, off)
+                            .unwrap_or_else(|| buf.reported.saturating_sub(off));
                     }
                 }
                 HeaderError::HeaderLength(l) => {
@@ -331,7 +319,7 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) -> usize {
     );
     let s = |o: usize, l: usize| buf.span(off + o, l);
     cx.labeled(
-        &VERSION,
+        &ip::VERSION,
         s(0, 1),
         Value::U64(4),
         format_args!("0100 .... = Version: 4"),
@@ -495,8 +483,9 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) -> usize {
                 frames,
             } => {
                 let source = cx.sink.source("Reassembled IPv4", &whole).max(1);
-                reassembly_fields(
+                ip::reassembly_fields(
                     cx,
+                    "IPv4",
                     &FRAGMENTS,
                     &FRAGMENT,
                     &FRAGMENT_COUNT,
@@ -544,7 +533,7 @@ fn partial_header<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize, b: &[u8
     let Some(&vi) = b.first() else { return };
     let hlen = (vi & 0x0f) as usize * 4;
     cx.labeled(
-        &VERSION,
+        &ip::VERSION,
         s(0, 1),
         Value::U64((vi >> 4).into()),
         format_args!("Version: {}", vi >> 4),
@@ -582,60 +571,6 @@ fn partial_header<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize, b: &[u8
         return;
     };
     cx.field(&DST, s(16, 4), Value::Ipv4(a));
-}
-
-/// The fields of a completed reassembly, shared by IPv4 and IPv6.
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn reassembly_fields<S: Sink>(
-    cx: &mut Cx<'_, S>,
-    fragments: &'static FieldDef,
-    fragment: &'static FieldDef,
-    count: &'static FieldDef,
-    length: &'static FieldDef,
-    data: &'static FieldDef,
-    source: u16,
-    whole: &[u8],
-    frames: &[(u32, u32)],
-) {
-    let sp = |o: usize, l: usize| crate::sink::Span::in_source(source, o, l);
-    let n = frames.len();
-    let value = if fragments.ftype == T::None {
-        Value::None
-    } else {
-        Value::Bytes(whole)
-    };
-    cx.labeled(
-        fragments,
-        sp(0, whole.len()),
-        value,
-        format_args!(
-            "[{n} {} Fragments ({} bytes)]",
-            if std::ptr::eq(fragments, &FRAGMENTS) {
-                "IPv4"
-            } else {
-                "IPv6"
-            },
-            whole.len()
-        ),
-    );
-    cx.push();
-    let mut o = 0usize;
-    for &(frame, len) in frames {
-        cx.labeled(
-            fragment,
-            sp(o, len as usize),
-            Value::U64(frame.into()),
-            format_args!(
-                "[Frame: {frame}, payload: {o}-{}]",
-                (o + len as usize).saturating_sub(1)
-            ),
-        );
-        o += len as usize;
-    }
-    cx.generated(count, sp(0, 0), Value::U64(n as u64));
-    cx.generated(length, sp(0, 0), Value::U64(whole.len() as u64));
-    cx.field(data, sp(0, whole.len()), Value::Bytes(whole));
-    cx.pop();
 }
 
 struct FmtAddr(Ipv4Addr);

@@ -8,7 +8,7 @@ use crate::field::{Base, FieldDef, FieldType as T, Value};
 use crate::packet::{Address, Buf, Cx, FragOutcome, Fragment};
 use crate::proto::{self, ProtoDef};
 use crate::sink::{Presence, Sink};
-use crate::{bytes, data, ipproto, ipv4};
+use crate::{bytes, data, ip, ipproto};
 
 static OPT_ACTIONS: &[(u64, &str)] = &[
     (0, "Skip and continue"),
@@ -36,7 +36,7 @@ crate::fields! {
     VERSION = FieldDef::new("ipv6.version", "Version", T::U8);
     TCLASS = FieldDef::new("ipv6.tclass", "Traffic Class", T::U32).base(Base::Hex).mask(0x0ff0_0000);
     TCLASS_DSCP = FieldDef::new("ipv6.tclass.dscp", "Differentiated Services Codepoint", T::U32).mask(0x0fc0_0000);
-    TCLASS_ECN = FieldDef::new("ipv6.tclass.ecn", "Explicit Congestion Notification", T::U32).mask(0x0030_0000).names(ipv4::ECN);
+    TCLASS_ECN = FieldDef::new("ipv6.tclass.ecn", "Explicit Congestion Notification", T::U32).mask(0x0030_0000).names(ip::ECN);
     FLOW = FieldDef::new("ipv6.flow", "Flow Label", T::U24).base(Base::Hex).mask(0xfffff);
     PLEN = FieldDef::new("ipv6.plen", "Payload Length", T::U16);
     NXT = FieldDef::new("ipv6.nxt", "Next Header", T::U8).names(ipproto::NAMES);
@@ -193,7 +193,7 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) -> usize {
         format_args!("0110 .... = Version: 6"),
     );
     // `ip.version == 6` matches IPv6 too, as in Wireshark.
-    cx.hidden(&ipv4::VERSION, s(0, 1), Value::U64(6));
+    cx.hidden(&ip::VERSION, s(0, 1), Value::U64(6));
     let tc = h.traffic_class();
     cx.labeled(
         &TCLASS,
@@ -302,8 +302,9 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) -> usize {
                         frames,
                     } => {
                         let source = cx.sink.source("Reassembled IPv6", &whole).max(1);
-                        ipv4::reassembly_fields(
+                        ip::reassembly_fields(
                             cx,
+                            "IPv6",
                             &FRAGMENTS,
                             &FRAGMENT,
                             &FRAGMENT_COUNT,

@@ -2,10 +2,10 @@
 //! capturing host's byte order) and LOOP (OpenBSD, 108, network byte order).
 
 use crate::field::{Base, FieldDef, FieldType as T, Value};
-use crate::packet::{Buf, Cx};
+use crate::packet::{Buf, Cx, Table};
 use crate::proto;
 use crate::sink::Sink;
-use crate::{bytes, data, ethernet, ipv4, ipv6};
+use crate::{bytes, data, ethertype};
 
 static FAMILIES: &[(u64, &str)] = &[
     (2, "IP"),
@@ -19,7 +19,7 @@ static FAMILIES: &[(u64, &str)] = &[
 
 crate::fields! {
     FAMILY = FieldDef::new("null.family", "Family", T::U32).names(FAMILIES);
-    TYPE = FieldDef::new("null.type", "Type", T::U16).base(Base::Hex).names(ethernet::ETHERTYPES);
+    TYPE = FieldDef::new("null.type", "Type", T::U16).base(Base::Hex).names(ethertype::ETHERTYPES);
 }
 
 /// `big_endian`: LOOP always is; NULL is in the capturing host's order,
@@ -52,21 +52,20 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, big_endian: bool) {
         cx.field(&TYPE, buf.span(0, 4), Value::U64(u64::from(family as u16)));
         cx.end_layer();
         // Straight to the ethertype's dissector: no `ethertype` layer, no trailer.
-        if ethernet::by_type(cx, buf, 4, family as u16).is_none() {
+        if ethertype::by_type(cx, buf, 4, family as u16).is_none() {
             data::dissect(cx, buf, 4);
         }
         return;
     }
     cx.field(&FAMILY, buf.span(0, 4), Value::U64(family.into()));
     cx.end_layer();
-    match family {
-        2 => {
-            ipv4::dissect(cx, buf, 4);
-        }
-        24 | 28 | 30 => {
-            ipv6::dissect(cx, buf, 4);
-        }
-        _ => data::dissect(cx, buf, 4),
+    let version = match family {
+        2 => 4,
+        24 | 28 | 30 => 6,
+        _ => 0,
+    };
+    if cx.dissect_by(Table::IpVersion, version, buf, 4).is_none() {
+        data::dissect(cx, buf, 4);
     }
 }
 
@@ -78,13 +77,11 @@ pub fn raw<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>) {
         format_args!("Raw packet data"),
     );
     cx.end_layer();
-    match buf.bytes.first().map(|b| b >> 4) {
-        Some(4) => {
-            ipv4::dissect(cx, buf, 0);
-        }
-        Some(6) => {
-            ipv6::dissect(cx, buf, 0);
-        }
-        _ => data::dissect(cx, buf, 0),
+    let version = buf.bytes.first().map_or(0, |b| b >> 4);
+    if cx
+        .dissect_by(Table::IpVersion, version.into(), buf, 0)
+        .is_none()
+    {
+        data::dissect(cx, buf, 0);
     }
 }

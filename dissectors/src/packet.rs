@@ -253,11 +253,15 @@ impl FragRefusal {
             FragRefusal::TooLong => "fragment ends past 65535, the longest datagram".into(),
             FragRefusal::TooManyFragments => format!(
                 "more than {} fragments of one datagram are not reassembled",
-                crate::ip_reassembly::MAX_PARTS
+                MAX_FRAGMENTS
             ),
         }
     }
 }
+
+/// Fragments kept per datagram: twice what eight-byte fragments of the
+/// largest datagram need, room for honest retransmissions.
+pub const MAX_FRAGMENTS: usize = 16_384;
 
 /// An ICMP or ICMPv6 echo request or reply, for request/reply matching.
 #[derive(Debug, Clone, Copy)]
@@ -406,6 +410,33 @@ pub struct ArpBinding {
 pub struct NoState;
 impl State for NoState {}
 
+/// Dissector tables, as Wireshark's: a protocol hands what it carries on
+/// by a key in a named table, not by naming the protocol that takes it.
+/// The registry fills the tables (registry::lookup); the core names no
+/// protocol, and protocols that carry each other need not import each
+/// other.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Table {
+    /// pcap and pcapng link types (`frame`).
+    LinkType,
+    /// Ethernet types: Ethernet II, VLAN tags, Linux cooked captures, BSD
+    /// loopback families given as ethertypes.
+    EtherType,
+    /// IP versions (4, 6): raw IP links, loopback, a version field that
+    /// says 6 in an IPv4 header, ICMP and ICMPv6 quoting the packet in
+    /// error.
+    IpVersion,
+    /// IP protocol numbers and IPv6 next headers (`ip.proto`).
+    IpProto,
+}
+
+/// A dissector in a table: dissects `buf` from `off` and returns how many
+/// bytes it claimed.
+pub type Dissector<S> = fn(&mut Cx<'_, S>, Buf<'_>, usize) -> usize;
+
+/// Who takes `key` in a table, if anyone: what the registry answers.
+pub type Lookup<S> = fn(Table, u32) -> Option<Dissector<S>>;
+
 /// Encapsulations deeper than this are shown as data.
 pub const MAX_NESTING: u8 = 16;
 
@@ -414,6 +445,8 @@ pub const MAX_NESTING: u8 = 16;
 /// expert summary and the sink stay in step.
 pub struct Cx<'c, S: Sink> {
     pub sink: &'c mut S,
+    /// The dissector tables.
+    pub lookup: Lookup<S>,
     pub pi: &'c mut PacketInfo,
     pub state: &'c mut dyn State,
     pub frame: FrameMeta,
@@ -436,6 +469,19 @@ pub struct Cx<'c, S: Sink> {
 }
 
 impl<S: Sink> Cx<'_, S> {
+    /// Hands `buf` from `off` to whoever registered `key` in `table`:
+    /// the bytes it claimed, or None when no dissector did.
+    pub fn dissect_by(
+        &mut self,
+        table: Table,
+        key: u32,
+        buf: Buf<'_>,
+        off: usize,
+    ) -> Option<usize> {
+        let dissector = (self.lookup)(table, key)?;
+        Some(dissector(self, buf, off))
+    }
+
     pub fn layer(&mut self, proto: &'static ProtoDef, span: Span, label: fmt::Arguments<'_>) {
         self.pi.protocols.push(proto);
         if self.quote_depth == 0 && proto.in_column() {

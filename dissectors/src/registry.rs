@@ -1,22 +1,90 @@
-//! Every field, protocol and expert item the dissectors know, by name: the
-//! display filters resolve names here and `wirelens fields` lists them.
+//! The protocols, as one table: who takes which key in the dissector
+//! tables (link type, ethertype, IP version and protocol), and every field,
+//! protocol and expert item by name (the display filters resolve names
+//! here and `wirelens fields` lists them). Protocol modules hand payloads
+//! on through `Cx::dissect_by`, never by naming each other.
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use crate::expert::ExpertDef;
 use crate::field::FieldDef;
+use crate::packet::{Cx, Dissector, FrameMeta, Options, PacketInfo, State, Table};
 use crate::proto::ProtoDef;
+use crate::sink::Sink;
 use crate::tcp_analysis::Flag;
+use crate::{arp, ethernet, icmp, icmpv6, ipv4, ipv6, loopback, sll, tcp, udp};
+
+/// Dissects one frame: the frame layer, then whatever its link type's
+/// entry in the tables leads to. `pi` is cleared first and filled with what
+/// the indexer keeps; `state` answers for reassembly and conversations.
+pub fn dissect_frame<S: Sink>(
+    meta: &FrameMeta,
+    data: &[u8],
+    comments: &[&str],
+    state: &mut dyn State,
+    opts: Options,
+    sink: &mut S,
+    pi: &mut PacketInfo,
+) {
+    crate::frame::dissect(meta, data, comments, state, opts, sink, pi, lookup::<S>);
+}
+
+/// The dissector tables: who takes `key` in `table`.
+pub fn lookup<S: Sink>(table: Table, key: u32) -> Option<Dissector<S>> {
+    use Table::*;
+    let d: Dissector<S> = match (table, key) {
+        (LinkType, 1) => |cx, buf, _| link(cx, buf, ethernet::dissect),
+        (LinkType, 113) => |cx, buf, _| link(cx, buf, sll::dissect_v1),
+        (LinkType, 276) => |cx, buf, _| link(cx, buf, sll::dissect_v2),
+        (LinkType, 0) => |cx, buf, _| link(cx, buf, |cx, buf| loopback::dissect(cx, buf, false)),
+        (LinkType, 108) => |cx, buf, _| link(cx, buf, |cx, buf| loopback::dissect(cx, buf, true)),
+        (LinkType, 12 | 14 | 101) => |cx, buf, _| link(cx, buf, loopback::raw),
+        (LinkType, 228) | (IpVersion, 4) | (EtherType, 0x0800) | (IpProto, 4) => ipv4::dissect,
+        (LinkType, 229) | (IpVersion, 6) | (EtherType, 0x86dd) | (IpProto, 41) => ipv6::dissect,
+        (EtherType, 0x0806 | 0x8035) => arp::dissect,
+        (EtherType, 0x8100) => ethernet::vlan_tag,
+        (EtherType, 0x88a8) => ethernet::provider_bridge_tag,
+        (IpProto, 1) => |cx, buf, off| rest(cx, buf, off, icmp::dissect),
+        (IpProto, 6) => |cx, buf, off| rest(cx, buf, off, tcp::dissect),
+        (IpProto, 17) => |cx, buf, off| rest(cx, buf, off, udp::dissect),
+        (IpProto, 58) => |cx, buf, off| rest(cx, buf, off, icmpv6::dissect),
+        _ => return None,
+    };
+    Some(d)
+}
+
+/// A link layer takes the whole frame.
+fn link<S: Sink>(
+    cx: &mut Cx<'_, S>,
+    buf: crate::packet::Buf<'_>,
+    dissect: fn(&mut Cx<'_, S>, crate::packet::Buf<'_>),
+) -> usize {
+    dissect(cx, buf);
+    buf.reported
+}
+
+/// A transport takes the rest of its datagram.
+fn rest<S: Sink>(
+    cx: &mut Cx<'_, S>,
+    buf: crate::packet::Buf<'_>,
+    off: usize,
+    dissect: fn(&mut Cx<'_, S>, crate::packet::Buf<'_>, usize),
+) -> usize {
+    dissect(cx, buf, off);
+    buf.reported.saturating_sub(off)
+}
 
 /// Field lists of every protocol module.
 fn modules() -> impl Iterator<Item = &'static [&'static FieldDef]> {
     [
         crate::frame::ALL,
         crate::ethernet::ALL,
+        crate::ethertype::ALL,
         crate::sll::ALL,
         crate::loopback::ALL,
         crate::arp::ALL,
+        crate::ip::ALL,
         crate::ipv4::ALL,
         crate::ipv6::ALL,
         crate::icmp::ALL,

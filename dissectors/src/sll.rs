@@ -1,7 +1,7 @@
 //! Linux cooked captures (`tcpdump -i any`): SLL (LINKTYPE_LINUX_SLL, 113)
 //! and SLL2 (LINKTYPE_LINUX_SLL2, 276).
 
-use crate::ethernet;
+use crate::ethertype;
 use crate::field::{Base, FieldDef, FieldType as T, Value};
 use crate::packet::{Address, Buf, Cx};
 use crate::proto;
@@ -33,7 +33,7 @@ crate::fields! {
     SRC_OTHER = FieldDef::new("sll.src.other", "Source", T::Bytes);
     UNUSED = FieldDef::new("sll.unused", "Unused", T::Bytes);
     LTYPE = FieldDef::new("sll.ltype", "Protocol", T::U16).base(Base::Hex);
-    ETYPE = FieldDef::new("sll.etype", "Protocol", T::U16).base(Base::Hex).names(ethernet::ETHERTYPES);
+    ETYPE = FieldDef::new("sll.etype", "Protocol", T::U16).base(Base::Hex).names(ethertype::ETHERTYPES);
     TRAILER = FieldDef::new("sll.trailer", "Trailer", T::Bytes);
     IFINDEX = FieldDef::new("sll.ifindex", "Interface index", T::U32);
 }
@@ -73,13 +73,13 @@ pub fn dissect_v1<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>) {
     } else {
         cx.field(&ETYPE, buf.span(14, 2), Value::U64(protocol.into()));
         cx.end_layer();
-        ethernet::ethertype(
+        ethertype::dissect(
             cx,
             buf,
             LEN,
             protocol,
             &TRAILER,
-            ethernet::Link {
+            ethertype::Link {
                 handle,
                 start: 0,
                 fcs_possible: false,
@@ -127,13 +127,13 @@ pub fn dissect_v2<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>) {
     if protocol <= 1500 {
         data::dissect(cx, buf, LEN);
     } else {
-        ethernet::ethertype(
+        ethertype::dissect(
             cx,
             buf,
             LEN,
             protocol,
             &TRAILER,
-            ethernet::Link {
+            ethertype::Link {
                 handle,
                 start: 0,
                 fcs_possible: false,

@@ -42,7 +42,7 @@ crate::fields! {
     WINDOW_SIZE = FieldDef::new("tcp.window_size", "Calculated window size", T::U32);
     WINDOW_SIZE_SCALEFACTOR = FieldDef::new("tcp.window_size_scalefactor", "Window size scaling factor", T::I32);
     CHECKSUM = FieldDef::new("tcp.checksum", "Checksum", T::U16).base(Base::Hex);
-    CHECKSUM_STATUS = FieldDef::new("tcp.checksum.status", "Checksum Status", T::U8).base(Base::None).names(crate::ipv4::CHECKSUM_STATUS);
+    CHECKSUM_STATUS = FieldDef::new("tcp.checksum.status", "Checksum Status", T::U8).base(Base::None).names(crate::field::CHECKSUM_STATUS);
     URGENT_POINTER = FieldDef::new("tcp.urgent_pointer", "Urgent Pointer", T::U16);
     OPTIONS = FieldDef::new("tcp.options", "Options", T::Bytes);
     OPTION_KIND = FieldDef::new("tcp.option_kind", "Kind", T::U8).names(OPTION_KINDS);

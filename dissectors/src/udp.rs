@@ -13,7 +13,7 @@ crate::fields! {
     PORT = FieldDef::new("udp.port", "Source or Destination Port", T::U16);
     LENGTH = FieldDef::new("udp.length", "Length", T::U16);
     CHECKSUM = FieldDef::new("udp.checksum", "Checksum", T::U16).base(Base::Hex);
-    CHECKSUM_STATUS = FieldDef::new("udp.checksum.status", "Checksum Status", T::U8).base(Base::None).names(crate::ipv4::CHECKSUM_STATUS);
+    CHECKSUM_STATUS = FieldDef::new("udp.checksum.status", "Checksum Status", T::U8).base(Base::None).names(crate::field::CHECKSUM_STATUS);
     STREAM = FieldDef::new("udp.stream", "Stream index", T::U32);
     TIME_RELATIVE = FieldDef::new("udp.time_relative", "Time since first frame", T::RelTime);
     TIME_DELTA = FieldDef::new("udp.time_delta", "Time since previous frame", T::RelTime);

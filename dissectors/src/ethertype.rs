@@ -1,0 +1,147 @@
+//! The ethertype dispatch that Ethernet II, VLAN tags, Linux cooked
+//! captures and BSD loopback share, as Wireshark's `ethertype` protocol:
+//! the payload goes to whoever registered its type (registry.rs), and what
+//! it did not claim is shown as the link layer's padding, trailer and FCS.
+
+use crate::field::{Base, FieldDef, FieldType as T, Value};
+use crate::packet::{Buf, Cx, Table};
+use crate::proto;
+use crate::sink::Sink;
+use crate::{bytes, data};
+
+pub static ETHERTYPES: &[(u64, &str)] = &[
+    (0x0800, "IPv4"),
+    (0x0806, "ARP"),
+    (0x86dd, "IPv6"),
+    (0x8100, "802.1Q Virtual LAN"),
+    (0x88a8, "802.1ad Provider Bridge (Q-in-Q)"),
+    (0x9100, "VLAN-tagged frame (Q-in-Q)"),
+    (0x8035, "RARP"),
+    (0x88cc, "802.1 Link Layer Discovery Protocol (LLDP)"),
+    (0x8863, "PPPoE Discovery"),
+    (0x8864, "PPPoE Session"),
+    (0x8847, "MPLS label switched packet"),
+    (0x888e, "802.1X Authentication"),
+    (0x88e5, "802.1AE (MACsec)"),
+    (0x8809, "Slow Protocols"),
+    (0x9000, "Configuration Test Protocol (loopback)"),
+];
+
+crate::fields! {
+    PADDING = FieldDef::new("eth.padding", "Padding", T::Bytes);
+    FCS = FieldDef::new("eth.fcs", "Frame check sequence", T::U32).base(Base::Hex);
+    FCS_STATUS = FieldDef::new("eth.fcs.status", "FCS Status", T::U8).base(Base::None).names(crate::field::CHECKSUM_STATUS);
+}
+
+/// Dispatches the payload of an ethertype at `off`, then shows what the
+/// payload did not claim as padding and trailer, as Wireshark's ethertype
+/// dissector does for every link layer that carries an ethertype.
+pub fn dissect<S: Sink>(
+    cx: &mut Cx<'_, S>,
+    buf: Buf<'_>,
+    off: usize,
+    etype: u16,
+    trailer_field: &'static FieldDef,
+    link: Link,
+) {
+    cx.mark(&proto::ETHERTYPE);
+    let used = match by_type(cx, buf, off, etype) {
+        Some(used) => used,
+        None => undissected(cx, buf, off, etype),
+    };
+    trailer(cx, buf, off.saturating_add(used), trailer_field, link);
+}
+
+/// A payload no dissector takes, as Wireshark shows it: data, the type in
+/// the Protocol column, its name in Info.
+pub fn undissected<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize, etype: u16) -> usize {
+    data::dissect(cx, buf, off);
+    cx.pi.protocol = format!("0x{etype:04x}").into();
+    if let Some(name) = crate::field::lookup(ETHERTYPES, etype.into()) {
+        cx.set_info(format_args!("{name}"));
+    } else {
+        cx.set_info(format_args!("Ethernet II"));
+    }
+    buf.reported.saturating_sub(off)
+}
+
+/// The dissector registered for an ethertype, when there is one: returns
+/// the bytes it claimed.
+pub fn by_type<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize, etype: u16) -> Option<usize> {
+    cx.dissect_by(Table::EtherType, etype.into(), buf, off)
+}
+
+/// Bytes after the payload, as Wireshark shows them: zero bytes up to the
+/// 60-byte Ethernet minimum are padding; when the link layer spans 64 bytes
+/// or more and at least 4 bytes remain, the last 4 are taken for an FCS;
+/// the rest is a trailer.
+pub fn trailer<S: Sink>(
+    cx: &mut Cx<'_, S>,
+    buf: Buf<'_>,
+    start: usize,
+    field: &'static FieldDef,
+    link: Link,
+) {
+    if buf.source != 0 || start >= buf.reported || start >= buf.len() {
+        return;
+    }
+    cx.sink.reenter(link.handle);
+    let frame_len = buf.reported;
+    let mut reported = frame_len - start;
+    let mut captured = buf.len() - start;
+    let mut pad = 0;
+    if frame_len >= 60 && start < 60 {
+        // Only zeros are padding (Wireshark's default): anything else is a trailer.
+        let max = (60 - start).min(captured);
+        pad = if buf.get(start, max).iter().all(|&b| b == 0) {
+            max
+        } else {
+            0
+        };
+        if pad > 0 {
+            cx.field(
+                &PADDING,
+                buf.span(start, pad),
+                Value::Bytes(buf.get(start, pad)),
+            );
+        }
+        captured -= pad;
+        reported -= pad;
+    }
+    let fcs = link.fcs_possible && frame_len - link.start >= 64 && reported >= 4;
+    if fcs {
+        reported -= 4;
+        captured = captured.min(reported);
+    }
+    let s = start + pad;
+    if captured > 0 {
+        cx.field(
+            field,
+            buf.span(s, captured),
+            Value::Bytes(buf.get(s, captured)),
+        );
+    }
+    if fcs && let Some(v) = bytes::be32(buf.bytes, s + captured) {
+        cx.field(&FCS, buf.span(s + captured, 4), Value::U64(v.into()));
+        cx.push();
+        cx.sink.field(
+            &FCS_STATUS,
+            buf.span(s + captured, 0),
+            Value::U64(2),
+            crate::sink::Presence::Generated,
+        );
+        cx.pop();
+    }
+    cx.pop();
+}
+
+/// The link layer an ethertype payload sits in, for its trailer.
+#[derive(Debug, Clone, Copy)]
+pub struct Link {
+    /// Tree handle of the layer the padding and trailer belong to.
+    pub handle: u32,
+    /// Where that layer starts in the frame (its length decides whether an FCS may be there).
+    pub start: usize,
+    /// Whether the layer may carry an FCS (Ethernet may; Linux cooked captures do not).
+    pub fcs_possible: bool,
+}

@@ -35,7 +35,7 @@ pub fn udp_payload<S: Sink>(
                 let note = http::HttpNote::default();
                 http::dissect_message(cx, &proto::SSDP, buf, off, len, 0, &note, true);
             } else {
-                crate::udp::undissected(cx, buf, off);
+                data::dissect(cx, buf, off);
             }
             return;
         }
@@ -64,7 +64,7 @@ pub fn udp_payload<S: Sink>(
             let len = buf.reported.saturating_sub(off).max(payload.len());
             dns::dissect(cx, buf, off, len, false, flavor, &m, true);
         }
-        _ => crate::udp::undissected(cx, buf, off),
+        _ => data::dissect(cx, buf, off),
     }
 }
 
@@ -211,7 +211,7 @@ fn dissect_run<S: Sink>(
                 };
                 http2::dissect_frame(cx, b, o, l, note);
                 let f = b.get(o, l);
-                if f.get(3) == Some(&0) && grpc::is_grpc(note.content_type.as_deref()) {
+                if f.get(3) == Some(&0) && http2::is_grpc(note.content_type.as_deref()) {
                     let body = http2::data_body(f);
                     let at = o + (f.len() - body.len()).min(l);
                     grpc_bodies.push((b, at, body.len().min(l), note));

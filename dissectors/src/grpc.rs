@@ -14,11 +14,6 @@ crate::fields! {
     MESSAGE_DATA = FieldDef::new("grpc.message_data", "Message Data", T::Bytes);
 }
 
-/// Whether a stream of this content type carries gRPC.
-pub fn is_grpc(content_type: Option<&str>) -> bool {
-    content_type.is_some_and(|c| c.starts_with("application/grpc"))
-}
-
 /// The messages of a DATA frame's body at `buf[off..off + len]`, each a
 /// `grpc` layer (a message cut by the frame's end shows what is there).
 pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize, len: usize, note: &H2Note) {

@@ -70,7 +70,7 @@ pub fn stream_target(name: &str) -> Option<(u16, &'static [u8])> {
         "tls" => (443, b""),
         "http" => (80, b""),
         // Prior knowledge: the connection starts with the preface.
-        "http2" => (8080, crate::tcp_pdu::H2_PREFACE),
+        "http2" => (8080, crate::http2::PREFACE),
         "dns_tcp" => (53, b""),
         _ => return None,
     })
@@ -314,7 +314,7 @@ mod tests {
             let with = |b: &[u8]| [&[steer][..], b].concat();
             let http = run_stream(80, b"", &with(get)).join("|");
             assert!(http.contains("GET /index.html HTTP/1.1"), "{steer}: {http}");
-            let h2 = run_stream(8080, crate::tcp_pdu::H2_PREFACE, &with(h2)).join("|");
+            let h2 = run_stream(8080, crate::http2::PREFACE, &with(h2)).join("|");
             assert!(h2.contains("SETTINGS[0]"), "{steer}: {h2}");
         }
     }

@@ -13,7 +13,15 @@ use crate::packet::{Buf, Cx};
 use crate::shared::SharedStr;
 use crate::sink::{Presence, Sink};
 
-pub const PREFACE: &[u8] = crate::tcp_pdu::H2_PREFACE;
+/// The client connection preface (RFC 9113, section 3.4).
+pub const PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+
+/// Whether a stream of this content type carries gRPC, whose messages
+/// the DATA frames then hold (grpc.rs).
+pub fn is_grpc(content_type: Option<&str>) -> bool {
+    content_type.is_some_and(|c| c.starts_with("application/grpc"))
+}
+
 /// A header block (HEADERS and its CONTINUATIONs) longer than this is not
 /// decoded.
 pub const MAX_BLOCK: usize = 1 << 20;
@@ -491,10 +499,10 @@ pub fn dissect_frame<S: Sink>(
             // gRPC is shown frame by frame, other bodies once whole (at the
             // end of the stream), with the media type that shows them.
             match note.content_type.as_deref() {
-                Some(ct) if crate::grpc::is_grpc(Some(ct)) && !body.is_empty() => {
+                Some(ct) if is_grpc(Some(ct)) && !body.is_empty() => {
                     let _ = write!(info, " (GRPC)");
                 }
-                Some(ct) if crate::grpc::is_grpc(Some(ct)) => {}
+                Some(ct) if is_grpc(Some(ct)) => {}
                 Some(ct) if flags & 0x01 != 0 && shown_with_media_type(ct) => {
                     let media = ct.split(';').next().unwrap_or(ct).trim();
                     let _ = write!(info, " ({media})");

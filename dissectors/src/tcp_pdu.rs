@@ -239,8 +239,6 @@ pub const OTHER_PORTS: &[u16] = &[
     1433, 1521, 1723, 1883, 2049, 3306, 5060, 5222, 5432, 5900, 6379, 6667, 11211, 27017,
 ];
 
-pub const H2_PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
-
 /// A plausible TLS record header: handshake, alert, CCS, application data
 /// or heartbeat, version 3.x, a length a record may have.
 pub fn looks_like_tls(b: &[u8]) -> bool {
@@ -280,8 +278,10 @@ pub fn looks_like_h2_frames(b: &[u8]) -> bool {
 /// The protocol a connection speaks, from its ports and its first payload.
 pub fn choose(sport: u16, dport: u16, first: &[u8]) -> AppProto {
     let port = |list: &[u16]| list.contains(&sport) || list.contains(&dport);
-    if first.starts_with(H2_PREFACE)
-        || (first.len() < H2_PREFACE.len() && H2_PREFACE.starts_with(first) && first.len() >= 4)
+    if first.starts_with(crate::http2::PREFACE)
+        || (first.len() < crate::http2::PREFACE.len()
+            && crate::http2::PREFACE.starts_with(first)
+            && first.len() >= 4)
     {
         return AppProto::Http2;
     }
@@ -349,14 +349,14 @@ fn frame(
         }
         AppProto::Http2 => {
             if preface_expected {
-                let n = b.len().min(H2_PREFACE.len());
-                if b[..n] != H2_PREFACE[..n] {
+                let n = b.len().min(crate::http2::PREFACE.len());
+                if b[..n] != crate::http2::PREFACE[..n] {
                     // No preface: a capture that starts mid-connection.
-                } else if n < H2_PREFACE.len() {
+                } else if n < crate::http2::PREFACE.len() {
                     return Framing::NeedMore;
                 } else {
                     return Framing::Complete {
-                        len: H2_PREFACE.len(),
+                        len: crate::http2::PREFACE.len(),
                         body: BodyKind::None,
                     };
                 }
@@ -1290,7 +1290,7 @@ impl AppConnection {
             AppProto::Http2 => {
                 // Seen from its start when it began with the preface or an
                 // upgrade; a connection found by its frames is not.
-                let synced = self.switch_to_h2[d] || head.starts_with(H2_PREFACE);
+                let synced = self.switch_to_h2[d] || head.starts_with(crate::http2::PREFACE);
                 let h2 = self
                     .h2
                     .get_or_insert_with(|| Box::new(crate::http2::H2Connection::new(synced)));
@@ -1369,7 +1369,7 @@ fn starts_pdu(proto: AppProto, b: &[u8]) -> bool {
         AppProto::Tls => looks_like_tls(b),
         AppProto::Http => http::message_kind(b).is_some(),
         AppProto::Http2 => {
-            b.starts_with(H2_PREFACE)
+            b.starts_with(crate::http2::PREFACE)
                 || (b.len() >= 9
                     && b[3] <= 9
                     && ((b[0] as usize) << 16 | (b[1] as usize) << 8 | b[2] as usize) <= 1 << 14)
@@ -1571,7 +1571,7 @@ mod tests {
     #[test]
     fn an_http2_frame_longer_than_a_pdu_may_be_is_a_reassembly_error() {
         let mut c = AppConnection::new(AppProto::Http2, 40000, 80);
-        let mut b = H2_PREFACE.to_vec();
+        let mut b = crate::http2::PREFACE.to_vec();
         // DATA on stream 1 claiming 16 MiB - 1.
         b.extend_from_slice(&[0xff, 0xff, 0xff, 0, 0, 0, 0, 0, 1]);
         let out = feed(&mut c, 1, 0, 0, &[], &b);

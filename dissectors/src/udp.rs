@@ -136,8 +136,3 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) {
         crate::app::udp_payload(cx, limited, off + 8, sp, dp, a.map(|a| a.stream));
     }
 }
-
-/// Payload nobody claimed.
-pub fn undissected<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) {
-    data::dissect(cx, buf, off);
-}

@@ -1,11 +1,11 @@
 //! UDP (RFC 768).
 
+use crate::bytes;
 use crate::expert::{ExpertDef, Group, Severity};
 use crate::field::{Base, FieldDef, FieldType as T, Value};
 use crate::packet::{Buf, Cx, Transport, UdpDatagram};
 use crate::proto;
 use crate::sink::{Presence, Sink};
-use crate::{bytes, data};
 
 crate::fields! {
     SRCPORT = FieldDef::new("udp.srcport", "Source Port", T::U16);

@@ -88,7 +88,12 @@ pub fn run(a: &PacketsArgs, out: &mut impl Write) -> Result<(), CliError> {
                 out,
                 &PacketRow {
                     number,
-                    time_epoch: epoch_string(rec.ts_ns, digits),
+                    // A Simple Packet Block carries no time, as tshark shows.
+                    time_epoch: if rec.has_ts {
+                        epoch_string(rec.ts_ns, digits)
+                    } else {
+                        String::new()
+                    },
                     src: pi.src.to_string(),
                     dst: pi.dst.to_string(),
                     protocol: &pi.protocol,

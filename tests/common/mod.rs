@@ -232,10 +232,13 @@ pub fn run_pass(fx: &Fixture, fields: bool) -> Vec<OurPacket> {
             },
             protocol: pi.protocol.to_string(),
             info: pi.info.clone(),
-            time_epoch9: {
+            // A Simple Packet Block carries no time: none is shown.
+            time_epoch9: if rec.has_ts {
                 let mut s = String::new();
                 dissectors::field::write_epoch(&mut s, rec.ts_ns, 9).unwrap();
                 s
+            } else {
+                String::new()
             },
             fields: Vec::new(),
             tcp_flags: ans.tcp.as_ref().map_or(0, |a| a.flags),

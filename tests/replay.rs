@@ -94,14 +94,34 @@ fn record(fx: &Fixture) -> (CaptureFile, Vec<Recorded>, Vec<u8>) {
     (file, recorded, blob_log)
 }
 
-/// Where two flattened trees first differ, for a failure message.
-fn tree_difference(got: &[String], want: &[String]) -> String {
-    let at = (0..got.len().max(want.len())).find(|&i| got.get(i) != want.get(i));
-    format!(
-        "tree differs at node {at:?}: {:?} vs {:?}",
-        at.and_then(|i| got.get(i)),
-        at.and_then(|i| want.get(i))
-    )
+/// Reports where a frame dissected again (its columns in `pi`, its tree in
+/// `tb`) differs from what the in-order pass showed (`r`).
+fn compare_with_pass(
+    report: &mut Report,
+    fixture: &str,
+    r: &Recorded,
+    pi: &PacketInfo,
+    tb: TreeBuilder,
+) {
+    let n = r.meta.number;
+    if columns(pi) != r.columns {
+        report.fail(
+            fixture,
+            format!("frame {n}: columns {:?} vs {:?}", columns(pi), r.columns),
+        );
+    }
+    let (got, want) = (flatten(&tb.finish()), &r.tree);
+    if got != *want {
+        let at = (0..got.len().max(want.len())).find(|&i| got.get(i) != want.get(i));
+        report.fail(
+            fixture,
+            format!(
+                "frame {n}: tree differs at node {at:?}: {:?} vs {:?}",
+                at.and_then(|i| got.get(i)),
+                at.and_then(|i| want.get(i))
+            ),
+        );
+    }
 }
 
 #[test]
@@ -144,19 +164,7 @@ fn every_frame_replayed_alone_equals_the_analysis_pass() {
                     format!("frame {n}: the tape does not match the questions asked"),
                 );
             }
-            if columns(&pi) != r.columns {
-                report.fail(
-                    &fx.name,
-                    format!("frame {n}: columns {:?} vs {:?}", columns(&pi), r.columns),
-                );
-            }
-            let tree = flatten(&tb.finish());
-            if tree != r.tree {
-                report.fail(
-                    &fx.name,
-                    format!("frame {n}: {}", tree_difference(&tree, &r.tree)),
-                );
-            }
+            compare_with_pass(&mut report, &fx.name, r, &pi, tb);
         }
     }
     assert!(frames > 10_000, "only {frames} frames");
@@ -194,19 +202,7 @@ fn every_frame_redissected_from_the_loaded_store_equals_the_pass() {
             untimed += usize::from(!r.meta.has_ts);
             let mut tb = TreeBuilder::new();
             assert!(redissect(&snap, &file, n, &mut tb, &mut pi));
-            if columns(&pi) != r.columns {
-                report.fail(
-                    &fx.name,
-                    format!("frame {n}: columns {:?} vs {:?}", columns(&pi), r.columns),
-                );
-            }
-            let tree = flatten(&tb.finish());
-            if tree != r.tree {
-                report.fail(
-                    &fx.name,
-                    format!("frame {n}: {}", tree_difference(&tree, &r.tree)),
-                );
-            }
+            compare_with_pass(&mut report, &fx.name, r, &pi, tb);
         }
     }
     assert!(frames > 10_000, "only {frames} frames");

@@ -5,6 +5,13 @@ fn main() {
     if let Some(mib) = cli.memory_limit {
         wirelens::pass::set_state_limit(usize::try_from(mib << 20).unwrap_or(usize::MAX));
     }
+    match wirelens::pass::decode_as_rules(&cli.decode_as) {
+        Ok(rules) => wirelens::pass::set_decode_as(rules),
+        Err(e) => {
+            eprintln!("wirelens: error: {e}");
+            std::process::exit(2);
+        }
+    }
     let Some(cmd) = cli.command else {
         let launch = wirelens::ui::Launch {
             file: cli.file,
@@ -14,6 +21,7 @@ fn main() {
             display_filter: cli.display_filter,
             goto: cli.goto,
             memory_limit_set: cli.memory_limit.is_some(),
+            decode_as: cli.decode_as.clone(),
         };
         if let Err(e) = wirelens::ui::run(launch) {
             eprintln!("wirelens: error: {e}");

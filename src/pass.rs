@@ -25,8 +25,45 @@ pub fn state_limit() -> usize {
     STATE_LIMIT.load(std::sync::atomic::Ordering::Relaxed)
 }
 
+/// The Decode As rules every pass and re-dissection of this process uses
+/// (`-d` on the command line, the app's Decode As window): a frame
+/// dissected again must come out as it did in the pass.
+static DECODE_AS: std::sync::RwLock<dissectors::decode_as::DecodeAs> =
+    std::sync::RwLock::new(dissectors::decode_as::DecodeAs::EMPTY);
+
+pub fn set_decode_as(rules: dissectors::decode_as::DecodeAs) {
+    *DECODE_AS.write().unwrap_or_else(|e| e.into_inner()) = rules;
+}
+
+pub fn decode_as() -> dissectors::decode_as::DecodeAs {
+    *DECODE_AS.read().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Decode As rules from their tshark spelling (`-d`, the settings): the
+/// first bad one is named.
+pub fn decode_as_rules(args: &[String]) -> Result<dissectors::decode_as::DecodeAs, String> {
+    let mut rules = dissectors::decode_as::DecodeAs::default();
+    for arg in args {
+        let rule =
+            dissectors::registry::decode_as_rule(arg).map_err(|e| format!("-d {arg}: {e}"))?;
+        rules.push(rule)?;
+    }
+    Ok(rules)
+}
+
+/// Dissection options with this process' Decode As rules.
+pub fn options(columns: bool) -> Options {
+    Options {
+        columns,
+        decode_as: decode_as(),
+    }
+}
+
 pub struct Pass {
     pub analyzer: Analyzer,
+    /// The Decode As rules in force when the pass began: every frame of
+    /// it is dissected under them, whatever options its caller passes.
+    decode_as: dissectors::decode_as::DecodeAs,
     pi: PacketInfo,
     number: u32,
     first_ts: Option<i64>,
@@ -50,8 +87,11 @@ impl Pass {
     pub fn new(analyze_tcp: bool) -> Self {
         let mut analyzer = Analyzer::new(analyze_tcp);
         analyzer.set_state_limit(state_limit());
+        let rules = decode_as();
+        analyzer.set_decode_as(rules);
         Pass {
             analyzer,
+            decode_as: rules,
             pi: PacketInfo::default(),
             number: 0,
             first_ts: None,
@@ -73,6 +113,10 @@ impl Pass {
         opts: Options,
         sink: &mut S,
     ) -> (&PacketInfo, &FrameAnswers) {
+        let opts = Options {
+            decode_as: self.decode_as,
+            ..opts
+        };
         self.number += 1;
         let first = *self.first_ts.get_or_insert(rec.ts_ns);
         let meta = FrameMeta {

@@ -112,6 +112,8 @@ pub struct Settings {
     /// Memory for the analysis' per-conversation state, in MiB (see
     /// `--memory-limit`).
     pub analysis_memory_limit_mib: u64,
+    /// Decode As rules in tshark's spelling (`tcp.port==8443,http2`).
+    pub decode_as: Vec<String>,
 }
 
 impl Default for Settings {
@@ -137,6 +139,7 @@ impl Default for Settings {
             hidden_columns: Vec::new(),
             field_columns: Vec::new(),
             analysis_memory_limit_mib: (dissectors::analysis::DEFAULT_STATE_LIMIT >> 20) as u64,
+            decode_as: Vec::new(),
         }
     }
 }

@@ -71,13 +71,7 @@ fn record(fx: &Fixture) -> (CaptureFile, Vec<Recorded>, Vec<u8>) {
         let iface = reader.interfaces.get(rec.interface as usize).cloned();
         let data = file.data(rec.offset, rec.caplen);
         let mut tb = TreeBuilder::new();
-        let (pi, _) = pass.frame(
-            &rec,
-            iface.as_ref(),
-            data,
-            Options { columns: true },
-            &mut tb,
-        );
+        let (pi, _) = pass.frame(&rec, iface.as_ref(), data, Options::new(true), &mut tb);
         let cols = columns(pi);
         blob_log.extend_from_slice(pass.blobs.new_bytes());
         recorded.push(Recorded {
@@ -153,7 +147,7 @@ fn every_frame_replayed_alone_equals_the_analysis_pass() {
                 data,
                 &comments,
                 &mut replay,
-                Options { columns: true },
+                Options::new(true),
                 &mut tb,
                 &mut pi,
             );

@@ -1246,3 +1246,61 @@ fn a_field_column_is_added_shown_sorted_and_kept() {
     h.get_by_role_and_label(egui::accesskit::Role::Button, "Name");
     let _ = std::fs::remove_dir_all(file.path.parent().unwrap());
 }
+
+/// The top protocol of frame `n` in what the app has loaded.
+fn top_protocol(h: &Harness<'static, WirelensApp>, n: u32) -> String {
+    let snap = h.state().snapshot().unwrap();
+    let row = snap.index.row(n as usize - 1).unwrap();
+    dissectors::proto::by_id(row.proto)
+        .map_or("", |p| p.name())
+        .to_owned()
+}
+
+/// Analyze › Decode As… sends UDP port 8472 (Linux's VXLAN port, not the
+/// IANA one tshark and wirelens know) to VXLAN: the capture is analysed
+/// again at once, its frames show what the tunnel carries, and the rule is
+/// kept in the settings in tshark's spelling.
+#[test]
+fn decode_as_sends_a_port_to_a_protocol_and_analyses_again() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/decode_as/tcpdump_vxlan_port_8472.pcap");
+    let mut h = app_on(&path);
+    assert_eq!(top_protocol(&h, 1), "udp");
+    h.get_by_label("Analyze").click();
+    h.run();
+    h.get_by_label("Decode As…").click();
+    h.run();
+    h.get_by_label("Add rule").click();
+    h.run();
+    h.get_by_label("Field 1").click();
+    h.run();
+    h.get_by_label("udp.port").click();
+    h.run();
+    h.get_by_label("Value 1").click();
+    h.run();
+    h.get_by_label("Value 1").type_text("8472");
+    h.run();
+    h.get_by_label("Decode as 1").click();
+    h.run();
+    h.get_by_label("vxlan").click();
+    h.run();
+    assert_eq!(h.state().decode_as.spelled(), ["udp.port==8472,vxlan"]);
+    h.get_by_label("OK").click();
+    h.run();
+    assert_eq!(h.state().decode_as.error(), None);
+    assert_eq!(h.state().settings.decode_as, ["udp.port==8472,vxlan"]);
+    // The capture is loaded again under the rule.
+    let t = Instant::now();
+    while !(h.state().snapshot().unwrap().done && top_protocol(&h, 1) == "icmp") {
+        assert!(
+            t.elapsed() < Duration::from_secs(30),
+            "never analysed again"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+        h.run();
+    }
+    assert_eq!(top_protocol(&h, 1), "icmp");
+    assert_eq!(top_protocol(&h, 2), "arp");
+    // The rules are the process' own: put them back for the other tests.
+    h.state_mut().apply_decode_as(Vec::new());
+}

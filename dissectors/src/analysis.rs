@@ -8,6 +8,7 @@ use std::collections::{HashMap, VecDeque};
 use std::net::IpAddr;
 
 use crate::conversation::Conversations;
+use crate::decode_as::DecodeAs;
 use crate::dns::{DnsKey, DnsMatch};
 use crate::ip_reassembly::IpReassembler;
 use crate::packet::{
@@ -50,6 +51,8 @@ pub struct FrameAnswers {
 
 #[derive(Debug)]
 pub struct Analyzer {
+    decode_as: DecodeAs,
+    conversation_flags: HashMap<crate::packet::ConversationKey, u32>,
     pub reassembly: IpReassembler,
     pub conversations: Conversations,
     echoes: HashMap<EchoKey, (u32, i64)>,
@@ -90,6 +93,9 @@ struct StreamCost {
     /// Its state was dropped; its next segment says so.
     dropped: bool,
 }
+
+/// Conversations whose protocol flags are kept (about 16 MiB).
+const MAX_CONVERSATION_FLAGS: usize = 1 << 20;
 
 /// DNS transactions remembered before the oldest are forgotten.
 const MAX_DNS_TRANSACTIONS: usize = 1 << 18;
@@ -135,7 +141,15 @@ impl Analyzer {
             limit: DEFAULT_STATE_LIMIT,
             shed_at: DEFAULT_STATE_LIMIT,
             frame: FrameAnswers::default(),
+            decode_as: DecodeAs::default(),
+            conversation_flags: HashMap::new(),
         }
+    }
+
+    /// The user's Decode As rules: a TCP port's rule chooses the protocol
+    /// whose PDUs the analysis frames.
+    pub fn set_decode_as(&mut self, rules: DecodeAs) {
+        self.decode_as = rules;
     }
 
     /// The memory ceiling for per-conversation state: past it, the
@@ -289,6 +303,18 @@ impl Analyzer {
 }
 
 impl State for Analyzer {
+    fn conversation_flags(&mut self, key: crate::packet::ConversationKey, set: u32) -> u32 {
+        if self.conversation_flags.len() >= MAX_CONVERSATION_FLAGS {
+            // Past the bound nothing more is remembered: a protocol then
+            // dissects as if it saw its conversation anew.
+            return self.conversation_flags.get(&key).copied().unwrap_or(0);
+        }
+        let slot = self.conversation_flags.entry(key).or_insert(0);
+        let before = *slot;
+        *slot |= set;
+        before
+    }
+
     fn ip_fragment(&mut self, frag: &Fragment<'_>) -> FragOutcome {
         let out = self.reassembly.fragment(frag);
         if let FragOutcome::Complete { frames, .. } = &out {
@@ -347,7 +373,16 @@ impl State for Analyzer {
             .is_some_and(|c| std::mem::take(&mut c.dropped));
         match self.apps[i] {
             AppSlot::Undecided if !payload.is_empty() => {
-                self.apps[i] = match crate::tcp_pdu::choose(seg.src_port, seg.dst_port, payload) {
+                let rule = self.decode_as.find_ports(
+                    crate::packet::Table::TcpPort,
+                    seg.src_port,
+                    seg.dst_port,
+                );
+                let chosen = match rule {
+                    Some(rule) => AppProto::from_name(rule.name),
+                    None => crate::tcp_pdu::choose(seg.src_port, seg.dst_port, payload),
+                };
+                self.apps[i] = match chosen {
                     AppProto::None => AppSlot::Nothing,
                     p => AppSlot::Conn(Box::new(AppConnection::new(p, seg.src_port, seg.dst_port))),
                 };

@@ -1,14 +1,15 @@
 //! Dispatch from transport payloads to the application dissectors.
 
-use crate::packet::{Buf, Cx};
+use crate::packet::{Buf, Cx, Table};
 use crate::proto;
 use crate::sink::Sink;
 use crate::tcp_pdu::{AppProto, PduBytes, PduNote, Rest, TcpPayload, TcpPdu};
 use crate::{data, dns, grpc, http, http2, tls};
 
-/// A UDP payload: DNS, mDNS and LLMNR by port (the lower port first, as
-/// Wireshark tries them), otherwise data. `stream`: the datagram's
-/// `udp.stream`, for matching DNS transactions.
+/// A UDP payload: whoever the UDP port table gives either port to (the
+/// lower port first, as Wireshark tries them; a dissector that returns 0
+/// declined), else DNS where the payload parses as a message, else data.
+/// `stream`: the datagram's `udp.stream`, for matching requests.
 pub fn udp_payload<S: Sink>(
     cx: &mut Cx<'_, S>,
     buf: Buf<'_>,
@@ -17,59 +18,48 @@ pub fn udp_payload<S: Sink>(
     dport: u16,
     stream: Option<u32>,
 ) {
-    let (lo, hi) = if sport <= dport {
-        (sport, dport)
-    } else {
-        (dport, sport)
-    };
-    let payload = buf.rest(off);
-    // By port, the lower first as Wireshark tries them: SSDP (HTTP over
-    // UDP) or DNS; else DNS on any port where the payload parses as a
-    // message.
-    let ssdp = |p: u16| (p == SSDP_PORT).then_some(None);
-    let by_port = |p: u16| ssdp(p).or_else(|| dns::Flavor::by_port(p).map(Some));
-    let flavor = match by_port(lo).or_else(|| by_port(hi)) {
-        Some(None) => {
-            if http::message_kind(payload).is_some() {
-                let len = payload.len();
-                let note = http::HttpNote::default();
-                http::dissect_message(cx, &proto::SSDP, buf, off, len, 0, &note, true);
-            } else {
-                data::dissect(cx, buf, off);
-            }
+    cx.udp_stream = stream;
+    let (lo, hi) = (sport.min(dport), sport.max(dport));
+    let ports = if lo == hi { &[lo][..] } else { &[lo, hi][..] };
+    for &port in ports {
+        if cx
+            .dissect_by(Table::UdpPort, port.into(), buf, off)
+            .is_some_and(|n| n > 0)
+        {
             return;
         }
-        Some(flavor) => flavor,
-        None if OTHER_UDP_PORTS.contains(&lo) || OTHER_UDP_PORTS.contains(&hi) => None,
-        None => dns::looks_like_dns(payload).then_some(dns::Flavor::Dns),
-    };
-    match flavor {
-        Some(flavor) if payload.len() >= 2 => {
-            let (id, response) = dns::id_and_response(payload).unwrap_or((0, false));
-            // A message quoted in an ICMP error is shown, not matched.
-            let m = match stream {
-                Some(stream) if payload.len() >= 4 && cx.quote_depth == 0 => cx.state.dns_message(
-                    dns::DnsKey {
-                        tcp: false,
-                        stream,
-                        sub: 0,
-                        id,
-                    },
-                    response,
-                    cx.frame.number,
-                    cx.frame.ts_ns,
-                ),
-                _ => dns::DnsMatch::default(),
-            };
-            let len = buf.reported.saturating_sub(off).max(payload.len());
-            dns::dissect(cx, buf, off, len, false, flavor, &m, true);
-        }
-        _ => data::dissect(cx, buf, off),
+    }
+    let heuristic_off = OTHER_UDP_PORTS.contains(&lo) || OTHER_UDP_PORTS.contains(&hi);
+    if !heuristic_off && dns::looks_like_dns(buf.rest(off)) {
+        dns::dissect_udp(cx, buf, off, dns::Flavor::Dns);
+    } else {
+        data::dissect(cx, buf, off);
     }
 }
 
-/// SSDP's UDP port.
-const SSDP_PORT: u16 = 1900;
+/// A TCP segment's payload that no PDU framing claimed: whoever the TCP
+/// port table (or a Decode As rule) gives either port to, segment by
+/// segment, else data.
+pub fn tcp_segment<S: Sink>(
+    cx: &mut Cx<'_, S>,
+    buf: Buf<'_>,
+    off: usize,
+    (sport, dport): (u16, u16),
+    stream: Option<u32>,
+) {
+    cx.tcp_stream = stream;
+    let (lo, hi) = (sport.min(dport), sport.max(dport));
+    let ports = if lo == hi { &[lo][..] } else { &[lo, hi][..] };
+    for &port in ports {
+        if cx
+            .dissect_by(Table::TcpPort, port.into(), buf, off)
+            .is_some_and(|n| n > 0)
+        {
+            return;
+        }
+    }
+    data::dissect(cx, buf, off);
+}
 
 /// UDP ports of protocols Wireshark dissects as themselves, where the DNS
 /// heuristic must not look: NetBIOS name service (a DNS-like format), DHCP,

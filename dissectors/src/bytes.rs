@@ -89,3 +89,35 @@ mod tests {
         assert_eq!(fold_checksum(ones_complement_sum(0, &d)), !0xddf2);
     }
 }
+
+/// Bytes as Wireshark's `format_text` shows them in a column: printable
+/// text as is, C escapes for the usual controls, `\ooo` octal for other
+/// control bytes, U+FFFD for what is no UTF-8. Bounded by the input's
+/// length.
+pub fn format_text(b: &[u8]) -> String {
+    use std::fmt::Write as _;
+    let mut s = String::with_capacity(b.len());
+    for chunk in b.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            match c {
+                '\x07' => s.push_str("\\a"),
+                '\x08' => s.push_str("\\b"),
+                '\x0c' => s.push_str("\\f"),
+                '\n' => s.push_str("\\n"),
+                '\r' => s.push_str("\\r"),
+                '\t' => s.push_str("\\t"),
+                '\x0b' => s.push_str("\\v"),
+                c if (c as u32) < 0x20 || c as u32 == 0x7f => {
+                    let _ = write!(s, "\\{:03o}", c as u32);
+                }
+                c => s.push(c),
+            }
+        }
+        if !chunk.invalid().is_empty() {
+            // Bytes that are no UTF-8: one replacement character for each
+            // maximal invalid sequence, as tshark 4.0 prints them.
+            s.push('\u{fffd}');
+        }
+    }
+    s
+}

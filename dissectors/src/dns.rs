@@ -526,6 +526,35 @@ pub fn read_name(msg: &[u8], off: usize) -> Result<Name, PastEnd> {
     })
 }
 
+/// A DNS message in a UDP datagram (`cx.udp_stream` matches queries with
+/// responses): what the UDP port table calls for ports 53, 5353 and 5355.
+pub fn dissect_udp<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize, flavor: Flavor) -> usize {
+    let payload = buf.rest(off);
+    if payload.len() < 2 {
+        crate::data::dissect(cx, buf, off);
+        return payload.len().max(1);
+    }
+    let (id, response) = id_and_response(payload).unwrap_or((0, false));
+    // A message quoted in an ICMP error is shown, not matched.
+    let m = match cx.udp_stream {
+        Some(stream) if payload.len() >= 4 && cx.quote_depth == 0 => cx.state.dns_message(
+            DnsKey {
+                tcp: false,
+                stream,
+                sub: 0,
+                id,
+            },
+            response,
+            cx.frame.number,
+            cx.frame.ts_ns,
+        ),
+        _ => DnsMatch::default(),
+    };
+    let len = buf.reported.saturating_sub(off).max(payload.len());
+    dissect(cx, buf, off, len, false, flavor, &m, true);
+    len.max(1)
+}
+
 /// The DNS header fields the analysis needs: ID and whether it is a response.
 pub fn id_and_response(msg: &[u8]) -> Option<(u16, bool)> {
     Some((bytes::be16(msg, 0)?, bytes::u8_at(msg, 2)? & 0x80 != 0))

@@ -59,17 +59,36 @@ mod field {
 
 /// Ethernet (LINKTYPE_ETHERNET).
 pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>) {
+    dissect_at(cx, buf, 0, true);
+}
+
+/// Ethernet carried inside another protocol (VXLAN, Geneve, GRE's
+/// transparent bridging: the ethertype table's 0x6558), which has no FCS,
+/// as Wireshark's `eth_withoutfcs`.
+pub fn encapsulated<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) -> usize {
+    if !cx.enter_encapsulation() {
+        return ethertype::undissected(cx, buf, off, 0x6558);
+    }
+    dissect_at(cx, buf, off, false);
+    cx.leave_encapsulation();
+    buf.reported.saturating_sub(off)
+}
+
+/// An Ethernet header at `base`, then what it carries.
+fn dissect_at<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, base: usize, fcs_possible: bool) {
+    let at = |r: std::ops::Range<usize>| base + r.start;
     let (Some(dst), Some(src), Some(etype)) = (
-        bytes::array::<6>(buf.bytes, field::DST.start),
-        bytes::array::<6>(buf.bytes, field::SRC.start),
-        bytes::be16(buf.bytes, field::TYPE.start),
+        bytes::array::<6>(buf.bytes, at(field::DST)),
+        bytes::array::<6>(buf.bytes, at(field::SRC)),
+        bytes::be16(buf.bytes, at(field::TYPE)),
     ) else {
+        let rest = buf.len().saturating_sub(base);
         cx.layer(
             &proto::ETH,
-            buf.span(0, buf.len()),
+            buf.span(base, rest),
             format_args!("Ethernet II"),
         );
-        cx.truncated("Ethernet", buf.span(0, buf.len()), buf.len());
+        cx.truncated("Ethernet", buf.span(base, rest), buf.len());
         cx.end_layer();
         return;
     };
@@ -84,68 +103,47 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>) {
     };
     cx.layer(
         &proto::ETH,
-        buf.span(0, field::HEADER_LEN),
+        buf.span(base, field::HEADER_LEN),
         format_args!(
             "{title}, Src: {}, Dst: {}",
             Address::Ether(src),
             Address::Ether(dst)
         ),
     );
-    address(
-        cx,
-        buf,
-        field::DST.start,
-        dst,
-        &DST,
-        &DST_OUI,
-        &DST_LG,
-        &DST_IG,
-    );
-    address(
-        cx,
-        buf,
-        field::SRC.start,
-        src,
-        &SRC,
-        &SRC_OUI,
-        &SRC_LG,
-        &SRC_IG,
-    );
+    let dst_at = at(field::DST);
+    address(cx, buf, dst_at, dst, &DST, &DST_OUI, &DST_LG, &DST_IG);
+    let src_at = at(field::SRC);
+    address(cx, buf, src_at, src, &SRC, &SRC_OUI, &SRC_LG, &SRC_IG);
+    let type_span = buf.span(at(field::TYPE), 2);
     if is_8023 {
-        cx.field(&LEN, buf.span(12, 2), Value::U64(etype.into()));
+        cx.field(&LEN, type_span, Value::U64(etype.into()));
     } else {
-        cx.field(&TYPE, buf.span(12, 2), Value::U64(etype.into()));
+        cx.field(&TYPE, type_span, Value::U64(etype.into()));
     }
-    let handle = cx.sink.layer_handle();
+    let link = Link {
+        handle: cx.sink.layer_handle(),
+        start: base,
+        fcs_possible,
+    };
     cx.end_layer();
+    let payload = base + field::HEADER_LEN;
     if is_8023 {
-        let end = (field::HEADER_LEN + etype as usize).min(buf.reported);
-        data::dissect(cx, buf.limit(end), field::HEADER_LEN);
-        cx.set_info(format_args!("IEEE 802.3 frame, length {etype}"));
-        trailer(
-            cx,
-            buf,
-            end,
-            &TRAILER,
-            Link {
-                handle,
-                start: 0,
-                fcs_possible: true,
-            },
-        );
+        let end = (payload + etype as usize).min(buf.reported);
+        length_framed(cx, buf.limit(end), payload);
+        trailer(cx, buf, end, &TRAILER, link);
     } else {
-        ethertype::dissect(
-            cx,
-            buf,
-            field::HEADER_LEN,
-            etype,
-            &TRAILER,
-            Link {
-                handle,
-                start: 0,
-                fcs_possible: true,
-            },
-        );
+        ethertype::dissect(cx, buf, payload, etype, &TRAILER, link);
+    }
+}
+
+/// The payload after an 802.3 length: LLC through the table, else data.
+fn length_framed<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) {
+    if off < buf.reported
+        && cx
+            .dissect_by(crate::packet::Table::Ieee8023, 0, buf, off)
+            .is_none()
+    {
+        data::dissect(cx, buf, off);
     }
 }
 
@@ -236,7 +234,7 @@ fn vlan<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) -> usize {
     cx.end_layer();
     if len_field {
         let end = (off + 4 + etype as usize).min(buf.reported);
-        data::dissect(cx, buf.limit(end), off + 4);
+        length_framed(cx, buf.limit(end), off + 4);
         trailer(
             cx,
             buf,

@@ -90,9 +90,17 @@ pub fn trailer<S: Sink>(
     let mut reported = frame_len - start;
     let mut captured = buf.len() - start;
     let mut pad = 0;
-    if frame_len >= 60 && start < 60 {
+    // The 60-byte minimum counts from the frame's start, or, for an
+    // Ethernet carried inside another protocol (VXLAN: no FCS, its own
+    // start), from where that Ethernet starts.
+    let min_end = if link.fcs_possible {
+        60
+    } else {
+        link.start.saturating_add(60)
+    };
+    if frame_len >= min_end && start < min_end {
         // Only zeros are padding (Wireshark's default): anything else is a trailer.
-        let max = (60 - start).min(captured);
+        let max = (min_end - start).min(captured);
         pad = if buf.get(start, max).iter().all(|&b| b == 0) {
             max
         } else {

@@ -78,6 +78,8 @@ pub fn dissect<S: Sink>(
         info_exception: None,
         app_info_started: false,
         info_fence: 0,
+        udp_stream: None,
+        tcp_stream: None,
     };
     let whole = Span::new(0, data.len());
     let z = Span::EMPTY;

@@ -58,6 +58,18 @@ pub fn target(name: &str) -> Option<(u32, Wrap)> {
         "udp" => (228, Wrap::Ipv4(17)),
         // A UDP datagram from port 53: every frame is a DNS message.
         "dns" => (228, Wrap::Udp(53)),
+        "dhcp" => (228, Wrap::Udp(67)),
+        "ntp" => (228, Wrap::Udp(123)),
+        "syslog" => (228, Wrap::Udp(514)),
+        "vxlan" => (228, Wrap::Udp(4789)),
+        "geneve" => (228, Wrap::Udp(6081)),
+        "mpls" => (1, Wrap::Ethernet(0x8847)),
+        "cmd" => (1, Wrap::Ethernet(0x8909)),
+        "gre" => (228, Wrap::Ipv4(47)),
+        "igmp" => (228, Wrap::Ipv4(2)),
+        // An 802.3 length: LLC, then spanning tree and SNAP.
+        "llc" => (1, Wrap::Ethernet(1500)),
+        "ppp" => (9, Wrap::None),
         _ => return None,
     })
 }
@@ -72,6 +84,7 @@ pub fn stream_target(name: &str) -> Option<(u16, &'static [u8])> {
         // Prior knowledge: the connection starts with the preface.
         "http2" => (8080, crate::http2::PREFACE),
         "dns_tcp" => (53, b""),
+        "ssh" => (22, b""),
         _ => return None,
     })
 }
@@ -140,7 +153,7 @@ pub fn run_frames(linktype: u32, frames: &[Vec<u8>]) -> Vec<String> {
             &bytes,
             &[],
             &mut state,
-            Options { columns: true },
+            Options::new(true),
             &mut tree,
             &mut pi,
         );

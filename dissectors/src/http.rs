@@ -522,6 +522,18 @@ pub fn status_text(code: u16) -> &'static str {
     }
 }
 
+/// SSDP: HTTP messages over UDP (port 1900), otherwise data.
+pub fn dissect_ssdp<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) -> usize {
+    let payload = buf.rest(off);
+    if message_kind(payload).is_some() {
+        let note = HttpNote::default();
+        dissect_message(cx, &proto::SSDP, buf, off, payload.len(), 0, &note, true);
+    } else {
+        crate::data::dissect(cx, buf, off);
+    }
+    payload.len().max(1)
+}
+
 /// Dissects one message at `buf[off..off + len]`: its head, and its body of
 /// `body_len` bytes when kept there (a large body is counted, not kept).
 /// `first`: the first message of this dissector call (the protocol is

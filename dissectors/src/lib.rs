@@ -7,6 +7,7 @@
 
 pub mod bytes;
 pub mod collect;
+pub mod decode_as;
 pub mod expert;
 pub mod field;
 pub mod frame;
@@ -15,6 +16,7 @@ pub mod proto;
 pub mod registry;
 pub mod shared;
 pub mod sink;
+pub mod table;
 pub mod tree;
 
 #[doc(hidden)]
@@ -22,10 +24,14 @@ pub mod harness;
 
 pub mod app;
 pub mod arp;
+pub mod cmd;
 pub mod data;
+pub mod dhcp;
 pub mod dns;
 pub mod ethernet;
 pub mod ethertype;
+pub mod geneve;
+pub mod gre;
 pub mod grpc;
 pub mod hpack;
 pub mod http;
@@ -33,15 +39,24 @@ pub mod http2;
 pub mod icmp;
 pub mod icmp_echo;
 pub mod icmpv6;
+pub mod igmp;
 pub mod ip;
 pub mod ipproto;
 pub mod ipv4;
 pub mod ipv6;
+pub mod llc;
 pub mod loopback;
+pub mod mpls;
+pub mod ntp;
+pub mod ppp;
 pub mod sll;
+pub mod ssh;
+pub mod stp;
+pub mod syslog;
 pub mod tcp;
 pub mod tls;
 pub mod udp;
+pub mod vxlan;
 
 pub mod analysis;
 pub mod conversation;

@@ -191,6 +191,17 @@ impl PacketInfo {
 pub struct Options {
     /// Build the Info column text.
     pub columns: bool,
+    /// The user's Decode As rules.
+    pub decode_as: crate::decode_as::DecodeAs,
+}
+
+impl Options {
+    pub fn new(columns: bool) -> Self {
+        Options {
+            columns,
+            ..Default::default()
+        }
+    }
 }
 
 /// An IP fragment offered for reassembly.
@@ -393,6 +404,22 @@ pub trait State {
     ) -> Option<ArpBinding> {
         None
     }
+    /// A protocol's flags for one conversation (Wireshark's conversation
+    /// data, in the small): the flags before, with `set` ORed in for the
+    /// frames that follow. Protocols that dissect segment by segment keep
+    /// what they learnt (a banner seen, keys changed) here.
+    fn conversation_flags(&mut self, _key: ConversationKey, _set: u32) -> u32 {
+        0
+    }
+}
+
+/// Whose flags [`State::conversation_flags`] keeps: a TCP or UDP stream and
+/// the protocol (its [`crate::proto::ProtoDef::id`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ConversationKey {
+    pub tcp: bool,
+    pub stream: u32,
+    pub proto: u8,
 }
 
 /// Where an IPv4 address was last seen bound to a MAC address.
@@ -410,25 +437,7 @@ pub struct ArpBinding {
 pub struct NoState;
 impl State for NoState {}
 
-/// Dissector tables, as Wireshark's: a protocol hands what it carries on
-/// by a key in a named table, not by naming the protocol that takes it.
-/// The registry fills the tables (registry::lookup); the core names no
-/// protocol, and protocols that carry each other need not import each
-/// other.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Table {
-    /// pcap and pcapng link types (`frame`).
-    LinkType,
-    /// Ethernet types: Ethernet II, VLAN tags, Linux cooked captures, BSD
-    /// loopback families given as ethertypes.
-    EtherType,
-    /// IP versions (4, 6): raw IP links, loopback, a version field that
-    /// says 6 in an IPv4 header, ICMP and ICMPv6 quoting the packet in
-    /// error.
-    IpVersion,
-    /// IP protocol numbers and IPv6 next headers (`ip.proto`).
-    IpProto,
-}
+pub use crate::table::Table;
 
 /// A dissector in a table: dissects `buf` from `off` and returns how many
 /// bytes it claimed.
@@ -466,9 +475,24 @@ pub struct Cx<'c, S: Sink> {
     pub app_info_started: bool,
     /// Info up to here is kept by [`Cx::set_info`] (see [`Cx::fence_info`]).
     pub info_fence: usize,
+    /// The conversation (`udp.stream`) of the datagram being dissected,
+    /// for protocols that match requests with responses.
+    pub udp_stream: Option<u32>,
+    /// The same for the TCP segment being dissected (`tcp.stream`).
+    pub tcp_stream: Option<u32>,
 }
 
 impl<S: Sink> Cx<'_, S> {
+    /// Hands `buf` from `off` to the protocol a Decode As rule names.
+    pub fn dissect_as(
+        &mut self,
+        rule: crate::decode_as::Rule,
+        buf: Buf<'_>,
+        off: usize,
+    ) -> Option<usize> {
+        self.dissect_by(Table::Protocol, rule.index, buf, off)
+    }
+
     /// Hands `buf` from `off` to whoever registered `key` in `table`:
     /// the bytes it claimed, or None when no dissector did.
     pub fn dissect_by(
@@ -478,6 +502,12 @@ impl<S: Sink> Cx<'_, S> {
         buf: Buf<'_>,
         off: usize,
     ) -> Option<usize> {
+        // A Decode As rule replaces the table's entry for its keys, as
+        // Wireshark's Decode As changes the table itself.
+        let (table, key) = match self.opts.decode_as.find(table, key) {
+            Some(rule) if table != Table::Protocol => (Table::Protocol, rule.index),
+            _ => (table, key),
+        };
         let dissector = (self.lookup)(table, key)?;
         Some(dissector(self, buf, off))
     }

@@ -77,6 +77,27 @@ protocols! {
     LLMNR = ("llmnr", "Link-local Multicast Name Resolution", "LLMNR");
     GRPC = ("grpc", "GRPC Message", "GRPC");
     SSDP = ("ssdp", "Simple Service Discovery Protocol", "SSDP");
+    VXLAN = ("vxlan", "Virtual eXtensible Local Area Network", "VXLAN");
+    GENEVE = ("geneve", "Generic Network Virtualization Encapsulation", "Geneve");
+    MPLS = ("mpls", "MultiProtocol Label Switching Header", "MPLS");
+    PWETHCW = ("pwethcw", "PW Ethernet Control Word", "");
+    GRE = ("gre", "Generic Routing Encapsulation", "GRE");
+    NTP = ("ntp", "Network Time Protocol", "NTP");
+    SYSLOG = ("syslog", "Syslog message", "Syslog");
+    DHCP = ("dhcp", "Dynamic Host Configuration Protocol", "DHCP");
+    PPP = ("ppp", "Point-to-Point Protocol", "PPP");
+    LCP = ("lcp", "PPP Link Control Protocol", "PPP LCP");
+    IPCP = ("ipcp", "PPP IP Control Protocol", "PPP IPCP");
+    IPV6CP = ("ipv6cp", "PPP IPv6 Control Protocol", "PPP IPV6CP");
+    CCP = ("ccp", "PPP Compression Control Protocol", "PPP CCP");
+    SSH = ("ssh", "SSH Protocol", "SSH");
+    IGMP = ("igmp", "Internet Group Management Protocol", "IGMP");
+    IGMPV1 = ("igmp", "Internet Group Management Protocol", "IGMPv1");
+    IGMPV2 = ("igmp", "Internet Group Management Protocol", "IGMPv2");
+    IGMPV3 = ("igmp", "Internet Group Management Protocol", "IGMPv3");
+    LLC = ("llc", "Logical-Link Control", "LLC");
+    STP = ("stp", "Spanning Tree Protocol", "STP");
+    CMD = ("cmd", "Cisco MetaData", "CMD");
 }
 
 /// The protocol with this [`ProtoDef::id`].

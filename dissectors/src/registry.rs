@@ -7,13 +7,18 @@
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
+use crate::decode_as::Rule;
+use crate::dns::Flavor;
 use crate::expert::ExpertDef;
 use crate::field::FieldDef;
 use crate::packet::{Cx, Dissector, FrameMeta, Options, PacketInfo, State, Table};
 use crate::proto::ProtoDef;
 use crate::sink::Sink;
 use crate::tcp_analysis::Flag;
-use crate::{arp, ethernet, icmp, icmpv6, ipv4, ipv6, loopback, sll, tcp, udp};
+use crate::{
+    arp, cmd, data, dhcp, dns, ethernet, geneve, gre, http, icmp, icmpv6, igmp, ipv4, ipv6, llc,
+    loopback, mpls, ntp, ppp, sll, ssh, stp, syslog, tcp, udp, vxlan,
+};
 
 /// Dissects one frame: the frame layer, then whatever its link type's
 /// entry in the tables leads to. `pi` is cleared first and filled with what
@@ -49,9 +54,199 @@ pub fn lookup<S: Sink>(table: Table, key: u32) -> Option<Dissector<S>> {
         (IpProto, 6) => |cx, buf, off| rest(cx, buf, off, tcp::dissect),
         (IpProto, 17) => |cx, buf, off| rest(cx, buf, off, udp::dissect),
         (IpProto, 58) => |cx, buf, off| rest(cx, buf, off, icmpv6::dissect),
+        (IpProto, 47) => gre::dissect,
+        (IpProto, 2) => igmp::dissect,
+        (EtherType, 0x8909) => cmd::in_ethernet,
+        (GreProto, 0x8909) => cmd::in_gre,
+        (Ieee8023, 0) => llc::dissect,
+        (LlcSap, 0x42) => stp::dissect,
+        (LinkType, 9 | 50) => |cx, buf, _| link(cx, buf, ppp::link),
+        (EtherType, 0x880b) => ppp::dissect,
+        (IpProto, 137) | (EtherType, 0x8847 | 0x8848) | (UdpPort, 6635) => mpls::dissect,
+        (EtherType, 0x6558) => ethernet::encapsulated,
+        (UdpPort, 53) => |cx, buf, off| dns::dissect_udp(cx, buf, off, Flavor::Dns),
+        (UdpPort, 5353) => |cx, buf, off| dns::dissect_udp(cx, buf, off, Flavor::Mdns),
+        (UdpPort, 5355) => |cx, buf, off| dns::dissect_udp(cx, buf, off, Flavor::Llmnr),
+        (UdpPort, 1900) => http::dissect_ssdp,
+        (UdpPort, 67 | 68) => dhcp::dissect,
+        (UdpPort, 123) => ntp::dissect,
+        (UdpPort, 514) => syslog::dissect,
+        (UdpPort, 4789) => vxlan::dissect,
+        (UdpPort, 6081) => geneve::dissect,
+        (TcpPort, 22) => ssh::dissect,
+        (Protocol, i) => {
+            return DECODE_AS
+                .get(i as usize)
+                .and_then(|p| dissector_named(p.name));
+        }
         _ => return None,
     };
     Some(d)
+}
+
+/// A protocol Decode As may name, and the tables it is offered in.
+pub struct DecodeAsTarget {
+    pub name: &'static str,
+    pub tables: &'static [Table],
+}
+
+const PORTS: &[Table] = &[Table::TcpPort, Table::UdpPort];
+const UDP: &[Table] = &[Table::UdpPort];
+const TCP: &[Table] = &[Table::TcpPort];
+const ETHER: &[Table] = &[Table::EtherType, Table::IpProto];
+
+/// Every protocol Decode As may name (tshark's short names).
+pub static DECODE_AS: &[DecodeAsTarget] = &[
+    DecodeAsTarget {
+        name: "data",
+        tables: &[
+            Table::TcpPort,
+            Table::UdpPort,
+            Table::EtherType,
+            Table::IpProto,
+        ],
+    },
+    DecodeAsTarget {
+        name: "dns",
+        tables: PORTS,
+    },
+    DecodeAsTarget {
+        name: "mdns",
+        tables: UDP,
+    },
+    DecodeAsTarget {
+        name: "llmnr",
+        tables: UDP,
+    },
+    DecodeAsTarget {
+        name: "http",
+        tables: TCP,
+    },
+    DecodeAsTarget {
+        name: "ssdp",
+        tables: UDP,
+    },
+    DecodeAsTarget {
+        name: "tls",
+        tables: TCP,
+    },
+    DecodeAsTarget {
+        name: "ssl",
+        tables: TCP,
+    },
+    DecodeAsTarget {
+        name: "http2",
+        tables: TCP,
+    },
+    DecodeAsTarget {
+        name: "dhcp",
+        tables: UDP,
+    },
+    DecodeAsTarget {
+        name: "bootp",
+        tables: UDP,
+    },
+    DecodeAsTarget {
+        name: "ntp",
+        tables: UDP,
+    },
+    DecodeAsTarget {
+        name: "syslog",
+        tables: UDP,
+    },
+    DecodeAsTarget {
+        name: "vxlan",
+        tables: UDP,
+    },
+    DecodeAsTarget {
+        name: "geneve",
+        tables: UDP,
+    },
+    DecodeAsTarget {
+        name: "mpls",
+        tables: &[Table::UdpPort, Table::EtherType, Table::IpProto],
+    },
+    DecodeAsTarget {
+        name: "gre",
+        tables: ETHER,
+    },
+    DecodeAsTarget {
+        name: "ssh",
+        tables: TCP,
+    },
+    DecodeAsTarget {
+        name: "ip",
+        tables: ETHER,
+    },
+    DecodeAsTarget {
+        name: "ipv6",
+        tables: ETHER,
+    },
+    DecodeAsTarget {
+        name: "arp",
+        tables: ETHER,
+    },
+    DecodeAsTarget {
+        name: "eth",
+        tables: &[Table::EtherType, Table::UdpPort],
+    },
+];
+
+/// The dissector a Decode As name stands for, on any table.
+fn dissector_named<S: Sink>(name: &str) -> Option<Dissector<S>> {
+    let d: Dissector<S> = match name {
+        "data" => |cx, buf, off| {
+            data::dissect(cx, buf, off);
+            buf.reported.saturating_sub(off).max(1)
+        },
+        "dns" => |cx, buf, off| dns::dissect_udp(cx, buf, off, Flavor::Dns),
+        "mdns" => |cx, buf, off| dns::dissect_udp(cx, buf, off, Flavor::Mdns),
+        "llmnr" => |cx, buf, off| dns::dissect_udp(cx, buf, off, Flavor::Llmnr),
+        "ssdp" => http::dissect_ssdp,
+        "dhcp" | "bootp" => dhcp::dissect,
+        "ntp" => ntp::dissect,
+        "syslog" => syslog::dissect,
+        "vxlan" => vxlan::dissect,
+        "geneve" => geneve::dissect,
+        "mpls" => mpls::dissect,
+        "gre" => gre::dissect,
+        "ssh" => ssh::dissect,
+        "ip" => ipv4::dissect,
+        "ipv6" => ipv6::dissect,
+        "arp" => arp::dissect,
+        "eth" => ethernet::encapsulated,
+        _ => return None,
+    };
+    Some(d)
+}
+
+/// A `-d` argument in tshark's spelling (`tcp.port==8443,http2`), checked
+/// against what Decode As offers for that table.
+pub fn decode_as_rule(arg: &str) -> Result<Rule, String> {
+    let (table, lo, hi, name) = crate::decode_as::split(arg)?;
+    let Some((index, target)) = DECODE_AS.iter().enumerate().find(|(_, t)| t.name == name) else {
+        let names: Vec<&str> = DECODE_AS
+            .iter()
+            .filter(|t| t.tables.contains(&table))
+            .map(|t| t.name)
+            .collect();
+        return Err(format!(
+            "\"{name}\" isn't a protocol wirelens can decode as (for this layer type: {})",
+            names.join(", ")
+        ));
+    };
+    if !target.tables.contains(&table) {
+        return Err(format!(
+            "\"{name}\" can't be decoded from the layer type in \"{arg}\""
+        ));
+    }
+    Ok(Rule {
+        table,
+        lo,
+        hi,
+        name: target.name,
+        index: index as u32,
+    })
 }
 
 /// A link layer takes the whole frame.
@@ -98,6 +293,19 @@ fn modules() -> impl Iterator<Item = &'static [&'static FieldDef]> {
         crate::tls::ALL,
         crate::http2::ALL,
         crate::grpc::ALL,
+        crate::vxlan::ALL,
+        crate::geneve::ALL,
+        crate::mpls::ALL,
+        crate::gre::ALL,
+        crate::ntp::ALL,
+        crate::syslog::ALL,
+        crate::dhcp::ALL,
+        crate::ppp::ALL,
+        crate::ssh::ALL,
+        crate::igmp::ALL,
+        crate::llc::ALL,
+        crate::stp::ALL,
+        crate::cmd::ALL,
     ]
     .into_iter()
 }

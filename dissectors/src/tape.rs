@@ -113,6 +113,7 @@ mod tag {
     pub const TCP_PAYLOAD: u8 = 11;
     pub const DNS: u8 = 12;
     pub const FRAG_REFUSED: u8 = 13;
+    pub const CONVERSATION_FLAGS: u8 = 14;
 }
 
 /// Appends answers to a tape.
@@ -792,6 +793,14 @@ impl State for Recorder<'_> {
         out
     }
 
+    fn conversation_flags(&mut self, key: crate::packet::ConversationKey, set: u32) -> u32 {
+        let out = self.inner.conversation_flags(key, set);
+        let mut w = TapeWriter::with_blobs(self.tape, self.blobs);
+        w.u8(tag::CONVERSATION_FLAGS);
+        w.u64(out.into());
+        out
+    }
+
     fn arp_binding(
         &mut self,
         ip: [u8; 4],
@@ -1054,6 +1063,14 @@ impl State for Replay<'_> {
         } else {
             m
         }
+    }
+
+    fn conversation_flags(&mut self, _key: crate::packet::ConversationKey, _set: u32) -> u32 {
+        if self.r.expect(&[tag::CONVERSATION_FLAGS]).is_none() {
+            return 0;
+        }
+        let v = self.r.u64();
+        if self.r.failed { 0 } else { v as u32 }
     }
 
     fn arp_binding(

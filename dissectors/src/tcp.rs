@@ -2,6 +2,7 @@
 //! conversation analysis (stream index, relative numbers, expert flags),
 //! which the state answers.
 
+use crate::bytes;
 use crate::expert::{ExpertDef, Group, Severity};
 use crate::field::{Base, FieldDef, FieldType as T, Value};
 use crate::packet::{Buf, Cx, TcpOptions, TcpSegment, Transport};
@@ -9,7 +10,6 @@ use crate::proto::{self, ProtoDef};
 use crate::sink::{Presence, Sink, Span};
 use crate::tcp_analysis::{Flag, SegmentAnalysis};
 use crate::tcp_pdu::{AppProto, TcpPayload};
-use crate::{bytes, data};
 
 static COMPLETENESS: &[(u64, &str)] = &[];
 
@@ -624,7 +624,8 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) {
                 || a.has(Flag::OutOfOrder)
         });
         if !resent {
-            data::dissect(cx, buf, off + hlen);
+            let stream = a.map(|a| a.stream);
+            crate::app::tcp_segment(cx, buf, off + hlen, (seg.src_port, seg.dst_port), stream);
         }
     }
 }

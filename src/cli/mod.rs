@@ -32,7 +32,7 @@ use crate::capture::CaptureFile;
     version,
     about = "Packet analyzer and traffic visualizer",
     long_about = "Packet analyzer and traffic visualizer.\n\nWith no subcommand, starts the desktop app (on FILE, or on the bundled sample).",
-    args_conflicts_with_subcommands = true
+    subcommand_precedence_over_arg = true
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -59,6 +59,11 @@ pub struct Cli {
     /// let theirs go, each saying so (default 1024; the app's setting).
     #[arg(long = "memory-limit", value_name = "MIB", global = true)]
     pub memory_limit: Option<u64>,
+    /// Decode As, in tshark's spelling: `-d tcp.port==8443,http2`
+    /// (also `udp.port`, port ranges `8000-8100` or `8000:3`,
+    /// `ethertype==0x8847,mpls`); repeat for more rules.
+    #[arg(short = 'd', long = "decode-as", value_name = "RULE", global = true)]
+    pub decode_as: Vec<String>,
 }
 
 #[derive(Debug, Subcommand)]

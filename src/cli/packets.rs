@@ -2,7 +2,7 @@
 
 use std::io::Write;
 
-use dissectors::packet::{Options, Transport};
+use dissectors::packet::Transport;
 use dissectors::sink::NullSink;
 use dissectors::tcp_analysis::Flag;
 use serde::Serialize;
@@ -46,7 +46,7 @@ pub fn run(a: &PacketsArgs, out: &mut impl Write) -> Result<(), CliError> {
     let mut reader = file.reader();
     let mut pass = Pass::new(true);
     pass.interfaces_described = file.format == crate::capture::Format::Pcapng;
-    let opts = Options { columns: true };
+    let opts = crate::pass::options(true);
     let mut json = match a.format {
         TextOrJson::Json => Some(JsonArray::start(out)?),
         TextOrJson::Text => None,

@@ -6,7 +6,7 @@ use std::net::IpAddr;
 
 use dissectors::collect::FieldCollector;
 use dissectors::field::OwnedValue;
-use dissectors::packet::{Options, Transport};
+use dissectors::packet::Transport;
 
 use crate::capture::CaptureFile;
 use crate::pass::Pass;
@@ -59,7 +59,7 @@ pub fn scan(
             &rec,
             iface,
             data,
-            Options { columns: false },
+            crate::pass::options(false),
             &mut collector,
         );
         let (ports, tcp, udp_stream) = match pi.transport {

@@ -8,7 +8,7 @@ use std::ops::RangeInclusive;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use dissectors::analysis::FrameAnswers;
-use dissectors::packet::{Options, PacketInfo};
+use dissectors::packet::PacketInfo;
 
 use super::DisplayFilter;
 use crate::capture::{CaptureFile, Format, Interface, ReadNotes};
@@ -33,7 +33,7 @@ pub fn in_capture_order(
         let data = file.data(rec.offset, rec.caplen);
         sink.clear();
         let number = pass.frames() + 1;
-        let (pi, answers) = pass.frame(&rec, iface, data, Options { columns: false }, &mut sink);
+        let (pi, answers) = pass.frame(&rec, iface, data, crate::pass::options(false), &mut sink);
         if filter.matches(&sink, data) {
             on_match(number, pi, answers);
         }
@@ -96,7 +96,7 @@ pub fn matching_frames(
                                 }
                                 continue;
                             }
-                            let opts = Options { columns: false };
+                            let opts = crate::pass::options(false);
                             if !redissect_reusing(
                                 snap, source, n, &mut sink, &mut pi, opts, &mut tape,
                             ) {

@@ -133,7 +133,7 @@ impl FilterSet {
 /// filter evaluates on a real frame.
 pub fn fuzz_one(data: &[u8]) {
     use dissectors::analysis::Analyzer;
-    use dissectors::packet::{FrameMeta, Options, PacketInfo};
+    use dissectors::packet::{FrameMeta, PacketInfo};
     // Ethernet, IPv4, TCP and an HTTP request.
     const FRAME: &[u8] = b"\x00\x11\x22\x33\x44\x55\x66\x77\x88\x99\xaa\xbb\x08\x00\
 \x45\x00\x00\x3f\x12\x34\x40\x00\x40\x06\x00\x00\x0a\x01\x02\x03\x0a\x01\x02\x04\
@@ -167,7 +167,7 @@ GET / HTTP/1.1\r\nHost: a\r\n\r\n";
                 FRAME,
                 &[],
                 &mut state,
-                Options { columns: false },
+                crate::pass::options(false),
                 &mut sink,
                 &mut pi,
             );

@@ -6,7 +6,7 @@
 //! panic", it holds the replay to the pass: a frame must ask its tape the
 //! questions the pass answered, in the same order.
 
-use dissectors::packet::{FrameMeta, Options, PacketInfo};
+use dissectors::packet::{FrameMeta, PacketInfo};
 use dissectors::sink::NullSink;
 use dissectors::tape::Replay;
 use dissectors::tree::TreeBuilder;
@@ -43,7 +43,7 @@ pub fn whole_capture(data: &[u8]) {
         }
         let iface = reader.interfaces.get(rec.interface as usize).cloned();
         let bytes = file.data(rec.offset, rec.caplen);
-        let opts = Options { columns: true };
+        let opts = crate::pass::options(true);
         pass.frame(&rec, iface.as_ref(), bytes, opts, &mut NullSink);
         blobs.extend_from_slice(pass.blobs.new_bytes());
         kept.push(Kept {
@@ -68,7 +68,7 @@ pub fn whole_capture(data: &[u8]) {
         let mut replay = Replay::with_sources(&k.tape, &frame_bytes, &blob);
         let mut tree = TreeBuilder::new();
         let bytes = file.data(k.offset, k.caplen);
-        let opts = Options { columns: true };
+        let opts = crate::pass::options(true);
         dissectors::dissect_frame(
             &k.meta,
             bytes,

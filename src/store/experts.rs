@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use dissectors::expert::{ExpertDef, Group, Severity};
 use dissectors::field::{FieldDef, Value};
-use dissectors::packet::{Options, PacketInfo};
+use dissectors::packet::PacketInfo;
 use dissectors::sink::{Presence, Sink, Span};
 
 use super::Snapshot;
@@ -102,7 +102,7 @@ impl ExpertGroups {
             }
             let number = i as u32 + 1;
             sink.items.clear();
-            let opts = Options { columns: false };
+            let opts = crate::pass::options(false);
             if !redissect_reusing(snap, source, number, &mut sink, &mut pi, opts, &mut tape) {
                 continue;
             }

@@ -5,7 +5,7 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use dissectors::packet::{Options, PacketInfo, TcpSegment, Transport};
+use dissectors::packet::{PacketInfo, TcpSegment, Transport};
 use dissectors::sink::NullSink;
 use dissectors::tcp_reassembly::{KeptStream, TcpReassembler};
 
@@ -33,7 +33,7 @@ pub fn follow_tcp(
         if r.stream != stream {
             continue;
         }
-        let opts = Options { columns: false };
+        let opts = crate::pass::options(false);
         if !redissect_reusing(
             snap,
             source,

@@ -11,7 +11,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use dissectors::collect::FieldCollector;
 use dissectors::field::OwnedValue;
-use dissectors::packet::Options;
 
 use super::Snapshot;
 use super::frame::PacketBytes;
@@ -74,7 +73,7 @@ pub fn follow_http2(
         let iface = snap.interfaces.get(usize::from(row.interface));
         let data = source.bytes(row.offset, row.caplen);
         fields.clear();
-        let opts = Options { columns: false };
+        let opts = crate::pass::options(false);
         let (_, answers) = pass.frame(&rec, iface, data, opts, &mut fields);
         // A retransmission shows PDUs already taken.
         if answers.resent_pdus {

@@ -55,7 +55,7 @@ pub fn redissect<S: Sink>(
     sink: &mut S,
     pi: &mut PacketInfo,
 ) -> bool {
-    let opts = Options { columns: true };
+    let opts = crate::pass::options(true);
     redissect_reusing(snap, source, number, sink, pi, opts, &mut Vec::new())
 }
 

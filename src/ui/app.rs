@@ -101,6 +101,9 @@ pub struct WirelensApp {
     rows_seen: usize,
     pub conversations: Conversations,
     pub expert_info: ExpertInfo,
+    pub decode_as: super::decode_as::DecodeAsWindow,
+    /// The Decode As rules in force (`-d`'s, else the settings').
+    pub decode_as_rules: Vec<String>,
     /// Open Follow Stream windows.
     pub follow: Vec<FollowStream>,
     /// Open Follow HTTP/2 Stream windows.
@@ -141,6 +144,12 @@ impl WirelensApp {
     pub fn launch(&mut self, l: &super::Launch, ctx: &egui::Context) {
         if !l.memory_limit_set {
             crate::pass::set_state_limit(self.settings.state_limit_bytes());
+        }
+        if l.decode_as.is_empty() {
+            let saved = self.settings.decode_as.clone();
+            self.apply_decode_as(saved);
+        } else {
+            self.decode_as_rules = l.decode_as.clone();
         }
         if let Some(i) = &l.interface {
             self.capture_options.interface = Some(i.clone());
@@ -232,6 +241,37 @@ impl WirelensApp {
                 };
             }
         });
+    }
+
+    /// Puts Decode As rules in force for every pass from now on; a rule
+    /// that does not parse (a hand-edited settings file) is reported and
+    /// none of them applies.
+    pub fn apply_decode_as(&mut self, rules: Vec<String>) {
+        match crate::pass::decode_as_rules(&rules) {
+            Ok(parsed) => {
+                crate::pass::set_decode_as(parsed);
+                self.decode_as_rules = rules;
+            }
+            Err(e) => self.settings_warning = Some(format!("Decode As not applied: {e}")),
+        }
+    }
+
+    /// Rules the Decode As window accepted: in force, kept in the
+    /// settings, and the open file analysed again under them.
+    fn decode_as_accepted(&mut self, ctx: &egui::Context) {
+        let Some(rules) = self.decode_as.accepted.take() else {
+            return;
+        };
+        self.settings.decode_as = rules.clone();
+        self.apply_decode_as(rules);
+        let reopen = self
+            .document
+            .as_ref()
+            .filter(|d| !d.is_capturing())
+            .map(|d| d.path.clone());
+        if let Some(path) = reopen {
+            self.open(&path, Some(ctx.clone()));
+        }
     }
 
     /// Opens `path` (replacing what was open); errors are shown in the app.
@@ -657,6 +697,8 @@ impl WirelensApp {
         let errors = &self.rows.colours.errors;
         self.colour_rule_editor
             .show(ui.ctx(), &mut self.settings.colour_rules, errors);
+        self.decode_as.show(ui.ctx());
+        self.decode_as_accepted(ui.ctx());
         self.persist_settings();
     }
 
@@ -879,6 +921,11 @@ impl WirelensApp {
                     }
                 });
                 ui.menu_button("Analyze", |ui| {
+                    if ui.button("Decode As…").clicked() {
+                        let rules = self.decode_as_rules.clone();
+                        self.decode_as.open_with(&rules);
+                        ui.close();
+                    }
                     if ui.button("Expert Information").clicked() {
                         self.expert_info.open = true;
                         ui.close();

@@ -3,7 +3,7 @@
 //! rows in view are coloured (and cached with them), first match wins, as
 //! in Wireshark's View › Coloring Rules.
 
-use dissectors::packet::{Options, PacketInfo};
+use dissectors::packet::PacketInfo;
 use eframe::egui::Color32;
 
 use crate::filter::{FilterSet, FilterSink};
@@ -75,7 +75,7 @@ impl ColourRules {
         }
         let row = snap.index.row(number.checked_sub(1)? as usize)?;
         self.sink.clear();
-        let opts = Options { columns: false };
+        let opts = crate::pass::options(false);
         if !redissect_reusing(
             snap,
             bytes,

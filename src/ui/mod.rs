@@ -9,6 +9,7 @@ pub mod colour_rules;
 pub mod compiled_text;
 pub mod conversations;
 pub mod decimate;
+pub mod decode_as;
 pub mod details;
 pub mod displayed;
 pub mod document;
@@ -51,6 +52,8 @@ pub struct Launch {
     pub goto: Option<u32>,
     /// `--memory-limit` was given: it wins over the setting.
     pub memory_limit_set: bool,
+    /// `-d` rules (already in force): they win over the saved ones.
+    pub decode_as: Vec<String>,
 }
 
 /// Starts the app as `launch` says.

@@ -211,13 +211,7 @@ pub fn run_pass(fx: &Fixture, fields: bool) -> Vec<OurPacket> {
         let data = file.data(rec.offset, rec.caplen);
         let mut tb = TreeBuilder::new();
         let want_fields = fields && out.len() < 300;
-        let (pi, ans) = pass.frame(
-            &rec,
-            iface.as_ref(),
-            data,
-            Options { columns: true },
-            &mut tb,
-        );
+        let (pi, ans) = pass.frame(&rec, iface.as_ref(), data, Options::new(true), &mut tb);
         let mut p = OurPacket {
             layers: pi.protocols.iter().map(|p| p.name().to_string()).collect(),
             src: pi.src.to_string(),

@@ -1,0 +1,36 @@
+//! The names of the dissector tables (the registry fills them).
+
+/// Dissector tables, as Wireshark's: a protocol hands what it carries on
+/// by a key in a named table, not by naming the protocol that takes it.
+/// The registry fills the tables (registry::lookup); the core names no
+/// protocol, and protocols that carry each other need not import each
+/// other.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Table {
+    /// pcap and pcapng link types (`frame`).
+    LinkType,
+    /// Ethernet types: Ethernet II, VLAN tags, Linux cooked captures, BSD
+    /// loopback families given as ethertypes.
+    EtherType,
+    /// IP versions (4, 6): raw IP links, loopback, a version field that
+    /// says 6 in an IPv4 header, ICMP and ICMPv6 quoting the packet in
+    /// error.
+    IpVersion,
+    /// IP protocol numbers and IPv6 next headers (`ip.proto`).
+    IpProto,
+    /// UDP ports (`udp.port`), tried lower port first.
+    UdpPort,
+    /// TCP ports (`tcp.port`) of protocols dissected segment by segment;
+    /// those that frame PDUs across segments are chosen by the analysis.
+    TcpPort,
+    /// Protocols by their Decode As entry (a Decode As rule's index).
+    Protocol,
+    /// Who takes an 802.3 frame's payload (key 0: LLC), after a length
+    /// field in Ethernet or an 802.1Q tag.
+    Ieee8023,
+    /// LLC service access points (0x42: spanning tree).
+    LlcSap,
+    /// GRE protocol types that differ from the ethertype of the same
+    /// number (GRE tries this table, then [`Table::EtherType`]).
+    GreProto,
+}

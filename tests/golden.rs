@@ -83,6 +83,16 @@ const TUNNELLED_CONVERSATIONS: &[(&str, &str)] = &[(
      30.0.0.2:51225 <-> 30.0.0.1:22, as wirelens does. Everything else is compared.",
 )];
 
+/// Fields not compared in one capture, each with the reason.
+const FILE_FIELD_EXCEPTIONS: &[(&str, &str, &str)] = &[(
+    "wirelens_ftp-pasv-port.pcap",
+    "tcp.completeness",
+    "tshark 4.0 bug: on a data connection FTP announced (PASV), tcp.completeness never has \
+     the SYN bit (1) although the SYN is in the capture (0, 2, 6, 14, 30 where the other \
+     connections show 1, 3, 7, 15, 31): the SYN lands in the wildcard conversation the \
+     PASV created, and the bits count in the one made from it. wirelens counts the SYN.",
+)];
+
 fn file_exception(name: &str) -> bool {
     FILE_EXCEPTIONS.iter().any(|(n, _)| *n == name)
 }
@@ -337,6 +347,9 @@ fn fields_values_and_byte_ranges_match_tshark() {
                 && !o.fields.iter().any(|f| f.name == "data.data");
             let excluded = |name: &str| {
                 skip.contains(name)
+                    || FILE_FIELD_EXCEPTIONS
+                        .iter()
+                        .any(|(f, n, _)| *f == fx.name && *n == name)
                     || (REASSEMBLY_FIELDS.contains(&name) && !their_names.contains(name))
                     || (counted_body && name == "data.data")
             };

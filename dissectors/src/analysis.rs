@@ -53,6 +53,8 @@ pub struct FrameAnswers {
 pub struct Analyzer {
     decode_as: DecodeAs,
     conversation_flags: HashMap<crate::packet::ConversationKey, u32>,
+    memos: HashMap<crate::packet::ConversationKey, Vec<u8>>,
+    expected: HashMap<(IpAddr, u16), crate::packet::Expectation>,
     pub reassembly: IpReassembler,
     pub conversations: Conversations,
     echoes: HashMap<EchoKey, (u32, i64)>,
@@ -96,6 +98,10 @@ struct StreamCost {
 
 /// Conversations whose protocol flags are kept (about 16 MiB).
 const MAX_CONVERSATION_FLAGS: usize = 1 << 20;
+
+/// Conversations with a memo, and announced connections, kept (each
+/// memo at most `packet::MAX_MEMO` bytes: about 20 MiB in all).
+const MAX_CONVERSATION_MEMOS: usize = 1 << 16;
 
 /// DNS transactions remembered before the oldest are forgotten.
 const MAX_DNS_TRANSACTIONS: usize = 1 << 18;
@@ -143,6 +149,8 @@ impl Analyzer {
             frame: FrameAnswers::default(),
             decode_as: DecodeAs::default(),
             conversation_flags: HashMap::new(),
+            memos: HashMap::new(),
+            expected: HashMap::new(),
         }
     }
 
@@ -303,6 +311,46 @@ impl Analyzer {
 }
 
 impl State for Analyzer {
+    fn conversation_memo(
+        &mut self,
+        key: crate::packet::ConversationKey,
+        set: Option<&[u8]>,
+    ) -> Vec<u8> {
+        let before = self.memos.get(&key).cloned().unwrap_or_default();
+        if let Some(v) = set
+            && (self.memos.len() < MAX_CONVERSATION_MEMOS || self.memos.contains_key(&key))
+        {
+            self.memos
+                .insert(key, v[..v.len().min(crate::packet::MAX_MEMO)].to_vec());
+        }
+        before
+    }
+
+    fn expect_connection(&mut self, e: crate::packet::Expectation) {
+        if self.expected.len() < MAX_CONVERSATION_MEMOS
+            || self.expected.contains_key(&(e.addr, e.port))
+        {
+            self.expected.insert((e.addr, e.port), e);
+        }
+    }
+
+    fn expected_connection(
+        &mut self,
+        a: (IpAddr, u16),
+        b: (IpAddr, u16),
+    ) -> Option<crate::packet::Expectation> {
+        if self.expected.is_empty() {
+            return None;
+        }
+        let fits = |listen: (IpAddr, u16), other: (IpAddr, u16)| {
+            self.expected
+                .get(&listen)
+                .filter(|e| e.other_port.is_none_or(|p| p == other.1))
+                .copied()
+        };
+        fits(a, b).or_else(|| fits(b, a))
+    }
+
     fn conversation_flags(&mut self, key: crate::packet::ConversationKey, set: u32) -> u32 {
         if self.conversation_flags.len() >= MAX_CONVERSATION_FLAGS {
             // Past the bound nothing more is remembered: a protocol then

@@ -58,6 +58,19 @@ pub fn tcp_segment<S: Sink>(
             return;
         }
     }
+    // A connection another protocol announced (FTP's data connections).
+    if let Some((src, dst)) = cx.ip_current
+        && cx.quote_depth == 0
+        && let Some(e) = cx.state.expected_connection((src, sport), (dst, dport))
+    {
+        cx.expected = Some(e);
+        if cx
+            .dissect_by(Table::Expected, e.proto.into(), buf, off)
+            .is_some_and(|n| n > 0)
+        {
+            return;
+        }
+    }
     data::dissect(cx, buf, off);
 }
 

@@ -80,6 +80,7 @@ pub fn dissect<S: Sink>(
         info_fence: 0,
         udp_stream: None,
         tcp_stream: None,
+        expected: None,
     };
     let whole = Span::new(0, data.len());
     let z = Span::EMPTY;

@@ -85,6 +85,8 @@ pub fn stream_target(name: &str) -> Option<(u16, &'static [u8])> {
         "http2" => (8080, crate::http2::PREFACE),
         "dns_tcp" => (53, b""),
         "ssh" => (22, b""),
+        "ftp" => (21, b""),
+        "ftp_data" => (20, b""),
         _ => return None,
     })
 }

@@ -30,6 +30,7 @@ pub mod dhcp;
 pub mod dns;
 pub mod ethernet;
 pub mod ethertype;
+pub mod ftp;
 pub mod geneve;
 pub mod gre;
 pub mod grpc;

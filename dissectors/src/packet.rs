@@ -411,7 +411,36 @@ pub trait State {
     fn conversation_flags(&mut self, _key: ConversationKey, _set: u32) -> u32 {
         0
     }
+    /// A protocol's memo for one conversation: a few bytes it keeps from
+    /// frame to frame (FTP: how its data connections are made and the
+    /// command they serve). `set` replaces it; the memo before is returned.
+    fn conversation_memo(&mut self, _key: ConversationKey, _set: Option<&[u8]>) -> Vec<u8> {
+        Vec::new()
+    }
+    /// A connection a protocol announced (FTP's PASV): later TCP
+    /// connections to its listening end are the announcer's.
+    fn expect_connection(&mut self, _e: Expectation) {}
+    /// What was announced for a TCP connection between these two ends.
+    fn expected_connection(&mut self, _a: (IpAddr, u16), _b: (IpAddr, u16)) -> Option<Expectation> {
+        None
+    }
 }
+
+/// An announced connection (Wireshark's conversation set up ahead of its
+/// first packet): its listening end, the other end's port when the
+/// announcement fixes it, the protocol that will speak there (its
+/// [`crate::proto::ProtoDef::id`]) and the conversation that announced it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Expectation {
+    pub addr: IpAddr,
+    pub port: u16,
+    pub other_port: Option<u16>,
+    pub proto: u8,
+    pub parent: ConversationKey,
+}
+
+/// The longest memo kept for a conversation.
+pub const MAX_MEMO: usize = 256;
 
 /// Whose flags [`State::conversation_flags`] keeps: a TCP or UDP stream and
 /// the protocol (its [`crate::proto::ProtoDef::id`]).
@@ -480,6 +509,8 @@ pub struct Cx<'c, S: Sink> {
     pub udp_stream: Option<u32>,
     /// The same for the TCP segment being dissected (`tcp.stream`).
     pub tcp_stream: Option<u32>,
+    /// The announcement the TCP connection being dissected answers.
+    pub expected: Option<Expectation>,
 }
 
 impl<S: Sink> Cx<'_, S> {

@@ -98,6 +98,8 @@ protocols! {
     LLC = ("llc", "Logical-Link Control", "LLC");
     STP = ("stp", "Spanning Tree Protocol", "STP");
     CMD = ("cmd", "Cisco MetaData", "CMD");
+    FTP = ("ftp", "File Transfer Protocol (FTP)", "FTP");
+    FTP_DATA = ("ftp-data", "FTP Data", "FTP-DATA");
 }
 
 /// The protocol with this [`ProtoDef::id`].

@@ -16,8 +16,8 @@ use crate::proto::ProtoDef;
 use crate::sink::Sink;
 use crate::tcp_analysis::Flag;
 use crate::{
-    arp, cmd, data, dhcp, dns, ethernet, geneve, gre, http, icmp, icmpv6, igmp, ipv4, ipv6, llc,
-    loopback, mpls, ntp, ppp, sll, ssh, stp, syslog, tcp, udp, vxlan,
+    arp, cmd, data, dhcp, dns, ethernet, ftp, geneve, gre, http, icmp, icmpv6, igmp, ipv4, ipv6,
+    llc, loopback, mpls, ntp, ppp, sll, ssh, stp, syslog, tcp, udp, vxlan,
 };
 
 /// Dissects one frame: the frame layer, then whatever its link type's
@@ -74,6 +74,9 @@ pub fn lookup<S: Sink>(table: Table, key: u32) -> Option<Dissector<S>> {
         (UdpPort, 4789) => vxlan::dissect,
         (UdpPort, 6081) => geneve::dissect,
         (TcpPort, 22) => ssh::dissect,
+        (TcpPort, 21) => ftp::dissect,
+        (TcpPort, 20) => ftp::dissect_data,
+        (Expected, id) if id == u32::from(crate::proto::FTP_DATA.id) => ftp::dissect_data,
         (Protocol, i) => {
             return DECODE_AS
                 .get(i as usize)
@@ -211,6 +214,8 @@ fn dissector_named<S: Sink>(name: &str) -> Option<Dissector<S>> {
         "mpls" => mpls::dissect,
         "gre" => gre::dissect,
         "ssh" => ssh::dissect,
+        "ftp" => ftp::dissect,
+        "ftp-data" => ftp::dissect_data,
         "ip" => ipv4::dissect,
         "ipv6" => ipv6::dissect,
         "arp" => arp::dissect,
@@ -306,6 +311,7 @@ fn modules() -> impl Iterator<Item = &'static [&'static FieldDef]> {
         crate::llc::ALL,
         crate::stp::ALL,
         crate::cmd::ALL,
+        crate::ftp::ALL,
     ]
     .into_iter()
 }

@@ -30,6 +30,9 @@ pub enum Table {
     Ieee8023,
     /// LLC service access points (0x42: spanning tree).
     LlcSap,
+    /// Protocols that speak on connections another announced, by their
+    /// protocol id (FTP's data connections).
+    Expected,
     /// GRE protocol types that differ from the ethertype of the same
     /// number (GRE tries this table, then [`Table::EtherType`]).
     GreProto,

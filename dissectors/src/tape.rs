@@ -17,6 +17,8 @@
 //! it by offset; an answer many frames share ([`crate::shared`]) is put
 //! there once for all of them.
 
+use std::net::IpAddr;
+
 use crate::dns::{DnsKey, DnsMatch};
 use crate::hpack::{Header, HeaderBlock, Repr};
 use crate::http::HttpNote;
@@ -114,6 +116,9 @@ mod tag {
     pub const DNS: u8 = 12;
     pub const FRAG_REFUSED: u8 = 13;
     pub const CONVERSATION_FLAGS: u8 = 14;
+    pub const MEMO: u8 = 15;
+    pub const EXPECTED_NONE: u8 = 16;
+    pub const EXPECTED: u8 = 17;
 }
 
 /// Appends answers to a tape.
@@ -309,6 +314,46 @@ impl<'t> TapeReader<'t> {
             None
         }
     }
+}
+
+fn write_expectation(w: &mut TapeWriter<'_>, e: &crate::packet::Expectation) {
+    match e.addr {
+        IpAddr::V4(a) => {
+            w.u8(4);
+            w.bytes(&a.octets());
+        }
+        IpAddr::V6(a) => {
+            w.u8(6);
+            w.bytes(&a.octets());
+        }
+    }
+    w.u64(e.port.into());
+    w.opt_u64(e.other_port.map(u64::from));
+    w.u8(e.proto);
+    w.u8(e.parent.tcp.into());
+    w.u64(e.parent.stream.into());
+    w.u8(e.parent.proto);
+}
+
+fn read_expectation(r: &mut TapeReader<'_>) -> Option<crate::packet::Expectation> {
+    let v = r.u8();
+    let raw = r.bytes();
+    let addr = match (v, raw.len()) {
+        (4, 4) => IpAddr::from(<[u8; 4]>::try_from(raw).ok()?),
+        (6, 16) => IpAddr::from(<[u8; 16]>::try_from(raw).ok()?),
+        _ => return None,
+    };
+    Some(crate::packet::Expectation {
+        addr,
+        port: r.u64() as u16,
+        other_port: r.opt_u64().map(|p| p as u16),
+        proto: r.u8(),
+        parent: crate::packet::ConversationKey {
+            tcp: r.u8() != 0,
+            stream: r.u32(),
+            proto: r.u8(),
+        },
+    })
 }
 
 fn write_segment_analysis(w: &mut TapeWriter<'_>, a: &SegmentAnalysis) {
@@ -793,6 +838,39 @@ impl State for Recorder<'_> {
         out
     }
 
+    fn conversation_memo(
+        &mut self,
+        key: crate::packet::ConversationKey,
+        set: Option<&[u8]>,
+    ) -> Vec<u8> {
+        let out = self.inner.conversation_memo(key, set);
+        let mut w = TapeWriter::with_blobs(self.tape, self.blobs);
+        w.u8(tag::MEMO);
+        w.bytes(&out);
+        out
+    }
+
+    fn expect_connection(&mut self, e: crate::packet::Expectation) {
+        self.inner.expect_connection(e);
+    }
+
+    fn expected_connection(
+        &mut self,
+        a: (IpAddr, u16),
+        b: (IpAddr, u16),
+    ) -> Option<crate::packet::Expectation> {
+        let out = self.inner.expected_connection(a, b);
+        let mut w = TapeWriter::with_blobs(self.tape, self.blobs);
+        match out {
+            None => w.u8(tag::EXPECTED_NONE),
+            Some(e) => {
+                w.u8(tag::EXPECTED);
+                write_expectation(&mut w, &e);
+            }
+        }
+        out
+    }
+
     fn conversation_flags(&mut self, key: crate::packet::ConversationKey, set: u32) -> u32 {
         let out = self.inner.conversation_flags(key, set);
         let mut w = TapeWriter::with_blobs(self.tape, self.blobs);
@@ -1062,6 +1140,29 @@ impl State for Replay<'_> {
             DnsMatch::default()
         } else {
             m
+        }
+    }
+
+    fn conversation_memo(
+        &mut self,
+        _key: crate::packet::ConversationKey,
+        _set: Option<&[u8]>,
+    ) -> Vec<u8> {
+        if self.r.expect(&[tag::MEMO]).is_none() {
+            return Vec::new();
+        }
+        let v = self.r.bytes().to_vec();
+        if self.r.failed { Vec::new() } else { v }
+    }
+
+    fn expected_connection(
+        &mut self,
+        _a: (IpAddr, u16),
+        _b: (IpAddr, u16),
+    ) -> Option<crate::packet::Expectation> {
+        match self.r.expect(&[tag::EXPECTED, tag::EXPECTED_NONE])? {
+            tag::EXPECTED => read_expectation(&mut self.r).filter(|_| !self.r.failed),
+            _ => None,
         }
     }
 

@@ -52,9 +52,10 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) -> usize {
     };
     let opt_len = usize::from(vo & 0x3f) * 4;
     let header_len = field::HEADER_LEN + opt_len;
+    let captured = buf.len().saturating_sub(off);
     cx.layer(
         &proto::GENEVE,
-        buf.span(off, header_len),
+        buf.span(off, header_len.min(captured)),
         format_args!(
             "Generic Network Virtualization Encapsulation, VNI: 0x{:06x}",
             vni >> 8
@@ -123,6 +124,8 @@ fn flags_item<S: Sink>(cx: &mut Cx<'_, S>, span: crate::sink::Span, flags: u8) {
 
 /// The TLV options: class, type, length in 4-byte words, data.
 fn options<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, start: usize, len: usize) {
+    // A capture cut inside the options shows what it has.
+    let len = len.min(buf.len().saturating_sub(start));
     cx.labeled(
         &OPTIONS,
         buf.span(start, len),

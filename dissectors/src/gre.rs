@@ -73,9 +73,10 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) -> usize {
     };
     let name = crate::field::lookup(TYPES, ptype.into()).unwrap_or("Unknown");
     let len = header_len(flags);
+    let captured = buf.len().saturating_sub(off);
     cx.layer(
         &proto::GRE,
-        buf.span(off, len),
+        buf.span(off, len.min(captured)),
         format_args!("Generic Routing Encapsulation ({name})"),
     );
     cx.set_info(format_args!("Encapsulated {name}"));

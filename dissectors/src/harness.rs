@@ -60,6 +60,7 @@ pub fn target(name: &str) -> Option<(u32, Wrap)> {
         "dns" => (228, Wrap::Udp(53)),
         "dhcp" => (228, Wrap::Udp(67)),
         "ntp" => (228, Wrap::Udp(123)),
+        "nbns" => (228, Wrap::Udp(137)),
         "syslog" => (228, Wrap::Udp(514)),
         "vxlan" => (228, Wrap::Udp(4789)),
         "geneve" => (228, Wrap::Udp(6081)),

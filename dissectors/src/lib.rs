@@ -48,6 +48,7 @@ pub mod ipv6;
 pub mod llc;
 pub mod loopback;
 pub mod mpls;
+pub mod nbns;
 pub mod ntp;
 pub mod ppp;
 pub mod sll;

@@ -49,6 +49,16 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) -> usize {
     };
     // Only unnumbered frames (low bits 11) have a one-byte control field.
     let ctl_len = if ctl & 3 == 3 { 1 } else { 2 };
+    if 2 + ctl_len > b.len() {
+        cx.layer(
+            &proto::LLC,
+            buf.span(off, b.len()),
+            format_args!("Logical-Link Control"),
+        );
+        cx.ran_out("LLC", buf.span(off, b.len()), buf);
+        cx.end_layer();
+        return claimed;
+    }
     let snap = dsap == SNAP && ssap == SNAP;
     let hlen = 2 + ctl_len + if snap { 5 } else { 0 };
     cx.layer(

@@ -100,6 +100,7 @@ protocols! {
     CMD = ("cmd", "Cisco MetaData", "CMD");
     FTP = ("ftp", "File Transfer Protocol (FTP)", "FTP");
     FTP_DATA = ("ftp-data", "FTP Data", "FTP-DATA");
+    NBNS = ("nbns", "NetBIOS Name Service", "NBNS");
 }
 
 /// The protocol with this [`ProtoDef::id`].

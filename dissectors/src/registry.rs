@@ -70,6 +70,7 @@ pub fn lookup<S: Sink>(table: Table, key: u32) -> Option<Dissector<S>> {
         (UdpPort, 1900) => http::dissect_ssdp,
         (UdpPort, 67 | 68) => dhcp::dissect,
         (UdpPort, 123) => ntp::dissect,
+        (UdpPort, 137) => crate::nbns::dissect,
         (UdpPort, 514) => syslog::dissect,
         (UdpPort, 4789) => vxlan::dissect,
         (UdpPort, 6081) => geneve::dissect,
@@ -208,6 +209,7 @@ fn dissector_named<S: Sink>(name: &str) -> Option<Dissector<S>> {
         "ssdp" => http::dissect_ssdp,
         "dhcp" | "bootp" => dhcp::dissect,
         "ntp" => ntp::dissect,
+        "nbns" => crate::nbns::dissect,
         "syslog" => syslog::dissect,
         "vxlan" => vxlan::dissect,
         "geneve" => geneve::dissect,
@@ -312,6 +314,7 @@ fn modules() -> impl Iterator<Item = &'static [&'static FieldDef]> {
         crate::stp::ALL,
         crate::cmd::ALL,
         crate::ftp::ALL,
+        crate::nbns::ALL,
     ]
     .into_iter()
 }

@@ -61,6 +61,7 @@ pub fn target(name: &str) -> Option<(u32, Wrap)> {
         "dhcp" => (228, Wrap::Udp(67)),
         "ntp" => (228, Wrap::Udp(123)),
         "nbns" => (228, Wrap::Udp(137)),
+        "dhcpv6" => (228, Wrap::Udp(547)),
         "syslog" => (228, Wrap::Udp(514)),
         "vxlan" => (228, Wrap::Udp(4789)),
         "geneve" => (228, Wrap::Udp(6081)),

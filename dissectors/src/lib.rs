@@ -27,6 +27,7 @@ pub mod arp;
 pub mod cmd;
 pub mod data;
 pub mod dhcp;
+pub mod dhcpv6;
 pub mod dns;
 pub mod ethernet;
 pub mod ethertype;

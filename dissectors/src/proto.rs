@@ -101,6 +101,7 @@ protocols! {
     FTP = ("ftp", "File Transfer Protocol (FTP)", "FTP");
     FTP_DATA = ("ftp-data", "FTP Data", "FTP-DATA");
     NBNS = ("nbns", "NetBIOS Name Service", "NBNS");
+    DHCPV6 = ("dhcpv6", "DHCPv6", "DHCPv6");
 }
 
 /// The protocol with this [`ProtoDef::id`].

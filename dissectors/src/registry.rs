@@ -69,6 +69,7 @@ pub fn lookup<S: Sink>(table: Table, key: u32) -> Option<Dissector<S>> {
         (UdpPort, 5355) => |cx, buf, off| dns::dissect_udp(cx, buf, off, Flavor::Llmnr),
         (UdpPort, 1900) => http::dissect_ssdp,
         (UdpPort, 67 | 68) => dhcp::dissect,
+        (UdpPort, 546 | 547) => crate::dhcpv6::dissect,
         (UdpPort, 123) => ntp::dissect,
         (UdpPort, 137) => crate::nbns::dissect,
         (UdpPort, 514) => syslog::dissect,
@@ -209,6 +210,7 @@ fn dissector_named<S: Sink>(name: &str) -> Option<Dissector<S>> {
         "ssdp" => http::dissect_ssdp,
         "dhcp" | "bootp" => dhcp::dissect,
         "ntp" => ntp::dissect,
+        "dhcpv6" => crate::dhcpv6::dissect,
         "nbns" => crate::nbns::dissect,
         "syslog" => syslog::dissect,
         "vxlan" => vxlan::dissect,
@@ -315,6 +317,7 @@ fn modules() -> impl Iterator<Item = &'static [&'static FieldDef]> {
         crate::cmd::ALL,
         crate::ftp::ALL,
         crate::nbns::ALL,
+        crate::dhcpv6::ALL,
     ]
     .into_iter()
 }

@@ -28,14 +28,21 @@ pub fn state_limit() -> usize {
 /// The Decode As rules every pass and re-dissection of this process uses
 /// (`-d` on the command line, the app's Decode As window): a frame
 /// dissected again must come out as it did in the pass.
-static DECODE_AS: std::sync::RwLock<dissectors::decode_as::DecodeAs> =
-    std::sync::RwLock::new(dissectors::decode_as::DecodeAs::EMPTY);
+/// Each set leaks its rules (a few hundred bytes, once per user action)
+/// so that dissection options carry a `&'static` and stay small.
+static DECODE_AS: std::sync::RwLock<&'static dissectors::decode_as::DecodeAs> =
+    std::sync::RwLock::new(&dissectors::decode_as::DecodeAs::EMPTY);
 
 pub fn set_decode_as(rules: dissectors::decode_as::DecodeAs) {
-    *DECODE_AS.write().unwrap_or_else(|e| e.into_inner()) = rules;
+    let leaked: &'static dissectors::decode_as::DecodeAs = if rules.is_empty() {
+        &dissectors::decode_as::DecodeAs::EMPTY
+    } else {
+        Box::leak(Box::new(rules))
+    };
+    *DECODE_AS.write().unwrap_or_else(|e| e.into_inner()) = leaked;
 }
 
-pub fn decode_as() -> dissectors::decode_as::DecodeAs {
+pub fn decode_as() -> &'static dissectors::decode_as::DecodeAs {
     *DECODE_AS.read().unwrap_or_else(|e| e.into_inner())
 }
 
@@ -63,7 +70,7 @@ pub struct Pass {
     pub analyzer: Analyzer,
     /// The Decode As rules in force when the pass began: every frame of
     /// it is dissected under them, whatever options its caller passes.
-    decode_as: dissectors::decode_as::DecodeAs,
+    decode_as: &'static dissectors::decode_as::DecodeAs,
     pi: PacketInfo,
     number: u32,
     first_ts: Option<i64>,
@@ -88,7 +95,7 @@ impl Pass {
         let mut analyzer = Analyzer::new(analyze_tcp);
         analyzer.set_state_limit(state_limit());
         let rules = decode_as();
-        analyzer.set_decode_as(rules);
+        analyzer.set_decode_as(*rules);
         Pass {
             analyzer,
             decode_as: rules,

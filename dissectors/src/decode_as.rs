@@ -24,12 +24,15 @@ pub struct Rule {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct DecodeAs {
     rules: [Option<Rule>; MAX_RULES],
+    /// Rules held (the first `len` slots): lookups with none cost nothing.
+    len: u8,
 }
 
 impl DecodeAs {
     /// No rules (a `const` for statics).
     pub const EMPTY: DecodeAs = DecodeAs {
         rules: [None; MAX_RULES],
+        len: 0,
     };
 
     /// Adds a rule; a rule for the same keys replaces the older.
@@ -41,9 +44,10 @@ impl DecodeAs {
             *slot = Some(rule);
             return Ok(());
         }
-        match self.rules.iter_mut().find(|r| r.is_none()) {
+        match self.rules.get_mut(usize::from(self.len)) {
             Some(slot) => {
                 *slot = Some(rule);
+                self.len += 1;
                 Ok(())
             }
             None => Err(format!("more than {MAX_RULES} Decode As rules")),
@@ -51,8 +55,12 @@ impl DecodeAs {
     }
 
     /// The rule for `key` in `table`: the last one given wins.
+    #[inline]
     pub fn find(&self, table: Table, key: u32) -> Option<Rule> {
-        self.rules
+        if self.len == 0 {
+            return None;
+        }
+        self.rules[..usize::from(self.len)]
             .iter()
             .rev()
             .flatten()
@@ -73,7 +81,7 @@ impl DecodeAs {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.rules.iter().all(|r| r.is_none())
+        self.len == 0
     }
 }
 

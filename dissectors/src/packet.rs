@@ -186,13 +186,24 @@ impl PacketInfo {
     }
 }
 
-/// What to produce besides the sink's items.
-#[derive(Debug, Clone, Copy, Default)]
+/// What to produce besides the sink's items. Small and `Copy`: it goes
+/// along with every frame.
+#[derive(Debug, Clone, Copy)]
 pub struct Options {
     /// Build the Info column text.
     pub columns: bool,
-    /// The user's Decode As rules.
-    pub decode_as: crate::decode_as::DecodeAs,
+    /// The user's Decode As rules (a reference: the rules are set rarely
+    /// and read for every table lookup).
+    pub decode_as: &'static crate::decode_as::DecodeAs,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            columns: false,
+            decode_as: &crate::decode_as::DecodeAs::EMPTY,
+        }
+    }
 }
 
 impl Options {

@@ -180,6 +180,22 @@ pub static DECODE_AS: &[DecodeAsTarget] = &[
         tables: TCP,
     },
     DecodeAsTarget {
+        name: "ftp",
+        tables: TCP,
+    },
+    DecodeAsTarget {
+        name: "ftp-data",
+        tables: TCP,
+    },
+    DecodeAsTarget {
+        name: "nbns",
+        tables: UDP,
+    },
+    DecodeAsTarget {
+        name: "dhcpv6",
+        tables: UDP,
+    },
+    DecodeAsTarget {
         name: "ip",
         tables: ETHER,
     },
@@ -398,6 +414,28 @@ pub fn by_name() -> &'static HashMap<&'static str, Named> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every name Decode As offers reaches a dissector: through the
+    /// tables, or (TCP) through the analysis' PDU framing.
+    #[test]
+    fn every_decode_as_name_has_a_dissector() {
+        for t in DECODE_AS {
+            let framed =
+                crate::tcp_pdu::AppProto::from_name(t.name) != crate::tcp_pdu::AppProto::None;
+            assert!(
+                dissector_named::<crate::sink::NullSink>(t.name).is_some() || framed,
+                "Decode As offers {} but nothing dissects it",
+                t.name
+            );
+            let rule = decode_as_rule(&format!("udp.port==1,{}", t.name));
+            assert_eq!(
+                rule.is_ok(),
+                t.tables.contains(&Table::UdpPort),
+                "{}",
+                t.name
+            );
+        }
+    }
 
     #[test]
     fn names_are_unique_within_fields() {

@@ -487,6 +487,10 @@ crate::fields! {
     HS_SESSION_ID = FieldDef::new("tls.handshake.session_id", "Session ID", T::Bytes);
     HS_CIPHER_SUITES_LENGTH = FieldDef::new("tls.handshake.cipher_suites_length", "Cipher Suites Length", T::U16);
     HS_CIPHERSUITES = FieldDef::new("tls.handshake.ciphersuites", "Cipher Suites", T::None);
+    HS_CIPHER_SPEC_LEN = FieldDef::new("tls.handshake.cipher_spec_len", "Cipher Spec Length", T::U16);
+    HS_CHALLENGE_LENGTH = FieldDef::new("tls.handshake.challenge_length", "Challenge Length", T::U16);
+    HS_CIPHERSPEC = FieldDef::new("tls.handshake.cipherspec", "Cipher Spec", T::U24).base(Base::Hex);
+    HS_CHALLENGE = FieldDef::new("tls.handshake.challenge", "Challenge", T::Bytes);
     HS_CIPHERSUITE = FieldDef::new("tls.handshake.ciphersuite", "Cipher Suite", T::U16).base(Base::Hex).names(CIPHER_SUITES);
     HS_COMP_METHODS_LENGTH = FieldDef::new("tls.handshake.comp_methods_length", "Compression Methods Length", T::U8);
     HS_COMP_METHODS = FieldDef::new("tls.handshake.comp_methods", "Compression Methods", T::None);
@@ -1605,7 +1609,10 @@ pub fn continuation<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize, versi
     let mut column = version_short(version);
     if version == 0 && rest.len() >= 2 && rest[0] & 0x80 != 0 {
         let len = (usize::from(rest[0] & 0x7f) << 8) | usize::from(rest[1]);
-        if 2 + len <= rest.len() {
+        if 2 + len <= rest.len() && sslv2_client_hello(cx, buf, off, 2 + len) {
+            column = "SSLv2";
+            at = 2 + len;
+        } else if 2 + len <= rest.len() {
             cx.text(
                 buf.span(off, 2 + len),
                 format_args!("SSLv2 Record Layer: Encrypted Data"),
@@ -1629,6 +1636,78 @@ pub fn continuation<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize, versi
     if cx.quote_depth == 0 {
         cx.pi.protocol = std::borrow::Cow::Borrowed(column);
     }
+}
+
+/// An SSLv2-format ClientHello (what old clients send first, answered in
+/// TLS), as tshark shows it: the record (`len` bytes with its 2-byte
+/// header), version, the three lengths, the 3-byte cipher specs, session
+/// id and challenge. False when the record is no ClientHello.
+fn sslv2_client_hello<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize, len: usize) -> bool {
+    let r = buf.get(off, len);
+    let (Some(1), Some(version), Some(spec_len), Some(sid_len), Some(chal_len)) = (
+        r.get(2).copied(),
+        bytes::be16(r, 3),
+        bytes::be16(r, 5),
+        bytes::be16(r, 7),
+        bytes::be16(r, 9),
+    ) else {
+        return false;
+    };
+    let (spec_len, sid_len, chal_len) = (
+        usize::from(spec_len),
+        usize::from(sid_len),
+        usize::from(chal_len),
+    );
+    if 11 + spec_len + sid_len + chal_len > len {
+        return false;
+    }
+    let at = |o: usize, l: usize| buf.span(off + o, l);
+    cx.sink.field_with_label(
+        &RECORD,
+        at(0, len),
+        Value::None,
+        Presence::Normal,
+        format_args!("SSLv2 Record Layer: Client Hello"),
+    );
+    cx.push();
+    cx.generated(&RECORD_VERSION, at(0, 0), Value::U64(2));
+    cx.field(&RECORD_LENGTH, at(0, 2), Value::U64((len - 2) as u64));
+    cx.field(&HS_TYPE, at(2, 1), Value::U64(1));
+    cx.field(&HS_VERSION, at(3, 2), Value::U64(version.into()));
+    cx.field(&HS_CIPHER_SPEC_LEN, at(5, 2), Value::U64(spec_len as u64));
+    cx.field(&HS_SESSION_ID_LENGTH, at(7, 2), Value::U64(sid_len as u64));
+    cx.field(&HS_CHALLENGE_LENGTH, at(9, 2), Value::U64(chal_len as u64));
+    cx.sink.field_with_label(
+        &HS_CIPHERSUITES,
+        at(11, spec_len),
+        Value::None,
+        Presence::Normal,
+        format_args!("Cipher Specs ({} specs)", spec_len / 3),
+    );
+    cx.push();
+    for i in 0..spec_len / 3 {
+        let o = 11 + 3 * i;
+        let v = bytes::be24(r, o).unwrap_or(0);
+        cx.field(&HS_CIPHERSPEC, at(o, 3), Value::U64(v.into()));
+    }
+    cx.pop();
+    let sid_at = 11 + spec_len;
+    if sid_len > 0 {
+        cx.field(
+            &HS_SESSION_ID,
+            at(sid_at, sid_len),
+            Value::Bytes(&r[sid_at..sid_at + sid_len]),
+        );
+    }
+    let chal_at = sid_at + sid_len;
+    cx.field(
+        &HS_CHALLENGE,
+        at(chal_at, chal_len),
+        Value::Bytes(&r[chal_at..chal_at + chal_len]),
+    );
+    cx.pop();
+    tls_info(cx, format_args!("Client Hello"));
+    true
 }
 
 /// TLS appends to Info with ", " even after the TCP analysis' words.

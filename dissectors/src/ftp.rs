@@ -9,6 +9,7 @@ use crate::field::{FieldDef, FieldType as T, Value};
 use crate::packet::{Buf, ConversationKey, Cx, Expectation, Transport};
 use crate::proto;
 use crate::sink::Sink;
+use crate::text_lines::{lines, to_server, trim_eol};
 
 crate::fields! {
     REQUEST = FieldDef::new("ftp.request", "Request", T::Boolean);
@@ -28,30 +29,19 @@ crate::fields! {
 
 const FTP_PORT: u16 = 21;
 
-/// Lines read from one segment (a listing on the control connection can
-/// be long; the rest stays in the segment's bytes).
-const MAX_LINES: usize = 256;
-
 pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) -> usize {
     let b = buf.rest(off);
     let claimed = buf.reported.saturating_sub(off).max(1);
     let Transport::Tcp(seg) = cx.pi.transport else {
         return 0;
     };
-    let request = if seg.dst_port == FTP_PORT {
-        true
-    } else if seg.src_port == FTP_PORT {
-        false
-    } else {
-        seg.dst_port < seg.src_port
-    };
+    let request = to_server(&seg, FTP_PORT);
     cx.layer(
         &proto::FTP,
         buf.span(off, b.len()),
         format_args!("File Transfer Protocol (FTP)"),
     );
-    let first = b.split(|&c| c == b'\n').next().unwrap_or(b);
-    let first = first.strip_suffix(b"\r").unwrap_or(first);
+    let first = lines(b).next().map_or(&b[..0], |(_, l)| trim_eol(l));
     let kind = if request { "Request" } else { "Response" };
     cx.set_info(format_args!("{kind}: {}", crate::bytes::format_text(first)));
     let z = buf.span(off, 0);
@@ -65,31 +55,19 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) -> usize {
         stream,
         proto: proto::FTP.id,
     });
-    let mut at = 0usize;
-    for _ in 0..MAX_LINES {
-        if at >= b.len() {
-            break;
-        }
-        let rest = &b[at..];
-        let len = rest
-            .iter()
-            .position(|&c| c == b'\n')
-            .map_or(rest.len(), |i| i + 1);
-        let line = &rest[..len];
-        let text = line.strip_suffix(b"\n").unwrap_or(line);
-        let text = text.strip_suffix(b"\r").unwrap_or(text);
+    for (at, line) in lines(b) {
         cx.text(
-            buf.span(off + at, len),
+            buf.span(off + at, line.len()),
             format_args!("{}", crate::bytes::format_text(line)),
         );
         cx.push();
+        let text = trim_eol(line);
         if request {
             request_line(cx, buf, off + at, text, control);
         } else {
             response_line(cx, buf, off + at, text, control);
         }
         cx.pop();
-        at += len;
     }
     cx.end_layer();
     claimed
@@ -280,21 +258,11 @@ fn text_lines<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) {
     let b = buf.rest(off);
     cx.text(buf.span(off, b.len()), format_args!("Line-based text data"));
     cx.push();
-    let mut at = 0usize;
-    for _ in 0..MAX_LINES {
-        if at >= b.len() {
-            break;
-        }
-        let rest = &b[at..];
-        let len = rest
-            .iter()
-            .position(|&c| c == b'\n')
-            .map_or(rest.len(), |i| i + 1);
+    for (at, line) in lines(b) {
         cx.text(
-            buf.span(off + at, len),
-            format_args!("{}", crate::bytes::format_text(&rest[..len])),
+            buf.span(off + at, line.len()),
+            format_args!("{}", crate::bytes::format_text(line)),
         );
-        at += len;
     }
     cx.pop();
 }

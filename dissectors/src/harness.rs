@@ -88,6 +88,8 @@ pub fn stream_target(name: &str) -> Option<(u16, &'static [u8])> {
         "dns_tcp" => (53, b""),
         "ssh" => (22, b""),
         "ftp" => (21, b""),
+        "pop" => (110, b""),
+        "imap" => (143, b""),
         "ftp_data" => (20, b""),
         _ => return None,
     })

@@ -17,6 +17,7 @@ pub mod registry;
 pub mod shared;
 pub mod sink;
 pub mod table;
+pub mod text_lines;
 pub mod tree;
 
 #[doc(hidden)]
@@ -42,6 +43,7 @@ pub mod icmp;
 pub mod icmp_echo;
 pub mod icmpv6;
 pub mod igmp;
+pub mod imap;
 pub mod ip;
 pub mod ipproto;
 pub mod ipv4;
@@ -51,6 +53,7 @@ pub mod loopback;
 pub mod mpls;
 pub mod nbns;
 pub mod ntp;
+pub mod pop;
 pub mod ppp;
 pub mod sll;
 pub mod ssh;

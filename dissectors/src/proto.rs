@@ -102,6 +102,8 @@ protocols! {
     FTP_DATA = ("ftp-data", "FTP Data", "FTP-DATA");
     NBNS = ("nbns", "NetBIOS Name Service", "NBNS");
     DHCPV6 = ("dhcpv6", "DHCPv6", "DHCPv6");
+    POP = ("pop", "Post Office Protocol", "POP");
+    IMAP = ("imap", "Internet Message Access Protocol", "IMAP");
 }
 
 /// The protocol with this [`ProtoDef::id`].

@@ -77,6 +77,8 @@ pub fn lookup<S: Sink>(table: Table, key: u32) -> Option<Dissector<S>> {
         (UdpPort, 6081) => geneve::dissect,
         (TcpPort, 22) => ssh::dissect,
         (TcpPort, 21) => ftp::dissect,
+        (TcpPort, 110) => crate::pop::dissect,
+        (TcpPort, 143) => crate::imap::dissect,
         (TcpPort, 20) => ftp::dissect_data,
         (Expected, id) if id == u32::from(crate::proto::FTP_DATA.id) => ftp::dissect_data,
         (Protocol, i) => {
@@ -188,6 +190,14 @@ pub static DECODE_AS: &[DecodeAsTarget] = &[
         tables: TCP,
     },
     DecodeAsTarget {
+        name: "pop",
+        tables: TCP,
+    },
+    DecodeAsTarget {
+        name: "imap",
+        tables: TCP,
+    },
+    DecodeAsTarget {
         name: "nbns",
         tables: UDP,
     },
@@ -235,6 +245,8 @@ fn dissector_named<S: Sink>(name: &str) -> Option<Dissector<S>> {
         "gre" => gre::dissect,
         "ssh" => ssh::dissect,
         "ftp" => ftp::dissect,
+        "pop" => crate::pop::dissect,
+        "imap" => crate::imap::dissect,
         "ftp-data" => ftp::dissect_data,
         "ip" => ipv4::dissect,
         "ipv6" => ipv6::dissect,
@@ -334,6 +346,8 @@ fn modules() -> impl Iterator<Item = &'static [&'static FieldDef]> {
         crate::ftp::ALL,
         crate::nbns::ALL,
         crate::dhcpv6::ALL,
+        crate::pop::ALL,
+        crate::imap::ALL,
     ]
     .into_iter()
 }

@@ -203,12 +203,18 @@ fn netbios_name(msg: &[u8], at: usize) -> Option<(String, usize)> {
     loop {
         let l = *msg.get(pos)?;
         match l {
+            // Before the first jump `pos` only moves forward from `at`; the
+            // length is what the name takes there.
             0 => {
-                len.get_or_insert(pos + 1 - at);
+                if len.is_none() {
+                    len = Some(pos + 1 - at);
+                }
                 break;
             }
             l if l & 0xc0 == 0xc0 => {
-                len.get_or_insert(pos + 2 - at);
+                if len.is_none() {
+                    len = Some(pos + 2 - at);
+                }
                 let target = usize::from(bytes::be16(msg, pos)? & 0x3fff);
                 jumps += 1;
                 if jumps > 1 || target >= pos {

@@ -104,7 +104,7 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) -> usize {
     {
         let o = field::COUNTS + 2 * i;
         let Some(c) = bytes::be16(b, o) else {
-            cx.ran_out("NBNS", s(o, 0), buf);
+            cx.ran_out("NBNS", s(o.min(b.len()), 0), buf);
             cx.end_layer();
             return claimed;
         };
@@ -127,7 +127,7 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) -> usize {
         match record(cx, buf, off, at, section, opcode) {
             Some(next) => at = next,
             None => {
-                cx.ran_out("NBNS", s(at, 0), buf);
+                cx.ran_out("NBNS", s(at.min(b.len()), 0), buf);
                 break;
             }
         }

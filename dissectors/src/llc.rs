@@ -37,7 +37,15 @@ const PVST_PID: u16 = 0x010b;
 pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) -> usize {
     let b = buf.rest(off);
     let claimed = buf.reported.saturating_sub(off).max(1);
-    let (Some(&dsap), Some(&ssap), Some(&ctl)) = (b.first(), b.get(1), b.get(2)) else {
+    // Only unnumbered frames (low bits 11) have a one-byte control field.
+    let ctl_len = |ctl: u8| if ctl & 3 == 3 { 1 } else { 2 };
+    let header = match (b.first(), b.get(1), b.get(2)) {
+        (Some(&dsap), Some(&ssap), Some(&ctl)) if 2 + ctl_len(ctl) <= b.len() => {
+            Some((dsap, ssap, ctl))
+        }
+        _ => None,
+    };
+    let Some((dsap, ssap, ctl)) = header else {
         cx.layer(
             &proto::LLC,
             buf.span(off, b.len()),
@@ -47,18 +55,7 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) -> usize {
         cx.end_layer();
         return claimed;
     };
-    // Only unnumbered frames (low bits 11) have a one-byte control field.
-    let ctl_len = if ctl & 3 == 3 { 1 } else { 2 };
-    if 2 + ctl_len > b.len() {
-        cx.layer(
-            &proto::LLC,
-            buf.span(off, b.len()),
-            format_args!("Logical-Link Control"),
-        );
-        cx.ran_out("LLC", buf.span(off, b.len()), buf);
-        cx.end_layer();
-        return claimed;
-    }
+    let ctl_len = ctl_len(ctl);
     let snap = dsap == SNAP && ssap == SNAP;
     let hlen = 2 + ctl_len + if snap { 5 } else { 0 };
     cx.layer(

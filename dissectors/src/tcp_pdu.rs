@@ -150,17 +150,6 @@ pub enum PduLimit {
 }
 
 impl PduLimit {
-    /// The protocol a Decode As rule names, if its PDUs are framed here
-    /// (anything else is dissected segment by segment).
-    pub fn from_name(name: &str) -> AppProto {
-        match name {
-            "http" => AppProto::Http,
-            "tls" | "ssl" => AppProto::Tls,
-            "http2" => AppProto::Http2,
-            "dns" => AppProto::Dns,
-            _ => AppProto::None,
-        }
-    }
     pub fn as_u8(self) -> u8 {
         match self {
             PduLimit::TooLong => 1,

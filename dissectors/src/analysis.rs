@@ -4,19 +4,21 @@
 //! what it answered for the frame just dissected, so that the indexer can
 //! keep it.
 
+use std::any::Any;
 use std::collections::{HashMap, VecDeque};
 use std::net::IpAddr;
 
 use crate::conversation::Conversations;
 use crate::decode_as::DecodeAs;
-use crate::dns::{DnsKey, DnsMatch};
+use crate::dns::{DnsKey, DnsMatch, DnsQuestion};
 use crate::ip_reassembly::IpReassembler;
 use crate::packet::{
-    ArpBinding, Echo, EchoMatch, FragOutcome, Fragment, State, TcpSegment, TransportAt, UdpDatagram,
+    ArpBinding, Echo, EchoMatch, FragOutcome, Fragment, Question, State, TcpSegment, TransportAt,
+    UdpDatagram,
 };
-use crate::tcp_analysis::SegmentAnalysis;
-use crate::tcp_pdu::{AppConnection, AppProto, PduNote, TcpPayload};
-use crate::udp::DatagramAnalysis;
+use crate::tcp_analysis::{SegmentAnalysis, SegmentQuestion};
+use crate::tcp_pdu::{AppConnection, AppProto, PayloadQuestion, PduNote, TcpPayload};
+use crate::udp::{DatagramAnalysis, DatagramQuestion};
 
 /// What the per-conversation state may hold before the longest-idle
 /// conversations let theirs go (see [`Analyzer::set_state_limit`]).
@@ -371,7 +373,106 @@ impl State for Analyzer {
         out
     }
 
-    fn tcp(&mut self, at: &TransportAt, seg: &TcpSegment) -> Option<SegmentAnalysis> {
+    fn ask(&mut self, q: &Question<'_>, answer: &mut dyn Any) {
+        let asks = q.asks;
+        if let (Some(q), Some(out)) = (
+            asks.downcast_ref::<SegmentQuestion>(),
+            answer.downcast_mut::<Option<SegmentAnalysis>>(),
+        ) {
+            *out = Some(self.tcp(&q.at, &q.seg));
+        } else if let (Some(p), Some(out)) = (
+            asks.downcast_ref::<PayloadQuestion>(),
+            answer.downcast_mut::<TcpPayload>(),
+        ) {
+            *out = self.tcp_payload(p, q.bytes);
+        } else if let (Some(q), Some(out)) = (
+            asks.downcast_ref::<DatagramQuestion>(),
+            answer.downcast_mut::<Option<DatagramAnalysis>>(),
+        ) {
+            *out = Some(self.udp(&q.at, &q.dgram));
+        } else if let (Some(q), Some(out)) = (
+            asks.downcast_ref::<DnsQuestion>(),
+            answer.downcast_mut::<DnsMatch>(),
+        ) {
+            *out = self.dns_match(q.key, q.response, q.frame, q.ts_ns);
+        }
+    }
+
+    fn arp_binding(
+        &mut self,
+        ip: [u8; 4],
+        mac: [u8; 6],
+        frame: u32,
+        secs: i64,
+    ) -> Option<ArpBinding> {
+        // Wireshark's duplicate-address detection: the first MAC seen for an
+        // address owns it; its later sightings refresh the entry, another
+        // MAC is reported against the owner's latest frame.
+        match self.arp_owners.get_mut(&ip) {
+            Some(owner) if frame > owner.frame => {
+                if owner.mac == mac {
+                    owner.frame = frame;
+                    owner.secs = secs;
+                    None
+                } else {
+                    Some(*owner)
+                }
+            }
+            Some(_) => None,
+            None => {
+                if self.arp_owners.len() < MAX_ARP_OWNERS {
+                    self.arp_owners.insert(ip, ArpBinding { mac, frame, secs });
+                }
+                None
+            }
+        }
+    }
+
+    fn icmp_echo(&mut self, e: &Echo) -> EchoMatch {
+        let m = if e.request {
+            let key = EchoKey {
+                v6: e.v6,
+                requester: e.src,
+                responder: e.dst,
+                ident: e.ident,
+                seq: e.seq,
+            };
+            if self.echoes.insert(key, (e.frame, e.ts_ns)).is_none() {
+                self.echo_order.push_back(key);
+                if self.echo_order.len() > MAX_PENDING_ECHOES
+                    && let Some(old) = self.echo_order.pop_front()
+                {
+                    self.echoes.remove(&old);
+                }
+            }
+            EchoMatch::None
+        } else {
+            let key = EchoKey {
+                v6: e.v6,
+                requester: e.dst,
+                responder: e.src,
+                ident: e.ident,
+                seq: e.seq,
+            };
+            match self.echoes.get(&key) {
+                Some(&(frame, ts)) => {
+                    self.echo_replies.push((frame, e.frame));
+                    EchoMatch::ReplyTo {
+                        request: frame,
+                        rtt_ns: e.ts_ns.saturating_sub(ts),
+                    }
+                }
+                None => EchoMatch::None,
+            }
+        };
+        self.frame.echo = m;
+        m
+    }
+}
+
+impl Analyzer {
+    /// TCP's question: the segment's conversation analysis.
+    fn tcp(&mut self, at: &TransportAt, seg: &TcpSegment) -> SegmentAnalysis {
         let a = self.conversations.tcp_segment(at, seg);
         if !at.quoted {
             self.frame.tcp = Some(a.clone());
@@ -386,25 +487,21 @@ impl State for Analyzer {
                 self.account(i, at.frame, None, held);
             }
         }
-        Some(a)
+        a
     }
 
-    fn udp(&mut self, at: &TransportAt, d: &UdpDatagram) -> Option<DatagramAnalysis> {
+    /// UDP's question: the datagram's conversation and times.
+    fn udp(&mut self, at: &TransportAt, d: &UdpDatagram) -> DatagramAnalysis {
         let a = self.conversations.udp_datagram(at, d);
         if !at.quoted {
             self.frame.udp = Some(a);
         }
-        Some(a)
+        a
     }
 
-    fn tcp_payload(
-        &mut self,
-        at: &TransportAt,
-        seg: &TcpSegment,
-        a: &SegmentAnalysis,
-        payload: &[u8],
-        payload_at: Option<u32>,
-    ) -> TcpPayload {
+    /// TCP's question about a segment's payload: the PDUs it completes.
+    fn tcp_payload(&mut self, q: &PayloadQuestion, payload: &[u8]) -> TcpPayload {
+        let (at, seg, a, payload_at) = (&q.at, &q.seg, &q.analysis, q.payload_at);
         if !self.analyze_apps || at.quoted {
             return TcpPayload::data();
         }
@@ -505,79 +602,37 @@ impl State for Analyzer {
         }
         out
     }
+}
 
-    fn dns_message(&mut self, key: DnsKey, response: bool, frame: u32, ts_ns: i64) -> DnsMatch {
-        self.dns_match(key, response, frame, ts_ns)
-    }
+#[cfg(test)]
+mod tests {
+    use crate::tape::tag;
 
-    fn arp_binding(
-        &mut self,
-        ip: [u8; 4],
-        mac: [u8; 6],
-        frame: u32,
-        secs: i64,
-    ) -> Option<ArpBinding> {
-        // Wireshark's duplicate-address detection: the first MAC seen for an
-        // address owns it; its later sightings refresh the entry, another
-        // MAC is reported against the owner's latest frame.
-        match self.arp_owners.get_mut(&ip) {
-            Some(owner) if frame > owner.frame => {
-                if owner.mac == mac {
-                    owner.frame = frame;
-                    owner.secs = secs;
-                    None
-                } else {
-                    Some(*owner)
-                }
-            }
-            Some(_) => None,
-            None => {
-                if self.arp_owners.len() < MAX_ARP_OWNERS {
-                    self.arp_owners.insert(ip, ArpBinding { mac, frame, secs });
-                }
-                None
-            }
-        }
-    }
-
-    fn icmp_echo(&mut self, e: &Echo) -> EchoMatch {
-        let m = if e.request {
-            let key = EchoKey {
-                v6: e.v6,
-                requester: e.src,
-                responder: e.dst,
-                ident: e.ident,
-                seq: e.seq,
-            };
-            if self.echoes.insert(key, (e.frame, e.ts_ns)).is_none() {
-                self.echo_order.push_back(key);
-                if self.echo_order.len() > MAX_PENDING_ECHOES
-                    && let Some(old) = self.echo_order.pop_front()
-                {
-                    self.echoes.remove(&old);
-                }
-            }
-            EchoMatch::None
-        } else {
-            let key = EchoKey {
-                v6: e.v6,
-                requester: e.dst,
-                responder: e.src,
-                ident: e.ident,
-                seq: e.seq,
-            };
-            match self.echoes.get(&key) {
-                Some(&(frame, ts)) => {
-                    self.echo_replies.push((frame, e.frame));
-                    EchoMatch::ReplyTo {
-                        request: frame,
-                        rtt_ns: e.ts_ns.saturating_sub(ts),
-                    }
-                }
-                None => EchoMatch::None,
-            }
-        };
-        self.frame.echo = m;
-        m
+    /// A replay reads answers by their tags: no two answers may share one.
+    #[test]
+    fn every_answer_on_a_tape_has_its_own_tag() {
+        let mut tags = vec![
+            tag::FRAG_PENDING,
+            tag::FRAG_PENDING_UNTIL,
+            tag::FRAG_COMPLETE,
+            tag::FRAG_REFUSED,
+            tag::ECHO,
+            tag::ARP_NONE,
+            tag::ARP,
+            tag::CONVERSATION_FLAGS,
+            tag::MEMO,
+            tag::EXPECTED_NONE,
+            tag::EXPECTED,
+            crate::tcp_analysis::TAG_NONE,
+            crate::tcp_analysis::TAG,
+            crate::udp::TAG_NONE,
+            crate::udp::TAG,
+            crate::pdu_tape::TAG,
+            crate::dns::TAG,
+        ];
+        let n = tags.len();
+        tags.sort_unstable();
+        tags.dedup();
+        assert_eq!(tags.len(), n, "tags {tags:?}");
     }
 }

@@ -7,9 +7,10 @@ use std::fmt::Write as _;
 use crate::bytes;
 use crate::expert::{ExpertDef, Group, Severity};
 use crate::field::{Base, FieldDef, FieldType as T, Value};
-use crate::packet::{Buf, Cx};
+use crate::packet::{Answer, Buf, Cx};
 use crate::proto::{self, ProtoDef};
 use crate::sink::{Presence, Sink, Span};
+use crate::tape_codec::{Sources, TapeReader, TapeWriter};
 
 /// Which of the DNS family a message is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,6 +61,57 @@ pub struct DnsKey {
     /// DoH message is its HTTP/2 stream); 0 otherwise.
     pub sub: u32,
     pub id: u16,
+}
+
+/// What DNS asks the analysis about a message: which transaction, and
+/// whether it is the response.
+#[derive(Debug, Clone, Copy)]
+pub struct DnsQuestion {
+    pub key: DnsKey,
+    pub response: bool,
+    pub frame: u32,
+    pub ts_ns: i64,
+}
+
+/// The tag of DNS's answer on a tape.
+pub const TAG: u8 = 12;
+
+impl Answer for DnsMatch {
+    fn unknown() -> Self {
+        DnsMatch::default()
+    }
+
+    fn write(&self, w: &mut TapeWriter<'_>) {
+        w.u8(TAG);
+        self.write_fields(w);
+    }
+
+    fn read(r: &mut TapeReader<'_>, _src: &mut Sources<'_>) -> Self {
+        if r.expect(&[TAG]).is_none() {
+            return DnsMatch::default();
+        }
+        DnsMatch::read_fields(r)
+    }
+}
+
+impl DnsMatch {
+    /// The match without a tag (an HTTP/2 or TCP PDU's note holds one).
+    pub fn write_fields(&self, w: &mut TapeWriter<'_>) {
+        let m = self;
+        w.opt_u64(m.request_in.map(u64::from));
+        w.opt_i64(m.time_ns);
+        w.opt_u64(m.retransmission_of.map(u64::from));
+        w.u8(m.unsolicited.into());
+    }
+
+    pub fn read_fields(r: &mut TapeReader<'_>) -> DnsMatch {
+        DnsMatch {
+            request_in: r.opt_u32(),
+            time_ns: r.opt_i64(),
+            retransmission_of: r.opt_u32(),
+            unsolicited: r.u8() != 0,
+        }
+    }
 }
 
 crate::fields! {
@@ -537,17 +589,20 @@ pub fn dissect_udp<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize, flavor
     let (id, response) = id_and_response(payload).unwrap_or((0, false));
     // A message quoted in an ICMP error is shown, not matched.
     let m = match cx.udp_stream {
-        Some(stream) if payload.len() >= 4 && cx.quote_depth == 0 => cx.state.dns_message(
-            DnsKey {
-                tcp: false,
-                stream,
-                sub: 0,
-                id,
-            },
-            response,
-            cx.frame.number,
-            cx.frame.ts_ns,
-        ),
+        Some(stream) if payload.len() >= 4 && cx.quote_depth == 0 => {
+            let q = DnsQuestion {
+                key: DnsKey {
+                    tcp: false,
+                    stream,
+                    sub: 0,
+                    id,
+                },
+                response,
+                frame: cx.frame.number,
+                ts_ns: cx.frame.ts_ns,
+            };
+            cx.state.ask_for::<DnsMatch>(&q, &[])
+        }
         _ => DnsMatch::default(),
     };
     let len = buf.reported.saturating_sub(off).max(payload.len());

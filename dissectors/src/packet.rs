@@ -2,6 +2,7 @@
 //! what the indexer keeps of a frame ([`PacketInfo`]), and the hooks through
 //! which stateful analysis (reassembly, conversations) takes part ([`State`]).
 
+use std::any::Any;
 use std::borrow::Cow;
 use std::fmt::{self, Write};
 use std::net::IpAddr;
@@ -10,6 +11,7 @@ use crate::expert::{ExpertDef, ExpertSummary};
 use crate::field::{FieldDef, Value};
 use crate::proto::ProtoDef;
 use crate::sink::{Presence, Sink, Span};
+use crate::tape_codec::{Sources, TapeReader, TapeWriter};
 
 /// What the capture file says about a frame.
 #[derive(Debug, Clone, Copy, Default)]
@@ -360,49 +362,13 @@ pub trait State {
     fn ip_fragment(&mut self, _frag: &Fragment<'_>) -> FragOutcome {
         FragOutcome::Pending
     }
-    /// The conversation analysis of this segment (`tcp.stream`, relative
-    /// numbers, expert flags).
-    fn tcp(
-        &mut self,
-        _at: &TransportAt,
-        _seg: &TcpSegment,
-    ) -> Option<crate::tcp_analysis::SegmentAnalysis> {
-        None
-    }
-    /// `udp.stream` and times for this datagram.
-    fn udp(
-        &mut self,
-        _at: &TransportAt,
-        _dgram: &UdpDatagram,
-    ) -> Option<crate::udp::DatagramAnalysis> {
-        None
-    }
+    /// A protocol's own question ([`Question`]): TCP's sequence analysis,
+    /// the PDUs a segment completes, DNS request/response matching. The
+    /// answer goes into `answer`, the asker's [`Answer`] type, which holds
+    /// "nothing known" until then. The core passes both through unread.
+    fn ask(&mut self, _q: &Question<'_>, _answer: &mut dyn Any) {}
     fn icmp_echo(&mut self, _echo: &Echo) -> EchoMatch {
         EchoMatch::None
-    }
-    /// The application view of a segment's payload (`payload_at`: where it
-    /// starts in the frame's captured data, when it lies there): the PDUs it
-    /// completes and what its other bytes are. Asked for every segment with
-    /// analysis (an ACK may complete the other side's PDU).
-    fn tcp_payload(
-        &mut self,
-        _at: &TransportAt,
-        _seg: &TcpSegment,
-        _a: &crate::tcp_analysis::SegmentAnalysis,
-        _payload: &[u8],
-        _payload_at: Option<u32>,
-    ) -> crate::tcp_pdu::TcpPayload {
-        crate::tcp_pdu::TcpPayload::data()
-    }
-    /// A DNS message: what request/response matching says about it.
-    fn dns_message(
-        &mut self,
-        _key: crate::dns::DnsKey,
-        _response: bool,
-        _frame: u32,
-        _ts_ns: i64,
-    ) -> crate::dns::DnsMatch {
-        crate::dns::DnsMatch::default()
     }
     /// An IPv4/MAC binding seen in an ARP packet: the earlier binding of
     /// that address to another MAC, if any.
@@ -434,6 +400,56 @@ pub trait State {
     /// What was announced for a TCP connection between these two ends.
     fn expected_connection(&mut self, _a: (IpAddr, u16), _b: (IpAddr, u16)) -> Option<Expectation> {
         None
+    }
+}
+
+/// An answer the analysis gives a protocol, and how a tape keeps it: the
+/// protocol defines both, so the core and the recording name no protocol.
+pub trait Answer: Any + Sized {
+    /// What is known without analysis (stateless dissection, a damaged tape).
+    fn unknown() -> Self;
+    /// Writes the answer, its tag first (the `tape` module lists the core's).
+    fn write(&self, w: &mut TapeWriter<'_>);
+    /// Reads an answer [`Answer::write`] wrote; the reader fails on a
+    /// different tag or a short tape (the answer is then unknown).
+    fn read(r: &mut TapeReader<'_>, src: &mut Sources<'_>) -> Self;
+}
+
+/// A protocol's question to the analysis: its own `'static` question type,
+/// the bytes it concerns (apart, so the question owns nothing borrowed) and
+/// how the answer is written and read back.
+pub struct Question<'q> {
+    pub asks: &'q dyn Any,
+    pub bytes: &'q [u8],
+    pub write: fn(&dyn Any, &mut TapeWriter<'_>),
+    pub read: fn(&mut TapeReader<'_>, &mut Sources<'_>, &mut dyn Any),
+}
+
+fn write_answer<A: Answer>(answer: &dyn Any, w: &mut TapeWriter<'_>) {
+    if let Some(a) = answer.downcast_ref::<A>() {
+        a.write(w);
+    }
+}
+
+fn read_answer<A: Answer>(r: &mut TapeReader<'_>, src: &mut Sources<'_>, answer: &mut dyn Any) {
+    if let Some(a) = answer.downcast_mut::<A>() {
+        let read = A::read(r, src);
+        *a = if r.failed { A::unknown() } else { read };
+    }
+}
+
+impl dyn State + '_ {
+    /// Asks the analysis `asks` about `bytes`; the answer is `A`.
+    pub fn ask_for<A: Answer>(&mut self, asks: &dyn Any, bytes: &[u8]) -> A {
+        let mut answer = A::unknown();
+        let q = Question {
+            asks,
+            bytes,
+            write: write_answer::<A>,
+            read: read_answer::<A>,
+        };
+        self.ask(&q, &mut answer);
+        answer
     }
 }
 

@@ -8,8 +8,8 @@ use crate::field::{Base, FieldDef, FieldType as T, Value};
 use crate::packet::{Buf, Cx, TcpOptions, TcpSegment, Transport};
 use crate::proto::{self, ProtoDef};
 use crate::sink::{Presence, Sink, Span};
-use crate::tcp_analysis::{Flag, SegmentAnalysis};
-use crate::tcp_pdu::{AppProto, TcpPayload};
+use crate::tcp_analysis::{Flag, SegmentAnalysis, SegmentQuestion};
+use crate::tcp_pdu::{AppProto, PayloadQuestion, TcpPayload};
 
 static COMPLETENESS: &[(u64, &str)] = &[];
 
@@ -400,7 +400,10 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) {
     };
     let quoted = cx.quote_depth > 0;
     let analysis = match cx.transport_at() {
-        Some(at) if !bad_hlen => cx.state.tcp(&at, &seg),
+        Some(at) if !bad_hlen => {
+            let q = SegmentQuestion { at, seg };
+            cx.state.ask_for::<Option<SegmentAnalysis>>(&q, &[])
+        }
         _ => None,
     };
     if !quoted {
@@ -573,7 +576,13 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) {
         (Some(at), Some(a)) if !quoted && !skip => {
             let bytes = buf.get(off + hlen, payload.len as usize);
             let payload_at = (buf.source == 0).then_some((off + hlen) as u32);
-            cx.state.tcp_payload(&at, &seg, a, bytes, payload_at)
+            let q = PayloadQuestion {
+                at,
+                seg,
+                analysis: a.clone(),
+                payload_at,
+            };
+            cx.state.ask_for::<TcpPayload>(&q, bytes)
         }
         _ => TcpPayload::data(),
     };

@@ -4,7 +4,8 @@
 //! (`tcp.analysis.*`), and keeps the per-connection handshake facts.
 
 use crate::expert::{ExpertDef, Group, Severity};
-use crate::packet::TcpSegment;
+use crate::packet::{Answer, TcpSegment, TransportAt};
+use crate::tape_codec::{Sources, TapeReader, TapeWriter};
 
 /// Wireshark's `tcp.analysis.*` verdicts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -1048,5 +1049,108 @@ impl TcpStreamAnalyzer {
 
         out.flags |= fl;
         self.dir[d].last_segment_flags = out.flags;
+    }
+}
+
+/// What TCP asks the analysis about a segment: where it is and its header.
+#[derive(Debug, Clone, Copy)]
+pub struct SegmentQuestion {
+    pub at: TransportAt,
+    pub seg: TcpSegment,
+}
+
+/// The tags of TCP's answers on a tape: no analysis, an analysis.
+pub const TAG_NONE: u8 = 4;
+pub const TAG: u8 = 5;
+
+impl Answer for Option<SegmentAnalysis> {
+    fn unknown() -> Self {
+        None
+    }
+
+    fn write(&self, w: &mut TapeWriter<'_>) {
+        match self {
+            None => w.u8(TAG_NONE),
+            Some(a) => {
+                w.u8(TAG);
+                a.write(w);
+            }
+        }
+    }
+
+    fn read(r: &mut TapeReader<'_>, _src: &mut Sources<'_>) -> Self {
+        match r.expect(&[TAG, TAG_NONE])? {
+            TAG => Some(SegmentAnalysis::read(r)),
+            _ => None,
+        }
+    }
+}
+
+impl SegmentAnalysis {
+    fn write(&self, w: &mut TapeWriter<'_>) {
+        let a = self;
+        w.u64(a.stream.into());
+        w.u8(a.dir);
+        w.u8(a.completeness);
+        w.opt_u64(a.seq_base.map(u64::from));
+        w.opt_u64(a.ack_base.map(u64::from));
+        w.u64(a.nxtseq.into());
+        w.u64(a.window.into());
+        w.i64(a.scale.into());
+        w.i64(a.time_relative_ns);
+        w.i64(a.time_delta_ns);
+        w.u64(a.flags.into());
+        w.opt_u64(a.acks_frame.map(u64::from));
+        w.opt_i64(a.ack_rtt_ns);
+        w.opt_i64(a.initial_rtt_ns);
+        w.opt_u64(a.bytes_in_flight.map(u64::from));
+        w.opt_u64(a.push_bytes_sent.map(u64::from));
+        match a.dup_ack {
+            None => w.u8(0),
+            Some((num, frame)) => {
+                w.u8(1);
+                w.u64(num.into());
+                w.u64(frame.into());
+            }
+        }
+        match a.rto {
+            None => w.u8(0),
+            Some((rto, frame)) => {
+                w.u8(1);
+                w.i64(rto);
+                w.u64(frame.into());
+            }
+        }
+        w.u8(a.shown.into());
+    }
+
+    fn read(r: &mut TapeReader<'_>) -> SegmentAnalysis {
+        let mut a = SegmentAnalysis {
+            stream: r.u32(),
+            dir: r.u8(),
+            completeness: r.u8(),
+            seq_base: r.opt_u32(),
+            ack_base: r.opt_u32(),
+            nxtseq: r.u32(),
+            window: r.u32(),
+            scale: r.i64() as i32,
+            time_relative_ns: r.i64(),
+            time_delta_ns: r.i64(),
+            flags: r.u32(),
+            acks_frame: r.opt_u32(),
+            ack_rtt_ns: r.opt_i64(),
+            initial_rtt_ns: r.opt_i64(),
+            bytes_in_flight: r.opt_u32(),
+            push_bytes_sent: r.opt_u32(),
+            ..Default::default()
+        };
+        if r.u8() == 1 {
+            a.dup_ack = Some((r.u32(), r.u32()));
+        }
+        if r.u8() == 1 {
+            a.rto = Some((r.i64(), r.u32()));
+        }
+        a.shown = r.u8() != 0;
+        a
     }
 }

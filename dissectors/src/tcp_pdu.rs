@@ -207,6 +207,18 @@ pub enum Rest {
     Continuation,
 }
 
+/// What TCP asks the analysis about a segment's payload (its bytes go with
+/// the question): the segment, its analysis, and where the payload starts
+/// in the frame's captured data when it lies there. Asked for every
+/// segment with analysis (an ACK may complete the other side's PDU).
+#[derive(Debug, Clone)]
+pub struct PayloadQuestion {
+    pub at: TransportAt,
+    pub seg: TcpSegment,
+    pub analysis: SegmentAnalysis,
+    pub payload_at: Option<u32>,
+}
+
 /// The application view of one TCP segment.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct TcpPayload {

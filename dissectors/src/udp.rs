@@ -3,9 +3,10 @@
 use crate::bytes;
 use crate::expert::{ExpertDef, Group, Severity};
 use crate::field::{Base, FieldDef, FieldType as T, Value};
-use crate::packet::{Buf, Cx, Transport, UdpDatagram};
+use crate::packet::{Answer, Buf, Cx, Transport, TransportAt, UdpDatagram};
 use crate::proto;
 use crate::sink::{Presence, Sink};
+use crate::tape_codec::{Sources, TapeReader, TapeWriter};
 
 crate::fields! {
     SRCPORT = FieldDef::new("udp.srcport", "Source Port", T::U16);
@@ -33,6 +34,46 @@ pub struct DatagramAnalysis {
     pub stream: u32,
     pub time_relative_ns: i64,
     pub time_delta_ns: i64,
+}
+
+/// What UDP asks the analysis about a datagram.
+#[derive(Debug, Clone, Copy)]
+pub struct DatagramQuestion {
+    pub at: TransportAt,
+    pub dgram: UdpDatagram,
+}
+
+/// The tags of UDP's answers on a tape: no analysis, an analysis.
+pub const TAG_NONE: u8 = 6;
+pub const TAG: u8 = 7;
+
+impl Answer for Option<DatagramAnalysis> {
+    fn unknown() -> Self {
+        None
+    }
+
+    fn write(&self, w: &mut TapeWriter<'_>) {
+        match self {
+            None => w.u8(TAG_NONE),
+            Some(a) => {
+                w.u8(TAG);
+                w.u64(a.stream.into());
+                w.i64(a.time_relative_ns);
+                w.i64(a.time_delta_ns);
+            }
+        }
+    }
+
+    fn read(r: &mut TapeReader<'_>, _src: &mut Sources<'_>) -> Self {
+        match r.expect(&[TAG, TAG_NONE])? {
+            TAG => Some(DatagramAnalysis {
+                stream: r.u32(),
+                time_relative_ns: r.i64(),
+                time_delta_ns: r.i64(),
+            }),
+            _ => None,
+        }
+    }
 }
 
 pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) {
@@ -104,7 +145,10 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) {
         payload: s(8, b.len().min(end).saturating_sub(8)),
     };
     let quoted = cx.quote_depth > 0;
-    let a = cx.transport_at().and_then(|at| cx.state.udp(&at, &dgram));
+    let a = cx.transport_at().and_then(|at| {
+        let q = DatagramQuestion { at, dgram };
+        cx.state.ask_for::<Option<DatagramAnalysis>>(&q, &[])
+    });
     if !quoted {
         cx.pi.transport = Transport::Udp(dgram);
     }

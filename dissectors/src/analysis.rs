@@ -328,6 +328,10 @@ impl State for Analyzer {
         before
     }
 
+    fn udp_conversation(&mut self, client: (IpAddr, u16), server: IpAddr) {
+        self.conversations.expect_udp(client, server);
+    }
+
     fn expect_connection(&mut self, e: crate::packet::Expectation) {
         if self.expected.len() < MAX_CONVERSATION_MEMOS
             || self.expected.contains_key(&(e.addr, e.port))

@@ -176,6 +176,9 @@ impl Conversation {
 pub struct Conversations {
     tcp_index: FastMap<Key, u32>,
     udp_index: FastMap<Key, u32>,
+    /// Conversations set up ahead of their datagrams, by client address and
+    /// port and server address: their stream once the first datagram came.
+    udp_expected: FastMap<(IpAddr, u16, IpAddr), Option<u32>>,
     pub tcp: Vec<Conversation>,
     pub tcp_analysis: Vec<TcpStreamAnalyzer>,
     pub udp: Vec<Conversation>,
@@ -253,12 +256,59 @@ impl Conversations {
         stream
     }
 
+    /// The most UDP conversations set up ahead of their datagrams that are
+    /// kept (a hostile capture must not grow the table without bound).
+    pub const MAX_UDP_EXPECTED: usize = 1 << 16;
+
+    /// Sets up a conversation between `client` and any port of `server`
+    /// (see [`crate::packet::State::udp_conversation`]); one already set
+    /// up stays.
+    pub fn expect_udp(&mut self, client: (IpAddr, u16), server: IpAddr) {
+        if self.udp_expected.len() < Self::MAX_UDP_EXPECTED {
+            self.udp_expected
+                .entry((client.0, client.1, server))
+                .or_insert(None);
+        }
+    }
+
+    /// The set-up conversation a datagram belongs to, numbered now if this
+    /// is its first.
+    fn expected_udp_stream(
+        &mut self,
+        at: &TransportAt,
+        src: (IpAddr, u16),
+        dst: (IpAddr, u16),
+    ) -> Option<u32> {
+        if self.udp_expected.is_empty() {
+            return None;
+        }
+        let slot = match self.udp_expected.get_mut(&(src.0, src.1, dst.0)) {
+            Some(slot) => slot,
+            None => self.udp_expected.get_mut(&(dst.0, dst.1, src.0))?,
+        };
+        if let Some(stream) = *slot {
+            return Some(stream);
+        }
+        let stream = self.udp.len() as u32;
+        *slot = Some(stream);
+        self.udp.push(Conversation::new(
+            Proto::Udp,
+            stream,
+            src,
+            dst,
+            at.frame,
+            at.ts_ns,
+        ));
+        Some(stream)
+    }
+
     pub fn udp_datagram(&mut self, at: &TransportAt, d: &UdpDatagram) -> DatagramAnalysis {
         let src = (at.src, d.src_port);
         let dst = (at.dst, d.dst_port);
         let key = Key::new(src, dst);
-        let idx = match self.udp_index.get(&key) {
-            Some(&i) => i,
+        let expected = self.expected_udp_stream(at, src, dst);
+        let idx = match expected.or_else(|| self.udp_index.get(&key).copied()) {
+            Some(i) => i,
             None => {
                 let stream = self.udp.len() as u32;
                 self.udp.push(Conversation::new(

@@ -27,6 +27,8 @@ pub enum FieldType {
     Ipv4,
     Ipv6,
     FrameNum,
+    /// An ASN.1 object identifier, its value the dotted string.
+    Oid,
 }
 
 impl FieldType {
@@ -49,6 +51,7 @@ impl FieldType {
             FieldType::String => "FT_STRING",
             FieldType::Bytes => "FT_BYTES",
             FieldType::Ether => "FT_ETHER",
+            FieldType::Oid => "FT_OID",
             FieldType::Ipv4 => "FT_IPv4",
             FieldType::Ipv6 => "FT_IPv6",
             FieldType::FrameNum => "FT_FRAMENUM",

@@ -63,6 +63,7 @@ pub fn target(name: &str) -> Option<(u32, Wrap)> {
         "nbns" => (228, Wrap::Udp(137)),
         "dhcpv6" => (228, Wrap::Udp(547)),
         "syslog" => (228, Wrap::Udp(514)),
+        "snmp" => (228, Wrap::Udp(161)),
         "vxlan" => (228, Wrap::Udp(4789)),
         "geneve" => (228, Wrap::Udp(6081)),
         "mpls" => (1, Wrap::Ethernet(0x8847)),

@@ -5,6 +5,7 @@
 //! hold it to that).
 #![forbid(unsafe_code)]
 
+pub mod ber;
 pub mod bytes;
 pub mod collect;
 pub mod decode_as;
@@ -56,6 +57,7 @@ pub mod ntp;
 pub mod pop;
 pub mod ppp;
 pub mod sll;
+pub mod snmp;
 pub mod ssh;
 pub mod stp;
 pub mod syslog;

@@ -397,6 +397,11 @@ pub trait State {
     /// A connection a protocol announced (FTP's PASV): later TCP
     /// connections to its listening end are the announcer's.
     fn expect_connection(&mut self, _e: Expectation) {}
+    /// A UDP conversation a protocol sets up ahead of its datagrams
+    /// (Wireshark's SNMP, for a request's source and any port of its
+    /// destination): later datagrams between `client` and any port of
+    /// `server` are one conversation, numbered when the first comes.
+    fn udp_conversation(&mut self, _client: (IpAddr, u16), _server: IpAddr) {}
     /// What was announced for a TCP connection between these two ends.
     fn expected_connection(&mut self, _a: (IpAddr, u16), _b: (IpAddr, u16)) -> Option<Expectation> {
         None

@@ -84,6 +84,7 @@ protocols! {
     GRE = ("gre", "Generic Routing Encapsulation", "GRE");
     NTP = ("ntp", "Network Time Protocol", "NTP");
     SYSLOG = ("syslog", "Syslog message", "Syslog");
+    SNMP = ("snmp", "Simple Network Management Protocol", "SNMP");
     DHCP = ("dhcp", "Dynamic Host Configuration Protocol", "DHCP");
     PPP = ("ppp", "Point-to-Point Protocol", "PPP");
     LCP = ("lcp", "PPP Link Control Protocol", "PPP LCP");

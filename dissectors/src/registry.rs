@@ -73,6 +73,7 @@ pub fn lookup<S: Sink>(table: Table, key: u32) -> Option<Dissector<S>> {
         (UdpPort, 123) => ntp::dissect,
         (UdpPort, 137) => crate::nbns::dissect,
         (UdpPort, 514) => syslog::dissect,
+        (UdpPort, 161 | 162 | 8161) => crate::snmp::dissect,
         (UdpPort, 4789) => vxlan::dissect,
         (UdpPort, 6081) => geneve::dissect,
         (TcpPort, 22) => ssh::dissect,
@@ -162,6 +163,10 @@ pub static DECODE_AS: &[DecodeAsTarget] = &[
         tables: UDP,
     },
     DecodeAsTarget {
+        name: "snmp",
+        tables: UDP,
+    },
+    DecodeAsTarget {
         name: "vxlan",
         tables: UDP,
     },
@@ -236,6 +241,7 @@ fn dissector_named<S: Sink>(name: &str) -> Option<Dissector<S>> {
         "ssdp" => http::dissect_ssdp,
         "dhcp" | "bootp" => dhcp::dissect,
         "ntp" => ntp::dissect,
+        "snmp" => crate::snmp::dissect,
         "dhcpv6" => crate::dhcpv6::dissect,
         "nbns" => crate::nbns::dissect,
         "syslog" => syslog::dissect,
@@ -336,6 +342,7 @@ fn modules() -> impl Iterator<Item = &'static [&'static FieldDef]> {
         crate::gre::ALL,
         crate::ntp::ALL,
         crate::syslog::ALL,
+        crate::snmp::ALL,
         crate::dhcp::ALL,
         crate::ppp::ALL,
         crate::ssh::ALL,
@@ -394,6 +401,7 @@ pub fn experts() -> impl Iterator<Item = &'static ExpertDef> {
         &crate::tcp::OPTION_LEN_INVALID,
         &crate::udp::BAD_LENGTH,
         &crate::arp::DUPLICATE_ADDRESS,
+        &crate::snmp::VARBIND_RESPONSE,
     ]
     .into_iter()
     .chain(Flag::ALL.iter().map(|f| f.expert()))

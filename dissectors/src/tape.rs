@@ -158,6 +158,10 @@ impl State for Recorder<'_> {
         self.inner.expect_connection(e);
     }
 
+    fn udp_conversation(&mut self, client: (IpAddr, u16), server: IpAddr) {
+        self.inner.udp_conversation(client, server);
+    }
+
     fn expected_connection(
         &mut self,
         a: (IpAddr, u16),

@@ -41,7 +41,7 @@ impl Kind {
             FieldType::Float | FieldType::Double => Kind::Float,
             FieldType::AbsTime => Kind::AbsTime,
             FieldType::RelTime => Kind::RelTime,
-            FieldType::String => Kind::Str,
+            FieldType::String | FieldType::Oid => Kind::Str,
             FieldType::Bytes => Kind::Bytes,
             FieldType::Ether => Kind::Ether,
             FieldType::Ipv4 => Kind::Ipv4,

@@ -313,6 +313,9 @@ impl Analyzer {
 }
 
 impl State for Analyzer {
+    fn analyses_applications(&self) -> bool {
+        self.analyze_apps
+    }
     fn conversation_memo(
         &mut self,
         key: crate::packet::ConversationKey,

@@ -359,6 +359,12 @@ pub trait State {
     fn is_replay(&self) -> bool {
         false
     }
+    /// Application protocols are analysed across segments (PDUs framed
+    /// and reassembled): without it (a conversations-only pass) a segment's
+    /// payload needs no question.
+    fn analyses_applications(&self) -> bool {
+        true
+    }
     fn ip_fragment(&mut self, _frag: &Fragment<'_>) -> FragOutcome {
         FragOutcome::Pending
     }

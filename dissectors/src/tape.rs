@@ -90,6 +90,9 @@ pub struct Recorder<'a> {
 }
 
 impl State for Recorder<'_> {
+    fn analyses_applications(&self) -> bool {
+        self.inner.analyses_applications()
+    }
     fn ask(&mut self, q: &Question<'_>, answer: &mut dyn Any) {
         self.inner.ask(q, answer);
         (q.write)(answer, &mut TapeWriter::with_blobs(self.tape, self.blobs));

@@ -573,7 +573,7 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) {
     // segment: an ACK may complete the other side's PDU).
     let skip = cx.skip_payload();
     let plan = match (cx.transport_at(), a) {
-        (Some(at), Some(a)) if !quoted && !skip => {
+        (Some(at), Some(a)) if !quoted && !skip && cx.state.analyses_applications() => {
             let bytes = buf.get(off + hlen, payload.len as usize);
             let payload_at = (buf.source == 0).then_some((off + hlen) as u32);
             let q = PayloadQuestion {

@@ -51,6 +51,8 @@ const FIELD_PREFIXES: &[&str] = &[
     "data.",
     "frame.",
     "snmp.",
+    "json.",
+    "xml.",
 ];
 
 /// Fields of TCP reassembly (see the fields test).
@@ -177,6 +179,18 @@ const REASSEMBLY_EXCEPTIONS: &[(&str, u32, &str)] = &[
         "this DATA frame ends stream 5's body; DATA frames of it came out of order (frames 84 to \
          100), which tshark hands to no protocol, so its body never completes; wirelens \
          reassembled them in order and shows the body as data",
+    ),
+    (
+        "ndpi_1kxun.pcap",
+        1211,
+        "a 188 KiB response (gzip, chunked): wirelens keeps messages up to 64 KiB for \
+         re-dissection (tcp_pdu::MAX_KEPT_MESSAGE) and counts larger bodies without handing \
+         them on; tshark keeps every message whole",
+    ),
+    (
+        "ndpi_1kxun.pcap",
+        1262,
+        "as frame 1211: a response body over wirelens' 64 KiB kept-message bound",
     ),
     (
         "ndpi_fuzz-2006-06-26-2594.pcap",

@@ -213,6 +213,7 @@ fn dissect_run<S: Sink>(
                     _ => &empty,
                 };
                 http2::dissect_frame(cx, b, o, l, note);
+                media_body(cx, note);
                 let f = b.get(o, l);
                 if f.get(3) == Some(&0) && http2::is_grpc(note.content_type.as_deref()) {
                     let body = http2::data_body(f);
@@ -233,6 +234,7 @@ fn dissect_run<S: Sink>(
                 }
                 let ct = n.content_type.as_deref();
                 match &n.body {
+                    Some(_) if ct.is_some_and(http2::shown_with_media_type) => {}
                     Some(body) if !body.is_empty() => {
                         let source = cx.sink.source("Reassembled body", body).max(1);
                         let bbuf = Buf::source(body, source);
@@ -268,6 +270,36 @@ fn dissect_run<S: Sink>(
             }
         }
     }
+}
+
+/// An HTTP/2 body of a textual media type, kept whole, handed on by its
+/// media type (as its own data source) on the frame that ends it.
+fn media_body<S: Sink>(cx: &mut Cx<'_, S>, note: &http2::H2Note) {
+    let (Some(body), Some(ct)) = (note.body.as_deref(), note.content_type.as_deref()) else {
+        return;
+    };
+    if body.is_empty() || !http2::shown_with_media_type(ct) {
+        return;
+    }
+    let media = ct
+        .split(';')
+        .next()
+        .unwrap_or(ct)
+        .trim()
+        .to_ascii_lowercase();
+    let source = cx.sink.source("Reassembled body", body).max(1);
+    let mut key = crate::table::media_key(&media);
+    if (cx.lookup)(crate::table::Table::MediaType, key).is_none() {
+        key = crate::table::media_key(crate::table::MEDIA_ANY);
+    }
+    cx.match_string = Some(media);
+    cx.dissect_by(
+        crate::table::Table::MediaType,
+        key,
+        Buf::source(body, source),
+        0,
+    );
+    cx.match_string = None;
 }
 
 fn dissect_pdu<S: Sink>(

@@ -79,6 +79,7 @@ pub fn dissect<S: Sink>(
         app_info_started: false,
         info_fence: 0,
         udp_stream: None,
+        match_string: None,
         tcp_stream: None,
         expected: None,
     };

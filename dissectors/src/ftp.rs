@@ -237,10 +237,11 @@ pub fn dissect_data<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) -> us
         .iter()
         .take(20)
         .all(|&c| c == b'\r' || c == b'\n' || (0x20..0x7f).contains(&c));
-    if text {
-        text_lines(cx, buf, off);
-    }
     cx.end_layer();
+    if text {
+        let key = crate::table::media_key("text/plain");
+        cx.dissect_by(crate::table::Table::MediaType, key, buf, off);
+    }
     cx.set_info(format_args!("FTP Data: {len} bytes"));
     if !method.is_empty() {
         cx.append_info(format_args!(" ({method})"));
@@ -249,22 +250,6 @@ pub fn dissect_data<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) -> us
         cx.append_info(format_args!(" ({command})"));
     }
     len.max(1)
-}
-
-/// Text line by line, as Wireshark's "Line-based text data" shows it
-/// (wirelens has no `data-text-lines` protocol yet: HTTP bodies want it
-/// too; until then the lines are items in FTP-DATA's tree).
-fn text_lines<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) {
-    let b = buf.rest(off);
-    cx.text(buf.span(off, b.len()), format_args!("Line-based text data"));
-    cx.push();
-    for (at, line) in lines(b) {
-        cx.text(
-            buf.span(off + at, line.len()),
-            format_args!("{}", crate::bytes::format_text(line)),
-        );
-    }
-    cx.pop();
 }
 
 /// "h1,h2,h3,h4,p1,p2" (what follows is ignored): the address and port.

@@ -64,6 +64,8 @@ pub fn target(name: &str) -> Option<(u32, Wrap)> {
         "dhcpv6" => (228, Wrap::Udp(547)),
         "syslog" => (228, Wrap::Udp(514)),
         "snmp" => (228, Wrap::Udp(161)),
+        // Dropbox discovery: its payload is handed to JSON.
+        "json" => (228, Wrap::Udp(17500)),
         "vxlan" => (228, Wrap::Udp(4789)),
         "geneve" => (228, Wrap::Udp(6081)),
         "mpls" => (1, Wrap::Ethernet(0x8847)),
@@ -92,6 +94,9 @@ pub fn stream_target(name: &str) -> Option<(u16, &'static [u8])> {
         "pop" => (110, b""),
         "imap" => (143, b""),
         "ftp_data" => (20, b""),
+        // FTP data that opens with an XML declaration: line-based text data
+        // hands it to XML.
+        "xml" => (20, b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"),
         _ => return None,
     })
 }

@@ -691,6 +691,10 @@ pub fn dissect_message<S: Sink>(
             .to_ascii_lowercase()
             .starts_with("application/octet-stream")
     });
+    if body_len > 0 && !opaque && body_here {
+        let body = &kept[head_len..head_len + body_len as usize];
+        media(cx, buf, head, body_at, body);
+    }
     if body_len > 0 && opaque {
         if body_here {
             let b = Buf {
@@ -703,6 +707,122 @@ pub fn dissect_message<S: Sink>(
             crate::data::counted(cx, buf.span(body_at, 0), body_len);
         }
     }
+}
+
+/// A body of a media type some protocol takes (JSON, XML), handed on by
+/// its media type, as Wireshark's HTTP does. A chunked body goes on
+/// de-chunked, as its own data source; a content-encoded one (gzip...) is
+/// not decoded here, so it is not handed on.
+fn media<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, head: &[u8], body_at: usize, body: &[u8]) {
+    let Some(content_type) = header(head, "Content-Type") else {
+        return;
+    };
+    let coding = header(head, "Content-Encoding").map(|e| trim(e).to_ascii_lowercase());
+    let coding = coding.filter(|c| !c.is_empty() && c != b"identity");
+    let lower = String::from_utf8_lossy(content_type).to_ascii_lowercase();
+    let media = lower.split(';').next().unwrap_or("").trim();
+    let mut key = crate::table::media_key(media);
+    if (cx.lookup)(crate::table::Table::MediaType, key).is_none() {
+        key = crate::table::media_key(crate::table::MEDIA_ANY);
+    }
+    let chunked = body_kind(head, message_kind(head) == Some(true), None) == BodyKind::Chunked;
+    if !chunked && coding.is_none() {
+        let b = Buf {
+            bytes: buf.get(0, body_at + body.len()),
+            source: buf.source,
+            reported: body_at + body.len(),
+        };
+        cx.match_string = Some(media.to_owned());
+        cx.dissect_by(crate::table::Table::MediaType, key, b, body_at);
+        cx.match_string = None;
+        return;
+    }
+    let mut plain = if chunked {
+        dechunk(body)
+    } else {
+        body.to_vec()
+    };
+    if let Some(coding) = &coding {
+        if chunked {
+            cx.sink.source("De-chunked entity body", &plain);
+        }
+        let Some(decoded) = decode(coding, &plain) else {
+            return;
+        };
+        plain = decoded;
+    }
+    let name = if coding.is_some() {
+        "Uncompressed entity body"
+    } else {
+        "De-chunked entity body"
+    };
+    let source = cx.sink.source(name, &plain).max(1);
+    if plain.is_empty() {
+        return;
+    }
+    cx.match_string = Some(media.to_owned());
+    cx.dissect_by(
+        crate::table::Table::MediaType,
+        key,
+        Buf::source(&plain, source),
+        0,
+    );
+    cx.match_string = None;
+}
+
+/// The most a compressed body is inflated to (a small body may claim a
+/// huge one).
+const MAX_DECODED_BODY: u64 = 8 << 20;
+
+/// A body in a content coding Wireshark decodes (gzip, deflate), decoded;
+/// `None` for another coding or a damaged stream.
+fn decode(coding: &[u8], body: &[u8]) -> Option<Vec<u8>> {
+    use std::io::Read;
+    let mut out = Vec::new();
+    let read = match coding {
+        b"gzip" | b"x-gzip" => flate2::read::MultiGzDecoder::new(body)
+            .take(MAX_DECODED_BODY)
+            .read_to_end(&mut out),
+        // "deflate" is zlib-wrapped (RFC 9110); some servers send it raw.
+        b"deflate" => match flate2::read::ZlibDecoder::new(body)
+            .take(MAX_DECODED_BODY)
+            .read_to_end(&mut out)
+        {
+            Ok(n) => Ok(n),
+            Err(_) => {
+                out.clear();
+                flate2::read::DeflateDecoder::new(body)
+                    .take(MAX_DECODED_BODY)
+                    .read_to_end(&mut out)
+            }
+        },
+        _ => return None,
+    };
+    read.ok().map(|_| out)
+}
+
+/// A chunked body's data, its chunk framing taken out (up to a chunk that
+/// runs past the body).
+fn dechunk(mut b: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(b.len());
+    // A size line may end in a bare LF; the chunk's data is followed by two
+    // bytes taken for its CRLF, as Wireshark reads it.
+    while let Some(eol) = b.iter().position(|&c| c == b'\n') {
+        let line = b[..eol].strip_suffix(b"\r").unwrap_or(&b[..eol]);
+        let size_text = String::from_utf8_lossy(line);
+        let size_hex = size_text.split(';').next().unwrap_or("").trim();
+        let Ok(size) = usize::from_str_radix(size_hex, 16) else {
+            break;
+        };
+        let data = &b[eol + 1..];
+        if size == 0 || data.len() < size {
+            out.extend_from_slice(&data[..size.min(data.len())]);
+            break;
+        }
+        out.extend_from_slice(&data[..size]);
+        b = data.get(size + 2..).unwrap_or(&[]);
+    }
+    out
 }
 
 #[cfg(test)]

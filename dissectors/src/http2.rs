@@ -68,7 +68,11 @@ struct Stream {
 /// A body of this media type is shown by a dissector of ours once whole:
 /// DNS over HTTPS, and opaque bytes (no type, or octet-stream) as data.
 pub fn body_shown_whole(content_type: Option<&str>) -> bool {
-    content_type.is_none_or(|c| c.starts_with("application/dns-message") || is_opaque(Some(c)))
+    content_type.is_none_or(|c| is_dns(c) || is_opaque(Some(c)) || shown_with_media_type(c))
+}
+
+pub fn is_dns(content_type: &str) -> bool {
+    content_type.starts_with("application/dns-message")
 }
 
 pub fn is_opaque(content_type: Option<&str>) -> bool {
@@ -503,7 +507,11 @@ pub fn dissect_frame<S: Sink>(
                     let _ = write!(info, " (GRPC)");
                 }
                 Some(ct) if is_grpc(Some(ct)) => {}
-                Some(ct) if flags & 0x01 != 0 && shown_with_media_type(ct) => {
+                // A body kept whole is handed on by its media type, whose
+                // protocol writes this.
+                Some(ct)
+                    if flags & 0x01 != 0 && shown_with_media_type(ct) && note.body.is_none() =>
+                {
                     let media = ct.split(';').next().unwrap_or(ct).trim();
                     let _ = write!(info, " ({media})");
                 }
@@ -656,7 +664,7 @@ pub fn dissect_frame<S: Sink>(
 
 /// Media types Wireshark names in Info when it shows the whole body (its
 /// text and markup dissectors); others it hands on without a word.
-fn shown_with_media_type(ct: &str) -> bool {
+pub fn shown_with_media_type(ct: &str) -> bool {
     let m = ct
         .split(';')
         .next()

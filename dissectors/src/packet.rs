@@ -549,6 +549,9 @@ pub struct Cx<'c, S: Sink> {
     pub tcp_stream: Option<u32>,
     /// The announcement the TCP connection being dissected answers.
     pub expected: Option<Expectation>,
+    /// The string a string-keyed table matched (Wireshark's
+    /// `pinfo->match_string`): the media type an HTTP body was handed on by.
+    pub match_string: Option<String>,
 }
 
 impl<S: Sink> Cx<'_, S> {

@@ -85,6 +85,11 @@ protocols! {
     NTP = ("ntp", "Network Time Protocol", "NTP");
     SYSLOG = ("syslog", "Syslog message", "Syslog");
     SNMP = ("snmp", "Simple Network Management Protocol", "SNMP");
+    DB_LSP_DISC = ("db-lsp-disc", "Dropbox LAN sync Discovery Protocol", "DB-LSP-DISC");
+    DATA_TEXT_LINES = ("data-text-lines", "Line-based text data", "");
+    MEDIA = ("media", "Media Type", "");
+    JSON = ("json", "JavaScript Object Notation", "JSON");
+    XML = ("xml", "eXtensible Markup Language", "XML");
     DHCP = ("dhcp", "Dynamic Host Configuration Protocol", "DHCP");
     PPP = ("ppp", "Point-to-Point Protocol", "PPP");
     LCP = ("lcp", "PPP Link Control Protocol", "PPP LCP");

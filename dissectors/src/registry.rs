@@ -74,6 +74,11 @@ pub fn lookup<S: Sink>(table: Table, key: u32) -> Option<Dissector<S>> {
         (UdpPort, 137) => crate::nbns::dissect,
         (UdpPort, 514) => syslog::dissect,
         (UdpPort, 161 | 162 | 8161) => crate::snmp::dissect,
+        (UdpPort, 17500) => crate::db_lsp::dissect,
+        (MediaType, k) if media(crate::json::MEDIA_TYPES, k) => crate::json::dissect,
+        (MediaType, k) if media(crate::xml::MEDIA_TYPES, k) => crate::xml::dissect,
+        (MediaType, k) if media(crate::text_media::MEDIA_TYPES, k) => crate::text_media::dissect,
+        (MediaType, k) if media(&[crate::table::MEDIA_ANY], k) => crate::media::dissect,
         (UdpPort, 4789) => vxlan::dissect,
         (UdpPort, 6081) => geneve::dissect,
         (TcpPort, 22) => ssh::dissect,
@@ -343,6 +348,9 @@ fn modules() -> impl Iterator<Item = &'static [&'static FieldDef]> {
         crate::ntp::ALL,
         crate::syslog::ALL,
         crate::snmp::ALL,
+        crate::json::ALL,
+        crate::media::ALL,
+        crate::xml::ALL,
         crate::dhcp::ALL,
         crate::ppp::ALL,
         crate::ssh::ALL,
@@ -368,6 +376,11 @@ pub fn protocols() -> impl Iterator<Item = &'static ProtoDef> {
         .iter()
         .copied()
         .chain(crate::tcp::OPTION_PROTOCOLS.iter().copied())
+}
+
+/// `key` is one of these media types' (see [`crate::table::media_key`]).
+fn media(types: &[&str], key: u32) -> bool {
+    types.iter().any(|t| crate::table::media_key(t) == key)
 }
 
 pub fn experts() -> impl Iterator<Item = &'static ExpertDef> {

@@ -36,4 +36,24 @@ pub enum Table {
     /// GRE protocol types that differ from the ethertype of the same
     /// number (GRE tries this table, then [`Table::EtherType`]).
     GreProto,
+    /// Media types (Wireshark's `media_type`): an HTTP body's Content-Type,
+    /// lowercased, without parameters, by its [`media_key`].
+    MediaType,
+}
+
+/// The media type a protocol registers under to take every body no other
+/// protocol's media type names (Wireshark's `media` handle).
+pub const MEDIA_ANY: &str = "*/*";
+
+/// A media type's key in [`Table::MediaType`] (FNV-1a of its lowercase
+/// name: the tables are keyed by numbers).
+pub const fn media_key(name: &str) -> u32 {
+    let b = name.as_bytes();
+    let mut h: u32 = 0x811c_9dc5;
+    let mut i = 0;
+    while i < b.len() {
+        h = (h ^ b[i].to_ascii_lowercase() as u32).wrapping_mul(0x0100_0193);
+        i += 1;
+    }
+    h
 }

@@ -35,68 +35,6 @@ pub fn dissect_frame<S: Sink>(
     crate::frame::dissect(meta, data, comments, state, opts, sink, pi, lookup::<S>);
 }
 
-/// The dissector tables: who takes `key` in `table`.
-pub fn lookup<S: Sink>(table: Table, key: u32) -> Option<Dissector<S>> {
-    use Table::*;
-    let d: Dissector<S> = match (table, key) {
-        (LinkType, 1) => |cx, buf, _| link(cx, buf, ethernet::dissect),
-        (LinkType, 113) => |cx, buf, _| link(cx, buf, sll::dissect_v1),
-        (LinkType, 276) => |cx, buf, _| link(cx, buf, sll::dissect_v2),
-        (LinkType, 0) => |cx, buf, _| link(cx, buf, |cx, buf| loopback::dissect(cx, buf, false)),
-        (LinkType, 108) => |cx, buf, _| link(cx, buf, |cx, buf| loopback::dissect(cx, buf, true)),
-        (LinkType, 12 | 14 | 101) => |cx, buf, _| link(cx, buf, loopback::raw),
-        (LinkType, 228) | (IpVersion, 4) | (EtherType, 0x0800) | (IpProto, 4) => ipv4::dissect,
-        (LinkType, 229) | (IpVersion, 6) | (EtherType, 0x86dd) | (IpProto, 41) => ipv6::dissect,
-        (EtherType, 0x0806 | 0x8035) => arp::dissect,
-        (EtherType, 0x8100) => ethernet::vlan_tag,
-        (EtherType, 0x88a8) => ethernet::provider_bridge_tag,
-        (IpProto, 1) => |cx, buf, off| rest(cx, buf, off, icmp::dissect),
-        (IpProto, 6) => |cx, buf, off| rest(cx, buf, off, tcp::dissect),
-        (IpProto, 17) => |cx, buf, off| rest(cx, buf, off, udp::dissect),
-        (IpProto, 58) => |cx, buf, off| rest(cx, buf, off, icmpv6::dissect),
-        (IpProto, 47) => gre::dissect,
-        (IpProto, 2) => igmp::dissect,
-        (EtherType, 0x8909) => cmd::in_ethernet,
-        (GreProto, 0x8909) => cmd::in_gre,
-        (Ieee8023, 0) => llc::dissect,
-        (LlcSap, 0x42) => stp::dissect,
-        (LinkType, 9 | 50) => |cx, buf, _| link(cx, buf, ppp::link),
-        (EtherType, 0x880b) => ppp::dissect,
-        (IpProto, 137) | (EtherType, 0x8847 | 0x8848) | (UdpPort, 6635) => mpls::dissect,
-        (EtherType, 0x6558) => ethernet::encapsulated,
-        (UdpPort, 53) => |cx, buf, off| dns::dissect_udp(cx, buf, off, Flavor::Dns),
-        (UdpPort, 5353) => |cx, buf, off| dns::dissect_udp(cx, buf, off, Flavor::Mdns),
-        (UdpPort, 5355) => |cx, buf, off| dns::dissect_udp(cx, buf, off, Flavor::Llmnr),
-        (UdpPort, 1900) => http::dissect_ssdp,
-        (UdpPort, 67 | 68) => dhcp::dissect,
-        (UdpPort, 546 | 547) => crate::dhcpv6::dissect,
-        (UdpPort, 123) => ntp::dissect,
-        (UdpPort, 137) => crate::nbns::dissect,
-        (UdpPort, 514) => syslog::dissect,
-        (UdpPort, 161 | 162 | 8161) => crate::snmp::dissect,
-        (UdpPort, 17500) => crate::db_lsp::dissect,
-        (MediaType, k) if media(crate::json::MEDIA_TYPES, k) => crate::json::dissect,
-        (MediaType, k) if media(crate::xml::MEDIA_TYPES, k) => crate::xml::dissect,
-        (MediaType, k) if media(crate::text_media::MEDIA_TYPES, k) => crate::text_media::dissect,
-        (MediaType, k) if media(&[crate::table::MEDIA_ANY], k) => crate::media::dissect,
-        (UdpPort, 4789) => vxlan::dissect,
-        (UdpPort, 6081) => geneve::dissect,
-        (TcpPort, 22) => ssh::dissect,
-        (TcpPort, 21) => ftp::dissect,
-        (TcpPort, 110) => crate::pop::dissect,
-        (TcpPort, 143) => crate::imap::dissect,
-        (TcpPort, 20) => ftp::dissect_data,
-        (Expected, id) if id == u32::from(crate::proto::FTP_DATA.id) => ftp::dissect_data,
-        (Protocol, i) => {
-            return DECODE_AS
-                .get(i as usize)
-                .and_then(|p| dissector_named(p.name));
-        }
-        _ => return None,
-    };
-    Some(d)
-}
-
 /// A protocol Decode As may name, and the tables it is offered in.
 pub struct DecodeAsTarget {
     pub name: &'static str,
@@ -107,165 +45,298 @@ const PORTS: &[Table] = &[Table::TcpPort, Table::UdpPort];
 const UDP: &[Table] = &[Table::UdpPort];
 const TCP: &[Table] = &[Table::TcpPort];
 const ETHER: &[Table] = &[Table::EtherType, Table::IpProto];
-
-/// Every protocol Decode As may name (tshark's short names).
-pub static DECODE_AS: &[DecodeAsTarget] = &[
-    DecodeAsTarget {
-        name: "data",
-        tables: &[
-            Table::TcpPort,
-            Table::UdpPort,
-            Table::EtherType,
-            Table::IpProto,
-        ],
-    },
-    DecodeAsTarget {
-        name: "dns",
-        tables: PORTS,
-    },
-    DecodeAsTarget {
-        name: "mdns",
-        tables: UDP,
-    },
-    DecodeAsTarget {
-        name: "llmnr",
-        tables: UDP,
-    },
-    DecodeAsTarget {
-        name: "http",
-        tables: TCP,
-    },
-    DecodeAsTarget {
-        name: "ssdp",
-        tables: UDP,
-    },
-    DecodeAsTarget {
-        name: "tls",
-        tables: TCP,
-    },
-    DecodeAsTarget {
-        name: "ssl",
-        tables: TCP,
-    },
-    DecodeAsTarget {
-        name: "http2",
-        tables: TCP,
-    },
-    DecodeAsTarget {
-        name: "dhcp",
-        tables: UDP,
-    },
-    DecodeAsTarget {
-        name: "bootp",
-        tables: UDP,
-    },
-    DecodeAsTarget {
-        name: "ntp",
-        tables: UDP,
-    },
-    DecodeAsTarget {
-        name: "syslog",
-        tables: UDP,
-    },
-    DecodeAsTarget {
-        name: "snmp",
-        tables: UDP,
-    },
-    DecodeAsTarget {
-        name: "vxlan",
-        tables: UDP,
-    },
-    DecodeAsTarget {
-        name: "geneve",
-        tables: UDP,
-    },
-    DecodeAsTarget {
-        name: "mpls",
-        tables: &[Table::UdpPort, Table::EtherType, Table::IpProto],
-    },
-    DecodeAsTarget {
-        name: "gre",
-        tables: ETHER,
-    },
-    DecodeAsTarget {
-        name: "ssh",
-        tables: TCP,
-    },
-    DecodeAsTarget {
-        name: "ftp",
-        tables: TCP,
-    },
-    DecodeAsTarget {
-        name: "ftp-data",
-        tables: TCP,
-    },
-    DecodeAsTarget {
-        name: "pop",
-        tables: TCP,
-    },
-    DecodeAsTarget {
-        name: "imap",
-        tables: TCP,
-    },
-    DecodeAsTarget {
-        name: "nbns",
-        tables: UDP,
-    },
-    DecodeAsTarget {
-        name: "dhcpv6",
-        tables: UDP,
-    },
-    DecodeAsTarget {
-        name: "ip",
-        tables: ETHER,
-    },
-    DecodeAsTarget {
-        name: "ipv6",
-        tables: ETHER,
-    },
-    DecodeAsTarget {
-        name: "arp",
-        tables: ETHER,
-    },
-    DecodeAsTarget {
-        name: "eth",
-        tables: &[Table::EtherType, Table::UdpPort],
-    },
+const ANY: &[Table] = &[
+    Table::TcpPort,
+    Table::UdpPort,
+    Table::EtherType,
+    Table::IpProto,
 ];
 
-/// The dissector a Decode As name stands for, on any table.
-fn dissector_named<S: Sink>(name: &str) -> Option<Dissector<S>> {
-    let d: Dissector<S> = match name {
-        "data" => |cx, buf, off| {
+/// The one table: per protocol module, its fields and expert items, the
+/// keys it takes in the dissector tables (`found:`), and the names Decode
+/// As offers it under (`decode_as:`, or `framed:` for a protocol whose
+/// PDUs the TCP analysis frames). Adding a protocol is one entry here.
+macro_rules! registry {
+    ($(
+        $module:ident {
+            $(fields: $fields:expr;)?
+            $(experts: [$($expert:expr),* $(,)?];)?
+            $(found: $pat:pat $(if $guard:expr)? => $found:expr;)*
+            $(decode_as: $name:literal in $tables:expr => $named:expr;)*
+            $(framed: $framed:literal in $ftables:expr;)*
+        }
+    )*) => {
+        /// The dissector tables: who takes `key` in `table`.
+        pub fn lookup<S: Sink>(table: Table, key: u32) -> Option<Dissector<S>> {
+            use Table::*;
+            let d: Dissector<S> = match (table, key) {
+                $($($pat $(if $guard)? => $found,)*)*
+                (Protocol, i) => {
+                    return DECODE_AS
+                        .get(i as usize)
+                        .and_then(|p| dissector_named(p.name));
+                }
+                _ => return None,
+            };
+            Some(d)
+        }
+
+        /// Every protocol Decode As may name (tshark's short names).
+        pub static DECODE_AS: &[DecodeAsTarget] = &[
+            $(
+                $(DecodeAsTarget { name: $name, tables: $tables },)*
+                $(DecodeAsTarget { name: $framed, tables: $ftables },)*
+            )*
+        ];
+
+        /// The dissector a Decode As name stands for, on any table.
+        fn dissector_named<S: Sink>(name: &str) -> Option<Dissector<S>> {
+            let d: Dissector<S> = match name {
+                $($($name => $named,)*)*
+                _ => return None,
+            };
+            Some(d)
+        }
+
+        /// Field lists of every protocol module.
+        static FIELDS: &[&[&FieldDef]] = &[$($($fields,)?)*];
+
+        /// Expert items of every protocol module.
+        static EXPERTS: &[&[&ExpertDef]] = &[$(&[$($(&$expert),*)?],)*];
+
+        /// The modules in the table, by name (tests check every protocol
+        /// module is in it).
+        #[cfg(test)]
+        const MODULES: &[&str] = &[$(stringify!($module)),*];
+    };
+}
+
+registry! {
+    data {
+        fields: data::ALL;
+        decode_as: "data" in ANY => |cx, buf, off| {
             data::dissect(cx, buf, off);
             buf.reported.saturating_sub(off).max(1)
-        },
-        "dns" => |cx, buf, off| dns::dissect_udp(cx, buf, off, Flavor::Dns),
-        "mdns" => |cx, buf, off| dns::dissect_udp(cx, buf, off, Flavor::Mdns),
-        "llmnr" => |cx, buf, off| dns::dissect_udp(cx, buf, off, Flavor::Llmnr),
-        "ssdp" => http::dissect_ssdp,
-        "dhcp" | "bootp" => dhcp::dissect,
-        "ntp" => ntp::dissect,
-        "snmp" => crate::snmp::dissect,
-        "dhcpv6" => crate::dhcpv6::dissect,
-        "nbns" => crate::nbns::dissect,
-        "syslog" => syslog::dissect,
-        "vxlan" => vxlan::dissect,
-        "geneve" => geneve::dissect,
-        "mpls" => mpls::dissect,
-        "gre" => gre::dissect,
-        "ssh" => ssh::dissect,
-        "ftp" => ftp::dissect,
-        "pop" => crate::pop::dissect,
-        "imap" => crate::imap::dissect,
-        "ftp-data" => ftp::dissect_data,
-        "ip" => ipv4::dissect,
-        "ipv6" => ipv6::dissect,
-        "arp" => arp::dissect,
-        "eth" => ethernet::encapsulated,
-        _ => return None,
-    };
-    Some(d)
+        };
+    }
+    frame { fields: crate::frame::ALL; }
+    app { fields: crate::app::ALL; }
+    ip { fields: crate::ip::ALL; }
+    ethertype { fields: crate::ethertype::ALL; }
+    ethernet {
+        fields: ethernet::ALL;
+        found: (LinkType, 1) => |cx, buf, _| link(cx, buf, ethernet::dissect);
+        found: (EtherType, 0x8100) => ethernet::vlan_tag;
+        found: (EtherType, 0x88a8) => ethernet::provider_bridge_tag;
+        found: (EtherType, 0x6558) => ethernet::encapsulated;
+        decode_as: "eth" in &[Table::EtherType, Table::UdpPort] => ethernet::encapsulated;
+    }
+    sll {
+        fields: sll::ALL;
+        found: (LinkType, 113) => |cx, buf, _| link(cx, buf, sll::dissect_v1);
+        found: (LinkType, 276) => |cx, buf, _| link(cx, buf, sll::dissect_v2);
+    }
+    loopback {
+        fields: loopback::ALL;
+        found: (LinkType, 0) => |cx, buf, _| link(cx, buf, |cx, buf| loopback::dissect(cx, buf, false));
+        found: (LinkType, 108) => |cx, buf, _| link(cx, buf, |cx, buf| loopback::dissect(cx, buf, true));
+        found: (LinkType, 12 | 14 | 101) => |cx, buf, _| link(cx, buf, loopback::raw);
+    }
+    ipv4 {
+        fields: ipv4::ALL;
+        experts: [
+            ipv4::BAD_CHECKSUM,
+            ipv4::BOGUS_LENGTH,
+            ipv4::BOGUS_HEADER_LENGTH,
+            ipv4::BOGUS_VERSION,
+            ipv4::OPT_LEN_INVALID,
+        ];
+        found: (LinkType, 228) | (IpVersion, 4) | (EtherType, 0x0800) | (IpProto, 4) => ipv4::dissect;
+        decode_as: "ip" in ETHER => ipv4::dissect;
+    }
+    ipv6 {
+        fields: ipv6::ALL;
+        experts: [ipv6::ROUTING_DEPRECATED, ipv6::OPT_INVALID_LEN];
+        found: (LinkType, 229) | (IpVersion, 6) | (EtherType, 0x86dd) | (IpProto, 41) => ipv6::dissect;
+        decode_as: "ipv6" in ETHER => ipv6::dissect;
+    }
+    arp {
+        fields: arp::ALL;
+        experts: [arp::DUPLICATE_ADDRESS];
+        found: (EtherType, 0x0806 | 0x8035) => arp::dissect;
+        decode_as: "arp" in ETHER => arp::dissect;
+    }
+    icmp {
+        fields: icmp::ALL;
+        experts: [icmp::BAD_CHECKSUM, icmp::NO_RESPONSE];
+        found: (IpProto, 1) => |cx, buf, off| rest(cx, buf, off, icmp::dissect);
+    }
+    icmpv6 {
+        fields: icmpv6::ALL;
+        experts: [icmpv6::BAD_CHECKSUM, icmpv6::NO_RESPONSE];
+        found: (IpProto, 58) => |cx, buf, off| rest(cx, buf, off, icmpv6::dissect);
+    }
+    tcp {
+        fields: tcp::ALL;
+        experts: [
+            tcp::WSCALE_SHIFT_INVALID,
+            tcp::CONNECTION_SYN,
+            tcp::CONNECTION_SYNACK,
+            tcp::CONNECTION_FIN,
+            tcp::CONNECTION_RST,
+            tcp::BAD_HEADER_LENGTH,
+            tcp::ACK_NONZERO,
+            tcp::OPTION_LEN_INVALID,
+        ];
+        found: (IpProto, 6) => |cx, buf, off| rest(cx, buf, off, tcp::dissect);
+    }
+    udp {
+        fields: udp::ALL;
+        experts: [udp::BAD_LENGTH];
+        found: (IpProto, 17) => |cx, buf, off| rest(cx, buf, off, udp::dissect);
+    }
+    gre {
+        fields: gre::ALL;
+        found: (IpProto, 47) => gre::dissect;
+        decode_as: "gre" in ETHER => gre::dissect;
+    }
+    igmp {
+        fields: igmp::ALL;
+        found: (IpProto, 2) => igmp::dissect;
+    }
+    cmd {
+        fields: cmd::ALL;
+        found: (EtherType, 0x8909) => cmd::in_ethernet;
+        found: (GreProto, 0x8909) => cmd::in_gre;
+    }
+    llc {
+        fields: llc::ALL;
+        found: (Ieee8023, 0) => llc::dissect;
+    }
+    stp {
+        fields: stp::ALL;
+        found: (LlcSap, 0x42) => stp::dissect;
+    }
+    ppp {
+        fields: ppp::ALL;
+        found: (LinkType, 9 | 50) => |cx, buf, _| link(cx, buf, ppp::link);
+        found: (EtherType, 0x880b) => ppp::dissect;
+    }
+    mpls {
+        fields: mpls::ALL;
+        found: (IpProto, 137) | (EtherType, 0x8847 | 0x8848) | (UdpPort, 6635) => mpls::dissect;
+        decode_as: "mpls" in &[Table::UdpPort, Table::EtherType, Table::IpProto] => mpls::dissect;
+    }
+    dns {
+        fields: dns::ALL;
+        experts: [dns::NAME_TOO_LONG, dns::RETRANSMIT_REQUEST, dns::RETRANSMIT_RESPONSE];
+        found: (UdpPort, 53) => |cx, buf, off| dns::dissect_udp(cx, buf, off, Flavor::Dns);
+        found: (UdpPort, 5353) => |cx, buf, off| dns::dissect_udp(cx, buf, off, Flavor::Mdns);
+        found: (UdpPort, 5355) => |cx, buf, off| dns::dissect_udp(cx, buf, off, Flavor::Llmnr);
+        decode_as: "dns" in PORTS => |cx, buf, off| dns::dissect_udp(cx, buf, off, Flavor::Dns);
+        decode_as: "mdns" in UDP => |cx, buf, off| dns::dissect_udp(cx, buf, off, Flavor::Mdns);
+        decode_as: "llmnr" in UDP => |cx, buf, off| dns::dissect_udp(cx, buf, off, Flavor::Llmnr);
+    }
+    http {
+        fields: http::ALL;
+        experts: [http::CHAT];
+        found: (UdpPort, 1900) => http::dissect_ssdp;
+        decode_as: "ssdp" in UDP => http::dissect_ssdp;
+        framed: "http" in TCP;
+    }
+    tls {
+        fields: crate::tls::ALL;
+        framed: "tls" in TCP;
+        framed: "ssl" in TCP;
+    }
+    http2 {
+        fields: crate::http2::ALL;
+        framed: "http2" in TCP;
+    }
+    grpc { fields: crate::grpc::ALL; }
+    dhcp {
+        fields: dhcp::ALL;
+        found: (UdpPort, 67 | 68) => dhcp::dissect;
+        decode_as: "dhcp" in UDP => dhcp::dissect;
+        decode_as: "bootp" in UDP => dhcp::dissect;
+    }
+    dhcpv6 {
+        fields: crate::dhcpv6::ALL;
+        found: (UdpPort, 546 | 547) => crate::dhcpv6::dissect;
+        decode_as: "dhcpv6" in UDP => crate::dhcpv6::dissect;
+    }
+    ntp {
+        fields: ntp::ALL;
+        found: (UdpPort, 123) => ntp::dissect;
+        decode_as: "ntp" in UDP => ntp::dissect;
+    }
+    nbns {
+        fields: crate::nbns::ALL;
+        found: (UdpPort, 137) => crate::nbns::dissect;
+        decode_as: "nbns" in UDP => crate::nbns::dissect;
+    }
+    syslog {
+        fields: syslog::ALL;
+        found: (UdpPort, 514) => syslog::dissect;
+        decode_as: "syslog" in UDP => syslog::dissect;
+    }
+    snmp {
+        fields: crate::snmp::ALL;
+        experts: [crate::snmp::VARBIND_RESPONSE];
+        found: (UdpPort, 161 | 162 | 8161) => crate::snmp::dissect;
+        decode_as: "snmp" in UDP => crate::snmp::dissect;
+    }
+    db_lsp {
+        found: (UdpPort, 17500) => crate::db_lsp::dissect;
+    }
+    vxlan {
+        fields: vxlan::ALL;
+        found: (UdpPort, 4789) => vxlan::dissect;
+        decode_as: "vxlan" in UDP => vxlan::dissect;
+    }
+    geneve {
+        fields: geneve::ALL;
+        found: (UdpPort, 6081) => geneve::dissect;
+        decode_as: "geneve" in UDP => geneve::dissect;
+    }
+    ssh {
+        fields: ssh::ALL;
+        found: (TcpPort, 22) => ssh::dissect;
+        decode_as: "ssh" in TCP => ssh::dissect;
+    }
+    ftp {
+        fields: ftp::ALL;
+        found: (TcpPort, 21) => ftp::dissect;
+        found: (TcpPort, 20) => ftp::dissect_data;
+        found: (Expected, id) if id == u32::from(crate::proto::FTP_DATA.id) => ftp::dissect_data;
+        decode_as: "ftp" in TCP => ftp::dissect;
+        decode_as: "ftp-data" in TCP => ftp::dissect_data;
+    }
+    pop {
+        fields: crate::pop::ALL;
+        found: (TcpPort, 110) => crate::pop::dissect;
+        decode_as: "pop" in TCP => crate::pop::dissect;
+    }
+    imap {
+        fields: crate::imap::ALL;
+        found: (TcpPort, 143) => crate::imap::dissect;
+        decode_as: "imap" in TCP => crate::imap::dissect;
+    }
+    json {
+        fields: crate::json::ALL;
+        found: (MediaType, k) if media(crate::json::MEDIA_TYPES, k) => crate::json::dissect;
+    }
+    xml {
+        fields: crate::xml::ALL;
+        found: (MediaType, k) if media(crate::xml::MEDIA_TYPES, k) => crate::xml::dissect;
+    }
+    text_media {
+        found: (MediaType, k) if media(crate::text_media::MEDIA_TYPES, k) => crate::text_media::dissect;
+    }
+    media {
+        fields: crate::media::ALL;
+        found: (MediaType, k) if media(&[crate::table::MEDIA_ANY], k) => crate::media::dissect;
+    }
 }
 
 /// A `-d` argument in tshark's spelling (`tcp.port==8443,http2`), checked
@@ -318,57 +389,8 @@ fn rest<S: Sink>(
     buf.reported.saturating_sub(off)
 }
 
-/// Field lists of every protocol module.
-fn modules() -> impl Iterator<Item = &'static [&'static FieldDef]> {
-    [
-        crate::frame::ALL,
-        crate::ethernet::ALL,
-        crate::ethertype::ALL,
-        crate::sll::ALL,
-        crate::loopback::ALL,
-        crate::arp::ALL,
-        crate::ip::ALL,
-        crate::ipv4::ALL,
-        crate::ipv6::ALL,
-        crate::icmp::ALL,
-        crate::icmpv6::ALL,
-        crate::tcp::ALL,
-        crate::udp::ALL,
-        crate::data::ALL,
-        crate::app::ALL,
-        crate::http::ALL,
-        crate::dns::ALL,
-        crate::tls::ALL,
-        crate::http2::ALL,
-        crate::grpc::ALL,
-        crate::vxlan::ALL,
-        crate::geneve::ALL,
-        crate::mpls::ALL,
-        crate::gre::ALL,
-        crate::ntp::ALL,
-        crate::syslog::ALL,
-        crate::snmp::ALL,
-        crate::json::ALL,
-        crate::media::ALL,
-        crate::xml::ALL,
-        crate::dhcp::ALL,
-        crate::ppp::ALL,
-        crate::ssh::ALL,
-        crate::igmp::ALL,
-        crate::llc::ALL,
-        crate::stp::ALL,
-        crate::cmd::ALL,
-        crate::ftp::ALL,
-        crate::nbns::ALL,
-        crate::dhcpv6::ALL,
-        crate::pop::ALL,
-        crate::imap::ALL,
-    ]
-    .into_iter()
-}
-
 pub fn fields() -> impl Iterator<Item = &'static FieldDef> {
-    modules().flat_map(|m| m.iter().copied())
+    FIELDS.iter().flat_map(|m| m.iter().copied())
 }
 
 pub fn protocols() -> impl Iterator<Item = &'static ProtoDef> {
@@ -388,35 +410,10 @@ pub fn experts() -> impl Iterator<Item = &'static ExpertDef> {
         &crate::expert::MALFORMED,
         &crate::expert::REASSEMBLY_ERROR,
         &crate::expert::STATE_DROPPED,
-        &crate::http::CHAT,
-        &crate::dns::NAME_TOO_LONG,
-        &crate::dns::RETRANSMIT_REQUEST,
-        &crate::dns::RETRANSMIT_RESPONSE,
         &crate::expert::SHORT_FRAME,
-        &crate::ipv4::BAD_CHECKSUM,
-        &crate::ipv4::BOGUS_LENGTH,
-        &crate::ipv4::BOGUS_HEADER_LENGTH,
-        &crate::ipv4::BOGUS_VERSION,
-        &crate::ipv4::OPT_LEN_INVALID,
-        &crate::ipv6::ROUTING_DEPRECATED,
-        &crate::ipv6::OPT_INVALID_LEN,
-        &crate::icmp::BAD_CHECKSUM,
-        &crate::icmp::NO_RESPONSE,
-        &crate::icmpv6::BAD_CHECKSUM,
-        &crate::icmpv6::NO_RESPONSE,
-        &crate::tcp::WSCALE_SHIFT_INVALID,
-        &crate::tcp::CONNECTION_SYN,
-        &crate::tcp::CONNECTION_SYNACK,
-        &crate::tcp::CONNECTION_FIN,
-        &crate::tcp::CONNECTION_RST,
-        &crate::tcp::BAD_HEADER_LENGTH,
-        &crate::tcp::ACK_NONZERO,
-        &crate::tcp::OPTION_LEN_INVALID,
-        &crate::udp::BAD_LENGTH,
-        &crate::arp::DUPLICATE_ADDRESS,
-        &crate::snmp::VARBIND_RESPONSE,
     ]
     .into_iter()
+    .chain(EXPERTS.iter().flat_map(|e| e.iter().copied()))
     .chain(Flag::ALL.iter().map(|f| f.expert()))
 }
 
@@ -469,6 +466,22 @@ mod tests {
                 "{}",
                 t.name
             );
+        }
+    }
+
+    /// A module that declares fields or a dissector has its entry in the
+    /// one table, or its fields and dissectors reach no one.
+    #[test]
+    fn every_protocol_module_is_registered() {
+        let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        for entry in std::fs::read_dir(src).unwrap() {
+            let path = entry.unwrap().path();
+            let text = std::fs::read_to_string(&path).unwrap();
+            let name = path.file_stem().unwrap().to_str().unwrap();
+            let declares = text.contains("crate::fields! {") || text.contains("pub fn dissect");
+            if declares && !matches!(name, "packet" | "registry") {
+                assert!(MODULES.contains(&name), "{name} is not in the registry");
+            }
         }
     }
 

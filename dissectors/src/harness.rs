@@ -67,6 +67,7 @@ pub fn target(name: &str) -> Option<(u32, Wrap)> {
         // Dropbox discovery: its payload is handed to JSON.
         "json" => (228, Wrap::Udp(17500)),
         "vxlan" => (228, Wrap::Udp(4789)),
+        "teredo" => (228, Wrap::Udp(3544)),
         "geneve" => (228, Wrap::Udp(6081)),
         "mpls" => (1, Wrap::Ethernet(0x8847)),
         "cmd" => (1, Wrap::Ethernet(0x8909)),

@@ -143,6 +143,9 @@ impl<'a> Ipv6Header<'a> {
 }
 
 /// Dissects the IPv6 packet at `off`; returns its length.
+/// Next header 59: nothing follows the headers.
+const NO_NEXT_HEADER: u8 = 59;
+
 pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) -> usize {
     let rest = buf.rest(off);
     let avail = buf.reported.saturating_sub(off);
@@ -347,6 +350,9 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) -> usize {
         }
     }
     cx.end_layer();
+    if nxt == NO_NEXT_HEADER {
+        cx.set_info(format_args!("IPv6 no next header"));
+    }
     if cx.enter_encapsulation() {
         ipproto::dispatch(cx, payload, pos, nxt);
         cx.leave_encapsulation();

@@ -65,6 +65,7 @@ pub mod ssh;
 pub mod stp;
 pub mod syslog;
 pub mod tcp;
+pub mod teredo;
 pub mod text_media;
 pub mod tls;
 pub mod udp;

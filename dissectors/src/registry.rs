@@ -286,6 +286,11 @@ registry! {
         found: (UdpPort, 161 | 162 | 8161) => crate::snmp::dissect;
         decode_as: "snmp" in UDP => crate::snmp::dissect;
     }
+    teredo {
+        fields: crate::teredo::ALL;
+        found: (UdpPort, 3544) => crate::teredo::dissect;
+        decode_as: "teredo" in UDP => crate::teredo::dissect;
+    }
     db_lsp {
         found: (UdpPort, 17500) => crate::db_lsp::dissect;
     }

@@ -113,15 +113,17 @@ const FUZZED: &str = "ndpi_fuzz-2006-06-26-2594.pcap";
 
 /// In FUZZED, tshark stops after the Ethernet header of frames with
 /// ethertype 0xaaaa (no `ethertype` layer); wirelens treats 0xaaaa like any
-/// unknown type (data). And SIP/SDP in it make tshark set up RTP
-/// conversations with wildcard addresses, which changes its udp.stream
-/// numbering from frame 625 on; wirelens numbers plain address/port pairs.
+/// unknown type (data).
 fn layers_exception(file: &str, tshark_layers: &str) -> bool {
     file == FUZZED && tshark_layers == "eth"
 }
 
-fn udp_stream_exception(file: &str, frame: usize) -> bool {
-    file == FUZZED && frame >= 625
+/// In FUZZED, the fuzzing broke SIP messages in ways where tshark's SIP
+/// parser stops with [Malformed Packet] (a header it cannot split, a
+/// Content-Length past the datagram) at places wirelens's reading of the
+/// same bytes does not: the Protocol column is compared, Info is not.
+fn fuzzed_sip_info(file: &str, protocol: &str) -> bool {
+    file == FUZZED && protocol.starts_with("SIP")
 }
 
 /// Frame 642 of FUZZED is a first fragment (MF set) whose ID, after the
@@ -273,7 +275,8 @@ fn packet_layers_addresses_and_streams_match_tshark() {
                 && !resent
                 && !g.info.ends_with("[TCP segment of a reassembled PDU]")
                 && mine == theirs
-                && (o.protocol != g.protocol || our_info != their_info)
+                && (o.protocol != g.protocol
+                    || (our_info != their_info && !fuzzed_sip_info(&fx.name, &g.protocol)))
             {
                 report.fail(
                     &fx.name,
@@ -306,7 +309,6 @@ fn packet_layers_addresses_and_streams_match_tshark() {
             }
             if let (Some(a), Some(b)) = (o.udp_stream, g.udp_stream)
                 && a != b
-                && !udp_stream_exception(&fx.name, number)
             {
                 report.fail(
                     &fx.name,
@@ -431,8 +433,11 @@ fn conversations_match_tshark() {
         let snap = load(&fx);
         let start = snap.index.row(0).map_or(0, |r| r.ts_ns);
         for (proto, convs) in [("tcp", &snap.tcp), ("udp", &snap.udp)] {
+            // tshark_truth.py sums payload from udp.length, which the
+            // fuzzing broke in FUZZED (lengths past the datagram); the
+            // streams' numbering is checked by the packets test.
             if proto == "udp" && fx.name == FUZZED {
-                continue; // see udp_stream_exception
+                continue;
             }
             let expected = truth[proto]["conversations"]
                 .as_array()

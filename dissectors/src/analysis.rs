@@ -331,8 +331,8 @@ impl State for Analyzer {
         before
     }
 
-    fn udp_conversation(&mut self, client: (IpAddr, u16), server: IpAddr) {
-        self.conversations.expect_udp(client, server);
+    fn udp_conversation(&mut self, end: (IpAddr, u16), peer: Option<IpAddr>) {
+        self.conversations.expect_udp(end, peer);
     }
 
     fn expect_connection(&mut self, e: crate::packet::Expectation) {

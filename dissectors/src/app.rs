@@ -19,6 +19,17 @@ pub fn udp_payload<S: Sink>(
     stream: Option<u32>,
 ) {
     cx.udp_stream = stream;
+    // A conversation another protocol set up (SDP's RTP and RTCP) comes
+    // before the ports, as Wireshark's conversation dissectors do.
+    if let Some((src, dst)) = cx.ip_current
+        && cx.quote_depth == 0
+        && let Some(e) = cx.state.expected_connection((src, sport), (dst, dport))
+        && cx
+            .dissect_by(Table::Expected, e.proto.into(), buf, off)
+            .is_some_and(|n| n > 0)
+    {
+        return;
+    }
     let (lo, hi) = (sport.min(dport), sport.max(dport));
     let ports = if lo == hi { &[lo][..] } else { &[lo, hi][..] };
     for &port in ports {
@@ -27,6 +38,13 @@ pub fn udp_payload<S: Sink>(
             .is_some_and(|n| n > 0)
         {
             return;
+        }
+    }
+    for i in 0.. {
+        match cx.dissect_by(Table::UdpHeuristic, i, buf, off) {
+            Some(n) if n > 0 => return,
+            Some(_) => {}
+            None => break,
         }
     }
     let heuristic_off = OTHER_UDP_PORTS.contains(&lo) || OTHER_UDP_PORTS.contains(&hi);

@@ -178,7 +178,7 @@ pub struct Conversations {
     udp_index: FastMap<Key, u32>,
     /// Conversations set up ahead of their datagrams, by client address and
     /// port and server address: their stream once the first datagram came.
-    udp_expected: FastMap<(IpAddr, u16, IpAddr), Option<u32>>,
+    udp_expected: FastMap<(IpAddr, u16, Option<IpAddr>), Option<u32>>,
     pub tcp: Vec<Conversation>,
     pub tcp_analysis: Vec<TcpStreamAnalyzer>,
     pub udp: Vec<Conversation>,
@@ -260,13 +260,14 @@ impl Conversations {
     /// kept (a hostile capture must not grow the table without bound).
     pub const MAX_UDP_EXPECTED: usize = 1 << 16;
 
-    /// Sets up a conversation between `client` and any port of `server`
-    /// (see [`crate::packet::State::udp_conversation`]); one already set
-    /// up stays.
-    pub fn expect_udp(&mut self, client: (IpAddr, u16), server: IpAddr) {
+    /// Sets up a conversation between `end` and any port of `peer`, or
+    /// anyone when `peer` is None (see
+    /// [`crate::packet::State::udp_conversation`]); one already set up
+    /// stays.
+    pub fn expect_udp(&mut self, end: (IpAddr, u16), peer: Option<IpAddr>) {
         if self.udp_expected.len() < Self::MAX_UDP_EXPECTED {
             self.udp_expected
-                .entry((client.0, client.1, server))
+                .entry((end.0, end.1, peer))
                 .or_insert(None);
         }
     }
@@ -282,10 +283,17 @@ impl Conversations {
         if self.udp_expected.is_empty() {
             return None;
         }
-        let slot = match self.udp_expected.get_mut(&(src.0, src.1, dst.0)) {
-            Some(slot) => slot,
-            None => self.udp_expected.get_mut(&(dst.0, dst.1, src.0))?,
-        };
+        // As Wireshark's conversation lookup: a peer's address known before
+        // any peer, the source end before the destination.
+        let key = [
+            (src.0, src.1, Some(dst.0)),
+            (dst.0, dst.1, Some(src.0)),
+            (src.0, src.1, None),
+            (dst.0, dst.1, None),
+        ]
+        .into_iter()
+        .find(|k| self.udp_expected.contains_key(k))?;
+        let slot = self.udp_expected.get_mut(&key)?;
         if let Some(stream) = *slot {
             return Some(stream);
         }

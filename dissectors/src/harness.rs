@@ -68,6 +68,11 @@ pub fn target(name: &str) -> Option<(u32, Wrap)> {
         "json" => (228, Wrap::Udp(17500)),
         "vxlan" => (228, Wrap::Udp(4789)),
         "teredo" => (228, Wrap::Udp(3544)),
+        "sip" => (228, Wrap::Udp(5060)),
+        // RTP and RTCP are found on conversations SDP announced; the
+        // targets reach them by Decode As (see `decode_as_rule`).
+        "rtp" => (228, Wrap::Udp(5004)),
+        "rtcp" => (228, Wrap::Udp(5005)),
         "geneve" => (228, Wrap::Udp(6081)),
         "mpls" => (1, Wrap::Ethernet(0x8847)),
         "cmd" => (1, Wrap::Ethernet(0x8909)),
@@ -105,6 +110,34 @@ pub fn stream_target(name: &str) -> Option<(u16, &'static [u8])> {
 /// Link types the `link_layers` target picks from (its first byte).
 pub const LINKTYPES: [u32; 9] = [1, 113, 276, 0, 108, 101, 228, 229, 12];
 
+/// Targets whose frames are read with a Decode As rule, and the rule.
+const DECODE_AS_TARGETS: [(&str, &str); 2] = [
+    ("rtp", "udp.port==5004,rtp"),
+    ("rtcp", "udp.port==5005,rtcp"),
+];
+
+/// The options a target runs with: columns, and its Decode As rule.
+pub(crate) fn target_options(name: &str) -> Options {
+    static RULES: std::sync::OnceLock<Vec<crate::decode_as::DecodeAs>> = std::sync::OnceLock::new();
+    let rules = RULES.get_or_init(|| {
+        DECODE_AS_TARGETS
+            .iter()
+            .map(|(_, text)| {
+                let mut d = crate::decode_as::DecodeAs::EMPTY;
+                if let Ok(r) = crate::registry::decode_as_rule(text) {
+                    let _ = d.push(r);
+                }
+                d
+            })
+            .collect()
+    });
+    let mut opts = Options::new(true);
+    if let Some(i) = DECODE_AS_TARGETS.iter().position(|(n, _)| *n == name) {
+        opts.decode_as = &rules[i];
+    }
+    opts
+}
+
 /// Runs the input as the named target would.
 pub fn run_target(name: &str, data: &[u8]) {
     if name == "hpack" {
@@ -116,7 +149,8 @@ pub fn run_target(name: &str, data: &[u8]) {
             run(LINKTYPES[pick as usize % LINKTYPES.len()], Wrap::None, rest);
         }
     } else if let Some((linktype, wrap)) = target(name) {
-        run(linktype, wrap, data);
+        let frames: Vec<Vec<u8>> = frames(data).into_iter().map(|f| wrap.apply(f)).collect();
+        run_frames_with(linktype, &frames, target_options(name));
     }
 }
 
@@ -141,6 +175,11 @@ pub fn run(linktype: u32, wrap: Wrap, data: &[u8]) -> Vec<String> {
 /// Dissects and analyses `frames` in order, building each tree and
 /// checking every node's byte range; returns each frame's Info column.
 pub fn run_frames(linktype: u32, frames: &[Vec<u8>]) -> Vec<String> {
+    run_frames_with(linktype, frames, Options::new(true))
+}
+
+/// As [`run_frames`], with `opts` (a target's Decode As rule).
+pub fn run_frames_with(linktype: u32, frames: &[Vec<u8>], opts: Options) -> Vec<String> {
     let mut state = Analyzer::new(true);
     let mut pi = PacketInfo::default();
     let mut infos = Vec::with_capacity(frames.len());
@@ -161,15 +200,7 @@ pub fn run_frames(linktype: u32, frames: &[Vec<u8>]) -> Vec<String> {
         };
         state.begin_frame();
         let mut tree = TreeBuilder::new();
-        crate::dissect_frame(
-            &meta,
-            &bytes,
-            &[],
-            &mut state,
-            Options::new(true),
-            &mut tree,
-            &mut pi,
-        );
+        crate::dissect_frame(&meta, &bytes, &[], &mut state, opts, &mut tree, &mut pi);
         state.end_frame(&pi);
         let t = tree.finish();
         for n in &t.nodes {

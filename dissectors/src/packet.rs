@@ -403,11 +403,12 @@ pub trait State {
     /// A connection a protocol announced (FTP's PASV): later TCP
     /// connections to its listening end are the announcer's.
     fn expect_connection(&mut self, _e: Expectation) {}
-    /// A UDP conversation a protocol sets up ahead of its datagrams
-    /// (Wireshark's SNMP, for a request's source and any port of its
-    /// destination): later datagrams between `client` and any port of
-    /// `server` are one conversation, numbered when the first comes.
-    fn udp_conversation(&mut self, _client: (IpAddr, u16), _server: IpAddr) {}
+    /// A UDP conversation a protocol sets up ahead of its datagrams: later
+    /// datagrams between `end` and any port of `peer` (Wireshark's SNMP,
+    /// for a request's source and its destination), or between `end` and
+    /// anyone when `peer` is None (SDP's RTP), are one conversation,
+    /// numbered when the first comes.
+    fn udp_conversation(&mut self, _end: (IpAddr, u16), _peer: Option<IpAddr>) {}
     /// What was announced for a TCP connection between these two ends.
     fn expected_connection(&mut self, _a: (IpAddr, u16), _b: (IpAddr, u16)) -> Option<Expectation> {
         None

@@ -85,6 +85,10 @@ protocols! {
     NTP = ("ntp", "Network Time Protocol", "NTP");
     SYSLOG = ("syslog", "Syslog message", "Syslog");
     SNMP = ("snmp", "Simple Network Management Protocol", "SNMP");
+    SIP = ("sip", "Session Initiation Protocol", "SIP");
+    SDP = ("sdp", "Session Description Protocol", "SDP");
+    RTP = ("rtp", "Real-Time Transport Protocol", "RTP");
+    RTCP = ("rtcp", "Real-time Transport Control Protocol", "RTCP");
     TEREDO = ("teredo", "Teredo IPv6 over UDP tunneling", "Teredo");
     DB_LSP_DISC = ("db-lsp-disc", "Dropbox LAN sync Discovery Protocol", "DB-LSP-DISC");
     DATA_TEXT_LINES = ("data-text-lines", "Line-based text data", "");

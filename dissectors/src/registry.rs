@@ -286,6 +286,26 @@ registry! {
         found: (UdpPort, 161 | 162 | 8161) => crate::snmp::dissect;
         decode_as: "snmp" in UDP => crate::snmp::dissect;
     }
+    sip {
+        fields: crate::sip::ALL;
+        found: (UdpPort, 5060) => crate::sip::dissect;
+        found: (UdpHeuristic, 0) => crate::sip::dissect;
+        decode_as: "sip" in UDP => crate::sip::dissect;
+    }
+    sdp {
+        fields: crate::sdp::ALL;
+        found: (MediaType, k) if media(crate::sdp::MEDIA_TYPES, k) => crate::sdp::dissect;
+    }
+    rtp {
+        fields: crate::rtp::ALL;
+        found: (Expected, id) if id == u32::from(crate::proto::RTP.id) => crate::rtp::dissect;
+        decode_as: "rtp" in UDP => crate::rtp::dissect;
+    }
+    rtcp {
+        fields: crate::rtcp::ALL;
+        found: (Expected, id) if id == u32::from(crate::proto::RTCP.id) => crate::rtcp::dissect;
+        decode_as: "rtcp" in UDP => crate::rtcp::dissect;
+    }
     teredo {
         fields: crate::teredo::ALL;
         found: (UdpPort, 3544) => crate::teredo::dissect;

@@ -196,7 +196,8 @@ fn set_up_conversation<S: Sink>(cx: &mut Cx<'_, S>) {
         return;
     };
     if d.dst_port == AGENT_PORT && !at.quoted {
-        cx.state.udp_conversation((at.src, d.src_port), at.dst);
+        cx.state
+            .udp_conversation((at.src, d.src_port), Some(at.dst));
     }
 }
 

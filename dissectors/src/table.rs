@@ -39,6 +39,10 @@ pub enum Table {
     /// Media types (Wireshark's `media_type`): an HTTP body's Content-Type,
     /// lowercased, without parameters, by its [`media_key`].
     MediaType,
+    /// Heuristic dissectors for UDP payloads no port claimed, tried by key
+    /// from 0 until one takes the payload (a dissector that does not
+    /// recognise it claims nothing) or none is left.
+    UdpHeuristic,
 }
 
 /// The media type a protocol registers under to take every body no other

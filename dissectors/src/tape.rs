@@ -161,8 +161,8 @@ impl State for Recorder<'_> {
         self.inner.expect_connection(e);
     }
 
-    fn udp_conversation(&mut self, client: (IpAddr, u16), server: IpAddr) {
-        self.inner.udp_conversation(client, server);
+    fn udp_conversation(&mut self, end: (IpAddr, u16), peer: Option<IpAddr>) {
+        self.inner.udp_conversation(end, peer);
     }
 
     fn expected_connection(

@@ -18,6 +18,8 @@ pub enum Wrap {
     Ipv6(u8),
     /// IPv4 and UDP from this source port.
     Udp(u16),
+    /// 802.3 with LLC SNAP: Cisco's OUI and this protocol id.
+    CiscoSnap(u16),
 }
 
 impl Wrap {
@@ -27,6 +29,14 @@ impl Wrap {
             Wrap::Ethernet(t) => {
                 let mut h = vec![0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0, 1, 2, 3, 4, 5];
                 h.extend_from_slice(&t.to_be_bytes());
+                h
+            }
+            Wrap::CiscoSnap(pid) => {
+                let len = (8 + payload.len()).min(1500) as u16;
+                let mut h = vec![0x01, 0x00, 0x0c, 0xcc, 0xcc, 0xcc, 0, 1, 2, 3, 4, 5];
+                h.extend_from_slice(&len.to_be_bytes());
+                h.extend_from_slice(&[0xaa, 0xaa, 0x03, 0x00, 0x00, 0x0c]);
+                h.extend_from_slice(&pid.to_be_bytes());
                 h
             }
             Wrap::Ipv4(proto) => ipv4_header(proto, payload.len()),
@@ -76,6 +86,8 @@ pub fn target(name: &str) -> Option<(u32, Wrap)> {
         "geneve" => (228, Wrap::Udp(6081)),
         "mpls" => (1, Wrap::Ethernet(0x8847)),
         "cmd" => (1, Wrap::Ethernet(0x8909)),
+        "lldp" => (1, Wrap::Ethernet(0x88cc)),
+        "cdp" => (1, Wrap::CiscoSnap(0x2000)),
         "gre" => (228, Wrap::Ipv4(47)),
         "igmp" => (228, Wrap::Ipv4(2)),
         // An 802.3 length: LLC, then spanning tree and SNAP.

@@ -26,6 +26,7 @@ pub mod harness;
 
 pub mod app;
 pub mod arp;
+pub mod cdp;
 pub mod cmd;
 pub mod data;
 pub mod db_lsp;
@@ -52,6 +53,7 @@ pub mod ipv4;
 pub mod ipv6;
 pub mod json;
 pub mod llc;
+pub mod lldp;
 pub mod loopback;
 pub mod media;
 pub mod mpls;

@@ -90,6 +90,8 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) -> usize {
             cx.field(&PID, buf.span(off + 6, 2), Value::U64(pid.into()));
             if oui == CISCO_OUI && pid == PVST_PID {
                 next = Some((Table::LlcSap, STP_SAP));
+            } else if oui == CISCO_OUI {
+                next = Some((Table::LlcCiscoPid, pid.into()));
             }
         }
     }

@@ -85,6 +85,8 @@ protocols! {
     NTP = ("ntp", "Network Time Protocol", "NTP");
     SYSLOG = ("syslog", "Syslog message", "Syslog");
     SNMP = ("snmp", "Simple Network Management Protocol", "SNMP");
+    LLDP = ("lldp", "Link Layer Discovery Protocol", "LLDP");
+    CDP = ("cdp", "Cisco Discovery Protocol", "CDP");
     SIP = ("sip", "Session Initiation Protocol", "SIP");
     SDP = ("sdp", "Session Description Protocol", "SDP");
     RTP = ("rtp", "Real-Time Transport Protocol", "RTP");

@@ -213,6 +213,15 @@ registry! {
         fields: llc::ALL;
         found: (Ieee8023, 0) => llc::dissect;
     }
+    lldp {
+        fields: crate::lldp::ALL;
+        found: (EtherType, 0x88cc) => crate::lldp::dissect;
+        decode_as: "lldp" in &[Table::EtherType] => crate::lldp::dissect;
+    }
+    cdp {
+        fields: crate::cdp::ALL;
+        found: (LlcCiscoPid, 0x2000) | (GreProto, 0x2000) => crate::cdp::dissect;
+    }
     stp {
         fields: stp::ALL;
         found: (LlcSap, 0x42) => stp::dissect;

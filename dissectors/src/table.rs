@@ -43,6 +43,9 @@ pub enum Table {
     /// from 0 until one takes the payload (a dissector that does not
     /// recognise it claims nothing) or none is left.
     UdpHeuristic,
+    /// Protocol ids of SNAP frames with Cisco's OUI (Wireshark's
+    /// `llc.cisco_pid`: 0x2000 CDP).
+    LlcCiscoPid,
 }
 
 /// The media type a protocol registers under to take every body no other

@@ -61,6 +61,7 @@ pub mod nbns;
 pub mod ntp;
 pub mod pop;
 pub mod ppp;
+pub mod pptp;
 pub mod rtcp;
 pub mod rtp;
 pub mod sdp;

@@ -346,6 +346,11 @@ registry! {
         decode_as: "ftp" in TCP => ftp::dissect;
         decode_as: "ftp-data" in TCP => ftp::dissect_data;
     }
+    pptp {
+        fields: crate::pptp::ALL;
+        found: (TcpPort, 1723) => crate::pptp::dissect;
+        decode_as: "pptp" in TCP => crate::pptp::dissect;
+    }
     pop {
         fields: crate::pop::ALL;
         found: (TcpPort, 110) => crate::pop::dissect;

@@ -586,6 +586,13 @@ pub fn dissect_udp<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize, flavor
         crate::data::dissect(cx, buf, off);
         return payload.len().max(1);
     }
+    let len = buf.reported.saturating_sub(off).max(payload.len());
+    // A conversations-only pass (no application analysis, no tree, no
+    // columns) reads nothing of a message: the layer is named, no more.
+    if !cx.state.analyses_applications() && !cx.columns() && !cx.sink.wants_text() {
+        cx.mark(flavor.proto());
+        return len.max(1);
+    }
     let (id, response) = id_and_response(payload).unwrap_or((0, false));
     // A message quoted in an ICMP error is shown, not matched.
     let m = match cx.udp_stream {
@@ -605,7 +612,6 @@ pub fn dissect_udp<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize, flavor
         }
         _ => DnsMatch::default(),
     };
-    let len = buf.reported.saturating_sub(off).max(payload.len());
     dissect(cx, buf, off, len, false, flavor, &m, true);
     len.max(1)
 }

@@ -90,6 +90,13 @@ pub struct Pass {
 }
 
 impl Pass {
+    /// A pass that analyses TCP (or not) and no application protocol.
+    pub fn without_applications(analyze_tcp: bool) -> Self {
+        let mut pass = Pass::new(analyze_tcp);
+        pass.analyzer.set_analyze_apps(false);
+        pass
+    }
+
     /// `analyze_tcp`: run the full TCP sequence analysis.
     pub fn new(analyze_tcp: bool) -> Self {
         let mut analyzer = Analyzer::new(analyze_tcp);

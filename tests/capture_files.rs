@@ -167,9 +167,8 @@ fn loading_publishes_the_first_packets_before_the_end() {
     let s2 = seen.clone();
     store.set_listener(move |snap| s2.lock().unwrap().push((snap.index.len(), snap.done)));
     let opts = LoadOptions {
-        analyze_tcp: true,
         publish_every: Some(std::time::Duration::ZERO),
-        keep_tapes: true,
+        ..LoadOptions::default()
     };
     let snap = load_file_into(store, file, opts).wait();
     assert_eq!(snap.index.len(), 50_000);

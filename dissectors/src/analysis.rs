@@ -132,6 +132,12 @@ enum AppSlot {
 impl Analyzer {
     /// `analyze_tcp`: run the full TCP sequence analysis (not needed for the
     /// conversation table alone).
+    /// Whether application protocols are analysed (PDUs framed, DNS
+    /// matched): a pass that reports only conversations or TCP needs none.
+    pub fn set_analyze_apps(&mut self, on: bool) {
+        self.analyze_apps = on;
+    }
+
     pub fn new(analyze_tcp: bool) -> Self {
         Analyzer {
             reassembly: IpReassembler::new(),

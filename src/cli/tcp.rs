@@ -20,7 +20,12 @@ pub fn run(a: &TcpArgs, out: &mut impl Write) -> Result<(), CliError> {
     let matched = filter
         .as_ref()
         .map(|f| super::matched::Matched::find(&file, f).0);
-    let snap = load_file(file, LoadOptions::batch(true)).wait();
+    // TCP alone: no application protocol is analysed.
+    let options = LoadOptions {
+        analyze_apps: false,
+        ..LoadOptions::batch(true)
+    };
+    let snap = load_file(file, options).wait();
     if let Some(series) = a.series {
         let stream = a
             .stream

@@ -27,6 +27,9 @@ const RELEASE_EVERY: u64 = 64 << 20;
 pub struct LoadOptions {
     /// Run the full TCP sequence analysis while loading.
     pub analyze_tcp: bool,
+    /// Analyse application protocols (with the TCP analysis): off for a
+    /// report of TCP alone.
+    pub analyze_apps: bool,
     /// Publish snapshots while loading, at most this often; `None` publishes
     /// only the finished store (the command line waits for it anyway).
     pub publish_every: Option<Duration>,
@@ -40,6 +43,7 @@ impl LoadOptions {
     pub fn batch(analyze_tcp: bool) -> Self {
         LoadOptions {
             analyze_tcp,
+            analyze_apps: analyze_tcp,
             publish_every: None,
             keep_tapes: false,
         }
@@ -50,6 +54,7 @@ impl Default for LoadOptions {
     fn default() -> Self {
         LoadOptions {
             analyze_tcp: true,
+            analyze_apps: true,
             publish_every: Some(PUBLISH_EVERY),
             keep_tapes: true,
         }
@@ -137,7 +142,11 @@ pub fn load_file_into(store: Store, file: Arc<CaptureFile>, opts: LoadOptions) -
 
 fn analyse(file: &CaptureFile, rx: Receiver<Batch>, store: &Store, opts: LoadOptions) {
     let total = file.bytes.len() as u64;
-    let mut pass = Pass::new(opts.analyze_tcp);
+    let mut pass = if opts.analyze_apps {
+        Pass::new(opts.analyze_tcp)
+    } else {
+        Pass::without_applications(opts.analyze_tcp)
+    };
     pass.interfaces_described = file.format == crate::capture::Format::Pcapng;
     pass.record = opts.keep_tapes;
     let mut builder = StoreBuilder::new(opts.analyze_tcp);

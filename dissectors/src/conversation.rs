@@ -121,6 +121,10 @@ pub struct Conversation {
     pub created_ts: i64,
     /// Previous packet's time (for udp.time_delta).
     prev_ts: i64,
+    /// Packets of other address/port pairs than A and B belong to it (a
+    /// conversation set up for any peer or port: SDP's RTP, SNMP's agent):
+    /// its ends do not stand for each packet's.
+    pub mixed_peers: bool,
 }
 
 impl Conversation {
@@ -138,6 +142,7 @@ impl Conversation {
             counted: false,
             created_ts: ts,
             prev_ts: ts,
+            mixed_peers: false,
         }
     }
 
@@ -332,6 +337,7 @@ impl Conversations {
             }
         };
         let conv = &mut self.udp[idx as usize];
+        conv.mixed_peers |= Key::new(conv.a, conv.b) != key;
         let mut out = DatagramAnalysis {
             stream: conv.stream,
             ..Default::default()

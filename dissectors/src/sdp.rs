@@ -82,14 +82,14 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) -> usize {
         );
         match kind {
             b'c' => {
-                let addr = connection_address(cx, buf, off + at + 2, &value);
+                let addr = connection_address(cx, buf, off + at + 2, &line[2..]);
                 match media.last_mut() {
                     Some(m) => m.0 = addr.or(m.0),
                     None => session_addr = addr,
                 }
             }
             b'm' if media.len() < MAX_MEDIA => {
-                let m = media_line(cx, buf, off + at + 2, &value);
+                let m = media_line(cx, buf, off + at + 2, &line[2..]);
                 media.push((None, m.0, m.1));
             }
             _ => {}
@@ -109,50 +109,52 @@ fn connection_address<S: Sink>(
     cx: &mut Cx<'_, S>,
     buf: Buf<'_>,
     at: usize,
-    value: &str,
+    value: &[u8],
 ) -> Option<IpAddr> {
-    let parts: Vec<&str> = value.split(' ').collect();
+    let parts: Vec<&[u8]> = value.split(|&c| c == b' ').collect();
     let addr = parts.get(2)?;
-    let addr = addr.split('/').next().unwrap_or(addr);
+    let addr = addr.split(|&c| c == b'/').next().unwrap_or(addr);
     let addr_at = parts[0].len() + parts[1].len() + 2;
+    let text = String::from_utf8_lossy(addr);
     cx.push();
     cx.field(
         &CONNECTION_ADDRESS,
         buf.span(at + addr_at, addr.len()),
-        Value::Str(addr),
+        Value::Str(&text),
     );
     cx.pop();
-    addr.parse().ok()
+    text.parse().ok()
 }
 
 /// `m=audio 49170 RTP/AVP 0`: its items; the port and whether it is RTP.
-fn media_line<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, at: usize, value: &str) -> (u16, bool) {
-    let parts: Vec<&str> = value.split(' ').collect();
-    let port_text = parts.get(1).copied().unwrap_or("");
-    let port = port_text
-        .split('/')
-        .next()
-        .unwrap_or("")
+fn media_line<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, at: usize, value: &[u8]) -> (u16, bool) {
+    let parts: Vec<&[u8]> = value.split(|&c| c == b' ').collect();
+    let part = |i: usize| parts.get(i).copied().unwrap_or(&[]);
+    let (media, port_text, proto) = (part(0), part(1), part(2));
+    let port_digits = port_text.split(|&c| c == b'/').next().unwrap_or(&[]);
+    let port = String::from_utf8_lossy(port_digits)
         .parse::<u16>()
         .unwrap_or(0);
-    let proto = parts.get(2).copied().unwrap_or("");
+    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
     cx.push();
-    let media = parts.first().copied().unwrap_or("");
-    cx.field(&MEDIA_MEDIA, buf.span(at, media.len()), Value::Str(media));
+    cx.field(
+        &MEDIA_MEDIA,
+        buf.span(at, media.len()),
+        Value::Str(&text(media)),
+    );
+    // Items only for the parts the line has.
     let port_at = media.len() + 1;
-    cx.field(
-        &MEDIA_PORT,
-        buf.span(at + port_at, port_text.len()),
-        Value::U64(port.into()),
-    );
+    if parts.len() > 1 {
+        let span = buf.span(at + port_at, port_text.len());
+        cx.field(&MEDIA_PORT, span, Value::U64(port.into()));
+    }
     let proto_at = port_at + port_text.len() + 1;
-    cx.field(
-        &MEDIA_PROTO,
-        buf.span(at + proto_at, proto.len()),
-        Value::Str(proto),
-    );
+    if parts.len() > 2 {
+        let span = buf.span(at + proto_at, proto.len());
+        cx.field(&MEDIA_PROTO, span, Value::Str(&text(proto)));
+    }
     cx.pop();
-    (port, proto.starts_with("RTP/"))
+    (port, proto.starts_with(b"RTP/"))
 }
 
 /// RTP on `addr:port` and RTCP on the port above, from any peer (as

@@ -353,10 +353,15 @@ fn show_start<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize, b: &[u8], m
                 format_args!("Request-Line: {text}"),
             );
             cx.push();
-            cx.field(&METHOD, buf.span(off, method.len()), Value::Str(method));
+            // Byte lengths from the line itself (the texts may hold
+            // replacement characters).
+            let method_len = line.iter().position(|&c| c == b' ').unwrap_or(line.len());
+            let rest = line.get(method_len + 1..).unwrap_or(&[]);
+            let uri_len = rest.iter().position(|&c| c == b' ').unwrap_or(rest.len());
+            cx.field(&METHOD, buf.span(off, method_len), Value::Str(method));
             cx.field(
                 &R_URI,
-                buf.span(off + method.len() + 1, uri.len()),
+                buf.span(off + method_len + 1, uri_len),
                 Value::Str(uri),
             );
             cx.pop();

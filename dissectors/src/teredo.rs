@@ -39,9 +39,15 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) -> usize {
     cx.set_info(format_args!(""));
     let mut at = off;
     if bytes::be16(buf.bytes, at) == Some(AUTHENTICATION) {
-        at = authentication(cx, buf, at);
+        let Some(next) = authentication(cx, buf, at) else {
+            return cut_short(cx, buf, at, off);
+        };
+        at = next;
     }
     if bytes::be16(buf.bytes, at) == Some(ORIGIN_INDICATION) {
+        if at + ORIGIN_LEN > buf.len() {
+            return cut_short(cx, buf, at, off);
+        }
         at = origin(cx, buf, at);
     }
     cx.end_layer();
@@ -51,11 +57,22 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) -> usize {
     buf.reported.saturating_sub(off).max(1)
 }
 
-/// The authentication header at `at`; where what follows it starts.
-fn authentication<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, at: usize) -> usize {
-    let idlen = usize::from(bytes::u8_at(buf.bytes, at + 2).unwrap_or(0));
-    let aulen = usize::from(bytes::u8_at(buf.bytes, at + 3).unwrap_or(0));
+/// A header that runs past the datagram: shown as such, nothing handed on.
+fn cut_short<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, at: usize, off: usize) -> usize {
+    cx.ran_out("Teredo", buf.span(at, buf.len() - at), buf);
+    cx.end_layer();
+    buf.reported.saturating_sub(off).max(1)
+}
+
+/// The authentication header at `at`; where what follows it starts, or
+/// None when it runs past the datagram.
+fn authentication<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, at: usize) -> Option<usize> {
+    let idlen = usize::from(bytes::u8_at(buf.bytes, at + 2)?);
+    let aulen = usize::from(bytes::u8_at(buf.bytes, at + 3)?);
     let len = AUTH_FIXED_LEN + idlen + aulen;
+    if at + len > buf.len() {
+        return None;
+    }
     cx.field(&AUTH, buf.span(at, len), Value::None);
     cx.push();
     cx.field(&AUTH_IDLEN, buf.span(at + 2, 1), Value::U64(idlen as u64));
@@ -74,7 +91,7 @@ fn authentication<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, at: usize) -> usize
         p += n;
     }
     cx.pop();
-    at + len
+    Some(at + len)
 }
 
 /// The origin indication at `at` (port and address ones-complemented on

@@ -89,7 +89,7 @@ impl IndexAnswers {
             (_, Some(s)) => (snap.udp.get(s as usize), false),
             _ => return false,
         };
-        let Some(c) = conv else {
+        let Some(c) = conv.filter(|c| !c.mixed_peers) else {
             return false;
         };
         for &(slot, name) in &self.slots {

@@ -1282,6 +1282,9 @@ fn decode_as_sends_a_port_to_a_protocol_and_analyses_again() {
     h.run();
     h.get_by_label("Decode as 1").click();
     h.run();
+    // The list is longer than its popup: bring the entry into view first.
+    h.get_by_label("vxlan").scroll_to_me();
+    h.run();
     h.get_by_label("vxlan").click();
     h.run();
     assert_eq!(h.state().decode_as.spelled(), ["udp.port==8472,vxlan"]);

@@ -100,7 +100,8 @@ fn tlv<S: Sink>(
         0x0006 => (format!("Platform: {text}"), Some(&PLATFORM)),
         _ => (name.to_owned(), None),
     };
-    cx.text(buf.span(at, len), format_args!("{label}"));
+    // The item covers what the frame holds of the TLV.
+    cx.text(buf.span(at, 4 + v.len()), format_args!("{label}"));
     cx.push();
     cx.field(&TLV_TYPE, buf.span(at, 2), Value::U64(kind.into()));
     cx.field(&TLV_LEN, buf.span(at + 2, 2), Value::U64(len as u64));
@@ -108,12 +109,14 @@ fn tlv<S: Sink>(
     match (kind, def) {
         (_, Some(def)) => cx.field(def, vspan, Value::Str(&text)),
         (0x0004, _) => {
-            let caps = bytes::be32(v, 0).unwrap_or(0);
-            cx.field(&CAPABILITIES, vspan, Value::U64(caps.into()));
+            if let Some(caps) = bytes::be32(v, 0) {
+                cx.field(&CAPABILITIES, vspan, Value::U64(caps.into()));
+            }
         }
         (0x000a, _) => {
-            let vlan = bytes::be16(v, 0).unwrap_or(0);
-            cx.field(&NATIVE_VLAN, vspan, Value::U64(vlan.into()));
+            if let Some(vlan) = bytes::be16(v, 0) {
+                cx.field(&NATIVE_VLAN, vspan, Value::U64(vlan.into()));
+            }
         }
         _ => {}
     }

@@ -197,6 +197,9 @@ fn value_fields<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, vat: usize, kind: u16
             } else {
                 (&PORT_SUBTYPE, &PORT_ID_MAC, &PORT_ID, 3)
             };
+            if v.is_empty() {
+                return;
+            }
             cx.field(sub_def, buf.span(vat, 1), Value::U64(sub.into()));
             let id_span = buf.span(vat + 1, rest.len());
             match <[u8; 6]>::try_from(rest) {
@@ -210,8 +213,9 @@ fn value_fields<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, vat: usize, kind: u16
             }
         }
         3 => {
-            let ttl = bytes::be16(v, 0).unwrap_or(0);
-            cx.field(&TTL, buf.span(vat, 2), Value::U64(ttl.into()));
+            if let Some(ttl) = bytes::be16(v, 0) {
+                cx.field(&TTL, buf.span(vat, 2), Value::U64(ttl.into()));
+            }
         }
         4 => cx.field(&PORT_DESC, buf.span(vat, v.len()), Value::Str(&text)),
         5 => cx.field(&SYSTEM_NAME, buf.span(vat, v.len()), Value::Str(&text)),

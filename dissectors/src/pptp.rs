@@ -84,43 +84,41 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) -> usize {
     claimed
 }
 
-/// One message at `at`: its fields; its control message type's name.
+/// One message at `at`: its fields (those the frame holds); its control
+/// message type's name.
 fn message<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, at: usize, m: &[u8]) -> String {
     let s = |o: usize, l: usize| buf.span(at + o, l);
-    let u16_at = |o: usize| bytes::be16(m, o).unwrap_or(0);
-    cx.field(
-        &LENGTH,
-        s(field::LENGTH, 2),
-        Value::U64(u16_at(field::LENGTH).into()),
-    );
-    cx.field(
-        &TYPE,
-        s(field::TYPE, 2),
-        Value::U64(u16_at(field::TYPE).into()),
-    );
-    let cookie = bytes::be32(m, field::COOKIE).unwrap_or(0);
-    let state = if cookie == MAGIC {
-        "correct"
-    } else {
-        "incorrect"
+    let u16_at = |o: usize| bytes::be16(m, o);
+    let number = |cx: &mut Cx<'_, S>, def: &'static FieldDef, o: usize| {
+        if let Some(v) = u16_at(o) {
+            cx.field(def, s(o, 2), Value::U64(v.into()));
+        }
     };
-    cx.labeled(
-        &MAGIC_COOKIE,
-        s(field::COOKIE, 4),
-        Value::U64(cookie.into()),
-        format_args!("Magic Cookie: 0x{cookie:08x} ({state})"),
-    );
-    let kind = u16_at(field::CONTROL_TYPE);
-    cx.field(
-        &CONTROL_TYPE,
-        s(field::CONTROL_TYPE, 2),
-        Value::U64(kind.into()),
-    );
+    number(cx, &LENGTH, field::LENGTH);
+    number(cx, &TYPE, field::TYPE);
+    if let Some(cookie) = bytes::be32(m, field::COOKIE) {
+        let state = if cookie == MAGIC {
+            "correct"
+        } else {
+            "incorrect"
+        };
+        cx.labeled(
+            &MAGIC_COOKIE,
+            s(field::COOKIE, 4),
+            Value::U64(cookie.into()),
+            format_args!("Magic Cookie: 0x{cookie:08x} ({state})"),
+        );
+    }
+    number(cx, &CONTROL_TYPE, field::CONTROL_TYPE);
+    let kind = u16_at(field::CONTROL_TYPE).unwrap_or(0);
     match kind {
         // Start-Control-Connection-Request/Reply: host and vendor names.
         1 | 2 => {
             for (def, o) in [(&HOST_NAME, 28), (&VENDOR_NAME, 92)] {
                 let raw = bytes::clamp(m, o, 64);
+                if raw.is_empty() {
+                    continue;
+                }
                 let text = raw.split(|&c| c == 0).next().unwrap_or(&[]);
                 cx.field(
                     def,
@@ -131,9 +129,9 @@ fn message<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, at: usize, m: &[u8]) -> St
         }
         // Outgoing-Call-Request/Reply and the call messages: the call ids.
         7..=13 => {
-            cx.field(&CALL_ID, s(12, 2), Value::U64(u16_at(12).into()));
+            number(cx, &CALL_ID, 12);
             if matches!(kind, 8 | 10) {
-                cx.field(&PEER_CALL_ID, s(14, 2), Value::U64(u16_at(14).into()));
+                number(cx, &PEER_CALL_ID, 14);
             }
         }
         _ => {}

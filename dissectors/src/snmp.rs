@@ -170,6 +170,9 @@ const PENDING: usize = crate::packet::MAX_MEMO / 16;
 pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) -> usize {
     let b = buf.rest(off);
     let claimed = buf.reported.saturating_sub(off).max(1);
+    if !looks_like_snmp(b) {
+        return 0;
+    }
     cx.layer(
         &proto::SNMP,
         buf.span(off, b.len()),
@@ -185,6 +188,22 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) -> usize {
     }
     cx.end_layer();
     claimed
+}
+
+/// As Wireshark's SNMP, which leaves a datagram to the next port's
+/// protocol unless it opens with a SEQUENCE whose first item is an INTEGER
+/// (the version).
+fn looks_like_snmp(b: &[u8]) -> bool {
+    if b.first() != Some(&0x30) {
+        return false;
+    }
+    // The SEQUENCE's length: short form, or long form with 1-4 octets.
+    let len_octets = match b.get(1) {
+        Some(&l) if l & 0x80 == 0 => 1,
+        Some(&l) if (0x81..=0x84).contains(&l) => 1 + usize::from(l & 0x7f),
+        _ => return false,
+    };
+    b.get(1 + len_octets) == Some(&0x02)
 }
 
 /// Wireshark's SNMP sets up a conversation for a request to port 161:

@@ -79,6 +79,7 @@ pub fn target(name: &str) -> Option<(u32, Wrap)> {
         "vxlan" => (228, Wrap::Udp(4789)),
         "teredo" => (228, Wrap::Udp(3544)),
         "sip" => (228, Wrap::Udp(5060)),
+        "tftp" => (228, Wrap::Udp(69)),
         // RTP and RTCP are found on conversations SDP announced; the
         // targets reach them by Decode As (see `decode_as_rule`).
         "rtp" => (228, Wrap::Udp(5004)),

@@ -74,6 +74,7 @@ pub mod syslog;
 pub mod tcp;
 pub mod teredo;
 pub mod text_media;
+pub mod tftp;
 pub mod tls;
 pub mod udp;
 pub mod vxlan;

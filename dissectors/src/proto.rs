@@ -85,6 +85,7 @@ protocols! {
     NTP = ("ntp", "Network Time Protocol", "NTP");
     SYSLOG = ("syslog", "Syslog message", "Syslog");
     SNMP = ("snmp", "Simple Network Management Protocol", "SNMP");
+    TFTP = ("tftp", "Trivial File Transfer Protocol", "TFTP");
     PPTP = ("pptp", "Point-to-Point Tunnelling Protocol", "PPTP");
     LLDP = ("lldp", "Link Layer Discovery Protocol", "LLDP");
     CDP = ("cdp", "Cisco Discovery Protocol", "CDP");

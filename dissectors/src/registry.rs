@@ -346,6 +346,12 @@ registry! {
         decode_as: "ftp" in TCP => ftp::dissect;
         decode_as: "ftp-data" in TCP => ftp::dissect_data;
     }
+    tftp {
+        fields: crate::tftp::ALL;
+        found: (UdpPort, 69) => crate::tftp::dissect;
+        found: (Expected, id) if id == u32::from(crate::proto::TFTP.id) => crate::tftp::dissect;
+        decode_as: "tftp" in UDP => crate::tftp::dissect;
+    }
     pptp {
         fields: crate::pptp::ALL;
         found: (TcpPort, 1723) => crate::pptp::dissect;

@@ -68,12 +68,11 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) -> usize {
         5 => {
             let code = bytes::be16(body, 0).unwrap_or(0);
             let (msg, len) = zstring(body.get(2..).unwrap_or(&[]));
-            cx.field(
-                &ERROR_CODE,
-                buf.span(at, 2.min(body.len())),
-                Value::U64(code.into()),
-            );
-            cx.field(&ERROR_MESSAGE, buf.span(at + 2, len), Value::Str(&msg));
+            // Items only for the bytes the datagram holds.
+            if body.len() >= 2 {
+                cx.field(&ERROR_CODE, buf.span(at, 2), Value::U64(code.into()));
+                cx.field(&ERROR_MESSAGE, buf.span(at + 2, len), Value::Str(&msg));
+            }
             format!("{name}, Code: {code}, Message: {msg}")
         }
         6 => {

@@ -299,25 +299,9 @@ fn media_body<S: Sink>(cx: &mut Cx<'_, S>, note: &http2::H2Note) {
     if body.is_empty() || !http2::shown_with_media_type(ct) {
         return;
     }
-    let media = ct
-        .split(';')
-        .next()
-        .unwrap_or(ct)
-        .trim()
-        .to_ascii_lowercase();
+    let media = crate::table::media_type(ct);
     let source = cx.sink.source("Reassembled body", body).max(1);
-    let mut key = crate::table::media_key(&media);
-    if (cx.lookup)(crate::table::Table::MediaType, key).is_none() {
-        key = crate::table::media_key(crate::table::MEDIA_ANY);
-    }
-    cx.match_string = Some(media);
-    cx.dissect_by(
-        crate::table::Table::MediaType,
-        key,
-        Buf::source(body, source),
-        0,
-    );
-    cx.match_string = None;
+    cx.dissect_media(&media, true, Buf::source(body, source), 0);
 }
 
 fn dissect_pdu<S: Sink>(

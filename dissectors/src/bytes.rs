@@ -42,6 +42,14 @@ pub fn array<const N: usize>(b: &[u8], off: usize) -> Option<[u8; N]> {
     b.get(off..off.checked_add(N)?)?.try_into().ok()
 }
 
+/// Where `needle` first occurs in `hay`.
+pub fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    if needle.is_empty() {
+        return Some(0);
+    }
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
 /// `b[start..start+len]` clamped to what is there.
 #[inline]
 pub fn clamp(b: &[u8], start: usize, len: usize) -> &[u8] {

@@ -719,12 +719,7 @@ fn media<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, head: &[u8], body_at: usize,
     };
     let coding = header(head, "Content-Encoding").map(|e| trim(e).to_ascii_lowercase());
     let coding = coding.filter(|c| !c.is_empty() && c != b"identity");
-    let lower = String::from_utf8_lossy(content_type).to_ascii_lowercase();
-    let media = lower.split(';').next().unwrap_or("").trim();
-    let mut key = crate::table::media_key(media);
-    if (cx.lookup)(crate::table::Table::MediaType, key).is_none() {
-        key = crate::table::media_key(crate::table::MEDIA_ANY);
-    }
+    let media = crate::table::media_type(&String::from_utf8_lossy(content_type));
     let chunked = body_kind(head, message_kind(head) == Some(true), None) == BodyKind::Chunked;
     if !chunked && coding.is_none() {
         let b = Buf {
@@ -732,9 +727,7 @@ fn media<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, head: &[u8], body_at: usize,
             source: buf.source,
             reported: body_at + body.len(),
         };
-        cx.match_string = Some(media.to_owned());
-        cx.dissect_by(crate::table::Table::MediaType, key, b, body_at);
-        cx.match_string = None;
+        cx.dissect_media(&media, true, b, body_at);
         return;
     }
     let mut plain = if chunked {
@@ -760,14 +753,7 @@ fn media<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, head: &[u8], body_at: usize,
     if plain.is_empty() {
         return;
     }
-    cx.match_string = Some(media.to_owned());
-    cx.dissect_by(
-        crate::table::Table::MediaType,
-        key,
-        Buf::source(&plain, source),
-        0,
-    );
-    cx.match_string = None;
+    cx.dissect_media(&media, true, Buf::source(&plain, source), 0);
 }
 
 /// The most a compressed body is inflated to (a small body may claim a

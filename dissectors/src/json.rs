@@ -67,8 +67,7 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) -> usize {
     );
     if cx.quote_depth == 0 {
         cx.pi.protocol = format!("{column}/JSON").into();
-        let sep = if cx.pi.info.is_empty() { "" } else { ", " };
-        cx.append_info(format_args!("{sep}{title}"));
+        cx.append_info_sep(", ", format_args!("{title}"));
     }
     let mut p = Parser {
         b,

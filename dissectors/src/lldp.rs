@@ -104,10 +104,9 @@ fn pdu_len(b: &[u8]) -> usize {
 
 /// A MAC address as Wireshark writes it.
 fn mac(v: &[u8]) -> String {
-    v.iter()
-        .map(|b| format!("{b:02x}"))
-        .collect::<Vec<_>>()
-        .join(":")
+    let mut s = String::with_capacity(3 * v.len());
+    let _ = crate::field::write_hex_colon(&mut s, v);
+    s
 }
 
 /// An id's value as Info shows it: a MAC address or text.

@@ -18,8 +18,7 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) -> usize {
         buf.span(off, b.len()),
         format_args!("Media Type"),
     );
-    let sep = if cx.pi.info.is_empty() { "" } else { " " };
-    cx.append_info(format_args!("{sep}({media})"));
+    cx.append_info_sep(" ", format_args!("({media})"));
     let plural = if b.len() == 1 { "" } else { "s" };
     cx.labeled(
         &TYPE,

@@ -585,6 +585,28 @@ impl<S: Sink> Cx<'_, S> {
         Some(dissector(self, buf, off))
     }
 
+    /// Hands a body on by its media type (see [`crate::table::media_type`]),
+    /// the type being the match string its taker reads; with `or_any`, a
+    /// type no protocol takes goes to the one registered for
+    /// [`crate::table::MEDIA_ANY`] (Wireshark's HTTP does; its SIP does not).
+    pub fn dissect_media(
+        &mut self,
+        media: &str,
+        or_any: bool,
+        buf: Buf<'_>,
+        off: usize,
+    ) -> Option<usize> {
+        use crate::table::{MEDIA_ANY, media_key};
+        let mut key = media_key(media);
+        if or_any && (self.lookup)(Table::MediaType, key).is_none() {
+            key = media_key(MEDIA_ANY);
+        }
+        self.match_string = Some(media.to_owned());
+        let out = self.dissect_by(Table::MediaType, key, buf, off);
+        self.match_string = None;
+        out
+    }
+
     pub fn layer(&mut self, proto: &'static ProtoDef, span: Span, label: fmt::Arguments<'_>) {
         self.pi.protocols.push(proto);
         if self.quote_depth == 0 && proto.in_column() {
@@ -767,6 +789,16 @@ impl<S: Sink> Cx<'_, S> {
     /// Append to the Info column.
     pub fn append_info(&mut self, args: fmt::Arguments<'_>) {
         if self.opts.columns && self.quote_depth == 0 {
+            let _ = self.pi.info.write_fmt(args);
+        }
+    }
+
+    /// Wireshark's `col_append_sep_fstr`: `sep` first, unless Info is empty.
+    pub fn append_info_sep(&mut self, sep: &str, args: fmt::Arguments<'_>) {
+        if self.opts.columns && self.quote_depth == 0 {
+            if !self.pi.info.is_empty() {
+                self.pi.info.push_str(sep);
+            }
             let _ = self.pi.info.write_fmt(args);
         }
     }

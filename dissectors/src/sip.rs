@@ -4,7 +4,7 @@
 //! `Status: 200 OK (INVITE) | `, REGISTER's bindings counted.
 
 use crate::field::{FieldDef, FieldType as T, Value};
-use crate::packet::{Buf, Cx, Table};
+use crate::packet::{Buf, Cx};
 use crate::proto;
 use crate::sink::Sink;
 use crate::text_lines::{lines, trim_eol};
@@ -104,7 +104,7 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) -> usize {
     if !looks_like_sip(b) {
         return 0;
     }
-    let head_end = find(b, b"\r\n\r\n").map_or(b.len(), |i| i + 4);
+    let head_end = crate::bytes::find(b, b"\r\n\r\n").map_or(b.len(), |i| i + 4);
     let mut msg = Message::default();
     let start_len = start_line_len(b);
     msg.read_line(0, &b[..start_len]);
@@ -137,21 +137,13 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) -> usize {
         );
         cx.push();
         if let Some(ct) = &msg.content_type {
-            let media = ct
-                .split(';')
-                .next()
-                .unwrap_or("")
-                .trim()
-                .to_ascii_lowercase();
-            let key = crate::table::media_key(&media);
+            let media = crate::table::media_type(ct);
             let body = Buf {
                 bytes: buf.get(0, off + head_end + body_len),
                 source: buf.source,
                 reported: off + head_end + body_len,
             };
-            cx.match_string = Some(media);
-            cx.dissect_by(Table::MediaType, key, body, off + head_end);
-            cx.match_string = None;
+            cx.dissect_media(&media, false, body, off + head_end);
         }
         cx.pop();
     }
@@ -439,10 +431,6 @@ fn show_headers<S: Sink>(
         }
     }
     cx.pop();
-}
-
-fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    hay.windows(needle.len()).position(|w| w == needle)
 }
 
 #[cfg(test)]

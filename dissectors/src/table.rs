@@ -52,6 +52,13 @@ pub enum Table {
 /// protocol's media type names (Wireshark's `media` handle).
 pub const MEDIA_ANY: &str = "*/*";
 
+/// A Content-Type's media type as the table knows it: lowercase, its
+/// parameters (`; charset=...`) taken off.
+pub fn media_type(content_type: &str) -> String {
+    let essence = content_type.split(';').next().unwrap_or("");
+    essence.trim().to_ascii_lowercase()
+}
+
 /// A media type's key in [`Table::MediaType`] (FNV-1a of its lowercase
 /// name: the tables are keyed by numbers).
 pub const fn media_key(name: &str) -> u32 {

@@ -56,8 +56,7 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) -> usize {
         format_args!("Line-based text data{named} ({} line{plural})", lines.len()),
     );
     if let Some(m) = &media {
-        let sep = if cx.pi.info.is_empty() { "" } else { " " };
-        cx.append_info(format_args!("{sep}({m})"));
+        cx.append_info_sep(" ", format_args!("({m})"));
     }
     let mut start = 0;
     for &end in lines.iter().take(MAX_LINES) {

@@ -338,7 +338,7 @@ fn tokenize(b: &[u8]) -> Vec<Piece> {
         } else {
             (&b">"[..], None)
         };
-        let len = find(&b[i..], close).map_or(b.len() - i, |n| n + close.len());
+        let len = crate::bytes::find(&b[i..], close).map_or(b.len() - i, |n| n + close.len());
         if let Some(def) = def {
             out.push(Piece::Other { at: i, len, def });
         } else if b.get(i + 1) == Some(&b'/') {
@@ -368,10 +368,6 @@ fn tokenize(b: &[u8]) -> Vec<Piece> {
         i += len;
     }
     out
-}
-
-fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    hay.windows(needle.len()).position(|w| w == needle)
 }
 
 #[cfg(test)]

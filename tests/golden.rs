@@ -53,6 +53,8 @@ const FIELD_PREFIXES: &[&str] = &[
     "snmp.",
     "json.",
     "xml.",
+    "smtp.",
+    "imf.",
 ];
 
 /// Fields of TCP reassembly (see the fields test).

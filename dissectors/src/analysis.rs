@@ -56,6 +56,9 @@ pub struct Analyzer {
     decode_as: DecodeAs,
     conversation_flags: HashMap<crate::packet::ConversationKey, u32>,
     memos: HashMap<crate::packet::ConversationKey, Vec<u8>>,
+    /// Protocol messages being collected from pieces, and their bytes in all.
+    messages: HashMap<crate::packet::ConversationKey, PendingMessage>,
+    message_bytes: usize,
     expected: HashMap<(IpAddr, u16), crate::packet::Expectation>,
     pub reassembly: IpReassembler,
     pub conversations: Conversations,
@@ -105,6 +108,19 @@ const MAX_CONVERSATION_FLAGS: usize = 1 << 20;
 /// memo at most `packet::MAX_MEMO` bytes: about 20 MiB in all).
 const MAX_CONVERSATION_MEMOS: usize = 1 << 16;
 
+/// A protocol message kept from its pieces ([`State::message_fragment`]).
+#[derive(Debug, Default)]
+struct PendingMessage {
+    bytes: Vec<u8>,
+    frames: Vec<(u32, u32)>,
+    /// A piece would have made it longer than [`crate::packet::MAX_MESSAGE`]: it is
+    /// refused when it ends.
+    too_long: bool,
+}
+
+/// All protocol messages kept from pieces at once.
+const MAX_MESSAGE_BYTES: usize = 64 << 20;
+
 /// DNS transactions remembered before the oldest are forgotten.
 const MAX_DNS_TRANSACTIONS: usize = 1 << 18;
 
@@ -127,6 +143,9 @@ enum AppSlot {
     /// Its state was dropped at the memory ceiling: what follows is
     /// followed afresh as this protocol.
     Dropped(AppProto),
+    /// The protocol it speaks changed (STARTTLS): what follows is followed
+    /// afresh as this protocol.
+    Switched(AppProto),
 }
 
 impl Analyzer {
@@ -158,6 +177,8 @@ impl Analyzer {
             decode_as: DecodeAs::default(),
             conversation_flags: HashMap::new(),
             memos: HashMap::new(),
+            messages: HashMap::new(),
+            message_bytes: 0,
             expected: HashMap::new(),
         }
     }
@@ -335,6 +356,60 @@ impl State for Analyzer {
                 .insert(key, v[..v.len().min(crate::packet::MAX_MEMO)].to_vec());
         }
         before
+    }
+
+    fn message_fragment(
+        &mut self,
+        key: crate::packet::ConversationKey,
+        frame: u32,
+        bytes: &[u8],
+        last: bool,
+    ) -> FragOutcome {
+        let fits = self.messages.len() < MAX_CONVERSATION_MEMOS || self.messages.contains_key(&key);
+        if fits {
+            let m = self.messages.entry(key).or_default();
+            let room = m.bytes.len() + bytes.len() <= crate::packet::MAX_MESSAGE
+                && self.message_bytes + bytes.len() <= MAX_MESSAGE_BYTES
+                && m.frames.len() < crate::tcp_pdu::MAX_PIECES * 16;
+            if bytes.is_empty() {
+                // Nothing to add (a message's end alone in its segment).
+            } else if room && !m.too_long {
+                m.bytes.extend_from_slice(bytes);
+                m.frames.push((frame, bytes.len() as u32));
+                self.message_bytes += bytes.len();
+            } else {
+                m.too_long = true;
+            }
+        }
+        if !last {
+            return FragOutcome::Pending;
+        }
+        let Some(m) = self.messages.remove(&key) else {
+            return FragOutcome::Refused(crate::packet::FragRefusal::MessageTooLong);
+        };
+        self.message_bytes -= m.bytes.len();
+        if m.too_long {
+            return FragOutcome::Refused(crate::packet::FragRefusal::MessageTooLong);
+        }
+        FragOutcome::Complete {
+            payload: m.bytes,
+            frames: m.frames,
+        }
+    }
+
+    fn switch_tcp_protocol(&mut self, stream: u32, name: &str) {
+        let i = stream as usize;
+        let Some(slot) = self.apps.get_mut(i) else {
+            return;
+        };
+        if matches!(slot, AppSlot::Conn(_)) {
+            *slot = match AppProto::from_name(name) {
+                AppProto::None => AppSlot::Nothing,
+                p => AppSlot::Switched(p),
+            };
+            let touched = self.costs.get(i).map_or(0, |c| c.touched);
+            self.account(i, touched, Some(0), None);
+        }
     }
 
     fn udp_conversation(&mut self, end: (IpAddr, u16), peer: Option<IpAddr>) {
@@ -538,14 +613,20 @@ impl Analyzer {
                 );
                 let chosen = match rule {
                     Some(rule) => AppProto::from_name(rule.name),
-                    None => crate::tcp_pdu::choose(seg.src_port, seg.dst_port, payload),
+                    None => {
+                        let lines = |port: u16| {
+                            crate::registry::takes(crate::packet::Table::TcpLines, port.into())
+                        };
+                        let line_port = lines(seg.src_port) || lines(seg.dst_port);
+                        crate::tcp_pdu::choose(seg.src_port, seg.dst_port, payload, line_port)
+                    }
                 };
                 self.apps[i] = match chosen {
                     AppProto::None => AppSlot::Nothing,
                     p => AppSlot::Conn(Box::new(AppConnection::new(p, seg.src_port, seg.dst_port))),
                 };
             }
-            AppSlot::Dropped(p) => {
+            AppSlot::Dropped(p) | AppSlot::Switched(p) => {
                 self.apps[i] = AppSlot::Conn(Box::new(AppConnection::resumed(
                     p,
                     seg.src_port,

@@ -352,6 +352,27 @@ fn dissect_pdu<S: Sink>(
             };
             http::dissect_message(cx, &proto::HTTP, buf, off, len, pdu.body_len, &note, first);
         }
+        // Lines seen before: the protocol above would take them twice.
+        (AppProto::Lines, _) if pdu.retransmitted => {}
+        (AppProto::Lines, _) => {
+            let b = Buf {
+                bytes: buf.get(0, off + len),
+                source: buf.source,
+                reported: off + len,
+            };
+            if let crate::packet::Transport::Tcp(s) = cx.pi.transport {
+                let (lo, hi) = (s.src_port.min(s.dst_port), s.src_port.max(s.dst_port));
+                for port in [lo, hi] {
+                    if cx
+                        .dissect_by(Table::TcpLines, port.into(), b, off)
+                        .is_some_and(|n| n > 0)
+                    {
+                        return;
+                    }
+                }
+            }
+            data::dissect(cx, b, off);
+        }
         _ => {
             let b = Buf {
                 bytes: buf.get(0, off + len),

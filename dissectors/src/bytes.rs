@@ -103,11 +103,23 @@ mod tests {
 /// control bytes, U+FFFD for what is no UTF-8. Bounded by the input's
 /// length.
 pub fn format_text(b: &[u8]) -> String {
+    format_text_with(b, false)
+}
+
+/// Wireshark's `format_text_wsp`: as [`format_text`], but each whitespace
+/// control (tab, line feed, carriage return, vertical tab, form feed)
+/// shows as a space.
+pub fn format_text_wsp(b: &[u8]) -> String {
+    format_text_with(b, true)
+}
+
+fn format_text_with(b: &[u8], wsp: bool) -> String {
     use std::fmt::Write as _;
     let mut s = String::with_capacity(b.len());
     for chunk in b.utf8_chunks() {
         for c in chunk.valid().chars() {
             match c {
+                '\t' | '\n' | '\r' | '\x0b' | '\x0c' if wsp => s.push(' '),
                 '\x07' => s.push_str("\\a"),
                 '\x08' => s.push_str("\\b"),
                 '\x0c' => s.push_str("\\f"),

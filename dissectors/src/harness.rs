@@ -112,6 +112,7 @@ pub fn stream_target(name: &str) -> Option<(u16, &'static [u8])> {
         "ftp" => (21, b""),
         "pop" => (110, b""),
         "imap" => (143, b""),
+        "smtp" => (25, b""),
         "ftp_data" => (20, b""),
         "pptp" => (1723, b""),
         // FTP data that opens with an XML declaration: line-based text data

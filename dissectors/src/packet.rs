@@ -256,6 +256,9 @@ pub enum FragRefusal {
     TooLong,
     /// Its datagram already has as many fragments as are kept.
     TooManyFragments,
+    /// A protocol message (not an IP datagram) grew past
+    /// [`MAX_MESSAGE`].
+    MessageTooLong,
 }
 
 impl FragRefusal {
@@ -263,11 +266,13 @@ impl FragRefusal {
         match self {
             FragRefusal::TooLong => 0,
             FragRefusal::TooManyFragments => 1,
+            FragRefusal::MessageTooLong => 2,
         }
     }
     pub fn from_u8(v: u8) -> Self {
         match v {
             0 => FragRefusal::TooLong,
+            2 => FragRefusal::MessageTooLong,
             _ => FragRefusal::TooManyFragments,
         }
     }
@@ -278,6 +283,10 @@ impl FragRefusal {
             FragRefusal::TooManyFragments => format!(
                 "more than {} fragments of one datagram are not reassembled",
                 MAX_FRAGMENTS
+            ),
+            FragRefusal::MessageTooLong => format!(
+                "a message longer than {} bytes is not reassembled",
+                MAX_MESSAGE
             ),
         }
     }
@@ -400,6 +409,23 @@ pub trait State {
     fn conversation_memo(&mut self, _key: ConversationKey, _set: Option<&[u8]>) -> Vec<u8> {
         Vec::new()
     }
+    /// A protocol's message that comes in pieces across frames (Wireshark's
+    /// `fragment_add_seq_next`; SMTP's DATA): `bytes` are appended to the
+    /// message kept under `key`; with `last` the message is complete and
+    /// comes back whole with the frames its pieces came from.
+    fn message_fragment(
+        &mut self,
+        _key: ConversationKey,
+        _frame: u32,
+        _bytes: &[u8],
+        _last: bool,
+    ) -> FragOutcome {
+        FragOutcome::Pending
+    }
+    /// A protocol says its TCP connection (`tcp.stream`) speaks another
+    /// protocol from the next segment on (SMTP's STARTTLS answered 220): the
+    /// analysis frames what follows as the protocol Decode As calls `name`.
+    fn switch_tcp_protocol(&mut self, _stream: u32, _name: &str) {}
     /// A connection a protocol announced (FTP's PASV): later TCP
     /// connections to its listening end are the announcer's.
     fn expect_connection(&mut self, _e: Expectation) {}
@@ -480,6 +506,10 @@ pub struct Expectation {
 
 /// The longest memo kept for a conversation.
 pub const MAX_MEMO: usize = 256;
+
+/// The longest protocol message kept from pieces
+/// ([`State::message_fragment`]).
+pub const MAX_MESSAGE: usize = 1 << 20;
 
 /// Whose flags [`State::conversation_flags`] keeps: a TCP or UDP stream and
 /// the protocol (its [`crate::proto::ProtoDef::id`]).

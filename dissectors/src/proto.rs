@@ -119,6 +119,8 @@ protocols! {
     DHCPV6 = ("dhcpv6", "DHCPv6", "DHCPv6");
     POP = ("pop", "Post Office Protocol", "POP");
     IMAP = ("imap", "Internet Message Access Protocol", "IMAP");
+    SMTP = ("smtp", "Simple Mail Transfer Protocol", "SMTP");
+    IMF = ("imf", "Internet Message Format", "IMF");
 }
 
 /// The protocol with this [`ProtoDef::id`].

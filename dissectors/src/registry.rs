@@ -81,6 +81,11 @@ macro_rules! registry {
             Some(d)
         }
 
+        /// Whether anyone takes `key` in `table`.
+        pub fn takes(table: Table, key: u32) -> bool {
+            lookup::<crate::sink::NullSink>(table, key).is_some()
+        }
+
         /// Every protocol Decode As may name (tshark's short names).
         pub static DECODE_AS: &[DecodeAsTarget] = &[
             $(
@@ -366,6 +371,15 @@ registry! {
         fields: crate::imap::ALL;
         found: (TcpPort, 143) => crate::imap::dissect;
         decode_as: "imap" in TCP => crate::imap::dissect;
+    }
+    smtp {
+        fields: crate::smtp::ALL;
+        found: (TcpLines, k) if crate::smtp::PORTS.iter().any(|&p| u32::from(p) == k) => crate::smtp::dissect;
+        decode_as: "smtp" in TCP => crate::smtp::dissect;
+    }
+    imf {
+        fields: crate::imf::ALL;
+        found: (MediaType, k) if media(&["message/rfc822"], k) => crate::imf::dissect;
     }
     json {
         fields: crate::json::ALL;

@@ -23,6 +23,10 @@ pub enum Table {
     /// TCP ports (`tcp.port`) of protocols dissected segment by segment;
     /// those that frame PDUs across segments are chosen by the analysis.
     TcpPort,
+    /// TCP ports of line-based protocols whose lines the TCP analysis keeps
+    /// whole (SMTP): a segment that ends inside its first line waits for
+    /// the next, then both go to the port's entry here.
+    TcpLines,
     /// Protocols by their Decode As entry (a Decode As rule's index).
     Protocol,
     /// Who takes an 802.3 frame's payload (key 0: LLC), after a length

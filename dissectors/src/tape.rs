@@ -41,6 +41,56 @@ pub mod tag {
     pub const EXPECTED_NONE: u8 = 16;
     pub const EXPECTED: u8 = 17;
 }
+/// A reassembly's outcome on the tape (IP fragments, protocol messages).
+fn write_fragment(w: &mut TapeWriter<'_>, out: &FragOutcome) {
+    match out {
+        FragOutcome::Pending => w.u8(tag::FRAG_PENDING),
+        FragOutcome::PendingUntil(n) => {
+            w.u8(tag::FRAG_PENDING_UNTIL);
+            w.u64((*n).into());
+        }
+        FragOutcome::Complete { payload, frames } if payload.len() <= MAX_ANSWER => {
+            w.u8(tag::FRAG_COMPLETE);
+            w.big(payload);
+            w.u64(frames.len() as u64);
+            for &(f, n) in frames {
+                w.u64(f.into());
+                w.u64(n.into());
+            }
+        }
+        FragOutcome::Complete { .. } => w.u8(tag::FRAG_PENDING),
+        FragOutcome::Refused(why) => {
+            w.u8(tag::FRAG_REFUSED);
+            w.u8(why.as_u8());
+        }
+    }
+}
+
+fn read_fragment(r: &mut TapeReader<'_>, src: &mut Sources<'_>) -> FragOutcome {
+    match r.expect(&[
+        tag::FRAG_PENDING,
+        tag::FRAG_PENDING_UNTIL,
+        tag::FRAG_COMPLETE,
+        tag::FRAG_REFUSED,
+    ]) {
+        Some(tag::FRAG_PENDING_UNTIL) => FragOutcome::PendingUntil(r.u32()),
+        Some(tag::FRAG_REFUSED) => FragOutcome::Refused(FragRefusal::from_u8(r.u8())),
+        Some(tag::FRAG_COMPLETE) => {
+            let payload = src.big(r);
+            let n = r.u64() as usize;
+            let mut frames = Vec::with_capacity(n.min(1024));
+            for _ in 0..n {
+                if r.failed {
+                    break;
+                }
+                frames.push((r.u32(), r.u32()));
+            }
+            FragOutcome::Complete { payload, frames }
+        }
+        _ => FragOutcome::Pending,
+    }
+}
+
 fn write_expectation(w: &mut TapeWriter<'_>, e: &crate::packet::Expectation) {
     match e.addr {
         IpAddr::V4(a) => {
@@ -100,29 +150,25 @@ impl State for Recorder<'_> {
 
     fn ip_fragment(&mut self, frag: &Fragment<'_>) -> FragOutcome {
         let out = self.inner.ip_fragment(frag);
-        let mut w = TapeWriter::with_blobs(self.tape, self.blobs);
-        match &out {
-            FragOutcome::Pending => w.u8(tag::FRAG_PENDING),
-            FragOutcome::PendingUntil(n) => {
-                w.u8(tag::FRAG_PENDING_UNTIL);
-                w.u64((*n).into());
-            }
-            FragOutcome::Complete { payload, frames } if payload.len() <= MAX_ANSWER => {
-                w.u8(tag::FRAG_COMPLETE);
-                w.big(payload);
-                w.u64(frames.len() as u64);
-                for &(f, n) in frames {
-                    w.u64(f.into());
-                    w.u64(n.into());
-                }
-            }
-            FragOutcome::Complete { .. } => w.u8(tag::FRAG_PENDING),
-            FragOutcome::Refused(why) => {
-                w.u8(tag::FRAG_REFUSED);
-                w.u8(why.as_u8());
-            }
-        }
+        write_fragment(&mut TapeWriter::with_blobs(self.tape, self.blobs), &out);
         out
+    }
+
+    fn message_fragment(
+        &mut self,
+        key: crate::packet::ConversationKey,
+        frame: u32,
+        bytes: &[u8],
+        last: bool,
+    ) -> FragOutcome {
+        let out = self.inner.message_fragment(key, frame, bytes, last);
+        write_fragment(&mut TapeWriter::with_blobs(self.tape, self.blobs), &out);
+        out
+    }
+
+    fn switch_tcp_protocol(&mut self, stream: u32, name: &str) {
+        // Nothing to record: the segments that follow carry the change.
+        self.inner.switch_tcp_protocol(stream, name);
     }
 
     fn icmp_echo(&mut self, e: &Echo) -> EchoMatch {
@@ -261,29 +307,17 @@ impl State for Replay<'_> {
         (q.read)(&mut self.r, &mut self.src, answer);
     }
     fn ip_fragment(&mut self, _frag: &Fragment<'_>) -> FragOutcome {
-        let r = &mut self.r;
-        match r.expect(&[
-            tag::FRAG_PENDING,
-            tag::FRAG_PENDING_UNTIL,
-            tag::FRAG_COMPLETE,
-            tag::FRAG_REFUSED,
-        ]) {
-            Some(tag::FRAG_PENDING_UNTIL) => FragOutcome::PendingUntil(r.u32()),
-            Some(tag::FRAG_REFUSED) => FragOutcome::Refused(FragRefusal::from_u8(r.u8())),
-            Some(tag::FRAG_COMPLETE) => {
-                let payload = self.src.big(r);
-                let n = r.u64() as usize;
-                let mut frames = Vec::with_capacity(n.min(1024));
-                for _ in 0..n {
-                    if r.failed {
-                        break;
-                    }
-                    frames.push((r.u32(), r.u32()));
-                }
-                FragOutcome::Complete { payload, frames }
-            }
-            _ => FragOutcome::Pending,
-        }
+        read_fragment(&mut self.r, &mut self.src)
+    }
+
+    fn message_fragment(
+        &mut self,
+        _key: crate::packet::ConversationKey,
+        _frame: u32,
+        _bytes: &[u8],
+        _last: bool,
+    ) -> FragOutcome {
+        read_fragment(&mut self.r, &mut self.src)
     }
 
     fn icmp_echo(&mut self, _e: &Echo) -> EchoMatch {

@@ -621,6 +621,7 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) {
         return;
     }
     if plan.proto != AppProto::None {
+        cx.tcp_stream = a.map(|a| a.stream);
         crate::app::tcp_payload(cx, buf, off + hlen, &plan);
     } else if payload.len > 0 {
         // Like Wireshark, retransmitted and out-of-order data is not handed

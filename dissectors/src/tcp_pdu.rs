@@ -44,6 +44,10 @@ pub enum AppProto {
     Tls,
     Http2,
     Dns,
+    /// A line-based protocol (SMTP): a segment that ends inside its first
+    /// line waits for the rest; what has a line end goes whole to the
+    /// protocol [`crate::table::Table::TcpLines`] gives the port.
+    Lines,
 }
 
 impl AppProto {
@@ -53,6 +57,7 @@ impl AppProto {
             2 => AppProto::Tls,
             3 => AppProto::Http2,
             4 => AppProto::Dns,
+            5 => AppProto::Lines,
             _ => AppProto::None,
         }
     }
@@ -74,6 +79,7 @@ impl AppProto {
             AppProto::Tls => 2,
             AppProto::Http2 => 3,
             AppProto::Dns => 4,
+            AppProto::Lines => 5,
         }
     }
 }
@@ -299,7 +305,8 @@ pub fn looks_like_h2_frames(b: &[u8]) -> bool {
 }
 
 /// The protocol a connection speaks, from its ports and its first payload.
-pub fn choose(sport: u16, dport: u16, first: &[u8]) -> AppProto {
+/// `line_port`: a port of a line-based protocol ([`AppProto::Lines`]).
+pub fn choose(sport: u16, dport: u16, first: &[u8], line_port: bool) -> AppProto {
     let port = |list: &[u16]| list.contains(&sport) || list.contains(&dport);
     if first.starts_with(crate::http2::PREFACE)
         || (first.len() < crate::http2::PREFACE.len()
@@ -313,6 +320,9 @@ pub fn choose(sport: u16, dport: u16, first: &[u8]) -> AppProto {
     }
     if looks_like_h2_frames(first) && !port(DNS_PORTS) {
         return AppProto::Http2;
+    }
+    if line_port {
+        return AppProto::Lines;
     }
     if port(DNS_PORTS) {
         return AppProto::Dns;
@@ -439,6 +449,22 @@ fn frame(
                     *scanned = resume;
                     Framing::NeedMore
                 }
+            }
+        }
+        AppProto::Lines => {
+            // A line end anywhere after the first line's start: Wireshark's
+            // line protocols ask for more only while the first line is open.
+            if b[(*scanned).min(b.len())..].contains(&b'\n') {
+                *scanned = 0;
+                Framing::Complete {
+                    len: b.len(),
+                    body: BodyKind::None,
+                }
+            } else if b.len() > MAX_PDU {
+                Framing::TooLong
+            } else {
+                *scanned = b.len();
+                Framing::NeedMore
             }
         }
         AppProto::None => Framing::NotAPdu,
@@ -1398,6 +1424,7 @@ fn starts_pdu(proto: AppProto, b: &[u8]) -> bool {
                     && ((b[0] as usize) << 16 | (b[1] as usize) << 8 | b[2] as usize) <= 1 << 14)
         }
         AppProto::Dns => b.len() >= 14,
+        AppProto::Lines => true,
         AppProto::None => false,
     }
 }

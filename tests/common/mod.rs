@@ -309,7 +309,12 @@ impl Report {
         let total: usize = self.lines.values().map(Vec::len).sum();
         for (fx, lines) in &self.lines {
             msg.push_str(&format!("\n== {fx}: {} mismatches\n", lines.len()));
-            for l in lines.iter().take(8) {
+            for l in lines.iter().take(
+                std::env::var("GOLDEN_SHOW")
+                    .ok()
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(8),
+            ) {
                 msg.push_str("   ");
                 msg.push_str(l);
                 msg.push('\n');

@@ -1,0 +1,353 @@
+//! Internet Message Format (RFC 5322): a mail message's header fields and
+//! its text, as tshark 4.0 shows a message SMTP carried. Found by the
+//! media type `message/rfc822`. Info names the sender and subject, then
+//! every line of the text.
+
+use crate::field::{FieldDef, FieldType as T, Value};
+use crate::packet::{Buf, Cx};
+use crate::proto;
+use crate::sink::{Presence, Sink};
+
+crate::fields! {
+    DATE = FieldDef::new("imf.date", "Date", T::String);
+    FROM = FieldDef::new("imf.from", "From", T::String);
+    SENDER = FieldDef::new("imf.sender", "Sender", T::String);
+    REPLY_TO = FieldDef::new("imf.reply_to", "Reply-To", T::String);
+    TO = FieldDef::new("imf.to", "To", T::String);
+    CC = FieldDef::new("imf.cc", "Cc", T::String);
+    BCC = FieldDef::new("imf.bcc", "Bcc", T::String);
+    MESSAGE_ID = FieldDef::new("imf.message_id", "Message-ID", T::String);
+    IN_REPLY_TO = FieldDef::new("imf.in_reply_to", "In-Reply-To", T::String);
+    REFERENCES = FieldDef::new("imf.references", "References", T::String);
+    SUBJECT = FieldDef::new("imf.subject", "Subject", T::String);
+    COMMENTS = FieldDef::new("imf.comments", "Comments", T::String);
+    USER_AGENT = FieldDef::new("imf.user_agent", "User-Agent", T::String);
+    KEYWORDS = FieldDef::new("imf.keywords", "Keywords", T::String);
+    RETURN_PATH = FieldDef::new("imf.return_path", "Return-Path", T::String);
+    RECEIVED = FieldDef::new("imf.received", "Received", T::String);
+    CONTENT_TYPE = FieldDef::new("imf.content.type", "Content-Type", T::String);
+    CONTENT_ID = FieldDef::new("imf.content.id", "Content-ID", T::String);
+    CONTENT_DESCRIPTION = FieldDef::new("imf.content.description", "Content-Description", T::String);
+    CONTENT_TRANSFER_ENCODING = FieldDef::new("imf.content.transfer_encoding", "Content-Transfer-Encoding", T::String);
+    MIME_VERSION = FieldDef::new("imf.mime_version", "MIME-Version", T::String);
+    DELIVERED_TO = FieldDef::new("imf.delivered_to", "Delivered-To", T::String);
+    MAILER = FieldDef::new("imf.ext.mailer", "X-Mailer", T::String);
+    EXTENSION = FieldDef::new("imf.extension", "Unknown-Extension", T::String);
+    EXTENSION_TYPE = FieldDef::new("imf.extension.type", "Type", T::String);
+    EXTENSION_VALUE = FieldDef::new("imf.extension.value", "Value", T::String);
+    MAILBOX_LIST_ITEM = FieldDef::new("imf.mailbox_list.item", "Item", T::String);
+    ADDRESS_LIST_ITEM = FieldDef::new("imf.address_list.item", "Item", T::String);
+    DISPLAY_NAME = FieldDef::new("imf.display_name", "Display-Name", T::String);
+    ADDRESS = FieldDef::new("imf.address", "Address", T::String);
+    MESSAGE_TEXT = FieldDef::new("imf.message_text", "Message-Text", T::None);
+}
+
+/// How a header field's value is read further.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Format {
+    Unstructured,
+    Mailbox,
+    MailboxList,
+    AddressList,
+}
+
+/// The header fields Wireshark knows, by lowercase name: field, format,
+/// and whether Info names it.
+fn known(name: &[u8]) -> Option<(&'static FieldDef, Format, bool)> {
+    use Format::*;
+    let lower = name.to_ascii_lowercase();
+    Some(match lower.as_slice() {
+        b"date" => (&DATE, Unstructured, false),
+        b"from" => (&FROM, MailboxList, true),
+        b"sender" => (&SENDER, Mailbox, false),
+        b"reply-to" => (&REPLY_TO, AddressList, false),
+        b"to" => (&TO, AddressList, false),
+        b"cc" => (&CC, AddressList, false),
+        b"bcc" => (&BCC, AddressList, false),
+        b"message-id" => (&MESSAGE_ID, Unstructured, false),
+        b"in-reply-to" => (&IN_REPLY_TO, Unstructured, false),
+        b"references" => (&REFERENCES, Unstructured, false),
+        b"subject" => (&SUBJECT, Unstructured, true),
+        b"comments" => (&COMMENTS, Unstructured, false),
+        b"user-agent" => (&USER_AGENT, Unstructured, false),
+        b"keywords" => (&KEYWORDS, Unstructured, false),
+        b"return-path" => (&RETURN_PATH, Unstructured, false),
+        b"received" => (&RECEIVED, Unstructured, false),
+        b"content-type" => (&CONTENT_TYPE, Unstructured, false),
+        b"content-id" => (&CONTENT_ID, Unstructured, false),
+        b"content-description" => (&CONTENT_DESCRIPTION, Unstructured, false),
+        b"content-transfer-encoding" => (&CONTENT_TRANSFER_ENCODING, Unstructured, false),
+        b"mime-version" => (&MIME_VERSION, Unstructured, false),
+        b"delivered-to" => (&DELIVERED_TO, Unstructured, false),
+        b"x-mailer" => (&MAILER, Unstructured, false),
+        _ => return None,
+    })
+}
+
+pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) -> usize {
+    let b = buf.rest(off);
+    let column = cx.pi.protocol.clone();
+    cx.layer(
+        &proto::IMF,
+        buf.span(off, b.len()),
+        format_args!("Internet Message Format"),
+    );
+    if cx.quote_depth == 0 {
+        cx.pi.protocol = format!("{column}/IMF").into();
+    }
+    cx.set_info(format_args!(""));
+    let text_at = header_fields(cx, buf, off);
+    message_text(cx, buf, off + text_at);
+    cx.end_layer();
+    b.len().max(1)
+}
+
+/// The header fields, as Wireshark reads them: a name up to a colon, a
+/// value up to a CRLF not followed by white space; a CRLF CRLF ends them.
+/// Returns where the text starts.
+fn header_fields<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) -> usize {
+    let b = buf.rest(off);
+    let mut start = 0usize;
+    loop {
+        let Some(colon) = b[start..]
+            .iter()
+            .position(|&c| c == b':')
+            .map(|i| start + i)
+        else {
+            return start;
+        };
+        let (end, last) = match field_end(b, colon + 1) {
+            Some(e) => e,
+            None => return start,
+        };
+        let value_start = (colon + 1..end)
+            .find(|&i| !b[i].is_ascii_whitespace())
+            .unwrap_or(colon + 1);
+        // The value without its CRLF (and the blank line after the last).
+        let value_end = end.saturating_sub(if last { 4 } else { 2 });
+        let value = &b[value_start..value_end.max(value_start)];
+        match known(&b[start..colon]) {
+            Some((def, format, in_info)) => {
+                let span = buf.span(off + value_start, value.len());
+                let shown = String::from_utf8_lossy(value);
+                let items = address_items(value, format);
+                if format == Format::Unstructured || format == Format::Mailbox {
+                    cx.field(def, span, Value::Str(&shown));
+                } else {
+                    let plural = if items.len() == 1 { "" } else { "s" };
+                    let n = items.len();
+                    let label = format_args!("{}: {shown}, {n} item{plural}", def.title);
+                    cx.sink.field_with_label(
+                        def,
+                        span,
+                        Value::Str(&shown),
+                        Presence::Normal,
+                        label,
+                    );
+                }
+                if in_info {
+                    let lower = String::from_utf8_lossy(&b[start..colon]).to_ascii_lowercase();
+                    let text = crate::bytes::format_text(value);
+                    cx.append_info(format_args!("{lower}: {text}, "));
+                }
+                addresses(
+                    cx,
+                    buf,
+                    off + value_start,
+                    end - value_start,
+                    format,
+                    &items,
+                );
+            }
+            None => extension(cx, buf, off, start, colon, end),
+        }
+        start = end;
+        if last {
+            return start;
+        }
+    }
+}
+
+/// Wireshark's `imf_find_field_end`: past the CRLF that ends the value
+/// begun at `from` (continuation lines start with white space), and
+/// whether a blank line follows (the last field). None when no CR is left.
+fn field_end(b: &[u8], mut at: usize) -> Option<(usize, bool)> {
+    while at < b.len() {
+        at += b[at..].iter().position(|&c| c == b'\r')? + 1;
+        if b.get(at) != Some(&b'\n') {
+            continue;
+        }
+        at += 1;
+        match b.get(at) {
+            Some(b'\r') => {
+                at += 1;
+                if b.get(at) == Some(&b'\n') {
+                    at += 1;
+                }
+                return Some((at, true));
+            }
+            Some(b' ' | b'\t') => {}
+            _ => return Some((at, false)),
+        }
+    }
+    None
+}
+
+/// A field Wireshark does not know: its name and value under
+/// "Unknown-Extension".
+fn extension<S: Sink>(
+    cx: &mut Cx<'_, S>,
+    buf: Buf<'_>,
+    off: usize,
+    start: usize,
+    colon: usize,
+    end: usize,
+) {
+    let b = buf.rest(off);
+    let whole = &b[start..end.saturating_sub(2).max(start)];
+    let value = &b[(colon + 1).min(whole.len() + start)..start + whole.len()];
+    let shown = String::from_utf8_lossy(whole);
+    cx.sink.field_with_label(
+        &EXTENSION,
+        buf.span(off + start, whole.len()),
+        Value::Str(&shown),
+        Presence::Normal,
+        format_args!(
+            "Unknown-Extension: {shown} (Contact Wireshark developers if you want this supported.)"
+        ),
+    );
+    cx.push();
+    let name = String::from_utf8_lossy(&b[start..colon]);
+    cx.field(
+        &EXTENSION_TYPE,
+        buf.span(off + start, colon - start),
+        Value::Str(&name),
+    );
+    let v = String::from_utf8_lossy(value);
+    cx.field(
+        &EXTENSION_VALUE,
+        buf.span(off + colon + 1, value.len()),
+        Value::Str(&v),
+    );
+    cx.pop();
+}
+
+/// The items of an address or mailbox list: where each starts and its
+/// length in the value, split at commas outside quotes and angle brackets.
+fn address_items(value: &[u8], format: Format) -> Vec<(usize, usize)> {
+    if format == Format::Unstructured {
+        return Vec::new();
+    }
+    let mut items = Vec::new();
+    let (mut start, mut quoted, mut angle) = (0usize, false, false);
+    for (i, &c) in value.iter().enumerate() {
+        match c {
+            b'"' => quoted = !quoted,
+            b'<' if !quoted => angle = true,
+            b'>' if !quoted => angle = false,
+            b',' if !quoted && !angle && format != Format::Mailbox => {
+                items.push((start, i - start));
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    items.push((start, value.len() - start));
+    items
+}
+
+/// Each item of a list, with its display name and address; a single
+/// mailbox has them directly. `len` runs to the field's end (its CRLF),
+/// as Wireshark's last item does.
+fn addresses<S: Sink>(
+    cx: &mut Cx<'_, S>,
+    buf: Buf<'_>,
+    at: usize,
+    len: usize,
+    format: Format,
+    items: &[(usize, usize)],
+) {
+    let item_def = match format {
+        Format::Unstructured => return,
+        Format::Mailbox => None,
+        Format::MailboxList => Some(&MAILBOX_LIST_ITEM),
+        Format::AddressList => Some(&ADDRESS_LIST_ITEM),
+    };
+    let b = buf.get(at, len);
+    cx.push();
+    for (i, &(start, n)) in items.iter().enumerate() {
+        let n = if i + 1 == items.len() {
+            b.len().saturating_sub(start)
+        } else {
+            n
+        };
+        let item = &b[start.min(b.len())..(start + n).min(b.len())];
+        let skip = item.iter().take_while(|c| c.is_ascii_whitespace()).count();
+        let item_at = at + start + skip;
+        let item = &item[skip..];
+        if let Some(def) = item_def {
+            let shown = String::from_utf8_lossy(item);
+            cx.field(def, buf.span(item_at, item.len()), Value::Str(&shown));
+            cx.push();
+        }
+        mailbox(cx, buf, item_at, item);
+        if item_def.is_some() {
+            cx.pop();
+        }
+    }
+    cx.pop();
+}
+
+/// "Name <address>" or a bare address.
+fn mailbox<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, at: usize, item: &[u8]) {
+    let trimmed = crate::text_lines::trim_eol(item);
+    let Some(lt) = trimmed.iter().position(|&c| c == b'<') else {
+        // A bare address is the whole item, its CRLF too, as in Wireshark.
+        let shown = String::from_utf8_lossy(item);
+        cx.field(&ADDRESS, buf.span(at, item.len()), Value::Str(&shown));
+        return;
+    };
+    let name = &trimmed[..lt];
+    let name_len = name
+        .iter()
+        .rposition(|c| !c.is_ascii_whitespace())
+        .map_or(0, |i| i + 1);
+    if name_len > 0 {
+        let shown = String::from_utf8_lossy(&name[..name_len]);
+        let shown = shown.trim_matches('"');
+        cx.field(&DISPLAY_NAME, buf.span(at, name_len), Value::Str(shown));
+    }
+    let inner = &trimmed[lt + 1..];
+    let n = inner.iter().position(|&c| c == b'>').unwrap_or(inner.len());
+    let shown = String::from_utf8_lossy(&inner[..n]);
+    cx.field(&ADDRESS, buf.span(at + lt + 1, n), Value::Str(&shown));
+}
+
+/// The text after the header fields, line by line (Info takes each line
+/// too, up to the column's bound).
+fn message_text<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) {
+    let b = buf.rest(off);
+    cx.field(&MESSAGE_TEXT, buf.span(off, b.len()), Value::None);
+    cx.push();
+    let mut at = 0usize;
+    while at < b.len() {
+        let len = line_len(&b[at..]);
+        let text = crate::bytes::format_text_wsp(&b[at..at + len]);
+        cx.text(buf.span(off + at, len), format_args!("{text}"));
+        if cx.pi.info.len() <= crate::frame::MAX_INFO {
+            cx.append_info_sep(", ", format_args!("{text}"));
+        }
+        at += len;
+    }
+    cx.pop();
+}
+
+/// A line's length with its end (CRLF, LF or CR, as Wireshark's
+/// `tvb_find_line_end`).
+fn line_len(b: &[u8]) -> usize {
+    match b.iter().position(|&c| c == b'\n' || c == b'\r') {
+        Some(i) if b[i] == b'\r' && b.get(i + 1) == Some(&b'\n') => i + 2,
+        Some(i) => i + 1,
+        None => b.len(),
+    }
+}

@@ -55,6 +55,7 @@ const FIELD_PREFIXES: &[&str] = &[
     "xml.",
     "smtp.",
     "imf.",
+    "proxy.",
 ];
 
 /// Fields of TCP reassembly (see the fields test).

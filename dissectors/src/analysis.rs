@@ -108,6 +108,32 @@ const MAX_CONVERSATION_FLAGS: usize = 1 << 20;
 /// memo at most `packet::MAX_MEMO` bytes: about 20 MiB in all).
 const MAX_CONVERSATION_MEMOS: usize = 1 << 16;
 
+/// The protocol a TCP connection speaks, from its ports and first payload,
+/// and the length of a preamble (a PROXY header) before it: a preamble is
+/// looked for only where no port says what the connection is, as
+/// Wireshark tries its heuristics after the port tables.
+fn choose(sport: u16, dport: u16, payload: &[u8]) -> (AppProto, usize) {
+    use crate::packet::Table;
+    let taken = |table: Table| {
+        crate::registry::takes(table, sport.into()) || crate::registry::takes(table, dport.into())
+    };
+    let line_port = taken(Table::TcpLines);
+    let chosen = crate::tcp_pdu::choose(sport, dport, payload, line_port);
+    if chosen != AppProto::None || taken(Table::TcpPort) {
+        return (chosen, 0);
+    }
+    match crate::registry::preamble_len(payload) {
+        Some((n, own)) if n > 0 => {
+            let after = payload.get(own..).unwrap_or(&[]);
+            match crate::tcp_pdu::choose(sport, dport, after, false) {
+                AppProto::None => (AppProto::Preamble, n),
+                p => (p, n),
+            }
+        }
+        _ => (AppProto::None, 0),
+    }
+}
+
 /// A protocol message kept from its pieces ([`State::message_fragment`]).
 #[derive(Debug, Default)]
 struct PendingMessage {
@@ -612,19 +638,23 @@ impl Analyzer {
                     seg.dst_port,
                 );
                 let chosen = match rule {
-                    Some(rule) => AppProto::from_name(rule.name),
-                    None => {
-                        let lines = |port: u16| {
-                            crate::registry::takes(crate::packet::Table::TcpLines, port.into())
-                        };
-                        let line_port = lines(seg.src_port) || lines(seg.dst_port);
-                        crate::tcp_pdu::choose(seg.src_port, seg.dst_port, payload, line_port)
-                    }
+                    Some(rule) => (AppProto::from_name(rule.name), 0),
+                    None => choose(seg.src_port, seg.dst_port, payload),
                 };
                 self.apps[i] = match chosen {
-                    AppProto::None => AppSlot::Nothing,
-                    p => AppSlot::Conn(Box::new(AppConnection::new(p, seg.src_port, seg.dst_port))),
+                    (AppProto::None, _) => AppSlot::Nothing,
+                    (p, preamble) => {
+                        let c = AppConnection::new(p, seg.src_port, seg.dst_port);
+                        AppSlot::Conn(Box::new(c.with_preamble(usize::from(a.dir & 1), preamble)))
+                    }
                 };
+            }
+            AppSlot::Conn(ref c) if c.awaits_protocol() && !payload.is_empty() => {
+                let p = crate::tcp_pdu::choose(seg.src_port, seg.dst_port, payload, false);
+                if p != AppProto::None {
+                    let c = AppConnection::new(p, seg.src_port, seg.dst_port);
+                    self.apps[i] = AppSlot::Conn(Box::new(c));
+                }
             }
             AppSlot::Dropped(p) | AppSlot::Switched(p) => {
                 self.apps[i] = AppSlot::Conn(Box::new(AppConnection::resumed(

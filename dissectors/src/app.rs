@@ -352,6 +352,19 @@ fn dissect_pdu<S: Sink>(
             };
             http::dissect_message(cx, &proto::HTTP, buf, off, len, pdu.body_len, &note, first);
         }
+        (AppProto::Preamble, _) => {
+            let b = Buf {
+                bytes: buf.get(0, off + len),
+                source: buf.source,
+                reported: off + len,
+            };
+            if cx
+                .dissect_by(Table::TcpPreamble, 0, b, off)
+                .is_none_or(|n| n == 0)
+            {
+                data::dissect(cx, b, off);
+            }
+        }
         // Lines seen before: the protocol above would take them twice.
         (AppProto::Lines, _) if pdu.retransmitted => {}
         (AppProto::Lines, _) => {

@@ -113,6 +113,9 @@ pub fn stream_target(name: &str) -> Option<(u16, &'static [u8])> {
         "pop" => (110, b""),
         "imap" => (143, b""),
         "smtp" => (25, b""),
+        // A port no protocol claims: the connection's start is looked at
+        // for a PROXY header.
+        "proxy" => (9999, b""),
         "ftp_data" => (20, b""),
         "pptp" => (1723, b""),
         // FTP data that opens with an XML declaration: line-based text data

@@ -14,6 +14,7 @@ pub mod field;
 pub mod frame;
 pub mod packet;
 pub mod proto;
+pub mod proxy;
 pub mod registry;
 pub mod shared;
 pub mod sink;

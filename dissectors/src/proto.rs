@@ -121,6 +121,7 @@ protocols! {
     IMAP = ("imap", "Internet Message Access Protocol", "IMAP");
     SMTP = ("smtp", "Simple Mail Transfer Protocol", "SMTP");
     IMF = ("imf", "Internet Message Format", "IMF");
+    PROXY = ("proxy", "PROXY Protocol", "PROXY");
 }
 
 /// The protocol with this [`ProtoDef::id`].

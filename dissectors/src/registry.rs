@@ -64,8 +64,21 @@ macro_rules! registry {
             $(found: $pat:pat $(if $guard:expr)? => $found:expr;)*
             $(decode_as: $name:literal in $tables:expr => $named:expr;)*
             $(framed: $framed:literal in $ftables:expr;)*
+            $(preamble: $preamble:expr;)?
         }
     )*) => {
+        /// A preamble a registered protocol recognises at the start of a TCP
+        /// connection's first payload (a PROXY header): the bytes it takes,
+        /// and where the connection's own protocol shows itself.
+        pub fn preamble_len(first: &[u8]) -> Option<(usize, usize)> {
+            $($(
+                if let Some(n) = ($preamble)(first) {
+                    return Some(n);
+                }
+            )?)*
+            None
+        }
+
         /// The dissector tables: who takes `key` in `table`.
         pub fn lookup<S: Sink>(table: Table, key: u32) -> Option<Dissector<S>> {
             use Table::*;
@@ -376,6 +389,12 @@ registry! {
         fields: crate::smtp::ALL;
         found: (TcpLines, k) if crate::smtp::PORTS.iter().any(|&p| u32::from(p) == k) => crate::smtp::dissect;
         decode_as: "smtp" in TCP => crate::smtp::dissect;
+    }
+    proxy {
+        fields: crate::proxy::ALL;
+        found: (TcpPreamble, 0) => crate::proxy::dissect;
+        decode_as: "proxy" in TCP => crate::proxy::dissect;
+        preamble: crate::proxy::preamble;
     }
     imf {
         fields: crate::imf::ALL;

@@ -563,3 +563,67 @@ fn reassembled<S: Sink>(
         0,
     );
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn in_data() -> Session {
+        Session {
+            mode: mode::DATA,
+            data_seen: true,
+            ..Session::default()
+        }
+    }
+
+    #[test]
+    fn a_dot_line_ends_the_message_only_after_a_crlf() {
+        let mut roles = AuthRoles::default();
+        // The dot line inside a segment that ends with CRLF.
+        let mut s = in_data();
+        assert_eq!(
+            classify(b"Hi\r\n.\r\n", &mut s, &mut roles),
+            ClientPdu::EndOfMessage(4)
+        );
+        assert_eq!(s.mode, mode::COMMANDS);
+        // A segment that ends mid-line leaves a following ".\r\n" as data...
+        let mut s = in_data();
+        assert_eq!(classify(b"the att", &mut s, &mut roles), ClientPdu::Message);
+        assert!(!s.crlf_seen);
+        assert_eq!(
+            classify(b".\r\nmore", &mut s, &mut roles),
+            ClientPdu::Message
+        );
+        // ...but one after a segment that ended with CRLF ends it.
+        let mut s = in_data();
+        classify(b"line\r\n", &mut s, &mut roles);
+        assert_eq!(
+            classify(b".\r\n", &mut s, &mut roles),
+            ClientPdu::EndOfMessage(0)
+        );
+    }
+
+    #[test]
+    fn auth_login_lines_are_username_then_password() {
+        let mut s = Session::default();
+        let mut roles = AuthRoles::default();
+        assert_eq!(
+            classify(b"AUTH LOGIN\r\n", &mut s, &mut roles),
+            ClientPdu::Command
+        );
+        assert!(!learn(&mut s, 334));
+        classify(b"YWxpY2U=\r\n", &mut s, &mut roles);
+        assert!(roles.username && !roles.password);
+        learn(&mut s, 334);
+        let mut roles = AuthRoles::default();
+        classify(b"c2VjcmV0\r\n", &mut s, &mut roles);
+        assert!(roles.password);
+        learn(&mut s, 235);
+        assert_eq!(s.auth, auth::SUCCESS);
+        // STARTTLS answered 220 hands the connection over.
+        classify(b"STARTTLS\r\n", &mut s, &mut roles);
+        assert!(learn(&mut s, 220));
+        assert_eq!(s.mode, mode::COMMANDS);
+        assert_eq!(Session::from_memo(&s.memo()), s);
+    }
+}

@@ -27,6 +27,9 @@ pub enum Table {
     /// whole (SMTP): a segment that ends inside its first line waits for
     /// the next, then both go to the port's entry here.
     TcpLines,
+    /// Who shows a preamble before a TCP connection's first bytes (key 0:
+    /// the PROXY protocol's header), framed by the TCP analysis.
+    TcpPreamble,
     /// Protocols by their Decode As entry (a Decode As rule's index).
     Protocol,
     /// Who takes an 802.3 frame's payload (key 0: LLC), after a length

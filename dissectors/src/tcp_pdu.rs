@@ -48,6 +48,10 @@ pub enum AppProto {
     /// line waits for the rest; what has a line end goes whole to the
     /// protocol [`crate::table::Table::TcpLines`] gives the port.
     Lines,
+    /// A header a proxy puts before a connection's first bytes (the PROXY
+    /// protocol): one PDU, taken by [`crate::table::Table::TcpPreamble`].
+    /// As a connection's protocol: nothing framed after it.
+    Preamble,
 }
 
 impl AppProto {
@@ -58,6 +62,7 @@ impl AppProto {
             3 => AppProto::Http2,
             4 => AppProto::Dns,
             5 => AppProto::Lines,
+            6 => AppProto::Preamble,
             _ => AppProto::None,
         }
     }
@@ -80,6 +85,7 @@ impl AppProto {
             AppProto::Http2 => 3,
             AppProto::Dns => 4,
             AppProto::Lines => 5,
+            AppProto::Preamble => 6,
         }
     }
 }
@@ -360,8 +366,15 @@ fn frame(
     preface_expected: bool,
     scanned: &mut usize,
     other_methods: Option<&[u8]>,
+    preamble: usize,
 ) -> Framing {
     match proto {
+        AppProto::Preamble if preamble == 0 => Framing::NotAPdu,
+        AppProto::Preamble if b.len() >= preamble => Framing::Complete {
+            len: preamble,
+            body: BodyKind::None,
+        },
+        AppProto::Preamble => Framing::NeedMore,
         AppProto::Tls => {
             if b.len() < 5 {
                 // Wireshark's TLS waits for a whole header before judging.
@@ -488,6 +501,9 @@ struct AppDir {
     /// bytes that start a PDU.
     lost: bool,
     h2_preface_expected: bool,
+    /// Length of the preamble (a PROXY header) this direction starts with,
+    /// until it is framed.
+    preamble: usize,
     /// A PDU went this way before (bytes that break the framing after that
     /// are a continuation, not a protocol unknown).
     framed: bool,
@@ -696,6 +712,21 @@ impl AppConnection {
             c.dirs[1].h2_preface_expected = true;
         }
         c
+    }
+
+    /// A connection whose direction `dir` starts with a preamble of `len`
+    /// bytes (a PROXY header) before its protocol's first PDU.
+    pub fn with_preamble(mut self, dir: usize, len: usize) -> Self {
+        if let Some(d) = self.dirs.get_mut(dir) {
+            d.preamble = len;
+        }
+        self
+    }
+
+    /// A connection of preamble only (a PROXY header alone in its
+    /// segment), framed: the next payload says what the connection is.
+    pub fn awaits_protocol(&self) -> bool {
+        self.proto == AppProto::Preamble && self.dirs.iter().all(|d| d.preamble == 0)
     }
 
     /// Heap bytes the connection's state holds, near enough for the
@@ -1066,6 +1097,7 @@ impl AppConnection {
                     dir.h2_preface_expected,
                     &mut scanned,
                     methods.as_deref(),
+                    dir.preamble,
                 )
             } else {
                 // A PDU in pieces: it needs these bytes. The buffer held
@@ -1079,6 +1111,7 @@ impl AppConnection {
                     dir.h2_preface_expected,
                     &mut dir.head_scanned,
                     methods.as_deref(),
+                    dir.preamble,
                 );
                 match f {
                     Framing::Complete { len, body } => {
@@ -1169,7 +1202,9 @@ impl AppConnection {
 
     /// The protocol direction `d` speaks now (HTTP switches to HTTP/2).
     fn proto_of(&self, d: usize) -> AppProto {
-        if self.switch_to_h2[d] {
+        if self.dirs[d].preamble > 0 {
+            AppProto::Preamble
+        } else if self.switch_to_h2[d] {
             AppProto::Http2
         } else {
             self.proto
@@ -1201,6 +1236,11 @@ impl AppConnection {
         self.dirs[d].framed = true;
         if proto == AppProto::Http2 {
             self.dirs[d].h2_preface_expected = false;
+        }
+        if proto == AppProto::Preamble {
+            // The connection's own protocol starts after it.
+            self.dirs[d].preamble = 0;
+            self.dirs[d].framed = false;
         }
         if proto == AppProto::Http && body != BodyKind::None {
             // The message completes when its body does.
@@ -1425,7 +1465,7 @@ fn starts_pdu(proto: AppProto, b: &[u8]) -> bool {
         }
         AppProto::Dns => b.len() >= 14,
         AppProto::Lines => true,
-        AppProto::None => false,
+        AppProto::Preamble | AppProto::None => false,
     }
 }
 

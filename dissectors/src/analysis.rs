@@ -169,9 +169,14 @@ enum AppSlot {
     /// Its state was dropped at the memory ceiling: what follows is
     /// followed afresh as this protocol.
     Dropped(AppProto),
-    /// The protocol it speaks changed (STARTTLS): what follows is followed
-    /// afresh as this protocol.
-    Switched(AppProto),
+    /// The protocol it speaks changes (STARTTLS) from `from` to `to`: what
+    /// follows is followed afresh as `to`, unless its first bytes are not
+    /// `to` at all (a capture already decrypted), which tshark 4.0 leaves
+    /// to `from`.
+    Switched {
+        from: AppProto,
+        to: AppProto,
+    },
 }
 
 impl Analyzer {
@@ -428,10 +433,10 @@ impl State for Analyzer {
         let Some(slot) = self.apps.get_mut(i) else {
             return;
         };
-        if matches!(slot, AppSlot::Conn(_)) {
+        if let AppSlot::Conn(c) = slot {
             *slot = match AppProto::from_name(name) {
                 AppProto::None => AppSlot::Nothing,
-                p => AppSlot::Switched(p),
+                to => AppSlot::Switched { from: c.proto, to },
             };
             let touched = self.costs.get(i).map_or(0, |c| c.touched);
             self.account(i, touched, Some(0), None);
@@ -656,7 +661,15 @@ impl Analyzer {
                     self.apps[i] = AppSlot::Conn(Box::new(c));
                 }
             }
-            AppSlot::Dropped(p) | AppSlot::Switched(p) => {
+            AppSlot::Switched { from, to } if !payload.is_empty() => {
+                let c = if to == AppProto::Tls && !crate::tcp_pdu::looks_like_tls(payload) {
+                    AppConnection::new(from, seg.src_port, seg.dst_port)
+                } else {
+                    AppConnection::resumed(to, seg.src_port, seg.dst_port)
+                };
+                self.apps[i] = AppSlot::Conn(Box::new(c));
+            }
+            AppSlot::Dropped(p) => {
                 self.apps[i] = AppSlot::Conn(Box::new(AppConnection::resumed(
                     p,
                     seg.src_port,

@@ -92,10 +92,44 @@ mod tests {
     }
 
     #[test]
+    fn base64_skips_what_is_no_alphabet() {
+        assert_eq!(base64_decode(b"aGVs\r\nbG8=\r\n"), b"hello");
+        assert_eq!(base64_decode(b"YQ"), b"a");
+        assert_eq!(base64_decode(b"**"), b"");
+    }
+
+    #[test]
     fn checksum_of_rfc1071_example() {
         let d = [0x00, 0x01, 0xf2, 0x03, 0xf4, 0xf5, 0xf6, 0xf7];
         assert_eq!(fold_checksum(ones_complement_sum(0, &d)), !0xddf2);
     }
+}
+
+/// Base64 decoded as GLib's `g_base64_decode` does for Wireshark: bytes
+/// outside the alphabet are skipped, `=` ends the data. Bounded by the
+/// input's length.
+pub fn base64_decode(b: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(b.len() / 4 * 3);
+    let (mut acc, mut bits) = (0u32, 0u32);
+    for &c in b {
+        let v = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            b'=' => break,
+            _ => continue,
+        };
+        acc = (acc << 6) | u32::from(v);
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+            acc &= (1 << bits) - 1;
+        }
+    }
+    out
 }
 
 /// Bytes as Wireshark's `format_text` shows them in a column: printable

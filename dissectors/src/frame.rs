@@ -80,6 +80,7 @@ pub fn dissect<S: Sink>(
         info_fence: 0,
         udp_stream: None,
         match_string: None,
+        media_parameters: None,
         tcp_stream: None,
         expected: None,
     };

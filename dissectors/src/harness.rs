@@ -113,6 +113,12 @@ pub fn stream_target(name: &str) -> Option<(u16, &'static [u8])> {
         "pop" => (110, b""),
         "imap" => (143, b""),
         "smtp" => (25, b""),
+        // A mail message in multipart form: the input is its body, which
+        // SMTP's DATA collects (a "\r\n.\r\n" ends it).
+        "multipart" => (
+            25,
+            b"DATA\r\nContent-Type: multipart/mixed; boundary=B\r\n\r\n",
+        ),
         // A port no protocol claims: the connection's start is looked at
         // for a PROXY header.
         "proxy" => (9999, b""),

@@ -719,7 +719,9 @@ fn media<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, head: &[u8], body_at: usize,
     };
     let coding = header(head, "Content-Encoding").map(|e| trim(e).to_ascii_lowercase());
     let coding = coding.filter(|c| !c.is_empty() && c != b"identity");
-    let media = crate::table::media_type(&String::from_utf8_lossy(content_type));
+    let content_type = String::from_utf8_lossy(content_type);
+    let media = crate::table::media_type(&content_type);
+    let parameters = crate::table::media_parameters(&content_type);
     let chunked = body_kind(head, message_kind(head) == Some(true), None) == BodyKind::Chunked;
     if !chunked && coding.is_none() {
         let b = Buf {
@@ -727,7 +729,7 @@ fn media<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, head: &[u8], body_at: usize,
             source: buf.source,
             reported: body_at + body.len(),
         };
-        cx.dissect_media(&media, true, b, body_at);
+        cx.dissect_media_with(&media, parameters, true, b, body_at);
         return;
     }
     let mut plain = if chunked {
@@ -753,7 +755,7 @@ fn media<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, head: &[u8], body_at: usize,
     if plain.is_empty() {
         return;
     }
-    cx.dissect_media(&media, true, Buf::source(&plain, source), 0);
+    cx.dissect_media_with(&media, parameters, true, Buf::source(&plain, source), 0);
 }
 
 /// The most a compressed body is inflated to (a small body may claim a

@@ -26,6 +26,8 @@ crate::fields! {
     RETURN_PATH = FieldDef::new("imf.return_path", "Return-Path", T::String);
     RECEIVED = FieldDef::new("imf.received", "Received", T::String);
     CONTENT_TYPE = FieldDef::new("imf.content.type", "Content-Type", T::String);
+    CONTENT_TYPE_TYPE = FieldDef::new("imf.content.type.type", "Type", T::String);
+    CONTENT_TYPE_PARAMETERS = FieldDef::new("imf.content.type.parameters", "Parameters", T::String);
     CONTENT_ID = FieldDef::new("imf.content.id", "Content-ID", T::String);
     CONTENT_DESCRIPTION = FieldDef::new("imf.content.description", "Content-Description", T::String);
     CONTENT_TRANSFER_ENCODING = FieldDef::new("imf.content.transfer_encoding", "Content-Transfer-Encoding", T::String);
@@ -96,16 +98,68 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) -> usize {
         cx.pi.protocol = format!("{column}/IMF").into();
     }
     cx.set_info(format_args!(""));
-    let text_at = header_fields(cx, buf, off);
-    message_text(cx, buf, off + text_at);
+    let mut body = Body::default();
+    let text_at = header_fields(cx, buf, off, &mut body);
+    match body.media.take() {
+        Some(media) => by_media_type(cx, buf, off + text_at, &media, &body),
+        None => message_text(cx, buf, off + text_at),
+    }
     cx.end_layer();
     b.len().max(1)
+}
+
+/// What the header fields say about the body.
+#[derive(Debug, Default)]
+struct Body {
+    /// The media type, when Content-Type gave parameters (Wireshark reads
+    /// the type only then), and the parameters.
+    media: Option<String>,
+    parameters: String,
+    base64: bool,
+}
+
+/// A body of a declared media type: decoded from base64 when so encoded,
+/// then to whoever takes the type (no one: it is not shown).
+fn by_media_type<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize, media: &str, body: &Body) {
+    let parameters = Some(body.parameters.as_str());
+    if body.base64 {
+        let decoded = crate::bytes::base64_decode(buf.rest(off));
+        let source = cx.sink.source(media, &decoded).max(1);
+        cx.dissect_media_with(media, parameters, false, Buf::source(&decoded, source), 0);
+    } else {
+        cx.dissect_media_with(media, parameters, false, buf, off);
+    }
+}
+
+/// Content-Type's value (from the colon to the field's end): its type
+/// and parameters, when a `;` separates them.
+fn content_type<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, at: usize, len: usize, body: &mut Body) {
+    let v = buf.get(at, len);
+    let skip = v.iter().take_while(|c| c.is_ascii_whitespace()).count();
+    let v = &v[skip..];
+    let Some(semi) = v.iter().position(|&c| c == b';') else {
+        return;
+    };
+    let media = String::from_utf8_lossy(&v[..semi]).into_owned();
+    let rest = crate::text_lines::trim_eol(&v[semi + 1..]);
+    let parameters = String::from_utf8_lossy(rest).into_owned();
+    cx.push();
+    cx.field(
+        &CONTENT_TYPE_TYPE,
+        buf.span(at + skip, semi),
+        Value::Str(&media),
+    );
+    let span = buf.span(at + skip + semi + 1, rest.len());
+    cx.field(&CONTENT_TYPE_PARAMETERS, span, Value::Str(&parameters));
+    cx.pop();
+    body.media = Some(media.trim().to_ascii_lowercase());
+    body.parameters = parameters;
 }
 
 /// The header fields, as Wireshark reads them: a name up to a colon, a
 /// value up to a CRLF not followed by white space; a CRLF CRLF ends them.
 /// Returns where the text starts.
-fn header_fields<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) -> usize {
+fn header_fields<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize, body: &mut Body) -> usize {
     let b = buf.rest(off);
     let mut start = 0usize;
     loop {
@@ -116,7 +170,7 @@ fn header_fields<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) -> usize
         else {
             return start;
         };
-        let (end, last) = match field_end(b, colon + 1) {
+        let (end, last) = match crate::text_lines::field_end(b, colon + 1) {
             Some(e) => e,
             None => return start,
         };
@@ -158,6 +212,11 @@ fn header_fields<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) -> usize
                     format,
                     &items,
                 );
+                if std::ptr::eq(def, &CONTENT_TYPE) {
+                    content_type(cx, buf, off + colon + 1, end - colon - 1, body);
+                } else if std::ptr::eq(def, &CONTENT_TRANSFER_ENCODING) {
+                    body.base64 = value.len() >= 6 && value[..6].eq_ignore_ascii_case(b"base64");
+                }
             }
             None => extension(cx, buf, off, start, colon, end),
         }
@@ -166,31 +225,6 @@ fn header_fields<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) -> usize
             return start;
         }
     }
-}
-
-/// Wireshark's `imf_find_field_end`: past the CRLF that ends the value
-/// begun at `from` (continuation lines start with white space), and
-/// whether a blank line follows (the last field). None when no CR is left.
-fn field_end(b: &[u8], mut at: usize) -> Option<(usize, bool)> {
-    while at < b.len() {
-        at += b[at..].iter().position(|&c| c == b'\r')? + 1;
-        if b.get(at) != Some(&b'\n') {
-            continue;
-        }
-        at += 1;
-        match b.get(at) {
-            Some(b'\r') => {
-                at += 1;
-                if b.get(at) == Some(&b'\n') {
-                    at += 1;
-                }
-                return Some((at, true));
-            }
-            Some(b' ' | b'\t') => {}
-            _ => return Some((at, false)),
-        }
-    }
-    None
 }
 
 /// A field Wireshark does not know: its name and value under

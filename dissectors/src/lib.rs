@@ -59,6 +59,7 @@ pub mod lldp;
 pub mod loopback;
 pub mod media;
 pub mod mpls;
+pub mod multipart;
 pub mod nbns;
 pub mod ntp;
 pub mod pop;

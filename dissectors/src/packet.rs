@@ -583,6 +583,9 @@ pub struct Cx<'c, S: Sink> {
     /// The string a string-keyed table matched (Wireshark's
     /// `pinfo->match_string`): the media type an HTTP body was handed on by.
     pub match_string: Option<String>,
+    /// The parameters of the media type a body was handed on by
+    /// (Wireshark's `media_content_info.media_str`: a multipart boundary).
+    pub media_parameters: Option<String>,
 }
 
 impl<S: Sink> Cx<'_, S> {
@@ -626,7 +629,22 @@ impl<S: Sink> Cx<'_, S> {
         buf: Buf<'_>,
         off: usize,
     ) -> Option<usize> {
+        self.dissect_media_with(media, None, or_any, buf, off)
+    }
+
+    /// [`Cx::dissect_media`] with the media type's parameters (what
+    /// follows its first `;`), which a multipart body needs.
+    pub fn dissect_media_with(
+        &mut self,
+        media: &str,
+        parameters: Option<&str>,
+        or_any: bool,
+        buf: Buf<'_>,
+        off: usize,
+    ) -> Option<usize> {
         use crate::table::{MEDIA_ANY, media_key};
+        let outer = self.media_parameters.take();
+        self.media_parameters = parameters.map(str::to_owned);
         let mut key = media_key(media);
         if or_any && (self.lookup)(Table::MediaType, key).is_none() {
             key = media_key(MEDIA_ANY);
@@ -634,6 +652,7 @@ impl<S: Sink> Cx<'_, S> {
         self.match_string = Some(media.to_owned());
         let out = self.dissect_by(Table::MediaType, key, buf, off);
         self.match_string = None;
+        self.media_parameters = outer;
         out
     }
 

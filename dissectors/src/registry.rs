@@ -396,6 +396,10 @@ registry! {
         decode_as: "proxy" in TCP => crate::proxy::dissect;
         preamble: crate::proxy::preamble;
     }
+    multipart {
+        fields: crate::multipart::ALL;
+        found: (MediaType, k) if media(crate::multipart::MEDIA_TYPES, k) => crate::multipart::dissect;
+    }
     imf {
         fields: crate::imf::ALL;
         found: (MediaType, k) if media(&["message/rfc822"], k) => crate::imf::dissect;

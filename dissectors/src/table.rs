@@ -66,6 +66,11 @@ pub fn media_type(content_type: &str) -> String {
     essence.trim().to_ascii_lowercase()
 }
 
+/// What follows a Content-Type's media type: its parameters, if any.
+pub fn media_parameters(content_type: &str) -> Option<&str> {
+    content_type.split_once(';').map(|(_, p)| p)
+}
+
 /// A media type's key in [`Table::MediaType`] (FNV-1a of its lowercase
 /// name: the tables are keyed by numbers).
 pub const fn media_key(name: &str) -> u32 {

@@ -620,23 +620,23 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) {
     if skip {
         return;
     }
-    if plan.proto != AppProto::None {
+    // Like Wireshark, retransmitted and out-of-order data is not handed
+    // to the protocols above: they would see it twice.
+    // A fast retransmission's data goes up: tshark marks it with a
+    // flag of its own, not the retransmission one its desegmentation
+    // and its "no subdissector on error" look at.
+    let resent = a.is_some_and(|a| {
+        (a.has(Flag::Retransmission) && !a.has(Flag::FastRetransmission)) || a.has(Flag::OutOfOrder)
+    });
+    // Line protocols see a segment once, as on the segment-by-segment path
+    // (even one whose original was never captured).
+    let resent_lines = resent && plan.proto == AppProto::Lines;
+    if plan.proto != AppProto::None && !resent_lines {
         cx.tcp_stream = a.map(|a| a.stream);
         crate::app::tcp_payload(cx, buf, off + hlen, &plan);
-    } else if payload.len > 0 {
-        // Like Wireshark, retransmitted and out-of-order data is not handed
-        // to the protocols above: they would see it twice.
-        // A fast retransmission's data goes up: tshark marks it with a
-        // flag of its own, not the retransmission one its desegmentation
-        // and its "no subdissector on error" look at.
-        let resent = a.is_some_and(|a| {
-            (a.has(Flag::Retransmission) && !a.has(Flag::FastRetransmission))
-                || a.has(Flag::OutOfOrder)
-        });
-        if !resent {
-            let stream = a.map(|a| a.stream);
-            crate::app::tcp_segment(cx, buf, off + hlen, (seg.src_port, seg.dst_port), stream);
-        }
+    } else if payload.len > 0 && plan.proto == AppProto::None && !resent {
+        let stream = a.map(|a| a.stream);
+        crate::app::tcp_segment(cx, buf, off + hlen, (seg.src_port, seg.dst_port), stream);
     }
 }
 

@@ -1,5 +1,6 @@
-//! What line-based protocols (FTP, POP, IMAP) share: a segment cut into
-//! its lines, and which side of a connection is the client.
+//! What line-based protocols (FTP, POP, IMAP, SMTP, mail headers) share: a
+//! segment cut into its lines, which side of a connection is the client,
+//! and where a mail header field ends.
 
 use crate::packet::TcpSegment;
 
@@ -42,6 +43,31 @@ pub fn to_server(seg: &TcpSegment, port: u16) -> bool {
     } else {
         seg.dst_port < seg.src_port
     }
+}
+
+/// Wireshark's `imf_find_field_end`: past the CRLF that ends the value
+/// begun at `from` (continuation lines start with white space), and
+/// whether a blank line follows (the last field). None when no CR is left.
+pub fn field_end(b: &[u8], mut at: usize) -> Option<(usize, bool)> {
+    while at < b.len() {
+        at += b[at..].iter().position(|&c| c == b'\r')? + 1;
+        if b.get(at) != Some(&b'\n') {
+            continue;
+        }
+        at += 1;
+        match b.get(at) {
+            Some(b'\r') => {
+                at += 1;
+                if b.get(at) == Some(&b'\n') {
+                    at += 1;
+                }
+                return Some((at, true));
+            }
+            Some(b' ' | b'\t') => {}
+            _ => return Some((at, false)),
+        }
+    }
+    None
 }
 
 #[cfg(test)]

@@ -56,6 +56,7 @@ const FIELD_PREFIXES: &[&str] = &[
     "smtp.",
     "imf.",
     "proxy.",
+    "mime_multipart.",
 ];
 
 /// Fields of TCP reassembly (see the fields test).

@@ -34,6 +34,18 @@ crate::fields! {
     MIME_VERSION = FieldDef::new("imf.mime_version", "MIME-Version", T::String);
     DELIVERED_TO = FieldDef::new("imf.delivered_to", "Delivered-To", T::String);
     MAILER = FieldDef::new("imf.ext.mailer", "X-Mailer", T::String);
+    CONTENT_LANGUAGE = FieldDef::new("imf.content_language", "Content-Language", T::String);
+    THREAD_INDEX = FieldDef::new("imf.thread-index", "Thread-Index", T::String);
+    TNEF_CORRELATOR = FieldDef::new("imf.ext.tnef-correlator", "X-MS-TNEF-Correlator", T::String);
+    MIMEOLE = FieldDef::new("imf.ext.mimeole", "X-MimeOLE", T::String);
+    IMPORTANCE = FieldDef::new("imf.importance", "Importance", T::String);
+    PRIORITY = FieldDef::new("imf.priority", "Priority", T::String);
+    VIRUS_SCANNED = FieldDef::new("imf.ext.virus_scanned", "X-Virus-Scanned", T::String);
+    UIDL = FieldDef::new("imf.ext.uidl", "X-UIDL", T::String);
+    RESENT_DATE = FieldDef::new("imf.resent.date", "Resent-Date", T::String);
+    RESENT_FROM = FieldDef::new("imf.resent.from", "Resent-From", T::String);
+    RESENT_TO = FieldDef::new("imf.resent.to", "Resent-To", T::String);
+    RESENT_MESSAGE_ID = FieldDef::new("imf.resent.message_id", "Resent-Message-ID", T::String);
     EXTENSION = FieldDef::new("imf.extension", "Unknown-Extension", T::String);
     EXTENSION_TYPE = FieldDef::new("imf.extension.type", "Type", T::String);
     EXTENSION_VALUE = FieldDef::new("imf.extension.value", "Value", T::String);
@@ -82,6 +94,18 @@ fn known(name: &[u8]) -> Option<(&'static FieldDef, Format, bool)> {
         b"mime-version" => (&MIME_VERSION, Unstructured, false),
         b"delivered-to" => (&DELIVERED_TO, Unstructured, false),
         b"x-mailer" => (&MAILER, Unstructured, false),
+        b"content-language" => (&CONTENT_LANGUAGE, Unstructured, false),
+        b"thread-index" => (&THREAD_INDEX, Unstructured, false),
+        b"x-ms-tnef-correlator" => (&TNEF_CORRELATOR, Unstructured, false),
+        b"x-mimeole" => (&MIMEOLE, Unstructured, false),
+        b"importance" => (&IMPORTANCE, Unstructured, false),
+        b"priority" => (&PRIORITY, Unstructured, false),
+        b"x-virus-scanned" => (&VIRUS_SCANNED, Unstructured, false),
+        b"x-uidl" => (&UIDL, Unstructured, false),
+        b"resent-date" => (&RESENT_DATE, Unstructured, false),
+        b"resent-from" => (&RESENT_FROM, MailboxList, false),
+        b"resent-to" => (&RESENT_TO, AddressList, false),
+        b"resent-message-id" => (&RESENT_MESSAGE_ID, Unstructured, false),
         _ => return None,
     })
 }
@@ -141,7 +165,7 @@ fn content_type<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, at: usize, len: usize
         return;
     };
     let media = String::from_utf8_lossy(&v[..semi]).into_owned();
-    let rest = crate::text_lines::trim_eol(&v[semi + 1..]);
+    let rest = &v[semi + 1..];
     let parameters = String::from_utf8_lossy(rest).into_owned();
     cx.push();
     cx.field(
@@ -213,12 +237,13 @@ fn header_fields<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize, body: &m
                     &items,
                 );
                 if std::ptr::eq(def, &CONTENT_TYPE) {
-                    content_type(cx, buf, off + colon + 1, end - colon - 1, body);
+                    let len = value_end.max(colon + 1) - colon - 1;
+                    content_type(cx, buf, off + colon + 1, len, body);
                 } else if std::ptr::eq(def, &CONTENT_TRANSFER_ENCODING) {
                     body.base64 = value.len() >= 6 && value[..6].eq_ignore_ascii_case(b"base64");
                 }
             }
-            None => extension(cx, buf, off, start, colon, end),
+            None => extension(cx, buf, off, start, colon, value_start..value_end),
         }
         start = end;
         if last {
@@ -235,11 +260,12 @@ fn extension<S: Sink>(
     off: usize,
     start: usize,
     colon: usize,
-    end: usize,
+    value: std::ops::Range<usize>,
 ) {
     let b = buf.rest(off);
-    let whole = &b[start..end.saturating_sub(2).max(start)];
-    let value = &b[(colon + 1).min(whole.len() + start)..start + whole.len()];
+    let whole = &b[start..value.end.max(start)];
+    let value_at = value.start.min(value.end.max(colon + 1));
+    let value = &b[value_at..value.end.max(value_at)];
     let shown = String::from_utf8_lossy(whole);
     cx.sink.field_with_label(
         &EXTENSION,
@@ -260,7 +286,7 @@ fn extension<S: Sink>(
     let v = String::from_utf8_lossy(value);
     cx.field(
         &EXTENSION_VALUE,
-        buf.span(off + colon + 1, value.len()),
+        buf.span(off + value_at, value.len()),
         Value::Str(&v),
     );
     cx.pop();
@@ -348,8 +374,7 @@ fn mailbox<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, at: usize, item: &[u8]) {
         .map_or(0, |i| i + 1);
     if name_len > 0 {
         let shown = String::from_utf8_lossy(&name[..name_len]);
-        let shown = shown.trim_matches('"');
-        cx.field(&DISPLAY_NAME, buf.span(at, name_len), Value::Str(shown));
+        cx.field(&DISPLAY_NAME, buf.span(at, name_len), Value::Str(&shown));
     }
     let inner = &trimmed[lt + 1..];
     let n = inner.iter().position(|&c| c == b'>').unwrap_or(inner.len());

@@ -157,7 +157,7 @@ fn preamble<S: Sink>(
             if at > 0 {
                 cx.field(&PREAMBLE, buf.span(off, at), Value::Bytes(&b[..at]));
             }
-            let text = String::from_utf8_lossy(crate::text_lines::trim_eol(&b[at..at + n]));
+            let text = String::from_utf8_lossy(&b[at..at + n]);
             cx.field(&FIRST_BOUNDARY, buf.span(off + at, n), Value::Str(&text));
             return Some(at + n);
         }
@@ -215,12 +215,10 @@ fn part<S: Sink>(
     part_body(cx, buf, off + body_start, end - body_start, &headers);
     cx.pop();
     let def = if last { &LAST_BOUNDARY } else { &BOUNDARY };
-    cx.sink.field(
-        def,
-        buf.span(off + end, boundary_len),
-        Value::Str(""),
-        Presence::Normal,
-    );
+    let text = String::from_utf8_lossy(&b[end..end + boundary_len]);
+    let span = buf.span(off + end, boundary_len);
+    cx.sink
+        .field(def, span, Value::Str(&text), Presence::Normal);
     Some((end + boundary_len, last))
 }
 

@@ -868,6 +868,9 @@ impl TcpStreamAnalyzer {
         // once however many ACKs cover it.
         let rev_max = self.dir[r].maxseq_to_be_acked;
         if rev_max != 0 && gt(ack, rev_max) && flags & TcpSegment::ACK != 0 {
+            // Wireshark makes the segment's analysis record here, flagged
+            // or not, so its (maybe empty) analysis shows.
+            out.shown = true;
             let rev = &mut self.dir[r];
             if lt(rev_max, rev.nextseq) {
                 rev.maxseq_to_be_acked = rev.nextseq;

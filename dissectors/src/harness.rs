@@ -113,12 +113,10 @@ pub fn stream_target(name: &str) -> Option<(u16, &'static [u8])> {
         "pop" => (110, b""),
         "imap" => (143, b""),
         "smtp" => (25, b""),
-        // A mail message in multipart form: the input is its body, which
-        // SMTP's DATA collects (a "\r\n.\r\n" ends it).
-        "multipart" => (
-            25,
-            b"DATA\r\nContent-Type: multipart/mixed; boundary=B\r\n\r\n",
-        ),
+        // A mail message in multipart form (after a DATA command of its
+        // own, see `first_segment`): the input is its body, which SMTP's DATA
+        // collects until a "\r\n.\r\n".
+        "multipart" => (25, b"Content-Type: multipart/mixed; boundary=B\r\n\r\n"),
         // A port no protocol claims: the connection's start is looked at
         // for a PROXY header.
         "proxy" => (9999, b""),
@@ -162,12 +160,21 @@ pub(crate) fn target_options(name: &str) -> Options {
     opts
 }
 
+/// What a stream target's client sends alone before its stream (SMTP's
+/// DATA, which must not share a segment with the message).
+fn first_segment(name: &str) -> &'static [u8] {
+    match name {
+        "multipart" => b"DATA\r\n",
+        _ => b"",
+    }
+}
+
 /// Runs the input as the named target would.
 pub fn run_target(name: &str, data: &[u8]) {
     if name == "hpack" {
         hpack(data);
     } else if let Some((port, lead)) = stream_target(name) {
-        run_stream(port, lead, data);
+        run_stream_after(port, first_segment(name), lead, data);
     } else if name == "link_layers" {
         if let Some((&pick, rest)) = data.split_first() {
             run(LINKTYPES[pick as usize % LINKTYPES.len()], Wrap::None, rest);
@@ -253,6 +260,11 @@ const MAX_SEGMENTS: usize = 4096;
 /// segment size, and which segments come late, twice or answered by the
 /// server with a slice of the same bytes.
 pub fn run_stream(port: u16, lead: &[u8], data: &[u8]) -> Vec<String> {
+    run_stream_after(port, b"", lead, data)
+}
+
+/// [`run_stream`] with `first` sent alone before the stream.
+pub fn run_stream_after(port: u16, first: &[u8], lead: &[u8], data: &[u8]) -> Vec<String> {
     let Some((&steer, rest)) = data.split_first() else {
         return Vec::new();
     };
@@ -265,6 +277,12 @@ pub fn run_stream(port: u16, lead: &[u8], data: &[u8]) -> Vec<String> {
         tcp_frame(server, client, port, 40000, 5000, 1001, 0x012, &[]),
         tcp_frame(client, server, 40000, port, 1001, 5001, 0x010, &[]),
     ];
+    if !first.is_empty() {
+        frames.push(tcp_frame(
+            client, server, 40000, port, 1001, 5001, 0x018, first,
+        ));
+    }
+    let start = 1001u32.wrapping_add(first.len() as u32);
     let mut server_seq = 5001u32;
     let chunks: Vec<(usize, &[u8])> = stream
         .chunks(size)
@@ -277,7 +295,7 @@ pub fn run_stream(port: u16, lead: &[u8], data: &[u8]) -> Vec<String> {
         .collect();
     let mut late: Option<Vec<u8>> = None;
     for (i, &(off, c)) in chunks.iter().enumerate() {
-        let seq = 1001u32.wrapping_add(off as u32);
+        let seq = start.wrapping_add(off as u32);
         let f = tcp_frame(client, server, 40000, port, seq, server_seq, 0x018, c);
         match (steer >> 6, i % 5) {
             // Hold one segment back: it comes after the next (reordering).
@@ -309,7 +327,7 @@ pub fn run_stream(port: u16, lead: &[u8], data: &[u8]) -> Vec<String> {
         server,
         40000,
         port,
-        1001 + stream.len() as u32,
+        start + stream.len() as u32,
         server_seq,
         0x011,
         &[],
@@ -398,6 +416,23 @@ mod tests {
             let h2 = run_stream(8080, crate::http2::PREFACE, &with(h2)).join("|");
             assert!(h2.contains("SETTINGS[0]"), "{steer}: {h2}");
         }
+    }
+
+    /// The mail and PROXY targets reach SMTP, IMF's multipart and the
+    /// protocol after a PROXY header.
+    #[test]
+    fn mail_and_proxy_targets_reach_their_dissectors() {
+        let smtp = run_stream(25, b"", b"\x01EHLO a\r\n").join("|");
+        assert!(smtp.contains("C: EHLO a"), "{smtp}");
+        let (port, lead) = stream_target("multipart").unwrap();
+        let body = b"\x01--B\r\nContent-Type: text/plain; x=y\r\n\r\nhi\r\n--B--\r\n\r\n.\r\n";
+        let mp = run_stream_after(port, first_segment("multipart"), lead, body).join("|");
+        assert!(mp.contains("(text/plain)"), "{mp}");
+        let (port, lead) = stream_target("proxy").unwrap();
+        // Segments of 1,450 bytes: the header comes whole, as a heuristic needs.
+        let header = b"\x3fPROXY TCP4 1.2.3.4 5.6.7.8 1 2\r\nGET / HTTP/1.1\r\n\r\n";
+        let px = run_stream(port, lead, header).join("|");
+        assert!(px.contains("GET / HTTP/1.1"), "{px}");
     }
 
     /// A DNS message of 60,000 bytes reaches the DNS dissector whole

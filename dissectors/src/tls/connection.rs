@@ -1,0 +1,184 @@
+//! A TLS connection's state across records: the version it settled on,
+//! whether each direction changed cipher spec, a handshake message begun in
+//! an earlier record, and what a completed record knew ([`TlsNote`]).
+
+use super::*;
+
+/// What the connection knew when a record completed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TlsNote {
+    /// The version the handshake settled on so far (0: not yet known).
+    pub version: u16,
+    /// This direction changed cipher spec before: handshake records are encrypted.
+    pub encrypted: bool,
+    /// The start of a handshake message begun in earlier records.
+    pub carry: Carry,
+    /// The negotiated cipher suite (0: not yet known), for key exchange messages.
+    pub cipher: u16,
+    /// The application protocol, when ALPN made it known ("h2").
+    pub alpn: Option<String>,
+}
+
+/// Handshake bytes that earlier records began and this one continues.
+///
+/// Only a record that completes a message needs them all; the others only
+/// need to name the message they continue. Keeping every record's whole
+/// carry made a message sent a byte per record cost the square of its
+/// length (64k one-byte records: 2.2 GB).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Carry {
+    /// None: the record starts a message (or is no handshake).
+    #[default]
+    None,
+    /// The message goes on past this record: the first (up to 4) bytes of
+    /// what came before, which name it, and how many there were.
+    Continued { head: Vec<u8>, len: u32 },
+    /// This record completes the message: everything that came before.
+    Whole(Vec<u8>),
+}
+
+impl Carry {
+    pub fn len(&self) -> usize {
+        match self {
+            Carry::None => 0,
+            Carry::Continued { len, .. } => *len as usize,
+            Carry::Whole(b) => b.len(),
+        }
+    }
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// The TLS state of a connection, kept by the analysis.
+#[derive(Debug, Clone, Default)]
+pub struct TlsConnection {
+    pub version: u16,
+    pub cipher: u16,
+    pub alpn: Option<String>,
+    /// Client's first ALPN offer (TLS 1.3 hides the server's choice).
+    offered_alpn: Option<String>,
+    ccs: [bool; 2],
+    /// Handshake bytes waiting for the rest of their message, per direction.
+    carry: [Vec<u8>; 2],
+    /// The message being carried was too long to follow (see
+    /// [`MAX_HANDSHAKE`]); set for the record that gave up on it.
+    pub gave_up: bool,
+}
+
+/// A handshake message longer than this is not followed across records.
+pub const MAX_HANDSHAKE: usize = 256 << 10;
+
+pub const HRR_RANDOM: [u8; 32] = [
+    0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c, 0x02, 0x1e, 0x65, 0xb8, 0x91,
+    0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb, 0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c,
+];
+
+impl TlsConnection {
+    /// Takes a complete record sent in direction `dir` and says what its
+    /// dissection needs to know.
+    pub fn record(&mut self, dir: usize, record: &[u8]) -> TlsNote {
+        let dir = dir & 1;
+        let ct = record.first().copied().unwrap_or(0);
+        // TLS 1.3 sends its encrypted handshake as application data; its
+        // change_cipher_spec is only for middleboxes.
+        let encrypted = self.ccs[dir] && self.version != 0x0304;
+        self.gave_up = false;
+        let mut note = TlsNote {
+            version: self.version,
+            encrypted: encrypted && ct == 22,
+            carry: Carry::None,
+            cipher: self.cipher,
+            alpn: self.alpn.clone(),
+        };
+        match ct {
+            20 => self.ccs[dir] = true,
+            22 if !encrypted => {
+                let fragment = record.get(5..).unwrap_or(&[]);
+                note.carry = self.carry_for(dir, fragment);
+                self.handshake_bytes(dir, fragment);
+            }
+            _ => {}
+        }
+        note
+    }
+
+    /// Heap bytes the connection's state holds.
+    pub fn held_bytes(&self) -> usize {
+        self.carry.iter().map(Vec::capacity).sum::<usize>()
+            + self.alpn.as_ref().map_or(0, String::capacity)
+            + self.offered_alpn.as_ref().map_or(0, String::capacity)
+    }
+
+    /// What a record continuing direction `dir`'s carried message needs.
+    fn carry_for(&self, dir: usize, fragment: &[u8]) -> Carry {
+        let carry = &self.carry[dir];
+        if carry.is_empty() {
+            return Carry::None;
+        }
+        // The message's header, from the carry and, if it is shorter, this record.
+        let mut head = [0u8; 4];
+        for (i, b) in carry.iter().chain(fragment).take(4).enumerate() {
+            head[i] = *b;
+        }
+        let have = carry.len() + fragment.len();
+        let need = 4 + u32::from_be_bytes([0, head[1], head[2], head[3]]) as usize;
+        if have >= 4 && have >= need {
+            Carry::Whole(carry.clone())
+        } else {
+            Carry::Continued {
+                head: carry[..carry.len().min(4)].to_vec(),
+                len: carry.len() as u32,
+            }
+        }
+    }
+
+    /// Takes a record's handshake bytes: the messages they complete are
+    /// observed, what is left waits for the next record (up to
+    /// [`MAX_HANDSHAKE`]; a longer message is given up on).
+    fn handshake_bytes(&mut self, dir: usize, fragment: &[u8]) {
+        let mut data = std::mem::take(&mut self.carry[dir]);
+        data.extend_from_slice(fragment);
+        let mut pos = 0;
+        while let (Some(t), Some(len)) = (bytes::u8_at(&data, pos), bytes::be24(&data, pos + 1)) {
+            let end = pos + 4 + len as usize;
+            let Some(body) = data.get(pos + 4..end) else {
+                break;
+            };
+            self.observe(t, body);
+            pos = end;
+        }
+        if pos < data.len() {
+            if data.len() - pos > MAX_HANDSHAKE {
+                self.gave_up = true;
+            } else {
+                // The carry keeps its allocation: a message a byte per
+                // record costs what its bytes do.
+                data.drain(..pos);
+                self.carry[dir] = data;
+            }
+        }
+    }
+
+    /// What the analysis learns from a handshake message.
+    fn observe(&mut self, t: u8, body: &[u8]) {
+        match t {
+            1 => {
+                if let Some(h) = Hello::parse(body, true) {
+                    self.offered_alpn = h.alpn_first();
+                }
+            }
+            2 => {
+                if let Some(h) = Hello::parse(body, false) {
+                    self.version = h.negotiated_version();
+                    if !h.is_hrr() {
+                        self.cipher = h.cipher;
+                        // TLS 1.3 hides the server's choice (EncryptedExtensions).
+                        self.alpn = h.alpn_first();
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}

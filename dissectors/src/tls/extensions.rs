@@ -1,0 +1,236 @@
+//! Hello extensions, each with tshark's fields.
+
+use super::*;
+
+pub(super) fn extension<S: Sink>(cx: &mut Cx<'_, S>, x: Area<'_>, t: u16, client: bool, hrr: bool) {
+    let d = x.b;
+    let u16_at = |o: usize| bytes::be16(d, o).unwrap_or(0);
+    match t {
+        0 if d.len() >= 5 => {
+            cx.field(&SNI_LIST_LEN, x.span(0, 2), Value::U64(u16_at(0).into()));
+            let mut o = 2;
+            while o + 3 <= d.len() {
+                let n = u16_at(o + 1) as usize;
+                let name = d.get(o + 3..o + 3 + n).unwrap_or(&[]);
+                cx.field(&SNI_TYPE, x.span(o, 1), Value::U64(d[o].into()));
+                cx.field(&SNI_LEN, x.span(o + 1, 2), Value::U64(n as u64));
+                cx.field(
+                    &SNI,
+                    x.span(o + 3, name.len()),
+                    Value::Str(&String::from_utf8_lossy(name)),
+                );
+                o += 3 + n;
+            }
+        }
+        10 if d.len() >= 2 => {
+            let n = u16_at(0) as usize;
+            cx.field(&GROUPS_LENGTH, x.span(0, 2), Value::U64(n as u64));
+            let list = d.get(2..2 + n).unwrap_or(&d[2..]);
+            cx.labeled(
+                &GROUPS_LIST,
+                x.span(2, list.len()),
+                Value::None,
+                format_args!(
+                    "Supported Groups ({} group{})",
+                    list.len() / 2,
+                    if list.len() == 2 { "" } else { "s" }
+                ),
+            );
+            cx.push();
+            for (i, g) in list.chunks_exact(2).enumerate() {
+                cx.field(
+                    &GROUP,
+                    x.span(2 + 2 * i, 2),
+                    Value::U64(u16::from_be_bytes([g[0], g[1]]).into()),
+                );
+            }
+            cx.pop();
+        }
+        11 if !d.is_empty() => {
+            let n = d[0] as usize;
+            cx.field(&EC_FORMATS_LENGTH, x.span(0, 1), Value::U64(n as u64));
+            let list = d.get(1..1 + n).unwrap_or(&d[1..]);
+            cx.labeled(
+                &EC_FORMATS,
+                x.span(1, list.len()),
+                Value::None,
+                format_args!("Elliptic curves point formats ({})", list.len()),
+            );
+            cx.push();
+            for (i, f) in list.iter().enumerate() {
+                cx.field(&EC_FORMAT, x.span(1 + i, 1), Value::U64((*f).into()));
+            }
+            cx.pop();
+        }
+        13 if d.len() >= 2 => sig_algs(cx, x, 0),
+        16 if d.len() >= 2 => {
+            cx.field(&ALPN_LEN, x.span(0, 2), Value::U64(u16_at(0).into()));
+            cx.labeled(
+                &ALPN_LIST,
+                x.span(2, d.len() - 2),
+                Value::None,
+                format_args!("ALPN Protocol"),
+            );
+            cx.push();
+            let mut o = 2;
+            while let Some(&n) = d.get(o) {
+                let s = d.get(o + 1..o + 1 + n as usize).unwrap_or(&[]);
+                cx.field(&ALPN_STR_LEN, x.span(o, 1), Value::U64(n.into()));
+                cx.field(
+                    &ALPN_STR,
+                    x.span(o + 1, s.len()),
+                    Value::Str(&String::from_utf8_lossy(s)),
+                );
+                o += 1 + n as usize;
+            }
+            cx.pop();
+        }
+        43 => {
+            if client && !d.is_empty() {
+                cx.field(
+                    &SUPPORTED_VERSIONS_LEN,
+                    x.span(0, 1),
+                    Value::U64(d[0].into()),
+                );
+                for (i, v) in d[1..].chunks_exact(2).enumerate() {
+                    cx.field(
+                        &SUPPORTED_VERSION,
+                        x.span(1 + 2 * i, 2),
+                        Value::U64(u16::from_be_bytes([v[0], v[1]]).into()),
+                    );
+                }
+            } else if d.len() >= 2 {
+                cx.field(
+                    &SUPPORTED_VERSION,
+                    x.span(0, 2),
+                    Value::U64(u16_at(0).into()),
+                );
+            }
+        }
+        51 => {
+            if client && d.len() >= 2 {
+                cx.field(
+                    &KEY_SHARE_CLIENT_LENGTH,
+                    x.span(0, 2),
+                    Value::U64(u16_at(0).into()),
+                );
+                let mut o = 2;
+                while o + 4 <= d.len() {
+                    o = key_share_entry(cx, x, o);
+                }
+            } else if hrr && d.len() >= 2 {
+                cx.field(
+                    &KEY_SHARE_SELECTED_GROUP,
+                    x.span(0, 2),
+                    Value::U64(u16_at(0).into()),
+                );
+            } else if d.len() >= 4 {
+                key_share_entry(cx, x, 0);
+            }
+        }
+        41 => {
+            if client && d.len() >= 2 {
+                let n = u16_at(0) as usize;
+                cx.field(&PSK_IDENTITIES_LENGTH, x.span(0, 2), Value::U64(n as u64));
+                let mut o = 2;
+                while o + 2 <= (2 + n).min(d.len()) {
+                    let l = u16_at(o) as usize;
+                    cx.field(&PSK_IDENTITY_LENGTH, x.span(o, 2), Value::U64(l as u64));
+                    let id = d.get(o + 2..o + 2 + l).unwrap_or(&[]);
+                    cx.field(&PSK_IDENTITY, x.span(o + 2, id.len()), Value::Bytes(id));
+                    cx.field(
+                        &PSK_AGE,
+                        x.span(o + 2 + l, 4),
+                        Value::U64(bytes::be32(d, o + 2 + l).unwrap_or(0).into()),
+                    );
+                    o += 2 + l + 4;
+                }
+                if let Some(b) = bytes::be16(d, 2 + n) {
+                    cx.field(&PSK_BINDERS_LEN, x.span(2 + n, 2), Value::U64(b.into()));
+                }
+            } else if d.len() >= 2 {
+                cx.field(&PSK_SELECTED, x.span(0, 2), Value::U64(u16_at(0).into()));
+            }
+        }
+        44 if d.len() >= 2 => {
+            cx.field(&COOKIE_LEN, x.span(0, 2), Value::U64(u16_at(0).into()));
+            cx.field(&COOKIE, x.span(2, d.len() - 2), Value::Bytes(&d[2..]));
+        }
+        65281 if !d.is_empty() => cx.field(&RENEG_LEN, x.span(0, 1), Value::U64(d[0].into())),
+        21 => cx.field(&PADDING, x.span(0, d.len()), Value::Bytes(d)),
+        35 => {
+            if !d.is_empty() {
+                cx.field(&SESSION_TICKET_EXT, x.span(0, d.len()), Value::Bytes(d));
+            }
+        }
+        _ => {
+            if !d.is_empty() {
+                cx.field(&EXT_DATA, x.span(0, d.len()), Value::Bytes(d));
+            }
+        }
+    }
+}
+
+pub(super) fn key_share_entry<S: Sink>(cx: &mut Cx<'_, S>, x: Area<'_>, o: usize) -> usize {
+    let d = x.b;
+    let g = bytes::be16(d, o).unwrap_or(0);
+    let n = bytes::be16(d, o + 2).unwrap_or(0) as usize;
+    let key = d.get(o + 4..o + 4 + n).unwrap_or(&[]);
+    cx.text(
+        x.span(o, 4 + key.len()),
+        format_args!(
+            "Key Share Entry: Group: {}, Key Exchange length: {n}",
+            name_of(GROUPS, g.into())
+        ),
+    );
+    cx.push();
+    cx.field(&KEY_SHARE_GROUP, x.span(o, 2), Value::U64(g.into()));
+    cx.field(
+        &KEY_SHARE_KEX_LENGTH,
+        x.span(o + 2, 2),
+        Value::U64(n as u64),
+    );
+    cx.field(&KEY_SHARE_KEX, x.span(o + 4, key.len()), Value::Bytes(key));
+    cx.pop();
+    o + 4 + n
+}
+
+/// A signature_algorithms list at `o` (length first).
+pub(super) fn sig_algs<S: Sink>(cx: &mut Cx<'_, S>, x: Area<'_>, o: usize) {
+    let d = x.b;
+    let n = bytes::be16(d, o).unwrap_or(0) as usize;
+    cx.field(&SIG_HASH_ALG_LEN, x.span(o, 2), Value::U64(n as u64));
+    let list = d.get(o + 2..o + 2 + n).unwrap_or(&[]);
+    cx.labeled(
+        &SIG_HASH_ALGS,
+        x.span(o + 2, list.len()),
+        Value::None,
+        format_args!(
+            "Signature Hash Algorithms ({} algorithm{})",
+            list.len() / 2,
+            if list.len() == 2 { "" } else { "s" }
+        ),
+    );
+    cx.push();
+    for (i, a) in list.chunks_exact(2).enumerate() {
+        let s = x.span(o + 2 + 2 * i, 2);
+        cx.field(
+            &SIG_HASH_ALG,
+            s,
+            Value::U64(u16::from_be_bytes([a[0], a[1]]).into()),
+        );
+        cx.push();
+        cx.field(
+            &SIG_HASH_HASH,
+            x.span(o + 2 + 2 * i, 1),
+            Value::U64(a[0].into()),
+        );
+        cx.field(
+            &SIG_HASH_SIG,
+            x.span(o + 3 + 2 * i, 1),
+            Value::U64(a[1].into()),
+        );
+        cx.pop();
+    }
+    cx.pop();
+}

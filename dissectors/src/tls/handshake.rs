@@ -1,0 +1,371 @@
+//! Handshake messages: their framing across records, the hellos, key
+//! exchange, certificate requests and session tickets.
+
+use super::*;
+
+/// The handshake messages of a record (after what earlier records began);
+/// returns their names and, for a ServerHello, the version it settles on.
+pub(super) fn handshake_messages<S: Sink>(
+    cx: &mut Cx<'_, S>,
+    area: Area<'_>,
+    note: &TlsNote,
+) -> (Vec<String>, Option<u16>) {
+    let joined;
+    let area = match &note.carry {
+        Carry::None => area,
+        Carry::Continued { head, len } => {
+            continued_message(cx, area, head, *len);
+            return (Vec::new(), None);
+        }
+        Carry::Whole(carry) => {
+            let mut v = carry.clone();
+            v.extend_from_slice(area.b);
+            joined = v;
+            let source = cx.sink.source("Reassembled TLS", &joined).max(1);
+            Area {
+                buf: Buf::source(&joined, source),
+                off: 0,
+                b: &joined,
+            }
+        }
+    };
+    let mut names = Vec::new();
+    let mut learnt = None;
+    let b = area.b;
+    let mut pos = 0;
+    while pos + 4 <= b.len() {
+        let t = b[pos];
+        let len = u32::from_be_bytes([0, b[pos + 1], b[pos + 2], b[pos + 3]]) as usize;
+        let body = b.get(pos + 4..pos + 4 + len);
+        let mut name = name_of(HANDSHAKE_TYPES, t.into()).to_string();
+        if t == 2 && b.get(pos + 6..pos + 38) == Some(&HRR_RANDOM[..]) {
+            name = "Hello Retry Request".into();
+        }
+        let Some(body) = body else {
+            // Continued in the next record.
+            cx.text(
+                area.span(pos, b.len() - pos),
+                format_args!("Handshake Protocol: {name} (fragment)"),
+            );
+            break;
+        };
+        cx.sink.field_with_label(
+            &HANDSHAKE,
+            area.span(pos, 4 + len),
+            Value::None,
+            Presence::Normal,
+            format_args!("Handshake Protocol: {name}"),
+        );
+        cx.push();
+        cx.field(&HS_TYPE, area.span(pos, 1), Value::U64(t.into()));
+        cx.field(&HS_LENGTH, area.span(pos + 1, 3), Value::U64(len as u64));
+        let m = Area {
+            buf: area.buf,
+            off: area.off + pos + 4,
+            b: body,
+        };
+        match t {
+            1 => hello(cx, m, true),
+            2 => {
+                if let Some(h) = Hello::parse(body, false) {
+                    learnt = Some(h.negotiated_version());
+                }
+                hello(cx, m, false)
+            }
+            4 => new_session_ticket(cx, m, note),
+            11 => certificates(cx, m),
+            12 => server_key_exchange(cx, m, note),
+            13 => certificate_request(cx, m),
+            15 => signature(cx, m, 0),
+            16 => client_key_exchange(cx, m, note),
+            _ => {}
+        }
+        cx.pop();
+        tls_info(cx, format_args!("{name}"));
+        names.push(name);
+        pos += 4 + len;
+    }
+    (names, learnt)
+}
+
+/// A record in the middle of a handshake message that earlier records
+/// began (`head`: the first bytes of the `len` that came before) and a
+/// later one completes: it is named, as the fragment it is.
+pub(super) fn continued_message<S: Sink>(
+    cx: &mut Cx<'_, S>,
+    area: Area<'_>,
+    head: &[u8],
+    len: u32,
+) {
+    let mut header = head.to_vec();
+    header.extend(area.b.iter().take(4usize.saturating_sub(head.len())));
+    if len as usize + area.b.len() < 4 || header.len() < 4 {
+        return;
+    }
+    let name = name_of(HANDSHAKE_TYPES, header[0].into());
+    cx.text(
+        area.span(0, area.b.len()),
+        format_args!("Handshake Protocol: {name} (fragment)"),
+    );
+}
+
+pub(super) fn hello<S: Sink>(cx: &mut Cx<'_, S>, m: Area<'_>, client: bool) {
+    let b = m.b;
+    let Some(h) = Hello::parse(b, client) else {
+        return;
+    };
+    cx.field(&HS_VERSION, m.span(0, 2), Value::U64(h.version.into()));
+    cx.field(&HS_RANDOM, m.span(2, 32), Value::Bytes(h.random));
+    cx.push();
+    if h.is_hrr() {
+        cx.text(m.span(2, 32), format_args!("(HelloRetryRequest magic)"));
+    } else {
+        let t = u32::from_be_bytes([h.random[0], h.random[1], h.random[2], h.random[3]]);
+        cx.field(
+            &HS_RANDOM_TIME,
+            m.span(2, 4),
+            Value::AbsTime(i64::from(t) * 1_000_000_000),
+        );
+        cx.field(
+            &HS_RANDOM_BYTES,
+            m.span(6, 28),
+            Value::Bytes(&h.random[4..]),
+        );
+    }
+    cx.pop();
+    cx.field(
+        &HS_SESSION_ID_LENGTH,
+        m.span(34, 1),
+        Value::U64(h.session_id.len() as u64),
+    );
+    let mut p = 35;
+    if !h.session_id.is_empty() {
+        cx.field(
+            &HS_SESSION_ID,
+            m.span(p, h.session_id.len()),
+            Value::Bytes(h.session_id),
+        );
+    }
+    p += h.session_id.len();
+    if client {
+        let n = h.ciphers.len() * 2;
+        cx.field(&HS_CIPHER_SUITES_LENGTH, m.span(p, 2), Value::U64(n as u64));
+        cx.labeled(
+            &HS_CIPHERSUITES,
+            m.span(p + 2, n),
+            Value::None,
+            format_args!(
+                "Cipher Suites ({} suite{})",
+                h.ciphers.len(),
+                if h.ciphers.len() == 1 { "" } else { "s" }
+            ),
+        );
+        cx.push();
+        for (i, c) in h.ciphers.iter().enumerate() {
+            cx.field(
+                &HS_CIPHERSUITE,
+                m.span(p + 2 + 2 * i, 2),
+                Value::U64((*c).into()),
+            );
+        }
+        cx.pop();
+        p += 2 + n;
+        let n = h.compression.len();
+        cx.field(&HS_COMP_METHODS_LENGTH, m.span(p, 1), Value::U64(n as u64));
+        cx.labeled(
+            &HS_COMP_METHODS,
+            m.span(p + 1, n),
+            Value::None,
+            format_args!(
+                "Compression Methods ({n} method{})",
+                if n == 1 { "" } else { "s" }
+            ),
+        );
+        cx.push();
+        for (i, c) in h.compression.iter().enumerate() {
+            cx.field(
+                &HS_COMP_METHOD,
+                m.span(p + 1 + i, 1),
+                Value::U64((*c).into()),
+            );
+        }
+        cx.pop();
+        p += 1 + n;
+    } else {
+        cx.field(&HS_CIPHERSUITE, m.span(p, 2), Value::U64(h.cipher.into()));
+        cx.field(
+            &HS_COMP_METHOD,
+            m.span(p + 2, 1),
+            Value::U64(h.compression[0].into()),
+        );
+        p += 3;
+    }
+    if let Some(n) = bytes::be16(b, p) {
+        cx.field(&HS_EXTENSIONS_LENGTH, m.span(p, 2), Value::U64(n.into()));
+        let mut e = p + 2;
+        let end = (p + 2 + n as usize).min(b.len());
+        while e + 4 <= end {
+            let t = u16::from_be_bytes([b[e], b[e + 1]]);
+            let l = u16::from_be_bytes([b[e + 2], b[e + 3]]) as usize;
+            let d = b.get(e + 4..(e + 4 + l).min(end)).unwrap_or(&[]);
+            let ename = name_of(EXTENSION_TYPES, t.into());
+            let ename = if is_grease(t) {
+                "Reserved (GREASE)"
+            } else {
+                ename
+            };
+            cx.sink.field_with_label(
+                &EXT,
+                m.span(e, 4 + d.len()),
+                Value::None,
+                Presence::Normal,
+                format_args!("Extension: {ename} (len={l})"),
+            );
+            cx.push();
+            cx.field(&EXT_TYPE, m.span(e, 2), Value::U64(t.into()));
+            cx.field(&EXT_LEN, m.span(e + 2, 2), Value::U64(l as u64));
+            let x = Area {
+                buf: m.buf,
+                off: m.off + e + 4,
+                b: d,
+            };
+            extension(cx, x, t, client, h.is_hrr());
+            cx.pop();
+            e += 4 + l;
+        }
+    }
+    let z = m.span(0, 0);
+    let full = h.ja3_full();
+    if client {
+        cx.generated(&JA3_FULL, z, Value::Str(&full));
+        cx.generated(&JA3, z, Value::Str(&ja3_hash(&full)));
+        let (ja4, ja4_r) = h.ja4();
+        cx.generated(&JA4, z, Value::Str(&ja4));
+        cx.generated(&JA4_R, z, Value::Str(&ja4_r));
+    } else {
+        cx.generated(&JA3S_FULL, z, Value::Str(&full));
+        cx.generated(&JA3S, z, Value::Str(&ja3_hash(&full)));
+    }
+}
+
+/// A signature: algorithm (TLS 1.2), length, bytes.
+pub(super) fn signature<S: Sink>(cx: &mut Cx<'_, S>, m: Area<'_>, o: usize) {
+    let d = m.b;
+    if let Some(a) = bytes::be16(d, o) {
+        cx.field(&SIG_HASH_ALG, m.span(o, 2), Value::U64(a.into()));
+    }
+    if let Some(n) = bytes::be16(d, o + 2) {
+        cx.field(&SIG_LEN, m.span(o + 2, 2), Value::U64(n.into()));
+        let s = d.get(o + 4..o + 4 + n as usize).unwrap_or(&[]);
+        cx.field(&SIG, m.span(o + 4, s.len()), Value::Bytes(s));
+    }
+}
+
+pub(super) fn kx(note: &TlsNote) -> Option<tls_parser::TlsCipherKx> {
+    tls_parser::TlsCipherSuite::from_id(note.cipher).map(|c| c.kx)
+}
+
+pub(super) fn server_key_exchange<S: Sink>(cx: &mut Cx<'_, S>, m: Area<'_>, note: &TlsNote) {
+    use tls_parser::TlsCipherKx as K;
+    let d = m.b;
+    match kx(note) {
+        Some(K::Ecdhe) | None if d.first() == Some(&3) => {
+            cx.text(
+                m.span(0, d.len()),
+                format_args!("EC Diffie-Hellman Server Params"),
+            );
+            cx.push();
+            cx.field(&SERVER_CURVE_TYPE, m.span(0, 1), Value::U64(3));
+            cx.field(
+                &SERVER_NAMED_CURVE,
+                m.span(1, 2),
+                Value::U64(bytes::be16(d, 1).unwrap_or(0).into()),
+            );
+            let n = bytes::u8_at(d, 3).unwrap_or(0) as usize;
+            cx.field(&SERVER_POINT_LEN, m.span(3, 1), Value::U64(n as u64));
+            let p = d.get(4..4 + n).unwrap_or(&[]);
+            cx.field(&SERVER_POINT, m.span(4, p.len()), Value::Bytes(p));
+            signature(cx, m, 4 + n);
+            cx.pop();
+        }
+        _ => {}
+    }
+}
+
+pub(super) fn client_key_exchange<S: Sink>(cx: &mut Cx<'_, S>, m: Area<'_>, note: &TlsNote) {
+    use tls_parser::TlsCipherKx as K;
+    let d = m.b;
+    match kx(note) {
+        Some(K::Rsa) => {
+            cx.text(
+                m.span(0, d.len()),
+                format_args!("RSA Encrypted PreMaster Secret"),
+            );
+            cx.push();
+            let n = bytes::be16(d, 0).unwrap_or(0) as usize;
+            cx.field(&EPMS_LEN, m.span(0, 2), Value::U64(n as u64));
+            let p = d.get(2..2 + n).unwrap_or(&[]);
+            cx.field(&EPMS, m.span(2, p.len()), Value::Bytes(p));
+            cx.pop();
+        }
+        Some(K::Ecdhe) | Some(K::Ecdh) => {
+            cx.text(
+                m.span(0, d.len()),
+                format_args!("EC Diffie-Hellman Client Params"),
+            );
+            cx.push();
+            let n = bytes::u8_at(d, 0).unwrap_or(0) as usize;
+            cx.field(&CLIENT_POINT_LEN, m.span(0, 1), Value::U64(n as u64));
+            let p = d.get(1..1 + n).unwrap_or(&[]);
+            cx.field(&CLIENT_POINT, m.span(1, p.len()), Value::Bytes(p));
+            cx.pop();
+        }
+        _ => {}
+    }
+}
+
+pub(super) fn certificate_request<S: Sink>(cx: &mut Cx<'_, S>, m: Area<'_>) {
+    let d = m.b;
+    let Some(&n) = d.first() else { return };
+    cx.field(&CERT_TYPES_COUNT, m.span(0, 1), Value::U64(n.into()));
+    for i in 0..n as usize {
+        if let Some(&t) = d.get(1 + i) {
+            cx.field(&CERT_TYPE, m.span(1 + i, 1), Value::U64(t.into()));
+        }
+    }
+    let o = 1 + n as usize;
+    sig_algs(cx, m, o);
+    let o = o + 2 + bytes::be16(d, o).unwrap_or(0) as usize;
+    if let Some(l) = bytes::be16(d, o) {
+        cx.field(&DNAMES_LEN, m.span(o, 2), Value::U64(l.into()));
+    }
+}
+
+pub(super) fn new_session_ticket<S: Sink>(cx: &mut Cx<'_, S>, m: Area<'_>, note: &TlsNote) {
+    let d = m.b;
+    cx.field(
+        &TICKET_LIFETIME,
+        m.span(0, 4),
+        Value::U64(bytes::be32(d, 0).unwrap_or(0).into()),
+    );
+    let mut o = 4;
+    if note.version == 0x0304 {
+        cx.field(
+            &TICKET_AGE_ADD,
+            m.span(4, 4),
+            Value::U64(bytes::be32(d, 4).unwrap_or(0).into()),
+        );
+        let n = bytes::u8_at(d, 8).unwrap_or(0) as usize;
+        cx.field(&TICKET_NONCE_LENGTH, m.span(8, 1), Value::U64(n as u64));
+        cx.field(
+            &TICKET_NONCE,
+            m.span(9, n),
+            Value::Bytes(d.get(9..9 + n).unwrap_or(&[])),
+        );
+        o = 9 + n;
+    }
+    let n = bytes::be16(d, o).unwrap_or(0) as usize;
+    cx.field(&TICKET_LENGTH, m.span(o, 2), Value::U64(n as u64));
+    let t = d.get(o + 2..o + 2 + n).unwrap_or(&[]);
+    cx.field(&TICKET, m.span(o + 2, t.len()), Value::Bytes(t));
+}

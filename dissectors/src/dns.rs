@@ -1560,6 +1560,32 @@ fn svcb<S: Sink>(cx: &mut Cx<'_, S>, msg: &Msg<'_>, rd: usize, d: &[u8]) {
     }
 }
 
+/// DNS over TCP: each message after its 2-byte length.
+pub struct TcpFraming;
+
+/// DNS's framing in a TCP stream.
+pub static TCP_MESSAGES: TcpFraming = TcpFraming;
+
+impl crate::pdu_framing::PduFraming for TcpFraming {
+    fn frame(
+        &self,
+        b: &[u8],
+        _: &mut crate::pdu_framing::FramingState<'_>,
+    ) -> crate::pdu_framing::Framing {
+        use crate::pdu_framing::{Framing, by_length};
+        if b.len() < 2 {
+            return Framing::NeedMore;
+        }
+        let len = 2 + u16::from_be_bytes([b[0], b[1]]) as usize;
+        if len < 2 + 12 {
+            return Framing::NotAPdu;
+        }
+        by_length(b, len)
+    }
+    fn starts_pdu(&self, b: &[u8]) -> bool {
+        b.len() >= 14
+    }
+}
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -235,15 +235,8 @@ pub fn status(head: &[u8]) -> Option<u16> {
     std::str::from_utf8(code).ok()?.parse().ok()
 }
 
-/// How a message's body ends.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum BodyKind {
-    None,
-    Length(u64),
-    Chunked,
-    /// Until the sender closes the connection.
-    UntilClose,
-}
+/// How a message's body ends (the PDU engine counts it).
+pub use crate::pdu_framing::BodyKind;
 
 /// The body of the message with this head (`request_method`: the method of
 /// the request a response answers, for HEAD).
@@ -811,6 +804,45 @@ fn dechunk(mut b: &[u8]) -> Vec<u8> {
         b = data.get(size + 2..).unwrap_or(&[]);
     }
     out
+}
+
+/// HTTP/1.x messages: a head up to its blank line, then a body the engine
+/// counts (by length, chunks, or until the connection closes).
+pub struct MessageFraming;
+
+/// HTTP's framing in a TCP stream.
+pub static MESSAGES: MessageFraming = MessageFraming;
+
+impl crate::pdu_framing::PduFraming for MessageFraming {
+    fn frame(
+        &self,
+        b: &[u8],
+        s: &mut crate::pdu_framing::FramingState<'_>,
+    ) -> crate::pdu_framing::Framing {
+        use crate::pdu_framing::Framing;
+        if is_not_http(&b[..b.len().min(16)]) {
+            return Framing::NotAPdu;
+        }
+        match head_len_from(b, *s.scanned) {
+            Ok(len) => {
+                *s.scanned = 0;
+                let head = &b[..len];
+                let is_request = message_kind(head) == Some(true);
+                Framing::Complete {
+                    len,
+                    body: body_kind(head, is_request, s.other_methods),
+                }
+            }
+            Err(_) if b.len() > MAX_HEAD => Framing::TooLong,
+            Err(resume) => {
+                *s.scanned = resume;
+                Framing::NeedMore
+            }
+        }
+    }
+    fn starts_pdu(&self, b: &[u8]) -> bool {
+        message_kind(b).is_some()
+    }
 }
 
 #[cfg(test)]

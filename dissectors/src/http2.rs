@@ -862,3 +862,49 @@ fn headers<S: Sink>(cx: &mut Cx<'_, S>, span: crate::sink::Span, note: &H2Note) 
         }
     }
 }
+
+/// HTTP/2 frames: a 9-byte header with the payload's length, after the
+/// client's connection preface.
+pub struct FrameFraming;
+
+/// HTTP/2's framing in a TCP stream.
+pub static FRAMES: FrameFraming = FrameFraming;
+
+impl crate::pdu_framing::PduFraming for FrameFraming {
+    fn frame(
+        &self,
+        b: &[u8],
+        s: &mut crate::pdu_framing::FramingState<'_>,
+    ) -> crate::pdu_framing::Framing {
+        use crate::pdu_framing::{BodyKind, Framing, by_length};
+        if s.preface_expected {
+            let n = b.len().min(PREFACE.len());
+            if b[..n] != PREFACE[..n] {
+                // No preface: a capture that starts mid-connection.
+            } else if n < PREFACE.len() {
+                return Framing::NeedMore;
+            } else {
+                return Framing::Complete {
+                    len: PREFACE.len(),
+                    body: BodyKind::None,
+                };
+            }
+        }
+        if b.len() < 9 {
+            return Framing::NeedMore;
+        }
+        if b[3] > 0x20 {
+            return Framing::NotAPdu;
+        }
+        by_length(
+            b,
+            9 + ((b[0] as usize) << 16 | (b[1] as usize) << 8 | b[2] as usize),
+        )
+    }
+    fn starts_pdu(&self, b: &[u8]) -> bool {
+        b.starts_with(PREFACE)
+            || (b.len() >= 9
+                && b[3] <= 9
+                && ((b[0] as usize) << 16 | (b[1] as usize) << 8 | b[2] as usize) <= 1 << 14)
+    }
+}

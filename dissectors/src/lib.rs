@@ -87,6 +87,7 @@ pub mod xml;
 pub mod analysis;
 pub mod conversation;
 pub mod ip_reassembly;
+pub mod pdu_framing;
 pub mod pdu_tape;
 pub mod tape;
 pub mod tape_codec;

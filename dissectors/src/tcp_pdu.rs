@@ -23,9 +23,9 @@ use crate::packet::{TcpSegment, TransportAt};
 use crate::tcp_analysis::{Flag, SegmentAnalysis};
 use crate::tcp_reassembly::{StreamEvent, TcpReassembler};
 
-/// Largest PDU kept (a TLS record is at most 16 KiB + 2 KiB, an HTTP/2 frame
-/// 16 KiB unless the peer allows more, an HTTP head [`http::MAX_HEAD`]).
-pub const MAX_PDU: usize = 1 << 20;
+pub use crate::pdu_framing::MAX_PDU;
+use crate::pdu_framing::{Framing, FramingState, PduFraming};
+pub use crate::tls::looks_like_tls;
 /// Out-of-order bytes held per direction of an application connection.
 pub const MAX_OUT_OF_ORDER: usize = 1 << 20;
 /// Pieces listed per PDU (a long HTTP body is counted past this).
@@ -274,17 +274,6 @@ pub const OTHER_PORTS: &[u16] = &[
     1433, 1521, 1723, 1883, 2049, 3306, 5060, 5222, 5432, 5900, 6379, 6667, 11211, 27017,
 ];
 
-/// A plausible TLS record header: handshake, alert, CCS, application data
-/// or heartbeat, version 3.x, a length a record may have.
-pub fn looks_like_tls(b: &[u8]) -> bool {
-    b.len() >= 5
-        && (20..=24).contains(&b[0])
-        && b[1] == 3
-        && b[2] <= 4
-        && u16::from_be_bytes([b[3], b[4]]) as usize <= (1 << 14) + 2048
-        && u16::from_be_bytes([b[3], b[4]]) > 0
-}
-
 /// Whole HTTP/2 frames, back to back, filling the bytes exactly: how a
 /// connection captured after its start is recognised.
 pub fn looks_like_h2_frames(b: &[u8]) -> bool {
@@ -342,146 +331,29 @@ pub fn choose(sport: u16, dport: u16, first: &[u8], line_port: bool) -> AppProto
     AppProto::None
 }
 
-/// How the next PDU of a stream ends.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Framing {
-    /// A PDU of `len` bytes (kept), then a body of this kind (counted).
-    Complete { len: usize, body: BodyKind },
-    /// More bytes are needed to tell.
-    NeedMore,
-    /// These bytes do not start a PDU of this protocol.
-    NotAPdu,
-    /// A PDU longer than is reassembled ([`MAX_PDU`], an HTTP head past
-    /// [`http::MAX_HEAD`]).
-    TooLong,
+/// The framing of a protocol framed here: the protocol's own, or the
+/// preamble's (a PROXY header), which the engine knows by its length.
+fn framing_of(proto: AppProto) -> Option<&'static dyn PduFraming> {
+    Some(match proto {
+        AppProto::Tls => &crate::tls::RECORDS,
+        AppProto::Http2 => &crate::http2::FRAMES,
+        AppProto::Dns => &crate::dns::TCP_MESSAGES,
+        AppProto::Http => &crate::http::MESSAGES,
+        AppProto::Lines => &crate::text_lines::LINES,
+        AppProto::Preamble | AppProto::None => return None,
+    })
 }
 
-/// A PDU's length at the start of `b`, for framings by length.
-/// `preface_expected`: an HTTP/2 connection's preface may come first.
-/// `scanned`: how much of `b` an earlier call already searched for the end
-/// of an HTTP head (so a head that comes a byte at a time is searched once).
-fn frame(
-    proto: AppProto,
-    b: &[u8],
-    preface_expected: bool,
-    scanned: &mut usize,
-    other_methods: Option<&[u8]>,
-    preamble: usize,
-) -> Framing {
-    match proto {
-        AppProto::Preamble if preamble == 0 => Framing::NotAPdu,
-        AppProto::Preamble if b.len() >= preamble => Framing::Complete {
-            len: preamble,
-            body: BodyKind::None,
-        },
-        AppProto::Preamble => Framing::NeedMore,
-        AppProto::Tls => {
-            if b.len() < 5 {
-                // Wireshark's TLS waits for a whole header before judging.
-                return Framing::NeedMore;
-            }
-            if !looks_like_tls(b) {
-                return Framing::NotAPdu;
-            }
-            let len = 5 + u16::from_be_bytes([b[3], b[4]]) as usize;
-            if b.len() >= len {
-                Framing::Complete {
-                    len,
-                    body: BodyKind::None,
-                }
-            } else {
-                Framing::NeedMore
-            }
-        }
-        AppProto::Http2 => {
-            if preface_expected {
-                let n = b.len().min(crate::http2::PREFACE.len());
-                if b[..n] != crate::http2::PREFACE[..n] {
-                    // No preface: a capture that starts mid-connection.
-                } else if n < crate::http2::PREFACE.len() {
-                    return Framing::NeedMore;
-                } else {
-                    return Framing::Complete {
-                        len: crate::http2::PREFACE.len(),
-                        body: BodyKind::None,
-                    };
-                }
-            }
-            if b.len() < 9 {
-                return Framing::NeedMore;
-            }
-            let len = 9 + ((b[0] as usize) << 16 | (b[1] as usize) << 8 | b[2] as usize);
-            if b[3] > 0x20 {
-                return Framing::NotAPdu;
-            }
-            if len > MAX_PDU {
-                return Framing::TooLong;
-            }
-            if b.len() >= len {
-                Framing::Complete {
-                    len,
-                    body: BodyKind::None,
-                }
-            } else {
-                Framing::NeedMore
-            }
-        }
-        AppProto::Dns => {
-            if b.len() < 2 {
-                return Framing::NeedMore;
-            }
-            let len = 2 + u16::from_be_bytes([b[0], b[1]]) as usize;
-            if len < 2 + 12 {
-                return Framing::NotAPdu;
-            }
-            if b.len() >= len {
-                Framing::Complete {
-                    len,
-                    body: BodyKind::None,
-                }
-            } else {
-                Framing::NeedMore
-            }
-        }
-        AppProto::Http => {
-            if http::is_not_http(&b[..b.len().min(16)]) {
-                return Framing::NotAPdu;
-            }
-            match http::head_len_from(b, *scanned) {
-                Ok(len) => {
-                    *scanned = 0;
-                    let head = &b[..len];
-                    let is_request = http::message_kind(head) == Some(true);
-                    Framing::Complete {
-                        len,
-                        body: http::body_kind(head, is_request, other_methods),
-                    }
-                }
-                Err(_) if b.len() > http::MAX_HEAD => Framing::TooLong,
-                Err(resume) => {
-                    *scanned = resume;
-                    Framing::NeedMore
-                }
-            }
-        }
-        AppProto::Lines => {
-            // A line end anywhere after the first line's start: Wireshark's
-            // line protocols ask for more only while the first line is open.
-            if b[(*scanned).min(b.len())..].contains(&b'\n') {
-                *scanned = 0;
-                Framing::Complete {
-                    len: b.len(),
-                    body: BodyKind::None,
-                }
-            } else if b.len() > MAX_PDU {
-                Framing::TooLong
-            } else {
-                *scanned = b.len();
-                Framing::NeedMore
-            }
-        }
-        AppProto::None => Framing::NotAPdu,
+/// How the PDU at the start of `b` ends, in `proto`'s framing; a
+/// direction's preamble is `preamble` bytes long (0: none left).
+fn frame(proto: AppProto, b: &[u8], s: &mut FramingState<'_>, preamble: usize) -> Framing {
+    if proto == AppProto::Preamble {
+        return match preamble {
+            0 => Framing::NotAPdu,
+            n => crate::pdu_framing::by_length(b, n),
+        };
     }
+    framing_of(proto).map_or(Framing::NotAPdu, |f| f.frame(b, s))
 }
 
 /// One direction of an application connection.
@@ -1091,28 +963,24 @@ impl AppConnection {
             let dir = &mut self.dirs[d];
             let framing = if dir.buf.is_empty() {
                 let mut scanned = 0;
-                frame(
-                    proto,
-                    data,
-                    dir.h2_preface_expected,
-                    &mut scanned,
-                    methods.as_deref(),
-                    dir.preamble,
-                )
+                let mut st = FramingState {
+                    preface_expected: dir.h2_preface_expected,
+                    scanned: &mut scanned,
+                    other_methods: methods.as_deref(),
+                };
+                frame(proto, data, &mut st, dir.preamble)
             } else {
                 // A PDU in pieces: it needs these bytes. The buffer held
                 // less than a PDU, so a PDU it completes ends in `data`;
                 // what follows is framed in place, like any new bytes.
                 let before = dir.buf.len();
                 dir.buf.extend_from_slice(data);
-                let f = frame(
-                    proto,
-                    &dir.buf,
-                    dir.h2_preface_expected,
-                    &mut dir.head_scanned,
-                    methods.as_deref(),
-                    dir.preamble,
-                );
+                let mut st = FramingState {
+                    preface_expected: dir.h2_preface_expected,
+                    scanned: &mut dir.head_scanned,
+                    other_methods: methods.as_deref(),
+                };
+                let f = frame(proto, &dir.buf, &mut st, dir.preamble);
                 match f {
                     Framing::Complete { len, body } => {
                         let used = len.saturating_sub(before).min(data.len());
@@ -1454,19 +1322,7 @@ fn in_frame_or_copy(bytes: &[u8], piece: Piece, cur: &Current<'_>) -> PduBytes {
 
 /// Whether `b` plainly starts a PDU (to resume after lost framing).
 fn starts_pdu(proto: AppProto, b: &[u8]) -> bool {
-    match proto {
-        AppProto::Tls => looks_like_tls(b),
-        AppProto::Http => http::message_kind(b).is_some(),
-        AppProto::Http2 => {
-            b.starts_with(crate::http2::PREFACE)
-                || (b.len() >= 9
-                    && b[3] <= 9
-                    && ((b[0] as usize) << 16 | (b[1] as usize) << 8 | b[2] as usize) <= 1 << 14)
-        }
-        AppProto::Dns => b.len() >= 14,
-        AppProto::Lines => true,
-        AppProto::Preamble | AppProto::None => false,
-    }
+    framing_of(proto).is_some_and(|f| f.starts_pdu(b))
 }
 
 #[cfg(test)]

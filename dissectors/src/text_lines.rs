@@ -70,6 +70,38 @@ pub fn field_end(b: &[u8], mut at: usize) -> Option<(usize, bool)> {
     None
 }
 
+/// Text lines (SMTP): what holds a line end goes whole; a segment that
+/// ends inside its first line waits for the next, as Wireshark's line
+/// protocols ask for more only while the first line is open.
+pub struct LineFraming;
+
+/// The line framing in a TCP stream.
+pub static LINES: LineFraming = LineFraming;
+
+impl crate::pdu_framing::PduFraming for LineFraming {
+    fn frame(
+        &self,
+        b: &[u8],
+        s: &mut crate::pdu_framing::FramingState<'_>,
+    ) -> crate::pdu_framing::Framing {
+        use crate::pdu_framing::{BodyKind, Framing, MAX_PDU};
+        if b[(*s.scanned).min(b.len())..].contains(&b'\n') {
+            *s.scanned = 0;
+            Framing::Complete {
+                len: b.len(),
+                body: BodyKind::None,
+            }
+        } else if b.len() > MAX_PDU {
+            Framing::TooLong
+        } else {
+            *s.scanned = b.len();
+            Framing::NeedMore
+        }
+    }
+    fn starts_pdu(&self, _: &[u8]) -> bool {
+        true
+    }
+}
 #[cfg(test)]
 mod tests {
     #[test]

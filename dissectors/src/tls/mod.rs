@@ -436,6 +436,43 @@ pub fn end<S: Sink>(cx: &mut Cx<'_, S>) {
     cx.end_layer();
 }
 
+/// A plausible TLS record header: handshake, alert, CCS, application data
+/// or heartbeat, version 3.x, a length a record may have.
+pub fn looks_like_tls(b: &[u8]) -> bool {
+    b.len() >= 5
+        && (20..=24).contains(&b[0])
+        && b[1] == 3
+        && b[2] <= 4
+        && u16::from_be_bytes([b[3], b[4]]) as usize <= (1 << 14) + 2048
+        && u16::from_be_bytes([b[3], b[4]]) > 0
+}
+
+/// TLS records: a 5-byte header with the record's length.
+pub struct RecordFraming;
+
+/// TLS's framing in a TCP stream.
+pub static RECORDS: RecordFraming = RecordFraming;
+
+impl crate::pdu_framing::PduFraming for RecordFraming {
+    fn frame(
+        &self,
+        b: &[u8],
+        _: &mut crate::pdu_framing::FramingState<'_>,
+    ) -> crate::pdu_framing::Framing {
+        use crate::pdu_framing::{Framing, by_length};
+        if b.len() < 5 {
+            // Wireshark's TLS waits for a whole header before judging.
+            return Framing::NeedMore;
+        }
+        if !looks_like_tls(b) {
+            return Framing::NotAPdu;
+        }
+        by_length(b, 5 + u16::from_be_bytes([b[3], b[4]]) as usize)
+    }
+    fn starts_pdu(&self, b: &[u8]) -> bool {
+        looks_like_tls(b)
+    }
+}
 #[cfg(test)]
 mod tests {
     use super::*;

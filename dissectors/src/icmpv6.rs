@@ -194,7 +194,6 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) {
         return;
     }
     let (t, code) = (b[0], b[1]);
-    let cks = u16::from_be_bytes([b[2], b[3]]);
     let s = |o: usize, l: usize| buf.span(off + o, l);
     cx.layer(
         &proto::ICMPV6,
@@ -212,6 +211,42 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) {
         ),
         None => cx.field(&CODE, s(1, 1), Value::U64(code.into())),
     }
+    checksum_fields(cx, buf, off);
+    let m = Message {
+        buf,
+        off,
+        b,
+        t,
+        type_name: crate::field::lookup(TYPES, t.into()).unwrap_or("Unknown"),
+        code_name,
+    };
+    let need = |n: usize| b.len() >= n;
+    match t {
+        1..=4 if need(8) => error_message(cx, &m),
+        128 | 129 if need(8) => echo(cx, &m),
+        130..=132 if need(24) => mld(cx, &m),
+        143 if need(8) => mldv2_report(cx, &m),
+        133..=137 => neighbor_discovery(cx, &m),
+        _ => other(cx, &m),
+    }
+}
+
+/// The message being dissected: its bytes, type and code's name.
+#[derive(Clone, Copy)]
+struct Message<'a> {
+    buf: Buf<'a>,
+    off: usize,
+    b: &'a [u8],
+    t: u8,
+    type_name: &'static str,
+    code_name: Option<&'static str>,
+}
+
+/// The checksum, verified over the pseudo-header when the message is whole.
+fn checksum_fields<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) {
+    let b = buf.rest(off);
+    let cks = u16::from_be_bytes([b[2], b[3]]);
+    let s = |o: usize, l: usize| buf.span(off + o, l);
     let whole = buf.reported.saturating_sub(off) == b.len();
     match (cx.ip_current, whole) {
         (Some((IpAddr::V6(src), IpAddr::V6(dst))), true) => {
@@ -263,247 +298,310 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) {
             cx.pop();
         }
     }
-    let type_name = crate::field::lookup(TYPES, t.into()).unwrap_or("Unknown");
-    let need = |n: usize| b.len() >= n;
+}
+
+/// An error (unreachable, too big, time exceeded, parameter problem): its
+/// field, then the packet in error, quoted.
+fn error_message<S: Sink>(cx: &mut Cx<'_, S>, m: &Message<'_>) {
+    let Message {
+        buf,
+        off,
+        b,
+        t,
+        type_name,
+        code_name,
+        ..
+    } = *m;
+    let s = |o: usize, l: usize| buf.span(off + o, l);
     match t {
-        1..=4 if need(8) => {
-            match t {
-                2 => cx.field(
-                    &MTU,
-                    s(4, 4),
-                    Value::U64(bytes::be32(b, 4).unwrap_or(0).into()),
-                ),
-                4 => cx.field(
-                    &POINTER,
-                    s(4, 4),
-                    Value::U64(bytes::be32(b, 4).unwrap_or(0).into()),
-                ),
-                _ => cx.field(&RESERVED, s(4, 4), Value::Bytes(&b[4..8])),
+        2 => cx.field(
+            &MTU,
+            s(4, 4),
+            Value::U64(bytes::be32(b, 4).unwrap_or(0).into()),
+        ),
+        4 => cx.field(
+            &POINTER,
+            s(4, 4),
+            Value::U64(bytes::be32(b, 4).unwrap_or(0).into()),
+        ),
+        _ => cx.field(&RESERVED, s(4, 4), Value::Bytes(&b[4..8])),
+    }
+    match code_name {
+        Some(n) => cx.set_info(format_args!("{type_name} ({n})")),
+        None => cx.set_info(format_args!("{type_name}")),
+    }
+    if cx.quote_depth < 2 {
+        cx.quote_depth += 1;
+        cx.dissect_by(Table::IpVersion, 6, buf, off + 8);
+        cx.quote_depth -= 1;
+    }
+    cx.end_layer();
+}
+
+/// Echo request or reply, matched with its partner.
+fn echo<S: Sink>(cx: &mut Cx<'_, S>, m: &Message<'_>) {
+    let Message {
+        buf,
+        off,
+        b,
+        t,
+        type_name,
+        ..
+    } = *m;
+    let s = |o: usize, l: usize| buf.span(off + o, l);
+    let ident = u16::from_be_bytes([b[4], b[5]]);
+    let seq = u16::from_be_bytes([b[6], b[7]]);
+    cx.field(&ECHO_ID, s(4, 2), Value::U64(ident.into()));
+    cx.field(&ECHO_SEQ, s(6, 2), Value::U64(seq.into()));
+    let mut matched = EchoMatch::None;
+    if cx.quote_depth == 0
+        && let Some((src, dst)) = cx.pi.ip
+    {
+        matched = cx.state.icmp_echo(&Echo {
+            v6: true,
+            src,
+            dst,
+            ident,
+            seq,
+            request: t == 128,
+            frame: cx.frame.number,
+            ts_ns: cx.frame.ts_ns,
+        });
+        icmp_echo::show(cx, buf, off, &matched, &ECHO_FIELDS);
+    }
+    if cx.columns() {
+        let hl = cx.pi.ttl;
+        cx.set_info(format_args!(
+            "{type_name} id=0x{ident:04x}, seq={seq}, hop limit={hl}"
+        ));
+        match matched {
+            EchoMatch::ReplyTo { request, .. } => {
+                cx.append_info(format_args!(" (request in {request})"))
             }
-            match code_name {
-                Some(n) => cx.set_info(format_args!("{type_name} ({n})")),
-                None => cx.set_info(format_args!("{type_name}")),
-            }
-            if cx.quote_depth < 2 {
-                cx.quote_depth += 1;
-                cx.dissect_by(Table::IpVersion, 6, buf, off + 8);
-                cx.quote_depth -= 1;
-            }
-            cx.end_layer();
-        }
-        128 | 129 if need(8) => {
-            let ident = u16::from_be_bytes([b[4], b[5]]);
-            let seq = u16::from_be_bytes([b[6], b[7]]);
-            cx.field(&ECHO_ID, s(4, 2), Value::U64(ident.into()));
-            cx.field(&ECHO_SEQ, s(6, 2), Value::U64(seq.into()));
-            let mut matched = EchoMatch::None;
-            if cx.quote_depth == 0
-                && let Some((src, dst)) = cx.pi.ip
-            {
-                matched = cx.state.icmp_echo(&Echo {
-                    v6: true,
-                    src,
-                    dst,
-                    ident,
-                    seq,
-                    request: t == 128,
-                    frame: cx.frame.number,
-                    ts_ns: cx.frame.ts_ns,
-                });
-                icmp_echo::show(cx, buf, off, &matched, &ECHO_FIELDS);
-            }
-            if cx.columns() {
-                let hl = cx.pi.ttl;
-                cx.set_info(format_args!(
-                    "{type_name} id=0x{ident:04x}, seq={seq}, hop limit={hl}"
-                ));
-                match matched {
-                    EchoMatch::ReplyTo { request, .. } => {
-                        cx.append_info(format_args!(" (request in {request})"))
-                    }
-                    EchoMatch::Answered { reply } => {
-                        cx.append_info(format_args!(" (reply in {reply})"))
-                    }
-                    EchoMatch::Unanswered => cx.append_info(format_args!(" (no response found!)")),
-                    EchoMatch::None => {}
-                }
-            }
-            cx.end_layer();
-            data::dissect(cx, buf, off + 8);
-        }
-        130..=132 if need(24) => {
-            cx.field(
-                &MLD_MAX_RESPONSE_DELAY,
-                s(4, 2),
-                Value::U64(u16::from_be_bytes([b[4], b[5]]).into()),
-            );
-            cx.field(&RESERVED, s(6, 2), Value::Bytes(&b[6..8]));
-            let a = bytes::array::<16>(b, 8).unwrap_or([0; 16]);
-            cx.field(&MLD_MULTICAST_ADDRESS, s(8, 16), Value::Ipv6(a));
-            if t == 130 && need(28) {
-                let f = b[24];
-                cx.field(&MLD_FLAG, s(24, 1), Value::U64(f.into()));
-                cx.push();
-                cx.field(&MLD_FLAG_RESERVED, s(24, 1), Value::U64((f >> 4).into()));
-                cx.field(&MLD_FLAG_S, s(24, 1), Value::Bool(f & 0x08 != 0));
-                cx.field(&MLD_FLAG_QRV, s(24, 1), Value::U64((f & 7).into()));
-                cx.pop();
-                cx.field(&MLD_QQI, s(25, 1), Value::U64(b[25].into()));
-                let n = u16::from_be_bytes([b[26], b[27]]);
-                cx.field(&MLD_NB_SOURCES, s(26, 2), Value::U64(n.into()));
-                for (i, a) in b[28..].chunks_exact(16).take(n as usize).enumerate() {
-                    let a: [u8; 16] = a.try_into().unwrap_or([0; 16]);
-                    cx.field(&MLD_SOURCE_ADDRESS, s(28 + 16 * i, 16), Value::Ipv6(a));
-                }
-            }
-            cx.set_info(format_args!("{type_name}"));
-            cx.end_layer();
-        }
-        143 if need(8) => {
-            cx.field(&RESERVED, s(4, 2), Value::Bytes(&b[4..6]));
-            let n = u16::from_be_bytes([b[6], b[7]]);
-            cx.field(&MLDR_NB_RECORDS, s(6, 2), Value::U64(n.into()));
-            let mut o = 8;
-            for _ in 0..n {
-                let Some(hdr) = bytes::array::<4>(b, o) else {
-                    break;
-                };
-                let nsrc = u16::from_be_bytes([hdr[2], hdr[3]]) as usize;
-                let aux = hdr[1] as usize * 4;
-                let rec_len = 20 + 16 * nsrc + aux;
-                if b.len() < o + rec_len {
-                    cx.truncated("MLDv2 record", s(o, b.len() - o), buf.len());
-                    break;
-                }
-                cx.text(s(o, rec_len), format_args!("Multicast Address Record"));
-                cx.push();
-                cx.field(&MLDR_MAR_TYPE, s(o, 1), Value::U64(hdr[0].into()));
-                cx.field(&MLDR_MAR_AUX_LEN, s(o + 1, 1), Value::U64(hdr[1].into()));
-                cx.field(&MLDR_MAR_NB_SOURCES, s(o + 2, 2), Value::U64(nsrc as u64));
-                let a = bytes::array::<16>(b, o + 4).unwrap_or([0; 16]);
-                cx.field(&MLDR_MAR_ADDRESS, s(o + 4, 16), Value::Ipv6(a));
-                for i in 0..nsrc {
-                    let a = bytes::array::<16>(b, o + 20 + 16 * i).unwrap_or([0; 16]);
-                    cx.field(&MLDR_MAR_SOURCE, s(o + 20 + 16 * i, 16), Value::Ipv6(a));
-                }
-                if aux > 0 {
-                    let at = o + 20 + 16 * nsrc;
-                    cx.field(
-                        &MLDR_MAR_AUX_DATA,
-                        s(at, aux),
-                        Value::Bytes(&b[at..at + aux]),
-                    );
-                }
-                cx.pop();
-                o += rec_len;
-            }
-            cx.set_info(format_args!("{type_name}"));
-            cx.end_layer();
-        }
-        133..=137 => {
-            let mut info = String::new();
-            let opts_at = match t {
-                133 if need(8) => {
-                    cx.field(&RESERVED, s(4, 4), Value::Bytes(&b[4..8]));
-                    let _ = write!(info, "{type_name}");
-                    8
-                }
-                134 if need(16) => {
-                    cx.field(&RA_CUR_HOP_LIMIT, s(4, 1), Value::U64(b[4].into()));
-                    let f = b[5];
-                    cx.field(&RA_FLAG, s(5, 1), Value::U64(f.into()));
-                    cx.push();
-                    cx.field(&RA_FLAG_M, s(5, 1), Value::Bool(f & 0x80 != 0));
-                    cx.field(&RA_FLAG_O, s(5, 1), Value::Bool(f & 0x40 != 0));
-                    cx.field(&RA_FLAG_H, s(5, 1), Value::Bool(f & 0x20 != 0));
-                    cx.field(&RA_FLAG_PRF, s(5, 1), Value::U64(((f >> 3) & 3).into()));
-                    cx.field(&RA_FLAG_P, s(5, 1), Value::Bool(f & 0x04 != 0));
-                    cx.field(&RA_FLAG_RSV, s(5, 1), Value::U64((f & 3).into()));
-                    cx.pop();
-                    cx.field(
-                        &RA_ROUTER_LIFETIME,
-                        s(6, 2),
-                        Value::U64(u16::from_be_bytes([b[6], b[7]]).into()),
-                    );
-                    cx.field(
-                        &RA_REACHABLE_TIME,
-                        s(8, 4),
-                        Value::U64(bytes::be32(b, 8).unwrap_or(0).into()),
-                    );
-                    cx.field(
-                        &RA_RETRANS_TIMER,
-                        s(12, 4),
-                        Value::U64(bytes::be32(b, 12).unwrap_or(0).into()),
-                    );
-                    let _ = write!(info, "{type_name}");
-                    16
-                }
-                135 if need(24) => {
-                    cx.field(&RESERVED, s(4, 4), Value::Bytes(&b[4..8]));
-                    let a = bytes::array::<16>(b, 8).unwrap_or([0; 16]);
-                    cx.field(&NS_TARGET, s(8, 16), Value::Ipv6(a));
-                    let _ = write!(info, "{type_name} for {}", Ipv6Addr::from(a));
-                    24
-                }
-                136 if need(24) => {
-                    let flags = bytes::be32(b, 4).unwrap_or(0);
-                    cx.field(&NA_FLAG, s(4, 4), Value::U64(flags.into()));
-                    cx.push();
-                    cx.field(&NA_FLAG_R, s(4, 4), Value::Bool(flags & 0x8000_0000 != 0));
-                    cx.field(&NA_FLAG_S, s(4, 4), Value::Bool(flags & 0x4000_0000 != 0));
-                    cx.field(&NA_FLAG_O, s(4, 4), Value::Bool(flags & 0x2000_0000 != 0));
-                    cx.field(
-                        &NA_FLAG_RSV,
-                        s(4, 4),
-                        Value::U64((flags & 0x1fff_ffff).into()),
-                    );
-                    cx.pop();
-                    let a = bytes::array::<16>(b, 8).unwrap_or([0; 16]);
-                    cx.field(&NA_TARGET, s(8, 16), Value::Ipv6(a));
-                    let names: Vec<&str> = [
-                        (0x8000_0000u32, "rtr"),
-                        (0x4000_0000, "sol"),
-                        (0x2000_0000, "ovr"),
-                    ]
-                    .iter()
-                    .filter(|(m, _)| flags & m != 0)
-                    .map(|(_, n)| *n)
-                    .collect();
-                    let _ = write!(info, "{type_name} {}", Ipv6Addr::from(a));
-                    if !names.is_empty() {
-                        let _ = write!(info, " ({})", names.join(", "));
-                    }
-                    24
-                }
-                137 if need(40) => {
-                    cx.field(&RESERVED, s(4, 4), Value::Bytes(&b[4..8]));
-                    let tgt = bytes::array::<16>(b, 8).unwrap_or([0; 16]);
-                    let dst = bytes::array::<16>(b, 24).unwrap_or([0; 16]);
-                    cx.field(&RD_TARGET, s(8, 16), Value::Ipv6(tgt));
-                    cx.field(&RD_DESTINATION, s(24, 16), Value::Ipv6(dst));
-                    let _ = write!(info, "{type_name}");
-                    40
-                }
-                _ => {
-                    cx.truncated("ICMPv6", s(0, b.len()), buf.len());
-                    cx.end_layer();
-                    return;
-                }
-            };
-            nd_options(cx, buf, off + opts_at, &b[opts_at..], t, &mut info);
-            if cx.columns() {
-                cx.set_info(format_args!("{info}"));
-            }
-            cx.end_layer();
-        }
-        _ => {
-            cx.set_info(format_args!("{type_name}"));
-            if b.len() > 4 {
-                cx.field(&DATA, s(4, b.len() - 4), Value::Bytes(&b[4..]));
-            }
-            cx.end_layer();
+            EchoMatch::Answered { reply } => cx.append_info(format_args!(" (reply in {reply})")),
+            EchoMatch::Unanswered => cx.append_info(format_args!(" (no response found!)")),
+            EchoMatch::None => {}
         }
     }
+    cx.end_layer();
+    data::dissect(cx, buf, off + 8);
+}
+
+/// Multicast Listener Query, Report or Done (v1, and v2's query).
+fn mld<S: Sink>(cx: &mut Cx<'_, S>, m: &Message<'_>) {
+    let Message {
+        buf,
+        off,
+        b,
+        t,
+        type_name,
+        ..
+    } = *m;
+    let s = |o: usize, l: usize| buf.span(off + o, l);
+    let need = |n: usize| b.len() >= n;
+    cx.field(
+        &MLD_MAX_RESPONSE_DELAY,
+        s(4, 2),
+        Value::U64(u16::from_be_bytes([b[4], b[5]]).into()),
+    );
+    cx.field(&RESERVED, s(6, 2), Value::Bytes(&b[6..8]));
+    let a = bytes::array::<16>(b, 8).unwrap_or([0; 16]);
+    cx.field(&MLD_MULTICAST_ADDRESS, s(8, 16), Value::Ipv6(a));
+    if t == 130 && need(28) {
+        let f = b[24];
+        cx.field(&MLD_FLAG, s(24, 1), Value::U64(f.into()));
+        cx.push();
+        cx.field(&MLD_FLAG_RESERVED, s(24, 1), Value::U64((f >> 4).into()));
+        cx.field(&MLD_FLAG_S, s(24, 1), Value::Bool(f & 0x08 != 0));
+        cx.field(&MLD_FLAG_QRV, s(24, 1), Value::U64((f & 7).into()));
+        cx.pop();
+        cx.field(&MLD_QQI, s(25, 1), Value::U64(b[25].into()));
+        let n = u16::from_be_bytes([b[26], b[27]]);
+        cx.field(&MLD_NB_SOURCES, s(26, 2), Value::U64(n.into()));
+        for (i, a) in b[28..].chunks_exact(16).take(n as usize).enumerate() {
+            let a: [u8; 16] = a.try_into().unwrap_or([0; 16]);
+            cx.field(&MLD_SOURCE_ADDRESS, s(28 + 16 * i, 16), Value::Ipv6(a));
+        }
+    }
+    cx.set_info(format_args!("{type_name}"));
+    cx.end_layer();
+}
+
+/// MLDv2 Report: its multicast address records.
+fn mldv2_report<S: Sink>(cx: &mut Cx<'_, S>, m: &Message<'_>) {
+    let Message {
+        buf,
+        off,
+        b,
+        type_name,
+        ..
+    } = *m;
+    let s = |o: usize, l: usize| buf.span(off + o, l);
+    cx.field(&RESERVED, s(4, 2), Value::Bytes(&b[4..6]));
+    let n = u16::from_be_bytes([b[6], b[7]]);
+    cx.field(&MLDR_NB_RECORDS, s(6, 2), Value::U64(n.into()));
+    let mut o = 8;
+    for _ in 0..n {
+        let Some(hdr) = bytes::array::<4>(b, o) else {
+            break;
+        };
+        let nsrc = u16::from_be_bytes([hdr[2], hdr[3]]) as usize;
+        let aux = hdr[1] as usize * 4;
+        let rec_len = 20 + 16 * nsrc + aux;
+        if b.len() < o + rec_len {
+            cx.truncated("MLDv2 record", s(o, b.len() - o), buf.len());
+            break;
+        }
+        cx.text(s(o, rec_len), format_args!("Multicast Address Record"));
+        cx.push();
+        cx.field(&MLDR_MAR_TYPE, s(o, 1), Value::U64(hdr[0].into()));
+        cx.field(&MLDR_MAR_AUX_LEN, s(o + 1, 1), Value::U64(hdr[1].into()));
+        cx.field(&MLDR_MAR_NB_SOURCES, s(o + 2, 2), Value::U64(nsrc as u64));
+        let a = bytes::array::<16>(b, o + 4).unwrap_or([0; 16]);
+        cx.field(&MLDR_MAR_ADDRESS, s(o + 4, 16), Value::Ipv6(a));
+        for i in 0..nsrc {
+            let a = bytes::array::<16>(b, o + 20 + 16 * i).unwrap_or([0; 16]);
+            cx.field(&MLDR_MAR_SOURCE, s(o + 20 + 16 * i, 16), Value::Ipv6(a));
+        }
+        if aux > 0 {
+            let at = o + 20 + 16 * nsrc;
+            cx.field(
+                &MLDR_MAR_AUX_DATA,
+                s(at, aux),
+                Value::Bytes(&b[at..at + aux]),
+            );
+        }
+        cx.pop();
+        o += rec_len;
+    }
+    cx.set_info(format_args!("{type_name}"));
+    cx.end_layer();
+}
+
+/// Router and neighbour solicitations and advertisements, redirects: the
+/// message's fields, then its options.
+fn neighbor_discovery<S: Sink>(cx: &mut Cx<'_, S>, m: &Message<'_>) {
+    let Message {
+        buf,
+        off,
+        b,
+        t,
+        type_name,
+        ..
+    } = *m;
+    let s = |o: usize, l: usize| buf.span(off + o, l);
+    let need = |n: usize| b.len() >= n;
+    let mut info = String::new();
+    let opts_at = match t {
+        133 if need(8) => {
+            cx.field(&RESERVED, s(4, 4), Value::Bytes(&b[4..8]));
+            let _ = write!(info, "{type_name}");
+            8
+        }
+        134 if need(16) => {
+            cx.field(&RA_CUR_HOP_LIMIT, s(4, 1), Value::U64(b[4].into()));
+            let f = b[5];
+            cx.field(&RA_FLAG, s(5, 1), Value::U64(f.into()));
+            cx.push();
+            cx.field(&RA_FLAG_M, s(5, 1), Value::Bool(f & 0x80 != 0));
+            cx.field(&RA_FLAG_O, s(5, 1), Value::Bool(f & 0x40 != 0));
+            cx.field(&RA_FLAG_H, s(5, 1), Value::Bool(f & 0x20 != 0));
+            cx.field(&RA_FLAG_PRF, s(5, 1), Value::U64(((f >> 3) & 3).into()));
+            cx.field(&RA_FLAG_P, s(5, 1), Value::Bool(f & 0x04 != 0));
+            cx.field(&RA_FLAG_RSV, s(5, 1), Value::U64((f & 3).into()));
+            cx.pop();
+            cx.field(
+                &RA_ROUTER_LIFETIME,
+                s(6, 2),
+                Value::U64(u16::from_be_bytes([b[6], b[7]]).into()),
+            );
+            cx.field(
+                &RA_REACHABLE_TIME,
+                s(8, 4),
+                Value::U64(bytes::be32(b, 8).unwrap_or(0).into()),
+            );
+            cx.field(
+                &RA_RETRANS_TIMER,
+                s(12, 4),
+                Value::U64(bytes::be32(b, 12).unwrap_or(0).into()),
+            );
+            let _ = write!(info, "{type_name}");
+            16
+        }
+        135 if need(24) => {
+            cx.field(&RESERVED, s(4, 4), Value::Bytes(&b[4..8]));
+            let a = bytes::array::<16>(b, 8).unwrap_or([0; 16]);
+            cx.field(&NS_TARGET, s(8, 16), Value::Ipv6(a));
+            let _ = write!(info, "{type_name} for {}", Ipv6Addr::from(a));
+            24
+        }
+        136 if need(24) => {
+            let flags = bytes::be32(b, 4).unwrap_or(0);
+            cx.field(&NA_FLAG, s(4, 4), Value::U64(flags.into()));
+            cx.push();
+            cx.field(&NA_FLAG_R, s(4, 4), Value::Bool(flags & 0x8000_0000 != 0));
+            cx.field(&NA_FLAG_S, s(4, 4), Value::Bool(flags & 0x4000_0000 != 0));
+            cx.field(&NA_FLAG_O, s(4, 4), Value::Bool(flags & 0x2000_0000 != 0));
+            cx.field(
+                &NA_FLAG_RSV,
+                s(4, 4),
+                Value::U64((flags & 0x1fff_ffff).into()),
+            );
+            cx.pop();
+            let a = bytes::array::<16>(b, 8).unwrap_or([0; 16]);
+            cx.field(&NA_TARGET, s(8, 16), Value::Ipv6(a));
+            let names: Vec<&str> = [
+                (0x8000_0000u32, "rtr"),
+                (0x4000_0000, "sol"),
+                (0x2000_0000, "ovr"),
+            ]
+            .iter()
+            .filter(|(m, _)| flags & m != 0)
+            .map(|(_, n)| *n)
+            .collect();
+            let _ = write!(info, "{type_name} {}", Ipv6Addr::from(a));
+            if !names.is_empty() {
+                let _ = write!(info, " ({})", names.join(", "));
+            }
+            24
+        }
+        137 if need(40) => {
+            cx.field(&RESERVED, s(4, 4), Value::Bytes(&b[4..8]));
+            let tgt = bytes::array::<16>(b, 8).unwrap_or([0; 16]);
+            let dst = bytes::array::<16>(b, 24).unwrap_or([0; 16]);
+            cx.field(&RD_TARGET, s(8, 16), Value::Ipv6(tgt));
+            cx.field(&RD_DESTINATION, s(24, 16), Value::Ipv6(dst));
+            let _ = write!(info, "{type_name}");
+            40
+        }
+        _ => {
+            cx.truncated("ICMPv6", s(0, b.len()), buf.len());
+            cx.end_layer();
+            return;
+        }
+    };
+    nd_options(cx, buf, off + opts_at, &b[opts_at..], t, &mut info);
+    if cx.columns() {
+        cx.set_info(format_args!("{info}"));
+    }
+    cx.end_layer();
+}
+
+/// A type without fields of its own: its data.
+fn other<S: Sink>(cx: &mut Cx<'_, S>, m: &Message<'_>) {
+    let Message {
+        buf,
+        off,
+        b,
+        type_name,
+        ..
+    } = *m;
+    let s = |o: usize, l: usize| buf.span(off + o, l);
+    cx.set_info(format_args!("{type_name}"));
+    if b.len() > 4 {
+        cx.field(&DATA, s(4, b.len() - 4), Value::Bytes(&b[4..]));
+    }
+    cx.end_layer();
 }
 
 /// Neighbour discovery options; adds " from/is at <link address>" to the Info text.

@@ -237,58 +237,7 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) -> usize {
     let avail_reported = buf.reported.saturating_sub(off);
     let h = match Ipv4Header::new_checked(rest) {
         Ok(h) => h,
-        Err(e) => {
-            cx.layer(
-                &proto::IP,
-                buf.span(off, rest.len().min(20)),
-                format_args!("Internet Protocol Version 4"),
-            );
-            match e {
-                HeaderError::Truncated => {
-                    partial_header(cx, buf, off, rest);
-                    cx.truncated("IPv4", buf.span(off, rest.len()), buf.len());
-                }
-                HeaderError::Version(v) => {
-                    cx.labeled(
-                        &ip::VERSION,
-                        buf.span(off, 1),
-                        Value::U64(v.into()),
-                        format_args!("Version: {v}"),
-                    );
-                    cx.expert(
-                        &BOGUS_VERSION,
-                        buf.span(off, 1),
-                        format_args!("Bogus IPv4 version"),
-                    );
-                    cx.set_info(format_args!("Bogus IPv4 version ({v}, must be 4)"));
-                    if v == 6 {
-                        // What claims to be IPv4 is IPv6: Wireshark reads it as such.
-                        cx.end_layer();
-                        return cx
-                            .dissect_by(Table::IpVersion, 6, buf, off)
-                            .unwrap_or_else(|| buf.reported.saturating_sub(off));
-                    }
-                }
-                HeaderError::HeaderLength(l) => {
-                    cx.labeled(
-                        &HDR_LEN,
-                        buf.span(off, 1),
-                        Value::U64(l as u64),
-                        format_args!("Header Length: {l} bytes"),
-                    );
-                    cx.expert(
-                        &BOGUS_HEADER_LENGTH,
-                        buf.span(off, 1),
-                        format_args!("Bogus IP header length ({l}, must be at least 20)"),
-                    );
-                    cx.set_info(format_args!(
-                        "Bogus IP header length ({l}, must be at least 20)"
-                    ));
-                }
-            }
-            cx.end_layer();
-            return avail_reported;
-        }
+        Err(e) => return header_error(cx, buf, off, e),
     };
     let hlen = h.header_len();
     let src = Ipv4Addr::from(h.src());
@@ -392,6 +341,90 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) -> usize {
     cx.field(&FRAG_OFFSET, s(6, 2), Value::U64(h.frag_offset().into()));
     cx.field(&TTL, s(8, 1), Value::U64(h.ttl().into()));
     cx.field(&PROTO, s(9, 1), Value::U64(h.protocol().into()));
+    checksum_fields(cx, buf, off, &h);
+    address_fields(cx, buf, off, &h);
+    if hlen > field::HEADER_LEN {
+        options(cx, buf, off + field::HEADER_LEN, h.options());
+    }
+
+    if bogus_len {
+        cx.end_layer();
+        return end - off;
+    }
+    let payload = buf.limit(end);
+    let proto_num = h.protocol();
+    let frag_off = u32::from(h.frag_offset()) * 8;
+    if h.more_frags() || frag_off != 0 {
+        fragment(cx, buf, off, &h, payload);
+        return end - off;
+    }
+    cx.end_layer();
+    if cx.enter_encapsulation() {
+        ipproto::dispatch(cx, payload, off + hlen, proto_num);
+        cx.leave_encapsulation();
+    }
+    end - off
+}
+
+/// A header that does not read: what of it does, and why not.
+fn header_error<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize, e: HeaderError) -> usize {
+    let rest = buf.rest(off);
+    let avail_reported = buf.reported.saturating_sub(off);
+    cx.layer(
+        &proto::IP,
+        buf.span(off, rest.len().min(20)),
+        format_args!("Internet Protocol Version 4"),
+    );
+    match e {
+        HeaderError::Truncated => {
+            partial_header(cx, buf, off, rest);
+            cx.truncated("IPv4", buf.span(off, rest.len()), buf.len());
+        }
+        HeaderError::Version(v) => {
+            cx.labeled(
+                &ip::VERSION,
+                buf.span(off, 1),
+                Value::U64(v.into()),
+                format_args!("Version: {v}"),
+            );
+            cx.expert(
+                &BOGUS_VERSION,
+                buf.span(off, 1),
+                format_args!("Bogus IPv4 version"),
+            );
+            cx.set_info(format_args!("Bogus IPv4 version ({v}, must be 4)"));
+            if v == 6 {
+                // What claims to be IPv4 is IPv6: Wireshark reads it as such.
+                cx.end_layer();
+                return cx
+                    .dissect_by(Table::IpVersion, 6, buf, off)
+                    .unwrap_or_else(|| buf.reported.saturating_sub(off));
+            }
+        }
+        HeaderError::HeaderLength(l) => {
+            cx.labeled(
+                &HDR_LEN,
+                buf.span(off, 1),
+                Value::U64(l as u64),
+                format_args!("Header Length: {l} bytes"),
+            );
+            cx.expert(
+                &BOGUS_HEADER_LENGTH,
+                buf.span(off, 1),
+                format_args!("Bogus IP header length ({l}, must be at least 20)"),
+            );
+            cx.set_info(format_args!(
+                "Bogus IP header length ({l}, must be at least 20)"
+            ));
+        }
+    }
+    cx.end_layer();
+    avail_reported
+}
+
+/// The header checksum, verified.
+fn checksum_fields<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize, h: &Ipv4Header<'_>) {
+    let s = |o: usize, l: usize| buf.span(off + o, l);
     let computed = h.computed_checksum();
     let good = computed == h.checksum();
     if good {
@@ -433,6 +466,12 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) -> usize {
         );
     }
     cx.pop();
+}
+
+/// Source and destination, with the hidden `ip.addr` and host names.
+fn address_fields<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize, h: &Ipv4Header<'_>) {
+    let s = |o: usize, l: usize| buf.span(off + o, l);
+    let (src, dst) = (Ipv4Addr::from(h.src()), Ipv4Addr::from(h.dst()));
     let src_str = FmtAddr(src);
     let dst_str = FmtAddr(dst);
     cx.field(&SRC, s(12, 4), Value::Ipv4(h.src()));
@@ -449,82 +488,77 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) -> usize {
         cx.hidden(&DST_HOST, s(16, 4), Value::Str(&t));
         cx.hidden(&HOST, s(16, 4), Value::Str(&t));
     }
-    if hlen > field::HEADER_LEN {
-        options(cx, buf, off + field::HEADER_LEN, h.options());
-    }
+}
 
-    if bogus_len {
-        cx.end_layer();
-        return end - off;
-    }
-    let payload = buf.limit(end);
+/// A fragment: into reassembly; the datagram it completes goes on to its
+/// protocol, else the fragment shows as data.
+fn fragment<S: Sink>(
+    cx: &mut Cx<'_, S>,
+    buf: Buf<'_>,
+    off: usize,
+    h: &Ipv4Header<'_>,
+    payload: Buf<'_>,
+) {
+    let hlen = h.header_len();
+    let (src, dst) = (Ipv4Addr::from(h.src()), Ipv4Addr::from(h.dst()));
     let proto_num = h.protocol();
     let frag_off = u32::from(h.frag_offset()) * 8;
-    if h.more_frags() || frag_off != 0 {
-        let outcome = if cx.quote_depth == 0 {
-            let frag = Fragment {
-                frame: cx.frame.number,
-                v6: false,
-                src: IpAddr::V4(src),
-                dst: IpAddr::V4(dst),
-                id: h.ident().into(),
-                protocol: proto_num,
-                offset: frag_off,
-                more: h.more_frags(),
-                payload: payload.rest(off + hlen),
-            };
-            cx.state.ip_fragment(&frag)
-        } else {
-            FragOutcome::Pending
+    let outcome = if cx.quote_depth == 0 {
+        let frag = Fragment {
+            frame: cx.frame.number,
+            v6: false,
+            src: IpAddr::V4(src),
+            dst: IpAddr::V4(dst),
+            id: h.ident().into(),
+            protocol: proto_num,
+            offset: frag_off,
+            more: h.more_frags(),
+            payload: payload.rest(off + hlen),
         };
-        match outcome {
-            FragOutcome::Complete {
-                payload: whole,
-                frames,
-            } => {
-                let source = cx.sink.source("Reassembled IPv4", &whole).max(1);
-                ip::reassembly_fields(
-                    cx,
-                    "IPv4",
-                    &FRAGMENTS,
-                    &FRAGMENT,
-                    &FRAGMENT_COUNT,
-                    &REASSEMBLED_LENGTH,
-                    &REASSEMBLED_DATA,
-                    source,
-                    &whole,
-                    &frames,
-                );
-                cx.end_layer();
-                ipproto::dispatch(cx, Buf::source(&whole, source), 0, proto_num);
-                if cx.pi.reassembled.is_none() {
-                    cx.pi.reassembled = Some(whole);
-                }
-            }
-            other => {
-                if let FragOutcome::PendingUntil(n) = other {
-                    cx.generated(&REASSEMBLED_IN, buf.span(off, 0), Value::U64(n.into()));
-                }
-                if let FragOutcome::Refused(why) = other {
-                    cx.reassembly_error("IPv4", buf.span(off, hlen), &why.text());
-                }
-                cx.end_layer();
-                cx.set_info(format_args!(
-                    "Fragmented IP protocol (proto={} {proto_num}, off={frag_off}, ID={:04x})",
-                    ipproto::name(proto_num),
-                    h.ident()
-                ));
-                data::dissect(cx, payload, off + hlen);
+        cx.state.ip_fragment(&frag)
+    } else {
+        FragOutcome::Pending
+    };
+    match outcome {
+        FragOutcome::Complete {
+            payload: whole,
+            frames,
+        } => {
+            let source = cx.sink.source("Reassembled IPv4", &whole).max(1);
+            ip::reassembly_fields(
+                cx,
+                "IPv4",
+                &FRAGMENTS,
+                &FRAGMENT,
+                &FRAGMENT_COUNT,
+                &REASSEMBLED_LENGTH,
+                &REASSEMBLED_DATA,
+                source,
+                &whole,
+                &frames,
+            );
+            cx.end_layer();
+            ipproto::dispatch(cx, Buf::source(&whole, source), 0, proto_num);
+            if cx.pi.reassembled.is_none() {
+                cx.pi.reassembled = Some(whole);
             }
         }
-        return end - off;
+        other => {
+            if let FragOutcome::PendingUntil(n) = other {
+                cx.generated(&REASSEMBLED_IN, buf.span(off, 0), Value::U64(n.into()));
+            }
+            if let FragOutcome::Refused(why) = other {
+                cx.reassembly_error("IPv4", buf.span(off, hlen), &why.text());
+            }
+            cx.end_layer();
+            cx.set_info(format_args!(
+                "Fragmented IP protocol (proto={} {proto_num}, off={frag_off}, ID={:04x})",
+                ipproto::name(proto_num),
+                h.ident()
+            ));
+            data::dissect(cx, payload, off + hlen);
+        }
     }
-    cx.end_layer();
-    if cx.enter_encapsulation() {
-        ipproto::dispatch(cx, payload, off + hlen, proto_num);
-        cx.leave_encapsulation();
-    }
-    end - off
 }
 
 /// What fits of a header the capture cut short, field by field.

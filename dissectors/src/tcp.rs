@@ -441,35 +441,7 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) {
         let nxt = a.nxtseq;
         cx.generated(&NXTSEQ, s(0, 0), Value::U64(nxt.into()));
     }
-    if seg.has(TcpSegment::ACK) {
-        cx.labeled(
-            &ACK,
-            s(8, 4),
-            Value::U64(ack.into()),
-            format_args!("Acknowledgment Number: {ack}    (relative ack number)"),
-        );
-        cx.field(&ACK_RAW, s(8, 4), Value::U64(seg.ack.into()));
-    } else {
-        // Without the ACK flag the field means nothing; Wireshark shows it raw and notes a non-zero value.
-        cx.labeled(
-            &ACK,
-            s(8, 4),
-            Value::U64(seg.ack.into()),
-            format_args!("Acknowledgment Number: {}", seg.ack),
-        );
-        cx.field(&ACK_RAW, s(8, 4), Value::U64(seg.ack.into()));
-        if seg.ack != 0 {
-            cx.push();
-            cx.expert(
-                &ACK_NONZERO,
-                s(8, 4),
-                format_args!(
-                    "The acknowledgment number field is nonzero while the ACK flag is not set"
-                ),
-            );
-            cx.pop();
-        }
-    }
+    ack_fields(cx, buf, off, &seg, ack);
     cx.labeled(
         &HDR_LEN,
         s(12, 1),
@@ -545,24 +517,14 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) {
     }
 
     if cx.columns() {
-        let mut prefix = String::new();
-        if let Some(a) = a {
-            a.info_prefix(&mut prefix);
-        }
-        let mut fl = String::new();
-        flag_names(seg.flags, &mut fl);
-        cx.set_info(format_args!("{prefix}"));
-        // Protocols above replace the rest, not the analysis words.
-        cx.fence_info();
-        cx.append_info(format_args!("{sp} \u{2192} {dp} [{fl}] Seq={seq}"));
-        if seg.has(TcpSegment::ACK) {
-            cx.append_info(format_args!(" Ack={ack}"));
-        }
-        cx.append_info(format_args!(" Win={win}"));
-        if seg.has(TcpSegment::URG) {
-            cx.append_info(format_args!(" Urg={}", h.urgent()));
-        }
-        cx.append_info(format_args!(" Len={payload_len}{info_opts}"));
+        let numbers = Numbers {
+            seq,
+            ack,
+            win,
+            urgent: h.urgent(),
+            payload_len,
+        };
+        info_column(cx, &seg, a, &numbers, &info_opts);
     }
     if bad_hlen || !intact {
         cx.end_layer();
@@ -590,21 +552,7 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) {
         bounds_reached(cx, payload, &plan);
     }
     if payload.len > 0 && seg.has(TcpSegment::RST) {
-        // RFC 1122 diagnostic text in a reset (Wireshark's "Reset cause").
-        let bytes = buf.get(off + hlen, payload.len as usize);
-        let text: String = bytes
-            .iter()
-            .take_while(|&&c| c != 0)
-            .map(|&c| {
-                if c.is_ascii() && !c.is_ascii_control() {
-                    c as char
-                } else {
-                    '\u{fffd}'
-                }
-            })
-            .collect();
-        cx.sink
-            .field(&RESET_CAUSE, payload, Value::Str(&text), Presence::Normal);
+        reset_cause(cx, buf, off + hlen, payload);
         cx.end_layer();
         return;
     }
@@ -620,6 +568,117 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) {
     if skip {
         return;
     }
+    application_payload(cx, buf, off + hlen, &seg, a, &plan);
+}
+
+/// The numbers the Info column shows, relative where the analysis makes
+/// them so.
+struct Numbers {
+    seq: u32,
+    ack: u32,
+    win: u32,
+    urgent: u16,
+    payload_len: u32,
+}
+
+/// The Info column: the analysis' words (which protocols above keep),
+/// ports, flags and numbers, then the options.
+fn info_column<S: Sink>(
+    cx: &mut Cx<'_, S>,
+    seg: &TcpSegment,
+    a: Option<&SegmentAnalysis>,
+    n: &Numbers,
+    info_opts: &str,
+) {
+    let mut prefix = String::new();
+    if let Some(a) = a {
+        a.info_prefix(&mut prefix);
+    }
+    let mut fl = String::new();
+    flag_names(seg.flags, &mut fl);
+    cx.set_info(format_args!("{prefix}"));
+    // Protocols above replace the rest, not the analysis words.
+    cx.fence_info();
+    cx.append_info(format_args!(
+        "{} \u{2192} {} [{fl}] Seq={}",
+        seg.src_port, seg.dst_port, n.seq
+    ));
+    if seg.has(TcpSegment::ACK) {
+        cx.append_info(format_args!(" Ack={}", n.ack));
+    }
+    cx.append_info(format_args!(" Win={}", n.win));
+    if seg.has(TcpSegment::URG) {
+        cx.append_info(format_args!(" Urg={}", n.urgent));
+    }
+    cx.append_info(format_args!(" Len={}{info_opts}", n.payload_len));
+}
+
+/// The acknowledgment number: relative with the ACK flag; raw, and noted
+/// when not zero, without it.
+fn ack_fields<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize, seg: &TcpSegment, ack: u32) {
+    let s = |o: usize, l: usize| buf.span(off + o, l);
+    if seg.has(TcpSegment::ACK) {
+        cx.labeled(
+            &ACK,
+            s(8, 4),
+            Value::U64(ack.into()),
+            format_args!("Acknowledgment Number: {ack}    (relative ack number)"),
+        );
+        cx.field(&ACK_RAW, s(8, 4), Value::U64(seg.ack.into()));
+    } else {
+        // Without the ACK flag the field means nothing; Wireshark shows it raw and notes a non-zero value.
+        cx.labeled(
+            &ACK,
+            s(8, 4),
+            Value::U64(seg.ack.into()),
+            format_args!("Acknowledgment Number: {}", seg.ack),
+        );
+        cx.field(&ACK_RAW, s(8, 4), Value::U64(seg.ack.into()));
+        if seg.ack != 0 {
+            cx.push();
+            cx.expert(
+                &ACK_NONZERO,
+                s(8, 4),
+                format_args!(
+                    "The acknowledgment number field is nonzero while the ACK flag is not set"
+                ),
+            );
+            cx.pop();
+        }
+    }
+}
+
+/// RFC 1122's diagnostic text in a reset's payload (Wireshark's "Reset
+/// cause").
+fn reset_cause<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, at: usize, payload: Span) {
+    // RFC 1122 diagnostic text in a reset (Wireshark's "Reset cause").
+    let bytes = buf.get(at, payload.len as usize);
+    let text: String = bytes
+        .iter()
+        .take_while(|&&c| c != 0)
+        .map(|&c| {
+            if c.is_ascii() && !c.is_ascii_control() {
+                c as char
+            } else {
+                '\u{fffd}'
+            }
+        })
+        .collect();
+    cx.sink
+        .field(&RESET_CAUSE, payload, Value::Str(&text), Presence::Normal);
+}
+
+/// The payload to the application: the PDUs the analysis framed, or the
+/// segment to whoever its ports name; never data seen before.
+fn application_payload<S: Sink>(
+    cx: &mut Cx<'_, S>,
+    buf: Buf<'_>,
+    at: usize,
+    seg: &TcpSegment,
+    a: Option<&SegmentAnalysis>,
+    plan: &TcpPayload,
+) {
+    let payload = seg.payload;
     // Like Wireshark, retransmitted and out-of-order data is not handed
     // to the protocols above: they would see it twice.
     // A fast retransmission's data goes up: tshark marks it with a
@@ -633,10 +692,10 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) {
     let resent_lines = resent && plan.proto == AppProto::Lines;
     if plan.proto != AppProto::None && !resent_lines {
         cx.tcp_stream = a.map(|a| a.stream);
-        crate::app::tcp_payload(cx, buf, off + hlen, &plan);
+        crate::app::tcp_payload(cx, buf, at, plan);
     } else if payload.len > 0 && plan.proto == AppProto::None && !resent {
         let stream = a.map(|a| a.stream);
-        crate::app::tcp_segment(cx, buf, off + hlen, (seg.src_port, seg.dst_port), stream);
+        crate::app::tcp_segment(cx, buf, at, (seg.src_port, seg.dst_port), stream);
     }
 }
 

@@ -77,34 +77,6 @@ pub fn fold_checksum(mut sum: u32) -> u16 {
     !(sum as u16)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn reads_past_the_end_are_none() {
-        let b = [1, 2, 3];
-        assert_eq!(be16(&b, 1), Some(0x0203));
-        assert_eq!(be16(&b, 2), None);
-        assert_eq!(be32(&b, usize::MAX), None);
-        assert_eq!(clamp(&b, 2, 10), &[3]);
-        assert_eq!(clamp(&b, 9, 10), &[] as &[u8]);
-    }
-
-    #[test]
-    fn base64_skips_what_is_no_alphabet() {
-        assert_eq!(base64_decode(b"aGVs\r\nbG8=\r\n"), b"hello");
-        assert_eq!(base64_decode(b"YQ"), b"a");
-        assert_eq!(base64_decode(b"**"), b"");
-    }
-
-    #[test]
-    fn checksum_of_rfc1071_example() {
-        let d = [0x00, 0x01, 0xf2, 0x03, 0xf4, 0xf5, 0xf6, 0xf7];
-        assert_eq!(fold_checksum(ones_complement_sum(0, &d)), !0xddf2);
-    }
-}
-
 /// Base64 decoded as GLib's `g_base64_decode` does for Wireshark: bytes
 /// outside the alphabet are skipped, `=` ends the data. Bounded by the
 /// input's length.
@@ -174,4 +146,32 @@ fn format_text_with(b: &[u8], wsp: bool) -> String {
         }
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_past_the_end_are_none() {
+        let b = [1, 2, 3];
+        assert_eq!(be16(&b, 1), Some(0x0203));
+        assert_eq!(be16(&b, 2), None);
+        assert_eq!(be32(&b, usize::MAX), None);
+        assert_eq!(clamp(&b, 2, 10), &[3]);
+        assert_eq!(clamp(&b, 9, 10), &[] as &[u8]);
+    }
+
+    #[test]
+    fn base64_skips_what_is_no_alphabet() {
+        assert_eq!(base64_decode(b"aGVs\r\nbG8=\r\n"), b"hello");
+        assert_eq!(base64_decode(b"YQ"), b"a");
+        assert_eq!(base64_decode(b"**"), b"");
+    }
+
+    #[test]
+    fn checksum_of_rfc1071_example() {
+        let d = [0x00, 0x01, 0xf2, 0x03, 0xf4, 0xf5, 0xf6, 0xf7];
+        assert_eq!(fold_checksum(ones_complement_sum(0, &d)), !0xddf2);
+    }
 }

@@ -12,7 +12,7 @@ use crate::packet::{Buf, ConversationKey, Cx, FragOutcome, Transport};
 use crate::proto;
 use crate::sink::{Presence, Sink, Span};
 use crate::table::{Table, media_key};
-use crate::text_lines::trim_eol;
+use crate::text_lines::{all_lines, trim_eol};
 
 crate::fields! {
     REQ = FieldDef::new("smtp.req", "Request", T::Boolean);
@@ -174,22 +174,6 @@ enum Shown {
     Fragment,
     /// The whole message, with the frames its pieces came from.
     Reassembled(Vec<u8>, Vec<(u32, u32)>),
-}
-
-/// Each line of `b`, its end of line included (no bound on their number:
-/// the end of a message may be any line).
-fn all_lines(b: &[u8]) -> impl Iterator<Item = (usize, &[u8])> {
-    let mut at = 0usize;
-    std::iter::from_fn(move || {
-        let rest = b.get(at..).filter(|r| !r.is_empty())?;
-        let len = rest
-            .iter()
-            .position(|&c| c == b'\n')
-            .map_or(rest.len(), |i| i + 1);
-        let start = at;
-        at += len;
-        Some((start, &rest[..len]))
-    })
 }
 
 /// Wireshark's CRLF tracking while reading DATA, which both directions'

@@ -1500,14 +1500,13 @@ mod tests {
         let mut c = http();
         let start = b"GET / HTTP/1.1\r\nX: ";
         assert_eq!(feed(&mut c, 1, 0, 0, &[], start).rest, Rest::Pending);
-        let mut seq = start.len() as u32;
         let mut limits = Vec::new();
         for i in 0..(http::MAX_HEAD as u32 + 100) {
+            let seq = start.len() as u32 + i;
             let out = feed(&mut c, 2 + i, 0, seq, &[], b"y");
             if let Some(l) = out.limit {
                 limits.push((i, l));
             }
-            seq += 1;
         }
         assert_eq!(limits.len(), 1, "{limits:?}");
         assert_eq!(limits[0].1, PduLimit::TooLong);

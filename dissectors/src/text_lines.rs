@@ -10,6 +10,13 @@ pub const MAX_LINES: usize = 256;
 /// Each line of `b` with where it starts, its end of line included; the
 /// last may lack one. At most [`MAX_LINES`].
 pub fn lines(b: &[u8]) -> impl Iterator<Item = (usize, &[u8])> {
+    all_lines(b).take(MAX_LINES)
+}
+
+/// [`lines`] without the bound on their number (bounded by `b`'s length:
+/// each line is a byte at least), for what must see every line (where a
+/// mail message ends).
+pub fn all_lines(b: &[u8]) -> impl Iterator<Item = (usize, &[u8])> {
     let mut at = 0usize;
     std::iter::from_fn(move || {
         if at >= b.len() {
@@ -24,7 +31,6 @@ pub fn lines(b: &[u8]) -> impl Iterator<Item = (usize, &[u8])> {
         at += len;
         Some((start, &rest[..len]))
     })
-    .take(MAX_LINES)
 }
 
 /// A line without its CRLF or LF.

@@ -476,7 +476,7 @@ impl crate::pdu_framing::PduFraming for RecordFraming {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use md5::{Digest as _, Md5};
+    use md5::Digest as _;
     use sha2::Sha256;
 
     fn client_hello() -> Vec<u8> {

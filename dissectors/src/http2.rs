@@ -488,154 +488,29 @@ pub fn dissect_frame<S: Sink>(
         cx.app_info_sep(", ", format_args!("{info}"));
         return;
     }
+    let fr = FramePayload {
+        buf,
+        p,
+        payload,
+        flags,
+        t,
+        summary: &summary,
+    };
     match t {
-        0 => {
-            let (body, at) = unpad(cx, buf, p, payload, flags);
-            cx.text(
-                ps(at, body.len()),
-                format_args!("DATA payload ({} bytes)", body.len()),
-            );
-            // As tshark's http2.data.data: Follow HTTP/2 Stream and filters
-            // read the body from it.
-            if !body.is_empty() {
-                cx.field(&DATA_DATA, ps(at, body.len()), Value::Bytes(body));
-            }
-            // gRPC is shown frame by frame, other bodies once whole (at the
-            // end of the stream), with the media type that shows them.
-            match note.content_type.as_deref() {
-                Some(ct) if is_grpc(Some(ct)) && !body.is_empty() => {
-                    let _ = write!(info, " (GRPC)");
-                }
-                Some(ct) if is_grpc(Some(ct)) => {}
-                // A body kept whole is handed on by its media type, whose
-                // protocol writes this.
-                Some(ct)
-                    if flags & 0x01 != 0 && shown_with_media_type(ct) && note.body.is_none() =>
-                {
-                    let media = ct.split(';').next().unwrap_or(ct).trim();
-                    let _ = write!(info, " ({media})");
-                }
-                _ => {}
-            }
-        }
-        1 | 5 => {
-            let mut q = 0;
-            if flags & 0x08 != 0 {
-                cx.field(
-                    &PAD_LENGTH,
-                    ps(0, 1),
-                    Value::U64(payload.first().copied().unwrap_or(0).into()),
-                );
-                q = 1;
-            } else {
-                cx.generated(&PAD_LENGTH, ps(0, 0), Value::U64(0));
-            }
-            if t == 1 && flags & 0x20 != 0 {
-                let dep = bytes::be32(payload, q).unwrap_or(0);
-                cx.field(&EXCLUSIVE, ps(q, 4), Value::Bool(dep & 0x8000_0000 != 0));
-                cx.field(
-                    &STREAM_DEPENDENCY,
-                    ps(q, 4),
-                    Value::U64((dep & 0x7fff_ffff).into()),
-                );
-                let w = bytes::u8_at(payload, q + 4).unwrap_or(0);
-                cx.field(&WEIGHT, ps(q + 4, 1), Value::U64(w.into()));
-                cx.generated(&WEIGHT_REAL, ps(q + 4, 1), Value::U64(u64::from(w) + 1));
-                q += 5;
-            }
-            if t == 5 {
-                let id = bytes::be32(payload, q).unwrap_or(0);
-                cx.field(&PUSH_PROMISE_R, ps(q, 4), Value::U64((id >> 31).into()));
-                cx.field(
-                    &PUSH_PROMISE_ID,
-                    ps(q, 4),
-                    Value::U64((id & 0x7fff_ffff).into()),
-                );
-                q += 4;
-            }
-            let pad = if flags & 0x08 != 0 {
-                payload.first().copied().unwrap_or(0) as usize
-            } else {
-                0
-            };
-            let frag = payload
-                .get(q..payload.len().saturating_sub(pad).max(q))
-                .unwrap_or(&[]);
-            cx.field(&HEADERS_BLOCK, ps(q, frag.len()), Value::Bytes(frag));
-            headers(cx, buf.span(p + q, frag.len()), note);
-            if !summary.is_empty() {
-                let _ = write!(info, ": {summary}");
-            }
-        }
-        2 => {
-            let dep = bytes::be32(payload, 0).unwrap_or(0);
-            cx.field(&EXCLUSIVE, ps(0, 4), Value::Bool(dep & 0x8000_0000 != 0));
-            cx.field(
-                &STREAM_DEPENDENCY,
-                ps(0, 4),
-                Value::U64((dep & 0x7fff_ffff).into()),
-            );
-            let w = bytes::u8_at(payload, 4).unwrap_or(0);
-            cx.field(&WEIGHT, ps(4, 1), Value::U64(w.into()));
-            cx.generated(&WEIGHT_REAL, ps(4, 1), Value::U64(u64::from(w) + 1));
-        }
+        0 => data_frame(cx, &fr, note, &mut info),
+        1 | 5 => headers_frame(cx, &fr, note, &mut info),
+        2 => priority_frame(cx, &fr),
         3 => cx.field(
             &RST_STREAM_ERROR,
             ps(0, 4),
             Value::U64(bytes::be32(payload, 0).unwrap_or(0).into()),
         ),
-        4 => {
-            for (i, s) in payload.chunks_exact(6).enumerate() {
-                let id = u16::from_be_bytes([s[0], s[1]]);
-                let v = u32::from_be_bytes([s[2], s[3], s[4], s[5]]);
-                let name = crate::field::lookup(SETTINGS, id.into()).unwrap_or("Unknown");
-                cx.sink.field_with_label(
-                    &SETTINGS_ITEM,
-                    ps(6 * i, 6),
-                    Value::None,
-                    Presence::Normal,
-                    format_args!("Settings - {name} : {v}"),
-                );
-                cx.push();
-                cx.field(&SETTINGS_ID, ps(6 * i, 2), Value::U64(id.into()));
-                let def = match id {
-                    1 => &SETTINGS_HEADER_TABLE_SIZE,
-                    2 => &SETTINGS_ENABLE_PUSH,
-                    3 => &SETTINGS_MAX_CONCURRENT_STREAMS,
-                    4 => &SETTINGS_INITIAL_WINDOW_SIZE,
-                    5 => &SETTINGS_MAX_FRAME_SIZE,
-                    6 => &SETTINGS_MAX_HEADER_LIST_SIZE,
-                    _ => &SETTINGS_UNKNOWN,
-                };
-                cx.field(def, ps(6 * i + 2, 4), Value::U64(v.into()));
-                cx.pop();
-            }
-        }
+        4 => settings_frame(cx, &fr),
         6 => {
             let def = if flags & 0x01 != 0 { &PONG } else { &PING };
             cx.field(def, ps(0, payload.len()), Value::Bytes(payload));
         }
-        7 => {
-            let last = bytes::be32(payload, 0).unwrap_or(0);
-            cx.field(&GOAWAY_R, ps(0, 4), Value::U64((last >> 31).into()));
-            cx.field(
-                &GOAWAY_LAST_STREAM_ID,
-                ps(0, 4),
-                Value::U64((last & 0x7fff_ffff).into()),
-            );
-            cx.field(
-                &GOAWAY_ERROR,
-                ps(4, 4),
-                Value::U64(bytes::be32(payload, 4).unwrap_or(0).into()),
-            );
-            if payload.len() > 8 {
-                cx.field(
-                    &GOAWAY_ADDATA,
-                    ps(8, payload.len() - 8),
-                    Value::Bytes(&payload[8..]),
-                );
-            }
-        }
+        7 => goaway_frame(cx, &fr),
         8 => {
             let inc = bytes::be32(payload, 0).unwrap_or(0);
             cx.field(&WINDOW_UPDATE_R, ps(0, 4), Value::U64((inc >> 31).into()));
@@ -660,6 +535,207 @@ pub fn dissect_frame<S: Sink>(
     }
     cx.pop();
     cx.app_info_sep(", ", format_args!("{info}"));
+}
+
+/// A frame's payload and what its header said, for the functions that read
+/// one type each.
+#[derive(Clone, Copy)]
+struct FramePayload<'a> {
+    buf: Buf<'a>,
+    /// Where the payload starts in `buf`.
+    p: usize,
+    payload: &'a [u8],
+    flags: u8,
+    t: u8,
+    /// The decoded headers' summary, for Info.
+    summary: &'a str,
+}
+
+/// DATA: the (unpadded) body, and what Info says of it.
+fn data_frame<S: Sink>(
+    cx: &mut Cx<'_, S>,
+    fr: &FramePayload<'_>,
+    note: &H2Note,
+    info: &mut String,
+) {
+    let FramePayload {
+        buf,
+        p,
+        payload,
+        flags,
+        ..
+    } = *fr;
+    let ps = |o: usize, n: usize| buf.span(p + o, n);
+    let (body, at) = unpad(cx, buf, p, payload, flags);
+    cx.text(
+        ps(at, body.len()),
+        format_args!("DATA payload ({} bytes)", body.len()),
+    );
+    // As tshark's http2.data.data: Follow HTTP/2 Stream and filters
+    // read the body from it.
+    if !body.is_empty() {
+        cx.field(&DATA_DATA, ps(at, body.len()), Value::Bytes(body));
+    }
+    // gRPC is shown frame by frame, other bodies once whole (at the
+    // end of the stream), with the media type that shows them.
+    match note.content_type.as_deref() {
+        Some(ct) if is_grpc(Some(ct)) && !body.is_empty() => {
+            let _ = write!(info, " (GRPC)");
+        }
+        Some(ct) if is_grpc(Some(ct)) => {}
+        // A body kept whole is handed on by its media type, whose
+        // protocol writes this.
+        Some(ct) if flags & 0x01 != 0 && shown_with_media_type(ct) && note.body.is_none() => {
+            let media = ct.split(';').next().unwrap_or(ct).trim();
+            let _ = write!(info, " ({media})");
+        }
+        _ => {}
+    }
+}
+
+/// HEADERS and PUSH_PROMISE: padding, priority, the promised stream,
+/// then the header block HPACK decoded.
+fn headers_frame<S: Sink>(
+    cx: &mut Cx<'_, S>,
+    fr: &FramePayload<'_>,
+    note: &H2Note,
+    info: &mut String,
+) {
+    let FramePayload {
+        buf,
+        p,
+        payload,
+        flags,
+        t,
+        summary,
+        ..
+    } = *fr;
+    let ps = |o: usize, n: usize| buf.span(p + o, n);
+    let mut q = 0;
+    if flags & 0x08 != 0 {
+        cx.field(
+            &PAD_LENGTH,
+            ps(0, 1),
+            Value::U64(payload.first().copied().unwrap_or(0).into()),
+        );
+        q = 1;
+    } else {
+        cx.generated(&PAD_LENGTH, ps(0, 0), Value::U64(0));
+    }
+    if t == 1 && flags & 0x20 != 0 {
+        let dep = bytes::be32(payload, q).unwrap_or(0);
+        cx.field(&EXCLUSIVE, ps(q, 4), Value::Bool(dep & 0x8000_0000 != 0));
+        cx.field(
+            &STREAM_DEPENDENCY,
+            ps(q, 4),
+            Value::U64((dep & 0x7fff_ffff).into()),
+        );
+        let w = bytes::u8_at(payload, q + 4).unwrap_or(0);
+        cx.field(&WEIGHT, ps(q + 4, 1), Value::U64(w.into()));
+        cx.generated(&WEIGHT_REAL, ps(q + 4, 1), Value::U64(u64::from(w) + 1));
+        q += 5;
+    }
+    if t == 5 {
+        let id = bytes::be32(payload, q).unwrap_or(0);
+        cx.field(&PUSH_PROMISE_R, ps(q, 4), Value::U64((id >> 31).into()));
+        cx.field(
+            &PUSH_PROMISE_ID,
+            ps(q, 4),
+            Value::U64((id & 0x7fff_ffff).into()),
+        );
+        q += 4;
+    }
+    let pad = if flags & 0x08 != 0 {
+        payload.first().copied().unwrap_or(0) as usize
+    } else {
+        0
+    };
+    let frag = payload
+        .get(q..payload.len().saturating_sub(pad).max(q))
+        .unwrap_or(&[]);
+    cx.field(&HEADERS_BLOCK, ps(q, frag.len()), Value::Bytes(frag));
+    headers(cx, buf.span(p + q, frag.len()), note);
+    if !summary.is_empty() {
+        let _ = write!(info, ": {summary}");
+    }
+}
+
+/// PRIORITY: the dependency and weight.
+fn priority_frame<S: Sink>(cx: &mut Cx<'_, S>, fr: &FramePayload<'_>) {
+    let FramePayload {
+        buf, p, payload, ..
+    } = *fr;
+    let ps = |o: usize, n: usize| buf.span(p + o, n);
+    let dep = bytes::be32(payload, 0).unwrap_or(0);
+    cx.field(&EXCLUSIVE, ps(0, 4), Value::Bool(dep & 0x8000_0000 != 0));
+    cx.field(
+        &STREAM_DEPENDENCY,
+        ps(0, 4),
+        Value::U64((dep & 0x7fff_ffff).into()),
+    );
+    let w = bytes::u8_at(payload, 4).unwrap_or(0);
+    cx.field(&WEIGHT, ps(4, 1), Value::U64(w.into()));
+    cx.generated(&WEIGHT_REAL, ps(4, 1), Value::U64(u64::from(w) + 1));
+}
+
+/// SETTINGS: each parameter with its own field.
+fn settings_frame<S: Sink>(cx: &mut Cx<'_, S>, fr: &FramePayload<'_>) {
+    let FramePayload {
+        buf, p, payload, ..
+    } = *fr;
+    let ps = |o: usize, n: usize| buf.span(p + o, n);
+    for (i, s) in payload.chunks_exact(6).enumerate() {
+        let id = u16::from_be_bytes([s[0], s[1]]);
+        let v = u32::from_be_bytes([s[2], s[3], s[4], s[5]]);
+        let name = crate::field::lookup(SETTINGS, id.into()).unwrap_or("Unknown");
+        cx.sink.field_with_label(
+            &SETTINGS_ITEM,
+            ps(6 * i, 6),
+            Value::None,
+            Presence::Normal,
+            format_args!("Settings - {name} : {v}"),
+        );
+        cx.push();
+        cx.field(&SETTINGS_ID, ps(6 * i, 2), Value::U64(id.into()));
+        let def = match id {
+            1 => &SETTINGS_HEADER_TABLE_SIZE,
+            2 => &SETTINGS_ENABLE_PUSH,
+            3 => &SETTINGS_MAX_CONCURRENT_STREAMS,
+            4 => &SETTINGS_INITIAL_WINDOW_SIZE,
+            5 => &SETTINGS_MAX_FRAME_SIZE,
+            6 => &SETTINGS_MAX_HEADER_LIST_SIZE,
+            _ => &SETTINGS_UNKNOWN,
+        };
+        cx.field(def, ps(6 * i + 2, 4), Value::U64(v.into()));
+        cx.pop();
+    }
+}
+
+/// GOAWAY: the last stream, the error, additional data.
+fn goaway_frame<S: Sink>(cx: &mut Cx<'_, S>, fr: &FramePayload<'_>) {
+    let FramePayload {
+        buf, p, payload, ..
+    } = *fr;
+    let ps = |o: usize, n: usize| buf.span(p + o, n);
+    let last = bytes::be32(payload, 0).unwrap_or(0);
+    cx.field(&GOAWAY_R, ps(0, 4), Value::U64((last >> 31).into()));
+    cx.field(
+        &GOAWAY_LAST_STREAM_ID,
+        ps(0, 4),
+        Value::U64((last & 0x7fff_ffff).into()),
+    );
+    cx.field(
+        &GOAWAY_ERROR,
+        ps(4, 4),
+        Value::U64(bytes::be32(payload, 4).unwrap_or(0).into()),
+    );
+    if payload.len() > 8 {
+        cx.field(
+            &GOAWAY_ADDATA,
+            ps(8, payload.len() - 8),
+            Value::Bytes(&payload[8..]),
+        );
+    }
 }
 
 /// Media types Wireshark names in Info when it shows the whole body (its

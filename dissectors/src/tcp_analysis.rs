@@ -754,6 +754,77 @@ impl TcpStreamAnalyzer {
         out
     }
 
+    /// Whether a segment that carries data (or SYN/FIN) repeats what was
+    /// sent before, and as which kind (Wireshark's order: spurious, fast,
+    /// out of order, plain retransmission); its RTO when plain.
+    fn retransmission(
+        &self,
+        d: usize,
+        ts: i64,
+        seg: &TcpSegment,
+        fwd_nextseq: u32,
+        out: &mut SegmentAnalysis,
+    ) -> u32 {
+        let r = 1 - d;
+        let (seq, seglen, flags) = (seg.seq, seg.len, seg.flags);
+        // A segment of more than one byte starting one before the next
+        // expected byte adds new data (the byte before may have been a
+        // zero window probe's): no retransmission (a spurious one yet).
+        let not_advanced = fwd_nextseq != 0
+            && lt(seq, fwd_nextseq)
+            && !(seglen > 1 && fwd_nextseq.wrapping_sub(1) == seq);
+        // Bytes the other side already acknowledged come again:
+        // Wireshark asks this first.
+        let rev_lastack = self.dir[r].lastack;
+        if seglen > 0 && rev_lastack != 0 && le(seq.wrapping_add(seglen), rev_lastack) {
+            return Flag::SpuriousRetransmission.bit() | Flag::Retransmission.bit();
+        }
+        let since_dup = ts.saturating_sub(self.dir[r].lastack_time);
+        if not_advanced
+            // Wireshark keeps the count unsigned, so its "ACKed
+            // unseen segment" marker (-1) reads as very many
+            // duplicate ACKs here: a segment resent right after such
+            // an ACK is a fast retransmission to tshark (a FIN
+            // retransmission, typically). We follow its verdict so
+            // the two agree; tests/golden's
+            // tcp_fin_fast_retransmission.pcap shows the case.
+            && (self.dir[r].dup_ack_num >= 2 || self.dir[r].dup_ack_num < 0)
+            && self.dir[r].lastack == seq
+            && since_dup < 20_000_000
+        {
+            return Flag::FastRetransmission.bit() | Flag::Retransmission.bit();
+        }
+        let since_highest = ts.saturating_sub(self.dir[d].nextseq_time);
+        // The iRTT, or 3 ms while none (a zero one) is known; tshark
+        // compares unsigned, so a negative one lets anything in.
+        let threshold = match self.initial_rtt_ns {
+            Some(r) if r > 0 => r,
+            Some(r) if r < 0 => i64::MAX,
+            _ => 3_000_000,
+        };
+        let mut end = seq.wrapping_add(seglen);
+        if flags & (TcpSegment::SYN | TcpSegment::FIN) != 0 {
+            end = end.wrapping_add(1);
+        }
+        if not_advanced && since_highest < threshold && fwd_nextseq != end {
+            return Flag::OutOfOrder.bit();
+        }
+        if not_advanced {
+            // Wireshark measures from the eldest unacknowledged
+            // segment (likely the one retransmitted), else from the
+            // highest one seen.
+            out.rto = Some(match self.dir[d].unacked.first() {
+                Some(u) => (ts.saturating_sub(u.ts), u.frame),
+                None => (
+                    ts.saturating_sub(self.dir[d].nextseq_time),
+                    self.dir[d].nextseq_frame,
+                ),
+            });
+            return Flag::Retransmission.bit();
+        }
+        0
+    }
+
     /// Wireshark's `tcp_analyze_sequence_number`.
     fn analyze(
         &mut self,
@@ -887,66 +958,7 @@ impl TcpStreamAnalyzer {
         if (seglen > 0 || flags & (TcpSegment::SYN | TcpSegment::FIN) != 0)
             && fl & Flag::KeepAlive.bit() == 0
         {
-            // A segment of more than one byte starting one before the next
-            // expected byte adds new data (the byte before may have been a
-            // zero window probe's): no retransmission (a spurious one yet).
-            let not_advanced = fwd_nextseq != 0
-                && lt(seq, fwd_nextseq)
-                && !(seglen > 1 && fwd_nextseq.wrapping_sub(1) == seq);
-            'kind: {
-                // Bytes the other side already acknowledged come again:
-                // Wireshark asks this first.
-                let rev_lastack = self.dir[r].lastack;
-                if seglen > 0 && rev_lastack != 0 && le(seq.wrapping_add(seglen), rev_lastack) {
-                    fl |= Flag::SpuriousRetransmission.bit() | Flag::Retransmission.bit();
-                    break 'kind;
-                }
-                let since_dup = ts.saturating_sub(self.dir[r].lastack_time);
-                if not_advanced
-                    // Wireshark keeps the count unsigned, so its "ACKed
-                    // unseen segment" marker (-1) reads as very many
-                    // duplicate ACKs here: a segment resent right after such
-                    // an ACK is a fast retransmission to tshark (a FIN
-                    // retransmission, typically). We follow its verdict so
-                    // the two agree; tests/golden's
-                    // tcp_fin_fast_retransmission.pcap shows the case.
-                    && (self.dir[r].dup_ack_num >= 2 || self.dir[r].dup_ack_num < 0)
-                    && self.dir[r].lastack == seq
-                    && since_dup < 20_000_000
-                {
-                    fl |= Flag::FastRetransmission.bit() | Flag::Retransmission.bit();
-                    break 'kind;
-                }
-                let since_highest = ts.saturating_sub(self.dir[d].nextseq_time);
-                // The iRTT, or 3 ms while none (a zero one) is known; tshark
-                // compares unsigned, so a negative one lets anything in.
-                let threshold = match self.initial_rtt_ns {
-                    Some(r) if r > 0 => r,
-                    Some(r) if r < 0 => i64::MAX,
-                    _ => 3_000_000,
-                };
-                let mut end = seq.wrapping_add(seglen);
-                if flags & (TcpSegment::SYN | TcpSegment::FIN) != 0 {
-                    end = end.wrapping_add(1);
-                }
-                if not_advanced && since_highest < threshold && fwd_nextseq != end {
-                    fl |= Flag::OutOfOrder.bit();
-                    break 'kind;
-                }
-                if not_advanced {
-                    fl |= Flag::Retransmission.bit();
-                    // Wireshark measures from the eldest unacknowledged
-                    // segment (likely the one retransmitted), else from the
-                    // highest one seen.
-                    out.rto = Some(match self.dir[d].unacked.first() {
-                        Some(u) => (ts.saturating_sub(u.ts), u.frame),
-                        None => (
-                            ts.saturating_sub(self.dir[d].nextseq_time),
-                            self.dir[d].nextseq_frame,
-                        ),
-                    });
-                }
-            }
+            fl |= self.retransmission(d, ts, seg, fwd_nextseq, out);
         }
 
         let mut nextseq = seq.wrapping_add(seglen);

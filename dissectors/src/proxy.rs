@@ -187,10 +187,13 @@ fn dissect_v1<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize, len: usize)
         b"TCP4" => [&SRC_IPV4, &DST_IPV4],
         b"TCP6" => [&SRC_IPV6, &DST_IPV6],
         _ => {
-            let rest = String::from_utf8_lossy(line.get(at..).unwrap_or(&[]));
+            // The span is the bytes', not the text's (a replacement
+            // character is longer than the byte it stands for).
+            let raw = line.get(at..).unwrap_or(&[]);
+            let rest = String::from_utf8_lossy(raw);
             cx.field(
                 &V1_UNKNOWN,
-                buf.span(off + at, rest.len()),
+                buf.span(off + at, raw.len()),
                 Value::Str(&rest),
             );
             return cx.end_layer();

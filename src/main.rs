@@ -12,6 +12,24 @@ fn main() {
             std::process::exit(2);
         }
     }
+    let (keylog, warnings) = cli.keylog_file();
+    for w in warnings {
+        eprintln!("wirelens: warning: {w}");
+    }
+    if let Some(path) = &keylog {
+        match wirelens::pass::read_keylog(path) {
+            Ok((keys, errors)) => {
+                for e in errors {
+                    eprintln!("wirelens: warning: {e}");
+                }
+                wirelens::pass::set_keys(Some(std::sync::Arc::new(keys)));
+            }
+            Err(e) => {
+                eprintln!("wirelens: error: key log {e}");
+                std::process::exit(2);
+            }
+        }
+    }
     let Some(cmd) = cli.command else {
         let launch = wirelens::ui::Launch {
             file: cli.file,

@@ -8,6 +8,7 @@ use dissectors::analysis::{Analyzer, FrameAnswers};
 use dissectors::packet::{FrameMeta, Options, PacketInfo};
 use dissectors::sink::Sink;
 use dissectors::tape::{BlobRecorder, Recorder};
+use dissectors::tls::keylog::KeyLog;
 
 use crate::capture::{Interface, Record};
 
@@ -58,6 +59,31 @@ pub fn decode_as_rules(args: &[String]) -> Result<dissectors::decode_as::DecodeA
     Ok(rules)
 }
 
+/// The TLS secrets every pass of this process decrypts with (`--keylog`,
+/// `-o tls.keylog_file:`, the app's setting). Passes keep what they were
+/// started with; re-dissection reads the plaintext from the tapes.
+static KEYS: std::sync::RwLock<Option<std::sync::Arc<KeyLog>>> = std::sync::RwLock::new(None);
+
+pub fn set_keys(keys: Option<std::sync::Arc<KeyLog>>) {
+    *KEYS.write().unwrap_or_else(|e| e.into_inner()) = keys.filter(|k| !k.is_empty());
+}
+
+pub fn keys() -> Option<std::sync::Arc<KeyLog>> {
+    KEYS.read().unwrap_or_else(|e| e.into_inner()).clone()
+}
+
+/// Reads a key log file: its secrets, and each line it could not read
+/// (by number). A file that cannot be read is an error.
+pub fn read_keylog(path: &std::path::Path) -> Result<(KeyLog, Vec<String>), String> {
+    let text = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let (log, errors) = KeyLog::parse(&text);
+    let errors = errors
+        .iter()
+        .map(|e| format!("{}: {e}, skipped", path.display()))
+        .collect();
+    Ok((log, errors))
+}
+
 /// Dissection options with this process' Decode As rules.
 pub fn options(columns: bool) -> Options {
     Options {
@@ -103,6 +129,7 @@ impl Pass {
         analyzer.set_state_limit(state_limit());
         let rules = decode_as();
         analyzer.set_decode_as(*rules);
+        analyzer.set_keys(keys());
         Pass {
             analyzer,
             decode_as: rules,

@@ -17,10 +17,15 @@ use common::*;
 use serde_json::{Map, Value};
 
 fn wirelens_json(cmd: &str, fx: &Fixture) -> Value {
-    let out = Command::new(env!("CARGO_BIN_EXE_wirelens"))
-        .args([cmd, fx.path.to_str().expect("path"), "--format", "json"])
-        .output()
-        .expect("runs");
+    let keys = fx.path.with_extension("keys");
+    let mut command = Command::new(env!("CARGO_BIN_EXE_wirelens"));
+    command.args([cmd, fx.path.to_str().expect("path"), "--format", "json"]);
+    if keys.exists() {
+        command
+            .arg("-o")
+            .arg(format!("tls.keylog_file:{}", keys.display()));
+    }
+    let out = command.output().expect("runs");
     assert!(
         out.status.success(),
         "wirelens {cmd} {}: {}",

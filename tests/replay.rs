@@ -64,6 +64,7 @@ fn record(fx: &Fixture) -> (CaptureFile, Vec<Recorded>, Vec<u8>) {
     let mut reader = file.reader();
     let mut pass = Pass::new(true);
     pass.record = true;
+    pass.analyzer.set_keys(fx.keys());
     pass.interfaces_described = file.format == wirelens::capture::Format::Pcapng;
     let mut recorded = Vec::new();
     let mut blob_log: Vec<u8> = Vec::new();

@@ -54,6 +54,8 @@ pub struct FrameAnswers {
 #[derive(Debug)]
 pub struct Analyzer {
     decode_as: DecodeAs,
+    /// TLS secrets, when the user gave a key log.
+    keys: Option<std::sync::Arc<crate::tls::keylog::KeyLog>>,
     conversation_flags: HashMap<crate::packet::ConversationKey, u32>,
     memos: HashMap<crate::packet::ConversationKey, Vec<u8>>,
     /// Protocol messages being collected from pieces, and their bytes in all.
@@ -206,6 +208,7 @@ impl Analyzer {
             shed_at: DEFAULT_STATE_LIMIT,
             frame: FrameAnswers::default(),
             decode_as: DecodeAs::default(),
+            keys: None,
             conversation_flags: HashMap::new(),
             memos: HashMap::new(),
             messages: HashMap::new(),
@@ -218,6 +221,17 @@ impl Analyzer {
     /// whose PDUs the analysis frames.
     pub fn set_decode_as(&mut self, rules: DecodeAs) {
         self.decode_as = rules;
+    }
+
+    /// TLS secrets to decrypt with (a key log, a capture's Decryption
+    /// Secrets Blocks).
+    pub fn set_keys(&mut self, keys: Option<std::sync::Arc<crate::tls::keylog::KeyLog>>) {
+        self.keys = keys.filter(|k| !k.is_empty());
+    }
+
+    /// The TLS secrets this analysis decrypts with.
+    pub fn keys(&self) -> Option<std::sync::Arc<crate::tls::keylog::KeyLog>> {
+        self.keys.clone()
     }
 
     /// The memory ceiling for per-conversation state: past it, the
@@ -680,6 +694,11 @@ impl Analyzer {
         }
         let mut out = match &mut self.apps[i] {
             AppSlot::Conn(c) => {
+                if let Some(keys) = &self.keys
+                    && !c.has_keys()
+                {
+                    c.set_keys(keys.clone());
+                }
                 let out = c.segment(at, seg, a, payload, payload_at);
                 let held = c.held_bytes();
                 self.account(i, at.frame, Some(held), None);

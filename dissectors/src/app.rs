@@ -111,6 +111,18 @@ crate::fields! {
 /// carries, as the analysis planned it: the PDUs it completes, then what
 /// is left.
 pub fn tcp_payload<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize, plan: &TcpPayload) {
+    payload(cx, buf, off, plan, false);
+}
+
+/// A TCP payload, or (`decrypted`) a TLS record's decrypted application
+/// data, framed the same way.
+fn payload<S: Sink>(
+    cx: &mut Cx<'_, S>,
+    buf: Buf<'_>,
+    off: usize,
+    plan: &TcpPayload,
+    decrypted: bool,
+) {
     let mut group: Vec<&TcpPdu> = Vec::new();
     let mut in_frame_end = 0usize;
     for pdu in &plan.pdus {
@@ -152,7 +164,7 @@ pub fn tcp_payload<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize, plan: 
             data::dissect(cx, buf, off + in_frame_end);
         }
 
-        Rest::Pending if plan.pdus.is_empty() => {
+        Rest::Pending if plan.pdus.is_empty() && !decrypted => {
             cx.pi.protocol = std::borrow::Cow::Borrowed(proto::TCP.column);
             cx.set_info(format_args!("[TCP segment of a reassembled PDU]"));
         }
@@ -231,7 +243,7 @@ fn dissect_run<S: Sink>(
                     _ => &empty,
                 };
                 http2::dissect_frame(cx, b, o, l, note);
-                media_body(cx, note);
+                media_body(cx, note, (b, o, l));
                 let f = b.get(o, l);
                 if f.get(3) == Some(&0) && http2::is_grpc(note.content_type.as_deref()) {
                     let body = http2::data_body(f);
@@ -279,20 +291,57 @@ fn dissect_run<S: Sink>(
                 }
             }
         }
+        AppProto::Tls => tls_records(cx, pdus),
         _ => {
             for (i, &(b, o, l, pdu)) in pdus.iter().enumerate() {
                 dissect_pdu(cx, b, o, l, pdu, plan, i == 0);
-            }
-            if first.proto == AppProto::Tls {
-                tls::end(cx);
             }
         }
     }
 }
 
+/// TLS records in one call of the TLS dissector, then what their
+/// decrypted application data carries, each record's in turn.
+fn tls_records<S: Sink>(cx: &mut Cx<'_, S>, pdus: &[(Buf<'_>, usize, usize, &TcpPdu)]) {
+    let empty = tls::TlsNote::default();
+    let mut decrypted = Vec::new();
+    for (i, &(b, o, l, pdu)) in pdus.iter().enumerate() {
+        let (note, inner) = match &pdu.note {
+            PduNote::Tls(n, inner) => (n, inner.as_deref()),
+            _ => (&empty, None),
+        };
+        let to = inner.and_then(|p| match p.proto {
+            AppProto::Http => Some(&proto::HTTP),
+            AppProto::Http2 => Some(&proto::HTTP2),
+            AppProto::Dns => Some(&proto::DNS),
+            _ => None,
+        });
+        let source = tls::dissect_record(cx, b, o, l, note, i == 0, to);
+        if let (Some(source), Some(plain), Some(inner)) = (source, note.decrypted.plain(), inner) {
+            decrypted.push((source, &plain.bytes, inner));
+        }
+    }
+    tls::end(cx);
+    for (source, bytes, inner) in decrypted {
+        if inner.pdus.is_empty() && inner.rest == Rest::Pending {
+            // Part of a message that later records complete.
+            cx.set_info(format_args!("[TLS segment of a reassembled PDU]"));
+            continue;
+        }
+        if matches!(inner.proto, AppProto::Http | AppProto::Http2) && !inner.pdus.is_empty() {
+            // HTTP and HTTP/2 write the Info column afresh each time TLS
+            // hands them a record.
+            cx.restart_app_info();
+        }
+        payload(cx, Buf::source(bytes, source), 0, inner, true);
+    }
+}
+
 /// An HTTP/2 body of a textual media type, kept whole, handed on by its
-/// media type (as its own data source) on the frame that ends it.
-fn media_body<S: Sink>(cx: &mut Cx<'_, S>, note: &http2::H2Note) {
+/// media type on the frame that ends it: in place when this DATA frame
+/// (`frame`: where it lies) holds it all, as Wireshark does, else as a
+/// data source of its own.
+fn media_body<S: Sink>(cx: &mut Cx<'_, S>, note: &http2::H2Note, frame: (Buf<'_>, usize, usize)) {
     let (Some(body), Some(ct)) = (note.body.as_deref(), note.content_type.as_deref()) else {
         return;
     };
@@ -300,6 +349,21 @@ fn media_body<S: Sink>(cx: &mut Cx<'_, S>, note: &http2::H2Note) {
         return;
     }
     let media = crate::table::media_type(ct);
+    let (b, o, l) = frame;
+    let f = b.get(o, l);
+    let data = http2::data_body(f);
+    if f.get(3) == Some(&0) && data == body {
+        // Where the body starts in the frame (after any pad length).
+        let at = o + (data.as_ptr() as usize - f.as_ptr() as usize);
+        let end = at + body.len();
+        let whole = Buf {
+            bytes: b.get(0, end),
+            source: b.source,
+            reported: end,
+        };
+        cx.dissect_media(&media, true, whole, at);
+        return;
+    }
     let source = cx.sink.source("Reassembled body", body).max(1);
     cx.dissect_media(&media, true, Buf::source(body, source), 0);
 }
@@ -336,14 +400,6 @@ fn dissect_pdu<S: Sink>(
                 &m,
                 first,
             );
-        }
-        (AppProto::Tls, note) => {
-            let empty = tls::TlsNote::default();
-            let note = match note {
-                PduNote::Tls(n) => n,
-                _ => &empty,
-            };
-            tls::dissect_record(cx, buf, off, len, note, first);
         }
         (AppProto::Http, note) => {
             let note = match note {

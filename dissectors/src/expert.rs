@@ -35,6 +35,7 @@ pub enum Group {
     Malformed,
     Protocol,
     Comments,
+    Decryption,
 }
 
 impl Group {
@@ -49,6 +50,7 @@ impl Group {
             Group::Malformed => "Malformed",
             Group::Protocol => "Protocol",
             Group::Comments => "Comment",
+            Group::Decryption => "Decryption",
         }
     }
 }

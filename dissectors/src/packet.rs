@@ -818,6 +818,13 @@ impl<S: Sink> Cx<'_, S> {
 
     /// Replace the Info column (when columns are wanted).
     /// (Text before the fence stays: the TCP analysis' `[TCP ...] `.)
+    /// The next application text replaces what application protocols
+    /// wrote to the Info column so far (a dissector that clears the
+    /// column when it is called).
+    pub fn restart_app_info(&mut self) {
+        self.app_info_started = false;
+    }
+
     pub fn set_info(&mut self, args: fmt::Arguments<'_>) {
         if self.opts.columns && self.quote_depth == 0 {
             self.pi

@@ -12,7 +12,8 @@ use crate::tape_codec::{MAX_ANSWER, Sources, TapeReader, TapeWriter};
 use crate::tcp_pdu::{
     AppProto, MAX_PIECES, PduBytes, PduLimit, PduNote, Piece, Rest, TcpPayload, TcpPdu,
 };
-use crate::tls::{Carry, TlsNote};
+use crate::tls::decrypt::{DecryptError, Plaintext};
+use crate::tls::{Carry, Decrypted, TlsNote};
 
 /// The tag of a payload's answer on a tape.
 pub const TAG: u8 = 11;
@@ -43,6 +44,14 @@ impl Answer for TcpPayload {
     }
 
     fn read(r: &mut TapeReader<'_>, src: &mut Sources<'_>) -> Self {
+        read_payload(r, src, 0)
+    }
+}
+
+/// A payload from the tape; `depth` 1 is the decrypted payload of a TLS
+/// record, which holds none of its own.
+fn read_payload(r: &mut TapeReader<'_>, src: &mut Sources<'_>, depth: u8) -> TcpPayload {
+    {
         if r.expect(&[TAG]).is_none() {
             return TcpPayload::data();
         }
@@ -64,7 +73,7 @@ impl Answer for TcpPayload {
             if r.failed {
                 break;
             }
-            pdus.push(read_pdu(r, src));
+            pdus.push(read_pdu(r, src, depth));
         }
         if r.failed {
             return TcpPayload::data();
@@ -125,7 +134,7 @@ fn write_pdu(w: &mut TapeWriter<'_>, p: &TcpPdu) {
             w.u8(2);
             m.write_fields(w);
         }
-        PduNote::Tls(n) => {
+        PduNote::Tls(n, inner) => {
             w.u8(3);
             w.u64(n.version.into());
             w.u8(n.encrypted.into());
@@ -143,6 +152,14 @@ fn write_pdu(w: &mut TapeWriter<'_>, p: &TcpPdu) {
             }
             w.u64(n.cipher.into());
             w.bytes(n.alpn.as_deref().unwrap_or("").as_bytes());
+            write_decrypted(w, &n.decrypted);
+            match inner {
+                Some(payload) => {
+                    w.u8(1);
+                    payload.write(w);
+                }
+                None => w.u8(0),
+            }
         }
         PduNote::H2(n) => {
             w.u8(4);
@@ -250,7 +267,7 @@ fn read_header_block(r: &mut TapeReader<'_>, src: &mut Sources<'_>) -> Option<He
     }
 }
 
-fn read_pdu(r: &mut TapeReader<'_>, src: &mut Sources<'_>) -> TcpPdu {
+fn read_pdu(r: &mut TapeReader<'_>, src: &mut Sources<'_>, depth: u8) -> TcpPdu {
     let proto = AppProto::from_u8(r.u8());
     let kind = r.u8();
     let (mut bytes, rebuild) = match kind {
@@ -332,20 +349,25 @@ fn read_pdu(r: &mut TapeReader<'_>, src: &mut Sources<'_>) -> TcpPdu {
                 dns,
             })
         }
-        3 => PduNote::Tls(TlsNote {
-            version: r.u64() as u16,
-            encrypted: r.u8() != 0,
-            carry: match r.u8() {
-                1 => Carry::Continued {
-                    head: r.bytes().iter().take(4).copied().collect(),
-                    len: r.u32(),
+        3 => PduNote::Tls(
+            TlsNote {
+                version: r.u64() as u16,
+                encrypted: r.u8() != 0,
+                carry: match r.u8() {
+                    1 => Carry::Continued {
+                        head: r.bytes().iter().take(4).copied().collect(),
+                        len: r.u32(),
+                    },
+                    2 => Carry::Whole(src.big(r)),
+                    _ => Carry::None,
                 },
-                2 => Carry::Whole(src.big(r)),
-                _ => Carry::None,
+                cipher: r.u64() as u16,
+                alpn: Some(String::from_utf8_lossy(r.bytes()).into_owned())
+                    .filter(|s| !s.is_empty()),
+                decrypted: read_decrypted(r, src),
             },
-            cipher: r.u64() as u16,
-            alpn: Some(String::from_utf8_lossy(r.bytes()).into_owned()).filter(|s| !s.is_empty()),
-        }),
+            (r.u8() == 1 && depth == 0).then(|| Box::new(read_payload(r, src, depth + 1))),
+        ),
         _ => PduNote::None,
     };
     TcpPdu {
@@ -355,5 +377,33 @@ fn read_pdu(r: &mut TapeReader<'_>, src: &mut Sources<'_>) -> TcpPdu {
         body_len,
         note,
         retransmitted,
+    }
+}
+
+fn write_decrypted(w: &mut TapeWriter<'_>, d: &Decrypted) {
+    match d {
+        Decrypted::None => w.u8(0),
+        Decrypted::NoKey => w.u8(1),
+        Decrypted::Plain(p) => {
+            w.u8(2);
+            w.u8(p.content_type);
+            w.big(&p.bytes);
+        }
+        Decrypted::Failed(e) => {
+            w.u8(3);
+            w.u8(e.as_u8());
+        }
+    }
+}
+
+fn read_decrypted(r: &mut TapeReader<'_>, src: &mut Sources<'_>) -> Decrypted {
+    match r.u8() {
+        1 => Decrypted::NoKey,
+        2 => Decrypted::Plain(Plaintext {
+            content_type: r.u8(),
+            bytes: src.big(r),
+        }),
+        3 => Decrypted::Failed(DecryptError::from_u8(r.u8())),
+        _ => Decrypted::None,
     }
 }

@@ -273,6 +273,7 @@ registry! {
     }
     tls {
         fields: crate::tls::ALL;
+        experts: [crate::tls::NO_KEY, crate::tls::NOT_DECRYPTED];
         framed: "tls" in TCP;
         framed: "ssl" in TCP;
     }

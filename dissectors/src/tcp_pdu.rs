@@ -110,6 +110,16 @@ pub enum PduBytes {
     Reassembled(Vec<u8>),
 }
 
+impl PduBytes {
+    /// Heap bytes held (none when the bytes lie in the frame).
+    pub fn heap_len(&self) -> usize {
+        match self {
+            PduBytes::InFrame { .. } => 0,
+            PduBytes::Reassembled(v) => v.len(),
+        }
+    }
+}
+
 /// What the connection knew about a PDU when it completed.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum PduNote {
@@ -117,7 +127,9 @@ pub enum PduNote {
     None,
     Http(HttpNote),
     Dns(crate::dns::DnsMatch),
-    Tls(crate::tls::TlsNote),
+    /// A record, and when it decrypted to application data, what that
+    /// carries (the decrypted stream framed as a connection of its own).
+    Tls(crate::tls::TlsNote, Option<Box<TcpPayload>>),
     H2(crate::http2::H2Note),
 }
 
@@ -125,7 +137,16 @@ impl PduNote {
     /// Heap bytes the note holds of its own (shared values not counted).
     pub fn heap_bytes(&self) -> usize {
         match self {
-            PduNote::Tls(n) => n.carry.len(),
+            PduNote::Tls(n, inner) => {
+                n.carry.len()
+                    + n.decrypted.plain().map_or(0, |p| p.bytes.len())
+                    + inner.as_ref().map_or(0, |i| {
+                        i.pdus
+                            .iter()
+                            .map(|p| p.note.heap_bytes() + p.bytes.heap_len())
+                            .sum()
+                    })
+            }
             PduNote::H2(n) => n.body.as_ref().map_or(0, Vec::len),
             PduNote::None | PduNote::Http(_) | PduNote::Dns(_) => 0,
         }
@@ -515,6 +536,25 @@ pub struct AppConnection {
     h2: Option<Box<crate::http2::H2Connection>>,
     /// A bound reached while feeding the current segment.
     limit_hit: Option<PduLimit>,
+    /// The connection's ports (source, destination of its first segment).
+    ports: (u16, u16),
+    /// What TLS decrypted, framed as a connection of its own.
+    decrypted: Decrypted,
+}
+
+/// The decrypted side of a TLS connection.
+#[derive(Debug, Default)]
+enum Decrypted {
+    /// No application data decrypted yet.
+    #[default]
+    Unknown,
+    /// Its protocol is nothing we dissect.
+    Nothing,
+    Conn {
+        conn: Box<AppConnection>,
+        /// Stream offset of the next byte, per direction.
+        pos: [u64; 2],
+    },
 }
 
 /// What the reassembler delivered, collected before it is fed on.
@@ -575,6 +615,7 @@ impl AppConnection {
     pub fn new(proto: AppProto, sport: u16, dport: u16) -> Self {
         let mut c = AppConnection {
             proto,
+            ports: (sport, dport),
             http_port: HTTP_PORTS.contains(&sport) || HTTP_PORTS.contains(&dport),
             reassembler: TcpReassembler::with_limit(MAX_OUT_OF_ORDER).with_late_data(),
             ..Default::default()
@@ -608,6 +649,7 @@ impl AppConnection {
             + self.dirs.iter().map(AppDir::held_bytes).sum::<usize>()
             + self.reassembler.pending_bytes().iter().sum::<usize>()
             + self.tls.held_bytes()
+            + self.decrypted_bytes()
             + self.h2.as_ref().map_or(0, |h| h.held_bytes())
             + self
                 .exchange
@@ -862,7 +904,7 @@ impl AppConnection {
             http_port: self.http_port,
             switch_to_h2: self.switch_to_h2,
             upgraded: self.upgraded,
-            tls: self.tls.clone(),
+            tls: self.tls.copy_without_keys(),
             ..Default::default()
         };
         let before = out.len();
@@ -1242,7 +1284,13 @@ impl AppConnection {
                 if self.tls.gave_up {
                     self.limit_hit = Some(PduLimit::TlsHandshake);
                 }
-                PduNote::Tls(note)
+                let inner = match note.decrypted.plain() {
+                    Some(p) if p.content_type == 23 && !p.bytes.is_empty() => {
+                        self.decrypted_data(d, &p.bytes, cur, note.alpn.as_deref())
+                    }
+                    _ => None,
+                };
+                PduNote::Tls(note, inner)
             }
             AppProto::Http2 => {
                 // Seen from its start when it began with the preface or an
@@ -1258,6 +1306,90 @@ impl AppConnection {
                 PduNote::H2(note)
             }
             _ => PduNote::None,
+        }
+    }
+}
+
+impl AppConnection {
+    /// Decrypt this connection's TLS records with these secrets.
+    pub fn set_keys(&mut self, keys: std::sync::Arc<crate::tls::keylog::KeyLog>) {
+        self.tls.set_keys(keys);
+    }
+
+    pub fn has_keys(&self) -> bool {
+        self.tls.has_keys()
+    }
+
+    /// Feeds a TLS record's decrypted application data, sent in direction
+    /// `d`, to the decrypted connection: the PDUs it completes. Its
+    /// protocol is ALPN's, else what the first bytes show; TLS inside TLS
+    /// is not followed.
+    fn decrypted_data(
+        &mut self,
+        d: usize,
+        plain: &[u8],
+        cur: &Current<'_>,
+        alpn: Option<&str>,
+    ) -> Option<Box<TcpPayload>> {
+        if let Decrypted::Unknown = self.decrypted {
+            let proto = match alpn {
+                Some("h2") => AppProto::Http2,
+                Some(a) if a.starts_with("http/1") => AppProto::Http,
+                _ if http::message_kind(plain).is_some() => AppProto::Http,
+                _ => match choose(self.ports.0, self.ports.1, plain, false) {
+                    AppProto::Http2 => AppProto::Http2,
+                    AppProto::Dns => AppProto::Dns,
+                    _ => AppProto::None,
+                },
+            };
+            self.decrypted = match proto {
+                AppProto::None => Decrypted::Nothing,
+                p => Decrypted::Conn {
+                    conn: Box::new(AppConnection::new(p, self.ports.0, self.ports.1)),
+                    pos: [0; 2],
+                },
+            };
+        }
+        let Decrypted::Conn { conn, pos } = &mut self.decrypted else {
+            // Shown as data.
+            return Some(Box::new(TcpPayload::data()));
+        };
+        let (sport, dport) = if d == 0 {
+            self.ports
+        } else {
+            (self.ports.1, self.ports.0)
+        };
+        let seg = TcpSegment {
+            src_port: sport,
+            dst_port: dport,
+            seq: pos[d] as u32,
+            flags: TcpSegment::ACK | TcpSegment::PSH,
+            len: plain.len() as u32,
+            intact: true,
+            ..Default::default()
+        };
+        let analysis = SegmentAnalysis {
+            dir: d as u8,
+            ..Default::default()
+        };
+        let unspecified = std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED);
+        let at = TransportAt {
+            src: unspecified,
+            dst: unspecified,
+            frame: cur.frame,
+            ts_ns: cur.ts_ns,
+            frame_len: 0,
+            quoted: false,
+        };
+        pos[d] += plain.len() as u64;
+        Some(Box::new(conn.segment(&at, &seg, &analysis, plain, None)))
+    }
+
+    /// Heap bytes of the decrypted connection.
+    fn decrypted_bytes(&self) -> usize {
+        match &self.decrypted {
+            Decrypted::Conn { conn, .. } => conn.held_bytes(),
+            _ => 0,
         }
     }
 }

@@ -64,6 +64,33 @@ pub struct Cli {
     /// `ethertype==0x8847,mpls`); repeat for more rules.
     #[arg(short = 'd', long = "decode-as", value_name = "RULE", global = true)]
     pub decode_as: Vec<String>,
+    /// A preference, in tshark's spelling: `-o tls.keylog_file:PATH`
+    /// decrypts TLS with a key log (SSLKEYLOGFILE); others are ignored
+    /// with a warning.
+    #[arg(short = 'o', value_name = "NAME:VALUE", global = true)]
+    pub prefs: Vec<String>,
+    /// TLS key log (the NSS format curl, browsers, Go, rustls and OpenSSL
+    /// write to SSLKEYLOGFILE) to decrypt TLS with.
+    #[arg(long = "keylog", value_name = "PATH", global = true)]
+    pub keylog: Option<PathBuf>,
+}
+
+impl Cli {
+    /// The key log file `--keylog` or `-o tls.keylog_file:` names (the
+    /// last given), and warnings for preferences we do not have.
+    pub fn keylog_file(&self) -> (Option<PathBuf>, Vec<String>) {
+        let mut file = None;
+        let mut warnings = Vec::new();
+        for pref in &self.prefs {
+            match pref.split_once(':') {
+                Some(("tls.keylog_file" | "ssl.keylog_file", path)) => {
+                    file = (!path.is_empty()).then(|| PathBuf::from(path));
+                }
+                _ => warnings.push(format!("-o {pref}: no such preference here, ignored")),
+            }
+        }
+        (self.keylog.clone().or(file), warnings)
+    }
 }
 
 #[derive(Debug, Subcommand)]

@@ -195,6 +195,16 @@ fn frame(v: &FrameView<'_>, sessions: &mut BTreeMap<u32, Session>) {
                     s.ja3s = as_str(m.first("tls.handshake.ja3s"));
                 }
             }
+            // EncryptedExtensions (decrypted): TLS 1.3's ALPN choice.
+            8 => {
+                if let Some(a) = m
+                    .all("tls.handshake.extensions_alpn_str")
+                    .last()
+                    .and_then(|v| as_str(Some(*v)))
+                {
+                    s.alpn_selected = Some(a);
+                }
+            }
             11 if from_client => s.client_certificate = true,
             11 => s.server_certificate = true,
             13 => s.certificate_request = true,

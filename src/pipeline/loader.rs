@@ -23,7 +23,7 @@ const PUBLISH_EVERY: Duration = Duration::from_millis(100);
 /// How many analysed bytes an app's load lets go of at a time.
 const RELEASE_EVERY: u64 = 64 << 20;
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct LoadOptions {
     /// Run the full TCP sequence analysis while loading.
     pub analyze_tcp: bool,
@@ -36,6 +36,8 @@ pub struct LoadOptions {
     /// Keep each frame's tape so that single frames can be dissected again
     /// exactly (the app's list and details; see store::frame).
     pub keep_tapes: bool,
+    /// TLS secrets to decrypt with (by default the process' key log).
+    pub keys: Option<Arc<dissectors::tls::keylog::KeyLog>>,
 }
 
 impl LoadOptions {
@@ -46,6 +48,7 @@ impl LoadOptions {
             analyze_apps: analyze_tcp,
             publish_every: None,
             keep_tapes: false,
+            keys: crate::pass::keys(),
         }
     }
 }
@@ -57,6 +60,7 @@ impl Default for LoadOptions {
             analyze_apps: true,
             publish_every: Some(PUBLISH_EVERY),
             keep_tapes: true,
+            keys: crate::pass::keys(),
         }
     }
 }
@@ -148,6 +152,7 @@ fn analyse(file: &CaptureFile, rx: Receiver<Batch>, store: &Store, opts: LoadOpt
         Pass::without_applications(opts.analyze_tcp)
     };
     pass.interfaces_described = file.format == crate::capture::Format::Pcapng;
+    pass.analyzer.set_keys(opts.keys.clone());
     pass.record = opts.keep_tapes;
     let mut builder = StoreBuilder::new(opts.analyze_tcp);
     builder.interfaces_described = pass.interfaces_described;

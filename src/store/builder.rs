@@ -152,6 +152,7 @@ impl StoreBuilder {
             tapes: self.tapes.snapshot(),
             comments: self.comments.snapshot(),
             interfaces_described: self.interfaces_described,
+            keys: analyzer.keys(),
             tcp_analysis: Arc::new(conv.tcp_analysis.clone()),
             progress,
             done: false,
@@ -169,6 +170,7 @@ impl StoreBuilder {
         notes: ReadNotes,
         cancelled: bool,
     ) -> Snapshot {
+        let keys = analyzer.keys();
         let conv = analyzer.conversations;
         Snapshot {
             index: self.index.finish(),
@@ -181,6 +183,7 @@ impl StoreBuilder {
             tapes: self.tapes.finish(),
             comments: self.comments.finish(),
             interfaces_described: self.interfaces_described,
+            keys,
             tcp_analysis: Arc::new(conv.tcp_analysis),
             progress,
             done: true,

@@ -51,6 +51,7 @@ pub fn follow_http2(
         .collect();
     let mut pass = Pass::new(true);
     pass.interfaces_described = snap.interfaces_described;
+    pass.analyzer.set_keys(snap.keys.clone());
     let mut fields = FieldCollector::new(&["http2"]);
     let mut out: Vec<H2Part> = Vec::new();
     let mut kept = 0usize;

@@ -44,6 +44,9 @@ pub struct Snapshot {
     pub comments: comments::Comments,
     /// The source describes its interfaces (pcapng).
     pub interfaces_described: bool,
+    /// The TLS secrets the load decrypted with: passes over part of the
+    /// capture (Follow HTTP/2 Stream) must decrypt as it did.
+    pub keys: Option<Arc<dissectors::tls::keylog::KeyLog>>,
     /// Per-connection analysis (handshake, options, counts), by stream.
     pub tcp_analysis: Arc<Vec<dissectors::tcp_analysis::TcpStreamAnalyzer>>,
     /// Bytes of the source read so far, and its size.

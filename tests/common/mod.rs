@@ -23,6 +23,15 @@ pub struct Fixture {
     pub path: PathBuf,
 }
 
+impl Fixture {
+    /// The fixture's TLS key log (`NAME.keys` beside it), which the goldens
+    /// were made with (`-o tls.keylog_file:`).
+    pub fn keys(&self) -> Option<Arc<dissectors::tls::keylog::KeyLog>> {
+        let text = std::fs::read(self.path.with_extension("keys")).ok()?;
+        Some(Arc::new(dissectors::tls::keylog::KeyLog::parse(&text).0))
+    }
+}
+
 /// Every capture in tests/fixtures (or only those named in WIRELENS_FIXTURES,
 /// comma-separated, to narrow a run while debugging).
 pub fn fixtures() -> Vec<Fixture> {
@@ -205,6 +214,7 @@ pub fn run_pass(fx: &Fixture, fields: bool) -> Vec<OurPacket> {
     let mut reader = file.reader();
     let mut pass = Pass::new(true);
     pass.interfaces_described = file.format == wirelens::capture::Format::Pcapng;
+    pass.analyzer.set_keys(fx.keys());
     let mut out = Vec::new();
     while let Some(rec) = reader.next() {
         let iface = reader.interfaces.get(rec.interface as usize).cloned();
@@ -275,7 +285,11 @@ pub fn run_pass(fx: &Fixture, fields: bool) -> Vec<OurPacket> {
 /// A fixture loaded the way the app loads it.
 pub fn load(fx: &Fixture) -> Arc<Snapshot> {
     let file = Arc::new(CaptureFile::open(&fx.path).expect("fixture opens"));
-    load_file(file, LoadOptions::default()).wait()
+    let opts = LoadOptions {
+        keys: fx.keys(),
+        ..LoadOptions::default()
+    };
+    load_file(file, opts).wait()
 }
 
 /// Collects mismatches across fixtures and fails once, listing them.

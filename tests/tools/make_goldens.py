@@ -54,13 +54,19 @@ DECODE_AS = {
 }
 
 
+def keylog(path):
+    """tshark's key log option for a fixture with a NAME.keys beside it."""
+    keys = os.path.splitext(path)[0] + ".keys"
+    return ["-o", "tls.keylog_file:" + keys] if os.path.exists(keys) else []
+
+
 def app_truth(path):
     """tshark_truth.py's application sections, with wirelens' reassembly."""
     sys.path.insert(0, os.path.dirname(TRUTH))
     import tshark_truth as tt
     stem = os.path.splitext(os.path.basename(path))[0]
     ts = tt.TShark(path)
-    ts.opts += ["-o", "ip.check_checksum:TRUE", "-o", "tcp.reassemble_out_of_order:TRUE"] + DECODE_AS.get(stem, [])
+    ts.opts += ["-o", "ip.check_checksum:TRUE", "-o", "tcp.reassemble_out_of_order:TRUE"] + DECODE_AS.get(stem, []) + keylog(path)
     frames = tt.load_frames(ts)
     out = {"generator": {"tool": tt.tshark_version(), "script": "tshark_truth.py (application sections)",
                          "tshark_options": ts.opts}}
@@ -84,7 +90,7 @@ def app_truth(path):
 
 def tshark(path, args, check=False):
     stem = os.path.splitext(os.path.basename(path))[0]
-    cmd = ["tshark", "-r", path] + PREFS + DECODE_AS.get(stem, []) + args
+    cmd = ["tshark", "-r", path] + PREFS + DECODE_AS.get(stem, []) + keylog(path) + args
     res = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, errors="replace", env=ENV)
     if check and res.returncode != 0:
         raise RuntimeError(res.stderr)

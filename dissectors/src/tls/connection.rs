@@ -2,6 +2,10 @@
 //! whether each direction changed cipher spec, a handshake message begun in
 //! an earlier record, and what a completed record knew ([`TlsNote`]).
 
+use std::sync::Arc;
+
+use super::decrypt::{DecryptError, Decryptor, Opened, Plaintext};
+use super::keylog::KeyLog;
 use super::*;
 
 /// What the connection knew when a record completed.
@@ -17,6 +21,30 @@ pub struct TlsNote {
     pub cipher: u16,
     /// The application protocol, when ALPN made it known ("h2").
     pub alpn: Option<String>,
+    /// What decryption made of the record.
+    pub decrypted: Decrypted,
+}
+
+/// What decryption made of a record.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Decrypted {
+    /// Cleartext, or no key log was given.
+    #[default]
+    None,
+    /// Encrypted, and the key log has no key for the session.
+    NoKey,
+    Plain(Plaintext),
+    Failed(DecryptError),
+}
+
+impl Decrypted {
+    /// The plaintext, when the record opened.
+    pub fn plain(&self) -> Option<&Plaintext> {
+        match self {
+            Decrypted::Plain(p) => Some(p),
+            _ => None,
+        }
+    }
 }
 
 /// Handshake bytes that earlier records began and this one continues.
@@ -37,6 +65,25 @@ pub enum Carry {
     Whole(Vec<u8>),
 }
 
+/// RFC 7366's extension.
+const EXT_ENCRYPT_THEN_MAC: u16 = 22;
+
+/// The first protocol of an EncryptedExtensions' ALPN extension.
+fn encrypted_extensions_alpn(body: &[u8]) -> Option<String> {
+    let exts = body.get(2..2 + usize::from(bytes::be16(body, 0)?))?;
+    let mut at = 0;
+    while let (Some(t), Some(len)) = (bytes::be16(exts, at), bytes::be16(exts, at + 2)) {
+        let data = exts.get(at + 4..at + 4 + usize::from(len))?;
+        if t == 16 {
+            // list length (2), then length-prefixed names
+            let n = usize::from(*data.get(2)?);
+            return Some(String::from_utf8_lossy(data.get(3..3 + n)?).into_owned());
+        }
+        at += 4 + usize::from(len);
+    }
+    None
+}
+
 impl Carry {
     pub fn len(&self) -> usize {
         match self {
@@ -51,7 +98,7 @@ impl Carry {
 }
 
 /// The TLS state of a connection, kept by the analysis.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Default)]
 pub struct TlsConnection {
     pub version: u16,
     pub cipher: u16,
@@ -64,6 +111,12 @@ pub struct TlsConnection {
     /// The message being carried was too long to follow (see
     /// [`MAX_HANDSHAKE`]); set for the record that gave up on it.
     pub gave_up: bool,
+    /// The key log, when the user gave one.
+    keys: Option<Arc<KeyLog>>,
+    /// Decryption, from the ClientHello on when there is a key log.
+    decryptor: Option<Box<Decryptor>>,
+    /// The TCP direction the ClientHello came from.
+    client_dir: usize,
 }
 
 /// A handshake message longer than this is not followed across records.
@@ -75,6 +128,32 @@ pub const HRR_RANDOM: [u8; 32] = [
 ];
 
 impl TlsConnection {
+    /// Decrypt with these secrets (from the next ClientHello on).
+    pub fn set_keys(&mut self, keys: Arc<KeyLog>) {
+        self.keys = Some(keys);
+    }
+
+    /// A copy of what the connection knows, without its decryption state
+    /// (for bytes shown out of order, which cannot be decrypted in turn).
+    pub fn copy_without_keys(&self) -> TlsConnection {
+        TlsConnection {
+            version: self.version,
+            cipher: self.cipher,
+            alpn: self.alpn.clone(),
+            offered_alpn: self.offered_alpn.clone(),
+            ccs: self.ccs,
+            carry: self.carry.clone(),
+            gave_up: self.gave_up,
+            keys: None,
+            decryptor: None,
+            client_dir: self.client_dir,
+        }
+    }
+
+    pub fn has_keys(&self) -> bool {
+        self.keys.is_some()
+    }
+
     /// Takes a complete record sent in direction `dir` and says what its
     /// dissection needs to know.
     pub fn record(&mut self, dir: usize, record: &[u8]) -> TlsNote {
@@ -90,17 +169,55 @@ impl TlsConnection {
             carry: Carry::None,
             cipher: self.cipher,
             alpn: self.alpn.clone(),
+            decrypted: Decrypted::None,
         };
+        let fragment = record.get(5..).unwrap_or(&[]);
+        note.decrypted = self.open(dir, record);
+        if let Some(plain) = note.decrypted.plain() {
+            note.encrypted = false;
+            if plain.content_type == 22 {
+                let bytes = plain.bytes.clone();
+                note.carry = self.carry_for(dir, &bytes);
+                self.handshake_bytes(dir, &bytes);
+            }
+            return note;
+        }
         match ct {
-            20 => self.ccs[dir] = true,
+            20 => {
+                self.ccs[dir] = true;
+                if let Some(d) = &mut self.decryptor {
+                    d.change_cipher_spec(dir ^ self.client_dir);
+                }
+            }
             22 if !encrypted => {
-                let fragment = record.get(5..).unwrap_or(&[]);
                 note.carry = self.carry_for(dir, fragment);
                 self.handshake_bytes(dir, fragment);
             }
             _ => {}
         }
         note
+    }
+
+    /// Decrypts a record of direction `dir` when its direction is
+    /// encrypted and there is a key log.
+    fn open(&mut self, dir: usize, record: &[u8]) -> Decrypted {
+        let Some(d) = &mut self.decryptor else {
+            return Decrypted::None;
+        };
+        let (Some(header), Some(fragment)) = (record.get(..5), record.get(5..)) else {
+            return Decrypted::None;
+        };
+        if !matches!(header[0], 21..=23) {
+            return Decrypted::None;
+        }
+        let mut h = [0u8; 5];
+        h.copy_from_slice(header);
+        match d.open(dir ^ self.client_dir, h, fragment) {
+            Opened::Clear => Decrypted::None,
+            Opened::NoKey => Decrypted::NoKey,
+            Opened::Plain(p) => Decrypted::Plain(p),
+            Opened::Failed(e) => Decrypted::Failed(e),
+        }
     }
 
     /// Heap bytes the connection's state holds.
@@ -145,7 +262,7 @@ impl TlsConnection {
             let Some(body) = data.get(pos + 4..end) else {
                 break;
             };
-            self.observe(t, body);
+            self.observe(dir, t, body);
             pos = end;
         }
         if pos < data.len() {
@@ -160,12 +277,20 @@ impl TlsConnection {
         }
     }
 
-    /// What the analysis learns from a handshake message.
-    fn observe(&mut self, t: u8, body: &[u8]) {
+    /// What the analysis learns from a handshake message sent in `dir`.
+    fn observe(&mut self, dir: usize, t: u8, body: &[u8]) {
+        let cdir = dir ^ self.client_dir;
         match t {
             1 => {
                 if let Some(h) = Hello::parse(body, true) {
                     self.offered_alpn = h.alpn_first();
+                    self.client_dir = dir;
+                    if let (Some(keys), Ok(random)) = (&self.keys, <[u8; 32]>::try_from(h.random)) {
+                        let d = self
+                            .decryptor
+                            .get_or_insert_with(|| Box::new(Decryptor::new(Some(keys.clone()))));
+                        d.client_hello(random, h.ext(EXT_ENCRYPT_THEN_MAC).is_some());
+                    }
                 }
             }
             2 => {
@@ -175,7 +300,29 @@ impl TlsConnection {
                         self.cipher = h.cipher;
                         // TLS 1.3 hides the server's choice (EncryptedExtensions).
                         self.alpn = h.alpn_first();
+                        if let (Some(d), Ok(random)) =
+                            (&mut self.decryptor, <[u8; 32]>::try_from(h.random))
+                        {
+                            let etm = h.ext(EXT_ENCRYPT_THEN_MAC).is_some();
+                            d.server_hello(random, self.version, h.cipher, etm);
+                        }
                     }
+                }
+            }
+            // EncryptedExtensions (decrypted): the server's ALPN choice.
+            8 => {
+                if let Some(alpn) = encrypted_extensions_alpn(body) {
+                    self.alpn = Some(alpn);
+                }
+            }
+            20 => {
+                if let Some(d) = &mut self.decryptor {
+                    d.finished(cdir);
+                }
+            }
+            24 => {
+                if let Some(d) = &mut self.decryptor {
+                    d.key_update(cdir);
                 }
             }
             _ => {}

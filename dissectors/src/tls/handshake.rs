@@ -73,7 +73,15 @@ pub(super) fn handshake_messages<S: Sink>(
                 hello(cx, m, false)
             }
             4 => new_session_ticket(cx, m, note),
+            8 => extensions_block(cx, m, 0, false, false),
+            11 if note.version == 0x0304 => certificates13(cx, m),
             11 => certificates(cx, m),
+            20 => cx.field(&VERIFY_DATA, m.span(0, body.len()), Value::None),
+            24 => {
+                if let Some(&r) = body.first() {
+                    cx.field(&KEY_UPDATE_REQUEST, m.span(0, 1), Value::U64(r.into()));
+                }
+            }
             12 => server_key_exchange(cx, m, note),
             13 => certificate_request(cx, m),
             15 => signature(cx, m, 0),
@@ -200,40 +208,7 @@ pub(super) fn hello<S: Sink>(cx: &mut Cx<'_, S>, m: Area<'_>, client: bool) {
         );
         p += 3;
     }
-    if let Some(n) = bytes::be16(b, p) {
-        cx.field(&HS_EXTENSIONS_LENGTH, m.span(p, 2), Value::U64(n.into()));
-        let mut e = p + 2;
-        let end = (p + 2 + n as usize).min(b.len());
-        while e + 4 <= end {
-            let t = u16::from_be_bytes([b[e], b[e + 1]]);
-            let l = u16::from_be_bytes([b[e + 2], b[e + 3]]) as usize;
-            let d = b.get(e + 4..(e + 4 + l).min(end)).unwrap_or(&[]);
-            let ename = name_of(EXTENSION_TYPES, t.into());
-            let ename = if is_grease(t) {
-                "Reserved (GREASE)"
-            } else {
-                ename
-            };
-            cx.sink.field_with_label(
-                &EXT,
-                m.span(e, 4 + d.len()),
-                Value::None,
-                Presence::Normal,
-                format_args!("Extension: {ename} (len={l})"),
-            );
-            cx.push();
-            cx.field(&EXT_TYPE, m.span(e, 2), Value::U64(t.into()));
-            cx.field(&EXT_LEN, m.span(e + 2, 2), Value::U64(l as u64));
-            let x = Area {
-                buf: m.buf,
-                off: m.off + e + 4,
-                b: d,
-            };
-            extension(cx, x, t, client, h.is_hrr());
-            cx.pop();
-            e += 4 + l;
-        }
-    }
+    extensions_block(cx, m, p, client, h.is_hrr());
     let z = m.span(0, 0);
     let full = h.ja3_full();
     if client {
@@ -246,6 +221,94 @@ pub(super) fn hello<S: Sink>(cx: &mut Cx<'_, S>, m: Area<'_>, client: bool) {
         cx.generated(&JA3S_FULL, z, Value::Str(&full));
         cx.generated(&JA3S, z, Value::Str(&ja3_hash(&full)));
     }
+}
+
+/// A list of extensions at `m.b[p..]`: its length, then each extension.
+fn extensions_block<S: Sink>(cx: &mut Cx<'_, S>, m: Area<'_>, p: usize, client: bool, hrr: bool) {
+    let b = m.b;
+    let Some(n) = bytes::be16(b, p) else { return };
+    cx.field(&HS_EXTENSIONS_LENGTH, m.span(p, 2), Value::U64(n.into()));
+    let mut e = p + 2;
+    let end = (p + 2 + n as usize).min(b.len());
+    while e + 4 <= end {
+        let t = u16::from_be_bytes([b[e], b[e + 1]]);
+        let l = u16::from_be_bytes([b[e + 2], b[e + 3]]) as usize;
+        let d = b.get(e + 4..(e + 4 + l).min(end)).unwrap_or(&[]);
+        let ename = if is_grease(t) {
+            "Reserved (GREASE)"
+        } else {
+            name_of(EXTENSION_TYPES, t.into())
+        };
+        cx.sink.field_with_label(
+            &EXT,
+            m.span(e, 4 + d.len()),
+            Value::None,
+            Presence::Normal,
+            format_args!("Extension: {ename} (len={l})"),
+        );
+        cx.push();
+        cx.field(&EXT_TYPE, m.span(e, 2), Value::U64(t.into()));
+        cx.field(&EXT_LEN, m.span(e + 2, 2), Value::U64(l as u64));
+        let x = Area {
+            buf: m.buf,
+            off: m.off + e + 4,
+            b: d,
+        };
+        extension(cx, x, t, client, hrr);
+        cx.pop();
+        e += 4 + l;
+    }
+}
+
+/// TLS 1.3's Certificate: a request context, then each certificate with
+/// its own extensions (RFC 8446 §4.4.2).
+fn certificates13<S: Sink>(cx: &mut Cx<'_, S>, m: Area<'_>) {
+    let d = m.b;
+    let Some(&n) = d.first() else { return };
+    let n = usize::from(n);
+    cx.field(
+        &CERT_REQUEST_CONTEXT_LENGTH,
+        m.span(0, 1),
+        Value::U64(n as u64),
+    );
+    if n > 0 {
+        let ctx = d.get(1..1 + n).unwrap_or(&[]);
+        cx.field(
+            &CERT_REQUEST_CONTEXT,
+            m.span(1, ctx.len()),
+            Value::Bytes(ctx),
+        );
+    }
+    let Some(total) = bytes::be24(d, 1 + n) else {
+        return;
+    };
+    let start = 4 + n;
+    cx.field(
+        &CERTIFICATES_LENGTH,
+        m.span(1 + n, 3),
+        Value::U64(total.into()),
+    );
+    let list_end = (start + total as usize).min(d.len());
+    cx.labeled(
+        &CERTIFICATES,
+        m.span(start, list_end - start),
+        Value::None,
+        format_args!("Certificates ({total} bytes)"),
+    );
+    cx.push();
+    let mut o = start;
+    while o + 3 <= list_end {
+        let len = bytes::be24(d, o).unwrap_or(0) as usize;
+        let der = d.get(o + 3..(o + 3 + len).min(list_end)).unwrap_or(&[]);
+        cx.field(&CERTIFICATE_LENGTH, m.span(o, 3), Value::U64(len as u64));
+        certificate(cx, m, o + 3, der);
+        o += 3 + len;
+        // The certificate's extensions (OCSP status, SCTs).
+        let Some(elen) = bytes::be16(d, o) else { break };
+        extensions_block(cx, m, o, false, false);
+        o += 2 + usize::from(elen);
+    }
+    cx.pop();
 }
 
 /// A signature: algorithm (TLS 1.2), length, bytes.

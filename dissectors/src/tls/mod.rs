@@ -13,16 +13,36 @@
 use std::fmt::Write as _;
 
 use crate::bytes;
+use crate::expert::{ExpertDef, Group, Severity};
 use crate::field::{Base, FieldDef, FieldType as T, Value};
 use crate::packet::{Buf, Cx};
 use crate::proto;
 use crate::sink::{Presence, Sink, Span};
 
+/// A key log was given and has no secret for this session (wirelens'
+/// own: Wireshark shows such records without a word).
+pub static NO_KEY: ExpertDef = ExpertDef::new(
+    "tls.decryption.no_key",
+    Severity::Note,
+    Group::Decryption,
+    "The key log has no secret for this TLS session: the record stays encrypted",
+);
+
+/// A record that did not open with the session's keys.
+pub static NOT_DECRYPTED: ExpertDef = ExpertDef::new(
+    "tls.decryption.failed",
+    Severity::Warning,
+    Group::Decryption,
+    "The record did not decrypt",
+);
+
 mod certificates;
 mod connection;
+pub mod decrypt;
 mod extensions;
 mod handshake;
 mod hello;
+pub mod keylog;
 mod names;
 
 use certificates::*;
@@ -105,6 +125,10 @@ crate::fields! {
     SIG_HASH_SIG = FieldDef::new("tls.handshake.sig_hash_sig", "Signature Hash Algorithm Signature", T::U8).names(SIG_SIGS);
     PADDING = FieldDef::new("tls.handshake.extensions_padding_data", "Padding Data", T::Bytes);
     SESSION_TICKET_EXT = FieldDef::new("tls.handshake.extensions.session_ticket", "Session Ticket", T::Bytes);
+    CERT_REQUEST_CONTEXT_LENGTH = FieldDef::new("tls.handshake.certificate_request_context_length", "Certificate Request Context Length", T::U8);
+    CERT_REQUEST_CONTEXT = FieldDef::new("tls.handshake.certificate_request_context", "Certificate Request Context", T::Bytes);
+    VERIFY_DATA = FieldDef::new("tls.handshake.verify_data", "Verify Data", T::None);
+    KEY_UPDATE_REQUEST = FieldDef::new("tls.handshake.key_update.request_update", "Key Update Request", T::U8).names(KEY_UPDATE_REQUESTS);
     CERTIFICATES_LENGTH = FieldDef::new("tls.handshake.certificates_length", "Certificates Length", T::U24);
     CERTIFICATES = FieldDef::new("tls.handshake.certificates", "Certificates", T::None);
     CERTIFICATE_LENGTH = FieldDef::new("tls.handshake.certificate_length", "Certificate Length", T::U24);
@@ -167,6 +191,9 @@ impl Area<'_> {
 
 /// Dissects one record at `buf[off..off + len]`. `first`: the first record
 /// of this dissector call (Wireshark lists `tls` once per call).
+/// `inner`: the protocol its decrypted application data goes to, if any.
+/// A decrypted record's plaintext becomes a data source ("Decrypted TLS"),
+/// whose number is returned for the caller to dissect that data on.
 pub fn dissect_record<S: Sink>(
     cx: &mut Cx<'_, S>,
     buf: Buf<'_>,
@@ -174,12 +201,13 @@ pub fn dissect_record<S: Sink>(
     len: usize,
     note: &TlsNote,
     first: bool,
-) {
+    inner: Option<&proto::ProtoDef>,
+) -> Option<u16> {
     let r = buf.get(off, len);
     let (Some(ct), Some(rv), Some(rlen)) =
         (bytes::u8_at(r, 0), bytes::be16(r, 1), bytes::be16(r, 3))
     else {
-        return;
+        return None;
     };
     if first {
         cx.layer(
@@ -220,43 +248,74 @@ pub fn dissect_record<S: Sink>(
         buf.span(off + 3, 2),
         Value::U64(rlen.into()),
     );
-    let area = Area {
-        buf,
-        off: off + 5,
-        b: frag,
+    let plain = note.decrypted.plain();
+    let source = plain.map(|p| cx.sink.source("Decrypted TLS", &p.bytes).max(1));
+    let (ct, area) = match (plain, source) {
+        (Some(p), Some(source)) => {
+            if tls13 && ct == 23 {
+                cx.generated(
+                    &RECORD_CONTENT_TYPE,
+                    buf.span(off, 1),
+                    Value::U64(p.content_type.into()),
+                );
+            }
+            let area = Area {
+                buf: Buf::source(&p.bytes, source),
+                off: 0,
+                b: &p.bytes,
+            };
+            (p.content_type, area)
+        }
+        _ => (
+            ct,
+            Area {
+                buf,
+                off: off + 5,
+                b: frag,
+            },
+        ),
     };
+    record_content(
+        cx,
+        ct,
+        area,
+        note,
+        &mut what,
+        &mut version,
+        (buf, off + 5, frag),
+        inner,
+    );
+    cx.pop();
+    let ver = version_short(version);
+    cx.sink
+        .relabel(handle, format_args!("{ver} Record Layer: {what}"));
+    if cx.quote_depth == 0 {
+        cx.pi.protocol = std::borrow::Cow::Borrowed(ver);
+    }
+    source
+}
+
+/// A record's content by its (true) type: `area` is the fragment, or its
+/// plaintext; `sealed` the fragment as sent (application data shows it).
+#[allow(clippy::too_many_arguments)]
+fn record_content<S: Sink>(
+    cx: &mut Cx<'_, S>,
+    ct: u8,
+    area: Area<'_>,
+    note: &TlsNote,
+    what: &mut String,
+    version: &mut u16,
+    sealed: (Buf<'_>, usize, &[u8]),
+    inner: Option<&proto::ProtoDef>,
+) {
+    let frag = area.b;
     match ct {
         20 => {
             what.push_str("Change Cipher Spec Protocol: Change Cipher Spec");
             cx.field(&CHANGE_CIPHER_SPEC, area.span(0, frag.len()), Value::None);
             tls_info(cx, format_args!("Change Cipher Spec"));
         }
-        21 => {
-            if note.encrypted || frag.len() != 2 {
-                what.push_str("Encrypted Alert");
-                cx.field(&ALERT, area.span(0, frag.len()), Value::None);
-                tls_info(cx, format_args!("Encrypted Alert"));
-            } else {
-                let (lvl, desc) = (frag[0], frag[1]);
-                let (ln, dn) = (
-                    name_of(ALERT_LEVELS, lvl.into()),
-                    name_of(ALERT_DESCRIPTIONS, desc.into()),
-                );
-                let _ = write!(what, "Alert (Level: {ln}, Description: {dn})");
-                cx.sink.field_with_label(
-                    &ALERT,
-                    area.span(0, 2),
-                    Value::None,
-                    Presence::Normal,
-                    format_args!("Alert Message"),
-                );
-                cx.push();
-                cx.field(&ALERT_LEVEL, area.span(0, 1), Value::U64(lvl.into()));
-                cx.field(&ALERT_DESC, area.span(1, 1), Value::U64(desc.into()));
-                cx.pop();
-                tls_info(cx, format_args!("Alert (Level: {ln}, Description: {dn})"));
-            }
-        }
+        21 => alert(cx, area, note, what),
         22 if note.encrypted => {
             what.push_str("Handshake Protocol: Encrypted Handshake Message");
             cx.text(
@@ -268,7 +327,7 @@ pub fn dissect_record<S: Sink>(
         22 => {
             let (names, learnt) = handshake_messages(cx, area, note);
             if let Some(v) = learnt {
-                version = v;
+                *version = v;
             }
             what.push_str("Handshake Protocol: ");
             match names.as_slice() {
@@ -277,22 +336,7 @@ pub fn dissect_record<S: Sink>(
                 _ => what.push_str("Multiple Handshake Messages"),
             }
         }
-        23 => {
-            let proto = if note.alpn.as_deref() == Some("h2") {
-                "HTTP/2"
-            } else {
-                ""
-            };
-            if proto.is_empty() {
-                what.push_str("Application Data Protocol: Application Data");
-                tls_info(cx, format_args!("Application Data"));
-            } else {
-                let _ = write!(what, "Application Data Protocol: {proto}");
-                cx.generated(&APP_DATA_PROTO, area.span(0, 0), Value::Str("http2"));
-                tls_info(cx, format_args!("Application Data ({proto})"));
-            }
-            cx.field(&APP_DATA, area.span(0, frag.len()), Value::Bytes(frag));
-        }
+        23 => application_data(cx, note, what, sealed, inner),
         24 => {
             what.push_str("Heartbeat");
             tls_info(cx, format_args!("Heartbeat"));
@@ -302,12 +346,81 @@ pub fn dissect_record<S: Sink>(
             tls_info(cx, format_args!("Ignored Unknown Record"));
         }
     }
+}
+
+fn alert<S: Sink>(cx: &mut Cx<'_, S>, area: Area<'_>, note: &TlsNote, what: &mut String) {
+    let frag = area.b;
+    if note.encrypted || frag.len() != 2 {
+        what.push_str("Encrypted Alert");
+        cx.field(&ALERT, area.span(0, frag.len()), Value::None);
+        tls_info(cx, format_args!("Encrypted Alert"));
+        return;
+    }
+    let (lvl, desc) = (frag[0], frag[1]);
+    let (ln, dn) = (
+        name_of(ALERT_LEVELS, lvl.into()),
+        name_of(ALERT_DESCRIPTIONS, desc.into()),
+    );
+    let _ = write!(what, "Alert (Level: {ln}, Description: {dn})");
+    cx.sink.field_with_label(
+        &ALERT,
+        area.span(0, 2),
+        Value::None,
+        Presence::Normal,
+        format_args!("Alert Message"),
+    );
+    cx.push();
+    cx.field(&ALERT_LEVEL, area.span(0, 1), Value::U64(lvl.into()));
+    cx.field(&ALERT_DESC, area.span(1, 1), Value::U64(desc.into()));
     cx.pop();
-    let ver = version_short(version);
-    cx.sink
-        .relabel(handle, format_args!("{ver} Record Layer: {what}"));
-    if cx.quote_depth == 0 {
-        cx.pi.protocol = std::borrow::Cow::Borrowed(ver);
+    tls_info(cx, format_args!("Alert (Level: {ln}, Description: {dn})"));
+}
+
+/// Application data: the protocol it carries (ALPN's, or the one its
+/// decrypted bytes went to), and the bytes as sent.
+fn application_data<S: Sink>(
+    cx: &mut Cx<'_, S>,
+    note: &TlsNote,
+    what: &mut String,
+    (buf, at, sealed): (Buf<'_>, usize, &[u8]),
+    inner: Option<&proto::ProtoDef>,
+) {
+    let decrypted = note.decrypted.plain().is_some();
+    let proto = match inner {
+        Some(p) => Some((p.field.title, p.name())),
+        None if !decrypted && note.alpn.as_deref() == Some("h2") => Some(("HTTP/2", "http2")),
+        None => None,
+    };
+    match proto {
+        Some((title, name)) => {
+            let _ = write!(what, "Application Data Protocol: {title}");
+            if !decrypted {
+                cx.generated(&APP_DATA_PROTO, buf.span(at, 0), Value::Str(name));
+                tls_info(cx, format_args!("Application Data ({title})"));
+            }
+        }
+        None => {
+            what.push_str("Application Data Protocol: Application Data");
+            tls_info(cx, format_args!("Application Data"));
+        }
+    }
+    cx.field(&APP_DATA, buf.span(at, sealed.len()), Value::Bytes(sealed));
+    if let (true, Some((title, _))) = (decrypted, proto) {
+        cx.generated(&APP_DATA_PROTO, buf.span(at - 5, 0), Value::Str(title));
+    }
+    if let Decrypted::NoKey = note.decrypted {
+        cx.expert(
+            &NO_KEY,
+            buf.span(at, sealed.len()),
+            format_args!("{}", NO_KEY.summary),
+        );
+    }
+    if let Decrypted::Failed(e) = note.decrypted {
+        cx.expert(
+            &NOT_DECRYPTED,
+            buf.span(at, sealed.len()),
+            format_args!("{}", e.text()),
+        );
     }
 }
 

@@ -1,0 +1,257 @@
+//! One connection's decryption: which secrets apply to which direction as
+//! the handshake goes. TLS 1.3 (RFC 8446 §7): after the ServerHello both
+//! directions use their handshake traffic secrets, each switches to its
+//! application traffic secret after its own Finished, and a KeyUpdate
+//! moves that direction to the next generation. TLS 1.2 and earlier (RFC
+//! 5246 §6.3): the key block from the master secret and both randoms;
+//! each direction is encrypted after its ChangeCipherSpec.
+
+use std::sync::Arc;
+
+use super::record::{DecryptError, Plaintext, RecordCipher};
+use super::schedule;
+use super::suites::{Bulk, Suite};
+use crate::tls::keylog::{KeyLog, SecretKind};
+
+/// Which keys a direction uses now.
+#[derive(Debug, Default)]
+enum Epoch {
+    /// Records are cleartext.
+    #[default]
+    Clear,
+    /// Encrypted, with no key to open them (the key log lacks the session).
+    NoKey,
+    Keyed(Box<Keyed>),
+}
+
+#[derive(Debug)]
+struct Keyed {
+    cipher: RecordCipher,
+    /// TLS 1.3: the traffic secret the keys came from (a KeyUpdate derives
+    /// the next); empty for handshake keys and TLS 1.2.
+    secret: Vec<u8>,
+    /// TLS 1.3: the client's 0-RTT keys, tried while the handshake keys fail.
+    early: Option<RecordCipher>,
+}
+
+/// What became of a record given to [`Decryptor::open`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Opened {
+    /// The direction is not encrypted (yet): the record is cleartext.
+    Clear,
+    /// Encrypted, and the key log has no key for it.
+    NoKey,
+    Plain(Plaintext),
+    Failed(DecryptError),
+}
+
+/// One connection's decryption state; `dir` 0 is the client's direction.
+#[derive(Debug, Default)]
+pub struct Decryptor {
+    keys: Option<Arc<KeyLog>>,
+    client_random: Option<[u8; 32]>,
+    /// Both hellos offered encrypt-then-MAC (RFC 7366).
+    client_etm: bool,
+    suite: Option<Suite>,
+    tls13: bool,
+    /// TLS 1.2 and earlier: the key block, once the ServerHello came.
+    key_block: Option<KeyBlock>,
+    dirs: [Epoch; 2],
+}
+
+/// TLS 1.2's key block (RFC 5246 §6.3), split per direction when its
+/// ChangeCipherSpec comes.
+#[derive(Debug)]
+struct KeyBlock {
+    suite: Suite,
+    version: u16,
+    encrypt_then_mac: bool,
+    block: Vec<u8>,
+}
+
+impl KeyBlock {
+    /// Direction `dir`'s keys: client MAC key, server MAC key, client key,
+    /// server key, client IV, server IV, in that order.
+    fn cipher(&self, dir: usize) -> Option<RecordCipher> {
+        let (key, mac, iv) = self.suite.key_block_lens();
+        let b = &self.block;
+        let at = |base: usize, len: usize| b.get(base + dir * len..base + (dir + 1) * len);
+        RecordCipher::tls12(
+            self.suite.bulk,
+            at(2 * mac, key)?,
+            at(0, mac)?,
+            at(2 * mac + 2 * key, iv)?,
+            self.version,
+            self.encrypt_then_mac,
+        )
+    }
+}
+
+impl Decryptor {
+    pub fn new(keys: Option<Arc<KeyLog>>) -> Self {
+        Decryptor {
+            keys,
+            ..Default::default()
+        }
+    }
+
+    /// The ClientHello's random and whether it offered encrypt-then-MAC.
+    pub fn client_hello(&mut self, random: [u8; 32], encrypt_then_mac: bool) {
+        self.client_random = Some(random);
+        self.client_etm = encrypt_then_mac;
+    }
+
+    fn secret(&self, kind: SecretKind) -> Option<&[u8]> {
+        self.keys.as_ref()?.get(self.client_random.as_ref()?, kind)
+    }
+
+    /// The ServerHello (not a HelloRetryRequest): the suite and version
+    /// chosen. TLS 1.3 encrypts both directions from here on.
+    pub fn server_hello(&mut self, server_random: [u8; 32], version: u16, cipher: u16, etm: bool) {
+        self.suite = Suite::by_id(cipher);
+        self.tls13 = version == 0x0304;
+        if self.tls13 {
+            for (dir, kind) in [
+                (0, SecretKind::ClientHandshake),
+                (1, SecretKind::ServerHandshake),
+            ] {
+                self.dirs[dir] = self.tls13_epoch(kind, false);
+            }
+            let early = self.early_cipher();
+            if let (Epoch::Keyed(k), Some(early)) = (&mut self.dirs[0], early) {
+                k.early = Some(early);
+            }
+        } else {
+            self.key_block = self.tls12_key_block(server_random, version, etm);
+        }
+    }
+
+    fn tls12_key_block(
+        &self,
+        server_random: [u8; 32],
+        version: u16,
+        etm: bool,
+    ) -> Option<KeyBlock> {
+        let suite = self.suite?;
+        let master = self.secret(SecretKind::MasterSecret)?;
+        let seed = [&server_random[..], &self.client_random?[..]].concat();
+        let (key, mac, iv) = suite.key_block_lens();
+        let len = 2 * (key + mac + iv);
+        let block = if version >= 0x0303 {
+            schedule::prf12(suite.hash, master, b"key expansion", &seed, len)
+        } else {
+            schedule::prf10(master, b"key expansion", &seed, len)
+        };
+        Some(KeyBlock {
+            suite,
+            version,
+            // Only a CBC suite uses it, and only when both hellos asked.
+            encrypt_then_mac: etm && self.client_etm && matches!(suite.bulk, Bulk::AesCbc { .. }),
+            block,
+        })
+    }
+
+    fn early_cipher(&self) -> Option<RecordCipher> {
+        let (Bulk::Aead(a), Some(secret)) =
+            (self.suite?.bulk, self.secret(SecretKind::ClientEarly))
+        else {
+            return None;
+        };
+        RecordCipher::tls13(a, self.suite?.hash, secret)
+    }
+
+    /// A TLS 1.3 epoch from the secret of `kind`; `keep` keeps the secret
+    /// for key updates.
+    fn tls13_epoch(&self, kind: SecretKind, keep: bool) -> Epoch {
+        let (Some(suite), Some(secret)) = (self.suite, self.secret(kind)) else {
+            return Epoch::NoKey;
+        };
+        match tls13_keyed(suite, secret, keep) {
+            Some(k) => Epoch::Keyed(Box::new(k)),
+            None => Epoch::NoKey,
+        }
+    }
+
+    /// Opens a record of direction `dir` (0: the client's).
+    pub fn open(&mut self, dir: usize, header: [u8; 5], fragment: &[u8]) -> Opened {
+        match &mut self.dirs[dir & 1] {
+            Epoch::Clear => Opened::Clear,
+            Epoch::NoKey => Opened::NoKey,
+            Epoch::Keyed(k) => match k.cipher.decrypt(header, fragment) {
+                Ok(p) => Opened::Plain(p),
+                Err(e) => match k.early.as_mut().map(|c| c.decrypt(header, fragment)) {
+                    // 0-RTT data: the handshake keys' sequence number did
+                    // not really advance.
+                    Some(Ok(p)) => {
+                        k.cipher.unwind();
+                        Opened::Plain(p)
+                    }
+                    _ => Opened::Failed(e),
+                },
+            },
+        }
+    }
+
+    /// Direction `dir` sent its Finished (TLS 1.3): its next records use
+    /// its first application traffic secret.
+    pub fn finished(&mut self, dir: usize) {
+        if !self.tls13 {
+            return;
+        }
+        let kind = if dir & 1 == 0 {
+            SecretKind::ClientTraffic0
+        } else {
+            SecretKind::ServerTraffic0
+        };
+        self.dirs[dir & 1] = self.tls13_epoch(kind, true);
+    }
+
+    /// Direction `dir` sent a KeyUpdate (TLS 1.3): the next generation.
+    pub fn key_update(&mut self, dir: usize) {
+        let Some(suite) = self.suite else { return };
+        let next = match &self.dirs[dir & 1] {
+            Epoch::Keyed(k) if !k.secret.is_empty() => schedule::expand_label(
+                suite.hash,
+                &k.secret,
+                b"traffic upd",
+                b"",
+                suite.hash.output_len(),
+            )
+            .and_then(|s| tls13_keyed(suite, &s, true)),
+            _ => None,
+        };
+        self.dirs[dir & 1] = next.map_or(Epoch::NoKey, |k| Epoch::Keyed(Box::new(k)));
+    }
+
+    /// Direction `dir` changed cipher spec (TLS 1.2 and earlier): its
+    /// records are encrypted from here on.
+    pub fn change_cipher_spec(&mut self, dir: usize) {
+        if self.tls13 {
+            return;
+        }
+        let keyed = self.key_block.as_ref().and_then(|kb| kb.cipher(dir & 1));
+        self.dirs[dir & 1] = keyed.map_or(Epoch::NoKey, |cipher| {
+            Epoch::Keyed(Box::new(Keyed {
+                cipher,
+                secret: Vec::new(),
+                early: None,
+            }))
+        });
+    }
+
+    /// Whether the key log has any secret for this session.
+    pub fn has_keys(&self) -> bool {
+        SecretKind::ALL.iter().any(|&k| self.secret(k).is_some())
+    }
+}
+
+fn tls13_keyed(suite: Suite, secret: &[u8], keep: bool) -> Option<Keyed> {
+    let Bulk::Aead(a) = suite.bulk else {
+        return None;
+    };
+    Some(Keyed {
+        cipher: RecordCipher::tls13(a, suite.hash, secret)?,
+        secret: if keep { secret.to_vec() } else { Vec::new() },
+        early: None,
+    })
+}

@@ -173,6 +173,12 @@ fn first_segment(name: &str) -> &'static [u8] {
 pub fn run_target(name: &str, data: &[u8]) {
     if name == "hpack" {
         hpack(data);
+    } else if name == "tls_keylog" {
+        let (log, errors) = crate::tls::keylog::KeyLog::parse(data);
+        let again = crate::tls::keylog::KeyLog::parse(log.to_text().as_bytes());
+        assert!(again.1.is_empty() && again.0 == log, "{errors:?}");
+    } else if name == "tls_decrypt" {
+        let _ = tls_decrypt(data);
     } else if let Some((port, lead)) = stream_target(name) {
         run_stream_after(port, first_segment(name), lead, data);
     } else if name == "link_layers" {
@@ -211,7 +217,18 @@ pub fn run_frames(linktype: u32, frames: &[Vec<u8>]) -> Vec<String> {
 
 /// As [`run_frames`], with `opts` (a target's Decode As rule).
 pub fn run_frames_with(linktype: u32, frames: &[Vec<u8>], opts: Options) -> Vec<String> {
+    run_frames_keyed(linktype, frames, opts, None)
+}
+
+/// As [`run_frames_with`], decrypting TLS with `keys`.
+pub fn run_frames_keyed(
+    linktype: u32,
+    frames: &[Vec<u8>],
+    opts: Options,
+    keys: Option<std::sync::Arc<crate::tls::keylog::KeyLog>>,
+) -> Vec<String> {
     let mut state = Analyzer::new(true);
+    state.set_keys(keys);
     let mut pi = PacketInfo::default();
     let mut infos = Vec::with_capacity(frames.len());
     for (i, bytes) in frames.iter().enumerate() {
@@ -377,6 +394,134 @@ fn hpack(data: &[u8]) {
     }
 }
 
+/// The secrets of the `tls_decrypt` target's session (client random
+/// 0x42...): every kind, each a constant.
+fn harness_keys() -> crate::tls::keylog::KeyLog {
+    let random = "42".repeat(32);
+    let mut text = format!("CLIENT_RANDOM {random} {}\n", "33".repeat(48));
+    for (label, byte) in [
+        ("CLIENT_HANDSHAKE_TRAFFIC_SECRET", "11"),
+        ("SERVER_HANDSHAKE_TRAFFIC_SECRET", "22"),
+        ("CLIENT_TRAFFIC_SECRET_0", "44"),
+        ("SERVER_TRAFFIC_SECRET_0", "55"),
+        ("CLIENT_EARLY_TRAFFIC_SECRET", "66"),
+    ] {
+        text.push_str(&format!("{label} {random} {}\n", byte.repeat(48)));
+    }
+    crate::tls::keylog::KeyLog::parse(text.as_bytes()).0
+}
+
+/// A handshake record of one message.
+fn handshake_record(t: u8, body: &[u8]) -> Vec<u8> {
+    let mut r = vec![22, 3, 3, 0, 0, t, 0, 0, 0];
+    r[3..5].copy_from_slice(&((body.len() + 4) as u16).to_be_bytes());
+    r[6..9].copy_from_slice(&(body.len() as u32).to_be_bytes()[1..]);
+    r.extend_from_slice(body);
+    r
+}
+
+/// A hello: version, random, no session ID, one suite, null compression,
+/// and `extensions` (type, data).
+fn hello_body(random: [u8; 32], suite: u16, client: bool, extensions: &[(u16, Vec<u8>)]) -> Vec<u8> {
+    let mut b = vec![3, 3];
+    b.extend_from_slice(&random);
+    b.push(0);
+    if client {
+        b.extend_from_slice(&[0, 2]);
+    }
+    b.extend_from_slice(&suite.to_be_bytes());
+    b.extend_from_slice(if client { &[1, 0] } else { &[0] });
+    let ext: Vec<u8> = extensions
+        .iter()
+        .flat_map(|(t, d)| {
+            let mut e = t.to_be_bytes().to_vec();
+            e.extend_from_slice(&(d.len() as u16).to_be_bytes());
+            e.extend_from_slice(d);
+            e
+        })
+        .collect();
+    b.extend_from_slice(&(ext.len() as u16).to_be_bytes());
+    b.extend_from_slice(&ext);
+    b
+}
+
+/// The `tls_decrypt` target: a TLS session whose secrets the key log
+/// has. The first byte picks version and suite (and ALPN h2 or
+/// http/1.1); then records `[dir][type][length / 4][bytes]`, each sealed
+/// with its direction's keys once that direction is encrypted (sent as
+/// they are when bit 7 of `dir` is set), in TCP segments of their own.
+pub fn tls_decrypt(data: &[u8]) -> Vec<String> {
+    use crate::tls::decrypt::Decryptor;
+    const SUITES: [(u16, u16); 6] = [
+        (0x0304, 0x1301),
+        (0x0304, 0x1302),
+        (0x0304, 0x1303),
+        (0x0303, 0xc02f),
+        (0x0303, 0xc030),
+        (0x0303, 0xcca8),
+    ];
+    let Some((&pick, mut rest)) = data.split_first() else {
+        return Vec::new();
+    };
+    let (version, suite) = SUITES[usize::from(pick) % SUITES.len()];
+    let alpn: &[u8] = if pick & 0x80 != 0 { b"\x00\x03\x02h2" } else { b"\x00\x09\x08http/1.1" };
+    let keys = std::sync::Arc::new(harness_keys());
+    let (client_random, server_random) = ([0x42; 32], [0x24; 32]);
+    let mut sealer = Decryptor::new(Some(keys.clone()));
+    sealer.client_hello(client_random, false);
+    sealer.server_hello(server_random, version, suite, false);
+    let mut server_ext = vec![(16u16, alpn.to_vec())];
+    if version == 0x0304 {
+        server_ext = vec![(43, vec![3, 4])];
+    }
+    let mut records: Vec<(usize, Vec<u8>)> = vec![
+        (0, handshake_record(1, &hello_body(client_random, suite, true, &[(16, alpn.to_vec()), (43, vec![2, 3, 4])]))),
+        (1, handshake_record(2, &hello_body(server_random, suite, false, &server_ext))),
+    ];
+    if version == 0x0303 {
+        for dir in [0, 1] {
+            records.push((dir, vec![20, 3, 3, 0, 1, 1]));
+            sealer.change_cipher_spec(dir);
+        }
+    }
+    while let [d, ct, n, tail @ ..] = rest {
+        let (dir, ct) = (usize::from(d & 1), *ct);
+        let n = (usize::from(*n) * 4).min(tail.len());
+        let (bytes, tail) = tail.split_at(n);
+        rest = tail;
+        let sealed = (d & 0x80 == 0).then(|| sealer.seal(dir, ct, bytes)).flatten();
+        let record = sealed.unwrap_or_else(|| {
+            let mut r = vec![ct, 3, 3];
+            r.extend_from_slice(&(bytes.len() as u16).to_be_bytes());
+            r.extend_from_slice(bytes);
+            r
+        });
+        // The sealer follows the key changes its plaintext announces.
+        match (ct, bytes.first()) {
+            (22, Some(20)) => sealer.finished(dir),
+            (22, Some(24)) => sealer.key_update(dir),
+            _ => {}
+        }
+        records.push((dir, record));
+    }
+    let (client, server) = ([10, 0, 0, 1], [10, 0, 0, 2]);
+    let mut seq = [1001u32, 5001u32];
+    let mut frames = vec![
+        tcp_frame(client, server, 40000, 443, 1000, 0, 0x002, &[]),
+        tcp_frame(server, client, 443, 40000, 5000, 1001, 0x012, &[]),
+    ];
+    for (dir, r) in records.iter().take(MAX_SEGMENTS) {
+        let (src, dst, sp, dp) = if *dir == 0 {
+            (client, server, 40000, 443)
+        } else {
+            (server, client, 443, 40000)
+        };
+        frames.push(tcp_frame(src, dst, sp, dp, seq[*dir], seq[1 - dir], 0x018, r));
+        seq[*dir] = seq[*dir].wrapping_add(r.len() as u32);
+    }
+    run_frames_keyed(228, &frames, Options::new(true), Some(keys))
+}
+
 /// An IPv4 header (no options) carrying `proto` and `len` bytes after it
 /// (frames that claim more on the wire than was captured come from
 /// [`run_frames`]).
@@ -399,6 +544,27 @@ pub fn ipv6_header(next: u8, len: usize) -> Vec<u8> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_tls_decrypt_target_reaches_http_inside() {
+        for pick in [0u8, 1, 2, 3, 4, 5] {
+            let mut input = vec![pick];
+            // The client's Finished (TLS 1.3 switches keys after it), then a request.
+            let mut fin = vec![20, 0, 0, 32];
+            fin.extend_from_slice(&[7; 32]);
+            input.extend_from_slice(&[0, 22, (fin.len() / 4) as u8]);
+            input.extend_from_slice(&fin);
+            let get = b"GET /x HTTP/1.1\r\nHost: a\r\n\r\n";
+            assert_eq!(get.len() % 4, 0);
+            input.extend_from_slice(&[0, 23, (get.len() / 4) as u8]);
+            input.extend_from_slice(get);
+            let infos = super::tls_decrypt(&input);
+            assert!(
+                infos.iter().any(|i| i.starts_with("GET /x HTTP/1.1")),
+                "suite {pick}: {infos:?}"
+            );
+        }
+    }
+
     use super::*;
 
     /// The stream targets reach their dissector, however the stream is cut.

@@ -183,6 +183,54 @@ impl RecordCipher {
         }
     }
 
+    /// Encrypts a record as a peer would (AEAD suites): for tests and the
+    /// fuzz harness, which need records this side can open.
+    #[doc(hidden)]
+    pub fn seal(&mut self, content_type: u8, plaintext: &[u8]) -> Option<Vec<u8>> {
+        let seq = self.seq;
+        self.seq = self.seq.wrapping_add(1);
+        let (ct, mut body, nonce, explicit) = match self.framing {
+            Framing::Tls13 => {
+                let mut inner = plaintext.to_vec();
+                inner.push(content_type);
+                (23, inner, self.xor_nonce(seq), None)
+            }
+            Framing::Tls12 { .. } if matches!(self.cipher, Cipher::ChaCha(_)) => {
+                (content_type, plaintext.to_vec(), self.xor_nonce(seq), None)
+            }
+            Framing::Tls12 { .. } => {
+                let explicit = seq.to_be_bytes();
+                let mut n = [0u8; 12];
+                for (i, b) in self.iv.iter().take(4).chain(&explicit).enumerate() {
+                    n[i] = *b;
+                }
+                (content_type, plaintext.to_vec(), n, Some(explicit))
+            }
+        };
+        let version = match self.framing {
+            Framing::Tls12 { version, .. } => version,
+            Framing::Tls13 => 0x0303,
+        };
+        let sealed_len = body.len() + 16 + explicit.map_or(0, |e| e.len());
+        let mut header = [ct, (version >> 8) as u8, version as u8, 0, 0];
+        header[3..].copy_from_slice(&u16::try_from(sealed_len).ok()?.to_be_bytes());
+        let aad = match self.framing {
+            Framing::Tls13 => header.to_vec(),
+            Framing::Tls12 { .. } => aad12(seq, ct, version, body.len()).to_vec(),
+        };
+        let tag = match &self.cipher {
+            Cipher::Aes128Gcm(c) => seal_with(c.as_ref(), &nonce, &aad, &mut body)?,
+            Cipher::Aes256Gcm(c) => seal_with(c.as_ref(), &nonce, &aad, &mut body)?,
+            Cipher::ChaCha(c) => seal_with(c.as_ref(), &nonce, &aad, &mut body)?,
+            Cipher::AesCbc { .. } => return None,
+        };
+        let mut out = header.to_vec();
+        out.extend(explicit.iter().flatten());
+        out.extend_from_slice(&body);
+        out.extend_from_slice(&tag);
+        Some(out)
+    }
+
     /// Takes back the last sequence number (a record that turned out to
     /// be another key's).
     pub fn unwind(&mut self) {
@@ -362,6 +410,12 @@ fn open_with<A: AeadInOut>(
         .is_ok()
 }
 
+fn seal_with<A: AeadInOut>(a: &A, nonce: &[u8; 12], aad: &[u8], buf: &mut [u8]) -> Option<Vec<u8>> {
+    let nonce = aes_gcm::aead::Nonce::<A>::try_from(&nonce[..]).ok()?;
+    let tag = a.encrypt_inout_detached(&nonce, aad, buf.into()).ok()?;
+    Some(tag.to_vec())
+}
+
 /// AES-CBC decryption in place of whole blocks; the length decrypted.
 fn cbc_decrypt(key: &[u8], iv: &[u8], buf: &mut [u8]) -> Option<usize> {
     let n = match key.len() {
@@ -399,6 +453,31 @@ fn mac_header(seq: u64, ct: u8, version: u16, len: usize) -> [u8; 13] {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sealed_records_open_in_turn_for_every_aead() {
+        for a in [Aead::Aes128Gcm, Aead::Aes256Gcm, Aead::ChaCha20Poly1305] {
+            let mut tx = RecordCipher::tls13(a, Hash::Sha256, &[9; 32]).unwrap();
+            let mut rx = RecordCipher::tls13(a, Hash::Sha256, &[9; 32]).unwrap();
+            for (ct, text) in [(22u8, &b"hello"[..]), (23, b"GET / HTTP/1.1\r\n\r\n")] {
+                let r = tx.seal(ct, text).unwrap();
+                let header: [u8; 5] = r[..5].try_into().unwrap();
+                let p = rx.decrypt(header, &r[5..]).unwrap();
+                assert_eq!((p.content_type, &p.bytes[..]), (ct, text));
+            }
+            let key = [5u8; 32];
+            let mut tx = RecordCipher::tls12(Bulk::Aead(a), &key[..a.key_len()], &[], &[1; 12], 0x0303, false).unwrap();
+            let mut rx = RecordCipher::tls12(Bulk::Aead(a), &key[..a.key_len()], &[], &[1; 12], 0x0303, false).unwrap();
+            let r = tx.seal(23, b"body").unwrap();
+            let header: [u8; 5] = r[..5].try_into().unwrap();
+            assert_eq!(rx.decrypt(header, &r[5..]).unwrap().bytes, b"body");
+            // A flipped bit is refused.
+            let mut bad = tx.seal(23, b"body").unwrap();
+            bad[7] ^= 1;
+            let header: [u8; 5] = bad[..5].try_into().unwrap();
+            assert_eq!(rx.decrypt(header, &bad[5..]), Err(DecryptError::BadTag));
+        }
+    }
 
     #[test]
     fn sequence_numbers_xor_into_the_iv() {

@@ -239,6 +239,16 @@ impl Decryptor {
         });
     }
 
+    /// Seals a record of direction `dir` with that direction's keys, as its
+    /// sender would (AEAD suites; for tests and the fuzz harness).
+    #[doc(hidden)]
+    pub fn seal(&mut self, dir: usize, content_type: u8, plaintext: &[u8]) -> Option<Vec<u8>> {
+        match &mut self.dirs[dir & 1] {
+            Epoch::Keyed(k) => k.cipher.seal(content_type, plaintext),
+            _ => None,
+        }
+    }
+
     /// Whether the key log has any secret for this session.
     pub fn has_keys(&self) -> bool {
         SecretKind::ALL.iter().any(|&k| self.secret(k).is_some())

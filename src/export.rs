@@ -19,11 +19,22 @@ pub struct Written {
 
 /// Writes the packets of `file` whose numbers (1-based) `keep` accepts to
 /// `out`. Every interface the source declares is declared again, so
-/// interface ids stay valid.
+/// interface ids stay valid, and its decryption secrets are kept (pcapng).
 pub fn write_packets(
     file: &CaptureFile,
     out: &Path,
     keep: impl Fn(u64) -> bool,
+) -> Result<Written, String> {
+    write_packets_with_secrets(file, out, keep, &[])
+}
+
+/// [`write_packets`], adding TLS key log text to the secrets written
+/// (`--inject-secrets`).
+pub fn write_packets_with_secrets(
+    file: &CaptureFile,
+    out: &Path,
+    keep: impl Fn(u64) -> bool,
+    inject: &[u8],
 ) -> Result<Written, String> {
     // A pcapng header lists interfaces before packets; a first pass finds
     // them all (some files declare more mid-way).
@@ -53,6 +64,17 @@ pub fn write_packets(
     let f = File::create(out).map_err(|e| format!("{}: {e}", out.display()))?;
     let mut w =
         CaptureWriter::new(BufWriter::new(f), format, &interfaces).map_err(|e| e.to_string())?;
+    let mut secrets = reader.tls_secrets.clone();
+    secrets.extend_from_slice(inject);
+    if !secrets.is_empty() && format == WriteFormat::Pcapng {
+        w.tls_secrets(&secrets)
+            .map_err(|e| format!("{}: {e}", out.display()))?;
+    } else if !inject.is_empty() {
+        return Err(format!(
+            "{}: a pcap file cannot hold decryption secrets; write .pcapng",
+            out.display()
+        ));
+    }
     let mut number = 0u64;
     for rec in file.reader() {
         number += 1;

@@ -113,6 +113,8 @@ pub struct Pass {
     pub blobs: BlobRecorder,
     /// The last frame's metadata as the dissectors saw it.
     pub last_meta: FrameMeta,
+    /// Bytes of the source's Decryption Secrets Blocks already taken.
+    secrets_taken: usize,
 }
 
 impl Pass {
@@ -142,6 +144,17 @@ impl Pass {
             tape: Vec::new(),
             blobs: BlobRecorder::default(),
             last_meta: FrameMeta::default(),
+            secrets_taken: 0,
+        }
+    }
+
+    /// Takes the TLS secrets a source has read so far (its Decryption
+    /// Secrets Blocks, `Reader::tls_secrets`) that this pass has not: call
+    /// before each frame.
+    pub fn take_secrets(&mut self, secrets: &[u8]) {
+        if secrets.len() > self.secrets_taken {
+            self.analyzer.add_key_text(&secrets[self.secrets_taken..]);
+            self.secrets_taken = secrets.len();
         }
     }
 

@@ -229,6 +229,14 @@ impl Analyzer {
         self.keys = keys.filter(|k| !k.is_empty());
     }
 
+    /// More TLS secrets (a Decryption Secrets Block): connections whose
+    /// ClientHello comes later decrypt with them too.
+    pub fn add_key_text(&mut self, text: &[u8]) {
+        let mut keys = self.keys.take().unwrap_or_default();
+        let _ = std::sync::Arc::make_mut(&mut keys).add(text);
+        self.keys = Some(keys).filter(|k| !k.is_empty());
+    }
+
     /// The TLS secrets this analysis decrypts with.
     pub fn keys(&self) -> Option<std::sync::Arc<crate::tls::keylog::KeyLog>> {
         self.keys.clone()

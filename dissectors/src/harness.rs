@@ -422,7 +422,12 @@ fn handshake_record(t: u8, body: &[u8]) -> Vec<u8> {
 
 /// A hello: version, random, no session ID, one suite, null compression,
 /// and `extensions` (type, data).
-fn hello_body(random: [u8; 32], suite: u16, client: bool, extensions: &[(u16, Vec<u8>)]) -> Vec<u8> {
+fn hello_body(
+    random: [u8; 32],
+    suite: u16,
+    client: bool,
+    extensions: &[(u16, Vec<u8>)],
+) -> Vec<u8> {
     let mut b = vec![3, 3];
     b.extend_from_slice(&random);
     b.push(0);
@@ -464,7 +469,11 @@ pub fn tls_decrypt(data: &[u8]) -> Vec<String> {
         return Vec::new();
     };
     let (version, suite) = SUITES[usize::from(pick) % SUITES.len()];
-    let alpn: &[u8] = if pick & 0x80 != 0 { b"\x00\x03\x02h2" } else { b"\x00\x09\x08http/1.1" };
+    let alpn: &[u8] = if pick & 0x80 != 0 {
+        b"\x00\x03\x02h2"
+    } else {
+        b"\x00\x09\x08http/1.1"
+    };
     let keys = std::sync::Arc::new(harness_keys());
     let (client_random, server_random) = ([0x42; 32], [0x24; 32]);
     let mut sealer = Decryptor::new(Some(keys.clone()));
@@ -475,8 +484,22 @@ pub fn tls_decrypt(data: &[u8]) -> Vec<String> {
         server_ext = vec![(43, vec![3, 4])];
     }
     let mut records: Vec<(usize, Vec<u8>)> = vec![
-        (0, handshake_record(1, &hello_body(client_random, suite, true, &[(16, alpn.to_vec()), (43, vec![2, 3, 4])]))),
-        (1, handshake_record(2, &hello_body(server_random, suite, false, &server_ext))),
+        (
+            0,
+            handshake_record(
+                1,
+                &hello_body(
+                    client_random,
+                    suite,
+                    true,
+                    &[(16, alpn.to_vec()), (43, vec![2, 3, 4])],
+                ),
+            ),
+        ),
+        (
+            1,
+            handshake_record(2, &hello_body(server_random, suite, false, &server_ext)),
+        ),
     ];
     if version == 0x0303 {
         for dir in [0, 1] {
@@ -489,7 +512,9 @@ pub fn tls_decrypt(data: &[u8]) -> Vec<String> {
         let n = (usize::from(*n) * 4).min(tail.len());
         let (bytes, tail) = tail.split_at(n);
         rest = tail;
-        let sealed = (d & 0x80 == 0).then(|| sealer.seal(dir, ct, bytes)).flatten();
+        let sealed = (d & 0x80 == 0)
+            .then(|| sealer.seal(dir, ct, bytes))
+            .flatten();
         let record = sealed.unwrap_or_else(|| {
             let mut r = vec![ct, 3, 3];
             r.extend_from_slice(&(bytes.len() as u16).to_be_bytes());
@@ -516,7 +541,16 @@ pub fn tls_decrypt(data: &[u8]) -> Vec<String> {
         } else {
             (server, client, 443, 40000)
         };
-        frames.push(tcp_frame(src, dst, sp, dp, seq[*dir], seq[1 - dir], 0x018, r));
+        frames.push(tcp_frame(
+            src,
+            dst,
+            sp,
+            dp,
+            seq[*dir],
+            seq[1 - dir],
+            0x018,
+            r,
+        ));
         seq[*dir] = seq[*dir].wrapping_add(r.len() as u32);
     }
     run_frames_keyed(228, &frames, Options::new(true), Some(keys))

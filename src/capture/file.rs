@@ -357,6 +357,9 @@ pub struct Reader<'a> {
     last_ts: i64,
     /// Comments of the pcapng sections.
     pub section_comments: Vec<String>,
+    /// TLS key log lines from the Decryption Secrets Blocks read so far
+    /// (pcapng: a capture that carries its own keys).
+    pub tls_secrets: Vec<u8>,
     /// Where reading stopped early, and warnings about what was read.
     pub notes: ReadNotes,
     /// Records returned so far (the frame number of the latest).
@@ -377,6 +380,7 @@ impl<'a> Reader<'a> {
             swapped_lengths: false,
             last_ts: 0,
             section_comments: Vec::new(),
+            tls_secrets: Vec::new(),
             notes: ReadNotes::default(),
             frames: 0,
             done: false,
@@ -684,6 +688,15 @@ impl<'a> Reader<'a> {
                 }));
             }
             Block::Unknown(ub) if ub.block_type == 2 => return self.obsolete_packet(at, ub.data),
+            Block::DecryptionSecrets(dsb)
+                if dsb.secrets_type == pcap_parser::pcapng::SecretsType::TlsKeyLog =>
+            {
+                let n = (dsb.secrets_len as usize).min(dsb.data.len());
+                self.tls_secrets.extend_from_slice(&dsb.data[..n]);
+                if !self.tls_secrets.ends_with(b"\n") {
+                    self.tls_secrets.push(b'\n');
+                }
+            }
             // Name resolution, statistics, secrets, custom and unknown blocks: skipped.
             _ => {}
         }

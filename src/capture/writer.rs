@@ -46,6 +46,9 @@ pub struct CaptureWriter<W: Write> {
 const SHB: u32 = 0x0A0D_0D0A;
 const IDB: u32 = 1;
 const EPB: u32 = 6;
+const DSB: u32 = 0x0000_000A;
+/// A Decryption Secrets Block's TLS key log type ("TLSK").
+const SECRETS_TLS: u32 = 0x544c_534b;
 const OPT_COMMENT: u16 = 1;
 const SHB_USERAPPL: u16 = 4;
 const IF_NAME: u16 = 2;
@@ -158,6 +161,29 @@ impl<W: Write> CaptureWriter<W> {
                 )
             }
         }
+    }
+
+    /// Appends a Decryption Secrets Block holding TLS key log text, as
+    /// `editcap --inject-secrets tls,KEYS` does: a pcapng file then carries
+    /// its own keys. pcap cannot hold it.
+    pub fn tls_secrets(&mut self, key_log: &[u8]) -> io::Result<()> {
+        if self.format != WriteFormat::Pcapng {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "a pcap file cannot hold decryption secrets (write pcapng)",
+            ));
+        }
+        let len = u32::try_from(key_log.len())
+            .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "key log too long"))?;
+        let mut body = Vec::with_capacity(key_log.len() + 12);
+        body.extend_from_slice(&SECRETS_TLS.to_le_bytes());
+        body.extend_from_slice(&len.to_le_bytes());
+        body.extend_from_slice(key_log);
+        body.resize(body.len().next_multiple_of(4), 0);
+        let b = block(DSB, &body);
+        self.out.write_all(&b)?;
+        self.position += b.len() as u64;
+        Ok(())
     }
 
     /// Appends one packet; returns the file offset of its data.

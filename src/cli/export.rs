@@ -13,18 +13,38 @@ pub struct ExportArgs {
     /// Only packets matching this display filter.
     #[arg(short = 'Y', long = "display-filter")]
     pub filter: Option<String>,
-    /// Where to write: `.pcap` or `.cap` for classic pcap, pcapng otherwise.
+    /// Where to write: `.pcap` or `.cap` for classic pcap, pcapng otherwise
+    /// (with --extract-secrets: the key log).
     #[arg(short = 'w', long = "write")]
     pub out: PathBuf,
+    /// Write this TLS key log into the capture (a Decryption Secrets
+    /// Block), as `editcap --inject-secrets tls,KEYS`; editcap's `tls,`
+    /// prefix may be given.
+    #[arg(long = "inject-secrets", value_name = "KEYS")]
+    pub inject_secrets: Option<String>,
+    /// Write the capture's TLS secrets (its Decryption Secrets Blocks) to
+    /// OUT as a key log, and no packets, as `editcap --extract-secrets`.
+    #[arg(long = "extract-secrets", conflicts_with_all = ["inject_secrets", "filter"])]
+    pub extract_secrets: bool,
 }
 
 pub fn run(a: &ExportArgs) -> Result<(), CliError> {
-    let filter = display_filter(a.filter.as_deref())?;
     let file = open(&a.file)?;
+    if a.extract_secrets {
+        return extract_secrets(a, &file);
+    }
+    let inject = match &a.inject_secrets {
+        Some(spec) => read_secrets(spec)?,
+        None => Vec::new(),
+    };
+    let filter = display_filter(a.filter.as_deref())?;
     let matched = filter.as_ref().map(|f| Matched::find(&file, f).0);
-    let written = crate::export::write_packets(&file, &a.out, |n| {
-        matched.as_ref().is_none_or(|m| m.frame(n))
-    })
+    let written = crate::export::write_packets_with_secrets(
+        &file,
+        &a.out,
+        |n| matched.as_ref().is_none_or(|m| m.frame(n)),
+        &inject,
+    )
     .map_err(CliError)?;
     eprintln!(
         "wirelens: {} of {} packets written to {}",
@@ -35,5 +55,40 @@ pub fn run(a: &ExportArgs) -> Result<(), CliError> {
     let mut reader = file.reader();
     while reader.next().is_some() {}
     warn_read(&a.file, &reader.notes);
+    Ok(())
+}
+
+/// The key log `--inject-secrets` names (`tls,PATH` or `PATH`), its lines
+/// checked: a line we cannot read is named and written all the same, as
+/// editcap writes the file as it is.
+fn read_secrets(spec: &str) -> Result<Vec<u8>, CliError> {
+    let path = match spec.split_once(',') {
+        Some(("tls", p)) => p,
+        Some((kind, _)) if !kind.contains('/') && !kind.contains('.') => {
+            return Err(CliError(format!(
+                "--inject-secrets {spec}: only tls secrets are supported"
+            )));
+        }
+        _ => spec,
+    };
+    let text = std::fs::read(path).map_err(|e| CliError(format!("{path}: {e}")))?;
+    for e in dissectors::tls::keylog::KeyLog::parse(&text).1 {
+        eprintln!("wirelens: warning: {path}: {e}");
+    }
+    Ok(text)
+}
+
+/// Writes the capture's TLS secrets out as a key log.
+fn extract_secrets(a: &ExportArgs, file: &crate::capture::CaptureFile) -> Result<(), CliError> {
+    let mut reader = file.reader();
+    while reader.next().is_some() {}
+    warn_read(&a.file, &reader.notes);
+    std::fs::write(&a.out, &reader.tls_secrets)
+        .map_err(|e| CliError(format!("{}: {e}", a.out.display())))?;
+    eprintln!(
+        "wirelens: {} bytes of TLS secrets written to {}",
+        reader.tls_secrets.len(),
+        a.out.display()
+    );
     Ok(())
 }

@@ -34,6 +34,7 @@ pub fn follow_streams(
     let mut pass = Pass::new(true);
     let mut streams: BTreeMap<u32, Followed> = BTreeMap::new();
     while let Some(rec) = reader.next() {
+        pass.take_secrets(&reader.tls_secrets);
         let iface = reader.interfaces.get(rec.interface as usize);
         let data = file.data(rec.offset, rec.caplen);
         let number = pass.frames() + 1;

@@ -57,6 +57,7 @@ pub fn run(a: &PacketsArgs, out: &mut impl Write) -> Result<(), CliError> {
     let mut number = 0u32;
     let mut text = String::new();
     while let Some(rec) = reader.next() {
+        pass.take_secrets(&reader.tls_secrets);
         let iface = reader.interfaces.get(rec.interface as usize);
         let digits = iface.map_or(6, |i| i.resolution.digits());
         let data = file.data(rec.offset, rec.caplen);

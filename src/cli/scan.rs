@@ -51,6 +51,7 @@ pub fn scan(
     pass.interfaces_described = file.format == crate::capture::Format::Pcapng;
     let mut collector = FieldCollector::new(prefixes);
     while let Some(rec) = reader.next() {
+        pass.take_secrets(&reader.tls_secrets);
         let iface = reader.interfaces.get(rec.interface as usize);
         let data = file.data(rec.offset, rec.caplen);
         collector.clear();

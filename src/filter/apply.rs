@@ -29,6 +29,7 @@ pub fn in_capture_order(
     pass.interfaces_described = file.format == Format::Pcapng;
     let mut sink = filter.sink();
     while let Some(rec) = reader.next() {
+        pass.take_secrets(&reader.tls_secrets);
         let iface = reader.interfaces.get(rec.interface as usize);
         let data = file.data(rec.offset, rec.caplen);
         sink.clear();

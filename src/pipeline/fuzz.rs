@@ -38,6 +38,7 @@ pub fn whole_capture(data: &[u8]) {
     let mut kept = Vec::new();
     let mut blobs = Vec::new();
     while let Some(rec) = reader.next() {
+        pass.take_secrets(&reader.tls_secrets);
         if kept.len() >= MAX_FRAMES {
             break;
         }

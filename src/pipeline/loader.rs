@@ -69,6 +69,8 @@ struct Batch {
     records: Vec<Record>,
     /// The interfaces known when the batch was read (pcapng adds them as it goes).
     interfaces: Option<Arc<Vec<Interface>>>,
+    /// TLS key log text of the Decryption Secrets Blocks, when it grew.
+    secrets: Option<Vec<u8>>,
     position: u64,
     /// On the last batch: where reading stopped early, and warnings.
     notes: Option<ReadNotes>,
@@ -109,6 +111,7 @@ pub fn load_file_into(store: Store, file: Arc<CaptureFile>, opts: LoadOptions) -
             }
             let mut r = reader_file.reader();
             let mut known = 0;
+            let mut secrets_known = 0;
             loop {
                 let records: Vec<Record> = r.by_ref().take(BATCH).collect();
                 let last = records.len() < BATCH;
@@ -116,9 +119,14 @@ pub fn load_file_into(store: Store, file: Arc<CaptureFile>, opts: LoadOptions) -
                     known = r.interfaces.len();
                     Arc::new(r.interfaces.clone())
                 });
+                let secrets = (r.tls_secrets.len() != secrets_known).then(|| {
+                    secrets_known = r.tls_secrets.len();
+                    r.tls_secrets.clone()
+                });
                 let batch = Batch {
                     records,
                     interfaces,
+                    secrets,
                     position: r.position(),
                     notes: if last { Some(r.notes.clone()) } else { None },
                 };
@@ -168,6 +176,9 @@ fn analyse(file: &CaptureFile, rx: Receiver<Batch>, store: &Store, opts: LoadOpt
     for batch in rx {
         if let Some(i) = batch.interfaces {
             interfaces = i;
+        }
+        if let Some(s) = &batch.secrets {
+            pass.take_secrets(s);
         }
         for rec in &batch.records {
             let iface = interfaces.get(rec.interface as usize);

@@ -466,8 +466,24 @@ mod tests {
                 assert_eq!((p.content_type, &p.bytes[..]), (ct, text));
             }
             let key = [5u8; 32];
-            let mut tx = RecordCipher::tls12(Bulk::Aead(a), &key[..a.key_len()], &[], &[1; 12], 0x0303, false).unwrap();
-            let mut rx = RecordCipher::tls12(Bulk::Aead(a), &key[..a.key_len()], &[], &[1; 12], 0x0303, false).unwrap();
+            let mut tx = RecordCipher::tls12(
+                Bulk::Aead(a),
+                &key[..a.key_len()],
+                &[],
+                &[1; 12],
+                0x0303,
+                false,
+            )
+            .unwrap();
+            let mut rx = RecordCipher::tls12(
+                Bulk::Aead(a),
+                &key[..a.key_len()],
+                &[],
+                &[1; 12],
+                0x0303,
+                false,
+            )
+            .unwrap();
             let r = tx.seal(23, b"body").unwrap();
             let header: [u8; 5] = r[..5].try_into().unwrap();
             assert_eq!(rx.decrypt(header, &r[5..]).unwrap().bytes, b"body");

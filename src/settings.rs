@@ -114,6 +114,8 @@ pub struct Settings {
     pub analysis_memory_limit_mib: u64,
     /// Decode As rules in tshark's spelling (`tcp.port==8443,http2`).
     pub decode_as: Vec<String>,
+    /// The TLS key log to decrypt with: its path only, never its secrets.
+    pub tls_keylog_file: Option<PathBuf>,
 }
 
 impl Default for Settings {
@@ -140,6 +142,7 @@ impl Default for Settings {
             field_columns: Vec::new(),
             analysis_memory_limit_mib: (dissectors::analysis::DEFAULT_STATE_LIMIT >> 20) as u64,
             decode_as: Vec::new(),
+            tls_keylog_file: None,
         }
     }
 }

@@ -1307,3 +1307,62 @@ fn decode_as_sends_a_port_to_a_protocol_and_analyses_again() {
     // The rules are the process' own: put them back for the other tests.
     h.state_mut().apply_decode_as(Vec::new());
 }
+
+/// Analyze › TLS Keys…: a key log typed in decrypts the capture at once
+/// (its HTTPS requests show as HTTP), the status bar counts the sessions,
+/// only the path is kept in the settings, and a line the log could not
+/// read is named in the window.
+#[test]
+fn tls_keys_window_decrypts_the_open_capture() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let keys = root.join("tests/fixtures/wirelens_tls_decrypt.keys");
+    let dir = std::env::temp_dir().join(format!("wirelens-ui-keys-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let with_bad_line = dir.join("keys.log");
+    let mut text = b"this is no key log line\n".to_vec();
+    text.extend(std::fs::read(&keys).unwrap());
+    std::fs::write(&with_bad_line, text).unwrap();
+    let mut h = app_on(&root.join("tests/fixtures/wirelens_tls_decrypt.pcap"));
+    // Frame 10 is curl's GET, sealed in TLS 1.3.
+    assert_eq!(top_protocol(&h, 10), "tls");
+    h.get_by_label("Analyze").click();
+    h.run();
+    h.get_by_label("TLS Keys…").click();
+    h.run();
+    h.get_by_label("Key log file").click();
+    h.run();
+    h.get_by_label("Key log file")
+        .type_text(with_bad_line.to_str().unwrap());
+    h.run();
+    h.get_by_label("Apply key log").click();
+    h.run();
+    assert_eq!(
+        h.state().tls_keys.messages,
+        [format!(
+            "{}: line 1: not a key log line (LABEL CLIENT_RANDOM SECRET), skipped",
+            with_bad_line.display()
+        )]
+    );
+    assert_eq!(
+        h.state().settings.tls_keylog_file.as_deref(),
+        Some(with_bad_line.as_path())
+    );
+    assert_eq!(h.state().tls_sessions, 12);
+    let t = Instant::now();
+    while !(h.state().snapshot().unwrap().done && top_protocol(&h, 10) == "http") {
+        assert!(t.elapsed() < Duration::from_secs(30), "never decrypted");
+        std::thread::sleep(Duration::from_millis(5));
+        h.run();
+    }
+    h.get_by_label("TLS keys: 12 sessions");
+    // Keys are the process' own: put them back for the other tests.
+    h.get_by_label("Clear key log").click();
+    h.run();
+    assert_eq!(h.state().settings.tls_keylog_file, None);
+    assert!(crate_keys_cleared());
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+fn crate_keys_cleared() -> bool {
+    wirelens::pass::keys().is_none()
+}

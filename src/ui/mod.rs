@@ -32,6 +32,7 @@ pub mod save_dialog;
 pub mod sequence;
 pub mod sorted_rows;
 pub mod tcp_charts;
+pub mod tls_keys;
 
 use std::path::PathBuf;
 
@@ -54,6 +55,9 @@ pub struct Launch {
     pub memory_limit_set: bool,
     /// `-d` rules (already in force): they win over the saved ones.
     pub decode_as: Vec<String>,
+    /// `--keylog` or `-o tls.keylog_file:` was given (already in force):
+    /// it wins over the setting.
+    pub keylog_set: bool,
 }
 
 /// Starts the app as `launch` says.

@@ -22,6 +22,9 @@ pub(super) enum Command {
     CaptureOptions,
     ColouringRules,
     DecodeAs,
+    TlsKeys,
+    /// A key log dropped on the window.
+    LoadKeyLog(PathBuf),
     ExpertInfo,
     FollowTcpStream,
     FollowHttp2Stream,
@@ -88,7 +91,13 @@ impl WirelensApp {
                 .map(|f| f.path().to_owned())
                 .find(|p| !p.as_os_str().is_empty())
         });
-        asked.extend(dropped.map(Command::Open));
+        asked.extend(dropped.map(|p| {
+            if super::super::tls_keys::looks_like_key_log(&p) {
+                Command::LoadKeyLog(p)
+            } else {
+                Command::Open(p)
+            }
+        }));
         asked
     }
 
@@ -106,6 +115,14 @@ impl WirelensApp {
             Command::DecodeAs => {
                 let rules = self.decode_as_rules.clone();
                 self.decode_as.open_with(&rules);
+            }
+            Command::TlsKeys => {
+                let current = self.settings.tls_keylog_file.clone();
+                self.tls_keys.open_with(current.as_deref());
+            }
+            Command::LoadKeyLog(p) => {
+                self.tls_keys.path = p.display().to_string();
+                self.tls_keys.accepted = Some(Some(p));
             }
             Command::ExpertInfo => self.expert_info.open = true,
             Command::FollowTcpStream => self.follow_selected(ctx),
@@ -232,6 +249,7 @@ impl WirelensApp {
 
     fn analyze_menu(&mut self, ui: &mut egui::Ui, asked: &mut Vec<Command>) {
         item(ui, "Decode As…", Command::DecodeAs, asked);
+        item(ui, "TLS Keys…", Command::TlsKeys, asked);
         item(ui, "Expert Information", Command::ExpertInfo, asked);
         let follow = egui::Button::new("Follow TCP Stream")
             .shortcut_text(ui.ctx().format_shortcut(&FOLLOW_SHORTCUT));

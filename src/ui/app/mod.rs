@@ -109,6 +109,9 @@ pub struct WirelensApp {
     pub decode_as: super::decode_as::DecodeAsWindow,
     /// The Decode As rules in force (`-d`'s, else the settings').
     pub decode_as_rules: Vec<String>,
+    pub tls_keys: super::tls_keys::TlsKeysWindow,
+    /// Sessions the key log in force has keys for (the status bar says).
+    pub tls_sessions: usize,
     /// Open Follow Stream windows.
     pub follow: Vec<FollowStream>,
     /// Open Follow HTTP/2 Stream windows.
@@ -155,6 +158,11 @@ impl WirelensApp {
             self.apply_decode_as(saved);
         } else {
             self.decode_as_rules = l.decode_as.clone();
+        }
+        if l.keylog_set {
+            self.tls_sessions = crate::pass::keys().map_or(0, |k| k.sessions());
+        } else if let Some(path) = self.settings.tls_keylog_file.clone() {
+            self.apply_key_log(Some(&path));
         }
         if let Some(i) = &l.interface {
             self.capture_options.interface = Some(i.clone());
@@ -269,6 +277,50 @@ impl WirelensApp {
         };
         self.settings.decode_as = rules.clone();
         self.apply_decode_as(rules);
+        let reopen = self
+            .document
+            .as_ref()
+            .filter(|d| !d.is_capturing())
+            .map(|d| d.path.clone());
+        if let Some(path) = reopen {
+            self.open(&path, Some(ctx.clone()));
+        }
+    }
+
+    /// Decrypts TLS with the key log at `path` (None: with none) from now
+    /// on; what it could not read is said in the TLS Keys window.
+    pub fn apply_key_log(&mut self, path: Option<&Path>) {
+        let read = match path {
+            Some(p) => crate::pass::read_keylog(p).map(|(k, e)| (Some(k), e)),
+            None => Ok((None, Vec::new())),
+        };
+        match read {
+            Ok((keys, errors)) => {
+                self.tls_sessions = keys.as_ref().map_or(0, |k| k.sessions());
+                crate::pass::set_keys(keys.map(std::sync::Arc::new));
+                self.tls_keys.messages = errors;
+            }
+            Err(e) => self.tls_keys.messages = vec![format!("Not read: {e}")],
+        }
+    }
+
+    /// A key log the TLS Keys window (or a drop) asked for: in force, its
+    /// path kept in the settings, and the open file analysed again.
+    fn key_log_accepted(&mut self, ctx: &egui::Context) {
+        let Some(path) = self.tls_keys.accepted.take() else {
+            return;
+        };
+        self.apply_key_log(path.as_deref());
+        if self
+            .tls_keys
+            .messages
+            .iter()
+            .any(|m| m.starts_with("Not read"))
+        {
+            self.tls_keys.open = true;
+            return;
+        }
+        self.settings.tls_keylog_file = path;
         let reopen = self
             .document
             .as_ref()
@@ -486,6 +538,8 @@ impl WirelensApp {
             .show(ui.ctx(), &mut self.settings.colour_rules, errors);
         self.decode_as.show(ui.ctx());
         self.decode_as_accepted(ui.ctx());
+        self.tls_keys.show(ui.ctx(), self.tls_sessions);
+        self.key_log_accepted(ui.ctx());
         self.persist_settings();
     }
 

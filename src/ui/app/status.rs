@@ -42,6 +42,10 @@ impl WirelensApp {
             ));
             ui.separator();
         }
+        if self.tls_sessions > 0 {
+            ui.label(format!("TLS keys: {} sessions", self.tls_sessions));
+            ui.separator();
+        }
         ui.label(format!("Packets: {}", snap.index.len()));
         if let Some(d) = &self.displayed {
             ui.separator();

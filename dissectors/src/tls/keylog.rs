@@ -70,9 +70,16 @@ impl std::fmt::Display for KeyLogError {
 }
 
 /// The secrets of a key log, by client random and kind.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct KeyLog {
     secrets: HashMap<([u8; 32], SecretKind), Vec<u8>>,
+}
+
+/// Never prints a secret (a state dumped in a log or a panic message).
+impl std::fmt::Debug for KeyLog {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "KeyLog({} secrets)", self.secrets.len())
+    }
 }
 
 impl KeyLog {
@@ -254,6 +261,21 @@ mod tests {
         );
         assert_eq!(log.get(&random, SecretKind::ClientTraffic0), None);
         assert_eq!(log.sessions(), 1);
+    }
+
+    #[test]
+    fn debug_output_shows_no_secret() {
+        let text = format!("CLIENT_RANDOM {R} {}\n", "ab".repeat(48));
+        let (log, _) = KeyLog::parse(text.as_bytes());
+        let shown = format!("{log:?}");
+        assert_eq!(shown, "KeyLog(1 secrets)");
+        let mut d = crate::tls::decrypt::Decryptor::new(Some(std::sync::Arc::new(log)));
+        let random: [u8; 32] = hex(R.as_bytes()).unwrap().try_into().unwrap();
+        d.client_hello(random, false);
+        d.server_hello([1; 32], 0x0303, 0xc02f, false);
+        d.change_cipher_spec(0);
+        let shown = format!("{d:?}");
+        assert!(!shown.contains("171") && !shown.contains("ab, ab"), "{shown}");
     }
 
     #[test]

@@ -102,7 +102,6 @@ enum Framing {
 }
 
 /// One direction's keys and sequence number.
-#[derive(Debug)]
 pub struct RecordCipher {
     cipher: Cipher,
     /// TLS 1.3 and ChaCha: the 12-byte IV; GCM in TLS 1.2: the 4-byte
@@ -110,6 +109,17 @@ pub struct RecordCipher {
     iv: Vec<u8>,
     seq: u64,
     framing: Framing,
+}
+
+/// Never prints key material (the IV is derived from the secret too).
+impl std::fmt::Debug for RecordCipher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RecordCipher")
+            .field("cipher", &self.cipher)
+            .field("seq", &self.seq)
+            .field("framing", &self.framing)
+            .finish_non_exhaustive()
+    }
 }
 
 fn aead_cipher(a: Aead, key: &[u8]) -> Option<Cipher> {

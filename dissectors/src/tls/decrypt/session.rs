@@ -24,7 +24,6 @@ enum Epoch {
     Keyed(Box<Keyed>),
 }
 
-#[derive(Debug)]
 struct Keyed {
     cipher: RecordCipher,
     /// TLS 1.3: the traffic secret the keys came from (a KeyUpdate derives
@@ -32,6 +31,16 @@ struct Keyed {
     secret: Vec<u8>,
     /// TLS 1.3: the client's 0-RTT keys, tried while the handshake keys fail.
     early: Option<RecordCipher>,
+}
+
+/// Never prints the traffic secret.
+impl std::fmt::Debug for Keyed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Keyed")
+            .field("cipher", &self.cipher)
+            .field("early", &self.early.is_some())
+            .finish_non_exhaustive()
+    }
 }
 
 /// What became of a record given to [`Decryptor::open`].
@@ -61,12 +70,21 @@ pub struct Decryptor {
 
 /// TLS 1.2's key block (RFC 5246 §6.3), split per direction when its
 /// ChangeCipherSpec comes.
-#[derive(Debug)]
 struct KeyBlock {
     suite: Suite,
     version: u16,
     encrypt_then_mac: bool,
     block: Vec<u8>,
+}
+
+/// Never prints the key block.
+impl std::fmt::Debug for KeyBlock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeyBlock")
+            .field("suite", &self.suite)
+            .field("version", &self.version)
+            .finish_non_exhaustive()
+    }
 }
 
 impl KeyBlock {

@@ -301,40 +301,73 @@ fn dissect_run<S: Sink>(
 }
 
 /// TLS records in one call of the TLS dissector, then what their
-/// decrypted application data carries, each record's in turn.
+/// decrypted application data carries, each record's in turn. Wireshark
+/// hands a record's data on before it reads the next record, so the Info
+/// text of records after one with decrypted data comes after that data's.
 fn tls_records<S: Sink>(cx: &mut Cx<'_, S>, pdus: &[(Buf<'_>, usize, usize, &TcpPdu)]) {
     let empty = tls::TlsNote::default();
     let mut decrypted = Vec::new();
+    // Info text held back, with how many records' data must come first.
+    let mut later_info: Vec<(usize, String)> = Vec::new();
     for (i, &(b, o, l, pdu)) in pdus.iter().enumerate() {
+        // Where this record's Info text will start.
+        let started = cx.app_info_started;
+        let info_before = if started {
+            cx.pi.info.len()
+        } else {
+            cx.info_fence.min(cx.pi.info.len())
+        };
         let (note, inner) = match &pdu.note {
             PduNote::Tls(n, inner) => (n, inner.as_deref()),
             _ => (&empty, None),
         };
-        let to = inner.and_then(|p| match p.proto {
-            AppProto::Http => Some(&proto::HTTP),
-            AppProto::Http2 => Some(&proto::HTTP2),
-            AppProto::Dns => Some(&proto::DNS),
-            _ => None,
-        });
+        // Named only when a message of it is shown here (Wireshark names
+        // none for a record that only continues one).
+        let to = inner
+            .filter(|p| !p.pdus.is_empty())
+            .and_then(|p| match p.proto {
+                AppProto::Http => Some(&proto::HTTP),
+                AppProto::Http2 => Some(&proto::HTTP2),
+                AppProto::Dns => Some(&proto::DNS),
+                _ => None,
+            });
         let source = tls::dissect_record(cx, b, o, l, note, i == 0, to);
+        if !decrypted.is_empty() && cx.app_info_started && cx.pi.info.len() > info_before {
+            let text = cx.pi.info[info_before..]
+                .trim_start_matches(", ")
+                .to_owned();
+            cx.pi.info.truncate(info_before);
+            cx.app_info_started = started;
+            later_info.push((decrypted.len(), text));
+        }
         if let (Some(source), Some(plain), Some(inner)) = (source, note.decrypted.plain(), inner) {
             decrypted.push((source, &plain.bytes, inner));
         }
     }
     tls::end(cx);
-    for (source, bytes, inner) in decrypted {
-        if inner.pdus.is_empty() && inner.rest == Rest::Pending {
-            // Part of a message that later records complete.
-            cx.set_info(format_args!("[TLS segment of a reassembled PDU]"));
-            continue;
+    for (k, (source, bytes, inner)) in decrypted.into_iter().enumerate() {
+        decrypted_payload(cx, Buf::source(bytes, source), inner);
+        for (_, text) in later_info.iter().filter(|(after, _)| *after == k + 1) {
+            cx.app_info_sep(", ", format_args!("{text}"));
         }
-        if matches!(inner.proto, AppProto::Http | AppProto::Http2) && !inner.pdus.is_empty() {
-            // HTTP and HTTP/2 write the Info column afresh each time TLS
-            // hands them a record.
-            cx.restart_app_info();
-        }
-        payload(cx, Buf::source(bytes, source), 0, inner, true);
     }
+}
+
+/// A record's decrypted application data, as its protocol sees it.
+fn decrypted_payload<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, inner: &TcpPayload) {
+    if inner.pdus.is_empty() && inner.rest == Rest::Pending {
+        // Part of a message that later records complete: said in place of
+        // what TLS wrote so far, and what later records add follows.
+        cx.restart_app_info();
+        cx.app_info_sep(", ", format_args!("[TLS segment of a reassembled PDU]"));
+        return;
+    }
+    if matches!(inner.proto, AppProto::Http | AppProto::Http2) && !inner.pdus.is_empty() {
+        // HTTP and HTTP/2 write the Info column afresh each time TLS
+        // hands them a record.
+        cx.restart_app_info();
+    }
+    payload(cx, buf, 0, inner, true);
 }
 
 /// An HTTP/2 body of a textual media type, kept whole, handed on by its

@@ -275,7 +275,10 @@ mod tests {
         d.server_hello([1; 32], 0x0303, 0xc02f, false);
         d.change_cipher_spec(0);
         let shown = format!("{d:?}");
-        assert!(!shown.contains("171") && !shown.contains("ab, ab"), "{shown}");
+        assert!(
+            !shown.contains("171") && !shown.contains("ab, ab"),
+            "{shown}"
+        );
     }
 
     #[test]

@@ -5,8 +5,9 @@
 use std::collections::BTreeMap;
 use std::io::Write;
 
+use dissectors::field::Value;
 use dissectors::packet::{Options, Transport};
-use dissectors::sink::NullSink;
+use dissectors::sink::{NullSink, Presence, Span};
 use dissectors::tcp_reassembly::{ChunkKind, KeptStream, TcpReassembler};
 
 use super::{CliError, DirectionArg, FollowArgs, FollowFormat, open, warn_read};
@@ -79,18 +80,138 @@ pub fn follow_streams(
     (streams, reader.notes.clone())
 }
 
+/// Keeps the decrypted application data of a frame's TLS records: the
+/// plaintext of each "Decrypted TLS" source whose record's (true) content
+/// type, the last `tls.record.content_type` before it, is 23.
+#[derive(Default)]
+struct TlsPlaintext {
+    content_type: u64,
+    records: Vec<Vec<u8>>,
+}
+
+impl dissectors::sink::Sink for TlsPlaintext {
+    fn wants(&self, def: &'static dissectors::field::FieldDef) -> bool {
+        def.name == "tls.record.content_type"
+    }
+    fn wants_text(&self) -> bool {
+        false
+    }
+    fn layer(
+        &mut self,
+        _: &'static dissectors::field::FieldDef,
+        _: Span,
+        _: std::fmt::Arguments<'_>,
+    ) {
+    }
+    fn end_layer(&mut self) {}
+    fn field(
+        &mut self,
+        def: &'static dissectors::field::FieldDef,
+        _: Span,
+        value: Value<'_>,
+        _: Presence,
+    ) {
+        if let (true, Value::U64(v)) = (def.name == "tls.record.content_type", value) {
+            self.content_type = v;
+        }
+    }
+    fn field_with_label(
+        &mut self,
+        def: &'static dissectors::field::FieldDef,
+        span: Span,
+        value: Value<'_>,
+        presence: Presence,
+        _: std::fmt::Arguments<'_>,
+    ) {
+        self.field(def, span, value, presence);
+    }
+    fn text(&mut self, _: Span, _: std::fmt::Arguments<'_>) {}
+    fn push(&mut self) {}
+    fn pop(&mut self) {}
+    fn expert(
+        &mut self,
+        _: &'static dissectors::expert::ExpertDef,
+        _: Span,
+        _: std::fmt::Arguments<'_>,
+    ) {
+    }
+    fn source(&mut self, name: &str, bytes: &[u8]) -> u16 {
+        if name == "Decrypted TLS" && self.content_type == 23 {
+            self.records.push(bytes.to_vec());
+        }
+        0
+    }
+}
+
+/// The decrypted application data of TLS on TCP stream `stream`, as
+/// chunks per side in the order sent (Follow TLS Stream), decrypted with
+/// `keys` (and the capture's own secrets).
+pub fn follow_tls(
+    file: &crate::capture::CaptureFile,
+    stream: u32,
+    cap: usize,
+    keys: Option<std::sync::Arc<dissectors::tls::keylog::KeyLog>>,
+) -> (Option<Followed>, crate::capture::ReadNotes) {
+    let mut reader = file.reader();
+    let mut pass = Pass::new(true);
+    pass.analyzer.set_keys(keys);
+    let mut followed: Option<Followed> = None;
+    let mut offsets = [0u64; 2];
+    let mut sink = TlsPlaintext::default();
+    while let Some(rec) = reader.next() {
+        pass.take_secrets(&reader.tls_secrets);
+        let iface = reader.interfaces.get(rec.interface as usize);
+        let data = file.data(rec.offset, rec.caplen);
+        let number = pass.frames() + 1;
+        sink.records.clear();
+        let (pi, answers) = pass.frame(&rec, iface, data, Options::default(), &mut sink);
+        let (Transport::Tcp(seg), Some(a)) = (pi.transport, answers.tcp.as_ref()) else {
+            continue;
+        };
+        if a.stream != stream || answers.resent_pdus {
+            continue;
+        }
+        let f = followed.get_or_insert_with(|| Followed {
+            kept: KeptStream::with_cap(cap),
+            nodes: match pi.ip {
+                Some((src, dst)) => (node(&(src, seg.src_port)), node(&(dst, seg.dst_port))),
+                None => Default::default(),
+            },
+            reassembler: TcpReassembler::new(),
+        });
+        let dir = usize::from(a.dir & 1);
+        for bytes in &sink.records {
+            f.kept.push(dissectors::tcp_reassembly::StreamEvent::Data {
+                dir,
+                frame: number,
+                offset: offsets[dir],
+                bytes,
+                at: None,
+            });
+            offsets[dir] += bytes.len() as u64;
+        }
+    }
+    (followed, reader.notes.clone())
+}
+
 fn node(e: &(std::net::IpAddr, u16)) -> String {
     dissectors::conversation::endpoint_text(e)
 }
 
 pub fn run(a: &FollowArgs, out: &mut impl Write) -> Result<(), CliError> {
     let file = open(&a.file)?;
-    let (mut streams, notes) = follow_streams(&file, Some(&[a.stream]), FOLLOW_CAP);
+    let (followed, notes) = if a.tls {
+        follow_tls(&file, a.stream, FOLLOW_CAP, crate::pass::keys())
+    } else {
+        let (mut streams, notes) = follow_streams(&file, Some(&[a.stream]), FOLLOW_CAP);
+        (streams.remove(&a.stream), notes)
+    };
+    let what = if a.tls { "tls" } else { "tcp" };
     let Some(Followed {
         kept,
         nodes: (n0, n1),
         ..
-    }) = streams.remove(&a.stream)
+    }) = followed
     else {
         return Err(CliError(format!(
             "no TCP stream {} in {}",
@@ -152,7 +273,7 @@ pub fn run(a: &FollowArgs, out: &mut impl Write) -> Result<(), CliError> {
                 out,
                 "\n==================================================================="
             )?;
-            writeln!(out, "Follow: tcp,{fmt}")?;
+            writeln!(out, "Follow: {what},{fmt}")?;
             writeln!(out, "Filter: tcp.stream eq {}", a.stream)?;
             writeln!(out, "Node 0: {n0}")?;
             writeln!(out, "Node 1: {n1}")?;

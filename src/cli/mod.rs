@@ -191,6 +191,10 @@ pub struct FollowArgs {
     /// Which side's bytes: both (interleaved as sent), a (the first packet's source) or b.
     #[arg(long, value_enum, default_value_t = DirectionArg::Both)]
     pub direction: DirectionArg,
+    /// The decrypted application data of the connection's TLS records
+    /// instead (tshark's `-z follow,tls`; needs a key log).
+    #[arg(long)]
+    pub tls: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -249,16 +249,18 @@ pub fn dissect_record<S: Sink>(
         Value::U64(rlen.into()),
     );
     let plain = note.decrypted.plain();
+    if let (Some(p), true) = (plain, tls13 && ct == 23) {
+        cx.generated(
+            &RECORD_CONTENT_TYPE,
+            buf.span(off, 1),
+            Value::U64(p.content_type.into()),
+        );
+    }
+    // The plaintext's source comes after its record's (true) content type:
+    // a sink may tell application data from handshake by it.
     let source = plain.map(|p| cx.sink.source("Decrypted TLS", &p.bytes).max(1));
     let (ct, area) = match (plain, source) {
         (Some(p), Some(source)) => {
-            if tls13 && ct == 23 {
-                cx.generated(
-                    &RECORD_CONTENT_TYPE,
-                    buf.span(off, 1),
-                    Value::U64(p.content_type.into()),
-                );
-            }
             let area = Area {
                 buf: Buf::source(&p.bytes, source),
                 off: 0,

@@ -224,9 +224,21 @@ fn followed_tls_streams_hold_tsharks_decrypted_data() {
         };
         let golden: serde_json::Value = serde_json::from_str(&text).unwrap();
         let file = wirelens::capture::CaptureFile::open(&fx.path).unwrap();
+        let snap = load(&fx);
         for (sid, g) in golden.as_object().unwrap() {
             let sid: u32 = sid.parse().unwrap();
             let (f, _) = wirelens::cli::follow::follow_tls(&file, sid, usize::MAX, fx.keys());
+            // The app's path: the loaded store's frames dissected again.
+            let stored = wirelens::store::follow_tls::follow_tls(
+                &snap,
+                &file,
+                sid,
+                usize::MAX,
+                &std::sync::atomic::AtomicBool::new(false),
+            );
+            if stored.as_ref().map(|k| &k.chunks) != f.as_ref().map(|f| &f.kept.chunks) {
+                report.fail(&fx.name, format!("stream {sid}: the store's chunks differ"));
+            }
             let ours: Vec<(usize, String)> = f
                 .map(|f| f.kept.chunks)
                 .unwrap_or_default()

@@ -5,9 +5,8 @@
 use std::collections::BTreeMap;
 use std::io::Write;
 
-use dissectors::field::Value;
 use dissectors::packet::{Options, Transport};
-use dissectors::sink::{NullSink, Presence, Span};
+use dissectors::sink::NullSink;
 use dissectors::tcp_reassembly::{ChunkKind, KeptStream, TcpReassembler};
 
 use super::{CliError, DirectionArg, FollowArgs, FollowFormat, open, warn_read};
@@ -80,69 +79,6 @@ pub fn follow_streams(
     (streams, reader.notes.clone())
 }
 
-/// Keeps the decrypted application data of a frame's TLS records: the
-/// plaintext of each "Decrypted TLS" source whose record's (true) content
-/// type, the last `tls.record.content_type` before it, is 23.
-#[derive(Default)]
-struct TlsPlaintext {
-    content_type: u64,
-    records: Vec<Vec<u8>>,
-}
-
-impl dissectors::sink::Sink for TlsPlaintext {
-    fn wants(&self, def: &'static dissectors::field::FieldDef) -> bool {
-        def.name == "tls.record.content_type"
-    }
-    fn wants_text(&self) -> bool {
-        false
-    }
-    fn layer(
-        &mut self,
-        _: &'static dissectors::field::FieldDef,
-        _: Span,
-        _: std::fmt::Arguments<'_>,
-    ) {
-    }
-    fn end_layer(&mut self) {}
-    fn field(
-        &mut self,
-        def: &'static dissectors::field::FieldDef,
-        _: Span,
-        value: Value<'_>,
-        _: Presence,
-    ) {
-        if let (true, Value::U64(v)) = (def.name == "tls.record.content_type", value) {
-            self.content_type = v;
-        }
-    }
-    fn field_with_label(
-        &mut self,
-        def: &'static dissectors::field::FieldDef,
-        span: Span,
-        value: Value<'_>,
-        presence: Presence,
-        _: std::fmt::Arguments<'_>,
-    ) {
-        self.field(def, span, value, presence);
-    }
-    fn text(&mut self, _: Span, _: std::fmt::Arguments<'_>) {}
-    fn push(&mut self) {}
-    fn pop(&mut self) {}
-    fn expert(
-        &mut self,
-        _: &'static dissectors::expert::ExpertDef,
-        _: Span,
-        _: std::fmt::Arguments<'_>,
-    ) {
-    }
-    fn source(&mut self, name: &str, bytes: &[u8]) -> u16 {
-        if name == "Decrypted TLS" && self.content_type == 23 {
-            self.records.push(bytes.to_vec());
-        }
-        0
-    }
-}
-
 /// The decrypted application data of TLS on TCP stream `stream`, as
 /// chunks per side in the order sent (Follow TLS Stream), decrypted with
 /// `keys` (and the capture's own secrets).
@@ -157,7 +93,7 @@ pub fn follow_tls(
     pass.analyzer.set_keys(keys);
     let mut followed: Option<Followed> = None;
     let mut offsets = [0u64; 2];
-    let mut sink = TlsPlaintext::default();
+    let mut sink = crate::store::follow_tls::TlsPlaintext::default();
     while let Some(rec) = reader.next() {
         pass.take_secrets(&reader.tls_secrets);
         let iface = reader.interfaces.get(rec.interface as usize);

@@ -17,6 +17,7 @@ use super::save_bytes::SaveBytes;
 use crate::capture::CaptureFile;
 use crate::store::Snapshot;
 use crate::store::follow::follow_tcp;
+use crate::store::follow_tls::follow_tls;
 
 /// Bytes reassembled per stream (as `wirelens follow`).
 const CAP: usize = 256 << 20;
@@ -56,6 +57,8 @@ type LaidOut = ((View, Direction, String), Arc<egui::Galley>, usize);
 
 pub struct FollowStream {
     pub stream: u32,
+    /// The decrypted TLS data rather than the TCP bytes.
+    pub tls: bool,
     pub open: bool,
     pub view: View,
     pub direction: Direction,
@@ -131,15 +134,40 @@ impl FollowStream {
         stream: u32,
         ctx: &egui::Context,
     ) -> Self {
+        Self::start(snap, file, stream, false, ctx)
+    }
+
+    /// Follow TLS Stream: the decrypted application data of `stream`.
+    pub fn tls(
+        snap: &Arc<Snapshot>,
+        file: &Arc<CaptureFile>,
+        stream: u32,
+        ctx: &egui::Context,
+    ) -> Self {
+        Self::start(snap, file, stream, true, ctx)
+    }
+
+    fn start(
+        snap: &Arc<Snapshot>,
+        file: &Arc<CaptureFile>,
+        stream: u32,
+        tls: bool,
+        ctx: &egui::Context,
+    ) -> Self {
         let nodes = snap.tcp_endpoints(stream);
         let (snap, file) = (snap.clone(), file.clone());
         let pending = Job::spawn("follow stream", ctx, move |cancel| {
             // The outer Option is "not cancelled"; the inner, "such a stream".
-            let kept = follow_tcp(&snap, file.as_ref(), stream, CAP, cancel);
+            let kept = if tls {
+                follow_tls(&snap, file.as_ref(), stream, CAP, cancel)
+            } else {
+                follow_tcp(&snap, file.as_ref(), stream, CAP, cancel)
+            };
             (!cancel.load(std::sync::atomic::Ordering::Relaxed)).then_some(kept)
         });
         FollowStream {
             stream,
+            tls,
             open: true,
             view: View::default(),
             direction: Direction::default(),
@@ -276,10 +304,14 @@ impl FollowStream {
             self.pending = None;
         }
         let mut open = self.open;
-        egui::Window::new(format!("Follow TCP Stream (tcp.stream eq {})", self.stream))
-            .open(&mut open)
-            .default_size([800.0, 560.0])
-            .show(ctx, |ui| self.contents(ui));
+        let what = if self.tls { "TLS" } else { "TCP" };
+        egui::Window::new(format!(
+            "Follow {what} Stream (tcp.stream eq {})",
+            self.stream
+        ))
+        .open(&mut open)
+        .default_size([800.0, 560.0])
+        .show(ctx, |ui| self.contents(ui));
         self.open = open;
     }
 

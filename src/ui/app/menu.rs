@@ -27,6 +27,7 @@ pub(super) enum Command {
     LoadKeyLog(PathBuf),
     ExpertInfo,
     FollowTcpStream,
+    FollowTlsStream,
     FollowHttp2Stream,
     Conversations,
     IoGraph,
@@ -126,6 +127,7 @@ impl WirelensApp {
             }
             Command::ExpertInfo => self.expert_info.open = true,
             Command::FollowTcpStream => self.follow_selected(ctx),
+            Command::FollowTlsStream => self.follow_tls_selected(ctx),
             Command::FollowHttp2Stream => self.follow_http2_selected(ctx),
             Command::Conversations => self.conversations.open = true,
             Command::IoGraph => self.io_graph.open = true,
@@ -258,6 +260,13 @@ impl WirelensApp {
             ui.close();
         }
         let has_stream = self.selected_tcp_stream().is_some();
+        if ui
+            .add_enabled(has_stream, egui::Button::new("Follow TLS Stream"))
+            .clicked()
+        {
+            asked.push(Command::FollowTlsStream);
+            ui.close();
+        }
         if ui
             .add_enabled(has_stream, egui::Button::new("Follow HTTP/2 Stream"))
             .clicked()

@@ -37,7 +37,11 @@ impl WirelensApp {
         stream: u32,
         ctx: &egui::Context,
     ) {
-        if let Some(f) = self.follow.iter_mut().find(|f| f.stream == stream) {
+        if let Some(f) = self
+            .follow
+            .iter_mut()
+            .find(|f| !f.tls && f.stream == stream)
+        {
             f.open = true;
             return;
         }
@@ -116,6 +120,22 @@ impl WirelensApp {
             .and_then(|r| r.flow.tcp_stream())
         {
             self.follow_stream(&snap, &file, stream, ctx);
+        }
+    }
+
+    /// Follow TLS Stream on the selected packet's TCP stream.
+    pub(super) fn follow_tls_selected(&mut self, ctx: &egui::Context) {
+        let (Some(doc), Some(snap), Some(stream)) =
+            (&self.document, self.snapshot(), self.selected_tcp_stream())
+        else {
+            return;
+        };
+        let file = doc.file.clone();
+        match self.follow.iter_mut().find(|f| f.tls && f.stream == stream) {
+            Some(f) => f.open = true,
+            None => self
+                .follow
+                .push(FollowStream::tls(&snap, &file, stream, ctx)),
         }
     }
 

@@ -1314,6 +1314,7 @@ fn decode_as_sends_a_port_to_a_protocol_and_analyses_again() {
 /// read is named in the window.
 #[test]
 fn tls_keys_window_decrypts_the_open_capture() {
+    let _keys = KEYS_IN_USE.lock().unwrap_or_else(|e| e.into_inner());
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let keys = root.join("tests/fixtures/wirelens_tls_decrypt.keys");
     let dir = std::env::temp_dir().join(format!("wirelens-ui-keys-{}", std::process::id()));
@@ -1365,4 +1366,34 @@ fn tls_keys_window_decrypts_the_open_capture() {
 
 fn crate_keys_cleared() -> bool {
     wirelens::pass::keys().is_none()
+}
+
+/// The TLS keys are the process' own: tests that set them take turns.
+static KEYS_IN_USE: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// Analyze › Follow TLS Stream on a decrypted capture: the request and the
+/// response in plaintext, from the store's frames.
+#[test]
+fn follow_tls_stream_shows_the_decrypted_exchange() {
+    let _keys = KEYS_IN_USE.lock().unwrap_or_else(|e| e.into_inner());
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let keys = std::fs::read(root.join("tests/fixtures/wirelens_tls_decrypt.keys")).unwrap();
+    wirelens::pass::set_keys(Some(std::sync::Arc::new(
+        dissectors::tls::keylog::KeyLog::parse(&keys).0,
+    )));
+    let mut h = app_on(&root.join("tests/fixtures/wirelens_tls_decrypt.pcap"));
+    wirelens::pass::set_keys(None);
+    h.state_mut().select(10);
+    h.run();
+    h.get_by_label("Analyze").click();
+    h.run();
+    h.get_by_label("Follow TLS Stream").click();
+    wait_for_follow(&mut h);
+    h.get_by_label("Follow TLS Stream (tcp.stream eq 0)");
+    let text = h.state().follow[0].plain_text();
+    assert!(
+        text.starts_with("GET /hello HTTP/1.1\r\nHost: www.example.org:8443\r\n"),
+        "{text}"
+    );
+    assert!(text.ends_with("hello over TLS\n"), "{text}");
 }

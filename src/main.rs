@@ -40,7 +40,7 @@ fn main() {
             goto: cli.goto,
             memory_limit_set: cli.memory_limit.is_some(),
             decode_as: cli.decode_as.clone(),
-            keylog_set: keylog.is_some(),
+            keylog: keylog.clone(),
         };
         if let Err(e) = wirelens::ui::run(launch) {
             eprintln!("wirelens: error: {e}");

@@ -65,7 +65,15 @@ pub fn decode_as_rules(args: &[String]) -> Result<dissectors::decode_as::DecodeA
 static KEYS: std::sync::RwLock<Option<std::sync::Arc<KeyLog>>> = std::sync::RwLock::new(None);
 
 pub fn set_keys(keys: Option<std::sync::Arc<KeyLog>>) {
-    *KEYS.write().unwrap_or_else(|e| e.into_inner()) = keys.filter(|k| !k.is_empty());
+    *KEYS.write().unwrap_or_else(|e| e.into_inner()) = keys;
+    KEYS_GENERATION.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// Counts changes of the process' key log (a running pass takes a new one).
+static KEYS_GENERATION: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+pub fn keys_generation() -> u64 {
+    KEYS_GENERATION.load(std::sync::atomic::Ordering::Relaxed)
 }
 
 pub fn keys() -> Option<std::sync::Arc<KeyLog>> {

@@ -218,3 +218,54 @@ fn a_wrong_key_warns_per_record_and_a_session_without_keys_says_so() {
     );
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// A key log written while capturing (a browser's SSLKEYLOGFILE) gives a
+/// session's secrets after its handshake went by: the records from then on
+/// are decrypted, at the sequence numbers the unread records made (TLS
+/// 1.3's unseen handshake end found by trying).
+#[test]
+fn keys_that_come_after_the_handshake_decrypt_what_follows() {
+    use dissectors::packet::Options;
+    use dissectors::sink::NullSink;
+    use dissectors::tls::keylog::KeyLog;
+    let root = common::root();
+    let file = wirelens::capture::CaptureFile::open(&root.join(FIXTURE)).unwrap();
+    let keys = std::fs::read(root.join(KEYS)).unwrap();
+    let mut pass = wirelens::pass::Pass::new(true);
+    // A key log, empty so far.
+    pass.analyzer
+        .set_keys(Some(std::sync::Arc::new(KeyLog::default())));
+    let mut reader = file.reader();
+    let mut protocols = Vec::new();
+    while let Some(rec) = reader.next() {
+        let n = pass.frames() + 1;
+        // TLS 1.3 session 0: both finished their handshake by frame 9;
+        // TLS 1.2 session 4 (frames 74-86) changed cipher spec by frame 81.
+        if n == 10 || n == 82 {
+            pass.analyzer.add_key_text(&keys);
+        }
+        let iface = reader.interfaces.get(rec.interface as usize);
+        let data = file.data(rec.offset, rec.caplen);
+        let (pi, _) = pass.frame(&rec, iface, data, Options::new(true), &mut NullSink);
+        protocols.push((n, pi.protocol.to_string(), pi.info.clone()));
+        if n == 83 {
+            break;
+        }
+    }
+    let at = |n: u32| protocols.iter().find(|p| p.0 == n).unwrap();
+    assert_eq!(
+        at(6).2,
+        "Server Hello, Change Cipher Spec, Application Data, Application Data, Application Data, Application Data"
+    );
+    assert_eq!(
+        (at(10).1.as_str(), at(10).2.as_str()),
+        ("HTTP", "GET /hello HTTP/1.1 ")
+    );
+    assert_eq!(at(12).1, "HTTP");
+    assert!(at(12).2.starts_with("HTTP/1.1 200 OK"));
+    assert_eq!(
+        (at(82).1.as_str(), at(82).2.as_str()),
+        ("HTTP", "GET /gcm12 HTTP/1.1 ")
+    );
+    assert_eq!(at(83).1, "HTTP");
+}

@@ -226,7 +226,7 @@ impl Analyzer {
     /// TLS secrets to decrypt with (a key log, a capture's Decryption
     /// Secrets Blocks).
     pub fn set_keys(&mut self, keys: Option<std::sync::Arc<crate::tls::keylog::KeyLog>>) {
-        self.keys = keys.filter(|k| !k.is_empty());
+        self.keys = keys;
     }
 
     /// More TLS secrets (a Decryption Secrets Block): connections whose
@@ -234,7 +234,7 @@ impl Analyzer {
     pub fn add_key_text(&mut self, text: &[u8]) {
         let mut keys = self.keys.take().unwrap_or_default();
         let _ = std::sync::Arc::make_mut(&mut keys).add(text);
-        self.keys = Some(keys).filter(|k| !k.is_empty());
+        self.keys = Some(keys);
     }
 
     /// The TLS secrets this analysis decrypts with.
@@ -702,8 +702,10 @@ impl Analyzer {
         }
         let mut out = match &mut self.apps[i] {
             AppSlot::Conn(c) => {
+                // The key log may have grown (live capture): a connection
+                // takes the latest.
                 if let Some(keys) = &self.keys
-                    && !c.has_keys()
+                    && !c.has_keys(keys)
                 {
                     c.set_keys(keys.clone());
                 }

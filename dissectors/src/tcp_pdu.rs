@@ -1316,8 +1316,9 @@ impl AppConnection {
         self.tls.set_keys(keys);
     }
 
-    pub fn has_keys(&self) -> bool {
-        self.tls.has_keys()
+    /// Whether the connection decrypts with this very key log.
+    pub fn has_keys(&self, keys: &std::sync::Arc<crate::tls::keylog::KeyLog>) -> bool {
+        self.tls.has_keys(keys)
     }
 
     /// Feeds a TLS record's decrypted application data, sent in direction

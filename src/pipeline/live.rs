@@ -132,6 +132,7 @@ fn analyse(
     let mut written = 0u64;
     let mut failed: Option<String> = None;
     let mut unpublished = false;
+    let mut keys_seen = crate::pass::keys_generation();
     loop {
         // Wake up now and then even without packets, so that a snapshot
         // waiting to be published is not held back by a quiet interface.
@@ -140,6 +141,12 @@ fn analyse(
             Err(crossbeam_channel::RecvTimeoutError::Timeout) => None,
             Err(crossbeam_channel::RecvTimeoutError::Disconnected) => break,
         };
+        // The key log grew (a browser writing SSLKEYLOGFILE): sessions
+        // decrypt from their next record on.
+        if crate::pass::keys_generation() != keys_seen {
+            keys_seen = crate::pass::keys_generation();
+            pass.analyzer.set_keys(crate::pass::keys());
+        }
         let mut added = false;
         for rec in batch.iter().flatten() {
             buf.resize(rec.caplen as usize, 0);

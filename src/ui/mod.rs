@@ -55,9 +55,9 @@ pub struct Launch {
     pub memory_limit_set: bool,
     /// `-d` rules (already in force): they win over the saved ones.
     pub decode_as: Vec<String>,
-    /// `--keylog` or `-o tls.keylog_file:` was given (already in force):
-    /// it wins over the setting.
-    pub keylog_set: bool,
+    /// The key log `--keylog` or `-o tls.keylog_file:` named (already in
+    /// force): it wins over the setting.
+    pub keylog: Option<PathBuf>,
 }
 
 /// Starts the app as `launch` says.

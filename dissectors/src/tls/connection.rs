@@ -130,6 +130,9 @@ pub const HRR_RANDOM: [u8; 32] = [
 impl TlsConnection {
     /// Decrypt with these secrets (from the next ClientHello on).
     pub fn set_keys(&mut self, keys: Arc<KeyLog>) {
+        if let Some(d) = &mut self.decryptor {
+            d.set_keys(keys.clone());
+        }
         self.keys = Some(keys);
     }
 
@@ -150,8 +153,9 @@ impl TlsConnection {
         }
     }
 
-    pub fn has_keys(&self) -> bool {
-        self.keys.is_some()
+    /// Whether the connection decrypts with this very key log.
+    pub fn has_keys(&self, keys: &Arc<KeyLog>) -> bool {
+        self.keys.as_ref().is_some_and(|k| Arc::ptr_eq(k, keys))
     }
 
     /// Takes a complete record sent in direction `dir` and says what its

@@ -110,6 +110,8 @@ pub struct WirelensApp {
     /// The Decode As rules in force (`-d`'s, else the settings').
     pub decode_as_rules: Vec<String>,
     pub tls_keys: super::tls_keys::TlsKeysWindow,
+    /// The key log in force, watched for growth while capturing.
+    key_log_watch: Option<KeyLogWatch>,
     /// Sessions the key log in force has keys for (the status bar says).
     pub tls_sessions: usize,
     /// Open Follow Stream windows.
@@ -130,6 +132,26 @@ pub struct WirelensApp {
     background: egui::Color32,
     /// Frame times for benchmarks (`WIRELENS_FRAME_LOG`).
     pub frame_log: Option<super::frame_log::SharedFrameLog>,
+}
+
+/// How often a key log is looked at while capturing.
+const KEY_LOG_POLL: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// The key log file in force and its length when last read.
+struct KeyLogWatch {
+    path: std::path::PathBuf,
+    len: u64,
+    checked: std::time::Instant,
+}
+
+impl KeyLogWatch {
+    fn new(path: &Path) -> Self {
+        KeyLogWatch {
+            path: path.to_owned(),
+            len: std::fs::metadata(path).map_or(0, |m| m.len()),
+            checked: std::time::Instant::now(),
+        }
+    }
 }
 
 impl WirelensApp {
@@ -159,8 +181,9 @@ impl WirelensApp {
         } else {
             self.decode_as_rules = l.decode_as.clone();
         }
-        if l.keylog_set {
+        if let Some(path) = &l.keylog {
             self.tls_sessions = crate::pass::keys().map_or(0, |k| k.sessions());
+            self.key_log_watch = Some(KeyLogWatch::new(path));
         } else if let Some(path) = self.settings.tls_keylog_file.clone() {
             self.apply_key_log(Some(&path));
         }
@@ -296,12 +319,36 @@ impl WirelensApp {
         };
         match read {
             Ok((keys, errors)) => {
+                self.key_log_watch = path.map(KeyLogWatch::new);
                 self.tls_sessions = keys.as_ref().map_or(0, |k| k.sessions());
                 crate::pass::set_keys(keys.map(std::sync::Arc::new));
                 self.tls_keys.messages = errors;
             }
             Err(e) => self.tls_keys.messages = vec![format!("Not read: {e}")],
         }
+    }
+
+    /// While capturing, a key log that grew (a browser writing
+    /// SSLKEYLOGFILE) is read again: the capture's sessions decrypt from
+    /// their next record on (dissectors::tls::decrypt catches up).
+    fn watch_key_log(&mut self, ctx: &egui::Context) {
+        if !self.is_capturing() {
+            return;
+        }
+        let Some(w) = &mut self.key_log_watch else {
+            return;
+        };
+        if w.checked.elapsed() < KEY_LOG_POLL {
+            ctx.request_repaint_after(KEY_LOG_POLL);
+            return;
+        }
+        w.checked = std::time::Instant::now();
+        let len = std::fs::metadata(&w.path).map_or(0, |m| m.len());
+        if len != w.len {
+            let path = w.path.clone();
+            self.apply_key_log(Some(&path));
+        }
+        ctx.request_repaint_after(KEY_LOG_POLL);
     }
 
     /// A key log the TLS Keys window (or a drop) asked for: in force, its
@@ -499,6 +546,7 @@ impl WirelensApp {
         if self.capture_options.show(ui.ctx()) {
             self.start_capture(ui.ctx());
         }
+        self.watch_key_log(ui.ctx());
         let snap = self.snapshot();
         if let (Some(d), Some(s)) = (&mut self.document, &snap) {
             d.follow_growth(s);

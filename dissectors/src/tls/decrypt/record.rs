@@ -241,6 +241,12 @@ impl RecordCipher {
         Some(out)
     }
 
+    /// Starts at sequence number `seq` (keys that came late, for a
+    /// direction whose earlier records went by unread).
+    pub fn skip_to(&mut self, seq: u64) {
+        self.seq = seq;
+    }
+
     /// Takes back the last sequence number (a record that turned out to
     /// be another key's).
     pub fn unwind(&mut self) {

@@ -19,10 +19,29 @@ enum Epoch {
     /// Records are cleartext.
     #[default]
     Clear,
-    /// Encrypted, with no key to open them (the key log lacks the session).
-    NoKey,
+    /// Encrypted, with no key to open them (the key log lacks the session,
+    /// so far: a key log written while capturing may give it later).
+    NoKey {
+        stage: Stage,
+        records: u64,
+    },
     Keyed(Box<Keyed>),
 }
+
+/// Where a direction without keys stands, for catching up once they come.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stage {
+    /// TLS 1.2 and earlier, after its ChangeCipherSpec.
+    Tls12,
+    /// TLS 1.3 handshake keys (their end, the Finished, cannot be seen).
+    Handshake,
+    /// TLS 1.3 first application traffic keys.
+    Traffic,
+}
+
+/// Records of an unkeyed TLS 1.3 handshake epoch tried as the first
+/// application records, when keys come late: a handshake flight is a few.
+const MAX_CATCH_UP: u64 = 16;
 
 struct Keyed {
     cipher: RecordCipher,
@@ -59,6 +78,9 @@ pub enum Opened {
 pub struct Decryptor {
     keys: Option<Arc<KeyLog>>,
     client_random: Option<[u8; 32]>,
+    server_random: Option<[u8; 32]>,
+    version: u16,
+    server_etm: bool,
     /// Both hellos offered encrypt-then-MAC (RFC 7366).
     client_etm: bool,
     suite: Option<Suite>,
@@ -128,12 +150,15 @@ impl Decryptor {
     pub fn server_hello(&mut self, server_random: [u8; 32], version: u16, cipher: u16, etm: bool) {
         self.suite = Suite::by_id(cipher);
         self.tls13 = version == 0x0304;
+        self.server_random = Some(server_random);
+        self.version = version;
+        self.server_etm = etm;
         if self.tls13 {
             for (dir, kind) in [
                 (0, SecretKind::ClientHandshake),
                 (1, SecretKind::ServerHandshake),
             ] {
-                self.dirs[dir] = self.tls13_epoch(kind, false);
+                self.dirs[dir] = self.tls13_epoch(kind, false, Stage::Handshake);
             }
             let early = self.early_cipher();
             if let (Epoch::Keyed(k), Some(early)) = (&mut self.dirs[0], early) {
@@ -179,22 +204,107 @@ impl Decryptor {
     }
 
     /// A TLS 1.3 epoch from the secret of `kind`; `keep` keeps the secret
-    /// for key updates.
-    fn tls13_epoch(&self, kind: SecretKind, keep: bool) -> Epoch {
+    /// for key updates; without it, `stage` says what to catch up with.
+    fn tls13_epoch(&self, kind: SecretKind, keep: bool, stage: Stage) -> Epoch {
+        let no_key = Epoch::NoKey { stage, records: 0 };
         let (Some(suite), Some(secret)) = (self.suite, self.secret(kind)) else {
-            return Epoch::NoKey;
+            return no_key;
         };
         match tls13_keyed(suite, secret, keep) {
             Some(k) => Epoch::Keyed(Box::new(k)),
-            None => Epoch::NoKey,
+            None => no_key,
+        }
+    }
+
+    /// More secrets (a key log that grew while capturing): directions
+    /// without keys try them from their next record on.
+    pub fn set_keys(&mut self, keys: Arc<KeyLog>) {
+        self.keys = Some(keys);
+        if !self.tls13
+            && self.key_block.is_none()
+            && let Some(server_random) = self.server_random
+        {
+            self.key_block = self.tls12_key_block(server_random, self.version, self.server_etm);
+        }
+    }
+
+    /// A direction without keys, its record `header`+`fragment` next: the
+    /// keys the key log now has, at the sequence number the records so far
+    /// make, if they open it. TLS 1.3's handshake end is unseen without
+    /// keys: the first application keys are tried at each record since.
+    fn catch_up(
+        &self,
+        dir: usize,
+        stage: Stage,
+        records: u64,
+        header: [u8; 5],
+        fragment: &[u8],
+    ) -> Option<(Keyed, Plaintext)> {
+        let suite = self.suite?;
+        let try_at = |mut k: Keyed, seq: u64| {
+            k.cipher.skip_to(seq);
+            let p = k.cipher.decrypt(header, fragment).ok()?;
+            Some((k, p))
+        };
+        match stage {
+            Stage::Tls12 => {
+                let cipher = self.key_block.as_ref()?.cipher(dir)?;
+                try_at(
+                    Keyed {
+                        cipher,
+                        secret: Vec::new(),
+                        early: None,
+                    },
+                    records,
+                )
+            }
+            Stage::Handshake | Stage::Traffic => {
+                let (hs, traffic) = if dir == 0 {
+                    (SecretKind::ClientHandshake, SecretKind::ClientTraffic0)
+                } else {
+                    (SecretKind::ServerHandshake, SecretKind::ServerTraffic0)
+                };
+                if stage == Stage::Handshake
+                    && let Some(k) = self.secret(hs).and_then(|s| tls13_keyed(suite, s, false))
+                    && let Some(found) = try_at(k, records)
+                {
+                    return Some(found);
+                }
+                let secret = self.secret(traffic)?;
+                // After a Finished seen, the records since are the
+                // application's; before, up to MAX_CATCH_UP of them may
+                // have been the rest of the handshake.
+                let handshake_left = if stage == Stage::Traffic {
+                    0
+                } else {
+                    records.min(MAX_CATCH_UP)
+                };
+                (0..=handshake_left)
+                    .find_map(|h| try_at(tls13_keyed(suite, secret, true)?, records - h))
+            }
         }
     }
 
     /// Opens a record of direction `dir` (0: the client's).
     pub fn open(&mut self, dir: usize, header: [u8; 5], fragment: &[u8]) -> Opened {
+        if let Epoch::NoKey { stage, records } = self.dirs[dir & 1] {
+            return match self.catch_up(dir & 1, stage, records, header, fragment) {
+                Some((k, p)) => {
+                    self.dirs[dir & 1] = Epoch::Keyed(Box::new(k));
+                    Opened::Plain(p)
+                }
+                None => {
+                    self.dirs[dir & 1] = Epoch::NoKey {
+                        stage,
+                        records: records + 1,
+                    };
+                    Opened::NoKey
+                }
+            };
+        }
         match &mut self.dirs[dir & 1] {
             Epoch::Clear => Opened::Clear,
-            Epoch::NoKey => Opened::NoKey,
+            Epoch::NoKey { .. } => Opened::NoKey,
             Epoch::Keyed(k) => match k.cipher.decrypt(header, fragment) {
                 Ok(p) => Opened::Plain(p),
                 Err(e) => match k.early.as_mut().map(|c| c.decrypt(header, fragment)) {
@@ -221,7 +331,7 @@ impl Decryptor {
         } else {
             SecretKind::ServerTraffic0
         };
-        self.dirs[dir & 1] = self.tls13_epoch(kind, true);
+        self.dirs[dir & 1] = self.tls13_epoch(kind, true, Stage::Traffic);
     }
 
     /// Direction `dir` sent a KeyUpdate (TLS 1.3): the next generation.
@@ -238,7 +348,14 @@ impl Decryptor {
             .and_then(|s| tls13_keyed(suite, &s, true)),
             _ => None,
         };
-        self.dirs[dir & 1] = next.map_or(Epoch::NoKey, |k| Epoch::Keyed(Box::new(k)));
+        // A later generation is not caught up with: its secret is derived.
+        self.dirs[dir & 1] = next.map_or(
+            Epoch::NoKey {
+                stage: Stage::Traffic,
+                records: u64::MAX / 2,
+            },
+            |k| Epoch::Keyed(Box::new(k)),
+        );
     }
 
     /// Direction `dir` changed cipher spec (TLS 1.2 and earlier): its
@@ -248,7 +365,11 @@ impl Decryptor {
             return;
         }
         let keyed = self.key_block.as_ref().and_then(|kb| kb.cipher(dir & 1));
-        self.dirs[dir & 1] = keyed.map_or(Epoch::NoKey, |cipher| {
+        let no_key = Epoch::NoKey {
+            stage: Stage::Tls12,
+            records: 0,
+        };
+        self.dirs[dir & 1] = keyed.map_or(no_key, |cipher| {
             Epoch::Keyed(Box::new(Keyed {
                 cipher,
                 secret: Vec::new(),

@@ -217,18 +217,27 @@ pub fn run_frames(linktype: u32, frames: &[Vec<u8>]) -> Vec<String> {
 
 /// As [`run_frames`], with `opts` (a target's Decode As rule).
 pub fn run_frames_with(linktype: u32, frames: &[Vec<u8>], opts: Options) -> Vec<String> {
-    run_frames_keyed(linktype, frames, opts, None)
+    run_frames_keyed(linktype, frames, opts, None, 0)
 }
 
-/// As [`run_frames_with`], decrypting TLS with `keys`.
+/// As [`run_frames_with`], decrypting TLS with `keys`, which the analysis
+/// gets at frame index `keys_from` (before it, an empty key log: keys
+/// that come late, as a key log written while capturing gives them).
 pub fn run_frames_keyed(
     linktype: u32,
     frames: &[Vec<u8>],
     opts: Options,
     keys: Option<std::sync::Arc<crate::tls::keylog::KeyLog>>,
+    keys_from: usize,
 ) -> Vec<String> {
     let mut state = Analyzer::new(true);
-    state.set_keys(keys);
+    let mut late = None;
+    if keys_from == 0 {
+        state.set_keys(keys);
+    } else {
+        state.set_keys(keys.as_ref().map(|_| Default::default()));
+        late = keys;
+    }
     let mut pi = PacketInfo::default();
     let mut infos = Vec::with_capacity(frames.len());
     for (i, bytes) in frames.iter().enumerate() {
@@ -246,6 +255,9 @@ pub fn run_frames_keyed(
             linktype,
             ..Default::default()
         };
+        if i == keys_from && late.is_some() {
+            state.set_keys(late.take());
+        }
         state.begin_frame();
         let mut tree = TreeBuilder::new();
         crate::dissect_frame(&meta, &bytes, &[], &mut state, opts, &mut tree, &mut pi);
@@ -452,7 +464,8 @@ fn hello_body(
 
 /// The `tls_decrypt` target: a TLS session whose secrets the key log
 /// has. The first byte picks version and suite (and ALPN h2 or
-/// http/1.1); then records `[dir][type][length / 4][bytes]`, each sealed
+/// http/1.1; bit 6: the key log gives the secrets only some frames in);
+/// then records `[dir][type][length / 4][bytes]`, each sealed
 /// with its direction's keys once that direction is encrypted (sent as
 /// they are when bit 7 of `dir` is set), in TCP segments of their own.
 pub fn tls_decrypt(data: &[u8]) -> Vec<String> {
@@ -553,7 +566,13 @@ pub fn tls_decrypt(data: &[u8]) -> Vec<String> {
         ));
         seq[*dir] = seq[*dir].wrapping_add(r.len() as u32);
     }
-    run_frames_keyed(228, &frames, Options::new(true), Some(keys))
+    // Bit 6: the keys come late, some frames into the session.
+    let keys_from = if pick & 0x40 != 0 {
+        4 + usize::from((pick >> 3) & 7)
+    } else {
+        0
+    };
+    run_frames_keyed(228, &frames, Options::new(true), Some(keys), keys_from)
 }
 
 /// An IPv4 header (no options) carrying `proto` and `len` bytes after it
@@ -580,7 +599,9 @@ pub fn ipv6_header(next: u8, len: usize) -> Vec<u8> {
 mod tests {
     #[test]
     fn the_tls_decrypt_target_reaches_http_inside() {
-        for pick in [0u8, 1, 2, 3, 4, 5] {
+        // Keys from the start, and keys that come only before the request
+        // (bit 6, 0x08: at frame 5), after the client's Finished.
+        for pick in [0u8, 1, 2, 3, 4, 5, 0x48, 0x49, 0x4a, 0x4b, 0x4c, 0x4d] {
             let mut input = vec![pick];
             // The client's Finished (TLS 1.3 switches keys after it), then a request.
             let mut fin = vec![20, 0, 0, 32];

@@ -1397,3 +1397,30 @@ fn follow_tls_stream_shows_the_decrypted_exchange() {
     );
     assert!(text.ends_with("hello over TLS\n"), "{text}");
 }
+
+/// A capture analysed again once keys came (what the app does when the key
+/// log grew during a capture that has stopped): the records that went by
+/// before the keys decrypt too.
+#[test]
+fn analysing_again_decrypts_with_keys_that_came_later() {
+    let _keys = KEYS_IN_USE.lock().unwrap_or_else(|e| e.into_inner());
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut h = app_on(&root.join("tests/fixtures/wirelens_tls_decrypt.pcap"));
+    assert_eq!(top_protocol(&h, 10), "tls");
+    let keys = std::fs::read(root.join("tests/fixtures/wirelens_tls_decrypt.keys")).unwrap();
+    wirelens::pass::set_keys(Some(std::sync::Arc::new(
+        dissectors::tls::keylog::KeyLog::parse(&keys).0,
+    )));
+    h.state_mut().select(10);
+    let ctx = h.ctx.clone();
+    h.state_mut().reanalyse(&ctx);
+    wirelens::pass::set_keys(None);
+    assert_eq!(h.state().selected, None);
+    let t = Instant::now();
+    while !(h.state().snapshot().unwrap().done && top_protocol(&h, 10) == "http") {
+        assert!(t.elapsed() < Duration::from_secs(30), "never decrypted");
+        std::thread::sleep(Duration::from_millis(5));
+        h.run();
+    }
+    assert_eq!(top_protocol(&h, 12), "http");
+}

@@ -118,6 +118,20 @@ impl Document {
         }
     }
 
+    /// Analyses the file again from its start (keys that arrived while
+    /// capturing decrypt the records that went by before them too); what
+    /// the document says about its capture is kept.
+    pub fn reanalyse(&mut self, repaint: Option<eframe::egui::Context>) -> Result<(), String> {
+        if self.is_capturing() {
+            return Err("still capturing".into());
+        }
+        let mut fresh = Document::open(&self.path, repaint)?;
+        std::mem::swap(&mut self.file, &mut fresh.file);
+        std::mem::swap(&mut self.store, &mut fresh.store);
+        // `fresh` now holds the old store, which its drop cancels.
+        Ok(())
+    }
+
     /// The live capture's counters now (or at its end).
     pub fn capture_stats(&self) -> Option<CaptureStats> {
         match &self.live {

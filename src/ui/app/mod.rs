@@ -112,6 +112,9 @@ pub struct WirelensApp {
     pub tls_keys: super::tls_keys::TlsKeysWindow,
     /// The key log in force, watched for growth while capturing.
     key_log_watch: Option<KeyLogWatch>,
+    /// The key log grew during the capture: once it stops, the capture is
+    /// analysed again so that what went by before the keys decrypts too.
+    reanalyse_after_capture: bool,
     /// Sessions the key log in force has keys for (the status bar says).
     pub tls_sessions: usize,
     /// Open Follow Stream windows.
@@ -333,6 +336,9 @@ impl WirelensApp {
     /// their next record on (dissectors::tls::decrypt catches up).
     fn watch_key_log(&mut self, ctx: &egui::Context) {
         if !self.is_capturing() {
+            if std::mem::take(&mut self.reanalyse_after_capture) {
+                self.reanalyse(ctx);
+            }
             return;
         }
         let Some(w) = &mut self.key_log_watch else {
@@ -347,8 +353,22 @@ impl WirelensApp {
         if len != w.len {
             let path = w.path.clone();
             self.apply_key_log(Some(&path));
+            self.reanalyse_after_capture = true;
         }
         ctx.request_repaint_after(KEY_LOG_POLL);
+    }
+
+    /// The open document analysed again (the list and selection start
+    /// afresh, as for a file just opened).
+    pub fn reanalyse(&mut self, ctx: &egui::Context) {
+        let Some(d) = &mut self.document else {
+            return;
+        };
+        if let Err(e) = d.reanalyse(Some(ctx.clone())) {
+            self.error = Some(format!("Not analysed again: {e}"));
+            return;
+        }
+        self.reset_views();
     }
 
     /// A key log the TLS Keys window (or a drop) asked for: in force, its
@@ -436,6 +456,12 @@ impl WirelensApp {
 
     fn set_document(&mut self, d: Document) {
         self.document = Some(d);
+        self.reset_views();
+    }
+
+    /// What was shown of the document before starts afresh (a new file,
+    /// or the same analysed again).
+    fn reset_views(&mut self) {
         self.selected = None;
         self.details = None;
         self.rows.clear();

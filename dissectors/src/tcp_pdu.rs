@@ -539,12 +539,12 @@ pub struct AppConnection {
     /// The connection's ports (source, destination of its first segment).
     ports: (u16, u16),
     /// What TLS decrypted, framed as a connection of its own.
-    decrypted: Decrypted,
+    decrypted: DecryptedSide,
 }
 
 /// The decrypted side of a TLS connection.
 #[derive(Debug, Default)]
-enum Decrypted {
+enum DecryptedSide {
     /// No application data decrypted yet.
     #[default]
     Unknown,
@@ -1332,7 +1332,7 @@ impl AppConnection {
         cur: &Current<'_>,
         alpn: Option<&str>,
     ) -> Option<Box<TcpPayload>> {
-        if let Decrypted::Unknown = self.decrypted {
+        if let DecryptedSide::Unknown = self.decrypted {
             let proto = match alpn {
                 Some("h2") => AppProto::Http2,
                 Some(a) if a.starts_with("http/1") => AppProto::Http,
@@ -1344,14 +1344,14 @@ impl AppConnection {
                 },
             };
             self.decrypted = match proto {
-                AppProto::None => Decrypted::Nothing,
-                p => Decrypted::Conn {
+                AppProto::None => DecryptedSide::Nothing,
+                p => DecryptedSide::Conn {
                     conn: Box::new(AppConnection::new(p, self.ports.0, self.ports.1)),
                     pos: [0; 2],
                 },
             };
         }
-        let Decrypted::Conn { conn, pos } = &mut self.decrypted else {
+        let DecryptedSide::Conn { conn, pos } = &mut self.decrypted else {
             // Shown as data.
             return Some(Box::new(TcpPayload::data()));
         };
@@ -1389,7 +1389,7 @@ impl AppConnection {
     /// Heap bytes of the decrypted connection.
     fn decrypted_bytes(&self) -> usize {
         match &self.decrypted {
-            Decrypted::Conn { conn, .. } => conn.held_bytes(),
+            DecryptedSide::Conn { conn, .. } => conn.held_bytes(),
             _ => 0,
         }
     }

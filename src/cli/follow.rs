@@ -115,17 +115,7 @@ pub fn follow_tls(
             },
             reassembler: TcpReassembler::new(),
         });
-        let dir = usize::from(a.dir & 1);
-        for bytes in &sink.records {
-            f.kept.push(dissectors::tcp_reassembly::StreamEvent::Data {
-                dir,
-                frame: number,
-                offset: offsets[dir],
-                bytes,
-                at: None,
-            });
-            offsets[dir] += bytes.len() as u64;
-        }
+        sink.drain_into(&mut f.kept, usize::from(a.dir & 1), number, &mut offsets);
     }
     (followed, reader.notes.clone())
 }

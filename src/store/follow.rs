@@ -11,19 +11,21 @@ use dissectors::tcp_reassembly::{KeptStream, TcpReassembler};
 
 use super::Snapshot;
 use super::frame::{PacketBytes, redissect_reusing};
+use super::tcp::TcpRecord;
 
-/// Reassembles TCP stream `stream` of `snap`, keeping up to `cap` bytes.
-/// None when there is no such stream or `cancel` was set.
-pub fn follow_tcp(
+/// Dissects again, with `sink`, each frame of TCP stream `stream` of
+/// `snap` in capture order (from its bytes and tape), handing it to
+/// `each` with its TCP record. None when there is no such stream or
+/// `cancel` was set.
+pub(super) fn each_frame_of_stream<S: dissectors::sink::Sink>(
     snap: &Snapshot,
     source: &dyn PacketBytes,
     stream: u32,
-    cap: usize,
     cancel: &AtomicBool,
-) -> Option<KeptStream> {
+    sink: &mut S,
+    mut each: impl FnMut(&TcpRecord, &PacketInfo, &mut S),
+) -> Option<()> {
     snap.tcp.get(stream as usize)?;
-    let mut kept = KeptStream::with_cap(cap);
-    let mut reassembler = TcpReassembler::new();
     let mut pi = PacketInfo::default();
     let mut tape = Vec::new();
     for (i, r) in snap.tcp_records.iter().enumerate() {
@@ -34,27 +36,35 @@ pub fn follow_tcp(
             continue;
         }
         let opts = crate::pass::options(false);
-        if !redissect_reusing(
-            snap,
-            source,
-            r.frame,
-            &mut NullSink,
-            &mut pi,
-            opts,
-            &mut tape,
-        ) {
-            continue;
+        if redissect_reusing(snap, source, r.frame, sink, &mut pi, opts, &mut tape) {
+            each(r, &pi, sink);
         }
+    }
+    Some(())
+}
+
+/// Reassembles TCP stream `stream` of `snap`, keeping up to `cap` bytes.
+/// None when there is no such stream or `cancel` was set.
+pub fn follow_tcp(
+    snap: &Snapshot,
+    source: &dyn PacketBytes,
+    stream: u32,
+    cap: usize,
+    cancel: &AtomicBool,
+) -> Option<KeptStream> {
+    let mut kept = KeptStream::with_cap(cap);
+    let mut reassembler = TcpReassembler::new();
+    each_frame_of_stream(snap, source, stream, cancel, &mut NullSink, |r, pi, _| {
         let Transport::Tcp(seg) = pi.transport else {
-            continue;
+            return;
         };
         // A segment whose header the capture cut or broke is not followed
         // (as in Wireshark and `wirelens follow`).
         if !seg.intact {
-            continue;
+            return;
         }
         let Some(row) = snap.index.row(r.frame as usize - 1) else {
-            continue;
+            return;
         };
         let data = source.bytes(row.offset, row.caplen);
         let payload = pi
@@ -71,6 +81,6 @@ pub fn follow_tcp(
             payload,
             &mut |e| kept.push(e),
         );
-    }
+    })?;
     Some(kept)
 }

@@ -4,16 +4,16 @@
 //! store's frames are dissected again from their tapes (which carry it),
 //! so no key is needed any more.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 
 use dissectors::field::Value;
-use dissectors::packet::PacketInfo;
 use dissectors::sink::{Presence, Span};
 use dissectors::tcp_analysis::Flag;
 use dissectors::tcp_reassembly::{KeptStream, StreamEvent};
 
 use super::Snapshot;
-use super::frame::{PacketBytes, redissect_reusing};
+use super::follow::each_frame_of_stream;
+use super::frame::PacketBytes;
 
 /// Keeps the decrypted application data of a frame's TLS records: the
 /// plaintext of each "Decrypted TLS" source whose record's (true) content
@@ -23,6 +23,30 @@ pub struct TlsPlaintext {
     content_type: u64,
     /// The frame's records' plaintext, in order.
     pub records: Vec<Vec<u8>>,
+}
+
+impl TlsPlaintext {
+    /// Hands the records kept to `kept` as side `dir`'s data sent in
+    /// `frame` (`offsets`: each side's stream offset so far), and forgets
+    /// them.
+    pub fn drain_into(
+        &mut self,
+        kept: &mut KeptStream,
+        dir: usize,
+        frame: u32,
+        offsets: &mut [u64; 2],
+    ) {
+        for bytes in self.records.drain(..) {
+            kept.push(StreamEvent::Data {
+                dir,
+                frame,
+                offset: offsets[dir],
+                bytes: &bytes,
+                at: None,
+            });
+            offsets[dir] += bytes.len() as u64;
+        }
+    }
 }
 
 impl dissectors::sink::Sink for TlsPlaintext {
@@ -90,16 +114,10 @@ pub fn follow_tls(
     cap: usize,
     cancel: &AtomicBool,
 ) -> Option<KeptStream> {
-    snap.tcp.get(stream as usize)?;
     let mut kept = KeptStream::with_cap(cap);
-    let mut sink = TlsPlaintext::default();
-    let mut pi = PacketInfo::default();
-    let mut tape = Vec::new();
     let mut offsets = [0u64; 2];
-    for (i, r) in snap.tcp_records.iter().enumerate() {
-        if i % 65_536 == 0 && cancel.load(Ordering::Relaxed) {
-            return None;
-        }
+    let mut sink = TlsPlaintext::default();
+    each_frame_of_stream(snap, source, stream, cancel, &mut sink, |r, _, sink| {
         // A retransmission shows records already taken.
         let resent = [
             Flag::Retransmission,
@@ -108,25 +126,10 @@ pub fn follow_tls(
         ]
         .iter()
         .any(|f| r.analysis & f.bit() as u16 != 0);
-        if r.stream != stream || resent {
-            continue;
+        if !resent {
+            sink.drain_into(&mut kept, usize::from(r.dir & 1), r.frame, &mut offsets);
         }
         sink.records.clear();
-        let opts = crate::pass::options(false);
-        if !redissect_reusing(snap, source, r.frame, &mut sink, &mut pi, opts, &mut tape) {
-            continue;
-        }
-        let dir = usize::from(r.dir & 1);
-        for bytes in &sink.records {
-            kept.push(StreamEvent::Data {
-                dir,
-                frame: r.frame,
-                offset: offsets[dir],
-                bytes,
-                at: None,
-            });
-            offsets[dir] += bytes.len() as u64;
-        }
-    }
+    })?;
     Some(kept)
 }

@@ -75,9 +75,7 @@ fn encrypted_extensions_alpn(body: &[u8]) -> Option<String> {
     while let (Some(t), Some(len)) = (bytes::be16(exts, at), bytes::be16(exts, at + 2)) {
         let data = exts.get(at + 4..at + 4 + usize::from(len))?;
         if t == 16 {
-            // list length (2), then length-prefixed names
-            let n = usize::from(*data.get(2)?);
-            return Some(String::from_utf8_lossy(data.get(3..3 + n)?).into_owned());
+            return alpn_names(data).into_iter().next();
         }
         at += 4 + usize::from(len);
     }
@@ -177,12 +175,11 @@ impl TlsConnection {
         };
         let fragment = record.get(5..).unwrap_or(&[]);
         note.decrypted = self.open(dir, record);
-        if let Some(plain) = note.decrypted.plain() {
+        if let Decrypted::Plain(plain) = &note.decrypted {
             note.encrypted = false;
             if plain.content_type == 22 {
-                let bytes = plain.bytes.clone();
-                note.carry = self.carry_for(dir, &bytes);
-                self.handshake_bytes(dir, &bytes);
+                note.carry = self.carry_for(dir, &plain.bytes);
+                self.handshake_bytes(dir, &plain.bytes);
             }
             return note;
         }

@@ -102,16 +102,7 @@ impl<'a> Hello<'a> {
 
     /// ALPN protocols, in order.
     pub fn alpn(&self) -> Vec<String> {
-        let mut out = Vec::new();
-        if let Some(d) = self.ext(16) {
-            let mut i = 2;
-            while let Some(&n) = d.get(i) {
-                let s = d.get(i + 1..i + 1 + n as usize).unwrap_or(&[]);
-                out.push(String::from_utf8_lossy(s).into_owned());
-                i += 1 + n as usize;
-            }
-        }
-        out
+        self.ext(16).map(alpn_names).unwrap_or_default()
     }
 
     pub(super) fn alpn_first(&self) -> Option<String> {
@@ -272,4 +263,17 @@ pub fn ja3_hash(full: &str) -> String {
 /// The IANA name of a cipher suite (tls-parser's table).
 pub fn cipher_iana_name(id: u16) -> Option<&'static str> {
     tls_parser::TlsCipherSuite::from_id(id).map(|c| c.name)
+}
+
+/// The protocol names of an ALPN extension's data (a hello's or
+/// EncryptedExtensions'), in order.
+pub fn alpn_names(d: &[u8]) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut i = 2;
+    while let Some(&n) = d.get(i) {
+        let s = d.get(i + 1..i + 1 + n as usize).unwrap_or(&[]);
+        out.push(String::from_utf8_lossy(s).into_owned());
+        i += 1 + n as usize;
+    }
+    out
 }

@@ -303,19 +303,15 @@ impl WirelensApp {
         };
         self.settings.decode_as = rules.clone();
         self.apply_decode_as(rules);
-        let reopen = self
-            .document
-            .as_ref()
-            .filter(|d| !d.is_capturing())
-            .map(|d| d.path.clone());
-        if let Some(path) = reopen {
-            self.open(&path, Some(ctx.clone()));
+        if !self.is_capturing() {
+            self.reanalyse(ctx);
         }
     }
 
     /// Decrypts TLS with the key log at `path` (None: with none) from now
-    /// on; what it could not read is said in the TLS Keys window.
-    pub fn apply_key_log(&mut self, path: Option<&Path>) {
+    /// on; what it could not read is said in the TLS Keys window. False
+    /// when the file could not be read at all.
+    pub fn apply_key_log(&mut self, path: Option<&Path>) -> bool {
         let read = match path {
             Some(p) => crate::pass::read_keylog(p).map(|(k, e)| (Some(k), e)),
             None => Ok((None, Vec::new())),
@@ -326,8 +322,12 @@ impl WirelensApp {
                 self.tls_sessions = keys.as_ref().map_or(0, |k| k.sessions());
                 crate::pass::set_keys(keys.map(std::sync::Arc::new));
                 self.tls_keys.messages = errors;
+                true
             }
-            Err(e) => self.tls_keys.messages = vec![format!("Not read: {e}")],
+            Err(e) => {
+                self.tls_keys.messages = vec![format!("Not read: {e}")];
+                false
+            }
         }
     }
 
@@ -377,24 +377,13 @@ impl WirelensApp {
         let Some(path) = self.tls_keys.accepted.take() else {
             return;
         };
-        self.apply_key_log(path.as_deref());
-        if self
-            .tls_keys
-            .messages
-            .iter()
-            .any(|m| m.starts_with("Not read"))
-        {
+        if !self.apply_key_log(path.as_deref()) {
             self.tls_keys.open = true;
             return;
         }
         self.settings.tls_keylog_file = path;
-        let reopen = self
-            .document
-            .as_ref()
-            .filter(|d| !d.is_capturing())
-            .map(|d| d.path.clone());
-        if let Some(path) = reopen {
-            self.open(&path, Some(ctx.clone()));
+        if !self.is_capturing() {
+            self.reanalyse(ctx);
         }
     }
 

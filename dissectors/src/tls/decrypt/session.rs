@@ -37,6 +37,9 @@ enum Stage {
     Handshake,
     /// TLS 1.3 first application traffic keys.
     Traffic,
+    /// A later generation whose secret could not be derived: nothing to
+    /// catch up with.
+    Lost,
 }
 
 /// Records of an unkeyed TLS 1.3 handshake epoch tried as the first
@@ -247,6 +250,7 @@ impl Decryptor {
             Some((k, p))
         };
         match stage {
+            Stage::Lost => None,
             Stage::Tls12 => {
                 let cipher = self.key_block.as_ref()?.cipher(dir)?;
                 try_at(
@@ -348,14 +352,11 @@ impl Decryptor {
             .and_then(|s| tls13_keyed(suite, &s, true)),
             _ => None,
         };
-        // A later generation is not caught up with: its secret is derived.
-        self.dirs[dir & 1] = next.map_or(
-            Epoch::NoKey {
-                stage: Stage::Traffic,
-                records: u64::MAX / 2,
-            },
-            |k| Epoch::Keyed(Box::new(k)),
-        );
+        let lost = Epoch::NoKey {
+            stage: Stage::Lost,
+            records: 0,
+        };
+        self.dirs[dir & 1] = next.map_or(lost, |k| Epoch::Keyed(Box::new(k)));
     }
 
     /// Direction `dir` changed cipher spec (TLS 1.2 and earlier): its

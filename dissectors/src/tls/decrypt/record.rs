@@ -1,13 +1,14 @@
 //! One direction's record protection: its keys, its sequence number, and
 //! the decryption of a record (RFC 8446 §5.2–5.3 for TLS 1.3; RFC 5246
 //! §6.2.3 with RFC 5288, 7905 and 7366 for TLS 1.2 and earlier). The
-//! ciphers are RustCrypto's; what is here is TLS's framing around them.
+//! AEADs are ring's (BoringSSL's AES-GCM and ChaCha20-Poly1305 assembly:
+//! about three times RustCrypto's `aes-gcm` here, and bulk decryption is
+//! what a keyed load spends its time on); CBC and HMAC are RustCrypto's.
+//! What is here is TLS's framing around them.
 
-use aes_gcm::aead::{AeadInOut, KeyInit};
-use aes_gcm::{Aes128Gcm, Aes256Gcm};
 use cbc::cipher::block_padding::NoPadding;
 use cbc::cipher::{BlockModeDecrypt, KeyIvInit};
-use chacha20poly1305::ChaCha20Poly1305;
+use ring::aead::{LessSafeKey, UnboundKey};
 
 use super::schedule;
 use super::suites::{Aead, Bulk, Hash};
@@ -68,9 +69,7 @@ pub struct Plaintext {
 }
 
 enum Cipher {
-    Aes128Gcm(Box<Aes128Gcm>),
-    Aes256Gcm(Box<Aes256Gcm>),
-    ChaCha(Box<ChaCha20Poly1305>),
+    Aead(Aead, Box<LessSafeKey>),
     AesCbc {
         key: Vec<u8>,
         mac: Hash,
@@ -82,9 +81,9 @@ impl std::fmt::Debug for Cipher {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // Never print key material.
         f.write_str(match self {
-            Cipher::Aes128Gcm(_) => "AES-128-GCM",
-            Cipher::Aes256Gcm(_) => "AES-256-GCM",
-            Cipher::ChaCha(_) => "ChaCha20-Poly1305",
+            Cipher::Aead(Aead::Aes128Gcm, _) => "AES-128-GCM",
+            Cipher::Aead(Aead::Aes256Gcm, _) => "AES-256-GCM",
+            Cipher::Aead(Aead::ChaCha20Poly1305, _) => "ChaCha20-Poly1305",
             Cipher::AesCbc { .. } => "AES-CBC",
         })
     }
@@ -123,13 +122,13 @@ impl std::fmt::Debug for RecordCipher {
 }
 
 fn aead_cipher(a: Aead, key: &[u8]) -> Option<Cipher> {
-    Some(match a {
-        Aead::Aes128Gcm => Cipher::Aes128Gcm(Box::new(Aes128Gcm::new_from_slice(key).ok()?)),
-        Aead::Aes256Gcm => Cipher::Aes256Gcm(Box::new(Aes256Gcm::new_from_slice(key).ok()?)),
-        Aead::ChaCha20Poly1305 => {
-            Cipher::ChaCha(Box::new(ChaCha20Poly1305::new_from_slice(key).ok()?))
-        }
-    })
+    let alg = match a {
+        Aead::Aes128Gcm => &ring::aead::AES_128_GCM,
+        Aead::Aes256Gcm => &ring::aead::AES_256_GCM,
+        Aead::ChaCha20Poly1305 => &ring::aead::CHACHA20_POLY1305,
+    };
+    let key = UnboundKey::new(alg, key).ok()?;
+    Some(Cipher::Aead(a, Box::new(LessSafeKey::new(key))))
 }
 
 impl RecordCipher {
@@ -205,7 +204,7 @@ impl RecordCipher {
                 inner.push(content_type);
                 (23, inner, self.xor_nonce(seq), None)
             }
-            Framing::Tls12 { .. } if matches!(self.cipher, Cipher::ChaCha(_)) => {
+            Framing::Tls12 { .. } if self.is_chacha() => {
                 (content_type, plaintext.to_vec(), self.xor_nonce(seq), None)
             }
             Framing::Tls12 { .. } => {
@@ -228,16 +227,20 @@ impl RecordCipher {
             Framing::Tls13 => header.to_vec(),
             Framing::Tls12 { .. } => aad12(seq, ct, version, body.len()).to_vec(),
         };
-        let tag = match &self.cipher {
-            Cipher::Aes128Gcm(c) => seal_with(c.as_ref(), &nonce, &aad, &mut body)?,
-            Cipher::Aes256Gcm(c) => seal_with(c.as_ref(), &nonce, &aad, &mut body)?,
-            Cipher::ChaCha(c) => seal_with(c.as_ref(), &nonce, &aad, &mut body)?,
-            Cipher::AesCbc { .. } => return None,
+        let Cipher::Aead(_, key) = &self.cipher else {
+            return None;
         };
+        let tag = key
+            .seal_in_place_separate_tag(
+                ring::aead::Nonce::assume_unique_for_key(nonce),
+                ring::aead::Aad::from(aad),
+                &mut body,
+            )
+            .ok()?;
         let mut out = header.to_vec();
         out.extend(explicit.iter().flatten());
         out.extend_from_slice(&body);
-        out.extend_from_slice(&tag);
+        out.extend_from_slice(tag.as_ref());
         Some(out)
     }
 
@@ -292,7 +295,7 @@ impl RecordCipher {
         version: u16,
         fragment: &[u8],
     ) -> Result<Plaintext, DecryptError> {
-        let (nonce, body) = if matches!(self.cipher, Cipher::ChaCha(_)) {
+        let (nonce, body) = if self.is_chacha() {
             (self.xor_nonce(seq), fragment)
         } else {
             // GCM: the 4-byte salt and the record's 8-byte explicit nonce.
@@ -324,18 +327,24 @@ impl RecordCipher {
             return Err(DecryptError::Short);
         }
         let (ciphertext, tag) = body.split_at(split);
-        let mut buf = ciphertext.to_vec();
-        let ok = match &self.cipher {
-            Cipher::Aes128Gcm(c) => open_with(c.as_ref(), nonce, aad, &mut buf, tag),
-            Cipher::Aes256Gcm(c) => open_with(c.as_ref(), nonce, aad, &mut buf, tag),
-            Cipher::ChaCha(c) => open_with(c.as_ref(), nonce, aad, &mut buf, tag),
-            Cipher::AesCbc { .. } => false,
+        let Cipher::Aead(_, key) = &self.cipher else {
+            return Err(DecryptError::BadTag);
         };
-        if ok {
-            Ok(buf)
-        } else {
-            Err(DecryptError::BadTag)
-        }
+        let tag = ring::aead::Tag::try_from(tag).map_err(|_| DecryptError::Short)?;
+        let mut buf = ciphertext.to_vec();
+        key.open_in_place_separate_tag(
+            ring::aead::Nonce::assume_unique_for_key(*nonce),
+            ring::aead::Aad::from(aad),
+            tag,
+            &mut buf,
+            0..,
+        )
+        .map_err(|_| DecryptError::BadTag)?;
+        Ok(buf)
+    }
+
+    fn is_chacha(&self) -> bool {
+        matches!(self.cipher, Cipher::Aead(Aead::ChaCha20Poly1305, _))
     }
 
     /// CBC with HMAC, MAC-then-encrypt or (RFC 7366) encrypt-then-MAC.
@@ -407,29 +416,6 @@ impl RecordCipher {
             bytes: buf,
         })
     }
-}
-
-fn open_with<A: AeadInOut>(
-    a: &A,
-    nonce: &[u8; 12],
-    aad: &[u8],
-    buf: &mut [u8],
-    tag: &[u8],
-) -> bool {
-    let (Ok(nonce), Ok(tag)) = (
-        aes_gcm::aead::Nonce::<A>::try_from(&nonce[..]),
-        aes_gcm::aead::Tag::<A>::try_from(tag),
-    ) else {
-        return false;
-    };
-    a.decrypt_inout_detached(&nonce, aad, buf.into(), &tag)
-        .is_ok()
-}
-
-fn seal_with<A: AeadInOut>(a: &A, nonce: &[u8; 12], aad: &[u8], buf: &mut [u8]) -> Option<Vec<u8>> {
-    let nonce = aes_gcm::aead::Nonce::<A>::try_from(&nonce[..]).ok()?;
-    let tag = a.encrypt_inout_detached(&nonce, aad, buf.into()).ok()?;
-    Some(tag.to_vec())
 }
 
 /// AES-CBC decryption in place of whole blocks; the length decrypted.

@@ -880,3 +880,232 @@ fn live_views_grow_restart_keeps_the_first_capture_and_quit_asks() {
     let _ = std::fs::remove_file(first);
     let _ = std::fs::remove_file(second);
 }
+
+/// rustls on loopback (a third TLS stack beside the fixtures' OpenSSL and
+/// GnuTLS): a TLS 1.3 server with the test's certificate, and a client
+/// whose key log lines are held until the test hands them out, as a
+/// browser's SSLKEYLOGFILE fills while the capture runs.
+mod rustls_pair {
+    use std::io::{Read, Write};
+    use std::net::{TcpListener, TcpStream};
+    use std::sync::{Arc, Mutex};
+
+    use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+    use rustls::crypto::CryptoProvider;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
+    use rustls::{DigitallySignedStruct, SignatureScheme};
+
+    const CERT: &[u8] = include_bytes!("tls/localhost.cert.der");
+    const KEY: &[u8] = include_bytes!("tls/localhost.key.der");
+
+    /// Key log lines in NSS's format, kept back.
+    #[derive(Debug, Default)]
+    pub struct HeldKeyLog(pub Mutex<String>);
+
+    impl rustls::KeyLog for HeldKeyLog {
+        fn log(&self, label: &str, client_random: &[u8], secret: &[u8]) {
+            let hex = |b: &[u8]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
+            let line = format!("{label} {} {}\n", hex(client_random), hex(secret));
+            self.0.lock().unwrap().push_str(&line);
+        }
+    }
+
+    /// The test's server is its own: any certificate, signatures checked.
+    #[derive(Debug)]
+    struct AnyCertificate(Arc<CryptoProvider>);
+
+    impl ServerCertVerifier for AnyCertificate {
+        fn verify_server_cert(
+            &self,
+            _: &CertificateDer<'_>,
+            _: &[CertificateDer<'_>],
+            _: &ServerName<'_>,
+            _: &[u8],
+            _: UnixTime,
+        ) -> Result<ServerCertVerified, rustls::Error> {
+            Ok(ServerCertVerified::assertion())
+        }
+        fn verify_tls12_signature(
+            &self,
+            message: &[u8],
+            cert: &CertificateDer<'_>,
+            dss: &DigitallySignedStruct,
+        ) -> Result<HandshakeSignatureValid, rustls::Error> {
+            let algs = &self.0.signature_verification_algorithms;
+            rustls::crypto::verify_tls12_signature(message, cert, dss, algs)
+        }
+        fn verify_tls13_signature(
+            &self,
+            message: &[u8],
+            cert: &CertificateDer<'_>,
+            dss: &DigitallySignedStruct,
+        ) -> Result<HandshakeSignatureValid, rustls::Error> {
+            let algs = &self.0.signature_verification_algorithms;
+            rustls::crypto::verify_tls13_signature(message, cert, dss, algs)
+        }
+        fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+            self.0.signature_verification_algorithms.supported_schemes()
+        }
+    }
+
+    pub type Client = rustls::StreamOwned<rustls::ClientConnection, TcpStream>;
+
+    /// ring's suites and groups. Deprecated for lacking post-quantum key
+    /// exchange, which a test on loopback has no use for (and which would
+    /// bring in aws-lc's C build).
+    #[allow(deprecated)]
+    fn provider() -> Arc<CryptoProvider> {
+        Arc::new(rustls::crypto::ring::default_provider())
+    }
+
+    /// A server on `listener` that answers each HTTP/1.1 request with
+    /// "you asked for PATH", until the client closes.
+    pub fn serve(listener: TcpListener) -> std::thread::JoinHandle<()> {
+        let config = rustls::ServerConfig::builder_with_provider(provider())
+            .with_protocol_versions(&[&rustls::version::TLS13])
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(
+                vec![CertificateDer::from(CERT.to_vec())],
+                PrivateKeyDer::Pkcs8(KEY.to_vec().into()),
+            )
+            .unwrap();
+        std::thread::spawn(move || {
+            let (tcp, _) = listener.accept().unwrap();
+            let conn = rustls::ServerConnection::new(Arc::new(config)).unwrap();
+            let mut tls = rustls::StreamOwned::new(conn, tcp);
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = tls.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                let head = String::from_utf8_lossy(&buf[..n]);
+                let path = head.split(' ').nth(1).unwrap_or("?").to_owned();
+                let body = format!("you asked for {path}");
+                let reply = format!(
+                    "HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n{body}",
+                    body.len()
+                );
+                tls.write_all(reply.as_bytes()).unwrap();
+                tls.flush().unwrap();
+            }
+        })
+    }
+
+    /// A client connected to `port` whose key log is `keys`.
+    pub fn connect(port: u16, keys: Arc<HeldKeyLog>) -> Client {
+        let provider = provider();
+        let mut config = rustls::ClientConfig::builder_with_provider(provider.clone())
+            .with_protocol_versions(&[&rustls::version::TLS13])
+            .unwrap()
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(AnyCertificate(provider)))
+            .with_no_client_auth();
+        config.key_log = keys;
+        let name = ServerName::try_from("localhost").unwrap();
+        let conn = rustls::ClientConnection::new(Arc::new(config), name).unwrap();
+        rustls::StreamOwned::new(conn, TcpStream::connect(("127.0.0.1", port)).unwrap())
+    }
+
+    /// One request and its whole response.
+    pub fn get(c: &mut Client, path: &str) -> String {
+        // One write: rustls' stream sends each write as it comes and may
+        // then wait to read, so `write!`'s pieces could stall mid-request.
+        let request = format!("GET {path} HTTP/1.1\r\nHost: localhost\r\n\r\n");
+        c.write_all(request.as_bytes()).unwrap();
+        c.flush().unwrap();
+        let mut got = Vec::new();
+        let mut buf = [0u8; 4096];
+        let want = format!("you asked for {path}");
+        while !got.ends_with(want.as_bytes()) {
+            let n = c.read(&mut buf).unwrap();
+            assert!(n > 0, "the server closed early");
+            got.extend_from_slice(&buf[..n]);
+        }
+        String::from_utf8(got).unwrap()
+    }
+}
+
+/// The app captures a TLS 1.3 session (rustls) on `lo` with a key log
+/// that is empty when the session starts. Its records stay sealed; the
+/// client's key lines are then written to the log, as a browser's
+/// SSLKEYLOGFILE grows: the next exchange decrypts while the capture
+/// runs, and once the capture stops it is analysed again, so that the
+/// exchange that went by before the keys decrypts too.
+#[test]
+fn a_key_log_that_grows_while_capturing_decrypts_the_session() {
+    use egui_kittest::kittest::Queryable;
+    use std::sync::Arc;
+    if !can_capture() {
+        return;
+    }
+    let http = |a: &wirelens::ui::WirelensApp| -> Vec<usize> {
+        let Some(s) = a.snapshot() else {
+            return Vec::new();
+        };
+        (0..s.index.len())
+            .filter(|&i| {
+                let proto = s.index.row(i).map_or(0, |r| r.proto);
+                dissectors::proto::by_id(proto).is_some_and(|p| p.name() == "http")
+            })
+            .map(|i| i + 1)
+            .collect()
+    };
+    let key_log = tmp("growing.keys");
+    std::fs::write(&key_log, "").unwrap();
+    let mut h = app_harness();
+    h.run();
+    assert!(h.state_mut().apply_key_log(Some(&key_log)));
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    h.state_mut().capture_options.interface = Some("lo".into());
+    h.state_mut().capture_options.filter = format!("tcp port {port}");
+    let ctx = h.ctx.clone();
+    h.state_mut().start_capture(&ctx);
+    assert!(h.state().is_capturing(), "{:?}", h.state().error);
+
+    let server = rustls_pair::serve(listener);
+    let held = Arc::new(rustls_pair::HeldKeyLog::default());
+    let mut client = rustls_pair::connect(port, held.clone());
+    let first = rustls_pair::get(&mut client, "/before-keys");
+    assert!(first.starts_with("HTTP/1.1 200 OK"), "{first}");
+    settle();
+    let frames = |a: &wirelens::ui::WirelensApp| a.snapshot().map_or(0, |s| s.index.len());
+    // Handshake, request, response and their ACKs at least.
+    step_until(&mut h, "the first exchange never arrived", &|a| frames(a) >= 8);
+    let before_keys = frames(h.state());
+    assert_eq!(http(h.state()), Vec::<usize>::new(), "nothing decrypts yet");
+
+    let lines = held.0.lock().unwrap().clone();
+    assert!(lines.contains("CLIENT_TRAFFIC_SECRET_0"), "{lines}");
+    std::fs::write(&key_log, &lines).unwrap();
+    step_until(&mut h, "the grown key log was never read", &|a| a.tls_sessions == 1);
+    let second = rustls_pair::get(&mut client, "/after-keys");
+    assert!(second.starts_with("HTTP/1.1 200 OK"), "{second}");
+    step_until(&mut h, "the exchange after the keys never decrypted", &|a| {
+        http(a).len() == 2
+    });
+    // The request and the response after the keys, while capturing.
+    let live = http(h.state());
+    assert!(live.iter().all(|&n| n > before_keys), "{live:?} {before_keys}");
+
+    drop(client);
+    server.join().unwrap();
+    settle();
+    h.state_mut().stop_capture();
+    step_until(&mut h, "the capture never stopped", &|a| !a.is_capturing());
+    // Analysed again: the first exchange decrypts too.
+    step_until(&mut h, "the records before the keys never decrypted", &|a| {
+        a.snapshot().is_some_and(|s| s.done) && http(a).len() == 4
+    });
+    let all = http(h.state());
+    assert_eq!(all.iter().filter(|&&n| n <= before_keys).count(), 2, "{all:?}");
+    assert_eq!(&all[2..], &live[..]);
+    h.run();
+    h.get_by_label("TLS keys: 1 sessions");
+    wirelens::pass::set_keys(None);
+    let spill = h.state().document.as_ref().unwrap().path.clone();
+    drop(h);
+    let _ = std::fs::remove_file(spill);
+    let _ = std::fs::remove_file(key_log);
+}

@@ -1372,7 +1372,8 @@ fn crate_keys_cleared() -> bool {
 static KEYS_IN_USE: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 /// Analyze › Follow TLS Stream on a decrypted capture: the request and the
-/// response in plaintext, from the store's frames.
+/// response in plaintext, from the store's frames; the conversation's
+/// sequence diagram labels them as HTTP.
 #[test]
 fn follow_tls_stream_shows_the_decrypted_exchange() {
     let _keys = KEYS_IN_USE.lock().unwrap_or_else(|e| e.into_inner());
@@ -1396,6 +1397,13 @@ fn follow_tls_stream_shows_the_decrypted_exchange() {
         "{text}"
     );
     assert!(text.ends_with("hello over TLS\n"), "{text}");
+    // The sequence diagram tells the decrypted story too: curl's request
+    // and the server's answer, not "Application Data".
+    let snap = h.state().snapshot().unwrap();
+    h.state_mut().sequence_diagram(&snap, 0);
+    h.run();
+    h.get_by_label_contains("HTTP: GET /hello HTTP/1.1");
+    h.get_by_label_contains("HTTP: HTTP/1.1 200 OK");
 }
 
 /// A capture analysed again once keys came (what the app does when the key

@@ -958,10 +958,12 @@ mod rustls_pair {
         Arc::new(rustls::crypto::ring::default_provider())
     }
 
-    /// A server on `listener` that answers each HTTP/1.1 request with
-    /// "you asked for PATH", until the client closes.
-    pub fn serve(listener: TcpListener) -> std::thread::JoinHandle<()> {
-        let config = rustls::ServerConfig::builder_with_provider(provider())
+    /// A server on `listener` for `connections` connections in turn (one
+    /// configuration, so that a later one may resume an earlier one's
+    /// session, with 0-RTT) that answers each HTTP/1.1 request, early
+    /// data included, with "you asked for PATH", until the client closes.
+    pub fn serve(listener: TcpListener, connections: usize) -> std::thread::JoinHandle<()> {
+        let mut config = rustls::ServerConfig::builder_with_provider(provider())
             .with_protocol_versions(&[&rustls::version::TLS13])
             .unwrap()
             .with_no_client_auth()
@@ -970,30 +972,69 @@ mod rustls_pair {
                 PrivateKeyDer::Pkcs8(KEY.to_vec().into()),
             )
             .unwrap();
+        config.max_early_data_size = 16384;
+        let config = Arc::new(config);
         std::thread::spawn(move || {
-            let (tcp, _) = listener.accept().unwrap();
-            let conn = rustls::ServerConnection::new(Arc::new(config)).unwrap();
-            let mut tls = rustls::StreamOwned::new(conn, tcp);
-            let mut buf = [0u8; 4096];
-            while let Ok(n) = tls.read(&mut buf) {
-                if n == 0 {
-                    break;
-                }
-                let head = String::from_utf8_lossy(&buf[..n]);
-                let path = head.split(' ').nth(1).unwrap_or("?").to_owned();
-                let body = format!("you asked for {path}");
-                let reply = format!(
-                    "HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n{body}",
-                    body.len()
-                );
-                tls.write_all(reply.as_bytes()).unwrap();
-                tls.flush().unwrap();
+            for _ in 0..connections {
+                let (tcp, _) = listener.accept().unwrap();
+                let conn = rustls::ServerConnection::new(config.clone()).unwrap();
+                answer(handshake(conn, tcp));
             }
         })
     }
 
-    /// A client connected to `port` whose key log is `keys`.
-    pub fn connect(port: u16, keys: Arc<HeldKeyLog>) -> Client {
+    /// Drives the server's handshake by hand, which is the only way to
+    /// read 0-RTT data with rustls; answers an early request.
+    fn handshake(
+        mut conn: rustls::ServerConnection,
+        mut tcp: TcpStream,
+    ) -> rustls::StreamOwned<rustls::ServerConnection, TcpStream> {
+        let mut early = Vec::new();
+        while conn.is_handshaking() {
+            if conn.wants_write() {
+                conn.write_tls(&mut tcp).unwrap();
+                continue;
+            }
+            if conn.read_tls(&mut tcp).unwrap() == 0 {
+                break;
+            }
+            conn.process_new_packets().unwrap();
+            if let Some(mut data) = conn.early_data() {
+                data.read_to_end(&mut early).unwrap();
+            }
+        }
+        let mut tls = rustls::StreamOwned::new(conn, tcp);
+        if !early.is_empty() {
+            reply(&mut tls, &early);
+        }
+        tls
+    }
+
+    fn reply<S: Write>(tls: &mut S, request: &[u8]) {
+        let head = String::from_utf8_lossy(request);
+        let path = head.split(' ').nth(1).unwrap_or("?").to_owned();
+        let body = format!("you asked for {path}");
+        let reply = format!(
+            "HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        );
+        tls.write_all(reply.as_bytes()).unwrap();
+        tls.flush().unwrap();
+    }
+
+    fn answer(mut tls: rustls::StreamOwned<rustls::ServerConnection, TcpStream>) {
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = tls.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            reply(&mut tls, &buf[..n]);
+        }
+    }
+
+    /// A client configuration whose key log is `keys`, with 0-RTT on when
+    /// a session it resumes allows it.
+    pub fn client_config(keys: Arc<HeldKeyLog>) -> Arc<rustls::ClientConfig> {
         let provider = provider();
         let mut config = rustls::ClientConfig::builder_with_provider(provider.clone())
             .with_protocol_versions(&[&rustls::version::TLS13])
@@ -1002,18 +1043,49 @@ mod rustls_pair {
             .with_custom_certificate_verifier(Arc::new(AnyCertificate(provider)))
             .with_no_client_auth();
         config.key_log = keys;
+        config.enable_early_data = true;
+        Arc::new(config)
+    }
+
+    /// A client of `config` connected to `port`; `early` is sent as 0-RTT
+    /// data with the ClientHello when the session resumed allows it
+    /// (false when it did not go).
+    pub fn connect_with(
+        config: Arc<rustls::ClientConfig>,
+        port: u16,
+        early: Option<&[u8]>,
+    ) -> (Client, bool) {
         let name = ServerName::try_from("localhost").unwrap();
-        let conn = rustls::ClientConnection::new(Arc::new(config), name).unwrap();
-        rustls::StreamOwned::new(conn, TcpStream::connect(("127.0.0.1", port)).unwrap())
+        let mut conn = rustls::ClientConnection::new(config, name).unwrap();
+        let mut sent = false;
+        if let (Some(data), Some(mut writer)) = (early, conn.early_data()) {
+            writer.write_all(data).unwrap();
+            sent = true;
+        }
+        let tcp = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        (rustls::StreamOwned::new(conn, tcp), sent)
+    }
+
+    /// A client connected to `port` whose key log is `keys`.
+    pub fn connect(port: u16, keys: Arc<HeldKeyLog>) -> Client {
+        connect_with(client_config(keys), port, None).0
     }
 
     /// One request and its whole response.
     pub fn get(c: &mut Client, path: &str) -> String {
         // One write: rustls' stream sends each write as it comes and may
         // then wait to read, so `write!`'s pieces could stall mid-request.
-        let request = format!("GET {path} HTTP/1.1\r\nHost: localhost\r\n\r\n");
-        c.write_all(request.as_bytes()).unwrap();
+        c.write_all(&request(path)).unwrap();
         c.flush().unwrap();
+        read_reply(c, path)
+    }
+
+    pub fn request(path: &str) -> Vec<u8> {
+        format!("GET {path} HTTP/1.1\r\nHost: localhost\r\n\r\n").into_bytes()
+    }
+
+    /// The whole response to a request for `path`.
+    pub fn read_reply(c: &mut Client, path: &str) -> String {
         let mut got = Vec::new();
         let mut buf = [0u8; 4096];
         let want = format!("you asked for {path}");
@@ -1064,7 +1136,7 @@ fn a_key_log_that_grows_while_capturing_decrypts_the_session() {
     h.state_mut().start_capture(&ctx);
     assert!(h.state().is_capturing(), "{:?}", h.state().error);
 
-    let server = rustls_pair::serve(listener);
+    let server = rustls_pair::serve(listener, 1);
     let held = Arc::new(rustls_pair::HeldKeyLog::default());
     let mut client = rustls_pair::connect(port, held.clone());
     let first = rustls_pair::get(&mut client, "/before-keys");
@@ -1072,22 +1144,31 @@ fn a_key_log_that_grows_while_capturing_decrypts_the_session() {
     settle();
     let frames = |a: &wirelens::ui::WirelensApp| a.snapshot().map_or(0, |s| s.index.len());
     // Handshake, request, response and their ACKs at least.
-    step_until(&mut h, "the first exchange never arrived", &|a| frames(a) >= 8);
+    step_until(&mut h, "the first exchange never arrived", &|a| {
+        frames(a) >= 8
+    });
     let before_keys = frames(h.state());
     assert_eq!(http(h.state()), Vec::<usize>::new(), "nothing decrypts yet");
 
     let lines = held.0.lock().unwrap().clone();
     assert!(lines.contains("CLIENT_TRAFFIC_SECRET_0"), "{lines}");
     std::fs::write(&key_log, &lines).unwrap();
-    step_until(&mut h, "the grown key log was never read", &|a| a.tls_sessions == 1);
+    step_until(&mut h, "the grown key log was never read", &|a| {
+        a.tls_sessions == 1
+    });
     let second = rustls_pair::get(&mut client, "/after-keys");
     assert!(second.starts_with("HTTP/1.1 200 OK"), "{second}");
-    step_until(&mut h, "the exchange after the keys never decrypted", &|a| {
-        http(a).len() == 2
-    });
+    step_until(
+        &mut h,
+        "the exchange after the keys never decrypted",
+        &|a| http(a).len() == 2,
+    );
     // The request and the response after the keys, while capturing.
     let live = http(h.state());
-    assert!(live.iter().all(|&n| n > before_keys), "{live:?} {before_keys}");
+    assert!(
+        live.iter().all(|&n| n > before_keys),
+        "{live:?} {before_keys}"
+    );
 
     drop(client);
     server.join().unwrap();
@@ -1095,11 +1176,17 @@ fn a_key_log_that_grows_while_capturing_decrypts_the_session() {
     h.state_mut().stop_capture();
     step_until(&mut h, "the capture never stopped", &|a| !a.is_capturing());
     // Analysed again: the first exchange decrypts too.
-    step_until(&mut h, "the records before the keys never decrypted", &|a| {
-        a.snapshot().is_some_and(|s| s.done) && http(a).len() == 4
-    });
+    step_until(
+        &mut h,
+        "the records before the keys never decrypted",
+        &|a| a.snapshot().is_some_and(|s| s.done) && http(a).len() == 4,
+    );
     let all = http(h.state());
-    assert_eq!(all.iter().filter(|&&n| n <= before_keys).count(), 2, "{all:?}");
+    assert_eq!(
+        all.iter().filter(|&&n| n <= before_keys).count(),
+        2,
+        "{all:?}"
+    );
     assert_eq!(&all[2..], &live[..]);
     h.run();
     h.get_by_label("TLS keys: 1 sessions");
@@ -1108,4 +1195,96 @@ fn a_key_log_that_grows_while_capturing_decrypts_the_session() {
     drop(h);
     let _ = std::fs::remove_file(spill);
     let _ = std::fs::remove_file(key_log);
+}
+
+/// 0-RTT: a rustls client resumes its first session and sends its request
+/// as early data, with the ClientHello, before any ServerHello names the
+/// suite. With the key log (CLIENT_EARLY_TRAFFIC_SECRET) that request
+/// decrypts to HTTP in the frame tshark finds it in, and the rest of the
+/// session decrypts after it.
+#[test]
+fn zero_rtt_request_of_a_resumed_session_decrypts_as_tshark_does() {
+    use std::sync::Arc;
+    if !can_capture() {
+        return;
+    }
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let spill = tmp("zero-rtt.pcapng");
+    let mut session = LiveSession::start(&options(format!("tcp port {port}")), &spill).unwrap();
+    let server = rustls_pair::serve(listener, 2);
+    let held = Arc::new(rustls_pair::HeldKeyLog::default());
+    let config = rustls_pair::client_config(held.clone());
+    let (mut first, _) = rustls_pair::connect_with(config.clone(), port, None);
+    rustls_pair::get(&mut first, "/first");
+    drop(first);
+    let early = rustls_pair::request("/early");
+    let (mut second, sent) = rustls_pair::connect_with(config, port, Some(&early));
+    assert!(sent, "the resumed session allows no 0-RTT");
+    let reply = rustls_pair::read_reply(&mut second, "/early");
+    assert!(reply.starts_with("HTTP/1.1 200 OK"), "{reply}");
+    assert!(second.conn.is_early_data_accepted());
+    rustls_pair::get(&mut second, "/after-early");
+    drop(second);
+    server.join().unwrap();
+    settle();
+    let (ended, _) = session.stop();
+    assert_eq!(ended, Ok(Ended::Stopped));
+    let keys = tmp("zero-rtt.keys");
+    let lines = held.0.lock().unwrap().clone();
+    assert!(lines.contains("CLIENT_EARLY_TRAFFIC_SECRET"), "{lines}");
+    std::fs::write(&keys, &lines).unwrap();
+
+    let out = wirelens()
+        .args([
+            "packets",
+            "-Y",
+            "http.request",
+            "--format",
+            "json",
+            "--keylog",
+        ])
+        .arg(&keys)
+        .arg(&spill)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let ours: Vec<(u64, String)> = serde_json::from_slice::<Vec<serde_json::Value>>(&out.stdout)
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["number"].as_u64().unwrap(),
+                p["info"].as_str().unwrap().trim().to_owned(),
+            )
+        })
+        .collect();
+    let paths: Vec<&str> = ours.iter().map(|(_, i)| i.as_str()).collect();
+    assert_eq!(
+        paths,
+        [
+            "GET /first HTTP/1.1",
+            "GET /early HTTP/1.1",
+            "GET /after-early HTTP/1.1"
+        ]
+    );
+    let tshark = Command::new("tshark")
+        .arg("-r")
+        .arg(&spill)
+        .arg("-o")
+        .arg(format!("tls.keylog_file:{}", keys.display()))
+        .args(["-Y", "http.request", "-T", "fields", "-e", "frame.number"])
+        .output()
+        .expect("tshark (apt-get install tshark)");
+    let theirs: Vec<u64> = String::from_utf8_lossy(&tshark.stdout)
+        .lines()
+        .map(|l| l.trim().parse().unwrap())
+        .collect();
+    assert_eq!(ours.iter().map(|(n, _)| *n).collect::<Vec<_>>(), theirs);
+    let _ = std::fs::remove_file(spill);
+    let _ = std::fs::remove_file(keys);
 }

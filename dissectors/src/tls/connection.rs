@@ -67,6 +67,7 @@ pub enum Carry {
 
 /// RFC 7366's extension.
 const EXT_ENCRYPT_THEN_MAC: u16 = 22;
+const EXT_EARLY_DATA: u16 = 42;
 
 /// The first protocol of an EncryptedExtensions' ALPN extension.
 fn encrypted_extensions_alpn(body: &[u8]) -> Option<String> {
@@ -291,6 +292,9 @@ impl TlsConnection {
                             .decryptor
                             .get_or_insert_with(|| Box::new(Decryptor::new(Some(keys.clone()))));
                         d.client_hello(random, h.ext(EXT_ENCRYPT_THEN_MAC).is_some());
+                        if h.ext(EXT_EARLY_DATA).is_some() {
+                            d.early_data_offered();
+                        }
                     }
                 }
             }

@@ -91,6 +91,11 @@ pub struct Decryptor {
     /// TLS 1.2 and earlier: the key block, once the ServerHello came.
     key_block: Option<KeyBlock>,
     dirs: [Epoch; 2],
+    /// The ClientHello offered 0-RTT (its early_data extension).
+    early_offered: bool,
+    /// 0-RTT keys found before the ServerHello named the suite: kept, with
+    /// their sequence number, for the early records that follow it.
+    early: Option<RecordCipher>,
 }
 
 /// TLS 1.2's key block (RFC 5246 §6.3), split per direction when its
@@ -144,6 +149,12 @@ impl Decryptor {
         self.client_etm = encrypt_then_mac;
     }
 
+    /// The ClientHello offered early data (0-RTT): its application data
+    /// records may follow at once, before any ServerHello.
+    pub fn early_data_offered(&mut self) {
+        self.early_offered = true;
+    }
+
     fn secret(&self, kind: SecretKind) -> Option<&[u8]> {
         self.keys.as_ref()?.get(self.client_random.as_ref()?, kind)
     }
@@ -163,7 +174,7 @@ impl Decryptor {
             ] {
                 self.dirs[dir] = self.tls13_epoch(kind, false, Stage::Handshake);
             }
-            let early = self.early_cipher();
+            let early = self.early.take().or_else(|| self.early_cipher());
             if let (Epoch::Keyed(k), Some(early)) = (&mut self.dirs[0], early) {
                 k.early = Some(early);
             }
@@ -307,6 +318,9 @@ impl Decryptor {
             };
         }
         match &mut self.dirs[dir & 1] {
+            Epoch::Clear if dir & 1 == 0 && self.early_offered && header[0] == 23 => {
+                self.open_early(header, fragment)
+            }
             Epoch::Clear => Opened::Clear,
             Epoch::NoKey { .. } => Opened::NoKey,
             Epoch::Keyed(k) => match k.cipher.decrypt(header, fragment) {
@@ -322,6 +336,39 @@ impl Decryptor {
                 },
             },
         }
+    }
+
+    /// A 0-RTT record before the ServerHello: the suite is the resumed
+    /// session's, which the capture may not hold, so each TLS 1.3 suite's
+    /// keys are tried on the first record (as Wireshark does) and the one
+    /// that authenticates is kept.
+    fn open_early(&mut self, header: [u8; 5], fragment: &[u8]) -> Opened {
+        let Some(secret) = self.secret(SecretKind::ClientEarly).map(<[u8]>::to_vec) else {
+            return Opened::NoKey;
+        };
+        if let Some(c) = &mut self.early {
+            return match c.decrypt(header, fragment) {
+                Ok(p) => Opened::Plain(p),
+                Err(e) => Opened::Failed(e),
+            };
+        }
+        for id in [0x1301, 0x1302, 0x1303] {
+            let Some(Suite {
+                bulk: Bulk::Aead(a),
+                hash,
+            }) = Suite::by_id(id)
+            else {
+                continue;
+            };
+            let Some(mut c) = RecordCipher::tls13(a, hash, &secret) else {
+                continue;
+            };
+            if let Ok(p) = c.decrypt(header, fragment) {
+                self.early = Some(c);
+                return Opened::Plain(p);
+            }
+        }
+        Opened::Failed(DecryptError::BadTag)
     }
 
     /// Direction `dir` sent its Finished (TLS 1.3): its next records use
@@ -362,7 +409,9 @@ impl Decryptor {
     /// Direction `dir` changed cipher spec (TLS 1.2 and earlier): its
     /// records are encrypted from here on.
     pub fn change_cipher_spec(&mut self, dir: usize) {
-        if self.tls13 {
+        // Before any ServerHello it is TLS 1.3's middlebox disguise (a
+        // client sending 0-RTT data): TLS 1.2 changes keys only after.
+        if self.tls13 || self.server_random.is_none() {
             return;
         }
         let keyed = self.key_block.as_ref().and_then(|kb| kb.cipher(dir & 1));

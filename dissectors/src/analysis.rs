@@ -56,6 +56,8 @@ pub struct Analyzer {
     decode_as: DecodeAs,
     /// TLS secrets, when the user gave a key log.
     keys: Option<std::sync::Arc<crate::tls::keylog::KeyLog>>,
+    /// The state of protocols that keep their own ([`crate::packet::OwnAnalysis`]), by protocol id.
+    own: HashMap<u8, crate::packet::OwnState>,
     conversation_flags: HashMap<crate::packet::ConversationKey, u32>,
     memos: HashMap<crate::packet::ConversationKey, Vec<u8>>,
     /// Protocol messages being collected from pieces, and their bytes in all.
@@ -209,6 +211,7 @@ impl Analyzer {
             frame: FrameAnswers::default(),
             decode_as: DecodeAs::default(),
             keys: None,
+            own: HashMap::new(),
             conversation_flags: HashMap::new(),
             memos: HashMap::new(),
             messages: HashMap::new(),
@@ -536,6 +539,12 @@ impl State for Analyzer {
             answer.downcast_mut::<DnsMatch>(),
         ) {
             *out = self.dns_match(q.key, q.response, q.frame, q.ts_ns);
+        } else if let Some(own) = q.own {
+            let state = self.own.entry(own.proto).or_insert_with(own.new);
+            let shared = crate::packet::Shared {
+                keys: self.keys.as_ref(),
+            };
+            (own.answer)(state, &shared, asks, q.bytes, answer);
         }
     }
 

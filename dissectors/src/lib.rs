@@ -65,6 +65,7 @@ pub mod ntp;
 pub mod pop;
 pub mod ppp;
 pub mod pptp;
+pub mod quic;
 pub mod rtcp;
 pub mod rtp;
 pub mod sdp;

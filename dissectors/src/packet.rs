@@ -461,6 +461,31 @@ pub struct Question<'q> {
     pub bytes: &'q [u8],
     pub write: fn(&dyn Any, &mut TapeWriter<'_>),
     pub read: fn(&mut TapeReader<'_>, &mut Sources<'_>, &mut dyn Any),
+    /// A protocol that answers from state of its own, which the analysis
+    /// keeps for it; None for the questions the analysis answers itself.
+    pub own: Option<&'q OwnAnalysis>,
+}
+
+/// A protocol's analysis state, kept by the analysis on its behalf (one
+/// per protocol) and opaque to it: QUIC's connections and keys.
+pub type OwnState = Box<dyn Any + Send>;
+
+/// What the analysis lends a protocol that keeps its own state.
+pub struct Shared<'a> {
+    /// The TLS secrets the user gave (QUIC's handshake is TLS).
+    pub keys: Option<&'a std::sync::Arc<crate::tls::keylog::KeyLog>>,
+}
+
+/// How a protocol analyses across packets with its own state: the
+/// analysis makes the state on the first question and hands it back with
+/// each, so that the analysis names no protocol and a protocol adds its
+/// state without touching it.
+pub struct OwnAnalysis {
+    /// Whose state: the protocol's [`crate::proto::ProtoDef::id`].
+    pub proto: u8,
+    pub new: fn() -> OwnState,
+    /// Answers the question (`asks`, `bytes`) into `answer`.
+    pub answer: fn(&mut OwnState, &Shared<'_>, &dyn Any, &[u8], &mut dyn Any),
 }
 
 fn write_answer<A: Answer>(answer: &dyn Any, w: &mut TapeWriter<'_>) {
@@ -485,6 +510,21 @@ impl dyn State + '_ {
             bytes,
             write: write_answer::<A>,
             read: read_answer::<A>,
+            own: None,
+        };
+        self.ask(&q, &mut answer);
+        answer
+    }
+
+    /// Asks a question `own` answers from the protocol's own state.
+    pub fn ask_own<A: Answer>(&mut self, own: &OwnAnalysis, asks: &dyn Any, bytes: &[u8]) -> A {
+        let mut answer = A::unknown();
+        let q = Question {
+            asks,
+            bytes,
+            write: write_answer::<A>,
+            read: read_answer::<A>,
+            own: Some(own),
         };
         self.ask(&q, &mut answer);
         answer

@@ -122,6 +122,7 @@ protocols! {
     SMTP = ("smtp", "Simple Mail Transfer Protocol", "SMTP");
     IMF = ("imf", "Internet Message Format", "IMF");
     PROXY = ("proxy", "PROXY Protocol", "PROXY");
+    QUIC = ("quic", "QUIC IETF", "QUIC");
     MIME_MULTIPART = ("mime_multipart", "MIME Multipart Media Encapsulation", "");
 }
 

@@ -314,6 +314,14 @@ registry! {
         found: (UdpPort, 161 | 162 | 8161) => crate::snmp::dissect;
         decode_as: "snmp" in UDP => crate::snmp::dissect;
     }
+    quic {
+        fields: crate::quic::ALL;
+        experts: [crate::quic::DECRYPTION_FAILED, crate::quic::PADDING_AFTER];
+        found: (UdpPort, 443) => crate::quic::dissect;
+        found: (UdpHeuristic, 1) => crate::quic::heuristic;
+        decode_as: "quic" in UDP => crate::quic::dissect;
+    }
+    quic_frames { fields: crate::quic::frames::ALL; }
     sip {
         fields: crate::sip::ALL;
         found: (UdpPort, 5060) => crate::sip::dissect;

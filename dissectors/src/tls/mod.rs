@@ -547,6 +547,39 @@ fn tls_info<S: Sink>(cx: &mut Cx<'_, S>, args: std::fmt::Arguments<'_>) {
 }
 
 /// Closes the `tls` layer a call opened.
+/// TLS 1.3 handshake messages carried outside records (QUIC's CRYPTO
+/// frames, RFC 9001 §4): `buf[off..off + len]` holds whole messages. As
+/// tshark, they show under a "TLSv1.3 Record Layer" item naming them.
+pub fn handshake_without_records<S: Sink>(
+    cx: &mut Cx<'_, S>,
+    buf: Buf<'_>,
+    off: usize,
+    len: usize,
+) {
+    let b = buf.get(off, len);
+    let mut names = Vec::new();
+    let mut pos = 0;
+    while let Some(h) = b.get(pos..pos + 4) {
+        names.push(name_of(HANDSHAKE_TYPES, h[0].into()));
+        pos += 4 + (usize::from(h[1]) << 16 | usize::from(h[2]) << 8 | usize::from(h[3]));
+    }
+    cx.layer(
+        &proto::TLS,
+        buf.span(off, b.len()),
+        format_args!(
+            "TLSv1.3 Record Layer: Handshake Protocol: {}",
+            names.join(", ")
+        ),
+    );
+    let note = TlsNote {
+        version: 0x0304,
+        ..TlsNote::default()
+    };
+    let area = Area { buf, off, b };
+    handshake::handshake_messages(cx, area, &note);
+    cx.end_layer();
+}
+
 pub fn end<S: Sink>(cx: &mut Cx<'_, S>) {
     cx.end_layer();
 }

@@ -10,5 +10,6 @@ mod session;
 mod suites;
 
 pub use record::{DecryptError, Plaintext, RecordCipher};
+pub use schedule::expand_label;
 pub use session::{Decryptor, Opened};
 pub use suites::{Aead, Bulk, Hash, Suite};

@@ -1,0 +1,757 @@
+//! The analysis of QUIC across datagrams: connections found by their
+//! connection IDs, each with its keys (the Initial keys from the client's
+//! Destination Connection ID, the others from the key log once the
+//! ClientHello's random and the ServerHello's suite are known), the
+//! largest packet number of each space, and the CRYPTO streams carrying
+//! the TLS handshake. The answer for a datagram is what its packets hold
+//! once opened, written on the tape so that a frame dissects again alone.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use super::frames::read_frame;
+use super::header::{LongHeader, LongType, decode_pn, known_version};
+use super::protection::{PacketKeys, initial_secrets, next_secret, unprotect};
+use crate::packet::{Answer, Shared, TransportAt};
+use crate::tape_codec::{Sources, TapeReader, TapeWriter};
+use crate::tls::decrypt::{Aead, Bulk, Hash, Suite};
+use crate::tls::keylog::{KeyLog, SecretKind};
+
+/// What QUIC asks about a datagram (its UDP payload goes as the bytes).
+#[derive(Debug, Clone, Copy)]
+pub struct DatagramQuestion {
+    pub at: TransportAt,
+    pub sport: u16,
+    pub dport: u16,
+    /// The datagram is on a port QUIC owns (443): an unknown short
+    /// header is still QUIC there, not elsewhere.
+    pub on_port: bool,
+}
+
+/// What became of one packet's protection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Opened {
+    /// Not tried: no keys for its level (or Retry and Version
+    /// Negotiation, which have none).
+    NoKey,
+    /// Keys, but the payload did not authenticate.
+    Failed,
+    Plain(Vec<u8>),
+}
+
+/// Handshake messages a packet's CRYPTO frame completes, to dissect.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HandshakeBytes {
+    /// Which CRYPTO frame of the packet (in order) completed them.
+    pub frame: u32,
+    /// Where they start in that frame's data, when they all lie in it;
+    /// None when reassembled from earlier frames (then `bytes` holds them).
+    pub in_frame: Option<u32>,
+    pub len: u32,
+    pub bytes: Vec<u8>,
+}
+
+/// One packet of the datagram as the analysis saw it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PacketNote {
+    pub start: u32,
+    pub len: u32,
+    /// The first byte with its protection off (the raw byte when it was not).
+    pub first: u8,
+    /// The full packet number, once header protection was taken off.
+    pub pn: Option<u64>,
+    pub pn_len: u8,
+    /// A short header's Destination Connection ID length.
+    pub dcid_len: u8,
+    pub connection: u32,
+    pub from_server: bool,
+    pub opened: Opened,
+    pub handshake: Vec<HandshakeBytes>,
+}
+
+/// The analysis' answer for a datagram; no packets when it is not QUIC.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct QuicAnswer {
+    pub packets: Vec<PacketNote>,
+}
+
+/// QUIC's tag on a tape.
+pub const TAG: u8 = 40;
+
+impl Answer for QuicAnswer {
+    fn unknown() -> Self {
+        QuicAnswer::default()
+    }
+
+    fn write(&self, w: &mut TapeWriter<'_>) {
+        w.u8(TAG);
+        w.u64(self.packets.len() as u64);
+        for p in &self.packets {
+            w.u64(p.start.into());
+            w.u64(p.len.into());
+            w.u8(p.first);
+            w.opt_u64(p.pn);
+            w.u8(p.pn_len);
+            w.u8(p.dcid_len);
+            w.u64(p.connection.into());
+            w.u8(p.from_server.into());
+            match &p.opened {
+                Opened::NoKey => w.u8(0),
+                Opened::Failed => w.u8(1),
+                Opened::Plain(b) => {
+                    w.u8(2);
+                    w.big(b);
+                }
+            }
+            w.u64(p.handshake.len() as u64);
+            for h in &p.handshake {
+                w.u64(h.frame.into());
+                w.opt_u64(h.in_frame.map(u64::from));
+                w.u64(h.len.into());
+                w.big(&h.bytes);
+            }
+        }
+    }
+
+    fn read(r: &mut TapeReader<'_>, src: &mut Sources<'_>) -> Self {
+        if r.expect(&[TAG]).is_none() {
+            return QuicAnswer::default();
+        }
+        let n = r.u64().min(MAX_PACKETS as u64);
+        let mut packets = Vec::new();
+        for _ in 0..n {
+            let mut p = PacketNote {
+                start: r.u32(),
+                len: r.u32(),
+                first: r.u8(),
+                pn: r.opt_u64(),
+                pn_len: r.u8(),
+                dcid_len: r.u8(),
+                connection: r.u32(),
+                from_server: r.u8() != 0,
+                opened: Opened::NoKey,
+                handshake: Vec::new(),
+            };
+            p.opened = match r.u8() {
+                1 => Opened::Failed,
+                2 => Opened::Plain(src.big(r)),
+                _ => Opened::NoKey,
+            };
+            let h = r.u64().min(MAX_FRAMES as u64);
+            for _ in 0..h {
+                p.handshake.push(HandshakeBytes {
+                    frame: r.u32(),
+                    in_frame: r.opt_u32(),
+                    len: r.u32(),
+                    bytes: src.big(r),
+                });
+            }
+            if r.failed {
+                return QuicAnswer::default();
+            }
+            packets.push(p);
+        }
+        QuicAnswer { packets }
+    }
+}
+
+/// Packets read per datagram at most (coalesced packets are a few).
+const MAX_PACKETS: usize = 16;
+/// Frames read per packet at most.
+const MAX_FRAMES: usize = 4096;
+/// Connections kept; past it the oldest goes.
+const MAX_CONNECTIONS: usize = 4096;
+/// Connection IDs kept per connection.
+const MAX_CIDS: usize = 64;
+/// CRYPTO data kept per stream (a handshake flight is a few kB).
+const MAX_CRYPTO: u64 = 64 << 10;
+
+/// An encryption level's packet number space (0-RTT shares 1-RTT's).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Space {
+    Initial = 0,
+    Handshake = 1,
+    Application = 2,
+}
+
+/// One direction's 1-RTT keys and their generations (RFC 9001 §6).
+struct OneRtt {
+    secret: Vec<u8>,
+    phase: bool,
+    current: PacketKeys,
+    next: Option<PacketKeys>,
+    previous: Option<PacketKeys>,
+}
+
+/// One CRYPTO stream: its bytes in order from `base`, what was handed to
+/// the dissector (`done`), and pieces that came early.
+#[derive(Default)]
+struct CryptoStream {
+    base: u64,
+    buf: Vec<u8>,
+    early: Vec<(u64, Vec<u8>)>,
+}
+
+struct Connection {
+    number: u32,
+    version: u32,
+    client: (IpAddr, u16),
+    cids: Vec<Vec<u8>>,
+    /// The client's first Destination Connection ID (after a Retry, the
+    /// Retry's Source Connection ID): whose Initial keys are in use.
+    initial_dcid: Vec<u8>,
+    initial: Option<[PacketKeys; 2]>,
+    handshake: Option<[PacketKeys; 2]>,
+    zero_rtt: Option<PacketKeys>,
+    one_rtt: [Option<OneRtt>; 2],
+    client_random: Option<[u8; 32]>,
+    suite: Option<Suite>,
+    largest: [[Option<u64>; 2]; 3],
+    crypto: [[CryptoStream; 2]; 3],
+    retry_scid: Option<Vec<u8>>,
+    last_used: u64,
+}
+
+/// Every QUIC connection of the capture.
+#[derive(Default)]
+pub struct QuicConnections {
+    connections: Vec<Option<Connection>>,
+    by_cid: HashMap<Vec<u8>, usize>,
+    /// Lengths of the connection IDs known (short headers do not say).
+    cid_lens: Vec<usize>,
+    datagrams: u64,
+}
+
+impl QuicConnections {
+    pub fn answer(&mut self, shared: &Shared<'_>, q: &DatagramQuestion, b: &[u8]) -> QuicAnswer {
+        self.datagrams += 1;
+        let mut packets = Vec::new();
+        let mut at = 0;
+        while at < b.len() && packets.len() < MAX_PACKETS {
+            let Some(note) = self.packet(shared, q, b, at) else {
+                break;
+            };
+            at += note.len as usize;
+            let done = note.len == 0;
+            packets.push(note);
+            if done {
+                break;
+            }
+        }
+        QuicAnswer { packets }
+    }
+
+    fn find(&self, cid: &[u8]) -> Option<usize> {
+        self.by_cid.get(cid).copied()
+    }
+
+    /// The connection a short header's Destination Connection ID names.
+    fn find_short(&self, b: &[u8]) -> Option<(usize, usize)> {
+        self.cid_lens.iter().find_map(|&n| {
+            let cid = b.get(1..1 + n)?;
+            self.find(cid).map(|c| (c, n))
+        })
+    }
+
+    fn add_cid(&mut self, conn: usize, cid: &[u8]) {
+        if cid.is_empty() || self.by_cid.contains_key(cid) {
+            return;
+        }
+        let Some(Some(c)) = self.connections.get_mut(conn) else {
+            return;
+        };
+        if c.cids.len() >= MAX_CIDS {
+            return;
+        }
+        c.cids.push(cid.to_vec());
+        self.by_cid.insert(cid.to_vec(), conn);
+        if !self.cid_lens.contains(&cid.len()) {
+            self.cid_lens.push(cid.len());
+        }
+    }
+
+    fn new_connection(&mut self, version: u32, client: (IpAddr, u16), dcid: &[u8]) -> usize {
+        let live = self.connections.iter().filter(|c| c.is_some()).count();
+        if live >= MAX_CONNECTIONS {
+            self.evict_oldest();
+        }
+        let number = self.connections.len() as u32;
+        let initial = initial_keys(version, dcid);
+        self.connections.push(Some(Connection {
+            number,
+            version,
+            client,
+            cids: Vec::new(),
+            initial_dcid: dcid.to_vec(),
+            initial,
+            handshake: None,
+            zero_rtt: None,
+            one_rtt: [None, None],
+            client_random: None,
+            suite: None,
+            largest: [[None; 2]; 3],
+            crypto: Default::default(),
+            retry_scid: None,
+            last_used: self.datagrams,
+        }));
+        let idx = self.connections.len() - 1;
+        self.add_cid(idx, dcid);
+        idx
+    }
+
+    fn evict_oldest(&mut self) {
+        let Some(idx) = (0..self.connections.len())
+            .filter(|&i| self.connections[i].is_some())
+            .min_by_key(|&i| self.connections[i].as_ref().map_or(0, |c| c.last_used))
+        else {
+            return;
+        };
+        if let Some(c) = self.connections[idx].take() {
+            for cid in c.cids {
+                self.by_cid.remove(&cid);
+            }
+        }
+    }
+
+    /// The packet at `at`: found, opened, its CRYPTO frames taken in.
+    fn packet(
+        &mut self,
+        shared: &Shared<'_>,
+        q: &DatagramQuestion,
+        datagram: &[u8],
+        at: usize,
+    ) -> Option<PacketNote> {
+        let b = &datagram[at..];
+        let first = *b.first()?;
+        let src = (q.at.src, q.sport);
+        if first & 0x80 != 0 {
+            self.long_packet(shared, src, b, at)
+        } else {
+            self.short_packet(shared, src, b, at, q.on_port)
+        }
+    }
+
+    fn long_packet(
+        &mut self,
+        shared: &Shared<'_>,
+        src: (IpAddr, u16),
+        b: &[u8],
+        at: usize,
+    ) -> Option<PacketNote> {
+        let version = u32::from_be_bytes(b.get(1..5)?.try_into().ok()?);
+        if version == 0 {
+            // Version Negotiation: the whole datagram, unprotected.
+            let h = vn_connection(self, b, src);
+            return Some(plain_note(at, b.len(), b[0], h, true));
+        }
+        if !known_version(version) {
+            return None;
+        }
+        let h = LongHeader::parse(b)?;
+        let dcid = &b[h.dcid.0..h.dcid.0 + h.dcid.1];
+        let scid = b[h.scid.0..h.scid.0 + h.scid.1].to_vec();
+        let conn = match self.find(dcid) {
+            Some(c) => c,
+            None if h.kind == LongType::Initial || h.kind == LongType::ZeroRtt => {
+                self.new_connection(version, src, dcid)
+            }
+            None => return Some(plain_note(at, h.end, b[0], None, false)),
+        };
+        self.add_cid(conn, &scid);
+        let c = self.connections[conn].as_mut()?;
+        c.last_used = self.datagrams;
+        let from_server = src != c.client;
+        if h.kind == LongType::Retry {
+            // The client's next Initial goes to the Retry's Source
+            // Connection ID and takes its keys from it (RFC 9001 §5.2).
+            c.retry_scid = Some(scid);
+            return Some(plain_note(
+                at,
+                h.end,
+                b[0],
+                Some((c.number, from_server)),
+                false,
+            ));
+        }
+        if h.kind == LongType::Initial
+            && !from_server
+            && dcid != c.initial_dcid
+            && c.retry_scid.as_deref() == Some(dcid)
+        {
+            c.initial_dcid = dcid.to_vec();
+            c.initial = initial_keys(version, dcid);
+            c.largest[0] = [None; 2];
+            c.crypto[0] = Default::default();
+        }
+        let space = match h.kind {
+            LongType::Initial => Space::Initial,
+            LongType::Handshake => Space::Handshake,
+            _ => Space::Application,
+        };
+        let packet = &b[..h.end];
+        let dir = usize::from(from_server);
+        let mut note = plain_note(at, h.end, b[0], Some((c.number, from_server)), false);
+        if h.kind == LongType::ZeroRtt && c.zero_rtt.is_none() && !from_server {
+            c.zero_rtt = zero_rtt_keys(shared.keys, c, packet, h.pn_offset);
+        }
+        let keys = match h.kind {
+            LongType::Initial => c.initial.as_ref().map(|k| &k[dir]),
+            LongType::Handshake => c.handshake.as_ref().map(|k| &k[dir]),
+            _ => c.zero_rtt.as_ref().filter(|_| !from_server),
+        };
+        let Some(keys) = keys else {
+            return Some(note);
+        };
+        let largest = &mut c.largest[space as usize][dir];
+        open(keys, largest, packet, h.pn_offset, &mut note);
+        self.take_frames(shared, conn, space, dir, &mut note);
+        Some(note)
+    }
+
+    fn short_packet(
+        &mut self,
+        shared: &Shared<'_>,
+        src: (IpAddr, u16),
+        b: &[u8],
+        at: usize,
+        on_port: bool,
+    ) -> Option<PacketNote> {
+        let Some((conn, dcid_len)) = self.find_short(b) else {
+            // On QUIC's port: a short header of a connection not seen.
+            return on_port.then(|| plain_note(at, b.len(), b[0], None, false));
+        };
+        let c = self.connections[conn].as_mut()?;
+        c.last_used = self.datagrams;
+        let from_server = src != c.client;
+        let dir = usize::from(from_server);
+        let mut note = plain_note(at, b.len(), b[0], Some((c.number, from_server)), false);
+        note.dcid_len = dcid_len as u8;
+        if c.one_rtt[dir].is_none() {
+            c.one_rtt[dir] = one_rtt_keys(shared.keys, c, dir);
+        }
+        if c.one_rtt[dir].is_none() {
+            return Some(note);
+        }
+        let pn_offset = 1 + dcid_len;
+        open_one_rtt(c, b, pn_offset, dir, &mut note);
+        self.take_frames(shared, conn, Space::Application, dir, &mut note);
+        Some(note)
+    }
+
+    /// The CRYPTO and NEW_CONNECTION_ID frames of an opened packet.
+    fn take_frames(
+        &mut self,
+        shared: &Shared<'_>,
+        conn: usize,
+        space: Space,
+        dir: usize,
+        note: &mut PacketNote,
+    ) {
+        let Opened::Plain(plain) = &note.opened else {
+            return;
+        };
+        let mut at = 0;
+        let mut crypto_frames = 0u32;
+        let mut new_cids = Vec::new();
+        let mut handshake = Vec::new();
+        for _ in 0..MAX_FRAMES {
+            if at >= plain.len() {
+                break;
+            }
+            let Some(f) = read_frame(plain, at, &mut |_, _, _, _| {}) else {
+                break;
+            };
+            match (f.ty, f.data) {
+                (0x06, Some((d, n))) => {
+                    let Some(Some(c)) = self.connections.get_mut(conn) else {
+                        return;
+                    };
+                    let stream = &mut c.crypto[space as usize][dir];
+                    for (start, bytes) in stream.take(f.offset, &plain[d..d + n]) {
+                        learn(c, shared.keys, dir, &bytes);
+                        let in_frame = start
+                            .checked_sub(f.offset)
+                            .filter(|o| o + bytes.len() as u64 <= n as u64)
+                            .map(|o| o as u32);
+                        handshake.push(HandshakeBytes {
+                            frame: crypto_frames,
+                            in_frame,
+                            len: bytes.len() as u32,
+                            bytes: if in_frame.is_some() {
+                                Vec::new()
+                            } else {
+                                bytes
+                            },
+                        });
+                    }
+                    crypto_frames += 1;
+                }
+                (0x18, Some((d, n))) => new_cids.push(plain[d..d + n].to_vec()),
+                _ => {}
+            }
+            at = f.end;
+        }
+        for cid in new_cids {
+            self.add_cid(conn, &cid);
+        }
+        note.handshake = handshake;
+    }
+}
+
+/// A note for a packet not opened (no keys, or none needed).
+fn plain_note(
+    at: usize,
+    len: usize,
+    first: u8,
+    conn: Option<(u32, bool)>,
+    version_negotiation: bool,
+) -> PacketNote {
+    let (connection, from_server) = conn.unwrap_or((u32::MAX, version_negotiation));
+    PacketNote {
+        start: at as u32,
+        len: len as u32,
+        first,
+        pn: None,
+        pn_len: 0,
+        dcid_len: 0,
+        connection,
+        from_server,
+        opened: Opened::NoKey,
+        handshake: Vec::new(),
+    }
+}
+
+/// A Version Negotiation's connection: the one its DCID (the client's
+/// Source Connection ID) names.
+fn vn_connection(s: &QuicConnections, b: &[u8], _src: (IpAddr, u16)) -> Option<(u32, bool)> {
+    let dcil = usize::from(*b.get(5)?);
+    let dcid = b.get(6..6 + dcil)?;
+    let c = s.connections.get(s.find(dcid)?)?.as_ref()?;
+    Some((c.number, true))
+}
+
+fn initial_keys(version: u32, dcid: &[u8]) -> Option<[PacketKeys; 2]> {
+    let (client, server) = initial_secrets(version, dcid)?;
+    Some([
+        PacketKeys::initial(version, &client)?,
+        PacketKeys::initial(version, &server)?,
+    ])
+}
+
+/// Takes header protection off and opens a long header packet.
+fn open(
+    keys: &PacketKeys,
+    largest: &mut Option<u64>,
+    packet: &[u8],
+    pn_offset: usize,
+    note: &mut PacketNote,
+) {
+    let Some(u) = unprotect(keys, packet, pn_offset) else {
+        note.opened = Opened::Failed;
+        return;
+    };
+    let pn = decode_pn(*largest, u.truncated_pn, u.pn_len);
+    note.first = u.first;
+    note.pn = Some(pn);
+    note.pn_len = u.pn_len as u8;
+    match keys.open(pn, &u.header, &packet[u.header.len()..]) {
+        Some(plain) => {
+            *largest = Some(largest.map_or(pn, |l| l.max(pn)));
+            note.opened = Opened::Plain(plain);
+        }
+        None => note.opened = Opened::Failed,
+    }
+}
+
+/// Opens a short header packet, following key updates: a packet whose
+/// key phase differs from the current one is tried with the next
+/// generation (taken on when it opens) and then with the previous one
+/// (a packet sent before the update, arriving late).
+fn open_one_rtt(c: &mut Connection, b: &[u8], pn_offset: usize, dir: usize, note: &mut PacketNote) {
+    let version = c.version;
+    let hash = c.suite.map_or(Hash::Sha256, |s| s.hash);
+    let largest = &mut c.largest[Space::Application as usize][dir];
+    let Some(k) = c.one_rtt[dir].as_mut() else {
+        return;
+    };
+    // Header protection keys never change with key updates.
+    let Some(u) = unprotect(&k.current, b, pn_offset) else {
+        note.opened = Opened::Failed;
+        return;
+    };
+    let pn = decode_pn(*largest, u.truncated_pn, u.pn_len);
+    note.first = u.first;
+    note.pn = Some(pn);
+    note.pn_len = u.pn_len as u8;
+    let payload = &b[u.header.len()..];
+    let phase = u.first & 0x04 != 0;
+    let plain = if phase == k.phase {
+        k.current.open(pn, &u.header, payload)
+    } else {
+        if k.next.is_none() {
+            k.next = next_generation(version, hash, c.suite, &mut k.secret);
+        }
+        match k.next.as_ref().and_then(|n| n.open(pn, &u.header, payload)) {
+            Some(p) => {
+                let next = k.next.take();
+                if let Some(next) = next {
+                    k.previous = Some(std::mem::replace(&mut k.current, next));
+                    k.phase = phase;
+                }
+                Some(p)
+            }
+            None => k
+                .previous
+                .as_ref()
+                .and_then(|p| p.open(pn, &u.header, payload)),
+        }
+    };
+    match plain {
+        Some(p) => {
+            *largest = Some(largest.map_or(pn, |l| l.max(pn)));
+            note.opened = Opened::Plain(p);
+        }
+        None => note.opened = Opened::Failed,
+    }
+}
+
+/// The keys of the generation after `secret`, which becomes its secret.
+fn next_generation(
+    version: u32,
+    hash: Hash,
+    suite: Option<Suite>,
+    secret: &mut Vec<u8>,
+) -> Option<PacketKeys> {
+    let Bulk::Aead(aead) = suite?.bulk else {
+        return None;
+    };
+    let next = next_secret(version, hash, secret)?;
+    let keys = PacketKeys::new(version, aead, hash, &next)?;
+    *secret = next;
+    Some(keys)
+}
+
+fn secret<'k>(keys: Option<&'k Arc<KeyLog>>, c: &Connection, kind: SecretKind) -> Option<&'k [u8]> {
+    keys?.get(c.client_random.as_ref()?, kind)
+}
+
+fn aead_of(suite: Option<Suite>) -> Option<(Aead, Hash)> {
+    let s = suite?;
+    match s.bulk {
+        Bulk::Aead(a) => Some((a, s.hash)),
+        Bulk::AesCbc { .. } => None,
+    }
+}
+
+fn one_rtt_keys(keys: Option<&Arc<KeyLog>>, c: &Connection, dir: usize) -> Option<OneRtt> {
+    let kind = if dir == 0 {
+        SecretKind::ClientTraffic0
+    } else {
+        SecretKind::ServerTraffic0
+    };
+    let (aead, hash) = aead_of(c.suite)?;
+    let s = secret(keys, c, kind)?;
+    Some(OneRtt {
+        secret: s.to_vec(),
+        phase: false,
+        current: PacketKeys::new(c.version, aead, hash, s)?,
+        next: None,
+        previous: None,
+    })
+}
+
+/// 0-RTT keys: the suite is the resumed session's, which may not be in
+/// the capture, so each TLS 1.3 suite is tried on this packet (as
+/// Wireshark does) and the one that opens it is kept.
+fn zero_rtt_keys(
+    keys: Option<&Arc<KeyLog>>,
+    c: &Connection,
+    packet: &[u8],
+    pn_offset: usize,
+) -> Option<PacketKeys> {
+    let s = secret(keys, c, SecretKind::ClientEarly)?;
+    [0x1301u16, 0x1302, 0x1303].into_iter().find_map(|id| {
+        let (aead, hash) = aead_of(Suite::by_id(id))?;
+        let k = PacketKeys::new(c.version, aead, hash, s)?;
+        let u = unprotect(&k, packet, pn_offset)?;
+        let pn = decode_pn(None, u.truncated_pn, u.pn_len);
+        k.open(pn, &u.header, &packet[u.header.len()..])?;
+        Some(k)
+    })
+}
+
+/// What the analysis learns from a handshake message: the ClientHello's
+/// random (which names the key log's secrets), the ServerHello's suite
+/// (and with it the Handshake keys).
+fn learn(c: &mut Connection, keys: Option<&Arc<KeyLog>>, dir: usize, msg: &[u8]) {
+    match (msg.first(), dir) {
+        (Some(1), 0) => {
+            c.client_random = msg.get(6..38).and_then(|r| r.try_into().ok());
+        }
+        (Some(2), 1) => {
+            let sid = usize::from(*msg.get(38).unwrap_or(&0));
+            let Some(id) = msg.get(39 + sid..41 + sid) else {
+                return;
+            };
+            c.suite = Suite::by_id(u16::from_be_bytes([id[0], id[1]]));
+            let Some((aead, hash)) = aead_of(c.suite) else {
+                return;
+            };
+            let hs = |kind| {
+                secret(keys, c, kind).and_then(|s| PacketKeys::new(c.version, aead, hash, s))
+            };
+            if let (Some(client), Some(server)) = (
+                hs(SecretKind::ClientHandshake),
+                hs(SecretKind::ServerHandshake),
+            ) {
+                c.handshake = Some([client, server]);
+            }
+        }
+        _ => {}
+    }
+}
+
+impl CryptoStream {
+    /// Takes a CRYPTO frame's data at `offset`; returns the handshake
+    /// messages now complete, each with its offset in the stream.
+    fn take(&mut self, offset: u64, data: &[u8]) -> Vec<(u64, Vec<u8>)> {
+        let end = self.base + self.buf.len() as u64;
+        if offset > end {
+            if offset < MAX_CRYPTO && self.early.len() < 16 {
+                self.early.push((offset, data.to_vec()));
+            }
+            return Vec::new();
+        }
+        self.append(offset, data);
+        // Pieces that came early and now join.
+        while let Some(i) = self
+            .early
+            .iter()
+            .position(|(o, _)| *o <= self.base + self.buf.len() as u64)
+        {
+            let (o, d) = self.early.swap_remove(i);
+            self.append(o, &d);
+        }
+        let mut out = Vec::new();
+        while let Some(h) = self.buf.get(..4) {
+            let len = 4 + (usize::from(h[1]) << 16 | usize::from(h[2]) << 8 | usize::from(h[3]));
+            if self.buf.len() < len {
+                break;
+            }
+            out.push((self.base, self.buf[..len].to_vec()));
+            self.buf.drain(..len);
+            self.base += len as u64;
+        }
+        out
+    }
+
+    fn append(&mut self, offset: u64, data: &[u8]) {
+        let end = self.base + self.buf.len() as u64;
+        let skip = (end.saturating_sub(offset) as usize).min(data.len());
+        if end + (data.len() - skip) as u64 > self.base + MAX_CRYPTO {
+            return;
+        }
+        self.buf.extend_from_slice(&data[skip..]);
+    }
+}

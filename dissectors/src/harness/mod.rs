@@ -3,6 +3,9 @@
 //! analysis the app runs, with the details tree built, so that every path
 //! (labels included) sees hostile input, and every byte range checked.
 
+mod quic;
+pub use quic::quic;
+
 use crate::analysis::Analyzer;
 use crate::packet::{FrameMeta, Options, PacketInfo};
 use crate::tree::TreeBuilder;
@@ -179,6 +182,8 @@ pub fn run_target(name: &str, data: &[u8]) {
         assert!(again.1.is_empty() && again.0 == log, "{errors:?}");
     } else if name == "tls_decrypt" {
         let _ = tls_decrypt(data);
+    } else if name == "quic" {
+        let _ = quic(data);
     } else if let Some((port, lead)) = stream_target(name) {
         run_stream_after(port, first_segment(name), lead, data);
     } else if name == "link_layers" {
@@ -408,7 +413,7 @@ fn hpack(data: &[u8]) {
 
 /// The secrets of the `tls_decrypt` target's session (client random
 /// 0x42...): every kind, each a constant.
-fn harness_keys() -> crate::tls::keylog::KeyLog {
+pub(crate) fn harness_keys() -> crate::tls::keylog::KeyLog {
     let random = "42".repeat(32);
     let mut text = format!("CLIENT_RANDOM {random} {}\n", "33".repeat(48));
     for (label, byte) in [

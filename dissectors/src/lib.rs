@@ -43,6 +43,7 @@ pub mod grpc;
 pub mod hpack;
 pub mod http;
 pub mod http2;
+pub mod http3;
 pub mod icmp;
 pub mod icmp_echo;
 pub mod icmpv6;

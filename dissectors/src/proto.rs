@@ -123,6 +123,7 @@ protocols! {
     IMF = ("imf", "Internet Message Format", "IMF");
     PROXY = ("proxy", "PROXY Protocol", "PROXY");
     QUIC = ("quic", "QUIC IETF", "QUIC");
+    HTTP3 = ("http3", "Hypertext Transfer Protocol Version 3", "HTTP3");
     MIME_MULTIPART = ("mime_multipart", "MIME Multipart Media Encapsulation", "");
 }
 

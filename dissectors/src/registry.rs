@@ -322,6 +322,7 @@ registry! {
         decode_as: "quic" in UDP => crate::quic::dissect;
     }
     quic_frames { fields: crate::quic::frames::ALL; }
+    http3 { fields: crate::http3::ALL; }
     sip {
         fields: crate::sip::ALL;
         found: (UdpPort, 5060) => crate::sip::dissect;

@@ -13,6 +13,7 @@ use std::sync::Arc;
 use super::frames::read_frame;
 use super::header::{LongHeader, LongType, decode_pn, known_version};
 use super::protection::{PacketKeys, initial_secrets, next_secret, unprotect};
+use crate::http3::{StreamFramer, StreamView};
 use crate::packet::{Answer, Shared, TransportAt};
 use crate::tape_codec::{Sources, TapeReader, TapeWriter};
 use crate::tls::decrypt::{Aead, Bulk, Hash, Suite};
@@ -52,6 +53,14 @@ pub struct HandshakeBytes {
     pub bytes: Vec<u8>,
 }
 
+/// A STREAM frame of the packet that holds HTTP/3 to show.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StreamNote {
+    /// Which STREAM frame of the packet (in order).
+    pub frame: u32,
+    pub view: StreamView,
+}
+
 /// One packet of the datagram as the analysis saw it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PacketNote {
@@ -68,6 +77,7 @@ pub struct PacketNote {
     pub from_server: bool,
     pub opened: Opened,
     pub handshake: Vec<HandshakeBytes>,
+    pub http3: Vec<StreamNote>,
 }
 
 /// The analysis' answer for a datagram; no packets when it is not QUIC.
@@ -111,6 +121,12 @@ impl Answer for QuicAnswer {
                 w.u64(h.len.into());
                 w.big(&h.bytes);
             }
+            w.u64(p.http3.len() as u64);
+            for h in &p.http3 {
+                w.u64(h.frame.into());
+                w.u64(h.view.start.into());
+                w.u8(u8::from(h.view.typed) | u8::from(h.view.opaque) << 1);
+            }
         }
     }
 
@@ -132,6 +148,7 @@ impl Answer for QuicAnswer {
                 from_server: r.u8() != 0,
                 opened: Opened::NoKey,
                 handshake: Vec::new(),
+                http3: Vec::new(),
             };
             p.opened = match r.u8() {
                 1 => Opened::Failed,
@@ -145,6 +162,20 @@ impl Answer for QuicAnswer {
                     in_frame: r.opt_u32(),
                     len: r.u32(),
                     bytes: src.big(r),
+                });
+            }
+            let h = r.u64().min(MAX_FRAMES as u64);
+            for _ in 0..h {
+                let frame = r.u32();
+                let start = r.u32();
+                let flags = r.u8();
+                p.http3.push(StreamNote {
+                    frame,
+                    view: StreamView {
+                        start,
+                        typed: flags & 1 != 0,
+                        opaque: flags & 2 != 0,
+                    },
                 });
             }
             if r.failed {
@@ -162,6 +193,8 @@ const MAX_PACKETS: usize = 16;
 const MAX_FRAMES: usize = 4096;
 /// Connections kept; past it the oldest goes.
 const MAX_CONNECTIONS: usize = 4096;
+/// Streams whose HTTP/3 framing is followed per connection.
+const MAX_STREAMS: usize = 4096;
 /// Connection IDs kept per connection.
 const MAX_CIDS: usize = 64;
 /// CRYPTO data kept per stream (a handshake flight is a few kB).
@@ -178,6 +211,9 @@ enum Space {
 /// One direction's 1-RTT keys and their generations (RFC 9001 §6).
 struct OneRtt {
     secret: Vec<u8>,
+    /// The first generation's keys: their header protection key serves
+    /// every generation (RFC 9001 §6.6 leaves it unchanged).
+    header: PacketKeys,
     phase: bool,
     current: PacketKeys,
     next: Option<PacketKeys>,
@@ -210,6 +246,10 @@ struct Connection {
     largest: [[Option<u64>; 2]; 3],
     crypto: [[CryptoStream; 2]; 3],
     retry_scid: Option<Vec<u8>>,
+    /// The server chose HTTP/3 (ALPN h3): STREAM data is HTTP/3.
+    h3: bool,
+    /// Each stream's HTTP/3 frame boundaries, by stream and direction.
+    streams: HashMap<(u64, usize), StreamFramer>,
     last_used: u64,
 }
 
@@ -293,6 +333,8 @@ impl QuicConnections {
             largest: [[None; 2]; 3],
             crypto: Default::default(),
             retry_scid: None,
+            h3: false,
+            streams: HashMap::new(),
             last_used: self.datagrams,
         }));
         let idx = self.connections.len() - 1;
@@ -453,8 +495,10 @@ impl QuicConnections {
         };
         let mut at = 0;
         let mut crypto_frames = 0u32;
+        let mut stream_frames = 0u32;
         let mut new_cids = Vec::new();
         let mut handshake = Vec::new();
+        let mut http3 = Vec::new();
         for _ in 0..MAX_FRAMES {
             if at >= plain.len() {
                 break;
@@ -468,24 +512,46 @@ impl QuicConnections {
                         return;
                     };
                     let stream = &mut c.crypto[space as usize][dir];
-                    for (start, bytes) in stream.take(f.offset, &plain[d..d + n]) {
-                        learn(c, shared.keys, dir, &bytes);
-                        let in_frame = start
-                            .checked_sub(f.offset)
-                            .filter(|o| o + bytes.len() as u64 <= n as u64)
-                            .map(|o| o as u32);
-                        handshake.push(HandshakeBytes {
-                            frame: crypto_frames,
-                            in_frame,
-                            len: bytes.len() as u32,
-                            bytes: if in_frame.is_some() {
-                                Vec::new()
-                            } else {
-                                bytes
-                            },
+                    let messages = stream.take(f.offset, &plain[d..d + n]);
+                    // The messages a frame completes go to TLS together,
+                    // as one call in tshark.
+                    let Some(&(start, _)) = messages.first() else {
+                        crypto_frames += 1;
+                        at = f.end;
+                        continue;
+                    };
+                    let mut bytes = Vec::new();
+                    for (_, m) in &messages {
+                        learn(c, shared.keys, dir, m);
+                        bytes.extend_from_slice(m);
+                    }
+                    let in_frame = start
+                        .checked_sub(f.offset)
+                        .filter(|o| o + bytes.len() as u64 <= n as u64)
+                        .map(|o| o as u32);
+                    handshake.push(HandshakeBytes {
+                        frame: crypto_frames,
+                        in_frame,
+                        len: bytes.len() as u32,
+                        bytes: if in_frame.is_some() {
+                            Vec::new()
+                        } else {
+                            bytes
+                        },
+                    });
+                    crypto_frames += 1;
+                }
+                (0x08..=0x0f, Some((d, n))) => {
+                    let Some(Some(c)) = self.connections.get_mut(conn) else {
+                        return;
+                    };
+                    if let Some(view) = c.http3_stream(f.id, dir, f.offset, &plain[d..d + n]) {
+                        http3.push(StreamNote {
+                            frame: stream_frames,
+                            view,
                         });
                     }
-                    crypto_frames += 1;
+                    stream_frames += 1;
                 }
                 (0x18, Some((d, n))) => new_cids.push(plain[d..d + n].to_vec()),
                 _ => {}
@@ -496,6 +562,29 @@ impl QuicConnections {
             self.add_cid(conn, &cid);
         }
         note.handshake = handshake;
+        note.http3 = http3;
+    }
+}
+
+impl Connection {
+    /// A STREAM frame's data as HTTP/3 sees it, on an HTTP/3 connection.
+    fn http3_stream(
+        &mut self,
+        stream: u64,
+        dir: usize,
+        offset: u64,
+        data: &[u8],
+    ) -> Option<StreamView> {
+        if !self.h3 {
+            return None;
+        }
+        if self.streams.len() >= MAX_STREAMS && !self.streams.contains_key(&(stream, dir)) {
+            return None;
+        }
+        self.streams
+            .entry((stream, dir))
+            .or_default()
+            .take(stream, offset, data)
     }
 }
 
@@ -519,6 +608,7 @@ fn plain_note(
         from_server,
         opened: Opened::NoKey,
         handshake: Vec::new(),
+        http3: Vec::new(),
     }
 }
 
@@ -575,8 +665,7 @@ fn open_one_rtt(c: &mut Connection, b: &[u8], pn_offset: usize, dir: usize, note
     let Some(k) = c.one_rtt[dir].as_mut() else {
         return;
     };
-    // Header protection keys never change with key updates.
-    let Some(u) = unprotect(&k.current, b, pn_offset) else {
+    let Some(u) = unprotect(&k.header, b, pn_offset) else {
         note.opened = Opened::Failed;
         return;
     };
@@ -654,6 +743,7 @@ fn one_rtt_keys(keys: Option<&Arc<KeyLog>>, c: &Connection, dir: usize) -> Optio
     let s = secret(keys, c, kind)?;
     Some(OneRtt {
         secret: s.to_vec(),
+        header: PacketKeys::new(c.version, aead, hash, s)?,
         phase: false,
         current: PacketKeys::new(c.version, aead, hash, s)?,
         next: None,
@@ -688,6 +778,12 @@ fn learn(c: &mut Connection, keys: Option<&Arc<KeyLog>>, dir: usize, msg: &[u8])
     match (msg.first(), dir) {
         (Some(1), 0) => {
             c.client_random = msg.get(6..38).and_then(|r| r.try_into().ok());
+        }
+        // EncryptedExtensions: the ALPN chosen. As in tshark, STREAM data
+        // is HTTP/3 from then on (0-RTT data before it is not).
+        (Some(8), 1) => {
+            let alpn = crate::tls::encrypted_extensions_alpn(msg.get(4..).unwrap_or(&[]));
+            c.h3 = alpn.as_deref() == Some("h3");
         }
         (Some(2), 1) => {
             let sid = usize::from(*msg.get(38).unwrap_or(&0));

@@ -61,8 +61,12 @@ crate::fields! {
     DG_LENGTH = FieldDef::new("quic.dg.length", "Datagram Length", T::U64);
     DG = FieldDef::new("quic.dg", "Datagram", T::Bytes);
     AF_SEQUENCE = FieldDef::new("quic.af.sequence_number", "Sequence Number", T::U64);
-    AF_TOLERANCE = FieldDef::new("quic.af.packet_tolerance", "Packet Tolerance", T::U64);
-    AF_MAX_DELAY = FieldDef::new("quic.af.update_max_ack_delay", "Update Max Ack Delay", T::U64);
+    AF_THRESHOLD = FieldDef::new("quic.af.ack_eliciting_threshold", "Ack-Eliciting Threshold", T::U64);
+    AF_MAX_DELAY = FieldDef::new("quic.af.request_max_ack_delay", "Request Max Ack Delay", T::U64);
+    AF_LAST_BYTE = FieldDef::new("quic.af.last_byte", "Last Byte", T::U8);
+    AF_RESERVED = FieldDef::new("quic.af.reserved", "Reserved", T::U8).mask(0xfc);
+    AF_IGNORE_ORDER = FieldDef::new("quic.af.ignore_order", "Ignore Order", T::Boolean).mask(0x02);
+    AF_IGNORE_CE = FieldDef::new("quic.af.ignore_ce", "Ignore CE", T::Boolean).mask(0x01);
     TS = FieldDef::new("quic.ts", "Time Stamp", T::U64);
 }
 
@@ -309,9 +313,15 @@ pub fn read_frame<'e>(b: &[u8], at: usize, emit: &'e mut Emit<'e>) -> Option<Fra
             r.data = Some(c.bytes(&DG, len)?);
         }
         0xaf => {
+            // draft-ietf-quic-ack-frequency-02, as tshark 4.0 reads it.
             c.var(&AF_SEQUENCE)?;
-            c.var(&AF_TOLERANCE)?;
+            c.var(&AF_THRESHOLD)?;
             c.var(&AF_MAX_DELAY)?;
+            let last = *b.get(c.at)?;
+            for def in [&AF_LAST_BYTE, &AF_RESERVED, &AF_IGNORE_ORDER, &AF_IGNORE_CE] {
+                (c.emit)(def, c.at, 1, last.into());
+            }
+            c.at += 1;
         }
         0x02f5 => {
             c.var(&TS)?;

@@ -153,13 +153,14 @@ fn dissect_datagram<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize, on_po
     if answer.packets.is_empty() {
         // No analysis (a stateless dissection): the first long header.
         let note = unanalysed(b);
-        end = show_packet(cx, buf, off, &note);
+        end = show_packet(cx, buf, off, &note, true);
     }
-    for note in &answer.packets {
-        end = show_packet(cx, buf, off, note);
+    for (i, note) in answer.packets.iter().enumerate() {
+        end = show_packet(cx, buf, off, note, i == 0);
     }
     if end < b.len() {
-        cx.layer(
+        // tshark lists quic once per datagram, whatever it holds.
+        cx.layer_again(
             &proto::QUIC,
             buf.span(off + end, b.len() - end),
             format_args!("QUIC IETF"),
@@ -188,6 +189,7 @@ fn unanalysed(b: &[u8]) -> PacketNote {
         from_server: false,
         opened: Opened::NoKey,
         handshake: Vec::new(),
+        http3: Vec::new(),
     }
 }
 
@@ -200,16 +202,23 @@ fn hex(b: &[u8]) -> String {
 }
 
 /// Shows one packet; returns where it ends in the datagram.
-fn show_packet<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize, note: &PacketNote) -> usize {
+fn show_packet<S: Sink>(
+    cx: &mut Cx<'_, S>,
+    buf: Buf<'_>,
+    off: usize,
+    note: &PacketNote,
+    first_in_datagram: bool,
+) -> usize {
     let start = note.start as usize;
     let end = start + note.len as usize;
     let p = buf.get(off + start, note.len as usize);
     let at = off + start;
-    cx.layer(
-        &proto::QUIC,
-        buf.span(at, p.len()),
-        format_args!("QUIC IETF"),
-    );
+    let span = buf.span(at, p.len());
+    if first_in_datagram {
+        cx.layer(&proto::QUIC, span, format_args!("QUIC IETF"));
+    } else {
+        cx.layer_again(&proto::QUIC, span, format_args!("QUIC IETF"));
+    }
     if note.connection != u32::MAX {
         cx.text(buf.span(at, 0), format_args!("QUIC Connection information"));
         cx.push();
@@ -377,6 +386,7 @@ fn frames_of<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, note: &PacketNote) {
     let plain = buf.bytes;
     let mut at = 0;
     let mut crypto = 0u32;
+    let mut streams = 0u32;
     while at < plain.len() {
         let mut fields: Vec<(&'static FieldDef, usize, usize, u64)> = Vec::new();
         let Some(f) = frames::read_frame(plain, at, &mut |d, a, n, v| fields.push((d, a, n, v)))
@@ -406,14 +416,22 @@ fn frames_of<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, note: &PacketNote) {
                 cx.field(def, buf.span(a, n), value);
             }
         }
+        if let Some(i) = frames::info(&f) {
+            cx.append_info(format_args!(", {i}"));
+        }
         if f.ty == 0x06 {
             crypto_handshake(cx, buf, &f, crypto, note);
             crypto += 1;
         }
-        cx.pop();
-        if let Some(i) = frames::info(&f) {
-            cx.append_info(format_args!(", {i}"));
+        if (0x08..=0x0f).contains(&f.ty) {
+            if let (Some(h), Some((d, n))) =
+                (note.http3.iter().find(|h| h.frame == streams), f.data)
+            {
+                crate::http3::stream_data(cx, buf, d, n, h.view);
+            }
+            streams += 1;
         }
+        cx.pop();
         at = f.end;
     }
 }

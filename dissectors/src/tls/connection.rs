@@ -70,7 +70,7 @@ const EXT_ENCRYPT_THEN_MAC: u16 = 22;
 const EXT_EARLY_DATA: u16 = 42;
 
 /// The first protocol of an EncryptedExtensions' ALPN extension.
-fn encrypted_extensions_alpn(body: &[u8]) -> Option<String> {
+pub fn encrypted_extensions_alpn(body: &[u8]) -> Option<String> {
     let exts = body.get(2..2 + usize::from(bytes::be16(body, 0)?))?;
     let mut at = 0;
     while let (Some(t), Some(len)) = (bytes::be16(exts, at), bytes::be16(exts, at + 2)) {

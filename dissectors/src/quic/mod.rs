@@ -193,6 +193,13 @@ fn unanalysed(b: &[u8]) -> PacketNote {
     }
 }
 
+/// Bytes `o..o + n` of the packet at `at` (of `len` bytes), cut at its
+/// end: a hostile length never makes a span past the packet.
+fn clamped(buf: Buf<'_>, at: usize, len: usize, o: usize, n: usize) -> crate::sink::Span {
+    let o = o.min(len);
+    buf.span(at + o, n.min(len - o))
+}
+
 fn hex(b: &[u8]) -> String {
     let mut s = String::with_capacity(b.len() * 2);
     for x in b {
@@ -235,7 +242,10 @@ fn show_packet<S: Sink>(
         .get(1..5)
         .map_or(0, |v| u32::from_be_bytes([v[0], v[1], v[2], v[3]]));
     let is_long = first & 0x80 != 0;
-    if is_long && version == 0 {
+    if is_long && p.len() < 7 {
+        // Too short for any long header: only its bytes.
+        cx.field(&PROTECTED_PAYLOAD, buf.span(at, p.len()), Value::Bytes(p));
+    } else if is_long && version == 0 {
         version_negotiation(cx, buf, at, p);
     } else if is_long {
         long_packet(cx, buf, at, p, note, version);
@@ -258,7 +268,7 @@ fn long_packet<S: Sink>(
         return;
     };
     let f = u64::from(note.first);
-    let s = |o: usize, n: usize| buf.span(at + o, n);
+    let s = |o: usize, n: usize| clamped(buf, at, p.len(), o, n);
     cx.field(&HEADER_FORM, s(0, 1), Value::U64(f));
     cx.field(&FIXED_BIT, s(0, 1), Value::Bool(f & 0x40 != 0));
     let type_field = if version == header::V2 {
@@ -318,7 +328,7 @@ fn long_packet<S: Sink>(
 
 fn short_packet<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, at: usize, p: &[u8], note: &PacketNote) {
     let f = u64::from(note.first);
-    let s = |o: usize, n: usize| buf.span(at + o, n);
+    let s = |o: usize, n: usize| clamped(buf, at, p.len(), o, n);
     cx.field(&HEADER_FORM, s(0, 1), Value::U64(f));
     cx.field(&FIXED_BIT, s(0, 1), Value::Bool(f & 0x40 != 0));
     cx.field(&SPIN_BIT, s(0, 1), Value::Bool(f & 0x20 != 0));
@@ -349,7 +359,7 @@ fn payload<S: Sink>(
     note: &PacketNote,
     pn_offset: usize,
 ) {
-    let s = |o: usize, n: usize| buf.span(at + o, n);
+    let s = |o: usize, n: usize| clamped(buf, at, p.len(), o, n);
     let Some(pn) = note.pn else {
         let rest = p.get(pn_offset..).unwrap_or(&[]);
         cx.field(
@@ -468,7 +478,7 @@ fn crypto_handshake<S: Sink>(
 }
 
 fn version_negotiation<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, at: usize, p: &[u8]) {
-    let s = |o: usize, n: usize| buf.span(at + o, n);
+    let s = |o: usize, n: usize| clamped(buf, at, p.len(), o, n);
     let f = u64::from(p[0]);
     cx.field(&HEADER_FORM, s(0, 1), Value::U64(f));
     cx.field(&VN_UNUSED, s(0, 1), Value::U64(f));

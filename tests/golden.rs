@@ -57,6 +57,8 @@ const FIELD_PREFIXES: &[&str] = &[
     "imf.",
     "proxy.",
     "mime_multipart.",
+    "quic.",
+    "http3.",
 ];
 
 /// Fields of TCP reassembly (see the fields test).
@@ -145,6 +147,25 @@ fn fuzzed_sip_info(file: &str, protocol: &str) -> bool {
 /// mirror; tshark dissects it as complete UDP, wirelens as a fragment.
 fn frame_exception(file: &str, frame: usize) -> bool {
     file == FUZZED && frame == 642
+}
+
+/// A QUIC connection after its Retry: from `frame` on, the frames of
+/// `udp.stream` in `file`, not compared.
+const AFTER_RETRY: (&str, usize, u32, &str) = (
+    "wirelens_quic_h3.pcapng",
+    226,
+    2,
+    "tshark 4.0 bug: after a Retry the client's new Initial (keys from the Retry's Source \
+     Connection ID) opens, but its CRYPTO data, at offset 0 again, is taken for a repeat and \
+     never reaches TLS, so tshark keeps the first ClientHello's random and looks the \
+     Handshake and 1-RTT secrets up under it: nothing after the Retry decrypts. wirelens \
+     starts the Initial CRYPTO stream afresh and decrypts the connection (its requests and \
+     answers are checked in tests/quic.rs).",
+);
+
+fn after_retry(file: &str, frame: usize, udp_stream: Option<u32>) -> bool {
+    let (f, from, stream, _) = AFTER_RETRY;
+    file == f && frame >= from && udp_stream == Some(stream)
 }
 
 /// tshark hands TCP payload to its desegmenting application dissectors
@@ -250,6 +271,7 @@ fn packet_layers_addresses_and_streams_match_tshark() {
             if layers_exception(&fx.name, &g.protocols)
                 || frame_exception(&fx.name, number)
                 || reassembly_exception(&fx.name, number)
+                || after_retry(&fx.name, number, g.udp_stream)
             {
                 continue;
             }
@@ -370,6 +392,9 @@ fn fields_values_and_byte_ranges_match_tshark() {
             let Some(o) = ours.get(*frame as usize - 1) else {
                 continue;
             };
+            if after_retry(&fx.name, *frame as usize, o.udp_stream) {
+                continue;
+            }
             // Payload shown as data only compares where both stop at the same layer.
             let their_protocols = theirs
                 .iter()

@@ -316,7 +316,7 @@ registry! {
     }
     quic {
         fields: crate::quic::ALL;
-        experts: [crate::quic::DECRYPTION_FAILED, crate::quic::PADDING_AFTER];
+        experts: [crate::quic::DECRYPTION_FAILED, crate::quic::PADDING_AFTER, crate::quic::RETRY_TAG_INCORRECT];
         found: (UdpPort, 443) => crate::quic::dissect;
         found: (UdpHeuristic, 1) => crate::quic::heuristic;
         decode_as: "quic" in UDP => crate::quic::dissect;

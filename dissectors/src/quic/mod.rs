@@ -33,7 +33,7 @@ crate::fields! {
     LONG_TYPE_V2 = FieldDef::new("quic.long.packet_type_v2", "Packet Type", T::U8).mask(0x30).names(LONG_TYPES_V2);
     LONG_RESERVED = FieldDef::new("quic.long.reserved", "Reserved", T::U8).mask(0x0c);
     PN_LENGTH = FieldDef::new("quic.packet_number_length", "Packet Number Length", T::U8).mask(0x03).names(PN_LENGTHS);
-    VERSION = FieldDef::new("quic.version", "Version", T::U32).base(Base::DecHex);
+    VERSION = FieldDef::new("quic.version", "Version", T::U32).base(Base::Hex);
     DCIL = FieldDef::new("quic.dcil", "Destination Connection ID Length", T::U8);
     DCID = FieldDef::new("quic.dcid", "Destination Connection ID", T::Bytes);
     SCIL = FieldDef::new("quic.scil", "Source Connection ID Length", T::U8);
@@ -70,6 +70,12 @@ pub static DECRYPTION_FAILED: ExpertDef = ExpertDef::new(
     Severity::Warning,
     Group::Decryption,
     "Failed to decrypt handshake",
+);
+pub static RETRY_TAG_INCORRECT: ExpertDef = ExpertDef::new(
+    "quic.retry_integrity_tag.incorrect",
+    Severity::Warning,
+    Group::Checksum,
+    "Retry Integrity Tag does not match",
 );
 pub static PADDING_AFTER: ExpertDef = ExpertDef::new(
     "quic.coalesced_padding_data",
@@ -193,6 +199,20 @@ fn unanalysed(b: &[u8]) -> PacketNote {
     }
 }
 
+/// A field's value from the byte or integer it lies in: masked fields
+/// hold their bits, shifted down (a flag: whether it is set).
+fn bits(def: &FieldDef, v: u64) -> Value<'static> {
+    if def.mask == 0 {
+        return Value::U64(v);
+    }
+    let b = v & def.mask;
+    if def.ftype == T::Boolean {
+        Value::Bool(b != 0)
+    } else {
+        Value::U64(b >> def.mask.trailing_zeros())
+    }
+}
+
 /// Bytes `o..o + n` of the packet at `at` (of `len` bytes), cut at its
 /// end: a hostile length never makes a span past the packet.
 fn clamped(buf: Buf<'_>, at: usize, len: usize, o: usize, n: usize) -> crate::sink::Span {
@@ -226,7 +246,7 @@ fn show_packet<S: Sink>(
     } else {
         cx.layer_again(&proto::QUIC, span, format_args!("QUIC IETF"));
     }
-    if note.connection != u32::MAX {
+    if note.connection != u32::MAX && first_in_datagram {
         cx.text(buf.span(at, 0), format_args!("QUIC Connection information"));
         cx.push();
         cx.generated(
@@ -269,18 +289,20 @@ fn long_packet<S: Sink>(
     };
     let f = u64::from(note.first);
     let s = |o: usize, n: usize| clamped(buf, at, p.len(), o, n);
-    cx.field(&HEADER_FORM, s(0, 1), Value::U64(f));
-    cx.field(&FIXED_BIT, s(0, 1), Value::Bool(f & 0x40 != 0));
+    cx.field(&HEADER_FORM, s(0, 1), bits(&HEADER_FORM, f));
+    if h.kind != LongType::Retry {
+        cx.field(&FIXED_BIT, s(0, 1), Value::Bool(f & 0x40 != 0));
+    }
     let type_field = if version == header::V2 {
         &LONG_TYPE_V2
     } else {
         &LONG_TYPE
     };
-    cx.field(type_field, s(0, 1), Value::U64(f));
+    cx.field(type_field, s(0, 1), bits(type_field, f));
     let unprotected = note.pn.is_some() || h.kind == LongType::Retry;
     if unprotected && h.kind != LongType::Retry {
-        cx.field(&LONG_RESERVED, s(0, 1), Value::U64(f));
-        cx.field(&PN_LENGTH, s(0, 1), Value::U64(f));
+        cx.field(&LONG_RESERVED, s(0, 1), bits(&LONG_RESERVED, f));
+        cx.field(&PN_LENGTH, s(0, 1), bits(&PN_LENGTH, f));
     }
     cx.field(&VERSION, s(1, 4), Value::U64(version.into()));
     let (d, dl) = h.dcid;
@@ -306,11 +328,24 @@ fn long_packet<S: Sink>(
             s(h.pn_offset, tag_at - h.pn_offset),
             Value::Bytes(&p[h.pn_offset..tag_at]),
         );
-        cx.field(
+        let verdict = match note.opened {
+            Opened::Plain(_) => " [verified]",
+            Opened::Failed => " [incorrect]",
+            Opened::NoKey => "",
+        };
+        cx.labeled(
             &RETRY_TAG,
             s(tag_at, p.len() - tag_at),
             Value::Bytes(&p[tag_at..]),
+            format_args!("Retry Integrity Tag: {}{verdict}", hex(&p[tag_at..])),
         );
+        if matches!(note.opened, Opened::Failed) {
+            cx.expert(
+                &RETRY_TAG_INCORRECT,
+                s(tag_at, p.len() - tag_at),
+                format_args!("Retry Integrity Tag does not match the original DCID"),
+            );
+        }
         return;
     }
     if let Some((t, n, len)) = h.token {
@@ -329,13 +364,13 @@ fn long_packet<S: Sink>(
 fn short_packet<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, at: usize, p: &[u8], note: &PacketNote) {
     let f = u64::from(note.first);
     let s = |o: usize, n: usize| clamped(buf, at, p.len(), o, n);
-    cx.field(&HEADER_FORM, s(0, 1), Value::U64(f));
+    cx.field(&HEADER_FORM, s(0, 1), bits(&HEADER_FORM, f));
     cx.field(&FIXED_BIT, s(0, 1), Value::Bool(f & 0x40 != 0));
     cx.field(&SPIN_BIT, s(0, 1), Value::Bool(f & 0x20 != 0));
     if note.pn.is_some() {
-        cx.field(&SHORT_RESERVED, s(0, 1), Value::U64(f));
+        cx.field(&SHORT_RESERVED, s(0, 1), bits(&SHORT_RESERVED, f));
         cx.field(&KEY_PHASE, s(0, 1), Value::Bool(f & 0x04 != 0));
-        cx.field(&PN_LENGTH, s(0, 1), Value::U64(f));
+        cx.field(&PN_LENGTH, s(0, 1), bits(&PN_LENGTH, f));
     }
     let dl = usize::from(note.dcid_len).min(p.len().saturating_sub(1));
     if dl > 0 {
@@ -373,7 +408,13 @@ fn payload<S: Sink>(
     cx.field(&PACKET_NUMBER, s(pn_offset, pn_len), Value::U64(pn));
     let body = pn_offset + pn_len;
     let rest = p.get(body..).unwrap_or(&[]);
-    cx.field(&PAYLOAD, s(body, rest.len()), Value::Bytes(rest));
+    // tshark names a short header's payload "protected" even opened.
+    let field = if p[0] & 0x80 == 0 {
+        &PROTECTED_PAYLOAD
+    } else {
+        &PAYLOAD
+    };
+    cx.field(field, s(body, rest.len()), Value::Bytes(rest));
     cx.append_info(format_args!(", PKN: {pn}"));
     match &note.opened {
         Opened::Plain(plain) => {
@@ -417,8 +458,7 @@ fn frames_of<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, note: &PacketNote) {
                 T::Bytes => Value::Bytes(&plain[a..a + n]),
                 T::String => Value::Str(std::str::from_utf8(&plain[a..a + n]).unwrap_or("")),
                 T::None => Value::None,
-                T::Boolean => Value::Bool(v & def.mask != 0),
-                _ => Value::U64(v),
+                _ => bits(def, v),
             };
             if std::ptr::eq(def, &frames::PADDING_LENGTH) {
                 cx.generated(def, buf.span(a, n), value);
@@ -480,8 +520,8 @@ fn crypto_handshake<S: Sink>(
 fn version_negotiation<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, at: usize, p: &[u8]) {
     let s = |o: usize, n: usize| clamped(buf, at, p.len(), o, n);
     let f = u64::from(p[0]);
-    cx.field(&HEADER_FORM, s(0, 1), Value::U64(f));
-    cx.field(&VN_UNUSED, s(0, 1), Value::U64(f));
+    cx.field(&HEADER_FORM, s(0, 1), bits(&HEADER_FORM, f));
+    cx.field(&VN_UNUSED, s(0, 1), bits(&VN_UNUSED, f));
     cx.field(&VERSION, s(1, 4), Value::U64(0));
     let dl = usize::from(*p.get(5).unwrap_or(&0));
     let dcid = crate::bytes::clamp(p, 6, dl);

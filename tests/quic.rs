@@ -1,0 +1,91 @@
+//! QUIC and HTTP/3 end to end, through the command line, on a capture of
+//! aioquic's client and server (tests/tools/quic_session.py): what opens
+//! without keys, and what only wirelens opens with them. Everything tshark
+//! also shows is golden-tested against it (tests/golden.rs).
+
+use std::process::Command;
+
+mod common;
+
+const FIXTURE: &str = "tests/fixtures/wirelens_quic_h3.pcapng";
+const KEYS: &str = "tests/fixtures/wirelens_quic_h3.keys";
+
+/// The frame numbers `wirelens packets` lists for `filter`.
+fn frames(filter: &str, keyed: bool) -> Vec<u32> {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_wirelens"));
+    c.current_dir(common::root())
+        .args(["packets", FIXTURE, "--format", "json", "-Y", filter]);
+    if keyed {
+        c.args(["--keylog", KEYS]);
+    }
+    let out = c.output().expect("runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rows: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    rows.iter()
+        .map(|r| r["number"].as_u64().unwrap() as u32)
+        .collect()
+}
+
+/// Without a key log, every ClientHello opens (Initial keys come from the
+/// client's Destination Connection ID), the one sent again after the
+/// Retry too, with its SNI and ALPN; nothing else does.
+#[test]
+fn initial_packets_open_without_keys() {
+    let hellos = frames("tls.handshake.type == 1", false);
+    // Four connections; the one behind a Retry sends its hello twice.
+    assert_eq!(hellos.len(), 5, "{hellos:?}");
+    assert_eq!(
+        frames(
+            r#"tls.handshake.extensions_server_name == "quic.example""#,
+            false
+        ),
+        hellos
+    );
+    assert_eq!(
+        frames(r#"tls.handshake.extensions_alpn_str == "h3""#, false),
+        hellos
+    );
+    assert!(frames("http3", false).is_empty());
+    assert!(frames("quic.stream.stream_id", false).is_empty());
+}
+
+/// The Retry's integrity tag checks against the first DCID; the client's
+/// new Initial opens with keys from the Retry's Source Connection ID, and
+/// with the key log the whole connection after it: the answer to its one
+/// request is there in a DATA frame (tshark 4.0 opens nothing past the
+/// Retry, see tests/golden.rs).
+#[test]
+fn the_connection_behind_a_retry_decrypts_through_its_answer() {
+    let retry = frames("quic.long.packet_type == 3", false);
+    assert_eq!(retry.len(), 1);
+    assert!(frames("quic.retry_integrity_tag.incorrect", false).is_empty());
+    let answer = frames(
+        r#"http3.frame_type == 0 && http3.frame_payload contains "you asked for /after-retry""#,
+        true,
+    );
+    assert_eq!(answer.len(), 1, "{answer:?}");
+    assert!(answer[0] > retry[0]);
+}
+
+/// 0-RTT data of the resumed connection opens (its suite tried, as the
+/// capture does not hold the resumed session's), and the client's key
+/// update is followed: HTTP/3 frames on both sides of it.
+#[test]
+fn zero_rtt_and_a_key_update_are_followed() {
+    let early = frames(
+        "quic.long.packet_type == 1 && quic.stream.stream_id == 0",
+        true,
+    );
+    assert_eq!(early.len(), 1, "{early:?}");
+    let updated = frames("quic.key_phase == 1 && http3.frame_type == 1", true);
+    assert!(updated.len() >= 2, "{updated:?}");
+    let before = frames("quic.key_phase == 0 && http3.frame_type == 1", true);
+    assert!(before.iter().any(|b| b < &updated[0]));
+    // The 200 000-byte answer's bytes all came: every stream 4 packet of
+    // the server opened.
+    assert!(frames("quic.decryption_failed", true).is_empty());
+}

@@ -69,6 +69,8 @@ fn record(fx: &Fixture) -> (CaptureFile, Vec<Recorded>, Vec<u8>) {
     let mut recorded = Vec::new();
     let mut blob_log: Vec<u8> = Vec::new();
     while let Some(rec) = reader.next() {
+        // Keys the capture carries (pcapng Decryption Secrets Blocks).
+        pass.take_secrets(&reader.tls_secrets);
         let iface = reader.interfaces.get(rec.interface as usize).cloned();
         let data = file.data(rec.offset, rec.caplen);
         let mut tb = TreeBuilder::new();

@@ -148,6 +148,19 @@ fn format_text_with(b: &[u8], wsp: bool) -> String {
     s
 }
 
+/// A QUIC variable-length integer (RFC 9000 §16) at `at`: its value and
+/// its length in bytes (QUIC and HTTP/3 both use them).
+pub fn varint(b: &[u8], at: usize) -> Option<(u64, usize)> {
+    let first = *b.get(at)?;
+    let len = 1usize << (first >> 6);
+    let bytes = b.get(at..at.checked_add(len)?)?;
+    let mut v = u64::from(first & 0x3f);
+    for &x in &bytes[1..] {
+        v = (v << 8) | u64::from(x);
+    }
+    Some((v, len))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

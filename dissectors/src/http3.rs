@@ -7,10 +7,10 @@
 //! STREAM frame that holds it whole; header blocks are not decoded yet
 //! (QPACK), and neither is tshark's Debian build.
 
+use crate::bytes::varint;
 use crate::field::{FieldDef, FieldType as T, Value};
 use crate::packet::{Buf, Cx};
 use crate::proto;
-use crate::quic::header::varint;
 use crate::sink::Sink;
 
 crate::fields! {

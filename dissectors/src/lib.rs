@@ -25,6 +25,9 @@ pub mod tree;
 #[doc(hidden)]
 pub mod harness;
 
+/// TLS secrets from a key log (TLS and QUIC read them).
+pub mod keylog;
+
 pub mod app;
 pub mod arp;
 pub mod cdp;

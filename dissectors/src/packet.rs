@@ -473,7 +473,7 @@ pub type OwnState = Box<dyn Any + Send>;
 /// What the analysis lends a protocol that keeps its own state.
 pub struct Shared<'a> {
     /// The TLS secrets the user gave (QUIC's handshake is TLS).
-    pub keys: Option<&'a std::sync::Arc<crate::tls::keylog::KeyLog>>,
+    pub keys: Option<&'a std::sync::Arc<crate::keylog::KeyLog>>,
 }
 
 /// How a protocol analyses across packets with its own state: the

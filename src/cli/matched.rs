@@ -85,6 +85,16 @@ impl Matched {
                     .map_or(0, Vec::len);
                 v["handshakes"] = n.into();
             }
+            "quic" => {
+                keep_list(v, "per_connection", &|c| {
+                    num(c, "first_frame").is_some_and(|n| self.frame(n))
+                });
+                let n = v
+                    .get("per_connection")
+                    .and_then(Value::as_array)
+                    .map_or(0, Vec::len);
+                v["connections"] = n.into();
+            }
             "http2" => {
                 keep_list(v, "per_connection", &by_stream);
                 let mut totals: BTreeMap<String, u64> = BTreeMap::new();

@@ -13,6 +13,7 @@ pub mod http;
 pub mod http2;
 mod matched;
 mod packets;
+pub mod quic;
 pub mod scan;
 mod summary;
 mod tcp;
@@ -113,6 +114,8 @@ pub enum Command {
     Http(AppArgs),
     /// HTTP/2 per connection: frame counts per type and direction, settings, streams.
     Http2(AppArgs),
+    /// QUIC per connection: version, SNI, ALPN offered and chosen, packets, frames and HTTP/3 frames by type, handshake time, close.
+    Quic(AppArgs),
     /// Load a capture as the app does and report time and memory.
     Bench(BenchArgs),
     /// Interfaces libpcap can capture on: name, description, flags, link type, addresses.
@@ -306,6 +309,7 @@ pub fn run(cmd: Command) -> Result<(), CliError> {
         Command::Tls(a) => tls::run(&a, &mut out),
         Command::Http(a) => http::run(&a, &mut out),
         Command::Http2(a) => http2::run(&a, &mut out),
+        Command::Quic(a) => quic::run(&a, &mut out),
         Command::Interfaces(a) => capture::interfaces(&a, &mut out),
         Command::Capture(a) => capture::capture(&a),
         Command::Export(a) => export::run(&a),

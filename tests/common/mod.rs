@@ -217,6 +217,8 @@ pub fn run_pass(fx: &Fixture, fields: bool) -> Vec<OurPacket> {
     pass.analyzer.set_keys(fx.keys());
     let mut out = Vec::new();
     while let Some(rec) = reader.next() {
+        // Keys the capture carries (pcapng Decryption Secrets Blocks).
+        pass.take_secrets(&reader.tls_secrets);
         let iface = reader.interfaces.get(rec.interface as usize).cloned();
         let data = file.data(rec.offset, rec.caplen);
         let mut tb = TreeBuilder::new();

@@ -14,10 +14,10 @@ use super::frames::read_frame;
 use super::header::{LongHeader, LongType, decode_pn, known_version};
 use super::protection::{PacketKeys, initial_secrets, next_secret, unprotect};
 use crate::http3::{StreamFramer, StreamView};
+use crate::keylog::{KeyLog, SecretKind};
 use crate::packet::{Answer, Shared, TransportAt};
 use crate::tape_codec::{Sources, TapeReader, TapeWriter};
 use crate::tls::decrypt::{Aead, Bulk, Hash, Suite};
-use crate::tls::keylog::{KeyLog, SecretKind};
 
 /// What QUIC asks about a datagram (its UDP payload goes as the bytes).
 #[derive(Debug, Clone, Copy)]

@@ -5,7 +5,7 @@
 //! takes what it needs (CRYPTO data, new connection IDs).
 
 use super::header::varint;
-use crate::field::{FieldDef, FieldType as T};
+use crate::field::{Base, FieldDef, FieldType as T};
 
 crate::fields! {
     FRAME = FieldDef::new("quic.frame", "Frame", T::None);
@@ -63,7 +63,7 @@ crate::fields! {
     AF_SEQUENCE = FieldDef::new("quic.af.sequence_number", "Sequence Number", T::U64);
     AF_THRESHOLD = FieldDef::new("quic.af.ack_eliciting_threshold", "Ack-Eliciting Threshold", T::U64);
     AF_MAX_DELAY = FieldDef::new("quic.af.request_max_ack_delay", "Request Max Ack Delay", T::U64);
-    AF_LAST_BYTE = FieldDef::new("quic.af.last_byte", "Last Byte", T::U8);
+    AF_LAST_BYTE = FieldDef::new("quic.af.last_byte", "Last Byte", T::U8).base(Base::Hex);
     AF_RESERVED = FieldDef::new("quic.af.reserved", "Reserved", T::U8).mask(0xfc);
     AF_IGNORE_ORDER = FieldDef::new("quic.af.ignore_order", "Ignore Order", T::Boolean).mask(0x02);
     AF_IGNORE_CE = FieldDef::new("quic.af.ignore_ce", "Ignore CE", T::Boolean).mask(0x01);

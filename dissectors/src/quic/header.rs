@@ -3,17 +3,7 @@
 //! before any field is read. The packet number and the low bits of the
 //! first byte are protected; [`super::protection`] takes that off.
 
-/// A variable-length integer (RFC 9000 §16) at `at`: its value and length.
-pub fn varint(b: &[u8], at: usize) -> Option<(u64, usize)> {
-    let first = *b.get(at)?;
-    let len = 1usize << (first >> 6);
-    let bytes = b.get(at..at.checked_add(len)?)?;
-    let mut v = u64::from(first & 0x3f);
-    for &x in &bytes[1..] {
-        v = (v << 8) | u64::from(x);
-    }
-    Some((v, len))
-}
+pub use crate::bytes::varint;
 
 pub const V1: u32 = 0x0000_0001;
 pub const V2: u32 = 0x6b33_43cf;

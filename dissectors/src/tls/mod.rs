@@ -42,7 +42,9 @@ pub mod decrypt;
 mod extensions;
 mod handshake;
 mod hello;
-pub mod keylog;
+/// The key log moved to the crate's root (QUIC reads it too); kept here
+/// under its old path.
+pub use crate::keylog;
 mod names;
 
 use certificates::*;

@@ -454,3 +454,25 @@ fn tls13_keyed(suite: Suite, secret: &[u8], keep: bool) -> Option<Keyed> {
         early: None,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A decryptor keyed from a key log prints neither secret nor key.
+    #[test]
+    fn debug_output_shows_no_key() {
+        let r = "0a".repeat(32);
+        let text = format!("CLIENT_RANDOM {r} {}\n", "ab".repeat(48));
+        let (log, _) = crate::keylog::KeyLog::parse(text.as_bytes());
+        let mut d = Decryptor::new(Some(std::sync::Arc::new(log)));
+        d.client_hello([0x0a; 32], false);
+        d.server_hello([1; 32], 0x0303, 0xc02f, false);
+        d.change_cipher_spec(0);
+        let shown = format!("{d:?}");
+        assert!(
+            !shown.contains("171") && !shown.contains("ab, ab"),
+            "{shown}"
+        );
+    }
+}

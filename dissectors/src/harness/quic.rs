@@ -21,7 +21,8 @@ const MAX_PACKETS: usize = 512;
 /// packets `[dir][level][length / 4][plaintext]`: level 0 Initial, 1
 /// Handshake, 2 1-RTT (bit 2: key phase 1), 3 the bytes as a datagram
 /// of their own. A ClientHello and a ServerHello (in Initial CRYPTO
-/// frames) come first, so that the key log's secrets apply.
+/// frames) come first, so that the key log's secrets apply, and the
+/// server's EncryptedExtensions choosing HTTP/3.
 pub fn quic(data: &[u8]) -> Vec<String> {
     let Some((&pick, mut rest)) = data.split_first() else {
         return Vec::new();
@@ -31,6 +32,8 @@ pub fn quic(data: &[u8]) -> Vec<String> {
     let mut frames = vec![
         s.packet(0, 0, &crypto(1, &client_hello())),
         s.packet(1, 0, &crypto(2, &server_hello())),
+        // EncryptedExtensions choosing h3: STREAM data is HTTP/3.
+        s.packet(1, 1, &crypto(8, &[0, 9, 0, 16, 0, 5, 0, 3, 2, b'h', b'3'])),
     ];
     while let [dir, level, n, tail @ ..] = rest {
         let n = (usize::from(*n) * 4).min(tail.len());
@@ -191,13 +194,16 @@ mod tests {
             // from the client.
             input.extend_from_slice(&[1, 1, 1, 0x01, 0, 0, 0]);
             input.extend_from_slice(&[0, 2, 2, 0x0a, 0x04, 0x03, b'a', b'b', b'c', 0, 0]);
+            // The server's control stream (3) with SETTINGS.
+            input.extend_from_slice(&[1, 2, 2, 0x0a, 0x03, 0x05, 0x00, 0x04, 0x02, 0x01, 0x00]);
             let infos = super::quic(&input);
             assert!(infos[0].contains("PKN: 0, CRYPTO"), "{infos:?}");
             assert!(
-                infos[2].starts_with("Handshake") && infos[2].contains("PING"),
+                infos[3].starts_with("Handshake") && infos[3].contains("PING"),
                 "{infos:?}"
             );
-            assert!(infos[3].contains("STREAM(4)"), "{infos:?}");
+            assert!(infos[4].contains("STREAM(4)"), "{infos:?}");
+            assert!(infos[5].contains("STREAM(3), SETTINGS"), "{infos:?}");
         }
     }
 }

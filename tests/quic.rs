@@ -89,3 +89,20 @@ fn zero_rtt_and_a_key_update_are_followed() {
     // the server opened.
     assert!(frames("quic.decryption_failed", true).is_empty());
 }
+
+/// Transport parameters are decoded by name in every ClientHello and
+/// EncryptedExtensions; the server behind the Retry names the Retry's
+/// Source Connection ID among them (RFC 9000 §7.3), and only it.
+#[test]
+fn transport_parameters_are_decoded_by_name() {
+    let carriers = frames("tls.handshake.type == 1 || tls.handshake.type == 8", true);
+    assert_eq!(carriers.len(), 9, "{carriers:?}");
+    assert_eq!(
+        frames("tls.quic.parameter.max_idle_timeout == 60000", true),
+        carriers
+    );
+    let retry = frames("quic.long.packet_type == 3", false);
+    let rscid = frames("tls.quic.parameter.retry_source_connection_id", true);
+    assert_eq!(rscid.len(), 1, "{rscid:?}");
+    assert!(rscid[0] > retry[0]);
+}

@@ -322,6 +322,7 @@ registry! {
         decode_as: "quic" in UDP => crate::quic::dissect;
     }
     quic_frames { fields: crate::quic::frames::ALL; }
+    tls_transport_parameters { fields: crate::tls::transport_parameters::ALL; }
     http3 { fields: crate::http3::ALL; }
     sip {
         fields: crate::sip::ALL;

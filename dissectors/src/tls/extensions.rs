@@ -158,6 +158,7 @@ pub(super) fn extension<S: Sink>(cx: &mut Cx<'_, S>, x: Area<'_>, t: u16, client
         }
         65281 if !d.is_empty() => cx.field(&RENEG_LEN, x.span(0, 1), Value::U64(d[0].into())),
         21 => cx.field(&PADDING, x.span(0, d.len()), Value::Bytes(d)),
+        57 => transport_parameters::dissect(cx, d, &|o, n| x.span(o, n)),
         35 => {
             if !d.is_empty() {
                 cx.field(&SESSION_TICKET_EXT, x.span(0, d.len()), Value::Bytes(d));

@@ -46,6 +46,7 @@ mod hello;
 /// under its old path.
 pub use crate::keylog;
 mod names;
+pub mod transport_parameters;
 
 use certificates::*;
 pub use connection::*;

@@ -161,6 +161,17 @@ pub fn varint(b: &[u8], at: usize) -> Option<(u64, usize)> {
     Some((v, len))
 }
 
+/// Bytes written as hex, spaces allowed between them: test vectors as
+/// RFCs print them.
+#[cfg(test)]
+pub fn from_hex(s: &str) -> Vec<u8> {
+    let s: String = s.split_whitespace().collect();
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

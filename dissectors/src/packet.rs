@@ -504,27 +504,27 @@ fn read_answer<A: Answer>(r: &mut TapeReader<'_>, src: &mut Sources<'_>, answer:
 impl dyn State + '_ {
     /// Asks the analysis `asks` about `bytes`; the answer is `A`.
     pub fn ask_for<A: Answer>(&mut self, asks: &dyn Any, bytes: &[u8]) -> A {
-        let mut answer = A::unknown();
-        let q = Question {
-            asks,
-            bytes,
-            write: write_answer::<A>,
-            read: read_answer::<A>,
-            own: None,
-        };
-        self.ask(&q, &mut answer);
-        answer
+        self.ask_with(None, asks, bytes)
     }
 
     /// Asks a question `own` answers from the protocol's own state.
     pub fn ask_own<A: Answer>(&mut self, own: &OwnAnalysis, asks: &dyn Any, bytes: &[u8]) -> A {
+        self.ask_with(Some(own), asks, bytes)
+    }
+
+    fn ask_with<A: Answer>(
+        &mut self,
+        own: Option<&OwnAnalysis>,
+        asks: &dyn Any,
+        bytes: &[u8],
+    ) -> A {
         let mut answer = A::unknown();
         let q = Question {
             asks,
             bytes,
             write: write_answer::<A>,
             read: read_answer::<A>,
-            own: Some(own),
+            own,
         };
         self.ask(&q, &mut answer);
         answer

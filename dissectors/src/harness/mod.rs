@@ -381,17 +381,24 @@ pub fn tcp_frame(
     flags: u8,
     payload: &[u8],
 ) -> Vec<u8> {
-    let total = (40 + payload.len()) as u16;
-    let mut f = vec![0x45, 0, 0, 0, 0, 1, 0x40, 0, 64, 6, 0, 0];
-    f[2..4].copy_from_slice(&total.to_be_bytes());
-    f.extend_from_slice(&src);
-    f.extend_from_slice(&dst);
+    let mut f = ipv4_between(src, dst, 6, 20 + payload.len());
     f.extend_from_slice(&sport.to_be_bytes());
     f.extend_from_slice(&dport.to_be_bytes());
     f.extend_from_slice(&seq.to_be_bytes());
     f.extend_from_slice(&ack.to_be_bytes());
     f.extend_from_slice(&[0x50, flags, 0xff, 0xff, 0, 0, 0, 0]);
     f.extend_from_slice(payload);
+    f
+}
+
+/// An IPv4 header (DF, TTL 64, no options) from `src` to `dst` carrying
+/// `proto` and `len` bytes after it.
+pub(crate) fn ipv4_between(src: [u8; 4], dst: [u8; 4], proto: u8, len: usize) -> Vec<u8> {
+    let total = (20 + len).min(0xffff) as u16;
+    let mut f = vec![0x45, 0, 0, 0, 0, 1, 0x40, 0, 64, proto, 0, 0];
+    f[2..4].copy_from_slice(&total.to_be_bytes());
+    f.extend_from_slice(&src);
+    f.extend_from_slice(&dst);
     f
 }
 

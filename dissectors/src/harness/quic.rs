@@ -3,7 +3,7 @@
 //! past packet protection to the frames, the CRYPTO reassembly and the
 //! TLS handshake behind them.
 
-use super::{harness_keys, run_frames_keyed};
+use super::{harness_keys, ipv4_between, run_frames_keyed};
 use crate::packet::Options;
 use crate::quic::header::{V1, V2};
 use crate::quic::protection::{PacketKeys, initial_secrets};
@@ -171,11 +171,7 @@ impl Sealer {
 
 /// An IPv4 frame (link type 228) of one UDP datagram.
 fn udp_frame(src: [u8; 4], dst: [u8; 4], sport: u16, dport: u16, payload: &[u8]) -> Vec<u8> {
-    let total = (28 + payload.len()).min(0xffff) as u16;
-    let mut f = vec![0x45, 0, 0, 0, 0, 1, 0x40, 0, 64, 17, 0, 0];
-    f[2..4].copy_from_slice(&total.to_be_bytes());
-    f.extend_from_slice(&src);
-    f.extend_from_slice(&dst);
+    let mut f = ipv4_between(src, dst, 17, 8 + payload.len());
     f.extend_from_slice(&sport.to_be_bytes());
     f.extend_from_slice(&dport.to_be_bytes());
     f.extend_from_slice(&((8 + payload.len()).min(0xffff) as u16).to_be_bytes());

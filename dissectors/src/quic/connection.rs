@@ -256,7 +256,10 @@ struct Connection {
 /// Every QUIC connection of the capture.
 #[derive(Default)]
 pub struct QuicConnections {
-    connections: Vec<Option<Connection>>,
+    /// The connections kept, by number (tshark's quic.connection.number).
+    connections: HashMap<usize, Connection>,
+    /// The next connection's number.
+    next: usize,
     by_cid: HashMap<Vec<u8>, usize>,
     /// Lengths of the connection IDs known (short headers do not say).
     cid_lens: Vec<usize>,
@@ -298,7 +301,7 @@ impl QuicConnections {
         if cid.is_empty() || self.by_cid.contains_key(cid) {
             return;
         }
-        let Some(Some(c)) = self.connections.get_mut(conn) else {
+        let Some(c) = self.connections.get_mut(&conn) else {
             return;
         };
         if c.cids.len() >= MAX_CIDS {
@@ -312,46 +315,52 @@ impl QuicConnections {
     }
 
     fn new_connection(&mut self, version: u32, client: (IpAddr, u16), dcid: &[u8]) -> usize {
-        let live = self.connections.iter().filter(|c| c.is_some()).count();
-        if live >= MAX_CONNECTIONS {
-            self.evict_oldest();
+        if self.connections.len() >= MAX_CONNECTIONS {
+            self.evict_idlest();
         }
-        let number = self.connections.len() as u32;
+        let number = self.next;
+        self.next += 1;
         let initial = initial_keys(version, dcid);
-        self.connections.push(Some(Connection {
+        self.connections.insert(
             number,
-            version,
-            client,
-            cids: Vec::new(),
-            initial_dcid: dcid.to_vec(),
-            initial,
-            handshake: None,
-            zero_rtt: None,
-            one_rtt: [None, None],
-            client_random: None,
-            suite: None,
-            largest: [[None; 2]; 3],
-            crypto: Default::default(),
-            retry_scid: None,
-            h3: false,
-            streams: HashMap::new(),
-            last_used: self.datagrams,
-        }));
-        let idx = self.connections.len() - 1;
-        self.add_cid(idx, dcid);
-        idx
+            Connection {
+                number: number as u32,
+                version,
+                client,
+                cids: Vec::new(),
+                initial_dcid: dcid.to_vec(),
+                initial,
+                handshake: None,
+                zero_rtt: None,
+                one_rtt: [None, None],
+                client_random: None,
+                suite: None,
+                largest: [[None; 2]; 3],
+                crypto: Default::default(),
+                retry_scid: None,
+                h3: false,
+                streams: HashMap::new(),
+                last_used: self.datagrams,
+            },
+        );
+        self.add_cid(number, dcid);
+        number
     }
 
-    fn evict_oldest(&mut self) {
-        let Some(idx) = (0..self.connections.len())
-            .filter(|&i| self.connections[i].is_some())
-            .min_by_key(|&i| self.connections[i].as_ref().map_or(0, |c| c.last_used))
-        else {
-            return;
-        };
-        if let Some(c) = self.connections[idx].take() {
-            for cid in c.cids {
-                self.by_cid.remove(&cid);
+    /// Lets the idlest quarter of the connections go, at once: a flood of
+    /// new connections costs one scan per thousand, not one each.
+    fn evict_idlest(&mut self) {
+        let mut by_use: Vec<(u64, usize)> = self
+            .connections
+            .iter()
+            .map(|(&n, c)| (c.last_used, n))
+            .collect();
+        by_use.sort_unstable();
+        for &(_, n) in by_use.iter().take(MAX_CONNECTIONS / 4) {
+            if let Some(c) = self.connections.remove(&n) {
+                for cid in c.cids {
+                    self.by_cid.remove(&cid);
+                }
             }
         }
     }
@@ -401,7 +410,7 @@ impl QuicConnections {
             None => return Some(plain_note(at, h.end, b[0], None, false)),
         };
         self.add_cid(conn, &scid);
-        let c = self.connections[conn].as_mut()?;
+        let c = self.connections.get_mut(&conn)?;
         c.last_used = self.datagrams;
         let from_server = src != c.client;
         if h.kind == LongType::Retry {
@@ -463,7 +472,7 @@ impl QuicConnections {
             // On QUIC's port: a short header of a connection not seen.
             return on_port.then(|| plain_note(at, b.len(), b[0], None, false));
         };
-        let c = self.connections[conn].as_mut()?;
+        let c = self.connections.get_mut(&conn)?;
         c.last_used = self.datagrams;
         let from_server = src != c.client;
         let dir = usize::from(from_server);
@@ -508,7 +517,7 @@ impl QuicConnections {
             };
             match (f.ty, f.data) {
                 (0x06, Some((d, n))) => {
-                    let Some(Some(c)) = self.connections.get_mut(conn) else {
+                    let Some(c) = self.connections.get_mut(&conn) else {
                         return;
                     };
                     let stream = &mut c.crypto[space as usize][dir];
@@ -542,7 +551,7 @@ impl QuicConnections {
                     crypto_frames += 1;
                 }
                 (0x08..=0x0f, Some((d, n))) => {
-                    let Some(Some(c)) = self.connections.get_mut(conn) else {
+                    let Some(c) = self.connections.get_mut(&conn) else {
                         return;
                     };
                     if let Some(view) = c.http3_stream(f.id, dir, f.offset, &plain[d..d + n]) {
@@ -617,7 +626,7 @@ fn plain_note(
 fn vn_connection(s: &QuicConnections, b: &[u8], _src: (IpAddr, u16)) -> Option<(u32, bool)> {
     let dcil = usize::from(*b.get(5)?);
     let dcid = b.get(6..6 + dcil)?;
-    let c = s.connections.get(s.find(dcid)?)?.as_ref()?;
+    let c = s.connections.get(&s.find(dcid)?)?;
     Some((c.number, true))
 }
 
@@ -629,6 +638,39 @@ fn initial_keys(version: u32, dcid: &[u8]) -> Option<[PacketKeys; 2]> {
     ])
 }
 
+/// Takes header protection off with `hp` (and decodes the packet number
+/// against the space's `largest`): the header as authenticated, and the
+/// number, both noted. None when the packet is too short to sample.
+fn unprotect_into(
+    hp: &PacketKeys,
+    largest: Option<u64>,
+    packet: &[u8],
+    pn_offset: usize,
+    note: &mut PacketNote,
+) -> Option<(Vec<u8>, u64)> {
+    let Some(u) = unprotect(hp, packet, pn_offset) else {
+        note.opened = Opened::Failed;
+        return None;
+    };
+    let pn = decode_pn(largest, u.truncated_pn, u.pn_len);
+    note.first = u.first;
+    note.pn = Some(pn);
+    note.pn_len = u.pn_len as u8;
+    Some((u.header, pn))
+}
+
+/// What opening gave: the plaintext (and the space's largest packet
+/// number moves on), or a failure.
+fn settle(plain: Option<Vec<u8>>, pn: u64, largest: &mut Option<u64>, note: &mut PacketNote) {
+    match plain {
+        Some(p) => {
+            *largest = Some(largest.map_or(pn, |l| l.max(pn)));
+            note.opened = Opened::Plain(p);
+        }
+        None => note.opened = Opened::Failed,
+    }
+}
+
 /// Takes header protection off and opens a long header packet.
 fn open(
     keys: &PacketKeys,
@@ -637,21 +679,11 @@ fn open(
     pn_offset: usize,
     note: &mut PacketNote,
 ) {
-    let Some(u) = unprotect(keys, packet, pn_offset) else {
-        note.opened = Opened::Failed;
+    let Some((header, pn)) = unprotect_into(keys, *largest, packet, pn_offset, note) else {
         return;
     };
-    let pn = decode_pn(*largest, u.truncated_pn, u.pn_len);
-    note.first = u.first;
-    note.pn = Some(pn);
-    note.pn_len = u.pn_len as u8;
-    match keys.open(pn, &u.header, &packet[u.header.len()..]) {
-        Some(plain) => {
-            *largest = Some(largest.map_or(pn, |l| l.max(pn)));
-            note.opened = Opened::Plain(plain);
-        }
-        None => note.opened = Opened::Failed,
-    }
+    let plain = keys.open(pn, &header, &packet[header.len()..]);
+    settle(plain, pn, largest, note);
 }
 
 /// Opens a short header packet, following key updates: a packet whose
@@ -665,26 +697,20 @@ fn open_one_rtt(c: &mut Connection, b: &[u8], pn_offset: usize, dir: usize, note
     let Some(k) = c.one_rtt[dir].as_mut() else {
         return;
     };
-    let Some(u) = unprotect(&k.header, b, pn_offset) else {
-        note.opened = Opened::Failed;
+    let Some((header, pn)) = unprotect_into(&k.header, *largest, b, pn_offset, note) else {
         return;
     };
-    let pn = decode_pn(*largest, u.truncated_pn, u.pn_len);
-    note.first = u.first;
-    note.pn = Some(pn);
-    note.pn_len = u.pn_len as u8;
-    let payload = &b[u.header.len()..];
-    let phase = u.first & 0x04 != 0;
+    let payload = &b[header.len()..];
+    let phase = note.first & 0x04 != 0;
     let plain = if phase == k.phase {
-        k.current.open(pn, &u.header, payload)
+        k.current.open(pn, &header, payload)
     } else {
         if k.next.is_none() {
             k.next = next_generation(version, hash, c.suite, &mut k.secret);
         }
-        match k.next.as_ref().and_then(|n| n.open(pn, &u.header, payload)) {
+        match k.next.as_ref().and_then(|n| n.open(pn, &header, payload)) {
             Some(p) => {
-                let next = k.next.take();
-                if let Some(next) = next {
+                if let Some(next) = k.next.take() {
                     k.previous = Some(std::mem::replace(&mut k.current, next));
                     k.phase = phase;
                 }
@@ -693,16 +719,10 @@ fn open_one_rtt(c: &mut Connection, b: &[u8], pn_offset: usize, dir: usize, note
             None => k
                 .previous
                 .as_ref()
-                .and_then(|p| p.open(pn, &u.header, payload)),
+                .and_then(|p| p.open(pn, &header, payload)),
         }
     };
-    match plain {
-        Some(p) => {
-            *largest = Some(largest.map_or(pn, |l| l.max(pn)));
-            note.opened = Opened::Plain(p);
-        }
-        None => note.opened = Opened::Failed,
-    }
+    settle(plain, pn, largest, note);
 }
 
 /// The keys of the generation after `secret`, which becomes its secret.
@@ -849,5 +869,46 @@ impl CryptoStream {
             return;
         }
         self.buf.extend_from_slice(&data[skip..]);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A flood of Initials, each from a new connection: the table keeps
+    /// at most MAX_CONNECTIONS, the most recently used, and their IDs only.
+    #[test]
+    fn a_flood_of_new_connections_stays_bounded() {
+        let mut s = QuicConnections::default();
+        let shared = Shared { keys: None };
+        let ip = IpAddr::from([10, 0, 0, 1]);
+        let q = DatagramQuestion {
+            at: TransportAt {
+                src: ip,
+                dst: ip,
+                frame: 1,
+                ts_ns: 0,
+                frame_len: 0,
+                quoted: false,
+            },
+            sport: 40000,
+            dport: 443,
+            on_port: true,
+        };
+        let total = MAX_CONNECTIONS * 2 + 7;
+        for i in 0..total {
+            let mut d = vec![0xc0, 0, 0, 0, 1, 8];
+            d.extend_from_slice(&(i as u64).to_be_bytes());
+            // No SCID, no token, a Length of 40 and too few bytes to open.
+            d.extend_from_slice(&[0, 0, 40, 1, 2, 3]);
+            let a = s.answer(&shared, &q, &d);
+            assert_eq!(a.packets[0].connection, i as u32);
+        }
+        assert!(s.connections.len() <= MAX_CONNECTIONS);
+        assert_eq!(s.by_cid.len(), s.connections.len());
+        // The latest connection is still known by its ID.
+        let last = ((total - 1) as u64).to_be_bytes();
+        assert_eq!(s.find(&last), Some(total - 1));
     }
 }

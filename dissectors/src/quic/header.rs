@@ -155,13 +155,7 @@ mod tests {
 
     #[test]
     fn varints_of_each_length_as_rfc_9000_a_1() {
-        let v = |h: &str| {
-            let b: Vec<u8> = (0..h.len())
-                .step_by(2)
-                .map(|i| u8::from_str_radix(&h[i..i + 2], 16).unwrap())
-                .collect();
-            varint(&b, 0)
-        };
+        let v = |h: &str| varint(&crate::bytes::from_hex(h), 0);
         assert_eq!(v("c2197c5eff14e88c"), Some((151_288_809_941_952_652, 8)));
         assert_eq!(v("9d7f3e7d"), Some((494_878_333, 4)));
         assert_eq!(v("7bbd"), Some((15_293, 2)));

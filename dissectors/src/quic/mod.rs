@@ -438,8 +438,10 @@ fn frames_of<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, note: &PacketNote) {
     let mut at = 0;
     let mut crypto = 0u32;
     let mut streams = 0u32;
+    // One list for every frame of the packet, emptied for each.
+    let mut fields: Vec<(&'static FieldDef, usize, usize, u64)> = Vec::new();
     while at < plain.len() {
-        let mut fields: Vec<(&'static FieldDef, usize, usize, u64)> = Vec::new();
+        fields.clear();
         let Some(f) = frames::read_frame(plain, at, &mut |d, a, n, v| fields.push((d, a, n, v)))
         else {
             break;
@@ -453,7 +455,7 @@ fn frames_of<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, note: &PacketNote) {
             format_args!("{name}"),
         );
         cx.push();
-        for (def, a, n, v) in fields {
+        for &(def, a, n, v) in &fields {
             let value = match def.ftype {
                 T::Bytes => Value::Bytes(&plain[a..a + n]),
                 T::String => Value::Str(std::str::from_utf8(&plain[a..a + n]).unwrap_or("")),

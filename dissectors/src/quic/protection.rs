@@ -209,13 +209,7 @@ pub fn unprotect(keys: &PacketKeys, packet: &[u8], pn_offset: usize) -> Option<U
 mod tests {
     use super::*;
 
-    fn hex(s: &str) -> Vec<u8> {
-        let s: String = s.split_whitespace().collect();
-        (0..s.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-            .collect()
-    }
+    use crate::bytes::from_hex as hex;
 
     /// RFC 9001 Appendix A.1 and A.2: the keys from DCID 8394c8f03e515708
     /// and the client Initial's header protection mask.

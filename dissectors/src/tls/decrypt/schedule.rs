@@ -108,13 +108,7 @@ fn hmac_md5(key: &[u8], parts: &[&[u8]]) -> Vec<u8> {
 mod tests {
     use super::*;
 
-    fn hex(s: &str) -> Vec<u8> {
-        let s: String = s.split_whitespace().collect();
-        (0..s.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-            .collect()
-    }
+    use crate::bytes::from_hex as hex;
 
     /// RFC 8448 §3: the server's handshake traffic key and IV.
     #[test]

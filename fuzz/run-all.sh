@@ -17,7 +17,7 @@ jobs=${JOBS:-1}
 max_len() {
   case $1 in
     capture|file_reader) echo 1048576 ;;
-    dns|dns_tcp|tls|tls_decrypt|quic|http|http2|hpack|tcp|udp|link_layers) echo 65536 ;;
+    dns|dns_tcp|tls|tls_decrypt|quic|http|http2|hpack|qpack|tcp|udp|link_layers) echo 65536 ;;
     *) echo 8192 ;;
   esac
 }

@@ -48,6 +48,18 @@ HPACK_SEEDS = [
     "3fe11f828684418cf1e3c2e5f23a6ba0ab90f4ff",
 ]
 
+# RFC 9204 Appendix B: (to the encoder stream?, bytes), in order, with the
+# decoding peer's capacity 220 (the harness' choice 1).
+QPACK_SEEDS = [
+    (False, "0000510b2f696e6465782e68746d6c"),
+    (True, "3fbd01c00f7777772e6578616d706c652e636f6dc10c2f73616d706c652f70617468"),
+    (False, "03811011"),
+    (True, "4a637573746f6d2d6b65790c637573746f6d2d76616c7565"),
+    (True, "02"),
+    (False, "050080c181"),
+    (True, "810d637573746f6d2d76616c756532"),
+]
+
 # Streams for the application targets: (server port, target, bytes to drop
 # from the start of the client's stream (the HTTP/2 harness sends the preface)).
 STREAM_PORTS = {443: "tls", 80: "http", 53: "dns_tcp"}
@@ -83,6 +95,11 @@ def main():
     for i, h in enumerate(HPACK_SEEDS):
         block = bytes.fromhex(h)
         put("hpack", "rfc7541-%d" % i, b"\x01" + bytes([len(block)]) + block)
+    qpack = b"\x01"
+    for encoder, h in QPACK_SEEDS:
+        b = bytes.fromhex(h)
+        qpack += bytes([len(b) << 1 | (0 if encoder else 1)]) + b
+        put("qpack", "rfc9204-b-%d" % len(qpack), qpack)
     for name in sorted(os.listdir(FIX)):
         path = os.path.join(FIX, name)
         for key, data in list(tcp_streams(path).items())[:6]:

@@ -22,6 +22,7 @@ fn inputs_that_once_crashed_a_fuzz_target_no_longer_do() {
                         other == "link_layers"
                             || other == "hpack"
                             || other == "quic"
+                            || other == "qpack"
                             || dissectors::harness::target(other).is_some()
                             || dissectors::harness::stream_target(other).is_some(),
                         "unknown fuzz target {other}"

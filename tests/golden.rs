@@ -61,6 +61,12 @@ const FIELD_PREFIXES: &[&str] = &[
     "http3.",
 ];
 
+/// Field prefixes tshark 4.0 cannot produce: Debian builds it without
+/// nghttp3, so it decodes no QPACK and shows no HTTP/3 header. Ours are
+/// checked against the headers the client and server sent
+/// (tests/quic.rs) instead.
+const NO_QPACK_IN_TSHARK: &[&str] = &["http3.headers", "http3.header.", "http3.request."];
+
 /// Fields of TCP reassembly (see the fields test).
 const REASSEMBLY_FIELDS: &[&str] = &[
     "tcp.segments",
@@ -410,6 +416,7 @@ fn fields_values_and_byte_ranges_match_tshark() {
                 && !o.fields.iter().any(|f| f.name == "data.data");
             let excluded = |name: &str| {
                 skip.contains(name)
+                    || NO_QPACK_IN_TSHARK.iter().any(|p| name.starts_with(p))
                     || FILE_FIELD_EXCEPTIONS
                         .iter()
                         .any(|(f, n, _)| *f == fx.name && *n == name)

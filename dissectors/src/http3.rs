@@ -11,7 +11,8 @@ use crate::bytes::varint;
 use crate::field::{FieldDef, FieldType as T, Value};
 use crate::packet::{Buf, Cx};
 use crate::proto;
-use crate::sink::Sink;
+use crate::qpack::Section;
+use crate::sink::{Sink, Span};
 
 crate::fields! {
     STREAM_TYPE = FieldDef::new("http3.stream_type", "Stream Type", T::U64).names(STREAM_TYPES);
@@ -25,6 +26,30 @@ crate::fields! {
     MAX_FIELD_SECTION_SIZE = FieldDef::new("http3.settings.max_field_section_size", "Max header list size", T::U64);
     BLOCKED_STREAMS = FieldDef::new("http3.settings.qpack.blocked_streams", "Blocked Streams", T::U64);
     EXTENDED_CONNECT = FieldDef::new("http3.settings.extended_connect", "Extended CONNECT", T::U64);
+    PUSH_ID = FieldDef::new("http3.push_id", "Push ID", T::U64);
+    HEADERS_COUNT = FieldDef::new("http3.headers.count", "Headers Count", T::U32);
+    HEADER = FieldDef::new("http3.headers.header", "Header", T::None);
+    HEADER_LENGTH = FieldDef::new("http3.headers.header.length", "Header Length", T::U32);
+    // Wireshark spells it "http3.header.header.name", alone of the five:
+    // a slip we do not copy.
+    HEADER_NAME_LENGTH = FieldDef::new("http3.headers.header.name.length", "Name Length", T::U32);
+    HEADER_NAME = FieldDef::new("http3.headers.header.name", "Name", T::String);
+    HEADER_VALUE_LENGTH = FieldDef::new("http3.headers.header.value.length", "Value Length", T::U32);
+    HEADER_VALUE = FieldDef::new("http3.headers.header.value", "Value", T::String);
+    HEADERS_METHOD = FieldDef::new("http3.headers.method", ":method", T::String);
+    HEADERS_PATH = FieldDef::new("http3.headers.path", ":path", T::String);
+    HEADERS_AUTHORITY = FieldDef::new("http3.headers.authority", ":authority", T::String);
+    HEADERS_SCHEME = FieldDef::new("http3.headers.scheme", ":scheme", T::String);
+    HEADERS_STATUS = FieldDef::new("http3.headers.status", ":status", T::U16);
+    HEADERS_CONTENT_TYPE = FieldDef::new("http3.headers.content_type", "content-type", T::String);
+    HEADERS_CONTENT_LENGTH = FieldDef::new("http3.headers.content_length", "content-length", T::U64);
+    HEADERS_USER_AGENT = FieldDef::new("http3.headers.user_agent", "user-agent", T::String);
+    HEADERS_SERVER = FieldDef::new("http3.headers.server", "server", T::String);
+    FULL_URI = FieldDef::new("http3.request.full_uri", "Full request URI", T::String);
+    QPACK_BLOCKED = FieldDef::new("http3.header.qpack.blocked", "HEADERS head-of-line-blocked on QPACK encoder stream", T::Boolean);
+    QPACK_BLOCKED_REQUIRED = FieldDef::new("http3.header.qpack.blocked.rcint", "Required instruction count", T::U32);
+    QPACK_BLOCKED_INSERTED = FieldDef::new("http3.header.qpack.blocked.wcint", "Available instruction count", T::U32);
+    QPACK_FAILED = FieldDef::new("http3.header.qpack.failed", "QPACK decoding failed", T::String);
 }
 
 pub static STREAM_TYPES: &[(u64, &str)] = &[
@@ -73,6 +98,9 @@ pub struct StreamFramer {
     /// Recent frame boundaries, for data sent again from one of them
     /// (a retransmission shows its frames again, as in tshark).
     boundaries: Vec<u64>,
+    /// Where the data last taken was new, on an opaque stream (QPACK
+    /// instructions go to their table once, in order).
+    fresh: std::ops::Range<usize>,
 }
 
 /// Frame boundaries remembered per stream.
@@ -95,7 +123,7 @@ impl StreamFramer {
     /// returns what the dissector shows of it, None when it holds no
     /// HTTP/3 it can show (the middle of a frame, data out of order).
     pub fn take(&mut self, stream: u64, offset: u64, data: &[u8]) -> Option<StreamView> {
-        let end = offset + data.len() as u64;
+        self.fresh = 0..0;
         if self.lost || offset > self.next_start() {
             self.lost = true;
             return None;
@@ -107,9 +135,23 @@ impl StreamFramer {
                 opaque: false,
             });
         }
+        let seen = self.next;
+        let view = self.take_from(stream, offset, data);
+        // Data sent again never takes the stream back.
+        self.next = self.next.max(seen);
+        let unseen = usize::try_from(seen.saturating_sub(offset)).unwrap_or(usize::MAX);
+        self.fresh.start = self.fresh.start.max(unseen).min(self.fresh.end);
+        view
+    }
+
+    fn take_from(&mut self, stream: u64, offset: u64, data: &[u8]) -> Option<StreamView> {
+        let end = offset + data.len() as u64;
         let mut typed = false;
         let mut at = usize::try_from(self.next.checked_sub(offset)?).ok()?;
-        if is_unidirectional(stream) && self.uni_type.is_none() {
+        let uni = is_unidirectional(stream);
+        // A unidirectional stream sent again from its start (0-RTT data a
+        // server refused comes again in 1-RTT) is shown again, type and all.
+        if uni && (self.uni_type.is_none() || offset == 0) {
             let (t, n) = varint(data, 0)?;
             self.uni_type = Some(t);
             self.opaque = t != 0;
@@ -118,6 +160,7 @@ impl StreamFramer {
             self.next = offset + n as u64;
         }
         if self.opaque {
+            self.fresh = at.min(data.len())..data.len();
             self.next = end;
             return Some(StreamView {
                 start: at as u32,
@@ -135,10 +178,13 @@ impl StreamFramer {
         let start = at;
         let mut whole = 0;
         while let Some(len) = frame_len(data, at) {
-            if self.boundaries.len() >= MAX_BOUNDARIES {
-                self.boundaries.remove(0);
+            let boundary = offset + at as u64;
+            if !self.boundaries.contains(&boundary) {
+                if self.boundaries.len() >= MAX_BOUNDARIES {
+                    self.boundaries.remove(0);
+                }
+                self.boundaries.push(boundary);
             }
-            self.boundaries.push(offset + at as u64);
             self.next = offset + (at + len) as u64;
             if at + len > data.len() {
                 break;
@@ -156,6 +202,54 @@ impl StreamFramer {
     fn next_start(&self) -> u64 {
         self.next
     }
+
+    /// A unidirectional stream's type, once read.
+    pub fn uni_type(&self) -> Option<u64> {
+        self.uni_type
+    }
+
+    /// Whether the stream's data came with a gap.
+    pub fn lost(&self) -> bool {
+        self.lost
+    }
+
+    /// The part of the data last taken that an opaque stream had not seen.
+    pub fn fresh(&self) -> std::ops::Range<usize> {
+        self.fresh.clone()
+    }
+}
+
+/// The whole frames in `data` from `start` on: (type, payload range).
+pub fn whole_frames_in(
+    data: &[u8],
+    start: usize,
+) -> impl Iterator<Item = (u64, std::ops::Range<usize>)> + '_ {
+    let mut at = start;
+    std::iter::from_fn(move || {
+        let (t, n1) = varint(data, at)?;
+        let (len, n2) = varint(data, at + n1)?;
+        let p = at + n1 + n2;
+        let end = p
+            .checked_add(usize::try_from(len).ok()?)
+            .filter(|&e| e <= data.len())?;
+        at = end;
+        Some((t, p..end))
+    })
+    .take(MAX_FRAMES)
+}
+
+/// SETTINGS_QPACK_MAX_TABLE_CAPACITY in a SETTINGS payload.
+pub fn max_table_capacity(payload: &[u8]) -> Option<u64> {
+    let mut at = 0;
+    for _ in 0..MAX_FRAMES {
+        let (id, n1) = varint(payload, at)?;
+        let (v, n2) = varint(payload, at + n1)?;
+        if id == 0x01 {
+            return Some(v);
+        }
+        at += n1 + n2;
+    }
+    None
 }
 
 /// Whether a whole frame starts at `at`.
@@ -179,6 +273,7 @@ pub fn stream_data<S: Sink>(
     off: usize,
     len: usize,
     view: StreamView,
+    sections: &[Section],
 ) {
     let b = buf.get(off, len);
     cx.layer(
@@ -193,18 +288,26 @@ pub fn stream_data<S: Sink>(
     }
     if !view.opaque {
         let mut at = view.start as usize;
+        let mut sections = sections.iter();
         for _ in 0..MAX_FRAMES {
             let Some(end) = frame_len(b, at).map(|n| at + n).filter(|&e| e <= b.len()) else {
                 break;
             };
-            frame(cx, buf, off, at, end);
+            frame(cx, buf, off, at, end, &mut sections);
             at = end;
         }
     }
     cx.end_layer();
 }
 
-fn frame<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize, at: usize, end: usize) {
+fn frame<S: Sink>(
+    cx: &mut Cx<'_, S>,
+    buf: Buf<'_>,
+    off: usize,
+    at: usize,
+    end: usize,
+    sections: &mut std::slice::Iter<'_, Section>,
+) {
     let b = buf.get(off, end);
     let Some((t, n1)) = varint(b, at) else {
         return;
@@ -223,11 +326,98 @@ fn frame<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize, at: usize, end: 
             Value::Bytes(&b[p..end]),
         );
     }
-    if t == 0x04 {
-        settings(cx, buf, off + p, &b[p..end]);
+    match t {
+        0x01 => {
+            if let Some(s) = sections.next() {
+                field_section(cx, buf.span(off + p, end - p), s);
+            }
+        }
+        0x04 => settings(cx, buf, off + p, &b[p..end]),
+        0x05 => {
+            if let Some((id, n)) = varint(&b[p..end], 0) {
+                cx.field(&PUSH_ID, buf.span(off + p, n), Value::U64(id));
+            }
+            if let Some(s) = sections.next() {
+                field_section(cx, buf.span(off + p, end - p), s);
+            }
+        }
+        _ => {}
     }
     if let Some(name) = crate::field::lookup(FRAME_TYPES, t) {
         cx.append_info(format_args!(", {name}"));
+    }
+}
+
+/// A decoded field section, as Wireshark built with nghttp3 shows it; the
+/// headers all point at the section's bytes (QPACK lines do not map to
+/// headers one to one once the dynamic table is used).
+fn field_section<S: Sink>(cx: &mut Cx<'_, S>, span: Span, s: &Section) {
+    let lines = match s {
+        Section::Decoded { lines, .. } => lines,
+        Section::Blocked { required, inserted } => {
+            cx.generated(&QPACK_BLOCKED, span, Value::Bool(true));
+            cx.push();
+            cx.generated(&QPACK_BLOCKED_REQUIRED, span, Value::U64(*required));
+            cx.generated(&QPACK_BLOCKED_INSERTED, span, Value::U64(*inserted));
+            cx.pop();
+            return;
+        }
+        Section::Failed(why) => {
+            cx.generated(&QPACK_FAILED, span, Value::Str(why));
+            return;
+        }
+    };
+    cx.generated(&HEADERS_COUNT, span, Value::U64(lines.len() as u64));
+    let (mut scheme, mut authority, mut path) = (None, None, None);
+    for l in lines {
+        let name = String::from_utf8_lossy(&l.name);
+        let value = String::from_utf8_lossy(&l.value);
+        cx.labeled(
+            &HEADER,
+            span,
+            Value::None,
+            format_args!("Header: {name}: {value}"),
+        );
+        cx.push();
+        let length = (l.name.len() + l.value.len()) as u64;
+        cx.field(&HEADER_LENGTH, span, Value::U64(length));
+        cx.field(&HEADER_NAME_LENGTH, span, Value::U64(l.name.len() as u64));
+        cx.field(&HEADER_NAME, span, Value::Str(&name));
+        cx.field(&HEADER_VALUE_LENGTH, span, Value::U64(l.value.len() as u64));
+        cx.field(&HEADER_VALUE, span, Value::Str(&value));
+        let well_known = match name.as_ref() {
+            ":method" => Some(&HEADERS_METHOD),
+            ":path" => Some(&HEADERS_PATH),
+            ":authority" => Some(&HEADERS_AUTHORITY),
+            ":scheme" => Some(&HEADERS_SCHEME),
+            "content-type" => Some(&HEADERS_CONTENT_TYPE),
+            "user-agent" => Some(&HEADERS_USER_AGENT),
+            "server" => Some(&HEADERS_SERVER),
+            _ => None,
+        };
+        if let Some(def) = well_known {
+            cx.field(def, span, Value::Str(&value));
+        }
+        match name.as_ref() {
+            ":status" => cx.field(
+                &HEADERS_STATUS,
+                span,
+                Value::U64(value.parse().unwrap_or(0)),
+            ),
+            "content-length" => {
+                if let Ok(n) = value.parse() {
+                    cx.field(&HEADERS_CONTENT_LENGTH, span, Value::U64(n));
+                }
+            }
+            ":scheme" => scheme = Some(value.clone()),
+            ":authority" => authority = Some(value.clone()),
+            ":path" => path = Some(value.clone()),
+            _ => {}
+        }
+        cx.pop();
+    }
+    if let (Some(s), Some(a), Some(p)) = (scheme, authority, path) {
+        cx.generated(&FULL_URI, span, Value::Str(&format!("{s}://{a}{p}")));
     }
 }
 

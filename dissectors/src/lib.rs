@@ -69,6 +69,7 @@ pub mod ntp;
 pub mod pop;
 pub mod ppp;
 pub mod pptp;
+pub mod qpack;
 pub mod quic;
 pub mod rtcp;
 pub mod rtp;

@@ -1,7 +1,7 @@
 //! `wirelens quic`: per QUIC connection (tshark's `quic.connection.number`),
 //! its version, SNI, ALPN offered and chosen, packets by type, frames by
-//! type, HTTP/3 frames by type, how long the handshake took and how the
-//! connection closed.
+//! type, HTTP/3 frames by type, how long the handshake took, how the
+//! connection closed, and its HTTP/3 requests (headers decoded by QPACK).
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -27,6 +27,37 @@ struct Connection {
     http3_frame_types: BTreeMap<String, u64>,
     handshake_done_ns: Option<i64>,
     close: Option<Value>,
+    requests: BTreeMap<u64, Request>,
+}
+
+/// One HTTP/3 request stream.
+#[derive(Default)]
+struct Request {
+    first_frame: u32,
+    method: Option<String>,
+    authority: Option<String>,
+    path: Option<String>,
+    status: Option<u64>,
+    response_frame: Option<u32>,
+    /// Bytes each side sent on the stream (HTTP/3 framing included):
+    /// the largest end offset seen, so retransmissions count once.
+    stream_bytes: [u64; 2],
+}
+
+impl Request {
+    fn json(&self, stream: u64) -> Value {
+        json!({
+            "stream": stream,
+            "first_frame": self.first_frame,
+            "method": self.method,
+            "authority": self.authority,
+            "path": self.path,
+            "status": self.status,
+            "response_frame": self.response_frame,
+            "request_stream_bytes": self.stream_bytes[0],
+            "response_stream_bytes": self.stream_bytes[1],
+        })
+    }
 }
 
 /// The packet type a long header's type bits name in `version`.
@@ -66,6 +97,9 @@ fn frame(v: &FrameView<'_>, conns: &mut BTreeMap<u64, Connection>) {
     let mut long = false;
     let mut hs_type = 0;
     let mut close = json!({});
+    let mut stream = None;
+    let mut offset = 0;
+    let from_server = v.src_endpoint() == c.server;
     for f in fields {
         let val = Some(&f.value);
         let n = as_u64(val).unwrap_or(0);
@@ -114,10 +148,31 @@ fn frame(v: &FrameView<'_>, conns: &mut BTreeMap<u64, Connection>) {
                 }
             }
             "tls.handshake.extensions_alpn_str" if hs_type == 8 => c.alpn_selected = as_str(val),
+            "quic.stream.stream_id" => {
+                stream = Some(n);
+                offset = 0;
+            }
+            "quic.stream.offset" => offset = n,
+            "quic.stream_data" => {
+                let n = match &f.value {
+                    dissectors::field::OwnedValue::Bytes(b) => b.len() as u64,
+                    _ => 0,
+                };
+                if let Some(id) = stream.filter(|&s| !dissectors::http3::is_unidirectional(s)) {
+                    let r = request_of(c, id, v.number);
+                    let end = &mut r.stream_bytes[usize::from(from_server)];
+                    *end = (*end).max(offset + n);
+                }
+            }
             "http3.frame_type" => {
                 *c.http3_frame_types
                     .entry(name_of(dissectors::http3::FRAME_TYPES, n))
                     .or_default() += 1;
+            }
+            name if name.starts_with("http3.") => {
+                if let Some(id) = stream.filter(|&s| !dissectors::http3::is_unidirectional(s)) {
+                    request(request_of(c, id, v.number), v.number, name, val);
+                }
             }
             _ => {}
         }
@@ -125,6 +180,28 @@ fn frame(v: &FrameView<'_>, conns: &mut BTreeMap<u64, Connection>) {
     if close.as_object().is_some_and(|o| !o.is_empty()) && c.close.is_none() {
         close["frame"] = json!(v.number);
         c.close = Some(close);
+    }
+}
+
+/// The request on stream `id`, first seen in `frame`.
+fn request_of(c: &mut Connection, id: u64, frame: u32) -> &mut Request {
+    c.requests.entry(id).or_insert_with(|| Request {
+        first_frame: frame,
+        ..Default::default()
+    })
+}
+
+/// An HTTP/3 header field of a request stream's frame.
+fn request(r: &mut Request, frame: u32, name: &str, val: Option<&dissectors::field::OwnedValue>) {
+    match name {
+        "http3.headers.method" => r.method = as_str(val),
+        "http3.headers.authority" => r.authority = as_str(val),
+        "http3.headers.path" => r.path = as_str(val),
+        "http3.headers.status" if r.status.is_none() => {
+            r.status = as_u64(val);
+            r.response_frame = Some(frame);
+        }
+        _ => {}
     }
 }
 
@@ -150,6 +227,7 @@ pub fn summary(file: &crate::capture::CaptureFile) -> (Value, crate::capture::Re
                 "http3_frame_types": c.http3_frame_types,
                 "handshake_duration": c.handshake_done_ns.map(|t| (t - c.first_ns) as f64 / 1e9),
                 "close": c.close,
+                "requests": c.requests.iter().map(|(id, r)| r.json(*id)).collect::<Vec<_>>(),
             })
         })
         .collect();
@@ -197,6 +275,19 @@ fn text(v: &Value, out: &mut dyn Write) -> std::io::Result<()> {
             .is_some_and(|o| !o.is_empty())
         {
             writeln!(out, "  http3: {}", counts(&c["http3_frame_types"]))?;
+        }
+        for r in c["requests"].as_array().into_iter().flatten() {
+            writeln!(
+                out,
+                "  stream {} {} {}{} -> {} ({} bytes up, {} down)",
+                r["stream"],
+                s(&r["method"]),
+                s(&r["authority"]),
+                s(&r["path"]),
+                r["status"],
+                r["request_stream_bytes"],
+                r["response_stream_bytes"],
+            )?;
         }
     }
     Ok(())

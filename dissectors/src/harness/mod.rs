@@ -176,6 +176,8 @@ fn first_segment(name: &str) -> &'static [u8] {
 pub fn run_target(name: &str, data: &[u8]) {
     if name == "hpack" {
         hpack(data);
+    } else if name == "qpack" {
+        qpack(data);
     } else if name == "tls_keylog" {
         let (log, errors) = crate::tls::keylog::KeyLog::parse(data);
         let again = crate::tls::keylog::KeyLog::parse(log.to_text().as_bytes());
@@ -414,6 +416,30 @@ fn hpack(data: &[u8]) {
         let _ = crate::hpack::representations(block);
         let _ = crate::hpack::complete_len(block);
         let _ = d.decode(block);
+        rest = tail;
+    }
+}
+
+/// QPACK: the first byte picks the decoding peer's table capacity, then
+/// each chunk (a length byte: its low bit says which) goes to the encoder
+/// stream or is decoded as a field section. The table stays within its
+/// capacity and every decoded section within its bounds.
+fn qpack(data: &[u8]) {
+    let mut t = crate::qpack::QpackTable::default();
+    if let Some(&cap) = data.first() {
+        t.set_max_capacity([0, 220, 4096, 1 << 20][usize::from(cap & 3)]);
+    }
+    let mut rest = data.get(1..).unwrap_or(&[]);
+    while let Some((&n, tail)) = rest.split_first() {
+        let len = usize::from(n >> 1).min(tail.len());
+        let (chunk, tail) = tail.split_at(len);
+        if n & 1 == 0 {
+            t.feed_encoder(chunk);
+            let (size, capacity) = t.size_and_capacity();
+            assert!(size <= capacity && capacity <= crate::qpack::MAX_TABLE);
+        } else if let crate::qpack::Section::Decoded { lines, .. } = t.decode(chunk) {
+            assert!(lines.len() <= crate::qpack::MAX_LINES);
+        }
         rest = tail;
     }
 }

@@ -479,7 +479,7 @@ fn frames_of<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, note: &PacketNote) {
             if let (Some(h), Some((d, n))) =
                 (note.http3.iter().find(|h| h.frame == streams), f.data)
             {
-                crate::http3::stream_data(cx, buf, d, n, h.view);
+                crate::http3::stream_data(cx, buf, d, n, h.view, &h.sections);
             }
             streams += 1;
         }

@@ -49,6 +49,11 @@ fn initial_packets_open_without_keys() {
         frames(r#"tls.handshake.extensions_alpn_str == "h3""#, false),
         hellos
     );
+    // JA4 names QUIC as its transport ("q"), TLS 1.3, SNI, ALPN h3.
+    assert_eq!(
+        frames(r#"tls.handshake.ja4 matches "^q13d[0-9]{4}h3_""#, false),
+        hellos
+    );
     assert!(frames("http3", false).is_empty());
     assert!(frames("quic.stream.stream_id", false).is_empty());
 }

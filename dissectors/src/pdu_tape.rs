@@ -365,6 +365,7 @@ fn read_pdu(r: &mut TapeReader<'_>, src: &mut Sources<'_>, depth: u8) -> TcpPdu 
                 alpn: Some(String::from_utf8_lossy(r.bytes()).into_owned())
                     .filter(|s| !s.is_empty()),
                 decrypted: read_decrypted(r, src),
+                quic: false,
             },
             (r.u8() == 1 && depth == 0).then(|| Box::new(read_payload(r, src, depth + 1))),
         ),

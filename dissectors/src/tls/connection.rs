@@ -23,6 +23,8 @@ pub struct TlsNote {
     pub alpn: Option<String>,
     /// What decryption made of the record.
     pub decrypted: Decrypted,
+    /// The handshake rides in QUIC CRYPTO frames (JA4's `q`).
+    pub quic: bool,
 }
 
 /// What decryption made of a record.
@@ -173,6 +175,7 @@ impl TlsConnection {
             cipher: self.cipher,
             alpn: self.alpn.clone(),
             decrypted: Decrypted::None,
+            quic: false,
         };
         let fragment = record.get(5..).unwrap_or(&[]);
         note.decrypted = self.open(dir, record);

@@ -65,12 +65,12 @@ pub(super) fn handshake_messages<S: Sink>(
             b: body,
         };
         match t {
-            1 => hello(cx, m, true),
+            1 => hello(cx, m, true, note.quic),
             2 => {
                 if let Some(h) = Hello::parse(body, false) {
                     learnt = Some(h.negotiated_version());
                 }
-                hello(cx, m, false)
+                hello(cx, m, false, note.quic)
             }
             4 => new_session_ticket(cx, m, note),
             8 => extensions_block(cx, m, 0, false, false),
@@ -117,7 +117,7 @@ pub(super) fn continued_message<S: Sink>(
     );
 }
 
-pub(super) fn hello<S: Sink>(cx: &mut Cx<'_, S>, m: Area<'_>, client: bool) {
+pub(super) fn hello<S: Sink>(cx: &mut Cx<'_, S>, m: Area<'_>, client: bool, quic: bool) {
     let b = m.b;
     let Some(h) = Hello::parse(b, client) else {
         return;
@@ -214,7 +214,7 @@ pub(super) fn hello<S: Sink>(cx: &mut Cx<'_, S>, m: Area<'_>, client: bool) {
     if client {
         cx.generated(&JA3_FULL, z, Value::Str(&full));
         cx.generated(&JA3, z, Value::Str(&ja3_hash(&full)));
-        let (ja4, ja4_r) = h.ja4();
+        let (ja4, ja4_r) = h.ja4(if quic { 'q' } else { 't' });
         cx.generated(&JA4, z, Value::Str(&ja4));
         cx.generated(&JA4_R, z, Value::Str(&ja4_r));
     } else {

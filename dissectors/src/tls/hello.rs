@@ -155,8 +155,9 @@ impl<'a> Hello<'a> {
         }
     }
 
-    /// JA4 (ClientHello), with its raw (unhashed) form.
-    pub fn ja4(&self) -> (String, String) {
+    /// JA4 (ClientHello), with its raw (unhashed) form; `transport` is
+    /// `t` over TCP, `q` over QUIC.
+    pub fn ja4(&self, transport: char) -> (String, String) {
         let versions: Vec<u16> = self
             .ext(43)
             .and_then(|d| d.get(1..))
@@ -205,7 +206,7 @@ impl<'a> Hello<'a> {
             _ => "00".into(),
         };
         let a = format!(
-            "t{ver}{sni}{:02}{:02}{alpn}",
+            "{transport}{ver}{sni}{:02}{:02}{alpn}",
             ciphers.len().min(99),
             exts.len().min(99)
         );

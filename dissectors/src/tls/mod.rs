@@ -576,6 +576,7 @@ pub fn handshake_without_records<S: Sink>(
     );
     let note = TlsNote {
         version: 0x0304,
+        quic: true,
         ..TlsNote::default()
     };
     let area = Area { buf, off, b };
@@ -674,7 +675,7 @@ mod tests {
     fn ja4_sections() {
         let b = client_hello();
         let h = Hello::parse(&b, true).unwrap();
-        let (ja4, raw) = h.ja4();
+        let (ja4, raw) = h.ja4('t');
         // TLS 1.3, SNI, 2 suites, 5 extensions, ALPN h2
         assert!(ja4.starts_with("t13d0205h2_"), "{ja4}");
         assert_eq!(raw, "t13d0205h2_1301,c02f_000a,000d,002b_0403,0804");

@@ -271,3 +271,82 @@ fn followed_tls_streams_hold_tsharks_decrypted_data() {
     assert!(checked >= 15, "only {checked} TLS streams checked");
     report.finish();
 }
+
+/// Follow HTTP/3 Stream on the QUIC fixture's first connection: every
+/// request stream shows the request's headers, the answer's headers and
+/// body, whole, as tests/tools/quic_session.py sent them; the 200 000-byte
+/// body, spread over ~170 packets (which the packet view, as tshark's,
+/// shows as bare STREAM data), is put back in order.
+#[test]
+fn followed_http3_streams_hold_what_client_and_server_sent() {
+    use std::sync::atomic::AtomicBool;
+    use wirelens::store::follow_http2::{H2Content, stream_text};
+    use wirelens::store::follow_http3::follow_http3;
+    let fx = fixtures()
+        .into_iter()
+        .find(|f| f.name == "wirelens_quic_h3.pcapng")
+        .expect("QUIC fixture");
+    let file = wirelens::capture::CaptureFile::open(&fx.path).unwrap();
+    let snap = load(&fx);
+    let parts = follow_http3(&snap, &file, 0, &AtomicBool::new(false)).unwrap();
+    let large: String = (0..200_000 / 37 + 1)
+        .map(|i| format!("line {i:06} of a large HTTP/3 response\n"))
+        .collect();
+    let requests = [
+        (0, "GET", "/hello", "you asked for /hello".to_string(), ""),
+        (4, "GET", "/bytes/200000", large[..200_000].to_string(), ""),
+        (
+            8,
+            "POST",
+            "/upload",
+            "you asked for /upload with 3000 bytes".into(),
+            "u",
+        ),
+        (
+            12,
+            "GET",
+            "/after-key-update",
+            "you asked for /after-key-update".into(),
+            "",
+        ),
+    ];
+    for (id, method, path, body, upload) in requests {
+        let mine: Vec<_> = parts.iter().filter(|p| p.stream == id).collect();
+        let request = vec![
+            (":method".to_string(), method.to_string()),
+            (":scheme".into(), "https".into()),
+            (":authority".into(), "quic.example".into()),
+            (":path".into(), path.into()),
+            ("user-agent".into(), "wirelens-fixture/1".into()),
+        ];
+        let response = vec![
+            (":status".to_string(), "200".to_string()),
+            ("content-type".into(), "text/plain".into()),
+            ("content-length".into(), body.len().to_string()),
+            ("server".into(), "aioquic-fixture".into()),
+        ];
+        let mut want = vec![(0, H2Content::Headers(request))];
+        if !upload.is_empty() {
+            want.push((0, H2Content::Data(upload.repeat(3000).into_bytes())));
+        }
+        want.push((1, H2Content::Headers(response)));
+        want.push((1, H2Content::Data(body.into_bytes())));
+        let got: Vec<_> = mine.iter().map(|p| (p.dir, p.content.clone())).collect();
+        assert!(
+            got == want,
+            "stream {id}: {:?}",
+            got.iter()
+                .map(|(d, c)| (
+                    d,
+                    match c {
+                        H2Content::Headers(h) => format!("{h:?}"),
+                        H2Content::Data(b) => format!("{} bytes", b.len()),
+                    }
+                ))
+                .collect::<Vec<_>>()
+        );
+        // Each part is told in the packet that completed it, in order.
+        assert!(mine.windows(2).all(|w| w[0].frame <= w[1].frame));
+        assert_eq!(stream_text(&parts, id).len(), want.len());
+    }
+}

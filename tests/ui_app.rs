@@ -1432,3 +1432,43 @@ fn analysing_again_decrypts_with_keys_that_came_later() {
     }
     assert_eq!(top_protocol(&h, 12), "http");
 }
+
+/// Analyze › Follow HTTP/3 Stream on a decrypted QUIC connection: the
+/// request streams are offered, and one shows its QPACK-decoded request
+/// and response headers and the body put back from many packets.
+#[test]
+fn follow_http3_stream_shows_the_decoded_headers_and_body() {
+    let _keys = KEYS_IN_USE.lock().unwrap_or_else(|e| e.into_inner());
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let keys = std::fs::read(root.join("tests/fixtures/wirelens_quic_h3.keys")).unwrap();
+    wirelens::pass::set_keys(Some(std::sync::Arc::new(
+        dissectors::tls::keylog::KeyLog::parse(&keys).0,
+    )));
+    let mut h = app_on(&root.join("tests/fixtures/wirelens_quic_h3.pcapng"));
+    wirelens::pass::set_keys(None);
+    h.state_mut().select(7);
+    h.run();
+    h.get_by_label("Analyze").click();
+    h.run();
+    h.get_by_label("Follow HTTP/3 Stream").click();
+    wait_until(&mut h, "the connection was never decoded", |a| {
+        a.follow_http2.iter().all(|f| f.is_ready())
+    });
+    h.get_by_label("Follow HTTP/3 Stream (udp.stream eq 0)");
+    assert_eq!(h.state().follow_http2[0].streams(), [0, 4, 8, 12]);
+    h.state_mut().follow_http2[0].stream = 4;
+    h.run();
+    h.get_by_label_contains(":path: /bytes/200000");
+    let text = h.state().follow_http2[0].text();
+    assert!(
+        text.starts_with(":method: GET\n:scheme: https\n"),
+        "{text:.200}"
+    );
+    assert!(text.contains("\n:status: 200\n"), "{text:.400}");
+    // The body's last bytes (the server cut its 39-byte lines at 200 000).
+    assert!(
+        text.ends_with("line 005127 of a large HTTP/3 response\nline 005"),
+        "{}",
+        &text[text.len().saturating_sub(100)..]
+    );
+}

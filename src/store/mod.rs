@@ -7,6 +7,7 @@ pub mod comments;
 pub mod experts;
 pub mod follow;
 pub mod follow_http2;
+pub mod follow_http3;
 pub mod follow_tls;
 pub mod frame;
 pub mod hierarchy;

@@ -1,7 +1,8 @@
-//! Follow HTTP/2 Stream: one HTTP/2 stream of a connection as text, each
-//! HEADERS block as `name: value` lines and each DATA frame's body, the
-//! two sides coloured as in Follow TCP Stream. The connection's frames are
-//! decoded on a thread of their own (HPACK needs them all, in order).
+//! Follow HTTP/2 Stream and Follow HTTP/3 Stream: one request stream of a
+//! connection as text, each HEADERS block as `name: value` lines and each
+//! DATA frame's body, the two sides coloured as in Follow TCP Stream. The
+//! connection's frames are decoded on a thread of their own (HPACK and
+//! QPACK need them all, in order).
 
 use std::sync::Arc;
 
@@ -13,9 +14,34 @@ use super::save_bytes::SaveBytes;
 use crate::capture::CaptureFile;
 use crate::store::Snapshot;
 use crate::store::follow_http2::{H2Part, PartText, follow_http2, stream_text};
+use crate::store::follow_http3::follow_http3;
+
+/// The connection followed: HTTP/2 on a TCP stream, HTTP/3 on a UDP one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HttpConnection {
+    Http2 { tcp_stream: u32 },
+    Http3 { udp_stream: u32 },
+}
+
+impl HttpConnection {
+    fn version(self) -> &'static str {
+        match self {
+            HttpConnection::Http2 { .. } => "HTTP/2",
+            HttpConnection::Http3 { .. } => "HTTP/3",
+        }
+    }
+
+    /// The display filter of the conversation: `tcp.stream eq 3`.
+    fn conversation(self) -> String {
+        match self {
+            HttpConnection::Http2 { tcp_stream } => format!("tcp.stream eq {tcp_stream}"),
+            HttpConnection::Http3 { udp_stream } => format!("udp.stream eq {udp_stream}"),
+        }
+    }
+}
 
 pub struct FollowHttp2 {
-    pub tcp_stream: u32,
+    pub connection: HttpConnection,
     pub open: bool,
     /// The HTTP/2 stream shown.
     pub stream: u32,
@@ -37,16 +63,21 @@ impl FollowHttp2 {
     pub fn new(
         snap: &Arc<Snapshot>,
         file: &Arc<CaptureFile>,
-        tcp_stream: u32,
+        connection: HttpConnection,
         near_frame: Option<u32>,
         ctx: &egui::Context,
     ) -> FollowHttp2 {
         let (s, f) = (snap.clone(), file.clone());
-        let job = Job::spawn("follow http2", ctx, move |cancel| {
-            follow_http2(&s, f.as_ref(), tcp_stream, cancel)
+        let job = Job::spawn("follow http", ctx, move |cancel| match connection {
+            HttpConnection::Http2 { tcp_stream } => {
+                follow_http2(&s, f.as_ref(), tcp_stream, cancel)
+            }
+            HttpConnection::Http3 { udp_stream } => {
+                follow_http3(&s, f.as_ref(), udp_stream, cancel)
+            }
         });
         FollowHttp2 {
-            tcp_stream,
+            connection,
             open: true,
             stream: 0,
             near_frame,
@@ -97,8 +128,9 @@ impl FollowHttp2 {
         }
         let mut open = self.open;
         egui::Window::new(format!(
-            "Follow HTTP/2 Stream (tcp.stream eq {})",
-            self.tcp_stream
+            "Follow {} Stream ({})",
+            self.connection.version(),
+            self.connection.conversation()
         ))
         .open(&mut open)
         .default_size([760.0, 560.0])
@@ -117,11 +149,14 @@ impl FollowHttp2 {
             return;
         };
         if parts.is_empty() {
-            ui.label("No HTTP/2 headers or data on this connection.");
+            ui.label(format!(
+                "No {} headers or data on this connection.",
+                self.connection.version()
+            ));
             return;
         }
         ui.horizontal(|ui| {
-            egui::ComboBox::from_label("HTTP/2 stream")
+            egui::ComboBox::from_label(format!("{} stream", self.connection.version()))
                 .selected_text(self.stream.to_string())
                 .show_ui(ui, |ui| {
                     for &s in &self.streams {
@@ -137,8 +172,13 @@ impl FollowHttp2 {
                 .clicked()
             {
                 let name = format!(
-                    "tcp-stream-{}-http2-stream-{}.txt",
-                    self.tcp_stream, self.stream
+                    "{}-{}-stream-{}.txt",
+                    self.connection
+                        .conversation()
+                        .replace(" eq ", "-")
+                        .replace('.', "-"),
+                    self.connection.version().replace('/', "").to_lowercase(),
+                    self.stream
                 );
                 let text = self.text().into_bytes();
                 self.save

@@ -29,6 +29,7 @@ pub(super) enum Command {
     FollowTcpStream,
     FollowTlsStream,
     FollowHttp2Stream,
+    FollowHttp3Stream,
     Conversations,
     IoGraph,
     FlowGraph,
@@ -129,6 +130,7 @@ impl WirelensApp {
             Command::FollowTcpStream => self.follow_selected(ctx),
             Command::FollowTlsStream => self.follow_tls_selected(ctx),
             Command::FollowHttp2Stream => self.follow_http2_selected(ctx),
+            Command::FollowHttp3Stream => self.follow_http3_selected(ctx),
             Command::Conversations => self.conversations.open = true,
             Command::IoGraph => self.io_graph.open = true,
             Command::FlowGraph => self.flow_graph.open = true,
@@ -272,6 +274,14 @@ impl WirelensApp {
             .clicked()
         {
             asked.push(Command::FollowHttp2Stream);
+            ui.close();
+        }
+        let has_udp = self.selected_udp_stream().is_some();
+        if ui
+            .add_enabled(has_udp, egui::Button::new("Follow HTTP/3 Stream"))
+            .clicked()
+        {
+            asked.push(Command::FollowHttp3Stream);
             ui.close();
         }
     }

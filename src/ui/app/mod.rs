@@ -23,7 +23,7 @@ use super::expert_info::ExpertInfo;
 use super::field_columns::{self, FieldColumnsEditor};
 use super::filter_bar::{FilterAction, FilterBar};
 use super::flow_graph::FlowGraph;
-use super::follow_http2::FollowHttp2;
+use super::follow_http2::{FollowHttp2, HttpConnection};
 use super::follow_stream::FollowStream;
 use super::hex;
 use super::io_graph::IoGraph;

@@ -93,17 +93,39 @@ impl WirelensApp {
     /// Follows the HTTP/2 stream of the selected packet (the connection
     /// of its TCP stream, at the HTTP/2 stream it carries).
     pub fn follow_http2_selected(&mut self, ctx: &egui::Context) {
-        let (Some(doc), Some(snap), Some(tcp)) =
-            (&self.document, self.snapshot(), self.selected_tcp_stream())
-        else {
+        if let Some(tcp_stream) = self.selected_tcp_stream() {
+            self.follow_http(HttpConnection::Http2 { tcp_stream }, ctx);
+        }
+    }
+
+    /// Follow HTTP/3 Stream: the QUIC connection on the selected packet's
+    /// UDP conversation.
+    pub fn follow_http3_selected(&mut self, ctx: &egui::Context) {
+        if let Some(udp_stream) = self.selected_udp_stream() {
+            self.follow_http(HttpConnection::Http3 { udp_stream }, ctx);
+        }
+    }
+
+    pub(super) fn selected_udp_stream(&self) -> Option<u32> {
+        let snap = self.snapshot()?;
+        let n = self.selected?;
+        snap.index.row(n as usize - 1)?.flow.udp_stream()
+    }
+
+    fn follow_http(&mut self, connection: HttpConnection, ctx: &egui::Context) {
+        let (Some(doc), Some(snap)) = (&self.document, self.snapshot()) else {
             return;
         };
-        if let Some(f) = self.follow_http2.iter_mut().find(|f| f.tcp_stream == tcp) {
+        if let Some(f) = self
+            .follow_http2
+            .iter_mut()
+            .find(|f| f.connection == connection)
+        {
             f.open = true;
             return;
         }
         let file = doc.file.clone();
-        let f = FollowHttp2::new(&snap, &file, tcp, self.selected, ctx);
+        let f = FollowHttp2::new(&snap, &file, connection, self.selected, ctx);
         self.follow_http2.push(f);
     }
 

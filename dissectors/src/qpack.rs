@@ -99,6 +99,12 @@ impl QpackTable {
         (self.size, self.capacity)
     }
 
+    /// Heap bytes held: the entries (their size counts 32 bytes each for
+    /// the bookkeeping, as RFC 9204's) and instruction bytes waiting.
+    pub fn heap_bytes(&self) -> usize {
+        self.size as usize + self.pending.capacity()
+    }
+
     /// Encoder-stream data lost: entries from here on cannot be trusted.
     pub fn lose(&mut self) {
         self.lost = true;

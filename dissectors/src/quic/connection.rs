@@ -269,6 +269,9 @@ const MAX_PACKETS: usize = 16;
 const MAX_FRAMES: usize = 4096;
 /// Connections kept; past it the oldest goes.
 const MAX_CONNECTIONS: usize = 4096;
+/// QPACK table bytes kept over all connections (512 connections whose
+/// peers each fill a 32 KiB table).
+const MAX_QPACK_BYTES: usize = 32 << 20;
 /// Streams whose HTTP/3 framing is followed per connection.
 const MAX_STREAMS: usize = 4096;
 /// Connection IDs kept per connection.
@@ -329,6 +332,8 @@ struct Connection {
     /// The QPACK table each direction's encoder builds, which decodes the
     /// field sections that direction sends.
     qpack: [QpackTable; 2],
+    /// Their heap bytes when last counted (see `QuicConnections::qpack_bytes`).
+    qpack_bytes: usize,
     last_used: u64,
 }
 
@@ -343,6 +348,9 @@ pub struct QuicConnections {
     /// Lengths of the connection IDs known (short headers do not say).
     cid_lens: Vec<usize>,
     datagrams: u64,
+    /// Heap bytes of all connections' QPACK tables: a table may reach
+    /// 64 KiB a side, so past [`MAX_QPACK_BYTES`] the idlest connections go.
+    qpack_bytes: usize,
 }
 
 impl QuicConnections {
@@ -420,6 +428,7 @@ impl QuicConnections {
                 h3: false,
                 streams: HashMap::new(),
                 qpack: Default::default(),
+                qpack_bytes: 0,
                 last_used: self.datagrams,
             },
         );
@@ -436,12 +445,28 @@ impl QuicConnections {
             .map(|(&n, c)| (c.last_used, n))
             .collect();
         by_use.sort_unstable();
-        for &(_, n) in by_use.iter().take(MAX_CONNECTIONS / 4) {
+        let quarter = (self.connections.len() / 4).max(1);
+        for &(_, n) in by_use.iter().take(quarter) {
             if let Some(c) = self.connections.remove(&n) {
+                self.qpack_bytes -= c.qpack_bytes;
                 for cid in c.cids {
                     self.by_cid.remove(&cid);
                 }
             }
+        }
+    }
+
+    /// Counts connection `conn`'s QPACK tables again; past the budget the
+    /// idlest connections go (`conn` is the most recently used).
+    fn count_qpack(&mut self, conn: usize) {
+        let Some(c) = self.connections.get_mut(&conn) else {
+            return;
+        };
+        let now = c.qpack[0].heap_bytes() + c.qpack[1].heap_bytes();
+        self.qpack_bytes = self.qpack_bytes - c.qpack_bytes + now;
+        c.qpack_bytes = now;
+        while self.qpack_bytes > MAX_QPACK_BYTES && self.connections.len() > 1 {
+            self.evict_idlest();
         }
     }
 
@@ -649,6 +674,9 @@ impl QuicConnections {
         }
         for cid in new_cids {
             self.add_cid(conn, &cid);
+        }
+        if stream_frames > 0 {
+            self.count_qpack(conn);
         }
         note.handshake = handshake;
         note.http3 = http3;
@@ -1029,5 +1057,35 @@ mod tests {
         // The latest connection is still known by its ID.
         let last = ((total - 1) as u64).to_be_bytes();
         assert_eq!(s.find(&last), Some(total - 1));
+    }
+
+    /// Connections whose peers each fill a large QPACK table: the tables
+    /// held stay within MAX_QPACK_BYTES, the idlest connections going.
+    #[test]
+    fn qpack_tables_of_many_connections_stay_within_their_budget() {
+        let mut s = QuicConnections::default();
+        let ip = IpAddr::from([10, 0, 0, 1]);
+        // Set Dynamic Table Capacity 65536, then inserts of 1000-byte
+        // values (literal name "x") to fill it.
+        let mut enc = vec![0x02, 0x3f, 0xe1, 0xff, 0x03];
+        for _ in 0..64 {
+            enc.extend_from_slice(&[0x41, b'x', 0x7f, 0xe9, 0x06]);
+            enc.extend(std::iter::repeat_n(b'v', 1000));
+        }
+        for i in 0..1200u64 {
+            let n = s.new_connection(1, (ip, 40000), &i.to_be_bytes());
+            s.datagrams += 1;
+            let c = s.connections.get_mut(&n).unwrap();
+            c.last_used = s.datagrams;
+            c.h3 = true;
+            c.qpack[0].set_max_capacity(1 << 16);
+            c.http3_stream(2, 0, 0, &enc);
+            assert!(c.qpack[0].inserted() > 60);
+            s.count_qpack(n);
+            assert!(s.qpack_bytes <= MAX_QPACK_BYTES);
+            let held: usize = s.connections.values().map(|c| c.qpack_bytes).sum();
+            assert_eq!(held, s.qpack_bytes);
+        }
+        assert!(s.connections.len() < 600, "{}", s.connections.len());
     }
 }

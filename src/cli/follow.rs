@@ -126,6 +126,9 @@ fn node(e: &(std::net::IpAddr, u16)) -> String {
 
 pub fn run(a: &FollowArgs, out: &mut impl Write) -> Result<(), CliError> {
     let file = open(&a.file)?;
+    if a.http3 {
+        return http3(a, file, out);
+    }
     let (followed, notes) = if a.tls {
         follow_tls(&file, a.stream, FOLLOW_CAP, crate::pass::keys())
     } else {
@@ -283,4 +286,66 @@ fn hex(d: &[u8]) -> String {
         let _ = write!(s, "{b:02x}");
     }
     s
+}
+
+/// `--http3`: each HEADERS frame's lines and each DATA frame's body of the
+/// request streams, in the order their packets completed them.
+fn http3(
+    a: &FollowArgs,
+    file: std::sync::Arc<crate::capture::CaptureFile>,
+    out: &mut impl Write,
+) -> Result<(), CliError> {
+    use crate::store::follow_http2::H2Content;
+    let opts = crate::pipeline::LoadOptions::batch(true);
+    let snap = crate::pipeline::load_file(file.clone(), opts).wait();
+    let cancel = std::sync::atomic::AtomicBool::new(false);
+    let parts = crate::store::follow_http3::follow_http3(&snap, file.as_ref(), a.stream, &cancel)
+        .unwrap_or_default();
+    let parts = parts.iter().filter(|p| match a.direction {
+        DirectionArg::Both => true,
+        DirectionArg::A => p.dir == 0,
+        DirectionArg::B => p.dir == 1,
+    });
+    let side = |dir: u8| if dir == 0 { "client" } else { "server" };
+    if a.format == FollowFormat::Json {
+        let rows: Vec<serde_json::Value> = parts
+            .map(|p| {
+                let mut v = serde_json::json!({
+                    "frame": p.frame, "stream": p.stream, "from": side(p.dir),
+                });
+                match &p.content {
+                    H2Content::Headers(h) => v["headers"] = serde_json::json!(h),
+                    H2Content::Data(d) => {
+                        v["data_len"] = d.len().into();
+                        v["data"] = String::from_utf8_lossy(d).into();
+                    }
+                }
+                v
+            })
+            .collect();
+        serde_json::to_writer_pretty(&mut *out, &rows).map_err(|e| CliError(e.to_string()))?;
+        writeln!(out)?;
+        return Ok(());
+    }
+    for p in parts {
+        writeln!(
+            out,
+            "== stream {} frame {} {}",
+            p.stream,
+            p.frame,
+            side(p.dir)
+        )?;
+        match &p.content {
+            H2Content::Headers(h) => {
+                for (n, v) in h {
+                    writeln!(out, "{n}: {v}")?;
+                }
+            }
+            H2Content::Data(d) => {
+                out.write_all(d)?;
+                writeln!(out)?;
+            }
+        }
+    }
+    Ok(())
 }

@@ -198,6 +198,11 @@ pub struct FollowArgs {
     /// instead (tshark's `-z follow,tls`; needs a key log).
     #[arg(long)]
     pub tls: bool,
+    /// The HTTP/3 request streams of the QUIC connection on UDP stream
+    /// `--stream` instead, as Follow HTTP/3 Stream shows them: headers
+    /// (QPACK-decoded) and bodies (needs a key log). Text, or json.
+    #[arg(long, conflicts_with = "tls")]
+    pub http3: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -1472,3 +1472,39 @@ fn follow_http3_stream_shows_the_decoded_headers_and_body() {
         &text[text.len().saturating_sub(100)..]
     );
 }
+
+/// Statistics › Conversations has a QUIC tab: the UDP conversations that
+/// carry QUIC. Picking one filters to its QUIC packets, and Follow HTTP/3
+/// Stream opens its requests (here the connection behind the Retry).
+#[test]
+fn the_quic_tab_lists_quic_connections_and_follows_their_requests() {
+    let _keys = KEYS_IN_USE.lock().unwrap_or_else(|e| e.into_inner());
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let keys = std::fs::read(root.join("tests/fixtures/wirelens_quic_h3.keys")).unwrap();
+    wirelens::pass::set_keys(Some(std::sync::Arc::new(
+        dissectors::tls::keylog::KeyLog::parse(&keys).0,
+    )));
+    let mut h = app_on(&root.join("tests/fixtures/wirelens_quic_h3.pcapng"));
+    wirelens::pass::set_keys(None);
+    h.get_by_label("Statistics").click();
+    h.run();
+    h.get_by_label("Conversations").click();
+    h.run();
+    h.get_by_label("QUIC · 4").click();
+    h.run();
+    h.get_by_label("4434").click();
+    let frames = wait_for_filter(&mut h);
+    assert_eq!(h.state().filter_bar.text, "quic && udp.stream eq 2");
+    // tshark -Y "quic && udp.stream eq 2" lists these ten.
+    assert_eq!(frames, (224..=233).collect::<Vec<u32>>());
+    h.get_by_label("Follow HTTP/3 Stream").click();
+    wait_until(&mut h, "the connection was never decoded", |a| {
+        a.follow_http2.iter().all(|f| f.is_ready())
+    });
+    h.get_by_label("Follow HTTP/3 Stream (udp.stream eq 2)");
+    assert!(
+        h.state().follow_http2[0]
+            .text()
+            .contains(":path: /after-retry\n")
+    );
+}

@@ -62,6 +62,23 @@ pub struct Snapshot {
 }
 
 impl Snapshot {
+    /// Which UDP conversations have a packet whose top protocol is one
+    /// of `protos` (by stream number): QUIC's conversations for the
+    /// Conversations window, found from the index alone.
+    pub fn udp_streams_carrying(&self, protos: &[u8]) -> Vec<bool> {
+        let mut carrying = vec![false; self.udp.len()];
+        for i in 0..self.index.len() {
+            if let Some(row) = self.index.row(i)
+                && let Some(s) = row.flow.udp_stream()
+                && protos.contains(&row.proto)
+                && let Some(c) = carrying.get_mut(s as usize)
+            {
+                *c = true;
+            }
+        }
+        carrying
+    }
+
     /// TCP stream `stream`'s two endpoints as text, A (the side that sent
     /// first) then B; empty when there is no such stream.
     pub fn tcp_endpoints(&self, stream: u32) -> (String, String) {

@@ -14,11 +14,14 @@ use super::save_bytes::SaveBytes;
 use crate::report::flows::{FlowRow, write_csv, write_json};
 use crate::store::Snapshot;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Proto {
     #[default]
     Tcp,
     Udp,
+    /// UDP conversations that carry QUIC (its connections, as long as a
+    /// connection keeps its addresses).
+    Quic,
 }
 
 /// What the user asked of a conversation.
@@ -29,6 +32,8 @@ pub enum FlowAction {
     Follow(u32),
     SequenceDiagram(u32),
     Charts(u32),
+    /// Follow HTTP/3 Stream on a QUIC conversation (its UDP stream).
+    FollowHttp3(u32),
 }
 
 const COLUMNS: [&str; 15] = [
@@ -60,9 +65,19 @@ pub struct Conversations {
     order: Vec<u32>,
     order_of: Option<(usize, Proto, (usize, bool))>,
     /// Conversations listed per protocol, and of which lists (by address).
-    counts: Option<((usize, usize), (usize, usize))>,
+    counts: Option<(ListsKey, ListCounts)>,
+    /// Which UDP conversations carry QUIC, and of which store (the UDP
+    /// list's address and the packets indexed).
+    quic: Option<((usize, usize), QuicStreams)>,
     pub save: SaveBytes,
 }
+
+/// The TCP, UDP and QUIC lists by address: what the counts were of.
+type ListsKey = (usize, usize, usize);
+/// Conversations listed: TCP, UDP, QUIC.
+type ListCounts = (usize, usize, usize);
+/// Whether each UDP conversation carries QUIC, by stream number.
+type QuicStreams = Arc<Vec<bool>>;
 
 /// One conversation's cells, as numbers where the column sorts by number.
 struct Cells<'a> {
@@ -128,19 +143,41 @@ impl Cells<'_> {
 }
 
 impl Conversations {
-    /// TCP and UDP conversations listed (counted once per store change).
-    fn counts(&mut self, snap: &Snapshot) -> (usize, usize) {
+    /// TCP, UDP and QUIC conversations listed (counted once per store
+    /// change).
+    fn counts(&mut self, snap: &Snapshot) -> (usize, usize, usize) {
+        let quic = self.quic_streams(snap);
         let key = (
             Arc::as_ptr(&snap.tcp) as usize,
             Arc::as_ptr(&snap.udp) as usize,
+            Arc::as_ptr(&quic) as usize,
         );
         match self.counts {
             Some((k, n)) if k == key => n,
             _ => {
                 let listed = |l: &[Conversation]| l.iter().filter(|c| c.counted).count();
-                let n = (listed(&snap.tcp), listed(&snap.udp));
+                let n = (
+                    listed(&snap.tcp),
+                    listed(&snap.udp),
+                    quic.iter().filter(|&&q| q).count(),
+                );
                 self.counts = Some((key, n));
                 n
+            }
+        }
+    }
+
+    /// Which UDP conversations carry QUIC (worked out once per store
+    /// change, from the index).
+    fn quic_streams(&mut self, snap: &Snapshot) -> Arc<Vec<bool>> {
+        let key = (Arc::as_ptr(&snap.udp) as usize, snap.index.len());
+        match &self.quic {
+            Some((k, q)) if *k == key => q.clone(),
+            _ => {
+                let ids = [dissectors::proto::QUIC.id, dissectors::proto::HTTP3.id];
+                let q = Arc::new(snap.udp_streams_carrying(&ids));
+                self.quic = Some((key, q.clone()));
+                q
             }
         }
     }
@@ -148,7 +185,7 @@ impl Conversations {
     fn list<'a>(&self, snap: &'a Snapshot) -> &'a Arc<Vec<Conversation>> {
         match self.proto {
             Proto::Tcp => &snap.tcp,
-            Proto::Udp => &snap.udp,
+            Proto::Udp | Proto::Quic => &snap.udp,
         }
     }
 
@@ -156,12 +193,16 @@ impl Conversations {
     /// store or the sort, not per frame).
     pub fn order(&mut self, snap: &Snapshot) -> &[u32] {
         let list = self.list(snap).clone();
+        let quic = self.quic_streams(snap);
         let key = (Arc::as_ptr(&list) as usize, self.proto, self.sort);
         if self.order_of != Some(key) {
+            let shown = |c: &Conversation| {
+                self.proto != Proto::Quic || quic.get(c.stream as usize) == Some(&true)
+            };
             // Conversations that only an ICMP error quoted are not listed.
             let mut rows: Vec<(u32, Cells)> = list
                 .iter()
-                .filter(|c| c.counted)
+                .filter(|c| c.counted && shown(c))
                 .map(|c| (c.stream, cells(snap, c, self.proto)))
                 .collect();
             let (col, desc) = self.sort;
@@ -224,11 +265,12 @@ impl Conversations {
         self.save.poll();
         self.save.show_outcome(ui);
         ui.horizontal(|ui| {
-            let (n_tcp, n_udp) = self.counts(snap);
+            let (n_tcp, n_udp, n_quic) = self.counts(snap);
             let (tcp, udp) = (format!("TCP · {n_tcp}"), format!("UDP · {n_udp}"));
             let before = self.proto;
             ui.selectable_value(&mut self.proto, Proto::Tcp, tcp);
             ui.selectable_value(&mut self.proto, Proto::Udp, udp);
+            ui.selectable_value(&mut self.proto, Proto::Quic, format!("QUIC · {n_quic}"));
             if self.proto != before {
                 self.selected = None;
             }
@@ -254,6 +296,13 @@ impl Conversations {
             {
                 action = Some(FlowAction::Charts(s));
             }
+            let quic = self.selected.filter(|_| self.proto == Proto::Quic);
+            if ui
+                .add_enabled(quic.is_some(), egui::Button::new("Follow HTTP/3 Stream"))
+                .clicked()
+            {
+                action = quic.map(FlowAction::FollowHttp3);
+            }
             if ui.button("Copy as CSV").clicked() {
                 let csv = self.csv(snap);
                 ui.ctx().copy_text(csv);
@@ -261,7 +310,8 @@ impl Conversations {
             let idle = !self.save.is_open();
             let name = match self.proto {
                 Proto::Tcp => "tcp",
-                _ => "udp",
+                Proto::Udp => "udp",
+                Proto::Quic => "quic",
             };
             if ui
                 .add_enabled(idle, egui::Button::new("Export CSV…"))
@@ -294,7 +344,7 @@ impl Conversations {
         let order = std::mem::take(&mut self.order);
         let row_height = ui.text_style_height(&egui::TextStyle::Monospace) + 4.0;
         let mut table = TableBuilder::new(ui)
-            .id_salt(("conversations", proto == Proto::Tcp))
+            .id_salt(("conversations", proto))
             .striped(true)
             .sense(Sense::click())
             .resizable(true)

@@ -15,17 +15,20 @@ impl WirelensApp {
     ) {
         match a {
             FlowAction::Filter(proto, stream) => {
-                let p = match proto {
-                    Proto::Tcp => "tcp",
-                    Proto::Udp => "udp",
+                let text = match proto {
+                    Proto::Tcp => format!("tcp.stream eq {stream}"),
+                    Proto::Udp => format!("udp.stream eq {stream}"),
+                    Proto::Quic => format!("quic && udp.stream eq {stream}"),
                 };
-                let text = format!("{p}.stream eq {stream}");
                 self.filter_bar.text = text.clone();
                 self.apply_filter(DisplayFilter::compile(&text).ok());
             }
             FlowAction::Follow(stream) => self.follow_stream(snap, file, stream, ctx),
             FlowAction::SequenceDiagram(stream) => self.sequence_diagram(snap, stream),
             FlowAction::Charts(stream) => self.tcp_charts(snap, stream),
+            FlowAction::FollowHttp3(udp_stream) => {
+                self.follow_http(HttpConnection::Http3 { udp_stream }, ctx)
+            }
         }
     }
 

@@ -226,3 +226,122 @@ fn follow_http3_prints_request_streams() {
     assert_eq!(early[0]["headers"][0][0], "[HEADERS not decoded]");
     assert_eq!(early[2]["data"], "you asked for /early");
 }
+
+/// `wirelens quic --format json` agrees with tshark per connection
+/// (tshark's `quic.connection.number`): version, SNI, packet types, QUIC
+/// frame types and HTTP/3 frame types, with the keys each capture has (the
+/// ndpi capture carries its own in a Decryption Secrets Block). The one
+/// connection tshark 4.0 loses after its Retry (tests/golden.rs,
+/// AFTER_RETRY) is compared up to what tshark can open: version, SNI and
+/// packet types.
+#[test]
+fn the_quic_summary_agrees_with_tshark_per_connection() {
+    use serde_json::{Value, json};
+    use std::collections::BTreeMap;
+    let name = |table: &'static [(u64, &'static str)], v: u64| {
+        dissectors::field::lookup(table, v).map_or(format!("0x{v:x}"), str::to_string)
+    };
+    for (fixture, keys, lost_after_retry) in [
+        (FIXTURE, Some(KEYS), Some(2u64)),
+        ("tests/fixtures/ndpi_quic-v2.pcapng", None, None),
+    ] {
+        let mut c = Command::new("tshark");
+        c.current_dir(common::root())
+            .args(["-r", fixture, "-Y", "quic", "-T", "fields"]);
+        if let Some(k) = keys {
+            c.args(["-o", &format!("tls.keylog_file:{k}")]);
+        }
+        let fields = [
+            "quic.connection.number",
+            "quic.header_form",
+            "quic.long.packet_type",
+            "quic.long.packet_type_v2",
+            "quic.version",
+            "quic.frame_type",
+            "http3.frame_type",
+            "tls.handshake.extensions_server_name",
+        ];
+        for f in fields {
+            c.args(["-e", f]);
+        }
+        let out = c
+            .args(["-E", "occurrence=a"])
+            .output()
+            .expect("tshark runs");
+        let mut theirs: BTreeMap<u64, Value> = BTreeMap::new();
+        for line in String::from_utf8_lossy(&out.stdout).lines() {
+            let cols: Vec<Vec<u64>> = line
+                .split('\t')
+                .map(|c| {
+                    c.split(',')
+                        .filter_map(|v| {
+                            v.strip_prefix("0x")
+                                .map_or_else(|| v.parse().ok(), |h| u64::from_str_radix(h, 16).ok())
+                        })
+                        .collect()
+                })
+                .collect();
+            let sni = line.split('\t').nth(7).unwrap_or("");
+            let Some(&conn) = cols[0].first() else {
+                continue;
+            };
+            let t = theirs.entry(conn).or_insert_with(
+                || json!({"packet_types": {}, "frame_types": {}, "http3_frame_types": {}}),
+            );
+            let mut bump = |key: &str, n: String| {
+                let e = &mut t[key][n];
+                *e = json!(e.as_u64().unwrap_or(0) + 1);
+            };
+            let (mut v1, mut v2) = (cols[2].iter(), cols[3].iter());
+            for &form in &cols[1] {
+                let kind = if form == 0 {
+                    "1-RTT"
+                } else if let Some(&b) = v1.next() {
+                    ["Initial", "0-RTT", "Handshake", "Retry"][b as usize & 3]
+                } else {
+                    let b = v2.next().copied().unwrap_or(0);
+                    ["Retry", "Initial", "0-RTT", "Handshake"][b as usize & 3]
+                };
+                bump("packet_types", kind.to_string());
+            }
+            for &f in &cols[5] {
+                bump(
+                    "frame_types",
+                    name(dissectors::quic::frames::FRAME_TYPES, f),
+                );
+            }
+            for &f in &cols[6] {
+                bump("http3_frame_types", name(dissectors::http3::FRAME_TYPES, f));
+            }
+            if let Some(&v) = cols[4].iter().find(|&&v| v != 0) {
+                t["version"]
+                    .is_null()
+                    .then(|| t["version"] = json!(format!("0x{v:08x}")));
+            }
+            if !sni.is_empty() && t["sni"].is_null() {
+                t["sni"] = json!(sni);
+            }
+        }
+        let mut c = Command::new(env!("CARGO_BIN_EXE_wirelens"));
+        c.current_dir(common::root())
+            .args(["quic", fixture, "--format", "json"]);
+        if let Some(k) = keys {
+            c.args(["--keylog", k]);
+        }
+        let out = c.output().expect("runs");
+        let ours: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let ours = ours["per_connection"].as_array().unwrap();
+        assert_eq!(ours.len(), theirs.len(), "{fixture}");
+        for o in ours {
+            let n = o["connection"].as_u64().unwrap();
+            let t = &theirs[&n];
+            let mut keys = vec!["version", "sni", "packet_types"];
+            if lost_after_retry != Some(n) {
+                keys.extend(["frame_types", "http3_frame_types"]);
+            }
+            for k in keys {
+                assert_eq!(o[k], t[k], "{fixture} connection {n} {k}");
+            }
+        }
+    }
+}

@@ -60,13 +60,11 @@ impl Request {
     }
 }
 
-/// The packet type a long header's type bits name in `version`.
-fn long_type(version: u64, bits: u64) -> &'static str {
-    let bits = if version == u64::from(dissectors::quic::header::V2) {
-        (bits + 3) & 3
-    } else {
-        bits
-    };
+/// The packet type a long header's type bits name: v2 (RFC 9369)
+/// numbers them one up from v1. The field says which (its name), as the
+/// version comes after the type in the header.
+fn long_type(v2: bool, bits: u64) -> &'static str {
+    let bits = if v2 { (bits + 3) & 3 } else { bits };
     ["Initial", "0-RTT", "Handshake", "Retry"][(bits & 3) as usize]
 }
 
@@ -93,7 +91,6 @@ fn frame(v: &FrameView<'_>, conns: &mut BTreeMap<u64, Connection>) {
         server: v.dst_endpoint(),
         ..Default::default()
     });
-    let mut version = c.version.unwrap_or(0);
     let mut long = false;
     let mut hs_type = 0;
     let mut close = json!({});
@@ -111,7 +108,6 @@ fn frame(v: &FrameView<'_>, conns: &mut BTreeMap<u64, Connection>) {
                 }
             }
             "quic.version" => {
-                version = n;
                 if n == 0 {
                     *c.packet_types
                         .entry("Version Negotiation".into())
@@ -120,10 +116,9 @@ fn frame(v: &FrameView<'_>, conns: &mut BTreeMap<u64, Connection>) {
                     c.version.get_or_insert(n);
                 }
             }
-            "quic.long.packet_type" | "quic.long.packet_type_v2" if long => {
-                *c.packet_types
-                    .entry(long_type(version, n).into())
-                    .or_default() += 1;
+            name @ ("quic.long.packet_type" | "quic.long.packet_type_v2") if long => {
+                let v2 = name.ends_with("_v2");
+                *c.packet_types.entry(long_type(v2, n).into()).or_default() += 1;
             }
             "quic.frame_type" => {
                 *c.frame_types

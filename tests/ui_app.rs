@@ -1371,19 +1371,27 @@ fn crate_keys_cleared() -> bool {
 /// The TLS keys are the process' own: tests that set them take turns.
 static KEYS_IN_USE: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
+/// The app with fixture `name` loaded with the key log beside it
+/// (`name` without its extension, `.keys`); the caller holds KEYS_IN_USE.
+fn app_on_keyed(name: &str) -> Harness<'static, WirelensApp> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let stem = name.rsplit_once('.').map_or(name, |(s, _)| s);
+    let keys = std::fs::read(root.join(format!("{stem}.keys"))).unwrap();
+    wirelens::pass::set_keys(Some(std::sync::Arc::new(
+        dissectors::tls::keylog::KeyLog::parse(&keys).0,
+    )));
+    let h = app_on(&root.join(name));
+    wirelens::pass::set_keys(None);
+    h
+}
+
 /// Analyze › Follow TLS Stream on a decrypted capture: the request and the
 /// response in plaintext, from the store's frames; the conversation's
 /// sequence diagram labels them as HTTP.
 #[test]
 fn follow_tls_stream_shows_the_decrypted_exchange() {
     let _keys = KEYS_IN_USE.lock().unwrap_or_else(|e| e.into_inner());
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    let keys = std::fs::read(root.join("tests/fixtures/wirelens_tls_decrypt.keys")).unwrap();
-    wirelens::pass::set_keys(Some(std::sync::Arc::new(
-        dissectors::tls::keylog::KeyLog::parse(&keys).0,
-    )));
-    let mut h = app_on(&root.join("tests/fixtures/wirelens_tls_decrypt.pcap"));
-    wirelens::pass::set_keys(None);
+    let mut h = app_on_keyed("wirelens_tls_decrypt.pcap");
     h.state_mut().select(10);
     h.run();
     h.get_by_label("Analyze").click();
@@ -1439,13 +1447,7 @@ fn analysing_again_decrypts_with_keys_that_came_later() {
 #[test]
 fn follow_http3_stream_shows_the_decoded_headers_and_body() {
     let _keys = KEYS_IN_USE.lock().unwrap_or_else(|e| e.into_inner());
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    let keys = std::fs::read(root.join("tests/fixtures/wirelens_quic_h3.keys")).unwrap();
-    wirelens::pass::set_keys(Some(std::sync::Arc::new(
-        dissectors::tls::keylog::KeyLog::parse(&keys).0,
-    )));
-    let mut h = app_on(&root.join("tests/fixtures/wirelens_quic_h3.pcapng"));
-    wirelens::pass::set_keys(None);
+    let mut h = app_on_keyed("wirelens_quic_h3.pcapng");
     h.state_mut().select(7);
     h.run();
     h.get_by_label("Analyze").click();
@@ -1479,13 +1481,7 @@ fn follow_http3_stream_shows_the_decoded_headers_and_body() {
 #[test]
 fn the_quic_tab_lists_quic_connections_and_follows_their_requests() {
     let _keys = KEYS_IN_USE.lock().unwrap_or_else(|e| e.into_inner());
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    let keys = std::fs::read(root.join("tests/fixtures/wirelens_quic_h3.keys")).unwrap();
-    wirelens::pass::set_keys(Some(std::sync::Arc::new(
-        dissectors::tls::keylog::KeyLog::parse(&keys).0,
-    )));
-    let mut h = app_on(&root.join("tests/fixtures/wirelens_quic_h3.pcapng"));
-    wirelens::pass::set_keys(None);
+    let mut h = app_on_keyed("wirelens_quic_h3.pcapng");
     h.get_by_label("Statistics").click();
     h.run();
     h.get_by_label("Conversations").click();

@@ -14,7 +14,6 @@ use dissectors::field::OwnedValue;
 
 use super::Snapshot;
 use super::frame::PacketBytes;
-use crate::capture::Record;
 use crate::pass::Pass;
 
 /// DATA kept per connection at most; the rest is counted, not kept.
@@ -62,15 +61,7 @@ pub fn follow_http2(
         let Some(row) = snap.index.row(n as usize - 1) else {
             continue;
         };
-        let rec = Record {
-            offset: row.offset,
-            caplen: row.caplen,
-            orig_len: row.orig_len,
-            ts_ns: row.ts_ns,
-            interface: u32::from(row.interface),
-            comments: Vec::new(),
-            has_ts: row.expert.has_ts(),
-        };
+        let rec = row.record();
         let iface = snap.interfaces.get(usize::from(row.interface));
         let data = source.bytes(row.offset, row.caplen);
         fields.clear();

@@ -19,7 +19,6 @@ use dissectors::field::OwnedValue;
 use super::Snapshot;
 use super::follow_http2::{DATA_CAP, H2Content, H2Part};
 use super::frame::PacketBytes;
-use crate::capture::Record;
 use crate::pass::Pass;
 
 /// What stands for a header section the dissection did not decode.
@@ -64,15 +63,7 @@ pub fn follow_http3(
         if row.flow.udp_stream() != Some(udp_stream) {
             continue;
         }
-        let rec = Record {
-            offset: row.offset,
-            caplen: row.caplen,
-            orig_len: row.orig_len,
-            ts_ns: row.ts_ns,
-            interface: u32::from(row.interface),
-            comments: Vec::new(),
-            has_ts: row.expert.has_ts(),
-        };
+        let rec = row.record();
         let iface = snap.interfaces.get(usize::from(row.interface));
         let data = source.bytes(row.offset, row.caplen);
         fields.clear();

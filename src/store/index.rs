@@ -25,6 +25,22 @@ pub struct Row {
     pub expert: ExpertBits,
 }
 
+impl Row {
+    /// The capture record this row indexes, to read and dissect the packet
+    /// again (its comments live apart, in the store's comment log).
+    pub fn record(&self) -> crate::capture::Record {
+        crate::capture::Record {
+            offset: self.offset,
+            caplen: self.caplen,
+            orig_len: self.orig_len,
+            ts_ns: self.ts_ns,
+            interface: u32::from(self.interface),
+            comments: Vec::new(),
+            has_ts: self.expert.has_ts(),
+        }
+    }
+}
+
 /// A packet's conversation: TCP or UDP stream, or none.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub struct FlowRef(pub u32);

@@ -939,15 +939,15 @@ fn follow_http2_stream_shows_the_decoded_headers_and_body() {
     h.run();
     h.get_by_label("Follow HTTP/2 Stream").click();
     wait_until(&mut h, "the connection was never decoded", |a| {
-        a.follow_http2.iter().all(|f| f.is_ready())
+        a.follow_http.iter().all(|f| f.is_ready())
     });
-    let streams = h.state().follow_http2[0].streams().to_vec();
+    let streams = h.state().follow_http[0].streams().to_vec();
     // tshark: streams 13 and 2 carry the response headers and bodies.
     assert!(streams.contains(&13) && streams.contains(&2), "{streams:?}");
-    h.state_mut().follow_http2[0].stream = 13;
+    h.state_mut().follow_http[0].stream = 13;
     h.run();
     h.get_by_label_contains(":status: 200");
-    let text = h.state().follow_http2[0].text();
+    let text = h.state().follow_http[0].text();
     // The request's headers, the response's, then its 6616 body bytes
     // (tshark's count).
     assert!(text.starts_with(":method: GET\n:path: /\n"), "{text:.200}");
@@ -1454,14 +1454,14 @@ fn follow_http3_stream_shows_the_decoded_headers_and_body() {
     h.run();
     h.get_by_label("Follow HTTP/3 Stream").click();
     wait_until(&mut h, "the connection was never decoded", |a| {
-        a.follow_http2.iter().all(|f| f.is_ready())
+        a.follow_http.iter().all(|f| f.is_ready())
     });
     h.get_by_label("Follow HTTP/3 Stream (udp.stream eq 0)");
-    assert_eq!(h.state().follow_http2[0].streams(), [0, 4, 8, 12]);
-    h.state_mut().follow_http2[0].stream = 4;
+    assert_eq!(h.state().follow_http[0].streams(), [0, 4, 8, 12]);
+    h.state_mut().follow_http[0].stream = 4;
     h.run();
     h.get_by_label_contains(":path: /bytes/200000");
-    let text = h.state().follow_http2[0].text();
+    let text = h.state().follow_http[0].text();
     assert!(
         text.starts_with(":method: GET\n:scheme: https\n"),
         "{text:.200}"
@@ -1495,11 +1495,11 @@ fn the_quic_tab_lists_quic_connections_and_follows_their_requests() {
     assert_eq!(frames, (224..=233).collect::<Vec<u32>>());
     h.get_by_label("Follow HTTP/3 Stream").click();
     wait_until(&mut h, "the connection was never decoded", |a| {
-        a.follow_http2.iter().all(|f| f.is_ready())
+        a.follow_http.iter().all(|f| f.is_ready())
     });
     h.get_by_label("Follow HTTP/3 Stream (udp.stream eq 2)");
     assert!(
-        h.state().follow_http2[0]
+        h.state().follow_http[0]
             .text()
             .contains(":path: /after-retry\n")
     );

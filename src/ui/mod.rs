@@ -17,7 +17,7 @@ pub mod expert_info;
 pub mod field_columns;
 pub mod filter_bar;
 pub mod flow_graph;
-pub mod follow_http2;
+pub mod follow_http;
 pub mod follow_stream;
 pub mod frame_log;
 pub mod hex;

@@ -23,7 +23,7 @@ use super::expert_info::ExpertInfo;
 use super::field_columns::{self, FieldColumnsEditor};
 use super::filter_bar::{FilterAction, FilterBar};
 use super::flow_graph::FlowGraph;
-use super::follow_http2::{FollowHttp2, HttpConnection};
+use super::follow_http::{FollowHttpStream, HttpConnection};
 use super::follow_stream::FollowStream;
 use super::hex;
 use super::io_graph::IoGraph;
@@ -119,8 +119,8 @@ pub struct WirelensApp {
     pub tls_sessions: usize,
     /// Open Follow Stream windows.
     pub follow: Vec<FollowStream>,
-    /// Open Follow HTTP/2 Stream windows.
-    pub follow_http2: Vec<FollowHttp2>,
+    /// Open Follow HTTP/2 and HTTP/3 Stream windows.
+    pub follow_http: Vec<FollowHttpStream>,
     /// Open sequence diagrams.
     pub sequences: Vec<SequenceDiagram>,
     /// Open TCP chart windows.
@@ -460,7 +460,7 @@ impl WirelensApp {
         self.conversations = Conversations::default();
         self.expert_info.reset();
         self.follow.clear();
-        self.follow_http2.clear();
+        self.follow_http.clear();
         self.sequences.clear();
         self.charts.clear();
         self.error = None;

@@ -120,7 +120,7 @@ impl WirelensApp {
             return;
         };
         if let Some(f) = self
-            .follow_http2
+            .follow_http
             .iter_mut()
             .find(|f| f.connection == connection)
         {
@@ -128,8 +128,8 @@ impl WirelensApp {
             return;
         }
         let file = doc.file.clone();
-        let f = FollowHttp2::new(&snap, &file, connection, self.selected, ctx);
-        self.follow_http2.push(f);
+        let f = FollowHttpStream::new(&snap, &file, connection, self.selected, ctx);
+        self.follow_http.push(f);
     }
 
     /// Follows the TCP stream of the selected packet, if it has one.
@@ -181,10 +181,10 @@ impl WirelensApp {
             f.show(ui.ctx());
         }
         self.follow.retain(|f| f.open);
-        for f in &mut self.follow_http2 {
+        for f in &mut self.follow_http {
             f.show(ui.ctx());
         }
-        self.follow_http2.retain(|f| f.open);
+        self.follow_http.retain(|f| f.open);
         if let Some(doc) = &self.document {
             let file = doc.file.clone();
             for d in &mut self.sequences {

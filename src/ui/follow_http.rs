@@ -40,7 +40,7 @@ impl HttpConnection {
     }
 }
 
-pub struct FollowHttp2 {
+pub struct FollowHttpStream {
     pub connection: HttpConnection,
     pub open: bool,
     /// The HTTP/2 stream shown.
@@ -59,14 +59,14 @@ pub struct FollowHttp2 {
     pub save: SaveBytes,
 }
 
-impl FollowHttp2 {
+impl FollowHttpStream {
     pub fn new(
         snap: &Arc<Snapshot>,
         file: &Arc<CaptureFile>,
         connection: HttpConnection,
         near_frame: Option<u32>,
         ctx: &egui::Context,
-    ) -> FollowHttp2 {
+    ) -> FollowHttpStream {
         let (s, f) = (snap.clone(), file.clone());
         let job = Job::spawn("follow http", ctx, move |cancel| match connection {
             HttpConnection::Http2 { tcp_stream } => {
@@ -76,7 +76,7 @@ impl FollowHttp2 {
                 follow_http3(&s, f.as_ref(), udp_stream, cancel)
             }
         });
-        FollowHttp2 {
+        FollowHttpStream {
             connection,
             open: true,
             stream: 0,

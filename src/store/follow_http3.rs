@@ -24,6 +24,27 @@ use crate::pass::Pass;
 /// What stands for a header section the dissection did not decode.
 pub const NOT_DECODED: &str = "[HEADERS not decoded]";
 
+/// A section the dissection did not decode (sent in 0-RTT, before the
+/// ALPN was known, or spread over packets), decoded here if it uses no
+/// dynamic table entry (a Required Insert Count of 0, as a client's 0-RTT
+/// request has when it does not remember the server's settings); else
+/// said so.
+fn static_only(section: &[u8]) -> Vec<(String, String)> {
+    use dissectors::qpack::{QpackTable, Section};
+    match QpackTable::default().decode(section) {
+        Section::Decoded { lines, .. } => lines
+            .iter()
+            .map(|l| {
+                (
+                    String::from_utf8_lossy(&l.name).into_owned(),
+                    String::from_utf8_lossy(&l.value).into_owned(),
+                )
+            })
+            .collect(),
+        _ => vec![(NOT_DECODED.into(), String::new())],
+    }
+}
+
 /// One direction of one request stream, put back in order.
 #[derive(Default)]
 struct StreamBytes {
@@ -168,8 +189,7 @@ impl StreamBytes {
 
     /// The whole HTTP/3 frames held, as parts. A HEADERS frame waits for
     /// its decoded section until the packet's end (`last`): one the
-    /// dissection did not decode (sent in 0-RTT, or spread over packets)
-    /// is said so.
+    /// dissection did not decode is decoded here if it can be alone.
     fn frames(&mut self, id: u64, dir: u8, frame: u32, last: bool, out: &mut Vec<H2Part>) {
         let mut at = 0;
         while let Some((ty, n1)) = varint(&self.buf, at)
@@ -187,7 +207,7 @@ impl StreamBytes {
                 0x00 => H2Content::Data(self.buf[start..end].to_vec()),
                 0x01 => match self.sections.pop_front() {
                     Some(lines) => H2Content::Headers(lines),
-                    None if last => H2Content::Headers(vec![(NOT_DECODED.into(), String::new())]),
+                    None if last => H2Content::Headers(static_only(&self.buf[start..end])),
                     None => break,
                 },
                 _ => {
@@ -205,5 +225,28 @@ impl StreamBytes {
         }
         self.buf.drain(..at);
         self.base += at as u64;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_section_needing_no_table_decodes_alone_and_one_needing_it_says_so() {
+        // RFC 9204 B.1: `:path: /index.html` by static name reference.
+        let alone = [
+            0x00, 0x00, 0x51, 0x0b, b'/', b'i', b'n', b'd', b'e', b'x', b'.', b'h', b't', b'm',
+            b'l',
+        ];
+        assert_eq!(
+            static_only(&alone),
+            [(":path".to_string(), "/index.html".to_string())]
+        );
+        // B.2's section: two dynamic entries (Required Insert Count 2).
+        assert_eq!(
+            static_only(&[0x03, 0x81, 0x10, 0x11]),
+            [(NOT_DECODED.to_string(), String::new())]
+        );
     }
 }

@@ -146,6 +146,20 @@ pub struct PacketInfo {
     /// Payload of a completed IP reassembly (data source 1), when the
     /// transport layer was dissected from it.
     pub reassembled: Option<Vec<u8>>,
+    /// The connection a protocol above the transport numbered this packet
+    /// into, when it keeps its own (QUIC's outlive a change of address).
+    pub connection: Option<ConnectionRef>,
+}
+
+/// A packet's place in a connection that a protocol above the transport
+/// numbers itself (`quic.connection.number`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConnectionRef {
+    /// The numbering protocol's id.
+    pub proto: u8,
+    pub number: u32,
+    /// Sent by the side that did not open the connection.
+    pub from_server: bool,
 }
 
 impl PacketInfo {
@@ -160,6 +174,7 @@ impl PacketInfo {
         self.expert = ExpertSummary::default();
         self.info.clear();
         self.reassembled = None;
+        self.connection = None;
     }
 
     /// `frame.protocols` as tshark prints it (`eth:ethertype:ip:tcp`).

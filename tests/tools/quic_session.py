@@ -5,6 +5,7 @@ captured by dumpcap:
 
     pip install aioquic
     python3 tests/tools/quic_session.py tests/fixtures/wirelens_quic_h3
+    python3 tests/tools/quic_session.py tests/fixtures/wirelens_quic_migration --migration
 
 Server and client are aioquic's (a QUIC and HTTP/3 stack of its own, with
 QPACK from pylsqpack); the client writes the key log.
@@ -15,8 +16,14 @@ QPACK from pylsqpack); the client writes the key log.
   port 4433  QUIC v1 resumed with 0-RTT: GET /early as early data
   port 4434  QUIC v1 behind a Retry (the server checks addresses first)
   port 4433  QUIC v2 (RFC 9369): GET /v2
+
+With --migration, one connection to port 4436 that moves twice (RFC 9000
+§9): GET /before-migration; then the client takes a new UDP port and a new
+connection ID (the server checks the new path with PATH_CHALLENGE) for
+GET /after-migration and GET /bytes/60000; then a new port again with the
+same connection ID, as a NAT rebinding looks, for GET /after-rebinding.
 """
-import asyncio, os, ssl, subprocess, sys, tempfile, time
+import asyncio, os, socket, ssl, subprocess, sys, tempfile, time
 
 from aioquic.asyncio import connect, serve
 from aioquic.asyncio.protocol import QuicConnectionProtocol
@@ -27,6 +34,7 @@ from aioquic.quic.events import ProtocolNegotiated
 from aioquic.quic.packet import QuicProtocolVersion
 
 out = sys.argv[1] if len(sys.argv) > 1 else "tests/fixtures/wirelens_quic_h3"
+migrating = "--migration" in sys.argv
 pcap, keys = out + ".pcapng", out + ".keys"
 for f in (pcap, keys):
     if os.path.exists(f):
@@ -162,10 +170,42 @@ async def main():
         s.close()
 
 
-cap = subprocess.Popen(["dumpcap", "-q", "-i", "lo", "-w", pcap, "-f", "udp portrange 4433-4435"])
+async def move(c, new_cid):
+    """The client's packets leave from a new UDP port from now on (the
+    protocol's transport is the new socket's), with a new connection ID
+    from the server's NEW_CONNECTION_ID frames if `new_cid`."""
+    # A dual-stack socket, as aioquic's connect() makes: it sends to the
+    # server's IPv4-mapped address.
+    sock = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+    sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+    sock.bind(("::", 0))
+    await asyncio.get_running_loop().create_datagram_endpoint(lambda: c, sock=sock)
+    if new_cid:
+        c.change_connection_id()
+
+
+async def migration():
+    server = await serve("127.0.0.1", 4436, configuration=server_config(QuicProtocolVersion.VERSION_1),
+                         create_protocol=Server)
+    async with connect("127.0.0.1", 4436, configuration=client_config(QuicProtocolVersion.VERSION_1),
+                       create_protocol=Client) as c:
+        await c.request(b"GET", b"/before-migration")
+        await asyncio.sleep(0.05)
+        await move(c, new_cid=True)
+        assert (await c.request(b"GET", b"/after-migration"))[1] == b"you asked for /after-migration"
+        assert len((await c.request(b"GET", b"/bytes/60000"))[1]) == 60000
+        await asyncio.sleep(0.05)
+        await move(c, new_cid=False)
+        await c.request(b"GET", b"/after-rebinding")
+    await asyncio.sleep(0.2)
+    server.close()
+
+
+ports = "udp port 4436" if migrating else "udp portrange 4433-4435"
+cap = subprocess.Popen(["dumpcap", "-q", "-i", "lo", "-w", pcap, "-f", ports])
 time.sleep(1.5)
 try:
-    asyncio.run(main())
+    asyncio.run(migration() if migrating else main())
 finally:
     time.sleep(1)
     cap.terminate()

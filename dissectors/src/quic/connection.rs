@@ -276,6 +276,21 @@ const MAX_QPACK_BYTES: usize = 32 << 20;
 const MAX_STREAMS: usize = 4096;
 /// Connection IDs kept per connection.
 const MAX_CIDS: usize = 64;
+/// Address pairs kept per connection (each migration adds one).
+const MAX_PATHS: usize = 16;
+
+/// An address and UDP port.
+type Endpoint = (IpAddr, u16);
+/// A connection's path: client then server.
+type Path = (Endpoint, Endpoint);
+
+/// The connection a connection ID belongs to, and which way packets that
+/// carry it as their Destination Connection ID go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct CidOwner {
+    conn: usize,
+    to_server: bool,
+}
 /// CRYPTO data kept per stream (a handshake flight is a few kB).
 const MAX_CRYPTO: u64 = 64 << 10;
 
@@ -311,8 +326,15 @@ struct CryptoStream {
 struct Connection {
     number: u32,
     version: u32,
+    /// The client's address and port when it last sent (it may migrate).
     client: (IpAddr, u16),
     cids: Vec<Vec<u8>>,
+    /// A side chose zero-length connection IDs (0: the client, 1: the
+    /// server): packets to it are matched by their addresses.
+    zero_len_cid: [bool; 2],
+    /// The address pairs packets of this connection travelled, from
+    /// client to server (the keys of `QuicConnections::by_path`).
+    paths: Vec<Path>,
     /// The client's first Destination Connection ID (after a Retry, the
     /// Retry's Source Connection ID): whose Initial keys are in use.
     initial_dcid: Vec<u8>,
@@ -344,7 +366,10 @@ pub struct QuicConnections {
     connections: HashMap<usize, Connection>,
     /// The next connection's number.
     next: usize,
-    by_cid: HashMap<Vec<u8>, usize>,
+    by_cid: HashMap<Vec<u8>, CidOwner>,
+    /// Connections by (client, server) address pair, for packets to a side
+    /// that uses zero-length connection IDs.
+    by_path: HashMap<Path, usize>,
     /// Lengths of the connection IDs known (short headers do not say).
     cid_lens: Vec<usize>,
     datagrams: u64,
@@ -372,19 +397,55 @@ impl QuicConnections {
         QuicAnswer { packets }
     }
 
-    fn find(&self, cid: &[u8]) -> Option<usize> {
+    fn find(&self, cid: &[u8]) -> Option<CidOwner> {
         self.by_cid.get(cid).copied()
     }
 
-    /// The connection a short header's Destination Connection ID names.
-    fn find_short(&self, b: &[u8]) -> Option<(usize, usize)> {
+    /// The connection a short header's Destination Connection ID names,
+    /// and that ID's length.
+    fn find_short(&self, b: &[u8]) -> Option<(CidOwner, usize)> {
         self.cid_lens.iter().find_map(|&n| {
             let cid = b.get(1..1 + n)?;
             self.find(cid).map(|c| (c, n))
         })
     }
 
-    fn add_cid(&mut self, conn: usize, cid: &[u8]) {
+    /// The connection whose packets travel between `src` and `dst` to a
+    /// side that uses zero-length connection IDs (RFC 9000 §5.2: such a
+    /// side is found by its address alone).
+    fn find_by_path(&self, src: Endpoint, dst: Endpoint) -> Option<CidOwner> {
+        let (conn, to_server) = match (self.by_path.get(&(src, dst)), self.by_path.get(&(dst, src)))
+        {
+            (Some(&c), _) => (c, true),
+            (None, Some(&c)) => (c, false),
+            (None, None) => return None,
+        };
+        let receiver = usize::from(to_server);
+        self.connections.get(&conn)?.zero_len_cid[receiver].then_some(CidOwner { conn, to_server })
+    }
+
+    /// Remembers that connection `conn`'s packets travel from `client` to
+    /// `server` (a new path after a migration).
+    fn add_path(&mut self, conn: usize, client: Endpoint, server: Endpoint) {
+        let path = (client, server);
+        if self.by_path.get(&path) == Some(&conn) {
+            return;
+        }
+        let Some(c) = self.connections.get_mut(&conn) else {
+            return;
+        };
+        if c.paths.len() >= MAX_PATHS {
+            return;
+        }
+        // The newest connection on an address pair takes it over.
+        c.paths.push(path);
+        self.by_path.insert(path, conn);
+    }
+
+    /// Connection `conn` uses `cid`; `to_server`: packets carrying it as
+    /// their Destination Connection ID go to the server (the server
+    /// issued it, or it is the client's first, chosen for the server).
+    fn add_cid(&mut self, conn: usize, cid: &[u8], to_server: bool) {
         if cid.is_empty() || self.by_cid.contains_key(cid) {
             return;
         }
@@ -395,7 +456,8 @@ impl QuicConnections {
             return;
         }
         c.cids.push(cid.to_vec());
-        self.by_cid.insert(cid.to_vec(), conn);
+        self.by_cid
+            .insert(cid.to_vec(), CidOwner { conn, to_server });
         if !self.cid_lens.contains(&cid.len()) {
             self.cid_lens.push(cid.len());
         }
@@ -415,6 +477,8 @@ impl QuicConnections {
                 version,
                 client,
                 cids: Vec::new(),
+                zero_len_cid: [false; 2],
+                paths: Vec::new(),
                 initial_dcid: dcid.to_vec(),
                 initial,
                 handshake: None,
@@ -432,7 +496,7 @@ impl QuicConnections {
                 last_used: self.datagrams,
             },
         );
-        self.add_cid(number, dcid);
+        self.add_cid(number, dcid, true);
         number
     }
 
@@ -451,6 +515,11 @@ impl QuicConnections {
                 self.qpack_bytes -= c.qpack_bytes;
                 for cid in c.cids {
                     self.by_cid.remove(&cid);
+                }
+                for path in c.paths {
+                    if self.by_path.get(&path) == Some(&n) {
+                        self.by_path.remove(&path);
+                    }
                 }
             }
         }
@@ -481,17 +550,18 @@ impl QuicConnections {
         let b = &datagram[at..];
         let first = *b.first()?;
         let src = (q.at.src, q.sport);
+        let dst = (q.at.dst, q.dport);
         if first & 0x80 != 0 {
-            self.long_packet(shared, src, b, at)
+            self.long_packet(shared, (src, dst), b, at)
         } else {
-            self.short_packet(shared, src, b, at, q.on_port)
+            self.short_packet(shared, (src, dst), b, at, q.on_port)
         }
     }
 
     fn long_packet(
         &mut self,
         shared: &Shared<'_>,
-        src: (IpAddr, u16),
+        (src, dst): (Endpoint, Endpoint),
         b: &[u8],
         at: usize,
     ) -> Option<PacketNote> {
@@ -507,17 +577,25 @@ impl QuicConnections {
         let h = LongHeader::parse(b)?;
         let dcid = &b[h.dcid.0..h.dcid.0 + h.dcid.1];
         let scid = b[h.scid.0..h.scid.0 + h.scid.1].to_vec();
-        let conn = match self.find(dcid) {
-            Some(c) => c,
-            None if h.kind == LongType::Initial || h.kind == LongType::ZeroRtt => {
-                self.new_connection(version, src, dcid)
-            }
+        let found = match self.find(dcid) {
+            None if dcid.is_empty() => self.find_by_path(src, dst),
+            found => found,
+        };
+        let CidOwner { conn, to_server } = match found {
+            Some(owner) => owner,
+            None if h.kind == LongType::Initial || h.kind == LongType::ZeroRtt => CidOwner {
+                conn: self.new_connection(version, src, dcid),
+                to_server: true,
+            },
             None => return Some(plain_note(at, h.end, b[0], None, false)),
         };
-        self.add_cid(conn, &scid);
+        let from_server = !to_server;
+        self.heard_from(conn, from_server, (src, dst));
+        // A packet's Source Connection ID is where its sender wants the
+        // other side's packets to go.
+        self.add_cid(conn, &scid, from_server);
         let c = self.connections.get_mut(&conn)?;
-        c.last_used = self.datagrams;
-        let from_server = src != c.client;
+        c.zero_len_cid[usize::from(from_server)] |= scid.is_empty();
         if h.kind == LongType::Retry {
             // The client's next Initial goes to the Retry's Source
             // Connection ID and takes its keys from it (RFC 9001 §5.2).
@@ -568,18 +646,21 @@ impl QuicConnections {
     fn short_packet(
         &mut self,
         shared: &Shared<'_>,
-        src: (IpAddr, u16),
+        (src, dst): (Endpoint, Endpoint),
         b: &[u8],
         at: usize,
         on_port: bool,
     ) -> Option<PacketNote> {
-        let Some((conn, dcid_len)) = self.find_short(b) else {
+        let found = self
+            .find_short(b)
+            .or_else(|| self.find_by_path(src, dst).map(|owner| (owner, 0)));
+        let Some((CidOwner { conn, to_server }, dcid_len)) = found else {
             // On QUIC's port: a short header of a connection not seen.
             return on_port.then(|| plain_note(at, b.len(), b[0], None, false));
         };
+        let from_server = !to_server;
+        self.heard_from(conn, from_server, (src, dst));
         let c = self.connections.get_mut(&conn)?;
-        c.last_used = self.datagrams;
-        let from_server = src != c.client;
         let dir = usize::from(from_server);
         let mut note = plain_note(at, b.len(), b[0], Some((c.number, from_server)), false);
         note.dcid_len = dcid_len as u8;
@@ -593,6 +674,17 @@ impl QuicConnections {
         open_one_rtt(c, b, pn_offset, dir, &mut note);
         self.take_frames(shared, conn, Space::Application, dir, &mut note);
         Some(note)
+    }
+
+    /// Connection `conn` sent a packet between `ends` (source first): it
+    /// was used just now, and travels that path.
+    fn heard_from(&mut self, conn: usize, from_server: bool, (src, dst): (Endpoint, Endpoint)) {
+        let (client, server) = if from_server { (dst, src) } else { (src, dst) };
+        if let Some(c) = self.connections.get_mut(&conn) {
+            c.last_used = self.datagrams;
+            c.client = client;
+        }
+        self.add_path(conn, client, server);
     }
 
     /// The CRYPTO and NEW_CONNECTION_ID frames of an opened packet.
@@ -672,8 +764,9 @@ impl QuicConnections {
             }
             at = f.end;
         }
+        // A NEW_CONNECTION_ID names an ID its sender takes packets on.
         for cid in new_cids {
-            self.add_cid(conn, &cid);
+            self.add_cid(conn, &cid, dir == 1);
         }
         if stream_frames > 0 {
             self.count_qpack(conn);
@@ -771,7 +864,7 @@ fn plain_note(
 fn vn_connection(s: &QuicConnections, b: &[u8], _src: (IpAddr, u16)) -> Option<(u32, bool)> {
     let dcil = usize::from(*b.get(5)?);
     let dcid = b.get(6..6 + dcil)?;
-    let c = s.connections.get(&s.find(dcid)?)?;
+    let c = s.connections.get(&s.find(dcid)?.conn)?;
     Some((c.number, true))
 }
 
@@ -1056,7 +1149,7 @@ mod tests {
         assert_eq!(s.by_cid.len(), s.connections.len());
         // The latest connection is still known by its ID.
         let last = ((total - 1) as u64).to_be_bytes();
-        assert_eq!(s.find(&last), Some(total - 1));
+        assert_eq!(s.find(&last).map(|o| o.conn), Some(total - 1));
     }
 
     /// Connections whose peers each fill a large QPACK table: the tables

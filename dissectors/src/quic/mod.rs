@@ -247,6 +247,13 @@ fn show_packet<S: Sink>(
         cx.layer_again(&proto::QUIC, span, format_args!("QUIC IETF"));
     }
     if note.connection != u32::MAX && first_in_datagram {
+        cx.pi
+            .connection
+            .get_or_insert(crate::packet::ConnectionRef {
+                proto: proto::QUIC.id,
+                number: note.connection,
+                from_server: note.from_server,
+            });
         cx.text(buf.span(at, 0), format_args!("QUIC Connection information"));
         cx.push();
         cx.generated(

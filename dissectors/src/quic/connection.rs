@@ -1152,6 +1152,64 @@ mod tests {
         assert_eq!(s.find(&last).map(|o| o.conn), Some(total - 1));
     }
 
+    /// Sides come from connection IDs, whatever the addresses: a client
+    /// that moves to a new port is still the client. Packets to a client
+    /// that uses zero-length IDs carry none, and are found by their
+    /// address pair.
+    #[test]
+    fn sides_come_from_connection_ids_and_a_zero_length_side_from_its_address() {
+        let mut s = QuicConnections::default();
+        let shared = Shared { keys: None };
+        let (client, server) = (IpAddr::from([10, 0, 0, 1]), IpAddr::from([10, 0, 0, 2]));
+        let q = |src: IpAddr, sport: u16, dst: IpAddr, dport: u16| DatagramQuestion {
+            at: TransportAt {
+                src,
+                dst,
+                frame: 1,
+                ts_ns: 0,
+                frame_len: 0,
+                quoted: false,
+            },
+            sport,
+            dport,
+            on_port: true,
+        };
+        let mut side = |qq: DatagramQuestion, d: &[u8]| {
+            let p = &s.answer(&shared, &qq, d).packets[0];
+            (p.connection, p.from_server)
+        };
+        let (x, y) = ([7u8; 8], [9u8; 8]);
+        // The client's Initial: DCID X, no SCID (zero-length), too short
+        // to open.
+        let mut hello = vec![0xc0, 0, 0, 0, 1, 8];
+        hello.extend_from_slice(&x);
+        hello.extend_from_slice(&[0, 0, 40, 1, 2, 3]);
+        let up = q(client, 40000, server, 443);
+        assert_eq!(side(up, &hello), (0, false));
+        // The server's Initial: no DCID, its own SCID Y.
+        let mut answer = vec![0xc0, 0, 0, 0, 1, 0, 8];
+        answer.extend_from_slice(&y);
+        answer.extend_from_slice(&[0, 40, 1, 2, 3]);
+        let down = q(server, 443, client, 40000);
+        assert_eq!(side(down, &answer), (0, true));
+        // Short headers: to the server by Y, to the client by addresses.
+        let mut to_server = vec![0x40];
+        to_server.extend_from_slice(&y);
+        to_server.extend_from_slice(&[0x55; 24]);
+        assert_eq!(side(up, &to_server), (0, false));
+        let to_client = [0x41u8; 32];
+        assert_eq!(side(down, &to_client), (0, true));
+        // The client moves to port 40001: Y still says who sent.
+        let moved = q(client, 40001, server, 443);
+        assert_eq!(side(moved, &to_server), (0, false));
+        // And the server's answers on the new path are found by it.
+        let back = q(server, 443, client, 40001);
+        assert_eq!(side(back, &to_client), (0, true));
+        // A short header on an unknown pair names no connection.
+        let stranger = q(IpAddr::from([10, 0, 0, 3]), 5000, client, 40000);
+        assert_eq!(side(stranger, &to_client).0, u32::MAX);
+    }
+
     /// Connections whose peers each fill a large QPACK table: the tables
     /// held stay within MAX_QPACK_BYTES, the idlest connections going.
     #[test]

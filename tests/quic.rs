@@ -9,6 +9,26 @@ mod common;
 
 const FIXTURE: &str = "tests/fixtures/wirelens_quic_h3.pcapng";
 const KEYS: &str = "tests/fixtures/wirelens_quic_h3.keys";
+/// One connection that moves to a new client port with a new connection
+/// ID, then to another port with the same ID (quic_session.py --migration).
+const MIGRATION: &str = "tests/fixtures/wirelens_quic_migration.pcapng";
+const MIGRATION_KEYS: &str = "tests/fixtures/wirelens_quic_migration.keys";
+
+/// `wirelens ARGS --keylog KEYS`'s standard output as JSON.
+fn json_of(args: &[&str], keys: &str) -> serde_json::Value {
+    let out = Command::new(env!("CARGO_BIN_EXE_wirelens"))
+        .current_dir(common::root())
+        .args(args)
+        .args(["--keylog", keys])
+        .output()
+        .expect("runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
 
 /// The frame numbers `wirelens packets` lists for `filter`.
 fn frames(filter: &str, keyed: bool) -> Vec<u32> {
@@ -247,6 +267,7 @@ fn the_quic_summary_agrees_with_tshark_per_connection() {
     };
     for (fixture, keys, lost_after_retry) in [
         (FIXTURE, Some(KEYS), Some(2u64)),
+        (MIGRATION, Some(MIGRATION_KEYS), None),
         ("tests/fixtures/ndpi_quic-v2.pcapng", None, None),
     ] {
         let mut c = Command::new("tshark");
@@ -347,5 +368,280 @@ fn the_quic_summary_agrees_with_tshark_per_connection() {
                 assert_eq!(o[k], t[k], "{fixture} connection {n} {k}");
             }
         }
+    }
+}
+
+/// A connection that migrates stays one connection, with its sides right
+/// on every path: its four requests (two after a new port and connection
+/// ID, one after a NAT-like rebinding that keeps the ID) each have their
+/// answer, and Follow HTTP/3 Stream reads them all in one.
+#[test]
+fn a_migrating_connection_keeps_its_number_and_its_sides() {
+    let v = json_of(&["quic", MIGRATION, "--format", "json"], MIGRATION_KEYS);
+    assert_eq!(v["connections"], 1, "{v:#}");
+    let c = &v["per_connection"][0];
+    assert_eq!(c["client_addresses"].as_array().unwrap().len(), 3, "{c:#}");
+    // The server checks each new path (RFC 9000 §8.2).
+    assert_eq!(c["frame_types"]["PATH_CHALLENGE"], 2, "{c:#}");
+    assert_eq!(c["frame_types"]["PATH_RESPONSE"], 2, "{c:#}");
+    let requests: Vec<(String, u64)> = c["requests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["path"].as_str().unwrap().to_string(),
+                r["status"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    let paths = [
+        "/before-migration",
+        "/after-migration",
+        "/bytes/60000",
+        "/after-rebinding",
+    ];
+    assert_eq!(requests, paths.map(|p| (p.to_string(), 200)));
+    let follow = json_of(
+        &[
+            "follow", MIGRATION, "--stream", "0", "--http3", "--format", "json",
+        ],
+        MIGRATION_KEYS,
+    );
+    let bodies: Vec<(&str, usize)> = follow
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["data_len"].is_u64())
+        .map(|p| {
+            (
+                p["from"].as_str().unwrap(),
+                p["data_len"].as_u64().unwrap() as usize,
+            )
+        })
+        .collect();
+    let answer = |p: &str| ("server", "you asked for ".len() + p.len());
+    assert_eq!(
+        bodies,
+        [
+            answer("/before-migration"),
+            answer("/after-migration"),
+            ("server", 60000),
+            answer("/after-rebinding")
+        ]
+    );
+}
+
+/// One QUIC packet as tshark's JSON shows it: which side, its number
+/// space, number, whether it asks for an ACK, and its ACK frames' ranges
+/// and delays.
+struct Seen {
+    frame: u32,
+    ts_ns: i64,
+    side: usize,
+    space: usize,
+    pn: u64,
+    eliciting: bool,
+    padded: bool,
+    handshake_done: bool,
+    acks: Vec<(Vec<(u64, u64)>, u64)>,
+}
+
+/// Every packet of QUIC connection `connection` of `fixture`, with its
+/// keys, from `tshark -T json`: the test's own reading of tshark's
+/// dissection, not ours.
+fn seen_by_tshark(fixture: &str, keys: &str, server_port: &str, connection: u32) -> Vec<Seen> {
+    use serde_json::Value;
+    let out = Command::new("tshark")
+        .current_dir(common::root())
+        .args(["-r", fixture, "-o", &format!("tls.keylog_file:{keys}")])
+        .args(["-Y", &format!("quic.connection.number == {connection}")])
+        .args(["-T", "json", "--no-duplicate-keys", "-J", "frame udp quic"])
+        .output()
+        .expect("tshark runs");
+    let frames: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let list = |v: &Value| -> Vec<Value> {
+        match v {
+            Value::Array(a) => a.clone(),
+            Value::Null => Vec::new(),
+            other => vec![other.clone()],
+        }
+    };
+    let num = |v: &Value| v.as_str().and_then(|s| s.parse::<u64>().ok());
+    let mut seen = Vec::new();
+    for f in &frames {
+        let l = &f["_source"]["layers"];
+        let frame = num(&l["frame"]["frame.number"]).unwrap() as u32;
+        let epoch = l["frame"]["frame.time_epoch"].as_str().unwrap();
+        let (s, ns) = epoch.split_once('.').unwrap();
+        let ts_ns = s.parse::<i64>().unwrap() * 1_000_000_000 + ns[..9].parse::<i64>().unwrap();
+        let side = usize::from(l["udp"]["udp.srcport"].as_str() == Some(server_port));
+        for p in list(&l["quic"]) {
+            let short = &p["quic.short"];
+            let Some(pn) =
+                num(&p["quic.packet_number"]).or_else(|| num(&short["quic.packet_number"]))
+            else {
+                continue;
+            };
+            let space = match num(&p["quic.long.packet_type"]) {
+                None => 2,
+                Some(0) => 0,
+                Some(2) => 1,
+                Some(_) => 2,
+            };
+            let mut q = Seen {
+                frame,
+                ts_ns,
+                side,
+                space,
+                pn,
+                eliciting: false,
+                padded: false,
+                handshake_done: false,
+                acks: Vec::new(),
+            };
+            for fr in list(&p["quic.frame"]) {
+                let ty = num(&fr["quic.frame_type"]).unwrap();
+                q.eliciting |= !matches!(ty, 0 | 2 | 3 | 0x1c | 0x1d);
+                q.padded |= ty == 0;
+                q.handshake_done |= ty == 0x1e;
+                if !matches!(ty, 2 | 3) {
+                    continue;
+                }
+                let largest = num(&fr["quic.ack.largest_acknowledged"]).unwrap();
+                let mut lo = largest - num(&fr["quic.ack.first_ack_range"]).unwrap();
+                let mut ranges = vec![(lo, largest)];
+                let gaps = list(&fr["quic.ack.gap"]);
+                for (gap, range) in gaps.iter().zip(list(&fr["quic.ack.ack_range"]).iter()) {
+                    let hi = lo - num(gap).unwrap() - 2;
+                    lo = hi - num(range).unwrap();
+                    ranges.push((lo, hi));
+                }
+                q.acks
+                    .push((ranges, num(&fr["quic.ack.ack_delay"]).unwrap()));
+            }
+            seen.push(q);
+        }
+    }
+    seen
+}
+
+/// `wirelens quic --series`'s RTT samples are RFC 9002's, worked out here
+/// again from tshark's view of the packets: a sample where an ACK newly
+/// acknowledges the largest packet it names and something ack-eliciting
+/// (latest = ACK time - that packet's time), the smoothed RTT and its
+/// variation as §5.3 updates them (ACK Delay << 3 µs taken off in the
+/// application space, aioquic's default exponent). Packets of a space
+/// whose keys are gone (§4.9 of RFC 9001) are no longer waited for.
+#[test]
+fn rtt_samples_are_rfc_9002s_from_tsharks_view_of_the_acks() {
+    use std::collections::BTreeMap;
+    for (fixture, keys, port, connection) in [
+        (MIGRATION, MIGRATION_KEYS, "4436", 0),
+        (FIXTURE, KEYS, "4433", 0),
+    ] {
+        // Per side and space: packets in flight (frame, time, eliciting).
+        type InFlight = BTreeMap<u64, (u32, i64, bool)>;
+        let mut sent: [[InFlight; 3]; 2] = Default::default();
+        let mut largest: [[Option<u64>; 3]; 2] = Default::default();
+        // Per side: min, smoothed, variation, latest.
+        let mut rtt: [Option<(i64, i64, i64, i64)>; 2] = [None, None];
+        let mut expected = Vec::new();
+        let mut gone = [false; 3];
+        for q in seen_by_tshark(fixture, keys, port, connection) {
+            if q.space == 1 && q.side == 0 {
+                gone[0] = true;
+                sent.iter_mut().for_each(|s| s[0].clear());
+            }
+            if q.handshake_done {
+                gone[1] = true;
+                sent.iter_mut().for_each(|s| s[1].clear());
+            }
+            let peer = 1 - q.side;
+            for (ranges, delay) in &q.acks {
+                let in_flight = &mut sent[peer][q.space];
+                let mut newly = Vec::new();
+                for &(lo, hi) in ranges {
+                    let pns: Vec<u64> = in_flight.range(lo..=hi).map(|(&n, _)| n).collect();
+                    for n in pns {
+                        newly.push((n, in_flight.remove(&n).unwrap()));
+                    }
+                }
+                let top = ranges[0].1;
+                let l = largest[peer][q.space].map_or(top, |l| l.max(top));
+                largest[peer][q.space] = Some(l);
+                let sample = newly.iter().find(|(n, _)| *n == top);
+                if let Some(&(_, (acked, at, _))) = sample
+                    && newly.iter().any(|(_, s)| s.2)
+                {
+                    let latest = q.ts_ns - at;
+                    let mut ack_delay = if q.space == 2 {
+                        (*delay as i64) * 8 * 1000
+                    } else {
+                        0
+                    };
+                    if gone[1] {
+                        ack_delay = ack_delay.min(25_000_000);
+                    }
+                    let next = match rtt[peer] {
+                        None => (latest, latest, latest / 2, latest),
+                        Some((min, smoothed, var, _)) => {
+                            let min = min.min(latest);
+                            let adj = if latest >= min + ack_delay {
+                                latest - ack_delay
+                            } else {
+                                latest
+                            };
+                            (
+                                min,
+                                (7 * smoothed + adj) / 8,
+                                (3 * var + (smoothed - adj).abs()) / 4,
+                                latest,
+                            )
+                        }
+                    };
+                    rtt[peer] = Some(next);
+                    expected.push((q.frame, peer, acked, latest, next.1, next.2));
+                }
+                // Loss detection takes packets out as the series does:
+                // three behind the largest acknowledged, or 9/8 RTT old.
+                let delay = rtt[peer].map_or(i64::MAX, |r| (r.1.max(r.3) * 9 / 8).max(1_000_000));
+                sent[peer][q.space].retain(|&n, s| {
+                    !(n < l && (l >= n + 3 || s.1 <= q.ts_ns.saturating_sub(delay)))
+                });
+            }
+            if (q.eliciting || q.padded) && !gone[q.space] {
+                sent[q.side][q.space].insert(q.pn, (q.frame, q.ts_ns, q.eliciting));
+            }
+        }
+        let v = json_of(
+            &[
+                "quic",
+                fixture,
+                "--series",
+                &connection.to_string(),
+                "--format",
+                "json",
+            ],
+            keys,
+        );
+        let ours: Vec<(u32, usize, u32, i64, i64, i64)> = v["rtt"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                let ns = |k: &str| (r[k].as_f64().unwrap() * 1e6).round() as i64;
+                (
+                    r["frame"].as_u64().unwrap() as u32,
+                    usize::from(r["measured_by"] == "server"),
+                    r["acked_frame"].as_u64().unwrap() as u32,
+                    ns("latest_ms"),
+                    ns("smoothed_ms"),
+                    ns("rttvar_ms"),
+                )
+            })
+            .collect();
+        assert!(expected.len() > 10, "{fixture}: {expected:?}");
+        assert_eq!(ours, expected, "{fixture}");
     }
 }

@@ -1374,7 +1374,8 @@ static KEYS_IN_USE: std::sync::Mutex<()> = std::sync::Mutex::new(());
 /// The app with fixture `name` loaded with the key log beside it
 /// (`name` without its extension, `.keys`); the caller holds KEYS_IN_USE.
 fn app_on_keyed(name: &str) -> Harness<'static, WirelensApp> {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    // Relative, as the sample's: the status bar (in snapshots) names it.
+    let root = std::path::Path::new("tests/fixtures");
     let stem = name.rsplit_once('.').map_or(name, |(s, _)| s);
     let keys = std::fs::read(root.join(format!("{stem}.keys"))).unwrap();
     wirelens::pass::set_keys(Some(std::sync::Arc::new(
@@ -1456,7 +1457,7 @@ fn follow_http3_stream_shows_the_decoded_headers_and_body() {
     wait_until(&mut h, "the connection was never decoded", |a| {
         a.follow_http.iter().all(|f| f.is_ready())
     });
-    h.get_by_label("Follow HTTP/3 Stream (udp.stream eq 0)");
+    h.get_by_label("Follow HTTP/3 Stream (quic.connection.number eq 0)");
     assert_eq!(h.state().follow_http[0].streams(), [0, 4, 8, 12]);
     h.state_mut().follow_http[0].stream = 4;
     h.run();
@@ -1476,8 +1477,8 @@ fn follow_http3_stream_shows_the_decoded_headers_and_body() {
 }
 
 /// Statistics › Conversations has a QUIC tab: the UDP conversations that
-/// carry QUIC. Picking one filters to its QUIC packets, and Follow HTTP/3
-/// Stream opens its requests (here the connection behind the Retry).
+/// carry QUIC. Picking one filters to its connection's packets, and Follow
+/// HTTP/3 Stream opens its requests (here the connection behind the Retry).
 #[test]
 fn the_quic_tab_lists_quic_connections_and_follows_their_requests() {
     let _keys = KEYS_IN_USE.lock().unwrap_or_else(|e| e.into_inner());
@@ -1490,17 +1491,64 @@ fn the_quic_tab_lists_quic_connections_and_follows_their_requests() {
     h.run();
     h.get_by_label("4434").click();
     let frames = wait_for_filter(&mut h);
-    assert_eq!(h.state().filter_bar.text, "quic && udp.stream eq 2");
-    // tshark -Y "quic && udp.stream eq 2" lists these ten.
+    assert_eq!(h.state().filter_bar.text, "quic.connection.number eq 2");
+    // tshark -Y "quic.connection.number eq 2" lists these ten.
     assert_eq!(frames, (224..=233).collect::<Vec<u32>>());
     h.get_by_label("Follow HTTP/3 Stream").click();
     wait_until(&mut h, "the connection was never decoded", |a| {
         a.follow_http.iter().all(|f| f.is_ready())
     });
-    h.get_by_label("Follow HTTP/3 Stream (udp.stream eq 2)");
+    h.get_by_label("Follow HTTP/3 Stream (quic.connection.number eq 2)");
     assert!(
         h.state().follow_http[0]
             .text()
             .contains(":path: /after-retry\n")
     );
+}
+
+/// A QUIC connection that migrated, from the Conversations' QUIC tab: its
+/// three UDP conversations are one connection, whose sequence diagram
+/// draws every packet with its type, number and frames and the HTTP/3
+/// request it carries, and whose RTT chart holds the samples `wirelens
+/// quic --series` prints (tests/quic.rs holds those against RFC 9002).
+#[test]
+fn a_migrated_quic_connection_has_one_sequence_diagram_and_rtt_chart() {
+    let _keys = KEYS_IN_USE.lock().unwrap_or_else(|e| e.into_inner());
+    let mut h = app_on_keyed("wirelens_quic_migration.pcapng");
+    h.get_by_label("Statistics").click();
+    h.run();
+    h.get_by_label("Conversations").click();
+    h.run();
+    // One connection, three address pairs.
+    h.get_by_label("QUIC · 3").click();
+    h.run();
+    // The row of the client's second port: the connection is the same.
+    h.get_by_label("44338").click();
+    wait_for_filter(&mut h);
+    h.get_by_label("Sequence Diagram").click();
+    wait_until(&mut h, "the connection was never decoded", |a| {
+        a.quic_views.iter().all(|v| v.is_ready())
+    });
+    h.get_by_label("QUIC connection 0 (quic.connection.number eq 0)");
+    let series = h.state().quic_views[0].series.clone().unwrap();
+    let packets = &series.packets;
+    assert_eq!(packets.len(), 85);
+    let request = packets
+        .iter()
+        .find(|p| p.http3.iter().any(|f| f == "HEADERS GET /after-rebinding"))
+        .expect("the last request");
+    assert_eq!(request.dir, 0);
+    // Arrows in view are labelled; the first is the client's Initial.
+    h.get_by_label_contains("Initial PN=0: CRYPTO");
+    h.snapshot("quic_sequence_diagram");
+    h.get_by_label("Round Trip Time").click();
+    h.run();
+    h.get_by_label("client 127.0.0.1:35813").click();
+    h.run();
+    let view = &h.state().quic_views[0];
+    let client_samples = series.rtt.iter().filter(|r| r.dir == 0).count();
+    assert!(client_samples > 3, "{client_samples}");
+    assert_eq!(view.drawn[0].points.len(), client_samples);
+    assert_eq!(view.drawn[1].name, "Smoothed RTT");
+    h.snapshot("quic_rtt_chart");
 }

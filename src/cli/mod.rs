@@ -115,7 +115,7 @@ pub enum Command {
     /// HTTP/2 per connection: frame counts per type and direction, settings, streams.
     Http2(AppArgs),
     /// QUIC per connection: version, SNI, ALPN offered and chosen, packets, frames and HTTP/3 frames by type, handshake time, close.
-    Quic(AppArgs),
+    Quic(quic::QuicArgs),
     /// Load a capture as the app does and report time and memory.
     Bench(BenchArgs),
     /// Interfaces libpcap can capture on: name, description, flags, link type, addresses.
@@ -198,8 +198,9 @@ pub struct FollowArgs {
     /// instead (tshark's `-z follow,tls`; needs a key log).
     #[arg(long)]
     pub tls: bool,
-    /// The HTTP/3 request streams of the QUIC connection on UDP stream
-    /// `--stream` instead, as Follow HTTP/3 Stream shows them: headers
+    /// The HTTP/3 request streams of QUIC connection `--stream`
+    /// (`quic.connection.number`, which follows a connection that moves to
+    /// new addresses) instead, as Follow HTTP/3 Stream shows them: headers
     /// (QPACK-decoded) and bodies (needs a key log). Text, or json.
     #[arg(long, conflicts_with = "tls")]
     pub http3: bool,

@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 
 use super::scan::{FrameView, as_str, as_u64, scan};
 use super::{AppArgs, CliError};
+use crate::store::quic_series::PacketKind;
 
 #[derive(Default)]
 struct Connection {
@@ -18,6 +19,9 @@ struct Connection {
     first_ns: i64,
     client: Option<String>,
     server: Option<String>,
+    /// Every address and port the client sent from (more than one: it
+    /// migrated, or a NAT rebound it).
+    client_addresses: Vec<String>,
     version: Option<u64>,
     sni: Option<String>,
     alpn_offered: Vec<String>,
@@ -60,14 +64,6 @@ impl Request {
     }
 }
 
-/// The packet type a long header's type bits name: v2 (RFC 9369)
-/// numbers them one up from v1. The field says which (its name), as the
-/// version comes after the type in the header.
-fn long_type(v2: bool, bits: u64) -> &'static str {
-    let bits = if v2 { (bits + 3) & 3 } else { bits };
-    ["Initial", "0-RTT", "Handshake", "Retry"][(bits & 3) as usize]
-}
-
 fn name_of(table: &'static [(u64, &'static str)], v: u64) -> String {
     dissectors::field::lookup(table, v)
         .map(str::to_string)
@@ -97,6 +93,12 @@ fn frame(v: &FrameView<'_>, conns: &mut BTreeMap<u64, Connection>) {
     let mut stream = None;
     let mut offset = 0;
     let from_server = v.src_endpoint() == c.server;
+    if let Some(src) = v
+        .src_endpoint()
+        .filter(|s| !from_server && !c.client_addresses.contains(s))
+    {
+        c.client_addresses.push(src);
+    }
     for f in fields {
         let val = Some(&f.value);
         let n = as_u64(val).unwrap_or(0);
@@ -117,8 +119,10 @@ fn frame(v: &FrameView<'_>, conns: &mut BTreeMap<u64, Connection>) {
                 }
             }
             name @ ("quic.long.packet_type" | "quic.long.packet_type_v2") if long => {
-                let v2 = name.ends_with("_v2");
-                *c.packet_types.entry(long_type(v2, n).into()).or_default() += 1;
+                // The field's name says the version: it comes after the
+                // type in the header.
+                let kind = PacketKind::long(name.ends_with("_v2"), n);
+                *c.packet_types.entry(kind.name().into()).or_default() += 1;
             }
             "quic.frame_type" => {
                 *c.frame_types
@@ -213,6 +217,7 @@ pub fn summary(file: &crate::capture::CaptureFile) -> (Value, crate::capture::Re
                 "first_frame": c.first_frame,
                 "client": c.client,
                 "server": c.server,
+                "client_addresses": c.client_addresses,
                 "version": c.version.map(|v| format!("0x{v:08x}")),
                 "sni": c.sni,
                 "alpn_offered": c.alpn_offered,
@@ -232,8 +237,122 @@ pub fn summary(file: &crate::capture::CaptureFile) -> (Value, crate::capture::Re
     )
 }
 
-pub fn run(a: &AppArgs, out: &mut impl Write) -> Result<(), CliError> {
-    super::run_summary(a, "quic", out, summary, text)
+#[derive(Debug, clap::Args)]
+pub struct QuicArgs {
+    #[command(flatten)]
+    pub app: AppArgs,
+    /// Connection N's packets (type, number, frames, HTTP/3 frames) and
+    /// its loss recovery series as RFC 9002 works them out from the ACK
+    /// frames: RTT samples (latest, min, smoothed), bytes in flight per
+    /// side, packets declared lost. Needs the key log for all but the
+    /// Initial packets.
+    #[arg(long, value_name = "N")]
+    pub series: Option<u32>,
+}
+
+pub fn run(a: &QuicArgs, out: &mut impl Write) -> Result<(), CliError> {
+    match a.series {
+        Some(n) => series(&a.app, n, out),
+        None => super::run_summary(&a.app, "quic", out, summary, text),
+    }
+}
+
+/// `--series N`.
+fn series(a: &AppArgs, connection: u32, out: &mut impl Write) -> Result<(), CliError> {
+    use crate::store::quic_series::quic_series;
+    let file = super::open(&a.file)?;
+    let opts = crate::pipeline::LoadOptions::batch(true);
+    let snap = crate::pipeline::load_file(file.clone(), opts).wait();
+    let cancel = std::sync::atomic::AtomicBool::new(false);
+    let s = quic_series(&snap, file.as_ref(), connection, &cancel).unwrap_or_default();
+    let start = snap.index.row(0).map_or(0, |r| r.ts_ns);
+    let v = series_json(&s, start);
+    match a.format {
+        super::TextOrJson::Json => {
+            serde_json::to_writer_pretty(&mut *out, &v).map_err(std::io::Error::other)?;
+            writeln!(out)?;
+        }
+        super::TextOrJson::Text => series_text(&s, start, out)?,
+    }
+    super::warn_read(&a.file, &snap.notes);
+    Ok(())
+}
+
+fn side(dir: u8) -> &'static str {
+    if dir == 0 { "client" } else { "server" }
+}
+
+fn ms(ns: i64) -> f64 {
+    ns as f64 / 1e6
+}
+
+fn series_json(s: &crate::store::quic_series::QuicSeries, start: i64) -> Value {
+    let t = |ns: i64| super::secs(ns - start);
+    json!({
+        "connection": s.connection,
+        "packets": s.packets.iter().map(|p| json!({
+            "frame": p.frame, "time": t(p.ts_ns), "from": side(p.dir),
+            "type": p.kind.name(), "packet_number": p.pn, "length": p.len,
+            "frames": p.frame_types.iter().map(|&f| name_of(dissectors::quic::frames::FRAME_TYPES, f)).collect::<Vec<_>>(),
+            "ack_eliciting": p.ack_eliciting(), "http3": p.http3,
+        })).collect::<Vec<_>>(),
+        "rtt": s.rtt.iter().map(|r| json!({
+            "frame": r.frame, "time": t(r.ts_ns), "measured_by": side(r.dir),
+            "acked_frame": r.acked_frame, "latest_ms": ms(r.latest_ns),
+            "ack_delay_ms": ms(r.ack_delay_ns), "adjusted_ms": ms(r.adjusted_ns),
+            "min_ms": ms(r.min_ns), "smoothed_ms": ms(r.smoothed_ns), "rttvar_ms": ms(r.rttvar_ns),
+        })).collect::<Vec<_>>(),
+        "bytes_in_flight": s.in_flight.iter().map(|f| json!({
+            "frame": f.frame, "time": t(f.ts_ns), "side": side(f.dir), "bytes": f.bytes,
+        })).collect::<Vec<_>>(),
+        "lost": s.lost.iter().map(|l| json!({
+            "frame": l.frame, "side": side(l.dir), "packet_number": l.pn, "declared_in": l.declared_in,
+        })).collect::<Vec<_>>(),
+    })
+}
+
+fn series_text(
+    s: &crate::store::quic_series::QuicSeries,
+    start: i64,
+    out: &mut impl Write,
+) -> std::io::Result<()> {
+    for p in &s.packets {
+        let arrow = if p.dir == 0 { "->" } else { "<-" };
+        write!(
+            out,
+            "{:>6} {:>12.6} {arrow} {}",
+            p.frame,
+            super::secs(p.ts_ns - start),
+            p.label()
+        )?;
+        if !p.http3.is_empty() {
+            write!(out, " | HTTP/3: {}", p.http3.join(", "))?;
+        }
+        writeln!(out)?;
+    }
+    for r in &s.rtt {
+        writeln!(
+            out,
+            "rtt {} frame {} (acks {}): latest {:.3} ms, smoothed {:.3} ms, min {:.3} ms",
+            side(r.dir),
+            r.frame,
+            r.acked_frame,
+            ms(r.latest_ns),
+            ms(r.smoothed_ns),
+            ms(r.min_ns)
+        )?;
+    }
+    for l in &s.lost {
+        writeln!(
+            out,
+            "lost {} packet {} (frame {}), declared in frame {}",
+            side(l.dir),
+            l.pn,
+            l.frame,
+            l.declared_in
+        )?;
+    }
+    Ok(())
 }
 
 fn text(v: &Value, out: &mut dyn Write) -> std::io::Result<()> {

@@ -7,6 +7,7 @@ use dissectors::analysis::{Analyzer, FrameAnswers};
 use dissectors::packet::{PacketInfo, Transport};
 
 use super::comments::CommentLog;
+use super::connections::ConnectionPathLog;
 use super::log::AppendLog;
 use super::tapes::TapeWriter;
 use super::tcp::{SackBlocks, TcpRecord};
@@ -52,6 +53,7 @@ pub struct StoreBuilder {
     keep_tapes: bool,
     tapes: TapeWriter,
     comments: CommentLog,
+    connection_paths: ConnectionPathLog,
     pub interfaces_described: bool,
 }
 
@@ -104,12 +106,15 @@ impl StoreBuilder {
                 }
                 None => (FlowRef::NONE, 0),
             },
-            Transport::Udp(_) => (
-                answers
-                    .udp
-                    .map_or(FlowRef::NONE, |a| FlowRef::udp(a.stream)),
-                0,
-            ),
+            Transport::Udp(_) => match answers.udp {
+                Some(a) => {
+                    if let Some(c) = pi.connection {
+                        self.connection_paths.add(c, a.stream, number);
+                    }
+                    (FlowRef::udp(a.stream), 0)
+                }
+                None => (FlowRef::NONE, 0),
+            },
             Transport::None => (FlowRef::NONE, 0),
         };
         self.index.push(&Row {
@@ -151,6 +156,7 @@ impl StoreBuilder {
             tcp_sacks: self.tcp_sacks.snapshot(),
             tapes: self.tapes.snapshot(),
             comments: self.comments.snapshot(),
+            connection_paths: self.connection_paths.snapshot(),
             interfaces_described: self.interfaces_described,
             keys: analyzer.keys(),
             tcp_analysis: Arc::new(conv.tcp_analysis.clone()),
@@ -182,6 +188,7 @@ impl StoreBuilder {
             tcp_sacks: self.tcp_sacks.finish(),
             tapes: self.tapes.finish(),
             comments: self.comments.finish(),
+            connection_paths: self.connection_paths.finish(),
             interfaces_described: self.interfaces_described,
             keys,
             tcp_analysis: Arc::new(conv.tcp_analysis),

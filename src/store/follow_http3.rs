@@ -6,11 +6,12 @@
 //! order here (a DATA frame is mostly spread over many packets, and the
 //! packet dissection, as tshark's, shows an HTTP/3 frame only in a STREAM
 //! frame that holds it whole); the header lines come from the dissection,
-//! which decoded them with the connection's QPACK state. The UDP
-//! conversation's packets go through a pass of their own, in order.
+//! which decoded them with the connection's QPACK state. The packets of
+//! the connection's UDP conversations (more than one when it migrated) go
+//! through a pass of their own, in order.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 
 use dissectors::bytes::varint;
 use dissectors::collect::FieldCollector;
@@ -19,7 +20,7 @@ use dissectors::field::OwnedValue;
 use super::Snapshot;
 use super::follow_http2::{DATA_CAP, H2Content, H2Part};
 use super::frame::PacketBytes;
-use crate::pass::Pass;
+use super::quic_pass::each_packet;
 
 /// What stands for a header section the dissection did not decode.
 pub const NOT_DECODED: &str = "[HEADERS not decoded]";
@@ -57,48 +58,23 @@ struct StreamBytes {
     sections: std::collections::VecDeque<Vec<(String, String)>>,
 }
 
-/// The HEADERS and DATA frames of the HTTP/3 request streams on UDP
-/// conversation `udp_stream` (a QUIC connection: the key log must be the
-/// snapshot's). None when cancelled.
+/// The HEADERS and DATA frames of the HTTP/3 request streams of QUIC
+/// connection `connection` (`quic.connection.number`; the key log must be
+/// the snapshot's). None when cancelled.
 pub fn follow_http3(
     snap: &Snapshot,
     source: &dyn PacketBytes,
-    udp_stream: u32,
+    connection: u32,
     cancel: &AtomicBool,
 ) -> Option<Vec<H2Part>> {
-    let mut pass = Pass::new(true);
-    pass.interfaces_described = snap.interfaces_described;
-    pass.analyzer.set_keys(snap.keys.clone());
-    let mut fields = FieldCollector::new(&["quic", "http3"]);
     let mut streams: HashMap<(u64, u8), StreamBytes> = HashMap::new();
     let mut out = Vec::new();
     let mut kept = 0usize;
-    let mut client = None;
-    for n in 1..=snap.index.len() as u32 {
-        if n % 4096 == 0 && cancel.load(Ordering::Relaxed) {
-            return None;
-        }
-        let Some(row) = snap.index.row(n as usize - 1) else {
-            continue;
-        };
-        if row.flow.udp_stream() != Some(udp_stream) {
-            continue;
-        }
-        let rec = row.record();
-        let iface = snap.interfaces.get(usize::from(row.interface));
-        let data = source.bytes(row.offset, row.caplen);
-        fields.clear();
-        let (info, _) = pass.frame(&rec, iface, data, crate::pass::options(false), &mut fields);
-        let port = match info.transport {
-            dissectors::packet::Transport::Udp(u) => u.src_port,
-            _ => 0,
-        };
-        // The side that sent the conversation's first packet: the client.
-        let src = (info.src.to_string(), port);
-        let dir = u8::from(client.get_or_insert_with(|| src.clone()) != &src);
-        take_packet(&fields, dir, n, &mut streams, &mut out, &mut kept);
-    }
-    Some(out)
+    let done = each_packet(snap, source, connection, &["quic", "http3"], cancel, |p| {
+        let dir = u8::from(p.from_server);
+        take_packet(p.fields, dir, p.frame, &mut streams, &mut out, &mut kept);
+    });
+    done.then_some(out)
 }
 
 /// A packet's STREAM frames and decoded header sections.

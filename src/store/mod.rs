@@ -4,6 +4,7 @@
 
 pub mod builder;
 pub mod comments;
+pub mod connections;
 pub mod experts;
 pub mod follow;
 pub mod follow_http2;
@@ -14,6 +15,8 @@ pub mod hierarchy;
 pub mod index;
 pub mod io_series;
 pub mod log;
+pub mod quic_pass;
+pub mod quic_series;
 pub mod tapes;
 pub mod tcp;
 pub mod tcp_series;
@@ -44,6 +47,8 @@ pub struct Snapshot {
     pub tapes: tapes::Tapes,
     /// The packet comments of the frames that have them.
     pub comments: comments::Comments,
+    /// The UDP conversations of each QUIC connection.
+    pub connection_paths: connections::ConnectionPaths,
     /// The source describes its interfaces (pcapng).
     pub interfaces_described: bool,
     /// The TLS secrets the load decrypted with: passes over part of the
@@ -62,21 +67,28 @@ pub struct Snapshot {
 }
 
 impl Snapshot {
-    /// Which UDP conversations have a packet whose top protocol is one
-    /// of `protos` (by stream number): QUIC's conversations for the
-    /// Conversations window, found from the index alone.
-    pub fn udp_streams_carrying(&self, protos: &[u8]) -> Vec<bool> {
-        let mut carrying = vec![false; self.udp.len()];
-        for i in 0..self.index.len() {
-            if let Some(row) = self.index.row(i)
-                && let Some(s) = row.flow.udp_stream()
-                && protos.contains(&row.proto)
-                && let Some(c) = carrying.get_mut(s as usize)
-            {
-                *c = true;
-            }
-        }
-        carrying
+    /// Which UDP conversations carry a QUIC connection (by stream number).
+    pub fn quic_udp_streams(&self) -> Vec<bool> {
+        self.connection_paths
+            .udp_streams_carrying(dissectors::proto::QUIC.id, self.udp.len())
+    }
+
+    /// The UDP conversations QUIC connection `number` travelled.
+    pub fn quic_connection_streams(&self, number: u32) -> Vec<u32> {
+        self.connection_paths
+            .streams_of(dissectors::proto::QUIC.id, number)
+    }
+
+    /// The frame of QUIC connection `number`'s first packet.
+    pub fn quic_connection_first_frame(&self, number: u32) -> Option<u32> {
+        self.connection_paths
+            .first_frame_of(dissectors::proto::QUIC.id, number)
+    }
+
+    /// The QUIC connection on UDP conversation `udp_stream`.
+    pub fn quic_connection_on(&self, udp_stream: u32) -> Option<u32> {
+        self.connection_paths
+            .connection_on(dissectors::proto::QUIC.id, udp_stream)
     }
 
     /// TCP stream `stream`'s two endpoints as text, A (the side that sent

@@ -118,13 +118,27 @@ pub fn seq(recs: &[TcpRecord], start_ns: i64) -> Vec<Point> {
 /// conversation's first segment: (interval start in seconds since the
 /// capture's first packet, direction, bytes), in time order, A before B.
 pub fn throughput(recs: &[TcpRecord], start_ns: i64, interval_ns: i64) -> Vec<(f64, u8, u64)> {
+    let items = recs.iter().map(|r| (r.ts_ns, r.dir, u64::from(r.len)));
+    bins(items, start_ns, interval_ns)
+}
+
+/// Bytes per interval and direction of `(time ns, direction, bytes)` items
+/// in time order, intervals counted from the first item's time: (interval
+/// start in seconds since `start_ns`, direction, bytes), A before B.
+pub fn bins(
+    items: impl Iterator<Item = (i64, u8, u64)>,
+    start_ns: i64,
+    interval_ns: i64,
+) -> Vec<(f64, u8, u64)> {
     let step = interval_ns.max(1);
-    let first = recs.first().map_or(start_ns, |r| r.ts_ns);
+    let mut first = None;
     let mut bins: std::collections::BTreeMap<(i64, u8), u64> = std::collections::BTreeMap::new();
-    for r in recs {
-        let bin = r.ts_ns.saturating_sub(first).div_euclid(step);
-        *bins.entry((bin, r.dir)).or_default() += u64::from(r.len);
+    for (ts, dir, bytes) in items {
+        let first = *first.get_or_insert(ts);
+        let bin = ts.saturating_sub(first).div_euclid(step);
+        *bins.entry((bin, dir)).or_default() += bytes;
     }
+    let first = first.unwrap_or(start_ns);
     bins.into_iter()
         .map(|((bin, d), bytes)| {
             let t = first.saturating_add(bin.saturating_mul(step)) - start_ns;

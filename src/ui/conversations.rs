@@ -10,6 +10,7 @@ use dissectors::tcp_analysis::Flag;
 use eframe::egui::{self, RichText, Sense};
 use egui_extras::{Column, TableBuilder};
 
+use super::quic_connection::QuicTab;
 use super::save_bytes::SaveBytes;
 use crate::report::flows::{FlowRow, write_csv, write_json};
 use crate::store::Snapshot;
@@ -19,21 +20,24 @@ pub enum Proto {
     #[default]
     Tcp,
     Udp,
-    /// UDP conversations that carry QUIC (its connections, as long as a
-    /// connection keeps its addresses).
+    /// UDP conversations that carry QUIC; a connection that migrated
+    /// has one per address pair, and each row acts on the connection.
     Quic,
 }
 
 /// What the user asked of a conversation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FlowAction {
-    /// Show only its packets.
+    /// Show only its packets (for QUIC: the connection's, by number).
     Filter(Proto, u32),
     Follow(u32),
     SequenceDiagram(u32),
     Charts(u32),
-    /// Follow HTTP/3 Stream on a QUIC conversation (its UDP stream).
+    /// Follow HTTP/3 Stream on a QUIC connection (by number).
     FollowHttp3(u32),
+    /// A QUIC connection's window (by number), at its sequence diagram or
+    /// its charts.
+    QuicConnection(u32, QuicTab),
 }
 
 const COLUMNS: [&str; 15] = [
@@ -72,7 +76,8 @@ pub struct Conversations {
     pub save: SaveBytes,
 }
 
-/// The TCP, UDP and QUIC lists by address: what the counts were of.
+/// The TCP and UDP lists and the QUIC set, by address: what the counts
+/// were of.
 type ListsKey = (usize, usize, usize);
 /// Conversations listed: TCP, UDP, QUIC.
 type ListCounts = (usize, usize, usize);
@@ -167,15 +172,14 @@ impl Conversations {
         }
     }
 
-    /// Which UDP conversations carry QUIC (worked out once per store
-    /// change, from the index).
+    /// Which UDP conversations carry QUIC (worked out when the store's
+    /// conversations or QUIC connections change).
     fn quic_streams(&mut self, snap: &Snapshot) -> Arc<Vec<bool>> {
-        let key = (Arc::as_ptr(&snap.udp) as usize, snap.index.len());
+        let key = (Arc::as_ptr(&snap.udp) as usize, snap.connection_paths.len());
         match &self.quic {
             Some((k, q)) if *k == key => q.clone(),
             _ => {
-                let ids = [dissectors::proto::QUIC.id, dissectors::proto::HTTP3.id];
-                let q = Arc::new(snap.udp_streams_carrying(&ids));
+                let q = Arc::new(snap.quic_udp_streams());
                 self.quic = Some((key, q.clone()));
                 q
             }
@@ -284,19 +288,31 @@ impl Conversations {
             {
                 action = Some(FlowAction::Follow(s));
             }
+            let quic = self
+                .selected
+                .filter(|_| self.proto == Proto::Quic)
+                .and_then(|s| snap.quic_connection_on(s));
+            // A QUIC row's diagram and charts are its connection's.
+            let (diagram, charts) = match quic {
+                Some(c) => (
+                    FlowAction::QuicConnection(c, QuicTab::Sequence),
+                    FlowAction::QuicConnection(c, QuicTab::Rtt),
+                ),
+                None => (FlowAction::SequenceDiagram(s), FlowAction::Charts(s)),
+            };
+            let enabled = enabled || quic.is_some();
             if ui
                 .add_enabled(enabled, egui::Button::new("Sequence Diagram"))
                 .clicked()
             {
-                action = Some(FlowAction::SequenceDiagram(s));
+                action = Some(diagram);
             }
             if ui
                 .add_enabled(enabled, egui::Button::new("Charts"))
                 .clicked()
             {
-                action = Some(FlowAction::Charts(s));
+                action = Some(charts);
             }
-            let quic = self.selected.filter(|_| self.proto == Proto::Quic);
             if ui
                 .add_enabled(quic.is_some(), egui::Button::new("Follow HTTP/3 Stream"))
                 .clicked()
@@ -404,7 +420,11 @@ impl Conversations {
                     }
                     if row.response().clicked() {
                         self.selected = Some(stream);
-                        action = Some(FlowAction::Filter(proto, stream));
+                        let shown = match proto {
+                            Proto::Quic => snap.quic_connection_on(stream),
+                            _ => Some(stream),
+                        };
+                        action = shown.map(|s| FlowAction::Filter(proto, s));
                     }
                 });
             });

@@ -20,7 +20,7 @@ use crate::store::follow_http3::follow_http3;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum HttpConnection {
     Http2 { tcp_stream: u32 },
-    Http3 { udp_stream: u32 },
+    Http3 { connection: u32 },
 }
 
 impl HttpConnection {
@@ -35,7 +35,9 @@ impl HttpConnection {
     fn conversation(self) -> String {
         match self {
             HttpConnection::Http2 { tcp_stream } => format!("tcp.stream eq {tcp_stream}"),
-            HttpConnection::Http3 { udp_stream } => format!("udp.stream eq {udp_stream}"),
+            HttpConnection::Http3 { connection } => {
+                format!("quic.connection.number eq {connection}")
+            }
         }
     }
 }
@@ -72,8 +74,8 @@ impl FollowHttpStream {
             HttpConnection::Http2 { tcp_stream } => {
                 follow_http2(&s, f.as_ref(), tcp_stream, cancel)
             }
-            HttpConnection::Http3 { udp_stream } => {
-                follow_http3(&s, f.as_ref(), udp_stream, cancel)
+            HttpConnection::Http3 { connection } => {
+                follow_http3(&s, f.as_ref(), connection, cancel)
             }
         });
         FollowHttpStream {

@@ -27,6 +27,7 @@ pub mod open_dialog;
 pub mod packet_list;
 pub mod plot_border;
 pub mod png_export;
+pub mod quic_connection;
 pub mod save_bytes;
 pub mod save_dialog;
 pub mod sequence;

@@ -128,45 +128,85 @@ impl SequenceDiagram {
             ui.separator();
             self.png.button(ui);
         });
+        let records = self.segments.records.clone();
+        let lanes = TwoLifelines {
+            nodes: (&self.nodes.0, &self.nodes.1),
+            first_ts: snap.index.row(0).map_or(0, |r| r.ts_ns),
+            selected,
+            scroll_to: self.scroll_to.take(),
+        };
+        let arrow = |r: &TcpRecord| Arrow {
+            frame: r.frame,
+            ts_ns: r.ts_ns,
+            dir: r.dir,
+            problem: is_problem(r),
+        };
+        let clicked = lanes.show(ui, &mut self.spacing, &records, arrow, |r| {
+            Self::label(r, snap, bytes, rows)
+        });
+        if clicked.is_some() {
+            self.clicked = clicked;
+        }
+    }
+}
+
+/// What one arrow of a two-lifeline diagram is: its packet, when, which
+/// way (0: A → B), and whether it is drawn as a problem (red).
+pub struct Arrow {
+    pub frame: u32,
+    pub ts_ns: i64,
+    pub dir: u8,
+    pub problem: bool,
+}
+
+/// A sequence diagram between two lifelines: the TCP conversation's and
+/// the QUIC connection's.
+pub struct TwoLifelines<'a> {
+    /// The lifelines' heads, A then B.
+    pub nodes: (&'a str, &'a str),
+    /// Times are shown from this one (the capture's first packet).
+    pub first_ts: i64,
+    pub selected: Option<u32>,
+    /// Scroll to this frame's arrow.
+    pub scroll_to: Option<u32>,
+}
+
+impl TwoLifelines<'_> {
+    /// Draws the heads and the arrows in view (`spacing` apart, zoomed by
+    /// Ctrl + wheel), each with its label (one or two lines); the frame of
+    /// an arrow clicked.
+    pub fn show<T>(
+        &self,
+        ui: &mut egui::Ui,
+        spacing: &mut f32,
+        items: &[T],
+        arrow_of: impl Fn(&T) -> Arrow,
+        mut label: impl FnMut(&T) -> String,
+    ) -> Option<u32> {
         // Ctrl + wheel zooms, as in the charts.
         let zoom = ui.input(|i| i.zoom_delta());
         if zoom != 1.0 && ui.rect_contains_pointer(ui.max_rect()) {
-            self.spacing = (self.spacing * zoom).clamp(28.0, 120.0);
+            *spacing = (*spacing * zoom).clamp(28.0, 120.0);
         }
+        let spacing = *spacing;
         let width = ui.available_width().max(400.0);
-        let time_w = 110.0;
-        // Lifeline heads, centred on their lifelines, which stand far
-        // enough in for a whole IPv6 address and port to show.
-        let (head, painter) = ui.allocate_painter(Vec2::new(width, 24.0), Sense::hover());
-        let font = FontId::monospace(12.0);
+        let (xa, xb) = self.heads(ui, width);
         let text_colour = ui.visuals().text_color();
-        let origin = head.rect.left_top();
-        let heads = [&self.nodes.0, &self.nodes.1]
-            .map(|n| painter.layout_no_wrap(n.clone(), font.clone(), text_colour));
-        let inset = |g: &std::sync::Arc<egui::Galley>| (g.size().x / 2.0 + 4.0).max(40.0);
-        let (xa, xb) = (time_w + inset(&heads[0]), width - inset(&heads[1]));
-        for (g, x) in heads.into_iter().zip([xa, xb]) {
-            let at = origin + Vec2::new(x - g.size().x / 2.0, 12.0 - g.size().y / 2.0);
-            painter.galley(at, g, text_colour);
-        }
-        let first_ts = snap.index.row(0).map_or(0, |r| r.ts_ns);
-        let records = self.segments.records.clone();
-        let spacing = self.spacing;
         let mut scroll = egui::ScrollArea::vertical().auto_shrink(false);
-        if let Some(n) = self.scroll_to.take()
-            && let Some(i) = records.iter().position(|r| r.frame == n)
+        if let Some(n) = self.scroll_to
+            && let Some(i) = items.iter().position(|r| arrow_of(r).frame == n)
         {
             scroll = scroll.vertical_scroll_offset((i as f32 * spacing - 100.0).max(0.0));
         }
         let mut clicked = None;
-        scroll.show_rows(ui, spacing, records.len(), |ui, range| {
-            for i in range {
-                let r = &records[i];
+        scroll.show_rows(ui, spacing, items.len(), |ui, range| {
+            for item in &items[range] {
+                let r = arrow_of(item);
                 let (rect, resp) =
                     ui.allocate_exact_size(Vec2::new(width, spacing), Sense::click());
                 let p = ui.painter_at(rect);
                 let o = rect.left_top();
-                if selected == Some(r.frame) {
+                if self.selected == Some(r.frame) {
                     p.rect_filled(rect, 2.0, ui.visuals().selection.bg_fill);
                 } else if resp.hovered() {
                     p.rect_filled(rect, 2.0, ui.visuals().faint_bg_color);
@@ -175,7 +215,7 @@ impl SequenceDiagram {
                 for x in [xa, xb] {
                     p.line_segment([o + Vec2::new(x, 0.0), o + Vec2::new(x, spacing)], life);
                 }
-                let secs = r.ts_ns.saturating_sub(first_ts) as f64 / 1e9;
+                let secs = r.ts_ns.saturating_sub(self.first_ts) as f64 / 1e9;
                 p.text(
                     o + Vec2::new(4.0, spacing / 2.0),
                     Align2::LEFT_CENTER,
@@ -183,7 +223,7 @@ impl SequenceDiagram {
                     FontId::monospace(11.0),
                     ui.visuals().weak_text_color(),
                 );
-                let colour = if is_problem(r) {
+                let colour = if r.problem {
                     Color32::from_rgb(0xe0, 0x40, 0x40)
                 } else {
                     text_colour
@@ -192,35 +232,54 @@ impl SequenceDiagram {
                 let (from, to) = if r.dir == 0 { (xa, xb) } else { (xb, xa) };
                 let (a, b) = (o + Vec2::new(from, y), o + Vec2::new(to, y));
                 arrow(&p, a, b, Stroke::new(1.5, colour));
-                // The label is a widget, so it can be found and read.
-                let label = Self::label(r, snap, bytes, rows);
                 let mid = Pos2::new((a.x + b.x) / 2.0, o.y + 2.0);
                 let text_rect = egui::Rect::from_center_size(
                     mid + Vec2::new(0.0, (y - 4.0) / 2.0),
                     Vec2::new(xb - xa - 16.0, y - 4.0),
                 );
-                // Two rows (the TCP summary, then what the segment
-                // carries), each cut to the arrow's length; a label's own
-                // truncation would keep only the first.
-                let mut job = egui::text::LayoutJob::single_section(
-                    label,
-                    egui::TextFormat::simple(FontId::monospace(11.0), colour),
-                );
-                job.wrap.max_width = text_rect.width();
-                job.wrap.max_rows = 2;
-                job.wrap.break_anywhere = true;
-                job.halign = egui::Align::Center;
-                let galley = ui.fonts_mut(|f| f.layout_job(job));
-                ui.put(text_rect, egui::Label::new(galley).selectable(false));
+                put_label(ui, text_rect, label(item), colour);
                 if resp.clicked() {
                     clicked = Some(r.frame);
                 }
             }
         });
-        if clicked.is_some() {
-            self.clicked = clicked;
-        }
+        clicked
     }
+
+    /// The lifeline heads, centred on their lifelines, which stand far
+    /// enough in for a whole IPv6 address and port to show: their x.
+    fn heads(&self, ui: &mut egui::Ui, width: f32) -> (f32, f32) {
+        let time_w = 110.0;
+        let (head, painter) = ui.allocate_painter(Vec2::new(width, 24.0), Sense::hover());
+        let font = FontId::monospace(12.0);
+        let text_colour = ui.visuals().text_color();
+        let origin = head.rect.left_top();
+        let heads = [self.nodes.0, self.nodes.1]
+            .map(|n| painter.layout_no_wrap(n.to_string(), font.clone(), text_colour));
+        let inset = |g: &std::sync::Arc<egui::Galley>| (g.size().x / 2.0 + 4.0).max(40.0);
+        let (xa, xb) = (time_w + inset(&heads[0]), width - inset(&heads[1]));
+        for (g, x) in heads.into_iter().zip([xa, xb]) {
+            let at = origin + Vec2::new(x - g.size().x / 2.0, 12.0 - g.size().y / 2.0);
+            painter.galley(at, g, text_colour);
+        }
+        (xa, xb)
+    }
+}
+
+/// An arrow's label as a widget (so it can be found and read): two rows
+/// (the transport's summary, then what the packet carries), each cut to
+/// the arrow's length; a label's own truncation would keep only the first.
+fn put_label(ui: &mut egui::Ui, rect: egui::Rect, label: String, colour: Color32) {
+    let mut job = egui::text::LayoutJob::single_section(
+        label,
+        egui::TextFormat::simple(FontId::monospace(11.0), colour),
+    );
+    job.wrap.max_width = rect.width();
+    job.wrap.max_rows = 2;
+    job.wrap.break_anywhere = true;
+    job.halign = egui::Align::Center;
+    let galley = ui.fonts_mut(|f| f.layout_job(job));
+    ui.put(rect, egui::Label::new(galley).selectable(false));
 }
 
 /// An arrow from `from` to `to`; between two points on one lifeline (a

@@ -58,7 +58,7 @@ impl Chart {
     }
 }
 
-const INTERVALS: [(i64, &str); 4] = [
+pub const INTERVALS: [(i64, &str); 4] = [
     (10_000_000, "10 ms"),
     (100_000_000, "100 ms"),
     (1_000_000_000, "1 s"),
@@ -79,7 +79,7 @@ pub struct Series {
 }
 
 impl Series {
-    fn new(name: &str, color: Color32, line: bool) -> Series {
+    pub fn new(name: &str, color: Color32, line: bool) -> Series {
         Series {
             name: name.to_string(),
             color,
@@ -91,7 +91,7 @@ impl Series {
         }
     }
 
-    fn push(&mut self, time: f64, value: f64, frame: u32) {
+    pub fn push(&mut self, time: f64, value: f64, frame: u32) {
         self.points.push(PlotPoint::new(time, value));
         self.frames.push(frame);
     }
@@ -100,7 +100,7 @@ impl Series {
     /// ACKed, the window): a corner at `time` keeps the old value level up
     /// to it, as tcptrace draws it, instead of a slope that suggests the
     /// value grew in between. The corner belongs to no frame (0).
-    fn push_step(&mut self, time: f64, value: f64, frame: u32) {
+    pub fn push_step(&mut self, time: f64, value: f64, frame: u32) {
         if let Some(last) = self.points.last().copied()
             && last.y != value
             && last.x < time
@@ -135,7 +135,7 @@ impl Series {
 /// width `dx` seconds, listed only where there was data. A silent stretch
 /// is drawn at zero by a point after and before it, never one per empty
 /// interval (a connection may idle for days).
-fn throughput_line(bins: &[(f64, u8, u64)], dx: f64) -> Vec<(f64, f64)> {
+pub fn throughput_line(bins: &[(f64, u8, u64)], dx: f64) -> Vec<(f64, f64)> {
     let mut out = Vec::with_capacity(bins.len());
     let mut last: Option<f64> = None;
     for &(t, _, bytes) in bins {
@@ -232,9 +232,9 @@ pub fn show_window(charts: &SharedCharts, ctx: &egui::Context, snap: &Arc<Snapsh
     });
 }
 
-const BLUE: Color32 = Color32::from_rgb(0x40, 0x8a, 0xd8);
-const GREEN: Color32 = Color32::from_rgb(0x3c, 0xb0, 0x44);
-const ORANGE: Color32 = Color32::from_rgb(0xd8, 0x9c, 0x20);
+pub const BLUE: Color32 = Color32::from_rgb(0x40, 0x8a, 0xd8);
+pub const GREEN: Color32 = Color32::from_rgb(0x3c, 0xb0, 0x44);
+pub const ORANGE: Color32 = Color32::from_rgb(0xd8, 0x9c, 0x20);
 
 impl TcpCharts {
     pub fn new(snap: &Snapshot, stream: u32) -> TcpCharts {
@@ -412,81 +412,96 @@ impl TcpCharts {
             }
         });
         self.build();
-        let count: usize = self.series.iter().map(|s| s.points.len()).sum();
-        ui.weak(format!("{count} points"));
-        let span = self
-            .series
-            .iter()
-            .flat_map(|s| [s.points.first(), s.points.last()])
-            .flatten()
-            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), p| {
-                (lo.min(p.x), hi.max(p.x))
-            });
-        let series = &mut self.series;
-        let shown = plot_border::without_fill(Plot::new(("tcp chart", self.stream)))
-            .legend(Legend::default())
-            .x_axis_label("Time since the first packet (s)")
-            .y_axis_label(self.chart.y_label())
-            .show(ui, move |pui| {
-                let b = pui.plot_bounds();
-                let (x0, x1) = if pui.auto_bounds().x && span.0.is_finite() {
-                    (span.0 - 1e-9, span.1 + 1e-9)
-                } else {
-                    (b.min()[0], b.max()[0])
-                };
-                let columns = pui.response().rect.width().max(1.0) as usize;
-                let mut drawn: Vec<(usize, usize)> = Vec::new();
-                for (k, s) in series.iter_mut().enumerate() {
-                    decimate_xy(&s.points, x0, x1, columns, &mut s.shown_idx);
-                    s.shown.clear();
-                    s.shown.extend(s.shown_idx.iter().map(|&i| s.points[i]));
-                    drawn.extend(s.shown_idx.iter().map(|&i| (k, i)));
-                }
-                let hover = pui.pointer_coordinate();
-                let clicked = pui.response().clicked();
-                let transform = *pui.transform();
-                // Done writing: the items borrow the points for as long as
-                // the plot lives.
-                let series: &Vec<Series> = series;
-                for s in series {
-                    let pts = PlotPoints::Borrowed(&s.shown);
-                    if s.line {
-                        // Points are already cut to two per pixel column;
-                        // egui_plot's own "band" for dense columns would
-                        // join neighbouring columns with a filled slope.
-                        pui.line(
-                            Line::new(s.name.clone(), pts)
-                                .color(s.color)
-                                .allow_band(false),
-                        );
-                    } else {
-                        pui.points(
-                            Points::new(s.name.clone(), pts)
-                                .color(s.color)
-                                .shape(MarkerShape::Circle)
-                                .radius(2.0),
-                        );
-                    }
-                }
-                // The nearest drawn point (in screen space) to a click.
-                let at = hover.filter(|_| clicked)?;
-                let cursor = transform.position_from_point(&at);
-                drawn
-                    .into_iter()
-                    .map(|(k, i)| {
-                        let p = transform.position_from_point(&series[k].points[i]);
-                        (p.distance(cursor), series[k].frames[i])
-                    })
-                    .filter(|(d, f)| *d < 12.0 && *f != 0)
-                    .min_by(|a, b| a.0.total_cmp(&b.0))
-                    .map(|(_, f)| f)
-            });
-        plot_border::draw(ui, &shown.response);
-        let picked = shown.inner;
+        let picked = plot_series(
+            ui,
+            ("tcp chart", self.stream),
+            self.chart.y_label(),
+            &mut self.series,
+        );
         if picked.is_some() {
             self.clicked = picked;
         }
     }
+}
+
+/// Draws `series` in a plot (each decimated to the visible range, two
+/// points per pixel column), with a count of their points above; the
+/// frame of the point nearest a click.
+pub fn plot_series(
+    ui: &mut egui::Ui,
+    id: impl std::hash::Hash + std::fmt::Debug,
+    y_label: &str,
+    series: &mut [Series],
+) -> Option<u32> {
+    let count: usize = series.iter().map(|s| s.points.len()).sum();
+    ui.weak(format!("{count} points"));
+    let span = series
+        .iter()
+        .flat_map(|s| [s.points.first(), s.points.last()])
+        .flatten()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), p| {
+            (lo.min(p.x), hi.max(p.x))
+        });
+    let shown = plot_border::without_fill(Plot::new(id))
+        .legend(Legend::default())
+        .x_axis_label("Time since the first packet (s)")
+        .y_axis_label(y_label)
+        .show(ui, move |pui| {
+            let b = pui.plot_bounds();
+            let (x0, x1) = if pui.auto_bounds().x && span.0.is_finite() {
+                (span.0 - 1e-9, span.1 + 1e-9)
+            } else {
+                (b.min()[0], b.max()[0])
+            };
+            let columns = pui.response().rect.width().max(1.0) as usize;
+            let mut drawn: Vec<(usize, usize)> = Vec::new();
+            for (k, s) in series.iter_mut().enumerate() {
+                decimate_xy(&s.points, x0, x1, columns, &mut s.shown_idx);
+                s.shown.clear();
+                s.shown.extend(s.shown_idx.iter().map(|&i| s.points[i]));
+                drawn.extend(s.shown_idx.iter().map(|&i| (k, i)));
+            }
+            let hover = pui.pointer_coordinate();
+            let clicked = pui.response().clicked();
+            let transform = *pui.transform();
+            // Done writing: the items borrow the points for as long as
+            // the plot lives.
+            let series: &[Series] = series;
+            for s in series {
+                let pts = PlotPoints::Borrowed(&s.shown);
+                if s.line {
+                    // Points are already cut to two per pixel column;
+                    // egui_plot's own "band" for dense columns would
+                    // join neighbouring columns with a filled slope.
+                    pui.line(
+                        Line::new(s.name.clone(), pts)
+                            .color(s.color)
+                            .allow_band(false),
+                    );
+                } else {
+                    pui.points(
+                        Points::new(s.name.clone(), pts)
+                            .color(s.color)
+                            .shape(MarkerShape::Circle)
+                            .radius(2.0),
+                    );
+                }
+            }
+            // The nearest drawn point (in screen space) to a click.
+            let at = hover.filter(|_| clicked)?;
+            let cursor = transform.position_from_point(&at);
+            drawn
+                .into_iter()
+                .map(|(k, i)| {
+                    let p = transform.position_from_point(&series[k].points[i]);
+                    (p.distance(cursor), series[k].frames[i])
+                })
+                .filter(|(d, f)| *d < 12.0 && *f != 0)
+                .min_by(|a, b| a.0.total_cmp(&b.0))
+                .map(|(_, f)| f)
+        });
+    plot_border::draw(ui, &shown.response);
+    shown.inner
 }
 
 #[cfg(test)]

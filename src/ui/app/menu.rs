@@ -34,6 +34,7 @@ pub(super) enum Command {
     IoGraph,
     FlowGraph,
     TcpStreamGraphs,
+    QuicConnectionGraphs,
 }
 
 impl WirelensApp {
@@ -135,6 +136,7 @@ impl WirelensApp {
             Command::IoGraph => self.io_graph.open = true,
             Command::FlowGraph => self.flow_graph.open = true,
             Command::TcpStreamGraphs => self.charts_of_selected(),
+            Command::QuicConnectionGraphs => self.quic_view_of_selected(QuicTab::Sequence, ctx),
         }
     }
 
@@ -276,9 +278,9 @@ impl WirelensApp {
             asked.push(Command::FollowHttp2Stream);
             ui.close();
         }
-        let has_udp = self.selected_udp_stream().is_some();
+        let has_quic = self.selected_quic_connection().is_some();
         if ui
-            .add_enabled(has_udp, egui::Button::new("Follow HTTP/3 Stream"))
+            .add_enabled(has_quic, egui::Button::new("Follow HTTP/3 Stream"))
             .clicked()
         {
             asked.push(Command::FollowHttp3Stream);
@@ -296,6 +298,14 @@ impl WirelensApp {
             .clicked()
         {
             asked.push(Command::TcpStreamGraphs);
+            ui.close();
+        }
+        let has_quic = self.selected_quic_connection().is_some();
+        if ui
+            .add_enabled(has_quic, egui::Button::new("QUIC Connection Graphs"))
+            .clicked()
+        {
+            asked.push(Command::QuicConnectionGraphs);
             ui.close();
         }
     }

@@ -29,6 +29,7 @@ use super::hex;
 use super::io_graph::IoGraph;
 use super::open_dialog::OpenDialog;
 use super::packet_list::{self, RowCache, TimeFormat};
+use super::quic_connection::{QuicConnectionView, QuicTab};
 use super::save_dialog::{SaveDialog, Saved};
 use super::sequence::SequenceDiagram;
 use super::sorted_rows::{ListColumn, ListSort, row_in};
@@ -125,6 +126,8 @@ pub struct WirelensApp {
     pub sequences: Vec<SequenceDiagram>,
     /// Open TCP chart windows.
     pub charts: Vec<SharedCharts>,
+    /// Open QUIC connection windows (sequence diagram and charts).
+    pub quic_views: Vec<QuicConnectionView>,
     rows: RowCache,
     scroll_to: Option<u32>,
     /// The column the list is sorted by, and the sorted order.
@@ -463,6 +466,7 @@ impl WirelensApp {
         self.follow_http.clear();
         self.sequences.clear();
         self.charts.clear();
+        self.quic_views.clear();
         self.error = None;
         // The filter stays, applied to the new file.
         self.displayed = self.displayed.take().map(|d| Displayed::new(d.filter));

@@ -18,7 +18,7 @@ impl WirelensApp {
                 let text = match proto {
                     Proto::Tcp => format!("tcp.stream eq {stream}"),
                     Proto::Udp => format!("udp.stream eq {stream}"),
-                    Proto::Quic => format!("quic && udp.stream eq {stream}"),
+                    Proto::Quic => format!("quic.connection.number eq {stream}"),
                 };
                 self.filter_bar.text = text.clone();
                 self.apply_filter(DisplayFilter::compile(&text).ok());
@@ -26,8 +26,11 @@ impl WirelensApp {
             FlowAction::Follow(stream) => self.follow_stream(snap, file, stream, ctx),
             FlowAction::SequenceDiagram(stream) => self.sequence_diagram(snap, stream),
             FlowAction::Charts(stream) => self.tcp_charts(snap, stream),
-            FlowAction::FollowHttp3(udp_stream) => {
-                self.follow_http(HttpConnection::Http3 { udp_stream }, ctx)
+            FlowAction::FollowHttp3(connection) => {
+                self.follow_http(HttpConnection::Http3 { connection }, ctx)
+            }
+            FlowAction::QuicConnection(connection, tab) => {
+                self.quic_view(snap, file, connection, tab, ctx)
             }
         }
     }
@@ -101,18 +104,56 @@ impl WirelensApp {
         }
     }
 
-    /// Follow HTTP/3 Stream: the QUIC connection on the selected packet's
-    /// UDP conversation.
+    /// Follow HTTP/3 Stream: the QUIC connection of the selected packet.
     pub fn follow_http3_selected(&mut self, ctx: &egui::Context) {
-        if let Some(udp_stream) = self.selected_udp_stream() {
-            self.follow_http(HttpConnection::Http3 { udp_stream }, ctx);
+        if let Some(connection) = self.selected_quic_connection() {
+            self.follow_http(HttpConnection::Http3 { connection }, ctx);
         }
     }
 
-    pub(super) fn selected_udp_stream(&self) -> Option<u32> {
+    /// Opens (or brings back, at `tab`) the window of QUIC connection
+    /// `connection`.
+    pub fn quic_view(
+        &mut self,
+        snap: &Arc<Snapshot>,
+        file: &Arc<crate::capture::CaptureFile>,
+        connection: u32,
+        tab: QuicTab,
+        ctx: &egui::Context,
+    ) {
+        match self
+            .quic_views
+            .iter_mut()
+            .find(|v| v.connection == connection)
+        {
+            Some(v) => {
+                v.open = true;
+                v.tab = tab;
+            }
+            None => {
+                let v = QuicConnectionView::new(snap, file, connection, tab, ctx);
+                self.quic_views.push(v);
+            }
+        }
+    }
+
+    /// The QUIC connection window of the selected packet's connection.
+    pub(super) fn quic_view_of_selected(&mut self, tab: QuicTab, ctx: &egui::Context) {
+        let (Some(doc), Some(snap)) = (&self.document, self.snapshot()) else {
+            return;
+        };
+        let file = doc.file.clone();
+        if let Some(connection) = self.selected_quic_connection() {
+            self.quic_view(&snap, &file, connection, tab, ctx);
+        }
+    }
+
+    /// The QUIC connection on the selected packet's UDP conversation.
+    pub(super) fn selected_quic_connection(&self) -> Option<u32> {
         let snap = self.snapshot()?;
         let n = self.selected?;
-        snap.index.row(n as usize - 1)?.flow.udp_stream()
+        let udp_stream = snap.index.row(n as usize - 1)?.flow.udp_stream()?;
+        snap.quic_connection_on(udp_stream)
     }
 
     fn follow_http(&mut self, connection: HttpConnection, ctx: &egui::Context) {
@@ -196,6 +237,10 @@ impl WirelensApp {
             tcp_charts::show_window(c, ui.ctx(), snap);
         }
         self.charts.retain(|c| c.lock().is_ok_and(|c| c.open));
+        for v in &mut self.quic_views {
+            v.show(ui.ctx(), self.selected);
+        }
+        self.quic_views.retain(|v| v.open);
         if let Some(doc) = &self.document {
             let file = doc.file.clone();
             self.expert_info.show(ui.ctx(), snap, &file);
@@ -209,7 +254,11 @@ impl WirelensApp {
             self.select(n);
             self.scroll_to = Some(n);
         }
-        let arrow = self.sequences.iter_mut().find_map(|d| d.clicked.take());
+        let arrow = self
+            .sequences
+            .iter_mut()
+            .find_map(|d| d.clicked.take())
+            .or_else(|| self.quic_views.iter_mut().find_map(|v| v.clicked.take()));
         if let Some(n) = arrow {
             self.select(n);
             self.scroll_to = Some(n);

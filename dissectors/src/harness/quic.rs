@@ -18,7 +18,8 @@ const SERVER_CID: [u8; 8] = [0x5e; 8];
 const MAX_PACKETS: usize = 512;
 
 /// The input: a first byte (bit 0: QUIC v2; bit 1: no key log), then
-/// packets `[dir][level][length / 4][plaintext]`: level 0 Initial, 1
+/// packets `[dir][level][length / 4][plaintext]` (dir bit 0: from the
+/// server; bit 1: on the client's second port, as after a migration): level 0 Initial, 1
 /// Handshake, 2 1-RTT (bit 2: key phase 1), 3 the bytes as a datagram
 /// of their own. A ClientHello and a ServerHello (in Initial CRYPTO
 /// frames) come first, so that the key log's secrets apply, and the
@@ -42,7 +43,7 @@ pub fn quic(data: &[u8]) -> Vec<String> {
         if frames.len() >= MAX_PACKETS {
             break;
         }
-        frames.push(s.packet(usize::from(dir & 1), *level, bytes));
+        frames.push(s.packet_on(usize::from(dir & 1), dir & 2 != 0, *level, bytes));
     }
     let keys = (pick & 2 == 0).then(|| std::sync::Arc::new(harness_keys()));
     run_frames_keyed(228, &frames, Options::new(true), keys, 0)
@@ -105,10 +106,16 @@ impl Sealer {
 
     /// One datagram: the packet at `level` sealed, or the bytes as they are.
     fn packet(&mut self, dir: usize, level: u8, plaintext: &[u8]) -> Vec<u8> {
+        self.packet_on(dir, false, level, plaintext)
+    }
+
+    /// A packet on the client's first port, or on its second (`moved`).
+    fn packet_on(&mut self, dir: usize, moved: bool, level: u8, plaintext: &[u8]) -> Vec<u8> {
+        let port = if moved { 40001 } else { 40000 };
         let (src, dst, sp, dp) = if dir == 0 {
-            (CLIENT, SERVER, 40000, 443)
+            (CLIENT, SERVER, port, 443)
         } else {
-            (SERVER, CLIENT, 443, 40000)
+            (SERVER, CLIENT, 443, port)
         };
         let space = usize::from(level & 3);
         let sealed = if space == 3 {

@@ -1476,9 +1476,9 @@ fn follow_http3_stream_shows_the_decoded_headers_and_body() {
     );
 }
 
-/// Statistics › Conversations has a QUIC tab: the UDP conversations that
-/// carry QUIC. Picking one filters to its connection's packets, and Follow
-/// HTTP/3 Stream opens its requests (here the connection behind the Retry).
+/// Statistics › Conversations has a QUIC tab: the QUIC connections.
+/// Picking one filters to its packets, and Follow HTTP/3 Stream opens its
+/// requests (here the connection behind the Retry).
 #[test]
 fn the_quic_tab_lists_quic_connections_and_follows_their_requests() {
     let _keys = KEYS_IN_USE.lock().unwrap_or_else(|e| e.into_inner());
@@ -1519,12 +1519,13 @@ fn a_migrated_quic_connection_has_one_sequence_diagram_and_rtt_chart() {
     h.run();
     h.get_by_label("Conversations").click();
     h.run();
-    // One connection, three address pairs.
-    h.get_by_label("QUIC · 3").click();
+    // One connection over three address pairs: one row, the client's
+    // first port and the packets of all three.
+    h.get_by_label("QUIC · 1").click();
     h.run();
-    // The row of the client's second port: the connection is the same.
-    h.get_by_label("44338").click();
-    wait_for_filter(&mut h);
+    h.get_by_label("35813").click();
+    // tshark -Y "quic.connection.number eq 0" lists all 81 frames.
+    assert_eq!(wait_for_filter(&mut h), (1..=81).collect::<Vec<u32>>());
     h.get_by_label("Sequence Diagram").click();
     wait_until(&mut h, "the connection was never decoded", |a| {
         a.quic_views.iter().all(|v| v.is_ready())

@@ -7,6 +7,7 @@
 
 use std::collections::{BTreeMap, HashSet};
 
+use dissectors::conversation::Conversation;
 use dissectors::packet::ConnectionRef;
 
 use super::log::{AppendLog, LogView};
@@ -91,15 +92,36 @@ impl ConnectionPaths {
             .map(|p| p.number)
     }
 
-    /// Which of `udp_count` UDP conversations carry a connection of `proto`.
-    pub fn udp_streams_carrying(&self, proto: u8, udp_count: usize) -> Vec<bool> {
-        let mut carrying = vec![false; udp_count];
-        for p in self.0.iter().filter(|p| p.proto == proto) {
-            if let Some(c) = carrying.get_mut(p.udp_stream as usize) {
-                *c = true;
+    /// Protocol `proto`'s connections as conversations, at the index of
+    /// their number (`stream`): each the sum of the UDP conversations it
+    /// used, its A the client (the first one's A) wherever it moved. A
+    /// number with no conversation is left uncounted.
+    pub fn conversations(&self, proto: u8, udp: &[Conversation]) -> Vec<Conversation> {
+        let mut out: Vec<Conversation> = Vec::new();
+        for (number, streams) in self.connections(proto) {
+            let mut merged: Option<Conversation> = None;
+            for c in streams.iter().filter_map(|&s| udp.get(s as usize)) {
+                match &mut merged {
+                    None => merged = Some(c.clone()),
+                    Some(m) => add_path(m, c),
+                }
+            }
+            let Some(mut m) = merged else {
+                continue;
+            };
+            m.stream = number;
+            let at = number as usize;
+            while out.len() < at {
+                let mut gap = m.clone();
+                gap.stream = out.len() as u32;
+                gap.counted = false;
+                out.push(gap);
+            }
+            if out.len() == at {
+                out.push(m);
             }
         }
-        carrying
+        out
     }
 
     pub fn len(&self) -> usize {
@@ -109,6 +131,26 @@ impl ConnectionPaths {
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
+}
+
+/// Adds conversation `c`, another path of the connection `m` sums up:
+/// its sides are `m`'s if it shares `m`'s B (the server), else swapped.
+fn add_path(m: &mut Conversation, c: &Conversation) {
+    let stats = if c.a == m.b {
+        [c.stats[1], c.stats[0]]
+    } else {
+        c.stats
+    };
+    for (into, from) in m.stats.iter_mut().zip(stats) {
+        into.frames += from.frames;
+        into.bytes += from.bytes;
+        into.payload += from.payload;
+    }
+    m.first_ts = m.first_ts.min(c.first_ts);
+    m.last_ts = m.last_ts.max(c.last_ts);
+    m.first_frame = m.first_frame.min(c.first_frame);
+    m.last_frame = m.last_frame.max(c.last_frame);
+    m.counted |= c.counted;
 }
 
 #[cfg(test)]
@@ -132,7 +174,6 @@ mod tests {
         assert_eq!(paths.connection_on(7, 2), Some(0));
         assert_eq!(paths.connection_on(8, 2), None);
         assert_eq!(paths.first_frame_of(7, 0), Some(1));
-        assert_eq!(paths.udp_streams_carrying(7, 4), [true, true, true, false]);
         assert_eq!(paths.connections(7).len(), 2);
     }
 }

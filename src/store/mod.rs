@@ -67,10 +67,11 @@ pub struct Snapshot {
 }
 
 impl Snapshot {
-    /// Which UDP conversations carry a QUIC connection (by stream number).
-    pub fn quic_udp_streams(&self) -> Vec<bool> {
+    /// QUIC connections as conversations, by `quic.connection.number`:
+    /// each sums the UDP conversations it travelled.
+    pub fn quic_conversations(&self) -> Vec<Conversation> {
         self.connection_paths
-            .udp_streams_carrying(dissectors::proto::QUIC.id, self.udp.len())
+            .conversations(dissectors::proto::QUIC.id, &self.udp)
     }
 
     /// The UDP conversations QUIC connection `number` travelled.

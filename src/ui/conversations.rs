@@ -20,8 +20,8 @@ pub enum Proto {
     #[default]
     Tcp,
     Udp,
-    /// UDP conversations that carry QUIC; a connection that migrated
-    /// has one per address pair, and each row acts on the connection.
+    /// QUIC connections (`quic.connection.number`), each the sum of the
+    /// UDP conversations it used (more than one if it migrated).
     Quic,
 }
 
@@ -70,9 +70,9 @@ pub struct Conversations {
     order_of: Option<(usize, Proto, (usize, bool))>,
     /// Conversations listed per protocol, and of which lists (by address).
     counts: Option<(ListsKey, ListCounts)>,
-    /// Which UDP conversations carry QUIC, and of which store (the UDP
-    /// list's address and the packets indexed).
-    quic: Option<((usize, usize), QuicStreams)>,
+    /// The QUIC connections as conversations, and of which store (the UDP
+    /// list's address and the connections' paths known).
+    quic: Option<((usize, usize), QuicList)>,
     pub save: SaveBytes,
 }
 
@@ -81,8 +81,8 @@ pub struct Conversations {
 type ListsKey = (usize, usize, usize);
 /// Conversations listed: TCP, UDP, QUIC.
 type ListCounts = (usize, usize, usize);
-/// Whether each UDP conversation carries QUIC, by stream number.
-type QuicStreams = Arc<Vec<bool>>;
+/// QUIC connections as conversations, by connection number.
+type QuicList = Arc<Vec<Conversation>>;
 
 /// One conversation's cells, as numbers where the column sorts by number.
 struct Cells<'a> {
@@ -151,7 +151,7 @@ impl Conversations {
     /// TCP, UDP and QUIC conversations listed (counted once per store
     /// change).
     fn counts(&mut self, snap: &Snapshot) -> (usize, usize, usize) {
-        let quic = self.quic_streams(snap);
+        let quic = self.quic_list(snap);
         let key = (
             Arc::as_ptr(&snap.tcp) as usize,
             Arc::as_ptr(&snap.udp) as usize,
@@ -161,52 +161,45 @@ impl Conversations {
             Some((k, n)) if k == key => n,
             _ => {
                 let listed = |l: &[Conversation]| l.iter().filter(|c| c.counted).count();
-                let n = (
-                    listed(&snap.tcp),
-                    listed(&snap.udp),
-                    quic.iter().filter(|&&q| q).count(),
-                );
+                let n = (listed(&snap.tcp), listed(&snap.udp), listed(&quic));
                 self.counts = Some((key, n));
                 n
             }
         }
     }
 
-    /// Which UDP conversations carry QUIC (worked out when the store's
-    /// conversations or QUIC connections change).
-    fn quic_streams(&mut self, snap: &Snapshot) -> Arc<Vec<bool>> {
+    /// The QUIC connections (worked out when the store's conversations
+    /// or QUIC connections change).
+    fn quic_list(&mut self, snap: &Snapshot) -> QuicList {
         let key = (Arc::as_ptr(&snap.udp) as usize, snap.connection_paths.len());
         match &self.quic {
             Some((k, q)) if *k == key => q.clone(),
             _ => {
-                let q = Arc::new(snap.quic_udp_streams());
+                let q = Arc::new(snap.quic_conversations());
                 self.quic = Some((key, q.clone()));
                 q
             }
         }
     }
 
-    fn list<'a>(&self, snap: &'a Snapshot) -> &'a Arc<Vec<Conversation>> {
+    fn list(&mut self, snap: &Snapshot) -> Arc<Vec<Conversation>> {
         match self.proto {
-            Proto::Tcp => &snap.tcp,
-            Proto::Udp | Proto::Quic => &snap.udp,
+            Proto::Tcp => snap.tcp.clone(),
+            Proto::Udp => snap.udp.clone(),
+            Proto::Quic => self.quic_list(snap),
         }
     }
 
     /// Conversations in display order (sorted once per change of the
     /// store or the sort, not per frame).
     pub fn order(&mut self, snap: &Snapshot) -> &[u32] {
-        let list = self.list(snap).clone();
-        let quic = self.quic_streams(snap);
+        let list = self.list(snap);
         let key = (Arc::as_ptr(&list) as usize, self.proto, self.sort);
         if self.order_of != Some(key) {
-            let shown = |c: &Conversation| {
-                self.proto != Proto::Quic || quic.get(c.stream as usize) == Some(&true)
-            };
             // Conversations that only an ICMP error quoted are not listed.
             let mut rows: Vec<(u32, Cells)> = list
                 .iter()
-                .filter(|c| c.counted && shown(c))
+                .filter(|c| c.counted)
                 .map(|c| (c.stream, cells(snap, c, self.proto)))
                 .collect();
             let (col, desc) = self.sort;
@@ -225,7 +218,7 @@ impl Conversations {
 
     /// The listed conversations as report rows, in display order.
     fn rows(&mut self, snap: &Snapshot) -> Vec<FlowRow> {
-        let list = self.list(snap).clone();
+        let list = self.list(snap);
         let start = snap.index.row(0).map_or(0, |r| r.ts_ns);
         self.order(snap)
             .iter()
@@ -288,10 +281,7 @@ impl Conversations {
             {
                 action = Some(FlowAction::Follow(s));
             }
-            let quic = self
-                .selected
-                .filter(|_| self.proto == Proto::Quic)
-                .and_then(|s| snap.quic_connection_on(s));
+            let quic = self.selected.filter(|_| self.proto == Proto::Quic);
             // A QUIC row's diagram and charts are its connection's.
             let (diagram, charts) = match quic {
                 Some(c) => (
@@ -353,7 +343,7 @@ impl Conversations {
                 );
             }
         });
-        let list = self.list(snap).clone();
+        let list = self.list(snap);
         let proto = self.proto;
         self.order(snap);
         // Lent to the table for this frame (rows set the selection), not copied.
@@ -420,11 +410,7 @@ impl Conversations {
                     }
                     if row.response().clicked() {
                         self.selected = Some(stream);
-                        let shown = match proto {
-                            Proto::Quic => snap.quic_connection_on(stream),
-                            _ => Some(stream),
-                        };
-                        action = shown.map(|s| FlowAction::Filter(proto, s));
+                        action = Some(FlowAction::Filter(proto, stream));
                     }
                 });
             });

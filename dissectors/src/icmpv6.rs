@@ -107,9 +107,9 @@ crate::fields! {
     OPT_TYPE = FieldDef::new("icmpv6.opt.type", "Type", T::U8).names(OPT_TYPES);
     OPT_LENGTH = FieldDef::new("icmpv6.opt.length", "Length", T::U8);
     OPT_RESERVED = FieldDef::new("icmpv6.opt.reserved", "Reserved", T::None);
-    OPT_LINKADDR = FieldDef::new("icmpv6.opt.linkaddr", "Link-layer address", T::Bytes);
-    OPT_SRC_LINKADDR = FieldDef::new("icmpv6.opt.src_linkaddr", "Source Link-layer address", T::Bytes);
-    OPT_TARGET_LINKADDR = FieldDef::new("icmpv6.opt.target_linkaddr", "Target Link-layer address", T::Bytes);
+    OPT_LINKADDR = FieldDef::new("icmpv6.opt.linkaddr", "Link-layer address", T::Ether);
+    OPT_SRC_LINKADDR = FieldDef::new("icmpv6.opt.src_linkaddr", "Source Link-layer address", T::Ether);
+    OPT_TARGET_LINKADDR = FieldDef::new("icmpv6.opt.target_linkaddr", "Target Link-layer address", T::Ether);
     OPT_PREFIX_LENGTH = FieldDef::new("icmpv6.opt.prefix.length", "Prefix Length", T::U8);
     OPT_PREFIX_FLAG = FieldDef::new("icmpv6.opt.prefix.flag", "Flag", T::U8).base(Base::Hex);
     OPT_PREFIX_FLAG_L = FieldDef::new("icmpv6.opt.prefix.flag.l", "On-link flag(L)", T::Boolean).mask(0x80);
@@ -636,13 +636,19 @@ fn nd_options<S: Sink>(
             1 | 2 => {
                 // Ethernet: 6 bytes of address, the rest padding.
                 let addr = if body.len() >= 6 { &body[..6] } else { body };
-                cx.field(&OPT_LINKADDR, at(0, addr.len()), Value::Bytes(addr));
+                // An Ethernet address, as Wireshark's FT_ETHER (a short
+                // option's bytes as they are).
+                let value = match <[u8; 6]>::try_from(addr) {
+                    Ok(mac) => Value::Ether(mac),
+                    Err(_) => Value::Bytes(addr),
+                };
+                cx.field(&OPT_LINKADDR, at(0, addr.len()), value);
                 let specific = if ot == 1 {
                     &OPT_SRC_LINKADDR
                 } else {
                     &OPT_TARGET_LINKADDR
                 };
-                cx.field(specific, at(0, addr.len()), Value::Bytes(addr));
+                cx.field(specific, at(0, addr.len()), value);
                 let mut hex = String::new();
                 let _ = crate::field::write_hex_colon(&mut hex, addr);
                 match (t, ot) {

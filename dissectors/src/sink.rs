@@ -161,3 +161,78 @@ impl Sink for NullSink {
     #[inline(always)]
     fn expert(&mut self, _: &'static ExpertDef, _: Span, _: fmt::Arguments<'_>) {}
 }
+
+/// Two sinks fed by one dissection (a display filter and the fields a
+/// command prints): each sees every item either of them wants. Handles are
+/// the first sink's.
+pub struct Tee<'s, A: Sink, B: Sink>(pub &'s mut A, pub &'s mut B);
+
+impl<A: Sink, B: Sink> Sink for Tee<'_, A, B> {
+    fn wants(&self, def: &'static FieldDef) -> bool {
+        self.0.wants(def) || self.1.wants(def)
+    }
+    fn wants_payload(&self) -> bool {
+        self.0.wants_payload() || self.1.wants_payload()
+    }
+    fn wants_text(&self) -> bool {
+        self.0.wants_text() || self.1.wants_text()
+    }
+    fn layer(&mut self, proto: &'static FieldDef, span: Span, label: fmt::Arguments<'_>) {
+        self.0.layer(proto, span, label);
+        self.1.layer(proto, span, label);
+    }
+    fn end_layer(&mut self) {
+        self.0.end_layer();
+        self.1.end_layer();
+    }
+    fn field(&mut self, def: &'static FieldDef, span: Span, value: Value<'_>, presence: Presence) {
+        self.0.field(def, span, value, presence);
+        self.1.field(def, span, value, presence);
+    }
+    fn field_with_label(
+        &mut self,
+        def: &'static FieldDef,
+        span: Span,
+        value: Value<'_>,
+        presence: Presence,
+        label: fmt::Arguments<'_>,
+    ) {
+        self.0.field_with_label(def, span, value, presence, label);
+        self.1.field_with_label(def, span, value, presence, label);
+    }
+    fn text(&mut self, span: Span, label: fmt::Arguments<'_>) {
+        self.0.text(span, label);
+        self.1.text(span, label);
+    }
+    fn push(&mut self) {
+        self.0.push();
+        self.1.push();
+    }
+    fn pop(&mut self) {
+        self.0.pop();
+        self.1.pop();
+    }
+    fn expert(&mut self, def: &'static ExpertDef, span: Span, message: fmt::Arguments<'_>) {
+        self.0.expert(def, span, message);
+        self.1.expert(def, span, message);
+    }
+    fn layer_handle(&self) -> u32 {
+        self.0.layer_handle()
+    }
+    fn reenter(&mut self, handle: u32) {
+        self.0.reenter(handle);
+        self.1.reenter(handle);
+    }
+    fn last_handle(&self) -> u32 {
+        self.0.last_handle()
+    }
+    fn relabel(&mut self, handle: u32, label: fmt::Arguments<'_>) {
+        self.0.relabel(handle, label);
+        self.1.relabel(handle, label);
+    }
+    fn source(&mut self, name: &str, bytes: &[u8]) -> u16 {
+        let id = self.0.source(name, bytes);
+        self.1.source(name, bytes);
+        id
+    }
+}

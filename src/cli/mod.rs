@@ -18,6 +18,7 @@ pub mod scan;
 mod summary;
 mod tcp;
 pub mod tls;
+mod tshark_fields;
 
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -245,12 +246,58 @@ pub enum ProtoArg {
 
 #[derive(Debug, clap::Args)]
 pub struct PacketsArgs {
-    pub file: PathBuf,
+    /// The capture; `-` reads a pcap or pcapng stream from standard input
+    /// (`tcpdump -w - | wirelens packets -r -`).
+    #[arg(required_unless_present = "read")]
+    pub file: Option<PathBuf>,
+    /// The capture, as tshark's `-r`.
+    #[arg(short = 'r', value_name = "FILE", conflicts_with = "file")]
+    pub read: Option<PathBuf>,
+    /// wirelens' own layouts: text (the packet list) or json (a compact
+    /// row per packet). tshark's `-T fields` is `-T`.
     #[arg(long, value_enum, default_value_t = TextOrJson::Text)]
     pub format: TextOrJson,
     /// Only packets matching this display filter (Wireshark's syntax).
     #[arg(short = 'Y', long = "display-filter")]
     pub filter: Option<String>,
+    /// Read at most N packets (as tshark's `-c`: counted before `-Y`).
+    #[arg(short = 'c', value_name = "N")]
+    pub count: Option<u64>,
+    /// No name resolution (wirelens never resolves names; accepted for
+    /// tshark's scripts).
+    #[arg(short = 'n')]
+    pub no_resolution: bool,
+    /// tshark's output formats: `fields` (the `-e` fields, one line per
+    /// packet) or `text` (the packet list).
+    #[arg(short = 'T', value_enum, value_name = "FORMAT")]
+    pub output: Option<TsharkFormat>,
+    /// A field for `-T fields`, by its display-filter name (`ip.src`), a
+    /// protocol (its layer's label) or a column (`_ws.col.Info`);
+    /// repeatable.
+    #[arg(short = 'e', value_name = "FIELD")]
+    pub fields: Vec<String>,
+    /// A `-T fields` layout option, as tshark's: `header=y|n`,
+    /// `separator=/t|/s|C`, `occurrence=f|l|a`, `aggregator=/s|C`,
+    /// `quote=d|s|n`; repeatable.
+    #[arg(short = 'E', value_name = "OPTION=VALUE")]
+    pub field_options: Vec<String>,
+}
+
+/// tshark's `-T`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TsharkFormat {
+    Fields,
+    Text,
+}
+
+impl PacketsArgs {
+    /// The capture named, by `-r` or in place.
+    pub fn path(&self) -> &Path {
+        self.read
+            .as_deref()
+            .or(self.file.as_deref())
+            .unwrap_or(Path::new("-"))
+    }
 }
 
 #[derive(Debug, clap::Args)]
@@ -339,6 +386,20 @@ pub(crate) fn display_filter(
 
 pub(crate) fn open(path: &Path) -> Result<Arc<CaptureFile>, CliError> {
     CaptureFile::open(path)
+        .map(Arc::new)
+        .map_err(|e| CliError(e.to_string()))
+}
+
+/// `path`, or for `-` the pcap or pcapng stream on standard input, read
+/// whole first.
+pub(crate) fn open_or_stdin(path: &Path) -> Result<Arc<CaptureFile>, CliError> {
+    if path != Path::new("-") {
+        return open(path);
+    }
+    let mut bytes = Vec::new();
+    io::Read::read_to_end(&mut io::stdin().lock(), &mut bytes)
+        .map_err(|e| CliError(format!("standard input: {e}")))?;
+    CaptureFile::from_bytes(path.to_owned(), crate::capture::file::Bytes::Owned(bytes))
         .map(Arc::new)
         .map_err(|e| CliError(e.to_string()))
 }

@@ -3,12 +3,14 @@
 use std::io::Write;
 
 use dissectors::packet::Transport;
-use dissectors::sink::NullSink;
+use dissectors::sink::{NullSink, Tee};
 use dissectors::tcp_analysis::Flag;
 use serde::Serialize;
 
+use super::tshark_fields::{Columns, FieldPicker, FieldsLayout};
 use super::{
-    CliError, JsonArray, PacketsArgs, TextOrJson, display_filter, epoch_string, open, warn_read,
+    CliError, JsonArray, PacketsArgs, TextOrJson, TsharkFormat, display_filter, epoch_string,
+    open_or_stdin, warn_read,
 };
 use crate::filter::DisplayFilter;
 use crate::pass::Pass;
@@ -42,21 +44,43 @@ struct PacketRow<'a> {
 }
 
 pub fn run(a: &PacketsArgs, out: &mut impl Write) -> Result<(), CliError> {
-    let file = open(&a.file)?;
+    let layout = match a.output {
+        Some(TsharkFormat::Fields) => Some(FieldsLayout::new(&a.fields, &a.field_options)?),
+        _ if !a.fields.is_empty() => {
+            return Err(CliError("-e fields are printed with -T fields".into()));
+        }
+        _ => None,
+    };
+    let path = a.path();
+    let file = open_or_stdin(path)?;
     let mut reader = file.reader();
     let mut pass = Pass::new(true);
     pass.interfaces_described = file.format == crate::capture::Format::Pcapng;
-    let opts = crate::pass::options(true);
-    let mut json = match a.format {
-        TextOrJson::Json => Some(JsonArray::start(out)?),
-        TextOrJson::Text => None,
+    // The Info column costs a little per packet: made when shown.
+    let info = layout
+        .as_ref()
+        .is_none_or(|l| l.names.iter().any(|n| n == "_ws.col.Info"));
+    let opts = crate::pass::options(info);
+    let mut json = match (a.format, &layout, a.output) {
+        (TextOrJson::Json, None, None) => Some(JsonArray::start(out)?),
+        _ => None,
     };
     let filter = display_filter(a.filter.as_deref())?;
     let mut sink = filter.as_ref().map(DisplayFilter::sink);
+    let mut picker = match &layout {
+        Some(l) => Some(FieldPicker::new(&l.names)?),
+        None => None,
+    };
+    if let Some(h) = layout.as_ref().and_then(FieldsLayout::header) {
+        writeln!(out, "{h}")?;
+    }
     let mut first_ts = None;
     let mut number = 0u32;
     let mut text = String::new();
     while let Some(rec) = reader.next() {
+        if a.count.is_some_and(|c| u64::from(number) >= c) {
+            break;
+        }
         pass.take_secrets(&reader.tls_secrets);
         let iface = reader.interfaces.get(rec.interface as usize);
         let digits = iface.map_or(6, |i| i.resolution.digits());
@@ -64,17 +88,41 @@ pub fn run(a: &PacketsArgs, out: &mut impl Write) -> Result<(), CliError> {
         number += 1;
         // Times are relative to the first frame, displayed or not.
         let first = *first_ts.get_or_insert(rec.ts_ns);
-        let (pi, answers) = match (&filter, sink.as_mut()) {
-            (Some(f), Some(s)) => {
+        if let Some(p) = picker.as_mut() {
+            p.clear();
+        }
+        let (pi, answers) = match (&filter, sink.as_mut(), picker.as_mut()) {
+            (Some(f), Some(s), p) => {
                 s.clear();
-                let r = pass.frame(&rec, iface, data, opts, s);
+                let r = match p {
+                    Some(p) => pass.frame(&rec, iface, data, opts, &mut Tee(s, p)),
+                    None => pass.frame(&rec, iface, data, opts, s),
+                };
                 if !f.matches(s, data) {
                     continue;
                 }
                 r
             }
+            (_, _, Some(p)) => pass.frame(&rec, iface, data, opts, p),
             _ => pass.frame(&rec, iface, data, opts, &mut NullSink),
         };
+        if let (Some(l), Some(p)) = (&layout, picker.as_mut()) {
+            // Seconds since the first packet, signed (a capture out of time
+            // order goes back).
+            let rel = rec.ts_ns.saturating_sub(first);
+            let sign = if rel < 0 { "-" } else { "" };
+            let time = format!("{sign}{}", epoch_string(rel.saturating_abs(), digits));
+            p.take_columns(&Columns {
+                number,
+                time: &time,
+                pi,
+                length: rec.orig_len,
+            });
+            l.line(p, &mut text);
+            text.push('\n');
+            out.write_all(text.as_bytes())?;
+            continue;
+        }
         let stream = match pi.transport {
             Transport::Tcp(_) => answers.tcp.as_ref().map(|a| a.stream),
             Transport::Udp(_) => answers.udp.map(|a| a.stream),
@@ -130,6 +178,6 @@ pub fn run(a: &PacketsArgs, out: &mut impl Write) -> Result<(), CliError> {
     if let Some(j) = json {
         j.end(out)?;
     }
-    warn_read(&a.file, &reader.notes);
+    warn_read(path, &reader.notes);
     Ok(())
 }

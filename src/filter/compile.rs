@@ -115,6 +115,12 @@ fn names() -> &'static HashMap<&'static str, Slot> {
     })
 }
 
+/// Every definition that carries `name` (a protocol, fields, expert
+/// items), as a filter resolves it.
+pub fn slot_named(name: &str) -> Option<&'static Slot> {
+    names().get(name)
+}
+
 /// Every name a filter can use, sorted (built once: the filter bar
 /// completes from it while the user types).
 pub fn all_names() -> &'static [&'static str] {

@@ -16,7 +16,7 @@ pub mod lexer;
 pub mod literal;
 pub mod parser;
 pub mod prefilter;
-mod sink;
+pub mod sink;
 pub mod value;
 
 pub use error::{FilterError, Span};

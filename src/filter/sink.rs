@@ -173,7 +173,7 @@ impl FilterSink {
 
 /// Whether all of a name's values come from the layers up to TCP and UDP,
 /// so that a replayed frame need not dissect what they carry.
-fn below_payload(slot: &Slot) -> bool {
+pub fn below_payload(slot: &Slot) -> bool {
     const LOW: &[&str] = &[
         "frame",
         "eth",
@@ -209,7 +209,7 @@ fn below_payload(slot: &Slot) -> bool {
 /// Definitions are statics laid out one after another, so their index
 /// modulo 64 spreads them over the bits.
 #[inline]
-fn bit(addr: usize) -> u64 {
+pub fn bit(addr: usize) -> u64 {
     1 << ((addr / std::mem::size_of::<FieldDef>()) % 64)
 }
 

@@ -1,0 +1,534 @@
+//! `wirelens packets -T fields` against `tshark -T fields`, byte for byte,
+//! on every fixture (tshark runs here, with the goldens' preferences and
+//! each fixture's key log and Decode As rules), and reading a capture
+//! from a pipe.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+mod common;
+
+use common::{after_retry, fixtures, reassembly_exception, tcp_payload_withheld};
+
+/// Fields of the link, network and transport layers (and what the
+/// goldens cover above them): equal on every line of every fixture.
+const LAYERS: &[&str] = &[
+    "eth.lg",
+    "eth.ig",
+    "eth.addr.oui",
+    "eth.addr",
+    "ip.host",
+    "ip.addr",
+    "tcp.option_kind",
+    "tcp.port",
+    "frame.number",
+    "frame.len",
+    "frame.cap_len",
+    "ip.version",
+    "eth.src.oui",
+    "eth.src.lg",
+    "eth.src.ig",
+    "eth.src",
+    "eth.dst.oui",
+    "eth.dst.lg",
+    "eth.dst.ig",
+    "eth.dst",
+    "ip.len",
+    "ip.id",
+    "ip.hdr_len",
+    "ip.dsfield.ecn",
+    "ip.dsfield.dscp",
+    "ip.dsfield",
+    "ip.ttl",
+    "ip.src_host",
+    "ip.src",
+    "ip.proto",
+    "ip.frag_offset",
+    "ip.flags.rb",
+    "ip.flags.mf",
+    "ip.flags.df",
+    "ip.flags",
+    "ip.dst_host",
+    "ip.dst",
+    "ip.checksum_calculated",
+    "ip.checksum.status",
+    "ip.checksum",
+    "eth.type",
+    "tcp.options.nop",
+    "tcp.srcport",
+    "tcp.dstport",
+    "tcp.window_size_value",
+    "tcp.window_size",
+    "tcp.urgent_pointer",
+    "tcp.time_relative",
+    "tcp.time_delta",
+    "tcp.stream",
+    "tcp.seq",
+    "tcp.nxtseq",
+    "tcp.len",
+    "tcp.hdr_len",
+    "tcp.flags.urg",
+    "tcp.flags.syn",
+    "tcp.flags.str",
+    "tcp.flags.reset",
+    "tcp.flags.res",
+    "tcp.flags.push",
+    "tcp.flags.fin",
+    "tcp.flags.ece",
+    "tcp.flags.cwr",
+    "tcp.flags.ae",
+    "tcp.flags.ack",
+    "tcp.flags",
+    "tcp.checksum.status",
+    "tcp.checksum",
+    "tcp.ack",
+    "tcp.window_size_scalefactor",
+    "udp.port",
+    "tcp.analysis.initial_rtt",
+    "tcp.option_len",
+    "tcp.options",
+    "tcp.options.timestamp",
+    "tcp.options.timestamp.tsval",
+    "tcp.options.timestamp.tsecr",
+    "udp.stream",
+    "udp.srcport",
+    "udp.length",
+    "udp.dstport",
+    "udp.checksum.status",
+    "udp.checksum",
+    "tcp.analysis.acks_frame",
+    "udp.time_relative",
+    "udp.time_delta",
+    "tcp.analysis.ack_rtt",
+    "frame.interface_id",
+    "ipv6.host",
+    "ipv6.addr",
+    "quic.packet_length",
+    "quic.header_form",
+    "quic.dcid",
+    "quic.fixed_bit",
+    "ipv6.version",
+    "ipv6.tclass.ecn",
+    "ipv6.tclass.dscp",
+    "ipv6.tclass",
+    "ipv6.src_host",
+    "ipv6.src",
+    "ipv6.plen",
+    "ipv6.nxt",
+    "ipv6.hlim",
+    "ipv6.flow",
+    "ipv6.dst_host",
+    "ipv6.dst",
+    "quic.connection.number",
+    "ip.checksum_bad.expert",
+    "quic.spin_bit",
+    "eth.padding",
+    "null.family",
+    "tcp.options.mss_val",
+    "tcp.options.mss",
+    "sll.unused",
+    "sll.pkttype",
+    "sll.hatype",
+    "sll.halen",
+    "sll.etype",
+    "sll.src.eth",
+    "tcp.options.sack_perm",
+    "tcp.options.wscale.shift",
+    "tcp.options.wscale.multiplier",
+    "tcp.options.wscale",
+    "sll.ifindex",
+    "tcp.connection.fin",
+    "tcp.analysis.retransmission",
+    "vlan.priority",
+    "vlan.id",
+    "vlan.dei",
+    "arp.proto.type",
+    "arp.proto.size",
+    "arp.opcode",
+    "arp.hw.type",
+    "arp.hw.size",
+    "arp.src.proto_ipv4",
+    "arp.src.hw_mac",
+    "arp.dst.proto_ipv4",
+    "arp.dst.hw_mac",
+    "smtp.rsp.parameter",
+    "tcp.connection.syn",
+    "vlan.etype",
+    "tcp.connection.synack",
+    "tcp.analysis.rto_frame",
+    "tcp.analysis.rto",
+    "tcp.analysis.duplicate_ack_num",
+    "tcp.analysis.duplicate_ack_frame",
+    "icmp.type",
+    "icmp.code",
+    "icmp.checksum.status",
+    "icmp.checksum",
+    "eth.len",
+    "icmp.seq_le",
+    "icmp.seq",
+    "icmp.ident_le",
+    "icmp.ident",
+    "ipv6.opt.type.rest",
+    "ipv6.opt.type.change",
+    "ipv6.opt.type.action",
+    "ipv6.opt.type",
+    "ipv6.opt.length",
+    "icmp.data_time_relative",
+    "icmp.data_time",
+    "smtp.response.code",
+    "smtp.response",
+    "ipv6.opt.padn",
+    "smtp.rsp",
+    "ipv6.fraghdr.reserved_octet",
+    "ipv6.fraghdr.reserved_bits",
+    "ipv6.fraghdr.offset",
+    "ipv6.fraghdr.nxt",
+    "ipv6.fraghdr.more",
+    "ipv6.fraghdr.ident",
+    "tcp.options.sack_re",
+    "tcp.options.sack_le",
+    "smtp.req",
+    "json.path_with_value",
+    "json.member_with_value",
+    "smtp.req.command",
+    "smtp.command_line",
+    "tcp.options.eol",
+    "ipv6.dstopts.nxt",
+    "ipv6.dstopts.len_oct",
+    "ipv6.dstopts.len",
+    "icmp.resptime",
+    "icmp.resp_to",
+    "ipv6.routing.type",
+    "ipv6.routing.src.reserved",
+    "ipv6.routing.segleft",
+    "ipv6.routing.nxt",
+    "ipv6.routing.len_oct",
+    "ipv6.routing.len",
+    "quic.version",
+    "quic.scil",
+    "quic.scid",
+    "quic.dcil",
+    "quic.length",
+    "icmpv6.type",
+    "icmpv6.code",
+    "icmpv6.checksum.status",
+    "icmpv6.checksum",
+    "json.value.number",
+    "tcp.analysis.zero_window",
+    "tcp.options.sack.count",
+    "tcp.options.sack",
+    "tcp.connection.rst",
+    "snmp.name",
+    "eth.fcs.status",
+    "eth.fcs",
+    "smtp.req.parameter",
+    "vlan.len",
+    "snmp.variable_bindings",
+    "snmp.data",
+    "snmp.request_id",
+    "quic.long.packet_type",
+    "json.path",
+    "json.member",
+    "json.key",
+    "icmpv6.opt.type",
+    "icmpv6.opt.length",
+    "snmp.error_status",
+    "snmp.error_index",
+    "ip.options.routeralert",
+    "ip.opt.type.number",
+    "ip.opt.type.copy",
+    "ip.opt.type.class",
+    "ip.opt.type",
+    "ip.opt.ra",
+    "ip.opt.len",
+    "icmpv6.reserved",
+    "tcp.analysis.ack_lost_segment",
+    "tcp.analysis.fast_retransmission",
+    "snmp.version",
+    "snmp.community",
+    "quic.token_length",
+    "tcp.analysis.lost_segment",
+    "ipv6.hopopts.nxt",
+    "ipv6.hopopts.len_oct",
+    "ipv6.hopopts.len",
+    "icmpv6.opt.linkaddr",
+    "tcp.analysis.spurious_retransmission",
+    "arp.seconds-since-duplicate-address-frame",
+    "arp.duplicate-address-frame",
+    "arp.duplicate-address-detected",
+    "udp.length.bad",
+    "sll.trailer",
+    "quic.ack.ect1_count",
+    "quic.ack.ect0_count",
+    "quic.ack.ecn_ce_count",
+    "icmpv6.opt.src_linkaddr",
+    "snmp.engineid.time",
+    "snmp.engineid.format",
+    "snmp.engineid.enterprise",
+    "snmp.engineid.data",
+    "snmp.engineid.conform",
+    "quic.long.packet_type_v2",
+    "ip.fragment",
+    "tcp.analysis.window_update",
+    "snmp.value.octets",
+    "snmp.value.null",
+    "quic.ts",
+    "imf.address",
+    "icmp.unused",
+    "ip.bogus_ip_length",
+    "icmpv6.opt.reserved",
+    "vlan.trailer",
+    "tcp.analysis.out_of_order",
+    "snmp.v3.flags.report",
+    "snmp.v3.flags.crypt",
+    "snmp.v3.flags.auth",
+    "snmp.time",
+];
+
+/// Application fields and the packet list's columns: equal wherever both
+/// dissected the same protocols. The Protocol and Info columns are the
+/// goldens' (tests/golden.rs compares them with its rules for TCP segments
+/// of application PDUs).
+const APPLICATIONS: &[&str] = &[
+    "dns.id",
+    "dns.flags.response",
+    "dns.qry.name",
+    "dns.qry.type",
+    "dns.count.answers",
+    "dns.a",
+    "dns.aaaa",
+    "dns.resp.ttl",
+    "tls.record.content_type",
+    "tls.record.version",
+    "tls.record.length",
+    "tls.handshake.type",
+    "tls.handshake.extensions_server_name",
+    "tls.handshake.ciphersuite",
+    "tls.handshake.ja3",
+    "http.request.method",
+    "http.request.uri",
+    "http.response.code",
+    "http.host",
+    "http.user_agent",
+    "http.content_type",
+    "http.content_length",
+    "http.server",
+    "http2.type",
+    "http2.streamid",
+    "http2.length",
+    "http2.flags",
+    "http2.header.name",
+    "http2.header.value",
+    "http2.headers.method",
+    "http2.headers.path",
+    "http2.headers.status",
+    "_ws.col.No.",
+    "_ws.col.Time",
+    "_ws.col.Source",
+    "_ws.col.Destination",
+    "_ws.col.Length",
+];
+
+/// Captures not compared, each with the reason.
+const NOT_COMPARED: &[(&str, &str)] = &[
+    (
+        "gopacket_be_test202.pcapng",
+        "tshark prints a line for a block that holds no packet (as the goldens' numbering \
+         exception says)",
+    ),
+    ("gopacket_le_test202.pcapng", "the same file little-endian"),
+    (
+        "fuzz",
+        "fuzzed captures reach corners of tshark's heuristics and exceptions (the goldens \
+         compare them by layers only)",
+    ),
+];
+
+/// The Decode As rules of the goldens (tests/tools/make_goldens.py).
+fn decode_as(name: &str) -> Vec<&'static str> {
+    match name {
+        "packt_grpc_bidi-streaming.pcapng" | "packt_grpc_server-streaming.pcapng" => {
+            vec!["-d", "tcp.port==50051,http2"]
+        }
+        "ndpi_tls_port_80.pcap" => vec!["-d", "tcp.port==80,tls"],
+        _ => Vec::new(),
+    }
+}
+
+/// Both programs' `-T fields` lines for `fields` with `options` (`-E`).
+fn lines(fx: &common::Fixture, fields: &[&str], options: &[&str]) -> (Vec<String>, Vec<String>) {
+    let mut args: Vec<String> = vec!["-T".into(), "fields".into()];
+    for f in fields {
+        args.extend(["-e".into(), f.to_string()]);
+    }
+    for o in options {
+        args.extend(["-E".into(), o.to_string()]);
+    }
+    let keys = fx.path.with_extension("keys");
+    let mut keylog = Vec::new();
+    if keys.exists() {
+        keylog = vec![
+            "-o".to_string(),
+            format!("tls.keylog_file:{}", keys.display()),
+        ];
+    }
+    // tshark fails a capture cut short after printing what it read;
+    // wirelens warns and succeeds.
+    let run = |mut c: Command, ours: bool| -> Vec<String> {
+        let out = c.output().expect("runs");
+        assert!(
+            !ours || out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(str::to_string)
+            .collect()
+    };
+    let mut tshark = Command::new("tshark");
+    tshark
+        .env("TZ", "UTC")
+        .args(["-n", "-o", "ip.check_checksum:TRUE", "-r"])
+        .arg(&fx.path)
+        .args(&keylog)
+        .args(decode_as(&fx.name))
+        .args(&args);
+    let mut ours = Command::new(env!("CARGO_BIN_EXE_wirelens"));
+    ours.args(["packets", "-n", "-r"])
+        .arg(&fx.path)
+        .args(&keylog)
+        .args(decode_as(&fx.name))
+        .args(&args);
+    (run(tshark, false), run(ours, true))
+}
+
+fn compared_fixtures() -> Vec<common::Fixture> {
+    fixtures()
+        .into_iter()
+        .filter(|f| !NOT_COMPARED.iter().any(|(n, _)| f.name.contains(n)))
+        .collect()
+}
+
+/// Over 250 fields of the lower layers, every line equal to tshark's:
+/// all of a field's occurrences, with a header, another separator and
+/// quotes; then the first occurrence only, aggregated by spaces.
+#[test]
+fn lower_layer_fields_print_as_tsharks() {
+    for options in [
+        &["header=y", "separator=,", "occurrence=a", "quote=d"][..],
+        &["occurrence=f", "aggregator=/s"][..],
+    ] {
+        for fx in compared_fixtures() {
+            let (theirs, ours) = lines(&fx, LAYERS, options);
+            assert_eq!(theirs.len(), ours.len(), "{} {options:?}", fx.name);
+            for (i, (t, o)) in theirs.iter().zip(&ours).enumerate() {
+                assert_eq!(t, o, "{} line {} {options:?}", fx.name, i + 1);
+            }
+        }
+    }
+}
+
+/// DNS, TLS, HTTP and HTTP/2 fields and the columns, equal to tshark's on
+/// every frame where both dissected the same protocols: not where tshark
+/// hands a resent segment to no protocol above TCP, nor where it names a
+/// protocol wirelens does not dissect yet (WebSocket), nor the frames the
+/// goldens list as deliberate differences.
+#[test]
+fn application_fields_print_as_tsharks() {
+    let known: std::collections::HashSet<&str> = dissectors::registry::protocols()
+        .map(|p| p.name())
+        .collect();
+    let mut fields = vec!["frame.protocols", "frame.number", "udp.stream"];
+    fields.extend(APPLICATIONS);
+    let mut compared = 0;
+    for fx in compared_fixtures() {
+        let (theirs, ours) = lines(&fx, &fields, &["occurrence=a"]);
+        assert_eq!(theirs.len(), ours.len(), "{}", fx.name);
+        for (t, o) in theirs.iter().zip(&ours) {
+            let (tc, oc): (Vec<&str>, Vec<&str>) =
+                (t.split('\t').collect(), o.split('\t').collect());
+            let frame: usize = tc[1].parse().unwrap_or(0);
+            let udp_stream = tc[2].parse().ok();
+            let (tp, op): (Vec<&str>, Vec<&str>) =
+                (tc[0].split(':').collect(), oc[0].split(':').collect());
+            if reassembly_exception(&fx.name, frame)
+                || after_retry(&fx.name, frame, udp_stream)
+                || tcp_payload_withheld(&tp, &op)
+                || tp.iter().any(|p| !known.contains(p))
+            {
+                continue;
+            }
+            assert_eq!(t, o, "{} frame {frame}", fx.name);
+            compared += 1;
+        }
+    }
+    assert!(compared > 10_000, "{compared}");
+}
+
+/// A capture piped in (`tcpdump -r FILE -w - | wirelens packets -r -`)
+/// reads as the file does.
+#[test]
+fn a_capture_on_standard_input_reads_as_the_file() {
+    let fx = common::root().join("tests/fixtures/arkime_http2-nghttp2.pcap");
+    let from_file = Command::new(env!("CARGO_BIN_EXE_wirelens"))
+        .args(["packets", "-r"])
+        .arg(&fx)
+        .output()
+        .expect("runs");
+    let tcpdump = Command::new("tcpdump")
+        .args(["-r"])
+        .arg(&fx)
+        .args(["-w", "-"])
+        .stderr(Stdio::null())
+        .output()
+        .expect("tcpdump runs");
+    assert!(!tcpdump.stdout.is_empty());
+    for args in [&["packets", "-r", "-"][..], &["packets", "-"][..]] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_wirelens"))
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("runs");
+        let mut stdin = child.stdin.take().unwrap();
+        let bytes = tcpdump.stdout.clone();
+        let writer = std::thread::spawn(move || stdin.write_all(&bytes));
+        let out = child.wait_with_output().expect("ends");
+        writer.join().unwrap().unwrap();
+        assert!(out.status.success());
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&from_file.stdout),
+            "{args:?}"
+        );
+    }
+}
+
+/// `-c N` reads N packets, counted before the display filter, as tshark's.
+#[test]
+fn count_limits_the_packets_read_before_the_filter() {
+    let fx = common::root().join("tests/fixtures/wirelens_quic_migration.pcapng");
+    let run = |prog: &str, first: &[&str]| -> String {
+        let out = Command::new(prog)
+            .args(first)
+            .arg("-r")
+            .arg(&fx)
+            .args([
+                "-Y",
+                "udp.srcport == 4436",
+                "-c",
+                "10",
+                "-T",
+                "fields",
+                "-e",
+                "frame.number",
+            ])
+            .output()
+            .expect("runs");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let ours = run(env!("CARGO_BIN_EXE_wirelens"), &["packets"]);
+    assert_eq!(ours, run("tshark", &[]));
+    assert_eq!(ours, "2\n4\n6\n10\n");
+}

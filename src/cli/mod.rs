@@ -7,6 +7,7 @@ pub mod dns;
 pub mod export;
 mod fields;
 pub mod flows;
+mod hex_dump;
 pub use fields::FieldsArgs;
 pub mod follow;
 pub mod http;
@@ -281,6 +282,10 @@ pub struct PacketsArgs {
     /// `quote=d|s|n`; repeatable.
     #[arg(short = 'E', value_name = "OPTION=VALUE")]
     pub field_options: Vec<String>,
+    /// Each packet's bytes in hex and ASCII, with its reassembled,
+    /// decrypted and decompressed data after them (tshark's `-x`).
+    #[arg(short = 'x', conflicts_with = "output")]
+    pub hex: bool,
 }
 
 /// tshark's `-T`.

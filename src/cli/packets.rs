@@ -5,6 +5,7 @@ use std::io::Write;
 use dissectors::packet::Transport;
 use dissectors::sink::{NullSink, Tee};
 use dissectors::tcp_analysis::Flag;
+use dissectors::tree::TreeBuilder;
 use serde::Serialize;
 
 use super::tshark_fields::{Columns, FieldPicker, FieldsLayout};
@@ -61,8 +62,8 @@ pub fn run(a: &PacketsArgs, out: &mut impl Write) -> Result<(), CliError> {
         .as_ref()
         .is_none_or(|l| l.names.iter().any(|n| n == "_ws.col.Info"));
     let opts = crate::pass::options(info);
-    let mut json = match (a.format, &layout, a.output) {
-        (TextOrJson::Json, None, None) => Some(JsonArray::start(out)?),
+    let mut json = match (a.format, &layout, a.output, a.hex) {
+        (TextOrJson::Json, None, None, false) => Some(JsonArray::start(out)?),
         _ => None,
     };
     let filter = display_filter(a.filter.as_deref())?;
@@ -90,6 +91,23 @@ pub fn run(a: &PacketsArgs, out: &mut impl Write) -> Result<(), CliError> {
         let first = *first_ts.get_or_insert(rec.ts_ns);
         if let Some(p) = picker.as_mut() {
             p.clear();
+        }
+        if a.hex {
+            // The data sources come with the tree.
+            let mut tree = TreeBuilder::new();
+            if let (Some(f), Some(s)) = (&filter, sink.as_mut()) {
+                s.clear();
+                pass.frame(&rec, iface, data, opts, &mut Tee(s, &mut tree));
+                if !f.matches(s, data) {
+                    continue;
+                }
+            } else {
+                pass.frame(&rec, iface, data, opts, &mut tree);
+            }
+            text.clear();
+            super::hex_dump::packet(&mut text, data, &tree.finish().sources);
+            out.write_all(text.as_bytes())?;
+            continue;
         }
         let (pi, answers) = match (&filter, sink.as_mut(), picker.as_mut()) {
             (Some(f), Some(s), p) => {

@@ -216,20 +216,10 @@ fn qpack_headers_decode_to_what_client_and_server_sent() {
 #[test]
 fn follow_http3_prints_request_streams() {
     let follow = |stream: &str| -> Vec<serde_json::Value> {
-        let out = Command::new(env!("CARGO_BIN_EXE_wirelens"))
-            .current_dir(common::root())
-            .args([
-                "follow", FIXTURE, "--stream", stream, "--http3", "--format", "json",
-            ])
-            .args(["--keylog", KEYS])
-            .output()
-            .expect("runs");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        serde_json::from_slice(&out.stdout).unwrap()
+        let args = [
+            "follow", FIXTURE, "--stream", stream, "--http3", "--format", "json",
+        ];
+        serde_json::from_value(json_of(&args, KEYS)).unwrap()
     };
     let retry = follow("2");
     assert_eq!(retry.len(), 3, "{retry:?}");

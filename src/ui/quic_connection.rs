@@ -15,7 +15,9 @@ use eframe::egui;
 use super::job::Job;
 use super::png_export::PngExport;
 use super::sequence::{Arrow, TwoLifelines};
-use super::tcp_charts::{BLUE, GREEN, INTERVALS, ORANGE, Series, plot_series, throughput_line};
+use super::tcp_charts::{
+    BLUE, GREEN, INTERVALS, ORANGE, Series, interval_choice, plot_series, throughput_line,
+};
 use crate::capture::CaptureFile;
 use crate::store::Snapshot;
 use crate::store::quic_series::{QuicPacket, QuicSeries, quic_series, throughput};
@@ -227,13 +229,7 @@ impl QuicConnectionView {
             ui.selectable_value(&mut self.dir, 1, server);
             if self.tab == QuicTab::Throughput {
                 ui.separator();
-                egui::ComboBox::from_label("Interval")
-                    .selected_text(INTERVALS[self.interval].1)
-                    .show_ui(ui, |ui| {
-                        for (i, (_, name)) in INTERVALS.iter().enumerate() {
-                            ui.selectable_value(&mut self.interval, i, *name);
-                        }
-                    });
+                interval_choice(ui, &mut self.interval);
             }
         });
         let key = (self.tab, self.dir, self.interval);

@@ -65,6 +65,17 @@ pub const INTERVALS: [(i64, &str); 4] = [
     (10_000_000_000, "10 s"),
 ];
 
+/// The throughput chart's interval, one of [`INTERVALS`] (by index).
+pub fn interval_choice(ui: &mut egui::Ui, interval: &mut usize) {
+    egui::ComboBox::from_label("Interval")
+        .selected_text(INTERVALS[*interval].1)
+        .show_ui(ui, |ui| {
+            for (i, (_, name)) in INTERVALS.iter().enumerate() {
+                ui.selectable_value(interval, i, *name);
+            }
+        });
+}
+
 /// One drawn series: points sorted by time, the frame of each, and
 /// whether it is drawn as a line (or as markers).
 pub struct Series {
@@ -402,13 +413,7 @@ impl TcpCharts {
             );
             if self.chart == Chart::Throughput {
                 ui.separator();
-                egui::ComboBox::from_label("Interval")
-                    .selected_text(INTERVALS[self.interval].1)
-                    .show_ui(ui, |ui| {
-                        for (i, (_, name)) in INTERVALS.iter().enumerate() {
-                            ui.selectable_value(&mut self.interval, i, *name);
-                        }
-                    });
+                interval_choice(ui, &mut self.interval);
             }
         });
         self.build();

@@ -653,3 +653,36 @@ const SOURCES_DIFFER: &[(&str, &str)] = &[
         "wirelens shows an empty Decrypted TLS source for an empty record",
     ),
 ];
+
+/// `-t`: the Time column in each of tshark's formats, on captures of
+/// microsecond and nanosecond resolution, one going back in time, with a
+/// filter (so `dd`, since the previous packet shown, differs from `d`).
+#[test]
+fn time_formats_print_as_tsharks() {
+    let captures = [
+        "arkime_bigendian.pcap",
+        "wirelens_quic_migration.pcapng",
+        "zeek_ipv6-http-atomic-frag.pcap",
+        "arkime_http2-nghttp2.pcap",
+    ];
+    for name in captures {
+        let fx = common::root().join("tests/fixtures").join(name);
+        for t in ["a", "ad", "r", "d", "dd", "e", "u", "ud"] {
+            let run = |prog: &str, first: &[&str]| -> String {
+                let out = Command::new(prog)
+                    .env("TZ", "UTC")
+                    .args(first)
+                    .arg("-r")
+                    .arg(&fx)
+                    .args(["-t", t, "-Y", "frame.number > 1 && !tcp.len == 0"])
+                    .args(["-T", "fields", "-e", "frame.number", "-e", "_ws.col.Time"])
+                    .output()
+                    .expect("runs");
+                String::from_utf8_lossy(&out.stdout).into_owned()
+            };
+            let ours = run(env!("CARGO_BIN_EXE_wirelens"), &["packets"]);
+            assert!(!ours.is_empty(), "{name} -t {t}");
+            assert_eq!(ours, run("tshark", &[]), "{name} -t {t}");
+        }
+    }
+}

@@ -18,6 +18,7 @@ pub mod quic;
 pub mod scan;
 mod summary;
 mod tcp;
+pub mod time_column;
 pub mod tls;
 mod tshark_fields;
 
@@ -286,6 +287,12 @@ pub struct PacketsArgs {
     /// decrypted and decompressed data after them (tshark's `-x`).
     #[arg(short = 'x', conflicts_with = "output")]
     pub hex: bool,
+    /// The format of `-T fields`' `_ws.col.Time`, as tshark's `-t`: a (time of day), ad
+    /// (date and time), r (since the first packet, the default), d (since
+    /// the previous packet), dd (since the previous one shown), e (epoch),
+    /// u, ud (as a, ad: wirelens shows absolute times in UTC).
+    #[arg(short = 't', value_enum, default_value_t = time_column::TimeFormat::R)]
+    pub time_format: time_column::TimeFormat,
 }
 
 /// tshark's `-T`.

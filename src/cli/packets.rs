@@ -8,6 +8,7 @@ use dissectors::tcp_analysis::Flag;
 use dissectors::tree::TreeBuilder;
 use serde::Serialize;
 
+use super::time_column::Times;
 use super::tshark_fields::{Columns, FieldPicker, FieldsLayout};
 use super::{
     CliError, JsonArray, PacketsArgs, TextOrJson, TsharkFormat, display_filter, epoch_string,
@@ -76,6 +77,8 @@ pub fn run(a: &PacketsArgs, out: &mut impl Write) -> Result<(), CliError> {
         writeln!(out, "{h}")?;
     }
     let mut first_ts = None;
+    // The previous packet's time, and the previous shown one's.
+    let (mut previous, mut previous_shown) = (None, None);
     let mut number = 0u32;
     let mut text = String::new();
     while let Some(rec) = reader.next() {
@@ -89,6 +92,13 @@ pub fn run(a: &PacketsArgs, out: &mut impl Write) -> Result<(), CliError> {
         number += 1;
         // Times are relative to the first frame, displayed or not.
         let first = *first_ts.get_or_insert(rec.ts_ns);
+        let times = Times {
+            ts_ns: rec.ts_ns,
+            first_ns: first,
+            previous_ns: previous.replace(rec.ts_ns).unwrap_or(rec.ts_ns),
+            previous_shown_ns: previous_shown.unwrap_or(rec.ts_ns),
+            digits,
+        };
         if let Some(p) = picker.as_mut() {
             p.clear();
         }
@@ -104,6 +114,7 @@ pub fn run(a: &PacketsArgs, out: &mut impl Write) -> Result<(), CliError> {
             } else {
                 pass.frame(&rec, iface, data, opts, &mut tree);
             }
+            previous_shown = Some(rec.ts_ns);
             text.clear();
             super::hex_dump::packet(&mut text, data, &tree.finish().sources);
             out.write_all(text.as_bytes())?;
@@ -124,12 +135,10 @@ pub fn run(a: &PacketsArgs, out: &mut impl Write) -> Result<(), CliError> {
             (_, _, Some(p)) => pass.frame(&rec, iface, data, opts, p),
             _ => pass.frame(&rec, iface, data, opts, &mut NullSink),
         };
+        previous_shown = Some(rec.ts_ns);
         if let (Some(l), Some(p)) = (&layout, picker.as_mut()) {
-            // Seconds since the first packet, signed (a capture out of time
-            // order goes back).
-            let rel = rec.ts_ns.saturating_sub(first);
-            let sign = if rel < 0 { "-" } else { "" };
-            let time = format!("{sign}{}", epoch_string(rel.saturating_abs(), digits));
+            let mut time = String::new();
+            a.time_format.write(&mut time, &times);
             p.take_columns(&Columns {
                 number,
                 time: &time,

@@ -95,16 +95,6 @@ impl Sink for FieldCollector {
             });
         }
     }
-    fn field_with_label(
-        &mut self,
-        def: &'static FieldDef,
-        span: Span,
-        value: Value<'_>,
-        presence: Presence,
-        _: fmt::Arguments<'_>,
-    ) {
-        self.field(def, span, value, presence);
-    }
     fn text(&mut self, _: Span, _: fmt::Arguments<'_>) {}
     fn push(&mut self) {
         self.depth += 1;

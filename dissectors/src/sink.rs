@@ -88,15 +88,18 @@ pub trait Sink {
     fn end_layer(&mut self);
     /// A field with the standard label (`Title: value`).
     fn field(&mut self, def: &'static FieldDef, span: Span, value: Value<'_>, presence: Presence);
-    /// A field with its own label text.
+    /// A field with its own label text (a sink that keeps no labels takes
+    /// it as a field).
     fn field_with_label(
         &mut self,
         def: &'static FieldDef,
         span: Span,
         value: Value<'_>,
         presence: Presence,
-        label: fmt::Arguments<'_>,
-    );
+        _label: fmt::Arguments<'_>,
+    ) {
+        self.field(def, span, value, presence);
+    }
     /// A line of text with no filter name.
     fn text(&mut self, span: Span, label: fmt::Arguments<'_>);
     /// Make the last item the parent of the items that follow, until [`Sink::pop`].

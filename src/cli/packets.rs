@@ -137,11 +137,10 @@ pub fn run(a: &PacketsArgs, out: &mut impl Write) -> Result<(), CliError> {
         };
         previous_shown = Some(rec.ts_ns);
         if let (Some(l), Some(p)) = (&layout, picker.as_mut()) {
-            let mut time = String::new();
-            a.time_format.write(&mut time, &times);
             p.take_columns(&Columns {
                 number,
-                time: &time,
+                times: &times,
+                time_format: a.time_format,
                 pi,
                 length: rec.orig_len,
             });

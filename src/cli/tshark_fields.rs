@@ -11,6 +11,7 @@ use dissectors::packet::PacketInfo;
 use dissectors::sink::{Presence, Sink, Span};
 
 use super::CliError;
+use super::time_column::{TimeFormat, Times};
 
 /// Which of a field's values a column shows (`-E occurrence=`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -156,8 +157,9 @@ fn escape_text(out: &mut String, s: &str) {
 /// The packet list's columns by their `_ws.col.` names.
 pub struct Columns<'a> {
     pub number: u32,
-    /// Seconds since the first packet, in the file's resolution.
-    pub time: &'a str,
+    /// When the packet was, and how the Time column shows it (`-t`).
+    pub times: &'a Times,
+    pub time_format: TimeFormat,
     pub pi: &'a PacketInfo,
     pub length: u32,
 }
@@ -168,7 +170,10 @@ impl Columns<'_> {
         use std::fmt::Write as _;
         let _ = match name.strip_prefix("_ws.col.") {
             Some("No.") => write!(out, "{}", self.number),
-            Some("Time") => write!(out, "{}", self.time),
+            Some("Time") => {
+                self.time_format.write(out, self.times);
+                Ok(())
+            }
             Some("Source") => write!(out, "{}", self.pi.src),
             Some("Destination") => write!(out, "{}", self.pi.dst),
             Some("Protocol") => write!(out, "{}", self.pi.protocol),
@@ -322,16 +327,6 @@ impl Sink for FieldPicker {
         if self.is_wanted(def) {
             self.keep(def, |out| write_field_text(out, def, &value));
         }
-    }
-    fn field_with_label(
-        &mut self,
-        def: &'static FieldDef,
-        span: Span,
-        value: Value<'_>,
-        presence: Presence,
-        _: fmt::Arguments<'_>,
-    ) {
-        self.field(def, span, value, presence);
     }
     fn text(&mut self, _: Span, _: fmt::Arguments<'_>) {}
     fn push(&mut self) {}

@@ -237,16 +237,6 @@ impl Sink for FilterSink {
             self.keep(s, value);
         }
     }
-    fn field_with_label(
-        &mut self,
-        def: &'static FieldDef,
-        span: Span,
-        value: Value<'_>,
-        presence: Presence,
-        _: fmt::Arguments<'_>,
-    ) {
-        self.field(def, span, value, presence);
-    }
     fn text(&mut self, _: Span, _: fmt::Arguments<'_>) {}
     fn push(&mut self) {}
     fn pop(&mut self) {}

@@ -45,15 +45,6 @@ impl Sink for ExpertSink {
     fn layer(&mut self, _: &'static FieldDef, _: Span, _: fmt::Arguments<'_>) {}
     fn end_layer(&mut self) {}
     fn field(&mut self, _: &'static FieldDef, _: Span, _: Value<'_>, _: Presence) {}
-    fn field_with_label(
-        &mut self,
-        _: &'static FieldDef,
-        _: Span,
-        _: Value<'_>,
-        _: Presence,
-        _: fmt::Arguments<'_>,
-    ) {
-    }
     fn text(&mut self, _: Span, _: fmt::Arguments<'_>) {}
     fn push(&mut self) {}
     fn pop(&mut self) {}

@@ -75,16 +75,6 @@ impl dissectors::sink::Sink for TlsPlaintext {
             self.content_type = v;
         }
     }
-    fn field_with_label(
-        &mut self,
-        def: &'static dissectors::field::FieldDef,
-        span: Span,
-        value: Value<'_>,
-        presence: Presence,
-        _: std::fmt::Arguments<'_>,
-    ) {
-        self.field(def, span, value, presence);
-    }
     fn text(&mut self, _: Span, _: std::fmt::Arguments<'_>) {}
     fn push(&mut self) {}
     fn pop(&mut self) {}

@@ -109,16 +109,6 @@ impl Sink for FieldColumnSink {
     fn field(&mut self, def: &'static FieldDef, _span: Span, value: Value<'_>, _p: Presence) {
         self.keep(def, value);
     }
-    fn field_with_label(
-        &mut self,
-        def: &'static FieldDef,
-        _span: Span,
-        value: Value<'_>,
-        _p: Presence,
-        _label: fmt::Arguments<'_>,
-    ) {
-        self.keep(def, value);
-    }
     fn text(&mut self, _span: Span, _label: fmt::Arguments<'_>) {}
     fn push(&mut self) {}
     fn pop(&mut self) {}

@@ -350,7 +350,7 @@ fn decode_as(name: &str) -> Vec<&'static str> {
         "packt_grpc_bidi-streaming.pcapng" | "packt_grpc_server-streaming.pcapng" => {
             vec!["-d", "tcp.port==50051,http2"]
         }
-        "ndpi_tls_port_80.pcap" => vec!["-d", "tcp.port==80,tls"],
+        "ndpi_tls_port_80.pcapng" => vec!["-d", "tcp.port==80,tls"],
         _ => Vec::new(),
     }
 }
@@ -685,4 +685,128 @@ fn time_formats_print_as_tsharks() {
             assert_eq!(ours, run("tshark", &[]), "{name} -t {t}");
         }
     }
+}
+
+/// Every conversation and endpoint table tshark has for Ethernet, IPv4,
+/// IPv6, TCP and UDP, and two with a tap filter, in one run (printed last
+/// first), on every compared fixture: equal to tshark's, byte for byte.
+#[test]
+fn conversation_and_endpoint_tables_print_as_tsharks() {
+    let mut args = vec!["-q".to_string()];
+    for table in ["conv", "endpoints"] {
+        for kind in ["eth", "ip", "ipv6", "tcp", "udp"] {
+            args.extend(["-z".into(), format!("{table},{kind}")]);
+        }
+    }
+    args.extend(["-z".into(), "conv,tcp,tcp.len > 0".into()]);
+    args.extend(["-z".into(), "endpoints,udp,dns".into()]);
+    let mut rows = 0;
+    for fx in compared_fixtures() {
+        let (theirs, ours) = outputs(&fx, &args);
+        assert_eq!(ours, theirs, "{}", fx.name);
+        rows += ours.lines().count();
+    }
+    assert!(rows > 2_000, "{rows}");
+}
+
+/// Captures whose protocol hierarchy differs from tshark's, because the
+/// top-level items of the two trees differ there, each with the reason.
+const HIERARCHY_DIFFERS: &[(&str, &str)] = &[
+    (
+        "arkime_http2-nghttp2.pcap packt_grpc_bidi-streaming.pcapng \
+         packt_grpc_server-streaming.pcapng suricata_dns_over_https_POST.pcap \
+         suricata_http2-continuation.pcap suricata_http2-keywords2_h2c-upgrade.pcap",
+        "tshark adds an HTTP/2 item per HTTP/2 frame (a frame of three is \
+         http2 > http2 > http2); wirelens has one HTTP/2 layer per packet",
+    ),
+    (
+        "wirelens_quic_h3.pcapng wirelens_quic_migration.pcapng ndpi_quic-v2.pcapng",
+        "tshark puts HTTP/3 items at the top, after QUIC; wirelens dissects HTTP/3 \
+         inside the QUIC layer's STREAM frames",
+    ),
+    (
+        "wirelens_tls_decrypt.pcap zeek_206_example_b.pcap suricata_http-event-chunk.pcap",
+        "the reassembled-data item: tshark names TLS's own reassembly tls.segments \
+         and places these items after the message's protocols or before them case \
+         by case; wirelens names every TCP reassembly tcp.segments",
+    ),
+    (
+        "arkime_smtp-decrypted.pcap arkime_smtp-subject-8859-b.pcap arkime_smtp-zip.pcap \
+         wirelens_smtp.pcap",
+        "tshark's SMTP DATA reassembly item and IMF sit differently in its tree",
+    ),
+    (
+        "wirelens_ftp-pasv-port.pcap",
+        "tshark puts FTP's generated fields (ftp.current-working-directory, \
+         ftp-data.setup-frame...) at the top of its tree, so its hierarchy counts them \
+         as protocols",
+    ),
+    (
+        "arkime_wireshark-retrans.pcap gen_tcp_loss_reorder_zero_window.pcap \
+         zeek_hrr.pcap zeek_ipv6-http-atomic-frag.pcap zeek_linux_dlt_sll2.pcap \
+         zeek_window-scale-range.pcap wirelens_proxy.pcap \
+         suricata_tls-client-hello-frag_dump_mtu300.pcap suricata_tcp-empty-sack_tcp-opt.pcap",
+        "resent and overlapping segments: the payload tshark hands to no protocol (and \
+         its reassembly exceptions), as tests/common's tcp_payload_withheld says",
+    ),
+    (
+        "arkime_websocket.pcap zeek_pipelined-requests.pcap tcpdump_various_gre.pcap \
+         ndpi_1kxun.pcap pcap-parser_wireshark_samples-test.pcapng tcpdump_mpls-traceroute.pcap",
+        "protocols wirelens does not dissect (WebSocket, GIF and PNG images, Cisco \
+         loopback, PIM, DTP, ICMP's MPLS extension...)",
+    ),
+    (
+        "zeek_icmp-destunreach-udp.pcap zeek_ip6-ext-trunc.pcap \
+         tcpdump_ipv6-next-header-oobr-1.pcap",
+        "tshark puts the DNS of a datagram quoted by ICMP, and the exception of a \
+         truncated IPv6 extension header, at the top of its tree",
+    ),
+];
+
+/// `-z io,phs` (and one with a filter) equal to tshark's on every compared
+/// fixture but those [`HIERARCHY_DIFFERS`] names.
+#[test]
+fn protocol_hierarchy_prints_as_tsharks() {
+    let args: Vec<String> = ["-q", "-z", "io,phs", "-z", "io,phs,udp"]
+        .map(String::from)
+        .to_vec();
+    let mut compared = 0;
+    for fx in compared_fixtures() {
+        if HIERARCHY_DIFFERS
+            .iter()
+            .any(|(names, _)| names.split_whitespace().any(|n| n == fx.name))
+        {
+            continue;
+        }
+        let (theirs, ours) = outputs(&fx, &args);
+        assert_eq!(ours, theirs, "{}", fx.name);
+        compared += 1;
+    }
+    assert!(compared > 60, "{compared}");
+}
+
+/// Statistics count every packet read, as tshark's taps: `-Y` chooses what
+/// is printed, not what is counted; `-c` what is read.
+#[test]
+fn statistics_count_every_packet_read_whatever_is_shown() {
+    let fx = fixtures()
+        .into_iter()
+        .find(|f| f.name == "arkime_http2-nghttp2.pcap")
+        .expect("fixture");
+    let args: Vec<String> = [
+        "-q",
+        "-Y",
+        "http2",
+        "-c",
+        "60",
+        "-z",
+        "conv,tcp",
+        "-z",
+        "endpoints,ip",
+    ]
+    .map(String::from)
+    .to_vec();
+    let (theirs, ours) = outputs(&fx, &args);
+    assert_eq!(ours, theirs);
+    assert!(ours.contains("    60 "), "{ours}");
 }

@@ -266,9 +266,10 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) {
                     }
                 }
                 0 | 8 => {
+                    // The echoed data sits in the ICMP tree, as Wireshark's.
                     let payload_at = echo_timestamp(cx, buf, off, b);
-                    cx.end_layer();
                     data::dissect(cx, buf, off + payload_at);
+                    cx.end_layer();
                     return;
                 }
                 _ => {}

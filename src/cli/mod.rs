@@ -7,6 +7,7 @@ pub mod dns;
 pub mod export;
 mod fields;
 pub mod flows;
+mod frame_sinks;
 mod hex_dump;
 pub use fields::FieldsArgs;
 pub mod follow;
@@ -16,6 +17,7 @@ mod matched;
 mod packets;
 pub mod quic;
 pub mod scan;
+mod stats;
 mod summary;
 mod tcp;
 pub mod time_column;
@@ -293,6 +295,16 @@ pub struct PacketsArgs {
     /// u, ud (as a, ad: wirelens shows absolute times in UTC).
     #[arg(short = 't', value_enum, default_value_t = time_column::TimeFormat::R)]
     pub time_format: time_column::TimeFormat,
+    /// A statistic, in tshark's spelling and layout, printed after the
+    /// packets: `conv,eth|ip|ipv6|tcp|udp[,FILTER]`,
+    /// `endpoints,eth|ip|ipv6|tcp|udp[,FILTER]`, `io,phs[,FILTER]`;
+    /// repeatable (printed last first, as tshark). Counts every packet
+    /// read, whatever `-Y` shows.
+    #[arg(short = 'z', value_name = "STATISTIC")]
+    pub statistics: Vec<String>,
+    /// Print no packets (with `-z`, only the statistics), as tshark's `-q`.
+    #[arg(short = 'q')]
+    pub quiet: bool,
 }
 
 /// tshark's `-T`.

@@ -3,11 +3,12 @@
 use std::io::Write;
 
 use dissectors::packet::Transport;
-use dissectors::sink::{NullSink, Tee};
 use dissectors::tcp_analysis::Flag;
 use dissectors::tree::TreeBuilder;
 use serde::Serialize;
 
+use super::frame_sinks::FrameSinks;
+use super::stats::Statistics;
 use super::time_column::Times;
 use super::tshark_fields::{Columns, FieldPicker, FieldsLayout};
 use super::{
@@ -63,19 +64,29 @@ pub fn run(a: &PacketsArgs, out: &mut impl Write) -> Result<(), CliError> {
         .as_ref()
         .is_none_or(|l| l.names.iter().any(|n| n == "_ws.col.Info"));
     let opts = crate::pass::options(info);
-    let mut json = match (a.format, &layout, a.output, a.hex) {
+    let mut json = match (a.format, &layout, a.output, a.hex || a.quiet) {
         (TextOrJson::Json, None, None, false) => Some(JsonArray::start(out)?),
         _ => None,
     };
     let filter = display_filter(a.filter.as_deref())?;
-    let mut sink = filter.as_ref().map(DisplayFilter::sink);
+    let mut filter_sink = filter.as_ref().map(DisplayFilter::sink);
     let mut picker = match &layout {
         Some(l) => Some(FieldPicker::new(&l.names)?),
         None => None,
     };
-    if let Some(h) = layout.as_ref().and_then(FieldsLayout::header) {
+    let mut stats = match a.statistics.is_empty() {
+        true => None,
+        false => Some(Statistics::new(&a.statistics)?),
+    };
+    let quiet = a.quiet;
+    if let Some(h) = layout
+        .as_ref()
+        .and_then(FieldsLayout::header)
+        .filter(|_| !quiet)
+    {
         writeln!(out, "{h}")?;
     }
+    let mut tree = TreeBuilder::new();
     let mut first_ts = None;
     // The previous packet's time, and the previous shown one's.
     let (mut previous, mut previous_shown) = (None, None);
@@ -99,43 +110,46 @@ pub fn run(a: &PacketsArgs, out: &mut impl Write) -> Result<(), CliError> {
             previous_shown_ns: previous_shown.unwrap_or(rec.ts_ns),
             digits,
         };
+        if let Some(f) = filter_sink.as_mut() {
+            f.clear();
+        }
         if let Some(p) = picker.as_mut() {
             p.clear();
         }
-        if a.hex {
-            // The data sources come with the tree.
-            let mut tree = TreeBuilder::new();
-            if let (Some(f), Some(s)) = (&filter, sink.as_mut()) {
-                s.clear();
-                pass.frame(&rec, iface, data, opts, &mut Tee(s, &mut tree));
-                if !f.matches(s, data) {
-                    continue;
-                }
-            } else {
-                pass.frame(&rec, iface, data, opts, &mut tree);
-            }
-            previous_shown = Some(rec.ts_ns);
+        if let Some(s) = stats.as_mut() {
+            s.clear();
+        }
+        // The data sources `-x` prints come with the tree.
+        let hex = a.hex && !quiet;
+        if hex {
+            tree = TreeBuilder::new();
+        }
+        let mut sinks = FrameSinks {
+            filter: filter_sink.as_mut(),
+            picker: if quiet { None } else { picker.as_mut() },
+            tree: hex.then_some(&mut tree),
+            stats: stats.as_mut(),
+        };
+        let (pi, answers) = pass.frame(&rec, iface, data, opts, &mut sinks);
+        if let Some(s) = stats.as_mut() {
+            s.count(data, rec.orig_len, rec.ts_ns);
+        }
+        if let (Some(f), Some(s)) = (&filter, &filter_sink)
+            && !f.matches(s, data)
+        {
+            continue;
+        }
+        previous_shown = Some(rec.ts_ns);
+        if quiet {
+            continue;
+        }
+        if hex {
             text.clear();
-            super::hex_dump::packet(&mut text, data, &tree.finish().sources);
+            let sources = std::mem::take(&mut tree).finish().sources;
+            super::hex_dump::packet(&mut text, data, &sources);
             out.write_all(text.as_bytes())?;
             continue;
         }
-        let (pi, answers) = match (&filter, sink.as_mut(), picker.as_mut()) {
-            (Some(f), Some(s), p) => {
-                s.clear();
-                let r = match p {
-                    Some(p) => pass.frame(&rec, iface, data, opts, &mut Tee(s, p)),
-                    None => pass.frame(&rec, iface, data, opts, s),
-                };
-                if !f.matches(s, data) {
-                    continue;
-                }
-                r
-            }
-            (_, _, Some(p)) => pass.frame(&rec, iface, data, opts, p),
-            _ => pass.frame(&rec, iface, data, opts, &mut NullSink),
-        };
-        previous_shown = Some(rec.ts_ns);
         if let (Some(l), Some(p)) = (&layout, picker.as_mut()) {
             p.take_columns(&Columns {
                 number,
@@ -203,6 +217,9 @@ pub fn run(a: &PacketsArgs, out: &mut impl Write) -> Result<(), CliError> {
     }
     if let Some(j) = json {
         j.end(out)?;
+    }
+    if let Some(s) = &stats {
+        out.write_all(s.draw().as_bytes())?;
     }
     warn_read(path, &reader.notes);
     Ok(())

@@ -116,6 +116,16 @@ impl FilterSet {
         FilterSink::new(&self.slots)
     }
 
+    /// Whether the filter at `position` (in the texts given) matches the
+    /// frame dissected into `sink`; false for a filter that did not compile.
+    pub fn matches(&self, position: usize, sink: &FilterSink, data: &[u8]) -> bool {
+        let view = eval::FrameView { sink, data };
+        self.roots
+            .iter()
+            .find(|(i, _)| *i == position)
+            .is_some_and(|(_, root)| eval::node(root, &view))
+    }
+
     /// The position (in the texts given) of the first filter the frame
     /// dissected into `sink` matches.
     pub fn first_match(&self, sink: &FilterSink, data: &[u8]) -> Option<usize> {

@@ -1,0 +1,313 @@
+//! What tshark's statistics taps see of one frame, collected while it is
+//! dissected: its top-level protocol layers (`-z io,phs`) and, for each
+//! Ethernet, IPv4, IPv6, TCP and UDP header at the top level, the
+//! addresses and ports its tap gets (`-z conv`, `-z endpoints`).
+//!
+//! tshark queues a tap per header and skips the headers of a datagram
+//! quoted in an ICMP error; here a quoted datagram is a layer dissected
+//! inside the ICMP layer, so only layers begun at nesting depth 0 count.
+
+use std::fmt;
+
+use dissectors::expert::ExpertDef;
+use dissectors::field::{FieldDef, Show, Value};
+use dissectors::sink::{Presence, Sink, Span};
+
+/// An address as tshark's conversation tables print and compare it: its
+/// kind (tshark compares the address type first) and its text.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Address {
+    pub bytes: Vec<u8>,
+    pub text: String,
+}
+
+impl Address {
+    fn of(def: &FieldDef, value: &Value<'_>) -> Option<Address> {
+        let bytes = match value {
+            Value::Ether(m) => m.to_vec(),
+            Value::Ipv4(a) => a.to_vec(),
+            Value::Ipv6(a) => a.to_vec(),
+            _ => return None,
+        };
+        Some(Address {
+            bytes,
+            text: Show(def, value).to_string(),
+        })
+    }
+}
+
+/// One header's tap data: its kind, source and destination, ports (0 for
+/// headers without), and TCP's or UDP's stream index (conversations with
+/// the same addresses and ports but another stream are other rows, as in
+/// tshark).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoints {
+    pub kind: Kind,
+    pub src: Address,
+    pub dst: Address,
+    pub src_port: u16,
+    pub dst_port: u16,
+    pub stream: Option<u32>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Eth,
+    Ipv4,
+    Ipv6,
+    Tcp,
+    Udp,
+}
+
+impl Kind {
+    /// By the name `-z conv,NAME` uses, which is the protocol's.
+    pub fn named(name: &str) -> Option<Kind> {
+        Some(match name {
+            "eth" => Kind::Eth,
+            "ip" => Kind::Ipv4,
+            "ipv6" => Kind::Ipv6,
+            "tcp" => Kind::Tcp,
+            "udp" => Kind::Udp,
+            _ => return None,
+        })
+    }
+    /// The protocol's short name, which titles tshark's tables.
+    pub fn title(self) -> &'static str {
+        match self {
+            Kind::Eth => "Ethernet",
+            Kind::Ipv4 => "IPv4",
+            Kind::Ipv6 => "IPv6",
+            Kind::Tcp => "TCP",
+            Kind::Udp => "UDP",
+        }
+    }
+    pub fn has_ports(self) -> bool {
+        matches!(self, Kind::Tcp | Kind::Udp)
+    }
+    fn of_layer(name: &str) -> Option<Kind> {
+        Kind::named(name)
+    }
+}
+
+/// The facts of one frame.
+#[derive(Debug, Default)]
+pub struct FrameFacts {
+    /// Top-level layers, in order, by filter name.
+    pub layers: Vec<&'static str>,
+    /// One entry per top-level header with a tap, in order.
+    pub headers: Vec<Endpoints>,
+}
+
+/// The sink that gathers [`FrameFacts`].
+#[derive(Debug, Default)]
+pub struct FactsSink {
+    pub facts: FrameFacts,
+    /// Mirrors the tree's stack: `true` for a layer, `false` for an item
+    /// made a parent; a layer begun with no `true` on it is top-level.
+    stack: Vec<bool>,
+    /// The top-level header being read, its fields filled as they come.
+    open: Option<Partial>,
+    /// The network addresses of the last top-level IP header: TCP's and
+    /// UDP's taps carry them.
+    network: Option<(Address, Address)>,
+    /// Items reported in the top-level layer being read.
+    items: usize,
+}
+
+#[derive(Debug)]
+struct Partial {
+    kind: Kind,
+    src: Option<Address>,
+    dst: Option<Address>,
+    src_port: u16,
+    dst_port: u16,
+    stream: Option<u32>,
+    /// IPv6: a fragment whose datagram this frame does not complete.
+    /// tshark 4.0 taps no such header (it hands the fragment to `data`
+    /// before its IPv6 tap), while it taps every IPv4 fragment.
+    fragment: bool,
+    reassembled: bool,
+    /// Its header ended in an exception (malformed, or cut by the
+    /// snaplen): tshark queues a header's tap only once the header, its
+    /// options and extension headers are read, so it has none.
+    broken: bool,
+}
+
+impl FactsSink {
+    pub fn clear(&mut self) {
+        self.facts.layers.clear();
+        self.facts.headers.clear();
+        self.stack.clear();
+        self.open = None;
+        self.network = None;
+    }
+
+    fn top_level(&self) -> bool {
+        !self.stack.iter().any(|&layer| layer)
+    }
+
+    /// Ends the header being read: kept if it had both addresses.
+    fn close(&mut self) {
+        let Some(p) = self.open.take() else { return };
+        if p.fragment && !p.reassembled || p.broken {
+            return;
+        }
+        let addresses = match p.kind {
+            Kind::Tcp | Kind::Udp => self.network.clone(),
+            _ => p.src.zip(p.dst),
+        };
+        let Some((src, dst)) = addresses else { return };
+        if matches!(p.kind, Kind::Ipv4 | Kind::Ipv6) {
+            self.network = Some((src.clone(), dst.clone()));
+        }
+        self.facts.headers.push(Endpoints {
+            kind: p.kind,
+            src,
+            dst,
+            src_port: p.src_port,
+            dst_port: p.dst_port,
+            stream: p.stream,
+        });
+    }
+
+    fn take(&mut self, def: &'static FieldDef, value: &Value<'_>) {
+        let Some(p) = self.open.as_mut() else { return };
+        let field = def.name.rsplit('.').next().unwrap_or("");
+        match (p.kind, field) {
+            (Kind::Eth | Kind::Ipv4 | Kind::Ipv6, "src") => p.src = Address::of(def, value),
+            (Kind::Eth | Kind::Ipv4 | Kind::Ipv6, "dst") => p.dst = Address::of(def, value),
+            (Kind::Tcp | Kind::Udp, "srcport") => p.src_port = port(value),
+            (Kind::Tcp | Kind::Udp, "dstport") => p.dst_port = port(value),
+            (Kind::Tcp | Kind::Udp, "stream") => p.stream = value.as_u64().map(|s| s as u32),
+            (Kind::Ipv6, "offset") => p.fragment |= value.as_u64().is_some_and(|o| o != 0),
+            (Kind::Ipv6, "more") => p.fragment |= value.as_u64().is_some_and(|m| m != 0),
+            (Kind::Ipv6, "length") => p.reassembled = true,
+            _ => {}
+        }
+    }
+}
+
+fn port(v: &Value<'_>) -> u16 {
+    v.as_u64().unwrap_or(0) as u16
+}
+
+/// The fields a header's tap reads, by the layer they belong to.
+fn tapped(def: &FieldDef) -> bool {
+    matches!(
+        def.name,
+        "eth.src"
+            | "eth.dst"
+            | "ip.src"
+            | "ip.dst"
+            | "ipv6.src"
+            | "ipv6.dst"
+            | "tcp.srcport"
+            | "tcp.dstport"
+            | "tcp.stream"
+            | "udp.srcport"
+            | "udp.dstport"
+            | "udp.stream"
+            | "ipv6.fraghdr.offset"
+            | "ipv6.fraghdr.more"
+            | "ipv6.reassembled.length"
+    )
+}
+
+impl Sink for FactsSink {
+    fn wants(&self, def: &'static FieldDef) -> bool {
+        tapped(def)
+    }
+    fn wants_text(&self) -> bool {
+        false
+    }
+    fn layer(&mut self, proto: &'static FieldDef, _: Span, _: fmt::Arguments<'_>) {
+        if self.top_level() {
+            self.items = 0;
+            self.close();
+            self.facts.layers.push(proto.name);
+            self.open = Kind::of_layer(proto.name).map(|kind| Partial {
+                kind,
+                src: None,
+                dst: None,
+                src_port: 0,
+                dst_port: 0,
+                stream: None,
+                fragment: false,
+                reassembled: false,
+                broken: false,
+            });
+        }
+        self.items += 1;
+        self.stack.push(true);
+    }
+    fn end_layer(&mut self) {
+        self.stack.pop();
+        // A protocol over TCP that took no bytes of this segment (a TLS
+        // record continued in the next) has no item in tshark's tree,
+        // though `frame.protocols` names it.
+        let layers = &mut self.facts.layers;
+        if self.stack.is_empty()
+            && self.items == 1
+            && layers.len() >= 2
+            && layers[layers.len() - 2] == "tcp"
+        {
+            layers.pop();
+        }
+    }
+    fn field(&mut self, def: &'static FieldDef, _: Span, value: Value<'_>, _: Presence) {
+        self.items += 1;
+        // Items at the top of the tree count in the hierarchy as tshark's
+        // do (its "[N Reassembled TCP Segments]").
+        if self.stack.is_empty() && def.name == "tcp.segments" {
+            self.facts.layers.push(def.name);
+        }
+        // tshark 4.0 puts a frame's comments in a tree of their own before
+        // the frame's, which its hierarchy counts (later versions skip it).
+        if def.name == "frame.comment" && !self.facts.layers.contains(&"pkt_comment") {
+            self.facts.layers.insert(0, "pkt_comment");
+        }
+        // A header's own fields sit right under its top-level layer; its
+        // fragment header is a layer within it.
+        let direct = self.stack == [true];
+        let fragment = def.name.starts_with("ipv6.fr") || def.name.starts_with("ipv6.re");
+        if tapped(def) && (direct || fragment && self.stack.first() == Some(&true)) {
+            self.take(def, &value);
+        }
+    }
+    fn text(&mut self, _: Span, _: fmt::Arguments<'_>) {
+        self.items += 1;
+    }
+    fn push(&mut self) {
+        self.stack.push(false);
+    }
+    fn pop(&mut self) {
+        self.stack.pop();
+    }
+    fn expert(&mut self, def: &'static ExpertDef, _: Span, _: fmt::Arguments<'_>) {
+        self.items += 1;
+        if !matches!(def.name, "_ws.malformed" | "_ws.short") {
+            return;
+        }
+        if let Some(p) = self.open.as_mut() {
+            p.broken = true;
+        }
+        // tshark shows an exception as an item of its own at the top (one
+        // in a datagram quoted by ICMP is left out here).
+        if self.stack.iter().filter(|&&l| l).count() <= 1 {
+            self.facts.layers.push(def.name);
+        }
+    }
+    fn reenter(&mut self, _handle: u32) {
+        // Items added to an ended layer (Ethernet's trailer) are not
+        // headers of their own.
+        self.stack.push(true);
+    }
+}
+
+impl FactsSink {
+    /// Ends the frame: the last header read is kept too.
+    pub fn finish(&mut self) -> &FrameFacts {
+        self.close();
+        &self.facts
+    }
+}

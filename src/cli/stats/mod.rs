@@ -1,0 +1,203 @@
+//! `packets -z ...`: tshark's statistics, with its spelling and its table
+//! layout. Like tshark's taps they see every frame read (a `-Y` filter
+//! chooses the packets printed, not the ones counted), each through its
+//! own optional filter, and are printed after the packets, the last
+//! given first.
+
+mod conversations;
+mod frame_facts;
+mod hierarchy;
+
+use std::fmt;
+
+use dissectors::expert::ExpertDef;
+use dissectors::field::{FieldDef, Value};
+use dissectors::sink::{Presence, Sink, Span, Tee};
+
+use self::conversations::{ConversationTable, EndpointTable, RelTime};
+use self::frame_facts::{FactsSink, Kind};
+use self::hierarchy::ProtocolHierarchy;
+use super::CliError;
+use crate::filter::{FilterSet, FilterSink};
+
+/// One `-z` statistic.
+#[derive(Debug)]
+enum Table {
+    Conversations(ConversationTable),
+    Endpoints(EndpointTable),
+    Hierarchy(ProtocolHierarchy),
+}
+
+#[derive(Debug)]
+struct Tap {
+    table: Table,
+    /// Its filter's position in the filter set.
+    filter: Option<usize>,
+}
+
+/// The `-z` statistics asked for, fed frame by frame.
+#[derive(Debug)]
+pub struct Statistics {
+    taps: Vec<Tap>,
+    filters: FilterSet,
+    filter_sink: FilterSink,
+    facts: FactsSink,
+    first_ts: Option<i64>,
+}
+
+/// What `-z` takes, for the error that names an unknown one.
+const KNOWN: &str =
+    "conv,eth|ip|ipv6|tcp|udp[,FILTER], endpoints,eth|ip|ipv6|tcp|udp[,FILTER], io,phs[,FILTER]";
+
+impl Statistics {
+    /// From the `-z` arguments, in the order given.
+    pub fn new(args: &[String]) -> Result<Statistics, CliError> {
+        let mut texts = Vec::new();
+        let mut taps = Vec::new();
+        for arg in args {
+            let (table, filter) = parse(arg)?;
+            let filter = filter.map(|f| {
+                texts.push(f.to_string());
+                texts.len() - 1
+            });
+            taps.push(Tap { table, filter });
+        }
+        let (filters, errors) = FilterSet::compile(texts.iter().map(String::as_str));
+        if let Some((i, e)) = errors.into_iter().next() {
+            return Err(CliError(format!("-z filter \"{}\": {e}", texts[i])));
+        }
+        let filter_sink = filters.sink();
+        Ok(Statistics {
+            taps,
+            filters,
+            filter_sink,
+            facts: FactsSink::default(),
+            first_ts: None,
+        })
+    }
+
+    /// Forgets the last frame: call before dissecting the next into
+    /// `self` (then [`Statistics::count`]).
+    pub fn clear(&mut self) {
+        self.facts.clear();
+        self.filter_sink.clear();
+    }
+
+    fn both(&mut self) -> Tee<'_, FactsSink, FilterSink> {
+        Tee(&mut self.facts, &mut self.filter_sink)
+    }
+
+    /// Counts the frame just dissected: its bytes, its length on the
+    /// wire and its time.
+    pub fn count(&mut self, data: &[u8], orig_len: u32, ts_ns: i64) {
+        let first = *self.first_ts.get_or_insert(ts_ns);
+        let at = RelTime(ts_ns - first);
+        let bytes = u64::from(orig_len);
+        let facts = self.facts.finish();
+        for tap in &mut self.taps {
+            if let Some(f) = tap.filter
+                && !self.filters.matches(f, &self.filter_sink, data)
+            {
+                continue;
+            }
+            match &mut tap.table {
+                Table::Conversations(t) => {
+                    let kind = t.kind();
+                    for h in facts.headers.iter().filter(|h| h.kind == kind) {
+                        t.add(h, bytes, at);
+                    }
+                }
+                Table::Endpoints(t) => {
+                    let kind = t.kind();
+                    for h in facts.headers.iter().filter(|h| h.kind == kind) {
+                        t.add(h, bytes);
+                    }
+                }
+                Table::Hierarchy(h) => h.add(&facts.layers, bytes),
+            }
+        }
+    }
+
+    /// Every statistic's table, the last given first (as tshark).
+    pub fn draw(&self) -> String {
+        let mut out = String::new();
+        for tap in self.taps.iter().rev() {
+            match &tap.table {
+                Table::Conversations(t) => t.draw(&mut out),
+                Table::Endpoints(t) => t.draw(&mut out),
+                Table::Hierarchy(h) => h.draw(&mut out),
+            }
+        }
+        out
+    }
+}
+
+/// Statistics take each frame's facts and whatever their filters test.
+impl Sink for Statistics {
+    fn wants(&self, def: &'static FieldDef) -> bool {
+        self.facts.wants(def) || self.filter_sink.wants(def)
+    }
+    fn wants_payload(&self) -> bool {
+        let phs = self
+            .taps
+            .iter()
+            .any(|t| matches!(t.table, Table::Hierarchy(_)));
+        phs || self.filter_sink.wants_payload()
+    }
+    fn wants_text(&self) -> bool {
+        self.filter_sink.wants_text()
+    }
+    fn layer(&mut self, proto: &'static FieldDef, span: Span, label: fmt::Arguments<'_>) {
+        self.both().layer(proto, span, label);
+    }
+    fn end_layer(&mut self) {
+        self.both().end_layer();
+    }
+    fn field(&mut self, def: &'static FieldDef, span: Span, value: Value<'_>, presence: Presence) {
+        self.both().field(def, span, value, presence);
+    }
+    fn text(&mut self, span: Span, label: fmt::Arguments<'_>) {
+        self.both().text(span, label);
+    }
+    fn push(&mut self) {
+        self.both().push();
+    }
+    fn pop(&mut self) {
+        self.both().pop();
+    }
+    fn expert(&mut self, def: &'static ExpertDef, span: Span, message: fmt::Arguments<'_>) {
+        self.both().expert(def, span, message);
+    }
+    fn reenter(&mut self, handle: u32) {
+        self.both().reenter(handle);
+    }
+    fn source(&mut self, name: &str, bytes: &[u8]) -> u16 {
+        self.both().source(name, bytes)
+    }
+}
+
+/// A `-z` argument: the table it asks for and its filter.
+fn parse(arg: &str) -> Result<(Table, Option<&str>), CliError> {
+    let unknown = || {
+        CliError(format!(
+            "-z {arg}: not a statistic wirelens has; it has {KNOWN}"
+        ))
+    };
+    let mut parts = arg.splitn(3, ',');
+    let (what, kind, filter) = (parts.next(), parts.next(), parts.next());
+    let filter_text = filter.map(str::trim).filter(|f| !f.is_empty());
+    let owned = filter_text.map(str::to_string);
+    let table = match (what, kind) {
+        (Some("conv"), Some(k)) => Table::Conversations(ConversationTable::new(
+            Kind::named(k).ok_or_else(unknown)?,
+            owned,
+        )),
+        (Some("endpoints"), Some(k)) => Table::Endpoints(EndpointTable::new(
+            Kind::named(k).ok_or_else(unknown)?,
+            owned,
+        )),
+        (Some("io"), Some("phs")) => Table::Hierarchy(ProtocolHierarchy::new(owned)),
+        _ => return Err(unknown()),
+    };
+    Ok((table, filter_text))
+}

@@ -338,13 +338,19 @@ impl Analyzer {
     }
 
     /// Wireshark's DNS transaction tracking: a query opens a transaction
-    /// (or repeats one still unanswered), a response closes it (or repeats
-    /// one already answered).
+    /// (or, within its retransmission timer of 5 s, repeats one still
+    /// unanswered), a response closes it (or repeats one already answered).
     fn dns_match(&mut self, key: DnsKey, response: bool, frame: u32, ts_ns: i64) -> DnsMatch {
+        /// Wireshark's `dns.retransmission_timer` default.
+        const RETRANSMISSION_TIMER_NS: i64 = 5_000_000_000;
         let mut m = DnsMatch::default();
         if !response {
             match self.dns.get(&key) {
-                Some(t) if t.response_frame.is_none() && t.query_frame != frame => {
+                Some(t)
+                    if t.response_frame.is_none()
+                        && t.query_frame != frame
+                        && ts_ns.saturating_sub(t.query_ts) < RETRANSMISSION_TIMER_NS =>
+                {
                     m.retransmission_of = Some(t.query_frame);
                 }
                 _ => {
@@ -809,5 +815,25 @@ mod tests {
         tags.sort_unstable();
         tags.dedup();
         assert_eq!(tags.len(), n, "tags {tags:?}");
+    }
+
+    /// A query repeated within Wireshark's 5 s retransmission timer is a
+    /// retransmission; one repeated later opens a new transaction, which
+    /// the response then answers (ndpi_dns_fragmented.pcap, frames 36-39).
+    #[test]
+    fn a_query_repeated_after_five_seconds_is_a_new_transaction() {
+        let mut a = super::Analyzer::new(false);
+        let key = crate::dns::DnsKey {
+            tcp: false,
+            stream: 0,
+            sub: 0,
+            id: 0xc2a0,
+        };
+        let s = 1_000_000_000;
+        assert_eq!(a.dns_match(key, false, 1, 0).retransmission_of, None);
+        assert_eq!(a.dns_match(key, false, 2, 4 * s).retransmission_of, Some(1));
+        assert_eq!(a.dns_match(key, false, 3, 5 * s).retransmission_of, None);
+        let r = a.dns_match(key, true, 4, 5 * s + 10);
+        assert_eq!((r.request_in, r.time_ns), (Some(3), Some(10)));
     }
 }

@@ -218,8 +218,8 @@ pub fn run(a: &PacketsArgs, out: &mut impl Write) -> Result<(), CliError> {
     if let Some(j) = json {
         j.end(out)?;
     }
-    if let Some(s) = &stats {
-        out.write_all(s.draw().as_bytes())?;
+    if let Some(s) = stats.as_mut() {
+        s.draw(out)?;
     }
     warn_read(path, &reader.notes);
     Ok(())

@@ -89,6 +89,48 @@ impl Kind {
     }
 }
 
+/// A value of a field `-z io,stat` calculates on.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Sample {
+    Unsigned(u64),
+    Signed(i64),
+    Float(f64),
+    /// Nanoseconds.
+    Time(i64),
+    /// An item without a value (counted only).
+    Item,
+}
+
+impl Sample {
+    fn of(v: &Value<'_>) -> Sample {
+        match *v {
+            Value::U64(u) => Sample::Unsigned(u),
+            Value::Bool(b) => Sample::Unsigned(u64::from(b)),
+            Value::I64(i) => Sample::Signed(i),
+            Value::F64(f) => Sample::Float(f),
+            Value::RelTime(t) => Sample::Time(t),
+            _ => Sample::Item,
+        }
+    }
+    /// As tshark's integer counter holds it.
+    pub fn as_counter(self) -> u64 {
+        match self {
+            Sample::Unsigned(u) => u,
+            Sample::Signed(i) | Sample::Time(i) => i as u64,
+            Sample::Float(f) => f as u64,
+            Sample::Item => 0,
+        }
+    }
+    pub fn as_float(self) -> f64 {
+        match self {
+            Sample::Unsigned(u) => u as f64,
+            Sample::Signed(i) | Sample::Time(i) => i as f64,
+            Sample::Float(f) => f,
+            Sample::Item => 0.0,
+        }
+    }
+}
+
 /// The facts of one frame.
 #[derive(Debug, Default)]
 pub struct FrameFacts {
@@ -96,12 +138,19 @@ pub struct FrameFacts {
     pub layers: Vec<&'static str>,
     /// One entry per top-level header with a tap, in order.
     pub headers: Vec<Endpoints>,
+    /// The values of the sampled fields, in tree order.
+    pub samples: Vec<(&'static str, Sample)>,
 }
 
 /// The sink that gathers [`FrameFacts`].
 #[derive(Debug, Default)]
 pub struct FactsSink {
     pub facts: FrameFacts,
+    /// The names whose fields (and protocols) `samples` keeps.
+    pub sampled: Vec<&'static str>,
+    /// The names whose expert items `samples` keeps (tshark's
+    /// `tcp.analysis.*` are fields and expert items both: counted once).
+    pub sampled_experts: Vec<&'static str>,
     /// Mirrors the tree's stack: `true` for a layer, `false` for an item
     /// made a parent; a layer begun with no `true` on it is top-level.
     stack: Vec<bool>,
@@ -137,6 +186,7 @@ impl FactsSink {
     pub fn clear(&mut self) {
         self.facts.layers.clear();
         self.facts.headers.clear();
+        self.facts.samples.clear();
         self.stack.clear();
         self.open = None;
         self.network = None;
@@ -215,12 +265,13 @@ fn tapped(def: &FieldDef) -> bool {
 
 impl Sink for FactsSink {
     fn wants(&self, def: &'static FieldDef) -> bool {
-        tapped(def)
+        tapped(def) || self.sampled.contains(&def.name)
     }
     fn wants_text(&self) -> bool {
         false
     }
     fn layer(&mut self, proto: &'static FieldDef, _: Span, _: fmt::Arguments<'_>) {
+        self.sample(proto.name, Sample::Item);
         if self.top_level() {
             self.items = 0;
             self.close();
@@ -256,6 +307,7 @@ impl Sink for FactsSink {
     }
     fn field(&mut self, def: &'static FieldDef, _: Span, value: Value<'_>, _: Presence) {
         self.items += 1;
+        self.sample(def.name, Sample::of(&value));
         // Items at the top of the tree count in the hierarchy as tshark's
         // do (its "[N Reassembled TCP Segments]").
         if self.stack.is_empty() && def.name == "tcp.segments" {
@@ -285,6 +337,9 @@ impl Sink for FactsSink {
     }
     fn expert(&mut self, def: &'static ExpertDef, _: Span, _: fmt::Arguments<'_>) {
         self.items += 1;
+        if let Some(&n) = self.sampled_experts.iter().find(|&&n| n == def.name) {
+            self.facts.samples.push((n, Sample::Item));
+        }
         if !matches!(def.name, "_ws.malformed" | "_ws.short") {
             return;
         }
@@ -305,6 +360,12 @@ impl Sink for FactsSink {
 }
 
 impl FactsSink {
+    fn sample(&mut self, name: &'static str, v: Sample) {
+        if let Some(&n) = self.sampled.iter().find(|&&n| n == name) {
+            self.facts.samples.push((n, v));
+        }
+    }
+
     /// Ends the frame: the last header read is kept too.
     pub fn finish(&mut self) -> &FrameFacts {
         self.close();

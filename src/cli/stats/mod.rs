@@ -7,6 +7,7 @@
 mod conversations;
 mod frame_facts;
 mod hierarchy;
+mod io_stat;
 
 use std::fmt;
 
@@ -17,6 +18,7 @@ use dissectors::sink::{Presence, Sink, Span, Tee};
 use self::conversations::{ConversationTable, EndpointTable, RelTime};
 use self::frame_facts::{FactsSink, Kind};
 use self::hierarchy::ProtocolHierarchy;
+use self::io_stat::IoStat;
 use super::CliError;
 use crate::filter::{FilterSet, FilterSink};
 
@@ -26,6 +28,7 @@ enum Table {
     Conversations(ConversationTable),
     Endpoints(EndpointTable),
     Hierarchy(ProtocolHierarchy),
+    Io(IoStat),
 }
 
 #[derive(Debug)]
@@ -54,12 +57,27 @@ impl Statistics {
     pub fn new(args: &[String]) -> Result<Statistics, CliError> {
         let mut texts = Vec::new();
         let mut taps = Vec::new();
+        let mut facts = FactsSink::default();
+        let mut add_filter = |f: String| {
+            texts.push(f);
+            texts.len() - 1
+        };
         for arg in args {
+            if arg.starts_with("io,stat,") {
+                let (mut io, filters) = io_stat::parse(arg)?;
+                for (c, f) in io.columns.iter_mut().zip(filters) {
+                    c.filter = f.map(&mut add_filter);
+                }
+                facts.sampled.extend(io.sampled_fields());
+                facts.sampled_experts.extend(io.sampled_experts());
+                taps.push(Tap {
+                    table: Table::Io(io),
+                    filter: None,
+                });
+                continue;
+            }
             let (table, filter) = parse(arg)?;
-            let filter = filter.map(|f| {
-                texts.push(f.to_string());
-                texts.len() - 1
-            });
+            let filter = filter.map(|f| add_filter(f.to_string()));
             taps.push(Tap { table, filter });
         }
         let (filters, errors) = FilterSet::compile(texts.iter().map(String::as_str));
@@ -71,7 +89,7 @@ impl Statistics {
             taps,
             filters,
             filter_sink,
-            facts: FactsSink::default(),
+            facts,
             first_ts: None,
         })
     }
@@ -94,10 +112,19 @@ impl Statistics {
         let at = RelTime(ts_ns - first);
         let bytes = u64::from(orig_len);
         let facts = self.facts.finish();
+        let (filters, sink) = (&self.filters, &self.filter_sink);
+        let matches = |f: Option<usize>| f.is_none_or(|f| filters.matches(f, sink, data));
         for tap in &mut self.taps {
-            if let Some(f) = tap.filter
-                && !self.filters.matches(f, &self.filter_sink, data)
-            {
+            if let Table::Io(io) = &mut tap.table {
+                let at = io.interval_of(at.0);
+                for col in 0..io.columns.len() {
+                    if matches(io.columns[col].filter) {
+                        io.count(col, at, bytes, &facts.samples);
+                    }
+                }
+                continue;
+            }
+            if !matches(tap.filter) {
                 continue;
             }
             match &mut tap.table {
@@ -114,21 +141,24 @@ impl Statistics {
                     }
                 }
                 Table::Hierarchy(h) => h.add(&facts.layers, bytes),
+                Table::Io(_) => {}
             }
         }
     }
 
     /// Every statistic's table, the last given first (as tshark).
-    pub fn draw(&self) -> String {
-        let mut out = String::new();
-        for tap in self.taps.iter().rev() {
-            match &tap.table {
+    pub fn draw(&mut self, w: &mut dyn std::io::Write) -> std::io::Result<()> {
+        for tap in self.taps.iter_mut().rev() {
+            let mut out = String::new();
+            match &mut tap.table {
                 Table::Conversations(t) => t.draw(&mut out),
                 Table::Endpoints(t) => t.draw(&mut out),
                 Table::Hierarchy(h) => h.draw(&mut out),
+                Table::Io(io) => io.draw(w)?,
             }
+            w.write_all(out.as_bytes())?;
         }
-        out
+        Ok(())
     }
 }
 

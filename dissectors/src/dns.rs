@@ -240,14 +240,14 @@ pub static NAME_TOO_LONG: ExpertDef = ExpertDef::new(
 );
 pub static RETRANSMIT_REQUEST: ExpertDef = ExpertDef::new(
     "dns.retransmit_request",
-    Severity::Note,
-    Group::Sequence,
+    Severity::Warning,
+    Group::Protocol,
     "DNS query retransmission",
 );
 pub static RETRANSMIT_RESPONSE: ExpertDef = ExpertDef::new(
     "dns.retransmit_response",
-    Severity::Note,
-    Group::Sequence,
+    Severity::Warning,
+    Group::Protocol,
     "DNS response retransmission",
 );
 

@@ -201,6 +201,8 @@ registry! {
             tcp::CONNECTION_SYN,
             tcp::CONNECTION_SYNACK,
             tcp::CONNECTION_FIN,
+            tcp::CONNECTION_FIN_ACTIVE,
+            tcp::CONNECTION_FIN_PASSIVE,
             tcp::CONNECTION_RST,
             tcp::BAD_HEADER_LENGTH,
             tcp::ACK_NONZERO,

@@ -8,7 +8,7 @@ use crate::field::{Base, FieldDef, FieldType as T, Value};
 use crate::packet::{Buf, Cx, TcpOptions, TcpSegment, Transport};
 use crate::proto::{self, ProtoDef};
 use crate::sink::{Presence, Sink, Span};
-use crate::tcp_analysis::{Flag, SegmentAnalysis, SegmentQuestion};
+use crate::tcp_analysis::{Closing, Flag, SegmentAnalysis, SegmentQuestion};
 use crate::tcp_pdu::{AppProto, PayloadQuestion, TcpPayload};
 
 static COMPLETENESS: &[(u64, &str)] = &[];
@@ -175,6 +175,18 @@ pub static CONNECTION_FIN: ExpertDef = ExpertDef::new(
     Severity::Chat,
     Group::Sequence,
     "Connection finish (FIN)",
+);
+pub static CONNECTION_FIN_ACTIVE: ExpertDef = ExpertDef::new(
+    "tcp.connection.fin_active",
+    Severity::Note,
+    Group::Sequence,
+    "This frame initiates the connection closing",
+);
+pub static CONNECTION_FIN_PASSIVE: ExpertDef = ExpertDef::new(
+    "tcp.connection.fin_passive",
+    Severity::Note,
+    Group::Sequence,
+    "This frame undergoes the connection closing",
 );
 pub static CONNECTION_RST: ExpertDef = ExpertDef::new(
     "tcp.connection.rst",
@@ -459,7 +471,15 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) {
             format_args!("Bogus TCP header length ({hlen}, must be at least 20)"),
         );
     }
-    flags(cx, buf, off, seg.flags, (seg.src_port, seg.dst_port));
+    let closing = a.map_or(Closing::NoFin, |a| a.closing);
+    flags(
+        cx,
+        buf,
+        off,
+        seg.flags,
+        (seg.src_port, seg.dst_port),
+        closing,
+    );
     cx.field(&WINDOW_SIZE_VALUE, s(14, 2), Value::U64(seg.window.into()));
     cx.generated_at(&WINDOW_SIZE, s(14, 2), Value::U64(win.into()));
     if let Some(a) = a
@@ -727,7 +747,14 @@ impl<S: Sink> Cx<'_, S> {
 
 /// `ports`: (source, destination), for the server port Wireshark names
 /// in the handshake's expert items.
-fn flags<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize, f: u16, ports: (u16, u16)) {
+fn flags<S: Sink>(
+    cx: &mut Cx<'_, S>,
+    buf: Buf<'_>,
+    off: usize,
+    f: u16,
+    ports: (u16, u16),
+    closing: Closing,
+) {
     let s12 = buf.span(off + 12, 2);
     let mut names = String::new();
     if cx.sink.wants_text() {
@@ -791,6 +818,11 @@ fn flags<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize, f: u16, ports: (
             byte1,
             format_args!("Connection finish (FIN)"),
         );
+        match closing {
+            Closing::Initiates => cx.expert(&CONNECTION_FIN_ACTIVE, byte1, format_args!("")),
+            Closing::Undergoes => cx.expert(&CONNECTION_FIN_PASSIVE, byte1, format_args!("")),
+            Closing::NoFin => {}
+        }
         cx.pop();
     }
     if cx.sink.wants(&FLAGS_STR) {

@@ -226,6 +226,21 @@ pub struct SegmentAnalysis {
     /// Show the analysis subtree even if it has nothing in it (Wireshark does
     /// when its per-segment record exists).
     pub shown: bool,
+    /// A FIN's part in closing: whether its side began the close or
+    /// answers the other's (Wireshark's `tcp.connection.fin_active` and
+    /// `fin_passive`).
+    pub closing: Closing,
+}
+
+/// Which side of a connection's close a FIN segment is on.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Closing {
+    #[default]
+    NoFin,
+    /// No FIN came the other way first: this side closes.
+    Initiates,
+    /// The other side sent the first FIN.
+    Undergoes,
 }
 
 impl SegmentAnalysis {
@@ -431,6 +446,9 @@ impl Default for Direction {
 #[derive(Debug, Clone)]
 pub struct TcpStreamAnalyzer {
     pub stream: u32,
+    /// The direction that sent the first FIN (Wireshark's per-flow
+    /// `closing_initiator`; only one side can be it).
+    closing_initiator: Option<usize>,
     /// Directions: 0 is from side A (the first packet's source) to B.
     pub dir: [Direction; 2],
     pub completeness: u8,
@@ -477,6 +495,7 @@ impl TcpStreamAnalyzer {
     pub fn new(stream: u32, first_ts: i64) -> Self {
         TcpStreamAnalyzer {
             stream,
+            closing_initiator: None,
             dir: [Direction::default(), Direction::default()],
             completeness: 0,
             first_ts,
@@ -732,6 +751,12 @@ impl TcpStreamAnalyzer {
         let flags = seg.flags;
         if flags & TcpSegment::FIN != 0 {
             self.dir[d].fin = true;
+            out.closing = if self.closing_initiator == Some(r) {
+                Closing::Undergoes
+            } else {
+                self.closing_initiator = Some(d);
+                Closing::Initiates
+            };
         }
         if flags & TcpSegment::RST != 0 {
             self.dir[d].rst = true;
@@ -1137,6 +1162,7 @@ impl SegmentAnalysis {
             }
         }
         w.u8(a.shown.into());
+        w.u8(a.closing as u8);
     }
 
     fn read(r: &mut TapeReader<'_>) -> SegmentAnalysis {
@@ -1166,6 +1192,11 @@ impl SegmentAnalysis {
             a.rto = Some((r.i64(), r.u32()));
         }
         a.shown = r.u8() != 0;
+        a.closing = match r.u8() {
+            1 => Closing::Initiates,
+            2 => Closing::Undergoes,
+            _ => Closing::NoFin,
+        };
         a
     }
 }

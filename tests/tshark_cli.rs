@@ -859,3 +859,79 @@ fn io_statistics_print_as_tsharks() {
         }
     }
 }
+
+/// Captures whose expert summary differs from tshark's, each with the
+/// expert items one side has and the other lacks.
+const EXPERTS_DIFFER: &[(&str, &str)] = &[
+    (
+        "arkime_websocket.pcap tcpdump_ssh.pcap suricata_tcp-empty-sack_tcp-opt.pcap",
+        "wirelens reports no D-SACK item (tcp.options.sack.dsack) yet; tcpdump_ssh's SSH \
+         length note too",
+    ),
+    (
+        "tcpdump_mpls-traceroute.pcap zeek_retransmit-fast009.pcap",
+        "wirelens reports no '\"Time To Live\" only N' or traceroute items yet",
+    ),
+    (
+        "tcpdump_pptp.pcap ndpi_1kxun.pcap",
+        "wirelens reports no Ethernet trailer-padding item, nor (1kxun) HTTP header and \
+         decompression items, yet",
+    ),
+    (
+        "wirelens_lldp_cdp.pcap wirelens_proxy.pcap wirelens_smtp.pcap \
+         suricata_frag-eth-vlan-ip-tcp-syn.pcap",
+        "items wirelens lacks: LLDP's deprecated TLV, PROXY's badly formatted line, \
+         SMTP's base64 preference note, TCP's SYN without MSS",
+    ),
+    (
+        "wirelens_tls_decrypt.pcap gen_tcp_loss_reorder_zero_window.pcap",
+        "wirelens reports no TLS session resumption item; the second also counts HTTP \
+         responses in resent segments tshark hands to no protocol",
+    ),
+    (
+        "wirelens_quic_h3.pcapng arkime_http2-nghttp2.pcap zeek_pipelined-requests.pcap \
+         pcap-parser_wireshark_samples-test.pcapng",
+        "tshark's items about its own preferences and missing secrets (QUIC, HTTP/2 \
+         reassembly, HTTP body heuristics) and its mDNS retransmission tracking",
+    ),
+    (
+        "arkime_wireshark-retrans.pcap zeek_206_example_b.pcap dpkt_http.pcap",
+        "tshark's reassembly overlap errors on resent segments (tests/common's \
+         tcp_payload_withheld) and its 240-character cut of a long request line",
+    ),
+    (
+        "libpcap_ipv6_ext_headers.pcap zeek_ipv6-http-atomic-frag.pcap",
+        "wirelens notes a deprecated type 0 routing header; tshark 4.0 does not",
+    ),
+    (
+        "zeek_icmp-destunreach-udp.pcap zeek_ip6-ext-trunc.pcap \
+         tcpdump_ipv6-next-header-oobr-1.pcap",
+        "exceptions: in a datagram quoted by ICMP, and in truncated IPv6 extension \
+         headers, where tshark reports the payload length instead",
+    ),
+];
+
+/// `-z expert` (and `expert,note` with a filter) equal to tshark's on every
+/// compared fixture but those [`EXPERTS_DIFFER`] names: severities, groups,
+/// protocols, summaries, counts and order. In separate runs: tshark 4.0
+/// keeps one lowest severity for all its expert tables (the last `-z
+/// expert` given sets it for every one); wirelens keeps each table's own.
+#[test]
+fn expert_summaries_print_as_tsharks() {
+    let mut items = 0;
+    for fx in compared_fixtures() {
+        if EXPERTS_DIFFER
+            .iter()
+            .any(|(names, _)| names.split_whitespace().any(|n| n == fx.name))
+        {
+            continue;
+        }
+        for z in ["expert", "expert,note,tcp"] {
+            let args = ["-q", "-z", z].map(String::from).to_vec();
+            let (theirs, ours) = outputs(&fx, &args);
+            assert_eq!(ours, theirs, "{} {z}", fx.name);
+            items += ours.lines().count();
+        }
+    }
+    assert!(items > 1_000, "{items}");
+}

@@ -591,6 +591,24 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) {
     application_payload(cx, buf, off + hlen, &seg, a, &plan);
 }
 
+/// The analysis flags in Wireshark's order: a fast or spurious
+/// retransmission's own item comes before the plain retransmission item
+/// it also carries.
+fn shown_order(a: &SegmentAnalysis) -> impl Iterator<Item = Flag> + '_ {
+    let special = a.has(Flag::FastRetransmission) || a.has(Flag::SpuriousRetransmission);
+    // (Wireshark never marks a segment both fast and spurious.)
+    Flag::ALL.into_iter().flat_map(move |f| {
+        let (first, then) = match f {
+            Flag::Retransmission if special => (None, None),
+            Flag::FastRetransmission | Flag::SpuriousRetransmission if a.has(f) => {
+                (Some(f), Some(Flag::Retransmission))
+            }
+            _ => (Some(f), None),
+        };
+        first.into_iter().chain(then)
+    })
+}
+
 /// The numbers the Info column shows, relative where the analysis makes
 /// them so.
 struct Numbers {
@@ -1092,7 +1110,7 @@ fn analysis_fields<S: Sink>(
             format_args!("TCP Analysis Flags"),
         );
         cx.push();
-        for flag in Flag::ALL {
+        for flag in shown_order(a) {
             if a.has(flag) {
                 cx.generated(flag_field(flag), z, Value::None);
                 // The duplicate-ACK item carries its expert on the frame it duplicates.

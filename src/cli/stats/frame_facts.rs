@@ -140,6 +140,8 @@ pub struct FrameFacts {
     pub headers: Vec<Endpoints>,
     /// The values of the sampled fields, in tree order.
     pub samples: Vec<(&'static str, Sample)>,
+    /// Its expert items (when asked for).
+    pub experts: Vec<super::expert::ExpertItem>,
 }
 
 /// The sink that gathers [`FrameFacts`].
@@ -161,6 +163,12 @@ pub struct FactsSink {
     network: Option<(Address, Address)>,
     /// Items reported in the top-level layer being read.
     items: usize,
+    /// Whether expert items are kept.
+    pub keep_experts: bool,
+    /// The layers open, innermost last, and the last one begun: an expert
+    /// item belongs to the protocol being dissected.
+    open_layers: Vec<Option<&'static str>>,
+    last_layer: &'static str,
 }
 
 #[derive(Debug)]
@@ -187,6 +195,8 @@ impl FactsSink {
         self.facts.layers.clear();
         self.facts.headers.clear();
         self.facts.samples.clear();
+        self.facts.experts.clear();
+        self.open_layers.clear();
         self.stack.clear();
         self.open = None;
         self.network = None;
@@ -268,7 +278,8 @@ impl Sink for FactsSink {
         tapped(def) || self.sampled.contains(&def.name)
     }
     fn wants_text(&self) -> bool {
-        false
+        // Some dissectors add expert items only with the tree's text.
+        self.keep_experts
     }
     fn layer(&mut self, proto: &'static FieldDef, _: Span, _: fmt::Arguments<'_>) {
         self.sample(proto.name, Sample::Item);
@@ -290,9 +301,12 @@ impl Sink for FactsSink {
         }
         self.items += 1;
         self.stack.push(true);
+        self.open_layers.push(Some(proto.name));
+        self.last_layer = proto.name;
     }
     fn end_layer(&mut self) {
         self.stack.pop();
+        self.open_layers.pop();
         // A protocol over TCP that took no bytes of this segment (a TLS
         // record continued in the next) has no item in tshark's tree,
         // though `frame.protocols` names it.
@@ -315,8 +329,21 @@ impl Sink for FactsSink {
         }
         // tshark 4.0 puts a frame's comments in a tree of their own before
         // the frame's, which its hierarchy counts (later versions skip it).
-        if def.name == "frame.comment" && !self.facts.layers.contains(&"pkt_comment") {
-            self.facts.layers.insert(0, "pkt_comment");
+        if def.name == "frame.comment" {
+            if !self.facts.layers.contains(&"pkt_comment") {
+                self.facts.layers.insert(0, "pkt_comment");
+            }
+            // tshark makes each comment an expert item of its own.
+            if self.keep_experts
+                && let Value::Str(text) = value
+            {
+                self.facts.experts.push(super::expert::ExpertItem {
+                    severity: dissectors::expert::Severity::Comment,
+                    group: dissectors::expert::Group::Comments,
+                    protocol: "Frame",
+                    summary: text.to_string(),
+                });
+            }
         }
         // A header's own fields sit right under its top-level layer; its
         // fragment header is a layer within it.
@@ -331,12 +358,17 @@ impl Sink for FactsSink {
     }
     fn push(&mut self) {
         self.stack.push(false);
+        self.open_layers.push(None);
     }
     fn pop(&mut self) {
         self.stack.pop();
+        self.open_layers.pop();
     }
-    fn expert(&mut self, def: &'static ExpertDef, _: Span, _: fmt::Arguments<'_>) {
+    fn expert(&mut self, def: &'static ExpertDef, _: Span, message: fmt::Arguments<'_>) {
         self.items += 1;
+        if self.keep_experts {
+            self.keep_expert(def, message);
+        }
         if let Some(&n) = self.sampled_experts.iter().find(|&&n| n == def.name) {
             self.facts.samples.push((n, Sample::Item));
         }
@@ -356,10 +388,40 @@ impl Sink for FactsSink {
         // Items added to an ended layer (Ethernet's trailer) are not
         // headers of their own.
         self.stack.push(true);
+        self.open_layers.push(None);
     }
 }
 
 impl FactsSink {
+    fn keep_expert(&mut self, def: &'static ExpertDef, message: fmt::Arguments<'_>) {
+        // A frame cut by the snaplen is no expert item in tshark, and an
+        // exception's item says only that one occurred.
+        let summary = match def.name {
+            "_ws.short" => return,
+            "_ws.malformed" => "Malformed Packet (Exception occurred)".to_string(),
+            _ => message.to_string(),
+        };
+        let summary = if summary.is_empty() {
+            def.summary.to_string()
+        } else {
+            summary
+        };
+        // The protocol being dissected: the innermost open layer with a
+        // Protocol-column name (an IPv6 extension header is IPv6's).
+        let open = self.open_layers.iter().rev().filter_map(|l| *l);
+        let protocol = open
+            .chain(std::iter::once(self.last_layer))
+            .map(column_name)
+            .find(|c| !c.is_empty())
+            .unwrap_or("");
+        self.facts.experts.push(super::expert::ExpertItem {
+            severity: def.severity,
+            group: def.group,
+            protocol,
+            summary,
+        });
+    }
+
     fn sample(&mut self, name: &'static str, v: Sample) {
         if let Some(&n) = self.sampled.iter().find(|&&n| n == name) {
             self.facts.samples.push((n, v));
@@ -370,5 +432,13 @@ impl FactsSink {
     pub fn finish(&mut self) -> &FrameFacts {
         self.close();
         &self.facts
+    }
+}
+
+/// A protocol's Protocol-column name, by its filter name.
+fn column_name(layer: &str) -> &'static str {
+    match dissectors::registry::by_name().get(layer) {
+        Some(dissectors::registry::Named::Protocol(p)) => p.column,
+        _ => "",
     }
 }

@@ -5,6 +5,7 @@
 //! given first.
 
 mod conversations;
+mod expert;
 mod frame_facts;
 mod hierarchy;
 mod io_stat;
@@ -16,6 +17,7 @@ use dissectors::field::{FieldDef, Value};
 use dissectors::sink::{Presence, Sink, Span, Tee};
 
 use self::conversations::{ConversationTable, EndpointTable, RelTime};
+use self::expert::ExpertSummary;
 use self::frame_facts::{FactsSink, Kind};
 use self::hierarchy::ProtocolHierarchy;
 use self::io_stat::IoStat;
@@ -29,6 +31,7 @@ enum Table {
     Endpoints(EndpointTable),
     Hierarchy(ProtocolHierarchy),
     Io(IoStat),
+    Expert(ExpertSummary),
 }
 
 #[derive(Debug)]
@@ -77,6 +80,7 @@ impl Statistics {
                 continue;
             }
             let (table, filter) = parse(arg)?;
+            facts.keep_experts |= matches!(table, Table::Expert(_));
             let filter = filter.map(|f| add_filter(f.to_string()));
             taps.push(Tap { table, filter });
         }
@@ -141,6 +145,7 @@ impl Statistics {
                     }
                 }
                 Table::Hierarchy(h) => h.add(&facts.layers, bytes),
+                Table::Expert(e) => e.add(&facts.experts),
                 Table::Io(_) => {}
             }
         }
@@ -155,6 +160,7 @@ impl Statistics {
                 Table::Endpoints(t) => t.draw(&mut out),
                 Table::Hierarchy(h) => h.draw(&mut out),
                 Table::Io(io) => io.draw(w)?,
+                Table::Expert(e) => e.draw(&mut out),
             }
             w.write_all(out.as_bytes())?;
         }
@@ -175,7 +181,7 @@ impl Sink for Statistics {
         phs || self.filter_sink.wants_payload()
     }
     fn wants_text(&self) -> bool {
-        self.filter_sink.wants_text()
+        self.facts.wants_text() || self.filter_sink.wants_text()
     }
     fn layer(&mut self, proto: &'static FieldDef, span: Span, label: fmt::Arguments<'_>) {
         self.both().layer(proto, span, label);
@@ -213,6 +219,12 @@ fn parse(arg: &str) -> Result<(Table, Option<&str>), CliError> {
             "-z {arg}: not a statistic wirelens has; it has {KNOWN}"
         ))
     };
+    if let Some(rest) = arg.strip_prefix("expert")
+        && (rest.is_empty() || rest.starts_with(','))
+    {
+        let (summary, filter) = ExpertSummary::parse(rest);
+        return Ok((Table::Expert(summary), filter));
+    }
     let mut parts = arg.splitn(3, ',');
     let (what, kind, filter) = (parts.next(), parts.next(), parts.next());
     let filter_text = filter.map(str::trim).filter(|f| !f.is_empty());

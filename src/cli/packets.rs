@@ -60,9 +60,10 @@ pub fn run(a: &PacketsArgs, out: &mut impl Write) -> Result<(), CliError> {
     let mut pass = Pass::new(true);
     pass.interfaces_described = file.format == crate::capture::Format::Pcapng;
     // The Info column costs a little per packet: made when shown.
-    let info = layout
-        .as_ref()
-        .is_none_or(|l| l.names.iter().any(|n| n == "_ws.col.Info"));
+    let info = !a.quiet
+        && layout
+            .as_ref()
+            .is_none_or(|l| l.names.iter().any(|n| n == "_ws.col.Info"));
     let opts = crate::pass::options(info);
     let mut json = match (a.format, &layout, a.output, a.hex || a.quiet) {
         (TextOrJson::Json, None, None, false) => Some(JsonArray::start(out)?),

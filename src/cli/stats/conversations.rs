@@ -68,19 +68,19 @@ impl ConversationTable {
     /// Counts a header of this table's kind, of a frame `bytes` long, `at`
     /// seconds after the capture's first frame.
     pub fn add(&mut self, h: &Endpoints, bytes: u64, at: RelTime) {
-        let src = (h.src.clone(), h.src_port);
-        let dst = (h.dst.clone(), h.dst_port);
+        let src = (h.src, h.src_port);
+        let dst = (h.dst, h.dst_port);
         // Keyed the same whichever way the frame went.
         let key = if src <= dst {
-            (src.clone(), dst.clone(), h.stream)
+            (src, dst, h.stream)
         } else {
-            (dst.clone(), src.clone(), h.stream)
+            (dst, src, h.stream)
         };
         let rows = &mut self.rows;
         let i = *self.by_key.entry(key).or_insert_with(|| {
             rows.push(Conversation {
-                a: src.clone(),
-                b: dst.clone(),
+                a: src,
+                b: dst,
                 a_to_b: Count::default(),
                 b_to_a: Count::default(),
                 start: at,
@@ -125,11 +125,11 @@ impl ConversationTable {
         for c in by_frames(&self.rows, |c| c.a_to_b.frames + c.b_to_a.frames) {
             let (a, b) = if self.kind.has_ports() {
                 (
-                    format!("{}:{}", c.a.0.text, c.a.1),
-                    format!("{}:{}", c.b.0.text, c.b.1),
+                    format!("{}:{}", c.a.0.text(), c.a.1),
+                    format!("{}:{}", c.b.0.text(), c.b.1),
                 )
             } else {
-                (c.a.0.text.clone(), c.b.0.text.clone())
+                (c.a.0.text(), c.b.0.text())
             };
             let w = if self.kind.has_ports() { 26 } else { 20 };
             let total = c.a_to_b.bytes + c.b_to_a.bytes;
@@ -222,18 +222,15 @@ impl EndpointTable {
 
     fn row(&mut self, address: &Address, port: u16) -> &mut Endpoint {
         let rows = &mut self.rows;
-        let i = *self
-            .by_key
-            .entry((address.clone(), port))
-            .or_insert_with(|| {
-                rows.push(Endpoint {
-                    address: address.clone(),
-                    port,
-                    tx: Count::default(),
-                    rx: Count::default(),
-                });
-                rows.len() - 1
+        let i = *self.by_key.entry((*address, port)).or_insert_with(|| {
+            rows.push(Endpoint {
+                address: *address,
+                port,
+                tx: Count::default(),
+                rx: Count::default(),
             });
+            rows.len() - 1
+        });
         &mut self.rows[i]
     }
 
@@ -251,7 +248,7 @@ impl EndpointTable {
             }
         );
         for e in by_frames(&self.rows, |e| e.tx.frames + e.rx.frames) {
-            let _ = write!(out, "{:<20}      ", e.address.text);
+            let _ = write!(out, "{:<20}      ", e.address.text());
             if self.kind.has_ports() {
                 let _ = write!(out, "{:>5}     ", e.port);
             }
@@ -286,10 +283,7 @@ mod tests {
     }
 
     fn ip(last: u8) -> Address {
-        Address {
-            bytes: vec![10, 0, 0, last],
-            text: format!("10.0.0.{last}"),
-        }
+        Address::ipv4([10, 0, 0, last])
     }
 
     #[test]
@@ -308,7 +302,7 @@ mod tests {
         t.add(&h(1, 2, 40000, 80), 1500, RelTime(500));
         assert_eq!(t.rows.len(), 1);
         let c = &t.rows[0];
-        assert_eq!(c.a.0.text, "10.0.0.2");
+        assert_eq!(c.a.0.text(), "10.0.0.2");
         assert_eq!((c.a_to_b.frames, c.b_to_a.frames), (1, 2));
         assert_eq!((c.start, c.stop), (RelTime(500), RelTime(2_000)));
     }

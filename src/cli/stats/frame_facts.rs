@@ -10,31 +10,61 @@
 use std::fmt;
 
 use dissectors::expert::ExpertDef;
-use dissectors::field::{FieldDef, Show, Value};
+use dissectors::field::{FieldDef, FieldType, Show, Value};
 use dissectors::sink::{Presence, Sink, Span};
 
-/// An address as tshark's conversation tables print and compare it: its
-/// kind (tshark compares the address type first) and its text.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// An address as tshark's conversation tables compare it (kind, then
+/// bytes); its text is made only when a table is printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Address {
-    pub bytes: Vec<u8>,
-    pub text: String,
+    /// 6 (Ethernet), 4 (IPv4) or 16 (IPv6) bytes used.
+    len: u8,
+    bytes: [u8; 16],
 }
 
 impl Address {
-    fn of(def: &FieldDef, value: &Value<'_>) -> Option<Address> {
-        let bytes = match value {
-            Value::Ether(m) => m.to_vec(),
-            Value::Ipv4(a) => a.to_vec(),
-            Value::Ipv6(a) => a.to_vec(),
+    fn of(value: &Value<'_>) -> Option<Address> {
+        let b: &[u8] = match value {
+            Value::Ether(m) => m,
+            Value::Ipv4(a) => a,
+            Value::Ipv6(a) => a,
             _ => return None,
         };
+        let mut bytes = [0; 16];
+        bytes[..b.len()].copy_from_slice(b);
         Some(Address {
+            len: b.len() as u8,
             bytes,
-            text: Show(def, value).to_string(),
         })
     }
+
+    /// As tshark prints it (Wireshark's address formats).
+    pub fn text(&self) -> String {
+        match self.len {
+            6 => {
+                let mut m = [0; 6];
+                m.copy_from_slice(&self.bytes[..6]);
+                Show(&ETHER, &Value::Ether(m)).to_string()
+            }
+            4 => {
+                let mut a = [0; 4];
+                a.copy_from_slice(&self.bytes[..4]);
+                Show(&IPV4, &Value::Ipv4(a)).to_string()
+            }
+            _ => Show(&IPV6, &Value::Ipv6(self.bytes)).to_string(),
+        }
+    }
+
+    #[cfg(test)]
+    pub fn ipv4(a: [u8; 4]) -> Address {
+        Address::of(&Value::Ipv4(a)).expect("an address")
+    }
 }
+
+/// Stand-ins for the address fields, to print addresses as they do.
+static ETHER: FieldDef = FieldDef::new("eth.addr", "Address", FieldType::Ether);
+static IPV4: FieldDef = FieldDef::new("ip.addr", "Address", FieldType::Ipv4);
+static IPV6: FieldDef = FieldDef::new("ipv6.addr", "Address", FieldType::Ipv6);
 
 /// One header's tap data: its kind, source and destination, ports (0 for
 /// headers without), and TCP's or UDP's stream index (conversations with
@@ -213,12 +243,12 @@ impl FactsSink {
             return;
         }
         let addresses = match p.kind {
-            Kind::Tcp | Kind::Udp => self.network.clone(),
+            Kind::Tcp | Kind::Udp => self.network,
             _ => p.src.zip(p.dst),
         };
         let Some((src, dst)) = addresses else { return };
         if matches!(p.kind, Kind::Ipv4 | Kind::Ipv6) {
-            self.network = Some((src.clone(), dst.clone()));
+            self.network = Some((src, dst));
         }
         self.facts.headers.push(Endpoints {
             kind: p.kind,
@@ -234,8 +264,8 @@ impl FactsSink {
         let Some(p) = self.open.as_mut() else { return };
         let field = def.name.rsplit('.').next().unwrap_or("");
         match (p.kind, field) {
-            (Kind::Eth | Kind::Ipv4 | Kind::Ipv6, "src") => p.src = Address::of(def, value),
-            (Kind::Eth | Kind::Ipv4 | Kind::Ipv6, "dst") => p.dst = Address::of(def, value),
+            (Kind::Eth | Kind::Ipv4 | Kind::Ipv6, "src") => p.src = Address::of(value),
+            (Kind::Eth | Kind::Ipv4 | Kind::Ipv6, "dst") => p.dst = Address::of(value),
             (Kind::Tcp | Kind::Udp, "srcport") => p.src_port = port(value),
             (Kind::Tcp | Kind::Udp, "dstport") => p.dst_port = port(value),
             (Kind::Tcp | Kind::Udp, "stream") => p.stream = value.as_u64().map(|s| s as u32),

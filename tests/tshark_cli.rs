@@ -709,6 +709,12 @@ fn conversation_and_endpoint_tables_print_as_tsharks() {
     assert!(rows > 2_000, "{rows}");
 }
 
+/// Whether a list of (space-separated capture names, reason) names `name`.
+fn listed(list: &[(&str, &str)], name: &str) -> bool {
+    list.iter()
+        .any(|(names, _)| names.split_whitespace().any(|n| n == name))
+}
+
 /// Captures whose protocol hierarchy differs from tshark's, because the
 /// top-level items of the two trees differ there, each with the reason.
 const HIERARCHY_DIFFERS: &[(&str, &str)] = &[
@@ -772,10 +778,7 @@ fn protocol_hierarchy_prints_as_tsharks() {
         .to_vec();
     let mut compared = 0;
     for fx in compared_fixtures() {
-        if HIERARCHY_DIFFERS
-            .iter()
-            .any(|(names, _)| names.split_whitespace().any(|n| n == fx.name))
-        {
+        if listed(HIERARCHY_DIFFERS, &fx.name) {
             continue;
         }
         let (theirs, ours) = outputs(&fx, &args);
@@ -920,10 +923,7 @@ const EXPERTS_DIFFER: &[(&str, &str)] = &[
 fn expert_summaries_print_as_tsharks() {
     let mut items = 0;
     for fx in compared_fixtures() {
-        if EXPERTS_DIFFER
-            .iter()
-            .any(|(names, _)| names.split_whitespace().any(|n| n == fx.name))
-        {
+        if listed(EXPERTS_DIFFER, &fx.name) {
             continue;
         }
         for z in ["expert", "expert,note,tcp"] {

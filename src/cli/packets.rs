@@ -87,7 +87,6 @@ pub fn run(a: &PacketsArgs, out: &mut impl Write) -> Result<(), CliError> {
     {
         writeln!(out, "{h}")?;
     }
-    let mut tree = TreeBuilder::new();
     let mut first_ts = None;
     // The previous packet's time, and the previous shown one's.
     let (mut previous, mut previous_shown) = (None, None);
@@ -120,15 +119,12 @@ pub fn run(a: &PacketsArgs, out: &mut impl Write) -> Result<(), CliError> {
         if let Some(s) = stats.as_mut() {
             s.clear();
         }
-        // The data sources `-x` prints come with the tree.
-        let hex = a.hex && !quiet;
-        if hex {
-            tree = TreeBuilder::new();
-        }
+        // The data sources `-x` prints come with the frame's tree.
+        let mut tree = (a.hex && !quiet).then(TreeBuilder::new);
         let mut sinks = FrameSinks {
             filter: filter_sink.as_mut(),
             picker: if quiet { None } else { picker.as_mut() },
-            tree: hex.then_some(&mut tree),
+            tree: tree.as_mut(),
             stats: stats.as_mut(),
         };
         let (pi, answers) = pass.frame(&rec, iface, data, opts, &mut sinks);
@@ -144,10 +140,9 @@ pub fn run(a: &PacketsArgs, out: &mut impl Write) -> Result<(), CliError> {
         if quiet {
             continue;
         }
-        if hex {
+        if let Some(tree) = tree {
             text.clear();
-            let sources = std::mem::take(&mut tree).finish().sources;
-            super::hex_dump::packet(&mut text, data, &sources);
+            super::hex_dump::packet(&mut text, data, &tree.finish().sources);
             out.write_all(text.as_bytes())?;
             continue;
         }

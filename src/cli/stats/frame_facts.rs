@@ -164,7 +164,7 @@ impl Sample {
 /// The facts of one frame.
 #[derive(Debug, Default)]
 pub struct FrameFacts {
-    /// Top-level layers, in order, by filter name.
+    /// Top-level items below the frame, in order, by filter name.
     pub layers: Vec<&'static str>,
     /// One entry per top-level header with a tap, in order.
     pub headers: Vec<Endpoints>,
@@ -316,7 +316,10 @@ impl Sink for FactsSink {
         if self.top_level() {
             self.items = 0;
             self.close();
-            self.facts.layers.push(proto.name);
+            // tshark's hierarchy starts below the frame.
+            if proto.name != "frame" {
+                self.facts.layers.push(proto.name);
+            }
             self.open = Kind::of_layer(proto.name).map(|kind| Partial {
                 kind,
                 src: None,

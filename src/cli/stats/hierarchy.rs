@@ -19,6 +19,9 @@ pub struct ProtocolHierarchy {
     filter: Option<String>,
     nodes: Vec<Node>,
     roots: Vec<usize>,
+    /// The frame's items in tshark's order (kept to spare an allocation
+    /// per frame).
+    ordered: Vec<&'static str>,
 }
 
 /// tshark writes a node's indentation and name into an 80-byte line and
@@ -31,15 +34,16 @@ impl ProtocolHierarchy {
             filter,
             nodes: Vec::new(),
             roots: Vec::new(),
+            ordered: Vec::new(),
         }
     }
 
-    /// Counts a frame `bytes` long whose top-level layers are `layers`
-    /// (the frame layer among them, which tshark leaves out).
+    /// Counts a frame `bytes` long whose top-level items are `layers`.
     pub fn add(&mut self, layers: &[&'static str], bytes: u64) {
         let mut parent: Option<usize> = None;
-        let items: Vec<&'static str> = layers.iter().copied().filter(|&n| n != "frame").collect();
-        for name in in_tsharks_order(&items) {
+        in_tsharks_order(layers, &mut self.ordered);
+        for i in 0..self.ordered.len() {
+            let name = self.ordered[i];
             let siblings = match parent {
                 Some(p) => &self.nodes[p].children,
                 None => &self.roots,
@@ -100,8 +104,8 @@ impl ProtocolHierarchy {
 /// it carries (and moves it up only in a tree it prints), where wirelens
 /// puts it before them. It goes before the next message of the same
 /// protocol, or last.
-fn in_tsharks_order(items: &[&'static str]) -> Vec<&'static str> {
-    let mut out: Vec<&'static str> = Vec::with_capacity(items.len());
+fn in_tsharks_order(items: &[&'static str], out: &mut Vec<&'static str>) {
+    out.clear();
     let mut i = 0;
     while i < items.len() {
         if items[i] != "tcp.segments" || i + 1 == items.len() {
@@ -118,7 +122,6 @@ fn in_tsharks_order(items: &[&'static str]) -> Vec<&'static str> {
         out.push("tcp.segments");
         i = end;
     }
-    out
 }
 
 #[cfg(test)]
@@ -128,9 +131,9 @@ mod tests {
     #[test]
     fn paths_share_their_prefixes_and_a_repeated_layer_nests() {
         let mut h = ProtocolHierarchy::new(None);
-        h.add(&["frame", "eth", "ip", "tcp"], 60);
-        h.add(&["frame", "eth", "ip", "tcp", "http2", "http2"], 100);
-        h.add(&["frame", "eth", "arp"], 42);
+        h.add(&["eth", "ip", "tcp"], 60);
+        h.add(&["eth", "ip", "tcp", "http2", "http2"], 100);
+        h.add(&["eth", "arp"], 42);
         let mut out = String::new();
         h.draw(&mut out);
         let lines: Vec<&str> = out.lines().skip(5).collect();

@@ -213,49 +213,41 @@ fn column(text: Option<&str>) -> Result<(Column, Option<String>), CliError> {
             )));
         }
         _ => {
-            c.field = Some((leak(field), number_of(field, calc)?));
-            c.expert = crate::filter::compile::slot_named(field)
-                .is_some_and(|s| s.fields.is_empty() && !s.experts.is_empty());
+            let slot = crate::filter::compile::slot_named(field).ok_or_else(|| {
+                CliError(format!("-z io,stat: there is no field named '{field}'"))
+            })?;
+            c.field = Some((slot.name, number_of(slot, calc)?));
+            c.expert = slot.fields.is_empty() && !slot.experts.is_empty();
         }
     }
     Ok((c, Some(filter.to_string()).filter(|f| !f.is_empty())))
 }
 
-/// Column fields live as long as the command: a handful of names.
-fn leak(s: &str) -> &'static str {
-    Box::leak(s.to_string().into_boxed_str())
-}
-
 /// The kind of a field's values, or why it cannot be calculated on.
-fn number_of(field: &str, calc: Calc) -> Result<Number, CliError> {
-    let slot = crate::filter::compile::slot_named(field)
-        .ok_or_else(|| CliError(format!("-z io,stat: there is no field named '{field}'")))?;
+fn number_of(slot: &crate::filter::compile::Slot, calc: Calc) -> Result<Number, CliError> {
     // COUNT counts any item: a field, a protocol, an expert item (tshark's
     // tcp.analysis.* are fields without a value).
-    let Some(def) = slot.fields.first() else {
-        return match calc {
-            Calc::Count => Ok(Number::Unsigned),
-            _ => Err(CliError(format!(
-                "-z io,stat: {field} doesn't have integral values, so {}(*) calculations are not supported on it",
-                calc.name()
-            ))),
-        };
-    };
-    let number = match def.ftype {
-        FieldType::U8 | FieldType::U16 | FieldType::U24 | FieldType::U32 | FieldType::U64 => {
-            Some(Number::Unsigned)
-        }
-        FieldType::FrameNum => Some(Number::Unsigned),
-        FieldType::I32 => Some(Number::Signed),
-        FieldType::Float | FieldType::Double => Some(Number::Float),
-        FieldType::RelTime => Some(Number::Time),
-        _ => None,
+    let number = match slot.fields.first().map(|def| def.ftype) {
+        None => None,
+        Some(ftype) => match ftype {
+            FieldType::U8
+            | FieldType::U16
+            | FieldType::U24
+            | FieldType::U32
+            | FieldType::U64
+            | FieldType::FrameNum => Some(Number::Unsigned),
+            FieldType::I32 => Some(Number::Signed),
+            FieldType::Float | FieldType::Double => Some(Number::Float),
+            FieldType::RelTime => Some(Number::Time),
+            _ => None,
+        },
     };
     match number {
         Some(n) => Ok(n),
         None if calc == Calc::Count => Ok(Number::Unsigned),
         None => Err(CliError(format!(
-            "-z io,stat: {field} doesn't have integral values, so {}(*) calculations are not supported on it",
+            "-z io,stat: {} doesn't have integral values, so {}(*) calculations are not supported on it",
+            slot.name,
             calc.name()
         ))),
     }

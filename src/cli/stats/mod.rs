@@ -49,6 +49,9 @@ pub struct Statistics {
     filter_sink: FilterSink,
     facts: FactsSink,
     first_ts: Option<i64>,
+    /// Some table reads protocols above TCP and UDP (all but the
+    /// conversation and endpoint tables).
+    above_transport: bool,
 }
 
 /// What `-z` takes, for the error that names an unknown one.
@@ -89,7 +92,11 @@ impl Statistics {
             return Err(CliError(format!("-z filter \"{}\": {e}", texts[i])));
         }
         let filter_sink = filters.sink();
+        let above_transport = taps
+            .iter()
+            .any(|t| !matches!(t.table, Table::Conversations(_) | Table::Endpoints(_)));
         Ok(Statistics {
+            above_transport,
             taps,
             filters,
             filter_sink,
@@ -174,11 +181,7 @@ impl Sink for Statistics {
         self.facts.wants(def) || self.filter_sink.wants(def)
     }
     fn wants_payload(&self) -> bool {
-        let phs = self
-            .taps
-            .iter()
-            .any(|t| matches!(t.table, Table::Hierarchy(_)));
-        phs || self.filter_sink.wants_payload()
+        self.above_transport || self.filter_sink.wants_payload()
     }
     fn wants_text(&self) -> bool {
         self.facts.wants_text() || self.filter_sink.wants_text()

@@ -165,6 +165,85 @@ impl Sink for NullSink {
     fn expert(&mut self, _: &'static ExpertDef, _: Span, _: fmt::Arguments<'_>) {}
 }
 
+/// A sink that may be absent: when it is, it wants nothing.
+impl<S: Sink> Sink for Option<S> {
+    fn wants(&self, def: &'static FieldDef) -> bool {
+        self.as_ref().is_some_and(|s| s.wants(def))
+    }
+    fn wants_payload(&self) -> bool {
+        self.as_ref().is_some_and(S::wants_payload)
+    }
+    fn wants_text(&self) -> bool {
+        self.as_ref().is_some_and(S::wants_text)
+    }
+    fn layer(&mut self, proto: &'static FieldDef, span: Span, label: fmt::Arguments<'_>) {
+        if let Some(s) = self {
+            s.layer(proto, span, label);
+        }
+    }
+    fn end_layer(&mut self) {
+        if let Some(s) = self {
+            s.end_layer();
+        }
+    }
+    fn field(&mut self, def: &'static FieldDef, span: Span, value: Value<'_>, presence: Presence) {
+        if let Some(s) = self {
+            s.field(def, span, value, presence);
+        }
+    }
+    fn field_with_label(
+        &mut self,
+        def: &'static FieldDef,
+        span: Span,
+        value: Value<'_>,
+        presence: Presence,
+        label: fmt::Arguments<'_>,
+    ) {
+        if let Some(s) = self {
+            s.field_with_label(def, span, value, presence, label);
+        }
+    }
+    fn text(&mut self, span: Span, label: fmt::Arguments<'_>) {
+        if let Some(s) = self {
+            s.text(span, label);
+        }
+    }
+    fn push(&mut self) {
+        if let Some(s) = self {
+            s.push();
+        }
+    }
+    fn pop(&mut self) {
+        if let Some(s) = self {
+            s.pop();
+        }
+    }
+    fn expert(&mut self, def: &'static ExpertDef, span: Span, message: fmt::Arguments<'_>) {
+        if let Some(s) = self {
+            s.expert(def, span, message);
+        }
+    }
+    fn layer_handle(&self) -> u32 {
+        self.as_ref().map_or(0, S::layer_handle)
+    }
+    fn last_handle(&self) -> u32 {
+        self.as_ref().map_or(0, S::last_handle)
+    }
+    fn reenter(&mut self, handle: u32) {
+        if let Some(s) = self {
+            s.reenter(handle);
+        }
+    }
+    fn relabel(&mut self, handle: u32, label: fmt::Arguments<'_>) {
+        if let Some(s) = self {
+            s.relabel(handle, label);
+        }
+    }
+    fn source(&mut self, name: &str, bytes: &[u8]) -> u16 {
+        self.as_mut().map_or(0, |s| s.source(name, bytes))
+    }
+}
+
 /// Two sinks fed by one dissection (a display filter and the fields a
 /// command prints): each sees every item either of them wants. Handles are
 /// the first sink's.

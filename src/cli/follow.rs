@@ -9,6 +9,7 @@ use dissectors::packet::{Options, Transport};
 use dissectors::sink::NullSink;
 use dissectors::tcp_reassembly::{ChunkKind, KeptStream, TcpReassembler};
 
+use super::follow_layout::{FollowHeader, FollowMode, FollowRecord, draw};
 use super::{CliError, DirectionArg, FollowArgs, FollowFormat, open, warn_read};
 use crate::pass::Pass;
 
@@ -193,86 +194,32 @@ pub fn run(a: &FollowArgs, out: &mut impl Write) -> Result<(), CliError> {
             writeln!(out)?;
         }
         FollowFormat::Ascii | FollowFormat::Hex => {
-            let fmt = if a.format == FollowFormat::Ascii {
-                "ascii"
+            let mode = if a.format == FollowFormat::Ascii {
+                FollowMode::Ascii
             } else {
-                "hex"
+                FollowMode::Hex
             };
-            writeln!(
-                out,
-                "\n==================================================================="
-            )?;
-            writeln!(out, "Follow: {what},{fmt}")?;
-            writeln!(out, "Filter: tcp.stream eq {}", a.stream)?;
-            writeln!(out, "Node 0: {n0}")?;
-            writeln!(out, "Node 1: {n1}")?;
-            let mut offsets = [0u64; 2];
-            for c in kept.chunks.iter().filter(|c| want(c.dir)) {
-                let indent = if c.dir == 1 { "\t" } else { "" };
-                match &c.kind {
-                    ChunkKind::Gap(n) => {
-                        writeln!(out, "{indent}[{n} bytes missing in capture file]")?
-                    }
-                    ChunkKind::Data(d) if a.format == FollowFormat::Ascii => {
-                        writeln!(out, "{indent}{}", d.len())?;
-                        let text: String = d
-                            .iter()
-                            .map(|&b| {
-                                if b == b'\n'
-                                    || b == b'\r'
-                                    || b == b'\t'
-                                    || (0x20..0x7f).contains(&b)
-                                {
-                                    b as char
-                                } else {
-                                    '.'
-                                }
-                            })
-                            .collect();
-                        writeln!(out, "{text}")?;
-                    }
-                    ChunkKind::Data(d) => {
-                        for (i, line) in d.chunks(16).enumerate() {
-                            let off = offsets[c.dir] + (i * 16) as u64;
-                            write!(out, "{indent}{off:08x}  ")?;
-                            for j in 0..16 {
-                                match line.get(j) {
-                                    Some(b) => write!(out, "{b:02x} ")?,
-                                    None => write!(out, "   ")?,
-                                }
-                                if j == 7 {
-                                    write!(out, " ")?;
-                                }
-                            }
-                            let text: String = line
-                                .iter()
-                                .map(|&b| {
-                                    if (0x20..0x7f).contains(&b) {
-                                        b as char
-                                    } else {
-                                        '.'
-                                    }
-                                })
-                                .collect();
-                            let (l, r) = text.split_at(text.len().min(8));
-                            writeln!(out, " {l} {r}")?;
-                        }
-                        offsets[c.dir] += d.len() as u64;
-                    }
-                }
-            }
+            let header = FollowHeader {
+                proto: what,
+                mode,
+                filter: &format!("tcp.stream eq {}", a.stream),
+                nodes: [n0, n1],
+            };
+            let records = kept
+                .chunks
+                .iter()
+                .filter(|c| want(c.dir))
+                .map(|c| FollowRecord::of_chunk(c, 0));
+            let mut text = String::new();
+            draw(&mut text, &header, records, (1, u32::MAX));
+            out.write_all(text.as_bytes())?;
             if let Some((d, off)) = kept.truncated_at {
-                writeln!(
-                    out,
-                    "[truncated here: {} bytes kept; side {} offset {off}]",
+                eprintln!(
+                    "wirelens: followed {} bytes, then stopped at side {}'s offset {off}",
                     kept.kept,
                     if d == 0 { "a" } else { "b" }
-                )?;
+                );
             }
-            writeln!(
-                out,
-                "==================================================================="
-            )?;
         }
     }
     warn_read(&a.file, &notes);

@@ -11,6 +11,7 @@ mod frame_sinks;
 mod hex_dump;
 pub use fields::FieldsArgs;
 pub mod follow;
+mod follow_layout;
 pub mod http;
 pub mod http2;
 mod matched;
@@ -297,9 +298,12 @@ pub struct PacketsArgs {
     pub time_format: time_column::TimeFormat,
     /// A statistic, in tshark's spelling and layout, printed after the
     /// packets: `conv,eth|ip|ipv6|tcp|udp[,FILTER]`,
-    /// `endpoints,eth|ip|ipv6|tcp|udp[,FILTER]`, `io,phs[,FILTER]`;
-    /// repeatable (printed last first, as tshark). Counts every packet
-    /// read, whatever `-Y` shows.
+    /// `endpoints,eth|ip|ipv6|tcp|udp[,FILTER]`, `io,phs[,FILTER]`,
+    /// `io,stat,INTERVAL[,COLUMN...]` (a column is a filter or
+    /// `COUNT|SUM|MIN|MAX|AVG(FIELD)FILTER`), `expert[,LEVEL][,FILTER]`,
+    /// `follow,tcp|udp|tls,ascii|hex|raw|yaml,STREAM[,RANGE]` (or two
+    /// `ADDRESS:PORT` for STREAM); repeatable (printed last first, as
+    /// tshark). Counts every packet read, whatever `-Y` shows.
     #[arg(short = 'z', value_name = "STATISTIC")]
     pub statistics: Vec<String>,
     /// Print no packets (with `-z`, only the statistics), as tshark's `-q`.

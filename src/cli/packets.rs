@@ -8,7 +8,7 @@ use dissectors::tree::TreeBuilder;
 use serde::Serialize;
 
 use super::frame_sinks::FrameSinks;
-use super::stats::Statistics;
+use super::stats::{FrameSeen, Statistics};
 use super::time_column::Times;
 use super::tshark_fields::{Columns, FieldPicker, FieldsLayout};
 use super::{
@@ -130,6 +130,13 @@ pub fn run(a: &PacketsArgs, out: &mut impl Write) -> Result<(), CliError> {
         let (pi, answers) = pass.frame(&rec, iface, data, opts, &mut sinks);
         if let Some(s) = stats.as_mut() {
             s.count(data, rec.orig_len, rec.ts_ns);
+            s.follow(&FrameSeen {
+                number,
+                ts_ns: rec.ts_ns,
+                data,
+                pi,
+                answers,
+            });
         }
         if let (Some(f), Some(s)) = (&filter, &filter_sink)
             && !f.matches(s, data)

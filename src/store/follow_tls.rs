@@ -18,7 +18,7 @@ use super::frame::PacketBytes;
 /// Keeps the decrypted application data of a frame's TLS records: the
 /// plaintext of each "Decrypted TLS" source whose record's (true) content
 /// type, the last `tls.record.content_type` before it, is 23.
-#[derive(Default)]
+#[derive(Debug, Default)]
 pub struct TlsPlaintext {
     content_type: u64,
     /// The frame's records' plaintext, in order.

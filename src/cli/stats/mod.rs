@@ -6,6 +6,7 @@
 
 mod conversations;
 mod expert;
+mod follow;
 mod frame_facts;
 mod hierarchy;
 mod io_stat;
@@ -18,11 +19,14 @@ use dissectors::sink::{Presence, Sink, Span, Tee};
 
 use self::conversations::{ConversationTable, EndpointTable, RelTime};
 use self::expert::ExpertSummary;
+use self::follow::FollowTap;
+pub use self::follow::FrameSeen;
 use self::frame_facts::{FactsSink, Kind};
 use self::hierarchy::ProtocolHierarchy;
 use self::io_stat::IoStat;
 use super::CliError;
 use crate::filter::{FilterSet, FilterSink};
+use crate::store::follow_tls::TlsPlaintext;
 
 /// One `-z` statistic.
 #[derive(Debug)]
@@ -32,6 +36,7 @@ enum Table {
     Hierarchy(ProtocolHierarchy),
     Io(IoStat),
     Expert(ExpertSummary),
+    Follow(Box<FollowTap>),
 }
 
 #[derive(Debug)]
@@ -48,6 +53,8 @@ pub struct Statistics {
     filters: FilterSet,
     filter_sink: FilterSink,
     facts: FactsSink,
+    /// The frame's decrypted TLS records, when some tap follows TLS.
+    tls: Option<TlsPlaintext>,
     first_ts: Option<i64>,
     /// Some table reads protocols above TCP and UDP (all but the
     /// conversation and endpoint tables).
@@ -55,8 +62,9 @@ pub struct Statistics {
 }
 
 /// What `-z` takes, for the error that names an unknown one.
-const KNOWN: &str =
-    "conv,eth|ip|ipv6|tcp|udp[,FILTER], endpoints,eth|ip|ipv6|tcp|udp[,FILTER], io,phs[,FILTER]";
+const KNOWN: &str = "conv,eth|ip|ipv6|tcp|udp[,FILTER], endpoints,eth|ip|ipv6|tcp|udp[,FILTER], \
+     io,phs[,FILTER], io,stat,INTERVAL[,COLUMN...], expert[,LEVEL][,FILTER], \
+     follow,tcp|udp|tls,ascii|hex|raw|yaml,STREAM[,RANGE]";
 
 impl Statistics {
     /// From the `-z` arguments, in the order given.
@@ -92,15 +100,22 @@ impl Statistics {
             return Err(CliError(format!("-z filter \"{}\": {e}", texts[i])));
         }
         let filter_sink = filters.sink();
-        let above_transport = taps
+        let above_transport = taps.iter().any(|t| match &t.table {
+            Table::Conversations(_) | Table::Endpoints(_) => false,
+            Table::Follow(f) => f.wants_tls(),
+            _ => true,
+        });
+        let tls = taps
             .iter()
-            .any(|t| !matches!(t.table, Table::Conversations(_) | Table::Endpoints(_)));
+            .any(|t| matches!(&t.table, Table::Follow(f) if f.wants_tls()))
+            .then(TlsPlaintext::default);
         Ok(Statistics {
             above_transport,
             taps,
             filters,
             filter_sink,
             facts,
+            tls,
             first_ts: None,
         })
     }
@@ -110,10 +125,9 @@ impl Statistics {
     pub fn clear(&mut self) {
         self.facts.clear();
         self.filter_sink.clear();
-    }
-
-    fn both(&mut self) -> Tee<'_, FactsSink, FilterSink> {
-        Tee(&mut self.facts, &mut self.filter_sink)
+        if let Some(t) = self.tls.as_mut() {
+            t.records.clear();
+        }
     }
 
     /// Counts the frame just dissected: its bytes, its length on the
@@ -153,7 +167,16 @@ impl Statistics {
                 }
                 Table::Hierarchy(h) => h.add(&facts.layers, bytes),
                 Table::Expert(e) => e.add(&facts.experts),
-                Table::Io(_) => {}
+                Table::Io(_) | Table::Follow(_) => {}
+            }
+        }
+    }
+
+    /// Hands the frame just dissected to the follow taps.
+    pub fn follow(&mut self, frame: &FrameSeen<'_>) {
+        for tap in &mut self.taps {
+            if let Table::Follow(f) = &mut tap.table {
+                f.see(frame, self.tls.as_mut().filter(|_| f.wants_tls()));
             }
         }
     }
@@ -168,6 +191,7 @@ impl Statistics {
                 Table::Hierarchy(h) => h.draw(&mut out),
                 Table::Io(io) => io.draw(w)?,
                 Table::Expert(e) => e.draw(&mut out),
+                Table::Follow(f) => f.draw(&mut out),
             }
             w.write_all(out.as_bytes())?;
         }
@@ -175,10 +199,18 @@ impl Statistics {
     }
 }
 
-/// Statistics take each frame's facts and whatever their filters test.
+/// The sinks the statistics feed, as one.
+macro_rules! all_sinks {
+    ($s:expr) => {
+        Tee(&mut $s.facts, &mut Tee(&mut $s.filter_sink, &mut $s.tls))
+    };
+}
+
+/// Statistics take each frame's facts, whatever their filters test and
+/// the decrypted TLS a follow tap reads.
 impl Sink for Statistics {
     fn wants(&self, def: &'static FieldDef) -> bool {
-        self.facts.wants(def) || self.filter_sink.wants(def)
+        self.facts.wants(def) || self.filter_sink.wants(def) || self.tls.wants(def)
     }
     fn wants_payload(&self) -> bool {
         self.above_transport || self.filter_sink.wants_payload()
@@ -187,31 +219,31 @@ impl Sink for Statistics {
         self.facts.wants_text() || self.filter_sink.wants_text()
     }
     fn layer(&mut self, proto: &'static FieldDef, span: Span, label: fmt::Arguments<'_>) {
-        self.both().layer(proto, span, label);
+        all_sinks!(self).layer(proto, span, label);
     }
     fn end_layer(&mut self) {
-        self.both().end_layer();
+        all_sinks!(self).end_layer();
     }
     fn field(&mut self, def: &'static FieldDef, span: Span, value: Value<'_>, presence: Presence) {
-        self.both().field(def, span, value, presence);
+        all_sinks!(self).field(def, span, value, presence);
     }
     fn text(&mut self, span: Span, label: fmt::Arguments<'_>) {
-        self.both().text(span, label);
+        all_sinks!(self).text(span, label);
     }
     fn push(&mut self) {
-        self.both().push();
+        all_sinks!(self).push();
     }
     fn pop(&mut self) {
-        self.both().pop();
+        all_sinks!(self).pop();
     }
     fn expert(&mut self, def: &'static ExpertDef, span: Span, message: fmt::Arguments<'_>) {
-        self.both().expert(def, span, message);
+        all_sinks!(self).expert(def, span, message);
     }
     fn reenter(&mut self, handle: u32) {
-        self.both().reenter(handle);
+        all_sinks!(self).reenter(handle);
     }
     fn source(&mut self, name: &str, bytes: &[u8]) -> u16 {
-        self.both().source(name, bytes)
+        all_sinks!(self).source(name, bytes)
     }
 }
 
@@ -227,6 +259,9 @@ fn parse(arg: &str) -> Result<(Table, Option<&str>), CliError> {
     {
         let (summary, filter) = ExpertSummary::parse(rest);
         return Ok((Table::Expert(summary), filter));
+    }
+    if arg.starts_with("follow,") {
+        return Ok((Table::Follow(Box::new(FollowTap::parse(arg)?)), None));
     }
     let mut parts = arg.splitn(3, ',');
     let (what, kind, filter) = (parts.next(), parts.next(), parts.next());

@@ -30,6 +30,12 @@ impl RelTime {
         let (s, ns) = (self.0 / 1_000_000_000, self.0 % 1_000_000_000);
         s as f64 + ns as f64 / 1e9
     }
+
+    /// tshark's `nstime_to_msec`.
+    pub fn ms(self) -> f64 {
+        let (s, ns) = (self.0 / 1_000_000_000, self.0 % 1_000_000_000);
+        s as f64 * 1000.0 + ns as f64 / 1e6
+    }
 }
 
 /// A row of the conversation table: its sides as its first frame had them.

@@ -172,6 +172,10 @@ pub struct FrameFacts {
     pub samples: Vec<(&'static str, Sample)>,
     /// Its expert items (when asked for).
     pub experts: Vec<super::expert::ExpertItem>,
+    /// The port type of the last transport layer dissected, quoted ones
+    /// too (tshark's `pinfo->ptype` when the taps run): its `ptype` trees
+    /// name every IP header of the frame by it.
+    pub ptype: &'static str,
 }
 
 /// The sink that gathers [`FrameFacts`].
@@ -226,6 +230,7 @@ impl FactsSink {
         self.facts.headers.clear();
         self.facts.samples.clear();
         self.facts.experts.clear();
+        self.facts.ptype = "NONE";
         self.open_layers.clear();
         self.stack.clear();
         self.open = None;
@@ -277,6 +282,17 @@ impl FactsSink {
     }
 }
 
+/// tshark's port type names, by the transport layer that sets them.
+fn port_type(layer: &str) -> Option<&'static str> {
+    Some(match layer {
+        "tcp" => "TCP",
+        "udp" => "UDP",
+        "sctp" => "SCTP",
+        "dccp" => "DCCP",
+        _ => return None,
+    })
+}
+
 fn port(v: &Value<'_>) -> u16 {
     v.as_u64().unwrap_or(0) as u16
 }
@@ -313,6 +329,9 @@ impl Sink for FactsSink {
     }
     fn layer(&mut self, proto: &'static FieldDef, _: Span, _: fmt::Arguments<'_>) {
         self.sample(proto.name, Sample::Item);
+        if let Some(ptype) = port_type(proto.name) {
+            self.facts.ptype = ptype;
+        }
         if self.top_level() {
             self.items = 0;
             self.close();

@@ -10,6 +10,8 @@ mod follow;
 mod frame_facts;
 mod hierarchy;
 mod io_stat;
+mod stats_tree;
+mod trees;
 
 use std::fmt;
 
@@ -24,6 +26,7 @@ pub use self::follow::FrameSeen;
 use self::frame_facts::{FactsSink, Kind};
 use self::hierarchy::ProtocolHierarchy;
 use self::io_stat::IoStat;
+use self::trees::{MessageSink, Tree, TreeKind};
 use super::CliError;
 use crate::filter::{FilterSet, FilterSink};
 use crate::store::follow_tls::TlsPlaintext;
@@ -37,6 +40,7 @@ enum Table {
     Io(IoStat),
     Expert(ExpertSummary),
     Follow(Box<FollowTap>),
+    Tree(Box<Tree>),
 }
 
 #[derive(Debug)]
@@ -55,6 +59,8 @@ pub struct Statistics {
     facts: FactsSink,
     /// The frame's decrypted TLS records, when some tap follows TLS.
     tls: Option<TlsPlaintext>,
+    /// The frame's HTTP, HTTP/2 and DNS messages, when a tree counts them.
+    messages: Option<MessageSink>,
     first_ts: Option<i64>,
     /// Some table reads protocols above TCP and UDP (all but the
     /// conversation and endpoint tables).
@@ -64,7 +70,8 @@ pub struct Statistics {
 /// What `-z` takes, for the error that names an unknown one.
 const KNOWN: &str = "conv,eth|ip|ipv6|tcp|udp[,FILTER], endpoints,eth|ip|ipv6|tcp|udp[,FILTER], \
      io,phs[,FILTER], io,stat,INTERVAL[,COLUMN...], expert[,LEVEL][,FILTER], \
-     follow,tcp|udp|tls,ascii|hex|raw|yaml,STREAM[,RANGE]";
+     follow,tcp|udp|tls,ascii|hex|raw|yaml,STREAM[,RANGE], \
+     http,tree, http2,tree, dns,tree, ptype,tree, ipv6_ptype,tree (each [,FILTER])";
 
 impl Statistics {
     /// From the `-z` arguments, in the order given.
@@ -109,6 +116,18 @@ impl Statistics {
             .iter()
             .any(|t| matches!(&t.table, Table::Follow(f) if f.wants_tls()))
             .then(TlsPlaintext::default);
+        let mut messages = MessageSink::default();
+        for t in &taps {
+            if let Table::Tree(t) = &t.table {
+                match t.kind() {
+                    TreeKind::Http => messages.http = true,
+                    TreeKind::Http2 => messages.http2 = true,
+                    TreeKind::Dns => messages.dns = true,
+                    TreeKind::Ptype | TreeKind::Ipv6Ptype => {}
+                }
+            }
+        }
+        let messages = messages.wants_payload().then_some(messages);
         Ok(Statistics {
             above_transport,
             taps,
@@ -116,6 +135,7 @@ impl Statistics {
             filter_sink,
             facts,
             tls,
+            messages,
             first_ts: None,
         })
     }
@@ -127,6 +147,9 @@ impl Statistics {
         self.filter_sink.clear();
         if let Some(t) = self.tls.as_mut() {
             t.records.clear();
+        }
+        if let Some(m) = self.messages.as_mut() {
+            m.clear();
         }
     }
 
@@ -167,6 +190,11 @@ impl Statistics {
                 }
                 Table::Hierarchy(h) => h.add(&facts.layers, bytes),
                 Table::Expert(e) => e.add(&facts.experts),
+                Table::Tree(tree) => {
+                    let messages = self.messages.as_ref().map(|m| &m.messages);
+                    let none = trees::Messages::default();
+                    tree.add(at.ms(), messages.unwrap_or(&none), facts);
+                }
                 Table::Io(_) | Table::Follow(_) => {}
             }
         }
@@ -192,6 +220,7 @@ impl Statistics {
                 Table::Io(io) => io.draw(w)?,
                 Table::Expert(e) => e.draw(&mut out),
                 Table::Follow(f) => f.draw(&mut out),
+                Table::Tree(t) => t.draw(&mut out),
             }
             w.write_all(out.as_bytes())?;
         }
@@ -202,7 +231,10 @@ impl Statistics {
 /// The sinks the statistics feed, as one.
 macro_rules! all_sinks {
     ($s:expr) => {
-        Tee(&mut $s.facts, &mut Tee(&mut $s.filter_sink, &mut $s.tls))
+        Tee(
+            &mut $s.facts,
+            &mut Tee(&mut $s.filter_sink, &mut Tee(&mut $s.tls, &mut $s.messages)),
+        )
     };
 }
 
@@ -210,7 +242,10 @@ macro_rules! all_sinks {
 /// the decrypted TLS a follow tap reads.
 impl Sink for Statistics {
     fn wants(&self, def: &'static FieldDef) -> bool {
-        self.facts.wants(def) || self.filter_sink.wants(def) || self.tls.wants(def)
+        self.facts.wants(def)
+            || self.filter_sink.wants(def)
+            || self.tls.wants(def)
+            || self.messages.wants(def)
     }
     fn wants_payload(&self) -> bool {
         self.above_transport || self.filter_sink.wants_payload()
@@ -259,6 +294,16 @@ fn parse(arg: &str) -> Result<(Table, Option<&str>), CliError> {
     {
         let (summary, filter) = ExpertSummary::parse(rest);
         return Ok((Table::Expert(summary), filter));
+    }
+    if let Some((name, rest)) = arg.split_once(",tree")
+        && (rest.is_empty() || rest.starts_with(','))
+    {
+        let kind = TreeKind::named(name).ok_or_else(unknown)?;
+        let filter = rest
+            .strip_prefix(',')
+            .map(str::trim)
+            .filter(|f| !f.is_empty());
+        return Ok((Table::Tree(Box::new(Tree::new(kind))), filter));
     }
     if arg.starts_with("follow,") {
         return Ok((Table::Follow(Box::new(FollowTap::parse(arg)?)), None));

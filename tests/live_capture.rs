@@ -479,6 +479,66 @@ fn capture_subcommand_writes_files_tshark_reads() {
     }
 }
 
+/// `packets -i lo -c N` prints the packets the test sends, in the order
+/// sent, as they arrive (before the capture ends), then the count.
+#[test]
+fn packets_prints_a_live_capture_in_order() {
+    use std::io::BufRead;
+    if !can_capture() {
+        return;
+    }
+    let sink = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let port = sink.local_addr().unwrap().port();
+    let mut child = wirelens()
+        .args(["packets", "-i", "lo", "-c", "6", "-f"])
+        .arg(format!("udp dst port {port}"))
+        .args([
+            "-T",
+            "fields",
+            "-e",
+            "frame.number",
+            "-e",
+            "udp.dstport",
+            "-e",
+            "data.data",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The capture is open once it says so.
+    let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    stderr.read_line(&mut line).unwrap();
+    assert_eq!(line, "Capturing on 'lo'\n");
+    let tx = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut rows = Vec::new();
+    for i in 0..6u8 {
+        tx.send_to(&[b'a' + i; 3], ("127.0.0.1", port)).unwrap();
+        // Each packet is printed while the capture still runs.
+        if i < 2 {
+            let mut row = String::new();
+            stdout.read_line(&mut row).unwrap();
+            rows.push(row);
+        }
+    }
+    for row in stdout.lines() {
+        rows.push(row.unwrap() + "\n");
+    }
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stderr, &mut rest).unwrap();
+    assert!(child.wait().unwrap().success(), "{rest}");
+    let expected: Vec<String> = (0..6u8)
+        .map(|i| {
+            let hex = format!("{:02x}", b'a' + i).repeat(3);
+            format!("{}\t{port}\t{hex}\n", i + 1)
+        })
+        .collect();
+    assert_eq!(rows, expected);
+    assert_eq!(rest, "6 packets captured\n");
+}
+
 #[test]
 fn interfaces_subcommand_lists_loopback() {
     let out = wirelens()

@@ -44,7 +44,7 @@ pub struct CaptureArgs {
     pub write: std::path::PathBuf,
 }
 
-fn parse_autostop(s: &str) -> Result<Duration, String> {
+pub fn parse_autostop(s: &str) -> Result<Duration, String> {
     let secs = s
         .strip_prefix("duration:")
         .ok_or_else(|| format!("unsupported autostop {s:?}: expected duration:SECONDS"))?;

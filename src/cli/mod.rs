@@ -14,6 +14,7 @@ pub mod follow;
 mod follow_layout;
 pub mod http;
 pub mod http2;
+mod live_packets;
 mod matched;
 mod packets;
 pub mod quic;
@@ -253,8 +254,19 @@ pub enum ProtoArg {
 pub struct PacketsArgs {
     /// The capture; `-` reads a pcap or pcapng stream from standard input
     /// (`tcpdump -w - | wirelens packets -r -`).
-    #[arg(required_unless_present = "read")]
+    #[arg(required_unless_present_any = ["read", "live_interface"])]
     pub file: Option<PathBuf>,
+    /// Capture on this interface and print packets as they arrive, as
+    /// tshark's `-i` (Ctrl+C, `-c` or `-a` ends it).
+    #[arg(short = 'i', value_name = "INTERFACE", conflicts_with_all = ["file", "read"])]
+    pub live_interface: Option<String>,
+    /// With `-i`: a capture filter (BPF, as tcpdump).
+    #[arg(short = 'f', value_name = "FILTER", requires = "live_interface")]
+    pub capture_filter: Option<String>,
+    /// With `-i`: stop after `duration:SECONDS`, as tshark's `-a`.
+    #[arg(short = 'a', value_name = "CONDITION", requires = "live_interface",
+          value_parser = capture::parse_autostop)]
+    pub autostop: Option<std::time::Duration>,
     /// The capture, as tshark's `-r`.
     #[arg(short = 'r', value_name = "FILE", conflicts_with = "file")]
     pub read: Option<PathBuf>,

@@ -47,88 +47,151 @@ struct PacketRow<'a> {
 }
 
 pub fn run(a: &PacketsArgs, out: &mut impl Write) -> Result<(), CliError> {
-    let layout = match a.output {
-        Some(TsharkFormat::Fields) => Some(FieldsLayout::new(&a.fields, &a.field_options)?),
-        _ if !a.fields.is_empty() => {
-            return Err(CliError("-e fields are printed with -T fields".into()));
-        }
-        _ => None,
-    };
+    if let Some(iface) = &a.live_interface {
+        return super::live_packets::run(a, iface, out);
+    }
     let path = a.path();
     let file = open_or_stdin(path)?;
     let mut reader = file.reader();
-    let mut pass = Pass::new(true);
-    pass.interfaces_described = file.format == crate::capture::Format::Pcapng;
-    // The Info column costs a little per packet: made when shown.
-    let info = !a.quiet
-        && layout
-            .as_ref()
-            .is_none_or(|l| l.names.iter().any(|n| n == "_ws.col.Info"));
-    let opts = crate::pass::options(info);
-    let mut json = match (a.format, &layout, a.output, a.hex || a.quiet) {
-        (TextOrJson::Json, None, None, false) => Some(JsonArray::start(out)?),
-        _ => None,
-    };
-    let filter = display_filter(a.filter.as_deref())?;
-    let mut filter_sink = filter.as_ref().map(DisplayFilter::sink);
-    let mut picker = match &layout {
-        Some(l) => Some(FieldPicker::new(&l.names)?),
-        None => None,
-    };
-    let mut stats = match a.statistics.is_empty() {
-        true => None,
-        false => Some(Statistics::new(&a.statistics)?),
-    };
-    let quiet = a.quiet;
-    if let Some(h) = layout
-        .as_ref()
-        .and_then(FieldsLayout::header)
-        .filter(|_| !quiet)
-    {
-        writeln!(out, "{h}")?;
-    }
-    let mut first_ts = None;
-    // The previous packet's time, and the previous shown one's.
-    let (mut previous, mut previous_shown) = (None, None);
-    let mut number = 0u32;
-    let mut text = String::new();
+    let mut printer = PacketPrinter::new(a, file.format == crate::capture::Format::Pcapng, out)?;
     while let Some(rec) = reader.next() {
-        if a.count.is_some_and(|c| u64::from(number) >= c) {
+        if a.count.is_some_and(|c| u64::from(printer.number) >= c) {
             break;
         }
-        pass.take_secrets(&reader.tls_secrets);
+        printer.pass.take_secrets(&reader.tls_secrets);
         let iface = reader.interfaces.get(rec.interface as usize);
+        printer.frame(&rec, iface, file.data(rec.offset, rec.caplen), out)?;
+    }
+    printer.finish(out)?;
+    warn_read(path, &reader.notes);
+    Ok(())
+}
+
+/// What `packets` prints, fed one frame at a time (from a file or a live
+/// capture): the packet list, `-T fields` lines, JSON rows or `-x` dumps,
+/// then the statistics.
+pub struct PacketPrinter<'a> {
+    args: &'a PacketsArgs,
+    pub pass: Pass,
+    layout: Option<FieldsLayout>,
+    opts: dissectors::packet::Options,
+    json: Option<JsonArray>,
+    filter: Option<DisplayFilter>,
+    filter_sink: Option<crate::filter::FilterSink>,
+    picker: Option<FieldPicker>,
+    stats: Option<Statistics>,
+    first_ts: Option<i64>,
+    /// The previous packet's time, and the previous shown one's.
+    previous: Option<i64>,
+    previous_shown: Option<i64>,
+    /// Frames read so far.
+    pub number: u32,
+    text: String,
+}
+
+impl<'a> PacketPrinter<'a> {
+    /// Checks the options and writes what comes before the first packet
+    /// (a `-T fields` header, JSON's opening bracket).
+    pub fn new(
+        a: &'a PacketsArgs,
+        interfaces_described: bool,
+        out: &mut impl Write,
+    ) -> Result<PacketPrinter<'a>, CliError> {
+        let layout = match a.output {
+            Some(TsharkFormat::Fields) => Some(FieldsLayout::new(&a.fields, &a.field_options)?),
+            _ if !a.fields.is_empty() => {
+                return Err(CliError("-e fields are printed with -T fields".into()));
+            }
+            _ => None,
+        };
+        let mut pass = Pass::new(true);
+        pass.interfaces_described = interfaces_described;
+        // The Info column costs a little per packet: made when shown.
+        let info = !a.quiet
+            && layout
+                .as_ref()
+                .is_none_or(|l| l.names.iter().any(|n| n == "_ws.col.Info"));
+        let json = match (a.format, &layout, a.output, a.hex || a.quiet) {
+            (TextOrJson::Json, None, None, false) => Some(JsonArray::start(out)?),
+            _ => None,
+        };
+        let filter = display_filter(a.filter.as_deref())?;
+        let filter_sink = filter.as_ref().map(DisplayFilter::sink);
+        let picker = match &layout {
+            Some(l) => Some(FieldPicker::new(&l.names)?),
+            None => None,
+        };
+        let stats = match a.statistics.is_empty() {
+            true => None,
+            false => Some(Statistics::new(&a.statistics)?),
+        };
+        if let Some(h) = layout
+            .as_ref()
+            .and_then(FieldsLayout::header)
+            .filter(|_| !a.quiet)
+        {
+            writeln!(out, "{h}")?;
+        }
+        Ok(PacketPrinter {
+            args: a,
+            pass,
+            layout,
+            opts: crate::pass::options(info),
+            json,
+            filter,
+            filter_sink,
+            picker,
+            stats,
+            first_ts: None,
+            previous: None,
+            previous_shown: None,
+            number: 0,
+            text: String::new(),
+        })
+    }
+
+    /// Dissects the next frame, counts it in the statistics and prints it
+    /// if the display filter keeps it.
+    pub fn frame(
+        &mut self,
+        rec: &crate::capture::Record,
+        iface: Option<&crate::capture::Interface>,
+        data: &[u8],
+        out: &mut impl Write,
+    ) -> Result<(), CliError> {
+        let a = self.args;
+        let quiet = a.quiet;
         let digits = iface.map_or(6, |i| i.resolution.digits());
-        let data = file.data(rec.offset, rec.caplen);
-        number += 1;
+        self.number += 1;
+        let number = self.number;
         // Times are relative to the first frame, displayed or not.
-        let first = *first_ts.get_or_insert(rec.ts_ns);
+        let first = *self.first_ts.get_or_insert(rec.ts_ns);
         let times = Times {
             ts_ns: rec.ts_ns,
             first_ns: first,
-            previous_ns: previous.replace(rec.ts_ns).unwrap_or(rec.ts_ns),
-            previous_shown_ns: previous_shown.unwrap_or(rec.ts_ns),
+            previous_ns: self.previous.replace(rec.ts_ns).unwrap_or(rec.ts_ns),
+            previous_shown_ns: self.previous_shown.unwrap_or(rec.ts_ns),
             digits,
         };
-        if let Some(f) = filter_sink.as_mut() {
+        if let Some(f) = self.filter_sink.as_mut() {
             f.clear();
         }
-        if let Some(p) = picker.as_mut() {
+        if let Some(p) = self.picker.as_mut() {
             p.clear();
         }
-        if let Some(s) = stats.as_mut() {
+        if let Some(s) = self.stats.as_mut() {
             s.clear();
         }
         // The data sources `-x` prints come with the frame's tree.
         let mut tree = (a.hex && !quiet).then(TreeBuilder::new);
         let mut sinks = FrameSinks {
-            filter: filter_sink.as_mut(),
-            picker: if quiet { None } else { picker.as_mut() },
+            filter: self.filter_sink.as_mut(),
+            picker: if quiet { None } else { self.picker.as_mut() },
             tree: tree.as_mut(),
-            stats: stats.as_mut(),
+            stats: self.stats.as_mut(),
         };
-        let (pi, answers) = pass.frame(&rec, iface, data, opts, &mut sinks);
-        if let Some(s) = stats.as_mut() {
+        let (pi, answers) = self.pass.frame(rec, iface, data, self.opts, &mut sinks);
+        if let Some(s) = self.stats.as_mut() {
             s.count(data, rec.orig_len, rec.ts_ns);
             s.follow(&FrameSeen {
                 number,
@@ -138,22 +201,23 @@ pub fn run(a: &PacketsArgs, out: &mut impl Write) -> Result<(), CliError> {
                 answers,
             });
         }
-        if let (Some(f), Some(s)) = (&filter, &filter_sink)
+        if let (Some(f), Some(s)) = (&self.filter, &self.filter_sink)
             && !f.matches(s, data)
         {
-            continue;
+            return Ok(());
         }
-        previous_shown = Some(rec.ts_ns);
+        self.previous_shown = Some(rec.ts_ns);
         if quiet {
-            continue;
+            return Ok(());
         }
+        let text = &mut self.text;
         if let Some(tree) = tree {
             text.clear();
-            super::hex_dump::packet(&mut text, data, &tree.finish().sources);
+            super::hex_dump::packet(text, data, &tree.finish().sources);
             out.write_all(text.as_bytes())?;
-            continue;
+            return Ok(());
         }
-        if let (Some(l), Some(p)) = (&layout, picker.as_mut()) {
+        if let (Some(l), Some(p)) = (&self.layout, self.picker.as_mut()) {
             p.take_columns(&Columns {
                 number,
                 times: &times,
@@ -161,54 +225,16 @@ pub fn run(a: &PacketsArgs, out: &mut impl Write) -> Result<(), CliError> {
                 pi,
                 length: rec.orig_len,
             });
-            l.line(p, &mut text);
+            l.line(p, text);
             text.push('\n');
             out.write_all(text.as_bytes())?;
-            continue;
+            return Ok(());
         }
-        let stream = match pi.transport {
-            Transport::Tcp(_) => answers.tcp.as_ref().map(|a| a.stream),
-            Transport::Udp(_) => answers.udp.map(|a| a.stream),
-            Transport::None => None,
-        };
-        let tcp = match (pi.transport, &answers.tcp) {
-            (Transport::Tcp(seg), Some(a)) => Some(TcpRecord::new(0, 0, &seg, a, 0)),
-            _ => None,
-        };
-        match json.as_mut() {
-            Some(j) => j.item(
-                out,
-                &PacketRow {
-                    number,
-                    // A Simple Packet Block carries no time, as tshark shows.
-                    time_epoch: if rec.has_ts {
-                        epoch_string(rec.ts_ns, digits)
-                    } else {
-                        String::new()
-                    },
-                    src: pi.src.to_string(),
-                    dst: pi.dst.to_string(),
-                    protocol: &pi.protocol,
-                    length: rec.orig_len,
-                    info: &pi.info,
-                    layers: pi.protocols.iter().map(|p| p.name()).collect(),
-                    stream,
-                    analysis: tcp.map(|r| {
-                        Flag::ALL
-                            .iter()
-                            .filter(|f| r.has(**f))
-                            .map(|f| f.name())
-                            .collect()
-                    }),
-                    seq: tcp.map(|r| r.seq),
-                    ack: tcp.map(|r| r.ack),
-                    len: tcp.map(|r| r.len),
-                    win: tcp.map(|r| r.win),
-                },
-            )?,
+        match self.json.as_mut() {
+            Some(j) => j.item(out, &json_row(number, rec, digits, pi, answers))?,
             None => {
                 text.clear();
-                let _ = dissectors::field::write_secs(&mut text, rec.ts_ns.saturating_sub(first));
+                let _ = dissectors::field::write_secs(text, rec.ts_ns.saturating_sub(first));
                 let rel = &text[..text.len().saturating_sub(3)];
                 writeln!(
                     out,
@@ -217,13 +243,63 @@ pub fn run(a: &PacketsArgs, out: &mut impl Write) -> Result<(), CliError> {
                 )?;
             }
         }
+        Ok(())
     }
-    if let Some(j) = json {
-        j.end(out)?;
+
+    /// Closes the JSON array and prints the statistics.
+    pub fn finish(self, out: &mut impl Write) -> Result<(), CliError> {
+        if let Some(j) = self.json {
+            j.end(out)?;
+        }
+        if let Some(mut s) = self.stats {
+            s.draw(out)?;
+        }
+        Ok(())
     }
-    if let Some(s) = stats.as_mut() {
-        s.draw(out)?;
+}
+
+/// wirelens' own JSON row of a packet.
+fn json_row<'p>(
+    number: u32,
+    rec: &crate::capture::Record,
+    digits: u32,
+    pi: &'p dissectors::packet::PacketInfo,
+    answers: &dissectors::analysis::FrameAnswers,
+) -> PacketRow<'p> {
+    let stream = match pi.transport {
+        Transport::Tcp(_) => answers.tcp.as_ref().map(|a| a.stream),
+        Transport::Udp(_) => answers.udp.map(|a| a.stream),
+        Transport::None => None,
+    };
+    let tcp = match (pi.transport, &answers.tcp) {
+        (Transport::Tcp(seg), Some(a)) => Some(TcpRecord::new(0, 0, &seg, a, 0)),
+        _ => None,
+    };
+    PacketRow {
+        number,
+        // A Simple Packet Block carries no time, as tshark shows.
+        time_epoch: if rec.has_ts {
+            epoch_string(rec.ts_ns, digits)
+        } else {
+            String::new()
+        },
+        src: pi.src.to_string(),
+        dst: pi.dst.to_string(),
+        protocol: &pi.protocol,
+        length: rec.orig_len,
+        info: &pi.info,
+        layers: pi.protocols.iter().map(|p| p.name()).collect(),
+        stream,
+        analysis: tcp.map(|r| {
+            Flag::ALL
+                .iter()
+                .filter(|f| r.has(**f))
+                .map(|f| f.name())
+                .collect()
+        }),
+        seq: tcp.map(|r| r.seq),
+        ack: tcp.map(|r| r.ack),
+        len: tcp.map(|r| r.len),
+        win: tcp.map(|r| r.win),
     }
-    warn_read(path, &reader.notes);
-    Ok(())
 }

@@ -1,6 +1,12 @@
 use clap::Parser;
 
 fn main() {
+    // tshark's `wirelens -G [fields|protocols]`, read before clap, which
+    // would take `fields` for the subcommand of that name.
+    let args: Vec<String> = std::env::args().collect();
+    if args.get(1).is_some_and(|a| a == "-G") {
+        glossary(args.get(2).map_or("fields", String::as_str));
+    }
     let cli = wirelens::cli::Cli::parse();
     if let Some(mib) = cli.memory_limit {
         wirelens::pass::set_state_limit(usize::try_from(mib << 20).unwrap_or(usize::MAX));
@@ -62,4 +68,16 @@ fn main() {
         eprintln!("wirelens: error: {}", e.0);
         std::process::exit(1);
     }
+}
+
+fn glossary(report: &str) -> ! {
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let r = wirelens::cli::fields::glossary(report, &mut out)
+        .and_then(|()| std::io::Write::flush(&mut out).map_err(Into::into));
+    if let Err(e) = r {
+        eprintln!("wirelens: error: {}", e.0);
+        std::process::exit(1);
+    }
+    std::process::exit(0);
 }

@@ -1099,3 +1099,54 @@ fn statistics_trees_print_as_tsharks() {
     }
     assert!(rows > 10_000, "{rows}");
 }
+
+/// `wirelens -G fields` in tshark's layout: `P` lines of three columns, `F`
+/// lines of eight, every field under its protocol's `P` line; the name,
+/// title and type of nearly every field tshark also has are tshark's.
+/// (Blurbs are mostly missing, and a boolean's width is guessed from its
+/// mask: those columns are not compared.)
+#[test]
+fn glossary_prints_tsharks_layout() {
+    let run = |c: &mut Command| String::from_utf8(c.output().expect("runs").stdout).unwrap();
+    let ours = run(Command::new(env!("CARGO_BIN_EXE_wirelens")).args(["-G", "fields"]));
+    let theirs = run(Command::new("tshark").args(["-G", "fields"]));
+    let mut tshark = std::collections::HashMap::new();
+    for l in theirs.lines() {
+        let c: Vec<&str> = l.split('\t').collect();
+        if c[0] == "F" && c.len() == 8 {
+            tshark
+                .entry(c[2].to_string())
+                .or_insert((c[1].to_string(), c[3].to_string()));
+        }
+    }
+    let (mut protocol, mut compared, mut agree) = ("", 0, 0);
+    let mut differ = Vec::new();
+    for l in ours.lines() {
+        let c: Vec<&str> = l.split('\t').collect();
+        match c[0] {
+            "P" => {
+                assert_eq!(c.len(), 3, "{l}");
+                protocol = c[2];
+            }
+            "F" => {
+                assert_eq!(c.len(), 8, "{l}");
+                assert_eq!(c[4], protocol, "{l}");
+                assert!(c[6].starts_with("0x"), "{l}");
+                if let Some((title, ftype)) = tshark.get(c[2]) {
+                    compared += 1;
+                    if (title.as_str(), ftype.as_str()) == (c[1], c[3]) {
+                        agree += 1;
+                    } else {
+                        differ.push(l.to_string());
+                    }
+                }
+            }
+            _ => panic!("{l}"),
+        }
+    }
+    assert!(compared > 1_000, "{compared}");
+    assert!(
+        agree * 100 >= compared * 96,
+        "{agree}/{compared}: {differ:#?}"
+    );
+}

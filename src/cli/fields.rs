@@ -4,6 +4,7 @@
 
 use std::io::Write;
 
+use dissectors::field::FieldDef;
 use dissectors::registry;
 use serde::Serialize;
 
@@ -93,4 +94,83 @@ pub fn run(a: &FieldsArgs, out: &mut impl Write) -> Result<(), CliError> {
         }
     }
     Ok(())
+}
+
+/// `wirelens -G fields|protocols`: tshark's glossaries in its layout.
+/// `fields`: a `P` line per protocol (title, name), then an `F` line per
+/// field: title, name, type, protocol, display base, bit mask, blurb.
+/// `protocols`: title, short name, name.
+pub fn glossary(report: &str, out: &mut impl Write) -> Result<(), CliError> {
+    match report {
+        "fields" => {
+            let mut fields: Vec<&FieldDef> = registry::fields().collect();
+            fields.sort_by_key(|f| f.name);
+            let mut protocols: Vec<_> = registry::protocols().collect();
+            protocols.sort_by_key(|p| p.name());
+            protocols.dedup_by_key(|p| p.name());
+            for p in protocols {
+                writeln!(out, "P\t{}\t{}", p.field.title, p.name())?;
+                for f in fields.iter().filter(|f| f.protocol() == p.name()) {
+                    field_line(out, f)?;
+                }
+            }
+        }
+        "protocols" => {
+            let mut protocols: Vec<_> = registry::protocols().collect();
+            protocols.sort_by_key(|p| p.name());
+            protocols.dedup_by_key(|p| p.name());
+            for p in protocols {
+                let short = if p.column.is_empty() {
+                    p.field.title
+                } else {
+                    p.column
+                };
+                writeln!(out, "{}\t{short}\t{}", p.field.title, p.name())?;
+            }
+        }
+        other => {
+            return Err(CliError(format!(
+                "-G {other}: wirelens has the glossaries fields and protocols"
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn field_line(out: &mut impl Write, f: &FieldDef) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "F\t{}\t{}\t{}\t{}\t{}\t{:#x}\t{}",
+        f.title,
+        f.name,
+        f.ftype.ws_name(),
+        f.protocol(),
+        display_base(f),
+        f.mask,
+        f.blurb
+    )
+}
+
+/// tshark's display column: an integer's base, a boolean's container
+/// width in bits (0 without a mask; wirelens keeps masks, not widths, so
+/// the width is the least whole byte count the mask fits in), empty for
+/// the rest.
+fn display_base(f: &FieldDef) -> String {
+    use dissectors::field::{Base, FieldType as T};
+    match f.ftype {
+        T::Boolean if f.mask == 0 => "0".into(),
+        T::Boolean => {
+            let bits = 64 - f.mask.leading_zeros();
+            (bits.div_ceil(8) * 8).to_string()
+        }
+        T::U8 | T::U16 | T::U24 | T::U32 | T::U64 | T::I32 => match f.base {
+            Base::Dec => "BASE_DEC",
+            Base::Hex => "BASE_HEX",
+            Base::DecHex => "BASE_DEC_HEX",
+            Base::HexDec => "BASE_HEX_DEC",
+            Base::None | Base::Epoch => "BASE_NONE",
+        }
+        .into(),
+        _ => String::new(),
+    }
 }

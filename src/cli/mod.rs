@@ -5,7 +5,7 @@ mod bench;
 pub mod capture;
 pub mod dns;
 pub mod export;
-mod fields;
+pub mod fields;
 pub mod flows;
 mod frame_sinks;
 mod hex_dump;

@@ -539,6 +539,71 @@ fn packets_prints_a_live_capture_in_order() {
     assert_eq!(rest, "6 packets captured\n");
 }
 
+/// `capture -i lo -i lo`: two handles on one device, as dumpcap allows,
+/// each packet seen by both; one pcapng with an interface block per `-i`,
+/// as tshark reads it. `-P` writes pcap whatever the name says.
+#[test]
+fn capture_on_two_interfaces_writes_a_block_each_and_p_writes_pcap() {
+    if !can_capture() {
+        return;
+    }
+    for (args, magic) in [
+        (
+            &["-i", "lo", "-i", "lo", "-c", "4"][..],
+            [0x0a, 0x0d, 0x0d, 0x0a],
+        ),
+        (
+            &["-i", "lo", "-P", "-q", "-c", "2"][..],
+            [0x4d, 0x3c, 0xb2, 0xa1],
+        ),
+    ] {
+        let sink = UdpSocket::bind("127.0.0.1:0").unwrap();
+        let port = sink.local_addr().unwrap().port();
+        let out = tmp("two-interfaces.pcapng");
+        let mut child = wirelens()
+            .arg("capture")
+            .args(args)
+            .arg("-f")
+            .arg(format!("udp dst port {port}"))
+            .arg("-w")
+            .arg(&out)
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let tx = UdpSocket::bind("127.0.0.1:0").unwrap();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while child.try_wait().unwrap().is_none() && Instant::now() < deadline {
+            tx.send_to(b"two", ("127.0.0.1", port)).unwrap();
+            std::thread::sleep(Duration::from_millis(30));
+        }
+        let output = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(output.status.success(), "{stderr}");
+        let bytes = std::fs::read(&out).unwrap();
+        assert_eq!(bytes[..4], magic, "{args:?}");
+        let tshark = Command::new("tshark")
+            .arg("-r")
+            .arg(&out)
+            .args(["-T", "fields", "-e", "frame.interface_id"])
+            .output()
+            .expect("tshark");
+        let ids = String::from_utf8(tshark.stdout).unwrap();
+        if args.contains(&"-P") {
+            assert_eq!(stderr, "", "-q reports nothing");
+            assert_eq!(ids.lines().count(), 2, "{ids}");
+        } else {
+            assert!(
+                stderr.starts_with("Capturing on 'lo' and 'lo'\n"),
+                "{stderr}"
+            );
+            // Each datagram reaches both handles, in the order sent.
+            let per = |id: &str| ids.lines().filter(|l| *l == id).count();
+            assert_eq!((per("0"), per("1")), (2, 2), "{ids}");
+        }
+        let _ = std::fs::remove_file(&out);
+    }
+}
+
 #[test]
 fn interfaces_subcommand_lists_loopback() {
     let out = wirelens()

@@ -180,6 +180,11 @@ pub struct LiveOptions {
     pub count: Option<u64>,
     /// Stop after this long.
     pub duration: Option<Duration>,
+    /// More interfaces captured into the same file, each its own
+    /// interface block (dumpcap's several `-i`); needs pcapng.
+    pub also: Vec<String>,
+    /// Write pcap whatever the file's extension (dumpcap's `-P`).
+    pub pcap: bool,
 }
 
 impl LiveOptions {
@@ -192,6 +197,8 @@ impl LiveOptions {
             buffer_size: 16 << 20,
             count: None,
             duration: None,
+            also: Vec::new(),
+            pcap: false,
         }
     }
 }
@@ -209,6 +216,9 @@ pub struct CaptureCounters {
     pub ours_dropped: AtomicU64,
     /// Descriptor batches waiting because the analysis was busy.
     pub backlog: AtomicU64,
+    /// Per device, in the file's order: what the kernel received and
+    /// dropped.
+    pub per_device: std::sync::Mutex<Vec<(u64, u64)>>,
 }
 
 /// The counters at one moment.
@@ -249,6 +259,9 @@ pub enum Ended {
 /// A capture in progress.
 pub struct LiveCapture {
     pub interface: Interface,
+    /// Every interface captured on, in the file's order (the first is
+    /// `interface`).
+    pub interfaces: Vec<Interface>,
     pub counters: Arc<CaptureCounters>,
     /// Where the packets are written.
     pub path: PathBuf,
@@ -265,66 +278,71 @@ impl LiveCapture {
         path: &Path,
         records: Option<Sender<Vec<Record>>>,
     ) -> Result<LiveCapture, LiveError> {
-        let name = opts.interface.as_str();
-        let inactive = pcap::Capture::from_device(name)
-            .map_err(|e| classify(name, e))?
-            .snaplen(opts.snaplen.min(i32::MAX as u32) as i32)
-            .promisc(opts.promisc)
-            .buffer_size(opts.buffer_size.min(i32::MAX as u32) as i32)
-            .immediate_mode(false)
-            .precision(pcap::Precision::Nano)
-            .timeout(WAKE.as_millis() as i32);
-        let mut cap = inactive.open().map_err(|e| classify(name, e))?;
-        if let Some(f) = opts.filter.as_deref().filter(|f| !f.trim().is_empty()) {
-            cap.filter(f, true).map_err(|e| LiveError::Filter {
-                filter: f.into(),
-                message: e.to_string(),
-            })?;
-        }
-        let cap = cap.setnonblock().map_err(|e| classify(name, e))?;
-        let linktype = cap.get_datalink().0 as u32;
-        let interface = Interface {
-            linktype,
-            snaplen: opts.snaplen,
-            resolution: super::file::TsResolution::Decimal(9),
-            offset_s: 0,
-            name: Some(name.into()),
-            description: None,
-            section: 0,
-            index_in_section: 0,
+        let names: Vec<&str> = std::iter::once(opts.interface.as_str())
+            .chain(opts.also.iter().map(String::as_str))
+            .collect();
+        let format = if opts.pcap {
+            WriteFormat::Pcap
+        } else {
+            WriteFormat::for_path(path)
         };
+        if names.len() > 1 && format == WriteFormat::Pcap {
+            return Err(LiveError::Other(
+                "a pcap file holds one interface: capture several into pcapng".into(),
+            ));
+        }
+        let mut devices = Vec::with_capacity(names.len());
+        for name in &names {
+            devices.push(Device {
+                cap: open_device(name, opts)?,
+                name: (*name).to_string(),
+            });
+        }
+        let interfaces: Vec<Interface> = devices
+            .iter()
+            .map(|d| Interface {
+                linktype: d.cap.get_datalink().0 as u32,
+                snaplen: opts.snaplen,
+                resolution: super::file::TsResolution::Decimal(9),
+                offset_s: 0,
+                name: Some(d.name.clone()),
+                description: None,
+                section: 0,
+                index_in_section: 0,
+            })
+            .collect();
         let file =
             File::create(path).map_err(|e| LiveError::Other(format!("{}: {e}", path.display())))?;
-        let described = WriterInterface {
-            linktype,
-            snaplen: opts.snaplen,
-            name: Some(name.into()),
-            description: None,
-        };
-        let writer = CaptureWriter::new(
-            BufWriter::with_capacity(1 << 20, file),
-            WriteFormat::for_path(path),
-            &[described],
-        )
-        .map_err(|e| LiveError::Other(format!("{}: {e}", path.display())))?;
+        let described: Vec<WriterInterface> = interfaces
+            .iter()
+            .map(|i| WriterInterface {
+                linktype: i.linktype,
+                snaplen: opts.snaplen,
+                name: i.name.clone(),
+                description: None,
+            })
+            .collect();
+        let writer =
+            CaptureWriter::new(BufWriter::with_capacity(1 << 20, file), format, &described)
+                .map_err(|e| LiveError::Other(format!("{}: {e}", path.display())))?;
         let counters = Arc::new(CaptureCounters::default());
         let stop = Arc::new(AtomicBool::new(false));
         let run = CaptureThread {
-            cap,
+            devices,
             writer,
             records,
             counters: counters.clone(),
             stop: stop.clone(),
             count: opts.count,
             deadline: opts.duration.map(|d| Instant::now() + d),
-            interface: name.into(),
         };
         let thread = std::thread::Builder::new()
-            .name(format!("capture {name}"))
+            .name(format!("capture {}", names.join(",")))
             .spawn(move || run.run())
             .map_err(|e| LiveError::Other(e.to_string()))?;
         Ok(LiveCapture {
-            interface,
+            interface: interfaces[0].clone(),
+            interfaces,
             counters,
             path: path.to_owned(),
             stop,
@@ -361,15 +379,43 @@ impl Drop for LiveCapture {
     }
 }
 
-struct CaptureThread {
+/// One open device of a capture.
+struct Device {
     cap: pcap::Capture<pcap::Active>,
+    name: String,
+}
+
+/// Opens a device, non-blocking, with the capture filter.
+fn open_device(name: &str, opts: &LiveOptions) -> Result<pcap::Capture<pcap::Active>, LiveError> {
+    let inactive = pcap::Capture::from_device(name)
+        .map_err(|e| classify(name, e))?
+        .snaplen(opts.snaplen.min(i32::MAX as u32) as i32)
+        .promisc(opts.promisc)
+        .buffer_size(opts.buffer_size.min(i32::MAX as u32) as i32)
+        .immediate_mode(false)
+        .precision(pcap::Precision::Nano)
+        .timeout(WAKE.as_millis() as i32);
+    let mut cap = inactive.open().map_err(|e| classify(name, e))?;
+    if let Some(f) = opts.filter.as_deref().filter(|f| !f.trim().is_empty()) {
+        cap.filter(f, true).map_err(|e| LiveError::Filter {
+            filter: f.into(),
+            message: e.to_string(),
+        })?;
+    }
+    cap.setnonblock().map_err(|e| classify(name, e))
+}
+
+/// Packets read from one device before the next gets its turn.
+const TURN: usize = 64;
+
+struct CaptureThread {
+    devices: Vec<Device>,
     writer: CaptureWriter<BufWriter<File>>,
     records: Option<Sender<Vec<Record>>>,
     counters: Arc<CaptureCounters>,
     stop: Arc<AtomicBool>,
     count: Option<u64>,
     deadline: Option<Instant>,
-    interface: String,
 }
 
 impl CaptureThread {
@@ -379,22 +425,32 @@ impl CaptureThread {
         let mut batch_started = Instant::now();
         let mut last_stats = Instant::now();
         let mut packets = 0u64;
-        let ended = loop {
+        let ended = 'capture: loop {
             if self.stop.load(Ordering::Relaxed) {
                 break Ended::Stopped;
-            }
-            if self.count.is_some_and(|c| packets >= c) {
-                break Ended::Count;
             }
             if self.deadline.is_some_and(|d| Instant::now() >= d) {
                 break Ended::Duration;
             }
-            match self.cap.next_packet() {
-                Ok(p) => {
-                    let h = *p.header;
-                    let ts_ns = h.ts.tv_sec * 1_000_000_000 + h.ts.tv_usec;
-                    match self.writer.packet(0, ts_ns, h.len, p.data, None) {
-                        Ok(offset) => {
+            // Each device in turn, a few packets each, so that a busy one
+            // does not starve the others.
+            let mut idle = true;
+            for (i, dev) in self.devices.iter_mut().enumerate() {
+                for _ in 0..TURN {
+                    if self.count.is_some_and(|c| packets >= c) {
+                        break 'capture Ended::Count;
+                    }
+                    match dev.cap.next_packet() {
+                        Ok(p) => {
+                            idle = false;
+                            let h = *p.header;
+                            let ts_ns = h.ts.tv_sec * 1_000_000_000 + h.ts.tv_usec;
+                            let Ok(offset) =
+                                self.writer.packet(i as u32, ts_ns, h.len, p.data, None)
+                            else {
+                                self.counters.ours_dropped.fetch_add(1, Ordering::Relaxed);
+                                continue;
+                            };
                             packets += 1;
                             self.counters.packets.fetch_add(1, Ordering::Relaxed);
                             self.counters
@@ -408,31 +464,29 @@ impl CaptureThread {
                                 caplen: h.caplen.min(p.data.len() as u32),
                                 orig_len: h.len,
                                 ts_ns,
-                                interface: 0,
+                                interface: i as u32,
                                 comments: Vec::new(),
                                 has_ts: true,
                             });
                         }
-                        Err(_) => {
-                            self.counters.ours_dropped.fetch_add(1, Ordering::Relaxed);
-                        }
-                    }
-                    if batch.len() >= BATCH || batch_started.elapsed() >= BATCH_AGE {
-                        self.hand_over(&mut batch, &mut backlog);
+                        Err(pcap::Error::TimeoutExpired) => break,
+                        Err(e) => break 'capture Ended::DeviceError(format!("{}: {e}", dev.name)),
                     }
                 }
-                Err(pcap::Error::TimeoutExpired) => {
-                    // Nothing waiting: hand over what we have, then sleep
-                    // until the device has packets or it is time to look up.
-                    self.hand_over(&mut batch, &mut backlog);
-                    let wait = self.deadline.map_or(WAKE, |d| {
-                        d.saturating_duration_since(Instant::now()).min(WAKE)
-                    });
-                    wait_readable(&self.cap, wait);
-                }
-                Err(e) => {
-                    break Ended::DeviceError(format!("{}: {e}", self.interface));
-                }
+            }
+            if self.count.is_some_and(|c| packets >= c) {
+                break Ended::Count;
+            }
+            if idle {
+                // Nothing waiting: hand over what we have, then sleep
+                // until a device has packets or it is time to look up.
+                self.hand_over(&mut batch, &mut backlog);
+                let wait = self.deadline.map_or(WAKE, |d| {
+                    d.saturating_duration_since(Instant::now()).min(WAKE)
+                });
+                wait_readable(&self.devices, wait);
+            } else if batch.len() >= BATCH || batch_started.elapsed() >= BATCH_AGE {
+                self.hand_over(&mut batch, &mut backlog);
             }
             if last_stats.elapsed() >= STATS_EVERY {
                 self.read_stats();
@@ -496,33 +550,48 @@ impl CaptureThread {
             .store(backlog.len() as u64, Ordering::Relaxed);
     }
 
+    /// The kernel's counts, summed over the devices (and kept per device
+    /// in `per_device` for a report by interface).
     fn read_stats(&mut self) {
-        if let Ok(s) = self.cap.stats() {
-            let c = &self.counters;
-            c.kernel_received
-                .store(u64::from(s.received), Ordering::Relaxed);
-            c.kernel_dropped
-                .store(u64::from(s.dropped), Ordering::Relaxed);
-            c.interface_dropped
-                .store(u64::from(s.if_dropped), Ordering::Relaxed);
+        let (mut received, mut dropped, mut if_dropped) = (0u64, 0u64, 0u64);
+        let mut per = Vec::with_capacity(self.devices.len());
+        for d in &mut self.devices {
+            if let Ok(s) = d.cap.stats() {
+                received += u64::from(s.received);
+                dropped += u64::from(s.dropped);
+                if_dropped += u64::from(s.if_dropped);
+                per.push((u64::from(s.received), u64::from(s.dropped)));
+            } else {
+                per.push((0, 0));
+            }
+        }
+        let c = &self.counters;
+        c.kernel_received.store(received, Ordering::Relaxed);
+        c.kernel_dropped.store(dropped, Ordering::Relaxed);
+        c.interface_dropped.store(if_dropped, Ordering::Relaxed);
+        if let Ok(mut p) = c.per_device.lock() {
+            *p = per;
         }
     }
 }
 
-/// Sleeps until the device has packets or `wait` has passed.
-fn wait_readable(cap: &pcap::Capture<pcap::Active>, wait: Duration) {
+/// Sleeps until a device has packets or `wait` has passed.
+fn wait_readable(devices: &[Device], wait: Duration) {
     use std::os::fd::AsRawFd;
-    let mut fds = libc::pollfd {
-        fd: cap.as_raw_fd(),
-        events: libc::POLLIN,
-        revents: 0,
-    };
+    let mut fds: Vec<libc::pollfd> = devices
+        .iter()
+        .map(|d| libc::pollfd {
+            fd: d.cap.as_raw_fd(),
+            events: libc::POLLIN,
+            revents: 0,
+        })
+        .collect();
     let ms = wait.as_millis().min(i32::MAX as u128) as i32;
-    // SAFETY: one valid pollfd for the duration of the call; the descriptor
-    // belongs to `cap`, which outlives it.
+    // SAFETY: `fds` holds valid pollfds for the duration of the call; the
+    // descriptors belong to `devices`, which outlive it.
     #[allow(unsafe_code)]
     unsafe {
-        libc::poll(&mut fds, 1, ms);
+        libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, ms);
     }
 }
 

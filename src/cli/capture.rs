@@ -18,9 +18,10 @@ pub struct InterfacesArgs {
 
 #[derive(Debug, clap::Args)]
 pub struct CaptureArgs {
-    /// Interface to capture on (`wirelens interfaces` lists them).
-    #[arg(short = 'i', long)]
-    pub interface: String,
+    /// Interface to capture on (`wirelens interfaces` lists them); repeat
+    /// to capture several into one pcapng file, an interface block each.
+    #[arg(short = 'i', long, required = true)]
+    pub interface: Vec<String>,
     /// Capture filter (BPF syntax, as tcpdump).
     #[arg(short = 'f', long)]
     pub filter: Option<String>,
@@ -42,6 +43,12 @@ pub struct CaptureArgs {
     /// Output file: pcap for `.pcap`/`.cap`, pcapng otherwise.
     #[arg(short = 'w', long)]
     pub write: std::path::PathBuf,
+    /// Write pcap whatever the extension, as dumpcap's `-P`.
+    #[arg(short = 'P')]
+    pub pcap: bool,
+    /// Report nothing but errors and drops, as dumpcap's `-q`.
+    #[arg(short = 'q')]
+    pub quiet: bool,
 }
 
 pub fn parse_autostop(s: &str) -> Result<Duration, String> {
@@ -95,7 +102,13 @@ pub fn interfaces(a: &InterfacesArgs, out: &mut impl Write) -> Result<(), CliErr
 }
 
 pub fn capture(a: &CaptureArgs) -> Result<(), CliError> {
-    let mut opts = LiveOptions::new(&a.interface);
+    let (first, also) = a
+        .interface
+        .split_first()
+        .ok_or_else(|| CliError("capture needs -i INTERFACE".into()))?;
+    let mut opts = LiveOptions::new(first);
+    opts.also = also.to_vec();
+    opts.pcap = a.pcap;
     opts.filter = a.filter.clone();
     opts.count = a.count;
     opts.duration = a.autostop;
@@ -103,8 +116,10 @@ pub fn capture(a: &CaptureArgs) -> Result<(), CliError> {
     opts.promisc = !a.no_promisc;
     opts.buffer_size = a.buffer_size.saturating_mul(1 << 20);
     let cap = LiveCapture::start(&opts, &a.write, None)?;
-    eprintln!("Capturing on '{}'", a.interface);
-    eprintln!("File: {}", a.write.display());
+    if !a.quiet {
+        eprintln!("Capturing on {}", quoted_list(&a.interface));
+        eprintln!("File: {}", a.write.display());
+    }
     let interrupted = Arc::new(AtomicBool::new(false));
     {
         let flag = interrupted.clone();
@@ -120,23 +135,7 @@ pub fn capture(a: &CaptureArgs) -> Result<(), CliError> {
     }
     let counters = cap.counters.clone();
     let ended = cap.wait()?;
-    let s = counters.get();
-    eprintln!("Packets captured: {}", s.packets);
-    let received = s.packets + s.kernel_dropped + s.ours_dropped;
-    let pct = if received == 0 {
-        100.0
-    } else {
-        s.packets as f64 * 100.0 / received as f64
-    };
-    eprintln!(
-        "Packets received/dropped on interface '{}': {}/{} (pcap:{}/wirelens:{}/ps_ifdrop:{}) ({pct:.1}%)",
-        a.interface,
-        received,
-        s.kernel_dropped + s.ours_dropped,
-        s.kernel_dropped,
-        s.ours_dropped,
-        s.interface_dropped,
-    );
+    report(a, &counters);
     if let Ended::DeviceError(e) = ended {
         return Err(CliError(format!(
             "the capture ended early, every packet before is in {}: {e}",
@@ -144,4 +143,55 @@ pub fn capture(a: &CaptureArgs) -> Result<(), CliError> {
         )));
     }
     Ok(())
+}
+
+/// `'a'`, `'a' and 'b'`, `'a', 'b' and 'c'`, as dumpcap names interfaces.
+fn quoted_list(names: &[String]) -> String {
+    let q: Vec<String> = names.iter().map(|n| format!("'{n}'")).collect();
+    match q.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+        _ => q.concat(),
+    }
+}
+
+/// The counts dumpcap ends with: packets captured, then received and
+/// dropped per interface (with one interface, wirelens' own drops too).
+fn report(a: &CaptureArgs, counters: &live::CaptureCounters) {
+    let s = counters.get();
+    let dropped = s.kernel_dropped + s.ours_dropped;
+    if a.quiet && dropped == 0 {
+        return;
+    }
+    eprintln!("Packets captured: {}", s.packets);
+    if let [only] = a.interface.as_slice() {
+        let received = s.packets + dropped;
+        eprintln!(
+            "Packets received/dropped on interface '{only}': {received}/{dropped} \
+             (pcap:{}/wirelens:{}/ps_ifdrop:{}) ({:.1}%)",
+            s.kernel_dropped,
+            s.ours_dropped,
+            s.interface_dropped,
+            percent(s.packets, received),
+        );
+        return;
+    }
+    let per = counters
+        .per_device
+        .lock()
+        .map(|p| p.clone())
+        .unwrap_or_default();
+    for (name, (received, dropped)) in a.interface.iter().zip(per) {
+        eprintln!(
+            "Packets received/dropped on interface '{name}': {received}/{dropped} ({:.1}%)",
+            percent(received.saturating_sub(dropped), received),
+        );
+    }
+}
+
+fn percent(part: u64, whole: u64) -> f64 {
+    if whole == 0 {
+        100.0
+    } else {
+        part as f64 * 100.0 / whole as f64
+    }
 }

@@ -17,7 +17,8 @@ cargo build --release -q
 w=target/release/wirelens
 cpu() { /usr/bin/time -f "%U %S" "$@" 2>&1 >/dev/null | tail -n 1 | awk '{print $1 + $2}'; }
 cat "$file" > /dev/null
-for z in "conv,tcp" "endpoints,ip" "io,phs" "io,stat,1,tcp,COUNT(tcp.analysis.retransmission)tcp.analysis.retransmission" "expert"; do
+for z in "conv,tcp" "endpoints,ip" "io,phs" "io,stat,1,tcp,COUNT(tcp.analysis.retransmission)tcp.analysis.retransmission" "expert" \
+  "ptype,tree" "http,tree" "dns,tree" "follow,tcp,hex,7"; do
   ours=$("$w" packets -r "$file" -q -z "$z" | md5sum)
   theirs=$(tshark -n -r "$file" -q -z "$z" 2>/dev/null | md5sum)
   same=identical; [ "$ours" = "$theirs" ] || same=DIFFERENT

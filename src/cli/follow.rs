@@ -65,16 +65,13 @@ pub fn follow_streams(
             .source_bytes(data, seg.payload.source)
             .get(seg.payload.range())
             .unwrap_or(&[]);
-        let kept = &mut f.kept;
-        f.reassembler.segment(
+        crate::store::follow::follow_segment(
+            &mut f.reassembler,
+            &mut f.kept,
             a.dir as usize,
             number,
-            seg.seq,
-            seg.has(dissectors::packet::TcpSegment::SYN),
-            seg.ack,
-            seg.len,
+            &seg,
             payload,
-            &mut |e| kept.push(e),
         );
     }
     (streams, reader.notes.clone())

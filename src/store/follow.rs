@@ -71,16 +71,36 @@ pub fn follow_tcp(
             .source_bytes(data, seg.payload.source)
             .get(seg.payload.range())
             .unwrap_or(&[]);
-        reassembler.segment(
+        follow_segment(
+            &mut reassembler,
+            &mut kept,
             usize::from(r.dir),
             r.frame,
-            seg.seq,
-            seg.has(TcpSegment::SYN),
-            seg.ack,
-            seg.len,
+            &seg,
             payload,
-            &mut |e| kept.push(e),
         );
     })?;
     Some(kept)
+}
+
+/// Hands one segment of side `dir` (sent in `frame`) to a reassembler
+/// whose delivered bytes and gaps go to `kept`.
+pub fn follow_segment(
+    reassembler: &mut TcpReassembler,
+    kept: &mut KeptStream,
+    dir: usize,
+    frame: u32,
+    seg: &TcpSegment,
+    payload: &[u8],
+) {
+    reassembler.segment(
+        dir,
+        frame,
+        seg.seq,
+        seg.has(TcpSegment::SYN),
+        seg.ack,
+        seg.len,
+        payload,
+        &mut |e| kept.push(e),
+    );
 }

@@ -14,6 +14,7 @@ use dissectors::tcp_reassembly::{KeptStream, StreamEvent, TcpReassembler};
 use super::super::CliError;
 use super::super::follow::FOLLOW_CAP;
 use super::super::follow_layout::{FollowHeader, FollowMode, FollowRecord, draw};
+use crate::store::follow::follow_segment;
 use crate::store::follow_tls::TlsPlaintext;
 
 type Endpoint = (IpAddr, u16);
@@ -174,16 +175,13 @@ impl FollowTap {
             f.pi.source_bytes(f.data, seg.payload.source)
                 .get(seg.payload.range())
                 .unwrap_or(&[]);
-        let kept = &mut self.kept;
-        self.reassembler.segment(
+        follow_segment(
+            &mut self.reassembler,
+            &mut self.kept,
             dir,
             f.number,
-            seg.seq,
-            seg.has(TcpSegment::SYN),
-            seg.ack,
-            seg.len,
+            seg,
             payload,
-            &mut |e| kept.push(e),
         );
     }
 

@@ -1150,3 +1150,47 @@ fn glossary_prints_tsharks_layout() {
         "{agree}/{compared}: {differ:#?}"
     );
 }
+
+/// The packet list (`packets` with no `-T`) in tshark's layout: number,
+/// time (in three `-t` formats), source and destination padded as tshark
+/// pads them, on every packet of every compared capture. Protocol, length
+/// and Info are compared by the field tests; they differ here
+/// where tshark's one pass prints a column before the reassembly that
+/// changes it (its `-2` prints them as wirelens does).
+#[test]
+fn the_packet_list_is_laid_out_as_tsharks() {
+    // The line up to the destination, and where the protocol begins.
+    let layout = |line: &str| {
+        let arrow = line.find(" \u{2192} ").unwrap_or(line.len());
+        let after = &line[(arrow + 5).min(line.len())..];
+        let dst_end = arrow
+            + 5
+            + after
+                .find(|c: char| c != ' ')
+                .map_or(0, |i| after[i..].find(' ').map_or(after.len(), |j| i + j));
+        let protocol_at = dst_end + line[dst_end.min(line.len())..].len()
+            - line[dst_end.min(line.len())..].trim_start().len();
+        (line[..dst_end.min(line.len())].to_string(), protocol_at)
+    };
+    let mut packets = 0;
+    for (i, fx) in compared_fixtures().into_iter().enumerate() {
+        // Every capture relative, one in eight in two more formats.
+        let formats: &[&str] = if i % 8 == 0 {
+            &["r", "ad", "e"]
+        } else {
+            &["r"]
+        };
+        for t in formats {
+            let args = ["-t", t].map(String::from).to_vec();
+            let (theirs, ours) = outputs(&fx, &args);
+            let (theirs, ours): (Vec<&str>, Vec<&str>) =
+                (theirs.lines().collect(), ours.lines().collect());
+            assert_eq!(ours.len(), theirs.len(), "{} -t {t}", fx.name);
+            for (o, th) in ours.iter().zip(&theirs) {
+                assert_eq!(layout(o), layout(th), "{} -t {t}:\n{o}\n{th}", fx.name);
+            }
+            packets += ours.len();
+        }
+    }
+    assert!(packets > 20_000, "{packets}");
+}

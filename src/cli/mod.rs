@@ -302,7 +302,8 @@ pub struct PacketsArgs {
     /// decrypted and decompressed data after them (tshark's `-x`).
     #[arg(short = 'x', conflicts_with = "output")]
     pub hex: bool,
-    /// The format of `-T fields`' `_ws.col.Time`, as tshark's `-t`: a (time of day), ad
+    /// The format of the Time column (the packet list's, `-T fields`'
+    /// `_ws.col.Time`), as tshark's `-t`: a (time of day), ad
     /// (date and time), r (since the first packet, the default), d (since
     /// the previous packet), dd (since the previous one shown), e (epoch),
     /// u, ud (as a, ad: wirelens shows absolute times in UTC).

@@ -233,13 +233,18 @@ impl<'a> PacketPrinter<'a> {
         match self.json.as_mut() {
             Some(j) => j.item(out, &json_row(number, rec, digits, pi, answers))?,
             None => {
+                // tshark's packet list: number, time, source and
+                // destination padded to at least 5, 10, 12 and 12.
                 text.clear();
-                let _ = dissectors::field::write_secs(text, rec.ts_ns.saturating_sub(first));
-                let rel = &text[..text.len().saturating_sub(3)];
+                a.time_format.write(text, &times);
                 writeln!(
                     out,
-                    "{number:>7} {rel:>13} {} \u{2192} {} {} {} {}",
-                    pi.src, pi.dst, pi.protocol, rec.orig_len, pi.info
+                    "{number:>5} {text:>10} {:>12} \u{2192} {:<12} {} {} {}",
+                    pi.src.to_string(),
+                    pi.dst.to_string(),
+                    pi.protocol,
+                    rec.orig_len,
+                    pi.info
                 )?;
             }
         }

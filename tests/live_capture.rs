@@ -604,6 +604,99 @@ fn capture_on_two_interfaces_writes_a_block_each_and_p_writes_pcap() {
     }
 }
 
+/// `capture -b filesize:2 -b files:3`: files of about 2 kB numbered and
+/// dated as dumpcap's, only the newest three kept, each a whole capture
+/// tshark reads; together they end with the last datagram sent.
+#[test]
+fn capture_ring_buffer_keeps_the_newest_files() {
+    if !can_capture() {
+        return;
+    }
+    let dir = tmp("ring");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let sink = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let port = sink.local_addr().unwrap().port();
+    let mut child = wirelens()
+        .args([
+            "capture",
+            "-i",
+            "lo",
+            "-c",
+            "60",
+            "-b",
+            "filesize:2",
+            "-b",
+            "files:3",
+        ])
+        .arg("-f")
+        .arg(format!("udp dst port {port}"))
+        .arg("-w")
+        .arg(dir.join("ring.pcapng"))
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let tx = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let mut sent = 0u32;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while child.try_wait().unwrap().is_none() && Instant::now() < deadline {
+        sent += 1;
+        tx.send_to(format!("{sent:0200}").as_bytes(), ("127.0.0.1", port))
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let output = child.wait_with_output().unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    assert_eq!(files.len(), 3, "{files:?}");
+    let mut payloads: Vec<u32> = Vec::new();
+    for (i, f) in files.iter().enumerate() {
+        let name = f.file_name().unwrap().to_string_lossy().into_owned();
+        // ring_NNNNN_YYYYmmddHHMMSS.pcapng, numbers consecutive.
+        let parts: Vec<&str> = name.trim_end_matches(".pcapng").split('_').collect();
+        assert_eq!(
+            (parts.len(), parts[0], parts[2].len()),
+            (3, "ring", 14),
+            "{name}"
+        );
+        let number: u32 = parts[1].parse().unwrap();
+        assert!(number > 3, "{name}: older files were kept");
+        if i > 0 {
+            assert!(std::fs::metadata(&files[i - 1]).unwrap().len() >= 2000);
+        }
+        let out = Command::new("tshark")
+            .arg("-r")
+            .arg(f)
+            .args(["-T", "fields", "-e", "data.data"])
+            .output()
+            .expect("tshark");
+        assert!(out.status.success(), "{name}");
+        let rows = String::from_utf8(out.stdout).unwrap();
+        assert!(rows.lines().count() > 0, "{name}");
+        for hex in rows.lines() {
+            let text: String = (0..hex.len() / 2)
+                .map(|i| char::from(u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).unwrap()))
+                .collect();
+            payloads.push(text.parse().unwrap());
+        }
+    }
+    // The newest datagrams captured, none missing across the files.
+    assert!(
+        payloads.windows(2).all(|w| w[1] == w[0] + 1),
+        "{payloads:?}"
+    );
+    assert!(*payloads.last().unwrap() <= sent);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 #[test]
 fn interfaces_subcommand_lists_loopback() {
     let out = wirelens()

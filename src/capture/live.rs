@@ -21,6 +21,7 @@ use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, Sender, TrySendError, bounded};
 
+use super::ring::{RingBuffer, RingFiles};
 use super::writer::{CaptureWriter, WriteFormat, WriterInterface};
 use super::{Interface, Record};
 
@@ -185,6 +186,9 @@ pub struct LiveOptions {
     pub also: Vec<String>,
     /// Write pcap whatever the file's extension (dumpcap's `-P`).
     pub pcap: bool,
+    /// Write a ring buffer of files named after the path (dumpcap's `-b`)
+    /// instead of one file; not for a capture whose packets are analysed.
+    pub ring: Option<RingBuffer>,
 }
 
 impl LiveOptions {
@@ -199,6 +203,7 @@ impl LiveOptions {
             duration: None,
             also: Vec::new(),
             pcap: false,
+            ring: None,
         }
     }
 }
@@ -311,8 +316,21 @@ impl LiveCapture {
                 index_in_section: 0,
             })
             .collect();
-        let file =
-            File::create(path).map_err(|e| LiveError::Other(format!("{}: {e}", path.display())))?;
+        // Descriptors point into one file: a ring buffer is for captures
+        // only written.
+        let mut ring = match opts.ring {
+            Some(_) if records.is_some() => {
+                return Err(LiveError::Other(
+                    "a ring buffer of files cannot be analysed while it is written".into(),
+                ));
+            }
+            Some(spec) => Some(RingFiles::new(spec, path)),
+            None => None,
+        };
+        let path = match ring.as_mut() {
+            Some(r) => r.next_path().0,
+            None => path.to_owned(),
+        };
         let described: Vec<WriterInterface> = interfaces
             .iter()
             .map(|i| WriterInterface {
@@ -322,9 +340,7 @@ impl LiveCapture {
                 description: None,
             })
             .collect();
-        let writer =
-            CaptureWriter::new(BufWriter::with_capacity(1 << 20, file), format, &described)
-                .map_err(|e| LiveError::Other(format!("{}: {e}", path.display())))?;
+        let writer = open_writer(&path, format, &described)?;
         let counters = Arc::new(CaptureCounters::default());
         let stop = Arc::new(AtomicBool::new(false));
         let run = CaptureThread {
@@ -335,6 +351,9 @@ impl LiveCapture {
             stop: stop.clone(),
             count: opts.count,
             deadline: opts.duration.map(|d| Instant::now() + d),
+            ring,
+            format,
+            described,
         };
         let thread = std::thread::Builder::new()
             .name(format!("capture {}", names.join(",")))
@@ -344,7 +363,7 @@ impl LiveCapture {
             interface: interfaces[0].clone(),
             interfaces,
             counters,
-            path: path.to_owned(),
+            path,
             stop,
             thread: Some(thread),
         })
@@ -405,6 +424,42 @@ fn open_device(name: &str, opts: &LiveOptions) -> Result<pcap::Capture<pcap::Act
     cap.setnonblock().map_err(|e| classify(name, e))
 }
 
+/// Creates a capture file and writes its header.
+fn open_writer(
+    path: &Path,
+    format: WriteFormat,
+    described: &[WriterInterface],
+) -> Result<CaptureWriter<BufWriter<File>>, LiveError> {
+    let fail = |e: std::io::Error| LiveError::Other(format!("{}: {e}", path.display()));
+    let file = File::create(path).map_err(fail)?;
+    CaptureWriter::new(BufWriter::with_capacity(1 << 20, file), format, described).map_err(fail)
+}
+
+/// Starts a ring buffer's next file when the current one is full or old,
+/// deleting those past the count to keep.
+fn rotate_if_due(
+    writer: &mut CaptureWriter<BufWriter<File>>,
+    ring: &mut Option<RingFiles>,
+    format: WriteFormat,
+    described: &[WriterInterface],
+) -> Result<(), LiveError> {
+    let Some(ring) = ring.as_mut() else {
+        return Ok(());
+    };
+    if !ring.due(writer.position()) {
+        return Ok(());
+    }
+    writer
+        .flush()
+        .map_err(|e| LiveError::Other(format!("writing the capture: {e}")))?;
+    let (path, old) = ring.next_path();
+    *writer = open_writer(&path, format, described)?;
+    for p in old {
+        let _ = std::fs::remove_file(p);
+    }
+    Ok(())
+}
+
 /// Packets read from one device before the next gets its turn.
 const TURN: usize = 64;
 
@@ -416,6 +471,10 @@ struct CaptureThread {
     stop: Arc<AtomicBool>,
     count: Option<u64>,
     deadline: Option<Instant>,
+    /// A ring buffer's files, and what a new file's header needs.
+    ring: Option<RingFiles>,
+    format: WriteFormat,
+    described: Vec<WriterInterface>,
 }
 
 impl CaptureThread {
@@ -443,6 +502,17 @@ impl CaptureThread {
                     match dev.cap.next_packet() {
                         Ok(p) => {
                             idle = false;
+                            // A full file is left before, not after, the
+                            // packet that would overflow it: no empty last file.
+                            let rotated = rotate_if_due(
+                                &mut self.writer,
+                                &mut self.ring,
+                                self.format,
+                                &self.described,
+                            );
+                            if let Err(e) = rotated {
+                                break 'capture Ended::DeviceError(e.to_string());
+                            }
                             let h = *p.header;
                             let ts_ns = h.ts.tv_sec * 1_000_000_000 + h.ts.tv_usec;
                             let Ok(offset) =
@@ -476,6 +546,15 @@ impl CaptureThread {
             }
             if self.count.is_some_and(|c| packets >= c) {
                 break Ended::Count;
+            }
+            // A file may also come of age while the devices are idle.
+            if let Err(e) = rotate_if_due(
+                &mut self.writer,
+                &mut self.ring,
+                self.format,
+                &self.described,
+            ) {
+                break Ended::DeviceError(e.to_string());
             }
             if idle {
                 // Nothing waiting: hand over what we have, then sleep

@@ -4,6 +4,7 @@
 pub mod file;
 pub mod iface_rates;
 pub mod live;
+pub mod ring;
 pub mod time;
 pub mod writer;
 

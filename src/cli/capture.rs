@@ -49,6 +49,12 @@ pub struct CaptureArgs {
     /// Report nothing but errors and drops, as dumpcap's `-q`.
     #[arg(short = 'q')]
     pub quiet: bool,
+    /// A ring buffer of files instead of one, as dumpcap's `-b`:
+    /// `filesize:kB` or `duration:S` starts a new file, `files:N` keeps
+    /// the newest N; files are named `STEM_NNNNN_YYYYmmddHHMMSS.EXT` (UTC)
+    /// after `-w`; repeatable.
+    #[arg(short = 'b', value_name = "CONDITION")]
+    pub ring: Vec<String>,
 }
 
 pub fn parse_autostop(s: &str) -> Result<Duration, String> {
@@ -115,10 +121,22 @@ pub fn capture(a: &CaptureArgs) -> Result<(), CliError> {
     opts.snaplen = a.snaplen;
     opts.promisc = !a.no_promisc;
     opts.buffer_size = a.buffer_size.saturating_mul(1 << 20);
+    if !a.ring.is_empty() {
+        let mut ring = crate::capture::ring::RingBuffer::default();
+        for spec in &a.ring {
+            ring.add(spec).map_err(CliError)?;
+        }
+        if !ring.switches() {
+            return Err(CliError(
+                "-b files:N needs filesize:kB or duration:S to switch files".into(),
+            ));
+        }
+        opts.ring = Some(ring);
+    }
     let cap = LiveCapture::start(&opts, &a.write, None)?;
     if !a.quiet {
         eprintln!("Capturing on {}", quoted_list(&a.interface));
-        eprintln!("File: {}", a.write.display());
+        eprintln!("File: {}", cap.path.display());
     }
     let interrupted = Arc::new(AtomicBool::new(false));
     {

@@ -442,11 +442,18 @@ fn rotate_if_due(
     ring: &mut Option<RingFiles>,
     format: WriteFormat,
     described: &[WriterInterface],
+    packet_waiting: bool,
 ) -> Result<(), LiveError> {
     let Some(ring) = ring.as_mut() else {
         return Ok(());
     };
-    if !ring.due(writer.position()) {
+    // A full file is closed only when a packet comes for the next one
+    // (no empty last file); an old one is closed at once.
+    let due = match packet_waiting {
+        true => ring.due(writer.position()),
+        false => ring.aged(),
+    };
+    if !due {
         return Ok(());
     }
     writer
@@ -502,13 +509,12 @@ impl CaptureThread {
                     match dev.cap.next_packet() {
                         Ok(p) => {
                             idle = false;
-                            // A full file is left before, not after, the
-                            // packet that would overflow it: no empty last file.
                             let rotated = rotate_if_due(
                                 &mut self.writer,
                                 &mut self.ring,
                                 self.format,
                                 &self.described,
+                                true,
                             );
                             if let Err(e) = rotated {
                                 break 'capture Ended::DeviceError(e.to_string());
@@ -553,6 +559,7 @@ impl CaptureThread {
                 &mut self.ring,
                 self.format,
                 &self.described,
+                false,
             ) {
                 break Ended::DeviceError(e.to_string());
             }

@@ -73,11 +73,14 @@ impl RingFiles {
 
     /// Whether the current file, `size` bytes long, is full or old.
     pub fn due(&self, size: u64) -> bool {
-        self.spec.filesize.is_some_and(|max| size >= max)
-            || self
-                .spec
-                .duration
-                .is_some_and(|d| self.opened.elapsed() >= d)
+        self.spec.filesize.is_some_and(|max| size >= max) || self.aged()
+    }
+
+    /// Whether the current file is old enough to be closed.
+    pub fn aged(&self) -> bool {
+        self.spec
+            .duration
+            .is_some_and(|d| self.opened.elapsed() >= d)
     }
 
     /// The next file's name, counted as opened; files past the count to

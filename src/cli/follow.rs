@@ -113,7 +113,7 @@ pub fn follow_tls(
             },
             reassembler: TcpReassembler::new(),
         });
-        sink.drain_into(&mut f.kept, usize::from(a.dir & 1), number, &mut offsets);
+        sink.copy_into(&mut f.kept, usize::from(a.dir & 1), number, &mut offsets);
     }
     (followed, reader.notes.clone())
 }

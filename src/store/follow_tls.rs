@@ -26,22 +26,16 @@ pub struct TlsPlaintext {
 }
 
 impl TlsPlaintext {
-    /// Hands the records kept to `kept` as side `dir`'s data sent in
-    /// `frame` (`offsets`: each side's stream offset so far), and forgets
-    /// them.
-    pub fn drain_into(
-        &mut self,
-        kept: &mut KeptStream,
-        dir: usize,
-        frame: u32,
-        offsets: &mut [u64; 2],
-    ) {
-        for bytes in self.records.drain(..) {
+    /// Hands the frame's records to `kept` as side `dir`'s data sent in
+    /// `frame` (`offsets`: each side's stream offset so far). They stay
+    /// until the next frame clears them: several followers may read them.
+    pub fn copy_into(&self, kept: &mut KeptStream, dir: usize, frame: u32, offsets: &mut [u64; 2]) {
+        for bytes in &self.records {
             kept.push(StreamEvent::Data {
                 dir,
                 frame,
                 offset: offsets[dir],
-                bytes: &bytes,
+                bytes,
                 at: None,
             });
             offsets[dir] += bytes.len() as u64;
@@ -117,7 +111,7 @@ pub fn follow_tls(
         .iter()
         .any(|f| r.analysis & f.bit() as u16 != 0);
         if !resent {
-            sink.drain_into(&mut kept, usize::from(r.dir & 1), r.frame, &mut offsets);
+            sink.copy_into(&mut kept, usize::from(r.dir & 1), r.frame, &mut offsets);
         }
         sink.records.clear();
     })?;

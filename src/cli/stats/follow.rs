@@ -133,7 +133,7 @@ impl FollowTap {
 
     /// Takes the frame's data if it belongs to the followed conversation
     /// (for TLS, the plaintext `tls` kept of the frame).
-    pub fn see(&mut self, f: &FrameSeen<'_>, tls: Option<&mut TlsPlaintext>) {
+    pub fn see(&mut self, f: &FrameSeen<'_>, tls: Option<&TlsPlaintext>) {
         match (f.pi.transport, self.follower) {
             (Transport::Tcp(seg), Follower::Tcp | Follower::Tls) => self.see_tcp(f, &seg, tls),
             (Transport::Udp(d), Follower::Udp) => {
@@ -149,7 +149,7 @@ impl FollowTap {
         }
     }
 
-    fn see_tcp(&mut self, f: &FrameSeen<'_>, seg: &TcpSegment, tls: Option<&mut TlsPlaintext>) {
+    fn see_tcp(&mut self, f: &FrameSeen<'_>, seg: &TcpSegment, tls: Option<&TlsPlaintext>) {
         let Some(a) = f.answers.tcp.as_ref() else {
             return;
         };
@@ -167,7 +167,7 @@ impl FollowTap {
         let dir = usize::from(a.dir & 1);
         if let Some(plain) = tls {
             if !f.answers.resent_pdus {
-                plain.drain_into(&mut self.kept, dir, f.number, &mut self.offsets);
+                plain.copy_into(&mut self.kept, dir, f.number, &mut self.offsets);
             }
             return;
         }

@@ -204,7 +204,7 @@ impl Statistics {
     pub fn follow(&mut self, frame: &FrameSeen<'_>) {
         for tap in &mut self.taps {
             if let Table::Follow(f) = &mut tap.table {
-                f.see(frame, self.tls.as_mut().filter(|_| f.wants_tls()));
+                f.see(frame, self.tls.as_ref().filter(|_| f.wants_tls()));
             }
         }
     }

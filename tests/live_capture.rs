@@ -479,6 +479,34 @@ fn capture_subcommand_writes_files_tshark_reads() {
     }
 }
 
+fn path(p: &std::path::Path) -> &str {
+    p.to_str().unwrap()
+}
+
+/// `wirelens ARGS -f "udp dst port PORT"`, its output and errors piped.
+fn udp_capture(args: &[&str], port: u16) -> std::process::Child {
+    wirelens()
+        .args(args)
+        .arg("-f")
+        .arg(format!("udp dst port {port}"))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+/// The first line a capture writes on stderr (it says "Capturing on"
+/// once its devices are open), and the rest of stderr.
+fn first_line(
+    child: &mut std::process::Child,
+) -> (String, std::io::BufReader<std::process::ChildStderr>) {
+    use std::io::BufRead;
+    let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    stderr.read_line(&mut line).unwrap();
+    (line, stderr)
+}
+
 /// `packets -i lo -c N` prints the packets the test sends, in the order
 /// sent, as they arrive (before the capture ends), then the count.
 #[test]
@@ -489,10 +517,13 @@ fn packets_prints_a_live_capture_in_order() {
     }
     let sink = UdpSocket::bind("127.0.0.1:0").unwrap();
     let port = sink.local_addr().unwrap().port();
-    let mut child = wirelens()
-        .args(["packets", "-i", "lo", "-c", "6", "-f"])
-        .arg(format!("udp dst port {port}"))
-        .args([
+    let mut child = udp_capture(
+        &[
+            "packets",
+            "-i",
+            "lo",
+            "-c",
+            "6",
             "-T",
             "fields",
             "-e",
@@ -501,15 +532,10 @@ fn packets_prints_a_live_capture_in_order() {
             "udp.dstport",
             "-e",
             "data.data",
-        ])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    // The capture is open once it says so.
-    let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
-    let mut line = String::new();
-    stderr.read_line(&mut line).unwrap();
+        ],
+        port,
+    );
+    let (line, mut stderr) = first_line(&mut child);
     assert_eq!(line, "Capturing on 'lo'\n");
     let tx = UdpSocket::bind("127.0.0.1:0").unwrap();
     let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
@@ -545,7 +571,6 @@ fn packets_prints_a_live_capture_in_order() {
 /// prints nothing.
 #[test]
 fn capture_on_two_interfaces_writes_a_block_each_and_p_writes_pcap() {
-    use std::io::BufRead;
     if !can_capture() {
         return;
     }
@@ -562,17 +587,22 @@ fn capture_on_two_interfaces_writes_a_block_each_and_p_writes_pcap() {
     let sink = UdpSocket::bind("127.0.0.1:0").unwrap();
     let port = sink.local_addr().unwrap().port();
     let out = tmp("two-interfaces.pcapng");
-    let mut child = wirelens()
-        .args(["capture", "-i", "lo", "-i", "lo", "-c", "6", "-f"])
-        .arg(format!("udp dst port {port}"))
-        .arg("-w")
-        .arg(&out)
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
-    let mut line = String::new();
-    stderr.read_line(&mut line).unwrap();
+    let mut child = udp_capture(
+        &[
+            "capture",
+            "-i",
+            "lo",
+            "-i",
+            "lo",
+            "-c",
+            "6",
+            "-w",
+            path(&out),
+        ],
+        port,
+    );
+    // Kept open: the capture still has lines to write there.
+    let (line, _stderr) = first_line(&mut child);
     assert_eq!(line, "Capturing on 'lo' and 'lo'\n");
     let tx = UdpSocket::bind("127.0.0.1:0").unwrap();
     for _ in 0..3 {
@@ -587,14 +617,20 @@ fn capture_on_two_interfaces_writes_a_block_each_and_p_writes_pcap() {
 
     // -P -q: pcap to a .pcapng name, nothing said.
     let out = tmp("dash-p.pcapng");
-    let mut child = wirelens()
-        .args(["capture", "-i", "lo", "-P", "-q", "-c", "2", "-f"])
-        .arg(format!("udp dst port {port}"))
-        .arg("-w")
-        .arg(&out)
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = udp_capture(
+        &[
+            "capture",
+            "-i",
+            "lo",
+            "-P",
+            "-q",
+            "-c",
+            "2",
+            "-w",
+            path(&out),
+        ],
+        port,
+    );
     let deadline = Instant::now() + Duration::from_secs(10);
     while child.try_wait().unwrap().is_none() && Instant::now() < deadline {
         tx.send_to(b"pcap", ("127.0.0.1", port)).unwrap();
@@ -625,25 +661,19 @@ fn capture_ring_buffer_keeps_the_newest_files() {
     std::fs::create_dir_all(&dir).unwrap();
     let sink = UdpSocket::bind("127.0.0.1:0").unwrap();
     let port = sink.local_addr().unwrap().port();
-    let mut child = wirelens()
-        .args([
-            "capture",
-            "-i",
-            "lo",
-            "-c",
-            "60",
-            "-b",
-            "filesize:2",
-            "-b",
-            "files:3",
-        ])
-        .arg("-f")
-        .arg(format!("udp dst port {port}"))
-        .arg("-w")
-        .arg(dir.join("ring.pcapng"))
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    let ring = dir.join("ring.pcapng");
+    let args = [
+        "capture",
+        "-i",
+        "lo",
+        "-c",
+        "60",
+        "-b",
+        "filesize:2",
+        "-b",
+        "files:3",
+    ];
+    let mut child = udp_capture(&[&args[..], &["-w", path(&ring)]].concat(), port);
     let tx = UdpSocket::bind("127.0.0.1:0").unwrap();
     let mut sent = 0u32;
     let deadline = Instant::now() + Duration::from_secs(10);

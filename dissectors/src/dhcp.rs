@@ -64,7 +64,7 @@ crate::fields! {
     ID = FieldDef::new("dhcp.id", "Transaction ID", T::U32).base(Base::Hex);
     SECS = FieldDef::new("dhcp.secs", "Seconds elapsed", T::U16);
     FLAGS = FieldDef::new("dhcp.flags", "Bootp flags", T::U16).base(Base::Hex);
-    FLAGS_BROADCAST = FieldDef::new("dhcp.flags.bc", "Broadcast flag", T::Boolean).mask(0x8000);
+    FLAGS_BROADCAST = FieldDef::new("dhcp.flags.bc", "Broadcast flag", T::Boolean).tfs("Broadcast", "Unicast").mask(0x8000);
     IP_CLIENT = FieldDef::new("dhcp.ip.client", "Client IP address", T::Ipv4);
     IP_YOUR = FieldDef::new("dhcp.ip.your", "Your (client) IP address", T::Ipv4);
     IP_SERVER = FieldDef::new("dhcp.ip.server", "Next server IP address", T::Ipv4);

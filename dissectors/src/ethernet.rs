@@ -22,21 +22,21 @@ static PRIORITIES: &[(u64, &str)] = &[
 crate::fields! {
     DST = FieldDef::new("eth.dst", "Destination", T::Ether);
     DST_OUI = FieldDef::new("eth.dst.oui", "Destination OUI", T::U24);
-    DST_LG = FieldDef::new("eth.dst.lg", "LG bit", T::Boolean).mask(0x020000);
-    DST_IG = FieldDef::new("eth.dst.ig", "IG bit", T::Boolean).mask(0x010000);
+    DST_LG = FieldDef::new("eth.dst.lg", "LG bit", T::Boolean).tfs("Locally administered address (this is NOT the factory default)", "Globally unique address (factory default)").mask(0x020000);
+    DST_IG = FieldDef::new("eth.dst.ig", "IG bit", T::Boolean).tfs("Group address (multicast/broadcast)", "Individual address (unicast)").mask(0x010000);
     SRC = FieldDef::new("eth.src", "Source", T::Ether);
     SRC_OUI = FieldDef::new("eth.src.oui", "Source OUI", T::U24);
-    SRC_LG = FieldDef::new("eth.src.lg", "LG bit", T::Boolean).mask(0x020000);
-    SRC_IG = FieldDef::new("eth.src.ig", "IG bit", T::Boolean).mask(0x010000);
+    SRC_LG = FieldDef::new("eth.src.lg", "LG bit", T::Boolean).tfs("Locally administered address (this is NOT the factory default)", "Globally unique address (factory default)").mask(0x020000);
+    SRC_IG = FieldDef::new("eth.src.ig", "IG bit", T::Boolean).tfs("Group address (multicast/broadcast)", "Individual address (unicast)").mask(0x010000);
     ADDR = FieldDef::new("eth.addr", "Address", T::Ether);
     ADDR_OUI = FieldDef::new("eth.addr.oui", "Address OUI", T::U24);
-    LG = FieldDef::new("eth.lg", "LG bit", T::Boolean).mask(0x020000);
-    IG = FieldDef::new("eth.ig", "IG bit", T::Boolean).mask(0x010000);
+    LG = FieldDef::new("eth.lg", "LG bit", T::Boolean).tfs("Locally administered address (this is NOT the factory default)", "Globally unique address (factory default)").mask(0x020000);
+    IG = FieldDef::new("eth.ig", "IG bit", T::Boolean).tfs("Group address (multicast/broadcast)", "Individual address (unicast)").mask(0x010000);
     TYPE = FieldDef::new("eth.type", "Type", T::U16).base(Base::Hex).names(ETHERTYPES);
     LEN = FieldDef::new("eth.len", "Length", T::U16);
     TRAILER = FieldDef::new("eth.trailer", "Trailer", T::Bytes);
     VLAN_PRIORITY = FieldDef::new("vlan.priority", "Priority", T::U16).mask(0xe000).names(PRIORITIES);
-    VLAN_DEI = FieldDef::new("vlan.dei", "DEI", T::Boolean).mask(0x1000);
+    VLAN_DEI = FieldDef::new("vlan.dei", "DEI", T::Boolean).tfs("Eligible", "Ineligible").mask(0x1000);
     VLAN_ID = FieldDef::new("vlan.id", "ID", T::U16).mask(0x0fff);
     VLAN_ETYPE = FieldDef::new("vlan.etype", "Type", T::U16).base(Base::Hex).names(ETHERTYPES);
     VLAN_LEN = FieldDef::new("vlan.len", "Length", T::U16);
@@ -164,7 +164,7 @@ fn address<S: Sink>(
     cx.field(addr, buf.span(off, 6), Value::Ether(mac));
     cx.push();
     cx.hidden(oui, buf.span(off, 3), Value::U64(oui_v));
-    cx.hidden(&ADDR, buf.span(off, 6), Value::Ether(mac));
+    cx.field(&ADDR, buf.span(off, 6), Value::Ether(mac));
     cx.hidden(&ADDR_OUI, buf.span(off, 3), Value::U64(oui_v));
     cx.field(lg, buf.span(off, 3), Value::Bool(lg_v));
     cx.hidden(&LG, buf.span(off, 3), Value::Bool(lg_v));

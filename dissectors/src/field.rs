@@ -112,6 +112,13 @@ pub struct FieldDef {
     pub mask: u64,
     pub names: Option<ValueNames>,
     pub blurb: &'static str,
+    /// A boolean's words for true and false in the details tree
+    /// (Wireshark's `true_false_string`; `True`/`False` without one).
+    pub tfs: (&'static str, &'static str),
+    /// A boolean bit field's container width in bits (Wireshark's display
+    /// for FT_BOOLEAN: `tcp.flags.syn` sits in 12); 0: the whole bytes
+    /// its mask covers.
+    pub bits: u8,
 }
 
 impl FieldDef {
@@ -133,6 +140,8 @@ impl FieldDef {
             mask: 0,
             names: None,
             blurb: "",
+            tfs: ("True", "False"),
+            bits: 0,
         }
     }
     pub const fn base(mut self, base: Base) -> Self {
@@ -149,6 +158,14 @@ impl FieldDef {
     }
     pub const fn blurb(mut self, blurb: &'static str) -> Self {
         self.blurb = blurb;
+        self
+    }
+    pub const fn tfs(mut self, yes: &'static str, no: &'static str) -> Self {
+        self.tfs = (yes, no);
+        self
+    }
+    pub const fn bits(mut self, bits: u8) -> Self {
+        self.bits = bits;
         self
     }
 

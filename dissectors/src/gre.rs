@@ -29,13 +29,13 @@ static VERSIONS: &[(u64, &str)] = &[(0, "GRE"), (1, "Enhanced GRE")];
 
 crate::fields! {
     FLAGS_AND_VERSION = FieldDef::new("gre.flags_and_version", "Flags and Version", T::U16).base(Base::Hex);
-    FLAG_CHECKSUM = FieldDef::new("gre.flags.checksum", "Checksum Bit", T::Boolean).mask(0x8000);
-    FLAG_ROUTING = FieldDef::new("gre.flags.routing", "Routing Bit", T::Boolean).mask(0x4000);
-    FLAG_KEY = FieldDef::new("gre.flags.key", "Key Bit", T::Boolean).mask(0x2000);
-    FLAG_SEQUENCE = FieldDef::new("gre.flags.sequence_number", "Sequence Number Bit", T::Boolean).mask(0x1000);
-    FLAG_STRICT = FieldDef::new("gre.flags.strict_source_route", "Strict Source Route Bit", T::Boolean).mask(0x0800);
+    FLAG_CHECKSUM = FieldDef::new("gre.flags.checksum", "Checksum Bit", T::Boolean).tfs("Yes", "No").mask(0x8000);
+    FLAG_ROUTING = FieldDef::new("gre.flags.routing", "Routing Bit", T::Boolean).tfs("Yes", "No").mask(0x4000);
+    FLAG_KEY = FieldDef::new("gre.flags.key", "Key Bit", T::Boolean).tfs("Yes", "No").mask(0x2000);
+    FLAG_SEQUENCE = FieldDef::new("gre.flags.sequence_number", "Sequence Number Bit", T::Boolean).tfs("Yes", "No").mask(0x1000);
+    FLAG_STRICT = FieldDef::new("gre.flags.strict_source_route", "Strict Source Route Bit", T::Boolean).tfs("Yes", "No").mask(0x0800);
     RECURSION = FieldDef::new("gre.flags.recursion_control", "Recursion control", T::U16).mask(0x0700);
-    FLAG_ACK = FieldDef::new("gre.flags.ack", "Acknowledgment", T::Boolean).mask(0x0080);
+    FLAG_ACK = FieldDef::new("gre.flags.ack", "Acknowledgment", T::Boolean).tfs("Yes", "No").bits(16).mask(0x0080);
     RESERVED = FieldDef::new("gre.flags.reserved", "Flags (Reserved)", T::U16).mask(0x00f8);
     VERSION = FieldDef::new("gre.flags.version", "Version", T::U16).mask(0x0007).names(VERSIONS);
     PROTO = FieldDef::new("gre.proto", "Protocol Type", T::U16).base(Base::Hex).names(TYPES);

@@ -10,31 +10,6 @@ use crate::proto;
 use crate::sink::{Presence, Sink};
 use crate::{bytes, data, ip, ipproto};
 
-static DSCP: &[(u64, &str)] = &[
-    (0, "Default"),
-    (8, "CS1"),
-    (10, "AF11"),
-    (12, "AF12"),
-    (14, "AF13"),
-    (16, "CS2"),
-    (18, "AF21"),
-    (20, "AF22"),
-    (22, "AF23"),
-    (24, "CS3"),
-    (26, "AF31"),
-    (28, "AF32"),
-    (30, "AF33"),
-    (32, "CS4"),
-    (34, "AF41"),
-    (36, "AF42"),
-    (38, "AF43"),
-    (40, "CS5"),
-    (44, "Voice Admit"),
-    (46, "Expedited Forwarding"),
-    (48, "CS6"),
-    (56, "CS7"),
-];
-
 static OPTION_CLASSES: &[(u64, &str)] = &[
     (0, "Control"),
     (1, "Reserved for future use"),
@@ -45,14 +20,14 @@ static OPTION_CLASSES: &[(u64, &str)] = &[
 crate::fields! {
     HDR_LEN = FieldDef::new("ip.hdr_len", "Header Length", T::U8);
     DSFIELD = FieldDef::new("ip.dsfield", "Differentiated Services Field", T::U8).base(Base::Hex);
-    DSCP_F = FieldDef::new("ip.dsfield.dscp", "Differentiated Services Codepoint", T::U8).mask(0xfc).names(DSCP);
+    DSCP_F = FieldDef::new("ip.dsfield.dscp", "Differentiated Services Codepoint", T::U8).mask(0xfc).names(ip::DSCP);
     ECN_F = FieldDef::new("ip.dsfield.ecn", "Explicit Congestion Notification", T::U8).mask(0x03).names(ip::ECN);
     LEN = FieldDef::new("ip.len", "Total Length", T::U16);
     ID = FieldDef::new("ip.id", "Identification", T::U16).base(Base::HexDec);
     FLAGS = FieldDef::new("ip.flags", "Flags", T::U8).base(Base::Hex).mask(0xe0);
-    FLAGS_RB = FieldDef::new("ip.flags.rb", "Reserved bit", T::Boolean).mask(0x80);
-    FLAGS_DF = FieldDef::new("ip.flags.df", "Don't fragment", T::Boolean).mask(0x40);
-    FLAGS_MF = FieldDef::new("ip.flags.mf", "More fragments", T::Boolean).mask(0x20);
+    FLAGS_RB = FieldDef::new("ip.flags.rb", "Reserved bit", T::Boolean).tfs("Set", "Not set").mask(0x80);
+    FLAGS_DF = FieldDef::new("ip.flags.df", "Don't fragment", T::Boolean).tfs("Set", "Not set").mask(0x40);
+    FLAGS_MF = FieldDef::new("ip.flags.mf", "More fragments", T::Boolean).tfs("Set", "Not set").mask(0x20);
     FRAG_OFFSET = FieldDef::new("ip.frag_offset", "Fragment Offset", T::U16).mask(0x1fff);
     TTL = FieldDef::new("ip.ttl", "Time to Live", T::U8);
     PROTO = FieldDef::new("ip.proto", "Protocol", T::U8).names(ipproto::NAMES);
@@ -66,7 +41,7 @@ crate::fields! {
     DST_HOST = FieldDef::new("ip.dst_host", "Destination Host", T::String);
     HOST = FieldDef::new("ip.host", "Source or Destination Host", T::String);
     OPT_TYPE = FieldDef::new("ip.opt.type", "Type", T::U8);
-    OPT_TYPE_COPY = FieldDef::new("ip.opt.type.copy", "Copy on fragmentation", T::Boolean).mask(0x80);
+    OPT_TYPE_COPY = FieldDef::new("ip.opt.type.copy", "Copy on fragmentation", T::Boolean).tfs("Yes", "No").mask(0x80);
     OPT_TYPE_CLASS = FieldDef::new("ip.opt.type.class", "Class", T::U8).mask(0x60).names(OPTION_CLASSES);
     OPT_TYPE_NUMBER = FieldDef::new("ip.opt.type.number", "Number", T::U8).mask(0x1f);
     OPT_LEN = FieldDef::new("ip.opt.len", "Length", T::U8);
@@ -290,7 +265,7 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) -> usize {
         Value::U64(ds.into()),
         format_args!(
             "Differentiated Services Field: 0x{ds:02x} (DSCP: {}, ECN: {})",
-            crate::field::lookup(DSCP, (ds >> 2).into()).unwrap_or("Unknown"),
+            crate::field::lookup(ip::DSCP_SHORT, (ds >> 2).into()).unwrap_or("Unknown"),
             ["Not-ECT", "ECT(1)", "ECT(0)", "CE"][(ds & 3) as usize]
         ),
     );
@@ -422,7 +397,9 @@ fn header_error<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize, e: Header
     avail_reported
 }
 
-/// The header checksum, verified.
+/// The header checksum, verified, as tshark's `proto_tree_add_checksum`
+/// lays it out: the checksum (an expert under it when bad), then its
+/// status and the computed value beside it.
 fn checksum_fields<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize, h: &Ipv4Header<'_>) {
     let s = |o: usize, l: usize| buf.span(off + o, l);
     let computed = h.computed_checksum();
@@ -440,32 +417,31 @@ fn checksum_fields<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize, h: &Ip
             s(10, 2),
             Value::U64(h.checksum().into()),
             format_args!(
-                "Header Checksum: 0x{:04x} incorrect, should be 0x{computed:04x}",
+                "Header Checksum: 0x{:04x} incorrect, should be 0x{computed:04x}\
+                 (may be caused by \"IP checksum offload\"?)",
                 h.checksum()
             ),
         );
+        cx.push();
+        cx.expert(
+            &BAD_CHECKSUM,
+            s(10, 2),
+            format_args!("Bad checksum [should be 0x{computed:04x}]"),
+        );
+        cx.pop();
     }
-    cx.push();
-    cx.sink.field(
-        &CHECKSUM_CALCULATED,
-        s(10, 2),
-        Value::U64(computed.into()),
-        Presence::Generated,
-    );
     cx.sink.field(
         &CHECKSUM_STATUS_F,
         s(10, 0),
         Value::U64(if good { 1 } else { 0 }),
         Presence::Generated,
     );
-    if !good {
-        cx.expert(
-            &BAD_CHECKSUM,
-            s(10, 2),
-            format_args!("Bad checksum [should be 0x{computed:04x}]"),
-        );
-    }
-    cx.pop();
+    cx.sink.field(
+        &CHECKSUM_CALCULATED,
+        s(10, 2),
+        Value::U64(computed.into()),
+        Presence::Generated,
+    );
 }
 
 /// Source and destination, with the hidden `ip.addr` and host names.

@@ -55,7 +55,7 @@ crate::fields! {
     DSTOPTS_LEN_OCT = FieldDef::new("ipv6.dstopts.len_oct", "Length", T::U16);
     OPT_TYPE = FieldDef::new("ipv6.opt.type", "Type", T::U8).base(Base::Hex).names(OPT_TYPES);
     OPT_TYPE_ACTION = FieldDef::new("ipv6.opt.type.action", "Action", T::U8).mask(0xc0).names(OPT_ACTIONS);
-    OPT_TYPE_CHANGE = FieldDef::new("ipv6.opt.type.change", "May Change", T::Boolean).mask(0x20);
+    OPT_TYPE_CHANGE = FieldDef::new("ipv6.opt.type.change", "May Change", T::Boolean).tfs("Yes", "No").mask(0x20);
     OPT_TYPE_REST = FieldDef::new("ipv6.opt.type.rest", "Low-Order Bits", T::U8).base(Base::Hex).mask(0x1f);
     OPT_LENGTH = FieldDef::new("ipv6.opt.length", "Length", T::U8);
     OPT_PAD1 = FieldDef::new("ipv6.opt.pad1", "Pad1", T::None);
@@ -77,7 +77,7 @@ crate::fields! {
     FRAGHDR_RESERVED_OCTET = FieldDef::new("ipv6.fraghdr.reserved_octet", "Reserved octet", T::U8).base(Base::Hex);
     FRAGHDR_OFFSET = FieldDef::new("ipv6.fraghdr.offset", "Offset", T::U16).mask(0xfff8);
     FRAGHDR_RESERVED_BITS = FieldDef::new("ipv6.fraghdr.reserved_bits", "Reserved bits", T::U16).mask(0x0006);
-    FRAGHDR_MORE = FieldDef::new("ipv6.fraghdr.more", "More Fragments", T::Boolean).mask(0x0001);
+    FRAGHDR_MORE = FieldDef::new("ipv6.fraghdr.more", "More Fragments", T::Boolean).tfs("Yes", "No").bits(16).mask(0x0001);
     FRAGHDR_IDENT = FieldDef::new("ipv6.fraghdr.ident", "Identification", T::U32).base(Base::Hex);
     FRAGMENTS = FieldDef::new("ipv6.fragments", "IPv6 Fragments", T::None);
     FRAGMENT = FieldDef::new("ipv6.fragment", "IPv6 Fragment", T::FrameNum);

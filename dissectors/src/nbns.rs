@@ -31,7 +31,7 @@ static RCODES: &[(u64, &str)] = &[
 crate::fields! {
     ID = FieldDef::new("nbns.id", "Transaction ID", T::U16).base(Base::Hex);
     FLAGS = FieldDef::new("nbns.flags", "Flags", T::U16).base(Base::Hex);
-    FLAGS_RESPONSE = FieldDef::new("nbns.flags.response", "Response", T::Boolean).mask(0x8000);
+    FLAGS_RESPONSE = FieldDef::new("nbns.flags.response", "Response", T::Boolean).tfs("Message is a response", "Message is a query").mask(0x8000);
     FLAGS_OPCODE = FieldDef::new("nbns.flags.opcode", "Opcode", T::U16).mask(0x7800).names(OPCODES);
     FLAGS_RCODE = FieldDef::new("nbns.flags.rcode", "Reply code", T::U16).mask(0x000f).names(RCODES);
     COUNT_QUERIES = FieldDef::new("nbns.count.queries", "Questions", T::U16);

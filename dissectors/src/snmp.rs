@@ -106,9 +106,9 @@ crate::fields! {
     MSG_ID = FieldDef::new("snmp.msgID", "msgID", T::U32);
     MSG_MAX_SIZE = FieldDef::new("snmp.msgMaxSize", "msgMaxSize", T::U32);
     MSG_FLAGS = FieldDef::new("snmp.msgFlags", "msgFlags", T::Bytes);
-    FLAG_REPORT = FieldDef::new("snmp.v3.flags.report", "Reportable", T::Boolean).mask(0x04);
-    FLAG_CRYPT = FieldDef::new("snmp.v3.flags.crypt", "Encrypted", T::Boolean).mask(0x02);
-    FLAG_AUTH = FieldDef::new("snmp.v3.flags.auth", "Authenticated", T::Boolean).mask(0x01);
+    FLAG_REPORT = FieldDef::new("snmp.v3.flags.report", "Reportable", T::Boolean).tfs("Set", "Not set").mask(0x04);
+    FLAG_CRYPT = FieldDef::new("snmp.v3.flags.crypt", "Encrypted", T::Boolean).tfs("Set", "Not set").mask(0x02);
+    FLAG_AUTH = FieldDef::new("snmp.v3.flags.auth", "Authenticated", T::Boolean).tfs("Set", "Not set").mask(0x01);
     MSG_SECURITY_MODEL = FieldDef::new("snmp.msgSecurityModel", "msgSecurityModel", T::U32).names(SECURITY_MODELS);
     ENGINE_ID = FieldDef::new("snmp.msgAuthoritativeEngineID", "msgAuthoritativeEngineID", T::Bytes);
     ENGINE_BOOTS = FieldDef::new("snmp.msgAuthoritativeEngineBoots", "msgAuthoritativeEngineBoots", T::U32);
@@ -121,7 +121,7 @@ crate::fields! {
     ENCRYPTED_PDU = FieldDef::new("snmp.encryptedPDU", "encryptedPDU", T::Bytes);
     CONTEXT_ENGINE_ID = FieldDef::new("snmp.contextEngineID", "contextEngineID", T::Bytes);
     CONTEXT_NAME = FieldDef::new("snmp.contextName", "contextName", T::String);
-    ENGINE_CONFORM = FieldDef::new("snmp.engineid.conform", "Engine ID Conformance", T::Boolean).mask(0x80);
+    ENGINE_CONFORM = FieldDef::new("snmp.engineid.conform", "Engine ID Conformance", T::Boolean).tfs("RFC3411 (SNMPv3)", "RFC1910 (Non-SNMPv3)").mask(0x80);
     ENGINE_ENTERPRISE = FieldDef::new("snmp.engineid.enterprise", "Engine Enterprise ID", T::U32);
     ENGINE_FORMAT = FieldDef::new("snmp.engineid.format", "Engine ID Format", T::U8);
     ENGINE_DATA = FieldDef::new("snmp.engineid.data", "Engine ID Data", T::Bytes);

@@ -9,16 +9,27 @@ use crate::packet::{Buf, Cx, TcpOptions, TcpSegment, Transport};
 use crate::proto::{self, ProtoDef};
 use crate::sink::{Presence, Sink, Span};
 use crate::tcp_analysis::{Closing, Flag, SegmentAnalysis, SegmentQuestion};
-use crate::tcp_pdu::{AppProto, PayloadQuestion, TcpPayload};
+use crate::tcp_pdu::{AppProto, PayloadQuestion, Rest, TcpPayload};
 
-static COMPLETENESS: &[(u64, &str)] = &[];
+/// tshark's words for `tcp.completeness` (its `conversation_completeness_fill`).
+fn completeness_name(bits: u8) -> &'static str {
+    match bits {
+        1 => "Incomplete, SYN_SENT",
+        3 => "Incomplete, CLIENT_ESTABLISHED",
+        7 => "Incomplete, ESTABLISHED",
+        15 => "Incomplete, DATA",
+        31 | 47 | 63 => "Complete, WITH_DATA",
+        23 | 39 | 55 => "Complete, NO_DATA",
+        _ => "Incomplete",
+    }
+}
 
 crate::fields! {
     SRCPORT = FieldDef::new("tcp.srcport", "Source Port", T::U16);
     DSTPORT = FieldDef::new("tcp.dstport", "Destination Port", T::U16);
     PORT = FieldDef::new("tcp.port", "Source or Destination Port", T::U16);
     STREAM = FieldDef::new("tcp.stream", "Stream index", T::U32);
-    COMPLETENESS_F = FieldDef::new("tcp.completeness", "Conversation completeness", T::U8).names(COMPLETENESS);
+    COMPLETENESS_F = FieldDef::new("tcp.completeness", "Conversation completeness", T::U8);
     LEN = FieldDef::new("tcp.len", "TCP Segment Len", T::U32);
     SEQ = FieldDef::new("tcp.seq", "Sequence Number", T::U32);
     SEQ_RAW = FieldDef::new("tcp.seq_raw", "Sequence Number (raw)", T::U32);
@@ -27,16 +38,16 @@ crate::fields! {
     ACK_RAW = FieldDef::new("tcp.ack_raw", "Acknowledgment number (raw)", T::U32);
     HDR_LEN = FieldDef::new("tcp.hdr_len", "Header Length", T::U8);
     FLAGS = FieldDef::new("tcp.flags", "Flags", T::U16).base(Base::Hex).mask(0x0fff);
-    FLAGS_RES = FieldDef::new("tcp.flags.res", "Reserved", T::Boolean).mask(0x0e00);
-    FLAGS_AE = FieldDef::new("tcp.flags.ae", "Accurate ECN", T::Boolean).mask(0x0100);
-    FLAGS_CWR = FieldDef::new("tcp.flags.cwr", "Congestion Window Reduced", T::Boolean).mask(0x0080);
-    FLAGS_ECE = FieldDef::new("tcp.flags.ece", "ECN-Echo", T::Boolean).mask(0x0040);
-    FLAGS_URG = FieldDef::new("tcp.flags.urg", "Urgent", T::Boolean).mask(0x0020);
-    FLAGS_ACK = FieldDef::new("tcp.flags.ack", "Acknowledgment", T::Boolean).mask(0x0010);
-    FLAGS_PUSH = FieldDef::new("tcp.flags.push", "Push", T::Boolean).mask(0x0008);
-    FLAGS_RESET = FieldDef::new("tcp.flags.reset", "Reset", T::Boolean).mask(0x0004);
-    FLAGS_SYN = FieldDef::new("tcp.flags.syn", "Syn", T::Boolean).mask(0x0002);
-    FLAGS_FIN = FieldDef::new("tcp.flags.fin", "Fin", T::Boolean).mask(0x0001);
+    FLAGS_RES = FieldDef::new("tcp.flags.res", "Reserved", T::Boolean).tfs("Set", "Not set").bits(12).mask(0x0e00);
+    FLAGS_AE = FieldDef::new("tcp.flags.ae", "Accurate ECN", T::Boolean).tfs("Set", "Not set").bits(12).mask(0x0100);
+    FLAGS_CWR = FieldDef::new("tcp.flags.cwr", "Congestion Window Reduced", T::Boolean).tfs("Set", "Not set").bits(12).mask(0x0080);
+    FLAGS_ECE = FieldDef::new("tcp.flags.ece", "ECN-Echo", T::Boolean).tfs("Set", "Not set").bits(12).mask(0x0040);
+    FLAGS_URG = FieldDef::new("tcp.flags.urg", "Urgent", T::Boolean).tfs("Set", "Not set").bits(12).mask(0x0020);
+    FLAGS_ACK = FieldDef::new("tcp.flags.ack", "Acknowledgment", T::Boolean).tfs("Set", "Not set").bits(12).mask(0x0010);
+    FLAGS_PUSH = FieldDef::new("tcp.flags.push", "Push", T::Boolean).tfs("Set", "Not set").bits(12).mask(0x0008);
+    FLAGS_RESET = FieldDef::new("tcp.flags.reset", "Reset", T::Boolean).tfs("Set", "Not set").bits(12).mask(0x0004);
+    FLAGS_SYN = FieldDef::new("tcp.flags.syn", "Syn", T::Boolean).tfs("Set", "Not set").bits(12).mask(0x0002);
+    FLAGS_FIN = FieldDef::new("tcp.flags.fin", "Fin", T::Boolean).tfs("Set", "Not set").bits(12).mask(0x0001);
     FLAGS_STR = FieldDef::new("tcp.flags.str", "TCP Flags", T::String);
     WINDOW_SIZE_VALUE = FieldDef::new("tcp.window_size_value", "Window", T::U16);
     WINDOW_SIZE = FieldDef::new("tcp.window_size", "Calculated window size", T::U32);
@@ -59,6 +70,7 @@ crate::fields! {
     TIME_RELATIVE = FieldDef::new("tcp.time_relative", "Time since first frame in this TCP stream", T::RelTime);
     TIME_DELTA = FieldDef::new("tcp.time_delta", "Time since previous frame in this TCP stream", T::RelTime);
     PAYLOAD = FieldDef::new("tcp.payload", "TCP payload", T::Bytes);
+    SEGMENT_DATA = FieldDef::new("tcp.segment_data", "TCP segment data", T::Bytes);
     RESET_CAUSE = FieldDef::new("tcp.reset_cause", "Reset cause", T::String);
     ANALYSIS = FieldDef::new("tcp.analysis", "SEQ/ACK analysis", T::None);
     ANALYSIS_FLAGS = FieldDef::new("tcp.analysis.flags", "TCP Analysis Flags", T::None);
@@ -111,16 +123,43 @@ pub fn flag_field(f: Flag) -> &'static FieldDef {
 
 static OPTION_KINDS: &[(u64, &str)] = &[
     (0, "End of Option List"),
-    (1, "No-Operation (NOP)"),
+    (1, "No-Operation"),
     (2, "Maximum Segment Size"),
     (3, "Window Scale"),
     (4, "SACK Permitted"),
     (5, "SACK"),
+    (6, "Echo"),
+    (7, "Echo Reply"),
     (8, "Time Stamp Option"),
-    (28, "User Timeout"),
-    (29, "TCP Authentication Option"),
+    (9, "Partial Order Connection Permitted"),
+    (10, "Partial Order Service Profile"),
+    (11, "CC"),
+    (12, "CC.NEW"),
+    (13, "CC.ECHO"),
+    (14, "TCP Alternate Checksum Request"),
+    (15, "TCP Alternate Checksum Data"),
+    (16, "Skeeter"),
+    (17, "Bubba"),
+    (18, "Trailer Checksum Option"),
+    (19, "MD5 Signature Option"),
+    (20, "SCPS Capabilities"),
+    (21, "Selective Negative Acknowledgements"),
+    (22, "Record Boundaries"),
+    (23, "Corruption experienced"),
+    (24, "SNAP"),
+    (25, "Unassigned"),
+    (26, "TCP Compression Filter"),
+    (27, "Quick-Start Response"),
+    (28, "User Timeout Option"),
+    (29, "The TCP Authentication Option"),
     (30, "Multipath TCP"),
     (34, "TCP Fast Open Cookie"),
+    (76, "Riverbed Probe"),
+    (78, "Riverbed Transparency"),
+    (172, "Accurate ECN Order 0"),
+    (174, "Accurate ECN Order 1"),
+    (253, "RFC3692-style Experiment 1"),
+    (254, "RFC3692-style Experiment 2"),
 ];
 
 // TCP options are protocols of their own in Wireshark (`tcp.options.mss` ...).
@@ -428,10 +467,17 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) {
     let syn = seg.has(TcpSegment::SYN);
     let win = a.map_or(u32::from(seg.window), |a| a.window);
 
+    let acked = if seg.has(TcpSegment::ACK) {
+        format!(", Ack: {ack}")
+    } else {
+        String::new()
+    };
     cx.layer(
         &proto::TCP,
         s(0, hlen.clamp(20, b.len().max(20)).min(b.len())),
-        format_args!("Transmission Control Protocol, Src Port: {sp}, Dst Port: {dp}, Seq: {seq}, Len: {payload_len}"),
+        format_args!(
+            "Transmission Control Protocol, Src Port: {sp}, Dst Port: {dp}, Seq: {seq}{acked}, Len: {payload_len}"
+        ),
     );
     cx.field(&SRCPORT, s(0, 2), Value::U64(sp.into()));
     cx.field(&DSTPORT, s(2, 2), Value::U64(dp.into()));
@@ -439,7 +485,14 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) {
     cx.hidden(&PORT, s(2, 2), Value::U64(dp.into()));
     if let Some(a) = a {
         cx.generated(&STREAM, s(0, 0), Value::U64(a.stream.into()));
-        cx.generated(&COMPLETENESS_F, s(0, 0), Value::U64(a.completeness.into()));
+        let c = a.completeness;
+        cx.sink.field_with_label(
+            &COMPLETENESS_F,
+            s(0, 0),
+            Value::U64(c.into()),
+            Presence::Generated,
+            format_args!("Conversation completeness: {} ({c})", completeness_name(c)),
+        );
     }
     cx.generated(&LEN, s(0, 0), Value::U64(payload_len.into()));
     cx.labeled(
@@ -451,7 +504,13 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) {
     cx.field(&SEQ_RAW, s(4, 4), Value::U64(seg.seq.into()));
     if let Some(a) = a {
         let nxt = a.nxtseq;
-        cx.generated(&NXTSEQ, s(0, 0), Value::U64(nxt.into()));
+        cx.sink.field_with_label(
+            &NXTSEQ,
+            s(0, 0),
+            Value::U64(nxt.into()),
+            Presence::Generated,
+            format_args!("Next Sequence Number: {nxt}    (relative sequence number)"),
+        );
     }
     ack_fields(cx, buf, off, &seg, ack);
     cx.labeled(
@@ -485,10 +544,18 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) {
     if let Some(a) = a
         && !syn
     {
-        cx.generated_at(
+        let f = a.scale;
+        let why = match f {
+            -1 => " (unknown)",
+            -2 => " (no window scaling used)",
+            _ => "",
+        };
+        cx.sink.field_with_label(
             &WINDOW_SIZE_SCALEFACTOR,
             s(14, 2),
-            Value::I64(a.scale.into()),
+            Value::I64(f.into()),
+            Presence::Generated,
+            format_args!("Window size scaling factor: {f}{why}"),
         );
     }
     cx.labeled(
@@ -504,12 +571,6 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) {
         Presence::Generated,
     );
     cx.field(&URGENT_POINTER, s(18, 2), Value::U64(h.urgent().into()));
-    if let Some(a) = a {
-        // Wireshark adds the timestamps before the options (so a bad option does not hide them).
-        let z = buf.span(off, 0);
-        cx.generated(&TIME_RELATIVE, z, Value::RelTime(a.time_relative_ns));
-        cx.generated(&TIME_DELTA, z, Value::RelTime(a.time_delta_ns));
-    }
     let mut info_opts = String::new();
     let mut intact = true;
     if !bad_hlen && hlen > field::HEADER_LEN {
@@ -530,10 +591,18 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) {
             t.intact = false;
         }
     }
-    if let Some(a) = a
-        && intact
-    {
-        analysis_fields(cx, buf, off, &seg, a);
+    if let Some(a) = a {
+        // After the options item, before the analysis (tshark adds them
+        // before dissecting the options, so a bad option does not hide them).
+        let z = buf.span(off, 0);
+        cx.text(z, format_args!("[Timestamps]"));
+        cx.push();
+        cx.generated(&TIME_RELATIVE, z, Value::RelTime(a.time_relative_ns));
+        cx.generated(&TIME_DELTA, z, Value::RelTime(a.time_delta_ns));
+        cx.pop();
+        if intact {
+            analysis_fields(cx, buf, off, &seg, a);
+        }
     }
 
     if cx.columns() {
@@ -577,18 +646,59 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) {
         return;
     }
     if payload.len > 0 {
-        cx.sink.field(
+        let n = payload.len;
+        cx.labeled(
             &PAYLOAD,
             payload,
-            Value::Bytes(buf.get(off + hlen, payload.len as usize)),
-            Presence::Normal,
+            Value::Bytes(buf.get(off + hlen, n as usize)),
+            format_args!("TCP payload ({n} byte{})", if n == 1 { "" } else { "s" }),
         );
     }
+    let tcp_item = cx.sink.layer_handle();
     cx.end_layer();
     if skip {
         return;
     }
-    application_payload(cx, buf, off + hlen, &seg, a, &plan);
+    let passed_up = application_payload(cx, buf, off + hlen, &seg, a, &plan);
+    held_data(cx, tcp_item, &seg, &plan, passed_up);
+}
+
+/// What tshark adds to the TCP tree for payload no protocol took in this
+/// frame: the tail of a PDU still waiting for more segments, or a resent
+/// segment kept from the protocols of a connection being reassembled.
+fn held_data<S: Sink>(
+    cx: &mut Cx<'_, S>,
+    tcp_item: u32,
+    seg: &TcpSegment,
+    plan: &TcpPayload,
+    passed_up: bool,
+) {
+    let (held, prefix) = if !passed_up && plan.proto != AppProto::None {
+        (seg.payload.len, "Retransmitted ")
+    } else if plan.rest == Rest::Pending {
+        (seg.payload.len.saturating_sub(plan.consumed_here()), "")
+    } else {
+        return;
+    };
+    if held == 0 {
+        return;
+    }
+    let p = seg.payload;
+    let span = Span {
+        start: p.start + (p.len - held),
+        len: held,
+        ..p
+    };
+    let plural = if held == 1 { "" } else { "s" };
+    cx.sink.reenter(tcp_item);
+    cx.sink.field_with_label(
+        &SEGMENT_DATA,
+        span,
+        Value::None,
+        Presence::Normal,
+        format_args!("{prefix}TCP segment data ({held} byte{plural})"),
+    );
+    cx.sink.pop();
 }
 
 /// The analysis flags in Wireshark's order: a fast or spurious
@@ -715,7 +825,7 @@ fn application_payload<S: Sink>(
     seg: &TcpSegment,
     a: Option<&SegmentAnalysis>,
     plan: &TcpPayload,
-) {
+) -> bool {
     let payload = seg.payload;
     // Like Wireshark, retransmitted and out-of-order data is not handed
     // to the protocols above: they would see it twice.
@@ -731,9 +841,13 @@ fn application_payload<S: Sink>(
     if plan.proto != AppProto::None && !resent_lines {
         cx.tcp_stream = a.map(|a| a.stream);
         crate::app::tcp_payload(cx, buf, at, plan);
+        !resent || !plan.pdus.is_empty()
     } else if payload.len > 0 && plan.proto == AppProto::None && !resent {
         let stream = a.map(|a| a.stream);
         crate::app::tcp_segment(cx, buf, at, (seg.src_port, seg.dst_port), stream);
+        true
+    } else {
+        !resent
     }
 }
 
@@ -836,17 +950,20 @@ fn flags<S: Sink>(
             byte1,
             format_args!("Connection finish (FIN)"),
         );
-        match closing {
-            Closing::Initiates => cx.expert(&CONNECTION_FIN_ACTIVE, byte1, format_args!("")),
-            Closing::Undergoes => cx.expert(&CONNECTION_FIN_PASSIVE, byte1, format_args!("")),
-            Closing::NoFin => {}
-        }
         cx.pop();
     }
     if cx.sink.wants(&FLAGS_STR) {
         let letters = flags_letters(f);
-        cx.field(&FLAGS_STR, s12, Value::Str(&letters));
+        cx.generated(&FLAGS_STR, s12, Value::Str(&letters));
     }
+    // tshark hangs who closes under the flags string (its `tf` by then).
+    cx.push();
+    match closing {
+        Closing::Initiates => cx.expert(&CONNECTION_FIN_ACTIVE, byte1, format_args!("")),
+        Closing::Undergoes => cx.expert(&CONNECTION_FIN_PASSIVE, byte1, format_args!("")),
+        Closing::NoFin => {}
+    }
+    cx.pop();
     cx.pop();
 }
 
@@ -870,6 +987,19 @@ fn options<S: Sink>(
         Value::Bytes(opts),
         format_args!("Options: ({total} bytes)"),
     );
+    // tshark appends each option's name to the Options item.
+    let item = cx.sink.last_handle();
+    let mut names = String::new();
+    let mut named = |cx: &mut Cx<'_, S>, p: &ProtoDef| {
+        if !cx.sink.wants_text() {
+            return;
+        }
+        let name = p.field.title.trim_start_matches("TCP Option - ");
+        names.push_str(", ");
+        names.push_str(name);
+        cx.sink
+            .relabel(item, format_args!("Options: ({total} bytes){names}"));
+    };
     cx.push();
     let mut i = 0;
     while i < opts.len() {
@@ -878,6 +1008,7 @@ fn options<S: Sink>(
         if kind == 0 || kind == 1 {
             // Wireshark reads on after an end-of-list: every zero is another.
             let p = if kind == 0 { &OPT_EOL } else { &OPT_NOP };
+            named(cx, p);
             cx.sink.field_with_label(
                 &p.field,
                 buf.span(o, 1),
@@ -966,6 +1097,7 @@ fn options<S: Sink>(
         }
         let v = &opts[i + 2..i + len];
         let whole = &opts[i..i + len];
+        named(cx, p);
         cx.sink.field_with_label(
             &p.field,
             buf.span(o, len),
@@ -973,6 +1105,7 @@ fn options<S: Sink>(
             Presence::Normal,
             format_args!("{}", p.field.title),
         );
+        let option_item = cx.sink.last_handle();
         cx.push();
         cx.field(&OPTION_KIND, buf.span(o, 1), Value::U64(kind.into()));
         cx.field(&OPTION_LEN, buf.span(o + 1, 1), Value::U64(len as u64));
@@ -993,6 +1126,9 @@ fn options<S: Sink>(
             2 if len == 4 => {
                 let mss = u16::from_be_bytes([v[0], v[1]]);
                 cx.field(&MSS_VAL, vs(0, 2), Value::U64(mss.into()));
+                let title = p.field.title;
+                cx.sink
+                    .relabel(option_item, format_args!("{title}: {mss} bytes"));
                 if cx.columns() {
                     let _ = write!(info, " MSS={mss}");
                 }
@@ -1008,7 +1144,10 @@ fn options<S: Sink>(
                     );
                 }
                 let mult = 1u32 << shift.min(14);
-                cx.field(&WSCALE_MULTIPLIER, vs(0, 1), Value::U64(mult.into()));
+                cx.generated(&WSCALE_MULTIPLIER, vs(0, 1), Value::U64(mult.into()));
+                let title = p.field.title;
+                let text = format_args!("{title}: {shift} (multiply by {mult})");
+                cx.sink.relabel(option_item, text);
                 if cx.columns() {
                     let _ = write!(info, " WS={mult}");
                 }
@@ -1023,6 +1162,9 @@ fn options<S: Sink>(
                 let tsecr = u32::from_be_bytes([v[4], v[5], v[6], v[7]]);
                 cx.field(&TSVAL, vs(0, 4), Value::U64(tsval.into()));
                 cx.field(&TSECR, vs(4, 4), Value::U64(tsecr.into()));
+                let title = p.field.title;
+                let text = format_args!("{title}: TSval {tsval}, TSecr {tsecr}");
+                cx.sink.relabel(option_item, text);
                 if cx.columns() {
                     let _ = write!(info, " TSval={tsval} TSecr={tsecr}");
                 }
@@ -1031,6 +1173,7 @@ fn options<S: Sink>(
                 // SACK edges acknowledge the other direction's sequence space.
                 let base_ack = a.and_then(|a| a.ack_base);
                 let mut n = 0u64;
+                let mut edges = String::new();
                 for (k, blk) in v.chunks_exact(8).enumerate() {
                     let le = u32::from_be_bytes([blk[0], blk[1], blk[2], blk[3]]);
                     let re = u32::from_be_bytes([blk[4], blk[5], blk[6], blk[7]]);
@@ -1038,13 +1181,18 @@ fn options<S: Sink>(
                         Some(b) => (le.wrapping_sub(b), re.wrapping_sub(b)),
                         None => (le, re),
                     };
-                    cx.field(&SACK_LE, vs(8 * k, 4), Value::U64(le.into()));
-                    cx.field(&SACK_RE, vs(8 * k + 4, 4), Value::U64(re.into()));
+                    let text = format_args!("left edge = {le} (relative)");
+                    cx.labeled(&SACK_LE, vs(8 * k, 4), Value::U64(le.into()), text);
+                    let text = format_args!("right edge = {re} (relative)");
+                    cx.labeled(&SACK_RE, vs(8 * k + 4, 4), Value::U64(re.into()), text);
                     if cx.columns() {
                         let _ = write!(info, " SLE={le} SRE={re}");
                     }
+                    let _ = write!(edges, " {le}-{re}");
                     n += 1;
                 }
+                let title = p.field.title;
+                cx.sink.relabel(option_item, format_args!("{title}{edges}"));
                 cx.generated(&SACK_COUNT, vs(0, 0), Value::U64(n));
             }
             _ => {
@@ -1112,14 +1260,25 @@ fn analysis_fields<S: Sink>(
         cx.push();
         for flag in shown_order(a) {
             if a.has(flag) {
-                cx.generated(flag_field(flag), z, Value::None);
-                // The duplicate-ACK item carries its expert on the frame it duplicates.
-                if flag != Flag::DuplicateAck {
+                // The duplicate-ACK item carries its expert on the frame it
+                // duplicates; tshark words it apart from the field's title.
+                if flag == Flag::DuplicateAck {
+                    let text = format_args!("This is a TCP duplicate ack");
+                    let none = Value::None;
+                    cx.sink
+                        .field_with_label(flag_field(flag), z, none, Presence::Generated, text);
+                } else {
+                    cx.generated(flag_field(flag), z, Value::None);
                     cx.push();
                     cx.expert(flag.expert(), z, format_args!("{}", flag.message()));
                     cx.pop();
                 }
             }
+        }
+        // Wireshark shows an RTO only when it is not zero.
+        if let Some((rto, frame)) = a.rto.filter(|&(rto, _)| rto != 0) {
+            cx.generated(&RTO, z, Value::RelTime(rto));
+            cx.generated(&RTO_FRAME, z, Value::U64(frame.into()));
         }
         cx.pop();
         if let Some((num, frame)) = a.dup_ack {
@@ -1132,11 +1291,6 @@ fn analysis_fields<S: Sink>(
                 format_args!("Duplicate ACK (#{num})"),
             );
             cx.pop();
-        }
-        // Wireshark shows an RTO only when it is not zero.
-        if let Some((rto, frame)) = a.rto.filter(|&(rto, _)| rto != 0) {
-            cx.generated(&RTO, z, Value::RelTime(rto));
-            cx.generated(&RTO_FRAME, z, Value::U64(frame.into()));
         }
     }
     let _ = seg;

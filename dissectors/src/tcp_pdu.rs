@@ -272,6 +272,19 @@ pub struct TcpPayload {
 }
 
 impl TcpPayload {
+    /// Bytes of this segment its PDUs take: those inside it, and the
+    /// segment's share of a PDU it completes (its first bytes).
+    pub fn consumed_here(&self) -> u32 {
+        self.pdus
+            .iter()
+            .map(|p| match &p.bytes {
+                PduBytes::InFrame { start, len } => start + len,
+                PduBytes::Reassembled(_) => p.pieces.last().map_or(0, |piece| piece.len),
+            })
+            .max()
+            .unwrap_or(0)
+    }
+
     /// A payload no application protocol takes: all data.
     pub fn data() -> Self {
         TcpPayload {

@@ -248,8 +248,11 @@ pub fn write_label(out: &mut String, def: &FieldDef, value: &Value<'_>, presence
         out.push_str(" = ");
     }
     out.push_str(def.title);
-    out.push_str(": ");
-    write_value_text(out, def, value);
+    // A field without a value (FT_NONE) is its title alone.
+    if def.ftype != FieldType::None {
+        out.push_str(": ");
+        write_value_text(out, def, value);
+    }
     if presence == Presence::Generated {
         out.push(']');
     }
@@ -258,13 +261,17 @@ pub fn write_label(out: &mut String, def: &FieldDef, value: &Value<'_>, presence
 /// The value as the details tree shows it (names, units of the table).
 pub fn write_value_text(out: &mut String, def: &FieldDef, value: &Value<'_>) {
     match *value {
-        Value::Bool(b) => out.push_str(if b { "Set" } else { "Not set" }),
+        Value::Bool(b) => out.push_str(if b { def.tfs.0 } else { def.tfs.1 }),
         Value::U64(v) => {
-            let name = def.names.and_then(|n| lookup(n, v));
+            // A value missing from the field's names is "Unknown", as
+            // Wireshark's `val_to_str_const(..., "Unknown")`.
+            let name = def.names.map(|n| lookup(n, v).unwrap_or("Unknown"));
             let hex = |out: &mut String| {
                 let _ = write!(out, "0x{:0w$x}", v, w = def.hex_digits());
             };
             match (name, def.base) {
+                // BASE_NONE with names: the name alone (checksum statuses).
+                (Some(n), Base::None) => out.push_str(n),
                 (Some(n), Base::Hex | Base::HexDec) => {
                     out.push_str(n);
                     out.push_str(" (");
@@ -294,6 +301,16 @@ pub fn write_value_text(out: &mut String, def: &FieldDef, value: &Value<'_>) {
             out.push_str(" seconds");
         }
         Value::Bytes([]) => out.push_str("<MISSING>"),
+        // Wireshark's bytes_to_str: plain hex, cut after 36 bytes with an
+        // ellipsis.
+        Value::Bytes(b) => {
+            for x in b.iter().take(36) {
+                let _ = write!(out, "{x:02x}");
+            }
+            if b.len() > 36 {
+                out.push('\u{2026}');
+            }
+        }
         _ => {
             let _ = write!(out, "{}", crate::field::Show(def, value));
         }
@@ -301,13 +318,13 @@ pub fn write_value_text(out: &mut String, def: &FieldDef, value: &Value<'_>) {
 }
 
 /// The value as a custom column of Wireshark's packet list shows it: a
-/// named value by its name alone (`TCP`, `Client Hello`), a boolean as
-/// `Set` or `Not set`, anything else as the filter writes it (`0x012`,
+/// named value by its name alone (`TCP`, `Client Hello`), a boolean by
+/// its true/false words (`Set`, `Not set`), anything else as the filter writes it (`0x012`,
 /// `0.000192000`, `104.16.125.34`).
 pub fn write_column_text(out: &mut String, def: &FieldDef, value: &Value<'_>) {
     match *value {
         Value::None => {}
-        Value::Bool(b) => out.push_str(if b { "Set" } else { "Not set" }),
+        Value::Bool(b) => out.push_str(if b { def.tfs.0 } else { def.tfs.1 }),
         Value::U64(v) if let Some(name) = def.names.and_then(|n| lookup(n, v)) => {
             out.push_str(name)
         }
@@ -324,6 +341,9 @@ pub fn write_column_text(out: &mut String, def: &FieldDef, value: &Value<'_>) {
 }
 
 fn container_bits(def: &FieldDef) -> u32 {
+    if def.bits != 0 {
+        return def.bits.into();
+    }
     let w = def.ftype.bit_width();
     if w != 0 {
         return w;
@@ -355,7 +375,10 @@ mod tests {
     use super::*;
     use crate::field::FieldDef;
 
-    static SYN: FieldDef = FieldDef::new("tcp.flags.syn", "Syn", FieldType::Boolean).mask(0x002);
+    static SYN: FieldDef = FieldDef::new("tcp.flags.syn", "Syn", FieldType::Boolean)
+        .tfs("Set", "Not set")
+        .bits(12)
+        .mask(0x002);
     static VER: FieldDef = FieldDef::new("ip.version", "Version", FieldType::U8).mask(0xf0);
 
     #[test]
@@ -365,7 +388,7 @@ mod tests {
         assert_eq!(s, "0100 .... = Version: 4");
         s.clear();
         write_label(&mut s, &SYN, &Value::Bool(true), Presence::Normal);
-        assert_eq!(s, ".... ..1. = Syn: Set");
+        assert_eq!(s, ".... .... ..1. = Syn: Set");
     }
 
     #[test]

@@ -5,7 +5,7 @@ use crate::expert::{ExpertDef, Group, Severity};
 use crate::field::{Base, FieldDef, FieldType as T, Value};
 use crate::packet::{Answer, Buf, Cx, Transport, TransportAt, UdpDatagram};
 use crate::proto;
-use crate::sink::{Presence, Sink};
+use crate::sink::{Sink, Span};
 use crate::tape_codec::{Sources, TapeReader, TapeWriter};
 
 crate::fields! {
@@ -104,32 +104,33 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) {
     cx.field(&DSTPORT, s(2, 2), Value::U64(dp.into()));
     cx.hidden(&PORT, s(0, 2), Value::U64(sp.into()));
     cx.hidden(&PORT, s(2, 2), Value::U64(dp.into()));
-    cx.field(&LENGTH, s(4, 2), Value::U64(len.into()));
     let bad = (len as usize) < 8 || (len as usize) > reported;
     if bad && cx.quote_depth == 0 {
-        cx.expert(
-            &BAD_LENGTH,
-            s(4, 2),
-            format_args!("Bad length value {len} > IP payload length"),
-        );
+        length_bogus(cx, s(4, 2), len, reported);
+    } else {
+        cx.field(&LENGTH, s(4, 2), Value::U64(len.into()));
     }
-    cx.field(&CHECKSUM, s(6, 2), Value::U64(cks.into()));
-    // Zero over IPv4 means "no checksum" (status 3, "Not present").
+    // tshark does not verify UDP checksums by default; zero over IPv4
+    // means "no checksum" (status 3, "Not present", under the checksum).
     let v4 = matches!(cx.ip_current, Some((std::net::IpAddr::V4(_), _)));
     if cks == 0 && v4 {
-        cx.sink.field(
-            &CHECKSUM_STATUS,
+        cx.labeled(
+            &CHECKSUM,
             s(6, 2),
-            Value::U64(3),
-            Presence::Generated,
+            Value::U64(0),
+            format_args!("Checksum: 0x0000 [zero-value ignored]"),
         );
+        cx.push();
+        cx.generated(&CHECKSUM_STATUS, s(6, 2), Value::U64(3));
+        cx.pop();
     } else {
-        cx.sink.field(
-            &CHECKSUM_STATUS,
-            s(6, 0),
-            Value::U64(2),
-            Presence::Generated,
+        cx.labeled(
+            &CHECKSUM,
+            s(6, 2),
+            Value::U64(cks.into()),
+            format_args!("Checksum: 0x{cks:04x} [unverified]"),
         );
+        cx.generated(&CHECKSUM_STATUS, s(6, 0), Value::U64(2));
     }
     // A quoted datagram is usually cut; its length field still tells its size.
     let end = if bad && cx.quote_depth == 0 {
@@ -155,15 +156,19 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) {
     if let Some(a) = a {
         cx.generated(&STREAM, s(0, 0), Value::U64(a.stream.into()));
         if !quoted {
+            cx.text(s(0, 0), format_args!("[Timestamps]"));
+            cx.push();
             cx.generated(&TIME_RELATIVE, s(0, 0), Value::RelTime(a.time_relative_ns));
             cx.generated(&TIME_DELTA, s(0, 0), Value::RelTime(a.time_delta_ns));
+            cx.pop();
         }
     }
     if dgram.payload.len > 0 {
-        cx.field(
+        cx.labeled(
             &PAYLOAD,
             dgram.payload,
             Value::Bytes(buf.get(off + 8, dgram.payload.len as usize)),
+            format_args!("UDP payload ({} bytes)", dgram.payload.len),
         );
     }
     cx.end_layer();
@@ -179,4 +184,33 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) {
         let limited = buf.limit(off + 8 + payload_len);
         crate::app::udp_payload(cx, limited, off + 8, sp, dp, a.map(|a| a.stream));
     }
+}
+
+/// A length that does not fit the IP payload, with the expert under it as
+/// tshark's.
+fn length_bogus<S: Sink>(cx: &mut Cx<'_, S>, span: Span, len: u16, reported: usize) {
+    let v = Value::U64(len.into());
+    if (len as usize) < 8 {
+        cx.labeled(
+            &LENGTH,
+            span,
+            v,
+            format_args!("Length: {len} (bogus, must be >= 8)"),
+        );
+    } else {
+        let why = format_args!("Length: {len} (bogus, payload length {reported})");
+        cx.labeled(&LENGTH, span, v, why);
+    }
+    cx.push();
+    if (len as usize) < 8 {
+        cx.expert(
+            &BAD_LENGTH,
+            span,
+            format_args!("Bad length value {len} < 8"),
+        );
+    } else {
+        let msg = format_args!("Bad length value {len} > IP payload length");
+        cx.expert(&BAD_LENGTH, span, msg);
+    }
+    cx.pop();
 }

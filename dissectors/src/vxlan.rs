@@ -9,10 +9,10 @@ use crate::sink::Sink;
 
 crate::fields! {
     FLAGS = FieldDef::new("vxlan.flags", "Flags", T::U16).base(Base::Hex);
-    FLAG_G = FieldDef::new("vxlan.flag_g", "GBP Extension", T::Boolean).mask(0x8000);
+    FLAG_G = FieldDef::new("vxlan.flag_g", "GBP Extension", T::Boolean).tfs("Defined", "Not defined").mask(0x8000);
     FLAG_I = FieldDef::new("vxlan.flag_i", "VXLAN Network ID (VNI)", T::Boolean).mask(0x0800);
-    FLAG_D = FieldDef::new("vxlan.flag_d", "Don't Learn", T::Boolean).mask(0x0040);
-    FLAG_A = FieldDef::new("vxlan.flag_a", "Policy Applied", T::Boolean).mask(0x0008);
+    FLAG_D = FieldDef::new("vxlan.flag_d", "Don't Learn", T::Boolean).bits(16).mask(0x0040);
+    FLAG_A = FieldDef::new("vxlan.flag_a", "Policy Applied", T::Boolean).bits(16).mask(0x0008);
     FLAGS_RESERVED = FieldDef::new("vxlan.flags_reserved", "Reserved(R)", T::U16).base(Base::Hex).mask(0x77b7);
     GBP = FieldDef::new("vxlan.gbp", "Group Policy ID", T::U16);
     VNI = FieldDef::new("vxlan.vni", "VXLAN Network Identifier (VNI)", T::U24);

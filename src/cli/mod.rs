@@ -25,6 +25,7 @@ mod tcp;
 pub mod time_column;
 pub mod tls;
 mod tshark_fields;
+mod verbose_tree;
 
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -302,6 +303,9 @@ pub struct PacketsArgs {
     /// decrypted and decompressed data after them (tshark's `-x`).
     #[arg(short = 'x', conflicts_with = "output")]
     pub hex: bool,
+    /// Each packet's details tree as text, indented as tshark's `-V`.
+    #[arg(short = 'V', conflicts_with = "output")]
+    pub verbose: bool,
     /// The format of the Time column (the packet list's, `-T fields`'
     /// `_ws.col.Time`), as tshark's `-t`: a (time of day), ad
     /// (date and time), r (since the first packet, the default), d (since

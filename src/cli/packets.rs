@@ -183,7 +183,7 @@ impl<'a> PacketPrinter<'a> {
             s.clear();
         }
         // The data sources `-x` prints come with the frame's tree.
-        let mut tree = (a.hex && !quiet).then(TreeBuilder::new);
+        let mut tree = ((a.hex || a.verbose) && !quiet).then(TreeBuilder::new);
         let mut sinks = FrameSinks {
             filter: self.filter_sink.as_mut(),
             picker: if quiet { None } else { self.picker.as_mut() },
@@ -213,7 +213,15 @@ impl<'a> PacketPrinter<'a> {
         let text = &mut self.text;
         if let Some(tree) = tree {
             text.clear();
-            super::hex_dump::packet(text, data, &tree.finish().sources);
+            let tree = tree.finish();
+            if a.verbose {
+                super::verbose_tree::packet(text, &tree);
+                if a.hex {
+                    super::hex_dump::packet(text, data, &tree.sources);
+                }
+            } else {
+                super::hex_dump::packet(text, data, &tree.sources);
+            }
             out.write_all(text.as_bytes())?;
             return Ok(());
         }

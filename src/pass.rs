@@ -201,6 +201,7 @@ impl Pass {
         self.prev_ts = rec.ts_ns;
         self.analyzer.begin_frame();
         let comments: Vec<&str> = rec.comments.iter().map(String::as_str).collect();
+        let file = crate::capture::frame_file(iface, &comments);
         self.tape.clear();
         self.blobs.begin_frame();
         if self.record {
@@ -209,20 +210,12 @@ impl Pass {
                 tape: &mut self.tape,
                 blobs: &mut self.blobs,
             };
-            dissectors::dissect_frame(
-                &meta,
-                data,
-                &comments,
-                &mut recorder,
-                opts,
-                sink,
-                &mut self.pi,
-            );
+            dissectors::dissect_frame(&meta, data, &file, &mut recorder, opts, sink, &mut self.pi);
         } else {
             dissectors::dissect_frame(
                 &meta,
                 data,
-                &comments,
+                &file,
                 &mut self.analyzer,
                 opts,
                 sink,

@@ -40,6 +40,7 @@ struct Recorded {
     offset: u64,
     caplen: u32,
     comments: Vec<String>,
+    iface: Option<wirelens::capture::Interface>,
     tape: Vec<u8>,
     tree: Vec<String>,
     columns: Columns,
@@ -82,6 +83,7 @@ fn record(fx: &Fixture) -> (CaptureFile, Vec<Recorded>, Vec<u8>) {
             offset: rec.offset,
             caplen: rec.caplen,
             comments: rec.comments.clone(),
+            iface,
             tape: pass.tape.clone(),
             tree: flatten(&tb.finish()),
             columns: cols,
@@ -145,10 +147,11 @@ fn every_frame_replayed_alone_equals_the_analysis_pass() {
             let comments: Vec<&str> = r.comments.iter().map(String::as_str).collect();
             let mut replay = Replay::with_sources(&r.tape, &frame_bytes, &blobs);
             let mut tb = TreeBuilder::new();
+            let frame = wirelens::capture::frame_file(r.iface.as_ref(), &comments);
             dissectors::dissect_frame(
                 &r.meta,
                 data,
-                &comments,
+                &frame,
                 &mut replay,
                 Options::new(true),
                 &mut tb,

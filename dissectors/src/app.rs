@@ -2,7 +2,7 @@
 
 use crate::packet::{Buf, Cx, Table};
 use crate::proto;
-use crate::sink::Sink;
+use crate::sink::{Sink, Span};
 use crate::tcp_pdu::{AppProto, PduBytes, PduNote, Rest, TcpPayload, TcpPdu};
 use crate::{data, dns, grpc, http, http2, tls};
 
@@ -105,24 +105,43 @@ crate::fields! {
     SEGMENT = crate::field::FieldDef::new("tcp.segment", "TCP Segment", crate::field::FieldType::FrameNum);
     SEGMENT_COUNT = crate::field::FieldDef::new("tcp.segment.count", "Segment count", crate::field::FieldType::U32);
     REASSEMBLED_LENGTH = crate::field::FieldDef::new("tcp.reassembled.length", "Reassembled TCP length", crate::field::FieldType::U32);
+    REASSEMBLED_DATA = crate::field::FieldDef::new("tcp.reassembled.data", "Reassembled TCP Data", crate::field::FieldType::Bytes);
+    PDU_SIZE = crate::field::FieldDef::new("tcp.pdu.size", "PDU Size", crate::field::FieldType::U32);
 }
 
 /// Shows what a TCP segment's payload (`buf[off..]`, `len` bytes captured)
 /// carries, as the analysis planned it: the PDUs it completes, then what
 /// is left.
-pub fn tcp_payload<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize, plan: &TcpPayload) {
-    payload(cx, buf, off, plan, false);
+/// `tcp_item` is the segment's TCP layer, where tshark notes each PDU's size.
+pub fn tcp_payload<S: Sink>(
+    cx: &mut Cx<'_, S>,
+    buf: Buf<'_>,
+    off: usize,
+    plan: &TcpPayload,
+    tcp_item: u32,
+) {
+    payload(cx, buf, off, plan, Some(tcp_item));
 }
 
-/// A TCP payload, or (`decrypted`) a TLS record's decrypted application
+/// A TCP payload, or (no `tcp_item`) a TLS record's decrypted application
 /// data, framed the same way.
 fn payload<S: Sink>(
     cx: &mut Cx<'_, S>,
     buf: Buf<'_>,
     off: usize,
     plan: &TcpPayload,
-    decrypted: bool,
+    tcp_item: Option<u32>,
 ) {
+    let decrypted = tcp_item.is_none();
+    // tshark's tcp_dissect_pdus notes each PDU's size under TCP.
+    let pdu_size = |cx: &mut Cx<'_, S>, pdu: &TcpPdu, span: Span| {
+        let sized = matches!(pdu.proto, AppProto::Http2 | AppProto::Dns);
+        if let (Some(item), true) = (tcp_item, sized) {
+            cx.sink.reenter(item);
+            cx.generated(&PDU_SIZE, span, crate::field::Value::U64(span.len.into()));
+            cx.sink.pop();
+        }
+    };
     let mut group: Vec<&TcpPdu> = Vec::new();
     let mut in_frame_end = 0usize;
     for pdu in &plan.pdus {
@@ -133,12 +152,14 @@ fn payload<S: Sink>(
                 dissect_group(cx, buf, off, plan, &group, false);
                 group.clear();
                 let source = cx.sink.source("Reassembled TCP", bytes).max(1);
-                segments_tree(cx, buf, off, pdu, source);
+                pdu_size(cx, pdu, Span::in_source(source, 0, bytes.len()));
+                segments_tree(cx, buf, off, pdu, source, bytes);
                 let rbuf = Buf::source(bytes, source);
                 dissect_run(cx, plan, &[(rbuf, 0, bytes.len(), pdu)]);
             }
             PduBytes::InFrame { start, len } => {
                 in_frame_end = in_frame_end.max((*start + *len) as usize);
+                pdu_size(cx, pdu, buf.span(off + *start as usize, *len as usize));
                 group.push(pdu);
             }
         }
@@ -367,7 +388,7 @@ fn decrypted_payload<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, inner: &TcpPaylo
         // hands them a record.
         cx.restart_app_info();
     }
-    payload(cx, buf, 0, inner, true);
+    payload(cx, buf, 0, inner, None);
 }
 
 /// An HTTP/2 body of a textual media type, kept whole, handed on by its
@@ -488,15 +509,24 @@ fn dissect_pdu<S: Sink>(
 
 /// Wireshark's "[N Reassembled TCP Segments (X bytes): #f(l), ...]", with
 /// each segment's range in the reassembled data (`source`).
-fn segments_tree<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize, pdu: &TcpPdu, source: u16) {
+fn segments_tree<S: Sink>(
+    cx: &mut Cx<'_, S>,
+    buf: Buf<'_>,
+    off: usize,
+    pdu: &TcpPdu,
+    source: u16,
+    whole: &[u8],
+) {
+    use crate::field::Value;
     use std::fmt::Write;
     let total: u64 = pdu.pieces.iter().map(|p| u64::from(p.len)).sum();
     let z = buf.span(off, 0);
+    let text = cx.sink.wants_text();
     let mut label = String::new();
-    if cx.sink.wants_text() {
+    if text {
         let _ = write!(
             label,
-            "[{} Reassembled TCP Segments ({total} bytes): ",
+            "{} Reassembled TCP Segments ({total} bytes): ",
             pdu.pieces.len()
         );
         for (i, p) in pdu.pieces.iter().enumerate() {
@@ -505,32 +535,31 @@ fn segments_tree<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize, pdu: &Tc
             }
             let _ = write!(label, "#{}({})", p.frame, p.len);
         }
-        label.push(']');
     }
-    cx.sink.field_with_label(
-        &SEGMENTS,
-        z,
-        crate::field::Value::None,
-        crate::sink::Presence::Generated,
-        format_args!("{label}"),
-    );
+    let generated = crate::sink::Presence::Generated;
+    let none = Value::None;
+    cx.sink
+        .field_with_label(&SEGMENTS, z, none, generated, format_args!("{label}"));
     cx.push();
     let mut at = 0usize;
     for p in &pdu.pieces {
         let span = crate::sink::Span::in_source(source, at, p.len as usize);
-        cx.sink.field(
-            &SEGMENT,
-            span,
-            crate::field::Value::U64(p.frame.into()),
-            crate::sink::Presence::Normal,
-        );
+        let v = Value::U64(p.frame.into());
+        if text {
+            let (frame, len) = (p.frame, p.len as usize);
+            let last = (at + len).saturating_sub(1);
+            let label = format!("Frame: {frame}, payload: {at}-{last} ({len} bytes)");
+            cx.sink
+                .field_with_label(&SEGMENT, span, v, generated, format_args!("{label}"));
+        } else {
+            cx.sink.field(&SEGMENT, span, v, generated);
+        }
         at += p.len as usize;
     }
-    cx.generated(
-        &SEGMENT_COUNT,
-        z,
-        crate::field::Value::U64(pdu.pieces.len() as u64),
-    );
-    cx.generated(&REASSEMBLED_LENGTH, z, crate::field::Value::U64(total));
+    let count = Value::U64(pdu.pieces.len() as u64);
+    cx.generated(&SEGMENT_COUNT, z, count);
+    cx.generated(&REASSEMBLED_LENGTH, z, Value::U64(total));
+    let all = crate::sink::Span::in_source(source, 0, whole.len());
+    cx.generated(&REASSEMBLED_DATA, all, Value::Bytes(whole));
     cx.pop();
 }

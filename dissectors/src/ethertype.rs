@@ -3,6 +3,7 @@
 //! the payload goes to whoever registered its type (registry.rs), and what
 //! it did not claim is shown as the link layer's padding, trailer and FCS.
 
+use crate::expert::{ExpertDef, Group, Severity};
 use crate::field::{Base, FieldDef, FieldType as T, Value};
 use crate::packet::{Buf, Cx, Table};
 use crate::proto;
@@ -98,7 +99,8 @@ pub fn trailer<S: Sink>(
     } else {
         link.start.saturating_add(60)
     };
-    if frame_len >= min_end && start < min_end {
+    let maybe_padded = frame_len >= min_end && start < min_end;
+    if maybe_padded {
         // Only zeros are padding (Wireshark's default): anything else is a trailer.
         let max = (min_end - start).min(captured);
         pad = if buf.get(start, max).iter().all(|&b| b == 0) {
@@ -128,20 +130,28 @@ pub fn trailer<S: Sink>(
             buf.span(s, captured),
             Value::Bytes(buf.get(s, captured)),
         );
+        // Bytes where padding should be that are not zeros.
+        if maybe_padded && pad == 0 {
+            cx.push();
+            cx.expert(&PADDING_BAD, buf.span(s, captured), format_args!(""));
+            cx.pop();
+        }
     }
     if fcs && let Some(v) = bytes::be32(buf.bytes, s + captured) {
-        cx.field(&FCS, buf.span(s + captured, 4), Value::U64(v.into()));
-        cx.push();
-        cx.sink.field(
-            &FCS_STATUS,
-            buf.span(s + captured, 0),
-            Value::U64(2),
-            crate::sink::Presence::Generated,
-        );
-        cx.pop();
+        let at = s + captured;
+        let text = format_args!("Frame check sequence: 0x{v:08x} [unverified]");
+        cx.labeled(&FCS, buf.span(at, 4), Value::U64(v.into()), text);
+        cx.generated(&FCS_STATUS, buf.span(at, 0), Value::U64(2));
     }
     cx.pop();
 }
+
+pub static PADDING_BAD: ExpertDef = ExpertDef::new(
+    "eth.padding_bad",
+    Severity::Note,
+    Group::Protocol,
+    "Didn't find padding of zeros, and an undecoded trailer exists. There may be padding of non-zeros.",
+);
 
 /// The link layer an ethertype payload sits in, for its trailer.
 #[derive(Debug, Clone, Copy)]

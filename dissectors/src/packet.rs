@@ -13,6 +13,18 @@ use crate::proto::ProtoDef;
 use crate::sink::{Presence, Sink, Span};
 use crate::tape_codec::{Sources, TapeReader, TapeWriter};
 
+/// What the capture file says about a frame beyond [`FrameMeta`], borrowed
+/// from it: the frame layer shows it as tshark does.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct FrameFile<'a> {
+    pub comments: &'a [&'a str],
+    /// The frame's interface (pcapng): its name and description, if given.
+    pub interface_name: Option<&'a str>,
+    pub interface_description: Option<&'a str>,
+    /// The pcapng section the frame is in, from 0.
+    pub section: u32,
+}
+
 /// What the capture file says about a frame.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct FrameMeta {

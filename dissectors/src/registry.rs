@@ -11,7 +11,7 @@ use crate::decode_as::Rule;
 use crate::dns::Flavor;
 use crate::expert::ExpertDef;
 use crate::field::FieldDef;
-use crate::packet::{Cx, Dissector, FrameMeta, Options, PacketInfo, State, Table};
+use crate::packet::{Cx, Dissector, FrameFile, FrameMeta, Options, PacketInfo, State, Table};
 use crate::proto::ProtoDef;
 use crate::sink::Sink;
 use crate::tcp_analysis::Flag;
@@ -26,13 +26,13 @@ use crate::{
 pub fn dissect_frame<S: Sink>(
     meta: &FrameMeta,
     data: &[u8],
-    comments: &[&str],
+    file: &FrameFile<'_>,
     state: &mut dyn State,
     opts: Options,
     sink: &mut S,
     pi: &mut PacketInfo,
 ) {
-    crate::frame::dissect(meta, data, comments, state, opts, sink, pi, lookup::<S>);
+    crate::frame::dissect(meta, data, file, state, opts, sink, pi, lookup::<S>);
 }
 
 /// A protocol Decode As may name, and the tables it is offered in.
@@ -140,7 +140,10 @@ registry! {
     frame { fields: crate::frame::ALL; }
     app { fields: crate::app::ALL; }
     ip { fields: crate::ip::ALL; }
-    ethertype { fields: crate::ethertype::ALL; }
+    ethertype {
+        fields: crate::ethertype::ALL;
+        experts: [crate::ethertype::PADDING_BAD];
+    }
     ethernet {
         fields: ethernet::ALL;
         found: (LinkType, 1) => |cx, buf, _| link(cx, buf, ethernet::dissect);

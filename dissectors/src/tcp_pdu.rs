@@ -285,6 +285,15 @@ impl TcpPayload {
             .unwrap_or(0)
     }
 
+    /// This segment's share (its first bytes) of each PDU it completes
+    /// from earlier segments.
+    pub fn completed_here(&self) -> impl Iterator<Item = u32> + '_ {
+        self.pdus.iter().filter_map(|p| match &p.bytes {
+            PduBytes::Reassembled(_) => p.pieces.last().map(|piece| piece.len),
+            PduBytes::InFrame { .. } => None,
+        })
+    }
+
     /// A payload no application protocol takes: all data.
     pub fn data() -> Self {
         TcpPayload {

@@ -71,6 +71,25 @@ pub struct Interface {
     pub index_in_section: u32,
 }
 
+/// What the frame layer shows of a frame's interface (if the file has
+/// one for it) and its comments.
+pub fn frame_file<'a>(
+    iface: Option<&'a Interface>,
+    comments: &'a [&'a str],
+) -> dissectors::packet::FrameFile<'a> {
+    dissectors::packet::FrameFile {
+        comments,
+        // Some writers end the option's string with its C terminator.
+        interface_name: iface
+            .and_then(|i| i.name.as_deref())
+            .map(|s| s.trim_end_matches('\0')),
+        interface_description: iface
+            .and_then(|i| i.description.as_deref())
+            .map(|s| s.trim_end_matches('\0')),
+        section: iface.map_or(0, |i| i.section),
+    }
+}
+
 /// One packet as the file stores it.
 #[derive(Debug, Clone, Default)]
 pub struct Record {

@@ -8,5 +8,7 @@ pub mod ring;
 pub mod time;
 pub mod writer;
 
-pub use file::{CaptureFile, FileWarning, Format, Interface, OpenError, ReadNotes, Record, Stop};
+pub use file::{
+    CaptureFile, FileWarning, Format, Interface, OpenError, ReadNotes, Record, Stop, frame_file,
+};
 pub use writer::{CaptureWriter, WriteFormat, WriterInterface};

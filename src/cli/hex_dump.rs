@@ -25,7 +25,7 @@ fn source(out: &mut String, name: &str, b: &[u8]) {
 
 /// `0000  00 01 … 0f   ................` lines. Offsets take four hex
 /// digits, or as many as the last offset needs (Wireshark's print.c).
-fn bytes(out: &mut String, b: &[u8]) {
+pub(super) fn bytes(out: &mut String, b: &[u8]) {
     use std::fmt::Write as _;
     let last = b.len().saturating_sub(1);
     let digits = (usize::BITS - last.leading_zeros()).div_ceil(4).max(4) as usize;

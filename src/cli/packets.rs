@@ -215,7 +215,7 @@ impl<'a> PacketPrinter<'a> {
             text.clear();
             let tree = tree.finish();
             if a.verbose {
-                super::verbose_tree::packet(text, &tree);
+                super::verbose_tree::packet(text, &tree, data, a.hex);
                 if a.hex {
                     super::hex_dump::packet(text, data, &tree.sources);
                 }

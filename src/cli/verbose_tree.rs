@@ -5,51 +5,77 @@
 use dissectors::sink::Presence;
 use dissectors::tree::{NodeKind, Tree};
 
-/// One packet's tree and the empty line after it.
-pub fn packet(out: &mut String, tree: &Tree) {
+/// One packet's tree and the empty line after it. `frame` is the packet's
+/// bytes; `hex_apart` says `-x` prints them (then Data layers are not
+/// dumped in the tree).
+pub fn packet(out: &mut String, tree: &Tree, frame: &[u8], hex_apart: bool) {
+    let p = Printer {
+        tree,
+        frame,
+        hex_apart,
+    };
     for &root in &tree.roots {
-        node(out, tree, root, 0);
+        p.node(out, root, 0);
     }
     out.push('\n');
 }
 
-fn node(out: &mut String, tree: &Tree, id: u32, depth: usize) {
-    let n = tree.node(id);
-    if n.presence == Presence::Hidden {
-        return;
-    }
-    // An expert whose name is its parent's field is that field in
-    // Wireshark (`tcp.analysis.retransmission`): one item, the expert's.
-    if let [only] = n.children[..]
-        && let (Some(f), Some(e)) = (n.field, tree.node(only).expert)
-        && f.name == e.name
-    {
-        return node(out, tree, only, depth);
-    }
-    indent(out, depth);
-    if let (NodeKind::Expert, Some(def)) = (n.kind, n.expert) {
-        // tshark shows an expert item as a summary line over the message,
-        // its severity and its group.
-        let (severity, group) = (def.severity.name(), def.group.name());
-        out.push_str(&format!(
-            "[Expert Info ({severity}/{group}): {}]\n",
-            n.label
-        ));
-        for line in [
-            format!("[{}]", n.label),
-            format!("[Severity level: {severity}]"),
-            format!("[Group: {group}]"),
-        ] {
-            indent(out, depth + 1);
-            out.push_str(&line);
+struct Printer<'a> {
+    tree: &'a Tree,
+    frame: &'a [u8],
+    hex_apart: bool,
+}
+
+impl Printer<'_> {
+    fn node(&self, out: &mut String, id: u32, depth: usize) {
+        let tree = self.tree;
+        let n = tree.node(id);
+        if n.presence == Presence::Hidden {
+            return;
+        }
+        // An expert whose name is its parent's field is that field in
+        // Wireshark (`tcp.analysis.retransmission`): one item, the expert's.
+        if let [only] = n.children[..]
+            && let (Some(f), Some(e)) = (n.field, tree.node(only).expert)
+            && f.name == e.name
+        {
+            return self.node(out, only, depth);
+        }
+        indent(out, depth);
+        if let (NodeKind::Expert, Some(def)) = (n.kind, n.expert) {
+            // tshark shows an expert item as a summary line over the message,
+            // its severity and its group.
+            let (severity, group) = (def.severity.name(), def.group.name());
+            out.push_str(&format!(
+                "[Expert Info ({severity}/{group}): {}]\n",
+                n.label
+            ));
+            for line in [
+                format!("[{}]", n.label),
+                format!("[Severity level: {severity}]"),
+                format!("[Group: {group}]"),
+            ] {
+                indent(out, depth + 1);
+                out.push_str(&line);
+                out.push('\n');
+            }
+        } else {
+            out.push_str(&n.label);
             out.push('\n');
         }
-    } else {
-        out.push_str(&n.label);
-        out.push('\n');
-    }
-    for &c in &n.children {
-        node(out, tree, c, depth + 1);
+        // tshark dumps uninterpreted data under its layer line unless `-x`
+        // prints the packet's bytes anyway.
+        if n.kind == NodeKind::Layer && n.field.is_some_and(|f| f.name == "data") && !self.hex_apart
+        {
+            let source = tree.source_bytes(self.frame, n.span.source);
+            if let Some(b) = source.get(n.span.range()) {
+                out.push('\n');
+                super::hex_dump::bytes(out, b);
+            }
+        }
+        for &c in &n.children {
+            self.node(out, c, depth + 1);
+        }
     }
 }
 

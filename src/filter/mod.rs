@@ -175,7 +175,7 @@ GET / HTTP/1.1\r\nHost: a\r\n\r\n";
             dissectors::dissect_frame(
                 &meta,
                 FRAME,
-                &[],
+                &Default::default(),
                 &mut state,
                 crate::pass::options(false),
                 &mut sink,

@@ -92,6 +92,8 @@ pub fn redissect_reusing<S: Sink>(
         .iter()
         .map(String::as_str)
         .collect();
-    dissectors::dissect_frame(&meta, data, &comments, &mut replay, opts, sink, pi);
+    let iface = snap.interfaces.get(usize::from(row.interface));
+    let file = crate::capture::frame_file(iface, &comments);
+    dissectors::dissect_frame(&meta, data, &file, &mut replay, opts, sink, pi);
     true
 }

@@ -267,7 +267,8 @@ pub fn run_frames_keyed(
         }
         state.begin_frame();
         let mut tree = TreeBuilder::new();
-        crate::dissect_frame(&meta, &bytes, &[], &mut state, opts, &mut tree, &mut pi);
+        let file = crate::packet::FrameFile::default();
+        crate::dissect_frame(&meta, &bytes, &file, &mut state, opts, &mut tree, &mut pi);
         state.end_frame(&pi);
         let t = tree.finish();
         for n in &t.nodes {

@@ -1202,3 +1202,260 @@ fn the_packet_list_is_laid_out_as_tsharks() {
     }
     assert!(packets > 20_000, "{packets}");
 }
+
+/// The layers whose `-V` text is compared with tshark's line for line.
+const VERBOSE_LAYERS: &[&str] = &[
+    "Frame ",
+    "Ethernet II,",
+    "802.1Q Virtual LAN,",
+    "Null/Loopback",
+    "Linux cooked capture",
+    "Raw packet data",
+    "Address Resolution Protocol",
+    "Internet Protocol Version 4,",
+    "User Datagram Protocol,",
+    "Transmission Control Protocol,",
+    "Data (",
+];
+
+/// Fixtures where a compared layer's `-V` text differs from tshark's:
+/// (fixture, layer prefix, why).
+const VERBOSE_DIFFERS: &[(&str, &str, &str)] = &[
+    (
+        "arkime_http2-nghttp2.pcap",
+        "Transmission Control Protocol,",
+        "tshark leaves the 16,393-byte HTTP/2 HEADERS frame that starts in frame 4 unreassembled (its tree ends in a BoundError), so its PDU sizes and held segment data differ from wirelens', which reassembles it (as golden.rs says of tcp.segment_data)",
+    ),
+    (
+        "arkime_smtp-decrypted.pcap",
+        "Transmission Control Protocol,",
+        "frame 60: tshark lists the RTO before the 'ACKed segment that wasn't captured' expert, wirelens after it",
+    ),
+    (
+        "arkime_websocket.pcap",
+        "Data (",
+        "tshark dissects the WebSocket frames after the HTTP upgrade; wirelens shows them as data (WebSocket is not dissected yet)",
+    ),
+    (
+        "arkime_websocket.pcap",
+        "Transmission Control Protocol,",
+        "tshark notes each WebSocket frame's PDU size under TCP; wirelens does not dissect WebSocket yet",
+    ),
+    (
+        "dpkt_http.pcap",
+        "Transmission Control Protocol,",
+        "frame 36 is a spurious retransmission whose payload tshark words as 'Retransmitted TCP segment data', which it does not for the spurious retransmissions of other captures (as golden.rs says)",
+    ),
+    (
+        "gen_tcp_loss_reorder_zero_window.pcap",
+        "Transmission Control Protocol,",
+        "out-of-order segments that complete HTTP/2 frames: wirelens dissects what they complete and notes the PDU sizes, tshark (out-of-order reassembly off by default) does not",
+    ),
+    (
+        "gopacket_le_test009.pcapng",
+        "Frame ",
+        "tshark shows the Enhanced Packet Block's flags word and puts comments under 'Packet comments'; wirelens does not read EPB flags and lists a comment as a field",
+    ),
+    (
+        "ndpi_1kxun.pcap",
+        "Data (",
+        "UDP payloads tshark dissects as protocols wirelens does not dissect yet (NetBIOS datagrams, SMB browser and others)",
+    ),
+    (
+        "ndpi_1kxun.pcap",
+        "Transmission Control Protocol,",
+        "duplicate SACKs: tshark marks a first SACK block below the acknowledgment number as D-SACK (its edges and a warning); wirelens does not analyse D-SACK yet",
+    ),
+    (
+        "ndpi_mpeg.pcap",
+        "Frame ",
+        "tshark shows the EPB flags (direction in the title, a Packet flags subtree); wirelens does not read EPB flags",
+    ),
+    (
+        "pcap-parser_wireshark_samples-test.pcapng",
+        "Data (",
+        "payloads of protocols wirelens does not dissect yet (NetBIOS session keep-alives and others)",
+    ),
+    (
+        "suricata_frag-eth-vlan-ip-tcp-syn.pcap",
+        "Transmission Control Protocol,",
+        "tshark notes 'The SYN packet does not contain a MSS option' on the reassembled SYN; wirelens does not",
+    ),
+    (
+        "suricata_tcp-empty-sack_tcp-opt.pcap",
+        "Transmission Control Protocol,",
+        "an empty SACK option: tshark's exception leaves the malformed note outside the TCP tree, wirelens puts it under the option list",
+    ),
+    (
+        "tcpdump_ssh.pcap",
+        "Transmission Control Protocol,",
+        "frame 54: a D-SACK (as in ndpi_1kxun.pcap)",
+    ),
+    (
+        "tcpdump_tcp_header_heapoverflow.pcap",
+        "Transmission Control Protocol,",
+        "a fuzzed header too short for TCP: tshark still shows its ports, wirelens stops at IPv4's payload",
+    ),
+    (
+        "tcpdump_various_gre.pcap",
+        "Data (",
+        "payloads of GRE-carried protocols wirelens does not dissect yet",
+    ),
+    (
+        "wirelens_ftp-pasv-port.pcap",
+        "Transmission Control Protocol,",
+        "tshark 4.0's completeness of an FTP data connection misses the SYN bit (the bug golden.rs names for tcp.completeness)",
+    ),
+    (
+        "wirelens_lldp_cdp.pcap",
+        "Ethernet II,",
+        "tshark shows the bytes after the LLDP PDU as an Ethernet trailer; wirelens leaves them to LLDP",
+    ),
+    (
+        "wirelens_tls_decrypt.pcap",
+        "Transmission Control Protocol,",
+        "tshark notes the sizes of decrypted HTTP/2 frames under TCP; wirelens notes those of cleartext payloads only (as golden.rs says)",
+    ),
+    (
+        "zeek_206_example_b.pcap",
+        "Transmission Control Protocol,",
+        "from frame 451 wirelens counts the rest of a 206,024-byte HTTP body as it streams by instead of holding it (its PDU engine keeps bodies only up to a bound), so it words no held segment data there; tshark holds every segment until the response completes in frame 1213",
+    ),
+    (
+        "zeek_ipv6-http-atomic-frag.pcap",
+        "Data (",
+        "an HTTP body tshark dissects as a media type (its own layer); wirelens shows it as data",
+    ),
+    (
+        "zeek_tcp-truncated-header.pcap",
+        "Transmission Control Protocol,",
+        "a header cut inside its options: tshark sizes the option list by the header length (20 bytes) and puts the length note deeper; wirelens sizes it by what was captured (14)",
+    ),
+    (
+        "zeek_window-scale-range.pcap",
+        "Data (",
+        "frame 4's 5 bytes go to no protocol: tshark holds them as TCP segment data, wirelens shows them as Data (as golden.rs says)",
+    ),
+    (
+        "zeek_window-scale-range.pcap",
+        "Transmission Control Protocol,",
+        "the same 5 bytes, held as TCP segment data by tshark",
+    ),
+];
+
+/// One packet of `-V` text as its layers: (the layer's first line, its
+/// lines), in order. The `[Protocols in frame: …]` line is left out: the
+/// field tests compare `frame.protocols`, with their own exceptions for
+/// protocols wirelens does not dissect.
+fn verbose_layers(packet: &[&str]) -> Vec<(String, Vec<String>)> {
+    let mut layers: Vec<(String, Vec<String>)> = Vec::new();
+    for line in packet {
+        let hex = line.len() > 6
+            && line.as_bytes()[..4].iter().all(u8::is_ascii_hexdigit)
+            && line[4..].starts_with("  ");
+        if line.starts_with("    [Protocols in frame") {
+            continue;
+        }
+        match layers.last_mut() {
+            Some((_, lines)) if line.starts_with(' ') || line.is_empty() || hex => {
+                lines.push(line.to_string())
+            }
+            _ => layers.push((line.to_string(), vec![line.to_string()])),
+        }
+    }
+    // The empty line that ends a packet belongs to no layer.
+    for (_, lines) in &mut layers {
+        while lines.last().is_some_and(|l| l.is_empty()) {
+            lines.pop();
+        }
+    }
+    layers
+}
+
+/// `-V` output as packets, each the lines from its `Frame N:` line on.
+fn verbose_packets(text: &str) -> Vec<Vec<&str>> {
+    let mut packets: Vec<Vec<&str>> = Vec::new();
+    for line in text.lines() {
+        if line.starts_with("Frame ") && line.contains(" bytes on wire ") {
+            packets.push(Vec::new());
+        }
+        if let Some(p) = packets.last_mut() {
+            p.push(line);
+        }
+    }
+    packets
+}
+
+/// `-V` prints the details tree as tshark's, line for line, for the link,
+/// network and transport layers and data: each layer of each packet
+/// (paired by its place among the packet's layers of that name) equal,
+/// except the fixtures VERBOSE_DIFFERS names, each of which must still
+/// differ (so the list stays true).
+#[test]
+fn details_trees_print_as_tsharks() {
+    // (fixture, layer) -> (layers that differ, the first's frame and texts)
+    type Differences = std::collections::BTreeMap<(String, &'static str), (usize, String)>;
+    let mut differs = Differences::new();
+    let mut compared = 0;
+    for fx in compared_fixtures() {
+        let (theirs, ours) = outputs(&fx, &["-V".to_string()]);
+        let (theirs, ours) = (verbose_packets(&theirs), verbose_packets(&ours));
+        assert_eq!(theirs.len(), ours.len(), "{}", fx.name);
+        for (n, (t, o)) in theirs.iter().zip(&ours).enumerate() {
+            let (t, o) = (verbose_layers(t), verbose_layers(o));
+            for layer in VERBOSE_LAYERS {
+                // Data only right above a compared layer: what an
+                // application protocol leaves is that protocol's to show.
+                let of = |ls: &[(String, Vec<String>)]| -> Vec<Vec<String>> {
+                    ls.iter()
+                        .enumerate()
+                        .filter(|(i, (first, _))| {
+                            first.starts_with(layer)
+                                && (*layer != "Data ("
+                                    || i.checked_sub(1).is_some_and(|p| {
+                                        VERBOSE_LAYERS.iter().any(|l| ls[p].0.starts_with(l))
+                                    }))
+                        })
+                        .map(|(_, (_, lines))| lines.clone())
+                        .collect()
+                };
+                let (tl, ol) = (of(&t), of(&o));
+                compared += tl.len();
+                if tl != ol {
+                    let e = differs.entry((fx.name.clone(), layer)).or_insert_with(|| {
+                        let text = |l: &[Vec<String>]| l.concat().join("\n");
+                        let (tt, ot) = (text(&tl), text(&ol));
+                        (
+                            0,
+                            format!("frame {}\n-- tshark:\n{tt}\n-- ours:\n{ot}", n + 1),
+                        )
+                    });
+                    e.0 += 1;
+                }
+            }
+        }
+    }
+    let listed = |f: &str, l: &str| {
+        VERBOSE_DIFFERS
+            .iter()
+            .any(|(lf, ll, _)| *lf == f && *ll == l)
+    };
+    let unlisted: Vec<String> = differs
+        .iter()
+        .filter(|((f, l), _)| !listed(f, l))
+        .map(|((f, l), (n, first))| format!("{f} {l:?}: {n} differ, first {first}"))
+        .collect();
+    let stale: Vec<_> = VERBOSE_DIFFERS
+        .iter()
+        .filter(|(f, l, _)| {
+            fixtures().iter().any(|fx| fx.name == *f)
+                && !differs.keys().any(|(df, dl)| df == f && dl == l)
+        })
+        .collect();
+    assert!(
+        unlisted.is_empty() && stale.is_empty(),
+        "{}\n\nlisted but equal: {stale:?}",
+        unlisted.join("\n\n")
+    );
+    assert!(compared > 40_000, "{compared}");
+}

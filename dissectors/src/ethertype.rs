@@ -16,7 +16,7 @@ pub static ETHERTYPES: &[(u64, &str)] = &[
     (0x86dd, "IPv6"),
     (0x8100, "802.1Q Virtual LAN"),
     (0x88a8, "802.1ad Provider Bridge (Q-in-Q)"),
-    (0x9100, "VLAN-tagged frame (Q-in-Q)"),
+    (0x9100, "QinQ: old non-standard 802.1ad"),
     (0x8035, "RARP"),
     (0x88cc, "802.1 Link Layer Discovery Protocol (LLDP)"),
     (0x8863, "PPPoE Discovery"),
@@ -25,7 +25,7 @@ pub static ETHERTYPES: &[(u64, &str)] = &[
     (0x888e, "802.1X Authentication"),
     (0x88e5, "802.1AE (MACsec)"),
     (0x8809, "Slow Protocols"),
-    (0x9000, "Configuration Test Protocol (loopback)"),
+    (0x9000, "Loopback"),
 ];
 
 crate::fields! {

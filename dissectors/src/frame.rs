@@ -214,10 +214,19 @@ fn time_fields<S: Sink>(cx: &mut Cx<'_, S>, meta: &FrameMeta) {
     if meta.has_ts {
         cx.field(&TIME, z, Value::AbsTime(meta.ts_ns));
         cx.generated(&OFFSET_SHIFT, z, Value::RelTime(0));
-        let mut epoch = String::new();
-        let _ = crate::field::write_secs(&mut epoch, meta.ts_ns);
-        let text = format_args!("Epoch Time: {epoch} seconds");
-        cx.labeled(&TIME_EPOCH, z, Value::AbsTime(meta.ts_ns), text);
+        let epoch = Value::AbsTime(meta.ts_ns);
+        if cx.sink.wants_text() {
+            let mut secs = String::new();
+            let _ = crate::field::write_secs(&mut secs, meta.ts_ns);
+            cx.labeled(
+                &TIME_EPOCH,
+                z,
+                epoch,
+                format_args!("Epoch Time: {secs} seconds"),
+            );
+        } else {
+            cx.field(&TIME_EPOCH, z, epoch);
+        }
     }
     cx.generated(&TIME_DELTA, z, Value::RelTime(meta.delta_ns));
     cx.generated(&TIME_DELTA_DISPLAYED, z, Value::RelTime(meta.delta_ns));

@@ -61,8 +61,7 @@ pub static DSCP_SHORT: &[(u64, &str)] = &[
     (36, "AF42"),
     (38, "AF43"),
     (40, "CS5"),
-    (44, "VA"),
-    (46, "EF"),
+    (46, "EF PHB"),
     (48, "CS6"),
     (56, "CS7"),
 ];
@@ -85,8 +84,16 @@ pub fn reassembly_fields<S: Sink>(
     whole: &[u8],
     frames: &[(u32, u32)],
 ) {
+    use std::fmt::Write;
     let sp = |o: usize, l: usize| crate::sink::Span::in_source(source, o, l);
     let n = frames.len();
+    let mut pieces = String::new();
+    if cx.sink.wants_text() {
+        for (i, (frame, len)) in frames.iter().enumerate() {
+            let sep = if i == 0 { "" } else { ", " };
+            let _ = write!(pieces, "{sep}#{frame}({len})");
+        }
+    }
     let value = if fragments.ftype == T::None {
         Value::None
     } else {
@@ -96,7 +103,10 @@ pub fn reassembly_fields<S: Sink>(
         fragments,
         sp(0, whole.len()),
         value,
-        format_args!("[{n} {} Fragments ({} bytes)]", version, whole.len()),
+        format_args!(
+            "[{n} {version} Fragments ({} bytes): {pieces}]",
+            whole.len()
+        ),
     );
     cx.push();
     let mut o = 0usize;
@@ -106,14 +116,15 @@ pub fn reassembly_fields<S: Sink>(
             sp(o, len as usize),
             Value::U64(frame.into()),
             format_args!(
-                "[Frame: {frame}, payload: {o}-{}]",
-                (o + len as usize).saturating_sub(1)
+                "[Frame: {frame}, payload: {o}-{} ({len} byte{})]",
+                (o + len as usize).saturating_sub(1),
+                if len == 1 { "" } else { "s" }
             ),
         );
         o += len as usize;
     }
     cx.generated(count, sp(0, 0), Value::U64(n as u64));
     cx.generated(length, sp(0, 0), Value::U64(whole.len() as u64));
-    cx.field(data, sp(0, whole.len()), Value::Bytes(whole));
+    cx.generated(data, sp(0, whole.len()), Value::Bytes(whole));
     cx.pop();
 }

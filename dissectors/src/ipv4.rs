@@ -7,8 +7,42 @@ use crate::field::{Base, FieldDef, FieldType as T, Value};
 use crate::packet::Table;
 use crate::packet::{Address, Buf, Cx, FragOutcome, Fragment};
 use crate::proto;
-use crate::sink::{Presence, Sink};
+use crate::sink::{Presence, Sink, Span};
 use crate::{bytes, data, ip, ipproto};
+
+/// Option numbers by name (tshark's `ipopt_type_number_vals`).
+static OPTION_NUMBERS: &[(u64, &str)] = &[
+    (0, "End of Option List (EOL)"),
+    (1, "No-Operation (NOP)"),
+    (2, "Security"),
+    (3, "Loose source route"),
+    (4, "Time stamp"),
+    (5, "Extended security"),
+    (6, "Commercial IP security option"),
+    (7, "Record route"),
+    (8, "Stream identifier"),
+    (9, "Strict source route"),
+    (10, "Experimental Measurement"),
+    (11, "MTU probe"),
+    (12, "MTU Reply"),
+    (13, "Experimental Flow Control"),
+    (14, "Experimental Access Control"),
+    (15, "Ask Estrin"),
+    (16, "IMI Traffic Descriptor"),
+    (17, "Extended Internet Protocol"),
+    (18, "Traceroute"),
+    (19, "Address Extension"),
+    (20, "Router Alert"),
+    (21, "Selective Directed Broadcast"),
+    (22, "Unassigned"),
+    (23, "Dynamic Packet State"),
+    (24, "Upstream Multicast Packet"),
+    (25, "Quick-Start"),
+    (30, "RFC 3692-style experiment"),
+];
+
+/// Router Alert values (RFC 2113).
+static ROUTER_ALERT: &[(u64, &str)] = &[(0, "Router shall examine packet")];
 
 static OPTION_CLASSES: &[(u64, &str)] = &[
     (0, "Control"),
@@ -43,10 +77,10 @@ crate::fields! {
     OPT_TYPE = FieldDef::new("ip.opt.type", "Type", T::U8);
     OPT_TYPE_COPY = FieldDef::new("ip.opt.type.copy", "Copy on fragmentation", T::Boolean).tfs("Yes", "No").mask(0x80);
     OPT_TYPE_CLASS = FieldDef::new("ip.opt.type.class", "Class", T::U8).mask(0x60).names(OPTION_CLASSES);
-    OPT_TYPE_NUMBER = FieldDef::new("ip.opt.type.number", "Number", T::U8).mask(0x1f);
+    OPT_TYPE_NUMBER = FieldDef::new("ip.opt.type.number", "Number", T::U8).mask(0x1f).names(OPTION_NUMBERS);
     OPT_LEN = FieldDef::new("ip.opt.len", "Length", T::U8);
     OPT_PTR = FieldDef::new("ip.opt.ptr", "Pointer", T::U8);
-    OPT_RA = FieldDef::new("ip.opt.ra", "Router Alert", T::U16);
+    OPT_RA = FieldDef::new("ip.opt.ra", "Router Alert", T::U16).names(ROUTER_ALERT);
     OPT_PADDING = FieldDef::new("ip.opt.padding", "Padding", T::Bytes);
     OPT_TIME_STAMP = FieldDef::new("ip.opt.time_stamp", "Time stamp", T::U32);
     OPT_TIME_STAMP_ADDR = FieldDef::new("ip.opt.time_stamp_addr", "Address", T::Ipv4);
@@ -89,6 +123,18 @@ pub static BOGUS_HEADER_LENGTH: ExpertDef = ExpertDef::new(
     Severity::Error,
     Group::Protocol,
     "Bogus IP header length",
+);
+pub static TTL_LNCB: ExpertDef = ExpertDef::new(
+    "ip.ttl.lncb",
+    Severity::Note,
+    Group::Sequence,
+    "Time To Live",
+);
+pub static TTL_TOO_SMALL: ExpertDef = ExpertDef::new(
+    "ip.ttl.too_small",
+    Severity::Note,
+    Group::Sequence,
+    "Time To Live",
 );
 pub static BOGUS_VERSION: ExpertDef = ExpertDef::new(
     "ip.bogus_ip_version",
@@ -313,8 +359,9 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) -> usize {
     cx.field(&FLAGS_DF, s(6, 1), Value::Bool(fb & 0x40 != 0));
     cx.field(&FLAGS_MF, s(6, 1), Value::Bool(fb & 0x20 != 0));
     cx.pop();
-    cx.field(&FRAG_OFFSET, s(6, 2), Value::U64(h.frag_offset().into()));
+    frag_offset_field(cx, s(6, 2), h.frag_offset());
     cx.field(&TTL, s(8, 1), Value::U64(h.ttl().into()));
+    ttl_expert(cx, s(8, 1), &h);
     cx.field(&PROTO, s(9, 1), Value::U64(h.protocol().into()));
     checksum_fields(cx, buf, off, &h);
     address_fields(cx, buf, off, &h);
@@ -395,6 +442,48 @@ fn header_error<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize, e: Header
     }
     cx.end_layer();
     avail_reported
+}
+
+/// The offset in 8-byte units, which tshark's label shows in bytes.
+fn frag_offset_field<S: Sink>(cx: &mut Cx<'_, S>, span: Span, units: u16) {
+    let v = Value::U64(units.into());
+    if cx.sink.wants_text() {
+        let bits = crate::tree::bit_pattern(&FRAG_OFFSET, units.into());
+        let bytes = u32::from(units) * 8;
+        let text = format_args!("{bits} = Fragment Offset: {bytes}");
+        cx.labeled(&FRAG_OFFSET, span, v, text);
+    } else {
+        cx.field(&FRAG_OFFSET, span, v);
+    }
+}
+
+/// tshark's notes on a TTL unlikely to arrive: not the one the Local
+/// Network Control Block (224.0.0.0/24) expects, or under 5 to a unicast
+/// address (PIM and OSPF excepted).
+fn ttl_expert<S: Sink>(cx: &mut Cx<'_, S>, span: Span, h: &Ipv4Header<'_>) {
+    let (ttl, dst) = (h.ttl(), h.dst());
+    cx.push();
+    if dst[..3] == [224, 0, 0] {
+        let valid = match dst[3] {
+            18 | 102 | 251 => Some(255), // VRRP, GLBP, mDNS
+            252 => None,                 // LLMNR: any
+            _ => Some(1),
+        };
+        if let Some(v) = valid.filter(|&v| v != ttl) {
+            let text = format_args!(
+                "\"Time To Live\" != {v} for a packet sent to the Local Network Control Block \
+                 (see RFC 3171)"
+            );
+            cx.expert(&TTL_LNCB, span, text);
+        }
+    } else if !(224..240).contains(&dst[0]) && ttl < 5 && !matches!(h.protocol(), 89 | 103) {
+        cx.expert(
+            &TTL_TOO_SMALL,
+            span,
+            format_args!("\"Time To Live\" only {ttl}"),
+        );
+    }
+    cx.pop();
 }
 
 /// The header checksum, verified, as tshark's `proto_tree_add_checksum`
@@ -593,12 +682,45 @@ impl std::fmt::Display for FmtAddr {
 /// IPv4 options: each as a subtree with its type byte decoded, the common
 /// ones with their contents.
 fn options<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, base: usize, opts: &[u8]) {
+    let total = opts.len();
+    cx.text(
+        buf.span(base, total),
+        format_args!("Options: ({total} bytes)"),
+    );
+    // tshark appends each option's name to the Options line.
+    let item = cx.sink.last_handle();
+    let mut names = String::new();
+    cx.push();
+    each_option(
+        cx,
+        buf,
+        base,
+        opts,
+        &mut |cx: &mut Cx<'_, S>, name: &str| {
+            if cx.sink.wants_text() {
+                names.push_str(", ");
+                names.push_str(name);
+                cx.sink
+                    .relabel(item, format_args!("Options: ({total} bytes){names}"));
+            }
+        },
+    );
+    cx.pop();
+}
+
+fn each_option<S: Sink>(
+    cx: &mut Cx<'_, S>,
+    buf: Buf<'_>,
+    base: usize,
+    opts: &[u8],
+    named: &mut dyn FnMut(&mut Cx<'_, S>, &str),
+) {
     let mut i = 0;
     while i < opts.len() {
         let kind = opts[i];
         let (def, name): (&'static FieldDef, &str) = match kind {
             0 => (&OPT_EOL, "End of Options List (EOL)"),
-            1 => (&OPT_NOP, "No Operation (NOP)"),
+            1 => (&OPT_NOP, "No-Operation (NOP)"),
             7 => (&OPT_ROUTE, "Record Route"),
             68 => (&OPT_TIMESTAMP, "Time Stamp"),
             130 => (&OPT_SECURITY, "Security"),
@@ -638,12 +760,15 @@ fn options<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, base: usize, opts: &[u8]) 
         };
         let o = base + i;
         let body = &opts[i..i + len];
-        cx.labeled(
-            def,
-            buf.span(o, len),
-            Value::Bytes(body),
-            format_args!("IP Option - {name}"),
-        );
+        named(cx, name);
+        if single {
+            let text = format_args!("IP Option - {name}");
+            cx.labeled(def, buf.span(o, len), Value::Bytes(body), text);
+        } else {
+            let text = format_args!("IP Option - {name} ({len} bytes)");
+            cx.labeled(def, buf.span(o, len), Value::Bytes(body), text);
+        }
+        let option_item = cx.sink.last_handle();
         cx.push();
         cx.labeled(
             &OPT_TYPE,
@@ -675,6 +800,9 @@ fn options<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, base: usize, opts: &[u8]) 
             148 if len == 4 => {
                 let v = u16::from_be_bytes([body[2], body[3]]);
                 cx.field(&OPT_RA, buf.span(o + 2, 2), Value::U64(v.into()));
+                let what = crate::field::lookup(ROUTER_ALERT, v.into()).unwrap_or("Unknown");
+                let text = format_args!("IP Option - {name} ({len} bytes): {what} ({v})");
+                cx.sink.relabel(option_item, text);
             }
             7 | 131 | 137 if len >= 3 => {
                 let ptr = body[2];

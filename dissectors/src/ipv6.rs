@@ -35,7 +35,7 @@ static ROUTING_TYPES: &[(u64, &str)] = &[
 crate::fields! {
     VERSION = FieldDef::new("ipv6.version", "Version", T::U8);
     TCLASS = FieldDef::new("ipv6.tclass", "Traffic Class", T::U32).base(Base::Hex).mask(0x0ff0_0000);
-    TCLASS_DSCP = FieldDef::new("ipv6.tclass.dscp", "Differentiated Services Codepoint", T::U32).mask(0x0fc0_0000);
+    TCLASS_DSCP = FieldDef::new("ipv6.tclass.dscp", "Differentiated Services Codepoint", T::U32).mask(0x0fc0_0000).names(ip::DSCP);
     TCLASS_ECN = FieldDef::new("ipv6.tclass.ecn", "Explicit Congestion Notification", T::U32).mask(0x0030_0000).names(ip::ECN);
     FLOW = FieldDef::new("ipv6.flow", "Flow Label", T::U24).base(Base::Hex).mask(0xfffff);
     PLEN = FieldDef::new("ipv6.plen", "Payload Length", T::U16);
@@ -198,13 +198,18 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) -> usize {
     // `ip.version == 6` matches IPv6 too, as in Wireshark.
     cx.hidden(&ip::VERSION, s(0, 1), Value::U64(6));
     let tc = h.traffic_class();
+    let bits = if cx.sink.wants_text() {
+        crate::tree::bit_pattern(&TCLASS, tc.into())
+    } else {
+        String::new()
+    };
     cx.labeled(
         &TCLASS,
         s(0, 4),
         Value::U64(tc.into()),
         format_args!(
-            "Traffic Class: 0x{tc:02x} (DSCP: {}, ECN: {})",
-            tc >> 2,
+            "{bits} = Traffic Class: 0x{tc:02x} (DSCP: {}, ECN: {})",
+            crate::field::lookup(ip::DSCP_SHORT, (tc >> 2).into()).unwrap_or("Unknown"),
             ["Not-ECT", "ECT(1)", "ECT(0)", "CE"][(tc & 3) as usize]
         ),
     );

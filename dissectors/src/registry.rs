@@ -167,6 +167,8 @@ registry! {
         fields: ipv4::ALL;
         experts: [
             ipv4::BAD_CHECKSUM,
+            ipv4::TTL_LNCB,
+            ipv4::TTL_TOO_SMALL,
             ipv4::BOGUS_LENGTH,
             ipv4::BOGUS_HEADER_LENGTH,
             ipv4::BOGUS_VERSION,
@@ -201,6 +203,7 @@ registry! {
         fields: tcp::ALL;
         experts: [
             tcp::WSCALE_SHIFT_INVALID,
+            tcp::FOUR_NOPS,
             tcp::CONNECTION_SYN,
             tcp::CONNECTION_SYNACK,
             tcp::CONNECTION_FIN,
@@ -215,7 +218,7 @@ registry! {
     }
     udp {
         fields: udp::ALL;
-        experts: [udp::BAD_LENGTH];
+        experts: [udp::BAD_LENGTH, udp::POSSIBLE_TRACEROUTE];
         found: (IpProto, 17) => |cx, buf, off| rest(cx, buf, off, udp::dissect);
     }
     gre {

@@ -191,6 +191,12 @@ pub static OPTION_PROTOCOLS: &[&ProtoDef] = &[
     &OPT_UNKNOWN,
 ];
 
+pub static FOUR_NOPS: ExpertDef = ExpertDef::new(
+    "tcp.nop",
+    Severity::Warning,
+    Group::Protocol,
+    "4 NOP in a row - a router may have removed some options",
+);
 pub static WSCALE_SHIFT_INVALID: ExpertDef = ExpertDef::new(
     "tcp.options.wscale.shift.invalid",
     Severity::Warning,
@@ -802,7 +808,6 @@ fn ack_fields<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize, seg: &TcpSe
             Value::U64(seg.ack.into()),
             format_args!("Acknowledgment Number: {}", seg.ack),
         );
-        cx.field(&ACK_RAW, s(8, 4), Value::U64(seg.ack.into()));
         if seg.ack != 0 {
             cx.push();
             cx.expert(
@@ -814,6 +819,7 @@ fn ack_fields<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize, seg: &TcpSe
             );
             cx.pop();
         }
+        cx.field(&ACK_RAW, s(8, 4), Value::U64(seg.ack.into()));
     }
 }
 
@@ -1024,9 +1030,22 @@ fn options<S: Sink>(
     };
     cx.push();
     let mut i = 0;
+    let mut nops = 0;
     while i < opts.len() {
         let kind = opts[i];
         let o = base + i;
+        if kind == 1 {
+            // tshark counts NOPs within a 32-bit word (and a run into the
+            // next word only from its first byte), warning at the fourth.
+            if nops == 0 || i % 4 != 0 {
+                nops += 1;
+                if nops == 4 {
+                    cx.expert(&FOUR_NOPS, buf.span(base, total), format_args!(""));
+                }
+            } else {
+                nops = 0;
+            }
+        }
         if kind == 0 || kind == 1 {
             // Wireshark reads on after an end-of-list: every zero is another.
             let p = if kind == 0 { &OPT_EOL } else { &OPT_NOP };
@@ -1159,11 +1178,13 @@ fn options<S: Sink>(
                 let shift = v[0];
                 cx.field(&WSCALE_SHIFT, vs(0, 1), Value::U64(shift.into()));
                 if shift > 14 {
+                    cx.push();
                     cx.expert(
                         &WSCALE_SHIFT_INVALID,
                         vs(0, 1),
                         format_args!("Window scale shift exceeds 14"),
                     );
+                    cx.pop();
                 }
                 let mult = 1u32 << shift.min(14);
                 cx.generated(&WSCALE_MULTIPLIER, vs(0, 1), Value::U64(mult.into()));

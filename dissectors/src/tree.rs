@@ -266,8 +266,16 @@ pub fn write_value_text(out: &mut String, def: &FieldDef, value: &Value<'_>) {
             // A value missing from the field's names is "Unknown", as
             // Wireshark's `val_to_str_const(..., "Unknown")`.
             let name = def.names.map(|n| lookup(n, v).unwrap_or("Unknown"));
+            // A bit field pads to its mask's width (Wireshark's
+            // hfinfo_hex_digits): a 20-bit flow label is 0x00000.
+            let digits = if def.mask == 0 {
+                def.hex_digits()
+            } else {
+                let bits = 64 - (def.mask >> def.mask.trailing_zeros()).leading_zeros();
+                bits.div_ceil(4) as usize
+            };
             let hex = |out: &mut String| {
-                let _ = write!(out, "0x{:0w$x}", v, w = def.hex_digits());
+                let _ = write!(out, "0x{:0w$x}", v, w = digits);
             };
             match (name, def.base) {
                 // BASE_NONE with names: the name alone (checksum statuses).
@@ -351,6 +359,19 @@ fn container_bits(def: &FieldDef) -> u32 {
     // Booleans: the smallest whole number of bytes covering the mask.
     let top = 64 - def.mask.leading_zeros();
     top.div_ceil(8) * 8
+}
+
+/// The bit pattern a masked integer field shows before its title
+/// (`...0 0000 0000 0001`), for labels a dissector words itself.
+pub fn bit_pattern(def: &FieldDef, value: u64) -> String {
+    let mut out = String::new();
+    write_bits(
+        &mut out,
+        container_bits(def),
+        def.mask,
+        value << def.mask.trailing_zeros(),
+    );
+    out
 }
 
 /// `.... ..1.`: the field's bits within its container, most significant first.

@@ -21,6 +21,12 @@ crate::fields! {
     PAYLOAD = FieldDef::new("udp.payload", "Payload", T::Bytes);
 }
 
+pub static POSSIBLE_TRACEROUTE: ExpertDef = ExpertDef::new(
+    "udp.possible_traceroute",
+    Severity::Chat,
+    Group::Sequence,
+    "Possible traceroute",
+);
 pub static BAD_LENGTH: ExpertDef = ExpertDef::new(
     "udp.length.bad",
     Severity::Error,
@@ -101,7 +107,9 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) {
         format_args!("User Datagram Protocol, Src Port: {sp}, Dst Port: {dp}"),
     );
     cx.field(&SRCPORT, s(0, 2), Value::U64(sp.into()));
+    traceroute(cx, s(0, 2), sp);
     cx.field(&DSTPORT, s(2, 2), Value::U64(dp.into()));
+    traceroute(cx, s(2, 2), dp);
     cx.hidden(&PORT, s(0, 2), Value::U64(sp.into()));
     cx.hidden(&PORT, s(2, 2), Value::U64(dp.into()));
     let bad = (len as usize) < 8 || (len as usize) > reported;
@@ -213,4 +221,17 @@ fn length_bogus<S: Sink>(cx: &mut Cx<'_, S>, span: Span, len: u16, reported: usi
         cx.expert(&BAD_LENGTH, span, msg);
     }
     cx.pop();
+}
+
+/// LBL traceroute's ports (33435 on, three probes a hop): tshark notes the
+/// hop and attempt under the port.
+fn traceroute<S: Sink>(cx: &mut Cx<'_, S>, span: Span, port: u16) {
+    const BASE: u16 = 32768 + 666;
+    if port > BASE && port <= BASE + 30 {
+        let (hop, attempt) = ((port - BASE - 1) / 3 + 1, (port - BASE - 1) % 3 + 1);
+        cx.push();
+        let text = format_args!("Possible traceroute: hop #{hop}, attempt #{attempt}");
+        cx.expert(&POSSIBLE_TRACEROUTE, span, text);
+        cx.pop();
+    }
 }

@@ -2,6 +2,7 @@
 //! line indented four spaces a level, hidden items left out, an empty line
 //! after the packet.
 
+use dissectors::field::FieldType;
 use dissectors::sink::Presence;
 use dissectors::tree::{NodeKind, Tree};
 
@@ -60,7 +61,7 @@ impl Printer<'_> {
                 out.push('\n');
             }
         } else {
-            out.push_str(&n.label);
+            out.push_str(&fitted(n));
             out.push('\n');
         }
         // tshark dumps uninterpreted data under its layer line unless `-x`
@@ -77,6 +78,40 @@ impl Printer<'_> {
             self.node(out, c, depth + 1);
         }
     }
+}
+
+/// Wireshark's labels hold 239 bytes (ITEM_LABEL_LENGTH with its NUL):
+/// text past that is cut, and a string or bytes field says so after its
+/// title (`Protocols in frame [truncated]: …`). Brackets of a generated
+/// item are added after the cut, as tshark prints them.
+fn fitted(n: &dissectors::tree::Node) -> std::borrow::Cow<'_, str> {
+    const MAX: usize = 239;
+    let generated =
+        n.presence == Presence::Generated && n.label.starts_with('[') && n.label.ends_with(']');
+    let inner = if generated {
+        &n.label[1..n.label.len() - 1]
+    } else {
+        &n.label[..]
+    };
+    if inner.len() <= MAX {
+        return std::borrow::Cow::Borrowed(&n.label);
+    }
+    let mut text = inner.to_string();
+    let long_value = n
+        .field
+        .is_some_and(|f| f.ftype == FieldType::String && inner.starts_with(f.title));
+    if let (true, Some(f)) = (long_value, n.field) {
+        text.insert_str(f.title.len(), " [truncated]");
+    }
+    let mut end = MAX;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    text.truncate(end);
+    if generated {
+        text = format!("[{text}]");
+    }
+    std::borrow::Cow::Owned(text)
 }
 
 fn indent(out: &mut String, depth: usize) {

@@ -311,7 +311,12 @@ fn learn(h: &mut PartHeaders, def: &FieldDef, value: &str) {
         h.content_type = Some(media.to_ascii_lowercase());
         h.parameters = parameters;
     } else if std::ptr::eq(def, &CONTENT_TRANSFER_ENCODING) {
-        h.base64 = value.len() >= 6 && value[..6].eq_ignore_ascii_case("base64");
+        // Compared as bytes: the value may hold any UTF-8 (a fuzzed
+        // `base6\u{fffd}` once split a character here).
+        h.base64 = value
+            .as_bytes()
+            .get(..6)
+            .is_some_and(|b| b.eq_ignore_ascii_case(b"base64"));
     }
 }
 
@@ -419,6 +424,19 @@ mod tests {
         assert_eq!(boundary_of(" boundary=\"HcAY/tz\""), Some("HcAY/tz".into()));
         assert_eq!(boundary_of("\r\n\tboundary=abc"), Some("abc".into()));
         assert_eq!(boundary_of("charset=x"), None);
+    }
+
+    #[test]
+    fn a_transfer_encoding_is_read_whatever_its_characters() {
+        let mut h = PartHeaders {
+            content_type: None,
+            parameters: None,
+            base64: false,
+        };
+        learn(&mut h, &CONTENT_TRANSFER_ENCODING, "base6\u{fffd}");
+        assert!(!h.base64);
+        learn(&mut h, &CONTENT_TRANSFER_ENCODING, "BASE64");
+        assert!(h.base64);
     }
 
     #[test]

@@ -536,10 +536,7 @@ fn segments_tree<S: Sink>(
             let _ = write!(label, "#{}({})", p.frame, p.len);
         }
     }
-    let generated = crate::sink::Presence::Generated;
-    let none = Value::None;
-    cx.sink
-        .field_with_label(&SEGMENTS, z, none, generated, format_args!("{label}"));
+    cx.generated_labeled(&SEGMENTS, z, Value::None, format_args!("{label}"));
     cx.push();
     let mut at = 0usize;
     for p in &pdu.pieces {
@@ -549,10 +546,9 @@ fn segments_tree<S: Sink>(
             let (frame, len) = (p.frame, p.len as usize);
             let last = (at + len).saturating_sub(1);
             let label = format!("Frame: {frame}, payload: {at}-{last} ({len} bytes)");
-            cx.sink
-                .field_with_label(&SEGMENT, span, v, generated, format_args!("{label}"));
+            cx.generated_labeled(&SEGMENT, span, v, format_args!("{label}"));
         } else {
-            cx.sink.field(&SEGMENT, span, v, generated);
+            cx.generated(&SEGMENT, span, v);
         }
         at += p.len as usize;
     }

@@ -20,7 +20,10 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) {
     cx.layer(
         &proto::DATA,
         buf.span(off, bytes.len()),
-        format_args!("Data ({reported} byte{})", plural(reported as u64)),
+        format_args!(
+            "Data ({reported} byte{})",
+            crate::field::plural(reported as u64)
+        ),
     );
     cx.field(&DATA, buf.span(off, bytes.len()), Value::Bytes(bytes));
     cx.generated(
@@ -34,13 +37,8 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) {
 /// Data whose bytes are not at hand (an HTTP body counted as it streamed
 /// by): the layer and its length only.
 pub fn counted<S: Sink>(cx: &mut Cx<'_, S>, span: crate::sink::Span, len: u64) {
-    let s = plural(len);
+    let s = crate::field::plural(len);
     cx.layer(&proto::DATA, span, format_args!("Data ({len} byte{s})"));
     cx.generated(&LEN, span, Value::U64(len));
     cx.end_layer();
-}
-
-/// tshark's plurality(): "byte" for one.
-fn plural(n: u64) -> &'static str {
-    if n == 1 { "" } else { "s" }
 }

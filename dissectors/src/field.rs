@@ -188,6 +188,11 @@ impl FieldDef {
     }
 }
 
+/// tshark's plurality(): the "s" of "bytes", none for one.
+pub fn plural(n: u64) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
 pub fn lookup(names: ValueNames, v: u64) -> Option<&'static str> {
     names.iter().find(|(k, _)| *k == v).map(|(_, s)| *s)
 }

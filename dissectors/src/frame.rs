@@ -47,7 +47,7 @@ fn encapsulation(linktype: u32) -> Option<(i32, &'static str)> {
 
 /// `N bytes WHAT(M bits)`, singular for one byte as tshark's plurality().
 fn sized(n: u64, what: &str) -> String {
-    let s = if n == 1 { "" } else { "s" };
+    let s = crate::field::plural(n);
     format!("{n} byte{s} {what}({} bits)", n * 8)
 }
 

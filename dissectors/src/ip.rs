@@ -118,7 +118,7 @@ pub fn reassembly_fields<S: Sink>(
             format_args!(
                 "[Frame: {frame}, payload: {o}-{} ({len} byte{})]",
                 (o + len as usize).saturating_sub(1),
-                if len == 1 { "" } else { "s" }
+                crate::field::plural(len.into())
             ),
         );
         o += len as usize;

@@ -810,6 +810,20 @@ impl<S: Sink> Cx<'_, S> {
             .field_with_label(def, span, value, Presence::Normal, label);
     }
 
+    /// A generated field worded by its dissector (tshark's
+    /// proto_tree_add_*_format on a generated item).
+    #[inline]
+    pub fn generated_labeled(
+        &mut self,
+        def: &'static FieldDef,
+        span: Span,
+        value: Value<'_>,
+        label: fmt::Arguments<'_>,
+    ) {
+        self.sink
+            .field_with_label(def, span, value, Presence::Generated, label);
+    }
+
     #[inline]
     pub fn text(&mut self, span: Span, label: fmt::Arguments<'_>) {
         self.sink.text(span, label);

@@ -11,6 +11,19 @@ use crate::sink::{Presence, Sink, Span};
 use crate::tcp_analysis::{Closing, Flag, SegmentAnalysis, SegmentQuestion};
 use crate::tcp_pdu::{AppProto, PayloadQuestion, Rest, TcpPayload};
 
+/// `, Ack: N` in the layer's title when the ACK flag is set (formatted
+/// only if a tree asks for the label).
+struct AckInTitle(Option<u32>);
+
+impl std::fmt::Display for AckInTitle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            Some(ack) => write!(f, ", Ack: {ack}"),
+            None => Ok(()),
+        }
+    }
+}
+
 /// tshark's words for `tcp.completeness` (its `conversation_completeness_fill`).
 fn completeness_name(bits: u8) -> &'static str {
     match bits {
@@ -473,11 +486,7 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) {
     let syn = seg.has(TcpSegment::SYN);
     let win = a.map_or(u32::from(seg.window), |a| a.window);
 
-    let acked = if seg.has(TcpSegment::ACK) {
-        format!(", Ack: {ack}")
-    } else {
-        String::new()
-    };
+    let acked = AckInTitle(seg.has(TcpSegment::ACK).then_some(ack));
     cx.layer(
         &proto::TCP,
         s(0, hlen.clamp(20, b.len().max(20)).min(b.len())),
@@ -492,11 +501,10 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) {
     if let Some(a) = a {
         cx.generated(&STREAM, s(0, 0), Value::U64(a.stream.into()));
         let c = a.completeness;
-        cx.sink.field_with_label(
+        cx.generated_labeled(
             &COMPLETENESS_F,
             s(0, 0),
             Value::U64(c.into()),
-            Presence::Generated,
             format_args!("Conversation completeness: {} ({c})", completeness_name(c)),
         );
     }
@@ -510,11 +518,10 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) {
     cx.field(&SEQ_RAW, s(4, 4), Value::U64(seg.seq.into()));
     if let Some(a) = a {
         let nxt = a.nxtseq;
-        cx.sink.field_with_label(
+        cx.generated_labeled(
             &NXTSEQ,
             s(0, 0),
             Value::U64(nxt.into()),
-            Presence::Generated,
             format_args!("Next Sequence Number: {nxt}    (relative sequence number)"),
         );
     }
@@ -556,11 +563,10 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) {
             -2 => " (no window scaling used)",
             _ => "",
         };
-        cx.sink.field_with_label(
+        cx.generated_labeled(
             &WINDOW_SIZE_SCALEFACTOR,
             s(14, 2),
             Value::I64(f.into()),
-            Presence::Generated,
             format_args!("Window size scaling factor: {f}{why}"),
         );
     }
@@ -657,7 +663,7 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) {
             &PAYLOAD,
             payload,
             Value::Bytes(buf.get(off + hlen, n as usize)),
-            format_args!("TCP payload ({n} byte{})", if n == 1 { "" } else { "s" }),
+            format_args!("TCP payload ({n} byte{})", crate::field::plural(n.into())),
         );
     }
     let tcp_item = cx.sink.layer_handle();
@@ -717,7 +723,7 @@ fn segment_data<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, span: Span, prefix: &
         return;
     }
     let n = span.len;
-    let plural = if n == 1 { "" } else { "s" };
+    let plural = crate::field::plural(n.into());
     let bytes = buf.get(span.start as usize, n as usize);
     cx.sink.field_with_label(
         &SEGMENT_DATA,
@@ -1269,13 +1275,7 @@ fn analysis_fields<S: Sink>(
     if !a.shown {
         return;
     }
-    cx.sink.field_with_label(
-        &ANALYSIS,
-        z,
-        Value::None,
-        Presence::Generated,
-        format_args!("SEQ/ACK analysis"),
-    );
+    cx.generated_labeled(&ANALYSIS, z, Value::None, format_args!("SEQ/ACK analysis"));
     cx.push();
     if let Some(f) = a.acks_frame {
         cx.generated(&ACKS_FRAME, z, Value::U64(f.into()));
@@ -1293,11 +1293,10 @@ fn analysis_fields<S: Sink>(
         cx.generated(&PUSH_BYTES_SENT, z, Value::U64(b.into()));
     }
     if a.flags != 0 {
-        cx.sink.field_with_label(
+        cx.generated_labeled(
             &ANALYSIS_FLAGS,
             z,
             Value::None,
-            Presence::Generated,
             format_args!("TCP Analysis Flags"),
         );
         cx.push();
@@ -1308,8 +1307,7 @@ fn analysis_fields<S: Sink>(
                 if flag == Flag::DuplicateAck {
                     let text = format_args!("This is a TCP duplicate ack");
                     let none = Value::None;
-                    cx.sink
-                        .field_with_label(flag_field(flag), z, none, Presence::Generated, text);
+                    cx.generated_labeled(flag_field(flag), z, none, text);
                 } else {
                     cx.generated(flag_field(flag), z, Value::None);
                     cx.push();

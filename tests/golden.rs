@@ -34,6 +34,13 @@ const FIELD_EXCEPTIONS: &[(&str, &str)] = &[
     ("frame.marked", "as frame.encap_type"),
     ("frame.ignored", "as frame.encap_type"),
     (
+        "eth.dst_resolved",
+        "the goldens leave MAC names out (make_goldens.py's FIELD_SKIP); `-T json` \
+         compares them with tshark's -n (tshark_cli.rs)",
+    ),
+    ("eth.src_resolved", "as eth.dst_resolved"),
+    ("eth.addr_resolved", "as eth.dst_resolved"),
+    (
         "snmp.noSuchObject",
         "tshark's JSON writes a field that carries an expert item as an object of its \
          children: the golden holds no value for it",

@@ -433,6 +433,25 @@ fn lower_layer_fields_print_as_tsharks() {
     }
 }
 
+/// `-T json -e` with the same lower-layer fields: tshark's output byte
+/// for byte, each packet's fields as arrays of their values.
+#[test]
+fn json_fields_print_as_tsharks() {
+    let mut args: Vec<String> = vec!["-T".into(), "json".into()];
+    for f in LAYERS {
+        args.extend(["-e".into(), f.to_string()]);
+    }
+    for fx in compared_fixtures() {
+        let (theirs, ours) = outputs(&fx, &args);
+        let (tl, ol): (Vec<&str>, Vec<&str>) = (theirs.lines().collect(), ours.lines().collect());
+        for (i, (t, o)) in tl.iter().zip(&ol).enumerate() {
+            assert_eq!(t, o, "{} line {}", fx.name, i + 1);
+        }
+        assert_eq!(tl.len(), ol.len(), "{}", fx.name);
+        assert_eq!(theirs, ours, "{}", fx.name);
+    }
+}
+
 /// DNS, TLS, HTTP and HTTP/2 fields and the columns, equal to tshark's on
 /// every frame where both dissected the same protocols: not where tshark
 /// hands a resent segment to no protocol above TCP, nor where it names a
@@ -1218,6 +1237,26 @@ const VERBOSE_LAYERS: &[&str] = &[
     "Data (",
 ];
 
+/// The layers whose `-T json` text is compared with tshark's line for
+/// line: those of VERBOSE_LAYERS, by their JSON keys.
+const JSON_LAYERS: &[&str] = &[
+    "\"frame\":",
+    "\"eth\":",
+    "\"vlan\":",
+    "\"null\":",
+    "\"sll\":",
+    "\"raw\":",
+    "\"arp\":",
+    "\"ip\":",
+    "\"udp\":",
+    "\"tcp\":",
+    "\"data\":",
+];
+
+/// Fixtures where a compared layer's `-T json` text differs from
+/// tshark's: (fixture, layer, why).
+const JSON_DIFFERS: &[(&str, &str, &str)] = &[];
+
 /// Fixtures where a compared layer's `-V` text differs from tshark's:
 /// (fixture, layer prefix, why).
 const VERBOSE_DIFFERS: &[(&str, &str, &str)] = &[
@@ -1290,11 +1329,6 @@ const VERBOSE_DIFFERS: &[(&str, &str, &str)] = &[
         "tcpdump_ssh.pcap",
         "Transmission Control Protocol,",
         "frame 54: a D-SACK (as in ndpi_1kxun.pcap)",
-    ),
-    (
-        "tcpdump_tcp_header_heapoverflow.pcap",
-        "Transmission Control Protocol,",
-        "a fuzzed header too short for TCP: tshark still shows its ports, wirelens stops at IPv4's payload",
     ),
     (
         "tcpdump_various_gre.pcap",
@@ -1393,17 +1427,63 @@ fn verbose_packets(text: &str) -> Vec<Vec<&str>> {
 /// differ (so the list stays true).
 #[test]
 fn details_trees_print_as_tsharks() {
+    let split = |text: &str| -> Vec<PacketLayers> {
+        verbose_packets(text)
+            .iter()
+            .map(|p| verbose_layers(p))
+            .collect()
+    };
+    layers_match_tsharks("-V", &split, VERBOSE_LAYERS, VERBOSE_DIFFERS.to_vec());
+}
+
+/// `-T json` writes the details tree as tshark's JSON, line for line, for
+/// the same layers as `-V` (hidden fields included, as tshark's JSON has
+/// them), except where `-V` differs (VERBOSE_DIFFERS: the same tree) and
+/// JSON_DIFFERS; members naming a MAC address's manufacturer
+/// (`eth.src.oui_resolved`) are left out: wirelens ships no manufacturer
+/// database.
+#[test]
+fn json_trees_print_as_tsharks() {
+    let split = |text: &str| -> Vec<PacketLayers> {
+        json_packets(text).iter().map(|p| json_layers(p)).collect()
+    };
+    let as_json = |layer: &str| {
+        let i = VERBOSE_LAYERS.iter().position(|l| *l == layer);
+        JSON_LAYERS[i.expect("a compared layer")]
+    };
+    let listed = VERBOSE_DIFFERS
+        .iter()
+        .map(|&(f, l, why)| (f, as_json(l), why))
+        .chain(JSON_DIFFERS.iter().copied())
+        .collect();
+    layers_match_tsharks("-Tjson", &split, JSON_LAYERS, listed);
+}
+
+/// A packet's layers: (a layer's first line, its lines), in order.
+type PacketLayers = Vec<(String, Vec<String>)>;
+
+/// A packet's layers as tshark and wirelens print them with `option`,
+/// compared for each of `layers` (paired by their place among the
+/// packet's layers of that name): equal, except the (fixture, layer)
+/// pairs `listed`, each of which must still differ (so the list stays
+/// true).
+fn layers_match_tsharks(
+    option: &str,
+    split: &dyn Fn(&str) -> Vec<PacketLayers>,
+    layers: &[&'static str],
+    listed: Vec<(&str, &str, &str)>,
+) {
     // (fixture, layer) -> (layers that differ, the first's frame and texts)
     type Differences = std::collections::BTreeMap<(String, &'static str), (usize, String)>;
     let mut differs = Differences::new();
     let mut compared = 0;
+    let data = layers[layers.len() - 1];
     for fx in compared_fixtures() {
-        let (theirs, ours) = outputs(&fx, &["-V".to_string()]);
-        let (theirs, ours) = (verbose_packets(&theirs), verbose_packets(&ours));
+        let (theirs, ours) = outputs(&fx, &[option.to_string()]);
+        let (theirs, ours) = (split(&theirs), split(&ours));
         assert_eq!(theirs.len(), ours.len(), "{}", fx.name);
         for (n, (t, o)) in theirs.iter().zip(&ours).enumerate() {
-            let (t, o) = (verbose_layers(t), verbose_layers(o));
-            for layer in VERBOSE_LAYERS {
+            for &layer in layers {
                 // Data only right above a compared layer: what an
                 // application protocol leaves is that protocol's to show.
                 let of = |ls: &[(String, Vec<String>)]| -> Vec<Vec<String>> {
@@ -1411,15 +1491,15 @@ fn details_trees_print_as_tsharks() {
                         .enumerate()
                         .filter(|(i, (first, _))| {
                             first.starts_with(layer)
-                                && (*layer != "Data ("
+                                && (layer != data
                                     || i.checked_sub(1).is_some_and(|p| {
-                                        VERBOSE_LAYERS.iter().any(|l| ls[p].0.starts_with(l))
+                                        layers.iter().any(|l| ls[p].0.starts_with(l))
                                     }))
                         })
                         .map(|(_, (_, lines))| lines.clone())
                         .collect()
                 };
-                let (tl, ol) = (of(&t), of(&o));
+                let (tl, ol) = (of(t), of(o));
                 compared += tl.len();
                 if tl != ol {
                     let e = differs.entry((fx.name.clone(), layer)).or_insert_with(|| {
@@ -1435,17 +1515,13 @@ fn details_trees_print_as_tsharks() {
             }
         }
     }
-    let listed = |f: &str, l: &str| {
-        VERBOSE_DIFFERS
-            .iter()
-            .any(|(lf, ll, _)| *lf == f && *ll == l)
-    };
+    let is_listed = |f: &str, l: &str| listed.iter().any(|(lf, ll, _)| *lf == f && *ll == l);
     let unlisted: Vec<String> = differs
         .iter()
-        .filter(|((f, l), _)| !listed(f, l))
+        .filter(|((f, l), _)| !is_listed(f, l))
         .map(|((f, l), (n, first))| format!("{f} {l:?}: {n} differ, first {first}"))
         .collect();
-    let stale: Vec<_> = VERBOSE_DIFFERS
+    let stale: Vec<_> = listed
         .iter()
         .filter(|(f, l, _)| {
             fixtures().iter().any(|fx| fx.name == *f)
@@ -1458,4 +1534,46 @@ fn details_trees_print_as_tsharks() {
         unlisted.join("\n\n")
     );
     assert!(compared > 40_000, "{compared}");
+}
+
+/// `-T json` output as packets, each the lines of its object.
+fn json_packets(text: &str) -> Vec<Vec<&str>> {
+    let mut packets: Vec<Vec<&str>> = Vec::new();
+    for line in text.lines() {
+        if line == "  {" {
+            packets.push(Vec::new());
+        }
+        if let Some(p) = packets.last_mut() {
+            p.push(line);
+        }
+    }
+    packets
+}
+
+/// One packet's JSON as its layers: members of `layers`, each (its first
+/// line, its lines), in order, without the commas that depend on what
+/// follows, without manufacturer names and without `frame.protocols`
+/// (as `-V`'s comparison leaves it out).
+fn json_layers(packet: &[&str]) -> Vec<(String, Vec<String>)> {
+    const LAYER_INDENT: &str = "        \"";
+    let mut layers: Vec<(String, Vec<String>)> = Vec::new();
+    let mut inside = false;
+    for line in packet {
+        if line.contains(".oui_resolved\": ") || line.contains("\"frame.protocols\": ") {
+            continue;
+        }
+        let line = line.strip_suffix(',').unwrap_or(line);
+        if line.starts_with(LAYER_INDENT) {
+            inside = true;
+            let first = line.trim_start().to_string();
+            layers.push((first, vec![line.to_string()]));
+        } else if (inside && line.starts_with("         ")) || line.starts_with("        }") {
+            if let Some((_, lines)) = layers.last_mut() {
+                lines.push(line.to_string());
+            }
+        } else {
+            inside = false;
+        }
+    }
+    layers
 }

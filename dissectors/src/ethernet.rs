@@ -21,14 +21,17 @@ static PRIORITIES: &[(u64, &str)] = &[
 
 crate::fields! {
     DST = FieldDef::new("eth.dst", "Destination", T::Ether);
+    DST_RESOLVED = FieldDef::new("eth.dst_resolved", "Destination (resolved)", T::String);
     DST_OUI = FieldDef::new("eth.dst.oui", "Destination OUI", T::U24);
     DST_LG = FieldDef::new("eth.dst.lg", "LG bit", T::Boolean).tfs("Locally administered address (this is NOT the factory default)", "Globally unique address (factory default)").mask(0x020000);
     DST_IG = FieldDef::new("eth.dst.ig", "IG bit", T::Boolean).tfs("Group address (multicast/broadcast)", "Individual address (unicast)").mask(0x010000);
     SRC = FieldDef::new("eth.src", "Source", T::Ether);
+    SRC_RESOLVED = FieldDef::new("eth.src_resolved", "Source (resolved)", T::String);
     SRC_OUI = FieldDef::new("eth.src.oui", "Source OUI", T::U24);
     SRC_LG = FieldDef::new("eth.src.lg", "LG bit", T::Boolean).tfs("Locally administered address (this is NOT the factory default)", "Globally unique address (factory default)").mask(0x020000);
     SRC_IG = FieldDef::new("eth.src.ig", "IG bit", T::Boolean).tfs("Group address (multicast/broadcast)", "Individual address (unicast)").mask(0x010000);
     ADDR = FieldDef::new("eth.addr", "Address", T::Ether);
+    ADDR_RESOLVED = FieldDef::new("eth.addr_resolved", "Address (resolved)", T::String);
     ADDR_OUI = FieldDef::new("eth.addr.oui", "Address OUI", T::U24);
     LG = FieldDef::new("eth.lg", "LG bit", T::Boolean).tfs("Locally administered address (this is NOT the factory default)", "Globally unique address (factory default)").mask(0x020000);
     IG = FieldDef::new("eth.ig", "IG bit", T::Boolean).tfs("Group address (multicast/broadcast)", "Individual address (unicast)").mask(0x010000);
@@ -111,9 +114,21 @@ fn dissect_at<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, base: usize, fcs_possib
         ),
     );
     let dst_at = at(field::DST);
-    address(cx, buf, dst_at, dst, &DST, &DST_OUI, &DST_LG, &DST_IG);
+    address(
+        cx,
+        buf,
+        dst_at,
+        dst,
+        [&DST, &DST_RESOLVED, &DST_OUI, &DST_LG, &DST_IG],
+    );
     let src_at = at(field::SRC);
-    address(cx, buf, src_at, src, &SRC, &SRC_OUI, &SRC_LG, &SRC_IG);
+    address(
+        cx,
+        buf,
+        src_at,
+        src,
+        [&SRC, &SRC_RESOLVED, &SRC_OUI, &SRC_LG, &SRC_IG],
+    );
     let type_span = buf.span(at(field::TYPE), 2);
     if is_8023 {
         cx.field(&LEN, type_span, Value::U64(etype.into()));
@@ -147,24 +162,29 @@ fn length_framed<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
+/// An address with its hidden aliases: `fields` is the address field, its
+/// resolved name, OUI, LG and IG bits.
 fn address<S: Sink>(
     cx: &mut Cx<'_, S>,
     buf: Buf<'_>,
     off: usize,
     mac: [u8; 6],
-    addr: &'static FieldDef,
-    oui: &'static FieldDef,
-    lg: &'static FieldDef,
-    ig: &'static FieldDef,
+    [addr, resolved, oui, lg, ig]: [&'static FieldDef; 5],
 ) {
     let oui_v = u64::from(mac[0]) << 16 | u64::from(mac[1]) << 8 | u64::from(mac[2]);
     let lg_v = mac[0] & 0x02 != 0;
     let ig_v = mac[0] & 0x01 != 0;
     cx.field(addr, buf.span(off, 6), Value::Ether(mac));
     cx.push();
+    // wirelens resolves no names: the "resolved" address is the address,
+    // as tshark's with -n.
+    let text = (cx.sink.wants(resolved) || cx.sink.wants(&ADDR_RESOLVED))
+        .then(|| crate::field::Show(addr, &Value::Ether(mac)).to_string());
+    let text = text.as_deref().unwrap_or_default();
+    cx.hidden(resolved, buf.span(off, 6), Value::Str(text));
     cx.hidden(oui, buf.span(off, 3), Value::U64(oui_v));
     cx.field(&ADDR, buf.span(off, 6), Value::Ether(mac));
+    cx.hidden(&ADDR_RESOLVED, buf.span(off, 6), Value::Str(text));
     cx.hidden(&ADDR_OUI, buf.span(off, 3), Value::U64(oui_v));
     cx.field(lg, buf.span(off, 3), Value::Bool(lg_v));
     cx.hidden(&LG, buf.span(off, 3), Value::Bool(lg_v));

@@ -848,7 +848,7 @@ impl<S: Sink> Cx<'_, S> {
     /// when the capture was cut by snaplen, "Packet size limited during capture".
     pub fn truncated(&mut self, what: &str, span: Span, data_len: usize) {
         if (self.frame.orig_len as usize) > data_len && self.quote_depth == 0 {
-            self.expert(
+            self.exception(
                 &crate::expert::SHORT_FRAME,
                 span,
                 format_args!("[Packet size limited during capture: {what} truncated]"),
@@ -887,8 +887,13 @@ impl<S: Sink> Cx<'_, S> {
 
     /// An exception in Wireshark's terms: the layer cannot go on.
     pub fn malformed(&mut self, span: Span, message: fmt::Arguments<'_>) {
-        self.expert(&crate::expert::MALFORMED, span, message);
+        self.exception(&crate::expert::MALFORMED, span, message);
         self.note_exception("[Malformed Packet]");
+    }
+
+    fn exception(&mut self, def: &'static ExpertDef, span: Span, message: fmt::Arguments<'_>) {
+        self.pi.expert.add(def);
+        self.sink.exception(def, span, message);
     }
 
     fn note_exception(&mut self, note: &'static str) {

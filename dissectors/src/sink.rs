@@ -106,6 +106,12 @@ pub trait Sink {
     fn push(&mut self);
     fn pop(&mut self);
     fn expert(&mut self, def: &'static ExpertDef, span: Span, message: fmt::Arguments<'_>);
+    /// An exception in Wireshark's terms (a layer ran out of bytes): an
+    /// expert item that belongs to the packet rather than to the layer
+    /// being dissected, where Wireshark's tree shows it.
+    fn exception(&mut self, def: &'static ExpertDef, span: Span, message: fmt::Arguments<'_>) {
+        self.expert(def, span, message);
+    }
     /// A handle to the layer begun last, to add items to it after it ended
     /// (Ethernet's trailer is only known once the payload has been dissected).
     fn layer_handle(&self) -> u32 {
@@ -223,6 +229,11 @@ impl<S: Sink> Sink for Option<S> {
             s.expert(def, span, message);
         }
     }
+    fn exception(&mut self, def: &'static ExpertDef, span: Span, message: fmt::Arguments<'_>) {
+        if let Some(s) = self {
+            s.exception(def, span, message);
+        }
+    }
     fn layer_handle(&self) -> u32 {
         self.as_ref().map_or(0, S::layer_handle)
     }
@@ -293,6 +304,10 @@ impl<A: Sink, B: Sink> Sink for Tee<'_, A, B> {
     fn pop(&mut self) {
         self.0.pop();
         self.1.pop();
+    }
+    fn exception(&mut self, def: &'static ExpertDef, span: Span, message: fmt::Arguments<'_>) {
+        self.0.exception(def, span, message);
+        self.1.exception(def, span, message);
     }
     fn expert(&mut self, def: &'static ExpertDef, span: Span, message: fmt::Arguments<'_>) {
         self.0.expert(def, span, message);

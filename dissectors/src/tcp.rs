@@ -424,12 +424,21 @@ pub fn parse_options(opts: &[u8]) -> TcpOptions {
 pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) {
     let b = buf.rest(off);
     let Some(h) = TcpHeader::new_checked(b) else {
-        cx.layer(
-            &proto::TCP,
-            buf.span(off, b.len()),
-            format_args!("Transmission Control Protocol"),
-        );
-        if let (Some(sp), Some(dp)) = (bytes::be16(b, 0), bytes::be16(b, 2)) {
+        let ports = bytes::be16(b, 0).zip(bytes::be16(b, 2));
+        match ports {
+            // tshark titles the layer with the ports before it reads on.
+            Some((sp, dp)) => cx.layer(
+                &proto::TCP,
+                buf.span(off, b.len()),
+                format_args!("Transmission Control Protocol, Src Port: {sp}, Dst Port: {dp}"),
+            ),
+            None => cx.layer(
+                &proto::TCP,
+                buf.span(off, b.len()),
+                format_args!("Transmission Control Protocol"),
+            ),
+        }
+        if let Some((sp, dp)) = ports {
             cx.field(&SRCPORT, buf.span(off, 2), Value::U64(sp.into()));
             cx.field(&DSTPORT, buf.span(off + 2, 2), Value::U64(dp.into()));
             cx.hidden(&PORT, buf.span(off, 2), Value::U64(sp.into()));

@@ -13,6 +13,9 @@ pub enum NodeKind {
     Field,
     Text,
     Expert,
+    /// An exception's item at the top of the tree: "[Malformed Packet:
+    /// DNS]", "[Packet size limited during capture: …]".
+    Exception,
 }
 
 #[derive(Debug, Clone)]
@@ -205,6 +208,16 @@ impl Sink for TreeBuilder {
         };
         n.presence = Presence::Generated;
         self.add(n);
+    }
+    fn exception(&mut self, def: &'static ExpertDef, span: Span, message: fmt::Arguments<'_>) {
+        let mut n = blank(NodeKind::Exception, span);
+        n.expert = Some(def);
+        n.label = message.to_string();
+        // Wireshark catches the exception where the packet's dissection
+        // began: the item is a top-level one.
+        let open = std::mem::take(&mut self.stack);
+        self.add(n);
+        self.stack = open;
     }
     fn layer_handle(&self) -> u32 {
         let layer = |id: &&u32| self.tree.nodes[**id as usize].kind == NodeKind::Layer;

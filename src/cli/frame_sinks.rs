@@ -91,6 +91,9 @@ impl Sink for FrameSinks<'_> {
     fn expert(&mut self, def: &'static ExpertDef, span: Span, message: fmt::Arguments<'_>) {
         each!(self, s => s.expert(def, span, message));
     }
+    fn exception(&mut self, def: &'static ExpertDef, span: Span, message: fmt::Arguments<'_>) {
+        each!(self, s => s.exception(def, span, message));
+    }
     // Handles are the tree's: only the tree gives items back by handle
     // (the others ignore the handle they are given).
     fn layer_handle(&self) -> u32 {

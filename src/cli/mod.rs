@@ -14,6 +14,7 @@ pub mod follow;
 mod follow_layout;
 pub mod http;
 pub mod http2;
+mod json_tree;
 mod live_packets;
 mod matched;
 mod packets;
@@ -286,7 +287,8 @@ pub struct PacketsArgs {
     #[arg(short = 'n')]
     pub no_resolution: bool,
     /// tshark's output formats: `fields` (the `-e` fields, one line per
-    /// packet) or `text` (the packet list).
+    /// packet), `json` (each packet's details tree as tshark's JSON) or
+    /// `text` (the packet list).
     #[arg(short = 'T', value_enum, value_name = "FORMAT")]
     pub output: Option<TsharkFormat>,
     /// A field for `-T fields`, by its display-filter name (`ip.src`), a
@@ -332,6 +334,7 @@ pub struct PacketsArgs {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum TsharkFormat {
     Fields,
+    Json,
     Text,
 }
 

@@ -76,6 +76,8 @@ pub struct PacketPrinter<'a> {
     layout: Option<FieldsLayout>,
     opts: dissectors::packet::Options,
     json: Option<JsonArray>,
+    /// `-T json`'s array of details trees.
+    json_trees: Option<super::json_tree::JsonPackets>,
     filter: Option<DisplayFilter>,
     filter_sink: Option<crate::filter::FilterSink>,
     picker: Option<FieldPicker>,
@@ -99,8 +101,20 @@ impl<'a> PacketPrinter<'a> {
     ) -> Result<PacketPrinter<'a>, CliError> {
         let layout = match a.output {
             Some(TsharkFormat::Fields) => Some(FieldsLayout::new(&a.fields, &a.field_options)?),
+            // tshark's JSON of `-e` fields names each once, where it was
+            // named last.
+            Some(TsharkFormat::Json) if !a.fields.is_empty() => {
+                let f = &a.fields;
+                let names: Vec<String> = (0..f.len())
+                    .filter(|&i| !f[i + 1..].contains(&f[i]))
+                    .map(|i| f[i].clone())
+                    .collect();
+                Some(FieldsLayout::new(&names, &[])?)
+            }
             _ if !a.fields.is_empty() => {
-                return Err(CliError("-e fields are printed with -T fields".into()));
+                return Err(CliError(
+                    "-e fields are printed with -T fields or -T json".into(),
+                ));
             }
             _ => None,
         };
@@ -115,10 +129,23 @@ impl<'a> PacketPrinter<'a> {
             (TextOrJson::Json, None, None, false) => Some(JsonArray::start(out)?),
             _ => None,
         };
+        let json_trees = match (a.output, a.quiet) {
+            (Some(TsharkFormat::Json), false) => {
+                let mut text = String::new();
+                let j = super::json_tree::JsonPackets::start(&mut text);
+                out.write_all(text.as_bytes())?;
+                Some(j)
+            }
+            _ => None,
+        };
         let filter = display_filter(a.filter.as_deref())?;
         let filter_sink = filter.as_ref().map(DisplayFilter::sink);
         let picker = match &layout {
-            Some(l) => Some(FieldPicker::new(&l.names)?),
+            Some(l) => {
+                let mut p = FieldPicker::new(&l.names)?;
+                p.raw_text = a.output == Some(TsharkFormat::Json);
+                Some(p)
+            }
             None => None,
         };
         let stats = match a.statistics.is_empty() {
@@ -138,6 +165,7 @@ impl<'a> PacketPrinter<'a> {
             layout,
             opts: crate::pass::options(info),
             json,
+            json_trees,
             filter,
             filter_sink,
             picker,
@@ -183,7 +211,9 @@ impl<'a> PacketPrinter<'a> {
             s.clear();
         }
         // The data sources `-x` prints come with the frame's tree.
-        let mut tree = ((a.hex || a.verbose) && !quiet).then(TreeBuilder::new);
+        // The tree is built for `-x`, `-V` and `-T json` without `-e`.
+        let json_tree = self.json_trees.is_some() && self.picker.is_none();
+        let mut tree = ((a.hex || a.verbose || json_tree) && !quiet).then(TreeBuilder::new);
         let mut sinks = FrameSinks {
             filter: self.filter_sink.as_mut(),
             picker: if quiet { None } else { self.picker.as_mut() },
@@ -214,7 +244,9 @@ impl<'a> PacketPrinter<'a> {
         if let Some(tree) = tree {
             text.clear();
             let tree = tree.finish();
-            if a.verbose {
+            if let Some(j) = self.json_trees.as_mut() {
+                j.packet(text, &tree, &day(rec.ts_ns));
+            } else if a.verbose {
                 super::verbose_tree::packet(text, &tree, data, a.hex);
                 if a.hex {
                     super::hex_dump::packet(text, data, &tree.sources);
@@ -233,8 +265,16 @@ impl<'a> PacketPrinter<'a> {
                 pi,
                 length: rec.orig_len,
             });
-            l.line(p, text);
-            text.push('\n');
+            match self.json_trees.as_mut() {
+                Some(j) => {
+                    text.clear();
+                    j.fields(text, &l.names, p, &day(rec.ts_ns));
+                }
+                None => {
+                    l.line(p, text);
+                    text.push('\n');
+                }
+            }
             out.write_all(text.as_bytes())?;
             return Ok(());
         }
@@ -264,11 +304,22 @@ impl<'a> PacketPrinter<'a> {
         if let Some(j) = self.json {
             j.end(out)?;
         }
+        if let Some(j) = self.json_trees {
+            let mut text = String::new();
+            j.end(&mut text);
+            out.write_all(text.as_bytes())?;
+        }
         if let Some(mut s) = self.stats {
             s.draw(out)?;
         }
         Ok(())
     }
+}
+
+/// A packet's date, `YYYY-MM-DD` (UTC), as `-T json` names its index.
+fn day(ts_ns: i64) -> String {
+    let (y, m, d) = dissectors::field::civil_from_days(ts_ns.div_euclid(86_400_000_000_000));
+    format!("{y:04}-{m:02}-{d:02}")
 }
 
 /// wirelens' own JSON row of a packet.

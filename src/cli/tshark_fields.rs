@@ -206,6 +206,9 @@ pub struct FieldPicker {
     expert: Vec<bool>,
     labels: bool,
     payload: bool,
+    /// Text values as they are, for JSON (`-T json -e`), rather than
+    /// escaped C-style as `-T fields` prints them.
+    pub raw_text: bool,
 }
 
 impl FieldPicker {
@@ -224,6 +227,7 @@ impl FieldPicker {
             expert: vec![false; names.len()],
             labels: false,
             payload: false,
+            raw_text: false,
         };
         for (i, n) in names.iter().enumerate() {
             if n.starts_with("_ws.col.") {
@@ -266,7 +270,7 @@ impl FieldPicker {
     }
 
     /// Column `i`'s values, in tree order (an expert item alone: 1).
-    fn values(&self, i: usize) -> impl Iterator<Item = &str> {
+    pub fn values(&self, i: usize) -> impl Iterator<Item = &str> {
         let kept = self
             .spans
             .iter()
@@ -325,7 +329,11 @@ impl Sink for FieldPicker {
     #[inline]
     fn field(&mut self, def: &'static FieldDef, _: Span, value: Value<'_>, _: Presence) {
         if self.is_wanted(def) {
-            self.keep(def, |out| write_field_text(out, def, &value));
+            let raw = self.raw_text;
+            self.keep(def, |out| match (&value, raw) {
+                (Value::Str(s), true) => out.push_str(s),
+                _ => write_field_text(out, def, &value),
+            });
         }
     }
     fn text(&mut self, _: Span, _: fmt::Arguments<'_>) {}

@@ -2,6 +2,7 @@
 //! line indented four spaces a level, hidden items left out, an empty line
 //! after the packet.
 
+use dissectors::expert::ExpertDef;
 use dissectors::field::FieldType;
 use dissectors::sink::Presence;
 use dissectors::tree::{NodeKind, Tree};
@@ -44,21 +45,15 @@ impl Printer<'_> {
         }
         indent(out, depth);
         if let (NodeKind::Expert, Some(def)) = (n.kind, n.expert) {
-            // tshark shows an expert item as a summary line over the message,
-            // its severity and its group.
-            let (severity, group) = (def.severity.name(), def.group.name());
-            out.push_str(&format!(
-                "[Expert Info ({severity}/{group}): {}]\n",
-                n.label
-            ));
-            for line in [
-                format!("[{}]", n.label),
-                format!("[Severity level: {severity}]"),
-                format!("[Group: {group}]"),
-            ] {
+            expert(out, def, &n.label, depth);
+        } else if let (NodeKind::Exception, Some(def)) = (n.kind, n.expert) {
+            // tshark's exception line; a malformed packet's has its expert
+            // item under it, a short frame's nothing.
+            out.push_str(&n.label);
+            out.push('\n');
+            if def.name == dissectors::expert::MALFORMED.name {
                 indent(out, depth + 1);
-                out.push_str(&line);
-                out.push('\n');
+                expert(out, def, EXCEPTION_OCCURRED, depth + 1);
             }
         } else {
             out.push_str(&fitted(n));
@@ -77,6 +72,25 @@ impl Printer<'_> {
         for &c in &n.children {
             self.node(out, c, depth + 1);
         }
+    }
+}
+
+/// The expert message of the item under tshark's "[Malformed Packet: …]".
+pub const EXCEPTION_OCCURRED: &str = "Malformed Packet (Exception occurred)";
+
+/// An expert item as tshark shows it: a summary line (indented by the
+/// caller) over the message, its severity and its group.
+fn expert(out: &mut String, def: &ExpertDef, message: &str, depth: usize) {
+    let (severity, group) = (def.severity.name(), def.group.name());
+    out.push_str(&format!("[Expert Info ({severity}/{group}): {message}]\n"));
+    for line in [
+        format!("[{message}]"),
+        format!("[Severity level: {severity}]"),
+        format!("[Group: {group}]"),
+    ] {
+        indent(out, depth + 1);
+        out.push_str(&line);
+        out.push('\n');
     }
 }
 

@@ -132,7 +132,7 @@ fn node(ui: &mut egui::Ui, d: &mut Details, i: u32, top: bool) {
         return;
     };
     let mut text = RichText::new(n.label.clone());
-    if n.kind == NodeKind::Expert
+    if matches!(n.kind, NodeKind::Expert | NodeKind::Exception)
         && let Some(c) = n.expert.and_then(|e| severity_colour(e.severity))
     {
         text = text.color(c);

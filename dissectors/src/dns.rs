@@ -127,7 +127,7 @@ crate::fields! {
     FLAGS_TENTATIVE = FieldDef::new("dns.flags.tentative", "Tentative", T::Boolean).tfs("Tentative", "Not tentative").mask(0x0100);
     FLAGS_RECAVAIL = FieldDef::new("dns.flags.recavail", "Recursion available", T::Boolean).tfs("Server can do recursive queries", "Server can't do recursive queries").bits(16).mask(0x0080);
     FLAGS_Z = FieldDef::new("dns.flags.z", "Z", T::Boolean).tfs("reserved - incorrect!", "reserved (0)").bits(16).mask(0x0040);
-    FLAGS_AUTHENTICATED = FieldDef::new("dns.flags.authenticated", "Answer authenticated", T::Boolean).tfs("Set", "Not set").bits(16).mask(0x0020);
+    FLAGS_AUTHENTICATED = FieldDef::new("dns.flags.authenticated", "Answer authenticated", T::Boolean).tfs("Answer/authority portion was authenticated by the server", "Answer/authority portion was not authenticated by the server").bits(16).mask(0x0020);
     FLAGS_CHECKDISABLE = FieldDef::new("dns.flags.checkdisable", "Non-authenticated data", T::Boolean).tfs("Acceptable", "Unacceptable").bits(16).mask(0x0010);
     FLAGS_RCODE = FieldDef::new("dns.flags.rcode", "Reply code", T::U16).mask(0x000f).names(RCODES);
     COUNT_QUERIES = FieldDef::new("dns.count.queries", "Questions", T::U16);
@@ -189,7 +189,7 @@ crate::fields! {
     OPT_DATA = FieldDef::new("dns.opt.data", "Option Data", T::Bytes);
     OPT_COOKIE_CLIENT = FieldDef::new("dns.opt.cookie.client", "Client Cookie", T::Bytes);
     OPT_COOKIE_SERVER = FieldDef::new("dns.opt.cookie.server", "Server Cookie", T::Bytes);
-    OPT_CLIENT_FAMILY = FieldDef::new("dns.opt.client.family", "Family", T::U16);
+    OPT_CLIENT_FAMILY = FieldDef::new("dns.opt.client.family", "Family", T::U16).names(ADDRESS_FAMILIES);
     OPT_CLIENT_NETMASK = FieldDef::new("dns.opt.client.netmask", "Source Netmask", T::U8);
     OPT_CLIENT_SCOPE = FieldDef::new("dns.opt.client.scope", "Scope Netmask", T::U8);
     OPT_CLIENT_ADDR4 = FieldDef::new("dns.opt.client.addr4", "Client Subnet", T::Ipv4);
@@ -786,6 +786,23 @@ fn body<S: Sink>(cx: &mut Cx<'_, S>, msg: &mut Msg<'_>, m: &DnsMatch) {
         return;
     };
     cx.field(&ID, msg.span(0, 2), Value::U64(id.into()));
+    // tshark notes a retransmission under the ID that matched it.
+    if let Some(first) = m.retransmission_of {
+        cx.push();
+        match b.get(2).is_some_and(|f| f & 0x80 != 0) {
+            true => cx.expert(
+                &RETRANSMIT_RESPONSE,
+                msg.span(0, 2),
+                format_args!("DNS response retransmission. Original response in frame {first}"),
+            ),
+            false => cx.expert(
+                &RETRANSMIT_REQUEST,
+                msg.span(0, 2),
+                format_args!("DNS query retransmission. Original request in frame {first}"),
+            ),
+        }
+        cx.pop();
+    }
     let Some(flags) = bytes::be16(b, 2) else {
         msg.cut = true;
         return;
@@ -834,8 +851,20 @@ fn body<S: Sink>(cx: &mut Cx<'_, S>, msg: &mut Msg<'_>, m: &DnsMatch) {
                 cx.field(&FLAGS_RECAVAIL, fs, bit(0x0080));
             }
             cx.field(&FLAGS_Z, fs, bit(0x0040));
+            // A query shows the AD bit only when it is set (RFC 6840 lets
+            // a query ask for it), as tshark does.
             if response {
                 cx.field(&FLAGS_AUTHENTICATED, fs, bit(0x0020));
+            } else if flags & 0x0020 != 0 {
+                // Wireshark's second item of the same name, worded for a
+                // query.
+                let bits = crate::tree::bit_pattern(&FLAGS_AUTHENTICATED, 1);
+                cx.labeled(
+                    &FLAGS_AUTHENTICATED,
+                    fs,
+                    bit(0x0020),
+                    format_args!("{bits} = AD bit: Set"),
+                );
             }
             cx.field(&FLAGS_CHECKDISABLE, fs, bit(0x0010));
         }
@@ -917,27 +946,21 @@ fn body<S: Sink>(cx: &mut Cx<'_, S>, msg: &mut Msg<'_>, m: &DnsMatch) {
         }
     }
     if let Some(first) = m.retransmission_of {
+        let original = match response {
+            true => &RETRANSMIT_RESPONSE_IN,
+            false => &RETRANSMIT_REQUEST_IN,
+        };
+        cx.generated(original, z, Value::U64(first.into()));
         cx.generated(&RETRANSMISSION, z, Value::Bool(true));
-        if response {
-            cx.generated(&RETRANSMIT_RESPONSE_IN, z, Value::U64(first.into()));
-            cx.expert(
-                &RETRANSMIT_RESPONSE,
-                z,
-                format_args!("DNS response retransmission. Original response in frame {first}"),
-            );
-        } else {
-            cx.generated(&RETRANSMIT_REQUEST_IN, z, Value::U64(first.into()));
-            cx.expert(
-                &RETRANSMIT_REQUEST,
-                z,
-                format_args!("DNS query retransmission. Original request in frame {first}"),
-            );
-        }
     }
     if m.unsolicited {
         cx.generated(&UNSOLICITED, z, Value::Bool(true));
     }
 }
+
+/// The address families an EDNS client subnet names (tshark's table
+/// for dns.opt.client.family).
+const ADDRESS_FAMILIES: &[(u64, &str)] = &[(1, "IPv4"), (2, "IPv6")];
 
 fn class_text(c: u16) -> String {
     match crate::field::lookup(CLASSES, c.into()) {
@@ -1223,9 +1246,8 @@ fn opt_record<S: Sink>(
         match code {
             10 if vlen >= 8 => {
                 cx.field(&OPT_COOKIE_CLIENT, vs(0, 8), Value::Bytes(&v[..8]));
-                if vlen > 8 {
-                    cx.field(&OPT_COOKIE_SERVER, vs(8, vlen - 8), Value::Bytes(&v[8..]));
-                }
+                // An empty server cookie is shown, as tshark's <MISSING>.
+                cx.field(&OPT_COOKIE_SERVER, vs(8, vlen - 8), Value::Bytes(&v[8..]));
             }
             8 if vlen >= 4 => {
                 let family = u16::from_be_bytes([v[0], v[1]]);

@@ -1234,6 +1234,7 @@ const VERBOSE_LAYERS: &[&str] = &[
     "Internet Protocol Version 4,",
     "User Datagram Protocol,",
     "Transmission Control Protocol,",
+    "Domain Name System (",
     "Data (",
 ];
 
@@ -1250,6 +1251,7 @@ const JSON_LAYERS: &[&str] = &[
     "\"ip\":",
     "\"udp\":",
     "\"tcp\":",
+    "\"dns\":",
     "\"data\":",
 ];
 
@@ -1260,6 +1262,21 @@ const JSON_DIFFERS: &[(&str, &str, &str)] = &[];
 /// Fixtures where a compared layer's `-V` text differs from tshark's:
 /// (fixture, layer prefix, why).
 const VERBOSE_DIFFERS: &[(&str, &str, &str)] = &[
+    (
+        "ndpi_dns_fragmented.pcap",
+        "Domain Name System (",
+        "frames 14 and 15 carry NSEC3 records, whose data wirelens shows as bytes (it reads A to SRV, OPT, SVCB, CAA, LOC, RRSIG and DNSKEY, not NSEC/NSEC3 yet)",
+    ),
+    (
+        "suricata_dns_over_https_POST.pcap",
+        "Domain Name System (",
+        "DNS over HTTPS: tshark dissects the application/dns-message bodies of the HTTP/2 DATA frames as DNS; wirelens shows them as HTTP/2 data",
+    ),
+    (
+        "zeek_icmp-destunreach-udp.pcap",
+        "Domain Name System (",
+        "the DNS response quoted inside an ICMP destination-unreachable: tshark dissects it, wirelens stops at the quoted UDP header",
+    ),
     (
         "arkime_http2-nghttp2.pcap",
         "Transmission Control Protocol,",
@@ -1421,7 +1438,7 @@ fn verbose_packets(text: &str) -> Vec<Vec<&str>> {
 }
 
 /// `-V` prints the details tree as tshark's, line for line, for the link,
-/// network and transport layers and data: each layer of each packet
+/// network and transport layers, DNS and data: each layer of each packet
 /// (paired by its place among the packet's layers of that name) equal,
 /// except the fixtures VERBOSE_DIFFERS names, each of which must still
 /// differ (so the list stays true).

@@ -144,6 +144,9 @@ crate::fields! {
     QRY_CLASS = FieldDef::new("dns.qry.class", "Class", T::U16).base(Base::Hex).names(CLASSES);
     QRY_QU = FieldDef::new("dns.qry.qu", "\"QU\" question", T::Boolean).mask(0x8000);
     RESP_NAME = FieldDef::new("dns.resp.name", "Name", T::String);
+    SRV_SERVICE = FieldDef::new("dns.srv.service", "Service", T::String);
+    SRV_PROTO = FieldDef::new("dns.srv.proto", "Protocol", T::String);
+    SRV_NAME = FieldDef::new("dns.srv.name", "Name", T::String);
     RESP_TYPE = FieldDef::new("dns.resp.type", "Type", T::U16).names(TYPES);
     RESP_CLASS = FieldDef::new("dns.resp.class", "Class", T::U16).base(Base::Hex).names(CLASSES);
     RESP_CACHE_FLUSH = FieldDef::new("dns.resp.cache_flush", "Cache flush", T::Boolean).mask(0x8000);
@@ -189,6 +192,10 @@ crate::fields! {
     OPT_DATA = FieldDef::new("dns.opt.data", "Option Data", T::Bytes);
     OPT_COOKIE_CLIENT = FieldDef::new("dns.opt.cookie.client", "Client Cookie", T::Bytes);
     OPT_COOKIE_SERVER = FieldDef::new("dns.opt.cookie.server", "Server Cookie", T::Bytes);
+    OPT_CHAIN_FQDN = FieldDef::new("dns.opt.chain.fqdn", "Closest Trust Point", T::String);
+    OPT_DAU = FieldDef::new("dns.opt.dau", "DAU", T::U8).names(DNSSEC_ALGORITHMS);
+    OPT_DHU = FieldDef::new("dns.opt.dhu", "DHU", T::U8).names(DS_DIGESTS);
+    OPT_N3U = FieldDef::new("dns.opt.n3u", "N3U", T::U8).names(NSEC3_HASHES);
     OPT_CLIENT_FAMILY = FieldDef::new("dns.opt.client.family", "Family", T::U16).names(ADDRESS_FAMILIES);
     OPT_CLIENT_NETMASK = FieldDef::new("dns.opt.client.netmask", "Source Netmask", T::U8);
     OPT_CLIENT_SCOPE = FieldDef::new("dns.opt.client.scope", "Scope Netmask", T::U8);
@@ -213,6 +220,24 @@ crate::fields! {
     SVCB_IPV6HINT = FieldDef::new("dns.svcb.svcparam.ipv6hint.ip", "IP", T::Ipv6);
     SVCB_ECH = FieldDef::new("dns.svcb.svcparam.echconfig", "ECHConfig", T::Bytes);
     A6_PREFIX_LEN = FieldDef::new("dns.a6.prefix_len", "Prefix len", T::U8);
+    RRSIG_TYPE_COVERED = FieldDef::new("dns.rrsig.type_covered", "Type Covered", T::U16).names(TYPES);
+    RRSIG_ALGORITHM = FieldDef::new("dns.rrsig.algorithm", "Algorithm", T::U8).names(DNSSEC_ALGORITHMS);
+    RRSIG_LABELS = FieldDef::new("dns.rrsig.labels", "Labels", T::U8);
+    RRSIG_ORIGINAL_TTL = FieldDef::new("dns.rrsig.original_ttl", "Original TTL", T::U32);
+    RRSIG_EXPIRATION = FieldDef::new("dns.rrsig.signature_expiration", "Signature Expiration", T::AbsTime);
+    RRSIG_INCEPTION = FieldDef::new("dns.rrsig.signature_inception", "Signature Inception", T::AbsTime);
+    RRSIG_KEY_TAG = FieldDef::new("dns.rrsig.key_tag", "Key Tag", T::U16);
+    RRSIG_SIGNERS_NAME = FieldDef::new("dns.rrsig.signers_name", "Signer's name", T::String);
+    RRSIG_SIGNATURE = FieldDef::new("dns.rrsig.signature", "Signature", T::Bytes);
+    DNSKEY_FLAGS = FieldDef::new("dns.dnskey.flags", "Flags", T::U16).base(Base::Hex);
+    DNSKEY_ZONE_KEY = FieldDef::new("dns.dnskey.flags.zone_key", "Zone Key", T::Boolean).tfs("This is the zone key for specified zone", "This it not a zone key").bits(16).mask(0x0100);
+    DNSKEY_KEY_REVOKED = FieldDef::new("dns.dnskey.flags.key_revoked", "Key Revoked", T::Boolean).tfs("Yes", "No").bits(16).mask(0x0080);
+    DNSKEY_SEP = FieldDef::new("dns.dnskey.flags.secure_entry_point", "Key Signing Key", T::Boolean).tfs("Yes", "No").bits(16).mask(0x0001);
+    DNSKEY_RESERVED = FieldDef::new("dns.dnskey.flags.reserved", "Key Signing Key", T::U16).base(Base::Hex).mask(0xfe7e);
+    DNSKEY_PROTOCOL = FieldDef::new("dns.dnskey.protocol", "Protocol", T::U8);
+    DNSKEY_ALGORITHM = FieldDef::new("dns.dnskey.algorithm", "Algorithm", T::U8).names(DNSSEC_ALGORITHMS);
+    DNSKEY_KEY_ID = FieldDef::new("dns.dnskey.key_id", "Key id", T::U16);
+    DNSKEY_PUBLIC_KEY = FieldDef::new("dns.dnskey.public_key", "Public Key", T::Bytes);
     A6_SUFFIX = FieldDef::new("dns.a6.address_suffix", "Address Suffix", T::Ipv6);
     A6_PREFIX_NAME = FieldDef::new("dns.a6.prefix_name", "Prefix name", T::String);
     LOC_VERSION = FieldDef::new("dns.loc.version", "Version", T::U8);
@@ -958,15 +983,138 @@ fn body<S: Sink>(cx: &mut Cx<'_, S>, msg: &mut Msg<'_>, m: &DnsMatch) {
     }
 }
 
+/// DNSSEC algorithm numbers (RFC 8624's registry), as tshark names them.
+const DNSSEC_ALGORITHMS: &[(u64, &str)] = &[
+    (1, "RSA/MD5"),
+    (2, "Diffie-Hellman"),
+    (3, "DSA"),
+    (4, "Elliptic curve crypto"),
+    (5, "RSA/SHA1"),
+    (6, "DSA + NSEC3/SHA1"),
+    (7, "RSA/SHA1 + NSEC3/SHA1"),
+    (8, "RSA/SHA-256"),
+    (10, "RSA/SHA-512"),
+    (12, "GOST R 34.10-2001"),
+    (13, "ECDSA Curve P-256 with SHA-256"),
+    (14, "ECDSA Curve P-386 with SHA-386"),
+    (15, "Ed25519"),
+    (16, "Ed448"),
+    (157, "HMAC/MD5"),
+    (252, "Indirect key"),
+    (253, "Private, domain name"),
+    (254, "Private, OID"),
+];
+
+/// DS digest types.
+const DS_DIGESTS: &[(u64, &str)] = &[
+    (0, "Reserved digest"),
+    (1, "SHA-1"),
+    (2, "SHA-256"),
+    (3, "GOST R 34.11-94"),
+    (4, "SHA-384"),
+];
+
+/// NSEC3 hash algorithms.
+const NSEC3_HASHES: &[(u64, &str)] = &[(0, "Reserved"), (1, "SHA-1")];
+
 /// The address families an EDNS client subnet names (tshark's table
 /// for dns.opt.client.family).
 const ADDRESS_FAMILIES: &[(u64, &str)] = &[(1, "IPv4"), (2, "IPv6")];
 
-fn class_text(c: u16) -> String {
-    match crate::field::lookup(CLASSES, c.into()) {
-        Some(n) => n.to_string(),
-        None => format!("Unknown ({c})"),
+/// An RRSIG record's data (RFC 4034 section 3).
+fn rrsig<S: Sink>(
+    cx: &mut Cx<'_, S>,
+    d: &[u8],
+    span: &impl Fn(usize, usize) -> Span,
+    name_at: &impl Fn(&mut Cx<'_, S>, &'static FieldDef, usize) -> Option<usize>,
+) {
+    let be32 = |o: usize| bytes::be32(d, o).unwrap_or(0);
+    let covered = u16::from_be_bytes([d[0], d[1]]);
+    cx.field(&RRSIG_TYPE_COVERED, span(0, 2), Value::U64(covered.into()));
+    cx.field(&RRSIG_ALGORITHM, span(2, 1), Value::U64(d[2].into()));
+    cx.field(&RRSIG_LABELS, span(3, 1), Value::U64(d[3].into()));
+    let ttl = be32(4);
+    cx.labeled(
+        &RRSIG_ORIGINAL_TTL,
+        span(4, 4),
+        Value::U64(ttl.into()),
+        format_args!("Original TTL: {ttl} ({})", duration_text(ttl)),
+    );
+    for (o, def) in [(8, &RRSIG_EXPIRATION), (12, &RRSIG_INCEPTION)] {
+        let ns = i64::from(be32(o)) * 1_000_000_000;
+        cx.field(def, span(o, 4), Value::AbsTime(ns));
     }
+    let tag = u16::from_be_bytes([d[16], d[17]]);
+    cx.field(&RRSIG_KEY_TAG, span(16, 2), Value::U64(tag.into()));
+    if let Some(n) = name_at(cx, &RRSIG_SIGNERS_NAME, 18) {
+        let sig = &d[(18 + n).min(d.len())..];
+        cx.field(&RRSIG_SIGNATURE, span(18 + n, sig.len()), Value::Bytes(sig));
+    }
+}
+
+/// A DNSKEY record's data (RFC 4034 section 2) and its key tag.
+fn dnskey<S: Sink>(cx: &mut Cx<'_, S>, d: &[u8], span: &impl Fn(usize, usize) -> Span) {
+    let flags = u16::from_be_bytes([d[0], d[1]]);
+    cx.field(&DNSKEY_FLAGS, span(0, 2), Value::U64(flags.into()));
+    cx.push();
+    cx.field(
+        &DNSKEY_ZONE_KEY,
+        span(0, 2),
+        Value::Bool(flags & 0x0100 != 0),
+    );
+    cx.field(
+        &DNSKEY_KEY_REVOKED,
+        span(0, 2),
+        Value::Bool(flags & 0x0080 != 0),
+    );
+    cx.field(&DNSKEY_SEP, span(0, 2), Value::Bool(flags & 0x0001 != 0));
+    cx.field(
+        &DNSKEY_RESERVED,
+        span(0, 2),
+        Value::U64((flags & 0xfe7e).into()),
+    );
+    cx.pop();
+    cx.field(&DNSKEY_PROTOCOL, span(2, 1), Value::U64(d[2].into()));
+    cx.field(&DNSKEY_ALGORITHM, span(3, 1), Value::U64(d[3].into()));
+    cx.generated(&DNSKEY_KEY_ID, span(0, 0), Value::U64(key_tag(d).into()));
+    cx.field(
+        &DNSKEY_PUBLIC_KEY,
+        span(4, d.len() - 4),
+        Value::Bytes(&d[4..]),
+    );
+}
+
+/// RFC 4034 appendix B's key tag: a ones'-complement-like sum of the
+/// record's data taken as 16-bit words.
+fn key_tag(d: &[u8]) -> u16 {
+    let mut sum: u32 = 0;
+    for (i, &b) in d.iter().enumerate() {
+        sum = sum.wrapping_add(if i & 1 == 1 {
+            u32::from(b)
+        } else {
+            u32::from(b) << 8
+        });
+    }
+    sum = sum.wrapping_add(sum >> 16);
+    (sum & 0xffff) as u16
+}
+
+/// An SRV record's owner name as its parts (`_sip._udp.example.com`:
+/// service, protocol, name), each over the whole name, as tshark shows
+/// them.
+fn srv_name<S: Sink>(cx: &mut Cx<'_, S>, span: Span, name: &str) {
+    let mut parts = name.splitn(3, '.');
+    for def in [&SRV_SERVICE, &SRV_PROTO, &SRV_NAME] {
+        match parts.next() {
+            Some(p) => cx.field(def, span, Value::Str(p)),
+            None => break,
+        }
+    }
+}
+
+/// A class as a record's line names it (tshark: a bare "Unknown").
+fn class_text(c: u16) -> &'static str {
+    crate::field::lookup(CLASSES, c.into()).unwrap_or("Unknown")
 }
 
 /// A name cut at RFC 1035's length says so.
@@ -1098,7 +1246,7 @@ fn record<S: Sink>(cx: &mut Cx<'_, S>, msg: &mut Msg<'_>, pos: usize) -> Result<
                     _ => "dname",
                 };
                 if word.is_empty() {
-                    let _ = write!(summary, " {}", n.text);
+                    let _ = write!(summary, ", {}", n.text);
                 } else {
                     let _ = write!(summary, ", {word} {}", n.text);
                 }
@@ -1132,11 +1280,11 @@ fn record<S: Sink>(cx: &mut Cx<'_, S>, msg: &mut Msg<'_>, pos: usize) -> Result<
     let rr_span = msg.span(pos, end.min(b.len()) - pos);
     cx.text(rr_span, format_args!("{summary}"));
     cx.push();
-    cx.field(
-        &RESP_NAME,
-        msg.span(pos, name.wire_len),
-        Value::Str(&name.text),
-    );
+    let name_span = msg.span(pos, name.wire_len);
+    match t {
+        33 if !name.text.is_empty() => srv_name(cx, name_span, &name.text),
+        _ => cx.field(&RESP_NAME, name_span, Value::Str(&name.text)),
+    }
     cx.field(&RESP_TYPE, msg.span(at, 2), Value::U64(t.into()));
     cx.field(&RESP_CLASS, msg.span(at + 2, 2), Value::U64(class.into()));
     if msg.flavor == Flavor::Mdns {
@@ -1228,20 +1376,25 @@ fn opt_record<S: Sink>(
         let len = u16::from_be_bytes([d[o + 2], d[o + 3]]) as usize;
         let vlen = len.min(d.len() - o - 4);
         let v = &d[o + 4..o + 4 + vlen];
-        let code_name = crate::field::lookup(OPT_CODES, code.into()).unwrap_or("Unknown");
-        cx.sink.field_with_label(
-            &OPT,
-            msg.span(rd + o, 4 + vlen),
-            Value::None,
-            Presence::Normal,
-            format_args!("Option: {code_name}"),
-        );
+        match crate::field::lookup(OPT_CODES, code.into()) {
+            Some(name) => cx.labeled(
+                &OPT,
+                msg.span(rd + o, 4 + vlen),
+                Value::None,
+                format_args!("Option: {name}"),
+            ),
+            None => cx.labeled(
+                &OPT,
+                msg.span(rd + o, 4 + vlen),
+                Value::None,
+                format_args!("Option: Unknown ({code})"),
+            ),
+        }
         cx.push();
         cx.field(&OPT_CODE, msg.span(rd + o, 2), Value::U64(code.into()));
         cx.field(&OPT_LEN, msg.span(rd + o + 2, 2), Value::U64(len as u64));
-        if vlen > 0 {
-            cx.field(&OPT_DATA, msg.span(rd + o + 4, vlen), Value::Bytes(v));
-        }
+        // Empty data is shown too (tshark's <MISSING>).
+        cx.field(&OPT_DATA, msg.span(rd + o + 4, vlen), Value::Bytes(v));
         let vs = |i: usize, n: usize| msg.span(rd + o + 4 + i, n);
         match code {
             10 if vlen >= 8 => {
@@ -1269,7 +1422,21 @@ fn opt_record<S: Sink>(
                     _ => cx.field(&OPT_CLIENT_ADDR, vs(4, a.len()), Value::Bytes(a)),
                 }
             }
+            // RFC 6975: the algorithms the client understands, a byte each.
+            5..=7 => {
+                let def = [&OPT_DAU, &OPT_DHU, &OPT_N3U][usize::from(code - 5)];
+                for (i, &x) in v.iter().enumerate() {
+                    cx.field(def, vs(i, 1), Value::U64(x.into()));
+                }
+            }
             12 => cx.field(&OPT_PADDING, vs(0, vlen), Value::Bytes(v)),
+            // The trust point is a name in wire format, shown as text up
+            // to its root label as tshark does.
+            13 => {
+                let text = v.split(|&c| c == 0).next().unwrap_or_default();
+                let text = String::from_utf8_lossy(text);
+                cx.field(&OPT_CHAIN_FQDN, vs(0, vlen), Value::Str(&text));
+            }
             11 if vlen == 2 => cx.field(
                 &OPT_KEEPALIVE,
                 vs(0, 2),
@@ -1468,6 +1635,8 @@ fn rdata_fields<S: Sink>(
             cx.field(def, vs, Value::Str(&text));
         }
         64 | 65 if d.len() >= 2 => svcb(cx, msg, rd, d),
+        46 if d.len() >= 18 => rrsig(cx, d, &span, &name_at),
+        48 if d.len() >= 4 => dnskey(cx, d, &span),
         29 if !d.is_empty() => {
             cx.field(&LOC_VERSION, span(0, 1), Value::U64(d[0].into()));
             if d[0] == 0 && d.len() >= 16 {

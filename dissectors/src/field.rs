@@ -353,6 +353,26 @@ pub fn write_utc(f: &mut impl fmt::Write, ns: i64) -> fmt::Result {
 
 /// Days since 1970-01-01 to (year, month, day), proleptic Gregorian
 /// (Howard Hinnant's algorithm).
+/// Text as Wireshark's format_text shows it: control characters escaped
+/// C-style (`\r`, `\n`, `\003`).
+pub fn write_format_text(out: &mut String, s: &str) {
+    for c in s.chars() {
+        match c {
+            '\x07' => out.push_str("\\a"),
+            '\x08' => out.push_str("\\b"),
+            '\x0c' => out.push_str("\\f"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\x0b' => out.push_str("\\v"),
+            c if (c as u32) < 0x20 || c == '\x7f' => {
+                let _ = fmt::Write::write_fmt(out, format_args!("\\{:03o}", c as u32));
+            }
+            c => out.push(c),
+        }
+    }
+}
+
 pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
     let z = z + 719_468;
     let era = z.div_euclid(146_097);

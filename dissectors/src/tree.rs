@@ -321,6 +321,7 @@ pub fn write_value_text(out: &mut String, def: &FieldDef, value: &Value<'_>) {
             let _ = crate::field::write_secs(out, ns);
             out.push_str(" seconds");
         }
+        Value::Str(s) => crate::field::write_format_text(out, s),
         Value::Bytes([]) => out.push_str("<MISSING>"),
         // Wireshark's bytes_to_str: plain hex, cut after 36 bytes with an
         // ellipsis.

@@ -39,7 +39,12 @@ fn record(fields: &[&Collected]) -> Value {
             .collect()
     };
     let t = as_u64(get("dns.resp.type")).unwrap_or(0);
-    let name = as_str(get("dns.resp.name"));
+    // An SRV record's owner name is shown in its parts, as tshark does.
+    let name = as_str(get("dns.resp.name")).or_else(|| {
+        let parts = ["dns.srv.service", "dns.srv.proto", "dns.srv.name"];
+        let parts: Vec<String> = parts.iter().filter_map(|p| as_str(get(p))).collect();
+        (!parts.is_empty()).then(|| parts.join("."))
+    });
     let type_name = dissectors::dns::type_name(t as u16);
     if t == 41 {
         return json!({
@@ -123,10 +128,11 @@ fn messages(v: &FrameView<'_>, out: &mut Vec<Message>) {
         let response = as_bool(get("dns.flags.response"));
         let question =
             as_str(get("dns.qry.name")).map(|n| (n, as_u64(get("dns.qry.type")).unwrap_or(0)));
-        // Records: each starts at its name; the counts say which section.
+        // Records: each starts at its name (an SRV record's at its
+        // service); the counts say which section.
         let mut rrs: Vec<Vec<&Collected>> = Vec::new();
         for c in &fields {
-            if c.def.name == "dns.resp.name" {
+            if matches!(c.def.name, "dns.resp.name" | "dns.srv.service") {
                 rrs.push(Vec::new());
             }
             if let Some(last) = rrs.last_mut() {

@@ -131,25 +131,9 @@ fn write_field_text(out: &mut String, def: &FieldDef, value: &Value<'_>) {
                 let _ = write!(out, "{x:02x}");
             }
         }
-        Value::Str(s) => escape_text(out, s),
+        Value::Str(s) => dissectors::field::write_format_text(out, s),
         v => {
             let _ = write!(out, "{}", Show(def, v));
-        }
-    }
-}
-
-fn escape_text(out: &mut String, s: &str) {
-    for c in s.chars() {
-        match c {
-            '\x07' => out.push_str("\\a"),
-            '\x08' => out.push_str("\\b"),
-            '\x0c' => out.push_str("\\f"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\x0b' => out.push_str("\\v"),
-            c if (c as u32) < 0x20 || c == '\x7f' => out.push_str(&format!("\\{:03o}", c as u32)),
-            c => out.push(c),
         }
     }
 }

@@ -19,6 +19,9 @@ crate::fields! {
     NOTIFICATION = FieldDef::new("http.notification", "Notification", T::Boolean);
     REQUEST_METHOD = FieldDef::new("http.request.method", "Request Method", T::String);
     REQUEST_URI = FieldDef::new("http.request.uri", "Request URI", T::String);
+    URI_PATH = FieldDef::new("http.request.uri.path", "Request URI Path", T::String);
+    URI_QUERY = FieldDef::new("http.request.uri.query", "Request URI Query", T::String);
+    URI_QUERY_PARAMETER = FieldDef::new("http.request.uri.query.parameter", "Request URI Query Parameter", T::String);
     REQUEST_VERSION = FieldDef::new("http.request.version", "Request Version", T::String);
     REQUEST_LINE = FieldDef::new("http.request.line", "Request line", T::String);
     RESPONSE_VERSION = FieldDef::new("http.response.version", "Response Version", T::String);
@@ -53,6 +56,10 @@ crate::fields! {
     REQUEST_IN = FieldDef::new("http.request_in", "Request in frame", T::FrameNum);
     TIME = FieldDef::new("http.time", "Time since request", T::RelTime);
     RESPONSE_FOR_URI = FieldDef::new("http.response_for.uri", "Request URI", T::String);
+    REQUEST_NUMBER = FieldDef::new("http.request_number", "Request number", T::U32);
+    RESPONSE_NUMBER = FieldDef::new("http.response_number", "Response number", T::U32);
+    PREV_REQUEST_IN = FieldDef::new("http.prev_request_in", "Prev request in frame", T::FrameNum);
+    PREV_RESPONSE_IN = FieldDef::new("http.prev_response_in", "Prev response in frame", T::FrameNum);
     BODY_LEN = FieldDef::new("http.body_length", "Body length", T::U64);
 }
 
@@ -409,6 +416,68 @@ pub struct HttpNote {
     /// since.
     pub request_in: Option<u32>,
     pub time_ns: Option<i64>,
+    /// The message's exchange among the connection's (from 1; 0 for a
+    /// notification) and how many there were then.
+    pub number: u32,
+    pub total: u32,
+    /// The request and response frames of the exchange before.
+    pub prev_request: Option<u32>,
+    pub prev_response: Option<u32>,
+}
+
+/// A URI with a query, under its item: the path, the query and each of
+/// its `&`-separated parameters (at `at` in `buf`).
+fn uri_parts<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, at: usize, uri: &[u8]) {
+    let Some(q) = uri.iter().position(|&c| c == b'?') else {
+        return;
+    };
+    let query = &uri[q + 1..];
+    cx.push();
+    cx.field(&URI_PATH, buf.span(at, q), Value::Str(&text(&uri[..q])));
+    cx.field(
+        &URI_QUERY,
+        buf.span(at + q + 1, query.len()),
+        Value::Str(&text(query)),
+    );
+    cx.push();
+    let mut start = 0;
+    for p in query.split(|&c| c == b'&') {
+        let span = buf.span(at + q + 1 + start, p.len());
+        cx.field(&URI_QUERY_PARAMETER, span, Value::Str(&text(p)));
+        start += p.len() + 1;
+    }
+    cx.pop();
+    cx.pop();
+}
+
+/// Where the message stands among its connection's exchanges, and the
+/// request a response answers, as tshark's generated items.
+fn exchange<S: Sink>(cx: &mut Cx<'_, S>, z: crate::sink::Span, is_request: bool, note: &HttpNote) {
+    let (number, word) = match is_request {
+        true => (&REQUEST_NUMBER, "request"),
+        false => (&RESPONSE_NUMBER, "response"),
+    };
+    if note.number > 0 {
+        let (n, total) = (note.number, note.total);
+        cx.generated_labeled(
+            number,
+            z,
+            Value::U64(n.into()),
+            format_args!("HTTP {word} {n}/{total}"),
+        );
+    }
+    if let (false, Some(t)) = (is_request, note.time_ns) {
+        cx.generated(&TIME, z, Value::RelTime(t));
+    }
+    if let Some(f) = note.prev_request {
+        cx.generated(&PREV_REQUEST_IN, z, Value::U64(f.into()));
+    }
+    if let (false, Some(f)) = (is_request, note.prev_response) {
+        cx.generated(&PREV_RESPONSE_IN, z, Value::U64(f.into()));
+    }
+    if let Some(req) = note.request_in {
+        cx.generated(&REQUEST_IN, z, Value::U64(req.into()));
+    }
 }
 
 /// Header fields with a name of their own in Wireshark.
@@ -578,6 +647,7 @@ pub fn dissect_message<S: Sink>(
     if is_request {
         cx.field(&REQUEST_METHOD, a_span, Value::Str(&text(a)));
         cx.field(&REQUEST_URI, b_span, Value::Str(&text(b)));
+        uri_parts(cx, buf, part_at(a.len() + 1), b);
         cx.field(&REQUEST_VERSION, c_span, Value::Str(&text(c)));
     } else {
         cx.field(&RESPONSE_VERSION, a_span, Value::Str(&text(a)));
@@ -658,17 +728,13 @@ pub fn dissect_message<S: Sink>(
         let full = format!("http://{host}{}", text(b));
         cx.generated(&FULL_URI, buf.span(off, 0), Value::Str(&full));
     }
-    if let Some(req) = note.request_in {
-        if let Some(t) = note.time_ns {
-            cx.generated(&TIME, buf.span(off, 0), Value::RelTime(t));
-        }
-        cx.generated(&REQUEST_IN, buf.span(off, 0), Value::U64(req.into()));
-    }
+    exchange(cx, buf.span(off, 0), is_request, note);
     let body_at = off + head.len();
     // The body is here when it was small enough to keep.
     let body_here = body_len > 0 && kept.len() as u64 >= head_len as u64 + body_len;
     if body_len > 0 {
-        cx.generated(&BODY_LEN, buf.span(body_at, 0), Value::U64(body_len));
+        // wirelens' own (tshark has no such field): hidden, as it shows none.
+        cx.hidden(&BODY_LEN, buf.span(body_at, 0), Value::U64(body_len));
         let span = if body_here {
             buf.span(body_at, body_len as usize)
         } else {
@@ -676,19 +742,15 @@ pub fn dissect_message<S: Sink>(
         };
         cx.text(span, format_args!("File Data: {body_len} bytes"));
     }
-    cx.end_layer();
-    // Wireshark hands a body without a media type (or of an opaque one) to
-    // its data dissector.
-    let opaque = header(head, "Content-Type").is_none_or(|t| {
+    // Wireshark hands a body without a media type to its data dissector
+    // under the HTTP item, one of an opaque type to it after the item.
+    let content_type = header(head, "Content-Type");
+    let opaque = content_type.is_none_or(|t| {
         String::from_utf8_lossy(t)
             .to_ascii_lowercase()
             .starts_with("application/octet-stream")
     });
-    if body_len > 0 && !opaque && body_here {
-        let body = &kept[head_len..head_len + body_len as usize];
-        media(cx, buf, head, body_at, body);
-    }
-    if body_len > 0 && opaque {
+    let data = |cx: &mut Cx<'_, S>| {
         if body_here {
             let b = Buf {
                 bytes: buf.get(0, body_at + body_len as usize),
@@ -699,6 +761,17 @@ pub fn dissect_message<S: Sink>(
         } else {
             crate::data::counted(cx, buf.span(body_at, 0), body_len);
         }
+    };
+    if body_len > 0 && content_type.is_none() {
+        data(cx);
+    }
+    cx.end_layer();
+    if body_len > 0 && opaque && content_type.is_some() {
+        data(cx);
+    }
+    if body_len > 0 && !opaque && body_here {
+        let body = &kept[head_len..head_len + body_len as usize];
+        media(cx, buf, head, body_at, body);
     }
 }
 

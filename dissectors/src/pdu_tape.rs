@@ -129,6 +129,10 @@ fn write_pdu(w: &mut TapeWriter<'_>, p: &TcpPdu) {
             w.u8(1);
             w.opt_u64(n.request_in.map(u64::from));
             w.opt_i64(n.time_ns);
+            w.u64(n.number.into());
+            w.u64(n.total.into());
+            w.opt_u64(n.prev_request.map(u64::from));
+            w.opt_u64(n.prev_response.map(u64::from));
         }
         PduNote::Dns(m) => {
             w.u8(2);
@@ -322,6 +326,10 @@ fn read_pdu(r: &mut TapeReader<'_>, src: &mut Sources<'_>, depth: u8) -> TcpPdu 
         1 => PduNote::Http(HttpNote {
             request_in: r.opt_u32(),
             time_ns: r.opt_i64(),
+            number: r.u32(),
+            total: r.u32(),
+            prev_request: r.opt_u32(),
+            prev_response: r.opt_u32(),
         }),
         2 => PduNote::Dns(DnsMatch::read_fields(r)),
         4 => {

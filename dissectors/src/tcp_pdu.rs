@@ -535,6 +535,39 @@ struct Exchange {
     request: Option<(u32, i64, Vec<u8>)>,
     /// The status of the latest response to it.
     response: Option<u16>,
+    /// The frame of that response.
+    response_frame: Option<u32>,
+    /// Its place among the connection's exchanges, from 1.
+    number: u32,
+    /// The request and response frames of the exchange before it.
+    previous: (Option<u32>, Option<u32>),
+}
+
+impl Exchange {
+    /// The connection's next exchange after `before`, begun by a request
+    /// or by a response that answers none.
+    fn after(before: Option<&Exchange>) -> Exchange {
+        Exchange {
+            request: None,
+            response: None,
+            response_frame: None,
+            number: before.map_or(0, |x| x.number) + 1,
+            previous: before.map_or((None, None), |x| {
+                (x.request.as_ref().map(|r| r.0), x.response_frame)
+            }),
+        }
+    }
+
+    /// What a message of this exchange notes about it.
+    fn note(&self) -> HttpNote {
+        HttpNote {
+            number: self.number,
+            total: self.number,
+            prev_request: self.previous.0,
+            prev_response: self.previous.1,
+            ..HttpNote::default()
+        }
+    }
 }
 
 /// The application state of one TCP connection.
@@ -1267,28 +1300,27 @@ impl AppConnection {
                     PduNote::Http(HttpNote::default())
                 } else if kind == Some(true) {
                     let (method, _, _) = http::first_line(head);
-                    self.exchange = Some(Exchange {
-                        request: Some((cur.frame, cur.ts_ns, method.to_vec())),
-                        response: None,
-                    });
-                    PduNote::Http(HttpNote::default())
+                    let mut x = Exchange::after(self.exchange.as_ref());
+                    x.request = Some((cur.frame, cur.ts_ns, method.to_vec()));
+                    let note = x.note();
+                    self.exchange = Some(x);
+                    PduNote::Http(note)
                 } else {
                     let code = http::status(head).unwrap_or(0);
                     // A final response closes the exchange; after an interim
                     // (1xx) one, the next response answers the same request.
-                    let req = match &mut self.exchange {
-                        Some(x) if x.response.is_none_or(|c| c < 200) => {
-                            x.response = Some(code);
-                            x.request.clone()
-                        }
-                        _ => {
-                            self.exchange = Some(Exchange {
-                                request: None,
-                                response: Some(code),
-                            });
-                            None
-                        }
-                    };
+                    let answers = self
+                        .exchange
+                        .as_ref()
+                        .is_some_and(|x| x.response.is_none_or(|c| c < 200));
+                    if !answers {
+                        self.exchange = Some(Exchange::after(self.exchange.as_ref()));
+                    }
+                    let x = self.exchange.as_mut().expect("an exchange was begun");
+                    x.response = Some(code);
+                    x.response_frame = Some(cur.frame);
+                    let base = x.note();
+                    let req = x.request.as_ref().map(|r| (r.0, r.1));
                     if http::upgrade_to_h2c(head) {
                         self.switch_to_h2 = [true, true];
                         self.dirs[1 - d].h2_preface_expected = true;
@@ -1296,8 +1328,9 @@ impl AppConnection {
                         self.upgraded = true;
                     }
                     PduNote::Http(HttpNote {
-                        request_in: req.as_ref().map(|r| r.0),
+                        request_in: req.map(|r| r.0),
                         time_ns: req.map(|r| cur.ts_ns.saturating_sub(r.1)),
+                        ..base
                     })
                 }
             }

@@ -178,13 +178,18 @@ fn address<S: Sink>(
     cx.push();
     // wirelens resolves no names: the "resolved" address is the address,
     // as tshark's with -n.
+    // (Made and passed on only when some consumer reads them: most
+    // passes do not, and this runs twice a frame.)
     let text = (cx.sink.wants(resolved) || cx.sink.wants(&ADDR_RESOLVED))
         .then(|| crate::field::Show(addr, &Value::Ether(mac)).to_string());
-    let text = text.as_deref().unwrap_or_default();
-    cx.hidden(resolved, buf.span(off, 6), Value::Str(text));
+    if let Some(t) = &text {
+        cx.hidden(resolved, buf.span(off, 6), Value::Str(t));
+    }
     cx.hidden(oui, buf.span(off, 3), Value::U64(oui_v));
     cx.field(&ADDR, buf.span(off, 6), Value::Ether(mac));
-    cx.hidden(&ADDR_RESOLVED, buf.span(off, 6), Value::Str(text));
+    if let Some(t) = &text {
+        cx.hidden(&ADDR_RESOLVED, buf.span(off, 6), Value::Str(t));
+    }
     cx.hidden(&ADDR_OUI, buf.span(off, 3), Value::U64(oui_v));
     cx.field(lg, buf.span(off, 3), Value::Bool(lg_v));
     cx.hidden(&LG, buf.span(off, 3), Value::Bool(lg_v));

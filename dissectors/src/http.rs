@@ -2,8 +2,6 @@
 //! bodies counted: Content-Length, chunked, until close), and the message
 //! dissector with Wireshark's field names.
 
-use std::fmt::Write as _;
-
 use crate::expert::{ExpertDef, Group, Severity};
 use crate::field::{FieldDef, FieldType as T, Value};
 use crate::packet::{Buf, Cx};
@@ -51,7 +49,6 @@ crate::fields! {
     LAST_MODIFIED = FieldDef::new("http.last_modified", "Last-Modified", T::String);
     UPGRADE = FieldDef::new("http.upgrade", "Upgrade", T::String);
     X_FORWARDED_FOR = FieldDef::new("http.x_forwarded_for", "X-Forwarded-For", T::String);
-    UNKNOWN_HEADER = FieldDef::new("http.unknown_header", "Unknown header", T::String);
     FULL_URI = FieldDef::new("http.request.full_uri", "Full request URI", T::String);
     REQUEST_IN = FieldDef::new("http.request_in", "Request in frame", T::FrameNum);
     TIME = FieldDef::new("http.time", "Time since request", T::RelTime);
@@ -61,6 +58,7 @@ crate::fields! {
     PREV_REQUEST_IN = FieldDef::new("http.prev_request_in", "Prev request in frame", T::FrameNum);
     PREV_RESPONSE_IN = FieldDef::new("http.prev_response_in", "Prev response in frame", T::FrameNum);
     BODY_LEN = FieldDef::new("http.body_length", "Body length", T::U64);
+    FILE_DATA = FieldDef::new("http.file_data", "File Data", T::String);
 }
 
 pub static CHAT: ExpertDef = ExpertDef::new("http.chat", Severity::Chat, Group::Sequence, "");
@@ -657,66 +655,51 @@ pub fn dissect_message<S: Sink>(
         cx.field(&RESPONSE_PHRASE, c_span, Value::Str(&text(c)));
     }
     cx.pop();
-    cx.sink.field(
-        if is_notification(head) {
-            &NOTIFICATION
-        } else if is_request {
-            &REQUEST
-        } else {
-            &RESPONSE
-        },
-        line_span,
-        Value::Bool(true),
-        Presence::Hidden,
-    );
     let mut host = None;
     for h in headers(head) {
         let line = &head[h.start..h.start + h.len];
         let span = buf.span(off + h.start, h.len);
         let label = escaped(line);
         let value = text(h.value);
-        match header_field(h.name) {
-            Some(def) => {
-                cx.sink.field_with_label(
-                    def,
-                    span,
-                    Value::Str(&value),
-                    Presence::Normal,
-                    format_args!("{label}"),
-                );
-                if std::ptr::eq(def, &CONTENT_LENGTH_HEADER)
-                    && let Ok(n) = value.trim().parse::<u64>()
-                {
-                    cx.push();
-                    cx.generated(&CONTENT_LENGTH, span, Value::U64(n));
-                    cx.pop();
-                }
-                if std::ptr::eq(def, &HOST) {
-                    host = Some(value.to_string());
-                }
+        let named = header_field(h.name);
+        if let Some(def) = named {
+            cx.sink.field_with_label(
+                def,
+                span,
+                Value::Str(&value),
+                Presence::Normal,
+                format_args!("{label}"),
+            );
+            if std::ptr::eq(def, &CONTENT_LENGTH_HEADER)
+                && let Ok(n) = value.trim().parse::<u64>()
+            {
+                cx.push();
+                cx.generated(&CONTENT_LENGTH, span, Value::U64(n));
+                cx.pop();
             }
-            None => {
-                let mut all = String::new();
-                let _ = write!(all, "{}: {}", text(h.name), value);
-                cx.sink.field_with_label(
-                    &UNKNOWN_HEADER,
-                    span,
-                    Value::Str(&all),
-                    Presence::Normal,
-                    format_args!("{label}"),
-                );
+            if std::ptr::eq(def, &HOST) {
+                host = Some(value.to_string());
             }
         }
-        cx.sink.field(
-            if is_request {
-                &REQUEST_LINE
-            } else {
-                &RESPONSE_LINE
-            },
-            span,
-            Value::Str(&text(line)),
-            Presence::Hidden,
-        );
+        // A header without a field of its own is its line, shown (as tshark
+        // 4.0 does); a named one's line is hidden beside it.
+        let line_def = if is_request {
+            &REQUEST_LINE
+        } else {
+            &RESPONSE_LINE
+        };
+        match named {
+            Some(_) => cx
+                .sink
+                .field(line_def, span, Value::Str(&text(line)), Presence::Hidden),
+            None => cx.sink.field_with_label(
+                line_def,
+                span,
+                Value::Str(&text(line)),
+                Presence::Normal,
+                format_args!("{label}"),
+            ),
+        }
     }
     if let Some(end) = lines(head).last() {
         cx.text(
@@ -728,6 +711,14 @@ pub fn dissect_message<S: Sink>(
         let full = format!("http://{host}{}", text(b));
         cx.generated(&FULL_URI, buf.span(off, 0), Value::Str(&full));
     }
+    let kind = if is_notification(head) {
+        &NOTIFICATION
+    } else if is_request {
+        &REQUEST
+    } else {
+        &RESPONSE
+    };
+    cx.hidden(kind, buf.span(off, 0), Value::Bool(true));
     exchange(cx, buf.span(off, 0), is_request, note);
     let body_at = off + head.len();
     // The body is here when it was small enough to keep.
@@ -740,7 +731,23 @@ pub fn dissect_message<S: Sink>(
         } else {
             buf.span(body_at, 0)
         };
-        cx.text(span, format_args!("File Data: {body_len} bytes"));
+        // The body as it came is http.file_data, as in tshark; a chunked
+        // or content-encoded one is not decoded here, so only its size is
+        // told.
+        let plain = body_kind(head, message_kind(head) == Some(true), None) != BodyKind::Chunked
+            && header(head, "Content-Encoding").is_none();
+        match (body_here && plain, cx.sink.wants(&FILE_DATA)) {
+            (true, true) => {
+                let body = String::from_utf8_lossy(&kept[head_len..head_len + body_len as usize]);
+                cx.labeled(
+                    &FILE_DATA,
+                    span,
+                    Value::Str(&body),
+                    format_args!("File Data: {body_len} bytes"),
+                );
+            }
+            _ => cx.text(span, format_args!("File Data: {body_len} bytes")),
+        }
     }
     // Wireshark hands a body without a media type to its data dissector
     // under the HTTP item, one of an opaque type to it after the item.

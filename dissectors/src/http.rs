@@ -415,9 +415,9 @@ pub struct HttpNote {
     pub request_in: Option<u32>,
     pub time_ns: Option<i64>,
     /// The message's exchange among the connection's (from 1; 0 for a
-    /// notification) and how many there were then.
+    /// notification). A response answers the latest request, so it is
+    /// also how many exchanges there were then (tshark's "N/M").
     pub number: u32,
-    pub total: u32,
     /// The request and response frames of the exchange before.
     pub prev_request: Option<u32>,
     pub prev_response: Option<u32>,
@@ -456,12 +456,12 @@ fn exchange<S: Sink>(cx: &mut Cx<'_, S>, z: crate::sink::Span, is_request: bool,
         false => (&RESPONSE_NUMBER, "response"),
     };
     if note.number > 0 {
-        let (n, total) = (note.number, note.total);
+        let n = note.number;
         cx.generated_labeled(
             number,
             z,
             Value::U64(n.into()),
-            format_args!("HTTP {word} {n}/{total}"),
+            format_args!("HTTP {word} {n}/{n}"),
         );
     }
     if let (false, Some(t)) = (is_request, note.time_ns) {

@@ -130,7 +130,6 @@ fn write_pdu(w: &mut TapeWriter<'_>, p: &TcpPdu) {
             w.opt_u64(n.request_in.map(u64::from));
             w.opt_i64(n.time_ns);
             w.u64(n.number.into());
-            w.u64(n.total.into());
             w.opt_u64(n.prev_request.map(u64::from));
             w.opt_u64(n.prev_response.map(u64::from));
         }
@@ -327,7 +326,6 @@ fn read_pdu(r: &mut TapeReader<'_>, src: &mut Sources<'_>, depth: u8) -> TcpPdu 
             request_in: r.opt_u32(),
             time_ns: r.opt_i64(),
             number: r.u32(),
-            total: r.u32(),
             prev_request: r.opt_u32(),
             prev_response: r.opt_u32(),
         }),

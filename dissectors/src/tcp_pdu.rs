@@ -562,7 +562,6 @@ impl Exchange {
     fn note(&self) -> HttpNote {
         HttpNote {
             number: self.number,
-            total: self.number,
             prev_request: self.previous.0,
             prev_response: self.previous.1,
             ..HttpNote::default()

@@ -59,6 +59,20 @@ impl Tree {
             .filter(move |n| n.field.is_some_and(|f| f.name == name))
     }
 
+    /// The expert item a field stands for: a field whose only child is
+    /// the expert of the same name (`tcp.analysis.retransmission`) is
+    /// that expert in Wireshark's tree, and prints as it.
+    pub fn expert_standing_for(&self, id: u32) -> Option<u32> {
+        let n = self.node(id);
+        match n.children[..] {
+            [only] => {
+                let e = self.node(only).expert?;
+                (n.field?.name == e.name).then_some(only)
+            }
+            _ => None,
+        }
+    }
+
     pub fn first_value(&self, name: &str) -> Option<&OwnedValue> {
         self.nodes
             .iter()

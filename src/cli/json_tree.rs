@@ -131,13 +131,8 @@ impl Writer<'_, '_> {
     fn item(&mut self, id: u32, depth: usize, first: &mut bool) {
         let tree = self.tree;
         let n = tree.node(id);
-        // A field whose expert carries its name is that expert in
-        // Wireshark (`tcp.analysis.retransmission`).
-        if let [only] = n.children[..]
-            && let (Some(f), Some(e)) = (n.field, tree.node(only).expert)
-            && f.name == e.name
-        {
-            return self.item(only, depth, first);
+        if let Some(expert) = tree.expert_standing_for(id) {
+            return self.item(expert, depth, first);
         }
         if let (NodeKind::Expert, Some(def)) = (n.kind, n.expert) {
             self.member(first, depth, "_ws.expert", "");

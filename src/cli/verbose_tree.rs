@@ -35,13 +35,8 @@ impl Printer<'_> {
         if n.presence == Presence::Hidden {
             return;
         }
-        // An expert whose name is its parent's field is that field in
-        // Wireshark (`tcp.analysis.retransmission`): one item, the expert's.
-        if let [only] = n.children[..]
-            && let (Some(f), Some(e)) = (n.field, tree.node(only).expert)
-            && f.name == e.name
-        {
-            return self.node(out, only, depth);
+        if let Some(expert) = tree.expert_standing_for(id) {
+            return self.node(out, expert, depth);
         }
         indent(out, depth);
         if let (NodeKind::Expert, Some(def)) = (n.kind, n.expert) {

@@ -7,7 +7,7 @@ use std::io::BufWriter;
 use std::path::Path;
 
 use crate::capture::CaptureFile;
-use crate::capture::writer::{CaptureWriter, WriteFormat, WriterInterface};
+use crate::capture::writer::{CaptureWriter, PacketExtras, WriteFormat, WriterInterface};
 
 /// What was written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -82,8 +82,11 @@ pub fn write_packets_with_secrets(
             continue;
         }
         let data = file.data(rec.offset, rec.caplen);
-        let comment = rec.comments.first().map(String::as_str);
-        w.packet(rec.interface, rec.ts_ns, rec.orig_len, data, comment)
+        let extras = PacketExtras {
+            comments: &rec.comments,
+            flags: rec.flags,
+        };
+        w.packet(rec.interface, rec.ts_ns, rec.orig_len, data, extras)
             .map_err(|e| format!("{}: {e}", out.display()))?;
     }
     w.flush().map_err(|e| format!("{}: {e}", out.display()))?;

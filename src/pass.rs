@@ -201,7 +201,7 @@ impl Pass {
         self.prev_ts = rec.ts_ns;
         self.analyzer.begin_frame();
         let comments: Vec<&str> = rec.comments.iter().map(String::as_str).collect();
-        let file = crate::capture::frame_file(iface, &comments);
+        let file = crate::capture::frame_file(iface, &comments, rec.flags);
         self.tape.clear();
         self.blobs.begin_frame();
         if self.record {

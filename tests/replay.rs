@@ -40,6 +40,7 @@ struct Recorded {
     offset: u64,
     caplen: u32,
     comments: Vec<String>,
+    flags: Option<u32>,
     iface: Option<wirelens::capture::Interface>,
     tape: Vec<u8>,
     tree: Vec<String>,
@@ -83,6 +84,7 @@ fn record(fx: &Fixture) -> (CaptureFile, Vec<Recorded>, Vec<u8>) {
             offset: rec.offset,
             caplen: rec.caplen,
             comments: rec.comments.clone(),
+            flags: rec.flags,
             iface,
             tape: pass.tape.clone(),
             tree: flatten(&tb.finish()),
@@ -147,7 +149,7 @@ fn every_frame_replayed_alone_equals_the_analysis_pass() {
             let comments: Vec<&str> = r.comments.iter().map(String::as_str).collect();
             let mut replay = Replay::with_sources(&r.tape, &frame_bytes, &blobs);
             let mut tb = TreeBuilder::new();
-            let frame = wirelens::capture::frame_file(r.iface.as_ref(), &comments);
+            let frame = wirelens::capture::frame_file(r.iface.as_ref(), &comments, r.flags);
             dissectors::dissect_frame(
                 &r.meta,
                 data,
@@ -177,9 +179,9 @@ fn every_frame_replayed_alone_equals_the_analysis_pass() {
 
 /// What the app shows for a row, the details pane for a packet and its
 /// display filters for a frame come from the store: the frame's bytes, its
-/// index row (time, interface, comments) and the tape the load kept. Tree
+/// index row (time, interface), its block's comments and flags and the tape the load kept. Tree
 /// and columns must equal the in-order pass's for every frame: times of
-/// Simple Packet Blocks and packet comments included.
+/// Simple Packet Blocks, packet comments and flags included.
 #[test]
 fn every_frame_redissected_from_the_loaded_store_equals_the_pass() {
     use wirelens::store::frame::redissect;
@@ -187,6 +189,7 @@ fn every_frame_redissected_from_the_loaded_store_equals_the_pass() {
     let mut frames = 0;
     let mut blob_bytes = 0;
     let mut comments = 0;
+    let mut flagged = 0;
     let mut untimed = 0;
     for fx in fixtures() {
         let snap = load(&fx);
@@ -199,6 +202,7 @@ fn every_frame_redissected_from_the_loaded_store_equals_the_pass() {
             let n = r.meta.number;
             frames += 1;
             comments += usize::from(!r.comments.is_empty());
+            flagged += usize::from(r.flags.is_some());
             untimed += usize::from(!r.meta.has_ts);
             let mut tb = TreeBuilder::new();
             assert!(redissect(&snap, &file, n, &mut tb, &mut pi));
@@ -211,8 +215,8 @@ fn every_frame_redissected_from_the_loaded_store_equals_the_pass() {
         "no fixture kept an answer in the blob log: the path is untested"
     );
     assert!(
-        comments > 0 && untimed > 0,
-        "comments {comments}, untimed {untimed}: a path is untested"
+        comments > 0 && untimed > 0 && flagged > 0,
+        "comments {comments}, untimed {untimed}, flagged {flagged}: a path is untested"
     );
     report.finish();
 }

@@ -839,7 +839,7 @@ fn cancelling_a_large_load_keeps_the_packets_read() {
         for i in 0..total {
             let r = &records[i as usize % records.len()];
             let data = src.data(r.offset, r.caplen);
-            w.packet(0, i64::from(i) * 1000, r.orig_len, data, None)
+            w.packet(0, i64::from(i) * 1000, r.orig_len, data, Default::default())
                 .unwrap();
         }
     }

@@ -3,6 +3,7 @@
 
 use crate::data;
 use crate::field::{Base, FieldDef, FieldType as T, Value};
+use crate::frame_flags;
 use crate::packet::{Buf, Cx, FrameFile, FrameMeta, Lookup, Options, PacketInfo, State, Table};
 use crate::proto;
 use crate::sink::{Presence, Sink, Span};
@@ -131,6 +132,9 @@ pub fn dissect<S: Sink>(
     if meta.interface_known {
         interface_fields(&mut cx, meta, file);
     }
+    if let Some(flags) = file.flags {
+        frame_flags::dissect(&mut cx, flags);
+    }
     if let Some((encap, encap_name)) = encapsulation(meta.linktype) {
         let text = format_args!("Encapsulation type: {encap_name} ({encap})");
         cx.labeled(&ENCAP_TYPE, z, Value::I64(encap.into()), text);
@@ -149,6 +153,7 @@ pub fn dissect<S: Sink>(
     }
     cx.generated(&MARKED, z, Value::Bool(false));
     cx.generated(&IGNORED, z, Value::Bool(false));
+    frame_flags::point_to_point(&mut cx, file.flags);
     let handle = cx.sink.layer_handle();
     cx.end_layer();
     // The frame layer is not a protocol of `frame.protocols`.
@@ -187,6 +192,7 @@ fn title(meta: &FrameMeta, captured: usize, file: &FrameFile<'_>) -> String {
         let name = file.interface_name.unwrap_or("unknown");
         t.push_str(&format!(" on interface {name}, id {}", meta.interface));
     }
+    t.push_str(frame_flags::title_suffix(file.flags));
     t
 }
 

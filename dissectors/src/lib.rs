@@ -12,6 +12,7 @@ pub mod decode_as;
 pub mod expert;
 pub mod field;
 pub mod frame;
+pub mod frame_flags;
 pub mod packet;
 pub mod proto;
 pub mod proxy;

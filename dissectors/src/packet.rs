@@ -18,6 +18,8 @@ use crate::tape_codec::{Sources, TapeReader, TapeWriter};
 #[derive(Debug, Clone, Copy, Default)]
 pub struct FrameFile<'a> {
     pub comments: &'a [&'a str],
+    /// pcapng's `epb_flags` (direction, reception type, link errors).
+    pub flags: Option<u32>,
     /// The frame's interface (pcapng): its name and description, if given.
     pub interface_name: Option<&'a str>,
     pub interface_description: Option<&'a str>,

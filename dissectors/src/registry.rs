@@ -138,6 +138,7 @@ registry! {
         };
     }
     frame { fields: crate::frame::ALL; }
+    frame_flags { fields: crate::frame_flags::ALL; }
     app { fields: crate::app::ALL; }
     ip { fields: crate::ip::ALL; }
     ethertype {

@@ -72,13 +72,15 @@ pub struct Interface {
 }
 
 /// What the frame layer shows of a frame's interface (if the file has
-/// one for it) and its comments.
+/// one for it), its comments and its packet flags.
 pub fn frame_file<'a>(
     iface: Option<&'a Interface>,
     comments: &'a [&'a str],
+    flags: Option<u32>,
 ) -> dissectors::packet::FrameFile<'a> {
     dissectors::packet::FrameFile {
         comments,
+        flags,
         // Some writers end the option's string with its C terminator.
         interface_name: iface
             .and_then(|i| i.name.as_deref())
@@ -103,6 +105,9 @@ pub struct Record {
     pub interface: u32,
     /// pcapng `opt_comment`s of the packet.
     pub comments: Vec<String>,
+    /// pcapng `epb_flags`: direction, reception type, FCS length, link
+    /// errors (what the frame layer shows as Packet flags).
+    pub flags: Option<u32>,
     /// False for simple packet blocks, which carry no time of their own
     /// (`ts_ns` is then the previous packet's).
     pub has_ts: bool,
@@ -508,6 +513,7 @@ impl<'a> Reader<'a> {
             ts_ns: (i64::from(sec) + zone) * 1_000_000_000 + frac_ns,
             interface: 0,
             comments: Vec::new(),
+            flags: None,
             has_ts: true,
         })
     }
@@ -683,6 +689,7 @@ impl<'a> Reader<'a> {
                     ts_ns: self.time_of(at, iface, ticks),
                     interface: iface as u32,
                     comments: comments(&epb.options),
+                    flags: packet_flags(&epb.options, self.big_endian),
                     has_ts: true,
                 }));
             }
@@ -703,6 +710,7 @@ impl<'a> Reader<'a> {
                     ts_ns: self.last_ts,
                     interface: iface as u32,
                     comments: Vec::new(),
+                    flags: None,
                     has_ts: false,
                 }));
             }
@@ -756,6 +764,7 @@ impl<'a> Reader<'a> {
             ts_ns: self.time_of(at, iface, ticks),
             interface: iface as u32,
             comments: Vec::new(),
+            flags: None,
             has_ts: true,
         }))
     }
@@ -816,6 +825,17 @@ fn comments(opts: &[PcapNGOption<'_>]) -> Vec<String> {
         .filter_map(|o| o.as_bytes().ok())
         .map(|b| String::from_utf8_lossy(b).into_owned())
         .collect()
+}
+
+/// The `epb_flags` option (code 2, four bytes in the section's order).
+fn packet_flags(opts: &[PcapNGOption<'_>], big_endian: bool) -> Option<u32> {
+    let o = opts.iter().find(|o| o.code.0 == 2)?;
+    let b: [u8; 4] = o.value().get(..4)?.try_into().ok()?;
+    Some(if big_endian {
+        u32::from_be_bytes(b)
+    } else {
+        u32::from_le_bytes(b)
+    })
 }
 
 fn describe(e: &PcapError<&[u8]>) -> String {

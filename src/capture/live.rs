@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{Receiver, Sender, TrySendError, bounded};
 
 use super::ring::{RingBuffer, RingFiles};
-use super::writer::{CaptureWriter, WriteFormat, WriterInterface};
+use super::writer::{CaptureWriter, PacketExtras, WriteFormat, WriterInterface};
 use super::{Interface, Record};
 
 /// How long the capture thread sleeps in `poll` at most before it looks at
@@ -521,9 +521,13 @@ impl CaptureThread {
                             }
                             let h = *p.header;
                             let ts_ns = h.ts.tv_sec * 1_000_000_000 + h.ts.tv_usec;
-                            let Ok(offset) =
-                                self.writer.packet(i as u32, ts_ns, h.len, p.data, None)
-                            else {
+                            let Ok(offset) = self.writer.packet(
+                                i as u32,
+                                ts_ns,
+                                h.len,
+                                p.data,
+                                PacketExtras::default(),
+                            ) else {
                                 self.counters.ours_dropped.fetch_add(1, Ordering::Relaxed);
                                 continue;
                             };
@@ -542,6 +546,7 @@ impl CaptureThread {
                                 ts_ns,
                                 interface: i as u32,
                                 comments: Vec::new(),
+                                flags: None,
                                 has_ts: true,
                             });
                         }

@@ -50,10 +50,36 @@ const DSB: u32 = 0x0000_000A;
 /// A Decryption Secrets Block's TLS key log type ("TLSK").
 const SECRETS_TLS: u32 = 0x544c_534b;
 const OPT_COMMENT: u16 = 1;
+const EPB_FLAGS: u16 = 2;
 const SHB_USERAPPL: u16 = 4;
 const IF_NAME: u16 = 2;
 const IF_DESCRIPTION: u16 = 3;
 const IF_TSRESOL: u16 = 9;
+
+/// What a pcapng packet block carries beside the packet: its comments and
+/// flags, which a copy of the capture keeps.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PacketExtras<'a> {
+    pub comments: &'a [String],
+    pub flags: Option<u32>,
+}
+
+impl PacketExtras<'_> {
+    /// The block's options, ended by opt_endofopt when there are any.
+    fn options(&self) -> Vec<u8> {
+        let mut options = Vec::new();
+        for c in self.comments {
+            option(&mut options, OPT_COMMENT, c.as_bytes());
+        }
+        if let Some(f) = self.flags {
+            option(&mut options, EPB_FLAGS, &f.to_le_bytes());
+        }
+        if !options.is_empty() {
+            option(&mut options, 0, &[]);
+        }
+        options
+    }
+}
 
 /// Writes `words` little-endian into `head`, one after another.
 fn put_words<const N: usize>(head: &mut [u8], words: [u32; N]) {
@@ -186,14 +212,15 @@ impl<W: Write> CaptureWriter<W> {
         Ok(())
     }
 
-    /// Appends one packet; returns the file offset of its data.
+    /// Appends one packet with its block's `extras` (pcapng only); returns
+    /// the file offset of its data.
     pub fn packet(
         &mut self,
         interface: u32,
         ts_ns: i64,
         orig_len: u32,
         data: &[u8],
-        comment: Option<&str>,
+        extras: PacketExtras<'_>,
     ) -> io::Result<u64> {
         let caplen = data.len() as u32;
         let at = match self.format {
@@ -209,11 +236,7 @@ impl<W: Write> CaptureWriter<W> {
                 // trailer): live capture calls this for every packet, and
                 // copying a 64 KiB loopback segment twice more shows.
                 let padded = data.len().next_multiple_of(4);
-                let mut options = Vec::new();
-                if let Some(c) = comment {
-                    option(&mut options, OPT_COMMENT, c.as_bytes());
-                    option(&mut options, 0, &[]);
-                }
+                let options = extras.options();
                 let total = (12 + 20 + padded + options.len()) as u32;
                 let mut head = [0u8; 28];
                 put_words(
@@ -293,7 +316,7 @@ mod tests {
     }
 
     /// What we write, our reader reads back the same: bytes, lengths,
-    /// times (to the nanosecond), interfaces and comments.
+    /// times (to the nanosecond), interfaces, comments and flags.
     #[test]
     fn written_files_read_back_packet_for_packet() {
         for format in [WriteFormat::Pcapng, WriteFormat::Pcap] {
@@ -308,9 +331,13 @@ mod tests {
                 .collect();
             let mut offsets = Vec::new();
             for (i, (ts, data)) in packets.iter().enumerate() {
-                let comment = (i == 2).then_some("third");
+                let comments = ["third".to_string(), "and more".to_string()];
+                let extras = PacketExtras {
+                    comments: if i == 2 { &comments } else { &[] },
+                    flags: (i == 3).then_some(0x0100_0001),
+                };
                 offsets.push(
-                    w.packet(0, *ts, data.len() as u32 + 7, data, comment)
+                    w.packet(0, *ts, data.len() as u32 + 7, data, extras)
                         .unwrap(),
                 );
             }
@@ -329,7 +356,8 @@ mod tests {
                 assert_eq!(rec.offset, offsets[i]);
                 assert_eq!(rec.orig_len, data.len() as u32 + 7);
                 if format == WriteFormat::Pcapng {
-                    assert_eq!(rec.comments.len(), usize::from(i == 2));
+                    assert_eq!(rec.comments.len(), 2 * usize::from(i == 2));
+                    assert_eq!(rec.flags, (i == 3).then_some(0x0100_0001));
                 }
             }
             assert_eq!(r.interfaces[0].linktype, 1);

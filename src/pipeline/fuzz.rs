@@ -23,6 +23,7 @@ struct Kept {
     offset: u64,
     caplen: u32,
     comments: Vec<String>,
+    flags: Option<u32>,
     tape: Vec<u8>,
 }
 
@@ -52,6 +53,7 @@ pub fn whole_capture(data: &[u8]) {
             offset: rec.offset,
             caplen: rec.caplen,
             comments: rec.comments,
+            flags: rec.flags,
             tape: pass.tape.clone(),
         });
     }
@@ -71,7 +73,7 @@ pub fn whole_capture(data: &[u8]) {
         let bytes = file.data(k.offset, k.caplen);
         let opts = crate::pass::options(true);
         // The fuzz pass keeps no interfaces: the frame layer shows none.
-        let frame = crate::capture::frame_file(None, &comments);
+        let frame = crate::capture::frame_file(None, &comments, k.flags);
         dissectors::dissect_frame(
             &k.meta,
             bytes,

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use dissectors::analysis::{Analyzer, FrameAnswers};
 use dissectors::packet::{PacketInfo, Transport};
 
-use super::comments::CommentLog;
+use super::block_options::OptionLog;
 use super::connections::ConnectionPathLog;
 use super::log::AppendLog;
 use super::tapes::TapeWriter;
@@ -25,6 +25,7 @@ pub struct FrameSource<'a> {
     /// False for a Simple Packet Block, which carries no time.
     pub has_ts: bool,
     pub comments: &'a [String],
+    pub flags: Option<u32>,
 }
 
 impl<'a> From<&'a crate::capture::Record> for FrameSource<'a> {
@@ -37,6 +38,7 @@ impl<'a> From<&'a crate::capture::Record> for FrameSource<'a> {
             interface: rec.interface,
             has_ts: rec.has_ts,
             comments: &rec.comments,
+            flags: rec.flags,
         }
     }
 }
@@ -52,7 +54,7 @@ pub struct StoreBuilder {
     /// Keep each frame's tape (the app re-dissects single frames with it).
     keep_tapes: bool,
     tapes: TapeWriter,
-    comments: CommentLog,
+    options: OptionLog,
     connection_paths: ConnectionPathLog,
     pub interfaces_described: bool,
 }
@@ -127,7 +129,7 @@ impl StoreBuilder {
             flow,
             expert: ExpertBits::from_parts(tcp_flags, &pi.expert, src.comments, src.has_ts),
         });
-        self.comments.push(number, src.comments);
+        self.options.push(number, src.comments, src.flags);
     }
 
     pub fn len(&self) -> usize {
@@ -155,7 +157,7 @@ impl StoreBuilder {
             tcp_records: self.tcp_records.snapshot(),
             tcp_sacks: self.tcp_sacks.snapshot(),
             tapes: self.tapes.snapshot(),
-            comments: self.comments.snapshot(),
+            options: self.options.snapshot(),
             connection_paths: self.connection_paths.snapshot(),
             interfaces_described: self.interfaces_described,
             keys: analyzer.keys(),
@@ -187,7 +189,7 @@ impl StoreBuilder {
             tcp_records: self.tcp_records.finish(),
             tcp_sacks: self.tcp_sacks.finish(),
             tapes: self.tapes.finish(),
-            comments: self.comments.finish(),
+            options: self.options.finish(),
             connection_paths: self.connection_paths.finish(),
             interfaces_described: self.interfaces_described,
             keys,

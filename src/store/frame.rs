@@ -87,13 +87,13 @@ pub fn redissect_reusing<S: Sink>(
     let blobs = |at: u64, len: usize| snap.tapes.blob(at, len);
     let mut replay = Replay::with_sources(tape, &frame_bytes, &blobs);
     let comments: Vec<&str> = snap
-        .comments
-        .of(number)
+        .options
+        .comments(number)
         .iter()
         .map(String::as_str)
         .collect();
     let iface = snap.interfaces.get(usize::from(row.interface));
-    let file = crate::capture::frame_file(iface, &comments);
+    let file = crate::capture::frame_file(iface, &comments, snap.options.flags(number));
     dissectors::dissect_frame(&meta, data, &file, &mut replay, opts, sink, pi);
     true
 }

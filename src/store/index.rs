@@ -27,7 +27,8 @@ pub struct Row {
 
 impl Row {
     /// The capture record this row indexes, to read and dissect the packet
-    /// again (its comments live apart, in the store's comment log).
+    /// again (its comments and flags live apart, in the store's
+    /// [`BlockOptions`](super::block_options::BlockOptions)).
     pub fn record(&self) -> crate::capture::Record {
         crate::capture::Record {
             offset: self.offset,
@@ -36,6 +37,7 @@ impl Row {
             ts_ns: self.ts_ns,
             interface: u32::from(self.interface),
             comments: Vec::new(),
+            flags: None,
             has_ts: self.expert.has_ts(),
         }
     }

@@ -2,8 +2,8 @@
 //! conversations, what reading reported. One writer (the analysis thread)
 //! publishes [`Snapshot`]s; the UI and the CLI only read them.
 
+pub mod block_options;
 pub mod builder;
-pub mod comments;
 pub mod connections;
 pub mod experts;
 pub mod follow;
@@ -45,8 +45,8 @@ pub struct Snapshot {
     /// Each frame's analysis answers, to dissect it again on its own
     /// (empty when the load kept none: the command line).
     pub tapes: tapes::Tapes,
-    /// The packet comments of the frames that have them.
-    pub comments: comments::Comments,
+    /// The comments and flags of the frames whose packet blocks have them.
+    pub options: block_options::BlockOptions,
     /// The UDP conversations of each QUIC connection.
     pub connection_paths: connections::ConnectionPaths,
     /// The source describes its interfaces (pcapng).

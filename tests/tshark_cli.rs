@@ -1323,11 +1323,6 @@ const VERBOSE_DIFFERS: &[(&str, &str, &str)] = &[
         "duplicate SACKs: tshark marks a first SACK block below the acknowledgment number as D-SACK (its edges and a warning); wirelens does not analyse D-SACK yet",
     ),
     (
-        "ndpi_mpeg.pcap",
-        "Frame ",
-        "tshark shows the EPB flags (direction in the title, a Packet flags subtree); wirelens does not read EPB flags",
-    ),
-    (
         "pcap-parser_wireshark_samples-test.pcapng",
         "Data (",
         "payloads of protocols wirelens does not dissect yet (NetBIOS session keep-alives and others)",
@@ -1452,6 +1447,65 @@ fn details_trees_print_as_tsharks() {
     };
     layers_match_tsharks("-V", &split, VERBOSE_LAYERS, VERBOSE_DIFFERS.to_vec());
 }
+
+/// `-O tcp,dns` shows those protocols' details as `-V` does and every other
+/// top-level item as its line alone, as tshark's `-O`: each compared layer
+/// equal to tshark's (an unexpanded one is its title), except where `-V`'s
+/// TCP and DNS differ (VERBOSE_DIFFERS) and where a title does
+/// (ONLY_DETAILS_DIFFERS).
+#[test]
+fn only_details_print_as_tsharks() {
+    let split = |text: &str| -> Vec<PacketLayers> {
+        verbose_packets(text)
+            .iter()
+            .map(|p| verbose_layers(p))
+            .collect()
+    };
+    let expanded = ["Transmission Control Protocol,", "Domain Name System ("];
+    let listed = VERBOSE_DIFFERS
+        .iter()
+        .filter(|(_, l, _)| expanded.contains(l))
+        .chain(ONLY_DETAILS_DIFFERS)
+        .copied()
+        .collect();
+    layers_match_tsharks("-Otcp,dns", &split, VERBOSE_LAYERS, listed);
+}
+
+/// Where a layer's title differs from tshark's, so that `-O` shows it
+/// (VERBOSE_DIFFERS says the same of the whole layer): the data a protocol
+/// wirelens does not dissect leaves, which tshark names otherwise.
+const ONLY_DETAILS_DIFFERS: &[(&str, &str, &str)] = &[
+    (
+        "arkime_websocket.pcap",
+        "Data (",
+        "tshark dissects the WebSocket frames after the HTTP upgrade; wirelens shows them as data",
+    ),
+    (
+        "ndpi_1kxun.pcap",
+        "Data (",
+        "UDP payloads tshark dissects as protocols wirelens does not dissect yet (NetBIOS datagrams, SMB browser and others)",
+    ),
+    (
+        "pcap-parser_wireshark_samples-test.pcapng",
+        "Data (",
+        "payloads of protocols wirelens does not dissect yet (NetBIOS session keep-alives and others)",
+    ),
+    (
+        "tcpdump_various_gre.pcap",
+        "Data (",
+        "tshark dissects the Configuration Test Protocol (loopback) frames; wirelens shows them as data",
+    ),
+    (
+        "zeek_ipv6-http-atomic-frag.pcap",
+        "Data (",
+        "an HTTP body tshark dissects as a media type (its own layer); wirelens shows it as data",
+    ),
+    (
+        "zeek_window-scale-range.pcap",
+        "Data (",
+        "tshark names the payload of a segment it holds for reassembly \"TCP segment data\"",
+    ),
+];
 
 /// `-T json` writes the details tree as tshark's JSON, line for line, for
 /// the same layers as `-V` (hidden fields included, as tshark's JSON has

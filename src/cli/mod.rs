@@ -308,6 +308,16 @@ pub struct PacketsArgs {
     /// Each packet's details tree as text, indented as tshark's `-V`.
     #[arg(short = 'V', conflicts_with = "output")]
     pub verbose: bool,
+    /// As `-V`, but only these protocols' details (comma-separated filter
+    /// names: `-O tcp,http`); every other layer shows its title line
+    /// alone, as tshark's `-O`.
+    #[arg(
+        short = 'O',
+        value_name = "PROTOCOLS",
+        value_delimiter = ',',
+        conflicts_with = "output"
+    )]
+    pub only_details: Vec<String>,
     /// The format of the Time column (the packet list's, `-T fields`'
     /// `_ws.col.Time`), as tshark's `-t`: a (time of day), ad
     /// (date and time), r (since the first packet, the default), d (since
@@ -339,6 +349,12 @@ pub enum TsharkFormat {
 }
 
 impl PacketsArgs {
+    /// Whether each packet's details tree is printed as text (`-V`, or `-O`
+    /// which implies it).
+    pub fn details(&self) -> bool {
+        self.verbose || !self.only_details.is_empty()
+    }
+
     /// The capture named, by `-r` or in place.
     pub fn path(&self) -> &Path {
         self.read

@@ -213,7 +213,7 @@ impl<'a> PacketPrinter<'a> {
         // The data sources `-x` prints come with the frame's tree.
         // The tree is built for `-x`, `-V` and `-T json` without `-e`.
         let json_tree = self.json_trees.is_some() && self.picker.is_none();
-        let mut tree = ((a.hex || a.verbose || json_tree) && !quiet).then(TreeBuilder::new);
+        let mut tree = ((a.hex || a.details() || json_tree) && !quiet).then(TreeBuilder::new);
         let mut sinks = FrameSinks {
             filter: self.filter_sink.as_mut(),
             picker: if quiet { None } else { self.picker.as_mut() },
@@ -246,8 +246,8 @@ impl<'a> PacketPrinter<'a> {
             let tree = tree.finish();
             if let Some(j) = self.json_trees.as_mut() {
                 j.packet(text, &tree, &day(rec.ts_ns));
-            } else if a.verbose {
-                super::verbose_tree::packet(text, &tree, data, a.hex);
+            } else if a.details() {
+                super::verbose_tree::packet(text, &tree, data, a.hex, &a.only_details);
                 if a.hex {
                     super::hex_dump::packet(text, data, &tree.sources);
                 }

@@ -9,15 +9,21 @@ use dissectors::tree::{NodeKind, Tree};
 
 /// One packet's tree and the empty line after it. `frame` is the packet's
 /// bytes; `hex_apart` says `-x` prints them (then Data layers are not
-/// dumped in the tree).
-pub fn packet(out: &mut String, tree: &Tree, frame: &[u8], hex_apart: bool) {
+/// dumped in the tree). `only`, when not empty, names the protocols whose
+/// details are shown (tshark's `-O`): any other top-level item is its
+/// line alone.
+pub fn packet(out: &mut String, tree: &Tree, frame: &[u8], hex_apart: bool, only: &[String]) {
     let p = Printer {
         tree,
         frame,
         hex_apart,
     };
     for &root in &tree.roots {
-        p.node(out, root, 0);
+        let expanded = only.is_empty() || {
+            let name = tree.node(root).field.map(|f| f.name);
+            name.is_some_and(|n| only.iter().any(|o| o == n))
+        };
+        p.node(out, root, 0, expanded);
     }
     out.push('\n');
 }
@@ -29,14 +35,16 @@ struct Printer<'a> {
 }
 
 impl Printer<'_> {
-    fn node(&self, out: &mut String, id: u32, depth: usize) {
+    /// An item's line and, when `expanded`, its subtree's (with a Data
+    /// item's bytes, as print.c's proto_tree_print_node).
+    fn node(&self, out: &mut String, id: u32, depth: usize, expanded: bool) {
         let tree = self.tree;
         let n = tree.node(id);
         if n.presence == Presence::Hidden {
             return;
         }
         if let Some(expert) = tree.expert_standing_for(id) {
-            return self.node(out, expert, depth);
+            return self.node(out, expert, depth, expanded);
         }
         indent(out, depth);
         if let (NodeKind::Expert, Some(def)) = (n.kind, n.expert) {
@@ -46,7 +54,7 @@ impl Printer<'_> {
             // item under it, a short frame's nothing.
             out.push_str(&n.label);
             out.push('\n');
-            if def.name == dissectors::expert::MALFORMED.name {
+            if def.name == dissectors::expert::MALFORMED.name && expanded {
                 indent(out, depth + 1);
                 expert(out, def, EXCEPTION_OCCURRED, depth + 1);
             }
@@ -56,6 +64,9 @@ impl Printer<'_> {
         }
         // tshark dumps uninterpreted data under its layer line unless `-x`
         // prints the packet's bytes anyway.
+        if !expanded {
+            return;
+        }
         if n.kind == NodeKind::Layer && n.field.is_some_and(|f| f.name == "data") && !self.hex_apart
         {
             let source = tree.source_bytes(self.frame, n.span.source);
@@ -65,7 +76,7 @@ impl Printer<'_> {
             }
         }
         for &c in &n.children {
-            self.node(out, c, depth + 1);
+            self.node(out, c, depth + 1, true);
         }
     }
 }

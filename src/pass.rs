@@ -97,6 +97,7 @@ pub fn options(columns: bool) -> Options {
     Options {
         columns,
         decode_as: decode_as(),
+        ..Options::default()
     }
 }
 

@@ -433,6 +433,31 @@ fn lower_layer_fields_print_as_tsharks() {
     }
 }
 
+/// The fields of LAYERS from the link, network and transport layers alone:
+/// no consumer then reads above TCP and UDP, so the pass dissects nothing
+/// there (`Options::payload_unread`, what makes `-T fields` of addresses
+/// and ports fast); every line must still be tshark's, TCP analysis and
+/// all.
+#[test]
+fn transport_fields_alone_print_as_tsharks() {
+    const LOW: &[&str] = &[
+        "frame", "eth", "vlan", "sll", "null", "arp", "ip", "ipv6", "icmp", "icmpv6", "tcp", "udp",
+    ];
+    let fields: Vec<&str> = LAYERS
+        .iter()
+        .copied()
+        .filter(|f| LOW.contains(&f.split('.').next().unwrap_or("")))
+        .collect();
+    assert!(fields.len() > 150, "{}", fields.len());
+    for fx in compared_fixtures() {
+        let (theirs, ours) = lines(&fx, &fields, &["occurrence=a"]);
+        assert_eq!(theirs.len(), ours.len(), "{}", fx.name);
+        for (i, (t, o)) in theirs.iter().zip(&ours).enumerate() {
+            assert_eq!(t, o, "{} line {}", fx.name, i + 1);
+        }
+    }
+}
+
 /// `-T json -e` with the same lower-layer fields: tshark's output byte
 /// for byte, each packet's fields as arrays of their values.
 #[test]

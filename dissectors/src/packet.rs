@@ -226,6 +226,11 @@ pub struct Options {
     /// The user's Decode As rules (a reference: the rules are set rarely
     /// and read for every table lookup).
     pub decode_as: &'static crate::decode_as::DecodeAs,
+    /// No frame of this pass has a sink that reads above TCP and UDP (its
+    /// caller's consumers are the same for every frame): TCP may stop
+    /// there, as in a replay, since no later frame will want the
+    /// application state it would build.
+    pub payload_unread: bool,
 }
 
 impl Default for Options {
@@ -233,6 +238,7 @@ impl Default for Options {
         Options {
             columns: false,
             decode_as: &crate::decode_as::DecodeAs::EMPTY,
+            payload_unread: false,
         }
     }
 }
@@ -368,9 +374,10 @@ pub struct TransportAt {
 
 impl<S: Sink> Cx<'_, S> {
     /// Nothing above TCP and UDP is wanted and skipping it loses no
-    /// analysis (a replayed frame): the transport layers then stop.
+    /// analysis (a replayed frame, or a pass none of whose frames reads
+    /// it): TCP then stops (UDP does not: tunnels).
     pub fn skip_payload(&self) -> bool {
-        !self.sink.wants_payload() && self.state.is_replay()
+        !self.sink.wants_payload() && (self.state.is_replay() || self.opts.payload_unread)
     }
 
     /// The [`TransportAt`] of a transport header in the IP layer being dissected.

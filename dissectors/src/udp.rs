@@ -188,7 +188,10 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) {
     } else {
         cx.set_info(format_args!("{sp} \u{2192} {dp} Len={payload_len}"));
     }
-    if payload_len > 0 && !cx.skip_payload() {
+    // Never skipped: a UDP payload may be a tunnel (VXLAN, Geneve,
+    // MPLS, Teredo) whose own Ethernet, IP and UDP layers a filter on
+    // addresses and ports reads.
+    if payload_len > 0 {
         let limited = buf.limit(off + 8 + payload_len);
         crate::app::udp_payload(cx, limited, off + 8, sp, dp, a.map(|a| a.stream));
     }

@@ -16,10 +16,45 @@ use super::tshark_fields::FieldPicker;
 use crate::filter::FilterSink;
 
 pub struct FrameSinks<'s> {
-    pub filter: Option<&'s mut FilterSink>,
-    pub picker: Option<&'s mut FieldPicker>,
-    pub tree: Option<&'s mut TreeBuilder>,
-    pub stats: Option<&'s mut Statistics>,
+    filter: Option<&'s mut FilterSink>,
+    picker: Option<&'s mut FieldPicker>,
+    tree: Option<&'s mut TreeBuilder>,
+    stats: Option<&'s mut Statistics>,
+    /// The fields the filter and the picker read, one bit each (the
+    /// filter's `bit`, so a bit may stand for more than one), when no tree
+    /// or statistics take every field: a dissector's call for any other
+    /// field returns at once, inlined, instead of asking each consumer.
+    /// `-T fields` is a few fields out of the dozens a packet has.
+    screen: Option<u64>,
+}
+
+impl<'s> FrameSinks<'s> {
+    pub fn new(
+        filter: Option<&'s mut FilterSink>,
+        picker: Option<&'s mut FieldPicker>,
+        tree: Option<&'s mut TreeBuilder>,
+        stats: Option<&'s mut Statistics>,
+    ) -> FrameSinks<'s> {
+        let screen = (tree.is_none() && stats.is_none()).then(|| {
+            filter.as_deref().map_or(0, FilterSink::wanted_bits)
+                | picker.as_deref().map_or(0, FieldPicker::wanted_bits)
+        });
+        FrameSinks {
+            filter,
+            picker,
+            tree,
+            stats,
+            screen,
+        }
+    }
+
+    /// Whether some consumer may take `def` (false: none does).
+    #[inline]
+    fn may_take(&self, def: &FieldDef) -> bool {
+        self.screen.is_none_or(|bits| {
+            bits & crate::filter::sink::bit(def as *const FieldDef as usize) != 0
+        })
+    }
 }
 
 /// Calls `$call` on each consumer present.
@@ -50,6 +85,14 @@ macro_rules! any {
     }};
 }
 
+impl FrameSinks<'_> {
+    /// Gives a field to every consumer, out of line.
+    #[inline(never)]
+    fn each_field(&mut self, def: &'static FieldDef, span: Span, value: Value<'_>, p: Presence) {
+        each!(self, s => s.field(def, span, value, p));
+    }
+}
+
 impl Sink for FrameSinks<'_> {
     fn wants(&self, def: &'static FieldDef) -> bool {
         any!(self, s => s.wants(def))
@@ -66,8 +109,11 @@ impl Sink for FrameSinks<'_> {
     fn end_layer(&mut self) {
         each!(self, s => s.end_layer());
     }
+    #[inline]
     fn field(&mut self, def: &'static FieldDef, span: Span, value: Value<'_>, presence: Presence) {
-        each!(self, s => s.field(def, span, value, presence));
+        if self.may_take(def) {
+            self.each_field(def, span, value, presence);
+        }
     }
     fn field_with_label(
         &mut self,
@@ -77,7 +123,9 @@ impl Sink for FrameSinks<'_> {
         presence: Presence,
         label: fmt::Arguments<'_>,
     ) {
-        each!(self, s => s.field_with_label(def, span, value, presence, label));
+        if self.may_take(def) {
+            each!(self, s => s.field_with_label(def, span, value, presence, label));
+        }
     }
     fn text(&mut self, span: Span, label: fmt::Arguments<'_>) {
         each!(self, s => s.text(span, label));

@@ -214,13 +214,20 @@ impl<'a> PacketPrinter<'a> {
         // The tree is built for `-x`, `-V` and `-T json` without `-e`.
         let json_tree = self.json_trees.is_some() && self.picker.is_none();
         let mut tree = ((a.hex || a.details() || json_tree) && !quiet).then(TreeBuilder::new);
-        let mut sinks = FrameSinks {
-            filter: self.filter_sink.as_mut(),
-            picker: if quiet { None } else { self.picker.as_mut() },
-            tree: tree.as_mut(),
-            stats: self.stats.as_mut(),
+        let mut sinks = FrameSinks::new(
+            self.filter_sink.as_mut(),
+            if quiet { None } else { self.picker.as_mut() },
+            tree.as_mut(),
+            self.stats.as_mut(),
+        );
+        // The consumers want the same of every frame: when they read
+        // nothing above TCP and UDP (and no Info column is made), no frame
+        // needs the application state.
+        let opts = dissectors::packet::Options {
+            payload_unread: !self.opts.columns && !dissectors::sink::Sink::wants_payload(&sinks),
+            ..self.opts
         };
-        let (pi, answers) = self.pass.frame(rec, iface, data, self.opts, &mut sinks);
+        let (pi, answers) = self.pass.frame(rec, iface, data, opts, &mut sinks);
         if let Some(s) = self.stats.as_mut() {
             s.count(data, rec.orig_len, rec.ts_ns);
             s.follow(&FrameSeen {

@@ -214,8 +214,11 @@ impl FieldPicker {
             raw_text: false,
         };
         for (i, n) in names.iter().enumerate() {
-            if n.starts_with("_ws.col.") {
+            if let Some(column) = n.strip_prefix("_ws.col.") {
                 p.columns.push((n.clone(), i));
+                // The highest protocol names these (a tunnel's inner
+                // addresses are the Source and Destination).
+                p.payload |= matches!(column, "Source" | "Destination" | "Protocol" | "Info");
                 continue;
             }
             let slot =
@@ -262,6 +265,11 @@ impl FieldPicker {
             .map(|s| &self.text[s.1..s.2]);
         let expert_only = !self.spans.iter().any(|s| s.0 == i) && self.expert[i];
         kept.chain(expert_only.then_some("1"))
+    }
+
+    /// The fields picked, as the filter's `bit`s.
+    pub fn wanted_bits(&self) -> u64 {
+        self.wanted_bits
     }
 
     #[inline]

@@ -199,9 +199,8 @@ pub fn below_payload(slot: &Slot) -> bool {
         "tcp.reassembled",
         "tcp.pdu",
     ];
-    if !slot.experts.is_empty() && slot.fields.is_empty() {
-        return false;
-    }
+    // An expert stands for its protocol's layer as a field does (TCP's
+    // `tcp.analysis.*` come from the analysis of the segment alone).
     let proto = slot.name.split('.').next().unwrap_or("");
     LOW.contains(&proto) && !HIGH.iter().any(|h| slot.name.starts_with(h))
 }
@@ -211,6 +210,13 @@ pub fn below_payload(slot: &Slot) -> bool {
 #[inline]
 pub fn bit(addr: usize) -> u64 {
     1 << ((addr / std::mem::size_of::<FieldDef>()) % 64)
+}
+
+impl FilterSink {
+    /// The fields the filters read, as [`bit`]s.
+    pub fn wanted_bits(&self) -> u64 {
+        self.wanted_bits
+    }
 }
 
 impl Sink for FilterSink {

@@ -213,6 +213,12 @@ pub fn bit(addr: usize) -> u64 {
 }
 
 impl FilterSink {
+    /// How many data sources the frame has given so far (the number of the
+    /// last).
+    pub fn sources_seen(&self) -> u16 {
+        self.sources.len() as u16
+    }
+
     /// The fields the filters read, as [`bit`]s.
     pub fn wanted_bits(&self) -> u64 {
         self.wanted_bits

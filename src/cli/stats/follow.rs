@@ -3,7 +3,9 @@
 //! the order sent, printed with the other statistics in tshark's layout.
 //! TCP is reassembled as Follow TCP Stream does (gaps as tshark's
 //! "[N bytes missing in capture file]" text), UDP gives one record per
-//! datagram, TLS one per decrypted application data record.
+//! datagram, TLS one per decrypted application data record, HTTP/2
+//! (`follow,http2,MODE,STREAM,SUBSTREAM`) one per HTTP/2 frame of the
+//! substream as tshark 4.0's tap gives it (see `h2_frames.rs`).
 
 use std::net::IpAddr;
 
@@ -14,6 +16,7 @@ use dissectors::tcp_reassembly::{KeptStream, StreamEvent, TcpReassembler};
 use super::super::CliError;
 use super::super::follow::FOLLOW_CAP;
 use super::super::follow_layout::{FollowHeader, FollowMode, FollowRecord, draw};
+use super::h2_frames::H2Frames;
 use crate::store::follow::follow_segment;
 use crate::store::follow_tls::TlsPlaintext;
 
@@ -24,6 +27,7 @@ enum Follower {
     Tcp,
     Udp,
     Tls,
+    Http2,
 }
 
 impl Follower {
@@ -32,6 +36,7 @@ impl Follower {
             Follower::Tcp => "tcp",
             Follower::Udp => "udp",
             Follower::Tls => "tls",
+            Follower::Http2 => "http2",
         }
     }
 
@@ -39,7 +44,7 @@ impl Follower {
     fn transport(self) -> &'static str {
         match self {
             Follower::Udp => "udp",
-            Follower::Tcp | Follower::Tls => "tcp",
+            Follower::Tcp | Follower::Tls | Follower::Http2 => "tcp",
         }
     }
 }
@@ -64,6 +69,8 @@ pub struct FollowTap {
     follower: Follower,
     mode: FollowMode,
     target: Target,
+    /// The HTTP/2 stream followed in the connection.
+    substream: u32,
     /// Records shown, numbered from 1.
     range: (u32, u32),
     /// The stream followed (the first that an address pair matched).
@@ -86,13 +93,23 @@ impl FollowTap {
             Some("tcp") => Follower::Tcp,
             Some("udp") => Follower::Udp,
             Some("tls" | "ssl") => Follower::Tls,
-            _ => return Err(bad("wirelens follows tcp, udp and tls")),
+            Some("http2") => Follower::Http2,
+            _ => return Err(bad("wirelens follows tcp, udp, tls and http2")),
         };
         let mode = parts
             .next()
             .and_then(FollowMode::named)
             .ok_or_else(|| bad("the mode is ascii, hex, raw or yaml"))?;
-        let rest: Vec<&str> = parts.collect();
+        let mut rest: Vec<&str> = parts.collect();
+        // HTTP/2 names the TCP stream, then the HTTP/2 stream in it.
+        let mut substream = 0;
+        if follower == Follower::Http2 {
+            substream = match rest.get(1).map(|s| s.parse::<u32>()) {
+                Some(Ok(n)) if rest[0].parse::<u32>().is_ok() => n,
+                _ => return Err(bad("give a TCP stream index and an HTTP/2 stream id")),
+            };
+            rest.remove(1);
+        }
         let (target, range) = match rest.first().map(|s| s.parse::<u32>()) {
             Some(Ok(n)) => (Target::Stream(n), rest.get(1)),
             Some(Err(_)) if rest.len() >= 2 => {
@@ -116,6 +133,7 @@ impl FollowTap {
             follower,
             mode,
             target,
+            substream,
             range,
             stream: None,
             nodes: None,
@@ -131,10 +149,22 @@ impl FollowTap {
         self.follower == Follower::Tls
     }
 
+    /// Whether it reads HTTP/2 frames.
+    pub fn wants_http2(&self) -> bool {
+        self.follower == Follower::Http2
+    }
+
+    /// Whether it reads above TCP and UDP.
+    pub fn wants_application(&self) -> bool {
+        self.wants_tls() || self.wants_http2()
+    }
+
     /// Takes the frame's data if it belongs to the followed conversation
-    /// (for TLS, the plaintext `tls` kept of the frame).
-    pub fn see(&mut self, f: &FrameSeen<'_>, tls: Option<&TlsPlaintext>) {
+    /// (for TLS, the plaintext `tls` kept of the frame; for HTTP/2, its
+    /// frames `h2`).
+    pub fn see(&mut self, f: &FrameSeen<'_>, tls: Option<&TlsPlaintext>, h2: Option<&H2Frames>) {
         match (f.pi.transport, self.follower) {
+            (Transport::Tcp(seg), Follower::Http2) => self.see_http2(f, &seg, h2),
             (Transport::Tcp(seg), Follower::Tcp | Follower::Tls) => self.see_tcp(f, &seg, tls),
             (Transport::Udp(d), Follower::Udp) => {
                 let Some(u) = f.answers.udp else { return };
@@ -183,6 +213,30 @@ impl FollowTap {
             seg,
             payload,
         );
+    }
+
+    /// The substream's HTTP/2 frames in the packet. Node 0 is the sender
+    /// of the first (tshark's follow tap names the nodes by the data it is
+    /// given).
+    fn see_http2(&mut self, f: &FrameSeen<'_>, seg: &TcpSegment, h2: Option<&H2Frames>) {
+        let (Some(a), Some(h2), Some((src, dst))) = (f.answers.tcp.as_ref(), h2, f.pi.ip) else {
+            return;
+        };
+        if !matches!(self.target, Target::Stream(n) if n == a.stream) || f.answers.resent_pdus {
+            return;
+        }
+        let (src, dst) = ((src, seg.src_port), (dst, seg.dst_port));
+        for (stream, bytes) in h2.chunks(f.data) {
+            if stream != self.substream || bytes.is_empty() {
+                continue;
+            }
+            if self.times.last().is_none_or(|t| t.0 != f.number) {
+                self.times.push((f.number, f.ts_ns));
+            }
+            let nodes = self.nodes.get_or_insert([src, dst]);
+            let side = usize::from(nodes[0] != src);
+            self.push(side, f.number, bytes);
+        }
     }
 
     /// Which node sent the frame, if it is of the followed conversation
@@ -243,6 +297,9 @@ impl FollowTap {
     fn filter(&self) -> String {
         let t = self.follower.transport();
         match self.target {
+            Target::Stream(n) if self.follower == Follower::Http2 => {
+                format!("{t}.stream eq {n} and http2.streamid eq {}", self.substream)
+            }
             Target::Stream(n) => format!("{t}.stream eq {n}"),
             Target::Between([(a, pa), (b, pb)]) => {
                 let ip = if a.is_ipv6() { "ipv6" } else { "ip" };
@@ -294,6 +351,9 @@ mod tests {
         assert!(matches!(t.target, Target::Stream(3)));
         assert_eq!(t.range, (2, 5));
         assert_eq!(t.filter(), "tcp.stream eq 3");
+        let t = FollowTap::parse("follow,http2,hex,0,3,2").unwrap();
+        assert_eq!(t.range, (2, 2));
+        assert_eq!(t.filter(), "tcp.stream eq 0 and http2.streamid eq 3");
         let t = FollowTap::parse("follow,udp,raw,[2001:db8::1]:53,[2001:db8::2]:5353").unwrap();
         assert_eq!(
             t.filter(),
@@ -308,6 +368,8 @@ mod tests {
             "follow,tcp,ascii,1.2.3.4:5,[::1]:5",
             "follow,tcp,ascii,1.2.3.4:0,1.2.3.5:5",
             "follow,tcp,ascii,0,1,2",
+            "follow,http2,ascii,0",
+            "follow,http2,ascii,1.2.3.4:5,1.2.3.5:5",
         ] {
             assert!(FollowTap::parse(bad).is_err(), "{bad}");
         }

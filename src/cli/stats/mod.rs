@@ -8,6 +8,7 @@ mod conversations;
 mod expert;
 mod follow;
 mod frame_facts;
+mod h2_frames;
 mod hierarchy;
 mod io_stat;
 mod stats_tree;
@@ -24,6 +25,7 @@ use self::expert::ExpertSummary;
 use self::follow::FollowTap;
 pub use self::follow::FrameSeen;
 use self::frame_facts::{FactsSink, Kind};
+use self::h2_frames::H2Frames;
 use self::hierarchy::ProtocolHierarchy;
 use self::io_stat::IoStat;
 use self::trees::{MessageSink, Tree, TreeKind};
@@ -61,6 +63,8 @@ pub struct Statistics {
     tls: Option<TlsPlaintext>,
     /// The frame's HTTP, HTTP/2 and DNS messages, when a tree counts them.
     messages: Option<MessageSink>,
+    /// The frame's HTTP/2 frames, when a tap follows HTTP/2.
+    h2: Option<H2Frames>,
     first_ts: Option<i64>,
     /// Some table reads protocols above TCP and UDP (all but the
     /// conversation and endpoint tables).
@@ -70,7 +74,7 @@ pub struct Statistics {
 /// What `-z` takes, for the error that names an unknown one.
 const KNOWN: &str = "conv,eth|ip|ipv6|tcp|udp[,FILTER], endpoints,eth|ip|ipv6|tcp|udp[,FILTER], \
      io,phs[,FILTER], io,stat,INTERVAL[,COLUMN...], expert[,LEVEL][,FILTER], \
-     follow,tcp|udp|tls,ascii|hex|raw|yaml,STREAM[,RANGE], \
+     follow,tcp|udp|tls,ascii|hex|raw|yaml,STREAM[,RANGE], follow,http2,MODE,STREAM,SUBSTREAM, \
      http,tree, http2,tree, dns,tree, ptype,tree, ipv6_ptype,tree (each [,FILTER])";
 
 impl Statistics {
@@ -109,7 +113,7 @@ impl Statistics {
         let filter_sink = filters.sink();
         let above_transport = taps.iter().any(|t| match &t.table {
             Table::Conversations(_) | Table::Endpoints(_) => false,
-            Table::Follow(f) => f.wants_tls(),
+            Table::Follow(f) => f.wants_application(),
             _ => true,
         });
         let tls = taps
@@ -128,6 +132,10 @@ impl Statistics {
             }
         }
         let messages = messages.wants_payload().then_some(messages);
+        let h2 = taps
+            .iter()
+            .any(|t| matches!(&t.table, Table::Follow(f) if f.wants_http2()))
+            .then(H2Frames::default);
         Ok(Statistics {
             above_transport,
             taps,
@@ -136,6 +144,7 @@ impl Statistics {
             facts,
             tls,
             messages,
+            h2,
             first_ts: None,
         })
     }
@@ -150,6 +159,9 @@ impl Statistics {
         }
         if let Some(m) = self.messages.as_mut() {
             m.clear();
+        }
+        if let Some(h) = self.h2.as_mut() {
+            h.clear();
         }
     }
 
@@ -204,7 +216,11 @@ impl Statistics {
     pub fn follow(&mut self, frame: &FrameSeen<'_>) {
         for tap in &mut self.taps {
             if let Table::Follow(f) = &mut tap.table {
-                f.see(frame, self.tls.as_ref().filter(|_| f.wants_tls()));
+                f.see(
+                    frame,
+                    self.tls.as_ref().filter(|_| f.wants_tls()),
+                    self.h2.as_ref(),
+                );
             }
         }
     }
@@ -233,7 +249,10 @@ macro_rules! all_sinks {
     ($s:expr) => {
         Tee(
             &mut $s.facts,
-            &mut Tee(&mut $s.filter_sink, &mut Tee(&mut $s.tls, &mut $s.messages)),
+            &mut Tee(
+                &mut $s.filter_sink,
+                &mut Tee(&mut $s.tls, &mut Tee(&mut $s.messages, &mut $s.h2)),
+            ),
         )
     };
 }
@@ -246,6 +265,7 @@ impl Sink for Statistics {
             || self.filter_sink.wants(def)
             || self.tls.wants(def)
             || self.messages.wants(def)
+            || self.h2.wants(def)
     }
     fn wants_payload(&self) -> bool {
         self.above_transport || self.filter_sink.wants_payload()
@@ -277,8 +297,11 @@ impl Sink for Statistics {
     fn reenter(&mut self, handle: u32) {
         all_sinks!(self).reenter(handle);
     }
+    // Numbered 1, 2, … in the order given, as every consumer numbers
+    // them (the frame facts give none).
     fn source(&mut self, name: &str, bytes: &[u8]) -> u16 {
-        all_sinks!(self).source(name, bytes)
+        all_sinks!(self).source(name, bytes);
+        self.filter_sink.sources_seen()
     }
 }
 

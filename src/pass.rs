@@ -101,6 +101,17 @@ pub fn options(columns: bool) -> Options {
     }
 }
 
+/// Which frames the caller displays, as `frame.time_delta_displayed`
+/// counts from the last of them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Displayed {
+    /// Every frame (no display filter).
+    Every,
+    /// Only those a display filter passes: the time of the last one so
+    /// far (none yet: the next frame counts from itself, as tshark's).
+    LastShown(Option<i64>),
+}
+
 pub struct Pass {
     pub analyzer: Analyzer,
     /// The Decode As rules in force when the pass began: every frame of
@@ -122,6 +133,8 @@ pub struct Pass {
     pub blobs: BlobRecorder,
     /// The last frame's metadata as the dissectors saw it.
     pub last_meta: FrameMeta,
+    /// Which frames are displayed, for `frame.time_delta_displayed`.
+    pub displayed: Displayed,
     /// Bytes of the source's Decryption Secrets Blocks already taken.
     secrets_taken: usize,
 }
@@ -153,6 +166,7 @@ impl Pass {
             tape: Vec::new(),
             blobs: BlobRecorder::default(),
             last_meta: FrameMeta::default(),
+            displayed: Displayed::Every,
             secrets_taken: 0,
         }
     }
@@ -182,6 +196,11 @@ impl Pass {
         };
         self.number += 1;
         let first = *self.first_ts.get_or_insert(rec.ts_ns);
+        let delta_ns = if self.number == 1 {
+            0
+        } else {
+            rec.ts_ns.saturating_sub(self.prev_ts)
+        };
         let meta = FrameMeta {
             number: self.number,
             ts_ns: rec.ts_ns,
@@ -193,10 +212,10 @@ impl Pass {
             // Times come from the file: far apart, their difference would
             // not fit (saturated, never wrapped).
             rel_ns: rec.ts_ns.saturating_sub(first),
-            delta_ns: if self.number == 1 {
-                0
-            } else {
-                rec.ts_ns.saturating_sub(self.prev_ts)
+            delta_ns,
+            delta_displayed_ns: match self.displayed {
+                Displayed::Every => delta_ns,
+                Displayed::LastShown(at) => rec.ts_ns.saturating_sub(at.unwrap_or(rec.ts_ns)),
             },
         };
         self.prev_ts = rec.ts_ns;

@@ -458,6 +458,31 @@ fn transport_fields_alone_print_as_tsharks() {
     }
 }
 
+/// Under `-Y`, `frame.time_delta_displayed` counts from the last frame the
+/// filter showed (0 for the first), as tshark's, on every fixture.
+#[test]
+fn displayed_time_deltas_count_from_the_last_shown_frame() {
+    let fields = [
+        "frame.number",
+        "frame.time_delta_displayed",
+        "frame.time_delta",
+        "frame.time_relative",
+    ];
+    let mut shown = 0;
+    for fx in compared_fixtures() {
+        let mut args: Vec<String> = ["-Y", "frame.len > 100", "-T", "fields"]
+            .map(String::from)
+            .to_vec();
+        for f in fields {
+            args.extend(["-e".into(), f.into()]);
+        }
+        let (theirs, ours) = outputs(&fx, &args);
+        assert_eq!(ours, theirs, "{}", fx.name);
+        shown += ours.lines().count();
+    }
+    assert!(shown > 5_000, "{shown}");
+}
+
 /// `-T json -e` with the same lower-layer fields: tshark's output byte
 /// for byte, each packet's fields as arrays of their values.
 #[test]

@@ -212,9 +212,8 @@ fn interface_fields<S: Sink>(cx: &mut Cx<'_, S>, meta: &FrameMeta, file: &FrameF
     cx.pop();
 }
 
-/// Arrival and epoch time (when the record has one), then the deltas.
-/// Every frame is taken as displayed: the frame layer does not know the
-/// display filter.
+/// Arrival and epoch time (when the record has one), then the deltas (the
+/// caller knows which frames a display filter showed).
 fn time_fields<S: Sink>(cx: &mut Cx<'_, S>, meta: &FrameMeta) {
     let z = Span::EMPTY;
     if meta.has_ts {
@@ -235,6 +234,7 @@ fn time_fields<S: Sink>(cx: &mut Cx<'_, S>, meta: &FrameMeta) {
         }
     }
     cx.generated(&TIME_DELTA, z, Value::RelTime(meta.delta_ns));
-    cx.generated(&TIME_DELTA_DISPLAYED, z, Value::RelTime(meta.delta_ns));
+    let displayed = Value::RelTime(meta.delta_displayed_ns);
+    cx.generated(&TIME_DELTA_DISPLAYED, z, displayed);
     cx.generated(&TIME_RELATIVE, z, Value::RelTime(meta.rel_ns));
 }

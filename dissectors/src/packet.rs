@@ -47,6 +47,9 @@ pub struct FrameMeta {
     pub rel_ns: i64,
     /// Time since the previous frame.
     pub delta_ns: i64,
+    /// Time since the previous frame displayed (`frame.time_delta_displayed`):
+    /// `delta_ns` unless a display filter hides frames.
+    pub delta_displayed_ns: i64,
 }
 
 /// A network or link address for the Source/Destination columns.

@@ -227,6 +227,9 @@ impl<'a> PacketPrinter<'a> {
             payload_unread: !self.opts.columns && !dissectors::sink::Sink::wants_payload(&sinks),
             ..self.opts
         };
+        if self.filter.is_some() {
+            self.pass.displayed = crate::pass::Displayed::LastShown(self.previous_shown);
+        }
         let (pi, answers) = self.pass.frame(rec, iface, data, opts, &mut sinks);
         if let Some(s) = self.stats.as_mut() {
             s.count(data, rec.orig_len, rec.ts_ns);

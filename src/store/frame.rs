@@ -41,6 +41,8 @@ pub fn frame_meta(snap: &Snapshot, number: u32) -> Option<FrameMeta> {
         has_ts: row.expert.has_ts(),
         rel_ns: row.ts_ns.saturating_sub(first),
         delta_ns: row.ts_ns.saturating_sub(prev),
+        // The store's frames are every frame of the capture.
+        delta_displayed_ns: row.ts_ns.saturating_sub(prev),
     })
 }
 

@@ -950,10 +950,9 @@ const EXPERTS_DIFFER: &[(&str, &str)] = &[
          decompression items, yet",
     ),
     (
-        "wirelens_lldp_cdp.pcap wirelens_proxy.pcap wirelens_smtp.pcap \
-         suricata_frag-eth-vlan-ip-tcp-syn.pcap",
+        "wirelens_lldp_cdp.pcap wirelens_proxy.pcap wirelens_smtp.pcap",
         "items wirelens lacks: LLDP's deprecated TLV, PROXY's badly formatted line, \
-         SMTP's base64 preference note, TCP's SYN without MSS",
+         SMTP's base64 preference note",
     ),
     (
         "wirelens_tls_decrypt.pcap gen_tcp_loss_reorder_zero_window.pcap",
@@ -1425,11 +1424,6 @@ const VERBOSE_DIFFERS: &[(&str, &str, &str)] = &[
         "pcap-parser_wireshark_samples-test.pcapng",
         "Data (",
         "payloads of protocols wirelens does not dissect yet (NetBIOS session keep-alives and others)",
-    ),
-    (
-        "suricata_frag-eth-vlan-ip-tcp-syn.pcap",
-        "Transmission Control Protocol,",
-        "tshark notes 'The SYN packet does not contain a MSS option' on the reassembled SYN; wirelens does not",
     ),
     (
         "suricata_tcp-empty-sack_tcp-opt.pcap",

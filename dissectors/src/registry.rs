@@ -205,6 +205,7 @@ registry! {
         experts: [
             tcp::WSCALE_SHIFT_INVALID,
             tcp::FOUR_NOPS,
+            tcp::MSS_ABSENT,
             tcp::CONNECTION_SYN,
             tcp::CONNECTION_SYNACK,
             tcp::CONNECTION_FIN,

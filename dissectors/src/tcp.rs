@@ -210,6 +210,12 @@ pub static FOUR_NOPS: ExpertDef = ExpertDef::new(
     Group::Protocol,
     "4 NOP in a row - a router may have removed some options",
 );
+pub static MSS_ABSENT: ExpertDef = ExpertDef::new(
+    "tcp.options.mss.absent",
+    Severity::Note,
+    Group::Protocol,
+    "The SYN packet does not contain a MSS option",
+);
 pub static WSCALE_SHIFT_INVALID: ExpertDef = ExpertDef::new(
     "tcp.options.wscale.shift.invalid",
     Severity::Warning,
@@ -602,6 +608,7 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) {
             off + field::HEADER_LEN,
             opts,
             captured < hlen - field::HEADER_LEN,
+            h.flags() & TcpSegment::SYN != 0,
             a,
             &mut info_opts,
         );
@@ -1011,7 +1018,8 @@ fn flags<S: Sink>(
 }
 
 /// The options as a tree, each a protocol of its own as in Wireshark; the
-/// Info text gets `MSS=1460 SACK_PERM WS=128`.
+/// Info text gets `MSS=1460 SACK_PERM WS=128`. A SYN's options read to
+/// their end without an MSS get tshark's note that it has none.
 #[allow(clippy::too_many_arguments)]
 fn options<S: Sink>(
     cx: &mut Cx<'_, S>,
@@ -1019,6 +1027,7 @@ fn options<S: Sink>(
     base: usize,
     opts: &[u8],
     cut: bool,
+    syn: bool,
     a: Option<&SegmentAnalysis>,
     info: &mut String,
 ) -> bool {
@@ -1046,6 +1055,7 @@ fn options<S: Sink>(
     cx.push();
     let mut i = 0;
     let mut nops = 0;
+    let mut mss_seen = false;
     while i < opts.len() {
         let kind = opts[i];
         let o = base + i;
@@ -1153,6 +1163,7 @@ fn options<S: Sink>(
         }
         let v = &opts[i + 2..i + len];
         let whole = &opts[i..i + len];
+        mss_seen |= kind == 2;
         named(cx, p);
         cx.sink.field_with_label(
             &p.field,
@@ -1267,6 +1278,9 @@ fn options<S: Sink>(
         cx.truncated("TCP", buf.span(base + opts.len(), 0), buf.len());
         cx.pop();
         return false;
+    }
+    if syn && !mss_seen {
+        cx.expert(&MSS_ABSENT, buf.span(base, total), format_args!(""));
     }
     cx.pop();
     true

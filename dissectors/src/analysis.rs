@@ -180,6 +180,7 @@ enum AppSlot {
     Switched {
         from: AppProto,
         to: AppProto,
+        by: &'static crate::proto::ProtoDef,
     },
 }
 
@@ -459,7 +460,7 @@ impl State for Analyzer {
         }
     }
 
-    fn switch_tcp_protocol(&mut self, stream: u32, name: &str) {
+    fn switch_tcp_protocol(&mut self, stream: u32, name: &str, by: &'static crate::proto::ProtoDef) {
         let i = stream as usize;
         let Some(slot) = self.apps.get_mut(i) else {
             return;
@@ -467,7 +468,11 @@ impl State for Analyzer {
         if let AppSlot::Conn(c) = slot {
             *slot = match AppProto::from_name(name) {
                 AppProto::None => AppSlot::Nothing,
-                to => AppSlot::Switched { from: c.proto, to },
+                to => AppSlot::Switched {
+                    from: c.proto,
+                    to,
+                    by,
+                },
             };
             let touched = self.costs.get(i).map_or(0, |c| c.touched);
             self.account(i, touched, Some(0), None);
@@ -698,11 +703,11 @@ impl Analyzer {
                     self.apps[i] = AppSlot::Conn(Box::new(c));
                 }
             }
-            AppSlot::Switched { from, to } if !payload.is_empty() => {
+            AppSlot::Switched { from, to, by } if !payload.is_empty() => {
                 let c = if to == AppProto::Tls && !crate::tcp_pdu::looks_like_tls(payload) {
                     AppConnection::new(from, seg.src_port, seg.dst_port)
                 } else {
-                    AppConnection::resumed(to, seg.src_port, seg.dst_port)
+                    AppConnection::resumed(to, seg.src_port, seg.dst_port).started_by(by)
                 };
                 self.apps[i] = AppSlot::Conn(Box::new(c));
             }

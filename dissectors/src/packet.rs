@@ -463,8 +463,9 @@ pub trait State {
     }
     /// A protocol says its TCP connection (`tcp.stream`) speaks another
     /// protocol from the next segment on (SMTP's STARTTLS answered 220): the
-    /// analysis frames what follows as the protocol Decode As calls `name`.
-    fn switch_tcp_protocol(&mut self, _stream: u32, _name: &str) {}
+    /// analysis frames what follows as the protocol Decode As calls `name`;
+    /// `by` is the switching protocol (what tshark names on TLS records).
+    fn switch_tcp_protocol(&mut self, _stream: u32, _name: &str, _by: &'static ProtoDef) {}
     /// A connection a protocol announced (FTP's PASV): later TCP
     /// connections to its listening end are the announcer's.
     fn expect_connection(&mut self, _e: Expectation) {}

@@ -140,7 +140,7 @@ fn write_pdu(w: &mut TapeWriter<'_>, p: &TcpPdu) {
         PduNote::Tls(n, inner) => {
             w.u8(3);
             w.u64(n.version.into());
-            w.u8(n.encrypted.into());
+            w.u8(u8::from(n.encrypted) | (u8::from(n.resumed) << 1));
             match &n.carry {
                 Carry::None => w.u8(0),
                 Carry::Continued { head, len } => {
@@ -155,6 +155,7 @@ fn write_pdu(w: &mut TapeWriter<'_>, p: &TcpPdu) {
             }
             w.u64(n.cipher.into());
             w.bytes(n.alpn.as_deref().unwrap_or("").as_bytes());
+            w.u8(n.app.map_or(0, |a| a + 1));
             write_decrypted(w, &n.decrypted);
             match inner {
                 Some(payload) => {
@@ -355,10 +356,14 @@ fn read_pdu(r: &mut TapeReader<'_>, src: &mut Sources<'_>, depth: u8) -> TcpPdu 
                 dns,
             })
         }
-        3 => PduNote::Tls(
+        3 => {
+            let version = r.u64() as u16;
+            let flags = r.u8();
+            PduNote::Tls(
             TlsNote {
-                version: r.u64() as u16,
-                encrypted: r.u8() != 0,
+                version,
+                encrypted: flags & 1 != 0,
+                resumed: flags & 2 != 0,
                 carry: match r.u8() {
                     1 => Carry::Continued {
                         head: r.bytes().iter().take(4).copied().collect(),
@@ -370,11 +375,13 @@ fn read_pdu(r: &mut TapeReader<'_>, src: &mut Sources<'_>, depth: u8) -> TcpPdu 
                 cipher: r.u64() as u16,
                 alpn: Some(String::from_utf8_lossy(r.bytes()).into_owned())
                     .filter(|s| !s.is_empty()),
+                app: r.u8().checked_sub(1),
                 decrypted: read_decrypted(r, src),
                 quic: false,
             },
             (r.u8() == 1 && depth == 0).then(|| Box::new(read_payload(r, src, depth + 1))),
-        ),
+        )
+        }
         _ => PduNote::None,
     };
     TcpPdu {

@@ -283,7 +283,7 @@ registry! {
     }
     tls {
         fields: crate::tls::ALL;
-        experts: [crate::tls::NO_KEY, crate::tls::NOT_DECRYPTED];
+        experts: [crate::tls::NO_KEY, crate::tls::NOT_DECRYPTED, crate::tls::RESUMED];
         framed: "tls" in TCP;
         framed: "ssl" in TCP;
     }

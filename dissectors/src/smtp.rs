@@ -151,7 +151,7 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) -> usize {
         track_crlf(b, &mut session);
         let starttls = response(cx, buf, off, &mut session);
         if starttls && let Some(k) = key {
-            cx.state.switch_tcp_protocol(k.stream, "tls");
+            cx.state.switch_tcp_protocol(k.stream, "tls", &proto::SMTP);
         }
     }
     cx.end_layer();

@@ -166,9 +166,9 @@ impl State for Recorder<'_> {
         out
     }
 
-    fn switch_tcp_protocol(&mut self, stream: u32, name: &str) {
+    fn switch_tcp_protocol(&mut self, stream: u32, name: &str, by: &'static crate::proto::ProtoDef) {
         // Nothing to record: the segments that follow carry the change.
-        self.inner.switch_tcp_protocol(stream, name);
+        self.inner.switch_tcp_protocol(stream, name, by);
     }
 
     fn icmp_echo(&mut self, e: &Echo) -> EchoMatch {

@@ -666,6 +666,13 @@ impl AppConnection {
         c
     }
 
+    /// The connection's TLS was started by `by` (STARTTLS): its records
+    /// name that protocol, as tshark's.
+    pub fn started_by(mut self, by: &crate::proto::ProtoDef) -> Self {
+        self.tls.started_by = crate::tls::app_protocol::starting(by.field.title);
+        self
+    }
+
     pub fn new(proto: AppProto, sport: u16, dport: u16) -> Self {
         let mut c = AppConnection {
             proto,
@@ -1334,7 +1341,8 @@ impl AppConnection {
                 }
             }
             AppProto::Tls => {
-                let note = self.tls.record(d, head);
+                let mut note = self.tls.record(d, head);
+                note.app = self.tls.app_protocol(self.ports);
                 if self.tls.gave_up {
                     self.limit_hit = Some(PduLimit::TlsHandshake);
                 }

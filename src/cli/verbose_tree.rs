@@ -100,12 +100,13 @@ fn expert(out: &mut String, def: &ExpertDef, message: &str, depth: usize) {
     }
 }
 
-/// Wireshark's labels hold 239 bytes (ITEM_LABEL_LENGTH with its NUL):
-/// text past that is cut, and a string or bytes field says so after its
+/// Wireshark's labels hold 238 bytes as tshark 4.0 prints them (its
+/// ITEM_LABEL_LENGTH is 240, with a NUL and the cut's own byte): text past
+/// that is cut, and a string or bytes field says so after its
 /// title (`Protocols in frame [truncated]: …`). Brackets of a generated
 /// item are added after the cut, as tshark prints them.
 fn fitted(n: &dissectors::tree::Node) -> std::borrow::Cow<'_, str> {
-    const MAX: usize = 239;
+    const MAX: usize = 238;
     let generated =
         n.presence == Presence::Generated && n.label.starts_with('[') && n.label.ends_with(']');
     let inner = if generated {

@@ -25,6 +25,12 @@ pub struct TlsNote {
     pub decrypted: Decrypted,
     /// The handshake rides in QUIC CRYPTO frames (JA4's `q`).
     pub quic: bool,
+    /// The protocol the session carries, as tshark names it on application
+    /// data ([`app_protocol`](super::app_protocol)'s number).
+    pub app: Option<u8>,
+    /// A server's ChangeCipherSpec ending an abbreviated handshake (no
+    /// ServerHelloDone before it): the session was resumed.
+    pub resumed: bool,
 }
 
 /// What decryption made of a record.
@@ -118,6 +124,12 @@ pub struct TlsConnection {
     decryptor: Option<Box<Decryptor>>,
     /// The TCP direction the ClientHello came from.
     client_dir: usize,
+    /// The protocol that started TLS on the connection (STARTTLS).
+    pub started_by: Option<u8>,
+    /// A ServerHello, and a ServerHelloDone, were seen (TLS 1.2 and before:
+    /// a server changing cipher spec between them resumes a session).
+    server_hello: bool,
+    hello_done: bool,
 }
 
 /// A handshake message longer than this is not followed across records.
@@ -151,6 +163,9 @@ impl TlsConnection {
             keys: None,
             decryptor: None,
             client_dir: self.client_dir,
+            started_by: self.started_by,
+            server_hello: self.server_hello,
+            hello_done: self.hello_done,
         }
     }
 
@@ -176,6 +191,8 @@ impl TlsConnection {
             alpn: self.alpn.clone(),
             decrypted: Decrypted::None,
             quic: false,
+            app: None,
+            resumed: false,
         };
         let fragment = record.get(5..).unwrap_or(&[]);
         note.decrypted = self.open(dir, record);
@@ -189,6 +206,10 @@ impl TlsConnection {
         }
         match ct {
             20 => {
+                note.resumed = dir != self.client_dir
+                    && self.server_hello
+                    && !self.hello_done
+                    && self.version != 0x0304;
                 self.ccs[dir] = true;
                 if let Some(d) = &mut self.decryptor {
                     d.change_cipher_spec(dir ^ self.client_dir);
@@ -201,6 +222,17 @@ impl TlsConnection {
             _ => {}
         }
         note
+    }
+
+    /// The protocol tshark names on this connection's application data
+    /// (its `app_handle`): the server's ALPN choice, else the protocol
+    /// that started TLS, else the one registered for either port.
+    pub fn app_protocol(&self, ports: (u16, u16)) -> Option<u8> {
+        self.alpn
+            .as_deref()
+            .and_then(super::app_protocol::by_alpn)
+            .or(self.started_by)
+            .or_else(|| super::app_protocol::by_port(ports.0, ports.1))
     }
 
     /// Decrypts a record of direction `dir` when its direction is
@@ -305,6 +337,7 @@ impl TlsConnection {
                 if let Some(h) = Hello::parse(body, false) {
                     self.version = h.negotiated_version();
                     if !h.is_hrr() {
+                        self.server_hello = true;
                         self.cipher = h.cipher;
                         // TLS 1.3 hides the server's choice (EncryptedExtensions).
                         self.alpn = h.alpn_first();
@@ -317,6 +350,7 @@ impl TlsConnection {
                     }
                 }
             }
+            14 => self.hello_done = true,
             // EncryptedExtensions (decrypted): the server's ALPN choice.
             8 => {
                 if let Some(alpn) = encrypted_extensions_alpn(body) {

@@ -7,6 +7,11 @@ pub(super) fn extension<S: Sink>(cx: &mut Cx<'_, S>, x: Area<'_>, t: u16, client
     let u16_at = |o: usize| bytes::be16(d, o).unwrap_or(0);
     match t {
         0 if d.len() >= 5 => {
+            cx.text(
+                x.span(0, d.len()),
+                format_args!("Server Name Indication extension"),
+            );
+            cx.push();
             cx.field(&SNI_LIST_LEN, x.span(0, 2), Value::U64(u16_at(0).into()));
             let mut o = 2;
             while o + 3 <= d.len() {
@@ -21,6 +26,7 @@ pub(super) fn extension<S: Sink>(cx: &mut Cx<'_, S>, x: Area<'_>, t: u16, client
                 );
                 o += 3 + n;
             }
+            cx.pop();
         }
         10 if d.len() >= 2 => {
             let n = u16_at(0) as usize;
@@ -108,6 +114,8 @@ pub(super) fn extension<S: Sink>(cx: &mut Cx<'_, S>, x: Area<'_>, t: u16, client
             }
         }
         51 => {
+            cx.text(x.span(0, d.len()), format_args!("Key Share extension"));
+            cx.push();
             if client && d.len() >= 2 {
                 cx.field(
                     &KEY_SHARE_CLIENT_LENGTH,
@@ -127,48 +135,107 @@ pub(super) fn extension<S: Sink>(cx: &mut Cx<'_, S>, x: Area<'_>, t: u16, client
             } else if d.len() >= 4 {
                 key_share_entry(cx, x, 0);
             }
+            cx.pop();
         }
         41 => {
+            cx.text(x.span(0, d.len()), format_args!("Pre-Shared Key extension"));
+            cx.push();
             if client && d.len() >= 2 {
-                let n = u16_at(0) as usize;
-                cx.field(&PSK_IDENTITIES_LENGTH, x.span(0, 2), Value::U64(n as u64));
-                let mut o = 2;
-                while o + 2 <= (2 + n).min(d.len()) {
-                    let l = u16_at(o) as usize;
-                    cx.field(&PSK_IDENTITY_LENGTH, x.span(o, 2), Value::U64(l as u64));
-                    let id = d.get(o + 2..o + 2 + l).unwrap_or(&[]);
-                    cx.field(&PSK_IDENTITY, x.span(o + 2, id.len()), Value::Bytes(id));
-                    cx.field(
-                        &PSK_AGE,
-                        x.span(o + 2 + l, 4),
-                        Value::U64(bytes::be32(d, o + 2 + l).unwrap_or(0).into()),
-                    );
-                    o += 2 + l + 4;
-                }
-                if let Some(b) = bytes::be16(d, 2 + n) {
-                    cx.field(&PSK_BINDERS_LEN, x.span(2 + n, 2), Value::U64(b.into()));
-                }
+                pre_shared_key_offer(cx, x);
             } else if d.len() >= 2 {
                 cx.field(&PSK_SELECTED, x.span(0, 2), Value::U64(u16_at(0).into()));
             }
+            cx.pop();
+        }
+        5 if client && d.len() >= 5 => {
+            cx.field(&STATUS_REQUEST_TYPE, x.span(0, 1), Value::U64(d[0].into()));
+            let ids = u16_at(1);
+            cx.field(&STATUS_REQUEST_IDS_LEN, x.span(1, 2), Value::U64(ids.into()));
+            let at = 3 + usize::from(ids);
+            if let Some(n) = bytes::be16(d, at) {
+                cx.field(&STATUS_REQUEST_EXTS_LEN, x.span(at, 2), Value::U64(n.into()));
+            }
+        }
+        45 if !d.is_empty() => {
+            cx.field(&PSK_KE_MODES_LENGTH, x.span(0, 1), Value::U64(d[0].into()));
+            for (i, m) in d[1..].iter().take(usize::from(d[0])).enumerate() {
+                cx.field(&PSK_KE_MODE, x.span(1 + i, 1), Value::U64((*m).into()));
+            }
+        }
+        27 if !d.is_empty() => {
+            cx.field(&COMPRESS_ALGS_LENGTH, x.span(0, 1), Value::U64(d[0].into()));
+            let list = d.get(1..1 + usize::from(d[0])).unwrap_or(&d[1..]);
+            for (i, a) in list.chunks_exact(2).enumerate() {
+                let v = u16::from_be_bytes([a[0], a[1]]);
+                cx.field(&COMPRESS_ALG, x.span(1 + 2 * i, 2), Value::U64(v.into()));
+            }
+        }
+        15 if !d.is_empty() => cx.field(&HEARTBEAT_MODE, x.span(0, 1), Value::U64(d[0].into())),
+        28 if d.len() >= 2 => {
+            cx.field(&RECORD_SIZE_LIMIT, x.span(0, 2), Value::U64(u16_at(0).into()));
         }
         44 if d.len() >= 2 => {
             cx.field(&COOKIE_LEN, x.span(0, 2), Value::U64(u16_at(0).into()));
             cx.field(&COOKIE, x.span(2, d.len() - 2), Value::Bytes(&d[2..]));
         }
-        65281 if !d.is_empty() => cx.field(&RENEG_LEN, x.span(0, 1), Value::U64(d[0].into())),
+        65281 if !d.is_empty() => {
+            cx.text(
+                x.span(0, d.len()),
+                format_args!("Renegotiation Info extension"),
+            );
+            cx.push();
+            cx.field(&RENEG_LEN, x.span(0, 1), Value::U64(d[0].into()));
+            cx.pop();
+        }
         21 => cx.field(&PADDING, x.span(0, d.len()), Value::Bytes(d)),
         57 => transport_parameters::dissect(cx, d, &|o, n| x.span(o, n)),
-        35 => {
-            if !d.is_empty() {
-                cx.field(&SESSION_TICKET_EXT, x.span(0, d.len()), Value::Bytes(d));
-            }
-        }
+        // tshark words the ticket by its size, also an empty one.
+        35 => cx.labeled(
+            &EXT_DATA,
+            x.span(0, d.len()),
+            Value::Bytes(d),
+            format_args!("Data ({} byte{})", d.len(), if d.len() == 1 { "" } else { "s" }),
+        ),
+        // An extension tshark does not know shows its data, also none
+        // ("<MISSING>"); those it knows to be empty show nothing.
+        _ if is_grease(t) => cx.field(&EXT_DATA, x.span(0, d.len()), Value::Bytes(d)),
         _ => {
             if !d.is_empty() {
                 cx.field(&EXT_DATA, x.span(0, d.len()), Value::Bytes(d));
             }
         }
+    }
+}
+
+/// A ClientHello's pre_shared_key: the identities offered, then the
+/// binders (RFC 8446 §4.2.11).
+fn pre_shared_key_offer<S: Sink>(cx: &mut Cx<'_, S>, x: Area<'_>) {
+    let d = x.b;
+    let n = bytes::be16(d, 0).unwrap_or(0) as usize;
+    cx.field(&PSK_IDENTITIES_LENGTH, x.span(0, 2), Value::U64(n as u64));
+    let mut o = 2;
+    while o + 2 <= (2 + n).min(d.len()) {
+        let l = bytes::be16(d, o).unwrap_or(0) as usize;
+        let id = d.get(o + 2..o + 2 + l).unwrap_or(&[]);
+        cx.text(
+            x.span(o, (2 + l + 4).min(d.len() - o)),
+            format_args!("PSK Identity (length: {l})"),
+        );
+        cx.push();
+        cx.field(&PSK_IDENTITY_LENGTH, x.span(o, 2), Value::U64(l as u64));
+        cx.field(&PSK_IDENTITY, x.span(o + 2, id.len()), Value::Bytes(id));
+        cx.field(
+            &PSK_AGE,
+            x.span(o + 2 + l, 4),
+            Value::U64(bytes::be32(d, o + 2 + l).unwrap_or(0).into()),
+        );
+        cx.pop();
+        o += 2 + l + 4;
+    }
+    if let Some(b) = bytes::be16(d, 2 + n) {
+        cx.field(&PSK_BINDERS_LEN, x.span(2 + n, 2), Value::U64(b.into()));
+        let binders = d.get(4 + n..).unwrap_or(&[]);
+        cx.field(&PSK_BINDERS, x.span(4 + n, binders.len()), Value::None);
     }
 }
 

@@ -83,8 +83,9 @@ pub(super) fn handshake_messages<S: Sink>(
                 }
             }
             12 => server_key_exchange(cx, m, note),
+            13 if note.version == 0x0304 => certificate_request13(cx, m),
             13 => certificate_request(cx, m),
-            15 => signature(cx, m, 0),
+            15 => signature(cx, m, 0, true),
             16 => client_key_exchange(cx, m, note),
             _ => {}
         }
@@ -117,17 +118,30 @@ pub(super) fn continued_message<S: Sink>(
     );
 }
 
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
 pub(super) fn hello<S: Sink>(cx: &mut Cx<'_, S>, m: Area<'_>, client: bool, quic: bool) {
     let b = m.b;
     let Some(h) = Hello::parse(b, client) else {
         return;
     };
     cx.field(&HS_VERSION, m.span(0, 2), Value::U64(h.version.into()));
-    cx.field(&HS_RANDOM, m.span(2, 32), Value::Bytes(h.random));
-    cx.push();
+    // tshark splits the random into time and bytes unless it knows the
+    // hello is TLS 1.3's (a ServerHello says so in supported_versions).
     if h.is_hrr() {
-        cx.text(m.span(2, 32), format_args!("(HelloRetryRequest magic)"));
+        cx.labeled(
+            &HS_RANDOM,
+            m.span(2, 32),
+            Value::Bytes(h.random),
+            format_args!("Random: {} (HelloRetryRequest magic)", hex(h.random)),
+        );
+    } else if !client && h.negotiated_version() == 0x0304 {
+        cx.field(&HS_RANDOM, m.span(2, 32), Value::Bytes(h.random));
     } else {
+        cx.field(&HS_RANDOM, m.span(2, 32), Value::Bytes(h.random));
+        cx.push();
         let t = u32::from_be_bytes([h.random[0], h.random[1], h.random[2], h.random[3]]);
         cx.field(
             &HS_RANDOM_TIME,
@@ -139,8 +153,8 @@ pub(super) fn hello<S: Sink>(cx: &mut Cx<'_, S>, m: Area<'_>, client: bool, quic
             m.span(6, 28),
             Value::Bytes(&h.random[4..]),
         );
+        cx.pop();
     }
-    cx.pop();
     cx.field(
         &HS_SESSION_ID_LENGTH,
         m.span(34, 1),
@@ -289,6 +303,9 @@ fn certificates13<S: Sink>(cx: &mut Cx<'_, S>, m: Area<'_>) {
         Value::U64(total.into()),
     );
     let list_end = (start + total as usize).min(d.len());
+    if total == 0 {
+        return;
+    }
     cx.labeled(
         &CERTIFICATES,
         m.span(start, list_end - start),
@@ -311,16 +328,26 @@ fn certificates13<S: Sink>(cx: &mut Cx<'_, S>, m: Area<'_>) {
     cx.pop();
 }
 
-/// A signature: algorithm (TLS 1.2), length, bytes.
-pub(super) fn signature<S: Sink>(cx: &mut Cx<'_, S>, m: Area<'_>, o: usize) {
+/// A signature: algorithm (TLS 1.2), length, bytes; a CertificateVerify's
+/// (`verify`) has fields of its own.
+pub(super) fn signature<S: Sink>(cx: &mut Cx<'_, S>, m: Area<'_>, o: usize, verify: bool) {
     let d = m.b;
     if let Some(a) = bytes::be16(d, o) {
         cx.field(&SIG_HASH_ALG, m.span(o, 2), Value::U64(a.into()));
+        cx.push();
+        cx.field(&SIG_HASH_HASH, m.span(o, 1), Value::U64((a >> 8).into()));
+        cx.field(&SIG_HASH_SIG, m.span(o + 1, 1), Value::U64((a & 0xff).into()));
+        cx.pop();
     }
+    let (len, sig) = if verify {
+        (&VERIFY_SIG_LEN, &VERIFY_SIG)
+    } else {
+        (&SIG_LEN, &SIG)
+    };
     if let Some(n) = bytes::be16(d, o + 2) {
-        cx.field(&SIG_LEN, m.span(o + 2, 2), Value::U64(n.into()));
+        cx.field(len, m.span(o + 2, 2), Value::U64(n.into()));
         let s = d.get(o + 4..o + 4 + n as usize).unwrap_or(&[]);
-        cx.field(&SIG, m.span(o + 4, s.len()), Value::Bytes(s));
+        cx.field(sig, m.span(o + 4, s.len()), Value::Bytes(s));
     }
 }
 
@@ -348,7 +375,7 @@ pub(super) fn server_key_exchange<S: Sink>(cx: &mut Cx<'_, S>, m: Area<'_>, note
             cx.field(&SERVER_POINT_LEN, m.span(3, 1), Value::U64(n as u64));
             let p = d.get(4..4 + n).unwrap_or(&[]);
             cx.field(&SERVER_POINT, m.span(4, p.len()), Value::Bytes(p));
-            signature(cx, m, 4 + n);
+            signature(cx, m, 4 + n, false);
             cx.pop();
         }
         _ => {}
@@ -387,15 +414,40 @@ pub(super) fn client_key_exchange<S: Sink>(cx: &mut Cx<'_, S>, m: Area<'_>, note
     }
 }
 
+/// TLS 1.3's CertificateRequest: a context, then extensions (RFC 8446
+/// §4.3.2).
+fn certificate_request13<S: Sink>(cx: &mut Cx<'_, S>, m: Area<'_>) {
+    let d = m.b;
+    let Some(&n) = d.first() else { return };
+    let n = usize::from(n);
+    cx.field(
+        &CERT_REQUEST_CONTEXT_LENGTH,
+        m.span(0, 1),
+        Value::U64(n as u64),
+    );
+    if n > 0 {
+        let ctx = d.get(1..1 + n).unwrap_or(&[]);
+        cx.field(&CERT_REQUEST_CONTEXT, m.span(1, ctx.len()), Value::Bytes(ctx));
+    }
+    extensions_block(cx, m, 1 + n, false, false);
+}
+
 pub(super) fn certificate_request<S: Sink>(cx: &mut Cx<'_, S>, m: Area<'_>) {
     let d = m.b;
     let Some(&n) = d.first() else { return };
     cx.field(&CERT_TYPES_COUNT, m.span(0, 1), Value::U64(n.into()));
-    for i in 0..n as usize {
-        if let Some(&t) = d.get(1 + i) {
-            cx.field(&CERT_TYPE, m.span(1 + i, 1), Value::U64(t.into()));
-        }
+    let types = d.get(1..1 + usize::from(n)).unwrap_or(&d[1..]);
+    cx.labeled(
+        &CERT_TYPES,
+        m.span(1, types.len()),
+        Value::None,
+        format_args!("Certificate types ({n} type{})", if n == 1 { "" } else { "s" }),
+    );
+    cx.push();
+    for (i, t) in types.iter().enumerate() {
+        cx.field(&CERT_TYPE, m.span(1 + i, 1), Value::U64((*t).into()));
     }
+    cx.pop();
     let o = 1 + n as usize;
     sig_algs(cx, m, o);
     let o = o + 2 + bytes::be16(d, o).unwrap_or(0) as usize;
@@ -406,10 +458,17 @@ pub(super) fn certificate_request<S: Sink>(cx: &mut Cx<'_, S>, m: Area<'_>) {
 
 pub(super) fn new_session_ticket<S: Sink>(cx: &mut Cx<'_, S>, m: Area<'_>, note: &TlsNote) {
     let d = m.b;
-    cx.field(
+    cx.text(m.span(0, d.len()), format_args!("TLS Session Ticket"));
+    cx.push();
+    let hint = bytes::be32(d, 0).unwrap_or(0);
+    cx.labeled(
         &TICKET_LIFETIME,
         m.span(0, 4),
-        Value::U64(bytes::be32(d, 0).unwrap_or(0).into()),
+        Value::U64(hint.into()),
+        format_args!(
+            "Session Ticket Lifetime Hint: {hint} seconds ({})",
+            duration_words(hint)
+        ),
     );
     let mut o = 4;
     if note.version == 0x0304 {
@@ -431,4 +490,39 @@ pub(super) fn new_session_ticket<S: Sink>(cx: &mut Cx<'_, S>, m: Area<'_>, note:
     cx.field(&TICKET_LENGTH, m.span(o, 2), Value::U64(n as u64));
     let t = d.get(o + 2..o + 2 + n).unwrap_or(&[]);
     cx.field(&TICKET, m.span(o + 2, t.len()), Value::Bytes(t));
+    if note.version == 0x0304 {
+        extensions_block(cx, m, o + 2 + n, false, false);
+    }
+    cx.pop();
+}
+
+/// Seconds as tshark words a duration: "1 day, 3 hours, 46 minutes, 40
+/// seconds", leaving out the zero parts ("0 seconds" for none).
+fn duration_words(secs: u32) -> String {
+    let parts = [
+        (secs / 86_400, "day"),
+        (secs / 3_600 % 24, "hour"),
+        (secs / 60 % 60, "minute"),
+        (secs % 60, "second"),
+    ];
+    let words: Vec<String> = parts
+        .iter()
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, unit)| format!("{n} {unit}{}", if *n == 1 { "" } else { "s" }))
+        .collect();
+    if words.is_empty() {
+        "0 seconds".into()
+    } else {
+        words.join(", ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn durations_read_as_tsharks() {
+        assert_eq!(super::duration_words(100_000), "1 day, 3 hours, 46 minutes, 40 seconds");
+        assert_eq!(super::duration_words(7200), "2 hours");
+        assert_eq!(super::duration_words(0), "0 seconds");
+    }
 }

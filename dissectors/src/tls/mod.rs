@@ -28,6 +28,14 @@ pub static NO_KEY: ExpertDef = ExpertDef::new(
     "The key log has no secret for this TLS session: the record stays encrypted",
 );
 
+/// A server ended an abbreviated handshake (tshark's `tls.resumed`).
+pub static RESUMED: ExpertDef = ExpertDef::new(
+    "tls.resumed",
+    Severity::Note,
+    Group::Sequence,
+    "This session reuses previously negotiated keys (Session resumption)",
+);
+
 /// A record that did not open with the session's keys.
 pub static NOT_DECRYPTED: ExpertDef = ExpertDef::new(
     "tls.decryption.failed",
@@ -36,6 +44,7 @@ pub static NOT_DECRYPTED: ExpertDef = ExpertDef::new(
     "The record did not decrypt",
 );
 
+pub mod app_protocol;
 mod certificates;
 mod connection;
 pub mod decrypt;
@@ -127,7 +136,16 @@ crate::fields! {
     SIG_HASH_HASH = FieldDef::new("tls.handshake.sig_hash_hash", "Signature Hash Algorithm Hash", T::U8).names(SIG_HASHES);
     SIG_HASH_SIG = FieldDef::new("tls.handshake.sig_hash_sig", "Signature Hash Algorithm Signature", T::U8).names(SIG_SIGS);
     PADDING = FieldDef::new("tls.handshake.extensions_padding_data", "Padding Data", T::Bytes);
-    SESSION_TICKET_EXT = FieldDef::new("tls.handshake.extensions.session_ticket", "Session Ticket", T::Bytes);
+    PSK_BINDERS = FieldDef::new("tls.handshake.extensions.psk.binders", "PSK Binders", T::None);
+    STATUS_REQUEST_TYPE = FieldDef::new("tls.handshake.extensions_status_request_type", "Certificate Status Type", T::U8).names(&[(1, "OCSP"), (2, "OCSP Multi")]);
+    STATUS_REQUEST_IDS_LEN = FieldDef::new("tls.handshake.extensions_status_request_responder_ids_len", "Responder ID list Length", T::U16);
+    STATUS_REQUEST_EXTS_LEN = FieldDef::new("tls.handshake.extensions_status_request_exts_len", "Request Extensions Length", T::U16);
+    PSK_KE_MODES_LENGTH = FieldDef::new("tls.extension.psk_ke_modes_length", "PSK Key Exchange Modes Length", T::U8);
+    PSK_KE_MODE = FieldDef::new("tls.extension.psk_ke_mode", "PSK Key Exchange Mode", T::U8).names(&[(0, "PSK-only key establishment (psk_ke)"), (1, "PSK with (EC)DHE key establishment (psk_dhe_ke)")]);
+    COMPRESS_ALGS_LENGTH = FieldDef::new("tls.compress_certificate.algorithms_length", "Algorithms Length", T::U8);
+    COMPRESS_ALG = FieldDef::new("tls.compress_certificate.algorithm", "Algorithm", T::U16).names(&[(1, "zlib"), (2, "brotli"), (3, "zstd")]);
+    HEARTBEAT_MODE = FieldDef::new("tls.handshake.extension.heartbeat.mode", "Mode", T::U8).names(&[(1, "Peer allowed to send requests"), (2, "Peer not allowed to send requests")]);
+    RECORD_SIZE_LIMIT = FieldDef::new("tls.record_size_limit", "Record Size Limit", T::U16);
     CERT_REQUEST_CONTEXT_LENGTH = FieldDef::new("tls.handshake.certificate_request_context_length", "Certificate Request Context Length", T::U8);
     CERT_REQUEST_CONTEXT = FieldDef::new("tls.handshake.certificate_request_context", "Certificate Request Context", T::Bytes);
     VERIFY_DATA = FieldDef::new("tls.handshake.verify_data", "Verify Data", T::None);
@@ -142,7 +160,7 @@ crate::fields! {
     X509_NOT_BEFORE = FieldDef::new("x509af.notBefore", "notBefore", T::String);
     X509_NOT_AFTER = FieldDef::new("x509af.notAfter", "notAfter", T::String);
     X509_DNS_NAME = FieldDef::new("x509ce.dNSName", "dNSName", T::String);
-    SERVER_CURVE_TYPE = FieldDef::new("tls.handshake.server_curve_type", "Curve Type", T::U8).base(Base::Hex);
+    SERVER_CURVE_TYPE = FieldDef::new("tls.handshake.server_curve_type", "Curve Type", T::U8).base(Base::Hex).names(&[(1, "explicit_prime"), (2, "explicit_char2"), (3, "named_curve")]);
     SERVER_NAMED_CURVE = FieldDef::new("tls.handshake.server_named_curve", "Named Curve", T::U16).base(Base::Hex).names(GROUPS);
     SERVER_POINT_LEN = FieldDef::new("tls.handshake.server_point_len", "Pubkey Length", T::U8);
     SERVER_POINT = FieldDef::new("tls.handshake.server_point", "Pubkey", T::Bytes);
@@ -152,8 +170,11 @@ crate::fields! {
     EPMS = FieldDef::new("tls.handshake.epms", "Encrypted PreMaster", T::Bytes);
     SIG_LEN = FieldDef::new("tls.handshake.sig_len", "Signature Length", T::U16);
     SIG = FieldDef::new("tls.handshake.sig", "Signature", T::Bytes);
+    VERIFY_SIG_LEN = FieldDef::new("tls.handshake.client_cert_vrfy.sig_len", "Signature length", T::U16);
+    VERIFY_SIG = FieldDef::new("tls.handshake.client_cert_vrfy.sig", "Signature", T::Bytes);
     CERT_TYPES_COUNT = FieldDef::new("tls.handshake.cert_types_count", "Certificate types count", T::U8);
-    CERT_TYPE = FieldDef::new("tls.handshake.cert_type", "Certificate type", T::U8);
+    CERT_TYPES = FieldDef::new("tls.handshake.cert_types", "Certificate types", T::None);
+    CERT_TYPE = FieldDef::new("tls.handshake.cert_type", "Certificate type", T::U8).names(CLIENT_CERT_TYPES);
     DNAMES_LEN = FieldDef::new("tls.handshake.dnames_len", "Distinguished Names Length", T::U16);
     TICKET_LIFETIME = FieldDef::new("tls.handshake.session_ticket_lifetime_hint", "Session Ticket Lifetime Hint", T::U32);
     TICKET_AGE_ADD = FieldDef::new("tls.handshake.session_ticket_age_add", "Session Ticket Age Add", T::U32);
@@ -168,6 +189,20 @@ crate::fields! {
     JA4 = FieldDef::new("tls.handshake.ja4", "JA4", T::String);
     JA4_R = FieldDef::new("tls.handshake.ja4_r", "JA4_r", T::String);
 }
+
+/// `tls.handshake.cert_type` value names (tshark 4.0's, `-G values`).
+static CLIENT_CERT_TYPES: &[(u64, &str)] = &[
+    (1, "RSA Sign"),
+    (2, "DSS Sign"),
+    (3, "RSA Fixed DH"),
+    (4, "DSS Fixed DH"),
+    (21, "GOST R 34.10-94"),
+    (22, "GOST R 34.10-2001"),
+    (64, "ECDSA Sign"),
+    (65, "RSA Fixed ECDH"),
+    (66, "ECDSA Fixed ECDH"),
+    (80, "IBC Params"),
+];
 
 fn name_of(table: &'static [(u64, &'static str)], v: u64) -> &'static str {
     crate::field::lookup(table, v).unwrap_or("Unknown")
@@ -291,11 +326,16 @@ pub fn dissect_record<S: Sink>(
         inner,
     );
     cx.pop();
-    let ver = version_short(version);
-    cx.sink
-        .relabel(handle, format_args!("{ver} Record Layer: {what}"));
+    // The title keeps the version known when the record began (tshark's:
+    // a ServerHello choosing TLS 1.3 is in a "TLSv1.2 Record Layer"); the
+    // Protocol column takes what the record taught.
+    let before = if note.version != 0 { note.version } else { rv };
+    cx.sink.relabel(
+        handle,
+        format_args!("{} Record Layer: {what}", version_short(before)),
+    );
     if cx.quote_depth == 0 {
-        cx.pi.protocol = std::borrow::Cow::Borrowed(ver);
+        cx.pi.protocol = std::borrow::Cow::Borrowed(version_short(version));
     }
     source
 }
@@ -318,6 +358,11 @@ fn record_content<S: Sink>(
         20 => {
             what.push_str("Change Cipher Spec Protocol: Change Cipher Spec");
             cx.field(&CHANGE_CIPHER_SPEC, area.span(0, frag.len()), Value::None);
+            if note.resumed {
+                cx.push();
+                cx.expert(&RESUMED, area.span(0, frag.len()), format_args!("{}", RESUMED.summary));
+                cx.pop();
+            }
             tls_info(cx, format_args!("Change Cipher Spec"));
         }
         21 => alert(cx, area, note, what),
@@ -357,7 +402,12 @@ fn alert<S: Sink>(cx: &mut Cx<'_, S>, area: Area<'_>, note: &TlsNote, what: &mut
     let frag = area.b;
     if note.encrypted || frag.len() != 2 {
         what.push_str("Encrypted Alert");
-        cx.field(&ALERT, area.span(0, frag.len()), Value::None);
+        cx.labeled(
+            &ALERT,
+            area.span(0, frag.len()),
+            Value::None,
+            format_args!("Alert Message: Encrypted Alert"),
+        );
         tls_info(cx, format_args!("Encrypted Alert"));
         return;
     }
@@ -381,8 +431,9 @@ fn alert<S: Sink>(cx: &mut Cx<'_, S>, area: Area<'_>, note: &TlsNote, what: &mut
     tls_info(cx, format_args!("Alert (Level: {ln}, Description: {dn})"));
 }
 
-/// Application data: the protocol it carries (ALPN's, or the one its
-/// decrypted bytes went to), and the bytes as sent.
+/// Application data: the protocol it carries (the one its decrypted
+/// bytes went to, else the session's as tshark names it: STARTTLS, ALPN
+/// or port), and the bytes as sent.
 fn application_data<S: Sink>(
     cx: &mut Cx<'_, S>,
     note: &TlsNote,
@@ -390,27 +441,17 @@ fn application_data<S: Sink>(
     (buf, at, sealed): (Buf<'_>, usize, &[u8]),
     inner: Option<&proto::ProtoDef>,
 ) {
-    let decrypted = note.decrypted.plain().is_some();
-    let proto = match inner {
-        Some(p) => Some((p.field.title, p.name())),
-        None if !decrypted && note.alpn.as_deref() == Some("h2") => Some(("HTTP/2", "http2")),
-        None => None,
-    };
-    match proto {
-        Some((title, name)) => {
-            let _ = write!(what, "Application Data Protocol: {title}");
-            if !decrypted {
-                cx.generated(&APP_DATA_PROTO, buf.span(at, 0), Value::Str(name));
-                tls_info(cx, format_args!("Application Data ({title})"));
-            }
-        }
-        None => {
-            what.push_str("Application Data Protocol: Application Data");
-            tls_info(cx, format_args!("Application Data"));
-        }
-    }
+    let title = inner
+        .map(|p| p.field.title)
+        .or_else(|| note.app.and_then(app_protocol::name));
+    let _ = write!(
+        what,
+        "Application Data Protocol: {}",
+        title.unwrap_or("Application Data")
+    );
+    tls_info(cx, format_args!("Application Data"));
     cx.field(&APP_DATA, buf.span(at, sealed.len()), Value::Bytes(sealed));
-    if let (true, Some((title, _))) = (decrypted, proto) {
+    if let Some(title) = title {
         cx.generated(&APP_DATA_PROTO, buf.span(at - 5, 0), Value::Str(title));
     }
     if let Decrypted::NoKey = note.decrypted {

@@ -171,9 +171,13 @@ fn payload<S: Sink>(
             tls::continuation(cx, buf, off + in_frame_end, plan.version)
         }
         Rest::Continuation => {
-            // Bytes of an HTTP connection that are no message.
-            cx.mark(&proto::HTTP);
-            data::dissect(cx, buf, off + in_frame_end);
+            // Bytes of an HTTP connection that are no message: tshark's
+            // HTTP item holds them as data.
+            let at = off + in_frame_end;
+            let span = buf.span(at, buf.rest(at).len());
+            cx.layer(&proto::HTTP, span, format_args!("{}", proto::HTTP.field.title));
+            data::dissect(cx, buf, at);
+            cx.end_layer();
             cx.app_info("", format_args!("Continuation"));
             if cx.quote_depth == 0 {
                 cx.pi.protocol = std::borrow::Cow::Borrowed(proto::HTTP.column);
@@ -456,11 +460,12 @@ fn dissect_pdu<S: Sink>(
             );
         }
         (AppProto::Http, note) => {
+            let none = http::HttpNote::default();
             let note = match note {
-                PduNote::Http(n) => *n,
-                _ => Default::default(),
+                PduNote::Http(n) => n,
+                _ => &none,
             };
-            http::dissect_message(cx, &proto::HTTP, buf, off, len, pdu.body_len, &note, first);
+            http::dissect_message(cx, &proto::HTTP, buf, off, len, pdu.body_len, note, first);
         }
         (AppProto::Preamble, _) => {
             let b = Buf {

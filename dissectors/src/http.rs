@@ -35,6 +35,7 @@ crate::fields! {
     REFERER = FieldDef::new("http.referer", "Referer", T::String);
     CONNECTION = FieldDef::new("http.connection", "Connection", T::String);
     COOKIE = FieldDef::new("http.cookie", "Cookie", T::String);
+    COOKIE_PAIR = FieldDef::new("http.cookie_pair", "Cookie pair", T::String);
     SET_COOKIE = FieldDef::new("http.set_cookie", "Set-Cookie", T::String);
     AUTHORIZATION = FieldDef::new("http.authorization", "Authorization", T::String);
     CACHE_CONTROL = FieldDef::new("http.cache_control", "Cache-Control", T::String);
@@ -59,6 +60,10 @@ crate::fields! {
     PREV_RESPONSE_IN = FieldDef::new("http.prev_response_in", "Prev response in frame", T::FrameNum);
     BODY_LEN = FieldDef::new("http.body_length", "Body length", T::U64);
     FILE_DATA = FieldDef::new("http.file_data", "File Data", T::String);
+    CHUNK_SIZE = FieldDef::new("http.chunk_size", "Chunk size", T::U32);
+    CHUNK_DATA = FieldDef::new("http.chunk_data", "Chunk data", T::Bytes);
+    CHUNK_BOUNDARY = FieldDef::new("http.chunk_boundary", "Chunk boundary", T::Bytes);
+    CHUNKED_TRAILER = FieldDef::new("http.chunked_trailer_part", "trailer-part", T::String);
 }
 
 pub static CHAT: ExpertDef = ExpertDef::new("http.chat", Severity::Chat, Group::Sequence, "");
@@ -222,6 +227,24 @@ fn header<'a>(head: &'a [u8], name: &str) -> Option<&'a [u8]> {
     headers(head)
         .find(|h| h.name.eq_ignore_ascii_case(name.as_bytes()))
         .map(|h| h.value)
+}
+
+/// A request's URI as tshark's full URI has it after the scheme: the
+/// Host header's value, then the request target (none without a Host).
+pub fn uri_after_scheme(head: &[u8]) -> Option<String> {
+    let host = header(head, "host")?;
+    let (_, target, _) = first_line(head);
+    Some(format!("{}{}", text(host), text(target)))
+}
+
+/// The scheme tshark puts in full URIs: https when TLS carries the
+/// message.
+fn scheme<S: Sink>(cx: &Cx<'_, S>) -> &'static str {
+    if cx.pi.protocols.iter().any(|p| std::ptr::eq(*p, &proto::TLS)) {
+        "https"
+    } else {
+        "http"
+    }
 }
 
 /// The first line split in three (method, URI, version or version, code,
@@ -408,7 +431,7 @@ impl BodyState {
 }
 
 /// What the connection knows about a message (from its analysis).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct HttpNote {
     /// For a response: the frame of the request it answers and the time
     /// since.
@@ -421,6 +444,26 @@ pub struct HttpNote {
     /// The request and response frames of the exchange before.
     pub prev_request: Option<u32>,
     pub prev_response: Option<u32>,
+    /// For a response: the URI of the request it answers after its scheme
+    /// (the Host header's value and the target), when it had a Host.
+    pub uri: Option<String>,
+}
+
+/// A Cookie header's `;`-separated pairs under its item (at `at` in
+/// `buf`), as tshark's `http.cookie_pair`.
+fn cookie_pairs<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, at: usize, value: &[u8]) {
+    cx.push();
+    let mut start = 0;
+    for part in value.split(|&c| c == b';') {
+        let lead = part.iter().take_while(|c| c.is_ascii_whitespace()).count();
+        let pair = &part[lead..];
+        if !pair.is_empty() {
+            let span = buf.span(at + start + lead, pair.len());
+            cx.field(&COOKIE_PAIR, span, Value::Str(&text(pair)));
+        }
+        start += part.len() + 1;
+    }
+    cx.pop();
 }
 
 /// A URI with a query, under its item: the path, the query and each of
@@ -475,6 +518,10 @@ fn exchange<S: Sink>(cx: &mut Cx<'_, S>, z: crate::sink::Span, is_request: bool,
     }
     if let Some(req) = note.request_in {
         cx.generated(&REQUEST_IN, z, Value::U64(req.into()));
+    }
+    if let (false, Some(uri)) = (is_request, &note.uri) {
+        let full = format!("{}://{uri}", scheme(cx));
+        cx.generated(&RESPONSE_FOR_URI, z, Value::Str(&full));
     }
 }
 
@@ -680,6 +727,10 @@ pub fn dissect_message<S: Sink>(
             if std::ptr::eq(def, &HOST) {
                 host = Some(value.to_string());
             }
+            if std::ptr::eq(def, &COOKIE) {
+                let at = off + (h.value.as_ptr() as usize - head.as_ptr() as usize);
+                cookie_pairs(cx, buf, at, h.value);
+            }
         }
         // A header without a field of its own is its line, shown (as tshark
         // 4.0 does); a named one's line is hidden beside it.
@@ -708,7 +759,7 @@ pub fn dissect_message<S: Sink>(
         );
     }
     if is_request && let Some(host) = &host {
-        let full = format!("http://{host}{}", text(b));
+        let full = format!("{}://{host}{}", scheme(cx), text(b));
         cx.generated(&FULL_URI, buf.span(off, 0), Value::Str(&full));
     }
     let kind = if is_notification(head) {
@@ -731,22 +782,45 @@ pub fn dissect_message<S: Sink>(
         } else {
             buf.span(body_at, 0)
         };
-        // The body as it came is http.file_data, as in tshark; a chunked
-        // or content-encoded one is not decoded here, so only its size is
-        // told.
-        let plain = body_kind(head, message_kind(head) == Some(true), None) != BodyKind::Chunked
-            && header(head, "Content-Encoding").is_none();
-        match (body_here && plain, cx.sink.wants(&FILE_DATA)) {
-            (true, true) => {
-                let body = String::from_utf8_lossy(&kept[head_len..head_len + body_len as usize]);
+        let body = kept.get(head_len..head_len + body_len as usize);
+        let entity = body.filter(|_| body_here).map(|b| entity_body(head, b));
+        if let (Some(b), Some(e)) = (body, &entity) {
+            if e.chunked {
+                chunked_tree(cx, buf, body_at, b, is_request);
+            }
+            if let Some(coding) = &e.coding {
+                let coding = String::from_utf8_lossy(coding);
+                match &e.decoded {
+                    Some(d) => cx.text(
+                        span,
+                        format_args!(
+                            "Content-encoded entity body ({coding}): {} bytes -> {} bytes",
+                            e.dechunked_len,
+                            d.len()
+                        ),
+                    ),
+                    None => cx.text(
+                        span,
+                        format_args!(
+                            "Content-encoded entity body ({coding}): {} bytes",
+                            e.dechunked_len
+                        ),
+                    ),
+                }
+            }
+        }
+        // The body as tshark has it (de-chunked, decoded) is http.file_data.
+        match entity.as_ref().and_then(|e| e.plain(body.unwrap_or(&[]))) {
+            Some(plain) => {
+                let value = String::from_utf8_lossy(plain);
                 cx.labeled(
                     &FILE_DATA,
                     span,
-                    Value::Str(&body),
-                    format_args!("File Data: {body_len} bytes"),
+                    Value::Str(&value),
+                    format_args!("File Data: {} bytes", plain.len()),
                 );
             }
-            _ => cx.text(span, format_args!("File Data: {body_len} bytes")),
+            None => cx.text(span, format_args!("File Data: {body_len} bytes")),
         }
     }
     // Wireshark hands a body without a media type to its data dissector
@@ -829,6 +903,125 @@ fn media<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, head: &[u8], body_at: usize,
         return;
     }
     cx.dissect_media_with(&media, parameters, true, Buf::source(&plain, source), 0);
+}
+
+/// A message body as HTTP delivers it: its chunks joined, its content
+/// coding undone.
+struct EntityBody {
+    chunked: bool,
+    /// The content coding, unless none or identity.
+    coding: Option<Vec<u8>>,
+    /// The body de-chunked, when it was chunked.
+    dechunked: Option<Vec<u8>>,
+    dechunked_len: usize,
+    /// The body decoded, when it had a coding we decode and it decoded.
+    decoded: Option<Vec<u8>>,
+}
+
+impl EntityBody {
+    /// The entity: decoded, else de-chunked, else the body itself; none
+    /// when its coding could not be undone.
+    fn plain<'a>(&'a self, body: &'a [u8]) -> Option<&'a [u8]> {
+        match (&self.coding, &self.decoded, &self.dechunked) {
+            (Some(_), Some(d), _) => Some(d),
+            (Some(_), None, _) => None,
+            (None, _, Some(d)) => Some(d),
+            (None, _, None) => Some(body),
+        }
+    }
+}
+
+fn entity_body(head: &[u8], body: &[u8]) -> EntityBody {
+    let chunked = body_kind(head, message_kind(head) == Some(true), None) == BodyKind::Chunked;
+    let coding = header(head, "Content-Encoding").map(|e| trim(e).to_ascii_lowercase());
+    let coding = coding.filter(|c| !c.is_empty() && c != b"identity");
+    let dechunked = chunked.then(|| dechunk(body));
+    let inner = dechunked.as_deref().unwrap_or(body);
+    EntityBody {
+        chunked,
+        decoded: coding.as_deref().and_then(|c| decode(c, inner)),
+        dechunked_len: inner.len(),
+        coding,
+        dechunked,
+    }
+}
+
+/// A chunked body's framing as tshark shows it: each chunk with its size,
+/// data and boundary, then the last chunk, the trailer and the final line
+/// end.
+fn chunked_tree<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, at: usize, body: &[u8], request: bool) {
+    let word = if request { "request" } else { "response" };
+    cx.text(
+        buf.span(at, body.len()),
+        format_args!("HTTP chunked {word}"),
+    );
+    cx.push();
+    let mut o = 0;
+    while let Some(eol) = body[o..].iter().position(|&c| c == b'\n') {
+        let line = &body[o..o + eol];
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        let size_text = String::from_utf8_lossy(line);
+        let size_hex = size_text.split(';').next().unwrap_or("").trim();
+        let Ok(size) = usize::from_str_radix(size_hex, 16) else {
+            break;
+        };
+        let data_at = o + eol + 1;
+        let size_span = buf.span(at + o, eol + 1);
+        let size_label = format_args!("Chunk size: {size} octets");
+        if size == 0 {
+            cx.text(buf.span(at + o, body.len() - o), format_args!("End of chunked encoding"));
+            cx.push();
+            cx.labeled(&CHUNK_SIZE, size_span, Value::U64(0), size_label);
+            cx.pop();
+            chunked_end(cx, buf, at + data_at, &body[data_at..]);
+            break;
+        }
+        let data = body.get(data_at..data_at + size).unwrap_or(&body[data_at..]);
+        let boundary = body.get(data_at + data.len()..(data_at + size + 2).min(body.len()));
+        let boundary = boundary.unwrap_or(&[]);
+        let whole = eol + 1 + data.len() + boundary.len();
+        cx.text(buf.span(at + o, whole), format_args!("Data chunk ({size} octets)"));
+        cx.push();
+        cx.labeled(&CHUNK_SIZE, size_span, Value::U64(size as u64), size_label);
+        cx.field(&CHUNK_DATA, buf.span(at + data_at, data.len()), Value::Bytes(data));
+        if !boundary.is_empty() {
+            let b_at = at + data_at + data.len();
+            cx.field(&CHUNK_BOUNDARY, buf.span(b_at, boundary.len()), Value::Bytes(boundary));
+        }
+        cx.pop();
+        if data.len() < size {
+            break;
+        }
+        o += whole;
+    }
+    cx.pop();
+}
+
+/// What follows the last chunk: a trailer, if any, then the line end that
+/// closes the body.
+fn chunked_end<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, at: usize, rest: &[u8]) {
+    let eol = if rest.ends_with(b"\r\n") {
+        2
+    } else if rest.ends_with(b"\n") {
+        1
+    } else {
+        0
+    };
+    let trailer = &rest[..rest.len() - eol];
+    if !trailer.is_empty() {
+        cx.field(
+            &CHUNKED_TRAILER,
+            buf.span(at, trailer.len()),
+            Value::Str(&escaped(trailer)),
+        );
+    }
+    if eol > 0 {
+        let end = &rest[trailer.len()..];
+        cx.text(
+            buf.span(at + trailer.len(), eol),
+            format_args!("{}", escaped(end)),
+        );
+    }
 }
 
 /// The most a compressed body is inflated to (a small body may claim a

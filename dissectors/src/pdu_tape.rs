@@ -132,6 +132,8 @@ fn write_pdu(w: &mut TapeWriter<'_>, p: &TcpPdu) {
             w.u64(n.number.into());
             w.opt_u64(n.prev_request.map(u64::from));
             w.opt_u64(n.prev_response.map(u64::from));
+            w.bytes(n.uri.as_deref().map_or(&[][..], |u| u.as_bytes()));
+            w.u8(n.uri.is_some().into());
         }
         PduNote::Dns(m) => {
             w.u8(2);
@@ -329,6 +331,10 @@ fn read_pdu(r: &mut TapeReader<'_>, src: &mut Sources<'_>, depth: u8) -> TcpPdu 
             number: r.u32(),
             prev_request: r.opt_u32(),
             prev_response: r.opt_u32(),
+            uri: {
+                let uri = String::from_utf8_lossy(r.bytes()).into_owned();
+                (r.u8() == 1).then_some(uri)
+            },
         }),
         2 => PduNote::Dns(DnsMatch::read_fields(r)),
         4 => {

@@ -532,7 +532,7 @@ impl AppDir {
 struct Exchange {
     /// The request (frame, time, method); none when a response came with
     /// no request before it.
-    request: Option<(u32, i64, Vec<u8>)>,
+    request: Option<(u32, i64, Vec<u8>, Option<String>)>,
     /// The status of the latest response to it.
     response: Option<u16>,
     /// The frame of that response.
@@ -715,7 +715,11 @@ impl AppConnection {
             + self
                 .exchange
                 .as_ref()
-                .map_or(0, |x| x.request.as_ref().map_or(0, |r| r.2.capacity()))
+                .map_or(0, |x| {
+                    x.request.as_ref().map_or(0, |r| {
+                        r.2.capacity() + r.3.as_ref().map_or(0, String::capacity)
+                    })
+                })
     }
 
     /// Feeds one segment (any length: an ACK may release the other side's
@@ -1307,7 +1311,8 @@ impl AppConnection {
                 } else if kind == Some(true) {
                     let (method, _, _) = http::first_line(head);
                     let mut x = Exchange::after(self.exchange.as_ref());
-                    x.request = Some((cur.frame, cur.ts_ns, method.to_vec()));
+                    let uri = http::uri_after_scheme(head);
+                    x.request = Some((cur.frame, cur.ts_ns, method.to_vec(), uri));
                     let note = x.note();
                     self.exchange = Some(x);
                     PduNote::Http(note)
@@ -1327,6 +1332,7 @@ impl AppConnection {
                     x.response_frame = Some(cur.frame);
                     let base = x.note();
                     let req = x.request.as_ref().map(|r| (r.0, r.1));
+                    let uri = x.request.as_ref().and_then(|r| r.3.clone());
                     if http::upgrade_to_h2c(head) {
                         self.switch_to_h2 = [true, true];
                         self.dirs[1 - d].h2_preface_expected = true;
@@ -1336,6 +1342,7 @@ impl AppConnection {
                     PduNote::Http(HttpNote {
                         request_in: req.map(|r| r.0),
                         time_ns: req.map(|r| cur.ts_ns.saturating_sub(r.1)),
+                        uri,
                         ..base
                     })
                 }

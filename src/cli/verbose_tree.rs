@@ -3,7 +3,7 @@
 //! after the packet.
 
 use dissectors::expert::ExpertDef;
-use dissectors::field::FieldType;
+use dissectors::field::{FieldType, OwnedValue};
 use dissectors::sink::Presence;
 use dissectors::tree::{NodeKind, Tree};
 
@@ -88,7 +88,15 @@ pub const EXCEPTION_OCCURRED: &str = "Malformed Packet (Exception occurred)";
 /// caller) over the message, its severity and its group.
 fn expert(out: &mut String, def: &ExpertDef, message: &str, depth: usize) {
     let (severity, group) = (def.severity.name(), def.group.name());
-    out.push_str(&format!("[Expert Info ({severity}/{group}): {message}]\n"));
+    let mut summary = format!("Expert Info ({severity}/{group}): {message}");
+    if summary.len() > LABEL_MAX {
+        summary.insert_str(0, " [truncated]");
+        cut(&mut summary, LABEL_MAX);
+    }
+    out.push_str(&format!("[{summary}]\n"));
+    // The message item is cut a byte later, without a mark (tshark 4.0).
+    let mut message = message.to_string();
+    cut(&mut message, LABEL_MAX + 1);
     for line in [
         format!("[{message}]"),
         format!("[Severity level: {severity}]"),
@@ -106,7 +114,7 @@ fn expert(out: &mut String, def: &ExpertDef, message: &str, depth: usize) {
 /// title (`Protocols in frame [truncated]: …`). Brackets of a generated
 /// item are added after the cut, as tshark prints them.
 fn fitted(n: &dissectors::tree::Node) -> std::borrow::Cow<'_, str> {
-    const MAX: usize = 238;
+    const MAX: usize = LABEL_MAX;
     let generated =
         n.presence == Presence::Generated && n.label.starts_with('[') && n.label.ends_with(']');
     let inner = if generated {
@@ -118,21 +126,46 @@ fn fitted(n: &dissectors::tree::Node) -> std::borrow::Cow<'_, str> {
         return std::borrow::Cow::Borrowed(&n.label);
     }
     let mut text = inner.to_string();
-    let long_value = n
-        .field
-        .is_some_and(|f| f.ftype == FieldType::String && inner.starts_with(f.title));
-    if let (true, Some(f)) = (long_value, n.field) {
-        text.insert_str(f.title.len(), " [truncated]");
+    // A string field's own label ("Title: value") says so after its title;
+    // any other text (a header line, a worded item) at its start.
+    match n.field {
+        Some(f) if is_default_label(inner, f, &n.value) => {
+            text.insert_str(f.title.len(), " [truncated]")
+        }
+        _ => text.insert_str(0, " [truncated]"),
     }
-    let mut end = MAX;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    text.truncate(end);
+    cut(&mut text, MAX);
     if generated {
         text = format!("[{text}]");
     }
     std::borrow::Cow::Owned(text)
+}
+
+/// The longest label tshark 4.0 prints whole (see [`fitted`]).
+const LABEL_MAX: usize = 238;
+
+/// `text` cut to at most `max` bytes, at a character's start.
+fn cut(text: &mut String, max: usize) {
+    if text.len() <= max {
+        return;
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    text.truncate(end);
+}
+
+/// Whether a label is a string field's own "Title: value".
+fn is_default_label(label: &str, f: &dissectors::field::FieldDef, value: &OwnedValue) -> bool {
+    let OwnedValue::Str(v) = value else {
+        return false;
+    };
+    f.ftype == FieldType::String
+        && label
+            .strip_prefix(f.title)
+            .and_then(|rest| rest.strip_prefix(": "))
+            .is_some_and(|rest| rest == v)
 }
 
 fn indent(out: &mut String, depth: usize) {

@@ -171,13 +171,7 @@ fn payload<S: Sink>(
             tls::continuation(cx, buf, off + in_frame_end, plan.version)
         }
         Rest::Continuation => {
-            // Bytes of an HTTP connection that are no message: tshark's
-            // HTTP item holds them as data.
-            let at = off + in_frame_end;
-            let span = buf.span(at, buf.rest(at).len());
-            cx.layer(&proto::HTTP, span, format_args!("{}", proto::HTTP.field.title));
-            data::dissect(cx, buf, at);
-            cx.end_layer();
+            http::continuation(cx, buf, off + in_frame_end);
             cx.app_info("", format_args!("Continuation"));
             if cx.quote_depth == 0 {
                 cx.pi.protocol = std::borrow::Cow::Borrowed(proto::HTTP.column);
@@ -346,17 +340,7 @@ fn tls_records<S: Sink>(cx: &mut Cx<'_, S>, pdus: &[(Buf<'_>, usize, usize, &Tcp
             PduNote::Tls(n, inner) => (n, inner.as_deref()),
             _ => (&empty, None),
         };
-        // Named only when a message of it is shown here (Wireshark names
-        // none for a record that only continues one).
-        let to = inner
-            .filter(|p| !p.pdus.is_empty())
-            .and_then(|p| match p.proto {
-                AppProto::Http => Some(&proto::HTTP),
-                AppProto::Http2 => Some(&proto::HTTP2),
-                AppProto::Dns => Some(&proto::DNS),
-                _ => None,
-            });
-        let source = tls::dissect_record(cx, b, o, l, note, i == 0, to);
+        let source = tls::dissect_record(cx, b, o, l, note, i == 0);
         if !decrypted.is_empty() && cx.app_info_started && cx.pi.info.len() > info_before {
             let text = cx.pi.info[info_before..]
                 .trim_start_matches(", ")

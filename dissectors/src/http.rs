@@ -449,6 +449,27 @@ pub struct HttpNote {
     pub uri: Option<String>,
 }
 
+/// Bytes of an HTTP connection that are no message (the rest of a body
+/// not followed): tshark's HTTP item holds them as data, and as file data
+/// when they start with a printable character (tshark 4.0 reads those as
+/// a line of text first; the fixtures show the rule, e.g. ndpi_1kxun's
+/// frames 1253 and 1254).
+pub fn continuation<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, at: usize) {
+    let bytes = buf.rest(at);
+    let span = buf.span(at, bytes.len());
+    cx.layer(&proto::HTTP, span, format_args!("{}", proto::HTTP.field.title));
+    if bytes.first().is_some_and(|c| (0x20..0x7f).contains(c)) {
+        cx.labeled(
+            &FILE_DATA,
+            span,
+            Value::Str(&String::from_utf8_lossy(bytes)),
+            format_args!("File Data: {} bytes", bytes.len()),
+        );
+    }
+    crate::data::dissect(cx, buf, at);
+    cx.end_layer();
+}
+
 /// A Cookie header's `;`-separated pairs under its item (at `at` in
 /// `buf`), as tshark's `http.cookie_pair`.
 fn cookie_pairs<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, at: usize, value: &[u8]) {

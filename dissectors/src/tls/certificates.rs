@@ -10,6 +10,9 @@ pub(super) fn certificates<S: Sink>(cx: &mut Cx<'_, S>, m: Area<'_>) {
     };
     cx.field(&CERTIFICATES_LENGTH, m.span(0, 3), Value::U64(total.into()));
     let list = d.get(3..3 + total as usize).unwrap_or(&d[3..]);
+    if list.is_empty() {
+        return;
+    }
     cx.labeled(
         &CERTIFICATES,
         m.span(3, list.len()),

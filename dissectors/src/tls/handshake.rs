@@ -85,7 +85,7 @@ pub(super) fn handshake_messages<S: Sink>(
             12 => server_key_exchange(cx, m, note),
             13 if note.version == 0x0304 => certificate_request13(cx, m),
             13 => certificate_request(cx, m),
-            15 => signature(cx, m, 0, true),
+            15 => signature(cx, m, 0, true, note.version != 0 && note.version >= 0x0303),
             16 => client_key_exchange(cx, m, note),
             _ => {}
         }
@@ -328,26 +328,35 @@ fn certificates13<S: Sink>(cx: &mut Cx<'_, S>, m: Area<'_>) {
     cx.pop();
 }
 
-/// A signature: algorithm (TLS 1.2), length, bytes; a CertificateVerify's
-/// (`verify`) has fields of its own.
-pub(super) fn signature<S: Sink>(cx: &mut Cx<'_, S>, m: Area<'_>, o: usize, verify: bool) {
+/// A signature: algorithm (TLS 1.2 and later: `with_algorithm`), length,
+/// bytes; a CertificateVerify's (`verify`) has fields of its own.
+pub(super) fn signature<S: Sink>(
+    cx: &mut Cx<'_, S>,
+    m: Area<'_>,
+    mut o: usize,
+    verify: bool,
+    with_algorithm: bool,
+) {
     let d = m.b;
-    if let Some(a) = bytes::be16(d, o) {
+    if with_algorithm && let Some(a) = bytes::be16(d, o) {
         cx.field(&SIG_HASH_ALG, m.span(o, 2), Value::U64(a.into()));
         cx.push();
         cx.field(&SIG_HASH_HASH, m.span(o, 1), Value::U64((a >> 8).into()));
         cx.field(&SIG_HASH_SIG, m.span(o + 1, 1), Value::U64((a & 0xff).into()));
         cx.pop();
     }
+    if with_algorithm {
+        o += 2;
+    }
     let (len, sig) = if verify {
         (&VERIFY_SIG_LEN, &VERIFY_SIG)
     } else {
         (&SIG_LEN, &SIG)
     };
-    if let Some(n) = bytes::be16(d, o + 2) {
-        cx.field(len, m.span(o + 2, 2), Value::U64(n.into()));
-        let s = d.get(o + 4..o + 4 + n as usize).unwrap_or(&[]);
-        cx.field(sig, m.span(o + 4, s.len()), Value::Bytes(s));
+    if let Some(n) = bytes::be16(d, o) {
+        cx.field(len, m.span(o, 2), Value::U64(n.into()));
+        let s = d.get(o + 2..o + 2 + n as usize).unwrap_or(&[]);
+        cx.field(sig, m.span(o + 2, s.len()), Value::Bytes(s));
     }
 }
 
@@ -375,11 +384,39 @@ pub(super) fn server_key_exchange<S: Sink>(cx: &mut Cx<'_, S>, m: Area<'_>, note
             cx.field(&SERVER_POINT_LEN, m.span(3, 1), Value::U64(n as u64));
             let p = d.get(4..4 + n).unwrap_or(&[]);
             cx.field(&SERVER_POINT, m.span(4, p.len()), Value::Bytes(p));
-            signature(cx, m, 4 + n, false);
+            signature(cx, m, 4 + n, false, note.version >= 0x0303);
+            cx.pop();
+        }
+        Some(K::Dhe) => {
+            cx.text(
+                m.span(0, d.len()),
+                format_args!("Diffie-Hellman Server Params"),
+            );
+            cx.push();
+            let mut o = 0;
+            for (len_def, def) in [(&DH_P_LEN, &DH_P), (&DH_G_LEN, &DH_G), (&DH_YS_LEN, &DH_YS)] {
+                o = sized(cx, m, o, len_def, def);
+            }
+            signature(cx, m, o, false, note.version >= 0x0303);
             cx.pop();
         }
         _ => {}
     }
+}
+
+/// A 16-bit length at `o`, then that many bytes; returns where they end.
+fn sized<S: Sink>(
+    cx: &mut Cx<'_, S>,
+    m: Area<'_>,
+    o: usize,
+    len_def: &'static FieldDef,
+    def: &'static FieldDef,
+) -> usize {
+    let n = bytes::be16(m.b, o).unwrap_or(0) as usize;
+    cx.field(len_def, m.span(o, 2), Value::U64(n as u64));
+    let v = m.b.get(o + 2..o + 2 + n).unwrap_or(&[]);
+    cx.field(def, m.span(o + 2, v.len()), Value::Bytes(v));
+    o + 2 + n
 }
 
 pub(super) fn client_key_exchange<S: Sink>(cx: &mut Cx<'_, S>, m: Area<'_>, note: &TlsNote) {
@@ -396,6 +433,15 @@ pub(super) fn client_key_exchange<S: Sink>(cx: &mut Cx<'_, S>, m: Area<'_>, note
             cx.field(&EPMS_LEN, m.span(0, 2), Value::U64(n as u64));
             let p = d.get(2..2 + n).unwrap_or(&[]);
             cx.field(&EPMS, m.span(2, p.len()), Value::Bytes(p));
+            cx.pop();
+        }
+        Some(K::Dhe) => {
+            cx.text(
+                m.span(0, d.len()),
+                format_args!("Diffie-Hellman Client Params"),
+            );
+            cx.push();
+            sized(cx, m, 0, &DH_YC_LEN, &DH_YC);
             cx.pop();
         }
         Some(K::Ecdhe) | Some(K::Ecdh) => {

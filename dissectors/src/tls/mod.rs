@@ -166,6 +166,14 @@ crate::fields! {
     SERVER_POINT = FieldDef::new("tls.handshake.server_point", "Pubkey", T::Bytes);
     CLIENT_POINT_LEN = FieldDef::new("tls.handshake.client_point_len", "Pubkey Length", T::U8);
     CLIENT_POINT = FieldDef::new("tls.handshake.client_point", "Pubkey", T::Bytes);
+    DH_P_LEN = FieldDef::new("tls.handshake.p_len", "p Length", T::U16);
+    DH_P = FieldDef::new("tls.handshake.p", "p", T::Bytes);
+    DH_G_LEN = FieldDef::new("tls.handshake.g_len", "g Length", T::U16);
+    DH_G = FieldDef::new("tls.handshake.g", "g", T::Bytes);
+    DH_YS_LEN = FieldDef::new("tls.handshake.ys_len", "Pubkey Length", T::U16);
+    DH_YS = FieldDef::new("tls.handshake.ys", "Pubkey", T::Bytes);
+    DH_YC_LEN = FieldDef::new("tls.handshake.yc_len", "Pubkey Length", T::U16);
+    DH_YC = FieldDef::new("tls.handshake.yc", "Pubkey", T::Bytes);
     EPMS_LEN = FieldDef::new("tls.handshake.epms_len", "Encrypted PreMaster length", T::U16);
     EPMS = FieldDef::new("tls.handshake.epms", "Encrypted PreMaster", T::Bytes);
     SIG_LEN = FieldDef::new("tls.handshake.sig_len", "Signature Length", T::U16);
@@ -229,7 +237,6 @@ impl Area<'_> {
 
 /// Dissects one record at `buf[off..off + len]`. `first`: the first record
 /// of this dissector call (Wireshark lists `tls` once per call).
-/// `inner`: the protocol its decrypted application data goes to, if any.
 /// A decrypted record's plaintext becomes a data source ("Decrypted TLS"),
 /// whose number is returned for the caller to dissect that data on.
 pub fn dissect_record<S: Sink>(
@@ -239,7 +246,6 @@ pub fn dissect_record<S: Sink>(
     len: usize,
     note: &TlsNote,
     first: bool,
-    inner: Option<&proto::ProtoDef>,
 ) -> Option<u16> {
     let r = buf.get(off, len);
     let (Some(ct), Some(rv), Some(rlen)) =
@@ -323,7 +329,6 @@ pub fn dissect_record<S: Sink>(
         &mut what,
         &mut version,
         (buf, off + 5, frag),
-        inner,
     );
     cx.pop();
     // The title keeps the version known when the record began (tshark's:
@@ -351,7 +356,6 @@ fn record_content<S: Sink>(
     what: &mut String,
     version: &mut u16,
     sealed: (Buf<'_>, usize, &[u8]),
-    inner: Option<&proto::ProtoDef>,
 ) {
     let frag = area.b;
     match ct {
@@ -386,7 +390,7 @@ fn record_content<S: Sink>(
                 _ => what.push_str("Multiple Handshake Messages"),
             }
         }
-        23 => application_data(cx, note, what, sealed, inner),
+        23 => application_data(cx, note, what, sealed),
         24 => {
             what.push_str("Heartbeat");
             tls_info(cx, format_args!("Heartbeat"));
@@ -431,19 +435,22 @@ fn alert<S: Sink>(cx: &mut Cx<'_, S>, area: Area<'_>, note: &TlsNote, what: &mut
     tls_info(cx, format_args!("Alert (Level: {ln}, Description: {dn})"));
 }
 
-/// Application data: the protocol it carries (the one its decrypted
-/// bytes went to, else the session's as tshark names it: STARTTLS, ALPN
-/// or port), and the bytes as sent.
+/// Application data: the session's protocol as tshark names it
+/// (STARTTLS, ALPN or port; not one its decrypted bytes were found to be
+/// by their look), and the bytes as sent.
 fn application_data<S: Sink>(
     cx: &mut Cx<'_, S>,
     note: &TlsNote,
     what: &mut String,
     (buf, at, sealed): (Buf<'_>, usize, &[u8]),
-    inner: Option<&proto::ProtoDef>,
 ) {
-    let title = inner
-        .map(|p| p.field.title)
-        .or_else(|| note.app.and_then(app_protocol::name));
+    // A record the connection could not place (a resent copy of one it
+    // did not keep) still has its ports.
+    let by_port = match cx.pi.transport {
+        crate::packet::Transport::Tcp(t) => app_protocol::by_port(t.src_port, t.dst_port),
+        _ => None,
+    };
+    let title = note.app.or(by_port).and_then(app_protocol::name);
     let _ = write!(
         what,
         "Application Data Protocol: {}",

@@ -460,7 +460,12 @@ impl State for Analyzer {
         }
     }
 
-    fn switch_tcp_protocol(&mut self, stream: u32, name: &str, by: &'static crate::proto::ProtoDef) {
+    fn switch_tcp_protocol(
+        &mut self,
+        stream: u32,
+        name: &str,
+        by: &'static crate::proto::ProtoDef,
+    ) {
         let i = stream as usize;
         let Some(slot) = self.apps.get_mut(i) else {
             return;

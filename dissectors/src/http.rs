@@ -240,7 +240,12 @@ pub fn uri_after_scheme(head: &[u8]) -> Option<String> {
 /// The scheme tshark puts in full URIs: https when TLS carries the
 /// message.
 fn scheme<S: Sink>(cx: &Cx<'_, S>) -> &'static str {
-    if cx.pi.protocols.iter().any(|p| std::ptr::eq(*p, &proto::TLS)) {
+    if cx
+        .pi
+        .protocols
+        .iter()
+        .any(|p| std::ptr::eq(*p, &proto::TLS))
+    {
         "https"
     } else {
         "http"
@@ -457,7 +462,11 @@ pub struct HttpNote {
 pub fn continuation<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, at: usize) {
     let bytes = buf.rest(at);
     let span = buf.span(at, bytes.len());
-    cx.layer(&proto::HTTP, span, format_args!("{}", proto::HTTP.field.title));
+    cx.layer(
+        &proto::HTTP,
+        span,
+        format_args!("{}", proto::HTTP.field.title),
+    );
     if bytes.first().is_some_and(|c| (0x20..0x7f).contains(c)) {
         cx.labeled(
             &FILE_DATA,
@@ -795,6 +804,8 @@ pub fn dissect_message<S: Sink>(
     let body_at = off + head.len();
     // The body is here when it was small enough to keep.
     let body_here = body_len > 0 && kept.len() as u64 >= head_len as u64 + body_len;
+    let body = kept.get(head_len..head_len + body_len as usize);
+    let entity = body.filter(|_| body_here).map(|b| entity_body(head, b));
     if body_len > 0 {
         // wirelens' own (tshark has no such field): hidden, as it shows none.
         cx.hidden(&BODY_LEN, buf.span(body_at, 0), Value::U64(body_len));
@@ -803,11 +814,9 @@ pub fn dissect_message<S: Sink>(
         } else {
             buf.span(body_at, 0)
         };
-        let body = kept.get(head_len..head_len + body_len as usize);
-        let entity = body.filter(|_| body_here).map(|b| entity_body(head, b));
         if let (Some(b), Some(e)) = (body, &entity) {
             if e.chunked {
-                chunked_tree(cx, buf, body_at, b, is_request);
+                chunked_tree(cx, buf, body_at, b);
             }
             if let Some(coding) = &e.coding {
                 let coding = String::from_utf8_lossy(coding);
@@ -852,8 +861,21 @@ pub fn dissect_message<S: Sink>(
             .to_ascii_lowercase()
             .starts_with("application/octet-stream")
     });
+    // A chunked or encoded body goes to data as the entity it carries.
+    let entity_only = entity
+        .as_ref()
+        .filter(|e| e.chunked || e.coding.is_some())
+        .and_then(|e| e.plain(&[]));
     let data = |cx: &mut Cx<'_, S>| {
-        if body_here {
+        if let Some(plain) = entity_only {
+            let name = if entity.as_ref().is_some_and(|e| e.coding.is_some()) {
+                "Uncompressed entity body"
+            } else {
+                "De-chunked entity body"
+            };
+            let source = cx.sink.source(name, plain).max(1);
+            crate::data::dissect(cx, Buf::source(plain, source), 0);
+        } else if body_here {
             let b = Buf {
                 bytes: buf.get(0, body_at + body_len as usize),
                 source: buf.source,
@@ -970,11 +992,11 @@ fn entity_body(head: &[u8], body: &[u8]) -> EntityBody {
 /// A chunked body's framing as tshark shows it: each chunk with its size,
 /// data and boundary, then the last chunk, the trailer and the final line
 /// end.
-fn chunked_tree<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, at: usize, body: &[u8], request: bool) {
-    let word = if request { "request" } else { "response" };
+/// tshark 4.0 words a chunked request's body "HTTP chunked response" too.
+fn chunked_tree<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, at: usize, body: &[u8]) {
     cx.text(
         buf.span(at, body.len()),
-        format_args!("HTTP chunked {word}"),
+        format_args!("HTTP chunked response"),
     );
     cx.push();
     let mut o = 0;
@@ -988,26 +1010,45 @@ fn chunked_tree<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, at: usize, body: &[u8
         };
         let data_at = o + eol + 1;
         let size_span = buf.span(at + o, eol + 1);
-        let size_label = format_args!("Chunk size: {size} octets");
+        let size_label = format_args!(
+            "Chunk size: {size} octet{}",
+            crate::field::plural(size as u64)
+        );
         if size == 0 {
-            cx.text(buf.span(at + o, body.len() - o), format_args!("End of chunked encoding"));
+            cx.text(
+                buf.span(at + o, body.len() - o),
+                format_args!("End of chunked encoding"),
+            );
             cx.push();
             cx.labeled(&CHUNK_SIZE, size_span, Value::U64(0), size_label);
             cx.pop();
             chunked_end(cx, buf, at + data_at, &body[data_at..]);
             break;
         }
-        let data = body.get(data_at..data_at + size).unwrap_or(&body[data_at..]);
+        let data = body
+            .get(data_at..data_at + size)
+            .unwrap_or(&body[data_at..]);
         let boundary = body.get(data_at + data.len()..(data_at + size + 2).min(body.len()));
         let boundary = boundary.unwrap_or(&[]);
         let whole = eol + 1 + data.len() + boundary.len();
-        cx.text(buf.span(at + o, whole), format_args!("Data chunk ({size} octets)"));
+        cx.text(
+            buf.span(at + o, whole),
+            format_args!("Data chunk ({size} octets)"),
+        );
         cx.push();
         cx.labeled(&CHUNK_SIZE, size_span, Value::U64(size as u64), size_label);
-        cx.field(&CHUNK_DATA, buf.span(at + data_at, data.len()), Value::Bytes(data));
+        cx.field(
+            &CHUNK_DATA,
+            buf.span(at + data_at, data.len()),
+            Value::Bytes(data),
+        );
         if !boundary.is_empty() {
             let b_at = at + data_at + data.len();
-            cx.field(&CHUNK_BOUNDARY, buf.span(b_at, boundary.len()), Value::Bytes(boundary));
+            cx.field(
+                &CHUNK_BOUNDARY,
+                buf.span(b_at, boundary.len()),
+                Value::Bytes(boundary),
+            );
         }
         cx.pop();
         if data.len() < size {

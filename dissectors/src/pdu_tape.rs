@@ -366,27 +366,27 @@ fn read_pdu(r: &mut TapeReader<'_>, src: &mut Sources<'_>, depth: u8) -> TcpPdu 
             let version = r.u64() as u16;
             let flags = r.u8();
             PduNote::Tls(
-            TlsNote {
-                version,
-                encrypted: flags & 1 != 0,
-                resumed: flags & 2 != 0,
-                carry: match r.u8() {
-                    1 => Carry::Continued {
-                        head: r.bytes().iter().take(4).copied().collect(),
-                        len: r.u32(),
+                TlsNote {
+                    version,
+                    encrypted: flags & 1 != 0,
+                    resumed: flags & 2 != 0,
+                    carry: match r.u8() {
+                        1 => Carry::Continued {
+                            head: r.bytes().iter().take(4).copied().collect(),
+                            len: r.u32(),
+                        },
+                        2 => Carry::Whole(src.big(r)),
+                        _ => Carry::None,
                     },
-                    2 => Carry::Whole(src.big(r)),
-                    _ => Carry::None,
+                    cipher: r.u64() as u16,
+                    alpn: Some(String::from_utf8_lossy(r.bytes()).into_owned())
+                        .filter(|s| !s.is_empty()),
+                    app: r.u8().checked_sub(1),
+                    decrypted: read_decrypted(r, src),
+                    quic: false,
                 },
-                cipher: r.u64() as u16,
-                alpn: Some(String::from_utf8_lossy(r.bytes()).into_owned())
-                    .filter(|s| !s.is_empty()),
-                app: r.u8().checked_sub(1),
-                decrypted: read_decrypted(r, src),
-                quic: false,
-            },
-            (r.u8() == 1 && depth == 0).then(|| Box::new(read_payload(r, src, depth + 1))),
-        )
+                (r.u8() == 1 && depth == 0).then(|| Box::new(read_payload(r, src, depth + 1))),
+            )
         }
         _ => PduNote::None,
     };

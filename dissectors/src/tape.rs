@@ -166,7 +166,12 @@ impl State for Recorder<'_> {
         out
     }
 
-    fn switch_tcp_protocol(&mut self, stream: u32, name: &str, by: &'static crate::proto::ProtoDef) {
+    fn switch_tcp_protocol(
+        &mut self,
+        stream: u32,
+        name: &str,
+        by: &'static crate::proto::ProtoDef,
+    ) {
         // Nothing to record: the segments that follow carry the change.
         self.inner.switch_tcp_protocol(stream, name, by);
     }

@@ -712,14 +712,11 @@ impl AppConnection {
             + self.tls.held_bytes()
             + self.decrypted_bytes()
             + self.h2.as_ref().map_or(0, |h| h.held_bytes())
-            + self
-                .exchange
-                .as_ref()
-                .map_or(0, |x| {
-                    x.request.as_ref().map_or(0, |r| {
-                        r.2.capacity() + r.3.as_ref().map_or(0, String::capacity)
-                    })
+            + self.exchange.as_ref().map_or(0, |x| {
+                x.request.as_ref().map_or(0, |r| {
+                    r.2.capacity() + r.3.as_ref().map_or(0, String::capacity)
                 })
+            })
     }
 
     /// Feeds one segment (any length: an ACK may release the other side's

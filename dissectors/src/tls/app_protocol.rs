@@ -82,10 +82,19 @@ mod tests {
 
     #[test]
     fn alpn_outranks_nothing_and_ports_look_at_the_source_first() {
-        assert_eq!(by_alpn("h2").and_then(name), Some("HyperText Transfer Protocol 2"));
+        assert_eq!(
+            by_alpn("h2").and_then(name),
+            Some("HyperText Transfer Protocol 2")
+        );
         assert_eq!(by_alpn("spdy/3"), None);
-        assert_eq!(by_port(993, 443).and_then(name), Some("Internet Message Access Protocol"));
-        assert_eq!(by_port(40000, 443).and_then(name), Some("Hypertext Transfer Protocol"));
+        assert_eq!(
+            by_port(993, 443).and_then(name),
+            Some("Internet Message Access Protocol")
+        );
+        assert_eq!(
+            by_port(40000, 443).and_then(name),
+            Some("Hypertext Transfer Protocol")
+        );
         assert_eq!(by_port(40000, 8443), None);
     }
 }

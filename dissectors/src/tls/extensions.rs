@@ -150,10 +150,18 @@ pub(super) fn extension<S: Sink>(cx: &mut Cx<'_, S>, x: Area<'_>, t: u16, client
         5 if client && d.len() >= 5 => {
             cx.field(&STATUS_REQUEST_TYPE, x.span(0, 1), Value::U64(d[0].into()));
             let ids = u16_at(1);
-            cx.field(&STATUS_REQUEST_IDS_LEN, x.span(1, 2), Value::U64(ids.into()));
+            cx.field(
+                &STATUS_REQUEST_IDS_LEN,
+                x.span(1, 2),
+                Value::U64(ids.into()),
+            );
             let at = 3 + usize::from(ids);
             if let Some(n) = bytes::be16(d, at) {
-                cx.field(&STATUS_REQUEST_EXTS_LEN, x.span(at, 2), Value::U64(n.into()));
+                cx.field(
+                    &STATUS_REQUEST_EXTS_LEN,
+                    x.span(at, 2),
+                    Value::U64(n.into()),
+                );
             }
         }
         45 if !d.is_empty() => {
@@ -172,7 +180,11 @@ pub(super) fn extension<S: Sink>(cx: &mut Cx<'_, S>, x: Area<'_>, t: u16, client
         }
         15 if !d.is_empty() => cx.field(&HEARTBEAT_MODE, x.span(0, 1), Value::U64(d[0].into())),
         28 if d.len() >= 2 => {
-            cx.field(&RECORD_SIZE_LIMIT, x.span(0, 2), Value::U64(u16_at(0).into()));
+            cx.field(
+                &RECORD_SIZE_LIMIT,
+                x.span(0, 2),
+                Value::U64(u16_at(0).into()),
+            );
         }
         44 if d.len() >= 2 => {
             cx.field(&COOKIE_LEN, x.span(0, 2), Value::U64(u16_at(0).into()));
@@ -194,7 +206,11 @@ pub(super) fn extension<S: Sink>(cx: &mut Cx<'_, S>, x: Area<'_>, t: u16, client
             &EXT_DATA,
             x.span(0, d.len()),
             Value::Bytes(d),
-            format_args!("Data ({} byte{})", d.len(), if d.len() == 1 { "" } else { "s" }),
+            format_args!(
+                "Data ({} byte{})",
+                d.len(),
+                if d.len() == 1 { "" } else { "s" }
+            ),
         ),
         // An extension tshark does not know shows its data, also none
         // ("<MISSING>"); those it knows to be empty show nothing.

@@ -65,12 +65,12 @@ pub(super) fn handshake_messages<S: Sink>(
             b: body,
         };
         match t {
-            1 => hello(cx, m, true, note.quic),
+            1 => hello(cx, m, true, note),
             2 => {
                 if let Some(h) = Hello::parse(body, false) {
                     learnt = Some(h.negotiated_version());
                 }
-                hello(cx, m, false, note.quic)
+                hello(cx, m, false, note)
             }
             4 => new_session_ticket(cx, m, note),
             8 => extensions_block(cx, m, 0, false, false),
@@ -122,14 +122,16 @@ fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
-pub(super) fn hello<S: Sink>(cx: &mut Cx<'_, S>, m: Area<'_>, client: bool, quic: bool) {
+pub(super) fn hello<S: Sink>(cx: &mut Cx<'_, S>, m: Area<'_>, client: bool, note: &TlsNote) {
+    let quic = note.quic;
     let b = m.b;
     let Some(h) = Hello::parse(b, client) else {
         return;
     };
     cx.field(&HS_VERSION, m.span(0, 2), Value::U64(h.version.into()));
     // tshark splits the random into time and bytes unless it knows the
-    // hello is TLS 1.3's (a ServerHello says so in supported_versions).
+    // hello is TLS 1.3's (a ServerHello says so in supported_versions; a
+    // ClientHello after a HelloRetryRequest is in a TLS 1.3 connection).
     if h.is_hrr() {
         cx.labeled(
             &HS_RANDOM,
@@ -137,7 +139,7 @@ pub(super) fn hello<S: Sink>(cx: &mut Cx<'_, S>, m: Area<'_>, client: bool, quic
             Value::Bytes(h.random),
             format_args!("Random: {} (HelloRetryRequest magic)", hex(h.random)),
         );
-    } else if !client && h.negotiated_version() == 0x0304 {
+    } else if note.version == 0x0304 || (!client && h.negotiated_version() == 0x0304) {
         cx.field(&HS_RANDOM, m.span(2, 32), Value::Bytes(h.random));
     } else {
         cx.field(&HS_RANDOM, m.span(2, 32), Value::Bytes(h.random));
@@ -342,7 +344,11 @@ pub(super) fn signature<S: Sink>(
         cx.field(&SIG_HASH_ALG, m.span(o, 2), Value::U64(a.into()));
         cx.push();
         cx.field(&SIG_HASH_HASH, m.span(o, 1), Value::U64((a >> 8).into()));
-        cx.field(&SIG_HASH_SIG, m.span(o + 1, 1), Value::U64((a & 0xff).into()));
+        cx.field(
+            &SIG_HASH_SIG,
+            m.span(o + 1, 1),
+            Value::U64((a & 0xff).into()),
+        );
         cx.pop();
     }
     if with_algorithm {
@@ -473,7 +479,11 @@ fn certificate_request13<S: Sink>(cx: &mut Cx<'_, S>, m: Area<'_>) {
     );
     if n > 0 {
         let ctx = d.get(1..1 + n).unwrap_or(&[]);
-        cx.field(&CERT_REQUEST_CONTEXT, m.span(1, ctx.len()), Value::Bytes(ctx));
+        cx.field(
+            &CERT_REQUEST_CONTEXT,
+            m.span(1, ctx.len()),
+            Value::Bytes(ctx),
+        );
     }
     extensions_block(cx, m, 1 + n, false, false);
 }
@@ -487,7 +497,10 @@ pub(super) fn certificate_request<S: Sink>(cx: &mut Cx<'_, S>, m: Area<'_>) {
         &CERT_TYPES,
         m.span(1, types.len()),
         Value::None,
-        format_args!("Certificate types ({n} type{})", if n == 1 { "" } else { "s" }),
+        format_args!(
+            "Certificate types ({n} type{})",
+            if n == 1 { "" } else { "s" }
+        ),
     );
     cx.push();
     for (i, t) in types.iter().enumerate() {
@@ -567,7 +580,10 @@ fn duration_words(secs: u32) -> String {
 mod tests {
     #[test]
     fn durations_read_as_tsharks() {
-        assert_eq!(super::duration_words(100_000), "1 day, 3 hours, 46 minutes, 40 seconds");
+        assert_eq!(
+            super::duration_words(100_000),
+            "1 day, 3 hours, 46 minutes, 40 seconds"
+        );
         assert_eq!(super::duration_words(7200), "2 hours");
         assert_eq!(super::duration_words(0), "0 seconds");
     }

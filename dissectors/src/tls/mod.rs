@@ -364,7 +364,11 @@ fn record_content<S: Sink>(
             cx.field(&CHANGE_CIPHER_SPEC, area.span(0, frag.len()), Value::None);
             if note.resumed {
                 cx.push();
-                cx.expert(&RESUMED, area.span(0, frag.len()), format_args!("{}", RESUMED.summary));
+                cx.expert(
+                    &RESUMED,
+                    area.span(0, frag.len()),
+                    format_args!("{}", RESUMED.summary),
+                );
                 cx.pop();
             }
             tls_info(cx, format_args!("Change Cipher Spec"));
@@ -507,11 +511,9 @@ pub fn continuation<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize, versi
             at = 2 + len;
         }
     }
+    // tshark 4.0 says "Continuation Data" in the Info column only: its
+    // tree has no item for the bytes.
     if at < rest.len() {
-        cx.text(
-            buf.span(off + at, rest.len() - at),
-            format_args!("Continuation Data"),
-        );
         tls_info(cx, format_args!("Continuation Data"));
     }
     cx.end_layer();

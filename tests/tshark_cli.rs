@@ -1336,6 +1336,10 @@ const VERBOSE_LAYERS: &[&str] = &[
     "Data (",
 ];
 
+/// The application layers whose `-T json` text is compared with tshark's
+/// line for line: those of APP_VERBOSE_LAYERS, by their JSON keys.
+const APP_JSON_LAYERS: &[&str] = &["\"tls\":", "\"http\":", "\"data\":"];
+
 /// The application layers whose `-V` text is compared with tshark's line
 /// for line (with the data right after them), in a test of their own.
 const APP_VERBOSE_LAYERS: &[&str] = &[
@@ -1489,6 +1493,14 @@ const VERBOSE_DIFFERS: &[(&str, &str, &str)] = &[
         "the same 5 bytes, held as TCP segment data by tshark",
     ),
 ];
+
+/// Fixtures where a compared application layer's `-T json` text differs
+/// from tshark's though its `-V` text does not: (fixture, layer, why).
+const APP_JSON_DIFFERS: &[(&str, &str, &str)] = &[(
+    "suricata_decode-sll2-02.pcap",
+    "\"http\":",
+    "frame 156: a body too long to keep, counted as it streamed by: wirelens knows its length, not its bytes, so its File Data is a text item without http.file_data's value",
+)];
 
 /// Fixtures where a compared application layer's `-V` text differs from
 /// tshark's: (fixture, layer prefix, why).
@@ -1695,6 +1707,26 @@ fn application_details_trees_print_as_tsharks() {
     );
 }
 
+/// `-T json` writes TLS and HTTP (and the data right after them) as
+/// tshark's, line for line, except where their `-V` differs
+/// (APP_VERBOSE_DIFFERS) and APP_JSON_DIFFERS.
+#[test]
+fn application_json_trees_print_as_tsharks() {
+    let split = |text: &str| -> Vec<PacketLayers> {
+        json_packets(text).iter().map(|p| json_layers(p)).collect()
+    };
+    let as_json = |layer: &str| {
+        let i = APP_VERBOSE_LAYERS.iter().position(|l| *l == layer);
+        APP_JSON_LAYERS[i.expect("a compared layer")]
+    };
+    let listed = APP_VERBOSE_DIFFERS
+        .iter()
+        .map(|&(f, l, why)| (f, as_json(l), why))
+        .chain(APP_JSON_DIFFERS.iter().copied())
+        .collect();
+    layers_match_tsharks("-Tjson", &split, APP_JSON_LAYERS, listed, 1_500);
+}
+
 /// `-O tcp,dns` shows those protocols' details as `-V` does and every other
 /// top-level item as its line alone, as tshark's `-O`: each compared layer
 /// equal to tshark's (an unexpanded one is its title), except where `-V`'s
@@ -1885,7 +1917,11 @@ fn json_layers(packet: &[&str]) -> Vec<(String, Vec<String>)> {
     let mut layers: Vec<(String, Vec<String>)> = Vec::new();
     let mut inside = false;
     for line in packet {
-        if line.contains(".oui_resolved\": ") || line.contains("\"frame.protocols\": ") {
+        // JA4 is wirelens' own (tshark 4.0 predates it), as in `-V`.
+        if line.contains(".oui_resolved\": ")
+            || line.contains("\"frame.protocols\": ")
+            || line.contains("\"tls.handshake.ja4")
+        {
             continue;
         }
         let line = line.strip_suffix(',').unwrap_or(line);

@@ -119,6 +119,9 @@ pub struct FieldDef {
     /// for FT_BOOLEAN: `tcp.flags.syn` sits in 12); 0: the whole bytes
     /// its mask covers.
     pub bits: u8,
+    /// A hidden helper of wirelens' own that tshark does not have: output
+    /// shaped as tshark's (`-T json`) leaves it out.
+    pub internal: bool,
 }
 
 impl FieldDef {
@@ -142,6 +145,7 @@ impl FieldDef {
             blurb: "",
             tfs: ("True", "False"),
             bits: 0,
+            internal: false,
         }
     }
     pub const fn base(mut self, base: Base) -> Self {
@@ -162,6 +166,10 @@ impl FieldDef {
     }
     pub const fn tfs(mut self, yes: &'static str, no: &'static str) -> Self {
         self.tfs = (yes, no);
+        self
+    }
+    pub const fn internal(mut self) -> Self {
+        self.internal = true;
         self
     }
     pub const fn bits(mut self, bits: u8) -> Self {

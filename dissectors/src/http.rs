@@ -49,6 +49,11 @@ crate::fields! {
     DATE = FieldDef::new("http.date", "Date", T::String);
     LAST_MODIFIED = FieldDef::new("http.last_modified", "Last-Modified", T::String);
     UPGRADE = FieldDef::new("http.upgrade", "Upgrade", T::String);
+    SEC_WEBSOCKET_ACCEPT = FieldDef::new("http.sec_websocket_accept", "Sec-WebSocket-Accept", T::String);
+    SEC_WEBSOCKET_EXTENSIONS = FieldDef::new("http.sec_websocket_extensions", "Sec-WebSocket-Extensions", T::String);
+    SEC_WEBSOCKET_KEY = FieldDef::new("http.sec_websocket_key", "Sec-WebSocket-Key", T::String);
+    SEC_WEBSOCKET_PROTOCOL = FieldDef::new("http.sec_websocket_protocol", "Sec-WebSocket-Protocol", T::String);
+    SEC_WEBSOCKET_VERSION = FieldDef::new("http.sec_websocket_version", "Sec-WebSocket-Version", T::String);
     X_FORWARDED_FOR = FieldDef::new("http.x_forwarded_for", "X-Forwarded-For", T::String);
     FULL_URI = FieldDef::new("http.request.full_uri", "Full request URI", T::String);
     REQUEST_IN = FieldDef::new("http.request_in", "Request in frame", T::FrameNum);
@@ -58,7 +63,7 @@ crate::fields! {
     RESPONSE_NUMBER = FieldDef::new("http.response_number", "Response number", T::U32);
     PREV_REQUEST_IN = FieldDef::new("http.prev_request_in", "Prev request in frame", T::FrameNum);
     PREV_RESPONSE_IN = FieldDef::new("http.prev_response_in", "Prev response in frame", T::FrameNum);
-    BODY_LEN = FieldDef::new("http.body_length", "Body length", T::U64);
+    BODY_LEN = FieldDef::new("http.body_length", "Body length", T::U64).internal();
     FILE_DATA = FieldDef::new("http.file_data", "File Data", T::String);
     CHUNK_SIZE = FieldDef::new("http.chunk_size", "Chunk size", T::U32);
     CHUNK_DATA = FieldDef::new("http.chunk_data", "Chunk data", T::Bytes);
@@ -471,7 +476,7 @@ pub fn continuation<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, at: usize) {
         cx.labeled(
             &FILE_DATA,
             span,
-            Value::Str(&String::from_utf8_lossy(bytes)),
+            Value::Str(&file_data_text(bytes)),
             format_args!("File Data: {} bytes", bytes.len()),
         );
     }
@@ -573,6 +578,11 @@ fn header_field(name: &[u8]) -> Option<&'static FieldDef> {
         "content-type" => &CONTENT_TYPE,
         "content-length" => &CONTENT_LENGTH_HEADER,
         "content-encoding" => &CONTENT_ENCODING,
+        "sec-websocket-accept" => &SEC_WEBSOCKET_ACCEPT,
+        "sec-websocket-extensions" => &SEC_WEBSOCKET_EXTENSIONS,
+        "sec-websocket-key" => &SEC_WEBSOCKET_KEY,
+        "sec-websocket-protocol" => &SEC_WEBSOCKET_PROTOCOL,
+        "sec-websocket-version" => &SEC_WEBSOCKET_VERSION,
         "transfer-encoding" => &TRANSFER_ENCODING,
         "location" => &LOCATION,
         "server" => &SERVER,
@@ -600,6 +610,15 @@ fn escaped(line: &[u8]) -> String {
 
 fn text(b: &[u8]) -> std::borrow::Cow<'_, str> {
     String::from_utf8_lossy(b)
+}
+
+/// A body as tshark's `http.file_data` string holds it: ASCII up to the
+/// first NUL, each other byte a replacement character.
+fn file_data_text(b: &[u8]) -> String {
+    b.iter()
+        .take_while(|&&c| c != 0)
+        .map(|&c| if c < 0x80 { char::from(c) } else { '\u{fffd}' })
+        .collect()
 }
 
 /// Status code descriptions (RFC 9110 names, as Wireshark shows them).
@@ -737,7 +756,10 @@ pub fn dissect_message<S: Sink>(
         let line = &head[h.start..h.start + h.len];
         let span = buf.span(off + h.start, h.len);
         let label = escaped(line);
-        let value = text(h.value);
+        // tshark's value keeps the spaces before the line end.
+        let value_at = (h.value.as_ptr() as usize).checked_sub(line.as_ptr() as usize);
+        let shown = value_at.and_then(|at| trim_eol(line).get(at..));
+        let value = text(shown.unwrap_or(h.value));
         let named = header_field(h.name);
         if let Some(def) = named {
             cx.sink.field_with_label(
@@ -755,7 +777,7 @@ pub fn dissect_message<S: Sink>(
                 cx.pop();
             }
             if std::ptr::eq(def, &HOST) {
-                host = Some(value.to_string());
+                host = Some(text(h.value).to_string());
             }
             if std::ptr::eq(def, &COOKIE) {
                 let at = off + (h.value.as_ptr() as usize - head.as_ptr() as usize);
@@ -842,7 +864,7 @@ pub fn dissect_message<S: Sink>(
         // The body as tshark has it (de-chunked, decoded) is http.file_data.
         match entity.as_ref().and_then(|e| e.plain(body.unwrap_or(&[]))) {
             Some(plain) => {
-                let value = String::from_utf8_lossy(plain);
+                let value = file_data_text(plain);
                 cx.labeled(
                     &FILE_DATA,
                     span,
@@ -893,9 +915,8 @@ pub fn dissect_message<S: Sink>(
     if body_len > 0 && opaque && content_type.is_some() {
         data(cx);
     }
-    if body_len > 0 && !opaque && body_here {
-        let body = &kept[head_len..head_len + body_len as usize];
-        media(cx, buf, head, body_at, body);
+    if let (true, Some(body), Some(entity)) = (!opaque, body, &entity) {
+        media(cx, buf, head, body_at, body, entity);
     }
 }
 
@@ -903,17 +924,21 @@ pub fn dissect_message<S: Sink>(
 /// its media type, as Wireshark's HTTP does. A chunked body goes on
 /// de-chunked, as its own data source; a content-encoded one (gzip...) is
 /// not decoded here, so it is not handed on.
-fn media<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, head: &[u8], body_at: usize, body: &[u8]) {
+fn media<S: Sink>(
+    cx: &mut Cx<'_, S>,
+    buf: Buf<'_>,
+    head: &[u8],
+    body_at: usize,
+    body: &[u8],
+    entity: &EntityBody,
+) {
     let Some(content_type) = header(head, "Content-Type") else {
         return;
     };
-    let coding = header(head, "Content-Encoding").map(|e| trim(e).to_ascii_lowercase());
-    let coding = coding.filter(|c| !c.is_empty() && c != b"identity");
     let content_type = String::from_utf8_lossy(content_type);
     let media = crate::table::media_type(&content_type);
     let parameters = crate::table::media_parameters(&content_type);
-    let chunked = body_kind(head, message_kind(head) == Some(true), None) == BodyKind::Chunked;
-    if !chunked && coding.is_none() {
+    if !entity.chunked && entity.coding.is_none() {
         let b = Buf {
             bytes: buf.get(0, body_at + body.len()),
             source: buf.source,
@@ -922,30 +947,24 @@ fn media<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, head: &[u8], body_at: usize,
         cx.dissect_media_with(&media, parameters, true, b, body_at);
         return;
     }
-    let mut plain = if chunked {
-        dechunk(body)
-    } else {
-        body.to_vec()
-    };
-    if let Some(coding) = &coding {
-        if chunked {
-            cx.sink.source("De-chunked entity body", &plain);
-        }
-        let Some(decoded) = decode(coding, &plain) else {
-            return;
-        };
-        plain = decoded;
+    // The entity was taken out of its chunks and coding once (see
+    // [`entity_body`]); each step shows as a data source.
+    if let (Some(dechunked), Some(_)) = (&entity.dechunked, &entity.coding) {
+        cx.sink.source("De-chunked entity body", dechunked);
     }
-    let name = if coding.is_some() {
+    let Some(plain) = entity.plain(body) else {
+        return;
+    };
+    let name = if entity.coding.is_some() {
         "Uncompressed entity body"
     } else {
         "De-chunked entity body"
     };
-    let source = cx.sink.source(name, &plain).max(1);
+    let source = cx.sink.source(name, plain).max(1);
     if plain.is_empty() {
         return;
     }
-    cx.dissect_media_with(&media, parameters, true, Buf::source(&plain, source), 0);
+    cx.dissect_media_with(&media, parameters, true, Buf::source(plain, source), 0);
 }
 
 /// A message body as HTTP delivers it: its chunks joined, its content

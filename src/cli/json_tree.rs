@@ -134,6 +134,9 @@ impl Writer<'_, '_> {
         if let Some(expert) = tree.expert_standing_for(id) {
             return self.item(expert, depth, first);
         }
+        if n.field.is_some_and(|f| f.internal) {
+            return;
+        }
         if let (NodeKind::Expert, Some(def)) = (n.kind, n.expert) {
             self.member(first, depth, "_ws.expert", "");
             return self.expert(def, def.name, &n.label, depth);
@@ -142,9 +145,10 @@ impl Writer<'_, '_> {
             return self.exception(def, &n.label, depth, first);
         }
         let key = match (n.kind, n.field) {
-            (NodeKind::Text, _) | (_, None) => unbracketed(n),
-            (_, Some(f)) => f.name,
+            (NodeKind::Text, _) | (_, None) => super::label_fit::fit(unbracketed(n), n),
+            (_, Some(f)) => std::borrow::Cow::Borrowed(f.name),
         };
+        let key = key.as_ref();
         let value = self.value(n);
         if let Some(v) = &value {
             self.member(first, depth, key, "");
@@ -195,7 +199,10 @@ impl Writer<'_, '_> {
         self.member(&mut first, depth + 1, name, "");
         self.out.push_str("\"\"");
         self.member(&mut first, depth + 1, "_ws.expert.message", "");
-        string(self.out, message);
+        // Cut as the tree's message item is (a byte past a label's length).
+        let mut message = message.to_string();
+        super::label_fit::cut(&mut message, super::label_fit::LABEL_MAX + 1);
+        string(self.out, &message);
         self.member(&mut first, depth + 1, "_ws.expert.severity", "");
         let _ = write!(self.out, "\"{}\"", severity_code(def.severity));
         self.member(&mut first, depth + 1, "_ws.expert.group", "");

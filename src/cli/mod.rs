@@ -15,6 +15,7 @@ mod follow_layout;
 pub mod http;
 pub mod http2;
 mod json_tree;
+mod label_fit;
 mod live_packets;
 mod matched;
 mod packets;

@@ -2,8 +2,8 @@
 //! line indented four spaces a level, hidden items left out, an empty line
 //! after the packet.
 
+use super::label_fit;
 use dissectors::expert::ExpertDef;
-use dissectors::field::{FieldType, OwnedValue};
 use dissectors::sink::Presence;
 use dissectors::tree::{NodeKind, Tree};
 
@@ -89,14 +89,14 @@ pub const EXCEPTION_OCCURRED: &str = "Malformed Packet (Exception occurred)";
 fn expert(out: &mut String, def: &ExpertDef, message: &str, depth: usize) {
     let (severity, group) = (def.severity.name(), def.group.name());
     let mut summary = format!("Expert Info ({severity}/{group}): {message}");
-    if summary.len() > LABEL_MAX {
+    if summary.len() > label_fit::LABEL_MAX {
         summary.insert_str(0, " [truncated]");
-        cut(&mut summary, LABEL_MAX);
+        label_fit::cut(&mut summary, label_fit::LABEL_MAX);
     }
     out.push_str(&format!("[{summary}]\n"));
     // The message item is cut a byte later, without a mark (tshark 4.0).
     let mut message = message.to_string();
-    cut(&mut message, LABEL_MAX + 1);
+    label_fit::cut(&mut message, label_fit::LABEL_MAX + 1);
     for line in [
         format!("[{message}]"),
         format!("[Severity level: {severity}]"),
@@ -108,13 +108,9 @@ fn expert(out: &mut String, def: &ExpertDef, message: &str, depth: usize) {
     }
 }
 
-/// Wireshark's labels hold 238 bytes as tshark 4.0 prints them (its
-/// ITEM_LABEL_LENGTH is 240, with a NUL and the cut's own byte): text past
-/// that is cut, and a string or bytes field says so after its
-/// title (`Protocols in frame [truncated]: …`). Brackets of a generated
-/// item are added after the cut, as tshark prints them.
+/// A node's label as tshark prints it: cut to its label length (see
+/// [`label_fit`]), the brackets of a generated item added after the cut.
 fn fitted(n: &dissectors::tree::Node) -> std::borrow::Cow<'_, str> {
-    const MAX: usize = LABEL_MAX;
     let generated =
         n.presence == Presence::Generated && n.label.starts_with('[') && n.label.ends_with(']');
     let inner = if generated {
@@ -122,50 +118,11 @@ fn fitted(n: &dissectors::tree::Node) -> std::borrow::Cow<'_, str> {
     } else {
         &n.label[..]
     };
-    if inner.len() <= MAX {
-        return std::borrow::Cow::Borrowed(&n.label);
+    match label_fit::fit(inner, n) {
+        std::borrow::Cow::Borrowed(_) => std::borrow::Cow::Borrowed(&n.label),
+        std::borrow::Cow::Owned(text) if generated => std::borrow::Cow::Owned(format!("[{text}]")),
+        owned => owned,
     }
-    let mut text = inner.to_string();
-    // A string field's own label ("Title: value") says so after its title;
-    // any other text (a header line, a worded item) at its start.
-    match n.field {
-        Some(f) if is_default_label(inner, f, &n.value) => {
-            text.insert_str(f.title.len(), " [truncated]")
-        }
-        _ => text.insert_str(0, " [truncated]"),
-    }
-    cut(&mut text, MAX);
-    if generated {
-        text = format!("[{text}]");
-    }
-    std::borrow::Cow::Owned(text)
-}
-
-/// The longest label tshark 4.0 prints whole (see [`fitted`]).
-const LABEL_MAX: usize = 238;
-
-/// `text` cut to at most `max` bytes, at a character's start.
-fn cut(text: &mut String, max: usize) {
-    if text.len() <= max {
-        return;
-    }
-    let mut end = max;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    text.truncate(end);
-}
-
-/// Whether a label is a string field's own "Title: value".
-fn is_default_label(label: &str, f: &dissectors::field::FieldDef, value: &OwnedValue) -> bool {
-    let OwnedValue::Str(v) = value else {
-        return false;
-    };
-    f.ftype == FieldType::String
-        && label
-            .strip_prefix(f.title)
-            .and_then(|rest| rest.strip_prefix(": "))
-            .is_some_and(|rest| rest == v)
 }
 
 fn indent(out: &mut String, depth: usize) {

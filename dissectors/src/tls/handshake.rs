@@ -255,11 +255,10 @@ fn extensions_block<S: Sink>(cx: &mut Cx<'_, S>, m: Area<'_>, p: usize, client: 
         } else {
             name_of(EXTENSION_TYPES, t.into())
         };
-        cx.sink.field_with_label(
-            &EXT,
+        // A text item, as tshark 4.0's (it has no field for the whole
+        // extension; its JSON keys it by this label).
+        cx.text(
             m.span(e, 4 + d.len()),
-            Value::None,
-            Presence::Normal,
             format_args!("Extension: {ename} (len={l})"),
         );
         cx.push();

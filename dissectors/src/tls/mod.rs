@@ -96,7 +96,6 @@ crate::fields! {
     HS_COMP_METHODS = FieldDef::new("tls.handshake.comp_methods", "Compression Methods", T::None);
     HS_COMP_METHOD = FieldDef::new("tls.handshake.comp_method", "Compression Method", T::U8).names(COMPRESSION_METHODS);
     HS_EXTENSIONS_LENGTH = FieldDef::new("tls.handshake.extensions_length", "Extensions Length", T::U16);
-    EXT = FieldDef::new("tls.handshake.extension", "Extension", T::None);
     EXT_TYPE = FieldDef::new("tls.handshake.extension.type", "Type", T::U16).names(EXTENSION_TYPES);
     EXT_LEN = FieldDef::new("tls.handshake.extension.len", "Length", T::U16);
     EXT_DATA = FieldDef::new("tls.handshake.extension.data", "Data", T::Bytes);

@@ -1712,19 +1712,12 @@ fn application_details_trees_print_as_tsharks() {
 /// (APP_VERBOSE_DIFFERS) and APP_JSON_DIFFERS.
 #[test]
 fn application_json_trees_print_as_tsharks() {
-    let split = |text: &str| -> Vec<PacketLayers> {
-        json_packets(text).iter().map(|p| json_layers(p)).collect()
-    };
-    let as_json = |layer: &str| {
-        let i = APP_VERBOSE_LAYERS.iter().position(|l| *l == layer);
-        APP_JSON_LAYERS[i.expect("a compared layer")]
-    };
-    let listed = APP_VERBOSE_DIFFERS
-        .iter()
-        .map(|&(f, l, why)| (f, as_json(l), why))
-        .chain(APP_JSON_DIFFERS.iter().copied())
-        .collect();
-    layers_match_tsharks("-Tjson", &split, APP_JSON_LAYERS, listed, 1_500);
+    json_layers_match_tsharks(
+        (APP_VERBOSE_LAYERS, APP_JSON_LAYERS),
+        APP_VERBOSE_DIFFERS,
+        APP_JSON_DIFFERS,
+        1_500,
+    );
 }
 
 /// `-O tcp,dns` shows those protocols' details as `-V` does and every other
@@ -1794,19 +1787,36 @@ const ONLY_DETAILS_DIFFERS: &[(&str, &str, &str)] = &[
 /// database.
 #[test]
 fn json_trees_print_as_tsharks() {
+    json_layers_match_tsharks(
+        (VERBOSE_LAYERS, JSON_LAYERS),
+        VERBOSE_DIFFERS,
+        JSON_DIFFERS,
+        40_000,
+    );
+}
+
+/// `-T json` compared layer by layer (`layers`: the `-V` titles and their
+/// JSON keys, in step), listing where `-V` differs (the same tree) and
+/// where JSON alone does.
+fn json_layers_match_tsharks(
+    (verbose, json): (&[&str], &[&'static str]),
+    verbose_differs: &[(&'static str, &str, &'static str)],
+    json_differs: &[(&'static str, &'static str, &'static str)],
+    at_least: usize,
+) {
     let split = |text: &str| -> Vec<PacketLayers> {
         json_packets(text).iter().map(|p| json_layers(p)).collect()
     };
     let as_json = |layer: &str| {
-        let i = VERBOSE_LAYERS.iter().position(|l| *l == layer);
-        JSON_LAYERS[i.expect("a compared layer")]
+        let i = verbose.iter().position(|l| *l == layer);
+        json[i.expect("a compared layer")]
     };
-    let listed = VERBOSE_DIFFERS
+    let listed = verbose_differs
         .iter()
         .map(|&(f, l, why)| (f, as_json(l), why))
-        .chain(JSON_DIFFERS.iter().copied())
+        .chain(json_differs.iter().copied())
         .collect();
-    layers_match_tsharks("-Tjson", &split, JSON_LAYERS, listed, 40_000);
+    layers_match_tsharks("-Tjson", &split, json, listed, at_least);
 }
 
 /// A packet's layers: (a layer's first line, its lines), in order.

@@ -279,21 +279,9 @@ fn extensions_block<S: Sink>(cx: &mut Cx<'_, S>, m: Area<'_>, p: usize, client: 
 /// its own extensions (RFC 8446 §4.4.2).
 fn certificates13<S: Sink>(cx: &mut Cx<'_, S>, m: Area<'_>) {
     let d = m.b;
-    let Some(&n) = d.first() else { return };
-    let n = usize::from(n);
-    cx.field(
-        &CERT_REQUEST_CONTEXT_LENGTH,
-        m.span(0, 1),
-        Value::U64(n as u64),
-    );
-    if n > 0 {
-        let ctx = d.get(1..1 + n).unwrap_or(&[]);
-        cx.field(
-            &CERT_REQUEST_CONTEXT,
-            m.span(1, ctx.len()),
-            Value::Bytes(ctx),
-        );
-    }
+    let Some(n) = request_context(cx, m) else {
+        return;
+    };
     let Some(total) = bytes::be24(d, 1 + n) else {
         return;
     };
@@ -468,9 +456,16 @@ pub(super) fn client_key_exchange<S: Sink>(cx: &mut Cx<'_, S>, m: Area<'_>, note
 /// TLS 1.3's CertificateRequest: a context, then extensions (RFC 8446
 /// §4.3.2).
 fn certificate_request13<S: Sink>(cx: &mut Cx<'_, S>, m: Area<'_>) {
+    if let Some(n) = request_context(cx, m) {
+        extensions_block(cx, m, 1 + n, false, false);
+    }
+}
+
+/// TLS 1.3's certificate_request_context at the message's start (its
+/// length, then its bytes); returns the length.
+fn request_context<S: Sink>(cx: &mut Cx<'_, S>, m: Area<'_>) -> Option<usize> {
     let d = m.b;
-    let Some(&n) = d.first() else { return };
-    let n = usize::from(n);
+    let n = usize::from(*d.first()?);
     cx.field(
         &CERT_REQUEST_CONTEXT_LENGTH,
         m.span(0, 1),
@@ -484,7 +479,7 @@ fn certificate_request13<S: Sink>(cx: &mut Cx<'_, S>, m: Area<'_>) {
             Value::Bytes(ctx),
         );
     }
-    extensions_block(cx, m, 1 + n, false, false);
+    Some(n)
 }
 
 pub(super) fn certificate_request<S: Sink>(cx: &mut Cx<'_, S>, m: Area<'_>) {

@@ -1651,6 +1651,14 @@ fn verbose_layers(packet: &[&str]) -> Vec<(String, Vec<String>)> {
     layers
 }
 
+/// `-V` output as packets, each as its layers.
+fn verbose_split(text: &str) -> Vec<PacketLayers> {
+    verbose_packets(text)
+        .iter()
+        .map(|p| verbose_layers(p))
+        .collect()
+}
+
 /// `-V` output as packets, each the lines from its `Frame N:` line on.
 fn verbose_packets(text: &str) -> Vec<Vec<&str>> {
     let mut packets: Vec<Vec<&str>> = Vec::new();
@@ -1672,15 +1680,9 @@ fn verbose_packets(text: &str) -> Vec<Vec<&str>> {
 /// differ (so the list stays true).
 #[test]
 fn details_trees_print_as_tsharks() {
-    let split = |text: &str| -> Vec<PacketLayers> {
-        verbose_packets(text)
-            .iter()
-            .map(|p| verbose_layers(p))
-            .collect()
-    };
     layers_match_tsharks(
         "-V",
-        &split,
+        &verbose_split,
         VERBOSE_LAYERS,
         VERBOSE_DIFFERS.to_vec(),
         40_000,
@@ -1692,15 +1694,9 @@ fn details_trees_print_as_tsharks() {
 /// which must still differ.
 #[test]
 fn application_details_trees_print_as_tsharks() {
-    let split = |text: &str| -> Vec<PacketLayers> {
-        verbose_packets(text)
-            .iter()
-            .map(|p| verbose_layers(p))
-            .collect()
-    };
     layers_match_tsharks(
         "-V",
-        &split,
+        &verbose_split,
         APP_VERBOSE_LAYERS,
         APP_VERBOSE_DIFFERS.to_vec(),
         1_500,
@@ -1727,12 +1723,6 @@ fn application_json_trees_print_as_tsharks() {
 /// (ONLY_DETAILS_DIFFERS).
 #[test]
 fn only_details_print_as_tsharks() {
-    let split = |text: &str| -> Vec<PacketLayers> {
-        verbose_packets(text)
-            .iter()
-            .map(|p| verbose_layers(p))
-            .collect()
-    };
     let expanded = ["Transmission Control Protocol,", "Domain Name System ("];
     let listed = VERBOSE_DIFFERS
         .iter()
@@ -1740,7 +1730,7 @@ fn only_details_print_as_tsharks() {
         .chain(ONLY_DETAILS_DIFFERS)
         .copied()
         .collect();
-    layers_match_tsharks("-Otcp,dns", &split, VERBOSE_LAYERS, listed, 40_000);
+    layers_match_tsharks("-Otcp,dns", &verbose_split, VERBOSE_LAYERS, listed, 40_000);
 }
 
 /// Where a layer's title differs from tshark's, so that `-O` shows it

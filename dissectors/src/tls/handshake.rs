@@ -422,10 +422,7 @@ pub(super) fn client_key_exchange<S: Sink>(cx: &mut Cx<'_, S>, m: Area<'_>, note
                 format_args!("RSA Encrypted PreMaster Secret"),
             );
             cx.push();
-            let n = bytes::be16(d, 0).unwrap_or(0) as usize;
-            cx.field(&EPMS_LEN, m.span(0, 2), Value::U64(n as u64));
-            let p = d.get(2..2 + n).unwrap_or(&[]);
-            cx.field(&EPMS, m.span(2, p.len()), Value::Bytes(p));
+            sized(cx, m, 0, &EPMS_LEN, &EPMS);
             cx.pop();
         }
         Some(K::Dhe) => {

@@ -137,6 +137,10 @@ def main():
                     if ip[6] == 58:
                         put("icmpv6", tag, b"\x00" + ip[40:])
 
+    # HTML forms: escapes, a '+' space, a pair cut short, an empty value.
+    for i, form in enumerate([b"prompt=tell+me+a+story&n=1", b"a=%41%42&b=&c", b"k=%4"]):
+        put("urlencoded_form", "form-%d" % i, b"\x05" + form + b"\r\n.\r\n")
+
     # The display filters of the golden table.
     cases = os.path.join(HERE, "..", "tests", "filters", "cases.tsv")
     for i, line in enumerate(open(cases, encoding="utf-8")):

@@ -4,7 +4,7 @@ use crate::packet::{Buf, Cx, Table};
 use crate::proto;
 use crate::sink::{Sink, Span};
 use crate::tcp_pdu::{AppProto, PduBytes, PduNote, Rest, TcpPayload, TcpPdu};
-use crate::{data, dns, grpc, http, http2, tls};
+use crate::{data, dns, grpc, http, http2, http2_body, tls};
 
 /// A UDP payload: whoever the UDP port table gives either port to (the
 /// lower port first, as Wireshark tries them; a dissector that returns 0
@@ -101,7 +101,7 @@ const OTHER_UDP_PORTS: &[u16] = &[
 ];
 
 crate::fields! {
-    SEGMENTS = crate::field::FieldDef::new("tcp.segments", "Reassembled TCP Segments", crate::field::FieldType::None);
+    SEGMENTS = crate::field::FieldDef::new("tcp.segments", "Reassembled TCP Segments", crate::field::FieldType::None).appended_label();
     SEGMENT = crate::field::FieldDef::new("tcp.segment", "TCP Segment", crate::field::FieldType::FrameNum);
     SEGMENT_COUNT = crate::field::FieldDef::new("tcp.segment.count", "Segment count", crate::field::FieldType::U32);
     REASSEMBLED_LENGTH = crate::field::FieldDef::new("tcp.reassembled.length", "Reassembled TCP length", crate::field::FieldType::U32);
@@ -239,7 +239,7 @@ fn dissect_run<S: Sink>(
     plan: &TcpPayload,
     pdus: &[(Buf<'_>, usize, usize, &TcpPdu)],
 ) {
-    let Some(&(first_buf, first_off, _, first)) = pdus.first() else {
+    let Some(&(_, _, _, first)) = pdus.first() else {
         return;
     };
     match first.proto {
@@ -248,65 +248,32 @@ fn dissect_run<S: Sink>(
             if plan.http_port && cx.pi.protocols.last().is_none_or(|p| p.name() != "http") {
                 cx.mark(&proto::HTTP);
             }
-            let total: usize = pdus.iter().map(|p| p.2).sum();
-            cx.layer(
-                &proto::HTTP2,
-                first_buf.span(first_off, total),
-                format_args!("HyperText Transfer Protocol 2"),
-            );
-            let mut grpc_bodies = Vec::new();
             let empty = http2::H2Note::default();
-            for &(b, o, l, pdu) in pdus {
+            // One tree item per frame, as Wireshark's PDU dissector adds
+            // one each time TCP hands it a frame; listed once in
+            // frame.protocols. A body a frame completes is shown in its
+            // item, gRPC messages after it.
+            for (i, &(b, o, l, pdu)) in pdus.iter().enumerate() {
                 let note = match &pdu.note {
                     PduNote::H2(n) => n,
                     _ => &empty,
                 };
-                http2::dissect_frame(cx, b, o, l, note);
-                media_body(cx, note, (b, o, l));
+                let title = format_args!("HyperText Transfer Protocol 2");
+                if i == 0 {
+                    cx.layer(&proto::HTTP2, b.span(o, l), title);
+                } else {
+                    cx.layer_again(&proto::HTTP2, b.span(o, l), title);
+                }
+                let body = http2::dissect_frame(cx, b, o, l, note);
+                if note.body_part == http2_body::BodyPart::Whole {
+                    body_media(cx, note, body, b.span(o, 0));
+                }
+                cx.end_layer();
                 let f = b.get(o, l);
                 if f.get(3) == Some(&0) && http2::is_grpc(note.content_type.as_deref()) {
-                    let body = http2::data_body(f);
-                    let at = o + (f.len() - body.len()).min(l);
-                    grpc_bodies.push((b, at, body.len().min(l), note));
-                }
-            }
-            cx.end_layer();
-            for (b, at, len, note) in grpc_bodies {
-                grpc::dissect(cx, b, at, len, note);
-            }
-            // Bodies shown whole (DNS over HTTPS, opaque data), on the frame
-            // that ends them.
-            for &(_, _, _, pdu) in pdus {
-                let PduNote::H2(n) = &pdu.note else { continue };
-                if n.body_len == 0 && n.body.as_ref().is_none_or(|b| b.is_empty()) {
-                    continue;
-                }
-                let ct = n.content_type.as_deref();
-                match &n.body {
-                    Some(_) if ct.is_some_and(http2::shown_with_media_type) => {}
-                    Some(body) if !body.is_empty() => {
-                        let source = cx.sink.source("Reassembled body", body).max(1);
-                        let bbuf = Buf::source(body, source);
-                        if http2::is_opaque(ct) {
-                            data::dissect(cx, bbuf, 0);
-                        } else {
-                            let m = n.dns.unwrap_or_default();
-                            dns::dissect(
-                                cx,
-                                bbuf,
-                                0,
-                                body.len(),
-                                false,
-                                dns::Flavor::DoH,
-                                &m,
-                                true,
-                            );
-                        }
-                    }
-                    _ if http2::is_opaque(ct) => {
-                        data::counted(cx, first_buf.span(first_off, 0), n.body_len);
-                    }
-                    _ => {}
+                    let data = http2::data_body(f);
+                    let at = o + (f.len() - data.len()).min(l);
+                    grpc::dissect(cx, b, at, data.len().min(l), note);
                 }
             }
         }
@@ -379,35 +346,40 @@ fn decrypted_payload<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, inner: &TcpPaylo
     payload(cx, buf, 0, inner, None);
 }
 
-/// An HTTP/2 body of a textual media type, kept whole, handed on by its
-/// media type on the frame that ends it: in place when this DATA frame
-/// (`frame`: where it lies) holds it all, as Wireshark does, else as a
-/// data source of its own.
-fn media_body<S: Sink>(cx: &mut Cx<'_, S>, note: &http2::H2Note, frame: (Buf<'_>, usize, usize)) {
-    let (Some(body), Some(ct)) = (note.body.as_deref(), note.content_type.as_deref()) else {
+/// A whole HTTP/2 body handed to what its media type names, inside the
+/// frame's HTTP/2 item as Wireshark does: text and markup, DNS over
+/// HTTPS, opaque data. A body without a type goes to no one.
+fn body_media<S: Sink>(
+    cx: &mut Cx<'_, S>,
+    note: &http2::H2Note,
+    body: Option<http2::CompletedBody<'_>>,
+    anchor: Span,
+) {
+    let Some(ct) = note.content_type.as_deref() else {
         return;
     };
-    if body.is_empty() || !http2::shown_with_media_type(ct) {
+    let Some(http2::CompletedBody { buf, at, len }) = body else {
+        // Too long to keep: its length is all there is to show.
+        if http2::is_opaque(Some(ct)) {
+            data::counted(cx, anchor, note.body_len);
+        }
         return;
-    }
-    let media = crate::table::media_type(ct);
-    let (b, o, l) = frame;
-    let f = b.get(o, l);
-    let data = http2::data_body(f);
-    if f.get(3) == Some(&0) && data == body {
-        // Where the body starts in the frame (after any pad length).
-        let at = o + (data.as_ptr() as usize - f.as_ptr() as usize);
-        let end = at + body.len();
-        let whole = Buf {
-            bytes: b.get(0, end),
-            source: b.source,
-            reported: end,
-        };
+    };
+    let end = at + len;
+    let whole = Buf {
+        bytes: buf.get(0, end),
+        source: buf.source,
+        reported: end,
+    };
+    if http2::shown_with_media_type(ct) {
+        let media = crate::table::media_type(ct);
         cx.dissect_media(&media, true, whole, at);
-        return;
+    } else if http2::is_dns(ct) {
+        let m = note.dns.unwrap_or_default();
+        dns::dissect(cx, whole, at, len, false, dns::Flavor::DoH, &m, true);
+    } else if http2::is_opaque(Some(ct)) {
+        data::dissect(cx, whole, at);
     }
-    let source = cx.sink.source("Reassembled body", body).max(1);
-    cx.dissect_media(&media, true, Buf::source(body, source), 0);
 }
 
 fn dissect_pdu<S: Sink>(
@@ -506,45 +478,15 @@ fn segments_tree<S: Sink>(
     source: u16,
     whole: &[u8],
 ) {
-    use crate::field::Value;
-    use std::fmt::Write;
-    let total: u64 = pdu.pieces.iter().map(|p| u64::from(p.len)).sum();
-    let z = buf.span(off, 0);
-    let text = cx.sink.wants_text();
-    let mut label = String::new();
-    if text {
-        let _ = write!(
-            label,
-            "{} Reassembled TCP Segments ({total} bytes): ",
-            pdu.pieces.len()
-        );
-        for (i, p) in pdu.pieces.iter().enumerate() {
-            if i > 0 {
-                label.push_str(", ");
-            }
-            let _ = write!(label, "#{}({})", p.frame, p.len);
-        }
-    }
-    cx.generated_labeled(&SEGMENTS, z, Value::None, format_args!("{label}"));
-    cx.push();
-    let mut at = 0usize;
-    for p in &pdu.pieces {
-        let span = crate::sink::Span::in_source(source, at, p.len as usize);
-        let v = Value::U64(p.frame.into());
-        if text {
-            let (frame, len) = (p.frame, p.len as usize);
-            let last = (at + len).saturating_sub(1);
-            let label = format!("Frame: {frame}, payload: {at}-{last} ({len} bytes)");
-            cx.generated_labeled(&SEGMENT, span, v, format_args!("{label}"));
-        } else {
-            cx.generated(&SEGMENT, span, v);
-        }
-        at += p.len as usize;
-    }
-    let count = Value::U64(pdu.pieces.len() as u64);
-    cx.generated(&SEGMENT_COUNT, z, count);
-    cx.generated(&REASSEMBLED_LENGTH, z, Value::U64(total));
-    let all = crate::sink::Span::in_source(source, 0, whole.len());
-    cx.generated(&REASSEMBLED_DATA, all, Value::Bytes(whole));
-    cx.pop();
+    static FIELDS: crate::pieces_tree::PiecesFields = crate::pieces_tree::PiecesFields {
+        list: &SEGMENTS,
+        singular: None,
+        piece: &SEGMENT,
+        count: &SEGMENT_COUNT,
+        length: &REASSEMBLED_LENGTH,
+        data: &REASSEMBLED_DATA,
+    };
+    let pieces: Vec<(u32, u32)> = pdu.pieces.iter().map(|p| (p.frame, p.len)).collect();
+    let anchor = buf.span(off, 0);
+    crate::pieces_tree::pieces_tree(cx, &FIELDS, anchor, &pieces, Some((source, whole)));
 }

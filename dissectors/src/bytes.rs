@@ -104,6 +104,16 @@ pub fn base64_decode(b: &[u8]) -> Vec<u8> {
     out
 }
 
+/// Bytes as a Wireshark string field read with ENC_ASCII holds them
+/// (`http.file_data`): up to the first NUL, each byte past ASCII a
+/// replacement character.
+pub fn ascii_string(b: &[u8]) -> String {
+    b.iter()
+        .take_while(|&&c| c != 0)
+        .map(|&c| if c < 0x80 { char::from(c) } else { '\u{fffd}' })
+        .collect()
+}
+
 /// Bytes as Wireshark's `format_text` shows them in a column: printable
 /// text as is, C escapes for the usual controls, `\ooo` octal for other
 /// control bytes, U+FFFD for what is no UTF-8. Bounded by the input's

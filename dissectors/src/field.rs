@@ -122,6 +122,10 @@ pub struct FieldDef {
     /// A hidden helper of wirelens' own that tshark does not have: output
     /// shaped as tshark's (`-T json`) leaves it out.
     pub internal: bool,
+    /// Wireshark writes this item's label with `proto_item_set_text` and
+    /// `append_text` (lists of reassembled pieces): a long one is cut at
+    /// 239 bytes without a mark.
+    pub appended_label: bool,
 }
 
 impl FieldDef {
@@ -146,6 +150,7 @@ impl FieldDef {
             tfs: ("True", "False"),
             bits: 0,
             internal: false,
+            appended_label: false,
         }
     }
     pub const fn base(mut self, base: Base) -> Self {
@@ -170,6 +175,10 @@ impl FieldDef {
     }
     pub const fn internal(mut self) -> Self {
         self.internal = true;
+        self
+    }
+    pub const fn appended_label(mut self) -> Self {
+        self.appended_label = true;
         self
     }
     pub const fn bits(mut self, bits: u8) -> Self {

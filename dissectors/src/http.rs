@@ -12,6 +12,8 @@ use crate::sink::{Presence, Sink};
 pub const MAX_HEAD: usize = 64 << 10;
 
 crate::fields! {
+    PATH_SEGMENT = FieldDef::new("http.path_segment", "Path segment", T::String);
+    PATH_SUB_SEGMENT = FieldDef::new("http.path_sub_segment", "Path sub segment", T::String);
     REQUEST = FieldDef::new("http.request", "Request", T::Boolean);
     RESPONSE = FieldDef::new("http.response", "Response", T::Boolean);
     NOTIFICATION = FieldDef::new("http.notification", "Notification", T::Boolean);
@@ -476,7 +478,7 @@ pub fn continuation<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, at: usize) {
         cx.labeled(
             &FILE_DATA,
             span,
-            Value::Str(&file_data_text(bytes)),
+            Value::Str(&crate::bytes::ascii_string(bytes)),
             format_args!("File Data: {} bytes", bytes.len()),
         );
     }
@@ -612,16 +614,41 @@ fn text(b: &[u8]) -> std::borrow::Cow<'_, str> {
     String::from_utf8_lossy(b)
 }
 
-/// A body as tshark's `http.file_data` string holds it: ASCII up to the
-/// first NUL, each other byte a replacement character.
-fn file_data_text(b: &[u8]) -> String {
-    b.iter()
-        .take_while(|&&c| c != 0)
-        .map(|&c| if c < 0x80 { char::from(c) } else { '\u{fffd}' })
-        .collect()
+/// Status code descriptions (RFC 9110 names, as Wireshark shows them).
+/// Wireshark's split of a path (`http_add_path_components_to_tree`):
+/// the part before its first general delimiter (`/` excluded), then
+/// the pieces between sub-delimiters (`=` excluded) after it. Kept as
+/// Wireshark's loop is, which measures every later segment by the first.
+pub fn path_components<S: Sink>(cx: &mut Cx<'_, S>, span: crate::sink::Span, path: &str) {
+    const GEN: &[u8] = b":?#[]@";
+    const SUB: &[u8] = b"!$&'()*+,;";
+    let p = path.as_bytes();
+    let find = |set: &[u8], from: usize, to: usize| {
+        p.get(from..to.min(p.len()))
+            .and_then(|w| w.iter().position(|b| set.contains(b)))
+            .map(|i| from + i)
+    };
+    let Some(first) = find(GEN, 0, p.len()) else {
+        return;
+    };
+    let text = |a: usize, b: usize| {
+        String::from_utf8_lossy(p.get(a..b.min(p.len())).unwrap_or(&[])).into_owned()
+    };
+    let comp_len = first;
+    let mut off = 0;
+    while off < p.len() {
+        let sub_end =
+            find(GEN, first + 1, first + 1 + p.len() - comp_len).map_or(p.len(), |n| n - 1);
+        cx.field(&PATH_SEGMENT, span, Value::Str(&text(off, off + comp_len)));
+        off += comp_len + 1;
+        while off < sub_end {
+            let next = find(SUB, off, sub_end).unwrap_or(sub_end);
+            cx.field(&PATH_SUB_SEGMENT, span, Value::Str(&text(off, next)));
+            off = if next == sub_end { sub_end } else { next + 1 };
+        }
+    }
 }
 
-/// Status code descriptions (RFC 9110 names, as Wireshark shows them).
 pub fn status_text(code: u16) -> &'static str {
     match code {
         100 => "Continue",
@@ -864,7 +891,7 @@ pub fn dissect_message<S: Sink>(
         // The body as tshark has it (de-chunked, decoded) is http.file_data.
         match entity.as_ref().and_then(|e| e.plain(body.unwrap_or(&[]))) {
             Some(plain) => {
-                let value = file_data_text(plain);
+                let value = crate::bytes::ascii_string(plain);
                 cx.labeled(
                     &FILE_DATA,
                     span,

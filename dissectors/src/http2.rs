@@ -9,6 +9,7 @@ use std::fmt::Write as _;
 use crate::bytes;
 use crate::field::{Base, FieldDef, FieldType as T, Value};
 use crate::hpack::{HeaderBlock, HpackDecoder};
+use crate::http2_body::{BodyPart, BodyPiece, BodyReassembly};
 use crate::packet::{Buf, Cx};
 use crate::shared::SharedStr;
 use crate::sink::{Presence, Sink};
@@ -50,10 +51,36 @@ pub struct H2Note {
     /// For a DNS message in `body`: the transaction it belongs to (set by
     /// the analysis).
     pub dns: Option<crate::dns::DnsMatch>,
+    /// For DATA: how Wireshark's body reassembly shows the payload.
+    pub body_part: BodyPart,
+    /// On the frame that completes a body joined from earlier frames (DATA,
+    /// or trailing HEADERS, ending the stream): each piece's frame and
+    /// length.
+    pub pieces: Option<Vec<BodyPiece>>,
 }
 
 /// Bodies joined to be shown whole are at most this long.
 const MAX_BODY: usize = 64 << 10;
+
+impl Stream {
+    /// Heap bytes of the bodies and pieces it holds.
+    fn held_bytes(&self) -> usize {
+        self.body.iter().map(Vec::capacity).sum::<usize>()
+            + self
+                .reassembly
+                .iter()
+                .map(BodyReassembly::held_bytes)
+                .sum::<usize>()
+    }
+
+    /// The body kept so far in direction `dir`, taken as it completes:
+    /// the bytes when not longer than [`MAX_BODY`], and the length.
+    fn take_body(&mut self, dir: usize) -> (Option<Vec<u8>>, u64) {
+        let len = std::mem::take(&mut self.body_len[dir]);
+        let b = std::mem::take(&mut self.body[dir]);
+        ((len <= MAX_BODY as u64).then_some(b), len)
+    }
+}
 
 #[derive(Debug, Clone, Default)]
 struct Stream {
@@ -63,6 +90,10 @@ struct Stream {
     /// their count.
     body: [Vec<u8>; 2],
     body_len: [u64; 2],
+    /// Which DATA payloads are one body, per direction.
+    reassembly: [BodyReassembly; 2],
+    /// A CONNECT request opened the stream: its data is a tunnel's.
+    tunneled: bool,
 }
 
 /// A body of this media type is shown by a dissector of ours once whole:
@@ -87,6 +118,9 @@ pub struct H2Connection {
     /// the stream of the block being continued, per direction.
     tail: [Vec<u8>; 2],
     block_stream: [Option<u32>; 2],
+    /// The block being continued is a PUSH_PROMISE's (its headers begin
+    /// no body of this direction).
+    block_is_promise: [bool; 2],
     streams: HashMap<u32, Stream>,
     order: VecDeque<u32>,
     /// The direction of the client (the preface's sender), once known.
@@ -105,6 +139,7 @@ impl H2Connection {
             hpack: [HpackDecoder::new(synced), HpackDecoder::new(synced)],
             tail: [Vec::new(), Vec::new()],
             block_stream: [None, None],
+            block_is_promise: [false, false],
             streams: HashMap::new(),
             order: VecDeque::new(),
             client: None,
@@ -144,15 +179,16 @@ impl H2Connection {
                 && let Some(old) = self.order.pop_front()
                 && let Some(s) = self.streams.remove(&old)
             {
-                self.bodies -= s.body[0].capacity() + s.body[1].capacity();
+                self.bodies -= s.held_bytes();
             }
             self.order.push_back(id);
         }
         self.streams.entry(id).or_default()
     }
 
-    /// Takes a frame (header and payload) sent in direction `dir`.
-    pub fn frame(&mut self, dir: usize, f: &[u8]) -> H2Note {
+    /// Takes a frame (header and payload) sent in direction `dir`, in
+    /// capture frame `frame_no`.
+    pub fn frame(&mut self, dir: usize, f: &[u8], frame_no: u32) -> H2Note {
         let dir = dir & 1;
         self.gave_up = false;
         let mut note = H2Note {
@@ -179,11 +215,17 @@ impl H2Connection {
                 let Some(s) = self.streams.get_mut(&sid) else {
                     return note;
                 };
+                let held = s.held_bytes();
                 note.content_type = s.content_type[dir].clone();
                 note.path = s.path.clone();
+                if is_grpc(note.content_type.as_deref()) {
+                    note.body_part = BodyPart::Streaming;
+                } else {
+                    (note.body_part, note.pieces) =
+                        s.reassembly[dir].data(frame_no, body.len(), end, s.tunneled);
+                }
                 if body_shown_whole(note.content_type.as_deref()) {
                     let b = &mut s.body[dir];
-                    let held = b.capacity();
                     s.body_len[dir] += body.len() as u64;
                     if s.body_len[dir] <= MAX_BODY as u64 {
                         b.extend_from_slice(body);
@@ -191,14 +233,10 @@ impl H2Connection {
                         *b = Vec::new();
                     }
                     if end {
-                        let whole = s.body_len[dir] <= MAX_BODY as u64;
-                        let len = std::mem::take(&mut s.body_len[dir]);
-                        let b = std::mem::take(b);
-                        note.body_len = len;
-                        note.body = whole.then_some(b);
+                        (note.body, note.body_len) = s.take_body(dir);
                     }
-                    self.bodies = self.bodies + s.body[dir].capacity() - held;
                 }
+                self.bodies = self.bodies + s.held_bytes() - held;
             }
             1 | 5 | 9 => {
                 let fragment = if t == 9 {
@@ -212,6 +250,10 @@ impl H2Connection {
                     };
                     self.tail[dir].clear();
                     self.block_stream[dir] = Some(target);
+                    self.block_is_promise[dir] = t == 5;
+                    if t == 1 && flags & 0x01 != 0 {
+                        self.trailers(dir, sid, &mut note);
+                    }
                     fragment
                 };
                 // A representation cut by the last fragment's end is
@@ -241,6 +283,25 @@ impl H2Connection {
         note
     }
 
+    /// HEADERS that end a stream whose body DATA began complete that body
+    /// (Wireshark shows it on them).
+    fn trailers(&mut self, dir: usize, sid: u32, note: &mut H2Note) {
+        let Some(s) = self.streams.get_mut(&sid) else {
+            return;
+        };
+        if is_grpc(s.content_type[dir].as_deref()) {
+            return;
+        }
+        let held = s.held_bytes();
+        note.pieces = s.reassembly[dir].trailers();
+        if note.pieces.is_some() {
+            note.body_part = BodyPart::Whole;
+            note.content_type = s.content_type[dir].clone();
+            (note.body, note.body_len) = s.take_body(dir);
+        }
+        self.bodies = self.bodies + s.held_bytes() - held;
+    }
+
     fn decode(&mut self, dir: usize, fragment: &[u8]) -> HeaderBlock {
         let block = self.hpack[dir].decode(fragment);
         if let (HeaderBlock::Decoded { headers, .. }, Some(stream)) =
@@ -253,12 +314,24 @@ impl H2Connection {
                     .map(|h| SharedStr::from(String::from_utf8_lossy(&h.value).into_owned()))
             };
             let (ct, path) = (find("content-type"), find(":path"));
+            let method = find(":method");
+            let begins = method.is_some() || find(":status").is_some();
+            let transfer_encoded = find("transfer-encoding").is_some();
+            let promise = self.block_is_promise[dir];
             let s = self.stream(stream);
             if ct.is_some() {
                 s.content_type[dir] = ct;
             }
             if path.is_some() {
                 s.path = path;
+            }
+            // What Wireshark tracks of a request's or response's own
+            // headers (not a promise's) for the body after them.
+            if !promise {
+                let body = &mut s.reassembly[dir];
+                body.begun |= begins;
+                body.transfer_encoded |= transfer_encoded;
+                s.tunneled |= method.as_deref() == Some("CONNECT");
             }
         }
         block
@@ -297,15 +370,31 @@ crate::fields! {
     FLAGS_PRIORITY = FieldDef::new("http2.flags.priority", "Priority", T::Boolean).mask(0x20);
     FLAGS_ACK_SETTINGS = FieldDef::new("http2.flags.ack.settings", "ACK", T::Boolean).mask(0x01);
     FLAGS_ACK_PING = FieldDef::new("http2.flags.ack.ping", "ACK", T::Boolean).mask(0x01);
+    FLAGS_UNUSED = FieldDef::new("http2.flags.unused", "Unused", T::U8).base(Base::Hex).mask(0xff);
+    FLAGS_UNUSED_SETTINGS = FieldDef::new("http2.flags.unused_settings", "Unused", T::U8).base(Base::Hex).mask(0xfe);
+    FLAGS_UNUSED_PING = FieldDef::new("http2.flags.unused_ping", "Unused", T::U8).base(Base::Hex).mask(0xfe);
+    FLAGS_UNUSED_CONTINUATION = FieldDef::new("http2.flags.unused_continuation", "Unused", T::U8).base(Base::Hex).mask(0xfb);
+    FLAGS_UNUSED_PUSH_PROMISE = FieldDef::new("http2.flags.unused_push_promise", "Unused", T::U8).base(Base::Hex).mask(0xf3);
+    FLAGS_UNUSED_DATA = FieldDef::new("http2.flags.unused_data", "Unused", T::U8).base(Base::Hex).mask(0xf6);
+    FLAGS_UNUSED_HEADERS = FieldDef::new("http2.flags.unused_headers", "Unused", T::U8).base(Base::Hex).mask(0xd2);
     R = FieldDef::new("http2.r", "Reserved", T::U32).base(Base::Hex).mask(0x8000_0000);
     STREAMID = FieldDef::new("http2.streamid", "Stream Identifier", T::U32).mask(0x7fff_ffff);
     PAD_LENGTH = FieldDef::new("http2.pad_length", "Pad Length", T::U16);
-    PADDING = FieldDef::new("http2.padding", "Padding", T::Bytes);
+    PADDING = FieldDef::new("http2.padding", "Pad Length", T::U8).base(Base::Hex);
     EXCLUSIVE = FieldDef::new("http2.exclusive", "Exclusive", T::Boolean).mask(0x8000_0000);
     STREAM_DEPENDENCY = FieldDef::new("http2.stream_dependency", "Stream Dependency", T::U32).mask(0x7fff_ffff);
     WEIGHT = FieldDef::new("http2.headers.weight", "Weight", T::U8);
     WEIGHT_REAL = FieldDef::new("http2.headers.weight_real", "Weight real", T::U8);
     DATA_DATA = FieldDef::new("http2.data.data", "Data", T::Bytes);
+    DATA_PAYLOAD = FieldDef::new("http2.data.payload", "DATA payload", T::Bytes).internal();
+    DATA_PADDING = FieldDef::new("http2.data.padding", "Padding", T::Bytes);
+    BODY_FRAGMENTS = FieldDef::new("http2.body.fragments", "Body fragments", T::None).appended_label();
+    BODY_FRAGMENT = FieldDef::new("http2.body.fragment", "Body fragment", T::FrameNum);
+    BODY_FRAGMENT_COUNT = FieldDef::new("http2.body.fragment.count", "Body fragment count", T::U32);
+    BODY_REASSEMBLED_LENGTH = FieldDef::new("http2.body.reassembled.length", "Reassembled body length", T::U32);
+    BODY_REASSEMBLED_DATA = FieldDef::new("http2.body.reassembled.data", "Reassembled body data", T::Bytes);
+    CONTINUATION_HEADER = FieldDef::new("http2.continuation.header", "Continuation Header", T::String);
+    PUSH_PROMISE_HEADER = FieldDef::new("http2.push_promise.header", "Header Block Fragment", T::Bytes);
     HEADERS_BLOCK = FieldDef::new("http2.headers", "Header Block Fragment", T::Bytes);
     HEADER_LENGTH = FieldDef::new("http2.header.length", "Header Length", T::U32);
     HEADER_COUNT = FieldDef::new("http2.header.count", "Header Count", T::U32);
@@ -314,15 +403,61 @@ crate::fields! {
     HEADER_NAME = FieldDef::new("http2.header.name", "Name", T::String);
     HEADER_VALUE_LENGTH = FieldDef::new("http2.header.value.length", "Value Length", T::U32);
     HEADER_VALUE = FieldDef::new("http2.header.value", "Value", T::String);
+    HEADER_UNESCAPED = FieldDef::new("http2.header.unescaped", "Unescaped", T::String);
     HEADER_REPR = FieldDef::new("http2.header.repr", "Representation", T::String);
     HEADER_INDEX = FieldDef::new("http2.header.index", "Index", T::U32);
     TABLE_SIZE_UPDATE = FieldDef::new("http2.header_table_size_update", "Header table size update", T::None);
     TABLE_SIZE = FieldDef::new("http2.header_table_size_update.header_table_size", "Header table size", T::U32);
-    HEADERS_METHOD = FieldDef::new("http2.headers.method", "Method", T::String);
-    HEADERS_PATH = FieldDef::new("http2.headers.path", "Path", T::String);
-    HEADERS_AUTHORITY = FieldDef::new("http2.headers.authority", "Authority", T::String);
-    HEADERS_SCHEME = FieldDef::new("http2.headers.scheme", "Scheme", T::String);
-    HEADERS_STATUS = FieldDef::new("http2.headers.status", "Status", T::U16);
+    HEADERS_AUTHORITY = FieldDef::new("http2.headers.authority", ":authority", T::String);
+    HEADERS_STATUS = FieldDef::new("http2.headers.status", ":status", T::U16);
+    HEADERS_PATH = FieldDef::new("http2.headers.path", ":path", T::String);
+    HEADERS_METHOD = FieldDef::new("http2.headers.method", ":method", T::String);
+    HEADERS_SCHEME = FieldDef::new("http2.headers.scheme", ":scheme", T::String);
+    HEADERS_ACCEPT = FieldDef::new("http2.headers.accept", "accept", T::String);
+    HEADERS_ACCEPT_CHARSET = FieldDef::new("http2.headers.accept_charset", "accept-charset", T::String);
+    HEADERS_ACCEPT_ENCODING = FieldDef::new("http2.headers.accept_encoding", "accept-encoding", T::String);
+    HEADERS_ACCEPT_LANGUAGE = FieldDef::new("http2.headers.accept_language", "accept-language", T::String);
+    HEADERS_ACCEPT_RANGES = FieldDef::new("http2.headers.accept_ranges", "accept-ranges", T::String);
+    HEADERS_ACCESS_CONTROL_ALLOW_ORIGIN = FieldDef::new("http2.headers.access_control_allow_origin", "access-control-allow-origin", T::String);
+    HEADERS_AGE = FieldDef::new("http2.headers.age", "age", T::U64);
+    HEADERS_ALLOW = FieldDef::new("http2.headers.allow", "allow", T::String);
+    HEADERS_AUTHORIZATION = FieldDef::new("http2.headers.authorization", "authorization", T::String);
+    HEADERS_CACHE_CONTROL = FieldDef::new("http2.headers.cache_control", "cache-control", T::String);
+    HEADERS_CONTENT_DISPOSITION = FieldDef::new("http2.headers.content_disposition", "content-disposition", T::String);
+    HEADERS_CONTENT_ENCODING = FieldDef::new("http2.headers.content_encoding", "content-encoding", T::String);
+    HEADERS_CONTENT_LANGUAGE = FieldDef::new("http2.headers.content_language", "content-language", T::String);
+    HEADERS_CONTENT_LENGTH = FieldDef::new("http2.headers.content_length", "content-length", T::U64);
+    HEADERS_CONTENT_LOCATION = FieldDef::new("http2.headers.content_location", "content-location", T::String);
+    HEADERS_CONTENT_RANGE = FieldDef::new("http2.headers.content_range", "content-range", T::String);
+    HEADERS_CONTENT_TYPE = FieldDef::new("http2.headers.content_type", "content-type", T::String);
+    HEADERS_COOKIE = FieldDef::new("http2.headers.cookie", "cookie", T::String);
+    HEADERS_DATE = FieldDef::new("http2.headers.date", "date", T::String);
+    HEADERS_ETAG = FieldDef::new("http2.headers.etag", "etag", T::String);
+    HEADERS_EXPECT = FieldDef::new("http2.headers.expect", "expect", T::String);
+    HEADERS_EXPIRES = FieldDef::new("http2.headers.expires", "expires", T::String);
+    HEADERS_FROM = FieldDef::new("http2.headers.from", "from", T::String);
+    HEADERS_IF_MATCH = FieldDef::new("http2.headers.if_match", "if-match", T::String);
+    HEADERS_IF_MODIFIED_SINCE = FieldDef::new("http2.headers.if_modified_since", "if-modified-since", T::String);
+    HEADERS_IF_NONE_MATCH = FieldDef::new("http2.headers.if_none_match", "if-none-match", T::String);
+    HEADERS_IF_RANGE = FieldDef::new("http2.headers.if_range", "if-range", T::String);
+    HEADERS_IF_UNMODIFIED_SINCE = FieldDef::new("http2.headers.if_unmodified_since", "if-unmodified-since", T::String);
+    HEADERS_LAST_MODIFIED = FieldDef::new("http2.headers.last_modified", "last-modified", T::String);
+    HEADERS_LINK = FieldDef::new("http2.headers.link", "link", T::String);
+    HEADERS_LOCATION = FieldDef::new("http2.headers.location", "location", T::String);
+    HEADERS_MAX_FORWARDS = FieldDef::new("http2.headers.max_forwards", "max-forwards", T::U64);
+    HEADERS_PROXY_AUTHENTICATE = FieldDef::new("http2.headers.proxy_authenticate", "proxy-authenticate", T::String);
+    HEADERS_PROXY_AUTHORIZATION = FieldDef::new("http2.headers.proxy_authorization", "proxy-authorization", T::String);
+    HEADERS_RANGE = FieldDef::new("http2.headers.range", "range", T::String);
+    HEADERS_REFERER = FieldDef::new("http2.headers.referer", "referer", T::String);
+    HEADERS_REFRESH = FieldDef::new("http2.headers.refresh", "refresh", T::String);
+    HEADERS_RETRY_AFTER = FieldDef::new("http2.headers.retry_after", "retry-after", T::String);
+    HEADERS_SERVER = FieldDef::new("http2.headers.server", "server", T::String);
+    HEADERS_SET_COOKIE = FieldDef::new("http2.headers.set_cookie", "set-cookie", T::String);
+    HEADERS_STRICT_TRANSPORT_SECURITY = FieldDef::new("http2.headers.strict_transport_security", "strict-transport-security", T::String);
+    HEADERS_USER_AGENT = FieldDef::new("http2.headers.user_agent", "user-agent", T::String);
+    HEADERS_VARY = FieldDef::new("http2.headers.vary", "vary", T::String);
+    HEADERS_VIA = FieldDef::new("http2.headers.via", "via", T::String);
+    HEADERS_WWW_AUTHENTICATE = FieldDef::new("http2.headers.www_authenticate", "www-authenticate", T::String);
     FULL_URI = FieldDef::new("http2.request.full_uri", "Full request URI", T::String);
     UNDECODED = FieldDef::new("http2.header.undecoded", "Headers not decoded", T::String);
     RST_STREAM_ERROR = FieldDef::new("http2.rst_stream.error", "Error", T::U32).names(ERRORS);
@@ -334,6 +469,7 @@ crate::fields! {
     SETTINGS_INITIAL_WINDOW_SIZE = FieldDef::new("http2.settings.initial_window_size", "Initial Windows Size", T::U32);
     SETTINGS_MAX_FRAME_SIZE = FieldDef::new("http2.settings.max_frame_size", "Max frame size", T::U32);
     SETTINGS_MAX_HEADER_LIST_SIZE = FieldDef::new("http2.settings.max_header_list_size", "Max header list size", T::U32);
+    SETTINGS_EXTENDED_CONNECT = FieldDef::new("http2.settings.extended_connect", "Extended CONNECT", T::U32);
     SETTINGS_UNKNOWN = FieldDef::new("http2.settings.unknown", "Unknown Settings", T::U32);
     PUSH_PROMISE_R = FieldDef::new("http2.push_promise.r", "Reserved", T::U32).base(Base::Hex).mask(0x8000_0000);
     PUSH_PROMISE_ID = FieldDef::new("http2.push_promise.promised_stream_id", "Promised-Stream-ID", T::U32).mask(0x7fff_ffff);
@@ -395,13 +531,14 @@ pub static SETTINGS: &[(u64, &str)] = &[
 
 /// Dissects one frame (or the preface) at `buf[off..off + len]`, inside the
 /// `http2` layer the caller opened.
-pub fn dissect_frame<S: Sink>(
+/// Returns the body the frame completes, for its media type's dissector.
+pub fn dissect_frame<'b, S: Sink>(
     cx: &mut Cx<'_, S>,
-    buf: Buf<'_>,
+    buf: Buf<'b>,
     off: usize,
     len: usize,
-    note: &H2Note,
-) {
+    note: &'b H2Note,
+) -> Option<CompletedBody<'b>> {
     let f = buf.get(off, len);
     if f.starts_with(PREFACE) {
         cx.sink.field_with_label(
@@ -419,7 +556,7 @@ pub fn dissect_frame<S: Sink>(
         );
         cx.pop();
         cx.app_info_sep(", ", format_args!("Magic"));
-        return;
+        return None;
     }
     let (Some(flen), Some(t), Some(flags), Some(sidr)) = (
         bytes::be24(f, 0),
@@ -427,7 +564,7 @@ pub fn dissect_frame<S: Sink>(
         bytes::u8_at(f, 4),
         bytes::be32(f, 5),
     ) else {
-        return;
+        return None;
     };
     let sid = sidr & 0x7fff_ffff;
     let payload = f.get(9..).unwrap_or(&[]);
@@ -453,6 +590,9 @@ pub fn dissect_frame<S: Sink>(
     let mut label = format!("Stream: {tname}, Stream ID: {sid}, Length {flen}");
     if !summary.is_empty() {
         let _ = write!(label, ", {summary}");
+    }
+    if t == 0 {
+        label.push_str(&data_label_suffix(note.body_part, flags));
     }
     cx.sink.field_with_label(
         &STREAM,
@@ -482,11 +622,16 @@ pub fn dissect_frame<S: Sink>(
         6 | 7 => 8,
         _ => 0,
     };
+    // Trailers that end a stream show the body they complete first.
+    let mut completed = None;
+    if t == 1 && note.pieces.is_some() {
+        completed = whole_body(cx, buf.span(off, 0), note, (buf, p, &[]));
+    }
     if payload.len() < fixed {
         cx.ran_out("HTTP/2 frame payload", ps(0, payload.len()), buf);
         cx.pop();
         cx.app_info_sep(", ", format_args!("{info}"));
-        return;
+        return completed;
     }
     let fr = FramePayload {
         buf,
@@ -497,7 +642,7 @@ pub fn dissect_frame<S: Sink>(
         summary: &summary,
     };
     match t {
-        0 => data_frame(cx, &fr, note, &mut info),
+        0 => completed = data_frame(cx, &fr, note, &mut info),
         1 | 5 => headers_frame(cx, &fr, note, &mut info),
         2 => priority_frame(cx, &fr),
         3 => cx.field(
@@ -521,8 +666,10 @@ pub fn dissect_frame<S: Sink>(
             );
         }
         9 => {
-            cx.field(&HEADERS_BLOCK, ps(0, payload.len()), Value::Bytes(payload));
-            headers(cx, ps(0, payload.len()), note);
+            let (block, at) = unpad(cx, buf, p, payload, flags);
+            let text = crate::bytes::ascii_string(block);
+            cx.field(&CONTINUATION_HEADER, ps(at, block.len()), Value::Str(&text));
+            headers(cx, ps(at, block.len()), note);
             if !summary.is_empty() {
                 let _ = write!(info, ": {summary}");
             }
@@ -535,12 +682,83 @@ pub fn dissect_frame<S: Sink>(
     }
     cx.pop();
     cx.app_info_sep(", ", format_args!("{info}"));
+    completed
+}
+
+/// A body a frame completes: its bytes at `buf[at..at + len]`.
+pub struct CompletedBody<'b> {
+    pub buf: Buf<'b>,
+    pub at: usize,
+    pub len: usize,
+}
+
+/// What Wireshark appends to a DATA frame's label when its payload is not
+/// (yet) a whole body.
+fn data_label_suffix(part: BodyPart, flags: u8) -> String {
+    let mut suffix = String::new();
+    if matches!(part, BodyPart::Piece | BodyPart::Unjoined { .. }) && flags & 0x01 == 0 {
+        suffix.push_str(" (partial entity body)");
+    }
+    if let BodyPart::Unjoined {
+        transfer_encoded,
+        tunneled,
+    } = part
+    {
+        if transfer_encoded {
+            suffix.push_str(" (transfer-encoded body)");
+        }
+        if tunneled {
+            suffix.push_str(" (tunneled data)");
+        }
+    }
+    suffix
+}
+
+/// The pieces a body was joined from, and the body (when kept), as
+/// Wireshark shows them on the frame that completes it. A body in one
+/// frame is `here` (that frame's payload), shown without a list.
+fn whole_body<'b, S: Sink>(
+    cx: &mut Cx<'_, S>,
+    anchor: crate::sink::Span,
+    note: &'b H2Note,
+    here: (Buf<'b>, usize, &'b [u8]),
+) -> Option<CompletedBody<'b>> {
+    static FIELDS: crate::pieces_tree::PiecesFields = crate::pieces_tree::PiecesFields {
+        list: &BODY_FRAGMENTS,
+        singular: Some("Body fragment"),
+        piece: &BODY_FRAGMENT,
+        count: &BODY_FRAGMENT_COUNT,
+        length: &BODY_REASSEMBLED_LENGTH,
+        data: &BODY_REASSEMBLED_DATA,
+    };
+    let Some(pieces) = &note.pieces else {
+        let (buf, at, bytes) = here;
+        cx.field(&DATA_DATA, buf.span(at, bytes.len()), Value::Bytes(bytes));
+        return Some(CompletedBody {
+            buf,
+            at,
+            len: bytes.len(),
+        });
+    };
+    let kept = note
+        .body
+        .as_deref()
+        .map(|b| (cx.sink.source("Reassembled body", b).max(1), b));
+    crate::pieces_tree::pieces_tree(cx, &FIELDS, anchor, pieces, kept);
+    let (source, body) = kept?;
+    let span = crate::sink::Span::in_source(source, 0, body.len());
+    cx.field(&DATA_DATA, span, Value::Bytes(body));
+    Some(CompletedBody {
+        buf: Buf::source(body, source),
+        at: 0,
+        len: body.len(),
+    })
 }
 
 /// A frame's payload and what its header said, for the functions that read
 /// one type each.
 #[derive(Clone, Copy)]
-struct FramePayload<'a> {
+struct FramePayload<'a, 's> {
     buf: Buf<'a>,
     /// Where the payload starts in `buf`.
     p: usize,
@@ -548,16 +766,17 @@ struct FramePayload<'a> {
     flags: u8,
     t: u8,
     /// The decoded headers' summary, for Info.
-    summary: &'a str,
+    summary: &'s str,
 }
 
-/// DATA: the (unpadded) body, and what Info says of it.
-fn data_frame<S: Sink>(
+/// DATA: the (unpadded) body as Wireshark's reassembly shows it, and
+/// what Info says of it; the body it completes.
+fn data_frame<'b, S: Sink>(
     cx: &mut Cx<'_, S>,
-    fr: &FramePayload<'_>,
-    note: &H2Note,
+    fr: &FramePayload<'b, '_>,
+    note: &'b H2Note,
     info: &mut String,
-) {
+) -> Option<CompletedBody<'b>> {
     let FramePayload {
         buf,
         p,
@@ -567,14 +786,35 @@ fn data_frame<S: Sink>(
     } = *fr;
     let ps = |o: usize, n: usize| buf.span(p + o, n);
     let (body, at) = unpad(cx, buf, p, payload, flags);
-    cx.text(
-        ps(at, body.len()),
-        format_args!("DATA payload ({} bytes)", body.len()),
-    );
-    // As tshark's http2.data.data: Follow HTTP/2 Stream and filters
-    // read the body from it.
-    if !body.is_empty() {
-        cx.field(&DATA_DATA, ps(at, body.len()), Value::Bytes(body));
+    // The frame's own bytes, whatever http2.data.data shows (the whole
+    // body on the frame that ends it): what Follow HTTP/2 Stream reads.
+    cx.hidden(&DATA_PAYLOAD, ps(at, body.len()), Value::Bytes(body));
+    let completed = match note.body_part {
+        BodyPart::Whole => whole_body(cx, buf.span(p, 0), note, (buf, p + at, body)),
+        BodyPart::Streaming => {
+            cx.labeled(
+                &DATA_DATA,
+                ps(at, body.len()),
+                Value::Bytes(body),
+                format_args!("DATA payload ({} bytes)", body.len()),
+            );
+            None
+        }
+        _ => {
+            if !body.is_empty() {
+                cx.field(&DATA_DATA, ps(at, body.len()), Value::Bytes(body));
+            }
+            None
+        }
+    };
+    let padding = payload.len().saturating_sub(at + body.len());
+    if padding > 0 {
+        let pad = ps(at + body.len(), padding);
+        cx.field(
+            &DATA_PADDING,
+            pad,
+            Value::Bytes(payload.get(at + body.len()..).unwrap_or(&[])),
+        );
     }
     // gRPC is shown frame by frame, other bodies once whole (at the
     // end of the stream), with the media type that shows them.
@@ -591,13 +831,14 @@ fn data_frame<S: Sink>(
         }
         _ => {}
     }
+    completed
 }
 
 /// HEADERS and PUSH_PROMISE: padding, priority, the promised stream,
 /// then the header block HPACK decoded.
 fn headers_frame<S: Sink>(
     cx: &mut Cx<'_, S>,
-    fr: &FramePayload<'_>,
+    fr: &FramePayload<'_, '_>,
     note: &H2Note,
     info: &mut String,
 ) {
@@ -611,17 +852,7 @@ fn headers_frame<S: Sink>(
         ..
     } = *fr;
     let ps = |o: usize, n: usize| buf.span(p + o, n);
-    let mut q = 0;
-    if flags & 0x08 != 0 {
-        cx.field(
-            &PAD_LENGTH,
-            ps(0, 1),
-            Value::U64(payload.first().copied().unwrap_or(0).into()),
-        );
-        q = 1;
-    } else {
-        cx.generated(&PAD_LENGTH, ps(0, 0), Value::U64(0));
-    }
+    let (pad, mut q) = pad_length(cx, buf, p, payload, flags);
     if t == 1 && flags & 0x20 != 0 {
         let dep = bytes::be32(payload, q).unwrap_or(0);
         cx.field(&EXCLUSIVE, ps(q, 4), Value::Bool(dep & 0x8000_0000 != 0));
@@ -645,15 +876,15 @@ fn headers_frame<S: Sink>(
         );
         q += 4;
     }
-    let pad = if flags & 0x08 != 0 {
-        payload.first().copied().unwrap_or(0) as usize
-    } else {
-        0
-    };
     let frag = payload
         .get(q..payload.len().saturating_sub(pad).max(q))
         .unwrap_or(&[]);
-    cx.field(&HEADERS_BLOCK, ps(q, frag.len()), Value::Bytes(frag));
+    let block = if t == 5 {
+        &PUSH_PROMISE_HEADER
+    } else {
+        &HEADERS_BLOCK
+    };
+    cx.field(block, ps(q, frag.len()), Value::Bytes(frag));
     headers(cx, buf.span(p + q, frag.len()), note);
     if !summary.is_empty() {
         let _ = write!(info, ": {summary}");
@@ -661,7 +892,7 @@ fn headers_frame<S: Sink>(
 }
 
 /// PRIORITY: the dependency and weight.
-fn priority_frame<S: Sink>(cx: &mut Cx<'_, S>, fr: &FramePayload<'_>) {
+fn priority_frame<S: Sink>(cx: &mut Cx<'_, S>, fr: &FramePayload<'_, '_>) {
     let FramePayload {
         buf, p, payload, ..
     } = *fr;
@@ -679,7 +910,7 @@ fn priority_frame<S: Sink>(cx: &mut Cx<'_, S>, fr: &FramePayload<'_>) {
 }
 
 /// SETTINGS: each parameter with its own field.
-fn settings_frame<S: Sink>(cx: &mut Cx<'_, S>, fr: &FramePayload<'_>) {
+fn settings_frame<S: Sink>(cx: &mut Cx<'_, S>, fr: &FramePayload<'_, '_>) {
     let FramePayload {
         buf, p, payload, ..
     } = *fr;
@@ -704,6 +935,7 @@ fn settings_frame<S: Sink>(cx: &mut Cx<'_, S>, fr: &FramePayload<'_>) {
             4 => &SETTINGS_INITIAL_WINDOW_SIZE,
             5 => &SETTINGS_MAX_FRAME_SIZE,
             6 => &SETTINGS_MAX_HEADER_LIST_SIZE,
+            8 => &SETTINGS_EXTENDED_CONNECT,
             _ => &SETTINGS_UNKNOWN,
         };
         cx.field(def, ps(6 * i + 2, 4), Value::U64(v.into()));
@@ -712,7 +944,7 @@ fn settings_frame<S: Sink>(cx: &mut Cx<'_, S>, fr: &FramePayload<'_>) {
 }
 
 /// GOAWAY: the last stream, the error, additional data.
-fn goaway_frame<S: Sink>(cx: &mut Cx<'_, S>, fr: &FramePayload<'_>) {
+fn goaway_frame<S: Sink>(cx: &mut Cx<'_, S>, fr: &FramePayload<'_, '_>) {
     let FramePayload {
         buf, p, payload, ..
     } = *fr;
@@ -753,6 +985,7 @@ pub fn shown_with_media_type(ct: &str) -> bool {
         || m.ends_with("/json")
         || m == "application/javascript"
         || m == "application/x-javascript"
+        || m == "application/x-www-form-urlencoded"
 }
 
 /// The body of a DATA frame after its padding length, and where it starts.
@@ -763,15 +996,28 @@ fn unpad<'p, S: Sink>(
     payload: &'p [u8],
     flags: u8,
 ) -> (&'p [u8], usize) {
-    if flags & 0x08 != 0 {
-        let pad = payload.first().copied().unwrap_or(0) as usize;
-        cx.field(&PAD_LENGTH, buf.span(p, 1), Value::U64(pad as u64));
-        let end = payload.len().saturating_sub(pad).max(1);
-        (payload.get(1..end).unwrap_or(&[]), 1)
-    } else {
+    let (pad, at) = pad_length(cx, buf, p, payload, flags);
+    let end = payload.len().saturating_sub(pad).max(at);
+    (payload.get(at..end).unwrap_or(&[]), at)
+}
+
+/// A padded frame's pad length (its byte, then Wireshark's generated
+/// copy), and where the payload after it starts.
+fn pad_length<S: Sink>(
+    cx: &mut Cx<'_, S>,
+    buf: Buf<'_>,
+    p: usize,
+    payload: &[u8],
+    flags: u8,
+) -> (usize, usize) {
+    if flags & 0x08 == 0 {
         cx.generated(&PAD_LENGTH, buf.span(p, 0), Value::U64(0));
-        (payload, 0)
+        return (0, 0);
     }
+    let pad = payload.first().copied().unwrap_or(0);
+    cx.field(&PADDING, buf.span(p, 1), Value::U64(pad.into()));
+    cx.generated(&PAD_LENGTH, buf.span(p, 1), Value::U64(pad.into()));
+    (pad.into(), 1)
 }
 
 /// The body of a DATA frame (for gRPC), after its padding.
@@ -789,35 +1035,53 @@ pub fn data_body(f: &[u8]) -> &[u8] {
 }
 
 fn flags_field<S: Sink>(cx: &mut Cx<'_, S>, span: crate::sink::Span, t: u8, flags: u8) {
-    let mut words = Vec::new();
-    let named: &[(u8, &'static FieldDef, &str)] = match t {
-        0 => &[
-            (0x08, &FLAGS_PADDED, "Padded"),
-            (0x01, &FLAGS_END_STREAM, "End Stream"),
-        ],
-        1 => &[
-            (0x20, &FLAGS_PRIORITY, "Priority"),
-            (0x08, &FLAGS_PADDED, "Padded"),
-            (0x04, &FLAGS_END_HEADERS, "End Headers"),
-            (0x01, &FLAGS_END_STREAM, "End Stream"),
-        ],
-        4 => &[(0x01, &FLAGS_ACK_SETTINGS, "ACK")],
-        5 => &[
-            (0x08, &FLAGS_PADDED, "Padded"),
-            (0x04, &FLAGS_END_HEADERS, "End Headers"),
-        ],
-        6 => &[(0x01, &FLAGS_ACK_PING, "ACK")],
-        9 => &[(0x04, &FLAGS_END_HEADERS, "End Headers")],
-        _ => &[],
+    // Each type's bits as Wireshark lists them: the unused ones (a mask
+    // field of their own) first, then the named ones from the high bit.
+    let (unused, named): (&'static FieldDef, &[(u8, &'static FieldDef, &str)]) = match t {
+        0 => (
+            &FLAGS_UNUSED_DATA,
+            &[
+                (0x08, &FLAGS_PADDED, "Padded"),
+                (0x01, &FLAGS_END_STREAM, "End Stream"),
+            ],
+        ),
+        1 => (
+            &FLAGS_UNUSED_HEADERS,
+            &[
+                (0x20, &FLAGS_PRIORITY, "Priority"),
+                (0x08, &FLAGS_PADDED, "Padded"),
+                (0x04, &FLAGS_END_HEADERS, "End Headers"),
+                (0x01, &FLAGS_END_STREAM, "End Stream"),
+            ],
+        ),
+        4 => (
+            &FLAGS_UNUSED_SETTINGS,
+            &[(0x01, &FLAGS_ACK_SETTINGS, "ACK")],
+        ),
+        5 => (
+            &FLAGS_UNUSED_PUSH_PROMISE,
+            &[
+                (0x08, &FLAGS_PADDED, "Padded"),
+                (0x04, &FLAGS_END_HEADERS, "End Headers"),
+            ],
+        ),
+        6 => (&FLAGS_UNUSED_PING, &[(0x01, &FLAGS_ACK_PING, "ACK")]),
+        // Wireshark 4.0 lists Padded for CONTINUATION too (RFC 9113 has
+        // none), inside the unused mask.
+        9 => (
+            &FLAGS_UNUSED_CONTINUATION,
+            &[
+                (0x08, &FLAGS_PADDED, "Padded"),
+                (0x04, &FLAGS_END_HEADERS, "End Headers"),
+            ],
+        ),
+        _ => (&FLAGS_UNUSED, &[]),
     };
-    for (bit, _, word) in named.iter().rev() {
-        if flags & bit != 0 {
-            words.push(*word);
-        }
-    }
     let mut label = format!("Flags: 0x{flags:02x}");
-    for w in &words {
-        let _ = write!(label, ", {w}");
+    for (bit, _, word) in named {
+        if flags & bit != 0 {
+            let _ = write!(label, ", {word}");
+        }
     }
     cx.labeled(
         &FLAGS,
@@ -826,6 +1090,12 @@ fn flags_field<S: Sink>(cx: &mut Cx<'_, S>, span: crate::sink::Span, t: u8, flag
         format_args!("{label}"),
     );
     cx.push();
+    let bits = u64::from(flags) & unused.mask;
+    cx.field(
+        unused,
+        span,
+        Value::U64(bits >> unused.mask.trailing_zeros()),
+    );
     for (bit, def, _) in named {
         cx.field(def, span, Value::Bool(flags & bit != 0));
     }
@@ -844,34 +1114,25 @@ fn headers<S: Sink>(cx: &mut Cx<'_, S>, span: crate::sink::Span, note: &H2Note) 
             size_updates,
             ..
         }) => {
+            // Wireshark counts each header as its decompressed record:
+            // a four-byte length before the name and before the value.
             let total: usize = headers
                 .iter()
-                .map(|h| h.name.len() + h.value.len() + 32)
+                .map(|h| 8 + h.name.len() + h.value.len())
                 .sum();
+            // Nothing decoded (a fragment cut mid-representation): no
+            // summary at all. The count includes table size updates.
+            let count = headers.len() + size_updates.len();
+            if count == 0 {
+                return;
+            }
             cx.generated(&HEADER_LENGTH, span, Value::U64(total as u64));
-            cx.generated(&HEADER_COUNT, span, Value::U64(headers.len() as u64));
+            cx.generated(&HEADER_COUNT, span, Value::U64(count as u64));
             // Decoded values can be large (up to hpack::MAX_OUTPUT per
             // block): not even looked at for a sink that takes none of them.
             let wanted = cx.sink.wants_text()
-                || [
-                    &HEADER,
-                    &HEADER_NAME,
-                    &HEADER_VALUE,
-                    &HEADER_NAME_LENGTH,
-                    &HEADER_VALUE_LENGTH,
-                    &HEADER_REPR,
-                    &HEADER_INDEX,
-                    &TABLE_SIZE_UPDATE,
-                    &TABLE_SIZE,
-                    &HEADERS_METHOD,
-                    &HEADERS_PATH,
-                    &HEADERS_AUTHORITY,
-                    &HEADERS_SCHEME,
-                    &HEADERS_STATUS,
-                    &FULL_URI,
-                ]
-                .into_iter()
-                .any(|d| cx.sink.wants(d));
+                || HEADER_TREE_FIELDS.iter().any(|d| cx.sink.wants(d))
+                || NAMED_HEADERS.iter().any(|(_, d)| cx.sink.wants(d));
             if !wanted {
                 return;
             }
@@ -887,57 +1148,198 @@ fn headers<S: Sink>(cx: &mut Cx<'_, S>, span: crate::sink::Span, note: &H2Note) 
                 cx.field(&TABLE_SIZE, span, Value::U64(*size));
                 cx.pop();
             }
-            let mut authority = None;
-            let mut path = None;
-            let mut scheme = None;
             for h in headers {
-                let name = String::from_utf8_lossy(&h.name);
-                let value = String::from_utf8_lossy(&h.value);
-                cx.sink.field_with_label(
-                    &HEADER,
-                    span,
-                    Value::None,
-                    Presence::Normal,
-                    format_args!("Header: {name}: {value}"),
-                );
-                cx.push();
-                cx.field(&HEADER_NAME_LENGTH, span, Value::U64(h.name.len() as u64));
-                cx.field(&HEADER_NAME, span, Value::Str(&name));
-                cx.field(&HEADER_VALUE_LENGTH, span, Value::U64(h.value.len() as u64));
-                cx.field(&HEADER_VALUE, span, Value::Str(&value));
-                cx.field(&HEADER_REPR, span, Value::Str(h.repr.name()));
-                if h.index != 0 {
-                    cx.field(&HEADER_INDEX, span, Value::U64(h.index));
-                }
-                cx.pop();
-                match name.as_ref() {
-                    ":method" => cx.hidden(&HEADERS_METHOD, span, Value::Str(&value)),
-                    ":path" => {
-                        cx.hidden(&HEADERS_PATH, span, Value::Str(&value));
-                        path = Some(value.to_string());
-                    }
-                    ":authority" => {
-                        cx.hidden(&HEADERS_AUTHORITY, span, Value::Str(&value));
-                        authority = Some(value.to_string());
-                    }
-                    ":scheme" => {
-                        cx.hidden(&HEADERS_SCHEME, span, Value::Str(&value));
-                        scheme = Some(value.to_string());
-                    }
-                    ":status" => cx.hidden(
-                        &HEADERS_STATUS,
-                        span,
-                        Value::U64(value.parse().unwrap_or(0)),
-                    ),
-                    _ => {}
-                }
+                header_item(cx, span, h);
             }
-            if let (Some(s), Some(a), Some(p)) = (scheme, authority, path) {
-                cx.generated(&FULL_URI, span, Value::Str(&format!("{s}://{a}{p}")));
+            if let Some(uri) = full_uri(headers) {
+                cx.generated(&FULL_URI, span, Value::Str(&uri));
             }
         }
     }
 }
+
+/// The fields of a header's subtree, for a sink that may want none.
+static HEADER_TREE_FIELDS: [&FieldDef; 11] = [
+    &HEADER,
+    &HEADER_NAME,
+    &HEADER_VALUE,
+    &HEADER_NAME_LENGTH,
+    &HEADER_VALUE_LENGTH,
+    &HEADER_UNESCAPED,
+    &HEADER_REPR,
+    &HEADER_INDEX,
+    &TABLE_SIZE_UPDATE,
+    &TABLE_SIZE,
+    &FULL_URI,
+];
+
+/// One decoded header: its name and value, its own field if Wireshark
+/// names it, the value unescaped, and how HPACK sent it.
+fn header_item<S: Sink>(cx: &mut Cx<'_, S>, span: crate::sink::Span, h: &crate::hpack::Header) {
+    let name = String::from_utf8_lossy(&h.name);
+    let value = String::from_utf8_lossy(&h.value);
+    let mut label = format!("Header: {name}: {value}");
+    if name == ":status" {
+        let code = value.parse().unwrap_or(0);
+        let _ = write!(label, " {}", crate::http::status_text(code));
+    }
+    cx.sink.field_with_label(
+        &HEADER,
+        span,
+        Value::None,
+        Presence::Normal,
+        format_args!("{label}"),
+    );
+    cx.push();
+    cx.field(&HEADER_NAME_LENGTH, span, Value::U64(h.name.len() as u64));
+    cx.field(&HEADER_NAME, span, Value::Str(&name));
+    cx.field(&HEADER_VALUE_LENGTH, span, Value::U64(h.value.len() as u64));
+    cx.field(&HEADER_VALUE, span, Value::Str(&value));
+    named_header(cx, span, &name, &value);
+    if let Some(unescaped) = uri_unescape(&h.value) {
+        cx.generated(&HEADER_UNESCAPED, span, Value::Str(&unescaped));
+    }
+    cx.field(&HEADER_REPR, span, Value::Str(h.repr.name()));
+    if h.index != 0 {
+        cx.field(&HEADER_INDEX, span, Value::U64(h.index));
+    }
+    cx.pop();
+}
+
+/// The header's own field (`http2.headers.path`), numbers only when the
+/// value is one, and a path's components under it.
+fn named_header<S: Sink>(cx: &mut Cx<'_, S>, span: crate::sink::Span, name: &str, value: &str) {
+    let Some(&(_, def)) = NAMED_HEADERS.iter().find(|(n, _)| *n == name) else {
+        return;
+    };
+    if def.ftype == T::String {
+        cx.field(def, span, Value::Str(value));
+    } else if let Some(n) = decimal(value) {
+        cx.field(def, span, Value::U64(n));
+    } else {
+        return;
+    }
+    if name == ":path" {
+        cx.push();
+        crate::http::path_components(cx, span, value);
+        cx.pop();
+    }
+}
+
+/// A value that is a decimal number and nothing else (wsutil's strtou64).
+fn decimal(v: &str) -> Option<u64> {
+    if v.is_empty() || !v.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    v.parse().ok()
+}
+
+/// GLib's `g_uri_unescape_string`: `%XX` decoded; none for a `%` not
+/// followed by two hex digits, or one that decodes to NUL.
+fn uri_unescape(v: &[u8]) -> Option<String> {
+    let mut out = Vec::with_capacity(v.len());
+    let mut i = 0;
+    while let Some(&b) = v.get(i) {
+        if b != b'%' {
+            out.push(b);
+            i += 1;
+            continue;
+        }
+        let hex = |j: usize| v.get(j).and_then(|c| (*c as char).to_digit(16));
+        let byte = (hex(i + 1)? * 16 + hex(i + 2)?) as u8;
+        if byte == 0 {
+            return None;
+        }
+        out.push(byte);
+        i += 3;
+    }
+    Some(String::from_utf8_lossy(&out).into_owned())
+}
+
+/// Wireshark's full request URI: built when the block has an authority
+/// (CONNECT's is the authority alone). A missing scheme or path prints
+/// as C's printf prints a null string, as tshark shows it.
+fn full_uri(headers: &[crate::hpack::Header]) -> Option<String> {
+    let get = |n: &str| {
+        headers
+            .iter()
+            .find(|h| *h.name == *n.as_bytes())
+            .map(|h| String::from_utf8_lossy(&h.value))
+    };
+    let authority = get(":authority")?;
+    if get(":method").as_deref() == Some("CONNECT") {
+        return Some(authority.into_owned());
+    }
+    let or_null = |v: Option<std::borrow::Cow<'_, str>>| {
+        v.map_or_else(|| "(null)".into(), |v| v.into_owned())
+    };
+    Some(format!(
+        "{}://{authority}{}",
+        or_null(get(":scheme")),
+        or_null(get(":path"))
+    ))
+}
+
+/// The headers Wireshark gives a field of their own (RFC 7541's static
+/// table), shown under the header and filterable by name.
+static NAMED_HEADERS: &[(&str, &FieldDef)] = &[
+    (":authority", &HEADERS_AUTHORITY),
+    (":status", &HEADERS_STATUS),
+    (":path", &HEADERS_PATH),
+    (":method", &HEADERS_METHOD),
+    (":scheme", &HEADERS_SCHEME),
+    ("accept", &HEADERS_ACCEPT),
+    ("accept-charset", &HEADERS_ACCEPT_CHARSET),
+    ("accept-encoding", &HEADERS_ACCEPT_ENCODING),
+    ("accept-language", &HEADERS_ACCEPT_LANGUAGE),
+    ("accept-ranges", &HEADERS_ACCEPT_RANGES),
+    (
+        "access-control-allow-origin",
+        &HEADERS_ACCESS_CONTROL_ALLOW_ORIGIN,
+    ),
+    ("age", &HEADERS_AGE),
+    ("allow", &HEADERS_ALLOW),
+    ("authorization", &HEADERS_AUTHORIZATION),
+    ("cache-control", &HEADERS_CACHE_CONTROL),
+    ("content-disposition", &HEADERS_CONTENT_DISPOSITION),
+    ("content-encoding", &HEADERS_CONTENT_ENCODING),
+    ("content-language", &HEADERS_CONTENT_LANGUAGE),
+    ("content-length", &HEADERS_CONTENT_LENGTH),
+    ("content-location", &HEADERS_CONTENT_LOCATION),
+    ("content-range", &HEADERS_CONTENT_RANGE),
+    ("content-type", &HEADERS_CONTENT_TYPE),
+    ("cookie", &HEADERS_COOKIE),
+    ("date", &HEADERS_DATE),
+    ("etag", &HEADERS_ETAG),
+    ("expect", &HEADERS_EXPECT),
+    ("expires", &HEADERS_EXPIRES),
+    ("from", &HEADERS_FROM),
+    ("if-match", &HEADERS_IF_MATCH),
+    ("if-modified-since", &HEADERS_IF_MODIFIED_SINCE),
+    ("if-none-match", &HEADERS_IF_NONE_MATCH),
+    ("if-range", &HEADERS_IF_RANGE),
+    ("if-unmodified-since", &HEADERS_IF_UNMODIFIED_SINCE),
+    ("last-modified", &HEADERS_LAST_MODIFIED),
+    ("link", &HEADERS_LINK),
+    ("location", &HEADERS_LOCATION),
+    ("max-forwards", &HEADERS_MAX_FORWARDS),
+    ("proxy-authenticate", &HEADERS_PROXY_AUTHENTICATE),
+    ("proxy-authorization", &HEADERS_PROXY_AUTHORIZATION),
+    ("range", &HEADERS_RANGE),
+    ("referer", &HEADERS_REFERER),
+    ("refresh", &HEADERS_REFRESH),
+    ("retry-after", &HEADERS_RETRY_AFTER),
+    ("server", &HEADERS_SERVER),
+    ("set-cookie", &HEADERS_SET_COOKIE),
+    (
+        "strict-transport-security",
+        &HEADERS_STRICT_TRANSPORT_SECURITY,
+    ),
+    ("user-agent", &HEADERS_USER_AGENT),
+    ("vary", &HEADERS_VARY),
+    ("via", &HEADERS_VIA),
+    ("www-authenticate", &HEADERS_WWW_AUTHENTICATE),
+];
 
 /// HTTP/2 frames: a 9-byte header with the payload's length, after the
 /// client's connection preface.

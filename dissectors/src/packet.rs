@@ -842,6 +842,12 @@ impl<S: Sink> Cx<'_, S> {
         self.sink.text(span, label);
     }
 
+    /// A text line Wireshark builds by appending (its long label is cut
+    /// without a mark).
+    pub fn appended_text(&mut self, span: Span, label: fmt::Arguments<'_>) {
+        self.sink.appended_text(span, label);
+    }
+
     #[inline]
     pub fn push(&mut self) {
         self.sink.push();

@@ -195,6 +195,8 @@ fn write_pdu(w: &mut TapeWriter<'_>, p: &TcpPdu) {
                     m.write_fields(w);
                 }
             }
+            w.u8(n.body_part.as_u8());
+            write_body_pieces(w, n.pieces.as_deref());
         }
     }
 }
@@ -352,6 +354,8 @@ fn read_pdu(r: &mut TapeReader<'_>, src: &mut Sources<'_>, depth: u8) -> TcpPdu 
             let body = (r.u8() == 1).then(|| src.big(r));
             let body_len = r.u64();
             let dns = (r.u8() == 1).then(|| DnsMatch::read_fields(r));
+            let body_part = crate::http2_body::BodyPart::from_u8(r.u8());
+            let pieces = read_body_pieces(r);
             PduNote::H2(H2Note {
                 headers,
                 content_type,
@@ -360,6 +364,8 @@ fn read_pdu(r: &mut TapeReader<'_>, src: &mut Sources<'_>, depth: u8) -> TcpPdu 
                 body,
                 body_len,
                 dns,
+                body_part,
+                pieces,
             })
         }
         3 => {
@@ -426,4 +432,36 @@ fn read_decrypted(r: &mut TapeReader<'_>, src: &mut Sources<'_>) -> Decrypted {
         3 => Decrypted::Failed(DecryptError::from_u8(r.u8())),
         _ => Decrypted::None,
     }
+}
+
+/// A body's pieces: their count (0: none), then each frame as the step
+/// from the one before (they rise) and its length.
+fn write_body_pieces(w: &mut TapeWriter, pieces: Option<&[crate::http2_body::BodyPiece]>) {
+    let Some(pieces) = pieces else {
+        w.u64(0);
+        return;
+    };
+    w.u64(pieces.len() as u64);
+    let mut last = 0u32;
+    for &(frame, len) in pieces {
+        w.u64(frame.wrapping_sub(last).into());
+        w.u64(len.into());
+        last = frame;
+    }
+}
+
+fn read_body_pieces(r: &mut TapeReader<'_>) -> Option<Vec<crate::http2_body::BodyPiece>> {
+    let n = r.u64() as usize;
+    if n == 0 {
+        return None;
+    }
+    let n = n.min(crate::http2_body::MAX_PIECES);
+    let mut last = 0u32;
+    let pieces = (0..n)
+        .map(|_| {
+            last = last.wrapping_add(r.u64() as u32);
+            (last, r.u64() as u32)
+        })
+        .collect();
+    Some(pieces)
 }

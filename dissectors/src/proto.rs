@@ -98,6 +98,7 @@ protocols! {
     DATA_TEXT_LINES = ("data-text-lines", "Line-based text data", "");
     MEDIA = ("media", "Media Type", "");
     JSON = ("json", "JavaScript Object Notation", "JSON");
+    URLENCODED_FORM = ("urlencoded-form", "HTML Form URL Encoded", "");
     XML = ("xml", "eXtensible Markup Language", "XML");
     DHCP = ("dhcp", "Dynamic Host Configuration Protocol", "DHCP");
     PPP = ("ppp", "Point-to-Point Protocol", "PPP");

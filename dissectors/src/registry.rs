@@ -429,6 +429,10 @@ registry! {
         fields: crate::json::ALL;
         found: (MediaType, k) if media(crate::json::MEDIA_TYPES, k) => crate::json::dissect;
     }
+    urlencoded_form {
+        fields: crate::urlencoded_form::ALL;
+        found: (MediaType, k) if media(crate::urlencoded_form::MEDIA_TYPES, k) => crate::urlencoded_form::dissect;
+    }
     xml {
         fields: crate::xml::ALL;
         found: (MediaType, k) if media(crate::xml::MEDIA_TYPES, k) => crate::xml::dissect;

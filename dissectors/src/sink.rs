@@ -102,6 +102,11 @@ pub trait Sink {
     }
     /// A line of text with no filter name.
     fn text(&mut self, span: Span, label: fmt::Arguments<'_>);
+    /// A line of text Wireshark builds by appending to it, whose long
+    /// labels it cuts without a mark.
+    fn appended_text(&mut self, span: Span, label: fmt::Arguments<'_>) {
+        self.text(span, label);
+    }
     /// Make the last item the parent of the items that follow, until [`Sink::pop`].
     fn push(&mut self);
     fn pop(&mut self);
@@ -214,6 +219,11 @@ impl<S: Sink> Sink for Option<S> {
             s.text(span, label);
         }
     }
+    fn appended_text(&mut self, span: Span, label: fmt::Arguments<'_>) {
+        if let Some(s) = self {
+            s.appended_text(span, label);
+        }
+    }
     fn push(&mut self) {
         if let Some(s) = self {
             s.push();
@@ -296,6 +306,10 @@ impl<A: Sink, B: Sink> Sink for Tee<'_, A, B> {
     fn text(&mut self, span: Span, label: fmt::Arguments<'_>) {
         self.0.text(span, label);
         self.1.text(span, label);
+    }
+    fn appended_text(&mut self, span: Span, label: fmt::Arguments<'_>) {
+        self.0.appended_text(span, label);
+        self.1.appended_text(span, label);
     }
     fn push(&mut self) {
         self.0.push();

@@ -1365,7 +1365,7 @@ impl AppConnection {
                 let h2 = self
                     .h2
                     .get_or_insert_with(|| Box::new(crate::http2::H2Connection::new(synced)));
-                let note = h2.frame(d, head);
+                let note = h2.frame(d, head, cur.frame);
                 if h2.gave_up {
                     self.limit_hit = Some(PduLimit::H2HeaderBlock);
                 }

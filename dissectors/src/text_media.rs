@@ -49,11 +49,11 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) -> usize {
         .as_deref()
         .map(|m| format!(": {m}"))
         .unwrap_or_default();
-    let plural = if lines.len() == 1 { "" } else { "s" };
+    // "(1 lines)": Wireshark's label has no singular.
     cx.layer_again(
         &proto::DATA_TEXT_LINES,
         buf.span(off, b.len()),
-        format_args!("Line-based text data{named} ({} line{plural})", lines.len()),
+        format_args!("Line-based text data{named} ({} lines)", lines.len()),
     );
     if let Some(m) = &media {
         cx.append_info_sep(" ", format_args!("({m})"));

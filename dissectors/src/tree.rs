@@ -29,6 +29,9 @@ pub struct Node {
     pub presence: Presence,
     pub parent: Option<u32>,
     pub children: Vec<u32>,
+    /// Wireshark builds this label by appending to it: a long one is cut
+    /// without a mark.
+    pub label_appended: bool,
 }
 
 /// A data source other than the frame (reassembled payload and the like).
@@ -155,6 +158,7 @@ fn blank(kind: NodeKind, span: Span) -> Node {
         presence: Presence::Normal,
         parent: None,
         children: Vec::new(),
+        label_appended: false,
     }
 }
 
@@ -201,6 +205,12 @@ impl Sink for TreeBuilder {
     fn text(&mut self, span: Span, label: fmt::Arguments<'_>) {
         let mut n = blank(NodeKind::Text, span);
         n.label = label.to_string();
+        self.add(n);
+    }
+    fn appended_text(&mut self, span: Span, label: fmt::Arguments<'_>) {
+        let mut n = blank(NodeKind::Text, span);
+        n.label = label.to_string();
+        n.label_appended = true;
         self.add(n);
     }
     fn push(&mut self) {

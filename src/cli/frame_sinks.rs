@@ -130,6 +130,9 @@ impl Sink for FrameSinks<'_> {
     fn text(&mut self, span: Span, label: fmt::Arguments<'_>) {
         each!(self, s => s.text(span, label));
     }
+    fn appended_text(&mut self, span: Span, label: fmt::Arguments<'_>) {
+        each!(self, s => s.appended_text(span, label));
+    }
     fn push(&mut self) {
         each!(self, s => s.push());
     }

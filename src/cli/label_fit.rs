@@ -12,6 +12,9 @@ use dissectors::tree::Node;
 
 /// The longest label tshark 4.0 prints whole.
 pub const LABEL_MAX: usize = 238;
+/// The longest label tshark builds by appending text (it cuts the rest
+/// silently).
+pub const APPENDED_LABEL_MAX: usize = 239;
 
 /// `label` (a node's label without a generated item's brackets) as tshark
 /// prints it.
@@ -20,6 +23,10 @@ pub fn fit<'a>(label: &'a str, n: &Node) -> Cow<'a, str> {
         return Cow::Borrowed(label);
     }
     let mut text = label.to_string();
+    if n.label_appended || n.field.is_some_and(|f| f.appended_label) {
+        cut(&mut text, APPENDED_LABEL_MAX);
+        return Cow::Owned(text);
+    }
     match n.field {
         Some(f) if is_default_label(label, f, &n.value) => {
             text.insert_str(f.title.len(), " [truncated]")

@@ -113,7 +113,7 @@ fn parts(fields: &FieldCollector, dir: u8, frame: u32, out: &mut Vec<H2Part>, ke
                             last.1 = v.clone();
                         }
                     }
-                    ("http2.data.data", OwnedValue::Bytes(b), H2Content::Data(d)) => {
+                    ("http2.data.payload", OwnedValue::Bytes(b), H2Content::Data(d)) => {
                         let take = b.len().min(DATA_CAP.saturating_sub(*kept));
                         d.extend_from_slice(&b[..take]);
                         *kept += take;

@@ -120,6 +120,11 @@ pub fn stream_target(name: &str) -> Option<(u16, &'static [u8])> {
         // own, see `first_segment`): the input is its body, which SMTP's DATA
         // collects until a "\r\n.\r\n".
         "multipart" => (25, b"Content-Type: multipart/mixed; boundary=B\r\n\r\n"),
+        // An HTML form's fields as a mail message's body, the same way.
+        "urlencoded_form" => (
+            25,
+            b"Content-Type: application/x-www-form-urlencoded\r\n\r\n",
+        ),
         // A port no protocol claims: the connection's start is looked at
         // for a PROXY header.
         "proxy" => (9999, b""),
@@ -167,7 +172,7 @@ pub(crate) fn target_options(name: &str) -> Options {
 /// DATA, which must not share a segment with the message).
 fn first_segment(name: &str) -> &'static [u8] {
     match name {
-        "multipart" => b"DATA\r\n",
+        "multipart" | "urlencoded_form" => b"DATA\r\n",
         _ => b"",
     }
 }

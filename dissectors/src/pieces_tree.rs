@@ -1,0 +1,79 @@
+//! Wireshark's list of the pieces a reassembled unit was joined from
+//! (reassemble.c's `show_fragment_tree`): "[N Reassembled TCP Segments
+//! (X bytes): #f(l), ...]" with one item per piece, its range in the
+//! joined data, the count, the length and the data. A protocol names its
+//! own fields for it, as Wireshark's `fragment_items`.
+
+use std::fmt::Write as _;
+
+use crate::field::{FieldDef, Value};
+use crate::packet::Cx;
+use crate::sink::{Sink, Span};
+
+/// One protocol's fields for the list.
+pub struct PiecesFields {
+    /// The list; its title is the plural name ("Reassembled TCP Segments").
+    pub list: &'static FieldDef,
+    /// The name of a list of one ("Body fragment"); the list's title when
+    /// there is none.
+    pub singular: Option<&'static str>,
+    pub piece: &'static FieldDef,
+    pub count: &'static FieldDef,
+    pub length: &'static FieldDef,
+    pub data: &'static FieldDef,
+}
+
+/// The list under the current item: `pieces` are (frame, length) in
+/// order; `whole`, when kept, is the joined data, shown from `source`.
+pub fn pieces_tree<S: Sink>(
+    cx: &mut Cx<'_, S>,
+    fields: &PiecesFields,
+    anchor: Span,
+    pieces: &[(u32, u32)],
+    whole: Option<(u16, &[u8])>,
+) {
+    let total: u64 = pieces.iter().map(|p| u64::from(p.1)).sum();
+    let text = cx.sink.wants_text();
+    let mut label = String::new();
+    if text {
+        let name = match fields.singular {
+            Some(one) if pieces.len() == 1 => one,
+            _ => fields.list.title,
+        };
+        let s = crate::field::plural(total);
+        let _ = write!(label, "{} {name} ({total} byte{s}): ", pieces.len());
+        for (i, (frame, len)) in pieces.iter().enumerate() {
+            let sep = if i == 0 { "" } else { ", " };
+            let _ = write!(label, "{sep}#{frame}({len})");
+        }
+    }
+    cx.generated_labeled(fields.list, anchor, Value::None, format_args!("{label}"));
+    cx.push();
+    let source = whole.map_or(0, |w| w.0);
+    let mut at = 0usize;
+    for &(frame, len) in pieces {
+        let len = len as usize;
+        let span = if whole.is_some() {
+            Span::in_source(source, at, len)
+        } else {
+            anchor
+        };
+        let v = Value::U64(frame.into());
+        if text {
+            let last = (at + len).saturating_sub(1);
+            let s = crate::field::plural(len as u64);
+            let label = format!("Frame: {frame}, payload: {at}-{last} ({len} byte{s})");
+            cx.generated_labeled(fields.piece, span, v, format_args!("{label}"));
+        } else {
+            cx.generated(fields.piece, span, v);
+        }
+        at += len;
+    }
+    cx.generated(fields.count, anchor, Value::U64(pieces.len() as u64));
+    cx.generated(fields.length, anchor, Value::U64(total));
+    if let Some((source, bytes)) = whole {
+        let all = Span::in_source(source, 0, bytes.len());
+        cx.generated(fields.data, all, Value::Bytes(bytes));
+    }
+    cx.pop();
+}

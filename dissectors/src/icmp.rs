@@ -149,7 +149,14 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) {
         s(0, b.len()),
         format_args!("Internet Control Message Protocol"),
     );
-    cx.field(&TYPE, s(0, 1), Value::U64(t.into()));
+    let type_name =
+        crate::field::lookup(TYPES, t.into()).unwrap_or("Unknown ICMP (obsolete or malformed?)");
+    cx.labeled(
+        &TYPE,
+        s(0, 1),
+        Value::U64(t.into()),
+        format_args!("Type: {t} ({type_name})"),
+    );
     let code_name = code_names(t).and_then(|n| crate::field::lookup(n, code.into()));
     match code_name {
         Some(n) => cx.labeled(
@@ -183,34 +190,31 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) {
                 format_args!("Checksum: 0x{checksum:04x} [incorrect, should be 0x{computed:04x}]"),
             );
         }
-        cx.push();
+        // The expert is the checksum's child, the status its sibling.
+        if !good {
+            cx.push();
+            cx.expert(
+                &BAD_CHECKSUM,
+                s(2, 2),
+                format_args!("Bad checksum [should be 0x{computed:04x}]"),
+            );
+            cx.pop();
+        }
         cx.sink.field(
             &CHECKSUM_STATUS_F,
             s(2, 0),
             Value::U64(good as u64),
             Presence::Generated,
         );
-        if !good {
-            cx.expert(
-                &BAD_CHECKSUM,
-                s(2, 2),
-                format_args!("Bad checksum [should be 0x{computed:04x}]"),
-            );
-        }
-        cx.pop();
     } else {
         cx.field(&CHECKSUM, s(2, 2), Value::U64(checksum.into()));
-        cx.push();
         cx.sink.field(
             &CHECKSUM_STATUS_F,
             s(2, 0),
             Value::U64(2),
             Presence::Generated,
         );
-        cx.pop();
     }
-    let type_name =
-        crate::field::lookup(TYPES, t.into()).unwrap_or("Unknown ICMP (obsolete or malformed?)");
 
     match t {
         0 | 8 | 13 | 14 | 15 | 16 | 17 | 18 if b.len() >= 8 => {

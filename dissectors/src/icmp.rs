@@ -112,6 +112,7 @@ static ECHO_FIELDS: EchoFields = EchoFields {
     resptime: &RESPTIME,
     no_resp: &NO_RESP,
     no_response: &NO_RESPONSE,
+    words: ["Response frame", "Request frame", "Response time"],
 };
 
 pub fn code_names(t: u8) -> Option<&'static [(u64, &'static str)]> {

@@ -14,6 +14,9 @@ pub struct EchoFields {
     pub resptime: &'static FieldDef,
     pub no_resp: &'static FieldDef,
     pub no_response: &'static ExpertDef,
+    /// The words of the matched frames' labels: ICMP's "Response frame",
+    /// "Request frame" and "Response time", ICMPv6's field titles.
+    pub words: [&'static str; 3],
 }
 
 /// Shows what request/reply matching said of an echo request or reply.
@@ -30,6 +33,7 @@ pub fn show<S: Sink>(
         resptime,
         no_resp,
         no_response: no_resp_expert,
+        words: [reply_word, request_word, time_word],
     } = *fields;
     let z = buf.span(off, 0);
     match *m {
@@ -39,7 +43,7 @@ pub fn show<S: Sink>(
                 z,
                 Value::U64(reply.into()),
                 Presence::Generated,
-                format_args!("Response frame: {reply}"),
+                format_args!("{reply_word}: {reply}"),
             );
         }
         EchoMatch::ReplyTo { request, rtt_ns } => {
@@ -48,7 +52,7 @@ pub fn show<S: Sink>(
                 z,
                 Value::U64(request.into()),
                 Presence::Generated,
-                format_args!("Request frame: {request}"),
+                format_args!("{request_word}: {request}"),
             );
             let ms = rtt_ns as f64 / 1e6;
             cx.sink.field_with_label(
@@ -56,7 +60,7 @@ pub fn show<S: Sink>(
                 z,
                 Value::F64(ms),
                 Presence::Generated,
-                format_args!("Response time: {ms:.3} ms"),
+                format_args!("{time_word}: {ms:.3} ms"),
             );
         }
         EchoMatch::Unanswered => {

@@ -60,14 +60,19 @@ static OPT_TYPES: &[(u64, &str)] = &[
     (31, "DNS Search List"),
 ];
 
+/// `icmpv6.mldr.mar.record_type` value names (Wireshark 4.0's).
 static MAR_TYPES: &[(u64, &str)] = &[
-    (1, "Mode Is Include"),
-    (2, "Mode Is Exclude"),
-    (3, "Change to include mode"),
-    (4, "Change to exclude mode"),
+    (1, "Include"),
+    (2, "Exclude"),
+    (3, "Changed to include"),
+    (4, "Changed to exclude"),
     (5, "Allow new sources"),
     (6, "Block old sources"),
 ];
+
+/// `icmpv6.nd.ra.flag.prf` value names.
+static ROUTER_PREFERENCE: &[(u64, &str)] =
+    &[(0, "Medium"), (1, "High"), (2, "Reserved"), (3, "Low")];
 
 crate::fields! {
     TYPE = FieldDef::new("icmpv6.type", "Type", T::U8).names(TYPES);
@@ -89,7 +94,7 @@ crate::fields! {
     RA_FLAG_M = FieldDef::new("icmpv6.nd.ra.flag.m", "Managed address configuration", T::Boolean).tfs("Set", "Not set").mask(0x80);
     RA_FLAG_O = FieldDef::new("icmpv6.nd.ra.flag.o", "Other configuration", T::Boolean).tfs("Set", "Not set").mask(0x40);
     RA_FLAG_H = FieldDef::new("icmpv6.nd.ra.flag.h", "Home Agent", T::Boolean).tfs("Set", "Not set").mask(0x20);
-    RA_FLAG_PRF = FieldDef::new("icmpv6.nd.ra.flag.prf", "Prf (Default Router Preference)", T::U8).mask(0x18);
+    RA_FLAG_PRF = FieldDef::new("icmpv6.nd.ra.flag.prf", "Prf (Default Router Preference)", T::U8).mask(0x18).names(ROUTER_PREFERENCE);
     RA_FLAG_P = FieldDef::new("icmpv6.nd.ra.flag.p", "Proxy", T::Boolean).tfs("Set", "Not set").mask(0x04);
     RA_FLAG_RSV = FieldDef::new("icmpv6.nd.ra.flag.rsv", "Reserved", T::U8).mask(0x03);
     RA_ROUTER_LIFETIME = FieldDef::new("icmpv6.nd.ra.router_lifetime", "Router lifetime (s)", T::U16);
@@ -105,6 +110,7 @@ crate::fields! {
     RD_TARGET = FieldDef::new("icmpv6.nd.rd.target_address", "Target Address", T::Ipv6);
     RD_DESTINATION = FieldDef::new("icmpv6.nd.rd.destination_address", "Destination Address", T::Ipv6);
     OPT_TYPE = FieldDef::new("icmpv6.opt.type", "Type", T::U8).names(OPT_TYPES);
+    OPT = FieldDef::new("icmpv6.opt", "ICMPv6 Option", T::None);
     OPT_LENGTH = FieldDef::new("icmpv6.opt.length", "Length", T::U8);
     OPT_RESERVED = FieldDef::new("icmpv6.opt.reserved", "Reserved", T::None);
     OPT_LINKADDR = FieldDef::new("icmpv6.opt.linkaddr", "Link-layer address", T::Ether);
@@ -134,6 +140,7 @@ crate::fields! {
     MLD_NB_SOURCES = FieldDef::new("icmpv6.mld.nb_sources", "Number of Sources", T::U16);
     MLD_SOURCE_ADDRESS = FieldDef::new("icmpv6.mld.source_address", "Source Address", T::Ipv6);
     MLDR_NB_RECORDS = FieldDef::new("icmpv6.mldr.nb_mcast_records", "Number of Multicast Address Records", T::U16);
+    MLDR_MAR = FieldDef::new("icmpv6.mldr.mar", "Multicast Address Record", T::None);
     MLDR_MAR_TYPE = FieldDef::new("icmpv6.mldr.mar.record_type", "Record Type", T::U8).names(MAR_TYPES);
     MLDR_MAR_AUX_LEN = FieldDef::new("icmpv6.mldr.mar.aux_data_len", "Aux Data Len", T::U8);
     MLDR_MAR_NB_SOURCES = FieldDef::new("icmpv6.mldr.mar.nb_sources", "Number of Sources", T::U16);
@@ -162,6 +169,7 @@ static ECHO_FIELDS: EchoFields = EchoFields {
     resptime: &RESPTIME,
     no_resp: &NO_RESP,
     no_response: &NO_RESPONSE,
+    words: ["Response In", "Response To", "Response Time"],
 };
 
 fn code_names(t: u8) -> Option<&'static [(u64, &'static str)]> {
@@ -270,32 +278,31 @@ fn checksum_fields<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) {
                     format_args!("Checksum: 0x{cks:04x} incorrect, should be 0x{computed:04x}"),
                 );
             }
-            cx.push();
+            // The expert is the checksum's child, the status its sibling.
+            if !good {
+                cx.push();
+                cx.expert(
+                    &BAD_CHECKSUM,
+                    s(2, 2),
+                    format_args!("Bad checksum [should be 0x{computed:04x}]"),
+                );
+                cx.pop();
+            }
             cx.sink.field(
                 &CHECKSUM_STATUS,
                 s(2, 0),
                 Value::U64(good as u64),
                 Presence::Generated,
             );
-            if !good {
-                cx.expert(
-                    &BAD_CHECKSUM,
-                    s(2, 2),
-                    format_args!("Bad checksum [should be 0x{computed:04x}]"),
-                );
-            }
-            cx.pop();
         }
         _ => {
             cx.field(&CHECKSUM, s(2, 2), Value::U64(cks.into()));
-            cx.push();
             cx.sink.field(
                 &CHECKSUM_STATUS,
                 s(2, 0),
                 Value::U64(2),
                 Presence::Generated,
             );
-            cx.pop();
         }
     }
 }
@@ -383,8 +390,9 @@ fn echo<S: Sink>(cx: &mut Cx<'_, S>, m: &Message<'_>) {
             EchoMatch::None => {}
         }
     }
-    cx.end_layer();
+    // The echoed data is shown inside the ICMPv6 item, as ICMP's is.
     data::dissect(cx, buf, off + 8);
+    cx.end_layer();
 }
 
 /// Multicast Listener Query, Report or Done (v1, and v2's query).
@@ -452,12 +460,19 @@ fn mldv2_report<S: Sink>(cx: &mut Cx<'_, S>, m: &Message<'_>) {
             cx.truncated("MLDv2 record", s(o, b.len() - o), buf.len());
             break;
         }
-        cx.text(s(o, rec_len), format_args!("Multicast Address Record"));
+        let a = bytes::array::<16>(b, o + 4).unwrap_or([0; 16]);
+        let kind = crate::field::lookup(MAR_TYPES, hdr[0].into()).unwrap_or("Unknown");
+        cx.sink.field_with_label(
+            &MLDR_MAR,
+            s(o, rec_len),
+            Value::None,
+            Presence::Normal,
+            format_args!("Multicast Address Record {kind}: {}", Ipv6Addr::from(a)),
+        );
         cx.push();
         cx.field(&MLDR_MAR_TYPE, s(o, 1), Value::U64(hdr[0].into()));
         cx.field(&MLDR_MAR_AUX_LEN, s(o + 1, 1), Value::U64(hdr[1].into()));
         cx.field(&MLDR_MAR_NB_SOURCES, s(o + 2, 2), Value::U64(nsrc as u64));
-        let a = bytes::array::<16>(b, o + 4).unwrap_or([0; 16]);
         cx.field(&MLDR_MAR_ADDRESS, s(o + 4, 16), Value::Ipv6(a));
         for i in 0..nsrc {
             let a = bytes::array::<16>(b, o + 20 + 16 * i).unwrap_or([0; 16]);
@@ -501,7 +516,24 @@ fn neighbor_discovery<S: Sink>(cx: &mut Cx<'_, S>, m: &Message<'_>) {
         134 if need(16) => {
             cx.field(&RA_CUR_HOP_LIMIT, s(4, 1), Value::U64(b[4].into()));
             let f = b[5];
-            cx.field(&RA_FLAG, s(5, 1), Value::U64(f.into()));
+            let prf = crate::field::lookup(ROUTER_PREFERENCE, ((f >> 3) & 3).into()).unwrap_or("");
+            let words = flag_words(
+                u32::from(f),
+                &[
+                    (0x80, "Managed address configuration"),
+                    (0x40, "Other configuration"),
+                    (0x20, "Home Agent"),
+                ],
+            );
+            let proxy = if f & 0x04 != 0 { ", Proxy" } else { "" };
+            cx.labeled(
+                &RA_FLAG,
+                s(5, 1),
+                Value::U64(f.into()),
+                format_args!(
+                    "Flags: 0x{f:02x}{words}, Prf (Default Router Preference): {prf}{proxy}"
+                ),
+            );
             cx.push();
             cx.field(&RA_FLAG_M, s(5, 1), Value::Bool(f & 0x80 != 0));
             cx.field(&RA_FLAG_O, s(5, 1), Value::Bool(f & 0x40 != 0));
@@ -537,7 +569,20 @@ fn neighbor_discovery<S: Sink>(cx: &mut Cx<'_, S>, m: &Message<'_>) {
         }
         136 if need(24) => {
             let flags = bytes::be32(b, 4).unwrap_or(0);
-            cx.field(&NA_FLAG, s(4, 4), Value::U64(flags.into()));
+            let words = flag_words(
+                flags,
+                &[
+                    (0x8000_0000, "Router"),
+                    (0x4000_0000, "Solicited"),
+                    (0x2000_0000, "Override"),
+                ],
+            );
+            cx.labeled(
+                &NA_FLAG,
+                s(4, 4),
+                Value::U64(flags.into()),
+                format_args!("Flags: 0x{flags:08x}{words}"),
+            );
             cx.push();
             cx.field(&NA_FLAG_R, s(4, 4), Value::Bool(flags & 0x8000_0000 != 0));
             cx.field(&NA_FLAG_S, s(4, 4), Value::Bool(flags & 0x4000_0000 != 0));
@@ -627,10 +672,22 @@ fn nd_options<S: Sink>(
         }
         let body = &opts[i + 2..i + ol];
         let name = crate::field::lookup(OPT_TYPES, ot.into()).unwrap_or("Unknown");
-        cx.text(buf.span(o, ol), format_args!("ICMPv6 Option ({name})"));
+        let what = option_summary(ot, body, ol);
+        cx.sink.field_with_label(
+            &OPT,
+            buf.span(o, ol),
+            Value::None,
+            Presence::Normal,
+            format_args!("ICMPv6 Option ({name}{what})"),
+        );
         cx.push();
         cx.field(&OPT_TYPE, buf.span(o, 1), Value::U64(ot.into()));
-        cx.field(&OPT_LENGTH, buf.span(o + 1, 1), Value::U64((ol / 8) as u64));
+        cx.labeled(
+            &OPT_LENGTH,
+            buf.span(o + 1, 1),
+            Value::U64((ol / 8) as u64),
+            format_args!("Length: {} ({ol} bytes)", ol / 8),
+        );
         let at = |x: usize, l: usize| buf.span(o + 2 + x, l);
         match ot {
             1 | 2 => {
@@ -648,7 +705,7 @@ fn nd_options<S: Sink>(
                 } else {
                     &OPT_TARGET_LINKADDR
                 };
-                cx.field(specific, at(0, addr.len()), value);
+                cx.hidden(specific, at(0, addr.len()), value);
                 let mut hex = String::new();
                 let _ = crate::field::write_hex_colon(&mut hex, addr);
                 match (t, ot) {
@@ -670,7 +727,20 @@ fn nd_options<S: Sink>(
             3 if body.len() >= 30 => {
                 cx.field(&OPT_PREFIX_LENGTH, at(0, 1), Value::U64(body[0].into()));
                 let f = body[1];
-                cx.field(&OPT_PREFIX_FLAG, at(1, 1), Value::U64(f.into()));
+                let words = flag_words(
+                    u32::from(f),
+                    &[
+                        (0x80, "On-link flag(L)"),
+                        (0x40, "Autonomous address-configuration flag(A)"),
+                        (0x20, "Router address flag(R)"),
+                    ],
+                );
+                cx.labeled(
+                    &OPT_PREFIX_FLAG,
+                    at(1, 1),
+                    Value::U64(f.into()),
+                    format_args!("Flag: 0x{f:02x}{words}"),
+                );
                 cx.push();
                 cx.field(&OPT_PREFIX_FLAG_L, at(1, 1), Value::Bool(f & 0x80 != 0));
                 cx.field(&OPT_PREFIX_FLAG_A, at(1, 1), Value::Bool(f & 0x40 != 0));
@@ -724,4 +794,44 @@ fn nd_options<S: Sink>(
         cx.pop();
         i += ol;
     }
+}
+
+/// Wireshark's bitmask label words: ", Name" for each set flag.
+fn flag_words(v: u32, flags: &[(u32, &str)]) -> String {
+    let mut out = String::new();
+    for (bit, name) in flags {
+        if v & bit != 0 {
+            out.push_str(", ");
+            out.push_str(name);
+        }
+    }
+    out
+}
+
+/// What Wireshark appends to an option's title: a link-layer address of
+/// an Ethernet-sized option, the MTU, the prefix and its length, the
+/// recursive DNS servers.
+fn option_summary(ot: u8, body: &[u8], ol: usize) -> String {
+    let mut out = String::new();
+    match ot {
+        1 | 2 if ol == 8 => {
+            out.push_str(" : ");
+            let _ = crate::field::write_hex_colon(&mut out, body.get(..6).unwrap_or(body));
+        }
+        3 if body.len() >= 30 => {
+            let prefix = bytes::array::<16>(body, 14).unwrap_or([0; 16]);
+            let _ = write!(out, " : {}/{}", Ipv6Addr::from(prefix), body[0]);
+        }
+        5 if body.len() >= 6 => {
+            let _ = write!(out, " : {}", bytes::be32(body, 2).unwrap_or(0) as i32);
+        }
+        25 if body.len() >= 6 => {
+            for a in body[6..].chunks_exact(16) {
+                let a: [u8; 16] = a.try_into().unwrap_or([0; 16]);
+                let _ = write!(out, " {}", Ipv6Addr::from(a));
+            }
+        }
+        _ => {}
+    }
+    out
 }

@@ -736,6 +736,18 @@ impl<S: Sink> Cx<'_, S> {
         out
     }
 
+    /// The media type a body was handed on by (see [`Cx::dissect_media`]),
+    /// taken as a media type's dissector shows it: added to Info as
+    /// "(type)", and returned as ": type" for its item's title (empty
+    /// when the body came some other way).
+    pub fn take_media_name(&mut self) -> String {
+        let Some(m) = self.match_string.take() else {
+            return String::new();
+        };
+        self.append_info_sep(" ", format_args!("({m})"));
+        format!(": {m}")
+    }
+
     pub fn layer(&mut self, proto: &'static ProtoDef, span: Span, label: fmt::Arguments<'_>) {
         self.pi.protocols.push(proto);
         if self.quote_depth == 0 && proto.in_column() {

@@ -43,21 +43,14 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) -> usize {
         cx.dissect_by(Table::MediaType, media_key("text/xml"), buf, off);
         return b.len().max(1);
     }
-    let media = cx.match_string.take();
+    let named = cx.take_media_name();
     let lines = line_ends(b);
-    let named = media
-        .as_deref()
-        .map(|m| format!(": {m}"))
-        .unwrap_or_default();
     // "(1 lines)": Wireshark's label has no singular.
     cx.layer_again(
         &proto::DATA_TEXT_LINES,
         buf.span(off, b.len()),
         format_args!("Line-based text data{named} ({} lines)", lines.len()),
     );
-    if let Some(m) = &media {
-        cx.append_info_sep(" ", format_args!("({m})"));
-    }
     let mut start = 0;
     for &end in lines.iter().take(MAX_LINES) {
         let text = crate::bytes::format_text(&b[start..end]);

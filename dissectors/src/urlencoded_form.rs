@@ -17,19 +17,12 @@ crate::fields! {
 
 pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) -> usize {
     let b = buf.rest(off);
-    let media = cx.match_string.take();
-    let named = media
-        .as_deref()
-        .map(|m| format!(": {m}"))
-        .unwrap_or_default();
+    let named = cx.take_media_name();
     cx.layer(
         &proto::URLENCODED_FORM,
         buf.span(off, b.len()),
         format_args!("HTML Form URL Encoded{named}"),
     );
-    if let Some(m) = &media {
-        cx.append_info_sep(" ", format_args!("({m})"));
-    }
     let mut at = 0;
     while at < b.len() {
         match form_item(cx, buf, off, at) {

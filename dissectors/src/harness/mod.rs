@@ -120,10 +120,12 @@ pub fn stream_target(name: &str) -> Option<(u16, &'static [u8])> {
         // own, see `first_segment`): the input is its body, which SMTP's DATA
         // collects until a "\r\n.\r\n".
         "multipart" => (25, b"Content-Type: multipart/mixed; boundary=B\r\n\r\n"),
-        // An HTML form's fields as a mail message's body, the same way.
+        // An HTML form's fields as the body of an HTTP request: its first
+        // 64 bytes (what follows is more requests).
         "urlencoded_form" => (
-            25,
-            b"Content-Type: application/x-www-form-urlencoded\r\n\r\n",
+            80,
+            b"POST /f HTTP/1.1\r\nContent-Type: application/x-www-form-urlencoded\r\n\
+              Content-Length: 64\r\n\r\n",
         ),
         // A port no protocol claims: the connection's start is looked at
         // for a PROXY header.
@@ -172,7 +174,7 @@ pub(crate) fn target_options(name: &str) -> Options {
 /// DATA, which must not share a segment with the message).
 fn first_segment(name: &str) -> &'static [u8] {
     match name {
-        "multipart" | "urlencoded_form" => b"DATA\r\n",
+        "multipart" => b"DATA\r\n",
         _ => b"",
     }
 }

@@ -52,7 +52,8 @@ fn form_item<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize, at: usize) -
         cx.push();
         cx.field(&KEY, buf.span(off + at, end - at), Value::Str(k));
         if let Some((v, vend)) = &value {
-            let vat = end + 1;
+            // A key that runs to the end has an empty value there.
+            let vat = (end + 1).min(*vend);
             cx.field(&VALUE, buf.span(off + vat, vend - vat), Value::Str(v));
         }
         cx.pop();
@@ -95,6 +96,12 @@ mod tests {
         assert_eq!(unescaped(b, 2, b'&'), Some(("tell me!".into(), 12)));
         assert_eq!(unescaped(b, 13, b'='), Some(("x".into(), 14)));
         assert_eq!(unescaped(b, 15, b'&'), Some(("1".into(), 16)));
+    }
+
+    #[test]
+    fn a_key_at_the_end_has_an_empty_value_there() {
+        // The value is read from past the end: empty, ending at the end.
+        assert_eq!(unescaped(b"a=1&c", 6, b'&'), Some((String::new(), 5)));
     }
 
     #[test]

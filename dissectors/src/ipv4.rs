@@ -98,13 +98,23 @@ crate::fields! {
     OPT_ROUTERALERT = FieldDef::new("ip.options.routeralert", "IP Option - Router Alert", T::Bytes);
     OPT_SECURITY = FieldDef::new("ip.options.security", "IP Option - Security", T::Bytes);
     OPT_UNKNOWN = FieldDef::new("ip.options.unknown", "IP Option - Unknown", T::Bytes);
-    FRAGMENTS = FieldDef::new("ip.fragments", "IPv4 Fragments", T::Bytes);
+    FRAGMENTS = FieldDef::new("ip.fragments", "IPv4 Fragments", T::Bytes).appended_label();
     FRAGMENT = FieldDef::new("ip.fragment", "IPv4 Fragment", T::FrameNum);
     FRAGMENT_COUNT = FieldDef::new("ip.fragment.count", "Fragment count", T::U32);
     REASSEMBLED_IN = FieldDef::new("ip.reassembled_in", "Reassembled IPv4 in frame", T::FrameNum);
     REASSEMBLED_LENGTH = FieldDef::new("ip.reassembled.length", "Reassembled IPv4 length", T::U32);
     REASSEMBLED_DATA = FieldDef::new("ip.reassembled.data", "Reassembled IPv4 data", T::Bytes);
 }
+
+/// The fields of a datagram's list of fragments.
+static PIECES: crate::pieces_tree::PiecesFields = crate::pieces_tree::PiecesFields {
+    list: &FRAGMENTS,
+    singular: None,
+    piece: &FRAGMENT,
+    count: &FRAGMENT_COUNT,
+    length: &REASSEMBLED_LENGTH,
+    data: &REASSEMBLED_DATA,
+};
 
 pub static BAD_CHECKSUM: ExpertDef = ExpertDef::new(
     "ip.checksum_bad.expert",
@@ -590,17 +600,12 @@ fn fragment<S: Sink>(
             frames,
         } => {
             let source = cx.sink.source("Reassembled IPv4", &whole).max(1);
-            ip::reassembly_fields(
+            crate::pieces_tree::pieces_tree(
                 cx,
-                "IPv4",
-                &FRAGMENTS,
-                &FRAGMENT,
-                &FRAGMENT_COUNT,
-                &REASSEMBLED_LENGTH,
-                &REASSEMBLED_DATA,
-                source,
-                &whole,
+                &PIECES,
+                crate::sink::Span::in_source(source, 0, 0),
                 &frames,
+                Some((source, &whole)),
             );
             cx.end_layer();
             ipproto::dispatch(cx, Buf::source(&whole, source), 0, proto_num);

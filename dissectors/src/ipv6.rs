@@ -79,13 +79,23 @@ crate::fields! {
     FRAGHDR_RESERVED_BITS = FieldDef::new("ipv6.fraghdr.reserved_bits", "Reserved bits", T::U16).mask(0x0006);
     FRAGHDR_MORE = FieldDef::new("ipv6.fraghdr.more", "More Fragments", T::Boolean).tfs("Yes", "No").bits(16).mask(0x0001);
     FRAGHDR_IDENT = FieldDef::new("ipv6.fraghdr.ident", "Identification", T::U32).base(Base::Hex);
-    FRAGMENTS = FieldDef::new("ipv6.fragments", "IPv6 Fragments", T::None);
+    FRAGMENTS = FieldDef::new("ipv6.fragments", "IPv6 Fragments", T::None).appended_label();
     FRAGMENT = FieldDef::new("ipv6.fragment", "IPv6 Fragment", T::FrameNum);
     FRAGMENT_COUNT = FieldDef::new("ipv6.fragment.count", "Fragment count", T::U32);
     REASSEMBLED_IN = FieldDef::new("ipv6.reassembled.in", "Reassembled IPv6 in frame", T::FrameNum);
     REASSEMBLED_LENGTH = FieldDef::new("ipv6.reassembled.length", "Reassembled IPv6 length", T::U32);
     REASSEMBLED_DATA = FieldDef::new("ipv6.reassembled.data", "Reassembled IPv6 data", T::Bytes);
 }
+
+/// The fields of a datagram's list of fragments.
+static PIECES: crate::pieces_tree::PiecesFields = crate::pieces_tree::PiecesFields {
+    list: &FRAGMENTS,
+    singular: None,
+    piece: &FRAGMENT,
+    count: &FRAGMENT_COUNT,
+    length: &REASSEMBLED_LENGTH,
+    data: &REASSEMBLED_DATA,
+};
 
 pub static ROUTING_DEPRECATED: ExpertDef = ExpertDef::new(
     "ipv6.routing.deprecated",
@@ -310,17 +320,12 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) -> usize {
                         frames,
                     } => {
                         let source = cx.sink.source("Reassembled IPv6", &whole).max(1);
-                        ip::reassembly_fields(
+                        crate::pieces_tree::pieces_tree(
                             cx,
-                            "IPv6",
-                            &FRAGMENTS,
-                            &FRAGMENT,
-                            &FRAGMENT_COUNT,
-                            &REASSEMBLED_LENGTH,
-                            &REASSEMBLED_DATA,
-                            source,
-                            &whole,
+                            &PIECES,
+                            crate::sink::Span::in_source(source, 0, 0),
                             &frames,
+                            Some((source, &whole)),
                         );
                         cx.end_layer();
                         cx.end_layer();

@@ -2,11 +2,12 @@
 //! (reassemble.c's `show_fragment_tree`): "[N Reassembled TCP Segments
 //! (X bytes): #f(l), ...]" with one item per piece, its range in the
 //! joined data, the count, the length and the data. A protocol names its
-//! own fields for it, as Wireshark's `fragment_items`.
+//! own fields for it, as Wireshark's `fragment_items`: IPv4 and IPv6
+//! fragments, TCP segments, HTTP/2 bodies.
 
 use std::fmt::Write as _;
 
-use crate::field::{FieldDef, Value};
+use crate::field::{FieldDef, FieldType, Value};
 use crate::packet::Cx;
 use crate::sink::{Sink, Span};
 
@@ -47,7 +48,14 @@ pub fn pieces_tree<S: Sink>(
             let _ = write!(label, "{sep}#{frame}({len})");
         }
     }
-    cx.generated_labeled(fields.list, anchor, Value::None, format_args!("{label}"));
+    // The list covers the joined data when it is kept, and holds it when
+    // its field is bytes (IPv4's `ip.fragments`).
+    let list_span = whole.map_or(anchor, |(source, b)| Span::in_source(source, 0, b.len()));
+    let list_value = match whole {
+        Some((_, b)) if fields.list.ftype == FieldType::Bytes => Value::Bytes(b),
+        _ => Value::None,
+    };
+    cx.generated_labeled(fields.list, list_span, list_value, format_args!("{label}"));
     cx.push();
     let source = whole.map_or(0, |w| w.0);
     let mut at = 0usize;

@@ -104,6 +104,16 @@ pub fn base64_decode(b: &[u8]) -> Vec<u8> {
     out
 }
 
+/// The byte a `%XX` escape at `b[at]` stands for (URIs and HTML forms);
+/// none when `%` is not followed by two hex digits.
+pub fn percent_escape(b: &[u8], at: usize) -> Option<u8> {
+    let hex = |j: usize| b.get(j).and_then(|c| (*c as char).to_digit(16));
+    match b.get(at) {
+        Some(b'%') => Some((hex(at + 1)? * 16 + hex(at + 2)?) as u8),
+        _ => None,
+    }
+}
+
 /// Bytes as a Wireshark string field read with ENC_ASCII holds them
 /// (`http.file_data`): up to the first NUL, each byte past ASCII a
 /// replacement character.
@@ -194,6 +204,14 @@ mod tests {
         assert_eq!(be32(&b, usize::MAX), None);
         assert_eq!(clamp(&b, 2, 10), &[3]);
         assert_eq!(clamp(&b, 9, 10), &[] as &[u8]);
+    }
+
+    #[test]
+    fn percent_escapes_need_two_hex_digits() {
+        assert_eq!(percent_escape(b"a%2Fb", 1), Some(b'/'));
+        assert_eq!(percent_escape(b"%4", 0), None);
+        assert_eq!(percent_escape(b"%zz", 0), None);
+        assert_eq!(percent_escape(b"x", 0), None);
     }
 
     #[test]

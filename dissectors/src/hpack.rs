@@ -223,6 +223,14 @@ pub struct Header {
     pub index: u64,
 }
 
+/// The value of the first header named `name` in a decoded block.
+pub fn value_of<'h>(headers: &'h [Header], name: &str) -> Option<&'h [u8]> {
+    headers
+        .iter()
+        .find(|h| *h.name == *name.as_bytes())
+        .map(|h| &h.value[..])
+}
+
 /// What a header block says.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum HeaderBlock {

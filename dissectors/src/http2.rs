@@ -307,16 +307,14 @@ impl H2Connection {
         if let (HeaderBlock::Decoded { headers, .. }, Some(stream)) =
             (&block, self.block_stream[dir])
         {
+            let value = |n: &str| crate::hpack::value_of(headers, n);
             let find = |n: &str| {
-                headers
-                    .iter()
-                    .find(|h| *h.name == *n.as_bytes())
-                    .map(|h| SharedStr::from(String::from_utf8_lossy(&h.value).into_owned()))
+                value(n).map(|v| SharedStr::from(String::from_utf8_lossy(v).into_owned()))
             };
             let (ct, path) = (find("content-type"), find(":path"));
-            let method = find(":method");
-            let begins = method.is_some() || find(":status").is_some();
-            let transfer_encoded = find("transfer-encoding").is_some();
+            let begins = value(":method").is_some() || value(":status").is_some();
+            let transfer_encoded = value("transfer-encoding").is_some();
+            let connect = value(":method") == Some(&b"CONNECT"[..]);
             let promise = self.block_is_promise[dir];
             let s = self.stream(stream);
             if ct.is_some() {
@@ -331,7 +329,7 @@ impl H2Connection {
                 let body = &mut s.reassembly[dir];
                 body.begun |= begins;
                 body.transfer_encoded |= transfer_encoded;
-                s.tunneled |= method.as_deref() == Some("CONNECT");
+                s.tunneled |= connect;
             }
         }
         block
@@ -574,12 +572,7 @@ pub fn dissect_frame<'b, S: Sink>(
     if let (Some(HeaderBlock::Decoded { headers, .. }), true) =
         (&note.headers, cx.columns() || cx.sink.wants_text())
     {
-        let get = |n: &str| {
-            headers
-                .iter()
-                .find(|h| *h.name == *n.as_bytes())
-                .map(|h| String::from_utf8_lossy(&h.value).into_owned())
-        };
+        let get = |n: &str| crate::hpack::value_of(headers, n).map(String::from_utf8_lossy);
         if let (Some(m), Some(p)) = (get(":method"), get(":path")) {
             let _ = write!(summary, "{m} {p}");
         } else if let Some(st) = get(":status") {
@@ -1245,8 +1238,7 @@ fn uri_unescape(v: &[u8]) -> Option<String> {
             i += 1;
             continue;
         }
-        let hex = |j: usize| v.get(j).and_then(|c| (*c as char).to_digit(16));
-        let byte = (hex(i + 1)? * 16 + hex(i + 2)?) as u8;
+        let byte = bytes::percent_escape(v, i)?;
         if byte == 0 {
             return None;
         }
@@ -1260,12 +1252,7 @@ fn uri_unescape(v: &[u8]) -> Option<String> {
 /// (CONNECT's is the authority alone). A missing scheme or path prints
 /// as C's printf prints a null string, as tshark shows it.
 fn full_uri(headers: &[crate::hpack::Header]) -> Option<String> {
-    let get = |n: &str| {
-        headers
-            .iter()
-            .find(|h| *h.name == *n.as_bytes())
-            .map(|h| String::from_utf8_lossy(&h.value))
-    };
+    let get = |n: &str| crate::hpack::value_of(headers, n).map(String::from_utf8_lossy);
     let authority = get(":authority")?;
     if get(":method").as_deref() == Some("CONNECT") {
         return Some(authority.into_owned());

@@ -73,8 +73,7 @@ fn unescaped(b: &[u8], at: usize, stop: u8) -> Option<(String, usize)> {
             0 => return None,
             c if c == stop => break,
             b'%' => {
-                let hex = |j: usize| b.get(j).and_then(|d| (*d as char).to_digit(16));
-                out.push((hex(i + 1)? * 16 + hex(i + 2)?) as u8);
+                out.push(crate::bytes::percent_escape(b, i)?);
                 i += 2;
             }
             b'+' => out.push(b' '),

@@ -480,11 +480,10 @@ fn segments_tree<S: Sink>(
 ) {
     static FIELDS: crate::pieces_tree::PiecesFields = crate::pieces_tree::PiecesFields {
         list: &SEGMENTS,
-        singular: None,
         piece: &SEGMENT,
         count: &SEGMENT_COUNT,
         length: &REASSEMBLED_LENGTH,
-        data: &REASSEMBLED_DATA,
+        data: Some(&REASSEMBLED_DATA),
     };
     let pieces: Vec<(u32, u32)> = pdu.pieces.iter().map(|p| (p.frame, p.len)).collect();
     let anchor = buf.span(off, 0);

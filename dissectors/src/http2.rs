@@ -718,11 +718,10 @@ fn whole_body<'b, S: Sink>(
 ) -> Option<CompletedBody<'b>> {
     static FIELDS: crate::pieces_tree::PiecesFields = crate::pieces_tree::PiecesFields {
         list: &BODY_FRAGMENTS,
-        singular: Some("Body fragment"),
         piece: &BODY_FRAGMENT,
         count: &BODY_FRAGMENT_COUNT,
         length: &BODY_REASSEMBLED_LENGTH,
-        data: &BODY_REASSEMBLED_DATA,
+        data: Some(&BODY_REASSEMBLED_DATA),
     };
     let Some(pieces) = &note.pieces else {
         let (buf, at, bytes) = here;

@@ -90,11 +90,10 @@ crate::fields! {
 /// The fields of a datagram's list of fragments.
 static PIECES: crate::pieces_tree::PiecesFields = crate::pieces_tree::PiecesFields {
     list: &FRAGMENTS,
-    singular: None,
     piece: &FRAGMENT,
     count: &FRAGMENT_COUNT,
     length: &REASSEMBLED_LENGTH,
-    data: &REASSEMBLED_DATA,
+    data: Some(&REASSEMBLED_DATA),
 };
 
 pub static ROUTING_DEPRECATED: ExpertDef = ExpertDef::new(

@@ -15,13 +15,13 @@ use crate::sink::{Sink, Span};
 pub struct PiecesFields {
     /// The list; its title is the plural name ("Reassembled TCP Segments").
     pub list: &'static FieldDef,
-    /// The name of a list of one ("Body fragment"); the list's title when
-    /// there is none.
-    pub singular: Option<&'static str>,
+    /// A piece; its title names a list of one, as reassemble.c's
+    /// `show_fragment` names it ("1 Body fragment").
     pub piece: &'static FieldDef,
     pub count: &'static FieldDef,
     pub length: &'static FieldDef,
-    pub data: &'static FieldDef,
+    /// The joined data, for protocols that show it (SMTP does not).
+    pub data: Option<&'static FieldDef>,
 }
 
 /// The list under the current item: `pieces` are (frame, length) in
@@ -37,8 +37,8 @@ pub fn pieces_tree<S: Sink>(
     let text = cx.sink.wants_text();
     let mut label = String::new();
     if text {
-        let name = match fields.singular {
-            Some(one) if pieces.len() == 1 => one,
+        let name = match pieces.len() {
+            1 => fields.piece.title,
             _ => fields.list.title,
         };
         let s = crate::field::plural(total);
@@ -79,9 +79,9 @@ pub fn pieces_tree<S: Sink>(
     }
     cx.generated(fields.count, anchor, Value::U64(pieces.len() as u64));
     cx.generated(fields.length, anchor, Value::U64(total));
-    if let Some((source, bytes)) = whole {
+    if let (Some((source, bytes)), Some(data)) = (whole, fields.data) {
         let all = Span::in_source(source, 0, bytes.len());
-        cx.generated(fields.data, all, Value::Bytes(bytes));
+        cx.generated(data, all, Value::Bytes(bytes));
     }
     cx.pop();
 }

@@ -408,6 +408,7 @@ registry! {
     }
     smtp {
         fields: crate::smtp::ALL;
+        experts: [crate::smtp::BASE64_DECODE];
         found: (TcpLines, k) if crate::smtp::PORTS.iter().any(|&p| u32::from(p) == k) => crate::smtp::dissect;
         decode_as: "smtp" in TCP => crate::smtp::dissect;
     }

@@ -7,6 +7,7 @@
 //! data, how far AUTH went) is the conversation's memo, so any frame can
 //! be dissected again from the tape.
 
+use crate::expert::{ExpertDef, Group, Severity};
 use crate::field::{FieldDef, FieldType as T, Value};
 use crate::packet::{Buf, ConversationKey, Cx, FragOutcome, Transport};
 use crate::proto;
@@ -25,6 +26,8 @@ crate::fields! {
     RSP_PARAMETER = FieldDef::new("smtp.rsp.parameter", "Response parameter", T::String);
     USERNAME = FieldDef::new("smtp.auth.username", "Username", T::String);
     PASSWORD = FieldDef::new("smtp.auth.password", "Password", T::String);
+    USERNAME_PASSWORD = FieldDef::new("smtp.auth.username_password", "Username/Password", T::String);
+    EOM = FieldDef::new("smtp.eom", "EOM", T::None);
     DATA_FRAGMENTS = FieldDef::new("smtp.data.fragments", "DATA fragments", T::None);
     DATA_FRAGMENT = FieldDef::new("smtp.data.fragment", "DATA fragment", T::FrameNum);
     DATA_FRAGMENT_COUNT = FieldDef::new("smtp.data.fragment.count", "DATA fragment count", T::U32);
@@ -154,16 +157,27 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) -> usize {
             cx.state.switch_tcp_protocol(k.stream, "tls", &proto::SMTP);
         }
     }
+    // A piece's lines and the whole message's pieces sit inside SMTP's
+    // item, as Wireshark's tree has them; the message's IMF follows it.
+    let source = match &message {
+        Some(Shown::Fragment) => {
+            cx.dissect_by(Table::MediaType, media_key("text/plain"), buf, off);
+            None
+        }
+        Some(Shown::Reassembled(payload, frames)) => {
+            Some(message_pieces(cx, buf.span(off, 0), payload, frames))
+        }
+        None => None,
+    };
     cx.end_layer();
     if let (Some(k), true) = (key, session != before) {
         cx.state.conversation_memo(k, Some(&session.memo()));
     }
-    match message {
-        Some(Shown::Fragment) => {
-            cx.dissect_by(Table::MediaType, media_key("text/plain"), buf, off);
-        }
-        Some(Shown::Reassembled(payload, frames)) => reassembled(cx, buf, off, &payload, &frames),
-        None => {}
+    // Wireshark hands the message to IMF by name; IMF is the media type's
+    // taker.
+    if let (Some(Shown::Reassembled(payload, _)), Some(source)) = (message, source) {
+        let whole = Buf::source(&payload, source);
+        cx.dissect_by(Table::MediaType, media_key("message/rfc822"), whole, 0);
     }
     claimed
 }
@@ -269,11 +283,10 @@ fn client<S: Sink>(
         }
         ClientPdu::EndOfMessage(at) => {
             cx.set_info(format_args!("C: ."));
-            let dot = b[at..]
-                .iter()
-                .position(|&c| c == b'\n')
-                .map_or(b.len() - at, |i| i - 1);
-            cx.text(buf.span(off + at, dot), format_args!("C: ."));
+            // Wireshark puts the marker on the segment's first byte,
+            // wherever the "." line is.
+            let first = buf.span(off, 1.min(b.len()));
+            cx.labeled(&EOM, first, Value::None, format_args!("C: ."));
             match cx.state.message_fragment(key?, frame, &b[..at], true) {
                 FragOutcome::Complete { payload, frames } => {
                     Some(Shown::Reassembled(payload, frames))
@@ -315,7 +328,7 @@ fn command_items<S: Sink>(
         return;
     }
     if roles.credentials {
-        credentials(cx, &shown);
+        credentials(cx, span, &shown);
         return;
     }
     let whole = String::from_utf8_lossy(line);
@@ -346,7 +359,7 @@ fn command_items<S: Sink>(
             );
             cx.append_info(format_args!("User: {argument}"));
         } else {
-            credentials(cx, &argument);
+            credentials(cx, buf.span(at + 11, text.len() - 11), &argument);
         }
     } else {
         cx.append_info(format_args!("{shown}"));
@@ -354,11 +367,26 @@ fn command_items<S: Sink>(
     cx.pop();
 }
 
-/// AUTH PLAIN's credentials, shown in Info as they are (tshark 4.0 names
-/// no username or password unless told to decode them).
-fn credentials<S: Sink>(cx: &mut Cx<'_, S>, text: &str) {
+/// AUTH PLAIN's credentials, shown as they are with Wireshark's warning
+/// (tshark 4.0 names no username or password unless told to decode them).
+fn credentials<S: Sink>(cx: &mut Cx<'_, S>, span: Span, text: &str) {
+    cx.field(&USERNAME_PASSWORD, span, Value::Str(text));
+    cx.push();
+    cx.expert(
+        &BASE64_DECODE,
+        span,
+        format_args!("base64 decode failed or is not enabled (check SMTP preferences)"),
+    );
+    cx.pop();
     cx.append_info(format_args!("{text}"));
 }
+
+pub static BASE64_DECODE: ExpertDef = ExpertDef::new(
+    "smtp.base64_decode",
+    Severity::Warning,
+    Group::Protocol,
+    "base64 decode failed or is not enabled (check SMTP preferences)",
+);
 
 /// A server PDU: its replies, each a first line with the code and the
 /// continuation lines that follow ("250-..."), one item each, every line's
@@ -490,62 +518,25 @@ fn reply_text(code: u16) -> &'static str {
     }
 }
 
-/// The message of a DATA command, whole on the frame that ends it: its
-/// pieces, then IMF over it as a data source of its own.
-fn reassembled<S: Sink>(
+/// The pieces of a DATA command's message, inside the SMTP item of the
+/// frame that ends it; returns the joined message's source.
+fn message_pieces<S: Sink>(
     cx: &mut Cx<'_, S>,
-    buf: Buf<'_>,
-    off: usize,
+    anchor: Span,
     payload: &[u8],
     frames: &[(u32, u32)],
-) {
-    use std::fmt::Write as _;
+) -> u16 {
+    static FIELDS: crate::pieces_tree::PiecesFields = crate::pieces_tree::PiecesFields {
+        list: &DATA_FRAGMENTS,
+        piece: &DATA_FRAGMENT,
+        count: &DATA_FRAGMENT_COUNT,
+        length: &DATA_REASSEMBLED_LENGTH,
+        data: None,
+    };
     let source = cx.sink.source("Reassembled SMTP", payload).max(1);
-    let z = buf.span(off, 0);
-    let mut label = String::new();
-    if cx.sink.wants_text() {
-        let plural = if frames.len() == 1 { "" } else { "s" };
-        let n = frames.len();
-        let _ = write!(
-            label,
-            "[{n} DATA fragment{plural} ({} bytes): ",
-            payload.len()
-        );
-        for (i, (f, n)) in frames.iter().enumerate() {
-            let sep = if i == 0 { "" } else { ", " };
-            let _ = write!(label, "{sep}#{f}({n})");
-        }
-        label.push(']');
-    }
-    cx.sink.field_with_label(
-        &DATA_FRAGMENTS,
-        z,
-        Value::None,
-        Presence::Generated,
-        format_args!("{label}"),
-    );
-    cx.push();
-    let mut at = 0usize;
-    for &(f, n) in frames {
-        let span = Span::in_source(source, at, n as usize);
-        cx.sink
-            .field(&DATA_FRAGMENT, span, Value::U64(f.into()), Presence::Normal);
-        at += n as usize;
-    }
-    cx.generated(&DATA_FRAGMENT_COUNT, z, Value::U64(frames.len() as u64));
-    cx.generated(
-        &DATA_REASSEMBLED_LENGTH,
-        z,
-        Value::U64(payload.len() as u64),
-    );
-    cx.pop();
-    // Wireshark hands it to IMF by name; IMF is the media type's taker.
-    cx.dissect_by(
-        Table::MediaType,
-        media_key("message/rfc822"),
-        Buf::source(payload, source),
-        0,
-    );
+    let whole = Some((source, payload));
+    crate::pieces_tree::pieces_tree(cx, &FIELDS, anchor, frames, whole);
+    source
 }
 
 #[cfg(test)]

@@ -257,6 +257,26 @@ crate::fields! {
     UNSOLICITED = FieldDef::new("dns.unsolicited", "Unsolicited", T::Boolean);
 }
 
+/// Fields Wireshark registers twice under one name, for mDNS, whose top
+/// bit of the class is a flag (RFC 6762): the class below it. The
+/// registry lists the first registration; filters see both by name.
+static QRY_CLASS_MDNS: FieldDef = FieldDef::new("dns.qry.class", "Class", T::U16)
+    .base(Base::Hex)
+    .names(CLASSES)
+    .mask(0x7fff);
+static RESP_CLASS_MDNS: FieldDef = FieldDef::new("dns.resp.class", "Class", T::U16)
+    .base(Base::Hex)
+    .names(CLASSES)
+    .mask(0x7fff);
+static RR_UDP_PAYLOAD_SIZE_MDNS: FieldDef =
+    FieldDef::new("dns.rr.udp_payload_size", "UDP payload size", T::U16)
+        .base(Base::Hex)
+        .mask(0x7fff);
+/// LLMNR's conflict bit in a query (RFC 4795): what the sender saw.
+static FLAGS_CONFLICT_QUERY: FieldDef = FieldDef::new("dns.flags.conflict", "Conflict", T::Boolean)
+    .tfs("The sender received multiple responses", "None")
+    .mask(0x0400);
+
 pub static NAME_TOO_LONG: ExpertDef = ExpertDef::new(
     "dns.name.too_long",
     Severity::Warning,
@@ -862,7 +882,11 @@ fn body<S: Sink>(cx: &mut Cx<'_, S>, msg: &mut Msg<'_>, m: &DnsMatch) {
     cx.field(&FLAGS_OPCODE, fs, Value::U64(opcode.into()));
     match msg.flavor {
         Flavor::Llmnr => {
-            cx.field(&FLAGS_CONFLICT, fs, bit(0x0400));
+            let conflict = match response {
+                true => &FLAGS_CONFLICT,
+                false => &FLAGS_CONFLICT_QUERY,
+            };
+            cx.field(conflict, fs, bit(0x0400));
             cx.field(&FLAGS_TRUNCATED, fs, bit(0x0200));
             cx.field(&FLAGS_TENTATIVE, fs, bit(0x0100));
         }
@@ -1147,9 +1171,12 @@ fn question<S: Sink>(cx: &mut Cx<'_, S>, msg: &mut Msg<'_>, pos: usize) -> Resul
     let tn = type_name(t);
     let _ = write!(msg.info, " {tn} {}", name.text);
     let qu = msg.flavor == Flavor::Mdns && c & 0x8000 != 0;
-    if msg.flavor == Flavor::Mdns {
-        let _ = write!(msg.info, ", \"{}\" question", if qu { "QU" } else { "QM" });
-    }
+    let qu_text = match (msg.flavor, qu) {
+        (Flavor::Mdns, true) => ", \"QU\" question",
+        (Flavor::Mdns, false) => ", \"QM\" question",
+        _ => "",
+    };
+    let _ = write!(msg.info, "{qu_text}");
     let class = if msg.flavor == Flavor::Mdns {
         c & 0x7fff
     } else {
@@ -1157,7 +1184,11 @@ fn question<S: Sink>(cx: &mut Cx<'_, S>, msg: &mut Msg<'_>, pos: usize) -> Resul
     };
     cx.text(
         msg.span(pos, name.wire_len + 4),
-        format_args!("{}: type {tn}, class {}", name.text, class_text(class)),
+        format_args!(
+            "{}: type {tn}, class {}{qu_text}",
+            name.text,
+            class_text(class)
+        ),
     );
     cx.push();
     cx.field(
@@ -1188,9 +1219,15 @@ fn question<S: Sink>(cx: &mut Cx<'_, S>, msg: &mut Msg<'_>, pos: usize) -> Resul
         Value::U64(labels as u64),
     );
     cx.field(&QRY_TYPE, msg.span(at, 2), Value::U64(t.into()));
-    cx.field(&QRY_CLASS, msg.span(at + 2, 2), Value::U64(class.into()));
     if msg.flavor == Flavor::Mdns {
+        cx.field(
+            &QRY_CLASS_MDNS,
+            msg.span(at + 2, 2),
+            Value::U64(class.into()),
+        );
         cx.field(&QRY_QU, msg.span(at + 2, 2), Value::Bool(qu));
+    } else {
+        cx.field(&QRY_CLASS, msg.span(at + 2, 2), Value::U64(class.into()));
     }
     cx.pop();
     Ok(at + 4)
@@ -1210,12 +1247,15 @@ fn record<S: Sink>(cx: &mut Cx<'_, S>, msg: &mut Msg<'_>, pos: usize) -> Result<
         return Err(PastEnd { at: b.len() });
     };
     let _ = write!(msg.info, " {tn}");
+    let flush = msg.flavor == Flavor::Mdns && c & 0x8000 != 0;
+    if flush {
+        msg.info.push_str(", cache flush");
+    }
     if t == 41 {
         return opt_record(cx, msg, pos, &name, at, c);
     }
     let rd = at + 10;
     let end = rd + rdlen as usize;
-    let flush = msg.flavor == Flavor::Mdns && c & 0x8000 != 0;
     let class = if msg.flavor == Flavor::Mdns {
         c & 0x7fff
     } else {
@@ -1286,9 +1326,15 @@ fn record<S: Sink>(cx: &mut Cx<'_, S>, msg: &mut Msg<'_>, pos: usize) -> Result<
         _ => cx.field(&RESP_NAME, name_span, Value::Str(&name.text)),
     }
     cx.field(&RESP_TYPE, msg.span(at, 2), Value::U64(t.into()));
-    cx.field(&RESP_CLASS, msg.span(at + 2, 2), Value::U64(class.into()));
     if msg.flavor == Flavor::Mdns {
+        cx.field(
+            &RESP_CLASS_MDNS,
+            msg.span(at + 2, 2),
+            Value::U64(class.into()),
+        );
         cx.field(&RESP_CACHE_FLUSH, msg.span(at + 2, 2), Value::Bool(flush));
+    } else {
+        cx.field(&RESP_CLASS, msg.span(at + 2, 2), Value::U64(class.into()));
     }
     cx.labeled(
         &RESP_TTL,
@@ -1341,11 +1387,15 @@ fn opt_record<S: Sink>(
         Value::Str(&name.text),
     );
     cx.field(&RESP_TYPE, msg.span(at, 2), Value::U64(41));
-    cx.field(
-        &RR_UDP_PAYLOAD_SIZE,
-        msg.span(at + 2, 2),
-        Value::U64(class.into()),
-    );
+    if msg.flavor == Flavor::Mdns {
+        let size = Value::U64((class & 0x7fff).into());
+        cx.field(&RR_UDP_PAYLOAD_SIZE_MDNS, msg.span(at + 2, 2), size);
+        let flush = Value::Bool(class & 0x8000 != 0);
+        cx.field(&RESP_CACHE_FLUSH, msg.span(at + 2, 2), flush);
+    } else {
+        let size = Value::U64(class.into());
+        cx.field(&RR_UDP_PAYLOAD_SIZE, msg.span(at + 2, 2), size);
+    }
     cx.field(&RESP_EXT_RCODE, msg.span(at + 4, 1), Value::U64(ext.into()));
     cx.field(
         &RESP_EDNS0_VERSION,

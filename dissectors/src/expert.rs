@@ -36,6 +36,7 @@ pub enum Group {
     Protocol,
     Comments,
     Decryption,
+    Deprecated,
 }
 
 impl Group {
@@ -51,6 +52,7 @@ impl Group {
             Group::Protocol => "Protocol",
             Group::Comments => "Comment",
             Group::Decryption => "Decryption",
+            Group::Deprecated => "Deprecated",
         }
     }
 }

@@ -7,7 +7,7 @@ use crate::expert::{ExpertDef, Group, Severity};
 use crate::field::{Base, FieldDef, FieldType as T, Value};
 use crate::packet::{Address, Buf, Cx, FragOutcome, Fragment};
 use crate::proto::{self, ProtoDef};
-use crate::sink::{Presence, Sink};
+use crate::sink::{Sink, Span};
 use crate::{bytes, data, ip, ipproto};
 
 static OPT_ACTIONS: &[(u64, &str)] = &[
@@ -59,8 +59,9 @@ crate::fields! {
     OPT_TYPE_REST = FieldDef::new("ipv6.opt.type.rest", "Low-Order Bits", T::U8).base(Base::Hex).mask(0x1f);
     OPT_LENGTH = FieldDef::new("ipv6.opt.length", "Length", T::U8);
     OPT_PAD1 = FieldDef::new("ipv6.opt.pad1", "Pad1", T::None);
+    OPT = FieldDef::new("ipv6.opt", "IPv6 Option", T::None);
     OPT_PADN = FieldDef::new("ipv6.opt.padn", "PadN", T::Bytes);
-    OPT_ROUTER_ALERT = FieldDef::new("ipv6.opt.router_alert", "Router Alert", T::U16);
+    OPT_ROUTER_ALERT = FieldDef::new("ipv6.opt.router_alert", "Router Alert", T::U16).names(&[(0, "MLD"), (1, "RSVP"), (2, "Active Network")]);
     OPT_JUMBO = FieldDef::new("ipv6.opt.jumbo", "Payload Length", T::U32);
     OPT_UNKNOWN = FieldDef::new("ipv6.opt.unknown", "Unknown Option Payload", T::Bytes);
     ROUTING_NXT = FieldDef::new("ipv6.routing.nxt", "Next Header", T::U8).names(ipproto::NAMES);
@@ -99,8 +100,14 @@ static PIECES: crate::pieces_tree::PiecesFields = crate::pieces_tree::PiecesFiel
 pub static ROUTING_DEPRECATED: ExpertDef = ExpertDef::new(
     "ipv6.routing.deprecated",
     Severity::Note,
+    Group::Deprecated,
+    "Routing header type is deprecated",
+);
+pub static PLEN_EXCEEDS_FRAMING: ExpertDef = ExpertDef::new(
+    "ipv6.plen_exceeds_framing",
+    Severity::Warning,
     Group::Protocol,
-    "Routing header type 0 is deprecated",
+    "IPv6 payload length exceeds framing length",
 );
 pub static OPT_INVALID_LEN: ExpertDef = ExpertDef::new(
     "ipv6.opt.invalid_len",
@@ -228,6 +235,17 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) -> usize {
     cx.pop();
     cx.field(&FLOW, s(1, 3), Value::U64(h.flow_label().into()));
     cx.field(&PLEN, s(4, 2), Value::U64(plen as u64));
+    // A length the frame cannot hold (a jumbogram's 0 aside).
+    let room = buf.reported.saturating_sub(off + Ipv6Header::LEN);
+    if plen > room {
+        cx.push();
+        cx.expert(
+            &PLEN_EXCEEDS_FRAMING,
+            s(4, 2),
+            format_args!("IPv6 payload length exceeds framing length ({room} bytes)"),
+        );
+        cx.pop();
+    }
     cx.field(&NXT, s(6, 1), Value::U64(h.next_header().into()));
     cx.field(&HLIM, s(7, 1), Value::U64(h.hop_limit().into()));
     cx.field(&SRC, s(8, 16), Value::Ipv6(h.src()));
@@ -244,6 +262,8 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) -> usize {
         cx.hidden(&DST_HOST, s(24, 16), Value::Str(&t));
         cx.hidden(&HOST, s(24, 16), Value::Str(&t));
     }
+    crate::ipv6_embedded::embedded(cx, buf, off + 8, h.src(), false);
+    crate::ipv6_embedded::embedded(cx, buf, off + 24, h.dst(), true);
 
     let payload = buf.limit(end);
     let mut nxt = h.next_header();
@@ -283,7 +303,7 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) -> usize {
                 let fs = |o: usize, l: usize| payload.span(pos + o, l);
                 cx.field(&FRAGHDR_NXT, fs(0, 1), Value::U64(next.into()));
                 cx.field(&FRAGHDR_RESERVED_OCTET, fs(1, 1), Value::U64(hdr[1].into()));
-                cx.field(&FRAGHDR_OFFSET, fs(2, 2), Value::U64((offw >> 3).into()));
+                fragment_offset(cx, fs(2, 2), offw >> 3);
                 cx.field(
                     &FRAGHDR_RESERVED_BITS,
                     fs(2, 2),
@@ -319,6 +339,9 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) -> usize {
                         frames,
                     } => {
                         let source = cx.sink.source("Reassembled IPv6", &whole).max(1);
+                        // The list closes the IPv6 item, after the fragment
+                        // header's (Wireshark hands it the IPv6 tree).
+                        cx.end_layer();
                         crate::pieces_tree::pieces_tree(
                             cx,
                             &PIECES,
@@ -326,7 +349,6 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) -> usize {
                             &frames,
                             Some((source, &whole)),
                         );
-                        cx.end_layer();
                         cx.end_layer();
                         ipproto::dispatch(cx, crate::packet::Buf::source(&whole, source), 0, next);
                         if cx.pi.reassembled.is_none() {
@@ -420,14 +442,29 @@ fn extension<S: Sink>(
     let shown = len
         .min(buf.reported.saturating_sub(pos))
         .max(buf.rest(pos).len().min(len));
-    cx.layer(proto, buf.span(pos, shown), format_args!("{title}"));
+    // A routing header's title names its type, as Wireshark appends it.
+    let rtype = bytes::u8_at(buf.bytes, pos + 2).filter(|_| kind == 43 && len <= shown);
+    match rtype.map(|t| crate::field::lookup(ROUTING_TYPES, t.into()).ok_or(t)) {
+        Some(Ok(name)) => cx.layer(
+            proto,
+            buf.span(pos, shown),
+            format_args!("{title} ({name})"),
+        ),
+        Some(Err(t)) => cx.layer(
+            proto,
+            buf.span(pos, shown),
+            format_args!("{title} (Unknown type {t})"),
+        ),
+        None => cx.layer(proto, buf.span(pos, shown), format_args!("{title}")),
+    }
     cx.field(nxt_f, buf.span(pos, 1), Value::U64(next.into()));
     cx.field(len_f, buf.span(pos + 1, 1), Value::U64(len_units.into()));
-    cx.sink.field(
+    // Wireshark's unit string: "[Length: 8 bytes]".
+    cx.generated_labeled(
         oct_f,
         buf.span(pos + 1, 1),
         Value::U64(len as u64),
-        Presence::Generated,
+        format_args!("Length: {len} bytes"),
     );
     if buf.bytes.len() < pos + len {
         cx.truncated(title, buf.span(pos, buf.rest(pos).len()), usize::MAX);
@@ -452,6 +489,19 @@ fn extension<S: Sink>(
     intact.then_some((next, len))
 }
 
+/// The offset in 8-byte units, which Wireshark's label also shows in bytes.
+fn fragment_offset<S: Sink>(cx: &mut Cx<'_, S>, span: Span, units: u16) {
+    let v = Value::U64(units.into());
+    if cx.sink.wants_text() {
+        let bits = crate::tree::bit_pattern(&FRAGHDR_OFFSET, units.into());
+        let bytes = u32::from(units) * 8;
+        let text = format_args!("{bits} = Offset: {units} ({bytes} bytes)");
+        cx.labeled(&FRAGHDR_OFFSET, span, v, text);
+    } else {
+        cx.field(&FRAGHDR_OFFSET, span, v);
+    }
+}
+
 fn routing<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, pos: usize, body: &[u8]) {
     let (rtype, segleft) = (body[0], body[1]);
     cx.field(
@@ -459,6 +509,16 @@ fn routing<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, pos: usize, body: &[u8]) {
         buf.span(pos + 2, 1),
         Value::U64(rtype.into()),
     );
+    // Type 0 is deprecated (RFC 5095); the note sits under Type.
+    if rtype == 0 {
+        cx.push();
+        cx.expert(
+            &ROUTING_DEPRECATED,
+            buf.span(pos + 2, 1),
+            format_args!("Routing header type is deprecated"),
+        );
+        cx.pop();
+    }
     cx.field(
         &ROUTING_SEGLEFT,
         buf.span(pos + 3, 1),
@@ -468,11 +528,6 @@ fn routing<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, pos: usize, body: &[u8]) {
     let at = pos + 4;
     match rtype {
         0 => {
-            cx.expert(
-                &ROUTING_DEPRECATED,
-                buf.span(pos + 2, 1),
-                format_args!("Routing header type 0 is deprecated"),
-            );
             cx.field(
                 &ROUTING_SRC_RESERVED,
                 buf.span(at, 4.min(data.len())),
@@ -522,7 +577,7 @@ fn options<S: Sink>(
         let o = base + i;
         let name = crate::field::lookup(OPT_TYPES, t.into()).unwrap_or("Unknown");
         if t == 0 {
-            cx.text(buf.span(o, 1), format_args!("Pad1"));
+            cx.labeled(&OPT, buf.span(o, 1), Value::None, format_args!("Pad1"));
             cx.push();
             option_type(cx, buf, o, t);
             cx.field(&OPT_PAD1, buf.span(o, 1), Value::None);
@@ -540,7 +595,12 @@ fn options<S: Sink>(
         };
         let len = len as usize;
         if i + 2 + len > opts.len() {
-            cx.text(buf.span(o, opts.len() - i), format_args!("{name}"));
+            cx.labeled(
+                &OPT,
+                buf.span(o, opts.len() - i),
+                Value::None,
+                format_args!("{name}"),
+            );
             cx.push();
             option_type(cx, buf, o, t);
             cx.field(&OPT_LENGTH, buf.span(o + 1, 1), Value::U64(len as u64));
@@ -557,12 +617,24 @@ fn options<S: Sink>(
             return false;
         }
         let val = &opts[i + 2..i + 2 + len];
-        cx.text(buf.span(o, 2 + len), format_args!("{name}"));
+        cx.labeled(
+            &OPT,
+            buf.span(o, 2 + len),
+            Value::None,
+            format_args!("{name}"),
+        );
         cx.push();
         option_type(cx, buf, o, t);
         cx.field(&OPT_LENGTH, buf.span(o + 1, 1), Value::U64(len as u64));
         let vs = buf.span(o + 2, len);
         match t {
+            // Wireshark's field allows zero bytes: "<none>", not missing.
+            1 if val.is_empty() => cx.labeled(
+                &OPT_PADN,
+                vs,
+                Value::Bytes(val),
+                format_args!("PadN: <none>"),
+            ),
             1 => cx.field(&OPT_PADN, vs, Value::Bytes(val)),
             5 if len == 2 => cx.field(
                 &OPT_ROUTER_ALERT,

@@ -59,6 +59,7 @@ pub mod ip;
 pub mod ipproto;
 pub mod ipv4;
 pub mod ipv6;
+pub mod ipv6_embedded;
 pub mod json;
 pub mod llc;
 pub mod lldp;

@@ -35,6 +35,18 @@ impl ProtoDef {
     pub fn in_column(&self) -> bool {
         !self.column.is_empty()
     }
+    /// Wireshark's short name, by which an expert item names its protocol:
+    /// the Protocol column's text, or for the layers that never set the
+    /// column (IPv6's extension headers) their own.
+    pub fn short_name(&self) -> &'static str {
+        match self.field.name {
+            "ipv6.hopopts" => "IPv6 Hop-by-Hop",
+            "ipv6.routing" => "IPv6 Routing",
+            "ipv6.fraghdr" => "IPv6 Fragment",
+            "ipv6.dstopts" => "IPv6 Destination",
+            _ => self.column,
+        }
+    }
 }
 
 macro_rules! protocols {

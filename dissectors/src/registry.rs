@@ -139,6 +139,7 @@ registry! {
     }
     frame { fields: crate::frame::ALL; }
     frame_flags { fields: crate::frame_flags::ALL; }
+    ipv6_embedded { fields: crate::ipv6_embedded::ALL; }
     app { fields: crate::app::ALL; }
     ip { fields: crate::ip::ALL; }
     ethertype {
@@ -180,7 +181,7 @@ registry! {
     }
     ipv6 {
         fields: ipv6::ALL;
-        experts: [ipv6::ROUTING_DEPRECATED, ipv6::OPT_INVALID_LEN];
+        experts: [ipv6::ROUTING_DEPRECATED, ipv6::OPT_INVALID_LEN, ipv6::PLEN_EXCEEDS_FRAMING];
         found: (LinkType, 229) | (IpVersion, 6) | (EtherType, 0x86dd) | (IpProto, 41) => ipv6::dissect;
         decode_as: "ipv6" in ETHER => ipv6::dissect;
     }

@@ -319,6 +319,7 @@ fn group_code(g: Group) -> u32 {
         Group::Protocol => 0x0900_0000,
         Group::Comments => 0x0b00_0000,
         Group::Decryption => 0x0c00_0000,
+        Group::Deprecated => 0x0e00_0000,
     }
 }
 

@@ -459,11 +459,11 @@ impl FactsSink {
             summary
         };
         // The protocol being dissected: the innermost open layer with a
-        // Protocol-column name (an IPv6 extension header is IPv6's).
+        // short name (an IPv6 extension header has its own).
         let open = self.open_layers.iter().rev().filter_map(|l| *l);
         let protocol = open
             .chain(std::iter::once(self.last_layer))
-            .map(column_name)
+            .map(short_name)
             .find(|c| !c.is_empty())
             .unwrap_or("");
         self.facts.experts.push(super::expert::ExpertItem {
@@ -488,9 +488,9 @@ impl FactsSink {
 }
 
 /// A protocol's Protocol-column name, by its filter name.
-fn column_name(layer: &str) -> &'static str {
+fn short_name(layer: &str) -> &'static str {
     match dissectors::registry::by_name().get(layer) {
-        Some(dissectors::registry::Named::Protocol(p)) => p.column,
+        Some(dissectors::registry::Named::Protocol(p)) => p.short_name(),
         _ => "",
     }
 }

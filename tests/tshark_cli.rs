@@ -1330,6 +1330,7 @@ const VERBOSE_LAYERS: &[&str] = &[
     "Domain Name System (",
     "Internet Control Message Protocol",
     "Internet Control Message Protocol v6",
+    "Internet Group Management Protocol",
     "Multicast Domain Name System (",
     "Link-local Multicast Name Resolution (",
     // Data last: it is compared only right after one of the others.
@@ -1373,6 +1374,7 @@ const JSON_LAYERS: &[&str] = &[
     "\"dns\":",
     "\"icmp\":",
     "\"icmpv6\":",
+    "\"igmp\":",
     "\"mdns\":",
     "\"llmnr\":",
     "\"data\":",

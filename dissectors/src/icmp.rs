@@ -1,6 +1,7 @@
 //! ICMP for IPv4 (RFC 792 and friends): echo with request/reply matching,
 //! errors with the quoted datagram dissected, timestamps, redirects.
 
+use crate::checksum_tree::{ChecksumFields, checksum_tree};
 use crate::expert::{ExpertDef, Group, Severity};
 use crate::field::{Base, FieldDef, FieldType as T, Value};
 use crate::icmp_echo::{self, EchoFields};
@@ -168,54 +169,20 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) {
         ),
         None => cx.field(&CODE, s(1, 1), Value::U64(code.into())),
     }
-    // The checksum covers the whole message; it can only be checked when all of it was captured.
+    // The checksum covers the whole message; it can only be checked when
+    // all of it was captured.
+    static CHECKSUM_FIELDS: ChecksumFields = ChecksumFields {
+        checksum: &CHECKSUM,
+        status: &CHECKSUM_STATUS_F,
+        bad: &BAD_CHECKSUM,
+    };
     let whole = buf.reported.saturating_sub(off) == b.len();
     let computed = bytes::fold_checksum(bytes::ones_complement_sum(
         bytes::ones_complement_sum(0, &b[..2]),
         &b[4..],
     ));
-    if whole {
-        let good = computed == checksum;
-        if good {
-            cx.labeled(
-                &CHECKSUM,
-                s(2, 2),
-                Value::U64(checksum.into()),
-                format_args!("Checksum: 0x{checksum:04x} [correct]"),
-            );
-        } else {
-            cx.labeled(
-                &CHECKSUM,
-                s(2, 2),
-                Value::U64(checksum.into()),
-                format_args!("Checksum: 0x{checksum:04x} [incorrect, should be 0x{computed:04x}]"),
-            );
-        }
-        // The expert is the checksum's child, the status its sibling.
-        if !good {
-            cx.push();
-            cx.expert(
-                &BAD_CHECKSUM,
-                s(2, 2),
-                format_args!("Bad checksum [should be 0x{computed:04x}]"),
-            );
-            cx.pop();
-        }
-        cx.sink.field(
-            &CHECKSUM_STATUS_F,
-            s(2, 0),
-            Value::U64(good as u64),
-            Presence::Generated,
-        );
-    } else {
-        cx.field(&CHECKSUM, s(2, 2), Value::U64(checksum.into()));
-        cx.sink.field(
-            &CHECKSUM_STATUS_F,
-            s(2, 0),
-            Value::U64(2),
-            Presence::Generated,
-        );
-    }
+    let computed = whole.then_some(computed);
+    checksum_tree(cx, &CHECKSUM_FIELDS, s(2, 2), checksum, computed);
 
     match t {
         0 | 8 | 13 | 14 | 15 | 16 | 17 | 18 if b.len() >= 8 => {

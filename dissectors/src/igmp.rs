@@ -5,10 +5,12 @@
 use std::net::Ipv4Addr;
 
 use crate::bytes;
+use crate::checksum_tree::{ChecksumFields, checksum_tree};
+use crate::expert::{ExpertDef, Group, Severity};
 use crate::field::{Base, FieldDef, FieldType as T, Value};
 use crate::packet::{Buf, Cx};
 use crate::proto::{self, ProtoDef};
-use crate::sink::Sink;
+use crate::sink::{Sink, Span};
 
 static TYPES: &[(u64, &str)] = &[
     (0x11, "Membership Query"),
@@ -22,13 +24,32 @@ crate::fields! {
     VERSION = FieldDef::new("igmp.version", "IGMP Version", T::U8);
     TYPE = FieldDef::new("igmp.type", "Type", T::U8).base(Base::Hex).names(TYPES);
     MAX_RESP = FieldDef::new("igmp.max_resp", "Max Resp Time", T::U8);
+    MAX_RESP_EXP = FieldDef::new("igmp.max_resp.exp", "Exponent", T::U8).base(Base::Hex).mask(0x70);
+    MAX_RESP_MANT = FieldDef::new("igmp.max_resp.mant", "Mantissa", T::U8).base(Base::Hex).mask(0x0f);
     CHECKSUM = FieldDef::new("igmp.checksum", "Checksum", T::U16).base(Base::Hex);
     CHECKSUM_STATUS = FieldDef::new("igmp.checksum.status", "Checksum Status", T::U8).base(Base::None).names(crate::field::CHECKSUM_STATUS);
     MADDR = FieldDef::new("igmp.maddr", "Multicast Address", T::Ipv4);
     NUM_GRP_RECS = FieldDef::new("igmp.num_grp_recs", "Num Group Records", T::U16);
     RECORD_TYPE = FieldDef::new("igmp.record_type", "Record Type", T::U8);
     NUM_SRC = FieldDef::new("igmp.num_src", "Num Src", T::U16);
+    S = FieldDef::new("igmp.s", "S", T::Boolean).tfs("Suppress router side processing", "Do not suppress router side processing").mask(0x08);
+    QRV = FieldDef::new("igmp.qrv", "QRV", T::U8).mask(0x07);
+    QQIC = FieldDef::new("igmp.qqic", "QQIC", T::U8);
+    SADDR = FieldDef::new("igmp.saddr", "Source Address", T::Ipv4);
 }
+
+pub static BAD_CHECKSUM: ExpertDef = ExpertDef::new(
+    "igmp.checksum.bad",
+    Severity::Error,
+    Group::Checksum,
+    "Bad checksum",
+);
+
+static CHECKSUM_FIELDS: ChecksumFields = ChecksumFields {
+    checksum: &CHECKSUM,
+    status: &CHECKSUM_STATUS,
+    bad: &BAD_CHECKSUM,
+};
 
 /// Group records read from one report (each is at least 8 bytes).
 const MAX_RECORDS: usize = 256;
@@ -70,13 +91,26 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) -> usize {
     let s = |o: usize, l: usize| buf.span(off + o, l);
     cx.generated(&VERSION, s(0, 0), Value::U64(version.into()));
     cx.field(&TYPE, s(0, 1), Value::U64(t.into()));
-    if version >= 2 {
-        cx.field(&MAX_RESP, s(1, 1), Value::U64(max_resp.into()));
+    match version {
+        3 if t == 0x11 => max_resp_v3(cx, s(1, 1), max_resp),
+        2 | 3 => {
+            let tenths = format_args!(
+                "Max Resp Time: {:.1} sec (0x{max_resp:02x})",
+                f64::from(max_resp) * 0.1
+            );
+            cx.labeled(&MAX_RESP, s(1, 1), Value::U64(max_resp.into()), tenths);
+        }
+        _ => {}
     }
-    cx.field(&CHECKSUM, s(2, 2), Value::U64(sum.into()));
-    cx.generated(&CHECKSUM_STATUS, s(2, 0), Value::U64(2));
+    // The checksum covers the whole message, when all of it was captured.
+    let whole = (len == b.len()).then(|| {
+        let sum = bytes::ones_complement_sum(bytes::ones_complement_sum(0, &b[..2]), &b[4..]);
+        bytes::fold_checksum(sum)
+    });
+    checksum_tree(cx, &CHECKSUM_FIELDS, s(2, 2), sum, whole);
     match t {
         0x22 => report_v3(cx, buf, off),
+        0x11 if version == 3 => query_v3(cx, buf, off),
         _ => {
             let group = bytes::array::<4>(b, 4);
             if let Some(g) = group {
@@ -96,6 +130,55 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) -> usize {
     }
     cx.end_layer();
     claimed
+}
+
+/// A version 3 query's Max Resp Time (RFC 3376 4.1.1): from 128 on, a
+/// mantissa and exponent; the value in tenths of a second.
+fn max_resp_v3<S: Sink>(cx: &mut Cx<'_, S>, span: Span, code: u8) {
+    let tenths = match code {
+        0..=0x7f => u32::from(code),
+        _ => (u32::from(code & 0x0f) | 0x10) << (((code & 0x70) >> 4) + 3),
+    };
+    let label = format_args!(
+        "Max Resp Time: {:.1} sec (0x{code:02x})",
+        f64::from(tenths) * 0.1
+    );
+    cx.labeled(&MAX_RESP, span, Value::U64(tenths.into()), label);
+    if code >= 0x80 {
+        cx.push();
+        cx.field(&MAX_RESP_EXP, span, Value::U64(((code & 0x70) >> 4).into()));
+        cx.field(&MAX_RESP_MANT, span, Value::U64((code & 0x0f).into()));
+        cx.pop();
+    }
+}
+
+/// A version 3 query: the group (as version 2's), then the robustness and
+/// interval fields and the sources.
+fn query_v3<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) {
+    let b = buf.rest(off);
+    let s = |o: usize, l: usize| buf.span(off + o, l);
+    let Some(g) = bytes::array::<4>(b, 4) else {
+        return;
+    };
+    cx.field(&MADDR, s(4, 4), Value::Ipv4(g));
+    let g = Ipv4Addr::from(g);
+    match g.is_unspecified() {
+        true => cx.set_info(format_args!("Membership Query, general")),
+        false => cx.set_info(format_args!("Membership Query, specific for group {g}")),
+    }
+    let (Some(&flags), Some(&qqic), Some(n)) = (b.get(8), b.get(9), bytes::be16(b, 10)) else {
+        return;
+    };
+    cx.field(&S, s(8, 1), Value::Bool(flags & 0x08 != 0));
+    cx.field(&QRV, s(8, 1), Value::U64((flags & 0x07).into()));
+    cx.field(&QQIC, s(9, 1), Value::U64(qqic.into()));
+    cx.field(&NUM_SRC, s(10, 2), Value::U64(n.into()));
+    for i in 0..usize::from(n).min(MAX_RECORDS) {
+        let Some(a) = bytes::array::<4>(b, 12 + 4 * i) else {
+            return;
+        };
+        cx.field(&SADDR, s(12 + 4 * i, 4), Value::Ipv4(a));
+    }
 }
 
 /// A version 3 report: Info names each group record.

@@ -7,6 +7,7 @@
 
 pub mod ber;
 pub mod bytes;
+pub mod checksum_tree;
 pub mod collect;
 pub mod decode_as;
 pub mod expert;

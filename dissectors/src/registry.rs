@@ -231,6 +231,7 @@ registry! {
     }
     igmp {
         fields: igmp::ALL;
+        experts: [igmp::BAD_CHECKSUM];
         found: (IpProto, 2) => igmp::dissect;
     }
     cmd {

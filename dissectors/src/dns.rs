@@ -10,7 +10,7 @@ use crate::field::{Base, FieldDef, FieldType as T, Value};
 use crate::packet::{Answer, Buf, Cx};
 use crate::proto::{self, ProtoDef};
 use crate::sink::{Presence, Sink, Span};
-use crate::tape_codec::{Sources, TapeReader, TapeWriter};
+use crate::tape_codec::{Recorded, Sources, TapeReader, TapeWriter};
 
 /// Which of the DNS family a message is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -111,6 +111,17 @@ impl DnsMatch {
             retransmission_of: r.opt_u32(),
             unsolicited: r.u8() != 0,
         }
+    }
+}
+
+/// A match inside another record (a PDU's note): its fields, untagged.
+impl Recorded for DnsMatch {
+    fn record(&self, w: &mut TapeWriter<'_>) {
+        self.write_fields(w);
+    }
+
+    fn replay(r: &mut TapeReader<'_>, _src: &mut Sources<'_>) -> Self {
+        DnsMatch::read_fields(r)
     }
 }
 

@@ -21,6 +21,8 @@ use std::collections::VecDeque;
 
 use loona_hpack::Decoder;
 
+use crate::tape_codec::{Recorded, Sources, TapeReader, TapeWriter};
+
 pub use crate::shared::SharedBytes;
 
 /// Largest dynamic table a peer may ask for (RFC 7541's default is 4096).
@@ -244,6 +246,84 @@ pub enum HeaderBlock {
     /// Not decodable: it refers to table entries from before what was seen,
     /// or it is damaged.
     Unknown(&'static str),
+}
+
+/// Why a block was not decoded, as a code on the tape.
+const UNKNOWN_REASONS: [&str; 3] = [
+    "damaged header block",
+    "refers to header table entries from before the capture",
+    "not decoded",
+];
+
+/// A header block as HTTP/2 keeps it on the tape: whether there is one,
+/// then why it was not decoded or its headers (shared values by reference).
+impl Recorded for Option<HeaderBlock> {
+    fn record(&self, w: &mut TapeWriter<'_>) {
+        match self {
+            None => w.u8(0),
+            Some(HeaderBlock::Unknown(why)) => {
+                w.u8(1);
+                w.u8(UNKNOWN_REASONS.iter().position(|r| r == why).unwrap_or(2) as u8);
+            }
+            Some(HeaderBlock::Decoded {
+                headers,
+                size_updates,
+                truncated,
+            }) => {
+                w.u8(2);
+                w.u8((*truncated).into());
+                w.u64(size_updates.len() as u64);
+                for s in size_updates {
+                    w.u64(*s);
+                }
+                w.u64(headers.len() as u64);
+                for h in headers {
+                    w.shared(h.name.id(), &h.name);
+                    w.shared(h.value.id(), &h.value);
+                    w.u8(h.repr.as_u8());
+                    w.u64(h.index);
+                }
+            }
+        }
+    }
+
+    fn replay(r: &mut TapeReader<'_>, src: &mut Sources<'_>) -> Self {
+        match r.u8() {
+            1 => Some(HeaderBlock::Unknown(
+                UNKNOWN_REASONS[(r.u8() as usize).min(UNKNOWN_REASONS.len() - 1)],
+            )),
+            2 => {
+                let truncated = r.u8() != 0;
+                let n = r.u64() as usize;
+                let mut size_updates = Vec::new();
+                for _ in 0..n {
+                    if r.failed {
+                        break;
+                    }
+                    size_updates.push(r.u64());
+                }
+                let n = r.u64() as usize;
+                let mut headers = Vec::new();
+                for _ in 0..n {
+                    if r.failed {
+                        break;
+                    }
+                    headers.push(Header {
+                        name: src.shared(r),
+                        value: src.shared(r),
+                        repr: Repr::from_u8(r.u8()),
+                        index: r.u64(),
+                    });
+                }
+                Some(HeaderBlock::Decoded {
+                    headers,
+                    size_updates,
+                    truncated,
+                })
+            }
+            _ => None,
+        }
+    }
 }
 
 /// The HPACK decoder of one direction.

@@ -7,6 +7,7 @@ use crate::field::{FieldDef, FieldType as T, Value};
 use crate::packet::{Buf, Cx};
 use crate::proto;
 use crate::sink::{Presence, Sink};
+use crate::tape_codec::{Recorded, Sources, TapeReader, TapeWriter};
 
 /// A message head longer than this is not HTTP (or not worth keeping).
 pub const MAX_HEAD: usize = 64 << 10;
@@ -459,6 +460,33 @@ pub struct HttpNote {
     /// For a response: the URI of the request it answers after its scheme
     /// (the Host header's value and the target), when it had a Host.
     pub uri: Option<String>,
+}
+
+/// What HTTP keeps of a message's note on the tape.
+impl Recorded for HttpNote {
+    fn record(&self, w: &mut TapeWriter<'_>) {
+        w.opt_u64(self.request_in.map(u64::from));
+        w.opt_i64(self.time_ns);
+        w.u64(self.number.into());
+        w.opt_u64(self.prev_request.map(u64::from));
+        w.opt_u64(self.prev_response.map(u64::from));
+        w.bytes(self.uri.as_deref().map_or(&[][..], |u| u.as_bytes()));
+        w.u8(self.uri.is_some().into());
+    }
+
+    fn replay(r: &mut TapeReader<'_>, _src: &mut Sources<'_>) -> Self {
+        HttpNote {
+            request_in: r.opt_u32(),
+            time_ns: r.opt_i64(),
+            number: r.u32(),
+            prev_request: r.opt_u32(),
+            prev_response: r.opt_u32(),
+            uri: {
+                let uri = String::from_utf8_lossy(r.bytes()).into_owned();
+                (r.u8() == 1).then_some(uri)
+            },
+        }
+    }
 }
 
 /// Bytes of an HTTP connection that are no message (the rest of a body

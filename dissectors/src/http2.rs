@@ -9,10 +9,11 @@ use std::fmt::Write as _;
 use crate::bytes;
 use crate::field::{Base, FieldDef, FieldType as T, Value};
 use crate::hpack::{HeaderBlock, HpackDecoder};
-use crate::http2_body::{BodyPart, BodyPiece, BodyReassembly};
+use crate::http2_body::{BodyPart, BodyPiece, BodyReassembly, read_body_pieces, write_body_pieces};
 use crate::packet::{Buf, Cx};
 use crate::shared::SharedStr;
 use crate::sink::{Presence, Sink};
+use crate::tape_codec::{Recorded, Sources, TapeReader, TapeWriter};
 
 /// The client connection preface (RFC 9113, section 3.4).
 pub const PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
@@ -57,6 +58,61 @@ pub struct H2Note {
     /// or trailing HEADERS, ending the stream): each piece's frame and
     /// length.
     pub pieces: Option<Vec<BodyPiece>>,
+}
+
+/// What HTTP/2 keeps of a frame's note on the tape.
+impl Recorded for H2Note {
+    fn record(&self, w: &mut TapeWriter<'_>) {
+        w.u8(self.from_client.into());
+        for s in [&self.content_type, &self.path] {
+            match s {
+                None => w.u8(0),
+                Some(s) => {
+                    w.u8(1);
+                    w.shared(s.id(), s.as_bytes());
+                }
+            }
+        }
+        self.headers.record(w);
+        match &self.body {
+            None => w.u8(0),
+            Some(b) => {
+                w.u8(1);
+                w.big(b);
+            }
+        }
+        w.u64(self.body_len);
+        match &self.dns {
+            None => w.u8(0),
+            Some(m) => {
+                w.u8(1);
+                m.record(w);
+            }
+        }
+        w.u8(self.body_part.as_u8());
+        write_body_pieces(w, self.pieces.as_deref());
+    }
+
+    fn replay(r: &mut TapeReader<'_>, src: &mut Sources<'_>) -> Self {
+        let from_client = r.u8() != 0;
+        let mut text = |r: &mut TapeReader<'_>| {
+            (r.u8() == 1)
+                .then(|| SharedStr::from(String::from_utf8_lossy(&src.shared(r)).into_owned()))
+        };
+        let content_type = text(r);
+        let path = text(r);
+        H2Note {
+            content_type,
+            path,
+            from_client,
+            headers: Option::<HeaderBlock>::replay(r, src),
+            body: (r.u8() == 1).then(|| src.big(r)),
+            body_len: r.u64(),
+            dns: (r.u8() == 1).then(|| crate::dns::DnsMatch::replay(r, src)),
+            body_part: BodyPart::from_u8(r.u8()),
+            pieces: read_body_pieces(r),
+        }
+    }
 }
 
 /// Bodies joined to be shown whole are at most this long.

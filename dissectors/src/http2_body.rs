@@ -6,6 +6,8 @@
 //! its bytes are not one entity. gRPC streams are not reassembled:
 //! Wireshark hands their messages on frame by frame.
 
+use crate::tape_codec::{TapeReader, TapeWriter};
+
 /// How Wireshark shows a DATA frame's payload.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum BodyPart {
@@ -127,6 +129,38 @@ impl BodyReassembly {
     pub fn held_bytes(&self) -> usize {
         self.pieces.capacity() * std::mem::size_of::<BodyPiece>()
     }
+}
+
+/// A body's pieces: their count (0: none), then each frame as the step
+/// from the one before (they rise) and its length.
+pub fn write_body_pieces(w: &mut TapeWriter, pieces: Option<&[BodyPiece]>) {
+    let Some(pieces) = pieces else {
+        w.u64(0);
+        return;
+    };
+    w.u64(pieces.len() as u64);
+    let mut last = 0u32;
+    for &(frame, len) in pieces {
+        w.u64(frame.wrapping_sub(last).into());
+        w.u64(len.into());
+        last = frame;
+    }
+}
+
+pub fn read_body_pieces(r: &mut TapeReader<'_>) -> Option<Vec<BodyPiece>> {
+    let n = r.u64() as usize;
+    if n == 0 {
+        return None;
+    }
+    let n = n.min(MAX_PIECES);
+    let mut last = 0u32;
+    let pieces = (0..n)
+        .map(|_| {
+            last = last.wrapping_add(r.u64() as u32);
+            (last, r.u64() as u32)
+        })
+        .collect();
+    Some(pieces)
 }
 
 #[cfg(test)]

@@ -273,6 +273,16 @@ impl<'t> TapeReader<'t> {
     }
 }
 
+/// A value a protocol keeps on a frame's tape inside a record of the core
+/// (a PDU's note): the protocol's module declares how it is written and
+/// read back, so the tape machinery carries it without knowing it.
+pub trait Recorded: Sized {
+    fn record(&self, w: &mut TapeWriter<'_>);
+    /// Reads what [`Recorded::record`] wrote; a short tape sets the
+    /// reader's `failed` and gives a value its caller then drops.
+    fn replay(r: &mut TapeReader<'_>, src: &mut Sources<'_>) -> Self;
+}
+
 /// What a replay reads besides its tape: other frames' bytes and the
 /// blob log, each when the replay has them.
 pub struct Sources<'t> {

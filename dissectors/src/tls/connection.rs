@@ -7,6 +7,7 @@ use std::sync::Arc;
 use super::decrypt::{DecryptError, Decryptor, Opened, Plaintext};
 use super::keylog::KeyLog;
 use super::*;
+use crate::tape_codec::{Recorded, Sources, TapeReader, TapeWriter};
 
 /// What the connection knew when a record completed.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -31,6 +32,82 @@ pub struct TlsNote {
     /// A server's ChangeCipherSpec ending an abbreviated handshake (no
     /// ServerHelloDone before it): the session was resumed.
     pub resumed: bool,
+}
+
+/// What TLS keeps of a record's note on the tape (the payload a decrypted
+/// record carries is the PDU engine's, written after it).
+impl Recorded for TlsNote {
+    fn record(&self, w: &mut TapeWriter<'_>) {
+        w.u64(self.version.into());
+        w.u8(u8::from(self.encrypted) | (u8::from(self.resumed) << 1));
+        match &self.carry {
+            Carry::None => w.u8(0),
+            Carry::Continued { head, len } => {
+                w.u8(1);
+                w.bytes(head);
+                w.u64((*len).into());
+            }
+            Carry::Whole(b) => {
+                w.u8(2);
+                w.big(b);
+            }
+        }
+        w.u64(self.cipher.into());
+        w.bytes(self.alpn.as_deref().unwrap_or("").as_bytes());
+        w.u8(self.app.map_or(0, |a| a + 1));
+        write_decrypted(w, &self.decrypted);
+    }
+
+    fn replay(r: &mut TapeReader<'_>, src: &mut Sources<'_>) -> Self {
+        let version = r.u64() as u16;
+        let flags = r.u8();
+        TlsNote {
+            version,
+            encrypted: flags & 1 != 0,
+            resumed: flags & 2 != 0,
+            carry: match r.u8() {
+                1 => Carry::Continued {
+                    head: r.bytes().iter().take(4).copied().collect(),
+                    len: r.u32(),
+                },
+                2 => Carry::Whole(src.big(r)),
+                _ => Carry::None,
+            },
+            cipher: r.u64() as u16,
+            alpn: Some(String::from_utf8_lossy(r.bytes()).into_owned()).filter(|s| !s.is_empty()),
+            app: r.u8().checked_sub(1),
+            decrypted: read_decrypted(r, src),
+            quic: false,
+        }
+    }
+}
+
+fn write_decrypted(w: &mut TapeWriter<'_>, d: &Decrypted) {
+    match d {
+        Decrypted::None => w.u8(0),
+        Decrypted::NoKey => w.u8(1),
+        Decrypted::Plain(p) => {
+            w.u8(2);
+            w.u8(p.content_type);
+            w.big(&p.bytes);
+        }
+        Decrypted::Failed(e) => {
+            w.u8(3);
+            w.u8(e.as_u8());
+        }
+    }
+}
+
+fn read_decrypted(r: &mut TapeReader<'_>, src: &mut Sources<'_>) -> Decrypted {
+    match r.u8() {
+        1 => Decrypted::NoKey,
+        2 => Decrypted::Plain(Plaintext {
+            content_type: r.u8(),
+            bytes: src.big(r),
+        }),
+        3 => Decrypted::Failed(DecryptError::from_u8(r.u8())),
+        _ => Decrypted::None,
+    }
 }
 
 /// What decryption made of a record.

@@ -174,94 +174,22 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) -> usize {
         return buf.reported.saturating_sub(off);
     };
     let op = p.opcode();
-    let (ether, ipv4) = (p.hw_is_ether(), p.proto_is_ipv4());
-    let all_zero = |s: &[u8]| s.iter().all(|&b| b == 0);
-    let gratuitous = matches!(op, 1 | 2) && p.spa() == p.tpa();
-    let announcement = op == 1 && gratuitous && all_zero(p.tha());
-    let probe = op == 1 && !gratuitous && all_zero(p.spa()) && all_zero(p.tha());
-    let mut duplicate: Option<[u8; 4]> = None;
+    let purpose = Purpose::of(&p);
     let len = p.total_len();
-    // Wireshark's title: the opcode's name, or what the packet is for.
-    let op_name = match crate::field::lookup(OPCODES, op.into()) {
-        Some(_) if announcement => "ARP Announcement",
-        Some(_) if probe => "ARP Probe",
-        Some(_) if gratuitous && op == 1 => "request/gratuitous ARP",
-        Some(_) if gratuitous => "reply/gratuitous ARP",
-        Some(name) => name,
-        None => "",
-    };
-    if op_name.is_empty() {
-        cx.layer(
+    match purpose.title(op) {
+        Some(name) => cx.layer(
+            &proto::ARP,
+            buf.span(off, len),
+            format_args!("Address Resolution Protocol ({name})"),
+        ),
+        None => cx.layer(
             &proto::ARP,
             buf.span(off, len),
             format_args!("Address Resolution Protocol (opcode 0x{op:04x})"),
-        );
-    } else {
-        cx.layer(
-            &proto::ARP,
-            buf.span(off, len),
-            format_args!("Address Resolution Protocol ({op_name})"),
-        );
+        ),
     }
-    cx.field(&HW_TYPE, buf.span(off, 2), Value::U64(p.hw_type().into()));
-    cx.field(
-        &PROTO_TYPE,
-        buf.span(off + 2, 2),
-        Value::U64(p.proto_type().into()),
-    );
-    cx.field(
-        &HW_SIZE,
-        buf.span(off + 4, 1),
-        Value::U64(p.hw_len() as u64),
-    );
-    cx.field(
-        &PROTO_SIZE,
-        buf.span(off + 5, 1),
-        Value::U64(p.proto_len() as u64),
-    );
-    cx.field(&OPCODE, buf.span(off + 6, 2), Value::U64(op.into()));
-    if gratuitous {
-        cx.sink.field(
-            &IS_GRATUITOUS,
-            buf.span(off, 0),
-            Value::Bool(true),
-            Presence::Generated,
-        );
-    }
-    if probe {
-        cx.sink.field(
-            &IS_PROBE,
-            buf.span(off, 0),
-            Value::Bool(true),
-            Presence::Generated,
-        );
-    }
-    if announcement {
-        cx.sink.field(
-            &IS_ANNOUNCEMENT,
-            buf.span(off, 0),
-            Value::Bool(true),
-            Presence::Generated,
-        );
-    }
-    let hw =
-        |cx: &mut Cx<'_, S>, o: usize, a: &[u8], mac: &'static FieldDef, raw: &'static FieldDef| {
-            match <[u8; 6]>::try_from(a) {
-                Ok(m) if ether => cx.field(mac, buf.span(off + o, 6), Value::Ether(m)),
-                _ => cx.field(raw, buf.span(off + o, a.len()), Value::Bytes(a)),
-            }
-        };
-    let pa =
-        |cx: &mut Cx<'_, S>, o: usize, a: &[u8], v4: &'static FieldDef, raw: &'static FieldDef| {
-            match <[u8; 4]>::try_from(a) {
-                Ok(ip) if ipv4 => cx.field(v4, buf.span(off + o, 4), Value::Ipv4(ip)),
-                _ => cx.field(raw, buf.span(off + o, a.len()), Value::Bytes(a)),
-            }
-        };
-    hw(cx, p.sha_off(), p.sha(), &SRC_HW_MAC, &SRC_HW);
-    pa(cx, p.spa_off(), p.spa(), &SRC_PROTO_IPV4, &SRC_PROTO);
-    hw(cx, p.tha_off(), p.tha(), &DST_HW_MAC, &DST_HW);
-    pa(cx, p.tpa_off(), p.tpa(), &DST_PROTO_IPV4, &DST_PROTO);
+    header_fields(cx, buf, off, &p, &purpose);
+    addresses(cx, buf, off, &p);
     cx.end_layer();
     let column = match op {
         3 | 4 => "RARP",
@@ -274,66 +202,173 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) -> usize {
     if column != "ARP" {
         cx.pi.protocol = column.into();
     }
-    if cx.quote_depth == 0 && ether && ipv4 && matches!(op, 1 | 2) {
-        // Wireshark checks the sender's binding, and in replies the target's too.
-        let usable = |mac: &[u8], ip: &[u8]| mac[0] & 1 == 0 && !all_zero(mac) && !all_zero(ip);
-        // As in Wireshark, Info tells what the last check found.
-        if usable(p.sha(), p.spa()) {
-            duplicate = duplicate_check(cx, buf, off, p.sha(), p.spa());
-        }
-        if op == 2 && usable(p.tha(), p.tpa()) && duplicate != Some(ip4(p.tpa())) {
-            duplicate = duplicate_check(cx, buf, off, p.tha(), p.tpa());
-        }
-    }
-
+    let duplicate = duplicates(cx, buf, off, &p);
     if cx.columns() {
-        let (spa, tpa, sha) = (
-            Addr(p.spa(), ipv4),
-            Addr(p.tpa(), ipv4),
-            Addr(p.sha(), ether),
-        );
-        let tha = Addr(p.tha(), ether);
-        match op {
-            1 if announcement => cx.set_info(format_args!("ARP Announcement for {tpa}")),
-            1 if gratuitous => cx.set_info(format_args!("Gratuitous ARP for {tpa} (Request)")),
-            1 if probe => cx.set_info(format_args!("Who has {tpa}? (ARP Probe)")),
-            1 => cx.set_info(format_args!("Who has {tpa}? Tell {spa}")),
-            2 if gratuitous => cx.set_info(format_args!("Gratuitous ARP for {spa} (Reply)")),
-            2 => cx.set_info(format_args!("{spa} is at {sha}")),
-            3 | 5 | 8 => cx.set_info(format_args!("Who is {tha}? Tell {sha}")),
-            4 | 6 => cx.set_info(format_args!("{tha} is at {tpa}")),
-            7 => cx.set_info(format_args!("DRARP Error")),
-            9 => cx.set_info(format_args!("{sha} is at {spa}")),
-            10 => cx.set_info(format_args!("ARP NAK")),
-            11..=23 => {
-                let what = match op {
-                    11 => "MARS request from",
-                    12 => "MARS MULTI request from",
-                    13 => "MARS MSERV request from",
-                    14 => "MARS JOIN request from",
-                    15 => "MARS LEAVE from",
-                    16 => "MARS NAK from",
-                    17 => "MARS UNSERV request from",
-                    18 => "MARS SJOIN request from",
-                    19 => "MARS SLEAVE from",
-                    20 => "MARS grouplist request from",
-                    21 => "MARS grouplist reply from",
-                    22 => "MARS redirect map from",
-                    _ => "MAPOS UNARP request from",
-                };
-                cx.set_info(format_args!("{what} {sha} at {spa}"))
-            }
-            24 => cx.set_info(format_args!("Experimental 1 ( opcode {op} )")),
-            25 => cx.set_info(format_args!("Experimental 2 ( opcode {op} )")),
-            0 | 65535 => cx.set_info(format_args!("Reserved opcode {op}")),
-            _ => cx.set_info(format_args!("Unknown ARP opcode 0x{op:04x}")),
-        }
+        info(cx, &p, &purpose);
         if let Some(ip) = duplicate {
             let ip = Addr(&ip, true);
             cx.append_info(format_args!(" (duplicate use of {ip} detected!)"));
         }
     }
     len
+}
+
+fn all_zero(s: &[u8]) -> bool {
+    s.iter().all(|&b| b == 0)
+}
+
+/// What a request or reply is for, beyond its opcode (RFC 5227's probes and
+/// announcements, gratuitous ARP).
+struct Purpose {
+    gratuitous: bool,
+    announcement: bool,
+    probe: bool,
+}
+
+impl Purpose {
+    fn of(p: &ArpPacket<'_>) -> Purpose {
+        let op = p.opcode();
+        let gratuitous = matches!(op, 1 | 2) && p.spa() == p.tpa();
+        Purpose {
+            gratuitous,
+            announcement: op == 1 && gratuitous && all_zero(p.tha()),
+            probe: op == 1 && !gratuitous && all_zero(p.spa()) && all_zero(p.tha()),
+        }
+    }
+
+    /// Wireshark's title: the opcode's name, or what the packet is for;
+    /// `None` for an opcode it does not know.
+    fn title(&self, op: u16) -> Option<&'static str> {
+        let name = crate::field::lookup(OPCODES, op.into())?;
+        Some(match self {
+            Purpose {
+                announcement: true, ..
+            } => "ARP Announcement",
+            Purpose { probe: true, .. } => "ARP Probe",
+            Purpose {
+                gratuitous: true, ..
+            } if op == 1 => "request/gratuitous ARP",
+            Purpose {
+                gratuitous: true, ..
+            } => "reply/gratuitous ARP",
+            _ => name,
+        })
+    }
+}
+
+/// Types, sizes, opcode, and what the packet is for.
+fn header_fields<S: Sink>(
+    cx: &mut Cx<'_, S>,
+    buf: Buf<'_>,
+    off: usize,
+    p: &ArpPacket<'_>,
+    purpose: &Purpose,
+) {
+    let s = |o: usize, l: usize| buf.span(off + o, l);
+    cx.field(&HW_TYPE, s(0, 2), Value::U64(p.hw_type().into()));
+    cx.field(&PROTO_TYPE, s(2, 2), Value::U64(p.proto_type().into()));
+    cx.field(&HW_SIZE, s(4, 1), Value::U64(p.hw_len() as u64));
+    cx.field(&PROTO_SIZE, s(5, 1), Value::U64(p.proto_len() as u64));
+    cx.field(&OPCODE, s(6, 2), Value::U64(p.opcode().into()));
+    let marks = [
+        (purpose.gratuitous, &IS_GRATUITOUS),
+        (purpose.probe, &IS_PROBE),
+        (purpose.announcement, &IS_ANNOUNCEMENT),
+    ];
+    for (_, def) in marks.into_iter().filter(|(set, _)| *set) {
+        cx.sink
+            .field(def, s(0, 0), Value::Bool(true), Presence::Generated);
+    }
+}
+
+/// Sender and target addresses: MAC and IPv4 when the header says so,
+/// else bytes.
+fn addresses<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize, p: &ArpPacket<'_>) {
+    let (ether, ipv4) = (p.hw_is_ether(), p.proto_is_ipv4());
+    let hw =
+        |cx: &mut Cx<'_, S>, o: usize, a: &[u8], defs: (&'static FieldDef, &'static FieldDef)| {
+            match <[u8; 6]>::try_from(a) {
+                Ok(m) if ether => cx.field(defs.0, buf.span(off + o, 6), Value::Ether(m)),
+                _ => cx.field(defs.1, buf.span(off + o, a.len()), Value::Bytes(a)),
+            }
+        };
+    let pa =
+        |cx: &mut Cx<'_, S>, o: usize, a: &[u8], defs: (&'static FieldDef, &'static FieldDef)| {
+            match <[u8; 4]>::try_from(a) {
+                Ok(ip) if ipv4 => cx.field(defs.0, buf.span(off + o, 4), Value::Ipv4(ip)),
+                _ => cx.field(defs.1, buf.span(off + o, a.len()), Value::Bytes(a)),
+            }
+        };
+    hw(cx, p.sha_off(), p.sha(), (&SRC_HW_MAC, &SRC_HW));
+    pa(cx, p.spa_off(), p.spa(), (&SRC_PROTO_IPV4, &SRC_PROTO));
+    hw(cx, p.tha_off(), p.tha(), (&DST_HW_MAC, &DST_HW));
+    pa(cx, p.tpa_off(), p.tpa(), (&DST_PROTO_IPV4, &DST_PROTO));
+}
+
+/// Wireshark checks the sender's binding, and in replies the target's too;
+/// as in Wireshark, Info tells what the last check found.
+fn duplicates<S: Sink>(
+    cx: &mut Cx<'_, S>,
+    buf: Buf<'_>,
+    off: usize,
+    p: &ArpPacket<'_>,
+) -> Option<[u8; 4]> {
+    let op = p.opcode();
+    if cx.quote_depth != 0 || !p.hw_is_ether() || !p.proto_is_ipv4() || !matches!(op, 1 | 2) {
+        return None;
+    }
+    let usable = |mac: &[u8], ip: &[u8]| mac[0] & 1 == 0 && !all_zero(mac) && !all_zero(ip);
+    let mut duplicate = None;
+    if usable(p.sha(), p.spa()) {
+        duplicate = duplicate_check(cx, buf, off, p.sha(), p.spa());
+    }
+    if op == 2 && usable(p.tha(), p.tpa()) && duplicate != Some(ip4(p.tpa())) {
+        duplicate = duplicate_check(cx, buf, off, p.tha(), p.tpa());
+    }
+    duplicate
+}
+
+/// The Info column, worded by opcode and purpose as Wireshark's.
+fn info<S: Sink>(cx: &mut Cx<'_, S>, p: &ArpPacket<'_>, purpose: &Purpose) {
+    let (ether, ipv4) = (p.hw_is_ether(), p.proto_is_ipv4());
+    let (spa, tpa) = (Addr(p.spa(), ipv4), Addr(p.tpa(), ipv4));
+    let (sha, tha) = (Addr(p.sha(), ether), Addr(p.tha(), ether));
+    let op = p.opcode();
+    match op {
+        1 if purpose.announcement => cx.set_info(format_args!("ARP Announcement for {tpa}")),
+        1 if purpose.gratuitous => cx.set_info(format_args!("Gratuitous ARP for {tpa} (Request)")),
+        1 if purpose.probe => cx.set_info(format_args!("Who has {tpa}? (ARP Probe)")),
+        1 => cx.set_info(format_args!("Who has {tpa}? Tell {spa}")),
+        2 if purpose.gratuitous => cx.set_info(format_args!("Gratuitous ARP for {spa} (Reply)")),
+        2 => cx.set_info(format_args!("{spa} is at {sha}")),
+        3 | 5 | 8 => cx.set_info(format_args!("Who is {tha}? Tell {sha}")),
+        4 | 6 => cx.set_info(format_args!("{tha} is at {tpa}")),
+        7 => cx.set_info(format_args!("DRARP Error")),
+        9 => cx.set_info(format_args!("{sha} is at {spa}")),
+        10 => cx.set_info(format_args!("ARP NAK")),
+        11..=23 => {
+            let what = match op {
+                11 => "MARS request from",
+                12 => "MARS MULTI request from",
+                13 => "MARS MSERV request from",
+                14 => "MARS JOIN request from",
+                15 => "MARS LEAVE from",
+                16 => "MARS NAK from",
+                17 => "MARS UNSERV request from",
+                18 => "MARS SJOIN request from",
+                19 => "MARS SLEAVE from",
+                20 => "MARS grouplist request from",
+                21 => "MARS grouplist reply from",
+                22 => "MARS redirect map from",
+                _ => "MAPOS UNARP request from",
+            };
+            cx.set_info(format_args!("{what} {sha} at {spa}"))
+        }
+        24 => cx.set_info(format_args!("Experimental 1 ( opcode {op} )")),
+        25 => cx.set_info(format_args!("Experimental 2 ( opcode {op} )")),
+        0 | 65535 => cx.set_info(format_args!("Reserved opcode {op}")),
+        _ => cx.set_info(format_args!("Unknown ARP opcode 0x{op:04x}")),
+    }
 }
 
 fn ip4(a: &[u8]) -> [u8; 4] {

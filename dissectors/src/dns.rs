@@ -863,30 +863,38 @@ fn body<S: Sink>(cx: &mut Cx<'_, S>, msg: &mut Msg<'_>, m: &DnsMatch) {
         msg.cut = true;
         return;
     };
+    flags_field(cx, msg, id, flags);
+    let Some(counts) = count_fields(cx, msg, flags) else {
+        msg.cut = true;
+        return;
+    };
+    if sections(cx, msg, flags, counts).is_err() {
+        msg.cut = true;
+        return;
+    }
+    match_fields(cx, msg, m, flags & 0x8000 != 0);
+}
+
+/// The flags item with its bits (LLMNR's differ from DNS's), and the Info
+/// text: operation, response, ID and error.
+fn flags_field<S: Sink>(cx: &mut Cx<'_, S>, msg: &mut Msg<'_>, id: u16, flags: u16) {
     let response = flags & 0x8000 != 0;
     let opcode = (flags >> 11) & 0xf;
     let rcode = flags & 0xf;
     let opname = crate::field::lookup(OPCODES, opcode.into()).unwrap_or("Unknown operation");
     let rname = crate::field::lookup(RCODES, rcode.into()).unwrap_or("Unknown error");
-    let _ = write!(
-        msg.info,
-        "{opname}{} 0x{id:04x}",
-        if response { " response" } else { "" }
-    );
+    let kind = if response { " response" } else { "" };
+    let _ = write!(msg.info, "{opname}{kind} 0x{id:04x}");
     if response && rcode != 0 {
         let _ = write!(msg.info, " {rname}");
     }
     let fs = msg.span(2, 2);
-    let mut summary = format!("{opname}{}", if response { " response" } else { "" });
+    let mut summary = format!("{opname}{kind}");
     if response {
         let _ = write!(summary, ", {rname}");
     }
-    cx.labeled(
-        &FLAGS,
-        fs,
-        Value::U64(flags.into()),
-        format_args!("Flags: 0x{flags:04x} {summary}"),
-    );
+    let text = format_args!("Flags: 0x{flags:04x} {summary}");
+    cx.labeled(&FLAGS, fs, Value::U64(flags.into()), text);
     cx.push();
     let bit = |m: u16| Value::Bool(flags & m != 0);
     cx.field(&FLAGS_RESPONSE, fs, bit(0x8000));
@@ -901,40 +909,48 @@ fn body<S: Sink>(cx: &mut Cx<'_, S>, msg: &mut Msg<'_>, m: &DnsMatch) {
             cx.field(&FLAGS_TRUNCATED, fs, bit(0x0200));
             cx.field(&FLAGS_TENTATIVE, fs, bit(0x0100));
         }
-        _ => {
-            if response {
-                cx.field(&FLAGS_AUTHORITATIVE, fs, bit(0x0400));
-            }
-            cx.field(&FLAGS_TRUNCATED, fs, bit(0x0200));
-            cx.field(&FLAGS_RECDESIRED, fs, bit(0x0100));
-            if response {
-                cx.field(&FLAGS_RECAVAIL, fs, bit(0x0080));
-            }
-            cx.field(&FLAGS_Z, fs, bit(0x0040));
-            // A query shows the AD bit only when it is set (RFC 6840 lets
-            // a query ask for it), as tshark does.
-            if response {
-                cx.field(&FLAGS_AUTHENTICATED, fs, bit(0x0020));
-            } else if flags & 0x0020 != 0 {
-                // Wireshark's second item of the same name, worded for a
-                // query.
-                let bits = crate::tree::bit_pattern(&FLAGS_AUTHENTICATED, 1);
-                cx.labeled(
-                    &FLAGS_AUTHENTICATED,
-                    fs,
-                    bit(0x0020),
-                    format_args!("{bits} = AD bit: Set"),
-                );
-            }
-            cx.field(&FLAGS_CHECKDISABLE, fs, bit(0x0010));
-        }
+        _ => dns_flag_bits(cx, fs, flags),
     }
     if response {
         cx.field(&FLAGS_RCODE, fs, Value::U64(rcode.into()));
     }
     cx.pop();
-    let update = opcode == 5;
-    let count_fields: [&'static FieldDef; 4] = if update {
+}
+
+/// DNS's (and mDNS's) flag bits between the opcode and the reply code.
+fn dns_flag_bits<S: Sink>(cx: &mut Cx<'_, S>, fs: Span, flags: u16) {
+    let response = flags & 0x8000 != 0;
+    let bit = |m: u16| Value::Bool(flags & m != 0);
+    if response {
+        cx.field(&FLAGS_AUTHORITATIVE, fs, bit(0x0400));
+    }
+    cx.field(&FLAGS_TRUNCATED, fs, bit(0x0200));
+    cx.field(&FLAGS_RECDESIRED, fs, bit(0x0100));
+    if response {
+        cx.field(&FLAGS_RECAVAIL, fs, bit(0x0080));
+    }
+    cx.field(&FLAGS_Z, fs, bit(0x0040));
+    // A query shows the AD bit only when it is set (RFC 6840 lets a query
+    // ask for it), as tshark does.
+    if response {
+        cx.field(&FLAGS_AUTHENTICATED, fs, bit(0x0020));
+    } else if flags & 0x0020 != 0 {
+        // Wireshark's second item of the same name, worded for a query.
+        let bits = crate::tree::bit_pattern(&FLAGS_AUTHENTICATED, 1);
+        let text = format_args!("{bits} = AD bit: Set");
+        cx.labeled(&FLAGS_AUTHENTICATED, fs, bit(0x0020), text);
+    }
+    cx.field(&FLAGS_CHECKDISABLE, fs, bit(0x0010));
+}
+
+/// Whether `flags` say UPDATE, whose sections have their own names.
+fn is_update(flags: u16) -> bool {
+    (flags >> 11) & 0xf == 5
+}
+
+/// The four section counts, or `None` when the header is cut.
+fn count_fields<S: Sink>(cx: &mut Cx<'_, S>, msg: &Msg<'_>, flags: u16) -> Option<[u16; 4]> {
+    let defs: [&'static FieldDef; 4] = if is_update(flags) {
         [
             &COUNT_ZONES,
             &COUNT_PREREQUISITES,
@@ -950,36 +966,37 @@ fn body<S: Sink>(cx: &mut Cx<'_, S>, msg: &mut Msg<'_>, m: &DnsMatch) {
         ]
     };
     let mut counts = [0u16; 4];
-    for (i, f) in count_fields.iter().enumerate() {
-        let Some(c) = bytes::be16(b, 4 + 2 * i) else {
-            msg.cut = true;
-            return;
-        };
-        counts[i] = c;
-        cx.field(f, msg.span(4 + 2 * i, 2), Value::U64(c.into()));
+    for (i, f) in defs.iter().enumerate() {
+        counts[i] = bytes::be16(msg.b, 4 + 2 * i)?;
+        cx.field(f, msg.span(4 + 2 * i, 2), Value::U64(counts[i].into()));
     }
-    let mut pos = 12;
-    let sections: [(&str, &str); 4] = if update {
-        [
-            ("Zone", ""),
-            ("Prerequisites", ""),
-            ("Updates", ""),
-            ("Additional records", ""),
-        ]
+    Some(counts)
+}
+
+/// The sections that have entries: the questions, then the records; `Err`
+/// at the first entry that does not read.
+fn sections<S: Sink>(
+    cx: &mut Cx<'_, S>,
+    msg: &mut Msg<'_>,
+    flags: u16,
+    counts: [u16; 4],
+) -> Result<(), PastEnd> {
+    let titles = if is_update(flags) {
+        ["Zone", "Prerequisites", "Updates", "Additional records"]
     } else {
         [
-            ("Queries", ""),
-            ("Answers", ""),
-            ("Authoritative nameservers", ""),
-            ("Additional records", ""),
+            "Queries",
+            "Answers",
+            "Authoritative nameservers",
+            "Additional records",
         ]
     };
-    for (si, (title, _)) in sections.iter().enumerate() {
+    let mut pos = 12;
+    for (si, title) in titles.iter().enumerate() {
         if counts[si] == 0 {
             continue;
         }
-        let start = pos;
-        cx.text(msg.span(start, 0), format_args!("{title}"));
+        cx.text(msg.span(pos, 0), format_args!("{title}"));
         cx.push();
         for _ in 0..counts[si] {
             let r = if si == 0 {
@@ -989,15 +1006,20 @@ fn body<S: Sink>(cx: &mut Cx<'_, S>, msg: &mut Msg<'_>, m: &DnsMatch) {
             };
             match r {
                 Ok(end) => pos = end,
-                Err(_) => {
+                Err(e) => {
                     cx.pop();
-                    msg.cut = true;
-                    return;
+                    return Err(e);
                 }
             }
         }
         cx.pop();
     }
+    Ok(())
+}
+
+/// What the analysis matched: the request answered and its time, the
+/// message retransmitted, an unsolicited response.
+fn match_fields<S: Sink>(cx: &mut Cx<'_, S>, msg: &Msg<'_>, m: &DnsMatch, response: bool) {
     let z = msg.span(0, 0);
     if let Some(req) = m.request_in {
         cx.generated(&RESPONSE_TO, z, Value::U64(req.into()));
@@ -1367,6 +1389,120 @@ fn record<S: Sink>(cx: &mut Cx<'_, S>, msg: &mut Msg<'_>, pos: usize) -> Result<
     Ok(end)
 }
 
+/// The OPT pseudo-record's fixed part: the UDP payload size where a
+/// class would be (mDNS' with its cache-flush bit), extended rcode,
+/// version and the Z flags.
+fn opt_header<S: Sink>(
+    cx: &mut Cx<'_, S>,
+    msg: &Msg<'_>,
+    at: usize,
+    class: u16,
+    (ext, ver, z): (u8, u8, u16),
+) {
+    cx.field(&RESP_TYPE, msg.span(at, 2), Value::U64(41));
+    if msg.flavor == Flavor::Mdns {
+        let size = Value::U64((class & 0x7fff).into());
+        cx.field(&RR_UDP_PAYLOAD_SIZE_MDNS, msg.span(at + 2, 2), size);
+        let flush = Value::Bool(class & 0x8000 != 0);
+        cx.field(&RESP_CACHE_FLUSH, msg.span(at + 2, 2), flush);
+    } else {
+        let size = Value::U64(class.into());
+        cx.field(&RR_UDP_PAYLOAD_SIZE, msg.span(at + 2, 2), size);
+    }
+    cx.field(&RESP_EXT_RCODE, msg.span(at + 4, 1), Value::U64(ext.into()));
+    cx.field(
+        &RESP_EDNS0_VERSION,
+        msg.span(at + 5, 1),
+        Value::U64(ver.into()),
+    );
+    cx.field(&RESP_Z, msg.span(at + 6, 2), Value::U64(z.into()));
+    cx.push();
+    cx.field(
+        &RESP_Z_DO,
+        msg.span(at + 6, 2),
+        Value::Bool(z & 0x8000 != 0),
+    );
+    cx.field(
+        &RESP_Z_RESERVED,
+        msg.span(at + 6, 2),
+        Value::U64((z & 0x7fff).into()),
+    );
+    cx.pop();
+}
+
+/// An EDNS option's value by its code (cookie, client subnet, the
+/// algorithm lists, padding, chain, keepalive, extended error).
+fn edns_option_value<S: Sink>(
+    cx: &mut Cx<'_, S>,
+    code: u16,
+    v: &[u8],
+    vs: impl Fn(usize, usize) -> Span,
+) {
+    let vlen = v.len();
+    match code {
+        10 if vlen >= 8 => {
+            cx.field(&OPT_COOKIE_CLIENT, vs(0, 8), Value::Bytes(&v[..8]));
+            // An empty server cookie is shown, as tshark's <MISSING>.
+            cx.field(&OPT_COOKIE_SERVER, vs(8, vlen - 8), Value::Bytes(&v[8..]));
+        }
+        8 if vlen >= 4 => {
+            let family = u16::from_be_bytes([v[0], v[1]]);
+            cx.field(&OPT_CLIENT_FAMILY, vs(0, 2), Value::U64(family.into()));
+            cx.field(&OPT_CLIENT_NETMASK, vs(2, 1), Value::U64(v[2].into()));
+            cx.field(&OPT_CLIENT_SCOPE, vs(3, 1), Value::U64(v[3].into()));
+            let a = &v[4..];
+            match family {
+                1 if a.len() <= 4 => {
+                    let mut x = [0u8; 4];
+                    x[..a.len()].copy_from_slice(a);
+                    cx.field(&OPT_CLIENT_ADDR4, vs(4, a.len()), Value::Ipv4(x));
+                }
+                2 if a.len() <= 16 => {
+                    let mut x = [0u8; 16];
+                    x[..a.len()].copy_from_slice(a);
+                    cx.field(&OPT_CLIENT_ADDR6, vs(4, a.len()), Value::Ipv6(x));
+                }
+                _ => cx.field(&OPT_CLIENT_ADDR, vs(4, a.len()), Value::Bytes(a)),
+            }
+        }
+        // RFC 6975: the algorithms the client understands, a byte each.
+        5..=7 => {
+            let def = [&OPT_DAU, &OPT_DHU, &OPT_N3U][usize::from(code - 5)];
+            for (i, &x) in v.iter().enumerate() {
+                cx.field(def, vs(i, 1), Value::U64(x.into()));
+            }
+        }
+        12 => cx.field(&OPT_PADDING, vs(0, vlen), Value::Bytes(v)),
+        // The trust point is a name in wire format, shown as text up
+        // to its root label as tshark does.
+        13 => {
+            let text = v.split(|&c| c == 0).next().unwrap_or_default();
+            let text = String::from_utf8_lossy(text);
+            cx.field(&OPT_CHAIN_FQDN, vs(0, vlen), Value::Str(&text));
+        }
+        11 if vlen == 2 => cx.field(
+            &OPT_KEEPALIVE,
+            vs(0, 2),
+            Value::U64(u16::from_be_bytes([v[0], v[1]]).into()),
+        ),
+        15 if vlen >= 2 => {
+            cx.field(
+                &OPT_EXT_ERROR_CODE,
+                vs(0, 2),
+                Value::U64(u16::from_be_bytes([v[0], v[1]]).into()),
+            );
+            if vlen > 2 {
+                cx.field(
+                    &OPT_EXT_ERROR_TEXT,
+                    vs(2, vlen - 2),
+                    Value::Str(&String::from_utf8_lossy(&v[2..])),
+                );
+            }
+        }
+        _ => {}
+    }
+}
+
 /// The OPT pseudo-record (EDNS).
 fn opt_record<S: Sink>(
     cx: &mut Cx<'_, S>,
@@ -1397,35 +1533,7 @@ fn opt_record<S: Sink>(
         msg.span(pos, name.wire_len),
         Value::Str(&name.text),
     );
-    cx.field(&RESP_TYPE, msg.span(at, 2), Value::U64(41));
-    if msg.flavor == Flavor::Mdns {
-        let size = Value::U64((class & 0x7fff).into());
-        cx.field(&RR_UDP_PAYLOAD_SIZE_MDNS, msg.span(at + 2, 2), size);
-        let flush = Value::Bool(class & 0x8000 != 0);
-        cx.field(&RESP_CACHE_FLUSH, msg.span(at + 2, 2), flush);
-    } else {
-        let size = Value::U64(class.into());
-        cx.field(&RR_UDP_PAYLOAD_SIZE, msg.span(at + 2, 2), size);
-    }
-    cx.field(&RESP_EXT_RCODE, msg.span(at + 4, 1), Value::U64(ext.into()));
-    cx.field(
-        &RESP_EDNS0_VERSION,
-        msg.span(at + 5, 1),
-        Value::U64(ver.into()),
-    );
-    cx.field(&RESP_Z, msg.span(at + 6, 2), Value::U64(z.into()));
-    cx.push();
-    cx.field(
-        &RESP_Z_DO,
-        msg.span(at + 6, 2),
-        Value::Bool(z & 0x8000 != 0),
-    );
-    cx.field(
-        &RESP_Z_RESERVED,
-        msg.span(at + 6, 2),
-        Value::U64((z & 0x7fff).into()),
-    );
-    cx.pop();
+    opt_header(cx, msg, at, class, (ext, ver, z));
     cx.field(&RESP_LEN, msg.span(at + 8, 2), Value::U64(rdlen.into()));
     let Some(d) = b.get(rd..end) else {
         cx.pop();
@@ -1456,69 +1564,7 @@ fn opt_record<S: Sink>(
         cx.field(&OPT_LEN, msg.span(rd + o + 2, 2), Value::U64(len as u64));
         // Empty data is shown too (tshark's <MISSING>).
         cx.field(&OPT_DATA, msg.span(rd + o + 4, vlen), Value::Bytes(v));
-        let vs = |i: usize, n: usize| msg.span(rd + o + 4 + i, n);
-        match code {
-            10 if vlen >= 8 => {
-                cx.field(&OPT_COOKIE_CLIENT, vs(0, 8), Value::Bytes(&v[..8]));
-                // An empty server cookie is shown, as tshark's <MISSING>.
-                cx.field(&OPT_COOKIE_SERVER, vs(8, vlen - 8), Value::Bytes(&v[8..]));
-            }
-            8 if vlen >= 4 => {
-                let family = u16::from_be_bytes([v[0], v[1]]);
-                cx.field(&OPT_CLIENT_FAMILY, vs(0, 2), Value::U64(family.into()));
-                cx.field(&OPT_CLIENT_NETMASK, vs(2, 1), Value::U64(v[2].into()));
-                cx.field(&OPT_CLIENT_SCOPE, vs(3, 1), Value::U64(v[3].into()));
-                let a = &v[4..];
-                match family {
-                    1 if a.len() <= 4 => {
-                        let mut x = [0u8; 4];
-                        x[..a.len()].copy_from_slice(a);
-                        cx.field(&OPT_CLIENT_ADDR4, vs(4, a.len()), Value::Ipv4(x));
-                    }
-                    2 if a.len() <= 16 => {
-                        let mut x = [0u8; 16];
-                        x[..a.len()].copy_from_slice(a);
-                        cx.field(&OPT_CLIENT_ADDR6, vs(4, a.len()), Value::Ipv6(x));
-                    }
-                    _ => cx.field(&OPT_CLIENT_ADDR, vs(4, a.len()), Value::Bytes(a)),
-                }
-            }
-            // RFC 6975: the algorithms the client understands, a byte each.
-            5..=7 => {
-                let def = [&OPT_DAU, &OPT_DHU, &OPT_N3U][usize::from(code - 5)];
-                for (i, &x) in v.iter().enumerate() {
-                    cx.field(def, vs(i, 1), Value::U64(x.into()));
-                }
-            }
-            12 => cx.field(&OPT_PADDING, vs(0, vlen), Value::Bytes(v)),
-            // The trust point is a name in wire format, shown as text up
-            // to its root label as tshark does.
-            13 => {
-                let text = v.split(|&c| c == 0).next().unwrap_or_default();
-                let text = String::from_utf8_lossy(text);
-                cx.field(&OPT_CHAIN_FQDN, vs(0, vlen), Value::Str(&text));
-            }
-            11 if vlen == 2 => cx.field(
-                &OPT_KEEPALIVE,
-                vs(0, 2),
-                Value::U64(u16::from_be_bytes([v[0], v[1]]).into()),
-            ),
-            15 if vlen >= 2 => {
-                cx.field(
-                    &OPT_EXT_ERROR_CODE,
-                    vs(0, 2),
-                    Value::U64(u16::from_be_bytes([v[0], v[1]]).into()),
-                );
-                if vlen > 2 {
-                    cx.field(
-                        &OPT_EXT_ERROR_TEXT,
-                        vs(2, vlen - 2),
-                        Value::Str(&String::from_utf8_lossy(&v[2..])),
-                    );
-                }
-            }
-            _ => {}
-        }
+        edns_option_value(cx, code, v, |i, n| msg.span(rd + o + 4 + i, n));
         cx.pop();
         o += 4 + len;
     }
@@ -1569,20 +1615,7 @@ fn rdata_fields<S: Sink>(
     name_at: impl Fn(&mut Cx<'_, S>, &'static FieldDef, usize) -> Option<usize>,
 ) {
     match t {
-        38 if !d.is_empty() => {
-            let plen = d[0].min(128) as usize;
-            cx.field(&A6_PREFIX_LEN, span(0, 1), Value::U64(plen as u64));
-            let suffix_len = (128 - plen).div_ceil(8);
-            let mut addr = [0u8; 16];
-            let suffix = d.get(1..1 + suffix_len).unwrap_or(&[]);
-            addr[16 - suffix.len()..].copy_from_slice(suffix);
-            if suffix_len > 0 {
-                cx.field(&A6_SUFFIX, span(1, suffix.len()), Value::Ipv6(addr));
-            }
-            if plen > 0 {
-                name_at(cx, &A6_PREFIX_NAME, 1 + suffix_len);
-            }
-        }
+        38 if !d.is_empty() => a6(cx, d, &span, &name_at),
         1 if d.len() == 4 => cx.field(&A, span(0, 4), Value::Ipv4([d[0], d[1], d[2], d[3]])),
         28 if d.len() == 16 => cx.field(
             &AAAA,
@@ -1606,53 +1639,8 @@ fn rdata_fields<S: Sink>(
             );
             name_at(cx, &MX_MAIL_EXCHANGE, 2);
         }
-        16 => {
-            let mut o = 0;
-            while o < d.len() {
-                let n = d[o] as usize;
-                let s = &d[o + 1..(o + 1 + n).min(d.len())];
-                cx.field(&TXT_LENGTH, span(o, 1), Value::U64(n as u64));
-                cx.field(
-                    &TXT,
-                    span(o + 1, s.len()),
-                    Value::Str(&String::from_utf8_lossy(s)),
-                );
-                o += 1 + n;
-            }
-        }
-        6 => {
-            let Some(m) = name_at(cx, &SOA_MNAME, 0) else {
-                return;
-            };
-            let Some(r) = name_at(cx, &SOA_RNAME, m) else {
-                return;
-            };
-            let o = m + r;
-            for (i, def) in [
-                &SOA_SERIAL,
-                &SOA_REFRESH,
-                &SOA_RETRY,
-                &SOA_EXPIRE,
-                &SOA_MINIMUM,
-            ]
-            .into_iter()
-            .enumerate()
-            {
-                let Some(v) = bytes::be32(d, o + 4 * i) else {
-                    return;
-                };
-                if i == 0 {
-                    cx.field(def, span(o, 4), Value::U64(v.into()));
-                } else {
-                    cx.labeled(
-                        def,
-                        span(o + 4 * i, 4),
-                        Value::U64(v.into()),
-                        format_args!("{}: {v} ({})", def.title, duration_text(v)),
-                    );
-                }
-            }
-        }
+        16 => txt(cx, d, &span),
+        6 => soa(cx, d, &span, &name_at),
         33 if d.len() >= 6 => {
             for (i, def) in [&SRV_PRIORITY, &SRV_WEIGHT, &SRV_PORT]
                 .into_iter()
@@ -1666,60 +1654,143 @@ fn rdata_fields<S: Sink>(
             }
             name_at(cx, &SRV_TARGET, 6);
         }
-        257 if d.len() >= 2 => {
-            let flags = d[0];
-            cx.field(&CAA_FLAGS, span(0, 1), Value::U64(flags.into()));
-            cx.push();
-            cx.field(
-                &CAA_ISSUER_CRITICAL,
-                span(0, 1),
-                Value::Bool(flags & 0x80 != 0),
-            );
-            cx.pop();
-            let tl = d[1] as usize;
-            cx.field(&CAA_TAG_LENGTH, span(1, 1), Value::U64(tl as u64));
-            let tag = &d[2..(2 + tl).min(d.len())];
-            cx.field(
-                &CAA_TAG,
-                span(2, tag.len()),
-                Value::Str(&String::from_utf8_lossy(tag)),
-            );
-            let value = &d[(2 + tl).min(d.len())..];
-            let vs = span(2 + tag.len(), value.len());
-            let text = String::from_utf8_lossy(value);
-            let def = match tag {
-                b"issue" => &CAA_ISSUE,
-                b"issuewild" => &CAA_ISSUEWILD,
-                b"iodef" => &CAA_IODEF,
-                _ => &CAA_VALUE,
-            };
-            cx.field(def, vs, Value::Str(&text));
-        }
+        257 if d.len() >= 2 => caa(cx, d, &span),
         64 | 65 if d.len() >= 2 => svcb(cx, msg, rd, d),
         46 if d.len() >= 18 => rrsig(cx, d, &span, &name_at),
         48 if d.len() >= 4 => dnskey(cx, d, &span),
-        29 if !d.is_empty() => {
-            cx.field(&LOC_VERSION, span(0, 1), Value::U64(d[0].into()));
-            if d[0] == 0 && d.len() >= 16 {
-                cx.field(&LOC_SIZE, span(1, 1), Value::U64(d[1].into()));
-                cx.field(&LOC_HPREC, span(2, 1), Value::U64(d[2].into()));
-                cx.field(&LOC_VPREC, span(3, 1), Value::U64(d[3].into()));
-                for (i, def) in [&LOC_LATITUDE, &LOC_LONGITUDE, &LOC_ALTITUDE]
-                    .into_iter()
-                    .enumerate()
-                {
-                    let v = bytes::be32(d, 4 + 4 * i).unwrap_or(0);
-                    cx.field(def, span(4 + 4 * i, 4), Value::U64(v.into()));
-                }
-            } else {
-                cx.field(&LOC_UNKNOWN, span(1, d.len() - 1), Value::Bytes(&d[1..]));
-            }
-        }
+        29 if !d.is_empty() => loc(cx, d, &span),
         _ => {
             if !d.is_empty() {
                 cx.field(&DATA, span(0, d.len()), Value::Bytes(d));
             }
         }
+    }
+}
+
+/// A6 (RFC 2874, historic): prefix length, address suffix, prefix name.
+fn a6<S: Sink>(
+    cx: &mut Cx<'_, S>,
+    d: &[u8],
+    span: &impl Fn(usize, usize) -> Span,
+    name_at: &impl Fn(&mut Cx<'_, S>, &'static FieldDef, usize) -> Option<usize>,
+) {
+    let plen = d[0].min(128) as usize;
+    cx.field(&A6_PREFIX_LEN, span(0, 1), Value::U64(plen as u64));
+    let suffix_len = (128 - plen).div_ceil(8);
+    let mut addr = [0u8; 16];
+    let suffix = d.get(1..1 + suffix_len).unwrap_or(&[]);
+    addr[16 - suffix.len()..].copy_from_slice(suffix);
+    if suffix_len > 0 {
+        cx.field(&A6_SUFFIX, span(1, suffix.len()), Value::Ipv6(addr));
+    }
+    if plen > 0 {
+        name_at(cx, &A6_PREFIX_NAME, 1 + suffix_len);
+    }
+}
+
+/// TXT: its strings, each after its length.
+fn txt<S: Sink>(cx: &mut Cx<'_, S>, d: &[u8], span: &impl Fn(usize, usize) -> Span) {
+    let mut o = 0;
+    while o < d.len() {
+        let n = d[o] as usize;
+        let s = &d[o + 1..(o + 1 + n).min(d.len())];
+        cx.field(&TXT_LENGTH, span(o, 1), Value::U64(n as u64));
+        cx.field(
+            &TXT,
+            span(o + 1, s.len()),
+            Value::Str(&String::from_utf8_lossy(s)),
+        );
+        o += 1 + n;
+    }
+}
+
+/// SOA: the two names, then serial and the four durations.
+fn soa<S: Sink>(
+    cx: &mut Cx<'_, S>,
+    d: &[u8],
+    span: &impl Fn(usize, usize) -> Span,
+    name_at: &impl Fn(&mut Cx<'_, S>, &'static FieldDef, usize) -> Option<usize>,
+) {
+    let Some(m) = name_at(cx, &SOA_MNAME, 0) else {
+        return;
+    };
+    let Some(r) = name_at(cx, &SOA_RNAME, m) else {
+        return;
+    };
+    let o = m + r;
+    for (i, def) in [
+        &SOA_SERIAL,
+        &SOA_REFRESH,
+        &SOA_RETRY,
+        &SOA_EXPIRE,
+        &SOA_MINIMUM,
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let Some(v) = bytes::be32(d, o + 4 * i) else {
+            return;
+        };
+        if i == 0 {
+            cx.field(def, span(o, 4), Value::U64(v.into()));
+        } else {
+            cx.labeled(
+                def,
+                span(o + 4 * i, 4),
+                Value::U64(v.into()),
+                format_args!("{}: {v} ({})", def.title, duration_text(v)),
+            );
+        }
+    }
+}
+
+/// CAA (RFC 8659): flags, tag and the value by tag.
+fn caa<S: Sink>(cx: &mut Cx<'_, S>, d: &[u8], span: &impl Fn(usize, usize) -> Span) {
+    let flags = d[0];
+    cx.field(&CAA_FLAGS, span(0, 1), Value::U64(flags.into()));
+    cx.push();
+    cx.field(
+        &CAA_ISSUER_CRITICAL,
+        span(0, 1),
+        Value::Bool(flags & 0x80 != 0),
+    );
+    cx.pop();
+    let tl = d[1] as usize;
+    cx.field(&CAA_TAG_LENGTH, span(1, 1), Value::U64(tl as u64));
+    let tag = &d[2..(2 + tl).min(d.len())];
+    cx.field(
+        &CAA_TAG,
+        span(2, tag.len()),
+        Value::Str(&String::from_utf8_lossy(tag)),
+    );
+    let value = &d[(2 + tl).min(d.len())..];
+    let vs = span(2 + tag.len(), value.len());
+    let text = String::from_utf8_lossy(value);
+    let def = match tag {
+        b"issue" => &CAA_ISSUE,
+        b"issuewild" => &CAA_ISSUEWILD,
+        b"iodef" => &CAA_IODEF,
+        _ => &CAA_VALUE,
+    };
+    cx.field(def, vs, Value::Str(&text));
+}
+
+/// LOC (RFC 1876): version 0's sizes, precisions and position, else bytes.
+fn loc<S: Sink>(cx: &mut Cx<'_, S>, d: &[u8], span: &impl Fn(usize, usize) -> Span) {
+    cx.field(&LOC_VERSION, span(0, 1), Value::U64(d[0].into()));
+    if d[0] == 0 && d.len() >= 16 {
+        cx.field(&LOC_SIZE, span(1, 1), Value::U64(d[1].into()));
+        cx.field(&LOC_HPREC, span(2, 1), Value::U64(d[2].into()));
+        cx.field(&LOC_VPREC, span(3, 1), Value::U64(d[3].into()));
+        for (i, def) in [&LOC_LATITUDE, &LOC_LONGITUDE, &LOC_ALTITUDE]
+            .into_iter()
+            .enumerate()
+        {
+            let v = bytes::be32(d, 4 + 4 * i).unwrap_or(0);
+            cx.field(def, span(4 + 4 * i, 4), Value::U64(v.into()));
+        }
+    } else {
+        cx.field(&LOC_UNKNOWN, span(1, d.len() - 1), Value::Bytes(&d[1..]));
     }
 }
 

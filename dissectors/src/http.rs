@@ -772,16 +772,59 @@ pub fn dissect_message<S: Sink>(
     } else {
         cx.layer_again(protocol, span, format_args!("{title}"));
     }
+    first_line_tree(cx, buf, off, head, is_request);
+    let host = header_lines(cx, buf, off, head, is_request);
+    if let Some(end) = lines(head).last() {
+        cx.text(
+            buf.span(off + end.0, end.1.len()),
+            format_args!("{}", escaped(end.1)),
+        );
+    }
+    if is_request && let Some(host) = &host {
+        let (_, uri, _) = first_line(head);
+        let full = format!("{}://{host}{}", scheme(cx), text(uri));
+        cx.generated(&FULL_URI, buf.span(off, 0), Value::Str(&full));
+    }
+    let kind = if is_notification(head) {
+        &NOTIFICATION
+    } else if is_request {
+        &REQUEST
+    } else {
+        &RESPONSE
+    };
+    cx.hidden(kind, buf.span(off, 0), Value::Bool(true));
+    exchange(cx, buf.span(off, 0), is_request, note);
+    // The body is here when it was small enough to keep.
+    let body = kept
+        .get(head_len..head_len + body_len as usize)
+        .filter(|_| body_len > 0);
+    let message = Message {
+        buf,
+        head,
+        body_at: off + head.len(),
+        body_len,
+        body,
+        entity: body.map(|b| entity_body(head, b)),
+    };
+    message.body_and_above(cx);
+}
+
+/// The first line, its expert note and its parts; the Info column.
+fn first_line_tree<S: Sink>(
+    cx: &mut Cx<'_, S>,
+    buf: Buf<'_>,
+    off: usize,
+    head: &[u8],
+    is_request: bool,
+) {
     let (a, b, c) = first_line(head);
-    let first_len = lines(head).next().map_or(0, |(_, l)| l.len());
+    let line = lines(head).next().map_or(&[][..], |(_, l)| l);
+    let first_len = line.len();
     let line_span = buf.span(off, first_len);
-    let first_text = lines(head)
-        .next()
-        .map_or(String::new(), |(_, l)| escaped(l));
+    let first_text = escaped(line);
     if cx.columns() {
         // Each message replaces the Info of the one before.
-        let shown = trim_eol(lines(head).next().map_or(&[][..], |(_, l)| l));
-        cx.set_info(format_args!("{} ", text(shown)));
+        cx.set_info(format_args!("{} ", text(trim_eol(line))));
         cx.app_info_started = true;
     }
     cx.text(line_span, format_args!("{first_text}"));
@@ -806,6 +849,17 @@ pub fn dissect_message<S: Sink>(
         cx.field(&RESPONSE_PHRASE, c_span, Value::Str(&text(c)));
     }
     cx.pop();
+}
+
+/// The header lines, each as its field where it has one; returns the
+/// Host header's value.
+fn header_lines<S: Sink>(
+    cx: &mut Cx<'_, S>,
+    buf: Buf<'_>,
+    off: usize,
+    head: &[u8],
+    is_request: bool,
+) -> Option<String> {
     let mut host = None;
     for h in headers(head) {
         let line = &head[h.start..h.start + h.len];
@@ -846,78 +900,95 @@ pub fn dissect_message<S: Sink>(
         } else {
             &RESPONSE_LINE
         };
+        let line_value = Value::Str(&text(line));
         match named {
-            Some(_) => cx
-                .sink
-                .field(line_def, span, Value::Str(&text(line)), Presence::Hidden),
+            Some(_) => cx.sink.field(line_def, span, line_value, Presence::Hidden),
             None => cx.sink.field_with_label(
                 line_def,
                 span,
-                Value::Str(&text(line)),
+                line_value,
                 Presence::Normal,
                 format_args!("{label}"),
             ),
         }
     }
-    if let Some(end) = lines(head).last() {
-        cx.text(
-            buf.span(off + end.0, end.1.len()),
-            format_args!("{}", escaped(end.1)),
-        );
+    host
+}
+
+/// A message's body, as far as the HTTP item shows it and hands it on.
+struct Message<'a> {
+    buf: Buf<'a>,
+    head: &'a [u8],
+    body_at: usize,
+    body_len: u64,
+    /// The body, when it was small enough to keep.
+    body: Option<&'a [u8]>,
+    entity: Option<EntityBody>,
+}
+
+impl Message<'_> {
+    /// The body's items, the HTTP item closed, and the body handed on: to
+    /// data (under the HTTP item without a media type, after it for an
+    /// opaque one, as Wireshark does) or by its media type.
+    fn body_and_above<S: Sink>(&self, cx: &mut Cx<'_, S>) {
+        if self.body_len > 0 {
+            self.body_items(cx);
+        }
+        let content_type = header(self.head, "Content-Type");
+        let opaque = content_type.is_none_or(|t| {
+            String::from_utf8_lossy(t)
+                .to_ascii_lowercase()
+                .starts_with("application/octet-stream")
+        });
+        if self.body_len > 0 && content_type.is_none() {
+            self.data(cx);
+        }
+        cx.end_layer();
+        if self.body_len > 0 && opaque && content_type.is_some() {
+            self.data(cx);
+        }
+        if let (false, Some(body), Some(entity)) = (opaque, self.body, &self.entity) {
+            media(cx, self.buf, self.head, self.body_at, body, entity);
+        }
     }
-    if is_request && let Some(host) = &host {
-        let full = format!("{}://{host}{}", scheme(cx), text(b));
-        cx.generated(&FULL_URI, buf.span(off, 0), Value::Str(&full));
-    }
-    let kind = if is_notification(head) {
-        &NOTIFICATION
-    } else if is_request {
-        &REQUEST
-    } else {
-        &RESPONSE
-    };
-    cx.hidden(kind, buf.span(off, 0), Value::Bool(true));
-    exchange(cx, buf.span(off, 0), is_request, note);
-    let body_at = off + head.len();
-    // The body is here when it was small enough to keep.
-    let body_here = body_len > 0 && kept.len() as u64 >= head_len as u64 + body_len;
-    let body = kept.get(head_len..head_len + body_len as usize);
-    let entity = body.filter(|_| body_here).map(|b| entity_body(head, b));
-    if body_len > 0 {
+
+    /// The body's length, chunks and coding, and `http.file_data` (the
+    /// body as tshark has it: de-chunked, decoded).
+    fn body_items<S: Sink>(&self, cx: &mut Cx<'_, S>) {
+        let (buf, body_at, body_len) = (self.buf, self.body_at, self.body_len);
         // wirelens' own (tshark has no such field): hidden, as it shows none.
         cx.hidden(&BODY_LEN, buf.span(body_at, 0), Value::U64(body_len));
-        let span = if body_here {
-            buf.span(body_at, body_len as usize)
-        } else {
-            buf.span(body_at, 0)
+        let span = match self.body {
+            Some(_) => buf.span(body_at, body_len as usize),
+            None => buf.span(body_at, 0),
         };
-        if let (Some(b), Some(e)) = (body, &entity) {
+        if let (Some(b), Some(e)) = (self.body, &self.entity) {
             if e.chunked {
                 chunked_tree(cx, buf, body_at, b);
             }
             if let Some(coding) = &e.coding {
                 let coding = String::from_utf8_lossy(coding);
+                let from = e.dechunked_len;
                 match &e.decoded {
                     Some(d) => cx.text(
                         span,
                         format_args!(
-                            "Content-encoded entity body ({coding}): {} bytes -> {} bytes",
-                            e.dechunked_len,
+                            "Content-encoded entity body ({coding}): {from} bytes -> {} bytes",
                             d.len()
                         ),
                     ),
                     None => cx.text(
                         span,
-                        format_args!(
-                            "Content-encoded entity body ({coding}): {} bytes",
-                            e.dechunked_len
-                        ),
+                        format_args!("Content-encoded entity body ({coding}): {from} bytes"),
                     ),
                 }
             }
         }
-        // The body as tshark has it (de-chunked, decoded) is http.file_data.
-        match entity.as_ref().and_then(|e| e.plain(body.unwrap_or(&[]))) {
+        let plain = self
+            .entity
+            .as_ref()
+            .and_then(|e| e.plain(self.body.unwrap_or(&[])));
+        match plain {
             Some(plain) => {
                 let value = crate::bytes::ascii_string(plain);
                 cx.labeled(
@@ -930,48 +1001,33 @@ pub fn dissect_message<S: Sink>(
             None => cx.text(span, format_args!("File Data: {body_len} bytes")),
         }
     }
-    // Wireshark hands a body without a media type to its data dissector
-    // under the HTTP item, one of an opaque type to it after the item.
-    let content_type = header(head, "Content-Type");
-    let opaque = content_type.is_none_or(|t| {
-        String::from_utf8_lossy(t)
-            .to_ascii_lowercase()
-            .starts_with("application/octet-stream")
-    });
-    // A chunked or encoded body goes to data as the entity it carries.
-    let entity_only = entity
-        .as_ref()
-        .filter(|e| e.chunked || e.coding.is_some())
-        .and_then(|e| e.plain(&[]));
-    let data = |cx: &mut Cx<'_, S>| {
+
+    /// The body to the data dissector: a chunked or encoded body as the
+    /// entity it carries, a kept one in place, one not kept as counted.
+    fn data<S: Sink>(&self, cx: &mut Cx<'_, S>) {
+        let entity = self.entity.as_ref();
+        let entity_only = entity
+            .filter(|e| e.chunked || e.coding.is_some())
+            .and_then(|e| e.plain(&[]));
+        let end = self.body_at + self.body_len as usize;
         if let Some(plain) = entity_only {
-            let name = if entity.as_ref().is_some_and(|e| e.coding.is_some()) {
+            let name = if entity.is_some_and(|e| e.coding.is_some()) {
                 "Uncompressed entity body"
             } else {
                 "De-chunked entity body"
             };
             let source = cx.sink.source(name, plain).max(1);
             crate::data::dissect(cx, Buf::source(plain, source), 0);
-        } else if body_here {
+        } else if self.body.is_some() {
             let b = Buf {
-                bytes: buf.get(0, body_at + body_len as usize),
-                source: buf.source,
-                reported: body_at + body_len as usize,
+                bytes: self.buf.get(0, end),
+                source: self.buf.source,
+                reported: end,
             };
-            crate::data::dissect(cx, b, body_at);
+            crate::data::dissect(cx, b, self.body_at);
         } else {
-            crate::data::counted(cx, buf.span(body_at, 0), body_len);
+            crate::data::counted(cx, self.buf.span(self.body_at, 0), self.body_len);
         }
-    };
-    if body_len > 0 && content_type.is_none() {
-        data(cx);
-    }
-    cx.end_layer();
-    if body_len > 0 && opaque && content_type.is_some() {
-        data(cx);
-    }
-    if let (true, Some(body), Some(entity)) = (!opaque, body, &entity) {
-        media(cx, buf, head, body_at, body, entity);
     }
 }
 

@@ -595,21 +595,7 @@ pub fn dissect_frame<'b, S: Sink>(
 ) -> Option<CompletedBody<'b>> {
     let f = buf.get(off, len);
     if f.starts_with(PREFACE) {
-        cx.sink.field_with_label(
-            &STREAM,
-            buf.span(off, 24),
-            Value::None,
-            Presence::Normal,
-            format_args!("Stream: Magic"),
-        );
-        cx.push();
-        cx.field(
-            &MAGIC,
-            buf.span(off, 24),
-            Value::Str("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"),
-        );
-        cx.pop();
-        cx.app_info_sep(", ", format_args!("Magic"));
+        magic(cx, buf, off);
         return None;
     }
     let (Some(flen), Some(t), Some(flags), Some(sidr)) = (
@@ -623,19 +609,7 @@ pub fn dissect_frame<'b, S: Sink>(
     let sid = sidr & 0x7fff_ffff;
     let payload = f.get(9..).unwrap_or(&[]);
     let tname = crate::field::lookup(FRAME_TYPES, t.into()).unwrap_or("Unknown type");
-    // What the frame says, for its label and Info.
-    let mut summary = String::new();
-    if let (Some(HeaderBlock::Decoded { headers, .. }), true) =
-        (&note.headers, cx.columns() || cx.sink.wants_text())
-    {
-        let get = |n: &str| crate::hpack::value_of(headers, n).map(String::from_utf8_lossy);
-        if let (Some(m), Some(p)) = (get(":method"), get(":path")) {
-            let _ = write!(summary, "{m} {p}");
-        } else if let Some(st) = get(":status") {
-            let code: u16 = st.parse().unwrap_or(0);
-            let _ = write!(summary, "{st} {}", crate::http::status_text(code));
-        }
-    }
+    let summary = summary(cx, note);
     let mut label = format!("Stream: {tname}, Stream ID: {sid}, Length {flen}");
     if !summary.is_empty() {
         let _ = write!(label, ", {summary}");
@@ -657,70 +631,118 @@ pub fn dissect_frame<'b, S: Sink>(
     cx.field(&R, buf.span(off + 5, 4), Value::U64((sidr >> 31).into()));
     cx.field(&STREAMID, buf.span(off + 5, 4), Value::U64(sid.into()));
     let p = off + 9;
-    let ps = |o: usize, n: usize| buf.span(p + o, n);
     let mut info = format!("{tname}[{sid}]");
-    // The fixed part of the payload must be there before any field of it
-    // is read (a frame cut short by the capture, or a lying length).
-    let padded = flags & 0x08 != 0;
-    let fixed = match t {
-        0 => usize::from(padded),
-        1 => usize::from(padded) + if flags & 0x20 != 0 { 5 } else { 0 },
-        5 => usize::from(padded) + 4,
-        2 => 5,
-        3 | 8 => 4,
-        6 | 7 => 8,
-        _ => 0,
-    };
     // Trailers that end a stream show the body they complete first.
     let mut completed = None;
     if t == 1 && note.pieces.is_some() {
         completed = whole_body(cx, buf.span(off, 0), note, (buf, p, &[]));
     }
-    if payload.len() < fixed {
-        cx.ran_out("HTTP/2 frame payload", ps(0, payload.len()), buf);
-        cx.pop();
-        cx.app_info_sep(", ", format_args!("{info}"));
-        return completed;
+    // The fixed part of the payload must be there before any field of it
+    // is read (a frame cut short by the capture, or a lying length).
+    if payload.len() < fixed_len(t, flags) {
+        cx.ran_out("HTTP/2 frame payload", buf.span(p, payload.len()), buf);
+    } else {
+        let fr = FramePayload {
+            buf,
+            p,
+            payload,
+            flags,
+            t,
+            summary: &summary,
+        };
+        if let Some(body) = payload_fields(cx, &fr, note, &mut info) {
+            completed = Some(body);
+        }
     }
-    let fr = FramePayload {
-        buf,
-        p,
-        payload,
-        flags,
-        t,
-        summary: &summary,
-    };
+    cx.pop();
+    cx.app_info_sep(", ", format_args!("{info}"));
+    completed
+}
+
+/// The connection preface, as Wireshark's "Stream: Magic".
+fn magic<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) {
+    cx.sink.field_with_label(
+        &STREAM,
+        buf.span(off, 24),
+        Value::None,
+        Presence::Normal,
+        format_args!("Stream: Magic"),
+    );
+    cx.push();
+    let text = Value::Str("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
+    cx.field(&MAGIC, buf.span(off, 24), text);
+    cx.pop();
+    cx.app_info_sep(", ", format_args!("Magic"));
+}
+
+/// What a frame's headers say, for its label and Info: the request's
+/// method and path, or the response's status.
+fn summary<S: Sink>(cx: &Cx<'_, S>, note: &H2Note) -> String {
+    let mut summary = String::new();
+    if let (Some(HeaderBlock::Decoded { headers, .. }), true) =
+        (&note.headers, cx.columns() || cx.sink.wants_text())
+    {
+        let get = |n: &str| crate::hpack::value_of(headers, n).map(String::from_utf8_lossy);
+        if let (Some(m), Some(p)) = (get(":method"), get(":path")) {
+            let _ = write!(summary, "{m} {p}");
+        } else if let Some(st) = get(":status") {
+            let code: u16 = st.parse().unwrap_or(0);
+            let _ = write!(summary, "{st} {}", crate::http::status_text(code));
+        }
+    }
+    summary
+}
+
+/// The bytes a frame's payload of type `t` must have before its fields.
+fn fixed_len(t: u8, flags: u8) -> usize {
+    let padded = usize::from(flags & 0x08 != 0);
     match t {
-        0 => completed = data_frame(cx, &fr, note, &mut info),
-        1 | 5 => headers_frame(cx, &fr, note, &mut info),
-        2 => priority_frame(cx, &fr),
-        3 => cx.field(
-            &RST_STREAM_ERROR,
-            ps(0, 4),
-            Value::U64(bytes::be32(payload, 0).unwrap_or(0).into()),
-        ),
-        4 => settings_frame(cx, &fr),
+        0 => padded,
+        1 => padded + if flags & 0x20 != 0 { 5 } else { 0 },
+        5 => padded + 4,
+        2 => 5,
+        3 | 8 => 4,
+        6 | 7 => 8,
+        _ => 0,
+    }
+}
+
+/// The payload's fields by frame type; a DATA frame may complete a body.
+fn payload_fields<'b, S: Sink>(
+    cx: &mut Cx<'_, S>,
+    fr: &FramePayload<'b, '_>,
+    note: &'b H2Note,
+    info: &mut String,
+) -> Option<CompletedBody<'b>> {
+    let (buf, p, payload, flags) = (fr.buf, fr.p, fr.payload, fr.flags);
+    let ps = |o: usize, n: usize| buf.span(p + o, n);
+    match fr.t {
+        0 => return data_frame(cx, fr, note, info),
+        1 | 5 => headers_frame(cx, fr, note, info),
+        2 => priority_frame(cx, fr),
+        3 => {
+            let code = bytes::be32(payload, 0).unwrap_or(0);
+            cx.field(&RST_STREAM_ERROR, ps(0, 4), Value::U64(code.into()));
+        }
+        4 => settings_frame(cx, fr),
         6 => {
             let def = if flags & 0x01 != 0 { &PONG } else { &PING };
             cx.field(def, ps(0, payload.len()), Value::Bytes(payload));
         }
-        7 => goaway_frame(cx, &fr),
+        7 => goaway_frame(cx, fr),
         8 => {
             let inc = bytes::be32(payload, 0).unwrap_or(0);
             cx.field(&WINDOW_UPDATE_R, ps(0, 4), Value::U64((inc >> 31).into()));
-            cx.field(
-                &WINDOW_SIZE_INCREMENT,
-                ps(0, 4),
-                Value::U64((inc & 0x7fff_ffff).into()),
-            );
+            let increment = Value::U64((inc & 0x7fff_ffff).into());
+            cx.field(&WINDOW_SIZE_INCREMENT, ps(0, 4), increment);
         }
         9 => {
             let (block, at) = unpad(cx, buf, p, payload, flags);
             let text = crate::bytes::ascii_string(block);
             cx.field(&CONTINUATION_HEADER, ps(at, block.len()), Value::Str(&text));
             headers(cx, ps(at, block.len()), note);
-            if !summary.is_empty() {
-                let _ = write!(info, ": {summary}");
+            if !fr.summary.is_empty() {
+                let _ = write!(info, ": {}", fr.summary);
             }
         }
         _ => {
@@ -729,9 +751,7 @@ pub fn dissect_frame<'b, S: Sink>(
             }
         }
     }
-    cx.pop();
-    cx.app_info_sep(", ", format_args!("{info}"));
-    completed
+    None
 }
 
 /// A body a frame completes: its bytes at `buf[at..at + len]`.

@@ -143,30 +143,44 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) {
         cx.end_layer();
         return;
     }
-    let (t, code) = (b[0], b[1]);
-    let checksum = u16::from_be_bytes([b[2], b[3]]);
-    let s = |o: usize, l: usize| buf.span(off + o, l);
     cx.layer(
         &proto::ICMP,
-        s(0, b.len()),
+        buf.span(off, b.len()),
         format_args!("Internet Control Message Protocol"),
     );
+    let names = header(cx, buf, off);
+    match b[0] {
+        0 | 8 | 13 | 14 | 15 | 16 | 17 | 18 if b.len() >= 8 => query(cx, buf, off, names.0),
+        t if is_error(t) && b.len() >= 8 => error_message(cx, buf, off, names),
+        _ => {
+            cx.set_info(format_args!("{}", names.0));
+            cx.end_layer();
+            if b.len() > 4 {
+                data::dissect(cx, buf, off + 4);
+            }
+        }
+    }
+}
+
+/// Type, code and checksum; returns the type's and the code's names.
+fn header<S: Sink>(
+    cx: &mut Cx<'_, S>,
+    buf: Buf<'_>,
+    off: usize,
+) -> (&'static str, Option<&'static str>) {
+    let b = buf.rest(off);
+    let (t, code) = (b[0], b[1]);
+    let s = |o: usize, l: usize| buf.span(off + o, l);
     let type_name =
         crate::field::lookup(TYPES, t.into()).unwrap_or("Unknown ICMP (obsolete or malformed?)");
-    cx.labeled(
-        &TYPE,
-        s(0, 1),
-        Value::U64(t.into()),
-        format_args!("Type: {t} ({type_name})"),
-    );
+    let text = format_args!("Type: {t} ({type_name})");
+    cx.labeled(&TYPE, s(0, 1), Value::U64(t.into()), text);
     let code_name = code_names(t).and_then(|n| crate::field::lookup(n, code.into()));
     match code_name {
-        Some(n) => cx.labeled(
-            &CODE,
-            s(1, 1),
-            Value::U64(code.into()),
-            format_args!("Code: {code} ({n})"),
-        ),
+        Some(n) => {
+            let text = format_args!("Code: {code} ({n})");
+            cx.labeled(&CODE, s(1, 1), Value::U64(code.into()), text)
+        }
         None => cx.field(&CODE, s(1, 1), Value::U64(code.into())),
     }
     // The checksum covers the whole message; it can only be checked when
@@ -181,115 +195,122 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) {
         bytes::ones_complement_sum(0, &b[..2]),
         &b[4..],
     ));
-    let computed = whole.then_some(computed);
-    checksum_tree(cx, &CHECKSUM_FIELDS, s(2, 2), checksum, computed);
+    let checksum = u16::from_be_bytes([b[2], b[3]]);
+    checksum_tree(
+        cx,
+        &CHECKSUM_FIELDS,
+        s(2, 2),
+        checksum,
+        whole.then_some(computed),
+    );
+    (type_name, code_name)
+}
 
-    match t {
-        0 | 8 | 13 | 14 | 15 | 16 | 17 | 18 if b.len() >= 8 => {
-            let ident = u16::from_be_bytes([b[4], b[5]]);
-            let seq = u16::from_be_bytes([b[6], b[7]]);
-            cx.field(&IDENT, s(4, 2), Value::U64(ident.into()));
-            cx.field(&IDENT_LE, s(4, 2), Value::U64(ident.swap_bytes().into()));
-            cx.field(&SEQ, s(6, 2), Value::U64(seq.into()));
-            cx.field(&SEQ_LE, s(6, 2), Value::U64(seq.swap_bytes().into()));
-            let mut matched = EchoMatch::None;
-            if matches!(t, 0 | 8) && cx.quote_depth == 0 {
-                if let Some((src, dst)) = cx.pi.ip {
-                    matched = cx.state.icmp_echo(&Echo {
-                        v6: false,
-                        src,
-                        dst,
-                        ident,
-                        seq,
-                        request: t == 8,
-                        frame: cx.frame.number,
-                        ts_ns: cx.frame.ts_ns,
-                    });
-                }
-                icmp_echo::show(cx, buf, off, &matched, &ECHO_FIELDS);
-            }
-            if cx.columns() {
-                let ttl = ttl_of(cx);
-                cx.set_info(format_args!(
-                    "{type_name:<20} id=0x{ident:04x}, seq={seq}/{}, ttl={ttl}",
-                    seq.swap_bytes()
-                ));
-                match matched {
-                    EchoMatch::ReplyTo { request, .. } => {
-                        cx.append_info(format_args!(" (request in {request})"))
-                    }
-                    EchoMatch::Answered { reply } => {
-                        cx.append_info(format_args!(" (reply in {reply})"))
-                    }
-                    EchoMatch::Unanswered => cx.append_info(format_args!(" (no response found!)")),
-                    EchoMatch::None => {}
-                }
-            }
-            match t {
-                13 | 14 if b.len() >= 20 => {
-                    for (i, f) in [&ORIGINATE, &RECEIVE, &TRANSMIT].into_iter().enumerate() {
-                        let v = bytes::be32(b, 8 + 4 * i).unwrap_or(0);
-                        cx.field(f, s(8 + 4 * i, 4), Value::U64(v.into()));
-                    }
-                }
-                17 | 18 if b.len() >= 12 => {
-                    if let Some(m) = bytes::array::<4>(b, 8) {
-                        cx.field(&ADDRESS_MASK, s(8, 4), Value::Ipv4(m));
-                    }
-                }
-                0 | 8 => {
-                    // The echoed data sits in the ICMP tree, as Wireshark's.
-                    let payload_at = echo_timestamp(cx, buf, off, b);
-                    data::dissect(cx, buf, off + payload_at);
-                    cx.end_layer();
-                    return;
-                }
-                _ => {}
-            }
-            cx.end_layer();
+/// Echo, timestamp, information and address mask messages: identifier and
+/// sequence number (both byte orders), the echo's request/reply match, and
+/// what follows by type. Closes the layer.
+fn query<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize, type_name: &str) {
+    let b = buf.rest(off);
+    let t = b[0];
+    let s = |o: usize, l: usize| buf.span(off + o, l);
+    let ident = u16::from_be_bytes([b[4], b[5]]);
+    let seq = u16::from_be_bytes([b[6], b[7]]);
+    cx.field(&IDENT, s(4, 2), Value::U64(ident.into()));
+    cx.field(&IDENT_LE, s(4, 2), Value::U64(ident.swap_bytes().into()));
+    cx.field(&SEQ, s(6, 2), Value::U64(seq.into()));
+    cx.field(&SEQ_LE, s(6, 2), Value::U64(seq.swap_bytes().into()));
+    let mut matched = EchoMatch::None;
+    if matches!(t, 0 | 8) && cx.quote_depth == 0 {
+        if let Some((src, dst)) = cx.pi.ip {
+            matched = cx.state.icmp_echo(&Echo {
+                v6: false,
+                src,
+                dst,
+                ident,
+                seq,
+                request: t == 8,
+                frame: cx.frame.number,
+                ts_ns: cx.frame.ts_ns,
+            });
         }
-        _ if is_error(t) && b.len() >= 8 => {
-            match t {
-                5 => {
-                    if let Some(gw) = bytes::array::<4>(b, 4) {
-                        cx.field(&REDIR_GW, s(4, 4), Value::Ipv4(gw));
-                    }
-                }
-                12 => {
-                    cx.field(&POINTER, s(4, 1), Value::U64(b[4].into()));
-                    cx.field(&UNUSED, s(5, 3), Value::Bytes(&b[5..8]));
-                }
-                3 if code == 4 => {
-                    cx.field(&UNUSED, s(4, 2), Value::Bytes(&b[4..6]));
-                    cx.field(
-                        &MTU,
-                        s(6, 2),
-                        Value::U64(u16::from_be_bytes([b[6], b[7]]).into()),
-                    );
-                }
-                _ => cx.field(&UNUSED, s(4, 4), Value::Bytes(&b[4..8])),
+        icmp_echo::show(cx, buf, off, &matched, &ECHO_FIELDS);
+    }
+    if cx.columns() {
+        let ttl = ttl_of(cx);
+        cx.set_info(format_args!(
+            "{type_name:<20} id=0x{ident:04x}, seq={seq}/{}, ttl={ttl}",
+            seq.swap_bytes()
+        ));
+        match matched {
+            EchoMatch::ReplyTo { request, .. } => {
+                cx.append_info(format_args!(" (request in {request})"))
             }
-            match code_name {
-                Some(n) => cx.set_info(format_args!("{type_name} ({n})")),
-                None => cx.set_info(format_args!("{type_name}")),
-            }
-            // The quoted datagram: dissected as a packet of its own, but it
-            // does not change the columns or the conversations.
-            if cx.quote_depth < 2 {
-                cx.quote_depth += 1;
-                cx.dissect_by(Table::IpVersion, 4, buf, off + 8);
-                cx.quote_depth -= 1;
-            }
-            cx.end_layer();
-        }
-        _ => {
-            cx.set_info(format_args!("{type_name}"));
-            cx.end_layer();
-            if b.len() > 4 {
-                data::dissect(cx, buf, off + 4);
-            }
+            EchoMatch::Answered { reply } => cx.append_info(format_args!(" (reply in {reply})")),
+            EchoMatch::Unanswered => cx.append_info(format_args!(" (no response found!)")),
+            EchoMatch::None => {}
         }
     }
+    match t {
+        13 | 14 if b.len() >= 20 => {
+            for (i, f) in [&ORIGINATE, &RECEIVE, &TRANSMIT].into_iter().enumerate() {
+                let v = bytes::be32(b, 8 + 4 * i).unwrap_or(0);
+                cx.field(f, s(8 + 4 * i, 4), Value::U64(v.into()));
+            }
+        }
+        17 | 18 if b.len() >= 12 => {
+            if let Some(m) = bytes::array::<4>(b, 8) {
+                cx.field(&ADDRESS_MASK, s(8, 4), Value::Ipv4(m));
+            }
+        }
+        0 | 8 => {
+            // The echoed data sits in the ICMP tree, as Wireshark's.
+            let payload_at = echo_timestamp(cx, buf, off, b);
+            data::dissect(cx, buf, off + payload_at);
+        }
+        _ => {}
+    }
+    cx.end_layer();
+}
+
+/// An error message: the fields of its second word by type, then the
+/// datagram it quotes. Closes the layer.
+fn error_message<S: Sink>(
+    cx: &mut Cx<'_, S>,
+    buf: Buf<'_>,
+    off: usize,
+    (type_name, code_name): (&str, Option<&str>),
+) {
+    let b = buf.rest(off);
+    let s = |o: usize, l: usize| buf.span(off + o, l);
+    match (b[0], b[1]) {
+        (5, _) => {
+            if let Some(gw) = bytes::array::<4>(b, 4) {
+                cx.field(&REDIR_GW, s(4, 4), Value::Ipv4(gw));
+            }
+        }
+        (12, _) => {
+            cx.field(&POINTER, s(4, 1), Value::U64(b[4].into()));
+            cx.field(&UNUSED, s(5, 3), Value::Bytes(&b[5..8]));
+        }
+        (3, 4) => {
+            cx.field(&UNUSED, s(4, 2), Value::Bytes(&b[4..6]));
+            let mtu = u16::from_be_bytes([b[6], b[7]]);
+            cx.field(&MTU, s(6, 2), Value::U64(mtu.into()));
+        }
+        _ => cx.field(&UNUSED, s(4, 4), Value::Bytes(&b[4..8])),
+    }
+    match code_name {
+        Some(n) => cx.set_info(format_args!("{type_name} ({n})")),
+        None => cx.set_info(format_args!("{type_name}")),
+    }
+    // The quoted datagram: dissected as a packet of its own, but it does
+    // not change the columns or the conversations.
+    if cx.quote_depth < 2 {
+        cx.quote_depth += 1;
+        cx.dissect_by(Table::IpVersion, 4, buf, off + 8);
+        cx.quote_depth -= 1;
+    }
+    cx.end_layer();
 }
 
 fn ttl_of<S: Sink>(cx: &Cx<'_, S>) -> u8 {

@@ -296,88 +296,7 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) -> usize {
         buf.span(off, hlen),
         format_args!("Internet Protocol Version 4, Src: {src}, Dst: {dst}"),
     );
-    let s = |o: usize, l: usize| buf.span(off + o, l);
-    cx.labeled(
-        &ip::VERSION,
-        s(0, 1),
-        Value::U64(4),
-        format_args!("0100 .... = Version: 4"),
-    );
-    cx.labeled(
-        &HDR_LEN,
-        s(0, 1),
-        Value::U64(hlen as u64),
-        format_args!(
-            ".... {:04b} = Header Length: {hlen} bytes ({})",
-            hlen / 4,
-            hlen / 4
-        ),
-    );
-    let ds = h.dscp_ecn();
-    cx.labeled(
-        &DSFIELD,
-        s(1, 1),
-        Value::U64(ds.into()),
-        format_args!(
-            "Differentiated Services Field: 0x{ds:02x} (DSCP: {}, ECN: {})",
-            crate::field::lookup(ip::DSCP_SHORT, (ds >> 2).into()).unwrap_or("Unknown"),
-            ["Not-ECT", "ECT(1)", "ECT(0)", "CE"][(ds & 3) as usize]
-        ),
-    );
-    cx.push();
-    cx.field(&DSCP_F, s(1, 1), Value::U64((ds >> 2).into()));
-    cx.field(&ECN_F, s(1, 1), Value::U64((ds & 3).into()));
-    cx.pop();
-    cx.field(&LEN, s(2, 2), Value::U64(h.total_len().into()));
-    if !bogus_len && h.total_len() as usize > avail_reported && cx.quote_depth == 0 {
-        cx.push();
-        cx.expert(
-            &BOGUS_LENGTH,
-            s(2, 2),
-            format_args!("IPv4 total length exceeds packet length ({avail_reported} bytes)"),
-        );
-        cx.pop();
-    }
-    if bogus_len {
-        cx.expert(
-            &BOGUS_LENGTH,
-            s(2, 2),
-            format_args!(
-                "Bogus IP length ({}, less than header length {hlen})",
-                h.total_len()
-            ),
-        );
-    }
-    cx.field(&ID, s(4, 2), Value::U64(h.ident().into()));
-    let flags = h.flags();
-    let flag_names = match (h.dont_frag(), h.more_frags()) {
-        (true, true) => ", Don't fragment, More fragments",
-        (true, false) => ", Don't fragment",
-        (false, true) => ", More fragments",
-        (false, false) => "",
-    };
-    cx.labeled(
-        &FLAGS,
-        s(6, 1),
-        Value::U64(flags.into()),
-        format_args!("{:03b}. .... = Flags: 0x{flags}{flag_names}", flags),
-    );
-    cx.push();
-    let fb = rest[field::FLG_OFF];
-    cx.field(&FLAGS_RB, s(6, 1), Value::Bool(fb & 0x80 != 0));
-    cx.field(&FLAGS_DF, s(6, 1), Value::Bool(fb & 0x40 != 0));
-    cx.field(&FLAGS_MF, s(6, 1), Value::Bool(fb & 0x20 != 0));
-    cx.pop();
-    frag_offset_field(cx, s(6, 2), h.frag_offset());
-    cx.field(&TTL, s(8, 1), Value::U64(h.ttl().into()));
-    ttl_expert(cx, s(8, 1), &h);
-    cx.field(&PROTO, s(9, 1), Value::U64(h.protocol().into()));
-    checksum_fields(cx, buf, off, &h);
-    address_fields(cx, buf, off, &h);
-    if hlen > field::HEADER_LEN {
-        options(cx, buf, off + field::HEADER_LEN, h.options());
-    }
-
+    header_fields(cx, buf, off, &h, bogus_len);
     if bogus_len {
         cx.end_layer();
         return end - off;
@@ -395,6 +314,96 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) -> usize {
         cx.leave_encapsulation();
     }
     end - off
+}
+
+/// The header's fields after the layer's title, options included.
+fn header_fields<S: Sink>(
+    cx: &mut Cx<'_, S>,
+    buf: Buf<'_>,
+    off: usize,
+    h: &Ipv4Header<'_>,
+    bogus_len: bool,
+) {
+    let s = |o: usize, l: usize| buf.span(off + o, l);
+    let hlen = h.header_len();
+    let words = hlen / 4;
+    let text = format_args!("0100 .... = Version: 4");
+    cx.labeled(&ip::VERSION, s(0, 1), Value::U64(4), text);
+    let text = format_args!(".... {words:04b} = Header Length: {hlen} bytes ({words})");
+    cx.labeled(&HDR_LEN, s(0, 1), Value::U64(hlen as u64), text);
+    ds_field(cx, s(1, 1), h.dscp_ecn());
+    cx.field(&LEN, s(2, 2), Value::U64(h.total_len().into()));
+    length_expert(cx, buf, off, h, bogus_len);
+    cx.field(&ID, s(4, 2), Value::U64(h.ident().into()));
+    flags_field(cx, s(6, 1), h);
+    frag_offset_field(cx, s(6, 2), h.frag_offset());
+    cx.field(&TTL, s(8, 1), Value::U64(h.ttl().into()));
+    ttl_expert(cx, s(8, 1), h);
+    cx.field(&PROTO, s(9, 1), Value::U64(h.protocol().into()));
+    checksum_fields(cx, buf, off, h);
+    address_fields(cx, buf, off, h);
+    if hlen > field::HEADER_LEN {
+        options(cx, buf, off + field::HEADER_LEN, h.options());
+    }
+}
+
+/// The Differentiated Services field with its DSCP and ECN parts.
+fn ds_field<S: Sink>(cx: &mut Cx<'_, S>, at: Span, ds: u8) {
+    cx.labeled(
+        &DSFIELD,
+        at,
+        Value::U64(ds.into()),
+        format_args!(
+            "Differentiated Services Field: 0x{ds:02x} (DSCP: {}, ECN: {})",
+            crate::field::lookup(ip::DSCP_SHORT, (ds >> 2).into()).unwrap_or("Unknown"),
+            ["Not-ECT", "ECT(1)", "ECT(0)", "CE"][(ds & 3) as usize]
+        ),
+    );
+    cx.push();
+    cx.field(&DSCP_F, at, Value::U64((ds >> 2).into()));
+    cx.field(&ECN_F, at, Value::U64((ds & 3).into()));
+    cx.pop();
+}
+
+/// A total length past the packet's end (under the length, not for a
+/// quoted datagram) or shorter than the header (beside it).
+fn length_expert<S: Sink>(
+    cx: &mut Cx<'_, S>,
+    buf: Buf<'_>,
+    off: usize,
+    h: &Ipv4Header<'_>,
+    bogus_len: bool,
+) {
+    let at = buf.span(off + 2, 2);
+    let (total, hlen) = (h.total_len(), h.header_len());
+    let avail = buf.reported.saturating_sub(off);
+    if bogus_len {
+        let text = format_args!("Bogus IP length ({total}, less than header length {hlen})");
+        cx.expert(&BOGUS_LENGTH, at, text);
+    } else if total as usize > avail && cx.quote_depth == 0 {
+        cx.push();
+        let text = format_args!("IPv4 total length exceeds packet length ({avail} bytes)");
+        cx.expert(&BOGUS_LENGTH, at, text);
+        cx.pop();
+    }
+}
+
+/// The flags byte and its three bits.
+fn flags_field<S: Sink>(cx: &mut Cx<'_, S>, at: Span, h: &Ipv4Header<'_>) {
+    let flags = h.flags();
+    let flag_names = match (h.dont_frag(), h.more_frags()) {
+        (true, true) => ", Don't fragment, More fragments",
+        (true, false) => ", Don't fragment",
+        (false, true) => ", More fragments",
+        (false, false) => "",
+    };
+    let text = format_args!("{flags:03b}. .... = Flags: 0x{flags}{flag_names}");
+    cx.labeled(&FLAGS, at, Value::U64(flags.into()), text);
+    cx.push();
+    cx.field(&FLAGS_RB, at, Value::Bool(flags & 4 != 0));
+    cx.field(&FLAGS_DF, at, Value::Bool(flags & 2 != 0));
+    cx.field(&FLAGS_MF, at, Value::Bool(flags & 1 != 0));
+    cx.pop();
 }
 
 /// A header that does not read: what of it does, and why not.
@@ -722,50 +731,14 @@ fn each_option<S: Sink>(
     let mut i = 0;
     while i < opts.len() {
         let kind = opts[i];
-        let (def, name): (&'static FieldDef, &str) = match kind {
-            0 => (&OPT_EOL, "End of Options List (EOL)"),
-            1 => (&OPT_NOP, "No-Operation (NOP)"),
-            7 => (&OPT_ROUTE, "Record Route"),
-            68 => (&OPT_TIMESTAMP, "Time Stamp"),
-            130 => (&OPT_SECURITY, "Security"),
-            131 => (&OPT_LSRR, "Loose Source Route"),
-            137 => (&OPT_SSRR, "Strict Source Route"),
-            148 => (&OPT_ROUTERALERT, "Router Alert"),
-            _ => (&OPT_UNKNOWN, "Unknown"),
-        };
-        let single = kind == 0 || kind == 1;
-        let len = if single {
-            1
-        } else {
-            match opts.get(i + 1) {
-                Some(&l) if l >= 2 && i + l as usize <= opts.len() => l as usize,
-                Some(&l) => {
-                    cx.expert(
-                        &OPT_LEN_INVALID,
-                        buf.span(base + i, opts.len() - i),
-                        format_args!("{name} (0x{kind:02x}) (option length = {l} bytes says option goes past end of options)"),
-                    );
-                    cx.truncated(
-                        "IPv4 option",
-                        buf.span(base + i, opts.len() - i),
-                        usize::MAX,
-                    );
-                    return;
-                }
-                None => {
-                    cx.expert(
-                        &OPT_LEN_INVALID,
-                        buf.span(base + i, 1),
-                        format_args!("{name}: option length missing"),
-                    );
-                    return;
-                }
-            }
+        let (def, name) = option_def(kind);
+        let Some(len) = option_len(cx, buf, base, opts, i, name) else {
+            return;
         };
         let o = base + i;
         let body = &opts[i..i + len];
         named(cx, name);
-        if single {
+        if len == 1 {
             let text = format_args!("IP Option - {name}");
             cx.labeled(def, buf.span(o, len), Value::Bytes(body), text);
         } else {
@@ -774,30 +747,8 @@ fn each_option<S: Sink>(
         }
         let option_item = cx.sink.last_handle();
         cx.push();
-        cx.labeled(
-            &OPT_TYPE,
-            buf.span(o, 1),
-            Value::U64(kind.into()),
-            format_args!("Type: {kind}"),
-        );
-        cx.push();
-        cx.field(
-            &OPT_TYPE_COPY,
-            buf.span(o, 1),
-            Value::Bool(kind & 0x80 != 0),
-        );
-        cx.field(
-            &OPT_TYPE_CLASS,
-            buf.span(o, 1),
-            Value::U64(((kind >> 5) & 3).into()),
-        );
-        cx.field(
-            &OPT_TYPE_NUMBER,
-            buf.span(o, 1),
-            Value::U64((kind & 0x1f).into()),
-        );
-        cx.pop();
-        if !single {
+        option_type(cx, buf.span(o, 1), kind);
+        if len > 1 {
             cx.field(&OPT_LEN, buf.span(o + 1, 1), Value::U64(len as u64));
         }
         match kind {
@@ -808,57 +759,121 @@ fn each_option<S: Sink>(
                 let text = format_args!("IP Option - {name} ({len} bytes): {what} ({v})");
                 cx.sink.relabel(option_item, text);
             }
-            7 | 131 | 137 if len >= 3 => {
-                let ptr = body[2];
-                cx.field(&OPT_PTR, buf.span(o + 2, 1), Value::U64(ptr.into()));
-                let route_def = if kind == 7 { &REC_RT } else { &SRC_RT };
-                let mut a = 3;
-                while a + 4 <= len {
-                    let ip = [body[a], body[a + 1], body[a + 2], body[a + 3]];
-                    let def = if kind == 7 && ip == [0; 4] {
-                        &EMPTY_RT
-                    } else {
-                        route_def
-                    };
-                    cx.field(def, buf.span(o + a, 4), Value::Ipv4(ip));
-                    a += 4;
-                }
-            }
-            68 if len >= 4 => {
-                let ptr = body[2];
-                cx.field(&OPT_PTR, buf.span(o + 2, 1), Value::U64(ptr.into()));
-                cx.field(
-                    &OPT_OVERFLOW,
-                    buf.span(o + 3, 1),
-                    Value::U64((body[3] >> 4).into()),
-                );
-                let flag = body[3] & 0x0f;
-                cx.field(&OPT_FLAG, buf.span(o + 3, 1), Value::U64(flag.into()));
-                let mut a = 4;
-                while a + 4 <= len {
-                    if flag != 0 && a + 8 <= len {
-                        let ip = [body[a], body[a + 1], body[a + 2], body[a + 3]];
-                        cx.field(&OPT_TIME_STAMP_ADDR, buf.span(o + a, 4), Value::Ipv4(ip));
-                        a += 4;
-                    }
-                    let ts = u32::from_be_bytes([body[a], body[a + 1], body[a + 2], body[a + 3]]);
-                    cx.field(&OPT_TIME_STAMP, buf.span(o + a, 4), Value::U64(ts.into()));
-                    a += 4;
-                }
-            }
+            7 | 131 | 137 if len >= 3 => route(cx, buf, o, body),
+            68 if len >= 4 => timestamps(cx, buf, o, body),
             _ => {}
         }
         cx.pop();
         i += len;
         if kind == 0 {
             if i < opts.len() {
-                cx.field(
-                    &OPT_PADDING,
-                    buf.span(base + i, opts.len() - i),
-                    Value::Bytes(&opts[i..]),
-                );
+                let padding = buf.span(base + i, opts.len() - i);
+                cx.field(&OPT_PADDING, padding, Value::Bytes(&opts[i..]));
             }
             break;
         }
+    }
+}
+
+/// An option's field and name, by its type.
+fn option_def(kind: u8) -> (&'static FieldDef, &'static str) {
+    match kind {
+        0 => (&OPT_EOL, "End of Options List (EOL)"),
+        1 => (&OPT_NOP, "No-Operation (NOP)"),
+        7 => (&OPT_ROUTE, "Record Route"),
+        68 => (&OPT_TIMESTAMP, "Time Stamp"),
+        130 => (&OPT_SECURITY, "Security"),
+        131 => (&OPT_LSRR, "Loose Source Route"),
+        137 => (&OPT_SSRR, "Strict Source Route"),
+        148 => (&OPT_ROUTERALERT, "Router Alert"),
+        _ => (&OPT_UNKNOWN, "Unknown"),
+    }
+}
+
+/// The length of the option at `i` (EOL and NOP: one byte), or `None`
+/// with tshark's note when it is missing or runs past the options.
+fn option_len<S: Sink>(
+    cx: &mut Cx<'_, S>,
+    buf: Buf<'_>,
+    base: usize,
+    opts: &[u8],
+    i: usize,
+    name: &str,
+) -> Option<usize> {
+    let kind = opts[i];
+    if kind == 0 || kind == 1 {
+        return Some(1);
+    }
+    match opts.get(i + 1) {
+        Some(&l) if l >= 2 && i + l as usize <= opts.len() => Some(l as usize),
+        Some(&l) => {
+            let rest = buf.span(base + i, opts.len() - i);
+            cx.expert(
+                &OPT_LEN_INVALID,
+                rest,
+                format_args!("{name} (0x{kind:02x}) (option length = {l} bytes says option goes past end of options)"),
+            );
+            cx.truncated("IPv4 option", rest, usize::MAX);
+            None
+        }
+        None => {
+            cx.expert(
+                &OPT_LEN_INVALID,
+                buf.span(base + i, 1),
+                format_args!("{name}: option length missing"),
+            );
+            None
+        }
+    }
+}
+
+/// The type byte and its copy, class and number bits.
+fn option_type<S: Sink>(cx: &mut Cx<'_, S>, at: Span, kind: u8) {
+    let text = format_args!("Type: {kind}");
+    cx.labeled(&OPT_TYPE, at, Value::U64(kind.into()), text);
+    cx.push();
+    cx.field(&OPT_TYPE_COPY, at, Value::Bool(kind & 0x80 != 0));
+    cx.field(&OPT_TYPE_CLASS, at, Value::U64(((kind >> 5) & 3).into()));
+    cx.field(&OPT_TYPE_NUMBER, at, Value::U64((kind & 0x1f).into()));
+    cx.pop();
+}
+
+/// Record Route and the source routes: the pointer, then each address
+/// (an unfilled Record Route slot is an empty route).
+fn route<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, o: usize, body: &[u8]) {
+    let kind = body[0];
+    cx.field(&OPT_PTR, buf.span(o + 2, 1), Value::U64(body[2].into()));
+    let route_def = if kind == 7 { &REC_RT } else { &SRC_RT };
+    for (k, ip) in body[3..].chunks_exact(4).enumerate() {
+        let ip = [ip[0], ip[1], ip[2], ip[3]];
+        let def = if kind == 7 && ip == [0; 4] {
+            &EMPTY_RT
+        } else {
+            route_def
+        };
+        cx.field(def, buf.span(o + 3 + 4 * k, 4), Value::Ipv4(ip));
+    }
+}
+
+/// Time Stamp: pointer, overflow and flag, then the timestamps, each after
+/// its address when the flag asks for addresses.
+fn timestamps<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, o: usize, body: &[u8]) {
+    let len = body.len();
+    cx.field(&OPT_PTR, buf.span(o + 2, 1), Value::U64(body[2].into()));
+    let overflow = Value::U64((body[3] >> 4).into());
+    cx.field(&OPT_OVERFLOW, buf.span(o + 3, 1), overflow);
+    let flag = body[3] & 0x0f;
+    cx.field(&OPT_FLAG, buf.span(o + 3, 1), Value::U64(flag.into()));
+    let word = |a: usize| [body[a], body[a + 1], body[a + 2], body[a + 3]];
+    let mut a = 4;
+    while a + 4 <= len {
+        if flag != 0 && a + 8 <= len {
+            let ip = word(a);
+            cx.field(&OPT_TIME_STAMP_ADDR, buf.span(o + a, 4), Value::Ipv4(ip));
+            a += 4;
+        }
+        let ts = u32::from_be_bytes(word(a));
+        cx.field(&OPT_TIME_STAMP, buf.span(o + a, 4), Value::U64(ts.into()));
+        a += 4;
     }
 }

@@ -158,40 +158,24 @@ impl<'a> Ipv6Header<'a> {
     }
 }
 
-/// Dissects the IPv6 packet at `off`; returns its length.
 /// Next header 59: nothing follows the headers.
 const NO_NEXT_HEADER: u8 = 59;
 
+/// Dissects the IPv6 packet at `off`; returns its length.
 pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) -> usize {
     let rest = buf.rest(off);
     let avail = buf.reported.saturating_sub(off);
     let Some(h) = Ipv6Header::new_checked(rest) else {
-        cx.layer(
-            &proto::IPV6,
-            buf.span(off, rest.len().min(40)),
-            format_args!("Internet Protocol Version 6"),
-        );
-        if rest.first().is_some_and(|b| b >> 4 != 6) {
-            cx.expert(
-                &crate::expert::MALFORMED,
-                buf.span(off, 1),
-                format_args!("Bogus IP version"),
-            );
-        } else {
-            cx.truncated("IPv6", buf.span(off, rest.len()), buf.len());
-        }
-        cx.end_layer();
+        short_header(cx, buf, off);
         return avail;
     };
-    let src = Ipv6Addr::from(h.src());
-    let dst = Ipv6Addr::from(h.dst());
     let plen = h.payload_len() as usize;
     let total = if plen == 0 {
         avail
     } else {
         (Ipv6Header::LEN + plen).min(avail)
     };
-    let end = off + total;
+    let (src, dst) = (Ipv6Addr::from(h.src()), Ipv6Addr::from(h.dst()));
     cx.ip_current = Some((IpAddr::V6(src), IpAddr::V6(dst)));
     if cx.quote_depth == 0 {
         cx.pi.src = Address::Ip(IpAddr::V6(src));
@@ -199,6 +183,61 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) -> usize {
         cx.pi.ip = Some((IpAddr::V6(src), IpAddr::V6(dst)));
         cx.pi.ttl = h.hop_limit();
     }
+    header_fields(cx, buf, off, &h);
+    let payload = buf.limit(off + total);
+    let mut nxt = h.next_header();
+    let mut pos = off + Ipv6Header::LEN;
+    for _ in 0..MAX_EXTENSION_HEADERS {
+        let step = match nxt {
+            0 | 60 | 43 => extension(cx, payload, pos, nxt),
+            44 => match fragment_header(cx, buf.len(), payload, pos, (src, dst)) {
+                Some(next) => Some((next, 8)),
+                // The fragment header closed both layers.
+                None => return total,
+            },
+            _ => break,
+        };
+        let Some((next, len)) = step else {
+            cx.end_layer();
+            return total;
+        };
+        nxt = next;
+        pos += len;
+    }
+    cx.end_layer();
+    if nxt == NO_NEXT_HEADER {
+        cx.set_info(format_args!("IPv6 no next header"));
+    }
+    if cx.enter_encapsulation() {
+        ipproto::dispatch(cx, payload, pos, nxt);
+        cx.leave_encapsulation();
+    }
+    total
+}
+
+/// Fewer bytes than the fixed header: a bad version or a cut header.
+fn short_header<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) {
+    let rest = buf.rest(off);
+    cx.layer(
+        &proto::IPV6,
+        buf.span(off, rest.len().min(40)),
+        format_args!("Internet Protocol Version 6"),
+    );
+    if rest.first().is_some_and(|b| b >> 4 != 6) {
+        cx.expert(
+            &crate::expert::MALFORMED,
+            buf.span(off, 1),
+            format_args!("Bogus IP version"),
+        );
+    } else {
+        cx.truncated("IPv6", buf.span(off, rest.len()), buf.len());
+    }
+    cx.end_layer();
+}
+
+/// The layer and the fixed header's fields.
+fn header_fields<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize, h: &Ipv6Header<'_>) {
+    let (src, dst) = (Ipv6Addr::from(h.src()), Ipv6Addr::from(h.dst()));
     cx.layer(
         &proto::IPV6,
         buf.span(off, Ipv6Header::LEN),
@@ -213,27 +252,9 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) -> usize {
     );
     // `ip.version == 6` matches IPv6 too, as in Wireshark.
     cx.hidden(&ip::VERSION, s(0, 1), Value::U64(6));
-    let tc = h.traffic_class();
-    let bits = if cx.sink.wants_text() {
-        crate::tree::bit_pattern(&TCLASS, tc.into())
-    } else {
-        String::new()
-    };
-    cx.labeled(
-        &TCLASS,
-        s(0, 4),
-        Value::U64(tc.into()),
-        format_args!(
-            "{bits} = Traffic Class: 0x{tc:02x} (DSCP: {}, ECN: {})",
-            crate::field::lookup(ip::DSCP_SHORT, (tc >> 2).into()).unwrap_or("Unknown"),
-            ["Not-ECT", "ECT(1)", "ECT(0)", "CE"][(tc & 3) as usize]
-        ),
-    );
-    cx.push();
-    cx.field(&TCLASS_DSCP, s(0, 4), Value::U64((tc >> 2).into()));
-    cx.field(&TCLASS_ECN, s(0, 4), Value::U64((tc & 3).into()));
-    cx.pop();
+    traffic_class(cx, s(0, 4), h.traffic_class());
     cx.field(&FLOW, s(1, 3), Value::U64(h.flow_label().into()));
+    let plen = h.payload_len() as usize;
     cx.field(&PLEN, s(4, 2), Value::U64(plen as u64));
     // A length the frame cannot hold (a jumbogram's 0 aside).
     let room = buf.reported.saturating_sub(off + Ipv6Header::LEN);
@@ -248,147 +269,161 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) -> usize {
     }
     cx.field(&NXT, s(6, 1), Value::U64(h.next_header().into()));
     cx.field(&HLIM, s(7, 1), Value::U64(h.hop_limit().into()));
-    cx.field(&SRC, s(8, 16), Value::Ipv6(h.src()));
-    cx.hidden(&ADDR, s(8, 16), Value::Ipv6(h.src()));
-    if cx.sink.wants(&SRC_HOST) || cx.sink.wants(&HOST) {
-        let t = src.to_string();
-        cx.hidden(&SRC_HOST, s(8, 16), Value::Str(&t));
-        cx.hidden(&HOST, s(8, 16), Value::Str(&t));
-    }
-    cx.field(&DST, s(24, 16), Value::Ipv6(h.dst()));
-    cx.hidden(&ADDR, s(24, 16), Value::Ipv6(h.dst()));
-    if cx.sink.wants(&DST_HOST) || cx.sink.wants(&HOST) {
-        let t = dst.to_string();
-        cx.hidden(&DST_HOST, s(24, 16), Value::Str(&t));
-        cx.hidden(&HOST, s(24, 16), Value::Str(&t));
-    }
+    address(cx, s(8, 16), h.src(), (&SRC, &SRC_HOST));
+    address(cx, s(24, 16), h.dst(), (&DST, &DST_HOST));
     crate::ipv6_embedded::embedded(cx, buf, off + 8, h.src(), false);
     crate::ipv6_embedded::embedded(cx, buf, off + 24, h.dst(), true);
+}
 
-    let payload = buf.limit(end);
-    let mut nxt = h.next_header();
-    let mut pos = off + Ipv6Header::LEN;
-    for _ in 0..MAX_EXTENSION_HEADERS {
-        match nxt {
-            0 | 60 | 43 => {
-                let Some((next, len)) = extension(cx, payload, pos, nxt) else {
-                    cx.end_layer();
-                    return total;
-                };
-                nxt = next;
-                pos += len;
-            }
-            44 => {
-                let Some(hdr) = bytes::array::<8>(payload.bytes, pos) else {
-                    cx.layer(
-                        &proto::IPV6_FRAGHDR,
-                        payload.span(pos, payload.rest(pos).len()),
-                        format_args!("Fragment Header for IPv6"),
-                    );
-                    cx.truncated("IPv6 fragment header", payload.span(pos, 0), buf.len());
-                    cx.end_layer();
-                    cx.end_layer();
-                    return total;
-                };
-                let next = hdr[0];
-                let offw = u16::from_be_bytes([hdr[2], hdr[3]]);
-                let frag_off = u32::from(offw & 0xfff8);
-                let more = offw & 1 != 0;
-                let ident = u32::from_be_bytes([hdr[4], hdr[5], hdr[6], hdr[7]]);
-                cx.layer(
-                    &proto::IPV6_FRAGHDR,
-                    payload.span(pos, 8),
-                    format_args!("Fragment Header for IPv6"),
-                );
-                let fs = |o: usize, l: usize| payload.span(pos + o, l);
-                cx.field(&FRAGHDR_NXT, fs(0, 1), Value::U64(next.into()));
-                cx.field(&FRAGHDR_RESERVED_OCTET, fs(1, 1), Value::U64(hdr[1].into()));
-                fragment_offset(cx, fs(2, 2), offw >> 3);
-                cx.field(
-                    &FRAGHDR_RESERVED_BITS,
-                    fs(2, 2),
-                    Value::U64(((offw >> 1) & 3).into()),
-                );
-                cx.field(&FRAGHDR_MORE, fs(2, 2), Value::Bool(more));
-                cx.field(&FRAGHDR_IDENT, fs(4, 4), Value::U64(ident.into()));
-                pos += 8;
-                if frag_off == 0 && !more {
-                    // An atomic fragment (RFC 6946): nothing to reassemble.
-                    cx.end_layer();
-                    nxt = next;
-                    continue;
-                }
-                let outcome = if cx.quote_depth == 0 {
-                    cx.state.ip_fragment(&Fragment {
-                        frame: cx.frame.number,
-                        v6: true,
-                        src: IpAddr::V6(src),
-                        dst: IpAddr::V6(dst),
-                        id: ident,
-                        protocol: next,
-                        offset: frag_off,
-                        more,
-                        payload: payload.rest(pos),
-                    })
-                } else {
-                    FragOutcome::Pending
-                };
-                match outcome {
-                    FragOutcome::Complete {
-                        payload: whole,
-                        frames,
-                    } => {
-                        let source = cx.sink.source("Reassembled IPv6", &whole).max(1);
-                        // The list closes the IPv6 item, after the fragment
-                        // header's (Wireshark hands it the IPv6 tree).
-                        cx.end_layer();
-                        crate::pieces_tree::pieces_tree(
-                            cx,
-                            &PIECES,
-                            crate::sink::Span::in_source(source, 0, 0),
-                            &frames,
-                            Some((source, &whole)),
-                        );
-                        cx.end_layer();
-                        ipproto::dispatch(cx, crate::packet::Buf::source(&whole, source), 0, next);
-                        if cx.pi.reassembled.is_none() {
-                            cx.pi.reassembled = Some(whole);
-                        }
-                    }
-                    other => {
-                        if let FragOutcome::PendingUntil(n) = other {
-                            cx.generated(
-                                &REASSEMBLED_IN,
-                                payload.span(pos, 0),
-                                Value::U64(n.into()),
-                            );
-                        }
-                        if let FragOutcome::Refused(why) = other {
-                            cx.reassembly_error("IPv6", payload.span(pos, 0), &why.text());
-                        }
-                        cx.end_layer();
-                        cx.end_layer();
-                        cx.set_info(format_args!(
-                            "IPv6 fragment (off={frag_off} more={} ident=0x{ident:08x} nxt={next})",
-                            if more { "y" } else { "n" }
-                        ));
-                        data::dissect(cx, payload, pos);
-                    }
-                }
-                return total;
-            }
-            _ => break,
+/// The traffic class with its DSCP and ECN parts.
+fn traffic_class<S: Sink>(cx: &mut Cx<'_, S>, at: Span, tc: u8) {
+    let bits = if cx.sink.wants_text() {
+        crate::tree::bit_pattern(&TCLASS, tc.into())
+    } else {
+        String::new()
+    };
+    cx.labeled(
+        &TCLASS,
+        at,
+        Value::U64(tc.into()),
+        format_args!(
+            "{bits} = Traffic Class: 0x{tc:02x} (DSCP: {}, ECN: {})",
+            crate::field::lookup(ip::DSCP_SHORT, (tc >> 2).into()).unwrap_or("Unknown"),
+            ["Not-ECT", "ECT(1)", "ECT(0)", "CE"][(tc & 3) as usize]
+        ),
+    );
+    cx.push();
+    cx.field(&TCLASS_DSCP, at, Value::U64((tc >> 2).into()));
+    cx.field(&TCLASS_ECN, at, Value::U64((tc & 3).into()));
+    cx.pop();
+}
+
+/// A source or destination address, with `ipv6.addr` and the host names
+/// (the address as text: we resolve no names).
+fn address<S: Sink>(
+    cx: &mut Cx<'_, S>,
+    at: Span,
+    a: [u8; 16],
+    (def, host): (&'static FieldDef, &'static FieldDef),
+) {
+    cx.field(def, at, Value::Ipv6(a));
+    cx.hidden(&ADDR, at, Value::Ipv6(a));
+    if cx.sink.wants(host) || cx.sink.wants(&HOST) {
+        let t = Ipv6Addr::from(a).to_string();
+        cx.hidden(host, at, Value::Str(&t));
+        cx.hidden(&HOST, at, Value::Str(&t));
+    }
+}
+
+/// The fragment header at `pos`: `Some(next header)` for an atomic
+/// fragment, after which the chain goes on; otherwise the fragment is
+/// reassembled or shown as data, both layers closed, and `None`.
+fn fragment_header<S: Sink>(
+    cx: &mut Cx<'_, S>,
+    frame_len: usize,
+    payload: Buf<'_>,
+    pos: usize,
+    (src, dst): (Ipv6Addr, Ipv6Addr),
+) -> Option<u8> {
+    let Some(hdr) = bytes::array::<8>(payload.bytes, pos) else {
+        cx.layer(
+            &proto::IPV6_FRAGHDR,
+            payload.span(pos, payload.rest(pos).len()),
+            format_args!("Fragment Header for IPv6"),
+        );
+        cx.truncated("IPv6 fragment header", payload.span(pos, 0), frame_len);
+        cx.end_layer();
+        cx.end_layer();
+        return None;
+    };
+    let next = hdr[0];
+    let offw = u16::from_be_bytes([hdr[2], hdr[3]]);
+    let more = offw & 1 != 0;
+    let ident = u32::from_be_bytes([hdr[4], hdr[5], hdr[6], hdr[7]]);
+    cx.layer(
+        &proto::IPV6_FRAGHDR,
+        payload.span(pos, 8),
+        format_args!("Fragment Header for IPv6"),
+    );
+    let fs = |o: usize, l: usize| payload.span(pos + o, l);
+    cx.field(&FRAGHDR_NXT, fs(0, 1), Value::U64(next.into()));
+    cx.field(&FRAGHDR_RESERVED_OCTET, fs(1, 1), Value::U64(hdr[1].into()));
+    fragment_offset(cx, fs(2, 2), offw >> 3);
+    let reserved = Value::U64(((offw >> 1) & 3).into());
+    cx.field(&FRAGHDR_RESERVED_BITS, fs(2, 2), reserved);
+    cx.field(&FRAGHDR_MORE, fs(2, 2), Value::Bool(more));
+    cx.field(&FRAGHDR_IDENT, fs(4, 4), Value::U64(ident.into()));
+    let frag_off = u32::from(offw & 0xfff8);
+    if frag_off == 0 && !more {
+        // An atomic fragment (RFC 6946): nothing to reassemble.
+        cx.end_layer();
+        return Some(next);
+    }
+    let fragment = Fragment {
+        frame: cx.frame.number,
+        v6: true,
+        src: IpAddr::V6(src),
+        dst: IpAddr::V6(dst),
+        id: ident,
+        protocol: next,
+        offset: frag_off,
+        more,
+        payload: payload.rest(pos + 8),
+    };
+    fragment_payload(cx, payload, pos + 8, &fragment);
+    None
+}
+
+/// A fragment's payload: the reassembled packet dispatched if this
+/// fragment completes it, otherwise data and the fragment's Info.
+fn fragment_payload<S: Sink>(cx: &mut Cx<'_, S>, payload: Buf<'_>, pos: usize, f: &Fragment<'_>) {
+    let outcome = if cx.quote_depth == 0 {
+        cx.state.ip_fragment(f)
+    } else {
+        FragOutcome::Pending
+    };
+    let FragOutcome::Complete {
+        payload: whole,
+        frames,
+    } = outcome
+    else {
+        if let FragOutcome::PendingUntil(n) = outcome {
+            cx.generated(&REASSEMBLED_IN, payload.span(pos, 0), Value::U64(n.into()));
         }
-    }
+        if let FragOutcome::Refused(why) = outcome {
+            cx.reassembly_error("IPv6", payload.span(pos, 0), &why.text());
+        }
+        cx.end_layer();
+        cx.end_layer();
+        let (off, more, ident, next) = (f.offset, f.more, f.id, f.protocol);
+        cx.set_info(format_args!(
+            "IPv6 fragment (off={off} more={} ident=0x{ident:08x} nxt={next})",
+            if more { "y" } else { "n" }
+        ));
+        data::dissect(cx, payload, pos);
+        return;
+    };
+    let source = cx.sink.source("Reassembled IPv6", &whole).max(1);
+    // The list closes the IPv6 item, after the fragment header's
+    // (Wireshark hands it the IPv6 tree).
     cx.end_layer();
-    if nxt == NO_NEXT_HEADER {
-        cx.set_info(format_args!("IPv6 no next header"));
+    crate::pieces_tree::pieces_tree(
+        cx,
+        &PIECES,
+        crate::sink::Span::in_source(source, 0, 0),
+        &frames,
+        Some((source, &whole)),
+    );
+    cx.end_layer();
+    ipproto::dispatch(
+        cx,
+        crate::packet::Buf::source(&whole, source),
+        0,
+        f.protocol,
+    );
+    if cx.pi.reassembled.is_none() {
+        cx.pi.reassembled = Some(whole);
     }
-    if cx.enter_encapsulation() {
-        ipproto::dispatch(cx, payload, pos, nxt);
-        cx.leave_encapsulation();
-    }
-    total
 }
 
 /// Hop-by-hop, destination options and routing headers. Returns the next

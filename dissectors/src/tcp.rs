@@ -430,59 +430,11 @@ pub fn parse_options(opts: &[u8]) -> TcpOptions {
 pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) {
     let b = buf.rest(off);
     let Some(h) = TcpHeader::new_checked(b) else {
-        let ports = bytes::be16(b, 0).zip(bytes::be16(b, 2));
-        match ports {
-            // tshark titles the layer with the ports before it reads on.
-            Some((sp, dp)) => cx.layer(
-                &proto::TCP,
-                buf.span(off, b.len()),
-                format_args!("Transmission Control Protocol, Src Port: {sp}, Dst Port: {dp}"),
-            ),
-            None => cx.layer(
-                &proto::TCP,
-                buf.span(off, b.len()),
-                format_args!("Transmission Control Protocol"),
-            ),
-        }
-        if let Some((sp, dp)) = ports {
-            cx.field(&SRCPORT, buf.span(off, 2), Value::U64(sp.into()));
-            cx.field(&DSTPORT, buf.span(off + 2, 2), Value::U64(dp.into()));
-            cx.hidden(&PORT, buf.span(off, 2), Value::U64(sp.into()));
-            cx.hidden(&PORT, buf.span(off + 2, 2), Value::U64(dp.into()));
-            cx.set_info(format_args!("{sp} \u{2192} {dp}"));
-        }
-        cx.truncated("TCP", buf.span(off, b.len()), buf.len());
-        cx.end_layer();
-        return;
+        return short_header(cx, buf, off);
     };
     let hlen = h.header_len();
-    let reported = buf.reported.saturating_sub(off);
-    let (sp, dp) = (h.src_port(), h.dst_port());
-    let s = |o: usize, l: usize| buf.span(off + o, l);
-    let bad_hlen = hlen < field::HEADER_LEN || hlen > reported;
-    let opts = if bad_hlen {
-        &[][..]
-    } else {
-        bytes::clamp(b, field::HEADER_LEN, hlen - field::HEADER_LEN)
-    };
-    let payload_len = if bad_hlen {
-        0
-    } else {
-        (reported - hlen) as u32
-    };
-    let seg = TcpSegment {
-        src_port: sp,
-        dst_port: dp,
-        seq: h.seq(),
-        ack: h.ack(),
-        flags: h.flags(),
-        window: h.window(),
-        header_len: hlen as u8,
-        len: payload_len,
-        payload: s(hlen.min(b.len()), b.len().saturating_sub(hlen)),
-        options: parse_options(opts),
-        intact: !bad_hlen,
-    };
+    let bad_hlen = hlen < field::HEADER_LEN || hlen > buf.reported.saturating_sub(off);
+    let seg = segment_of(&h, buf, off, bad_hlen);
     let quoted = cx.quote_depth > 0;
     let analysis = match cx.transport_at() {
         Some(at) if !bad_hlen => {
@@ -496,17 +448,104 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) {
     }
     let a = analysis.as_ref();
     let rel = |v: u32, base: Option<u32>| base.map_or(v, |b| v.wrapping_sub(b));
-    let seq = rel(seg.seq, a.and_then(|a| a.seq_base));
-    let ack = rel(seg.ack, a.and_then(|a| a.ack_base));
-    let syn = seg.has(TcpSegment::SYN);
-    let win = a.map_or(u32::from(seg.window), |a| a.window);
+    let numbers = Numbers {
+        seq: rel(seg.seq, a.and_then(|a| a.seq_base)),
+        ack: rel(seg.ack, a.and_then(|a| a.ack_base)),
+        win: a.map_or(u32::from(seg.window), |a| a.window),
+        urgent: h.urgent(),
+        payload_len: seg.len,
+    };
+    numbers_fields(cx, buf, off, &seg, a, &numbers);
+    header_rest(cx, buf, off, &h, &seg, a, numbers.win);
+    let mut info_opts = String::new();
+    let intact = !bad_hlen && options_and_analysis(cx, buf, off, &h, &seg, a, &mut info_opts);
+    if cx.columns() {
+        info_column(cx, &seg, a, &numbers, &info_opts);
+    }
+    if !intact {
+        cx.end_layer();
+        return;
+    }
+    payload_and_above(cx, buf, off + hlen, &seg, a);
+}
 
-    let acked = AckInTitle(seg.has(TcpSegment::ACK).then_some(ack));
+/// A header too short for its fixed part: the ports if they are there.
+fn short_header<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) {
+    let b = buf.rest(off);
+    let ports = bytes::be16(b, 0).zip(bytes::be16(b, 2));
+    match ports {
+        // tshark titles the layer with the ports before it reads on.
+        Some((sp, dp)) => cx.layer(
+            &proto::TCP,
+            buf.span(off, b.len()),
+            format_args!("Transmission Control Protocol, Src Port: {sp}, Dst Port: {dp}"),
+        ),
+        None => cx.layer(
+            &proto::TCP,
+            buf.span(off, b.len()),
+            format_args!("Transmission Control Protocol"),
+        ),
+    }
+    if let Some((sp, dp)) = ports {
+        cx.field(&SRCPORT, buf.span(off, 2), Value::U64(sp.into()));
+        cx.field(&DSTPORT, buf.span(off + 2, 2), Value::U64(dp.into()));
+        cx.hidden(&PORT, buf.span(off, 2), Value::U64(sp.into()));
+        cx.hidden(&PORT, buf.span(off + 2, 2), Value::U64(dp.into()));
+        cx.set_info(format_args!("{sp} \u{2192} {dp}"));
+    }
+    cx.truncated("TCP", buf.span(off, b.len()), buf.len());
+    cx.end_layer();
+}
+
+/// The segment as TCP analysis sees it; a bad header length leaves it
+/// without options or payload.
+fn segment_of(h: &TcpHeader<'_>, buf: Buf<'_>, off: usize, bad_hlen: bool) -> TcpSegment {
+    let b = buf.rest(off);
+    let hlen = h.header_len();
+    let reported = buf.reported.saturating_sub(off);
+    let opts = if bad_hlen {
+        &[][..]
+    } else {
+        bytes::clamp(b, field::HEADER_LEN, hlen - field::HEADER_LEN)
+    };
+    TcpSegment {
+        src_port: h.src_port(),
+        dst_port: h.dst_port(),
+        seq: h.seq(),
+        ack: h.ack(),
+        flags: h.flags(),
+        window: h.window(),
+        header_len: hlen as u8,
+        len: if bad_hlen {
+            0
+        } else {
+            (reported - hlen) as u32
+        },
+        payload: buf.span(off + hlen.min(b.len()), b.len().saturating_sub(hlen)),
+        options: parse_options(opts),
+        intact: !bad_hlen,
+    }
+}
+
+/// The layer's title, ports, stream, sequence and acknowledgment numbers.
+fn numbers_fields<S: Sink>(
+    cx: &mut Cx<'_, S>,
+    buf: Buf<'_>,
+    off: usize,
+    seg: &TcpSegment,
+    a: Option<&SegmentAnalysis>,
+    n: &Numbers,
+) {
+    let b = buf.rest(off);
+    let s = |o: usize, l: usize| buf.span(off + o, l);
+    let (sp, dp, seq, len) = (seg.src_port, seg.dst_port, n.seq, n.payload_len);
+    let hlen = usize::from(seg.header_len);
+    let acked = AckInTitle(seg.has(TcpSegment::ACK).then_some(n.ack));
     cx.layer(
         &proto::TCP,
         s(0, hlen.clamp(20, b.len().max(20)).min(b.len())),
         format_args!(
-            "Transmission Control Protocol, Src Port: {sp}, Dst Port: {dp}, Seq: {seq}{acked}, Len: {payload_len}"
+            "Transmission Control Protocol, Src Port: {sp}, Dst Port: {dp}, Seq: {seq}{acked}, Len: {len}"
         ),
     );
     cx.field(&SRCPORT, s(0, 2), Value::U64(sp.into()));
@@ -523,7 +562,7 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) {
             format_args!("Conversation completeness: {} ({c})", completeness_name(c)),
         );
     }
-    cx.generated(&LEN, s(0, 0), Value::U64(payload_len.into()));
+    cx.generated(&LEN, s(0, 0), Value::U64(len.into()));
     cx.labeled(
         &SEQ,
         s(4, 4),
@@ -540,18 +579,29 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) {
             format_args!("Next Sequence Number: {nxt}    (relative sequence number)"),
         );
     }
-    ack_fields(cx, buf, off, &seg, ack);
+    ack_fields(cx, buf, off, seg, n.ack);
+}
+
+/// Header length, flags, window, checksum and urgent pointer.
+fn header_rest<S: Sink>(
+    cx: &mut Cx<'_, S>,
+    buf: Buf<'_>,
+    off: usize,
+    h: &TcpHeader<'_>,
+    seg: &TcpSegment,
+    a: Option<&SegmentAnalysis>,
+    win: u32,
+) {
+    let s = |o: usize, l: usize| buf.span(off + o, l);
+    let hlen = h.header_len();
+    let words = hlen / 4;
     cx.labeled(
         &HDR_LEN,
         s(12, 1),
         Value::U64(hlen as u64),
-        format_args!(
-            "{:04b} .... = Header Length: {hlen} bytes ({})",
-            hlen / 4,
-            hlen / 4
-        ),
+        format_args!("{words:04b} .... = Header Length: {hlen} bytes ({words})"),
     );
-    if bad_hlen {
+    if !seg.intact {
         cx.expert(
             &BAD_HEADER_LENGTH,
             s(12, 1),
@@ -559,18 +609,12 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) {
         );
     }
     let closing = a.map_or(Closing::NoFin, |a| a.closing);
-    flags(
-        cx,
-        buf,
-        off,
-        seg.flags,
-        (seg.src_port, seg.dst_port),
-        closing,
-    );
+    let ports = (seg.src_port, seg.dst_port);
+    flags(cx, buf, off, seg.flags, ports, closing);
     cx.field(&WINDOW_SIZE_VALUE, s(14, 2), Value::U64(seg.window.into()));
     cx.generated_at(&WINDOW_SIZE, s(14, 2), Value::U64(win.into()));
     if let Some(a) = a
-        && !syn
+        && !seg.has(TcpSegment::SYN)
     {
         let f = a.scale;
         let why = match f {
@@ -585,35 +629,42 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) {
             format_args!("Window size scaling factor: {f}{why}"),
         );
     }
+    let sum = h.checksum();
     cx.labeled(
         &CHECKSUM,
         s(16, 2),
-        Value::U64(h.checksum().into()),
-        format_args!("Checksum: 0x{:04x} [unverified]", h.checksum()),
+        Value::U64(sum.into()),
+        format_args!("Checksum: 0x{sum:04x} [unverified]"),
     );
-    cx.sink.field(
-        &CHECKSUM_STATUS,
-        s(16, 0),
-        Value::U64(2),
-        Presence::Generated,
-    );
+    let unverified = Value::U64(2);
+    cx.sink
+        .field(&CHECKSUM_STATUS, s(16, 0), unverified, Presence::Generated);
     cx.field(&URGENT_POINTER, s(18, 2), Value::U64(h.urgent().into()));
-    let mut info_opts = String::new();
+}
+
+/// The options, then the timestamps and, if the options read, the
+/// analysis. Returns whether the options read to their end.
+fn options_and_analysis<S: Sink>(
+    cx: &mut Cx<'_, S>,
+    buf: Buf<'_>,
+    off: usize,
+    h: &TcpHeader<'_>,
+    seg: &TcpSegment,
+    a: Option<&SegmentAnalysis>,
+    info_opts: &mut String,
+) -> bool {
+    let b = buf.rest(off);
+    let hlen = h.header_len();
     let mut intact = true;
-    if !bad_hlen && hlen > field::HEADER_LEN {
+    if hlen > field::HEADER_LEN {
+        let opts = bytes::clamp(b, field::HEADER_LEN, hlen - field::HEADER_LEN);
         let captured = b.len().min(hlen) - field::HEADER_LEN;
-        intact = options(
-            cx,
-            buf,
-            off + field::HEADER_LEN,
-            opts,
-            captured < hlen - field::HEADER_LEN,
-            h.flags() & TcpSegment::SYN != 0,
-            a,
-            &mut info_opts,
-        );
+        let cut = captured < hlen - field::HEADER_LEN;
+        let syn = seg.has(TcpSegment::SYN);
+        let at = off + field::HEADER_LEN;
+        intact = options(cx, buf, at, opts, cut, syn, a, info_opts);
         if !intact
-            && !quoted
+            && cx.quote_depth == 0
             && let Transport::Tcp(t) = &mut cx.pi.transport
         {
             t.intact = false;
@@ -629,37 +680,32 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) {
         cx.generated(&TIME_DELTA, z, Value::RelTime(a.time_delta_ns));
         cx.pop();
         if intact {
-            analysis_fields(cx, buf, off, &seg, a);
+            analysis_fields(cx, buf, off, seg, a);
         }
     }
+    intact
+}
 
-    if cx.columns() {
-        let numbers = Numbers {
-            seq,
-            ack,
-            win,
-            urgent: h.urgent(),
-            payload_len,
-        };
-        info_column(cx, &seg, a, &numbers, &info_opts);
-    }
-    if bad_hlen || !intact {
-        cx.end_layer();
-        return;
-    }
+/// The payload item, the TCP layer closed, then what the application
+/// layer makes of the segment (asked for every segment: an ACK may
+/// complete the other side's PDU).
+fn payload_and_above<S: Sink>(
+    cx: &mut Cx<'_, S>,
+    buf: Buf<'_>,
+    at: usize,
+    seg: &TcpSegment,
+    a: Option<&SegmentAnalysis>,
+) {
     let payload = seg.payload;
-    // What the application layer makes of this segment (asked for every
-    // segment: an ACK may complete the other side's PDU).
     let skip = cx.skip_payload();
     let plan = match (cx.transport_at(), a) {
-        (Some(at), Some(a)) if !quoted && !skip && cx.state.analyses_applications() => {
-            let bytes = buf.get(off + hlen, payload.len as usize);
-            let payload_at = (buf.source == 0).then_some((off + hlen) as u32);
+        (Some(t), Some(a)) if cx.quote_depth == 0 && !skip && cx.state.analyses_applications() => {
+            let bytes = buf.get(at, payload.len as usize);
             let q = PayloadQuestion {
-                at,
-                seg,
+                at: t,
+                seg: *seg,
                 analysis: a.clone(),
-                payload_at,
+                payload_at: (buf.source == 0).then_some(at as u32),
             };
             cx.state.ask_for::<TcpPayload>(&q, bytes)
         }
@@ -669,7 +715,7 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) {
         bounds_reached(cx, payload, &plan);
     }
     if payload.len > 0 && seg.has(TcpSegment::RST) {
-        reset_cause(cx, buf, off + hlen, payload);
+        reset_cause(cx, buf, at, payload);
         cx.end_layer();
         return;
     }
@@ -678,7 +724,7 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) {
         cx.labeled(
             &PAYLOAD,
             payload,
-            Value::Bytes(buf.get(off + hlen, n as usize)),
+            Value::Bytes(buf.get(at, n as usize)),
             format_args!("TCP payload ({n} byte{})", crate::field::plural(n.into())),
         );
     }
@@ -687,7 +733,7 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) {
     if skip {
         return;
     }
-    let passed_up = application_payload(cx, buf, off + hlen, &seg, a, &plan, tcp_item);
+    let passed_up = application_payload(cx, buf, at, seg, a, &plan, tcp_item);
     // tshark words a spurious retransmission's or an out-of-order
     // segment's payload not at all (mostly: see tests/golden.rs).
     let unworded = a.is_some_and(|a| {
@@ -695,7 +741,7 @@ pub fn dissect<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize) {
             || (a.has(Flag::OutOfOrder) && !a.has(Flag::Retransmission))
     });
     if !unworded {
-        held_data(cx, buf, tcp_item, &seg, &plan, passed_up);
+        held_data(cx, buf, tcp_item, seg, &plan, passed_up);
     }
 }
 
@@ -1031,7 +1077,6 @@ fn options<S: Sink>(
     a: Option<&SegmentAnalysis>,
     info: &mut String,
 ) -> bool {
-    use std::fmt::Write;
     let total = opts.len();
     cx.labeled(
         &OPTIONS,
@@ -1039,239 +1084,26 @@ fn options<S: Sink>(
         Value::Bytes(opts),
         format_args!("Options: ({total} bytes)"),
     );
-    // tshark appends each option's name to the Options item.
-    let item = cx.sink.last_handle();
-    let mut names = String::new();
-    let mut named = |cx: &mut Cx<'_, S>, p: &ProtoDef| {
-        if !cx.sink.wants_text() {
-            return;
-        }
-        let name = p.field.title.trim_start_matches("TCP Option - ");
-        names.push_str(", ");
-        names.push_str(name);
-        cx.sink
-            .relabel(item, format_args!("Options: ({total} bytes){names}"));
+    let mut walk = OptionsWalk {
+        buf,
+        base,
+        opts,
+        cut,
+        item: cx.sink.last_handle(),
+        names: String::new(),
+        nops: 0,
+        mss_seen: false,
     };
     cx.push();
     let mut i = 0;
-    let mut nops = 0;
-    let mut mss_seen = false;
     while i < opts.len() {
-        let kind = opts[i];
-        let o = base + i;
-        if kind == 1 {
-            // tshark counts NOPs within a 32-bit word (and a run into the
-            // next word only from its first byte), warning at the fourth.
-            if nops == 0 || i % 4 != 0 {
-                nops += 1;
-                if nops == 4 {
-                    cx.expert(&FOUR_NOPS, buf.span(base, total), format_args!(""));
-                }
-            } else {
-                nops = 0;
-            }
-        }
-        if kind == 0 || kind == 1 {
-            // Wireshark reads on after an end-of-list: every zero is another.
-            let p = if kind == 0 { &OPT_EOL } else { &OPT_NOP };
-            named(cx, p);
-            cx.sink.field_with_label(
-                &p.field,
-                buf.span(o, 1),
-                Value::Bytes(&opts[i..i + 1]),
-                Presence::Normal,
-                format_args!("{}", p.field.title),
-            );
-            cx.push();
-            cx.field(&OPTION_KIND, buf.span(o, 1), Value::U64(kind.into()));
-            cx.pop();
-            i += 1;
-            continue;
-        }
-        let Some(&len) = opts.get(i + 1) else {
-            cx.truncated(
-                "TCP option",
-                buf.span(o, 1),
-                if cut { usize::MAX } else { 0 },
-            );
-            cx.pop();
-            return false;
-        };
-        let len = len as usize;
-        let p: &'static ProtoDef = match kind {
-            2 => &OPT_MSS,
-            3 => &OPT_WSCALE,
-            4 => &OPT_SACK_PERM,
-            5 => &OPT_SACK,
-            8 => &OPT_TIMESTAMP,
-            _ => &OPT_UNKNOWN,
-        };
-        let expected = match kind {
-            2 => Some(4),
-            3 => Some(3),
-            4 => Some(2),
-            8 => Some(10),
-            _ => None,
-        };
-        // An empty SACK is an exception in Wireshark (the rest of the header is
-        // not shown, the segment not followed); an option claiming more than
-        // the header holds only stops the option list.
-        let empty_sack = kind == 5 && (2..10).contains(&len) && i + len <= opts.len();
-        if empty_sack {
-            let whole = &opts[i..i + len];
-            cx.sink.field_with_label(
-                &p.field,
-                buf.span(o, len),
-                Value::Bytes(whole),
-                Presence::Normal,
-                format_args!("{}", p.field.title),
-            );
-            cx.push();
-            cx.field(&OPTION_KIND, buf.span(o, 1), Value::U64(kind.into()));
-            cx.field(&OPTION_LEN, buf.span(o + 1, 1), Value::U64(len as u64));
-            cx.generated(&SACK_COUNT, buf.span(o, 0), Value::U64(0));
-            cx.pop();
-            cx.malformed(
-                buf.span(o, len),
-                format_args!("[Malformed Packet: TCP SACK option of {len} bytes]"),
-            );
-            cx.pop();
-            return false;
-        }
-        if len < 2 || i + len > opts.len() {
-            let have = &opts[i..];
-            if cut && len >= 2 {
-                // Cut by the snaplen: what was captured of the option, then the note.
-                cx.sink.field_with_label(
-                    &p.field,
-                    buf.span(o, have.len()),
-                    Value::Bytes(have),
-                    Presence::Normal,
-                    format_args!("{}", p.field.title),
-                );
-                cx.truncated("TCP option", buf.span(o, have.len()), usize::MAX);
+        match walk.option(cx, i, a, info) {
+            Ok(len) => i += len,
+            Err(intact) => {
                 cx.pop();
-                return false;
-            }
-            cx.expert(
-                &OPTION_LEN_INVALID,
-                buf.span(o, have.len()),
-                format_args!("option length {len} says option goes past end of options"),
-            );
-            cx.pop();
-            return true;
-        }
-        let v = &opts[i + 2..i + len];
-        let whole = &opts[i..i + len];
-        mss_seen |= kind == 2;
-        named(cx, p);
-        cx.sink.field_with_label(
-            &p.field,
-            buf.span(o, len),
-            Value::Bytes(whole),
-            Presence::Normal,
-            format_args!("{}", p.field.title),
-        );
-        let option_item = cx.sink.last_handle();
-        cx.push();
-        cx.field(&OPTION_KIND, buf.span(o, 1), Value::U64(kind.into()));
-        cx.field(&OPTION_LEN, buf.span(o + 1, 1), Value::U64(len as u64));
-        if let Some(want) = expected
-            && want != len
-        {
-            cx.expert(
-                &OPTION_LEN_INVALID,
-                buf.span(o + 1, 1),
-                format_args!("option length should be {want}"),
-            );
-            cx.pop();
-            i += len;
-            continue;
-        }
-        let vs = |x: usize, l: usize| buf.span(o + 2 + x, l);
-        match kind {
-            2 if len == 4 => {
-                let mss = u16::from_be_bytes([v[0], v[1]]);
-                cx.field(&MSS_VAL, vs(0, 2), Value::U64(mss.into()));
-                let title = p.field.title;
-                cx.sink
-                    .relabel(option_item, format_args!("{title}: {mss} bytes"));
-                if cx.columns() {
-                    let _ = write!(info, " MSS={mss}");
-                }
-            }
-            3 if len == 3 => {
-                let shift = v[0];
-                cx.field(&WSCALE_SHIFT, vs(0, 1), Value::U64(shift.into()));
-                if shift > 14 {
-                    cx.push();
-                    cx.expert(
-                        &WSCALE_SHIFT_INVALID,
-                        vs(0, 1),
-                        format_args!("Window scale shift exceeds 14"),
-                    );
-                    cx.pop();
-                }
-                let mult = 1u32 << shift.min(14);
-                cx.generated(&WSCALE_MULTIPLIER, vs(0, 1), Value::U64(mult.into()));
-                let title = p.field.title;
-                let text = format_args!("{title}: {shift} (multiply by {mult})");
-                cx.sink.relabel(option_item, text);
-                if cx.columns() {
-                    let _ = write!(info, " WS={mult}");
-                }
-            }
-            4 if len == 2 => {
-                if cx.columns() {
-                    info.push_str(" SACK_PERM");
-                }
-            }
-            8 if len == 10 => {
-                let tsval = u32::from_be_bytes([v[0], v[1], v[2], v[3]]);
-                let tsecr = u32::from_be_bytes([v[4], v[5], v[6], v[7]]);
-                cx.field(&TSVAL, vs(0, 4), Value::U64(tsval.into()));
-                cx.field(&TSECR, vs(4, 4), Value::U64(tsecr.into()));
-                let title = p.field.title;
-                let text = format_args!("{title}: TSval {tsval}, TSecr {tsecr}");
-                cx.sink.relabel(option_item, text);
-                if cx.columns() {
-                    let _ = write!(info, " TSval={tsval} TSecr={tsecr}");
-                }
-            }
-            5 => {
-                // SACK edges acknowledge the other direction's sequence space.
-                let base_ack = a.and_then(|a| a.ack_base);
-                let mut n = 0u64;
-                let mut edges = String::new();
-                for (k, blk) in v.chunks_exact(8).enumerate() {
-                    let le = u32::from_be_bytes([blk[0], blk[1], blk[2], blk[3]]);
-                    let re = u32::from_be_bytes([blk[4], blk[5], blk[6], blk[7]]);
-                    let (le, re) = match base_ack {
-                        Some(b) => (le.wrapping_sub(b), re.wrapping_sub(b)),
-                        None => (le, re),
-                    };
-                    let text = format_args!("left edge = {le} (relative)");
-                    cx.labeled(&SACK_LE, vs(8 * k, 4), Value::U64(le.into()), text);
-                    let text = format_args!("right edge = {re} (relative)");
-                    cx.labeled(&SACK_RE, vs(8 * k + 4, 4), Value::U64(re.into()), text);
-                    if cx.columns() {
-                        let _ = write!(info, " SLE={le} SRE={re}");
-                    }
-                    let _ = write!(edges, " {le}-{re}");
-                    n += 1;
-                }
-                let title = p.field.title;
-                cx.sink.relabel(option_item, format_args!("{title}{edges}"));
-                cx.generated(&SACK_COUNT, vs(0, 0), Value::U64(n));
-            }
-            _ => {
-                if !v.is_empty() {
-                    cx.field(&UNKNOWN_PAYLOAD, vs(0, v.len()), Value::Bytes(v));
-                }
+                return intact;
             }
         }
-        cx.pop();
-        i += len;
     }
     if cut {
         // The options end where the capture does: reading on throws in Wireshark.
@@ -1279,11 +1111,323 @@ fn options<S: Sink>(
         cx.pop();
         return false;
     }
-    if syn && !mss_seen {
+    if syn && !walk.mss_seen {
         cx.expert(&MSS_ABSENT, buf.span(base, total), format_args!(""));
     }
     cx.pop();
     true
+}
+
+/// What reading the options carries from one option to the next.
+struct OptionsWalk<'a> {
+    buf: Buf<'a>,
+    base: usize,
+    opts: &'a [u8],
+    /// The options run past the captured bytes.
+    cut: bool,
+    /// The Options item, whose label lists the options' names.
+    item: u32,
+    names: String,
+    /// NOPs in a row, as tshark counts them.
+    nops: u32,
+    mss_seen: bool,
+}
+
+impl OptionsWalk<'_> {
+    /// Shows the option at `i`: `Ok` with its length, or `Err` when the
+    /// list stops there (`true` if the rest of the segment is still read).
+    fn option<S: Sink>(
+        &mut self,
+        cx: &mut Cx<'_, S>,
+        i: usize,
+        a: Option<&SegmentAnalysis>,
+        info: &mut String,
+    ) -> Result<usize, bool> {
+        let (buf, kind, o) = (self.buf, self.opts[i], self.base + i);
+        if kind == 0 || kind == 1 {
+            self.padding(cx, i);
+            return Ok(1);
+        }
+        let Some(&len) = self.opts.get(i + 1) else {
+            let bound = if self.cut { usize::MAX } else { 0 };
+            cx.truncated("TCP option", buf.span(o, 1), bound);
+            return Err(false);
+        };
+        let len = usize::from(len);
+        let p = option_proto(kind);
+        self.unreadable(cx, i, p, len)?;
+        let whole = &self.opts[i..i + len];
+        self.mss_seen |= kind == 2;
+        self.name(cx, p);
+        cx.sink.field_with_label(
+            &p.field,
+            buf.span(o, len),
+            Value::Bytes(whole),
+            Presence::Normal,
+            format_args!("{}", p.field.title),
+        );
+        let option = OptionItem {
+            kind,
+            p,
+            at: o,
+            handle: cx.sink.last_handle(),
+        };
+        cx.push();
+        cx.field(&OPTION_KIND, buf.span(o, 1), Value::U64(kind.into()));
+        cx.field(&OPTION_LEN, buf.span(o + 1, 1), Value::U64(len as u64));
+        match expected_len(kind) {
+            Some(want) if want != len => cx.expert(
+                &OPTION_LEN_INVALID,
+                buf.span(o + 1, 1),
+                format_args!("option length should be {want}"),
+            ),
+            _ => option_value(cx, buf, &option, &whole[2..], a, info),
+        }
+        cx.pop();
+        Ok(len)
+    }
+
+    /// End of list and NOP: one byte each. Wireshark reads on after an
+    /// end-of-list: every zero is another.
+    fn padding<S: Sink>(&mut self, cx: &mut Cx<'_, S>, i: usize) {
+        let (kind, o) = (self.opts[i], self.base + i);
+        if kind == 1 {
+            self.count_nop(cx, i);
+        }
+        let p = if kind == 0 { &OPT_EOL } else { &OPT_NOP };
+        self.name(cx, p);
+        cx.sink.field_with_label(
+            &p.field,
+            self.buf.span(o, 1),
+            Value::Bytes(&self.opts[i..i + 1]),
+            Presence::Normal,
+            format_args!("{}", p.field.title),
+        );
+        cx.push();
+        cx.field(&OPTION_KIND, self.buf.span(o, 1), Value::U64(kind.into()));
+        cx.pop();
+    }
+
+    /// tshark counts NOPs within a 32-bit word (and a run into the next
+    /// word only from its first byte), warning at the fourth.
+    fn count_nop<S: Sink>(&mut self, cx: &mut Cx<'_, S>, i: usize) {
+        if self.nops == 0 || i % 4 != 0 {
+            self.nops += 1;
+            if self.nops == 4 {
+                let all = self.buf.span(self.base, self.opts.len());
+                cx.expert(&FOUR_NOPS, all, format_args!(""));
+            }
+        } else {
+            self.nops = 0;
+        }
+    }
+
+    /// tshark appends each option's name to the Options item.
+    fn name<S: Sink>(&mut self, cx: &mut Cx<'_, S>, p: &ProtoDef) {
+        if !cx.sink.wants_text() {
+            return;
+        }
+        let name = p.field.title.trim_start_matches("TCP Option - ");
+        self.names.push_str(", ");
+        self.names.push_str(name);
+        let total = self.opts.len();
+        let names = &self.names;
+        cx.sink
+            .relabel(self.item, format_args!("Options: ({total} bytes){names}"));
+    }
+
+    /// An option whose length cannot be read as given stops the list: an
+    /// empty SACK is an exception in Wireshark (the rest of the header is
+    /// not shown, the segment not followed); an option claiming more than
+    /// the header holds only stops the option list.
+    fn unreadable<S: Sink>(
+        &self,
+        cx: &mut Cx<'_, S>,
+        i: usize,
+        p: &'static ProtoDef,
+        len: usize,
+    ) -> Result<(), bool> {
+        let (buf, o) = (self.buf, self.base + i);
+        let fits = i + len <= self.opts.len();
+        if self.opts[i] == 5 && (2..10).contains(&len) && fits {
+            empty_sack(cx, buf, o, &self.opts[i..i + len]);
+            return Err(false);
+        }
+        if len >= 2 && fits {
+            return Ok(());
+        }
+        let have = &self.opts[i..];
+        if self.cut && len >= 2 {
+            // Cut by the snaplen: what was captured of the option, then the note.
+            cx.sink.field_with_label(
+                &p.field,
+                buf.span(o, have.len()),
+                Value::Bytes(have),
+                Presence::Normal,
+                format_args!("{}", p.field.title),
+            );
+            cx.truncated("TCP option", buf.span(o, have.len()), usize::MAX);
+            return Err(false);
+        }
+        cx.expert(
+            &OPTION_LEN_INVALID,
+            buf.span(o, have.len()),
+            format_args!("option length {len} says option goes past end of options"),
+        );
+        Err(true)
+    }
+}
+
+/// One option's item: its protocol, where it starts and its handle, whose
+/// label the value completes.
+struct OptionItem {
+    kind: u8,
+    p: &'static ProtoDef,
+    at: usize,
+    handle: u32,
+}
+
+fn option_proto(kind: u8) -> &'static ProtoDef {
+    match kind {
+        2 => &OPT_MSS,
+        3 => &OPT_WSCALE,
+        4 => &OPT_SACK_PERM,
+        5 => &OPT_SACK,
+        8 => &OPT_TIMESTAMP,
+        _ => &OPT_UNKNOWN,
+    }
+}
+
+/// The length an option of fixed size must have.
+fn expected_len(kind: u8) -> Option<usize> {
+    match kind {
+        2 => Some(4),
+        3 => Some(3),
+        4 => Some(2),
+        8 => Some(10),
+        _ => None,
+    }
+}
+
+/// A SACK option too short for one block: Wireshark's exception.
+fn empty_sack<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, o: usize, whole: &[u8]) {
+    let len = whole.len();
+    cx.sink.field_with_label(
+        &OPT_SACK.field,
+        buf.span(o, len),
+        Value::Bytes(whole),
+        Presence::Normal,
+        format_args!("{}", OPT_SACK.field.title),
+    );
+    cx.push();
+    cx.field(&OPTION_KIND, buf.span(o, 1), Value::U64(5));
+    cx.field(&OPTION_LEN, buf.span(o + 1, 1), Value::U64(len as u64));
+    cx.generated(&SACK_COUNT, buf.span(o, 0), Value::U64(0));
+    cx.pop();
+    cx.malformed(
+        buf.span(o, len),
+        format_args!("[Malformed Packet: TCP SACK option of {len} bytes]"),
+    );
+}
+
+/// An option's value (after kind and length) under its item, the item's
+/// label completed and the Info text extended.
+fn option_value<S: Sink>(
+    cx: &mut Cx<'_, S>,
+    buf: Buf<'_>,
+    option: &OptionItem,
+    v: &[u8],
+    a: Option<&SegmentAnalysis>,
+    info: &mut String,
+) {
+    use std::fmt::Write;
+    let vs = |x: usize, l: usize| buf.span(option.at + 2 + x, l);
+    let title = option.p.field.title;
+    let columns = cx.columns();
+    match (option.kind, v) {
+        (2, &[hi, lo]) => {
+            let mss = u16::from_be_bytes([hi, lo]);
+            cx.field(&MSS_VAL, vs(0, 2), Value::U64(mss.into()));
+            cx.sink
+                .relabel(option.handle, format_args!("{title}: {mss} bytes"));
+            if columns {
+                let _ = write!(info, " MSS={mss}");
+            }
+        }
+        (3, &[shift]) => {
+            cx.field(&WSCALE_SHIFT, vs(0, 1), Value::U64(shift.into()));
+            if shift > 14 {
+                cx.push();
+                let text = format_args!("Window scale shift exceeds 14");
+                cx.expert(&WSCALE_SHIFT_INVALID, vs(0, 1), text);
+                cx.pop();
+            }
+            let mult = 1u32 << shift.min(14);
+            cx.generated(&WSCALE_MULTIPLIER, vs(0, 1), Value::U64(mult.into()));
+            let text = format_args!("{title}: {shift} (multiply by {mult})");
+            cx.sink.relabel(option.handle, text);
+            if columns {
+                let _ = write!(info, " WS={mult}");
+            }
+        }
+        (4, []) => {
+            if columns {
+                info.push_str(" SACK_PERM");
+            }
+        }
+        (8, &[a0, a1, a2, a3, b0, b1, b2, b3]) => {
+            let tsval = u32::from_be_bytes([a0, a1, a2, a3]);
+            let tsecr = u32::from_be_bytes([b0, b1, b2, b3]);
+            cx.field(&TSVAL, vs(0, 4), Value::U64(tsval.into()));
+            cx.field(&TSECR, vs(4, 4), Value::U64(tsecr.into()));
+            let text = format_args!("{title}: TSval {tsval}, TSecr {tsecr}");
+            cx.sink.relabel(option.handle, text);
+            if columns {
+                let _ = write!(info, " TSval={tsval} TSecr={tsecr}");
+            }
+        }
+        (5, _) => sack_blocks(cx, buf, option, v, a, info),
+        (_, []) => {}
+        _ => cx.field(&UNKNOWN_PAYLOAD, vs(0, v.len()), Value::Bytes(v)),
+    }
+}
+
+/// A SACK option's blocks. Their edges acknowledge the other direction's
+/// sequence space, so they are relative to this segment's ACK base.
+fn sack_blocks<S: Sink>(
+    cx: &mut Cx<'_, S>,
+    buf: Buf<'_>,
+    option: &OptionItem,
+    v: &[u8],
+    a: Option<&SegmentAnalysis>,
+    info: &mut String,
+) {
+    use std::fmt::Write;
+    let vs = |x: usize, l: usize| buf.span(option.at + 2 + x, l);
+    let base_ack = a.and_then(|a| a.ack_base);
+    let mut n = 0u64;
+    let mut edges = String::new();
+    for (k, blk) in v.chunks_exact(8).enumerate() {
+        let le = u32::from_be_bytes([blk[0], blk[1], blk[2], blk[3]]);
+        let re = u32::from_be_bytes([blk[4], blk[5], blk[6], blk[7]]);
+        let (le, re) = match base_ack {
+            Some(b) => (le.wrapping_sub(b), re.wrapping_sub(b)),
+            None => (le, re),
+        };
+        let text = format_args!("left edge = {le} (relative)");
+        cx.labeled(&SACK_LE, vs(8 * k, 4), Value::U64(le.into()), text);
+        let text = format_args!("right edge = {re} (relative)");
+        cx.labeled(&SACK_RE, vs(8 * k + 4, 4), Value::U64(re.into()), text);
+        if cx.columns() {
+            let _ = write!(info, " SLE={le} SRE={re}");
+        }
+        let _ = write!(edges, " {le}-{re}");
+        n += 1;
+    }
+    let title = option.p.field.title;
+    cx.sink
+        .relabel(option.handle, format_args!("{title}{edges}"));
+    cx.generated(&SACK_COUNT, vs(0, 0), Value::U64(n));
 }
 
 /// Time, RTT and expert fields from the conversation analysis.

@@ -850,7 +850,10 @@ impl TcpStreamAnalyzer {
         0
     }
 
-    /// Wireshark's `tcp_analyze_sequence_number`.
+    /// Wireshark's `tcp_analyze_sequence_number`, in its order: what the
+    /// segment says of the windows and ACKs, an ACK of unseen data,
+    /// retransmissions, then the direction's state moved on, the other
+    /// direction's segments this one acknowledges, and bytes in flight.
     fn analyze(
         &mut self,
         d: usize,
@@ -860,145 +863,151 @@ impl TcpStreamAnalyzer {
         window: u32,
         out: &mut SegmentAnalysis,
     ) {
+        if seg.has(TcpSegment::ACK) {
+            self.dir[1 - d].valid_bif = true;
+        }
+        let fwd_nextseq = self.dir[d].nextseq;
+        let mut fl = self.window_and_ack_flags(d, seg, window, out);
+        // Only a new acknowledgment number ends a run of duplicate ACKs (data
+        // segments repeating the same ACK do not).
+        if seg.ack != self.dir[d].lastack {
+            self.dir[d].last_non_dup_ack = frame;
+            self.dir[d].dup_ack_num = 0;
+        }
+        fl |= self.ack_of_unseen(d, seg, out);
+        let syn_fin = seg.flags & (TcpSegment::SYN | TcpSegment::FIN) != 0;
+        if (seg.len > 0 || syn_fin) && fl & Flag::KeepAlive.bit() == 0 {
+            fl |= self.retransmission(d, ts, seg, fwd_nextseq, out);
+        }
+        self.move_on(d, frame, ts, seg, window, fl);
+        self.acknowledge(1 - d, seg.ack, ts, out);
+        self.bytes_in_flight(d, seg, out);
+        out.flags |= fl;
+        self.dir[d].last_segment_flags = out.flags;
+    }
+
+    /// Zero window (probe and its ACK), lost segment, keep-alive (and its
+    /// ACK), window update and full, duplicate ACK: the flags one segment
+    /// earns against the state before it.
+    fn window_and_ack_flags(
+        &mut self,
+        d: usize,
+        seg: &TcpSegment,
+        window: u32,
+        out: &mut SegmentAnalysis,
+    ) -> u32 {
         let r = 1 - d;
         let (seq, ack, seglen, flags) = (seg.seq, seg.ack, seg.len, seg.flags);
         let sfr = flags & (TcpSegment::SYN | TcpSegment::FIN | TcpSegment::RST) != 0;
-
-        if flags & TcpSegment::ACK != 0 {
-            self.dir[r].valid_bif = true;
-        }
-
-        let mut fl = 0u32;
         let fwd_nextseq = self.dir[d].nextseq;
         let fwd_lastack = self.dir[d].lastack;
         let fwd_window = self.dir[d].window;
         let rev_window = self.dir[r].window;
-
-        'fwd: {
-            // Zero window probe: one byte at the next expected sequence
-            // number while the other side advertises a zero window.
-            if seglen == 1 && seq == fwd_nextseq && rev_window == 0 {
-                fl |= Flag::ZeroWindowProbe.bit();
-                break 'fwd;
-            }
-            if window == 0 && !sfr {
-                fl |= Flag::ZeroWindow.bit();
-            }
-            if fwd_nextseq != 0 && gt(seq, fwd_nextseq) && flags & TcpSegment::RST == 0 {
-                fl |= Flag::LostSegment.bit();
-                self.dir[d].valid_bif = false;
-            }
-            if (seglen == 0 || seglen == 1) && seq == fwd_nextseq.wrapping_sub(1) && !sfr {
-                fl |= Flag::KeepAlive.bit();
-            }
-            if seglen == 0
-                && window != 0
-                && window != fwd_window
-                && seq == fwd_nextseq
-                && ack == fwd_lastack
-                && !sfr
-            {
-                fl |= Flag::WindowUpdate.bit();
-            }
-            if seglen > 0 && self.dir[r].win_scale != -1 && !sfr {
-                let edge = self.dir[r].lastack.wrapping_add(rev_window);
-                if seq.wrapping_add(seglen) == edge {
-                    fl |= Flag::WindowFull.bit();
-                }
-            }
-            if seglen == 0
-                && window != 0
-                && window == fwd_window
-                && seq == fwd_nextseq
-                && ack == fwd_lastack
-                && self.dir[r].last_segment_flags & Flag::KeepAlive.bit() != 0
-                && !sfr
-            {
-                fl |= Flag::KeepAliveAck.bit();
-                break 'fwd;
-            }
-            if seglen == 0
-                && window == 0
-                && window == fwd_window
-                && seq == fwd_nextseq
-                && (ack == fwd_lastack || ack == fwd_lastack.wrapping_add(1))
-                && self.dir[r].last_segment_flags & Flag::ZeroWindowProbe.bit() != 0
-                && !sfr
-            {
-                fl |= Flag::ZeroWindowProbeAck.bit();
-                if ack == fwd_lastack.wrapping_add(1) {
-                    // The receiver took the probe's byte: move the other side on.
-                    self.dir[r].nextseq = self.dir[r].nextseq.wrapping_add(1);
-                    self.dir[r].maxseq_to_be_acked = self.dir[r].maxseq_to_be_acked.wrapping_add(1);
-                }
-                break 'fwd;
-            }
-            if seglen == 0
-                && window != 0
-                && window == fwd_window
-                && seq == fwd_nextseq
-                && ack == fwd_lastack
-                && !sfr
-            {
-                // After the "ACKed unseen segment" marker (-1), the first
-                // duplicate counts 1.
-                let n = &mut self.dir[d].dup_ack_num;
-                *n = if *n < 0 { 1 } else { *n + 1 };
-                fl |= Flag::DuplicateAck.bit();
-                out.dup_ack = Some((*n as u32, self.dir[d].last_non_dup_ack));
+        let mut fl = 0u32;
+        // Zero window probe: one byte at the next expected sequence number
+        // while the other side advertises a zero window.
+        if seglen == 1 && seq == fwd_nextseq && rev_window == 0 {
+            return Flag::ZeroWindowProbe.bit();
+        }
+        if window == 0 && !sfr {
+            fl |= Flag::ZeroWindow.bit();
+        }
+        if fwd_nextseq != 0 && gt(seq, fwd_nextseq) && flags & TcpSegment::RST == 0 {
+            fl |= Flag::LostSegment.bit();
+            self.dir[d].valid_bif = false;
+        }
+        if (seglen == 0 || seglen == 1) && seq == fwd_nextseq.wrapping_sub(1) && !sfr {
+            fl |= Flag::KeepAlive.bit();
+        }
+        // A bare ACK repeating this direction's last one, whatever its window.
+        let same_place = seglen == 0 && seq == fwd_nextseq && ack == fwd_lastack && !sfr;
+        if same_place && window != 0 && window != fwd_window {
+            fl |= Flag::WindowUpdate.bit();
+        }
+        if seglen > 0 && self.dir[r].win_scale != -1 && !sfr {
+            let edge = self.dir[r].lastack.wrapping_add(rev_window);
+            if seq.wrapping_add(seglen) == edge {
+                fl |= Flag::WindowFull.bit();
             }
         }
-        // Only a new acknowledgment number ends a run of duplicate ACKs (data
-        // segments repeating the same ACK do not).
-        if ack != fwd_lastack {
-            self.dir[d].last_non_dup_ack = frame;
-            self.dir[d].dup_ack_num = 0;
-        }
-
-        // An ACK beyond the highest sequence number seen without a gap in
-        // the other direction, with Wireshark's bookkeeping: if segments
-        // beyond a gap were seen, the bound moves up to them and the ACK is
-        // flagged; if not, it is flagged only if the other side has not
-        // repeated an ACK since the last one flagged (its duplicate-ACK
-        // count doubles as the marker), so one missing segment is reported
-        // once however many ACKs cover it.
-        let rev_max = self.dir[r].maxseq_to_be_acked;
-        if rev_max != 0 && gt(ack, rev_max) && flags & TcpSegment::ACK != 0 {
-            // Wireshark makes the segment's analysis record here, flagged
-            // or not, so its (maybe empty) analysis shows.
-            out.shown = true;
-            let rev = &mut self.dir[r];
-            if lt(rev_max, rev.nextseq) {
-                rev.maxseq_to_be_acked = rev.nextseq;
-                fl |= Flag::AckLostSegment.bit();
-            } else {
-                if rev.dup_ack_num == 0 {
-                    fl |= Flag::AckLostSegment.bit();
-                }
-                rev.dup_ack_num = -1;
-            }
-        }
-
-        // Retransmission, fast retransmission, spurious retransmission, out of order.
-        if (seglen > 0 || flags & (TcpSegment::SYN | TcpSegment::FIN) != 0)
-            && fl & Flag::KeepAlive.bit() == 0
+        let peer_flags = self.dir[r].last_segment_flags;
+        if same_place
+            && window != 0
+            && window == fwd_window
+            && peer_flags & Flag::KeepAlive.bit() != 0
         {
-            fl |= self.retransmission(d, ts, seg, fwd_nextseq, out);
+            return fl | Flag::KeepAliveAck.bit();
         }
+        if seglen == 0
+            && window == 0
+            && window == fwd_window
+            && seq == fwd_nextseq
+            && (ack == fwd_lastack || ack == fwd_lastack.wrapping_add(1))
+            && peer_flags & Flag::ZeroWindowProbe.bit() != 0
+            && !sfr
+        {
+            if ack == fwd_lastack.wrapping_add(1) {
+                // The receiver took the probe's byte: move the other side on.
+                let rev = &mut self.dir[r];
+                rev.nextseq = rev.nextseq.wrapping_add(1);
+                rev.maxseq_to_be_acked = rev.maxseq_to_be_acked.wrapping_add(1);
+            }
+            return fl | Flag::ZeroWindowProbeAck.bit();
+        }
+        if same_place && window != 0 && window == fwd_window {
+            // After the "ACKed unseen segment" marker (-1), the first
+            // duplicate counts 1.
+            let n = &mut self.dir[d].dup_ack_num;
+            *n = if *n < 0 { 1 } else { *n + 1 };
+            fl |= Flag::DuplicateAck.bit();
+            out.dup_ack = Some((*n as u32, self.dir[d].last_non_dup_ack));
+        }
+        fl
+    }
 
+    /// An ACK beyond the highest sequence number seen without a gap in the
+    /// other direction, with Wireshark's bookkeeping: if segments beyond a
+    /// gap were seen, the bound moves up to them and the ACK is flagged; if
+    /// not, it is flagged only if the other side has not repeated an ACK
+    /// since the last one flagged (its duplicate-ACK count doubles as the
+    /// marker), so one missing segment is reported once however many ACKs
+    /// cover it.
+    fn ack_of_unseen(&mut self, d: usize, seg: &TcpSegment, out: &mut SegmentAnalysis) -> u32 {
+        let rev = &mut self.dir[1 - d];
+        let rev_max = rev.maxseq_to_be_acked;
+        if rev_max == 0 || !gt(seg.ack, rev_max) || !seg.has(TcpSegment::ACK) {
+            return 0;
+        }
+        // Wireshark makes the segment's analysis record here, flagged or
+        // not, so its (maybe empty) analysis shows.
+        out.shown = true;
+        if lt(rev_max, rev.nextseq) {
+            rev.maxseq_to_be_acked = rev.nextseq;
+            return Flag::AckLostSegment.bit();
+        }
+        let first = rev.dup_ack_num == 0;
+        rev.dup_ack_num = -1;
+        if first { Flag::AckLostSegment.bit() } else { 0 }
+    }
+
+    /// The direction's state after the segment: its unacknowledged
+    /// segments, next and highest gapless sequence numbers, window, last
+    /// ACK, and what its SACK blocks cover of the other direction.
+    fn move_on(&mut self, d: usize, frame: u32, ts: i64, seg: &TcpSegment, window: u32, fl: u32) {
+        let (seq, seglen) = (seg.seq, seg.len);
+        let syn_fin = seg.flags & (TcpSegment::SYN | TcpSegment::FIN) != 0;
         let mut nextseq = seq.wrapping_add(seglen);
-        if (seglen > 0 || flags & (TcpSegment::SYN | TcpSegment::FIN) != 0)
-            && self.dir[d].unacked.len() < MAX_UNACKED
-        {
-            if flags & (TcpSegment::SYN | TcpSegment::FIN) != 0 {
+        if (seglen > 0 || syn_fin) && self.dir[d].unacked.len() < MAX_UNACKED {
+            if syn_fin {
                 nextseq = nextseq.wrapping_add(1);
             }
-            self.dir[d].unacked.push(Unacked {
+            let u = Unacked {
                 frame,
                 seq,
                 nextseq,
                 ts,
-            });
+            };
+            self.dir[d].unacked.push(u);
         }
         let zwp = fl & Flag::ZeroWindowProbe.bit() != 0;
         let f = &mut self.dir[d];
@@ -1014,20 +1023,22 @@ impl TcpStreamAnalyzer {
             f.maxseq_to_be_acked = f.nextseq;
         }
         f.window = window;
-        f.lastack = ack;
+        f.lastack = seg.ack;
         f.lastack_time = ts;
-        if flags & TcpSegment::ACK != 0 {
-            // What this ACK's SACK blocks cover of the other direction.
+        if seg.has(TcpSegment::ACK) {
             let total: u32 = seg
                 .options
                 .sack_blocks()
                 .iter()
                 .map(|(l, r)| r.wrapping_sub(*l))
                 .fold(0, u32::wrapping_add);
-            self.dir[r].sacked_by_peer = total;
+            self.dir[1 - d].sacked_by_peer = total;
         }
+    }
 
-        // Segments of the other direction that this ACK covers.
+    /// Direction `r`'s segments that `ack` covers: the one it ends gives
+    /// the ACK's RTT; one it cuts into keeps its rest.
+    fn acknowledge(&mut self, r: usize, ack: u32, ts: i64, out: &mut SegmentAnalysis) {
         let rv = &mut self.dir[r].unacked;
         let mut i = rv.len();
         while i > 0 {
@@ -1045,50 +1056,48 @@ impl TcpStreamAnalyzer {
                 rv.remove(i);
             }
         }
+    }
 
-        // Bytes in flight after this segment.
+    /// Bytes in flight and bytes sent since the last PSH, after a segment
+    /// with data.
+    fn bytes_in_flight(&mut self, d: usize, seg: &TcpSegment, out: &mut SegmentAnalysis) {
         let f = &mut self.dir[d];
-        if seglen != 0 && !f.unacked.is_empty() && f.valid_bif {
-            let base = f.base_seq.unwrap_or(0);
-            let last = f.unacked.last().copied();
-            if let Some(last) = last {
-                let mut first_seq = last.seq.wrapping_sub(base);
-                let mut last_seq = last.nextseq.wrapping_sub(base);
-                for u in &f.unacked {
-                    last_seq = last_seq.max(u.nextseq.wrapping_sub(base));
-                    first_seq = first_seq.min(u.seq.wrapping_sub(base));
-                }
-                let mut in_flight = last_seq.wrapping_sub(first_seq);
-                if in_flight > 0 && in_flight < 2_000_000_000 {
-                    // Bytes the receiver reported in SACK blocks have arrived;
-                    // a FIN's sequence number is no byte.
-                    in_flight = in_flight.saturating_sub(f.sacked_by_peer);
-                    if flags & TcpSegment::FIN != 0 {
-                        in_flight = in_flight.saturating_sub(1);
-                    }
-                    out.bytes_in_flight = Some(in_flight);
-                }
-            }
-            let push = flags & TcpSegment::PSH != 0;
-            match (push, f.push_set_last) {
-                (true, false) => {
-                    f.push_bytes_sent = f.push_bytes_sent.wrapping_add(seglen);
-                    f.push_set_last = true;
-                }
-                (true, true) => {
-                    f.push_bytes_sent = seglen;
-                }
-                (false, true) => {
-                    f.push_bytes_sent = seglen;
-                    f.push_set_last = false;
-                }
-                (false, false) => f.push_bytes_sent = f.push_bytes_sent.wrapping_add(seglen),
-            }
-            out.push_bytes_sent = Some(f.push_bytes_sent);
+        if seg.len == 0 || f.unacked.is_empty() || !f.valid_bif {
+            return;
         }
-
-        out.flags |= fl;
-        self.dir[d].last_segment_flags = out.flags;
+        let base = f.base_seq.unwrap_or(0);
+        if let Some(last) = f.unacked.last().copied() {
+            let mut first_seq = last.seq.wrapping_sub(base);
+            let mut last_seq = last.nextseq.wrapping_sub(base);
+            for u in &f.unacked {
+                last_seq = last_seq.max(u.nextseq.wrapping_sub(base));
+                first_seq = first_seq.min(u.seq.wrapping_sub(base));
+            }
+            let mut in_flight = last_seq.wrapping_sub(first_seq);
+            if in_flight > 0 && in_flight < 2_000_000_000 {
+                // Bytes the receiver reported in SACK blocks have arrived;
+                // a FIN's sequence number is no byte.
+                in_flight = in_flight.saturating_sub(f.sacked_by_peer);
+                if seg.has(TcpSegment::FIN) {
+                    in_flight = in_flight.saturating_sub(1);
+                }
+                out.bytes_in_flight = Some(in_flight);
+            }
+        }
+        let push = seg.has(TcpSegment::PSH);
+        match (push, f.push_set_last) {
+            (true, false) => {
+                f.push_bytes_sent = f.push_bytes_sent.wrapping_add(seg.len);
+                f.push_set_last = true;
+            }
+            (true, true) => f.push_bytes_sent = seg.len,
+            (false, true) => {
+                f.push_bytes_sent = seg.len;
+                f.push_set_last = false;
+            }
+            (false, false) => f.push_bytes_sent = f.push_bytes_sent.wrapping_add(seg.len),
+        }
+        out.push_bytes_sent = Some(f.push_bytes_sent);
     }
 }
 

@@ -632,6 +632,63 @@ enum EventData {
     },
 }
 
+impl Event {
+    /// The stream's event as the connection keeps it: bytes of the current
+    /// segment (of direction `dir`) are borrowed by position; others
+    /// (released after reordering) are copied. Late bytes matter only when
+    /// they are the current segment's.
+    fn of(e: StreamEvent<'_>, dir: usize, cur: &Current<'_>) -> Option<Event> {
+        let own = |frame: u32, d: usize, bytes: &[u8]| {
+            let (p, start) = (bytes.as_ptr() as usize, cur.payload.as_ptr() as usize);
+            let inside = frame == cur.frame && d == dir && p >= start;
+            (inside && p + bytes.len() <= start + cur.payload.len()).then(|| p - start)
+        };
+        Some(match e {
+            StreamEvent::Data {
+                dir: d,
+                frame,
+                offset,
+                bytes,
+                at,
+            } => Event {
+                dir: d,
+                frame,
+                at,
+                offset,
+                data: match own(frame, d, bytes) {
+                    Some(start) => EventData::Own(start, bytes.len()),
+                    None => EventData::Copied(bytes.to_vec()),
+                },
+            },
+            StreamEvent::Late {
+                dir: d,
+                frame,
+                bytes,
+                at,
+            } => Event {
+                dir: d,
+                frame,
+                at,
+                offset: 0,
+                data: EventData::Late(own(frame, d, bytes)?, bytes.len()),
+            },
+            StreamEvent::Gap {
+                dir: d,
+                frame,
+                offset,
+                limit,
+                ..
+            } => Event {
+                dir: d,
+                frame,
+                at: None,
+                offset,
+                data: EventData::Gap { limit },
+            },
+        })
+    }
+}
+
 /// A PDU that lay in one segment, remembered to recognise a retransmission.
 #[derive(Debug, Clone)]
 struct Shown {
@@ -741,130 +798,97 @@ impl AppConnection {
             http_port: self.http_port,
             ..Default::default()
         };
-        // Where this segment's bytes sit in the direction's stream (for
-        // recognising a retransmission of PDUs already shown).
         let seg_seq = if seg.has(TcpSegment::SYN) {
             seg.seq.wrapping_add(1)
         } else {
             seg.seq
         };
-        let seg_offset = self
+        let seg_offset = self.offset_of(dir, seg_seq);
+        let events = self.reassemble(dir, &cur, seg, a, seg_seq);
+        let held = self.dirs[dir].held_end.is_some();
+        let fed_own = self.feed_events(events, &cur, &mut out);
+        self.rest_after_feeding(dir, fed_own, &cur, &mut out);
+        if !fed_own && !payload.is_empty() {
+            self.rest_unfed(dir, held, seg_offset, a, payload.len(), &mut out);
+        }
+        out.version = self.tls.version;
+        out.limit = self.limit_hit.take();
+        // A body that lasts until the sender closes ends with its FIN.
+        if seg.has(TcpSegment::FIN) {
+            self.close(dir, &cur, &mut out.pdus);
+        }
+        out
+    }
+
+    /// Where a segment starting at `seg_seq` sits in the direction's stream,
+    /// if at or before the bytes expected next (for recognising a
+    /// retransmission of PDUs already shown).
+    fn offset_of(&self, dir: usize, seg_seq: u32) -> Option<u64> {
+        let (expected, offset) = self.reassembler.position(dir)?;
+        let back = expected.wrapping_sub(seg_seq);
+        if (back as i32) < 0 {
+            return None;
+        }
+        offset.checked_sub(u64::from(back))
+    }
+
+    /// Hands the segment to the reassembler, after declaring a hole before
+    /// it where the analysis saw one, and returns what the stream released.
+    fn reassemble(
+        &mut self,
+        dir: usize,
+        cur: &Current<'_>,
+        seg: &TcpSegment,
+        a: &SegmentAnalysis,
+        seg_seq: u32,
+    ) -> Vec<Event> {
+        let mut events: Vec<Event> = Vec::new();
+        let mut sink = |e: StreamEvent<'_>| events.extend(Event::of(e, dir, cur));
+        // Where a segment ahead of the stream (after a hole) starts.
+        let ahead = self
             .reassembler
             .position(dir)
-            .and_then(|(expected, offset)| {
-                let back = expected.wrapping_sub(seg_seq);
-                (back as i32 >= 0)
-                    .then(|| offset.checked_sub(u64::from(back)))
-                    .flatten()
-            });
-        let mut events: Vec<Event> = Vec::new();
-        {
-            let cur_ptr = payload.as_ptr() as usize;
-            let cur_end = cur_ptr + payload.len();
-            let mut sink = |e: StreamEvent<'_>| match e {
-                StreamEvent::Data {
-                    dir: d,
-                    frame,
-                    offset,
-                    bytes,
-                    at,
-                } => {
-                    // This segment's own bytes are borrowed; others (released
-                    // after reordering) were copied and are copied again here.
-                    let p = bytes.as_ptr() as usize;
-                    let own = frame == cur.frame
-                        && d == dir
-                        && p >= cur_ptr
-                        && p + bytes.len() <= cur_end;
-                    events.push(Event {
-                        dir: d,
-                        frame,
-                        at,
-                        offset,
-                        data: if own {
-                            EventData::Own(p - cur_ptr, bytes.len())
-                        } else {
-                            EventData::Copied(bytes.to_vec())
-                        },
-                    });
+            .filter(|(expected, _)| (seg_seq.wrapping_sub(*expected) as i32) > 0)
+            .map(|(expected, offset)| offset + u64::from(seg_seq.wrapping_sub(expected)));
+        let end = self.dirs[dir].pdu_end(self.proto_of(dir));
+        if a.has(Flag::LostSegment) {
+            match (end, ahead) {
+                // A hole inside a PDU of known length: as Wireshark does,
+                // the PDU collects its bytes by offset and completes if the
+                // hole fills (segments reordered).
+                (Some(end), Some(o)) if o < end => self.dirs[dir].held_end = Some(end),
+                // Else a segment after a hole is new data now.
+                _ => {
+                    self.dirs[dir].held_end = None;
+                    self.reassembler.gap_to(dir, seg_seq, cur.frame, &mut sink);
                 }
-                StreamEvent::Late {
-                    dir: d,
-                    frame,
-                    bytes,
-                    at,
-                } => {
-                    let p = bytes.as_ptr() as usize;
-                    let own = frame == cur.frame
-                        && d == dir
-                        && p >= cur_ptr
-                        && p + bytes.len() <= cur_end;
-                    if own {
-                        events.push(Event {
-                            dir: d,
-                            frame,
-                            at,
-                            offset: 0,
-                            data: EventData::Late(p - cur_ptr, bytes.len()),
-                        });
-                    }
-                }
-                StreamEvent::Gap {
-                    dir: d,
-                    frame,
-                    offset,
-                    limit,
-                    ..
-                } => events.push(Event {
-                    dir: d,
-                    frame,
-                    at: None,
-                    offset,
-                    data: EventData::Gap { limit },
-                }),
-            };
-            // Where a segment ahead of the stream (after a hole) starts.
-            let ahead = self
-                .reassembler
-                .position(dir)
-                .filter(|(expected, _)| (seg_seq.wrapping_sub(*expected) as i32) > 0)
-                .map(|(expected, offset)| offset + u64::from(seg_seq.wrapping_sub(expected)));
-            let proto = self.proto_of(dir);
-            let end = self.dirs[dir].pdu_end(proto);
-            if a.has(Flag::LostSegment) {
-                match (end, ahead) {
-                    // A hole inside a PDU of known length: as Wireshark
-                    // does, the PDU collects its bytes by offset and
-                    // completes if the hole fills (segments reordered).
-                    (Some(end), Some(o)) if o < end => self.dirs[dir].held_end = Some(end),
-                    // Else a segment after a hole is new data now.
-                    _ => {
-                        self.dirs[dir].held_end = None;
-                        self.reassembler.gap_to(dir, seg_seq, at.frame, &mut sink);
-                    }
-                }
-            } else if let Some(end) = self.dirs[dir].held_end
-                && ahead.is_some_and(|o| o >= end)
-            {
-                // Past the held PDU with its hole still open: the PDU is
-                // never complete, what follows is framed on its own.
-                self.dirs[dir].held_end = None;
-                self.reassembler.gap_to(dir, seg_seq, at.frame, &mut sink);
             }
-            self.reassembler.segment_at(
-                dir,
-                at.frame,
-                seg.seq,
-                seg.has(TcpSegment::SYN),
-                seg.ack,
-                seg.len,
-                payload,
-                payload_at,
-                &mut sink,
-            );
+        } else if let Some(end) = self.dirs[dir].held_end
+            && ahead.is_some_and(|o| o >= end)
+        {
+            // Past the held PDU with its hole still open: the PDU is never
+            // complete, what follows is framed on its own.
+            self.dirs[dir].held_end = None;
+            self.reassembler.gap_to(dir, seg_seq, cur.frame, &mut sink);
         }
+        self.reassembler.segment_at(
+            dir,
+            cur.frame,
+            seg.seq,
+            seg.has(TcpSegment::SYN),
+            seg.ack,
+            seg.len,
+            cur.payload,
+            cur.payload_at,
+            &mut sink,
+        );
+        events
+    }
+
+    /// Frames what the stream released; returns whether any of it was the
+    /// current segment's own bytes.
+    fn feed_events(&mut self, events: Vec<Event>, cur: &Current<'_>, out: &mut TcpPayload) -> bool {
         let mut fed_own = false;
-        let held = self.dirs[dir].held_end.is_some();
         for e in events {
             let d = e.dir;
             let piece_len = |n: usize| Piece {
@@ -877,25 +901,38 @@ impl AppConnection {
                 EventData::Gap { limit: true } => self.give_up(d, PduLimit::OutOfOrder),
                 EventData::Own(start, len) => {
                     self.dirs[d].pos = e.offset;
-                    let data = &payload[start..start + len];
-                    if self.feed(d, piece_len(len), data, &cur, &mut out.pdus) {
+                    let data = &cur.payload[start..start + len];
+                    if self.feed(d, piece_len(len), data, cur, &mut out.pdus) {
                         out.rest = Rest::Data;
                     }
                     fed_own = true;
                 }
                 EventData::Late(start, len) => {
-                    let data = &payload[start..start + len];
-                    if self.feed_late(d, piece_len(len), data, &cur, &mut out.pdus) {
+                    let data = &cur.payload[start..start + len];
+                    if self.feed_late(d, piece_len(len), data, cur, &mut out.pdus) {
                         out.rest = Rest::Data;
                     }
                     fed_own = true;
                 }
                 EventData::Copied(bytes) => {
                     self.dirs[d].pos = e.offset;
-                    self.feed(d, piece_len(bytes.len()), &bytes, &cur, &mut out.pdus);
+                    self.feed(d, piece_len(bytes.len()), &bytes, cur, &mut out.pdus);
                 }
             }
         }
+        fed_own
+    }
+
+    /// What the rest of a segment whose bytes were framed is: data after
+    /// an upgrade or an HTTP continuation, or pending in a PDU this
+    /// segment began.
+    fn rest_after_feeding(
+        &mut self,
+        dir: usize,
+        fed_own: bool,
+        cur: &Current<'_>,
+        out: &mut TcpPayload,
+    ) {
         if out.rest == Rest::Data && self.upgraded {
             out.rest = Rest::Upgraded;
         } else if out.rest == Rest::Data
@@ -922,31 +959,36 @@ impl AppConnection {
             // The hole filled: the PDU is complete.
             self.dirs[dir].held_end = None;
         }
-        if !fed_own && !payload.is_empty() && held && seg_offset.is_none() {
+    }
+
+    /// What a segment whose bytes the stream did not take now carries:
+    /// bytes waiting in a held PDU, a keep-alive's byte, or PDUs shown again
+    /// for a fast retransmission.
+    fn rest_unfed(
+        &mut self,
+        dir: usize,
+        held: bool,
+        seg_offset: Option<u64>,
+        a: &SegmentAnalysis,
+        len: usize,
+        out: &mut TcpPayload,
+    ) {
+        if held && seg_offset.is_none() {
             // Waiting, with the PDU it belongs to, for the hole to fill.
             out.rest = Rest::Pending;
-        } else if !fed_own && !payload.is_empty() {
-            if a.has(Flag::KeepAlive) {
-                // Wireshark hands a keep-alive's byte to the protocol above
-                // unless it falls in a PDU still being reassembled.
-                let d = &self.dirs[dir];
-                if d.buf.is_empty() && d.body.is_none() {
-                    out.rest = Rest::Data;
-                }
-            } else if let Some(off) = seg_offset.filter(|_| a.has(Flag::FastRetransmission)) {
-                // A fast retransmission of bytes delivered before: PDUs they
-                // made on their own are shown again, as Wireshark does
-                // (it leaves other retransmissions to TCP).
-                out.pdus.extend(self.dirs[dir].resent(off, payload.len()));
+        } else if a.has(Flag::KeepAlive) {
+            // Wireshark hands a keep-alive's byte to the protocol above
+            // unless it falls in a PDU still being reassembled.
+            let d = &self.dirs[dir];
+            if d.buf.is_empty() && d.body.is_none() {
+                out.rest = Rest::Data;
             }
+        } else if let Some(off) = seg_offset.filter(|_| a.has(Flag::FastRetransmission)) {
+            // A fast retransmission of bytes delivered before: PDUs they
+            // made on their own are shown again, as Wireshark does (it
+            // leaves other retransmissions to TCP).
+            out.pdus.extend(self.dirs[dir].resent(off, len));
         }
-        out.version = self.tls.version;
-        out.limit = self.limit_hit.take();
-        // A body that lasts until the sender closes ends with its FIN.
-        if seg.has(TcpSegment::FIN) {
-            self.close(dir, &cur, &mut out.pdus);
-        }
-        out
     }
 
     /// Bytes of a gap that arrived after all (a fast retransmission of a
@@ -1010,159 +1052,187 @@ impl AppConnection {
     fn feed(
         &mut self,
         d: usize,
-        piece: Piece,
+        mut piece: Piece,
         mut data: &[u8],
         cur: &Current<'_>,
         out: &mut Vec<TcpPdu>,
     ) -> bool {
-        let mut piece = piece;
         while !data.is_empty() {
-            if self.upgraded {
+            let taken = if self.upgraded {
+                None
+            } else if self.dirs[d].body.is_some() {
+                Some(self.feed_body(d, piece, data, cur, out))
+            } else {
+                self.feed_pdus(d, piece, data, cur, out)
+            };
+            let Some(n) = taken else {
+                // The rest belongs to no PDU.
                 self.dirs[d].pos += data.len() as u64;
                 return true;
-            }
-            let proto = self.proto_of(d);
-            // An HTTP body streams by: count it.
-            if let Some(body) = self.dirs[d].body.as_mut() {
-                let n = body.consume(data);
-                let done = body.done();
-                let dir = &mut self.dirs[d];
-                dir.body_len += n as u64;
-                dir.pos += n as u64;
-                // Small bodies are kept with their head; large ones counted.
-                if dir.head.len() + n <= MAX_KEPT_MESSAGE
-                    && dir.head.len() == dir.head_len + (dir.body_len as usize - n)
-                {
-                    dir.head.extend_from_slice(&data[..n]);
-                } else {
-                    dir.head.truncate(dir.head_len);
-                }
-                if n > 0 && dir.head_pieces.len() < MAX_PIECES {
-                    dir.head_pieces.push(Piece {
-                        len: n as u32,
-                        ..piece
-                    });
-                }
-                data = &data[n..];
-                piece = advance(piece, n);
-                if done {
-                    self.finish_body(d, cur, out);
-                }
-                continue;
-            }
-            if self.dirs[d].lost {
-                // Resume where a PDU plainly starts.
-                if starts_pdu(proto, data) {
-                    self.dirs[d].lost = false;
-                } else {
-                    self.dirs[d].pos += data.len() as u64;
-                    return true;
-                }
-            }
-            let methods = if proto == AppProto::Http {
-                self.request_method().map(<[u8]>::to_vec)
-            } else {
-                None
             };
-            let dir = &mut self.dirs[d];
-            let framing = if dir.buf.is_empty() {
-                let mut scanned = 0;
-                let mut st = FramingState {
-                    preface_expected: dir.h2_preface_expected,
-                    scanned: &mut scanned,
-                    other_methods: methods.as_deref(),
-                };
-                frame(proto, data, &mut st, dir.preamble)
-            } else {
-                // A PDU in pieces: it needs these bytes. The buffer held
-                // less than a PDU, so a PDU it completes ends in `data`;
-                // what follows is framed in place, like any new bytes.
-                let before = dir.buf.len();
-                dir.buf.extend_from_slice(data);
-                let mut st = FramingState {
-                    preface_expected: dir.h2_preface_expected,
-                    scanned: &mut dir.head_scanned,
-                    other_methods: methods.as_deref(),
-                };
-                let f = frame(proto, &dir.buf, &mut st, dir.preamble);
-                match f {
-                    Framing::Complete { len, body } => {
-                        let used = len.saturating_sub(before).min(data.len());
-                        dir.buf.truncate(len);
-                        dir.pieces.push(Piece {
-                            len: used as u32,
-                            ..piece
-                        });
-                        dir.pos += used as u64;
-                        data = &data[used..];
-                        piece = advance(piece, used);
-                        let pdu_bytes = std::mem::take(&mut dir.buf);
-                        let pieces = std::mem::take(&mut dir.pieces);
-                        dir.head_scanned = 0;
-                        let start = dir.buf_off;
-                        let bytes = if pieces.len() == 1 && pieces[0].frame == cur.frame {
-                            in_frame_or_copy(&pdu_bytes, pieces[0], cur)
-                        } else {
-                            PduBytes::Reassembled(pdu_bytes)
-                        };
-                        self.pdu_head(d, bytes, pieces, body, start, cur, out);
-                        continue;
-                    }
-                    Framing::NeedMore => {
-                        dir.pos += data.len() as u64;
-                        dir.pieces.push(piece);
-                        data = &[];
-                        if dir.buf.len() > MAX_PDU {
-                            self.give_up(d, PduLimit::TooLong);
-                            return true;
-                        }
-                        continue;
-                    }
-                    other => {
-                        dir.buf.truncate(before);
-                        other
-                    }
-                }
-            };
-            let dir = &mut self.dirs[d];
-            match framing {
-                Framing::Complete { len, body } => {
-                    let start = dir.pos;
-                    dir.pos += len as u64;
-                    let bytes = in_frame_or_copy(&data[..len], piece, cur);
-                    data = &data[len..];
-                    let head_piece = Piece {
-                        len: len as u32,
-                        ..piece
-                    };
-                    piece = advance(piece, len);
-                    self.pdu_head(d, bytes, vec![head_piece], body, start, cur, out);
-                }
-                Framing::NeedMore => {
-                    if data.len() > MAX_PDU {
-                        self.give_up(d, PduLimit::TooLong);
-                        self.dirs[d].pos += data.len() as u64;
-                        return true;
-                    }
-                    dir.buf_off = dir.pos;
-                    dir.pos += data.len() as u64;
-                    dir.buf.extend_from_slice(data);
-                    dir.pieces.push(piece);
-                    data = &[];
-                }
-                Framing::TooLong => {
-                    self.give_up(d, PduLimit::TooLong);
-                    self.dirs[d].pos += data.len() as u64;
-                    return true;
-                }
-                Framing::NotAPdu => {
-                    self.lose(d);
-                    self.dirs[d].pos += data.len() as u64;
-                    return true;
-                }
-            }
+            data = &data[n..];
+            piece = advance(piece, n);
         }
         false
+    }
+
+    /// An HTTP body streams by: counted, kept with its head when small.
+    /// Returns the bytes it took.
+    fn feed_body(
+        &mut self,
+        d: usize,
+        piece: Piece,
+        data: &[u8],
+        cur: &Current<'_>,
+        out: &mut Vec<TcpPdu>,
+    ) -> usize {
+        let dir = &mut self.dirs[d];
+        let Some(body) = dir.body.as_mut() else {
+            return 0;
+        };
+        let n = body.consume(data);
+        let done = body.done();
+        dir.body_len += n as u64;
+        dir.pos += n as u64;
+        // Small bodies are kept with their head; large ones counted.
+        if dir.head.len() + n <= MAX_KEPT_MESSAGE
+            && dir.head.len() == dir.head_len + (dir.body_len as usize - n)
+        {
+            dir.head.extend_from_slice(&data[..n]);
+        } else {
+            dir.head.truncate(dir.head_len);
+        }
+        if n > 0 && dir.head_pieces.len() < MAX_PIECES {
+            let len = n as u32;
+            dir.head_pieces.push(Piece { len, ..piece });
+        }
+        if done {
+            self.finish_body(d, cur, out);
+        }
+        n
+    }
+
+    /// Frames PDUs from `data`: the rest of one begun before, or new ones.
+    /// Returns the bytes taken, or `None` when the rest is no PDU (the
+    /// direction is lost or gave up).
+    fn feed_pdus(
+        &mut self,
+        d: usize,
+        piece: Piece,
+        data: &[u8],
+        cur: &Current<'_>,
+        out: &mut Vec<TcpPdu>,
+    ) -> Option<usize> {
+        let proto = self.proto_of(d);
+        if self.dirs[d].lost {
+            // Resume where a PDU plainly starts.
+            if !starts_pdu(proto, data) {
+                return None;
+            }
+            self.dirs[d].lost = false;
+        }
+        let methods = if proto == AppProto::Http {
+            self.request_method().map(<[u8]>::to_vec)
+        } else {
+            None
+        };
+        if !self.dirs[d].buf.is_empty() {
+            return self.continue_pdu(d, piece, data, methods.as_deref(), cur, out);
+        }
+        let dir = &mut self.dirs[d];
+        let mut scanned = 0;
+        let mut st = FramingState {
+            preface_expected: dir.h2_preface_expected,
+            scanned: &mut scanned,
+            other_methods: methods.as_deref(),
+        };
+        match frame(proto, data, &mut st, dir.preamble) {
+            Framing::Complete { len, body } => {
+                let start = dir.pos;
+                dir.pos += len as u64;
+                let bytes = in_frame_or_copy(&data[..len], piece, cur);
+                let head_piece = Piece {
+                    len: len as u32,
+                    ..piece
+                };
+                self.pdu_head(d, bytes, vec![head_piece], body, start, cur, out);
+                Some(len)
+            }
+            Framing::NeedMore if data.len() <= MAX_PDU => {
+                dir.buf_off = dir.pos;
+                dir.pos += data.len() as u64;
+                dir.buf.extend_from_slice(data);
+                dir.pieces.push(piece);
+                Some(data.len())
+            }
+            Framing::NeedMore | Framing::TooLong => {
+                self.give_up(d, PduLimit::TooLong);
+                None
+            }
+            Framing::NotAPdu => {
+                self.lose(d);
+                None
+            }
+        }
+    }
+
+    /// A PDU in pieces: it needs these bytes. The buffer held less than a
+    /// PDU, so a PDU it completes ends in `data`; what follows is framed in
+    /// place, like any new bytes. Returns the bytes taken, or `None` when
+    /// the direction gave up or is lost.
+    fn continue_pdu(
+        &mut self,
+        d: usize,
+        piece: Piece,
+        data: &[u8],
+        methods: Option<&[u8]>,
+        cur: &Current<'_>,
+        out: &mut Vec<TcpPdu>,
+    ) -> Option<usize> {
+        let proto = self.proto_of(d);
+        let dir = &mut self.dirs[d];
+        let before = dir.buf.len();
+        dir.buf.extend_from_slice(data);
+        let mut st = FramingState {
+            preface_expected: dir.h2_preface_expected,
+            scanned: &mut dir.head_scanned,
+            other_methods: methods,
+        };
+        match frame(proto, &dir.buf, &mut st, dir.preamble) {
+            Framing::Complete { len, body } => {
+                let used = len.saturating_sub(before).min(data.len());
+                dir.buf.truncate(len);
+                dir.pieces.push(Piece {
+                    len: used as u32,
+                    ..piece
+                });
+                dir.pos += used as u64;
+                let pdu_bytes = std::mem::take(&mut dir.buf);
+                let pieces = std::mem::take(&mut dir.pieces);
+                dir.head_scanned = 0;
+                let start = dir.buf_off;
+                let bytes = if pieces.len() == 1 && pieces[0].frame == cur.frame {
+                    in_frame_or_copy(&pdu_bytes, pieces[0], cur)
+                } else {
+                    PduBytes::Reassembled(pdu_bytes)
+                };
+                self.pdu_head(d, bytes, pieces, body, start, cur, out);
+                Some(used)
+            }
+            Framing::NeedMore if dir.buf.len() <= MAX_PDU => {
+                dir.pos += data.len() as u64;
+                dir.pieces.push(piece);
+                Some(data.len())
+            }
+            Framing::NeedMore | Framing::TooLong => {
+                self.give_up(d, PduLimit::TooLong);
+                None
+            }
+            Framing::NotAPdu => {
+                self.lose(d);
+                None
+            }
+        }
     }
 
     /// Framing given up in direction `d` because a bound was reached: as

@@ -19,9 +19,9 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
-/// Each function of a rustfmt-formatted source: its name, first line (from
-/// 1) and length in lines. A function ends at the first line that is its
-/// indentation and a closing brace.
+/// Each function of a rustfmt-formatted source: its name, its first line
+/// (counted from one) and its length in lines. A function ends at the
+/// first line that is its indentation and a closing brace.
 fn functions(source: &str) -> Vec<(String, usize, usize)> {
     let lines: Vec<&str> = source.lines().collect();
     let mut found = Vec::new();

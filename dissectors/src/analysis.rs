@@ -8,7 +8,6 @@ use std::any::Any;
 use std::collections::{HashMap, VecDeque};
 use std::net::IpAddr;
 
-use crate::conversation::Conversations;
 use crate::decode_as::DecodeAs;
 use crate::dns::{DnsKey, DnsMatch, DnsQuestion};
 use crate::ip_reassembly::IpReassembler;
@@ -16,9 +15,9 @@ use crate::packet::{
     ArpBinding, Echo, EchoMatch, FragOutcome, Fragment, Question, State, TcpSegment, TransportAt,
     UdpDatagram,
 };
-use crate::tcp_analysis::{SegmentAnalysis, SegmentQuestion};
+use crate::tcp_analysis::{SegmentAnalysis, SegmentQuestion, TcpConversations};
 use crate::tcp_pdu::{AppConnection, AppProto, PayloadQuestion, PduNote, TcpPayload};
-use crate::udp::{DatagramAnalysis, DatagramQuestion};
+use crate::udp::{DatagramAnalysis, DatagramQuestion, UdpConversations};
 
 /// What the per-conversation state may hold before the longest-idle
 /// conversations let theirs go (see [`Analyzer::set_state_limit`]).
@@ -49,6 +48,13 @@ pub struct FrameAnswers {
     /// PDUs shown again from a retransmitted segment (copies of ones shown
     /// before): summaries count each message once.
     pub resent_pdus: bool,
+}
+
+/// Every TCP and UDP conversation of a capture, fed in frame order.
+#[derive(Debug, Default)]
+pub struct Conversations {
+    pub tcp: TcpConversations,
+    pub udp: UdpConversations,
 }
 
 #[derive(Debug)]
@@ -196,7 +202,10 @@ impl Analyzer {
     pub fn new(analyze_tcp: bool) -> Self {
         Analyzer {
             reassembly: IpReassembler::new(),
-            conversations: Conversations::new(analyze_tcp),
+            conversations: Conversations {
+                tcp: TcpConversations::new(analyze_tcp),
+                udp: UdpConversations::default(),
+            },
             echoes: HashMap::new(),
             echo_order: VecDeque::new(),
             echo_replies: Vec::new(),
@@ -317,7 +326,7 @@ impl Analyzer {
         {
             *slot = AppSlot::Dropped(c.proto);
         }
-        if let Some(t) = self.conversations.tcp_analysis.get_mut(i) {
+        if let Some(t) = self.conversations.tcp.analyzers.get_mut(i) {
             t.forget_unacked();
         }
         let c = &mut self.costs[i];
@@ -331,7 +340,7 @@ impl Analyzer {
     /// connection's totals (unless its header was cut or malformed, as tshark).
     pub fn end_frame(&mut self, pi: &crate::packet::PacketInfo) {
         if let Some(a) = &self.frame.tcp
-            && let Some(an) = self.conversations.tcp_analysis.get_mut(a.stream as usize)
+            && let Some(an) = self.conversations.tcp.analyzers.get_mut(a.stream as usize)
         {
             let intact = matches!(pi.transport, crate::packet::Transport::Tcp(s) if s.intact);
             an.record(a, intact);
@@ -485,7 +494,7 @@ impl State for Analyzer {
     }
 
     fn udp_conversation(&mut self, end: (IpAddr, u16), peer: Option<IpAddr>) {
-        self.conversations.expect_udp(end, peer);
+        self.conversations.udp.expect(end, peer);
     }
 
     fn expect_connection(&mut self, e: crate::packet::Expectation) {
@@ -639,17 +648,14 @@ impl State for Analyzer {
 impl Analyzer {
     /// TCP's question: the segment's conversation analysis.
     fn tcp(&mut self, at: &TransportAt, seg: &TcpSegment) -> SegmentAnalysis {
-        let a = self.conversations.tcp_segment(at, seg);
+        let a = self.conversations.tcp.segment(at, seg);
         if !at.quoted {
             self.frame.tcp = Some(a.clone());
             // The conversations-only load keeps no per-segment state.
             if self.analyze_apps {
                 let i = a.stream as usize;
-                let held = self
-                    .conversations
-                    .tcp_analysis
-                    .get(i)
-                    .map(|t| t.held_bytes());
+                let analyzers = &self.conversations.tcp.analyzers;
+                let held = analyzers.get(i).map(|t| t.held_bytes());
                 self.account(i, at.frame, None, held);
             }
         }
@@ -658,7 +664,7 @@ impl Analyzer {
 
     /// UDP's question: the datagram's conversation and times.
     fn udp(&mut self, at: &TransportAt, d: &UdpDatagram) -> DatagramAnalysis {
-        let a = self.conversations.udp_datagram(at, d);
+        let a = self.conversations.udp.datagram(at, d);
         if !at.quoted {
             self.frame.udp = Some(a);
         }

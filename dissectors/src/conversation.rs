@@ -1,16 +1,17 @@
-//! The conversation table: TCP and UDP conversations numbered like tshark's
-//! `tcp.stream` / `udp.stream`, with per-direction frame, byte and payload
-//! counts. Side A is the source of a conversation's first counted packet.
+//! The conversation table: one transport's conversations numbered like
+//! tshark's `tcp.stream` / `udp.stream`, with per-direction frame, byte and
+//! payload counts. Side A is the source of a conversation's first counted
+//! packet. The transports' own rules (when a TCP SYN starts a new stream,
+//! UDP conversations set up ahead of their datagrams) live in their modules;
+//! this table names no protocol.
 
 use std::collections::HashMap;
 use std::hash::BuildHasherDefault;
 use std::net::IpAddr;
 
-use crate::packet::{TcpSegment, TransportAt, UdpDatagram};
-use crate::tcp_analysis::{SegmentAnalysis, TcpStreamAnalyzer};
-use crate::udp::DatagramAnalysis;
+use crate::packet::TransportAt;
 
-type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
+pub type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
 
 /// A small multiplicative hasher (the rustc "Fx" scheme): conversation keys
 /// are hashed once per packet, and SipHash would be a third of the cost.
@@ -71,10 +72,10 @@ pub fn endpoint_text(e: &Endpoint) -> String {
 
 /// The two endpoints in a fixed order, so both directions find the same entry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-struct Key(Endpoint, Endpoint);
+pub struct Key(Endpoint, Endpoint);
 
 impl Key {
-    fn new(a: Endpoint, b: Endpoint) -> Key {
+    pub fn new(a: Endpoint, b: Endpoint) -> Key {
         if a <= b { Key(a, b) } else { Key(b, a) }
     }
 }
@@ -86,25 +87,11 @@ pub struct DirectionStats {
     pub payload: u64,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Proto {
-    Tcp,
-    Udp,
-}
-
-impl Proto {
-    pub fn name(self) -> &'static str {
-        match self {
-            Proto::Tcp => "tcp",
-            Proto::Udp => "udp",
-        }
-    }
-}
-
 /// One conversation.
 #[derive(Debug, Clone)]
 pub struct Conversation {
-    pub proto: Proto,
+    /// The transport's name as a filter spells it ("tcp", "udp").
+    pub proto: &'static str,
     pub stream: u32,
     /// Source of the first counted packet.
     pub a: Endpoint,
@@ -120,7 +107,7 @@ pub struct Conversation {
     /// Time of its first packet of any kind (udp.time_relative counts from it).
     pub created_ts: i64,
     /// Previous packet's time (for udp.time_delta).
-    prev_ts: i64,
+    pub(crate) prev_ts: i64,
     /// Packets of other address/port pairs than A and B belong to it (a
     /// conversation set up for any peer or port: SDP's RTP, SNMP's agent):
     /// its ends do not stand for each packet's.
@@ -128,7 +115,14 @@ pub struct Conversation {
 }
 
 impl Conversation {
-    fn new(proto: Proto, stream: u32, a: Endpoint, b: Endpoint, frame: u32, ts: i64) -> Self {
+    fn new(
+        proto: &'static str,
+        stream: u32,
+        a: Endpoint,
+        b: Endpoint,
+        frame: u32,
+        ts: i64,
+    ) -> Self {
         Conversation {
             proto,
             stream,
@@ -151,7 +145,8 @@ impl Conversation {
         if src == self.a { 0 } else { 1 }
     }
 
-    fn count(&mut self, at: &TransportAt, src: Endpoint, dst: Endpoint, payload: u32) {
+    /// Counts a packet of its own (not an ICMP quote) from `src`.
+    pub fn count(&mut self, at: &TransportAt, src: Endpoint, dst: Endpoint, payload: u32) {
         if !self.counted {
             self.counted = true;
             self.a = src;
@@ -176,188 +171,46 @@ impl Conversation {
     }
 }
 
-/// Every TCP and UDP conversation of a capture, fed in frame order.
+/// The conversations of one transport, in stream order, found by their two
+/// ends in either order.
 #[derive(Debug, Default)]
-pub struct Conversations {
-    tcp_index: FastMap<Key, u32>,
-    udp_index: FastMap<Key, u32>,
-    /// Conversations set up ahead of their datagrams, by client address and
-    /// port and server address: their stream once the first datagram came.
-    udp_expected: FastMap<(IpAddr, u16, Option<IpAddr>), Option<u32>>,
-    pub tcp: Vec<Conversation>,
-    pub tcp_analysis: Vec<TcpStreamAnalyzer>,
-    pub udp: Vec<Conversation>,
-    /// Run the full TCP sequence analysis (flags, RTT, in flight); without it
-    /// only what the stream numbering needs is tracked.
-    analyze: bool,
+pub struct ConversationTable {
+    index: FastMap<Key, u32>,
+    pub list: Vec<Conversation>,
 }
 
-impl Conversations {
-    pub fn new(analyze_tcp: bool) -> Self {
-        Conversations {
-            analyze: analyze_tcp,
-            ..Default::default()
-        }
+impl ConversationTable {
+    /// The stream of the conversation last opened between `a` and `b`.
+    pub fn find(&self, a: Endpoint, b: Endpoint) -> Option<u32> {
+        self.index.get(&Key::new(a, b)).copied()
     }
 
-    pub fn tcp_segment(&mut self, at: &TransportAt, seg: &TcpSegment) -> SegmentAnalysis {
-        let src = (at.src, seg.src_port);
-        let dst = (at.dst, seg.dst_port);
-        let key = Key::new(src, dst);
-        let syn_only = seg.flags & (TcpSegment::SYN | TcpSegment::ACK) == TcpSegment::SYN;
-        let synack =
-            seg.flags & (TcpSegment::SYN | TcpSegment::ACK) == (TcpSegment::SYN | TcpSegment::ACK);
-        let mut reused = false;
-        let idx = match self.tcp_index.get(&key).copied() {
-            Some(i) => {
-                let conv = &self.tcp[i as usize];
-                let d = conv.direction(src);
-                let an = &self.tcp_analysis[i as usize];
-                if syn_only && an.syn_starts_new_stream(d, seg) {
-                    reused = true;
-                    self.new_tcp(key, src, dst, at)
-                } else {
-                    if synack
-                        && an.dir[d].base_seq.is_some_and(|b| b != seg.seq)
-                        && an.dir[d].saw_syn
-                    {
-                        reused = true;
-                    }
-                    i
-                }
-            }
-            None => self.new_tcp(key, src, dst, at),
-        };
-        let conv = &mut self.tcp[idx as usize];
-        if at.quoted {
-            return SegmentAnalysis {
-                stream: conv.stream,
-                ..Default::default()
-            };
+    /// A new conversation from `src` to `dst`, numbered next; `indexed`: the
+    /// one [`ConversationTable::find`] gives for these ends from now on.
+    pub fn open(
+        &mut self,
+        proto: &'static str,
+        (src, dst): (Endpoint, Endpoint),
+        at: &TransportAt,
+        indexed: bool,
+    ) -> u32 {
+        let stream = self.list.len() as u32;
+        let c = Conversation::new(proto, stream, src, dst, at.frame, at.ts_ns);
+        self.list.push(c);
+        if indexed {
+            self.index.insert(Key::new(src, dst), stream);
         }
-        conv.count(at, src, dst, seg.len);
-        let d = conv.direction(src);
-        let an = &mut self.tcp_analysis[idx as usize];
-        if self.analyze {
-            an.segment(d, at.frame, at.ts_ns, seg, reused)
-        } else {
-            an.segment_light(d, at.ts_ns, seg)
-        }
-    }
-
-    fn new_tcp(&mut self, key: Key, src: Endpoint, dst: Endpoint, at: &TransportAt) -> u32 {
-        let stream = self.tcp.len() as u32;
-        self.tcp.push(Conversation::new(
-            Proto::Tcp,
-            stream,
-            src,
-            dst,
-            at.frame,
-            at.ts_ns,
-        ));
-        self.tcp_analysis
-            .push(TcpStreamAnalyzer::new(stream, at.ts_ns));
-        self.tcp_index.insert(key, stream);
         stream
     }
 
-    /// The most UDP conversations set up ahead of their datagrams that are
-    /// kept (a hostile capture must not grow the table without bound).
-    pub const MAX_UDP_EXPECTED: usize = 1 << 16;
-
-    /// Sets up a conversation between `end` and any port of `peer`, or
-    /// anyone when `peer` is None (see
-    /// [`crate::packet::State::udp_conversation`]); one already set up
-    /// stays.
-    pub fn expect_udp(&mut self, end: (IpAddr, u16), peer: Option<IpAddr>) {
-        if self.udp_expected.len() < Self::MAX_UDP_EXPECTED {
-            self.udp_expected
-                .entry((end.0, end.1, peer))
-                .or_insert(None);
-        }
-    }
-
-    /// The set-up conversation a datagram belongs to, numbered now if this
-    /// is its first.
-    fn expected_udp_stream(
-        &mut self,
-        at: &TransportAt,
-        src: (IpAddr, u16),
-        dst: (IpAddr, u16),
-    ) -> Option<u32> {
-        if self.udp_expected.is_empty() {
-            return None;
-        }
-        // As Wireshark's conversation lookup: a peer's address known before
-        // any peer, the source end before the destination.
-        let key = [
-            (src.0, src.1, Some(dst.0)),
-            (dst.0, dst.1, Some(src.0)),
-            (src.0, src.1, None),
-            (dst.0, dst.1, None),
-        ]
-        .into_iter()
-        .find(|k| self.udp_expected.contains_key(k))?;
-        let slot = self.udp_expected.get_mut(&key)?;
-        if let Some(stream) = *slot {
-            return Some(stream);
-        }
-        let stream = self.udp.len() as u32;
-        *slot = Some(stream);
-        self.udp.push(Conversation::new(
-            Proto::Udp,
-            stream,
-            src,
-            dst,
-            at.frame,
-            at.ts_ns,
-        ));
-        Some(stream)
-    }
-
-    pub fn udp_datagram(&mut self, at: &TransportAt, d: &UdpDatagram) -> DatagramAnalysis {
-        let src = (at.src, d.src_port);
-        let dst = (at.dst, d.dst_port);
-        let key = Key::new(src, dst);
-        let expected = self.expected_udp_stream(at, src, dst);
-        let idx = match expected.or_else(|| self.udp_index.get(&key).copied()) {
-            Some(i) => i,
-            None => {
-                let stream = self.udp.len() as u32;
-                self.udp.push(Conversation::new(
-                    Proto::Udp,
-                    stream,
-                    src,
-                    dst,
-                    at.frame,
-                    at.ts_ns,
-                ));
-                self.udp_index.insert(key, stream);
-                stream
-            }
-        };
-        let conv = &mut self.udp[idx as usize];
-        conv.mixed_peers |= Key::new(conv.a, conv.b) != key;
-        let mut out = DatagramAnalysis {
-            stream: conv.stream,
-            ..Default::default()
-        };
-        if !at.quoted {
-            conv.count(at, src, dst, d.len);
-            out.time_relative_ns = at.ts_ns.saturating_sub(conv.created_ts);
-            out.time_delta_ns = at.ts_ns.saturating_sub(conv.prev_ts);
-            conv.prev_ts = at.ts_ns;
-        }
-        out
+    /// The conversation numbered `stream` (one this table opened).
+    pub fn get_mut(&mut self, stream: u32) -> Option<&mut Conversation> {
+        self.list.get_mut(stream as usize)
     }
 
     /// Conversations that had at least one packet of their own, in stream order.
-    pub fn counted(&self, proto: Proto) -> impl Iterator<Item = &Conversation> {
-        let v = match proto {
-            Proto::Tcp => &self.tcp,
-            Proto::Udp => &self.udp,
-        };
-        v.iter().filter(|c| c.counted)
+    pub fn counted(&self) -> impl Iterator<Item = &Conversation> {
+        self.list.iter().filter(|c| c.counted)
     }
 }
 
@@ -377,73 +230,24 @@ mod tests {
         }
     }
 
-    fn seg(sp: u16, dp: u16, seq: u32, flags: u16) -> TcpSegment {
-        TcpSegment {
-            src_port: sp,
-            dst_port: dp,
-            seq,
-            flags,
-            ..Default::default()
-        }
-    }
-
     #[test]
-    fn a_new_syn_after_a_fin_starts_a_new_stream() {
-        let mut c = Conversations::new(true);
+    fn both_directions_find_the_conversation_and_side_a_is_the_first_counted_source() {
+        let mut t = ConversationTable::default();
         let (x, y) = ([10, 0, 0, 1], [10, 0, 0, 2]);
-        assert_eq!(
-            c.tcp_segment(&at(1, x, y), &seg(1000, 80, 5, TcpSegment::SYN))
-                .stream,
-            0
+        let (ex, ey) = (
+            (IpAddr::V4(Ipv4Addr::from(x)), 53),
+            (IpAddr::V4(Ipv4Addr::from(y)), 4000),
         );
-        assert_eq!(
-            c.tcp_segment(
-                &at(2, y, x),
-                &seg(80, 1000, 9, TcpSegment::SYN | TcpSegment::ACK)
-            )
-            .stream,
-            0
-        );
-        // A retransmitted SYN (same sequence number) stays in the stream.
-        assert_eq!(
-            c.tcp_segment(&at(3, x, y), &seg(1000, 80, 5, TcpSegment::SYN))
-                .stream,
-            0
-        );
-        c.tcp_segment(
-            &at(4, x, y),
-            &seg(1000, 80, 6, TcpSegment::FIN | TcpSegment::ACK),
-        );
-        let again = c.tcp_segment(&at(5, x, y), &seg(1000, 80, 5, TcpSegment::SYN));
-        assert_eq!(again.stream, 1);
-        assert!(again.has(crate::tcp_analysis::Flag::ReusedPorts));
-        assert_eq!(c.tcp[0].stats[0].frames, 3);
-        assert_eq!(c.tcp[0].stats[1].frames, 1);
-    }
-
-    #[test]
-    fn side_a_is_the_first_counted_source() {
-        let mut c = Conversations::new(false);
-        let (x, y) = ([10, 0, 0, 1], [10, 0, 0, 2]);
-        let mut quoted = at(1, y, x);
-        quoted.quoted = true;
-        let d = UdpDatagram {
-            src_port: 53,
-            dst_port: 4000,
-            len: 10,
-            ..Default::default()
-        };
-        c.udp_datagram(&quoted, &d);
-        let r = UdpDatagram {
-            src_port: 4000,
-            dst_port: 53,
-            len: 20,
-            ..Default::default()
-        };
-        c.udp_datagram(&at(2, x, y), &r);
-        let conv = c.counted(Proto::Udp).next().unwrap();
-        assert_eq!(conv.a.1, 4000);
-        assert_eq!(conv.stats[0].payload, 20);
-        assert_eq!(conv.frames(), 1);
+        let s = t.open("udp", (ex, ey), &at(1, x, y), true);
+        assert_eq!(t.find(ey, ex), Some(s));
+        // Opened from a quote: nothing counted, so side A is still open.
+        let c = t.get_mut(s).unwrap();
+        c.count(&at(2, y, x), ey, ex, 20);
+        assert_eq!(c.a, ey);
+        assert_eq!(c.stats[0].payload, 20);
+        let unindexed = t.open("udp", (ex, ey), &at(3, x, y), false);
+        assert_eq!(t.find(ex, ey), Some(s));
+        assert_eq!(t.counted().count(), 1);
+        assert_eq!(unindexed, 1);
     }
 }

@@ -1211,7 +1211,7 @@ impl OptionsWalk<'_> {
     /// tshark counts NOPs within a 32-bit word (and a run into the next
     /// word only from its first byte), warning at the fourth.
     fn count_nop<S: Sink>(&mut self, cx: &mut Cx<'_, S>, i: usize) {
-        if self.nops == 0 || i % 4 != 0 {
+        if self.nops == 0 || !i.is_multiple_of(4) {
             self.nops += 1;
             if self.nops == 4 {
                 let all = self.buf.span(self.base, self.opts.len());

@@ -3,6 +3,7 @@
 //! relative numbers, calculated window and expert verdicts
 //! (`tcp.analysis.*`), and keeps the per-connection handshake facts.
 
+use crate::conversation::{ConversationTable, Endpoint};
 use crate::expert::{ExpertDef, Group, Severity};
 use crate::packet::{Answer, TcpSegment, TransportAt};
 use crate::tape_codec::{Sources, TapeReader, TapeWriter};
@@ -439,6 +440,92 @@ impl Default for Direction {
             push_set_last: false,
             last_segment_flags: 0,
         }
+    }
+}
+
+/// TCP's conversations: the table, each stream's analyzer, and Wireshark's
+/// rule for when a SYN between known ends starts a new stream.
+#[derive(Debug, Default)]
+pub struct TcpConversations {
+    pub table: ConversationTable,
+    /// The analyzer of stream `i` at `i`.
+    pub analyzers: Vec<TcpStreamAnalyzer>,
+    /// Run the full TCP sequence analysis (flags, RTT, in flight); without it
+    /// only what the stream numbering needs is tracked.
+    analyze: bool,
+}
+
+impl TcpConversations {
+    pub fn new(analyze: bool) -> Self {
+        TcpConversations {
+            analyze,
+            ..Default::default()
+        }
+    }
+
+    /// The segment's stream (a new one when a SYN reuses a closed
+    /// connection's ports), counted and analysed.
+    pub fn segment(&mut self, at: &TransportAt, seg: &TcpSegment) -> SegmentAnalysis {
+        let src = (at.src, seg.src_port);
+        let dst = (at.dst, seg.dst_port);
+        let (stream, reused) = match self.table.find(src, dst) {
+            Some(i) => self.known_ends(i, src, dst, at, seg),
+            None => (self.open(src, dst, at), false),
+        };
+        let (Some(conv), Some(an)) = (
+            self.table.get_mut(stream),
+            self.analyzers.get_mut(stream as usize),
+        ) else {
+            return SegmentAnalysis::default();
+        };
+        if at.quoted {
+            return SegmentAnalysis {
+                stream,
+                ..Default::default()
+            };
+        }
+        conv.count(at, src, dst, seg.len);
+        let d = conv.direction(src);
+        if self.analyze {
+            an.segment(d, at.frame, at.ts_ns, seg, reused)
+        } else {
+            an.segment_light(d, at.ts_ns, seg)
+        }
+    }
+
+    /// A segment between the ends of stream `i`: its stream, and whether
+    /// it reuses the ports of a connection before (a SYN that starts a new
+    /// stream, or a SYN-ACK whose sequence number is not the one seen).
+    fn known_ends(
+        &mut self,
+        i: u32,
+        src: Endpoint,
+        dst: Endpoint,
+        at: &TransportAt,
+        seg: &TcpSegment,
+    ) -> (u32, bool) {
+        let syn_ack = seg.flags & (TcpSegment::SYN | TcpSegment::ACK);
+        let (Some(conv), Some(an)) = (
+            self.table.list.get(i as usize),
+            self.analyzers.get(i as usize),
+        ) else {
+            return (i, false);
+        };
+        let d = conv.direction(src);
+        if syn_ack == TcpSegment::SYN && an.syn_starts_new_stream(d, seg) {
+            return (self.open(src, dst, at), true);
+        }
+        let other_syn = syn_ack == (TcpSegment::SYN | TcpSegment::ACK)
+            && an.dir[d].base_seq.is_some_and(|b| b != seg.seq)
+            && an.dir[d].saw_syn;
+        (i, other_syn)
+    }
+
+    fn open(&mut self, src: Endpoint, dst: Endpoint, at: &TransportAt) -> u32 {
+        let stream = self.table.open("tcp", (src, dst), at, true);
+        self.analyzers
+            .push(TcpStreamAnalyzer::new(stream, at.ts_ns));
+        stream
     }
 }
 
@@ -1207,5 +1294,65 @@ impl SegmentAnalysis {
             _ => Closing::NoFin,
         };
         a
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(frame: u32, src: [u8; 4], dst: [u8; 4]) -> TransportAt {
+        TransportAt {
+            src: std::net::IpAddr::V4(std::net::Ipv4Addr::from(src)),
+            dst: std::net::IpAddr::V4(std::net::Ipv4Addr::from(dst)),
+            frame,
+            ts_ns: i64::from(frame) * 1000,
+            frame_len: 60,
+            quoted: false,
+        }
+    }
+
+    fn seg(sp: u16, dp: u16, seq: u32, flags: u16) -> TcpSegment {
+        TcpSegment {
+            src_port: sp,
+            dst_port: dp,
+            seq,
+            flags,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_new_syn_after_a_fin_starts_a_new_stream() {
+        let mut c = TcpConversations::new(true);
+        let (x, y) = ([10, 0, 0, 1], [10, 0, 0, 2]);
+        assert_eq!(
+            c.segment(&at(1, x, y), &seg(1000, 80, 5, TcpSegment::SYN))
+                .stream,
+            0
+        );
+        assert_eq!(
+            c.segment(
+                &at(2, y, x),
+                &seg(80, 1000, 9, TcpSegment::SYN | TcpSegment::ACK)
+            )
+            .stream,
+            0
+        );
+        // A retransmitted SYN (same sequence number) stays in the stream.
+        assert_eq!(
+            c.segment(&at(3, x, y), &seg(1000, 80, 5, TcpSegment::SYN))
+                .stream,
+            0
+        );
+        c.segment(
+            &at(4, x, y),
+            &seg(1000, 80, 6, TcpSegment::FIN | TcpSegment::ACK),
+        );
+        let again = c.segment(&at(5, x, y), &seg(1000, 80, 5, TcpSegment::SYN));
+        assert_eq!(again.stream, 1);
+        assert!(again.has(Flag::ReusedPorts));
+        assert_eq!(c.table.list[0].stats[0].frames, 3);
+        assert_eq!(c.table.list[0].stats[1].frames, 1);
     }
 }

@@ -1,6 +1,9 @@
 //! UDP (RFC 768).
 
+use std::net::IpAddr;
+
 use crate::bytes;
+use crate::conversation::{ConversationTable, Endpoint, FastMap, Key};
 use crate::expert::{ExpertDef, Group, Severity};
 use crate::field::{Base, FieldDef, FieldType as T, Value};
 use crate::packet::{Answer, Buf, Cx, Transport, TransportAt, UdpDatagram};
@@ -52,6 +55,82 @@ pub struct DatagramQuestion {
 /// The tags of UDP's answers on a tape: no analysis, an analysis.
 pub const TAG_NONE: u8 = 6;
 pub const TAG: u8 = 7;
+
+/// UDP's conversations: the table, and those set up ahead of their
+/// datagrams (SDP's RTP, SNMP's agent: see
+/// [`crate::packet::State::udp_conversation`]).
+#[derive(Debug, Default)]
+pub struct UdpConversations {
+    pub table: ConversationTable,
+    /// By client address and port and server address: the stream once the
+    /// first datagram came.
+    expected: FastMap<(IpAddr, u16, Option<IpAddr>), Option<u32>>,
+}
+
+impl UdpConversations {
+    /// The most conversations set up ahead of their datagrams that are
+    /// kept (a hostile capture must not grow the table without bound).
+    pub const MAX_EXPECTED: usize = 1 << 16;
+
+    /// Sets up a conversation between `end` and any port of `peer`, or
+    /// anyone when `peer` is None; one already set up stays.
+    pub fn expect(&mut self, end: (IpAddr, u16), peer: Option<IpAddr>) {
+        if self.expected.len() < Self::MAX_EXPECTED {
+            self.expected.entry((end.0, end.1, peer)).or_insert(None);
+        }
+    }
+
+    /// The set-up conversation a datagram belongs to, numbered now if this
+    /// is its first.
+    fn expected_stream(&mut self, at: &TransportAt, src: Endpoint, dst: Endpoint) -> Option<u32> {
+        if self.expected.is_empty() {
+            return None;
+        }
+        // As Wireshark's conversation lookup: a peer's address known before
+        // any peer, the source end before the destination.
+        let key = [
+            (src.0, src.1, Some(dst.0)),
+            (dst.0, dst.1, Some(src.0)),
+            (src.0, src.1, None),
+            (dst.0, dst.1, None),
+        ]
+        .into_iter()
+        .find(|k| self.expected.contains_key(k))?;
+        let slot = self.expected.get_mut(&key)?;
+        if slot.is_none() {
+            *slot = Some(self.table.open("udp", (src, dst), at, false));
+        }
+        *slot
+    }
+
+    /// The datagram's stream, counted, with its times in the conversation.
+    pub fn datagram(&mut self, at: &TransportAt, d: &UdpDatagram) -> DatagramAnalysis {
+        let src = (at.src, d.src_port);
+        let dst = (at.dst, d.dst_port);
+        let stream = match self.expected_stream(at, src, dst) {
+            Some(s) => s,
+            None => match self.table.find(src, dst) {
+                Some(s) => s,
+                None => self.table.open("udp", (src, dst), at, true),
+            },
+        };
+        let Some(conv) = self.table.get_mut(stream) else {
+            return DatagramAnalysis::default();
+        };
+        conv.mixed_peers |= Key::new(conv.a, conv.b) != Key::new(src, dst);
+        let mut out = DatagramAnalysis {
+            stream,
+            ..Default::default()
+        };
+        if !at.quoted {
+            conv.count(at, src, dst, d.len);
+            out.time_relative_ns = at.ts_ns.saturating_sub(conv.created_ts);
+            out.time_delta_ns = at.ts_ns.saturating_sub(conv.prev_ts);
+            conv.prev_ts = at.ts_ns;
+        }
+        out
+    }
+}
 
 impl Answer for Option<DatagramAnalysis> {
     fn unknown() -> Self {
@@ -236,5 +315,47 @@ fn traceroute<S: Sink>(cx: &mut Cx<'_, S>, span: Span, port: u16) {
         let text = format_args!("Possible traceroute: hop #{hop}, attempt #{attempt}");
         cx.expert(&POSSIBLE_TRACEROUTE, span, text);
         cx.pop();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(frame: u32, src: [u8; 4], dst: [u8; 4]) -> TransportAt {
+        TransportAt {
+            src: IpAddr::V4(std::net::Ipv4Addr::from(src)),
+            dst: IpAddr::V4(std::net::Ipv4Addr::from(dst)),
+            frame,
+            ts_ns: i64::from(frame) * 1000,
+            frame_len: 60,
+            quoted: false,
+        }
+    }
+
+    #[test]
+    fn side_a_is_the_first_counted_source() {
+        let mut c = UdpConversations::default();
+        let (x, y) = ([10, 0, 0, 1], [10, 0, 0, 2]);
+        let mut quoted = at(1, y, x);
+        quoted.quoted = true;
+        let d = UdpDatagram {
+            src_port: 53,
+            dst_port: 4000,
+            len: 10,
+            ..Default::default()
+        };
+        c.datagram(&quoted, &d);
+        let r = UdpDatagram {
+            src_port: 4000,
+            dst_port: 53,
+            len: 20,
+            ..Default::default()
+        };
+        c.datagram(&at(2, x, y), &r);
+        let conv = c.table.counted().next().unwrap();
+        assert_eq!(conv.a.1, 4000);
+        assert_eq!(conv.stats[0].payload, 20);
+        assert_eq!(conv.frames(), 1);
     }
 }

@@ -3,7 +3,7 @@
 //! sequences of segments on one connection (both directions, any flags,
 //! sequence numbers near each other so that the analysis paths are reached).
 use arbitrary::Arbitrary;
-use dissectors::conversation::Conversations;
+use dissectors::tcp_analysis::TcpConversations;
 use dissectors::packet::{TcpOptions, TcpSegment, TransportAt};
 use dissectors::tcp_reassembly::{KeptStream, TcpReassembler};
 use libfuzzer_sys::fuzz_target;
@@ -22,7 +22,7 @@ struct Seg {
 }
 
 fuzz_target!(|segs: Vec<Seg>| {
-    let mut conv = Conversations::new(true);
+    let mut conv = TcpConversations::new(true);
     let mut reasm = TcpReassembler::new();
     let mut kept = KeptStream::with_cap(1 << 16);
     let (a, b) = ("10.0.0.1".parse().unwrap(), "10.0.0.2".parse().unwrap());
@@ -61,7 +61,7 @@ fuzz_target!(|segs: Vec<Seg>| {
             frame_len: 60,
             quoted: false,
         };
-        let an = conv.tcp_segment(&at, &seg);
+        let an = conv.segment(&at, &seg);
         assert!(an.stream < 2001);
         reasm.segment(
             an.dir as usize,

@@ -28,7 +28,7 @@ pub struct FlowRow {
 impl FlowRow {
     pub fn new(c: &Conversation, capture_start: i64) -> FlowRow {
         FlowRow {
-            proto: c.proto.name(),
+            proto: c.proto,
             stream: c.stream,
             a: endpoint(&c.a),
             b: endpoint(&c.b),

@@ -150,8 +150,8 @@ impl StoreBuilder {
         let conv = &analyzer.conversations;
         Snapshot {
             index: self.index.snapshot(),
-            tcp: Arc::new(conv.tcp.clone()),
-            udp: Arc::new(conv.udp.clone()),
+            tcp: Arc::new(conv.tcp.table.list.clone()),
+            udp: Arc::new(conv.udp.table.list.clone()),
             interfaces: interfaces.clone(),
             hierarchy: Arc::new(self.hierarchy.clone()),
             tcp_records: self.tcp_records.snapshot(),
@@ -161,7 +161,7 @@ impl StoreBuilder {
             connection_paths: self.connection_paths.snapshot(),
             interfaces_described: self.interfaces_described,
             keys: analyzer.keys(),
-            tcp_analysis: Arc::new(conv.tcp_analysis.clone()),
+            tcp_analysis: Arc::new(conv.tcp.analyzers.clone()),
             progress,
             done: false,
             cancelled: false,
@@ -182,8 +182,8 @@ impl StoreBuilder {
         let conv = analyzer.conversations;
         Snapshot {
             index: self.index.finish(),
-            tcp: Arc::new(conv.tcp),
-            udp: Arc::new(conv.udp),
+            tcp: Arc::new(conv.tcp.table.list),
+            udp: Arc::new(conv.udp.table.list),
             interfaces,
             hierarchy: Arc::new(self.hierarchy),
             tcp_records: self.tcp_records.finish(),
@@ -193,7 +193,7 @@ impl StoreBuilder {
             connection_paths: self.connection_paths.finish(),
             interfaces_described: self.interfaces_described,
             keys,
-            tcp_analysis: Arc::new(conv.tcp_analysis),
+            tcp_analysis: Arc::new(conv.tcp.analyzers),
             progress,
             done: true,
             cancelled,

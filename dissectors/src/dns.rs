@@ -1914,6 +1914,14 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_tcp_length_too_short_for_a_header_is_no_message() {
+        use crate::pdu_framing::{Framing, PduFraming, test_state as state};
+        let mut n = 0;
+        let st = &mut state(&mut n, false);
+        assert_eq!(TCP_MESSAGES.frame(&[0, 5, 1, 2], st), Framing::NotAPdu);
+    }
+
+    #[test]
     fn names_decompress_and_loops_stop() {
         // example.com at 12, then a pointer to it at 25
         let mut m = vec![0u8; 12];

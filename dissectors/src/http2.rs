@@ -1448,3 +1448,22 @@ impl crate::pdu_framing::PduFraming for FrameFraming {
                 && ((b[0] as usize) << 16 | (b[1] as usize) << 8 | b[2] as usize) <= 1 << 14)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_preface_then_frames_by_their_9_byte_headers() {
+        use crate::pdu_framing::{Framing, PduFraming, complete, test_state as state};
+        let mut n = 0;
+        assert_eq!(
+            FRAMES.frame(&PREFACE[..10], &mut state(&mut n, true)),
+            Framing::NeedMore
+        );
+        let whole = complete(PREFACE.len());
+        assert_eq!(FRAMES.frame(PREFACE, &mut state(&mut n, true)), whole);
+        let ping = [0, 0, 8, 6, 0, 0, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8];
+        assert_eq!(FRAMES.frame(&ping, &mut state(&mut n, false)), complete(17));
+    }
+}

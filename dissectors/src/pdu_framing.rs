@@ -69,70 +69,28 @@ pub fn by_length(b: &[u8], len: usize) -> Framing {
     }
 }
 
+/// A fresh search, for the framings' tests in their own modules.
+#[cfg(test)]
+pub(crate) fn test_state(scanned: &mut usize, preface: bool) -> FramingState<'_> {
+    FramingState {
+        preface_expected: preface,
+        scanned,
+        other_methods: None,
+    }
+}
+
+/// A whole PDU of `len` bytes without a body.
+#[cfg(test)]
+pub(crate) fn complete(len: usize) -> Framing {
+    Framing::Complete {
+        len,
+        body: BodyKind::None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn state(scanned: &mut usize, preface: bool) -> FramingState<'_> {
-        FramingState {
-            preface_expected: preface,
-            scanned,
-            other_methods: None,
-        }
-    }
-
-    fn complete(len: usize) -> Framing {
-        Framing::Complete {
-            len,
-            body: BodyKind::None,
-        }
-    }
-
-    #[test]
-    fn each_protocol_finds_its_own_boundaries() {
-        let mut n = 0;
-        // TLS: a whole header first, then the record's length.
-        let tls = &crate::tls::RECORDS;
-        assert_eq!(
-            tls.frame(&[22, 3, 1], &mut state(&mut n, false)),
-            Framing::NeedMore
-        );
-        let rec = [22, 3, 3, 0, 2, 1, 2, 9];
-        assert_eq!(tls.frame(&rec, &mut state(&mut n, false)), complete(7));
-        assert_eq!(
-            tls.frame(b"GET / HT", &mut state(&mut n, false)),
-            Framing::NotAPdu
-        );
-        // HTTP/2: the preface, then 9-byte headers with their lengths.
-        let h2 = &crate::http2::FRAMES;
-        let p = crate::http2::PREFACE;
-        assert_eq!(
-            h2.frame(&p[..10], &mut state(&mut n, true)),
-            Framing::NeedMore
-        );
-        assert_eq!(h2.frame(p, &mut state(&mut n, true)), complete(p.len()));
-        let ping = [0, 0, 8, 6, 0, 0, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8];
-        assert_eq!(h2.frame(&ping, &mut state(&mut n, false)), complete(17));
-        // DNS over TCP: a length too short for a header is no message.
-        let dns = &crate::dns::TCP_MESSAGES;
-        assert_eq!(
-            dns.frame(&[0, 5, 1, 2], &mut state(&mut n, false)),
-            Framing::NotAPdu
-        );
-        // Lines: the first line open waits, and the search resumes where it
-        // stopped; a line end takes all there is.
-        let lines = &crate::text_lines::LINES;
-        assert_eq!(
-            lines.frame(b"NO", &mut state(&mut n, false)),
-            Framing::NeedMore
-        );
-        assert_eq!(n, 2);
-        assert_eq!(
-            lines.frame(b"NOOP\r\nRS", &mut state(&mut n, false)),
-            complete(8)
-        );
-        assert_eq!(n, 0);
-    }
 
     #[test]
     fn a_length_past_the_bound_is_too_long() {

@@ -110,6 +110,23 @@ impl crate::pdu_framing::PduFraming for LineFraming {
 }
 #[cfg(test)]
 mod tests {
+    use super::*;
+
+    #[test]
+    fn an_open_first_line_waits_and_the_search_resumes_where_it_stopped() {
+        use crate::pdu_framing::{Framing, PduFraming, complete, test_state as state};
+        let mut n = 0;
+        assert_eq!(
+            LINES.frame(b"NO", &mut state(&mut n, false)),
+            Framing::NeedMore
+        );
+        assert_eq!(n, 2);
+        // A line end takes all there is.
+        let st = &mut state(&mut n, false);
+        assert_eq!(LINES.frame(b"NOOP\r\nRS", st), complete(8));
+        assert_eq!(n, 0);
+    }
+
     #[test]
     fn lines_keep_their_ends_and_offsets() {
         let v: Vec<_> = super::lines(b"a\r\nbc\nd").collect();

@@ -677,6 +677,19 @@ impl crate::pdu_framing::PduFraming for RecordFraming {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn records_are_framed_by_their_header_length() {
+        use crate::pdu_framing::{Framing, PduFraming, complete, test_state as state};
+        let mut n = 0;
+        // A whole header first, then the record's length.
+        let st = &mut state(&mut n, false);
+        assert_eq!(RECORDS.frame(&[22, 3, 1], st), Framing::NeedMore);
+        let rec = [22, 3, 3, 0, 2, 1, 2, 9];
+        assert_eq!(RECORDS.frame(&rec, st), complete(7));
+        assert_eq!(RECORDS.frame(b"GET / HT", st), Framing::NotAPdu);
+    }
+
     use md5::Digest as _;
     use sha2::Sha256;
 

@@ -116,6 +116,9 @@ pub struct Settings {
     pub decode_as: Vec<String>,
     /// The TLS key log to decrypt with: its path only, never its secrets.
     pub tls_keylog_file: Option<PathBuf>,
+    /// Live captures' spill files kept in all, in MiB: starting a capture
+    /// deletes the oldest unsaved ones past it (never the one on screen).
+    pub spill_cap_mib: u64,
 }
 
 impl Default for Settings {
@@ -143,6 +146,7 @@ impl Default for Settings {
             analysis_memory_limit_mib: (dissectors::analysis::DEFAULT_STATE_LIMIT >> 20) as u64,
             decode_as: Vec::new(),
             tls_keylog_file: None,
+            spill_cap_mib: 4096,
         }
     }
 }

@@ -1013,6 +1013,10 @@ fn live_views_grow_restart_keeps_the_first_capture_and_quit_asks() {
     h.state_mut().capture_options.interface = Some("lo".into());
     h.state_mut().capture_options.filter = format!("tcp port {port}");
     h.state_mut().capture_options.open = false;
+    // Spill files go to a directory of the test's own.
+    let spills = std::env::temp_dir().join(format!("wirelens-live-spill-{}", std::process::id()));
+    h.state_mut().recover.dir =
+        wirelens::ui::recover::SpillDirSetting(wirelens::capture::spill::SpillDir::at(&spills));
     let ctx = h.ctx.clone();
     h.state_mut().start_capture(&ctx);
     assert!(h.state().is_capturing(), "{:?}", h.state().error);
@@ -1131,10 +1135,13 @@ fn live_views_grow_restart_keeps_the_first_capture_and_quit_asks() {
     h.get_by_label("Quit without saving").click();
     h.step();
     assert!(closing(&h), "Quit without saving closes the window");
-    h.state_mut().stop_capture();
+    // The discarded capture's spill file goes; the one Restart kept stays
+    // (the next start offers it in File › Recover…).
+    assert!(!h.state().is_capturing());
+    assert!(!second.exists(), "a discarded capture's spill file stayed");
+    assert!(first.exists());
     drop(h);
-    let _ = std::fs::remove_file(first);
-    let _ = std::fs::remove_file(second);
+    let _ = std::fs::remove_dir_all(&spills);
 }
 
 /// rustls on loopback (a third TLS stack beside the fixtures' OpenSSL and
@@ -1543,4 +1550,53 @@ fn zero_rtt_request_of_a_resumed_session_decrypts_as_tshark_does() {
     assert_eq!(ours.iter().map(|(n, _)| *n).collect::<Vec<_>>(), theirs);
     let _ = std::fs::remove_file(spill);
     let _ = std::fs::remove_file(keys);
+}
+
+/// A session killed mid-capture (`kill -9`) leaves its spill file with
+/// every packet it took; while it ran, nothing offered the file as left
+/// behind, and once it is gone, File › Recover… finds it (the same
+/// `SpillDir::left_behind` the app lists).
+#[test]
+fn a_killed_session_leaves_its_spill_file_to_recover_with_every_packet() {
+    use wirelens::capture::spill::SpillDir;
+    if !can_capture() {
+        return;
+    }
+    let cache = tmp("killed-session-cache");
+    let _ = std::fs::remove_dir_all(&cache);
+    let sink = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let port = sink.local_addr().unwrap().port();
+    let mut child = wirelens()
+        .args(["packets", "-i", "lo", "-f"])
+        .arg(format!("udp dst port {port}"))
+        .env("XDG_CACHE_HOME", &cache)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (line, _stderr) = first_line(&mut child);
+    assert_eq!(line, "Capturing on 'lo'\n");
+    let dir = SpillDir::at(cache.join("wirelens"));
+    assert_eq!(dir.files().len(), 1, "one spill file while capturing");
+    assert!(dir.left_behind().is_empty(), "a running session's file");
+    let tx = UdpSocket::bind("127.0.0.1:0").unwrap();
+    for i in 0..20u8 {
+        tx.send_to(&[i; 100], ("127.0.0.1", port)).unwrap();
+    }
+    // Written as they come: wait until all are in the file.
+    let t = std::time::Instant::now();
+    while dir.files()[0].packets().unwrap().0 < 20 {
+        assert!(
+            t.elapsed() < Duration::from_secs(20),
+            "packets never written"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let left = dir.left_behind();
+    assert_eq!(left.len(), 1);
+    assert_eq!(left[0].interface, "lo");
+    assert_eq!(left[0].packets().unwrap(), (20, true));
+    let _ = std::fs::remove_dir_all(&cache);
 }

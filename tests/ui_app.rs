@@ -7,8 +7,10 @@ use std::time::{Duration, Instant};
 use eframe::egui;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
+use wirelens::capture::spill::SpillDir;
 use wirelens::ui::WirelensApp;
 use wirelens::ui::document::sample_path;
+use wirelens::ui::recover::SpillDirSetting;
 
 /// The app with `path` open and fully loaded.
 fn app_on(path: &std::path::Path) -> Harness<'static, WirelensApp> {
@@ -1552,4 +1554,72 @@ fn a_migrated_quic_connection_has_one_sequence_diagram_and_rtt_chart() {
     assert_eq!(view.drawn[0].points.len(), client_samples);
     assert_eq!(view.drawn[1].name, "Smoothed RTT");
     h.snapshot("quic_rtt_chart");
+}
+
+/// A spill file as a session that was killed (pid past the kernel's
+/// largest: no process has it) would have left it.
+fn left_behind_capture(dir: &std::path::Path) -> std::path::PathBuf {
+    let _ = std::fs::remove_dir_all(dir);
+    std::fs::create_dir_all(dir).unwrap();
+    let spill = dir.join("live-1700000000123-eth0-4194305-0.pcapng");
+    std::fs::copy(sample_path(), &spill).unwrap();
+    spill
+}
+
+#[test]
+fn file_recover_opens_a_capture_an_earlier_session_left_and_saving_it_deletes_the_spill() {
+    let dir = std::env::temp_dir().join(format!("wirelens-recover-{}", std::process::id()));
+    let spill = left_behind_capture(&dir);
+    let mut app = WirelensApp::default();
+    app.recover.dir = SpillDirSetting(SpillDir::at(&dir));
+    let mut h = harness(app, &sample_path());
+    h.get_by_label("File").click();
+    h.run();
+    h.get_by_label("Recover…").click();
+    h.run();
+    // The window lists it as the user would know it: when, where, how much.
+    h.get_by_label("2023-11-14 22:13:20");
+    h.get_by_label("eth0");
+    h.get_by_label("45");
+    h.get_by_label("Open").click();
+    let opened = spill.clone();
+    wait_until(&mut h, "the recovered capture never loaded", move |app| {
+        app.document.as_ref().is_some_and(|d| d.path == opened)
+            && app.snapshot().is_some_and(|s| s.done)
+    });
+    h.get_by_label("Packets: 45");
+    // It is the unsaved capture it was: quitting would ask.
+    assert!(h.state().unsaved_capture());
+    // Saved whole (what the Save As dialog runs, then reports), it is the
+    // saved file from now on and its spill file is gone.
+    let out = dir.join("recovered.pcapng");
+    let file = h.state().document.as_ref().unwrap().file.clone();
+    let saved = wirelens::ui::save_dialog::save(&file, None, out.clone());
+    assert_eq!(saved.as_ref().map(|s| s.1), Ok(45));
+    h.state_mut().saved(saved, true);
+    h.run();
+    assert!(!spill.exists(), "the spill file stayed");
+    assert!(!h.state().unsaved_capture());
+    assert_eq!(h.state().document.as_ref().unwrap().path, out);
+    // Nothing is left to recover.
+    assert_eq!(h.state_mut().recover.refresh(), 0);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_left_behind_capture_deleted_in_recover_is_gone() {
+    let dir = std::env::temp_dir().join(format!("wirelens-recover-del-{}", std::process::id()));
+    let spill = left_behind_capture(&dir);
+    let mut app = WirelensApp::default();
+    app.recover.dir = SpillDirSetting(SpillDir::at(&dir));
+    let mut h = harness(app, &sample_path());
+    h.get_by_label("File").click();
+    h.run();
+    h.get_by_label("Recover…").click();
+    h.run();
+    h.get_by_label("Delete").click();
+    h.run();
+    assert!(!spill.exists());
+    h.get_by_label("No unsaved captures from earlier sessions.");
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -692,27 +692,8 @@ pub fn records_channel() -> (Sender<Vec<Record>>, Receiver<Vec<Record>>) {
     bounded(64)
 }
 
-/// Where a live session's spill file goes: the user's cache directory.
+/// Where a live session's spill file goes: the user's cache directory
+/// (see [`super::spill`]).
 pub fn spill_path(interface: &str) -> PathBuf {
-    let base = std::env::var_os("XDG_CACHE_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
-        .unwrap_or_else(std::env::temp_dir)
-        .join("wirelens");
-    let _ = std::fs::create_dir_all(&base);
-    let stamp = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis());
-    let safe: String = interface
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
-        .collect();
-    // Two captures started in one millisecond (a quick Restart) must not
-    // share a file.
-    static STARTED: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
-    let n = STARTED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    base.join(format!(
-        "live-{stamp}-{safe}-{}-{n}.pcapng",
-        std::process::id()
-    ))
+    super::spill::SpillDir::user().new_file(interface)
 }

@@ -5,6 +5,7 @@ pub mod file;
 pub mod iface_rates;
 pub mod live;
 pub mod ring;
+pub mod spill;
 pub mod time;
 pub mod writer;
 

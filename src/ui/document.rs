@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::capture::CaptureFile;
-use crate::capture::live::{CaptureStats, LiveOptions, spill_path};
+use crate::capture::live::{CaptureStats, LiveOptions};
 use crate::pipeline::live::LiveSession;
 use crate::pipeline::{LoadOptions, load_file_into};
 use crate::store::{Snapshot, Store};
@@ -53,9 +53,9 @@ impl Document {
     /// through the same analysis as files into the store.
     pub fn capture(
         opts: &LiveOptions,
+        path: PathBuf,
         repaint: Option<eframe::egui::Context>,
     ) -> Result<Document, String> {
-        let path = spill_path(&opts.interface);
         let store = Store::new();
         if let Some(ctx) = repaint {
             store.set_listener(move |_| ctx.request_repaint());

@@ -28,6 +28,7 @@ pub mod packet_list;
 pub mod plot_border;
 pub mod png_export;
 pub mod quic_connection;
+pub mod recover;
 pub mod save_bytes;
 pub mod save_dialog;
 pub mod sequence;

@@ -35,6 +35,8 @@ pub(super) enum Command {
     FlowGraph,
     TcpStreamGraphs,
     QuicConnectionGraphs,
+    /// File › Recover…
+    Recover,
 }
 
 impl WirelensApp {
@@ -137,6 +139,10 @@ impl WirelensApp {
             Command::FlowGraph => self.flow_graph.open = true,
             Command::TcpStreamGraphs => self.charts_of_selected(),
             Command::QuicConnectionGraphs => self.quic_view_of_selected(QuicTab::Sequence, ctx),
+            Command::Recover => {
+                self.recover.refresh();
+                self.recover.open = true;
+            }
         }
     }
 
@@ -166,6 +172,7 @@ impl WirelensApp {
             });
             ui.close();
         }
+        self::item(ui, "Recover…", Command::Recover, asked);
         ui.menu_button("Open Recent", |ui| {
             if self.settings.recent_files.is_empty() {
                 ui.weak("No recent files.");

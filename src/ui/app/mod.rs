@@ -97,6 +97,8 @@ pub struct WirelensApp {
     quit_anyway: bool,
     /// What the last save did, for the status bar.
     pub saved_message: Option<String>,
+    /// File › Recover…: spill files of captures left unsaved.
+    pub recover: super::recover::RecoverWindow,
     /// The save under way writes every packet (not the displayed ones).
     save_all: bool,
     pub capture_options: CaptureOptions,
@@ -217,6 +219,25 @@ impl WirelensApp {
             }
         }
         self.pending_goto = l.goto;
+        let left = self.recover.refresh();
+        if left > 0 && self.saved_message.is_none() {
+            self.saved_message = Some(format!(
+                "{left} capture{} from an earlier session not saved: File › Recover…",
+                if left == 1 { "" } else { "s" }
+            ));
+        }
+    }
+
+    /// Opens a spill file an earlier session left as the unsaved capture it
+    /// was: saving it deletes the spill file, quitting asks first.
+    pub fn open_recovered(&mut self, path: &Path, interface: &str, repaint: Option<egui::Context>) {
+        self.open(path, repaint);
+        if let Some(d) = &mut self.document
+            && d.path == path
+        {
+            d.interface = Some(interface.to_owned());
+            d.saved = false;
+        }
     }
 
     /// Selects the packet asked for with `-g` once the store holds it.
@@ -408,12 +429,32 @@ impl WirelensApp {
             self.capture_options.open = true;
             return;
         };
-        match Document::capture(&opts, Some(ctx.clone())) {
+        let path = self.recover.dir.0.new_file(&opts.interface);
+        self.keep_spill_dir_under_cap(&path);
+        match Document::capture(&opts, path, Some(ctx.clone())) {
             Ok(d) => {
                 self.set_document(d);
                 self.scroll_lock = false;
             }
             Err(e) => self.error = Some(e),
+        }
+    }
+
+    /// Deletes the oldest spill files past the setting's cap, never the new
+    /// capture's (`starting`) nor the one on screen; the status bar says.
+    fn keep_spill_dir_under_cap(&mut self, starting: &Path) {
+        let cap = self.settings.spill_cap_mib.saturating_mul(1 << 20);
+        let shown = self.document.as_ref().map(|d| d.path.clone());
+        let mut keep = vec![starting];
+        keep.extend(shown.as_deref());
+        let removed = self.recover.dir.0.enforce_cap(cap, &keep);
+        if !removed.is_empty() {
+            self.saved_message = Some(format!(
+                "{} unsaved earlier captures deleted to keep {} under {} MiB",
+                removed.len(),
+                self.recover.dir.0.path().display(),
+                self.settings.spill_cap_mib
+            ));
         }
     }
 
@@ -604,6 +645,11 @@ impl WirelensApp {
         self.colour_rule_editor
             .show(ui.ctx(), &mut self.settings.colour_rules, errors);
         self.decode_as.show(ui.ctx());
+        if let Some(super::recover::RecoverAction::Open(path, interface)) =
+            self.recover.show(ui.ctx())
+        {
+            self.open_recovered(&path, &interface, Some(ui.ctx().clone()));
+        }
         self.decode_as_accepted(ui.ctx());
         self.tls_keys.show(ui.ctx(), self.tls_sessions);
         self.key_log_accepted(ui.ctx());
@@ -621,12 +667,39 @@ impl WirelensApp {
     pub fn saved(&mut self, s: Saved, all: bool) {
         match s {
             Ok((path, n)) => {
+                self.saved_message = Some(format!("{n} packets written to {}", path.display()));
                 if all && let Some(d) = &mut self.document {
                     d.saved = true;
+                    self.spill_saved(&path);
                 }
-                self.saved_message = Some(format!("{n} packets written to {}", path.display()));
             }
             Err(e) => self.error = Some(e),
+        }
+    }
+
+    /// A live capture saved whole after it stopped is its saved file from
+    /// now on: its spill file has served and goes.
+    fn spill_saved(&mut self, saved: &Path) {
+        let Some(d) = &mut self.document else {
+            return;
+        };
+        if d.interface.is_none() || d.is_capturing() || d.path == saved {
+            return;
+        }
+        let spill = std::mem::replace(&mut d.path, saved.to_owned());
+        if let Err(e) = crate::capture::spill::remove(&spill) {
+            self.error = Some(format!("{}: {e}", spill.display()));
+        }
+    }
+
+    /// The unsaved capture's spill file, deleted when it is discarded.
+    fn discard_capture(&mut self) {
+        if !self.unsaved_capture() {
+            return;
+        }
+        self.stop_capture();
+        if let Some(d) = &self.document {
+            let _ = crate::capture::spill::remove(&d.path);
         }
     }
 
@@ -670,6 +743,7 @@ impl WirelensApp {
                 if ui.button("Quit without saving").clicked() {
                     self.quit_prompt = false;
                     self.quit_anyway = true;
+                    self.discard_capture();
                     ui.ctx().send_viewport_cmd(egui::ViewportCommand::Close);
                 }
                 if ui.button("Cancel").clicked() {

@@ -151,8 +151,8 @@ impl SpillFile {
 /// Packet blocks (enhanced, simple, obsolete) of a pcapng stream of `len`
 /// bytes, walked by their headers only; and whether the last block was
 /// whole. A block whose length cannot be (under 12, not a multiple of 4,
-/// past the end) ends the walk.
-fn count_packets<R: Read + Seek>(r: &mut R, len: u64) -> std::io::Result<(u64, bool)> {
+/// past the end) ends the walk, so the walk is bounded by `len / 12`.
+pub fn count_packets<R: Read + Seek>(r: &mut R, len: u64) -> std::io::Result<(u64, bool)> {
     let mut at = 0u64;
     let mut packets = 0u64;
     let mut big_endian = false;

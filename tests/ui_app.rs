@@ -1566,17 +1566,23 @@ fn left_behind_capture(dir: &std::path::Path) -> std::path::PathBuf {
     spill
 }
 
-#[test]
-fn file_recover_opens_a_capture_an_earlier_session_left_and_saving_it_deletes_the_spill() {
-    let dir = std::env::temp_dir().join(format!("wirelens-recover-{}", std::process::id()));
-    let spill = left_behind_capture(&dir);
+/// The app on the sample, its spill files in `dir`, File › Recover… open.
+fn recover_window(dir: &std::path::Path) -> Harness<'static, WirelensApp> {
     let mut app = WirelensApp::default();
-    app.recover.dir = SpillDirSetting(SpillDir::at(&dir));
+    app.recover.dir = SpillDirSetting(SpillDir::at(dir));
     let mut h = harness(app, &sample_path());
     h.get_by_label("File").click();
     h.run();
     h.get_by_label("Recover…").click();
     h.run();
+    h
+}
+
+#[test]
+fn file_recover_opens_a_capture_an_earlier_session_left_and_saving_it_deletes_the_spill() {
+    let dir = std::env::temp_dir().join(format!("wirelens-recover-{}", std::process::id()));
+    let spill = left_behind_capture(&dir);
+    let mut h = recover_window(&dir);
     // The window lists it as the user would know it: when, where, how much.
     h.get_by_label("2023-11-14 22:13:20");
     h.get_by_label("eth0");
@@ -1610,13 +1616,7 @@ fn file_recover_opens_a_capture_an_earlier_session_left_and_saving_it_deletes_th
 fn a_left_behind_capture_deleted_in_recover_is_gone() {
     let dir = std::env::temp_dir().join(format!("wirelens-recover-del-{}", std::process::id()));
     let spill = left_behind_capture(&dir);
-    let mut app = WirelensApp::default();
-    app.recover.dir = SpillDirSetting(SpillDir::at(&dir));
-    let mut h = harness(app, &sample_path());
-    h.get_by_label("File").click();
-    h.run();
-    h.get_by_label("Recover…").click();
-    h.run();
+    let mut h = recover_window(&dir);
     h.get_by_label("Delete").click();
     h.run();
     assert!(!spill.exists());

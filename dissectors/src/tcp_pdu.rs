@@ -1165,14 +1165,7 @@ impl AppConnection {
                 dir.pieces.push(piece);
                 Some(data.len())
             }
-            Framing::NeedMore | Framing::TooLong => {
-                self.give_up(d, PduLimit::TooLong);
-                None
-            }
-            Framing::NotAPdu => {
-                self.lose(d);
-                None
-            }
+            other => self.stop_framing(d, other),
         }
     }
 
@@ -1224,15 +1217,20 @@ impl AppConnection {
                 dir.pieces.push(piece);
                 Some(data.len())
             }
-            Framing::NeedMore | Framing::TooLong => {
-                self.give_up(d, PduLimit::TooLong);
-                None
-            }
-            Framing::NotAPdu => {
-                self.lose(d);
-                None
-            }
+            other => self.stop_framing(d, other),
         }
+    }
+
+    /// Framing that cannot go on in direction `d`: bytes that are no PDU
+    /// lose the direction; a PDU past the bound gives up on it (and the
+    /// segment says so). `None`: the rest is data.
+    fn stop_framing(&mut self, d: usize, f: Framing) -> Option<usize> {
+        if f == Framing::NotAPdu {
+            self.lose(d);
+        } else {
+            self.give_up(d, PduLimit::TooLong);
+        }
+        None
     }
 
     /// Framing given up in direction `d` because a bound was reached: as

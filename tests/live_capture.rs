@@ -1015,8 +1015,7 @@ fn live_views_grow_restart_keeps_the_first_capture_and_quit_asks() {
     h.state_mut().capture_options.open = false;
     // Spill files go to a directory of the test's own.
     let spills = std::env::temp_dir().join(format!("wirelens-live-spill-{}", std::process::id()));
-    h.state_mut().recover.dir =
-        wirelens::ui::recover::SpillDirSetting(wirelens::capture::spill::SpillDir::at(&spills));
+    h.state_mut().recover.dir = wirelens::capture::spill::SpillDir::at(&spills);
     let ctx = h.ctx.clone();
     h.state_mut().start_capture(&ctx);
     assert!(h.state().is_capturing(), "{:?}", h.state().error);

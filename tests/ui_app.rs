@@ -10,7 +10,6 @@ use egui_kittest::kittest::Queryable;
 use wirelens::capture::spill::SpillDir;
 use wirelens::ui::WirelensApp;
 use wirelens::ui::document::sample_path;
-use wirelens::ui::recover::SpillDirSetting;
 
 /// The app with `path` open and fully loaded.
 fn app_on(path: &std::path::Path) -> Harness<'static, WirelensApp> {
@@ -1569,7 +1568,7 @@ fn left_behind_capture(dir: &std::path::Path) -> std::path::PathBuf {
 /// The app on the sample, its spill files in `dir`, File › Recover… open.
 fn recover_window(dir: &std::path::Path) -> Harness<'static, WirelensApp> {
     let mut app = WirelensApp::default();
-    app.recover.dir = SpillDirSetting(SpillDir::at(dir));
+    app.recover.dir = SpillDir::at(dir);
     let mut h = harness(app, &sample_path());
     h.get_by_label("File").click();
     h.run();

@@ -30,6 +30,13 @@ pub struct SpillFile {
     pub bytes: u64,
 }
 
+/// The user's directory, unless another is set.
+impl Default for SpillDir {
+    fn default() -> Self {
+        SpillDir::user()
+    }
+}
+
 impl SpillDir {
     /// The user's: `$XDG_CACHE_HOME/wirelens`, else `~/.cache/wirelens`,
     /// else the temporary directory's `wirelens`.

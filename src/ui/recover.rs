@@ -27,19 +27,10 @@ pub enum RecoverAction {
 pub struct RecoverWindow {
     pub open: bool,
     /// Where spill files are (the user's cache; tests set their own).
-    pub dir: SpillDirSetting,
+    pub dir: SpillDir,
     entries: Vec<Entry>,
     /// Why the last deletion failed.
     error: Option<String>,
-}
-
-/// The spill directory, the user's unless set.
-pub struct SpillDirSetting(pub SpillDir);
-
-impl Default for SpillDirSetting {
-    fn default() -> Self {
-        SpillDirSetting(SpillDir::user())
-    }
 }
 
 impl RecoverWindow {
@@ -47,7 +38,6 @@ impl RecoverWindow {
     pub fn refresh(&mut self) -> usize {
         self.entries = self
             .dir
-            .0
             .left_behind()
             .into_iter()
             .map(|file| Entry {
@@ -80,7 +70,7 @@ impl RecoverWindow {
         }
         ui.label(format!(
             "Captures an earlier session did not save, in {}:",
-            self.dir.0.path().display()
+            self.dir.path().display()
         ));
         let mut asked = None;
         let mut delete = None;

@@ -429,7 +429,7 @@ impl WirelensApp {
             self.capture_options.open = true;
             return;
         };
-        let path = self.recover.dir.0.new_file(&opts.interface);
+        let path = self.recover.dir.new_file(&opts.interface);
         self.keep_spill_dir_under_cap(&path);
         match Document::capture(&opts, path, Some(ctx.clone())) {
             Ok(d) => {
@@ -447,12 +447,12 @@ impl WirelensApp {
         let shown = self.document.as_ref().map(|d| d.path.clone());
         let mut keep = vec![starting];
         keep.extend(shown.as_deref());
-        let removed = self.recover.dir.0.enforce_cap(cap, &keep);
+        let removed = self.recover.dir.enforce_cap(cap, &keep);
         if !removed.is_empty() {
             self.saved_message = Some(format!(
                 "{} unsaved earlier captures deleted to keep {} under {} MiB",
                 removed.len(),
-                self.recover.dir.0.path().display(),
+                self.recover.dir.path().display(),
                 self.settings.spill_cap_mib
             ));
         }

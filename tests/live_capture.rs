@@ -14,45 +14,12 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use wirelens::capture::CaptureFile;
-use wirelens::capture::live::{Ended, LiveCapture, LiveError, LiveOptions, check_filter};
-use wirelens::cli::scan::{as_str, as_u64, scan};
+use wirelens::capture::live::{Ended, LiveError, LiveOptions, check_filter};
+use wirelens::report::scan::{as_str, as_u64, scan};
+
+mod common;
+use common::live::{can_capture, options, settle, tmp};
 use wirelens::pipeline::{LiveSession, LoadOptions, load_file};
-
-fn can_capture() -> bool {
-    match LiveCapture::start(&LiveOptions::new("lo"), &tmp("probe.pcapng"), None) {
-        Ok(c) => {
-            c.stop();
-            true
-        }
-        Err(e @ LiveError::Permission { .. }) => {
-            if std::env::var_os("WIRELENS_SKIP_LIVE").is_some() {
-                eprintln!("skipped (WIRELENS_SKIP_LIVE): {e}");
-                false
-            } else {
-                panic!("live capture tests need capture rights: {e}");
-            }
-        }
-        Err(e) => panic!("cannot capture on lo: {e}"),
-    }
-}
-
-fn tmp(name: &str) -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("live");
-    std::fs::create_dir_all(&dir).unwrap();
-    dir.join(format!("{}-{name}", std::process::id()))
-}
-
-fn options(filter: String) -> LiveOptions {
-    let mut o = LiveOptions::new("lo");
-    o.filter = Some(filter);
-    o
-}
-
-/// Lets the last packets of an exchange pass through the kernel's buffer
-/// before the capture stops (stop itself drains what the device holds).
-fn settle() {
-    std::thread::sleep(Duration::from_millis(300));
-}
 
 struct EchoTraffic {
     port: u16,

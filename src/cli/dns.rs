@@ -6,8 +6,8 @@ use std::io::Write;
 use dissectors::collect::{Collected, FieldCollector};
 use serde_json::{Value, json};
 
-use super::scan::{FrameView, as_bool, as_secs, as_str, as_u64, scan};
 use super::{AppArgs, CliError};
+use crate::report::scan::{FrameView, as_bool, as_secs, as_str, as_u64, scan};
 
 /// Response codes by their mnemonic (RFC 1035, 2136, 6891).
 pub fn rcode_name(rc: u64) -> String {

@@ -26,12 +26,29 @@ pub struct ExportArgs {
     /// OUT as a key log, and no packets, as `editcap --extract-secrets`.
     #[arg(long = "extract-secrets", conflicts_with_all = ["inject_secrets", "filter"])]
     pub extract_secrets: bool,
+    /// `har`: the HTTP requests as an HTTP Archive 1.2 instead of packets
+    /// (also chosen by OUT ending in `.har`). Packets are written as
+    /// pcapng or pcap by OUT's extension.
+    #[arg(long, value_enum)]
+    pub format: Option<ExportFormat>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportFormat {
+    Har,
 }
 
 pub fn run(a: &ExportArgs) -> Result<(), CliError> {
     let file = open(&a.file)?;
     if a.extract_secrets {
         return extract_secrets(a, &file);
+    }
+    let har_by_name = a
+        .out
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("har"));
+    if a.format == Some(ExportFormat::Har) || (a.format.is_none() && har_by_name) {
+        return har(a, &file);
     }
     let inject = match &a.inject_secrets {
         Some(spec) => read_secrets(spec)?,
@@ -76,6 +93,32 @@ fn read_secrets(spec: &str) -> Result<Vec<u8>, CliError> {
         eprintln!("wirelens: warning: {path}: {e}");
     }
     Ok(text)
+}
+
+/// Writes the HTTP requests (those with a packet the filter matches) as
+/// a HAR archive.
+fn har(a: &ExportArgs, file: &crate::capture::CaptureFile) -> Result<(), CliError> {
+    let filter = display_filter(a.filter.as_deref())?;
+    let (mut exchanges, notes) = crate::report::http_timing::exchanges(file);
+    if let Some(f) = &filter {
+        let matched = Matched::find(file, f).0;
+        exchanges.retain(|e| {
+            [e.request, e.response].iter().flatten().any(|s| {
+                matched.frame(u64::from(s.first_frame)) || matched.frame(u64::from(s.last_frame))
+            })
+        });
+    }
+    let archive = crate::report::har::archive(&exchanges);
+    let text = serde_json::to_string_pretty(&archive).map_err(|e| CliError(e.to_string()))?;
+    std::fs::write(&a.out, text + "\n")
+        .map_err(|e| CliError(format!("{}: {e}", a.out.display())))?;
+    eprintln!(
+        "wirelens: {} requests written to {}",
+        archive["log"]["entries"].as_array().map_or(0, Vec::len),
+        a.out.display()
+    );
+    warn_read(&a.file, &notes);
+    Ok(())
 }
 
 /// Writes the capture's TLS secrets out as a key log.

@@ -8,8 +8,8 @@ use dissectors::collect::Collected;
 use dissectors::field::OwnedValue;
 use serde_json::{Value, json};
 
-use super::scan::{FrameView, as_secs, as_str, as_u64, scan};
 use super::{AppArgs, CliError};
+use crate::report::scan::{FrameView, as_secs, as_str, as_u64, scan};
 
 fn messages(v: &FrameView<'_>, out: &mut Vec<Value>) {
     let f = &v.fields.fields;
@@ -92,8 +92,101 @@ pub fn summary(file: &crate::capture::CaptureFile) -> (Value, crate::capture::Re
     (v, notes)
 }
 
-pub fn run(a: &AppArgs, out: &mut impl Write) -> Result<(), CliError> {
-    super::run_summary(a, "http", out, summary, text)
+#[derive(Debug, clap::Args)]
+pub struct HttpArgs {
+    #[command(flatten)]
+    pub app: AppArgs,
+    /// Every request (HTTP/1.x and HTTP/2) with where its time went, as
+    /// `curl -w` names it: time_namelookup, time_connect, time_appconnect,
+    /// time_pretransfer, time_starttransfer, time_total (seconds from the
+    /// lookup or the SYN, each including the ones before).
+    #[arg(long)]
+    pub timing: bool,
+}
+
+pub fn run(a: &HttpArgs, out: &mut impl Write) -> Result<(), CliError> {
+    if a.timing {
+        return super::run_summary(&a.app, "http_timing", out, timing_summary, timing_text);
+    }
+    super::run_summary(&a.app, "http", out, summary, text)
+}
+
+fn timing_summary(file: &crate::capture::CaptureFile) -> (Value, crate::capture::ReadNotes) {
+    let (exchanges, notes) = crate::report::http_timing::exchanges(file);
+    let requests: Vec<Value> = exchanges.iter().filter_map(timing_row).collect();
+    (json!({ "requests": requests }), notes)
+}
+
+/// One request's row: what it was, and curl's figures and the phases.
+fn timing_row(e: &crate::report::http_timing::Exchange) -> Option<Value> {
+    let (request, p, c) = (e.request?, e.phases()?, e.curl_times()?);
+    let ms = |ns: Option<i64>| ns.map(|n| n as f64 / 1e6);
+    Some(json!({
+        "tcp_stream": e.tcp_stream,
+        "stream_id": e.stream_id,
+        "request_frame": request.first_frame,
+        "response_frame": e.response.map(|r| r.last_frame),
+        "method": e.method,
+        "url": e.url(),
+        "http_version": e.http_version,
+        "status": e.status,
+        "reused": e.reused,
+        "start": super::secs(p.start_ns),
+        "time_namelookup": c.namelookup,
+        "time_connect": c.connect,
+        "time_appconnect": c.appconnect,
+        "time_pretransfer": c.pretransfer,
+        "time_starttransfer": c.starttransfer,
+        "time_total": c.total,
+        "phases_ms": {
+            "blocked": ms(Some(p.blocked)),
+            "dns": ms(p.dns),
+            "connect": ms(p.connect),
+            "ssl": ms(p.ssl),
+            "send": ms(Some(p.send)),
+            "wait": ms(p.wait),
+            "receive": ms(p.receive),
+        },
+        "tls_round_trips": e.setup.as_ref().and_then(|s| s.tls).map(|t| t.round_trips),
+    }))
+}
+
+/// curl's figures, a line per request.
+fn timing_text(v: &Value, out: &mut dyn Write) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "{:>6} {:>6} {:<7} {:<6} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10}  url",
+        "frame",
+        "stream",
+        "method",
+        "status",
+        "namelookup",
+        "connect",
+        "appconnect",
+        "pretransfer",
+        "starttrans",
+        "total"
+    )?;
+    for r in v["requests"].as_array().into_iter().flatten() {
+        let t = |k: &str| format!("{:.6}", r[k].as_f64().unwrap_or(0.0));
+        writeln!(
+            out,
+            "{:>6} {:>6} {:<7} {:<6} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10}  {}{}",
+            r["request_frame"].as_u64().unwrap_or(0),
+            r["tcp_stream"].as_u64().unwrap_or(0),
+            r["method"].as_str().unwrap_or(""),
+            r["status"].as_u64().map_or("-".into(), |s| s.to_string()),
+            t("time_namelookup"),
+            t("time_connect"),
+            t("time_appconnect"),
+            t("time_pretransfer"),
+            t("time_starttransfer"),
+            t("time_total"),
+            r["url"].as_str().unwrap_or(""),
+            if r["reused"] == true { " (reused)" } else { "" },
+        )?;
+    }
+    Ok(())
 }
 
 /// The summary as text, a line per item.

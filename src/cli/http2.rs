@@ -4,25 +4,11 @@
 use std::collections::BTreeMap;
 use std::io::Write;
 
-use dissectors::field::OwnedValue;
 use serde_json::{Map, Value, json};
 
-use super::scan::{FrameView, as_bool, as_str, as_u64, scan};
 use super::{AppArgs, CliError};
-
-/// One HTTP/2 frame's fields.
-#[derive(Default)]
-struct Frame {
-    kind: u64,
-    stream: u64,
-    length: u64,
-    end_stream: bool,
-    settings: Vec<(String, u64)>,
-    headers: Vec<(String, String, String)>,
-    rst_error: Option<u64>,
-    goaway_error: Option<u64>,
-    window_increment: Option<u64>,
-}
+use crate::report::http2_frames::frames;
+use crate::report::scan::{FrameView, scan};
 
 #[derive(Default)]
 struct Stream {
@@ -60,58 +46,6 @@ fn type_name(t: u64) -> String {
     dissectors::field::lookup(dissectors::http2::FRAME_TYPES, t)
         .map(str::to_string)
         .unwrap_or_else(|| t.to_string())
-}
-
-fn frames(v: &FrameView<'_>) -> (u64, Vec<Frame>) {
-    let mut magic = 0;
-    let mut out: Vec<Frame> = Vec::new();
-    // A frame header shows its length before its type: the type opens the frame.
-    let mut length = 0;
-    for c in &v.fields.fields {
-        let val = Some(&c.value);
-        match c.def.name {
-            "http2.magic" => magic += 1,
-            "http2.length" => length = as_u64(val).unwrap_or(0),
-            "http2.type" => out.push(Frame {
-                kind: as_u64(val).unwrap_or(0),
-                length: std::mem::take(&mut length),
-                ..Default::default()
-            }),
-            _ => {
-                let Some(f) = out.last_mut() else { continue };
-                match c.def.name {
-                    "http2.streamid" => f.stream = as_u64(val).unwrap_or(0),
-                    "http2.flags.end_stream" => f.end_stream = as_bool(val),
-                    "http2.header.name" => f.headers.push((
-                        as_str(val).unwrap_or_default(),
-                        String::new(),
-                        String::new(),
-                    )),
-                    "http2.header.value" => {
-                        if let Some(h) = f.headers.last_mut() {
-                            h.1 = as_str(val).unwrap_or_default();
-                        }
-                    }
-                    "http2.header.repr" => {
-                        if let Some(h) = f.headers.last_mut() {
-                            h.2 = as_str(val).unwrap_or_default();
-                        }
-                    }
-                    "http2.rst_stream.error" => f.rst_error = as_u64(val),
-                    "http2.goaway.error" => f.goaway_error = as_u64(val),
-                    "http2.window_update.window_size_increment" => f.window_increment = as_u64(val),
-                    name if name.starts_with("http2.settings.") && name != "http2.settings.id" => {
-                        if let OwnedValue::U64(x) = c.value {
-                            f.settings
-                                .push((name["http2.settings.".len()..].to_string(), x));
-                        }
-                    }
-                    _ => {}
-                }
-            }
-        }
-    }
-    (magic, out)
 }
 
 fn frame(v: &FrameView<'_>, conns: &mut BTreeMap<u32, Connection>) {

@@ -69,6 +69,11 @@ impl Matched {
         let by_stream =
             |e: &Value| num(e, "tcp_stream").is_some_and(|s| self.tcp.contains(&(s as u32)));
         match section {
+            "http_timing" => keep_list(v, "requests", &|r| {
+                ["request_frame", "response_frame"]
+                    .iter()
+                    .any(|k| num(r, k).is_some_and(|n| self.frame(n)))
+            }),
             "dns" => {
                 keep_list(v, "transactions", &|t| {
                     ["query_frame", "response_frame"]

@@ -20,7 +20,6 @@ mod live_packets;
 mod matched;
 mod packets;
 pub mod quic;
-pub mod scan;
 mod stats;
 mod summary;
 mod tcp;
@@ -120,8 +119,9 @@ pub enum Command {
     Dns(AppArgs),
     /// TLS handshakes per TCP connection: SNI, ALPN, version, cipher, messages, JA3/JA4.
     Tls(AppArgs),
-    /// HTTP/1.x requests with their responses.
-    Http(AppArgs),
+    /// HTTP/1.x requests with their responses; with --timing, every
+    /// HTTP/1.x and HTTP/2 request's phases in curl's terms.
+    Http(http::HttpArgs),
     /// HTTP/2 per connection: frame counts per type and direction, settings, streams.
     Http2(AppArgs),
     /// QUIC per connection: version, SNI, ALPN offered and chosen, packets, frames and HTTP/3 frames by type, handshake time, close.

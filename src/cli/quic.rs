@@ -8,8 +8,8 @@ use std::io::Write;
 
 use serde_json::{Value, json};
 
-use super::scan::{FrameView, as_str, as_u64, scan};
 use super::{AppArgs, CliError};
+use crate::report::scan::{FrameView, as_str, as_u64, scan};
 use crate::store::quic_series::PacketKind;
 
 #[derive(Default)]

@@ -7,8 +7,8 @@ use dissectors::collect::Collected;
 use dissectors::field::OwnedValue;
 use serde_json::{Value, json};
 
-use super::scan::{FrameView, as_str, as_u64, scan};
 use super::{AppArgs, CliError};
+use crate::report::scan::{FrameView, as_str, as_u64, scan};
 
 pub fn version_name(v: u64) -> String {
     match v {

@@ -6,6 +6,10 @@
 use std::io::{self, Write};
 
 pub mod flows;
+pub mod har;
+pub mod http2_frames;
+pub mod http_timing;
+pub mod scan;
 
 /// Writes a JSON array item by item, so that millions of packets need no
 /// buffer the size of the output.

@@ -2,6 +2,8 @@
 //! analysis pass over a fixture dumped the way the goldens are written.
 #![allow(dead_code)]
 
+pub mod live;
+
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;

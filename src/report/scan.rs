@@ -117,7 +117,7 @@ pub fn as_bool(v: Option<&OwnedValue>) -> bool {
 
 pub fn as_secs(v: Option<&OwnedValue>) -> Option<f64> {
     match v? {
-        OwnedValue::RelTime(ns) => Some(super::secs(*ns)),
+        OwnedValue::RelTime(ns) => Some(crate::store::tcp_series::secs(*ns)),
         _ => None,
     }
 }

@@ -1,0 +1,300 @@
+//! HTTP requests with where their time went, in curl's and HAR's terms:
+//! `dns` (the lookup that gave the server's address), `connect` (SYN to
+//! the handshake's last ACK), `ssl` (ClientHello to the second Finished),
+//! `send` (first to last request byte), `wait` (last request byte to the
+//! first response byte) and `receive` (first to last response byte).
+//!
+//! Built from one analysis pass: each TCP connection keeps how it was set
+//! up (`setup`), HTTP/1.x (`http1`) and HTTP/2 (`http2`) turn messages and
+//! streams into exchanges, and the first exchange on a connection carries
+//! the connection's setup while later ones are marked reused.
+
+mod dns;
+mod http1;
+mod http2;
+mod setup;
+
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+
+use crate::capture::{CaptureFile, ReadNotes};
+
+use super::scan::{FrameView, scan};
+pub use dns::DnsLookup;
+pub use setup::{ConnectionSetup, TlsSetup};
+
+/// The frames and times one message spans: its first byte's frame and
+/// the frame that completed it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Span {
+    pub first_frame: u32,
+    pub last_frame: u32,
+    pub first_ns: i64,
+    pub last_ns: i64,
+}
+
+impl Span {
+    fn at(v: &FrameView<'_>) -> Span {
+        Span {
+            first_frame: v.number,
+            last_frame: v.number,
+            first_ns: v.ts_ns,
+            last_ns: v.ts_ns,
+        }
+    }
+
+    /// From `began` (a frame and its time), if known, to this frame.
+    fn since(began: Option<(u32, i64)>, v: &FrameView<'_>) -> Span {
+        let mut span = Span::at(v);
+        if let Some((frame, ns)) = began {
+            span.first_frame = frame;
+            span.first_ns = ns;
+        }
+        span
+    }
+
+    fn end_at(&mut self, v: &FrameView<'_>) {
+        self.last_frame = v.number;
+        self.last_ns = v.ts_ns;
+    }
+}
+
+/// One request and the response to it.
+#[derive(Debug, Clone, Default)]
+pub struct Exchange {
+    pub tcp_stream: u32,
+    /// As HAR spells it: `HTTP/1.1`, `HTTP/2`.
+    pub http_version: String,
+    /// The HTTP/2 stream; none for HTTP/1.x.
+    pub stream_id: Option<u32>,
+    pub method: String,
+    /// `https` when the connection began with a TLS handshake.
+    pub scheme: &'static str,
+    pub authority: String,
+    pub path: String,
+    pub status: Option<u16>,
+    pub status_text: String,
+    pub request_headers: Vec<(String, String)>,
+    pub response_headers: Vec<(String, String)>,
+    /// Body bytes as sent (after any transfer coding is removed).
+    pub request_body: u64,
+    pub response_body: u64,
+    pub mime_type: String,
+    pub client: Option<(IpAddr, u16)>,
+    pub server: Option<(IpAddr, u16)>,
+    pub request: Option<Span>,
+    pub response: Option<Span>,
+    /// How the connection was set up, on the first exchange of a
+    /// connection whose SYN the capture holds.
+    pub setup: Option<ConnectionSetup>,
+    /// An earlier exchange used the same connection.
+    pub reused: bool,
+}
+
+/// The phases of one exchange in nanoseconds; `None` where a phase does
+/// not apply (no lookup in the capture, a reused connection, no TLS, no
+/// response yet). `blocked` is what lies between the phases: waiting
+/// before the SYN and between the handshake and the first request byte.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Phases {
+    /// When the exchange began: the lookup's query, the SYN, or the
+    /// first request byte on a reused connection.
+    pub start_ns: i64,
+    pub blocked: i64,
+    pub dns: Option<i64>,
+    /// The TCP handshake alone (tshark's `tcp.analysis.initial_rtt`).
+    pub connect: Option<i64>,
+    pub ssl: Option<i64>,
+    pub send: i64,
+    pub wait: Option<i64>,
+    pub receive: Option<i64>,
+}
+
+/// curl's `-w` figures: seconds from the start, each including the ones
+/// before it. As curl, `appconnect` is 0 without TLS, and a phase the
+/// exchange lacks adds nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct CurlTimes {
+    pub namelookup: f64,
+    pub connect: f64,
+    pub appconnect: f64,
+    pub pretransfer: f64,
+    pub starttransfer: f64,
+    pub total: f64,
+}
+
+impl Exchange {
+    /// The URL as a browser shows it.
+    pub fn url(&self) -> String {
+        if self.path.contains("://") {
+            return self.path.clone();
+        }
+        format!("{}://{}{}", self.scheme, self.authority, self.path)
+    }
+
+    pub fn phases(&self) -> Option<Phases> {
+        let request = self.request?;
+        let setup = self.setup.as_ref();
+        let lookup = setup.and_then(|s| s.dns.as_ref());
+        let start_ns = lookup
+            .map(|d| d.query_ns)
+            .or(setup.map(|s| s.syn_ns))
+            .unwrap_or(request.first_ns);
+        let dns = lookup.map(|d| d.answer_ns - d.query_ns);
+        let connect = setup.map(|s| s.connected_ns - s.syn_ns);
+        let ssl = setup.and_then(|s| s.tls).map(|t| t.done_ns - t.hello_ns);
+        let setup_total = dns.unwrap_or(0) + connect.unwrap_or(0) + ssl.unwrap_or(0);
+        let blocked = (request.first_ns - start_ns - setup_total).max(0);
+        let response = self.response;
+        Some(Phases {
+            start_ns,
+            blocked,
+            dns,
+            connect,
+            ssl,
+            send: request.last_ns - request.first_ns,
+            wait: response.map(|r| r.first_ns - request.last_ns),
+            receive: response.map(|r| r.last_ns - r.first_ns),
+        })
+    }
+
+    /// The figures `curl -w` prints for this exchange.
+    pub fn curl_times(&self) -> Option<CurlTimes> {
+        let request = self.request?;
+        let start = self.phases()?.start_ns;
+        let since = |ns: i64| crate::store::tcp_series::secs(ns - start);
+        let setup = self.setup.as_ref();
+        let namelookup = setup
+            .and_then(|s| s.dns.as_ref())
+            .map_or(0.0, |d| since(d.answer_ns));
+        let connect = setup.map_or(namelookup, |s| since(s.connected_ns));
+        let appconnect = setup.and_then(|s| s.tls).map_or(0.0, |t| since(t.done_ns));
+        let pretransfer = since(request.first_ns);
+        let starttransfer = self.response.map_or(0.0, |r| since(r.first_ns));
+        let total = self
+            .response
+            .map_or(since(request.last_ns), |r| since(r.last_ns));
+        Some(CurlTimes {
+            namelookup,
+            connect,
+            appconnect,
+            pretransfer,
+            starttransfer,
+            total,
+        })
+    }
+}
+
+/// What a capture's HTTP exchanges were, in the order their requests
+/// began, and what the reader noted.
+pub fn exchanges(file: &CaptureFile) -> (Vec<Exchange>, ReadNotes) {
+    let mut timeline = Timeline::default();
+    let notes = scan(file, PREFIXES, |v| timeline.frame(v));
+    (timeline.finish(), notes)
+}
+
+/// The fields the timeline reads.
+const PREFIXES: &[&str] = &[
+    "tcp.flags.syn",
+    "tcp.flags.ack",
+    "tcp.len",
+    "tcp.segment",
+    "tls.handshake.type",
+    "tls.record.content_type",
+    "http",
+    "dns.flags.response",
+    "dns.qry.name",
+    "dns.a",
+    "dns.time",
+];
+
+/// Everything the pass has seen so far.
+#[derive(Default)]
+struct Timeline {
+    lookups: dns::Lookups,
+    connections: BTreeMap<u32, Connection>,
+    exchanges: Vec<Exchange>,
+    /// Every frame's time, by number less one: where a reassembled
+    /// message began.
+    times: Vec<i64>,
+}
+
+/// One TCP connection: how it was set up, and its exchanges in progress.
+struct Connection {
+    setup: setup::SetupTracker,
+    http1: http1::Http1Connection,
+    http2: http2::Http2Connection,
+}
+
+impl Timeline {
+    fn frame(&mut self, v: &FrameView<'_>) {
+        // Frames the pass skips (retransmitted PDUs) keep their place.
+        self.times
+            .resize(v.number.saturating_sub(1) as usize, v.ts_ns);
+        self.times.push(v.ts_ns);
+        self.lookups.frame(v);
+        let Some((stream, dir)) = v.tcp else {
+            return;
+        };
+        let c = self
+            .connections
+            .entry(stream)
+            .or_insert_with(|| Connection {
+                setup: setup::SetupTracker::default(),
+                http1: http1::Http1Connection::default(),
+                http2: http2::Http2Connection::default(),
+            });
+        c.setup.frame(v, dir);
+        let mut new = Exchange {
+            tcp_stream: stream,
+            scheme: if c.setup.is_tls() { "https" } else { "http" },
+            ..Default::default()
+        };
+        if dir == 0 {
+            new.client = v.ip.zip(v.ports).map(|(ip, p)| (ip.0, p.0));
+            new.server = v.ip.zip(v.ports).map(|(ip, p)| (ip.1, p.1));
+        } else {
+            new.client = v.ip.zip(v.ports).map(|(ip, p)| (ip.1, p.1));
+            new.server = v.ip.zip(v.ports).map(|(ip, p)| (ip.0, p.0));
+        }
+        let first = c.setup.message_start(dir);
+        if c.http1.frame(v, first, &new, &mut self.exchanges) {
+            c.setup.message_ended(dir);
+        }
+        if let Some(i) = c.http1.upgraded.take() {
+            c.http2.adopt_upgrade(i);
+        }
+        let reassembled = v
+            .fields
+            .values("tcp.segment")
+            .filter_map(|n| super::scan::as_u64(Some(n)))
+            .min()
+            .and_then(|n| u32::try_from(n).ok())
+            .and_then(|n| Some((n, *self.times.get(n.checked_sub(1)? as usize)?)));
+        c.http2
+            .frame(v, dir, reassembled, &new, &mut self.exchanges);
+    }
+
+    /// Gives each connection's first exchange the connection's setup and
+    /// marks the rest reused.
+    fn finish(mut self) -> Vec<Exchange> {
+        self.exchanges
+            .sort_by_key(|e| e.request.map_or(u32::MAX, |r| r.first_frame));
+        let mut seen = std::collections::BTreeSet::new();
+        for e in &mut self.exchanges {
+            if !seen.insert(e.tcp_stream) {
+                e.reused = true;
+                continue;
+            }
+            let Some(c) = self.connections.get(&e.tcp_stream) else {
+                continue;
+            };
+            e.setup = c.setup.setup().map(|mut s| {
+                let server = e.server.map(|s| s.0);
+                s.dns = server.and_then(|ip| self.lookups.answer_for(ip, s.syn_ns));
+                s
+            });
+        }
+        self.exchanges
+    }
+}

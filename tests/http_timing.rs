@@ -234,6 +234,8 @@ fn compare_with_curl(t: &Transfers, version: &str, tls: bool) -> Result<Vec<Valu
     Ok(ours)
 }
 
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 /// One test's servers and curl run at a time: curl reads its clock in
 /// user space, so a curl that waits for a core reads it late (on two
 /// busy cores, 5 ms after a 50 µs handshake), while the capture's times
@@ -244,7 +246,6 @@ fn agrees_with_curl(
     version: &str,
     tls: bool,
 ) -> (Transfers, Vec<Value>) {
-    static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
     let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let mut failures = Vec::new();
     for _ in 0..3 {
@@ -395,4 +396,97 @@ fn http2_with_prior_knowledge_agrees_with_curl() {
     let (t, ours) = agrees_with_curl(run, "HTTP/2", false);
     assert_eq!(ours[0]["stream_id"], 1);
     check_har(&t);
+}
+
+/// A DNS server for one name: answers any query with 127.0.0.1.
+fn serve_dns(socket: std::net::UdpSocket) {
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 512];
+        let (n, from) = socket.recv_from(&mut buf).unwrap();
+        let query = &buf[..n];
+        let mut answer = query.to_vec();
+        answer[2..4].copy_from_slice(&[0x81, 0x80]); // a response, recursion available
+        answer[6..8].copy_from_slice(&[0, 1]); // one answer
+        answer.extend_from_slice(&[0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 127, 0, 0, 1]);
+        socket.send_to(&answer, from).unwrap();
+    });
+}
+
+/// A query for `name`'s address (type A, class IN).
+fn dns_query(name: &str) -> Vec<u8> {
+    let mut q = vec![0x4a, 0x11, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0];
+    for label in name.split('.') {
+        q.push(label.len() as u8);
+        q.extend_from_slice(label.as_bytes());
+    }
+    q.extend_from_slice(&[0, 0, 1, 0, 1]);
+    q
+}
+
+/// A client that looks the server up first: the lookup the capture
+/// holds is the `dns` phase (time_namelookup), which curl cannot show us
+/// on a machine that resolves from /etc/hosts. Its own clock around the
+/// lookup is the reference.
+#[test]
+fn a_lookup_before_the_connection_is_the_dns_phase() {
+    if !can_capture() {
+        return;
+    }
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let dns = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let dns_port = dns.local_addr().unwrap().port();
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    serve_dns(dns);
+    serve_http1(listener.try_clone().unwrap(), None);
+    let capture = tmp("lookup.pcapng");
+    let filter = format!("udp port {dns_port} or tcp port {port}");
+    let live = LiveCapture::start(&options(filter), &capture, None).unwrap();
+    let client = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let asked = std::time::Instant::now();
+    client
+        .send_to(&dns_query("api.wirelens.test"), ("127.0.0.1", dns_port))
+        .unwrap();
+    let mut buf = [0u8; 512];
+    let n = client.recv(&mut buf).unwrap();
+    let lookup = asked.elapsed();
+    let address = std::net::Ipv4Addr::new(buf[n - 4], buf[n - 3], buf[n - 2], buf[n - 1]);
+    let mut tcp = TcpStream::connect((address, port)).unwrap();
+    write!(
+        tcp,
+        "GET /after-lookup HTTP/1.1\r\nHost: api.wirelens.test\r\n\r\n"
+    )
+    .unwrap();
+    let mut body = vec![0u8; PIECES * PIECE];
+    let mut head = Vec::new();
+    while !head.ends_with(b"\r\n\r\n") {
+        let mut b = [0u8; 1];
+        tcp.read_exact(&mut b).unwrap();
+        head.push(b[0]);
+    }
+    tcp.read_exact(&mut body).unwrap();
+    drop(tcp);
+    settle();
+    live.stop();
+
+    let decode = format!("udp.port=={dns_port},dns");
+    let v = wirelens(
+        &["http", "--timing", "--format", "json", "-d", &decode],
+        &capture,
+        Path::new(""),
+    );
+    let r = &v["requests"][0];
+    assert_eq!(r["url"], "http://api.wirelens.test/after-lookup", "{r:#}");
+    let dns_ms = r["phases_ms"]["dns"].as_f64().expect("a dns phase");
+    let ours = lookup.as_secs_f64() * 1e3;
+    assert!(
+        dns_ms <= ours && ours - dns_ms <= 1.0,
+        "dns {dns_ms} ms; the client's clock {ours} ms"
+    );
+    assert!(
+        (r["time_namelookup"].as_f64().unwrap() * 1e3 - dns_ms).abs() < 1e-6,
+        "{r:#}"
+    );
+    let connect = r["time_connect"].as_f64().unwrap() * 1e3;
+    assert!(connect > dns_ms, "{r:#}");
 }

@@ -1622,3 +1622,48 @@ fn a_left_behind_capture_deleted_in_recover_is_gone() {
     h.get_by_label("No unsaved captures from earlier sessions.");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Statistics › HTTP Requests on a page load (tests/tools/page_load_session.py:
+/// a lookup, HTTP, then TLS 1.3 connections decrypted by the capture's own
+/// secrets): the requests with their phases as the command line's
+/// `http --timing` gives them, a waterfall, and a click on a request that
+/// selects its first packet and opens its connection's sequence diagram.
+#[test]
+fn http_requests_window_draws_the_waterfall_and_opens_a_request() {
+    let capture = std::path::PathBuf::from("tests/http_timing/page_load.pcapng");
+    let mut h = app_on(&capture);
+    h.get_by_label("Statistics").click();
+    h.run();
+    h.get_by_label("HTTP Requests").click();
+    wait_until(&mut h, "the requests never came", |app| {
+        app.http_requests.is_current(&app.snapshot().unwrap())
+    });
+    let cli = std::process::Command::new(env!("CARGO_BIN_EXE_wirelens"))
+        .args(["http", "--timing", "--format", "json"])
+        .arg(&capture)
+        .output()
+        .unwrap();
+    let cli: serde_json::Value = serde_json::from_slice(&cli.stdout).unwrap();
+    let cli = cli["requests"].as_array().unwrap();
+    let shown = h.state().http_requests.requests.clone().unwrap();
+    assert_eq!(shown.len(), cli.len());
+    for (e, c) in shown.iter().zip(cli) {
+        assert_eq!(e.url(), c["url"].as_str().unwrap());
+        let request = e.request.unwrap();
+        assert_eq!(
+            u64::from(request.first_frame),
+            c["request_frame"].as_u64().unwrap()
+        );
+        assert_eq!(e.reused, c["reused"].as_bool().unwrap());
+    }
+    h.get_by_label("6 requests");
+    h.snapshot("http_requests_waterfall");
+
+    h.get_by_label("GET https://static.example.test:8443/api/items 200")
+        .click();
+    h.run();
+    let api = shown.iter().find(|e| e.path == "/api/items").unwrap();
+    assert_eq!(h.state().selected, Some(api.request.unwrap().first_frame));
+    let streams: Vec<u32> = h.state().sequences.iter().map(|d| d.stream).collect();
+    assert_eq!(streams, vec![api.tcp_stream]);
+}

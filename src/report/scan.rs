@@ -3,6 +3,7 @@
 //! subcommands).
 
 use std::net::IpAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use dissectors::collect::FieldCollector;
 use dissectors::field::OwnedValue;
@@ -44,6 +45,16 @@ pub fn endpoint(ip: IpAddr, port: u16) -> String {
 pub fn scan(
     file: &CaptureFile,
     prefixes: &[&'static str],
+    f: impl FnMut(&FrameView<'_>),
+) -> crate::capture::ReadNotes {
+    scan_until(file, prefixes, &AtomicBool::new(false), f)
+}
+
+/// `scan`, ending early once `stop` is set (the app's window closed).
+pub fn scan_until(
+    file: &CaptureFile,
+    prefixes: &[&'static str],
+    stop: &AtomicBool,
     mut f: impl FnMut(&FrameView<'_>),
 ) -> crate::capture::ReadNotes {
     let mut reader = file.reader();
@@ -51,6 +62,9 @@ pub fn scan(
     pass.interfaces_described = file.format == crate::capture::Format::Pcapng;
     let mut collector = FieldCollector::new(prefixes);
     while let Some(rec) = reader.next() {
+        if pass.frames().is_multiple_of(4096) && stop.load(Ordering::Relaxed) {
+            break;
+        }
         pass.take_secrets(&reader.tls_secrets);
         let iface = reader.interfaces.get(rec.interface as usize);
         let data = file.data(rec.offset, rec.caplen);

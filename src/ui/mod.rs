@@ -21,6 +21,7 @@ pub mod follow_http;
 pub mod follow_stream;
 pub mod frame_log;
 pub mod hex;
+pub mod http_requests;
 pub mod io_graph;
 pub mod job;
 pub mod open_dialog;

@@ -1,5 +1,7 @@
 //! DNS answers by address: the lookup that gave a server's address is the
-//! last answer naming it before the connection's SYN.
+//! last answer naming it before the connection's SYN that no earlier
+//! connection took (a client looks a name up once and may then open
+//! several connections; only the first waited for the lookup).
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
@@ -19,6 +21,7 @@ pub struct DnsLookup {
 #[derive(Default)]
 pub struct Lookups {
     answers: Vec<(DnsLookup, Vec<IpAddr>)>,
+    taken: Vec<bool>,
 }
 
 impl Lookups {
@@ -48,14 +51,20 @@ impl Lookups {
             answer_ns: v.ts_ns,
         };
         self.answers.push((lookup, addrs));
+        self.taken.push(false);
     }
 
-    /// The last lookup answered with `ip` at or before `before_ns`.
-    pub fn answer_for(&self, ip: IpAddr, before_ns: i64) -> Option<DnsLookup> {
-        self.answers
+    /// The last lookup answered with `ip` at or before `before_ns`, if no
+    /// connection took it before; this connection takes it. Connections
+    /// ask in the order they began.
+    pub fn take(&mut self, ip: IpAddr, before_ns: i64) -> Option<DnsLookup> {
+        let i = self
+            .answers
             .iter()
-            .rev()
-            .find(|(l, addrs)| l.answer_ns <= before_ns && addrs.contains(&ip))
-            .map(|(l, _)| l.clone())
+            .rposition(|(l, addrs)| l.answer_ns <= before_ns && addrs.contains(&ip))?;
+        if std::mem::replace(&mut self.taken[i], true) {
+            return None;
+        }
+        Some(self.answers[i].0.clone())
     }
 }

@@ -16,10 +16,11 @@ mod setup;
 
 use std::collections::BTreeMap;
 use std::net::IpAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::capture::{CaptureFile, ReadNotes};
 
-use super::scan::{FrameView, scan};
+use super::scan::{FrameView, scan, scan_until};
 pub use dns::DnsLookup;
 pub use setup::{ConnectionSetup, TlsSetup};
 
@@ -193,6 +194,13 @@ pub fn exchanges(file: &CaptureFile) -> (Vec<Exchange>, ReadNotes) {
     (timeline.finish(), notes)
 }
 
+/// `exchanges`, or None once `stop` is set.
+pub fn exchanges_until(file: &CaptureFile, stop: &AtomicBool) -> Option<Vec<Exchange>> {
+    let mut timeline = Timeline::default();
+    scan_until(file, PREFIXES, stop, |v| timeline.frame(v));
+    (!stop.load(Ordering::Relaxed)).then(|| timeline.finish())
+}
+
 /// The fields the timeline reads.
 const PREFIXES: &[&str] = &[
     "tcp.flags.syn",
@@ -286,14 +294,21 @@ impl Timeline {
                 e.reused = true;
                 continue;
             }
-            let Some(c) = self.connections.get(&e.tcp_stream) else {
-                continue;
-            };
-            e.setup = c.setup.setup().map(|mut s| {
-                let server = e.server.map(|s| s.0);
-                s.dns = server.and_then(|ip| self.lookups.answer_for(ip, s.syn_ns));
-                s
-            });
+            e.setup = self
+                .connections
+                .get(&e.tcp_stream)
+                .and_then(|c| c.setup.setup());
+        }
+        // Lookups go to connections in the order their SYNs went out.
+        let mut fresh: Vec<usize> = (0..self.exchanges.len())
+            .filter(|&i| self.exchanges[i].setup.is_some())
+            .collect();
+        fresh.sort_by_key(|&i| self.exchanges[i].setup.as_ref().map(|s| s.syn_ns));
+        for i in fresh {
+            let e = &mut self.exchanges[i];
+            if let (Some(s), Some(server)) = (&mut e.setup, e.server) {
+                s.dns = self.lookups.take(server.0, s.syn_ns);
+            }
         }
         self.exchanges
     }

@@ -33,6 +33,7 @@ pub(super) enum Command {
     Conversations,
     IoGraph,
     FlowGraph,
+    HttpRequests,
     TcpStreamGraphs,
     QuicConnectionGraphs,
     /// File › Recover…
@@ -137,6 +138,7 @@ impl WirelensApp {
             Command::Conversations => self.conversations.open = true,
             Command::IoGraph => self.io_graph.open = true,
             Command::FlowGraph => self.flow_graph.open = true,
+            Command::HttpRequests => self.http_requests.open = true,
             Command::TcpStreamGraphs => self.charts_of_selected(),
             Command::QuicConnectionGraphs => self.quic_view_of_selected(QuicTab::Sequence, ctx),
             Command::Recover => {
@@ -299,6 +301,7 @@ impl WirelensApp {
         item(ui, "Conversations", Command::Conversations, asked);
         item(ui, "I/O Graph", Command::IoGraph, asked);
         item(ui, "Flow Graph", Command::FlowGraph, asked);
+        item(ui, "HTTP Requests", Command::HttpRequests, asked);
         let has_stream = self.selected_tcp_stream().is_some();
         if ui
             .add_enabled(has_stream, egui::Button::new("TCP Stream Graphs"))

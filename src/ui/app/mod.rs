@@ -109,6 +109,8 @@ pub struct WirelensApp {
     rows_seen: usize,
     pub conversations: Conversations,
     pub expert_info: ExpertInfo,
+    /// Statistics › HTTP Requests.
+    pub http_requests: super::http_requests::HttpRequests,
     pub decode_as: super::decode_as::DecodeAsWindow,
     /// The Decode As rules in force (`-d`'s, else the settings').
     pub decode_as_rules: Vec<String>,
@@ -503,6 +505,7 @@ impl WirelensApp {
         self.flow_graph.reset();
         self.conversations = Conversations::default();
         self.expert_info.reset();
+        self.http_requests.reset();
         self.follow.clear();
         self.follow_http.clear();
         self.sequences.clear();

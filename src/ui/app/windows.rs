@@ -244,6 +244,13 @@ impl WirelensApp {
         if let Some(doc) = &self.document {
             let file = doc.file.clone();
             self.expert_info.show(ui.ctx(), snap, &file);
+            self.http_requests.show(ui.ctx(), snap, &file);
+        }
+        // A request clicked: its first packet, and its connection's story.
+        if let Some((frame, stream)) = self.http_requests.clicked.take() {
+            self.select(frame);
+            self.scroll_to = Some(frame);
+            self.sequence_diagram(snap, stream);
         }
         let point = self
             .charts

@@ -69,6 +69,7 @@ impl Matched {
         let by_stream =
             |e: &Value| num(e, "tcp_stream").is_some_and(|s| self.tcp.contains(&(s as u32)));
         match section {
+            "grpc" => keep_list(v, "calls", &by_stream),
             "http_timing" => keep_list(v, "requests", &|r| {
                 ["request_frame", "response_frame"]
                     .iter()

@@ -12,6 +12,7 @@ mod hex_dump;
 pub use fields::FieldsArgs;
 pub mod follow;
 mod follow_layout;
+pub mod grpc;
 pub mod http;
 pub mod http2;
 mod json_tree;
@@ -122,6 +123,8 @@ pub enum Command {
     /// HTTP/1.x requests with their responses; with --timing, every
     /// HTTP/1.x and HTTP/2 request's phases in curl's terms.
     Http(http::HttpArgs),
+    /// gRPC calls: status, messages each way, duration, deadline.
+    Grpc(AppArgs),
     /// HTTP/2 per connection: frame counts per type and direction, settings, streams.
     Http2(AppArgs),
     /// QUIC per connection: version, SNI, ALPN offered and chosen, packets, frames and HTTP/3 frames by type, handshake time, close.
@@ -427,6 +430,7 @@ pub fn run(cmd: Command) -> Result<(), CliError> {
         Command::Tls(a) => tls::run(&a, &mut out),
         Command::Http(a) => http::run(&a, &mut out),
         Command::Http2(a) => http2::run(&a, &mut out),
+        Command::Grpc(a) => grpc::run(&a, &mut out),
         Command::Quic(a) => quic::run(&a, &mut out),
         Command::Interfaces(a) => capture::interfaces(&a, &mut out),
         Command::Capture(a) => capture::capture(&a),

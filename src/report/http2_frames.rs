@@ -1,5 +1,6 @@
-//! The HTTP/2 frames a packet carries, read back from its collected fields:
-//! what `wirelens http2` counts and what HTTP timing follows per stream.
+//! The HTTP/2 frames a packet carries, read back from its collected fields
+//! (with the gRPC messages each completed): what `wirelens http2` counts
+//! and what HTTP timing follows per stream.
 
 use dissectors::field::OwnedValue;
 
@@ -17,6 +18,9 @@ pub struct Frame {
     pub rst_error: Option<u64>,
     pub goaway_error: Option<u64>,
     pub window_increment: Option<u64>,
+    /// The gRPC messages this frame completed: compressed or not, and
+    /// their length (when the scan collects `grpc` fields).
+    pub grpc: Vec<(bool, u64)>,
 }
 
 /// The HTTP/2 frames one packet carries, in order, and how many times it
@@ -57,6 +61,18 @@ pub fn frames(v: &FrameView<'_>) -> (u64, Vec<Frame>) {
                         }
                     }
                     "http2.rst_stream.error" => f.rst_error = as_u64(val),
+                    // A message's first field, then its flag and length.
+                    "grpc.frame_type" => f.grpc.push((false, 0)),
+                    "grpc.compressed_flag" => {
+                        if let Some(m) = f.grpc.last_mut() {
+                            m.0 = as_u64(val).unwrap_or(0) != 0;
+                        }
+                    }
+                    "grpc.message_length" => {
+                        if let Some(m) = f.grpc.last_mut() {
+                            m.1 = as_u64(val).unwrap_or(0);
+                        }
+                    }
                     "http2.goaway.error" => f.goaway_error = as_u64(val),
                     "http2.window_update.window_size_increment" => f.window_increment = as_u64(val),
                     name if name.starts_with("http2.settings.") && name != "http2.settings.id" => {

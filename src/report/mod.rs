@@ -6,6 +6,7 @@
 use std::io::{self, Write};
 
 pub mod flows;
+pub mod grpc_calls;
 pub mod har;
 pub mod http2_frames;
 pub mod http_timing;

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use super::super::http2_frames::{Frame, frames};
 use super::super::scan::FrameView;
-use super::{Exchange, Span};
+use super::{Exchange, Message, Span};
 
 const DATA: u64 = 0;
 const HEADERS: u64 = 1;
@@ -77,7 +77,11 @@ impl Http2Connection {
         let Some(e) = out.get_mut(index) else { return };
         match f.kind {
             HEADERS if e.request_headers.is_empty() => request_headers(e, f),
-            DATA => e.request_body += f.length,
+            DATA => {
+                e.request_body += f.length;
+                messages(v, f, true, &mut e.messages);
+            }
+            RST_STREAM => return reset(v, f, e),
             _ => {}
         }
         if f.end_stream
@@ -101,7 +105,10 @@ fn request_headers(e: &mut Exchange, f: &Frame) {
 }
 
 fn server_frame(v: &FrameView<'_>, f: &Frame, e: &mut Exchange) {
-    if !matches!(f.kind, DATA | HEADERS | RST_STREAM) {
+    if f.kind == RST_STREAM {
+        return reset(v, f, e);
+    }
+    if !matches!(f.kind, DATA | HEADERS) {
         return;
     }
     let status = f
@@ -118,13 +125,37 @@ fn server_frame(v: &FrameView<'_>, f: &Frame, e: &mut Exchange) {
         e.status = status;
         e.response_headers = plain(f);
         e.mime_type = header(f, "content-type").unwrap_or_default();
+    } else if f.kind == HEADERS {
+        e.trailers = plain(f);
     }
     if f.kind == DATA {
         e.response_body += f.length;
+        messages(v, f, false, &mut e.messages);
     }
-    if f.end_stream || f.kind == RST_STREAM {
+    if f.end_stream {
         span.end_at(v);
+        e.ended_ns.get_or_insert(v.ts_ns);
     }
+}
+
+/// RST_STREAM from either side: the stream ends there.
+fn reset(v: &FrameView<'_>, f: &Frame, e: &mut Exchange) {
+    e.reset = Some(f.rst_error.unwrap_or(0));
+    e.ended_ns.get_or_insert(v.ts_ns);
+    if let Some(r) = &mut e.response {
+        r.end_at(v);
+    }
+}
+
+/// The length-prefixed (gRPC) messages a DATA frame completed.
+fn messages(v: &FrameView<'_>, f: &Frame, from_client: bool, out: &mut Vec<Message>) {
+    out.extend(f.grpc.iter().map(|&(compressed, length)| Message {
+        from_client,
+        frame: v.number,
+        ns: v.ts_ns,
+        length,
+        compressed,
+    }));
 }
 
 /// Header fields as sent, pseudo-headers included (as HAR keeps them).

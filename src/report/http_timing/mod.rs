@@ -85,11 +85,30 @@ pub struct Exchange {
     pub server: Option<(IpAddr, u16)>,
     pub request: Option<Span>,
     pub response: Option<Span>,
+    /// HTTP/2 trailers (gRPC's status is there).
+    pub trailers: Vec<(String, String)>,
+    /// The stream was reset, with this error code (8: CANCEL).
+    pub reset: Option<u64>,
+    /// When the stream ended: the server's END_STREAM or a RST_STREAM.
+    pub ended_ns: Option<i64>,
+    /// Length-prefixed messages (gRPC's) each way, in order.
+    pub messages: Vec<Message>,
     /// How the connection was set up, on the first exchange of a
     /// connection whose SYN the capture holds.
     pub setup: Option<ConnectionSetup>,
     /// An earlier exchange used the same connection.
     pub reused: bool,
+}
+
+/// One length-prefixed message of a stream (a gRPC message).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Message {
+    pub from_client: bool,
+    /// The frame that completed it, and that frame's time.
+    pub frame: u32,
+    pub ns: i64,
+    pub length: u64,
+    pub compressed: bool,
 }
 
 /// The phases of one exchange in nanoseconds; `None` where a phase does
@@ -210,6 +229,9 @@ const PREFIXES: &[&str] = &[
     "tls.handshake.type",
     "tls.record.content_type",
     "http",
+    "grpc.frame_type",
+    "grpc.compressed_flag",
+    "grpc.message_length",
     "dns.flags.response",
     "dns.qry.name",
     "dns.a",

@@ -1636,7 +1636,7 @@ fn http_requests_window_draws_the_waterfall_and_opens_a_request() {
     h.run();
     h.get_by_label("HTTP Requests").click();
     wait_until(&mut h, "the requests never came", |app| {
-        app.http_requests.is_current(&app.snapshot().unwrap())
+        app.http_requests.scan.is_current(&app.snapshot().unwrap())
     });
     let cli = std::process::Command::new(env!("CARGO_BIN_EXE_wirelens"))
         .args(["http", "--timing", "--format", "json"])
@@ -1645,7 +1645,7 @@ fn http_requests_window_draws_the_waterfall_and_opens_a_request() {
         .unwrap();
     let cli: serde_json::Value = serde_json::from_slice(&cli.stdout).unwrap();
     let cli = cli["requests"].as_array().unwrap();
-    let shown = h.state().http_requests.requests.clone().unwrap();
+    let shown = h.state().http_requests.scan.exchanges.clone().unwrap();
     assert_eq!(shown.len(), cli.len());
     for (e, c) in shown.iter().zip(cli) {
         assert_eq!(e.url(), c["url"].as_str().unwrap());
@@ -1666,4 +1666,35 @@ fn http_requests_window_draws_the_waterfall_and_opens_a_request() {
     assert_eq!(h.state().selected, Some(api.request.unwrap().first_frame));
     let streams: Vec<u32> = h.state().sequences.iter().map(|d| d.stream).collect();
     assert_eq!(streams, vec![api.tcp_stream]);
+}
+
+/// Statistics › gRPC Calls lists the calls `wirelens grpc` lists, and a
+/// click on one selects its first packet and opens its connection's
+/// sequence diagram.
+#[test]
+fn grpc_calls_window_lists_the_calls_and_opens_one() {
+    let capture = fixture("packt_grpc_server-streaming.pcapng");
+    let mut h = app_on(&capture);
+    h.get_by_label("Statistics").click();
+    h.run();
+    h.get_by_label("gRPC Calls").click();
+    wait_until(&mut h, "the calls never came", |app| {
+        app.grpc_calls.scan.is_current(&app.snapshot().unwrap())
+    });
+    let cli = std::process::Command::new(env!("CARGO_BIN_EXE_wirelens"))
+        .args(["grpc", "--format", "json"])
+        .arg(&capture)
+        .output()
+        .unwrap();
+    let cli: serde_json::Value = serde_json::from_slice(&cli.stdout).unwrap();
+    let shown = h.state_mut().grpc_calls.calls().unwrap().to_vec();
+    assert_eq!(serde_json::Value::from(shown.clone()), cli["calls"]);
+    assert_eq!(shown.len(), 1);
+    h.get_by_label("1 calls");
+    h.get_by_label("/greet.GreetService/GreetManyTimes 0")
+        .click();
+    h.run();
+    assert_eq!(h.state().selected, Some(13));
+    let streams: Vec<u32> = h.state().sequences.iter().map(|d| d.stream).collect();
+    assert_eq!(streams, vec![0]);
 }

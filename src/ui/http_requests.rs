@@ -9,10 +9,10 @@ use std::sync::Arc;
 
 use eframe::egui::{self, Color32, Pos2, Rect, Sense, Stroke, vec2};
 
-use super::job::Job;
+use super::exchange_scan::ExchangeScan;
 use super::save_bytes::SaveBytes;
 use crate::capture::CaptureFile;
-use crate::report::http_timing::{Exchange, exchanges_until};
+use crate::report::http_timing::Exchange;
 use crate::store::Snapshot;
 
 const ROW: f32 = 20.0;
@@ -31,55 +31,19 @@ pub const PHASES: [(&str, Color32); 7] = [
 #[derive(Default)]
 pub struct HttpRequests {
     pub open: bool,
-    /// The requests, once a scan has finished.
-    pub requests: Option<Arc<Vec<Exchange>>>,
-    /// Packets the store held when the shown requests were worked out.
-    covered: usize,
-    pending: Option<(usize, Job<Vec<Exchange>>)>,
+    pub scan: ExchangeScan,
     save: SaveBytes,
     /// A request clicked: its first frame and its TCP stream.
     pub clicked: Option<(u32, u32)>,
 }
 
 impl HttpRequests {
-    /// Forgets the requests (another file was opened).
-    pub fn reset(&mut self) {
-        self.pending = None;
-        self.requests = None;
-        self.covered = 0;
-    }
-
-    /// Whether the requests cover every packet the store holds now.
-    pub fn is_current(&self, snap: &Snapshot) -> bool {
-        self.requests.is_some() && self.covered == snap.index.len() && self.pending.is_none()
-    }
-
-    /// Takes a finished scan, and starts one when the store has grown
-    /// since (a file loading, a live capture). Never waits.
-    fn update(&mut self, snap: &Snapshot, file: &Arc<CaptureFile>, ctx: &egui::Context) {
-        if let Some((len, job)) = &self.pending {
-            let Some(found) = job.take() else { return };
-            self.covered = *len;
-            self.requests = Some(Arc::new(found));
-            self.pending = None;
-        }
-        let len = snap.index.len();
-        if self.requests.is_some() && self.covered == len {
-            return;
-        }
-        let file = file.clone();
-        self.pending = Job::spawn("http requests", ctx, move |stop| {
-            exchanges_until(&file, stop)
-        })
-        .map(|job| (len, job));
-    }
-
     pub fn show(&mut self, ctx: &egui::Context, snap: &Snapshot, file: &Arc<CaptureFile>) {
         if !self.open {
-            self.pending = None;
+            self.scan.stop();
             return;
         }
-        self.update(snap, file, ctx);
+        self.scan.update(snap, file, ctx);
         self.save.poll();
         let mut open = true;
         egui::Window::new("HTTP Requests")
@@ -90,7 +54,7 @@ impl HttpRequests {
     }
 
     fn contents(&mut self, ui: &mut egui::Ui) {
-        let Some(requests) = self.requests.clone() else {
+        let Some(requests) = self.scan.exchanges.clone() else {
             ui.horizontal(|ui| {
                 ui.spinner();
                 ui.label("Finding HTTP requests…");
@@ -110,7 +74,7 @@ impl HttpRequests {
                 self.save
                     .request(ui.ctx(), "Export HAR", "requests.har", kind, text);
             }
-            if self.pending.is_some() {
+            if self.scan.is_running() {
                 ui.spinner();
             }
             ui.separator();
@@ -273,13 +237,13 @@ fn row(ui: &mut egui::Ui, e: &Exchange, axis: &Axis) -> egui::Response {
     let at = |x: f32| Pos2::new(rect.left() + x, mid);
     let left = egui::Align2::LEFT_CENTER;
     painter.text(at(METHOD_X), left, &e.method, font.clone(), text);
-    let status = e.status.map_or("—".into(), |s| s.to_string());
+    let status = e.status.map_or("-".into(), |s| s.to_string());
     painter.text(at(STATUS_X), left, status, font.clone(), text);
     let total_ms = e
         .phases()
         .zip(end_ns(e))
         .map(|(p, end)| (end - p.start_ns) as f64 / 1e6);
-    let took = total_ms.map_or("—".into(), |t| format!("{t:.1} ms"));
+    let took = total_ms.map_or("-".into(), |t| format!("{t:.1} ms"));
     painter.text(at(TIME_X), left, took, font.clone(), text);
     let bars = bars_area(rect);
     let url_area = Rect::from_min_max(

@@ -34,6 +34,7 @@ pub(super) enum Command {
     IoGraph,
     FlowGraph,
     HttpRequests,
+    GrpcCalls,
     TcpStreamGraphs,
     QuicConnectionGraphs,
     /// File › Recover…
@@ -139,6 +140,7 @@ impl WirelensApp {
             Command::IoGraph => self.io_graph.open = true,
             Command::FlowGraph => self.flow_graph.open = true,
             Command::HttpRequests => self.http_requests.open = true,
+            Command::GrpcCalls => self.grpc_calls.open = true,
             Command::TcpStreamGraphs => self.charts_of_selected(),
             Command::QuicConnectionGraphs => self.quic_view_of_selected(QuicTab::Sequence, ctx),
             Command::Recover => {
@@ -302,6 +304,7 @@ impl WirelensApp {
         item(ui, "I/O Graph", Command::IoGraph, asked);
         item(ui, "Flow Graph", Command::FlowGraph, asked);
         item(ui, "HTTP Requests", Command::HttpRequests, asked);
+        item(ui, "gRPC Calls", Command::GrpcCalls, asked);
         let has_stream = self.selected_tcp_stream().is_some();
         if ui
             .add_enabled(has_stream, egui::Button::new("TCP Stream Graphs"))

@@ -111,6 +111,8 @@ pub struct WirelensApp {
     pub expert_info: ExpertInfo,
     /// Statistics › HTTP Requests.
     pub http_requests: super::http_requests::HttpRequests,
+    /// Statistics › gRPC Calls.
+    pub grpc_calls: super::grpc_calls::GrpcCalls,
     pub decode_as: super::decode_as::DecodeAsWindow,
     /// The Decode As rules in force (`-d`'s, else the settings').
     pub decode_as_rules: Vec<String>,
@@ -505,7 +507,8 @@ impl WirelensApp {
         self.flow_graph.reset();
         self.conversations = Conversations::default();
         self.expert_info.reset();
-        self.http_requests.reset();
+        self.http_requests.scan.reset();
+        self.grpc_calls.scan.reset();
         self.follow.clear();
         self.follow_http.clear();
         self.sequences.clear();

@@ -245,9 +245,11 @@ impl WirelensApp {
             let file = doc.file.clone();
             self.expert_info.show(ui.ctx(), snap, &file);
             self.http_requests.show(ui.ctx(), snap, &file);
+            self.grpc_calls.show(ui.ctx(), snap, &file);
         }
-        // A request clicked: its first packet, and its connection's story.
-        if let Some((frame, stream)) = self.http_requests.clicked.take() {
+        // A request or call clicked: its first packet, and its connection's story.
+        let clicked = self.http_requests.clicked.take();
+        if let Some((frame, stream)) = clicked.or(self.grpc_calls.clicked.take()) {
             self.select(frame);
             self.scroll_to = Some(frame);
             self.sequence_diagram(snap, stream);

@@ -1666,6 +1666,12 @@ fn http_requests_window_draws_the_waterfall_and_opens_a_request() {
     assert_eq!(h.state().selected, Some(api.request.unwrap().first_frame));
     let streams: Vec<u32> = h.state().sequences.iter().map(|d| d.stream).collect();
     assert_eq!(streams, vec![api.tcp_stream]);
+    // The connection's story, to time scale: the handshakes, the two
+    // requests with their time to first byte, the teardown.
+    assert!(h.state().sequences[0].time_scale);
+    h.state_mut().http_requests.open = false;
+    h.run();
+    h.snapshot("http_request_sequence_to_time_scale");
 }
 
 /// Statistics › gRPC Calls lists the calls `wirelens grpc` lists, and a

@@ -35,6 +35,7 @@ pub mod recover;
 pub mod save_bytes;
 pub mod save_dialog;
 pub mod sequence;
+pub mod sequence_timed;
 pub mod sorted_rows;
 pub mod tcp_charts;
 pub mod tls_keys;

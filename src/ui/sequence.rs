@@ -12,6 +12,8 @@ use eframe::egui::{self, Align2, Color32, FontId, Pos2, Sense, Stroke, Vec2};
 
 use super::packet_list::RowCache;
 use super::png_export::PngExport;
+use super::sequence_timed::{TimeScale, TimedView, bands};
+use crate::report::http_timing::Exchange;
 use crate::store::Snapshot;
 use crate::store::frame::PacketBytes;
 use crate::store::tcp::TcpRecord;
@@ -56,6 +58,13 @@ pub struct SequenceDiagram {
     /// Scroll to this frame's arrow next frame.
     pub scroll_to: Option<u32>,
     pub png: PngExport,
+    /// Drawn to time scale, with phase bands, instead of a row per segment.
+    pub time_scale: bool,
+    /// The capture's HTTP exchanges, when a window worked them out: the
+    /// time-scaled drawing's request bands.
+    pub exchanges: Option<std::sync::Arc<Vec<Exchange>>>,
+    /// The time scale, for this many segments at this spacing.
+    timed: Option<(usize, f32, TimeScale)>,
 }
 
 impl SequenceDiagram {
@@ -70,6 +79,9 @@ impl SequenceDiagram {
             clicked: None,
             scroll_to: None,
             png: PngExport::default(),
+            time_scale: false,
+            exchanges: None,
+            timed: None,
         }
     }
 
@@ -126,9 +138,18 @@ impl SequenceDiagram {
             ui.separator();
             ui.add(egui::Slider::new(&mut self.spacing, 28.0..=120.0).text("Spacing"));
             ui.separator();
+            ui.checkbox(&mut self.time_scale, "Time to scale");
+            ui.separator();
             self.png.button(ui);
         });
         let records = self.segments.records.clone();
+        if self.time_scale {
+            let clicked = self.timed(ui, snap, bytes, rows, selected, &records);
+            if clicked.is_some() {
+                self.clicked = clicked;
+            }
+            return;
+        }
         let lanes = TwoLifelines {
             nodes: (&self.nodes.0, &self.nodes.1),
             first_ts: snap.index.row(0).map_or(0, |r| r.ts_ns),
@@ -147,6 +168,51 @@ impl SequenceDiagram {
         if clicked.is_some() {
             self.clicked = clicked;
         }
+    }
+}
+
+impl SequenceDiagram {
+    /// The time-scaled drawing, with the phases as bands.
+    fn timed(
+        &mut self,
+        ui: &mut egui::Ui,
+        snap: &Snapshot,
+        bytes: &dyn PacketBytes,
+        rows: &mut RowCache,
+        selected: Option<u32>,
+        records: &[TcpRecord],
+    ) -> Option<u32> {
+        let key = (records.len(), self.spacing);
+        if self.timed.as_ref().is_none_or(|t| (t.0, t.1) != key) {
+            self.timed = Some((key.0, key.1, TimeScale::of(records, self.spacing * 2.0)));
+        }
+        let scale = &self.timed.as_ref()?.2;
+        let stream = self.stream;
+        let here: Vec<Exchange> = self
+            .exchanges
+            .iter()
+            .flat_map(|e| e.iter())
+            .filter(|e| e.tcp_stream == stream)
+            .cloned()
+            .collect();
+        let bands = bands(records, &here);
+        let width = ui.available_width().max(400.0);
+        let lanes = TwoLifelines {
+            nodes: (&self.nodes.0, &self.nodes.1),
+            first_ts: 0,
+            selected,
+            scroll_to: None,
+        }
+        .heads(ui, width);
+        let view = TimedView {
+            lanes,
+            first_ts: snap.index.row(0).map_or(0, |r| r.ts_ns),
+            selected,
+            bands: &bands,
+        };
+        view.show(ui, records, scale, is_problem, |r| {
+            Self::label(r, snap, bytes, rows)
+        })
     }
 }
 

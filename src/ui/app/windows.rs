@@ -228,7 +228,10 @@ impl WirelensApp {
         self.follow_http.retain(|f| f.open);
         if let Some(doc) = &self.document {
             let file = doc.file.clone();
+            let exchanges = self.http_requests.scan.exchanges.clone();
+            let exchanges = exchanges.or(self.grpc_calls.scan.exchanges.clone());
             for d in &mut self.sequences {
+                d.exchanges = exchanges.clone();
                 d.show(ui.ctx(), snap, file.as_ref(), &mut self.rows, self.selected);
             }
         }
@@ -247,12 +250,16 @@ impl WirelensApp {
             self.http_requests.show(ui.ctx(), snap, &file);
             self.grpc_calls.show(ui.ctx(), snap, &file);
         }
-        // A request or call clicked: its first packet, and its connection's story.
+        // A request or call clicked: its first packet, and its connection's
+        // story drawn to time scale.
         let clicked = self.http_requests.clicked.take();
         if let Some((frame, stream)) = clicked.or(self.grpc_calls.clicked.take()) {
             self.select(frame);
             self.scroll_to = Some(frame);
             self.sequence_diagram(snap, stream);
+            if let Some(d) = self.sequences.iter_mut().find(|d| d.stream == stream) {
+                d.time_scale = true;
+            }
         }
         let point = self
             .charts

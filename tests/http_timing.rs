@@ -490,3 +490,127 @@ fn a_lookup_before_the_connection_is_the_dns_phase() {
     let connect = r["time_connect"].as_f64().unwrap() * 1e3;
     assert!(connect > dns_ms, "{r:#}");
 }
+
+/// Every fixture's `http --timing`, with its key log when it has one.
+fn timing_of(f: &common::Fixture) -> Vec<Value> {
+    let keys = f.path.with_extension("keys");
+    let v = wirelens(&["http", "--timing", "--format", "json"], &f.path, &keys);
+    v["requests"].as_array().unwrap().clone()
+}
+
+/// tshark's `http.time` is from the frame that completed a request to
+/// the one that completed its response: our `wait` plus `receive` for
+/// each HTTP/1.x request, on every fixture (retransmissions included:
+/// data sent again does not start a message).
+#[test]
+fn wait_and_receive_add_up_to_tsharks_http_time() {
+    let mut compared = 0;
+    for f in common::fixtures() {
+        let ours = timing_of(&f);
+        if !ours
+            .iter()
+            .any(|r| r["http_version"].as_str().unwrap().starts_with("HTTP/1"))
+        {
+            continue;
+        }
+        let mut tshark = Command::new("tshark");
+        tshark.arg("-r").arg(&f.path);
+        if f.path.with_extension("keys").exists() {
+            let keys = f.path.with_extension("keys");
+            tshark
+                .arg("-o")
+                .arg(format!("tls.keylog_file:{}", keys.display()));
+        }
+        let out = tshark
+            .args([
+                "-Y",
+                "http.time",
+                "-T",
+                "fields",
+                "-e",
+                "http.request_in",
+                "-e",
+                "http.time",
+            ])
+            .output()
+            .expect("tshark");
+        let times: std::collections::BTreeMap<u64, f64> = String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .filter_map(|l| {
+                let (req, t) = l.split_once('\t')?;
+                Some((req.parse().ok()?, t.parse().ok()?))
+            })
+            .collect();
+        // tshark times an h2c upgrade to its 101; we, to the answer on
+        // stream 1.
+        for r in ours.iter().filter(|r| r["answered_over_h2c"] == false) {
+            let Some(&t) = r["request_end_frame"].as_u64().and_then(|n| times.get(&n)) else {
+                continue;
+            };
+            let p = &r["phases_ms"];
+            let phase = |k: &str| p[k].as_f64().unwrap_or(f64::NAN);
+            let ours_ms = phase("wait") + phase("receive");
+            assert!(
+                (ours_ms - t * 1e3).abs() < 1e-3,
+                "{}: request ending in {}: wait + receive {ours_ms} ms, tshark's http.time {t} s",
+                f.name,
+                r["request_end_frame"]
+            );
+            compared += 1;
+        }
+    }
+    assert!(compared >= 20, "only {compared} requests compared");
+}
+
+/// Every fixture's HAR is valid HAR 1.2 and its timings add up.
+#[test]
+fn every_fixtures_har_is_valid() {
+    let dir = tmp("har");
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut files = Vec::new();
+    for f in common::fixtures() {
+        let out = dir.join(format!("{}.har", f.name));
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_wirelens"));
+        cmd.args(["export", "--format", "har", "-w"])
+            .arg(&out)
+            .arg(&f.path);
+        if f.path.with_extension("keys").exists() {
+            cmd.arg("--keylog").arg(f.path.with_extension("keys"));
+        }
+        assert!(cmd.output().unwrap().status.success(), "{}", f.name);
+        files.push(out);
+    }
+    let schema = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/har/har-1.2.schema.json");
+    let check = Command::new("python3")
+        .arg("-c")
+        .arg(
+            "import json, sys, jsonschema\n\
+             schema = json.load(open(sys.argv[1]))\n\
+             n = 0\n\
+             for p in sys.argv[2:]:\n\
+             \x20   har = json.load(open(p))\n\
+             \x20   jsonschema.validate(har, schema)\n\
+             \x20   for e in har['log']['entries']:\n\
+             \x20       t = e['timings']\n\
+             \x20       s = sum(t[k] for k in ('blocked', 'dns', 'connect', 'send', 'wait', 'receive') if t[k] >= 0)\n\
+             \x20       assert abs(e['time'] - s) < 1e-6, (p, e)\n\
+             \x20       n += 1\n\
+             print(n)",
+        )
+        .arg(&schema)
+        .args(&files)
+        .output()
+        .unwrap();
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+    let entries: usize = String::from_utf8(check.stdout)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    assert!(entries >= 50, "{entries} entries");
+}

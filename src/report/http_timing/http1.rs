@@ -48,14 +48,31 @@ impl Http1Connection {
                 out.push(e);
             } else if get("http.response").is_some() {
                 let status = as_u64(get("http.response.code"));
-                if status == Some(101) {
+                // Switching to h2c, the answer comes on HTTP/2's stream 1;
+                // to anything else (WebSocket), the 101 is the answer.
+                let upgrade = as_str(get("http.upgrade")).unwrap_or_default();
+                if status == Some(101) && upgrade.eq_ignore_ascii_case("h2c") {
                     self.upgraded = self.waiting.pop_front();
-                }
-                // An interim answer (100 Continue) is not the response.
-                if status.is_some_and(|s| s < 200) {
                     continue;
                 }
-                let Some(e) = self.waiting.pop_front().and_then(|i| out.get_mut(i)) else {
+                // An interim answer (100 Continue) is not the response.
+                if status.is_some_and(|s| s < 200 && s != 101) {
+                    continue;
+                }
+                // The request it answers, as the dissector paired them
+                // (`http.request_in`), else the oldest still waiting.
+                let asked = as_u64(get("http.request_in"));
+                let at = asked
+                    .and_then(|n| {
+                        self.waiting.iter().position(|&i| {
+                            out.get(i)
+                                .and_then(|e| e.request)
+                                .map(|r| u64::from(r.last_frame))
+                                == Some(n)
+                        })
+                    })
+                    .unwrap_or(0);
+                let Some(e) = self.waiting.remove(at).and_then(|i| out.get_mut(i)) else {
                     continue;
                 };
                 e.status = status.and_then(|s| u16::try_from(s).ok());

@@ -85,6 +85,9 @@ pub struct Exchange {
     pub server: Option<(IpAddr, u16)>,
     pub request: Option<Span>,
     pub response: Option<Span>,
+    /// An HTTP/1.1 request that switched the connection to HTTP/2 (`h2c`):
+    /// its answer came on stream 1.
+    pub answered_over_h2c: bool,
     /// HTTP/2 trailers (gRPC's status is there).
     pub trailers: Vec<(String, String)>,
     /// The stream was reset, with this error code (8: CANCEL).
@@ -166,15 +169,18 @@ impl Exchange {
         let setup_total = dns.unwrap_or(0) + connect.unwrap_or(0) + ssl.unwrap_or(0);
         let blocked = (request.first_ns - start_ns - setup_total).max(0);
         let response = self.response;
+        // A response that begins before the request ends (a streaming
+        // call, both ways at once) ends the sending phase: no wait.
+        let sent_ns = response.map_or(request.last_ns, |r| r.first_ns.min(request.last_ns));
         Some(Phases {
             start_ns,
             blocked,
             dns,
             connect,
             ssl,
-            send: request.last_ns - request.first_ns,
-            wait: response.map(|r| r.first_ns - request.last_ns),
-            receive: response.map(|r| r.last_ns - r.first_ns),
+            send: (sent_ns - request.first_ns).max(0),
+            wait: response.map(|r| (r.first_ns - sent_ns).max(0)),
+            receive: response.map(|r| (r.last_ns - r.first_ns).max(0)),
         })
     }
 
@@ -226,6 +232,9 @@ const PREFIXES: &[&str] = &[
     "tcp.flags.ack",
     "tcp.len",
     "tcp.segment",
+    "tcp.analysis.retransmission",
+    "tcp.analysis.fast_retransmission",
+    "tcp.analysis.spurious_retransmission",
     "tls.handshake.type",
     "tls.record.content_type",
     "http",
@@ -293,6 +302,9 @@ impl Timeline {
         }
         if let Some(i) = c.http1.upgraded.take() {
             c.http2.adopt_upgrade(i);
+            if let Some(e) = self.exchanges.get_mut(i) {
+                e.answered_over_h2c = true;
+            }
         }
         let reassembled = v
             .fields

@@ -32,6 +32,12 @@ pub struct TlsSetup {
 }
 
 const CLIENT: u8 = 0;
+/// The analysis' words for data sent before.
+pub const RESENT: [&str; 3] = [
+    "tcp.analysis.retransmission",
+    "tcp.analysis.fast_retransmission",
+    "tcp.analysis.spurious_retransmission",
+];
 const CHANGE_CIPHER_SPEC: u64 = 20;
 const ALERT: u64 = 21;
 const HANDSHAKE: u64 = 22;
@@ -76,10 +82,12 @@ impl SetupTracker {
         };
         let data = types().any(|t| t == APPLICATION_DATA);
         let handshake = types().any(|t| matches!(t, CHANGE_CIPHER_SPEC | ALERT | HANDSHAKE));
+        // Data sent again belongs to a message already under way or done.
+        let resent = RESENT.iter().any(|n| f.values(n).next().is_some());
         let slot = &mut self.pending[usize::from(dir & 1)];
         if handshake && !data {
             *slot = None;
-        } else if payload && slot.is_none() {
+        } else if payload && !resent && slot.is_none() {
             *slot = Some((v.number, v.ts_ns));
         }
         self.app_data |= data;

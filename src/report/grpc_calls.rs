@@ -111,18 +111,13 @@ fn percent_decoded(s: &str) -> String {
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
     while i < b.len() {
-        let hex = |c: u8| (c as char).to_digit(16);
-        match (
-            b[i],
-            b.get(i + 1).and_then(|&c| hex(c)),
-            b.get(i + 2).and_then(|&c| hex(c)),
-        ) {
-            (b'%', Some(h), Some(l)) => {
-                out.push((h * 16 + l) as u8);
+        match dissectors::bytes::percent_escape(b, i) {
+            Some(byte) => {
+                out.push(byte);
                 i += 3;
             }
-            (c, _, _) => {
-                out.push(c);
+            None => {
+                out.push(b[i]);
                 i += 1;
             }
         }

@@ -59,7 +59,7 @@ impl Timings {
         let or_none = |ns: Option<i64>| ns.map_or(-1.0, ms);
         // The TLS handshake counts in connect, and so does the moment
         // between the TCP handshake and the ClientHello.
-        let connect = p.connect.map(|c| c + p.ssl.unwrap_or(0));
+        let connect = p.connect.map(|c| c.saturating_add(p.ssl.unwrap_or(0)));
         Timings {
             blocked: ms(p.blocked),
             dns: or_none(p.dns),

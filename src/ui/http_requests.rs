@@ -178,12 +178,12 @@ impl Axis {
         let end = spans.map(|s| s.1).max().unwrap_or(start_ns);
         Axis {
             start_ns,
-            span_ns: (end - start_ns).max(1),
+            span_ns: end.saturating_sub(start_ns).max(1),
         }
     }
 
     fn x(&self, ns: i64, area: Rect) -> f32 {
-        let f = (ns - self.start_ns) as f64 / self.span_ns as f64;
+        let f = ns.saturating_sub(self.start_ns) as f64 / self.span_ns as f64;
         area.left() + (f.clamp(0.0, 1.0) as f32) * area.width()
     }
 }
@@ -242,7 +242,7 @@ fn row(ui: &mut egui::Ui, e: &Exchange, axis: &Axis) -> egui::Response {
     let total_ms = e
         .phases()
         .zip(end_ns(e))
-        .map(|(p, end)| (end - p.start_ns) as f64 / 1e6);
+        .map(|(p, end)| end.saturating_sub(p.start_ns) as f64 / 1e6);
     let took = total_ms.map_or("-".into(), |t| format!("{t:.1} ms"));
     painter.text(at(TIME_X), left, took, font.clone(), text);
     let bars = bars_area(rect);
@@ -280,7 +280,7 @@ fn tooltip(ui: &mut egui::Ui, e: &Exchange) {
         ui.label(format!(
             "{}: {:.3} ms",
             PHASES[phase].0,
-            (to - from) as f64 / 1e6
+            to.saturating_sub(from) as f64 / 1e6
         ));
     }
 }

@@ -47,7 +47,7 @@ impl Lookups {
         }
         let lookup = DnsLookup {
             name: as_str(f.values("dns.qry.name").next()).unwrap_or_default(),
-            query_ns: v.ts_ns - took,
+            query_ns: v.ts_ns.saturating_sub(*took),
             answer_ns: v.ts_ns,
         };
         self.answers.push((lookup, addrs));

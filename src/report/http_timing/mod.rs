@@ -163,11 +163,18 @@ impl Exchange {
             .map(|d| d.query_ns)
             .or(setup.map(|s| s.syn_ns))
             .unwrap_or(request.first_ns);
-        let dns = lookup.map(|d| d.answer_ns - d.query_ns);
+        let dns = lookup.map(|d| d.answer_ns.saturating_sub(d.query_ns));
         let connect = setup.map(|s| s.connected_ns - s.syn_ns);
         let ssl = setup.and_then(|s| s.tls).map(|t| t.done_ns - t.hello_ns);
-        let setup_total = dns.unwrap_or(0) + connect.unwrap_or(0) + ssl.unwrap_or(0);
-        let blocked = (request.first_ns - start_ns - setup_total).max(0);
+        // Times are the capture's own: a damaged one may hold any.
+        let setup_total = [dns, connect, ssl]
+            .iter()
+            .fold(0i64, |a, p| a.saturating_add(p.unwrap_or(0)));
+        let blocked = request
+            .first_ns
+            .saturating_sub(start_ns)
+            .saturating_sub(setup_total)
+            .max(0);
         let response = self.response;
         // A response that begins before the request ends (a streaming
         // call, both ways at once) ends the sending phase: no wait.
@@ -188,7 +195,7 @@ impl Exchange {
     pub fn curl_times(&self) -> Option<CurlTimes> {
         let request = self.request?;
         let start = self.phases()?.start_ns;
-        let since = |ns: i64| crate::store::tcp_series::secs(ns - start);
+        let since = |ns: i64| crate::store::tcp_series::secs(ns.saturating_sub(start));
         let setup = self.setup.as_ref();
         let namelookup = setup
             .and_then(|s| s.dns.as_ref())

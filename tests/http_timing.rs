@@ -4,8 +4,9 @@
 //! each transfer's `-w` figures (time_connect, time_appconnect,
 //! time_pretransfer, time_starttransfer, time_total) within 1 ms or 5 %.
 //! Over HTTP/1.1 in the clear and over TLS 1.2 and 1.3 (decrypted with
-//! the key log curl writes), and HTTP/2 with prior knowledge; the HTTP/1.1
-//! runs fetch twice, so the second transfer reuses the connection.
+//! the key log curl writes), and HTTP/2 over TLS (ALPN) and with prior
+//! knowledge; all but the last fetch twice, so the second transfer reuses
+//! the connection.
 //!
 //! The same captures exported as HAR must be valid HAR 1.2 (checked
 //! against the schema in `tests/har/`), their timings must add up, and
@@ -92,8 +93,9 @@ fn serve_http1(listener: TcpListener, tls: Option<Arc<rustls::ServerConfig>>) {
     });
 }
 
-/// Serves one HTTP/2 connection in the clear (curl's prior knowledge).
-fn serve_h2c(listener: TcpListener) {
+/// Serves one HTTP/2 connection: in the clear (curl's prior knowledge),
+/// or over TLS with ALPN `h2` when given a configuration.
+fn serve_h2(listener: TcpListener, tls: Option<Arc<rustls::ServerConfig>>) {
     listener.set_nonblocking(true).unwrap();
     std::thread::spawn(move || {
         let rt = tokio::runtime::Builder::new_current_thread()
@@ -103,27 +105,41 @@ fn serve_h2c(listener: TcpListener) {
         rt.block_on(async move {
             let listener = tokio::net::TcpListener::from_std(listener).unwrap();
             let (sock, _) = listener.accept().await.unwrap();
-            let mut conn = h2::server::handshake(sock).await.unwrap();
-            while let Some(req) = conn.accept().await {
-                let (_, mut respond) = req.unwrap();
-                tokio::spawn(async move {
-                    tokio::time::sleep(THINK).await;
-                    let resp = http::Response::builder()
-                        .status(200)
-                        .header("content-type", "application/octet-stream")
-                        .body(())
-                        .unwrap();
-                    let mut send = respond.send_response(resp, false).unwrap();
-                    for i in 0..PIECES {
-                        tokio::time::sleep(PACE).await;
-                        let last = i + 1 == PIECES;
-                        send.send_data(bytes::Bytes::from(vec![b'x'; 1024]), last)
-                            .unwrap();
-                    }
-                });
+            match tls {
+                None => answer_h2(sock).await,
+                Some(config) => {
+                    let mut config = (*config).clone();
+                    config.alpn_protocols = vec![b"h2".to_vec()];
+                    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+                    answer_h2(acceptor.accept(sock).await.unwrap()).await
+                }
             }
         });
     });
+}
+
+/// Answers every stream of an HTTP/2 connection after THINK, its body in
+/// PIECES paced PACE apart.
+async fn answer_h2(io: impl tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin) {
+    let mut conn = h2::server::handshake(io).await.unwrap();
+    while let Some(req) = conn.accept().await {
+        let (_, mut respond) = req.unwrap();
+        tokio::spawn(async move {
+            tokio::time::sleep(THINK).await;
+            let resp = http::Response::builder()
+                .status(200)
+                .header("content-type", "application/octet-stream")
+                .body(())
+                .unwrap();
+            let mut send = respond.send_response(resp, false).unwrap();
+            for i in 0..PIECES {
+                tokio::time::sleep(PACE).await;
+                let last = i + 1 == PIECES;
+                send.send_data(bytes::Bytes::from(vec![b'x'; 1024]), last)
+                    .unwrap();
+            }
+        });
+    }
 }
 
 /// A capture of curl fetching from the server on `listener` (`count`
@@ -382,6 +398,23 @@ fn http1_over_tls12_agrees_with_curl() {
 }
 
 #[test]
+fn http2_over_tls_agrees_with_curl() {
+    if !can_capture() {
+        return;
+    }
+    let run = || {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        serve_h2(listener.try_clone().unwrap(), Some(tls_config()));
+        fetch("h2-tls", &listener, "https", &["--http2"], 2)
+    };
+    let (t, ours) = agrees_with_curl(run, "HTTP/2", true);
+    assert_eq!(ours[0]["stream_id"], 1);
+    assert_eq!(ours[1]["stream_id"], 3);
+    assert_eq!(ours[0]["tls_round_trips"], 1, "{:#}", ours[0]);
+    check_har(&t);
+}
+
+#[test]
 fn http2_with_prior_knowledge_agrees_with_curl() {
     if !can_capture() {
         return;
@@ -390,7 +423,7 @@ fn http2_with_prior_knowledge_agrees_with_curl() {
     // connection ("Error in the HTTP2 framing layer", before sending it).
     let run = || {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        serve_h2c(listener.try_clone().unwrap());
+        serve_h2(listener.try_clone().unwrap(), None);
         fetch("h2c", &listener, "http", &["--http2-prior-knowledge"], 1)
     };
     let (t, ours) = agrees_with_curl(run, "HTTP/2", false);

@@ -142,6 +142,9 @@ impl SequenceDiagram {
             ui.separator();
             self.png.button(ui);
         });
+        if self.time_scale {
+            ui.horizontal(super::sequence_timed::legend);
+        }
         let records = self.segments.records.clone();
         if self.time_scale {
             let clicked = self.timed(ui, snap, bytes, rows, selected, &records);
@@ -210,9 +213,7 @@ impl SequenceDiagram {
             selected,
             bands: &bands,
         };
-        view.show(ui, records, scale, is_problem, |r| {
-            Self::label(r, snap, bytes, rows)
-        })
+        view.show(ui, records, scale, |r| Self::label(r, snap, bytes, rows))
     }
 }
 

@@ -7,12 +7,15 @@
 
 use eframe::egui::{self, Align2, Color32, FontId, Pos2, Rect, Sense, Stroke, Vec2};
 
+use dissectors::tcp_analysis::Flag;
+
 use crate::report::http_timing::Exchange;
 use crate::store::tcp::TcpRecord;
 
 const SYN: u16 = 0x02;
 const ACK: u16 = 0x10;
 const FIN: u16 = 0x01;
+const RST: u16 = 0x04;
 /// The least space between two arrows, so that labels stay readable.
 const MIN_STEP: f32 = 24.0;
 /// The height a compressed idle gap takes.
@@ -195,6 +198,47 @@ fn status(e: &Exchange) -> String {
     e.status.map_or("no answer".into(), |s| s.to_string())
 }
 
+/// The kinds of trouble drawn in their own colours, most serious first.
+pub const TROUBLE: [(&str, Color32); 4] = [
+    ("RST", Color32::from_rgb(0xff, 0x30, 0x30)),
+    ("Retransmission / loss", Color32::from_rgb(0xe0, 0x60, 0x40)),
+    ("Duplicate ACK", Color32::from_rgb(0xe0, 0xa0, 0x20)),
+    ("Zero window", Color32::from_rgb(0xb0, 0x60, 0xe0)),
+];
+
+/// The colour of a segment's trouble, if it has one.
+pub fn trouble(r: &TcpRecord) -> Option<Color32> {
+    let has = |flags: &[Flag]| flags.iter().any(|f| u32::from(r.analysis) & f.bit() != 0);
+    let kind = if r.tcp_flags & RST != 0 {
+        0
+    } else if has(&[
+        Flag::Retransmission,
+        Flag::FastRetransmission,
+        Flag::SpuriousRetransmission,
+        Flag::OutOfOrder,
+        Flag::LostSegment,
+        Flag::AckLostSegment,
+    ]) {
+        1
+    } else if has(&[Flag::DuplicateAck]) {
+        2
+    } else if has(&[Flag::ZeroWindow, Flag::ZeroWindowProbe, Flag::WindowFull]) {
+        3
+    } else {
+        return None;
+    };
+    Some(TROUBLE[kind].1)
+}
+
+/// The trouble colours' key.
+pub fn legend(ui: &mut egui::Ui) {
+    for (name, colour) in TROUBLE {
+        let (rect, _) = ui.allocate_exact_size(Vec2::new(10.0, 10.0), Sense::hover());
+        ui.painter().rect_filled(rect, 2.0, colour);
+        ui.label(name);
+    }
+}
+
 /// What the drawing needs besides the segments.
 pub struct TimedView<'a> {
     pub lanes: (f32, f32),
@@ -211,7 +255,6 @@ impl TimedView<'_> {
         ui: &mut egui::Ui,
         records: &[TcpRecord],
         scale: &TimeScale,
-        problem: impl Fn(&TcpRecord) -> bool,
         mut label: impl FnMut(&TcpRecord) -> String,
     ) -> Option<u32> {
         let mut clicked = None;
@@ -235,11 +278,7 @@ impl TimedView<'_> {
                     {
                         continue;
                     }
-                    let colour = if problem(r) {
-                        Color32::from_rgb(0xe0, 0x40, 0x40)
-                    } else {
-                        text
-                    };
+                    let colour = trouble(r).unwrap_or(text);
                     let ends = (y0, y1, scale.y(r.ts_ns));
                     self.paint_arrow(ui, &p, o, r, ends, colour, label(r));
                 }
@@ -436,6 +475,21 @@ mod tests {
         let (leave, arrive) = scale.ends(&records[1]);
         assert_eq!(arrive, ys[1]);
         assert!(leave < arrive);
+    }
+
+    #[test]
+    fn trouble_has_its_own_colours() {
+        let mut r = segment(1, 0.0, 0, ACK);
+        assert_eq!(trouble(&r), None);
+        r.analysis = Flag::DuplicateAck.bit() as u16;
+        assert_eq!(trouble(&r), Some(TROUBLE[2].1));
+        r.analysis |= Flag::Retransmission.bit() as u16;
+        assert_eq!(trouble(&r), Some(TROUBLE[1].1));
+        r.tcp_flags |= RST;
+        assert_eq!(trouble(&r), Some(TROUBLE[0].1));
+        let mut z = segment(2, 0.0, 1, ACK);
+        z.analysis = Flag::ZeroWindow.bit() as u16;
+        assert_eq!(trouble(&z), Some(TROUBLE[3].1));
     }
 
     #[test]

@@ -209,8 +209,25 @@ fn a_chart_window_of_its_own_saves_itself_as_png() {
     xdotool(&["mousemove", "223", "12", "click", "1"]);
     std::thread::sleep(Duration::from_millis(500));
     xdotool(&["mousemove", "259", "108", "click", "1"]);
-    let window = xdotool(&["search", "--sync", "--name", "^TCP charts"]);
-    let window = window.lines().next().unwrap_or_default().to_string();
+    // Polled, not `search --sync`, which waits for ever when the click
+    // opened something else.
+    let t = Instant::now();
+    let window = loop {
+        let out = Command::new("xdotool")
+            .args(["search", "--name", "^TCP charts"])
+            .env("DISPLAY", &display)
+            .output()
+            .expect("xdotool runs");
+        let found = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .next()
+            .map(str::to_string);
+        match found {
+            Some(w) => break w,
+            None if t.elapsed() > Duration::from_secs(20) => panic!("no TCP charts window"),
+            None => std::thread::sleep(Duration::from_millis(200)),
+        }
+    };
     std::thread::sleep(Duration::from_secs(1));
     // Its "Save as PNG…" button, right of the four chart tabs.
     xdotool(&["mousemove", "--window", &window, "534", "18", "click", "1"]);

@@ -22,7 +22,7 @@ pub struct GrpcCalls {
     pub open: bool,
     pub scan: ExchangeScan,
     /// The calls as the command line lists them, for the exchanges shown.
-    calls: Option<(usize, Vec<Value>)>,
+    calls: Option<(Arc<Vec<crate::report::http_timing::Exchange>>, Vec<Value>)>,
     /// A call clicked: its first frame and its TCP stream.
     pub clicked: Option<(u32, u32)>,
 }
@@ -45,9 +45,13 @@ impl GrpcCalls {
     /// The calls of the exchanges in hand, worked out once per scan.
     pub fn calls(&mut self) -> Option<&[Value]> {
         let exchanges = self.scan.exchanges.as_ref()?;
-        let key = Arc::as_ptr(exchanges) as usize;
-        if self.calls.as_ref().is_none_or(|c| c.0 != key) {
-            self.calls = Some((key, crate::report::grpc_calls::calls(exchanges)));
+        if self
+            .calls
+            .as_ref()
+            .is_none_or(|c| !Arc::ptr_eq(&c.0, exchanges))
+        {
+            let calls = crate::report::grpc_calls::calls(exchanges);
+            self.calls = Some((exchanges.clone(), calls));
         }
         self.calls.as_ref().map(|c| c.1.as_slice())
     }

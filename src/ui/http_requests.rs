@@ -33,6 +33,8 @@ pub struct HttpRequests {
     pub open: bool,
     pub scan: ExchangeScan,
     save: SaveBytes,
+    /// The waterfall's axis, for the requests it was worked out for.
+    axis: Option<(Arc<Vec<Exchange>>, Axis)>,
     /// A request clicked: its first frame and its TCP stream.
     pub clicked: Option<(u32, u32)>,
 }
@@ -85,15 +87,22 @@ impl HttpRequests {
             ui.label("No HTTP requests in this capture.");
             return;
         }
-        let axis = Axis::of(&requests);
-        header(ui, &axis);
+        if self
+            .axis
+            .as_ref()
+            .is_none_or(|a| !Arc::ptr_eq(&a.0, &requests))
+        {
+            self.axis = Some((requests.clone(), Axis::of(&requests)));
+        }
+        let Some((_, axis)) = &self.axis else { return };
+        header(ui, axis);
         egui::ScrollArea::vertical().auto_shrink(false).show_rows(
             ui,
             ROW,
             requests.len(),
             |ui, rows| {
                 for e in &requests[rows] {
-                    if row(ui, e, &axis).clicked()
+                    if row(ui, e, axis).clicked()
                         && let Some(r) = e.request
                     {
                         self.clicked = Some((r.first_frame, e.tcp_stream));

@@ -12,7 +12,7 @@ use eframe::egui::{self, Align2, Color32, FontId, Pos2, Sense, Stroke, Vec2};
 
 use super::packet_list::RowCache;
 use super::png_export::PngExport;
-use super::sequence_timed::{TimeScale, TimedView, bands};
+use super::sequence_timed::{Band, TimeScale, TimedView, bands};
 use crate::report::http_timing::Exchange;
 use crate::store::Snapshot;
 use crate::store::frame::PacketBytes;
@@ -63,8 +63,10 @@ pub struct SequenceDiagram {
     /// The capture's HTTP exchanges, when a window worked them out: the
     /// time-scaled drawing's request bands.
     pub exchanges: Option<std::sync::Arc<Vec<Exchange>>>,
-    /// The time scale, for this many segments at this spacing.
-    timed: Option<(usize, f32, TimeScale)>,
+    /// The time scale and the phase bands, for this many segments at this
+    /// spacing and these exchanges (worked out when one of them changes,
+    /// not every frame).
+    timed: Option<(TimedKey, TimeScale, Vec<Band>)>,
 }
 
 impl SequenceDiagram {
@@ -185,20 +187,19 @@ impl SequenceDiagram {
         selected: Option<u32>,
         records: &[TcpRecord],
     ) -> Option<u32> {
-        let key = (records.len(), self.spacing);
-        if self.timed.as_ref().is_none_or(|t| (t.0, t.1) != key) {
-            self.timed = Some((key.0, key.1, TimeScale::of(records, self.spacing * 2.0)));
+        let key = TimedKey {
+            segments: records.len(),
+            spacing: self.spacing,
+            exchanges: self.exchanges.clone(),
+        };
+        if self.timed.as_ref().is_none_or(|t| !t.0.same(&key)) {
+            let stream = self.stream;
+            let here = self.exchanges.iter().flat_map(|e| e.iter());
+            let here = here.filter(|e| e.tcp_stream == stream);
+            let scale = TimeScale::of(records, self.spacing * 2.0);
+            self.timed = Some((key, scale, bands(records, here)));
         }
-        let scale = &self.timed.as_ref()?.2;
-        let stream = self.stream;
-        let here: Vec<Exchange> = self
-            .exchanges
-            .iter()
-            .flat_map(|e| e.iter())
-            .filter(|e| e.tcp_stream == stream)
-            .cloned()
-            .collect();
-        let bands = bands(records, &here);
+        let (_, scale, bands) = self.timed.as_ref()?;
         let width = ui.available_width().max(400.0);
         let lanes = TwoLifelines {
             nodes: (&self.nodes.0, &self.nodes.1),
@@ -211,9 +212,26 @@ impl SequenceDiagram {
             lanes,
             first_ts: snap.index.row(0).map_or(0, |r| r.ts_ns),
             selected,
-            bands: &bands,
+            bands,
         };
         view.show(ui, records, scale, |r| Self::label(r, snap, bytes, rows))
+    }
+}
+
+/// What the time-scaled drawing was worked out for.
+struct TimedKey {
+    segments: usize,
+    spacing: f32,
+    exchanges: Option<std::sync::Arc<Vec<Exchange>>>,
+}
+
+impl TimedKey {
+    fn same(&self, other: &TimedKey) -> bool {
+        let exchanges = match (&self.exchanges, &other.exchanges) {
+            (Some(a), Some(b)) => std::sync::Arc::ptr_eq(a, b),
+            (a, b) => a.is_none() && b.is_none(),
+        };
+        self.segments == other.segments && self.spacing == other.spacing && exchanges
     }
 }
 

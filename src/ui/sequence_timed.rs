@@ -141,7 +141,10 @@ pub struct Band {
 
 /// The phases: the TCP handshake and teardown from the segments; the TLS
 /// handshake and each request from the HTTP exchanges on this stream.
-pub fn bands(records: &[TcpRecord], exchanges: &[Exchange]) -> Vec<Band> {
+pub fn bands<'e>(
+    records: &[TcpRecord],
+    exchanges: impl Iterator<Item = &'e Exchange>,
+) -> Vec<Band> {
     let band = |from_ns, to_ns, name: String, (r, g, b)| Band {
         from_ns,
         to_ns,
@@ -494,7 +497,7 @@ mod tests {
 
     #[test]
     fn bands_name_the_handshake_and_the_teardown() {
-        let names: Vec<String> = bands(&at_the_client(), &[])
+        let names: Vec<String> = bands(&at_the_client(), [].iter())
             .into_iter()
             .map(|b| b.name)
             .collect();

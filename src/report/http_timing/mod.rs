@@ -291,18 +291,18 @@ impl Timeline {
                 http2: http2::Http2Connection::default(),
             });
         c.setup.frame(v, dir);
-        let mut new = Exchange {
+        let layers = &v.fields.layers;
+        if !layers.iter().any(|l| *l == "http" || *l == "http2") {
+            return;
+        }
+        // A new exchange starts at its request: the sender is the client.
+        let new = Exchange {
             tcp_stream: stream,
             scheme: if c.setup.is_tls() { "https" } else { "http" },
+            client: v.ip.zip(v.ports).map(|(ip, p)| (ip.0, p.0)),
+            server: v.ip.zip(v.ports).map(|(ip, p)| (ip.1, p.1)),
             ..Default::default()
         };
-        if dir == 0 {
-            new.client = v.ip.zip(v.ports).map(|(ip, p)| (ip.0, p.0));
-            new.server = v.ip.zip(v.ports).map(|(ip, p)| (ip.1, p.1));
-        } else {
-            new.client = v.ip.zip(v.ports).map(|(ip, p)| (ip.1, p.1));
-            new.server = v.ip.zip(v.ports).map(|(ip, p)| (ip.0, p.0));
-        }
         let first = c.setup.message_start(dir);
         if c.http1.frame(v, first, &new, &mut self.exchanges) {
             c.setup.message_ended(dir);

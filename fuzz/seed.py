@@ -142,6 +142,16 @@ def main():
     for i, form in enumerate([b"prompt=tell+me+a+story&n=1", b"a=%41%42&b=&c", b"k=%4"]):
         put("urlencoded_form", "form-%d" % i, b"\x05" + form.ljust(64, b"x"))
 
+    # Event streams: the WHATWG examples, CRLF and CR lines, a BOM, ids set,
+    # carried and reset, retry, a comment, an event cut by the input's end.
+    for i, body in enumerate([
+        b"data: YHOO\ndata: +2\ndata: 10\n\n",
+        b"\xef\xbb\xbf: test stream\n\ndata: first event\nid: 1\n\ndata:second event\nid\n\n",
+        b"retry: 2500\r\n\r\nevent: token\r\ndata: a\r\ndata: b\r\n\r\nevent: done\rdata: x\r\r",
+        b"id: 7\ndata: {\"t\":\"hi\"}\n\ndata: cut sh",
+    ]):
+        put("sse", "events-%d" % i, b"\x07" + body.ljust(1024, b"\n"))
+
     # The display filters of the golden table.
     cases = os.path.join(HERE, "..", "tests", "filters", "cases.tsv")
     for i, line in enumerate(open(cases, encoding="utf-8")):

@@ -231,7 +231,7 @@ pub fn headers(head: &[u8]) -> impl Iterator<Item = HeaderLine<'_>> {
     })
 }
 
-fn header<'a>(head: &'a [u8], name: &str) -> Option<&'a [u8]> {
+pub fn header<'a>(head: &'a [u8], name: &str) -> Option<&'a [u8]> {
     headers(head)
         .find(|h| h.name.eq_ignore_ascii_case(name.as_bytes()))
         .map(|h| h.value)
@@ -367,13 +367,23 @@ impl BodyState {
     /// Consumes body bytes from the start of `b`; returns how many were
     /// part of the body (the rest belongs to what follows it).
     pub fn consume(&mut self, b: &[u8]) -> usize {
+        self.consume_with(b, &mut |_| {})
+    }
+
+    /// [`BodyState::consume`], handing the entity's bytes (the body without
+    /// its chunk framing) to `data` as they pass.
+    pub fn consume_with(&mut self, b: &[u8], data: &mut dyn FnMut(&[u8])) -> usize {
         let mut i = 0;
         while i < b.len() {
             match self {
                 BodyState::Done => break,
-                BodyState::UntilClose => return b.len(),
+                BodyState::UntilClose => {
+                    data(&b[i..]);
+                    return b.len();
+                }
                 BodyState::Length { left } => {
                     let n = (*left).min((b.len() - i) as u64) as usize;
+                    data(&b[i..i + n]);
                     *left -= n as u64;
                     i += n;
                     if *left == 0 {
@@ -404,6 +414,7 @@ impl BodyState {
                 }
                 BodyState::ChunkData { left } => {
                     let n = (*left).min((b.len() - i) as u64) as usize;
+                    data(&b[i..i + n]);
                     *left -= n as u64;
                     i += n;
                     if *left == 0 {

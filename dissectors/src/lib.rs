@@ -82,6 +82,7 @@ pub mod sip;
 pub mod sll;
 pub mod smtp;
 pub mod snmp;
+pub mod sse;
 pub mod ssh;
 pub mod stp;
 pub mod syslog;

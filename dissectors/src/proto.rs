@@ -110,6 +110,7 @@ protocols! {
     DATA_TEXT_LINES = ("data-text-lines", "Line-based text data", "");
     MEDIA = ("media", "Media Type", "");
     JSON = ("json", "JavaScript Object Notation", "JSON");
+    SSE = ("sse", "Server-Sent Events", "");
     URLENCODED_FORM = ("urlencoded-form", "HTML Form URL Encoded", "");
     XML = ("xml", "eXtensible Markup Language", "XML");
     DHCP = ("dhcp", "Dynamic Host Configuration Protocol", "DHCP");

@@ -432,6 +432,10 @@ registry! {
         fields: crate::json::ALL;
         found: (MediaType, k) if media(crate::json::MEDIA_TYPES, k) => crate::json::dissect;
     }
+    sse {
+        fields: crate::sse::ALL;
+        found: (MediaType, k) if media(crate::sse::MEDIA_TYPES, k) => crate::sse::dissect;
+    }
     urlencoded_form {
         fields: crate::urlencoded_form::ALL;
         found: (MediaType, k) if media(crate::urlencoded_form::MEDIA_TYPES, k) => crate::urlencoded_form::dissect;

@@ -70,6 +70,7 @@ impl Matched {
             |e: &Value| num(e, "tcp_stream").is_some_and(|s| self.tcp.contains(&(s as u32)));
         match section {
             "grpc" => keep_list(v, "calls", &by_stream),
+            "sse" => keep_list(v, "streams", &by_stream),
             "http_timing" => keep_list(v, "requests", &|r| {
                 ["request_frame", "response_frame"]
                     .iter()

@@ -21,6 +21,7 @@ mod live_packets;
 mod matched;
 mod packets;
 pub mod quic;
+pub mod sse;
 mod stats;
 mod summary;
 mod tcp;
@@ -125,6 +126,8 @@ pub enum Command {
     Http(http::HttpArgs),
     /// gRPC calls: status, messages each way, duration, deadline.
     Grpc(AppArgs),
+    /// Server-Sent Event streams: each event with its frame and time, time to first event, gaps.
+    Sse(AppArgs),
     /// HTTP/2 per connection: frame counts per type and direction, settings, streams.
     Http2(AppArgs),
     /// QUIC per connection: version, SNI, ALPN offered and chosen, packets, frames and HTTP/3 frames by type, handshake time, close.
@@ -431,6 +434,7 @@ pub fn run(cmd: Command) -> Result<(), CliError> {
         Command::Http(a) => http::run(&a, &mut out),
         Command::Http2(a) => http2::run(&a, &mut out),
         Command::Grpc(a) => grpc::run(&a, &mut out),
+        Command::Sse(a) => sse::run(&a, &mut out),
         Command::Quic(a) => quic::run(&a, &mut out),
         Command::Interfaces(a) => capture::interfaces(&a, &mut out),
         Command::Capture(a) => capture::capture(&a),

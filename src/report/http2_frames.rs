@@ -21,6 +21,9 @@ pub struct Frame {
     /// The gRPC messages this frame completed: compressed or not, and
     /// their length (when the scan collects `grpc` fields).
     pub grpc: Vec<(bool, u64)>,
+    /// Where, among the collected fields, the DATA frame's own payload
+    /// (`http2.data.payload`) is.
+    pub payload: Option<usize>,
 }
 
 /// The HTTP/2 frames one packet carries, in order, and how many times it
@@ -30,7 +33,7 @@ pub fn frames(v: &FrameView<'_>) -> (u64, Vec<Frame>) {
     let mut out: Vec<Frame> = Vec::new();
     // A frame header shows its length before its type: the type opens the frame.
     let mut length = 0;
-    for c in &v.fields.fields {
+    for (i, c) in v.fields.fields.iter().enumerate() {
         let val = Some(&c.value);
         match c.def.name {
             "http2.magic" => magic += 1,
@@ -61,6 +64,7 @@ pub fn frames(v: &FrameView<'_>) -> (u64, Vec<Frame>) {
                         }
                     }
                     "http2.rst_stream.error" => f.rst_error = as_u64(val),
+                    "http2.data.payload" => f.payload = Some(i),
                     // A message's first field, then its flag and length.
                     "grpc.frame_type" => f.grpc.push((false, 0)),
                     "grpc.compressed_flag" => {

@@ -11,6 +11,7 @@ pub mod har;
 pub mod http2_frames;
 pub mod http_timing;
 pub mod scan;
+pub mod sse_streams;
 
 /// Writes a JSON array item by item, so that millions of packets need no
 /// buffer the size of the output.

@@ -7,7 +7,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use dissectors::collect::FieldCollector;
 use dissectors::field::OwnedValue;
-use dissectors::packet::Transport;
+use dissectors::packet::{TcpSegment, Transport};
+use dissectors::sink::{NullSink, Sink, Tee};
 
 use crate::capture::CaptureFile;
 use crate::pass::Pass;
@@ -22,6 +23,10 @@ pub struct FrameView<'a> {
     /// `tcp.stream` and the direction (0: from side A).
     pub tcp: Option<(u32, u8)>,
     pub udp_stream: Option<u32>,
+    /// The TCP segment and its captured payload, when its header is whole.
+    pub segment: Option<(TcpSegment, &'a [u8])>,
+    /// The frame only shows again PDUs of a retransmission.
+    pub resent: bool,
     pub fields: &'a FieldCollector,
 }
 
@@ -57,6 +62,22 @@ pub fn scan_until(
     stop: &AtomicBool,
     mut f: impl FnMut(&FrameView<'_>),
 ) -> crate::capture::ReadNotes {
+    scan_with(file, prefixes, stop, &mut NullSink, |v, _| {
+        if !v.resent {
+            f(v)
+        }
+    })
+}
+
+/// `scan_until`, with `extra` fed the same dissection and handed to `f`
+/// with each frame (cleared by `f` as it needs), resent ones too.
+pub fn scan_with<X: Sink>(
+    file: &CaptureFile,
+    prefixes: &[&'static str],
+    stop: &AtomicBool,
+    extra: &mut X,
+    mut f: impl FnMut(&FrameView<'_>, &mut X),
+) -> crate::capture::ReadNotes {
     let mut reader = file.reader();
     let mut pass = Pass::new(true);
     pass.interfaces_described = file.format == crate::capture::Format::Pcapng;
@@ -75,7 +96,7 @@ pub fn scan_until(
             iface,
             data,
             crate::pass::options(false),
-            &mut collector,
+            &mut Tee(&mut collector, extra),
         );
         let (ports, tcp, udp_stream) = match pi.transport {
             Transport::Tcp(s) => (
@@ -90,18 +111,25 @@ pub fn scan_until(
             ),
             Transport::None => (None, None, None),
         };
-        if answers.resent_pdus {
-            continue;
-        }
-        f(&FrameView {
+        let segment = match pi.transport {
+            Transport::Tcp(seg) if seg.intact => {
+                let payload = pi.source_bytes(data, seg.payload.source);
+                Some((seg, payload.get(seg.payload.range()).unwrap_or(&[])))
+            }
+            _ => None,
+        };
+        let view = FrameView {
             number,
             ts_ns: rec.ts_ns,
             ip: pi.ip,
             ports,
             tcp,
             udp_stream,
+            segment,
+            resent: answers.resent_pdus,
             fields: &collector,
-        });
+        };
+        f(&view, extra);
     }
     reader.notes
 }

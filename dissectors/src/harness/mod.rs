@@ -193,6 +193,8 @@ pub fn run_target(name: &str, data: &[u8]) {
         let _ = tls_decrypt(data);
     } else if name == "quic" {
         let _ = quic(data);
+    } else if name == "sse" {
+        sse(data);
     } else if let Some((port, lead)) = stream_target(name) {
         run_stream_after(port, first_segment(name), lead, data);
     } else if name == "link_layers" {
@@ -419,6 +421,28 @@ pub(crate) fn ipv4_between(src: [u8; 4], dst: [u8; 4], proto: u8, len: usize) ->
 /// The HPACK decoder on its own: the input is a sequence of header blocks
 /// (a length byte before each), decoded by one decoder as a connection
 /// would, with a table-size bound that hostile blocks cannot raise.
+/// A `text/event-stream` response head whose body is the input's first
+/// kilobyte.
+const SSE_HEAD: &[u8] =
+    b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nContent-Length: 1024\r\n\r\n";
+
+/// Server-Sent Events: read as it arrives, in the input's pieces, the
+/// stream gives the events it gives read whole; then the input is the body
+/// of an HTTP response, through the SSE dissector.
+fn sse(data: &[u8]) {
+    let read = |pieces: &[&[u8]]| {
+        let mut s = crate::sse::EventStream::default();
+        let mut events = Vec::new();
+        for p in pieces {
+            s.feed(p, &mut |e| events.push(e));
+        }
+        events
+    };
+    let pieces = frames(data);
+    assert_eq!(read(&pieces), read(&[&pieces.concat()]));
+    run_stream_after(80, b"", SSE_HEAD, data);
+}
+
 fn hpack(data: &[u8]) {
     let mut d = crate::hpack::HpackDecoder::new(data.first().is_some_and(|b| b & 1 == 0));
     let mut rest = data.get(1..).unwrap_or(&[]);

@@ -41,7 +41,7 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:-quarantine_size_mb=16}
 timeout_for() {
   case $1 in
     capture) echo 30 ;;
-    tls|http|http2|dns_tcp|ssh|ftp|pop|imap|smtp|multipart|urlencoded_form|proxy|ftp_data|pptp|xml|sse) echo 10 ;;
+    tls|http|http2|dns_tcp|ssh|ftp|pop|imap|smtp|multipart|urlencoded_form|proxy|ftp_data|pptp|xml|sse|websocket) echo 10 ;;
     *) echo 2 ;;
   esac
 }

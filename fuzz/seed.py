@@ -152,6 +152,15 @@ def main():
     ]):
         put("sse", "events-%d" % i, b"\x07" + body.ljust(1024, b"\n"))
 
+    # WebSocket: RFC 6455 5.7's frames (masked, fragmented, a ping, 256
+    # bytes), RFC 7692 7.2.3.2's "Hello" twice on one deflate context, a
+    # close with a reason; the first byte picks plain or deflated.
+    frames = bytes.fromhex("810548656c6c6f" "8185" "37fa213d7f9f4d5158" "010348656c" "80026c6f"
+                           "890548656c6c6f") + b"\x82\x7e\x01\x00" + bytes(range(256)) \
+        + bytes.fromhex("880603e8627965 21")
+    put("websocket", "rfc6455", b"\x00\x03" + frames)
+    put("websocket", "rfc7692", b"\x01\x02" + bytes.fromhex("c107f248cdc9c90700" "c105f200110000"))
+
     # The display filters of the golden table.
     cases = os.path.join(HERE, "..", "tests", "filters", "cases.tsv")
     for i, line in enumerate(open(cases, encoding="utf-8")):

@@ -94,6 +94,7 @@ pub mod tls;
 pub mod udp;
 pub mod urlencoded_form;
 pub mod vxlan;
+pub mod websocket;
 pub mod xml;
 
 pub mod analysis;

@@ -71,6 +71,7 @@ impl Matched {
         match section {
             "grpc" => keep_list(v, "calls", &by_stream),
             "sse" => keep_list(v, "streams", &by_stream),
+            "websocket" => keep_list(v, "connections", &by_stream),
             "http_timing" => keep_list(v, "requests", &|r| {
                 ["request_frame", "response_frame"]
                     .iter()

@@ -29,6 +29,7 @@ pub mod time_column;
 pub mod tls;
 mod tshark_fields;
 mod verbose_tree;
+pub mod websocket;
 
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -128,6 +129,8 @@ pub enum Command {
     Grpc(AppArgs),
     /// Server-Sent Event streams: each event with its frame and time, time to first event, gaps.
     Sse(AppArgs),
+    /// WebSocket connections: handshake, extensions, messages each way (joined and inflated).
+    Websocket(AppArgs),
     /// HTTP/2 per connection: frame counts per type and direction, settings, streams.
     Http2(AppArgs),
     /// QUIC per connection: version, SNI, ALPN offered and chosen, packets, frames and HTTP/3 frames by type, handshake time, close.
@@ -435,6 +438,7 @@ pub fn run(cmd: Command) -> Result<(), CliError> {
         Command::Http2(a) => http2::run(&a, &mut out),
         Command::Grpc(a) => grpc::run(&a, &mut out),
         Command::Sse(a) => sse::run(&a, &mut out),
+        Command::Websocket(a) => websocket::run(&a, &mut out),
         Command::Quic(a) => quic::run(&a, &mut out),
         Command::Interfaces(a) => capture::interfaces(&a, &mut out),
         Command::Capture(a) => capture::capture(&a),

@@ -8,10 +8,12 @@ use std::io::{self, Write};
 pub mod flows;
 pub mod grpc_calls;
 pub mod har;
+pub mod http1_stream;
 pub mod http2_frames;
 pub mod http_timing;
 pub mod scan;
 pub mod sse_streams;
+pub mod websocket_messages;
 
 /// Writes a JSON array item by item, so that millions of packets need no
 /// buffer the size of the output.

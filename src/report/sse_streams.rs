@@ -5,31 +5,27 @@
 //! time to first event (the first token of an LLM stream) and the gaps
 //! between events come from those frames.
 //!
-//! HTTP/1 responses are read from the reassembled TCP byte stream here,
-//! not from the HTTP dissector: that one shows a message once it is whole,
-//! and an event stream may never end.
+//! HTTP/1 responses are read as they stream by ([`super::http1_stream`]);
+//! HTTP/2 ones from their DATA frames' payloads.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::sync::atomic::AtomicBool;
 
-use dissectors::http::{self, BodyState};
+use dissectors::field::OwnedValue;
+use dissectors::http;
 use dissectors::sse::{Event, EventStream};
-use dissectors::tcp_reassembly::{StreamEvent, TcpReassembler};
 use serde_json::{Value, json};
 
+use super::http1_stream::{At, Http1Handler, Http1Streams, Request};
 use super::http2_frames::frames;
 use super::scan::{FrameView, scan_with};
 use crate::capture::{CaptureFile, ReadNotes};
 use crate::store::follow_tls::TlsPlaintext;
 use crate::store::tcp_series::secs;
 
-/// A response head kept at most this long (longer: not followed further).
-const MAX_HEAD: usize = 64 << 10;
 /// HTTP/2's DATA and HEADERS frame types.
 const DATA: u64 = 0;
 const HEADERS: u64 = 1;
-/// A TLS record's first byte, opening a connection: a handshake.
-const TLS_HANDSHAKE: u8 = 0x16;
 
 /// One event stream.
 #[derive(Debug)]
@@ -67,101 +63,53 @@ pub fn streams(file: &CaptureFile) -> (Vec<SseStream>, Option<i64>, ReadNotes) {
     (finder.out, first_ns, notes)
 }
 
-/// Follows each TCP connection until it is known to carry neither HTTP/1
-/// nor HTTP/2.
+/// The event streams found so far, and the parsers reading them.
 #[derive(Default)]
 struct StreamFinder {
-    connections: HashMap<u32, Connection>,
+    http1: Http1Streams,
     /// HTTP/2 requests by (connection, stream): path, frame and time.
     h2_requests: HashMap<(u32, u64), (String, u32, i64)>,
-    /// HTTP/2 event streams by (connection, stream): the stream's index
-    /// and its parser.
-    h2_streams: HashMap<(u32, u64), (usize, EventStream)>,
+    /// HTTP/2 event streams by (connection, stream): the stream's index.
+    h2_streams: HashMap<(u32, u64), usize>,
     out: Vec<SseStream>,
-}
-
-/// What one TCP connection is known to carry.
-#[derive(Default)]
-struct Connection {
-    reassembler: TcpReassembler,
-    sides: [Http1Side; 2],
-    /// Requests not yet answered: method, target, frame and time.
-    requests: VecDeque<(Vec<u8>, String, u32, i64)>,
-    /// Its bytes come from decrypted TLS records.
-    tls: bool,
-    /// Neither HTTP/1 (it is HTTP/2, or no HTTP at all): no longer read.
-    done: bool,
-}
-
-/// One direction's HTTP/1 messages as they stream by.
-#[derive(Default)]
-struct Http1Side {
-    head: Vec<u8>,
-    /// How much of `head` was searched for its end.
-    searched: usize,
-    /// Where the head being read began.
-    head_at: Option<(u32, i64)>,
-    body: Option<BodyState>,
-    /// The event stream the body feeds (an index into the output).
-    sse: Option<(usize, EventStream)>,
+    /// Each stream's parser, by its index.
+    parsers: Vec<EventStream>,
 }
 
 impl StreamFinder {
     fn frame(&mut self, v: &FrameView<'_>, plaintext: &[Vec<u8>]) {
-        let Some((stream, dir)) = v.tcp else { return };
+        let Some((conn, _)) = v.tcp else { return };
         if v.fields.layers.contains(&"http2") {
-            self.http2_frame(v, stream, dir);
+            self.http2_frame(v, conn);
         }
-        let c = self.connections.entry(stream).or_default();
-        if c.done {
-            return;
-        }
-        let now = (v.number, v.ts_ns);
-        if !plaintext.is_empty() || v.fields.layers.contains(&"tls") {
-            c.tls = true;
-        }
-        if c.tls {
-            for p in plaintext {
-                c.side_bytes(usize::from(dir & 1), p, now, &mut self.out, stream);
-            }
-            return;
-        }
-        let Some((seg, payload)) = v.segment else {
+        let mut http1 = std::mem::take(&mut self.http1);
+        http1.frame(v, plaintext, self);
+        self.http1 = http1;
+    }
+
+    fn open(&mut self, s: SseStream) -> usize {
+        self.out.push(s);
+        self.parsers.push(EventStream::default());
+        self.out.len() - 1
+    }
+
+    /// Bytes of stream `index`'s body that arrived by frame `now`.
+    fn read(&mut self, index: usize, bytes: &[u8], now: At) {
+        let (Some(parser), Some(s)) = (self.parsers.get_mut(index), self.out.get_mut(index)) else {
             return;
         };
-        if v.resent {
-            return;
-        }
-        let mut delivered: Vec<(usize, Vec<u8>)> = Vec::new();
-        c.reassembler.segment(
-            usize::from(dir & 1),
-            v.number,
-            seg.seq,
-            seg.has(dissectors::packet::TcpSegment::SYN),
-            seg.ack,
-            seg.len,
-            payload,
-            &mut |e| match e {
-                StreamEvent::Data { dir, bytes, .. } => delivered.push((dir, bytes.to_vec())),
-                // Bytes never captured: what is being read of that side
-                // cannot go on.
-                StreamEvent::Gap { dir, .. } => delivered.push((dir, Vec::new())),
-                StreamEvent::Late { .. } => {}
-            },
-        );
-        for (d, b) in delivered {
-            if b.is_empty() {
-                c.sides[d] = Http1Side::default();
-                c.sides[d].body = Some(BodyState::Done);
-                continue;
-            }
-            c.side_bytes(d, &b, now, &mut self.out, stream);
-        }
+        parser.feed(bytes, &mut |event| {
+            s.events.push(TimedEvent {
+                frame: now.0,
+                ns: now.1,
+                event,
+            })
+        });
     }
 
     /// HTTP/2 frames: requests remembered, `text/event-stream` responses
     /// followed, their DATA read as events.
-    fn http2_frame(&mut self, v: &FrameView<'_>, conn: u32, _dir: u8) {
+    fn http2_frame(&mut self, v: &FrameView<'_>, conn: u32) {
         for f in frames(v).1 {
             let key = (conn, f.stream);
             match f.kind {
@@ -178,34 +126,25 @@ impl StreamFinder {
                         && header("content-type").is_some_and(|t| is_event_stream(t.as_bytes()))
                     {
                         let request = self.h2_requests.get(&key);
-                        self.out.push(SseStream {
+                        let s = SseStream {
                             tcp_stream: conn,
                             stream_id: Some(f.stream),
                             path: request.map(|r| r.0.clone()),
                             request: request.map(|r| (r.1, r.2)),
                             response: (v.number, v.ts_ns),
                             events: Vec::new(),
-                        });
-                        let index = self.out.len() - 1;
-                        self.h2_streams.insert(key, (index, EventStream::default()));
+                        };
+                        let index = self.open(s);
+                        self.h2_streams.insert(key, index);
                     }
                 }
                 DATA => {
-                    let Some((index, parser)) = self.h2_streams.get_mut(&key) else {
+                    let Some(&index) = self.h2_streams.get(&key) else {
                         continue;
                     };
-                    let Some(payload) = f.payload.and_then(|i| v.fields.fields.get(i)) else {
-                        continue;
-                    };
-                    if let dissectors::field::OwnedValue::Bytes(b) = &payload.value {
-                        let events = &mut self.out[*index].events;
-                        parser.feed(b, &mut |event| {
-                            events.push(TimedEvent {
-                                frame: v.number,
-                                ns: v.ts_ns,
-                                event,
-                            })
-                        });
+                    let payload = f.payload.and_then(|i| v.fields.fields.get(i));
+                    if let Some(OwnedValue::Bytes(b)) = payload.map(|p| &p.value) {
+                        self.read(index, b, (v.number, v.ts_ns));
                     }
                 }
                 _ => {}
@@ -214,152 +153,43 @@ impl StreamFinder {
     }
 }
 
+impl Http1Handler for StreamFinder {
+    fn response(
+        &mut self,
+        conn: u32,
+        head: &[u8],
+        request: Option<&Request>,
+        at: At,
+    ) -> Option<usize> {
+        if !http::header(head, "Content-Type").is_some_and(is_event_stream) {
+            return None;
+        }
+        Some(self.open(SseStream {
+            tcp_stream: conn,
+            stream_id: None,
+            path: request.map(|r| r.target.clone()),
+            request: request.map(|r| r.at),
+            response: at,
+            events: Vec::new(),
+        }))
+    }
+
+    fn body(&mut self, id: usize, bytes: &[u8], now: At) {
+        self.read(id, bytes, now);
+    }
+
+    fn switch(&mut self, _: u32, _: &[u8], _: Option<&Request>, _: At) -> Option<usize> {
+        None
+    }
+
+    fn switched(&mut self, _: usize, _: usize, _: &[u8], _: At) {}
+}
+
 fn is_event_stream(content_type: &[u8]) -> bool {
     let t = String::from_utf8_lossy(content_type);
     t.split(';')
         .next()
         .is_some_and(|m| m.trim().eq_ignore_ascii_case("text/event-stream"))
-}
-
-impl Connection {
-    /// Bytes of side `dir`, in order, that became readable in frame `now`.
-    fn side_bytes(
-        &mut self,
-        dir: usize,
-        mut b: &[u8],
-        now: (u32, i64),
-        out: &mut Vec<SseStream>,
-        conn: u32,
-    ) {
-        while !b.is_empty() && !self.done {
-            let side = &mut self.sides[dir];
-            match side.body.as_mut() {
-                Some(body) if !body.done() => {
-                    let n = match side.sse.as_mut() {
-                        Some((index, parser)) => {
-                            let events = &mut out[*index].events;
-                            body.consume_with(b, &mut |d| {
-                                parser.feed(d, &mut |event| {
-                                    events.push(TimedEvent {
-                                        frame: now.0,
-                                        ns: now.1,
-                                        event,
-                                    })
-                                })
-                            })
-                        }
-                        None => body.consume(b),
-                    };
-                    b = &b[n..];
-                    if body.done() {
-                        side.body = None;
-                        side.sse = None;
-                    }
-                }
-                Some(_) => return,
-                None => b = self.head_bytes(dir, b, now, out, conn),
-            }
-        }
-    }
-
-    /// Reads a message head from `b`; returns what follows it (empty
-    /// while the head is incomplete).
-    fn head_bytes<'b>(
-        &mut self,
-        dir: usize,
-        b: &'b [u8],
-        now: (u32, i64),
-        out: &mut Vec<SseStream>,
-        conn: u32,
-    ) -> &'b [u8] {
-        let side = &mut self.sides[dir];
-        if side.head.is_empty() {
-            if b.starts_with(b"PRI * HTTP/2.0") {
-                self.done = true;
-                return &[];
-            }
-            if b[0] == TLS_HANDSHAKE && !self.tls {
-                // Read from its decrypted records from now on, if any.
-                self.tls = true;
-                return &[];
-            }
-            side.head_at = Some(now);
-        }
-        let kept = side.head.len();
-        side.head
-            .extend_from_slice(&b[..b.len().min(MAX_HEAD - kept)]);
-        let len = match http::head_len_from(&side.head, side.searched) {
-            Ok(len) => len,
-            Err(searched) => {
-                side.searched = searched;
-                if side.head.len() >= MAX_HEAD || http::is_not_http(&side.head) {
-                    self.done = true;
-                }
-                return &[];
-            }
-        };
-        side.searched = 0;
-        let head = std::mem::take(&mut side.head);
-        let head = &head[..len];
-        let at = side.head_at.take().unwrap_or(now);
-        let rest = &b[len - kept..];
-        match http::message_kind(head) {
-            Some(true) => self.request(dir, head, at),
-            Some(false) => self.response(dir, head, at, out, conn),
-            None => self.done = true,
-        }
-        rest
-    }
-
-    fn request(&mut self, dir: usize, head: &[u8], at: (u32, i64)) {
-        let (method, target, _) = http::first_line(head);
-        self.requests.push_back((
-            method.to_vec(),
-            String::from_utf8_lossy(target).into_owned(),
-            at.0,
-            at.1,
-        ));
-        // A client pipelining without end is not remembered without end.
-        if self.requests.len() > 1024 {
-            self.requests.pop_front();
-        }
-        self.sides[dir].body = Some(BodyState::new(http::body_kind(head, true, None)));
-    }
-
-    fn response(
-        &mut self,
-        dir: usize,
-        head: &[u8],
-        at: (u32, i64),
-        out: &mut Vec<SseStream>,
-        conn: u32,
-    ) {
-        let status = http::status(head).unwrap_or(0);
-        if status == 101 {
-            // Switched to another protocol (WebSocket, h2c): no HTTP/1 after.
-            self.done = true;
-            return;
-        }
-        let request = if status >= 200 {
-            self.requests.pop_front()
-        } else {
-            self.requests.front().cloned()
-        };
-        let kind = http::body_kind(head, false, request.as_ref().map(|r| &r.0[..]));
-        let side = &mut self.sides[dir];
-        side.body = Some(BodyState::new(kind));
-        if http::header(head, "Content-Type").is_some_and(is_event_stream) {
-            out.push(SseStream {
-                tcp_stream: conn,
-                stream_id: None,
-                path: request.as_ref().map(|r| r.1.clone()),
-                request: request.as_ref().map(|r| (r.2, r.3)),
-                response: at,
-                events: Vec::new(),
-            });
-            side.sse = Some((out.len() - 1, EventStream::default()));
-        }
-    }
 }
 
 /// The streams as `wirelens sse --format json` gives them. Times are in

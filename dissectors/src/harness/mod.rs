@@ -195,6 +195,8 @@ pub fn run_target(name: &str, data: &[u8]) {
         let _ = quic(data);
     } else if name == "sse" {
         sse(data);
+    } else if name == "websocket" {
+        websocket(data);
     } else if let Some((port, lead)) = stream_target(name) {
         run_stream_after(port, first_segment(name), lead, data);
     } else if name == "link_layers" {
@@ -441,6 +443,30 @@ fn sse(data: &[u8]) {
     let pieces = frames(data);
     assert_eq!(read(&pieces), read(&[&pieces.concat()]));
     run_stream_after(80, b"", SSE_HEAD, data);
+}
+
+/// WebSocket: the input's first byte says whether messages are deflated
+/// (and with context takeover); read in the input's pieces, the stream
+/// gives the messages it gives read whole.
+fn websocket(data: &[u8]) {
+    let Some((&how, rest)) = data.split_first() else {
+        return;
+    };
+    let deflate = match how % 3 {
+        0 => None,
+        1 => Some(false),
+        _ => Some(true),
+    };
+    let read = |pieces: &[&[u8]]| {
+        let mut r = crate::websocket::WebSocketReader::new(deflate);
+        let mut messages = Vec::new();
+        for p in pieces {
+            r.feed(p, &mut |m| messages.push(m));
+        }
+        (messages, r.broken)
+    };
+    let pieces = frames(rest);
+    assert_eq!(read(&pieces), read(&[&pieces.concat()]));
 }
 
 fn hpack(data: &[u8]) {

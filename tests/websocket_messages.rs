@@ -1,0 +1,152 @@
+//! WebSocket from a real library: websockets (Python) on both ends of a
+//! session (tests/tools/websocket_session.py) with permessage-deflate and
+//! its context takeover, fragmented messages both ways, a ping and its
+//! pong, 100 KB messages and a close, while wirelens captures `lo`.
+//!
+//! `wirelens websocket` must give every message as the two ends saw it
+//! (type, length after joining and inflating, text, close code), each
+//! way in order, and the handshake checked. Tshark 4.0 does not inflate a
+//! fragmented compressed message (it shows the final frame's text as the
+//! raw deflate bytes of every fragment), so the messages come from what
+//! the ends printed; tshark gives the frames: their count and which are
+//! final must be the ones we joined.
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Command, Stdio};
+
+use serde_json::Value;
+use wirelens::capture::live::LiveCapture;
+
+mod common;
+use common::live::{can_capture, options, settle, tmp};
+
+#[test]
+fn websocket_messages_are_reported_as_the_ends_saw_them() {
+    if !can_capture() {
+        return;
+    }
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/tools/websocket_session.py"
+    );
+    let mut python = Command::new("python3")
+        .arg(script)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("python3 with websockets (apt-get install python3-websockets)");
+    let mut lines = BufReader::new(python.stdout.take().unwrap()).lines();
+    let port: u16 = lines.next().unwrap().unwrap().trim().parse().unwrap();
+    let capture = tmp("websocket.pcapng");
+    let live = LiveCapture::start(&options(format!("tcp port {port}")), &capture, None).unwrap();
+    writeln!(python.stdin.take().unwrap(), "go").unwrap();
+    let truth: Value = serde_json::from_str(&lines.next().unwrap().unwrap()).unwrap();
+    assert!(python.wait().unwrap().success());
+    settle();
+    live.stop();
+
+    let out = Command::new(env!("CARGO_BIN_EXE_wirelens"))
+        .args(["websocket", "--format", "json"])
+        .arg(&capture)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let ours: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let connections = ours["connections"].as_array().unwrap();
+    assert_eq!(connections.len(), 1, "{ours:#}");
+    let c = &connections[0];
+    assert_eq!(c["extensions"], truth["extensions"]);
+    assert!(
+        c["extensions"]
+            .as_str()
+            .unwrap()
+            .contains("permessage-deflate"),
+        "the session must be compressed to test inflation: {c:#}"
+    );
+    assert_eq!(c["accept_ok"], true);
+    assert_eq!(c["broken"], false);
+    assert_eq!(c["path"], "/feed?topic=ticks");
+    let messages = c["messages"].as_array().unwrap();
+    for dir in ["c2s", "s2c"] {
+        let ours: Vec<&Value> = messages.iter().filter(|m| m["dir"] == dir).collect();
+        let want: Vec<&Value> = truth["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|m| m["dir"] == dir)
+            .collect();
+        assert_eq!(ours.len(), want.len(), "{dir}: {messages:#?}");
+        for (o, w) in ours.iter().zip(&want) {
+            let short = |v: &Value| v.to_string().chars().take(300).collect::<String>();
+            for k in ["type", "length", "text"] {
+                assert!(
+                    o[k] == w[k],
+                    "{dir} {k}: {} vs {}",
+                    short(&o[k]),
+                    short(&w[k])
+                );
+            }
+            if let Some(code) = w.get("close_code") {
+                assert_eq!(&o["close_code"], code, "{o:#}");
+            }
+            assert!(o["inflate_error"].is_null(), "{o:#}");
+        }
+    }
+    let fragmented: Vec<u64> = messages
+        .iter()
+        .filter(|m| m["fragments"].as_u64() > Some(1))
+        .map(|m| m["fragments"].as_u64().unwrap())
+        .collect();
+    // Three fragments each way, and the empty final frame websockets sends
+    // after them (it knows the last one only once its iterator ends).
+    assert_eq!(fragmented, [4, 4], "one fragmented message each way");
+    let data = messages
+        .iter()
+        .filter(|m| ["text", "binary"].contains(&m["type"].as_str().unwrap()));
+    assert!(
+        data.clone().count() == 12 && data.clone().all(|m| m["compressed"] == true),
+        "every data message is deflated: {messages:#?}"
+    );
+
+    // tshark's frames: as many as the fragments we joined and the control
+    // frames, final ones completing each of our messages in that frame.
+    let tshark = Command::new("tshark")
+        .arg("-r")
+        .arg(&capture)
+        .args(["-d", &format!("tcp.port=={port},http"), "-Y", "websocket"])
+        .args(["-T", "fields", "-e", "frame.number", "-e", "websocket.fin"])
+        .output()
+        .expect("tshark");
+    let mut frames = 0;
+    let mut finals = Vec::new();
+    for line in String::from_utf8_lossy(&tshark.stdout).lines() {
+        let mut f = line.split('\t');
+        let frame: u64 = f.next().unwrap().parse().unwrap();
+        for fin in f.next().unwrap_or("").split(',') {
+            frames += 1;
+            if fin == "1" || fin == "True" {
+                finals.push(frame);
+            }
+        }
+    }
+    let ours_frames: u64 = messages
+        .iter()
+        .map(|m| m["fragments"].as_u64().unwrap())
+        .sum();
+    assert_eq!(
+        frames,
+        ours_frames,
+        "{}",
+        String::from_utf8_lossy(&tshark.stdout)
+    );
+    let mut our_finals: Vec<u64> = messages
+        .iter()
+        .map(|m| m["frame"].as_u64().unwrap())
+        .collect();
+    our_finals.sort();
+    assert_eq!(finals, our_finals);
+}

@@ -1674,6 +1674,48 @@ fn http_requests_window_draws_the_waterfall_and_opens_a_request() {
     h.snapshot("http_request_sequence_to_time_scale");
 }
 
+/// File › Export HTTP Requests as HAR… writes the archive `wirelens export
+/// --format har` writes (the dialog's directory set, as `WIRELENS_SAVE_DIR`
+/// would, so no portal is asked), and says how many requests it holds.
+#[test]
+fn file_menu_exports_the_requests_as_har() {
+    let capture = std::path::PathBuf::from("tests/http_timing/page_load.pcapng");
+    let dir = std::env::temp_dir().join(format!("wirelens-har-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut h = app_on(&capture);
+    h.state_mut().har_dialog.0.dir = Some(dir.clone());
+    h.get_by_label("File").click();
+    h.run();
+    h.get_by_label("Export HTTP Requests as HAR…").click();
+    wait_until(&mut h, "the archive was never written", |app| {
+        app.saved_message.is_some() || app.error.is_some()
+    });
+    let written = dir.join("requests.har");
+    assert_eq!(
+        h.state().saved_message.as_deref(),
+        Some(format!("6 HTTP requests written to {}", written.display()).as_str()),
+        "{:?}",
+        h.state().error
+    );
+    let cli = dir.join("cli.har");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_wirelens"))
+        .args(["export", "--format", "har", "-w"])
+        .arg(&cli)
+        .arg(&capture)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        std::fs::read(&written).unwrap(),
+        std::fs::read(&cli).unwrap()
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 /// Statistics › gRPC Calls lists the calls `wirelens grpc` lists, and a
 /// click on one selects its first packet and opens its connection's
 /// sequence diagram.

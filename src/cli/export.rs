@@ -109,14 +109,8 @@ fn har(a: &ExportArgs, file: &crate::capture::CaptureFile) -> Result<(), CliErro
         });
     }
     let archive = crate::report::har::archive(&exchanges);
-    let text = serde_json::to_string_pretty(&archive).map_err(|e| CliError(e.to_string()))?;
-    std::fs::write(&a.out, text + "\n")
-        .map_err(|e| CliError(format!("{}: {e}", a.out.display())))?;
-    eprintln!(
-        "wirelens: {} requests written to {}",
-        archive["log"]["entries"].as_array().map_or(0, Vec::len),
-        a.out.display()
-    );
+    let n = crate::report::har::write(&archive, &a.out).map_err(CliError)?;
+    eprintln!("wirelens: {n} requests written to {}", a.out.display());
     warn_read(&a.file, &notes);
     Ok(())
 }

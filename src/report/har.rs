@@ -8,6 +8,13 @@ use serde_json::{Value, json};
 use super::http_timing::{Exchange, Phases};
 
 /// The whole archive.
+/// Writes `archive` to `path`; how many entries it has.
+pub fn write(archive: &Value, path: &std::path::Path) -> Result<usize, String> {
+    let text = serde_json::to_string_pretty(archive).map_err(|e| e.to_string())?;
+    std::fs::write(path, text + "\n").map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(archive["log"]["entries"].as_array().map_or(0, Vec::len))
+}
+
 pub fn archive(exchanges: &[Exchange]) -> Value {
     let entries: Vec<Value> = exchanges.iter().filter_map(entry).collect();
     json!({

@@ -33,11 +33,17 @@ fn save_dir() -> Option<PathBuf> {
 /// file there too (a large capture takes a while); `T` is how writing went.
 pub struct SaveTo<T> {
     waiting: Option<Receiver<Option<T>>>,
+    /// Where saves go without asking, before `WIRELENS_SAVE_DIR` (a test
+    /// driving the app sets it: the environment is the whole process's).
+    pub dir: Option<PathBuf>,
 }
 
 impl<T> Default for SaveTo<T> {
     fn default() -> Self {
-        SaveTo { waiting: None }
+        SaveTo {
+            waiting: None,
+            dir: None,
+        }
     }
 }
 
@@ -61,6 +67,7 @@ impl<T: Send + 'static> SaveTo<T> {
         }
         let (tx, rx) = bounded(1);
         let (ctx, title, name) = (ctx.clone(), title.to_string(), name.to_string());
+        let dir = self.dir.clone().or_else(save_dir);
         let filters: Vec<(String, String)> = filters
             .iter()
             .map(|(k, e)| (k.to_string(), e.to_string()))
@@ -68,7 +75,7 @@ impl<T: Send + 'static> SaveTo<T> {
         let spawned = std::thread::Builder::new()
             .name("save dialog".into())
             .spawn(move || {
-                let path = match save_dir() {
+                let path = match dir {
                     Some(dir) => Some(dir.join(&name)),
                     None => {
                         let mut dialog = rfd::AsyncFileDialog::new()
@@ -132,5 +139,31 @@ impl SaveDialog {
     /// How the save ended, once it has (None inside: the dialog was cancelled).
     pub fn poll(&mut self) -> Option<Option<Saved>> {
         self.0.poll()
+    }
+}
+
+/// How a HAR export ended: where and how many requests, or why not.
+pub type HarSaved = Result<(PathBuf, usize), String>;
+
+/// File › Export HTTP Requests as HAR…: the capture's requests with their
+/// timings, as `wirelens export --format har` writes them.
+#[derive(Default)]
+pub struct HarDialog(pub SaveTo<HarSaved>);
+
+impl HarDialog {
+    pub fn request(&mut self, ctx: &egui::Context, file: Arc<CaptureFile>) {
+        let filters = [("HTTP Archive", "har")];
+        self.0.request(
+            ctx,
+            "Export HTTP Requests as HAR",
+            "requests.har",
+            &filters,
+            move |p| {
+                let (exchanges, _) = crate::report::http_timing::exchanges(&file);
+                let archive = crate::report::har::archive(&exchanges);
+                let n = crate::report::har::write(&archive, &p)?;
+                Ok((p, n))
+            },
+        );
     }
 }

@@ -16,6 +16,7 @@ pub(super) enum Command {
     SaveAs {
         displayed_only: bool,
     },
+    ExportHar,
     StartCapture,
     StopCapture,
     RestartCapture,
@@ -51,6 +52,9 @@ impl WirelensApp {
         {
             let all = self.save_all;
             self.saved(s, all);
+        }
+        if let Some(Some(s)) = self.har_dialog.0.poll() {
+            self.har_saved(s);
         }
         let mut asked = self.shortcuts(ui);
         if let Some(p) = self.open_dialog.poll() {
@@ -140,6 +144,11 @@ impl WirelensApp {
             Command::IoGraph => self.io_graph.open = true,
             Command::FlowGraph => self.flow_graph.open = true,
             Command::HttpRequests => self.http_requests.open = true,
+            Command::ExportHar => {
+                if let Some(d) = &self.document {
+                    self.har_dialog.request(ctx, d.file.clone());
+                }
+            }
             Command::GrpcCalls => self.grpc_calls.open = true,
             Command::TcpStreamGraphs => self.charts_of_selected(),
             Command::QuicConnectionGraphs => self.quic_view_of_selected(QuicTab::Sequence, ctx),
@@ -174,6 +183,17 @@ impl WirelensApp {
             asked.push(Command::SaveAs {
                 displayed_only: true,
             });
+            ui.close();
+        }
+        let item = egui::Button::new("Export HTTP Requests as HAR…");
+        if ui
+            .add_enabled(
+                !self.har_dialog.0.is_open() && self.document.is_some(),
+                item,
+            )
+            .clicked()
+        {
+            asked.push(Command::ExportHar);
             ui.close();
         }
         self::item(ui, "Recover…", Command::Recover, asked);

@@ -30,7 +30,7 @@ use super::io_graph::IoGraph;
 use super::open_dialog::OpenDialog;
 use super::packet_list::{self, RowCache, TimeFormat};
 use super::quic_connection::{QuicConnectionView, QuicTab};
-use super::save_dialog::{SaveDialog, Saved};
+use super::save_dialog::{HarDialog, HarSaved, SaveDialog, Saved};
 use super::sequence::SequenceDiagram;
 use super::sorted_rows::{ListColumn, ListSort, row_in};
 use super::tcp_charts::{self as tcp_charts, SharedCharts, TcpCharts};
@@ -91,6 +91,8 @@ pub struct WirelensApp {
     pub field_columns_editor: FieldColumnsEditor,
     open_dialog: OpenDialog,
     save_dialog: SaveDialog,
+    /// File › Export HTTP Requests as HAR….
+    pub har_dialog: HarDialog,
     /// Quitting was asked with a capture not saved: the question is shown.
     pub quit_prompt: bool,
     /// The user chose to quit without saving.
@@ -678,6 +680,17 @@ impl WirelensApp {
                     d.saved = true;
                     self.spill_saved(&path);
                 }
+            }
+            Err(e) => self.error = Some(e),
+        }
+    }
+
+    /// Takes in how a HAR export ended.
+    pub fn har_saved(&mut self, s: HarSaved) {
+        match s {
+            Ok((path, n)) => {
+                self.saved_message =
+                    Some(format!("{n} HTTP requests written to {}", path.display()))
             }
             Err(e) => self.error = Some(e),
         }

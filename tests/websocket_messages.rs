@@ -150,3 +150,75 @@ fn websocket_messages_are_reported_as_the_ends_saw_them() {
     our_finals.sort();
     assert_eq!(finals, our_finals);
 }
+
+/// On every fixture (a real capture of a WebSocket chat among them), each
+/// frame tshark shows as a whole message (FIN set, not a continuation, not
+/// compressed) is one of ours: same frame, type, length, and direction
+/// (a client masks). Ours are checked only where tshark finds WebSocket,
+/// and we may find none where it finds none.
+#[test]
+fn whole_frames_agree_with_tshark_on_the_fixtures() {
+    let mut compared = 0;
+    for f in common::fixtures() {
+        let out = Command::new(env!("CARGO_BIN_EXE_wirelens"))
+            .args(["websocket", "--format", "json"])
+            .arg(&f.path)
+            .output()
+            .unwrap();
+        let ours: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let messages: Vec<&Value> = ours["connections"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|c| c["messages"].as_array().unwrap())
+            .collect();
+        if messages.is_empty() && !f.name.contains("websocket") {
+            continue;
+        }
+        let tshark = Command::new("tshark")
+            .arg("-r")
+            .arg(&f.path)
+            .args(["-Y", "websocket", "-T", "fields", "-E", "occurrence=f"])
+            .args([
+                "-e",
+                "frame.number",
+                "-e",
+                "websocket.fin",
+                "-e",
+                "websocket.opcode",
+            ])
+            .args([
+                "-e",
+                "websocket.rsv",
+                "-e",
+                "websocket.payload_length",
+                "-e",
+                "websocket.mask",
+            ])
+            .output()
+            .expect("tshark");
+        for line in String::from_utf8_lossy(&tshark.stdout).lines() {
+            let c: Vec<&str> = line.split('\t').collect();
+            let whole = c[1] == "1" && c[2] != "0" && (c[3] == "0" || c[3] == "0x00");
+            if !whole {
+                continue;
+            }
+            let frame: u64 = c[0].parse().unwrap();
+            let opcode: u8 = c[2].parse().unwrap();
+            let m = messages
+                .iter()
+                .find(|m| m["frame"] == frame)
+                .unwrap_or_else(|| panic!("{}: frame {frame} not ours: {ours:#}", f.name));
+            assert_eq!(
+                m["type"],
+                dissectors::websocket::opcode_name(opcode),
+                "{}: {m:#}",
+                f.name
+            );
+            assert_eq!(m["length"].to_string(), c[4], "{}: {m:#}", f.name);
+            assert_eq!(m["dir"] == "c2s", c[5] == "1", "{}: {m:#}", f.name);
+            compared += 1;
+        }
+    }
+    assert!(compared >= 5, "{compared} frames compared");
+}

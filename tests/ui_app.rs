@@ -1645,7 +1645,7 @@ fn http_requests_window_draws_the_waterfall_and_opens_a_request() {
         .unwrap();
     let cli: serde_json::Value = serde_json::from_slice(&cli.stdout).unwrap();
     let cli = cli["requests"].as_array().unwrap();
-    let shown = h.state().http_requests.scan.exchanges.clone().unwrap();
+    let shown = h.state().http_requests.scan.found.clone().unwrap();
     assert_eq!(shown.len(), cli.len());
     for (e, c) in shown.iter().zip(cli) {
         assert_eq!(e.url(), c["url"].as_str().unwrap());
@@ -1714,6 +1714,51 @@ fn file_menu_exports_the_requests_as_har() {
         std::fs::read(&cli).unwrap()
     );
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Statistics › SSE Streams on an event stream hyper sent curl (chunked
+/// HTTP/1.1, from tests/sse_streams.rs): the stream as `wirelens sse` gives
+/// it, a chart of its event arrivals, and a click on the stream that
+/// selects its first event's packet.
+#[test]
+fn sse_streams_window_charts_the_event_arrivals() {
+    let capture = std::path::PathBuf::from("tests/sse/event_stream_chunked.pcapng");
+    let mut h = app_on(&capture);
+    h.get_by_label("Statistics").click();
+    h.run();
+    h.get_by_label("SSE Streams").click();
+    wait_until(&mut h, "the streams never came", |app| {
+        app.sse_streams.scan.is_current(&app.snapshot().unwrap())
+    });
+    let cli = std::process::Command::new(env!("CARGO_BIN_EXE_wirelens"))
+        .args(["sse", "--format", "json"])
+        .arg(&capture)
+        .output()
+        .unwrap();
+    let cli: serde_json::Value = serde_json::from_slice(&cli.stdout).unwrap();
+    let cli = &cli["streams"][0];
+    let shown = h.state().sse_streams.scan.found.clone().unwrap();
+    assert_eq!(shown.len(), 1);
+    let frames: Vec<u64> = shown[0].events.iter().map(|e| u64::from(e.frame)).collect();
+    let cli_frames: Vec<u64> = cli["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["frame"].as_u64().unwrap())
+        .collect();
+    assert_eq!(frames, cli_frames);
+    h.get_by_label("1 event streams");
+    let ms = |k: &str| format!("{:.1} ms", cli[k].as_f64().unwrap() * 1e3);
+    let row = format!(
+        "tcp.stream 0 /v1/stream?model=test: 6 events, first after {}, gap p50 {} p99 {}",
+        ms("time_to_first_event"),
+        ms("gap_p50"),
+        ms("gap_p99")
+    );
+    h.snapshot("sse_stream_arrivals");
+    h.get_by_label(&row).click();
+    h.run();
+    assert_eq!(h.state().selected, Some(frames[0] as u32));
 }
 
 /// Statistics › gRPC Calls lists the calls `wirelens grpc` lists, and a

@@ -51,11 +51,23 @@ pub struct TimedEvent {
 /// Every event stream of `file`, in the order their responses began.
 /// Also the first frame's time (None for no frames).
 pub fn streams(file: &CaptureFile) -> (Vec<SseStream>, Option<i64>, ReadNotes) {
+    streams_with_stop(file, &AtomicBool::new(false))
+}
+
+/// `streams`, or None once `stop` is set (the app's window closed).
+pub fn streams_until(file: &CaptureFile, stop: &AtomicBool) -> Option<Vec<SseStream>> {
+    let (found, _, _) = streams_with_stop(file, stop);
+    (!stop.load(std::sync::atomic::Ordering::Relaxed)).then_some(found)
+}
+
+fn streams_with_stop(
+    file: &CaptureFile,
+    stop: &AtomicBool,
+) -> (Vec<SseStream>, Option<i64>, ReadNotes) {
     let mut finder = StreamFinder::default();
     let mut plaintext = TlsPlaintext::default();
-    let stop = AtomicBool::new(false);
     let mut first_ns = None;
-    let notes = scan_with(file, &["http2"], &stop, &mut plaintext, |v, tls| {
+    let notes = scan_with(file, &["http2"], stop, &mut plaintext, |v, tls| {
         first_ns.get_or_insert(v.ts_ns);
         finder.frame(v, &tls.records);
         tls.records.clear();

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use eframe::egui::{self, Color32, Pos2, Rect, Sense, vec2};
 use serde_json::Value;
 
-use super::exchange_scan::ExchangeScan;
+use super::report_scan::ExchangeScan;
 use crate::capture::CaptureFile;
 use crate::store::Snapshot;
 
@@ -44,7 +44,7 @@ impl GrpcCalls {
 
     /// The calls of the exchanges in hand, worked out once per scan.
     pub fn calls(&mut self) -> Option<&[Value]> {
-        let exchanges = self.scan.exchanges.as_ref()?;
+        let exchanges = self.scan.found.as_ref()?;
         if self
             .calls
             .as_ref()

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use eframe::egui::{self, Color32, Pos2, Rect, Sense, Stroke, vec2};
 
-use super::exchange_scan::ExchangeScan;
+use super::report_scan::ExchangeScan;
 use super::save_bytes::SaveBytes;
 use crate::capture::CaptureFile;
 use crate::report::http_timing::Exchange;
@@ -56,7 +56,7 @@ impl HttpRequests {
     }
 
     fn contents(&mut self, ui: &mut egui::Ui) {
-        let Some(requests) = self.scan.exchanges.clone() else {
+        let Some(requests) = self.scan.found.clone() else {
             ui.horizontal(|ui| {
                 ui.spinner();
                 ui.label("Finding HTTP requests…");

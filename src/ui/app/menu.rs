@@ -36,6 +36,7 @@ pub(super) enum Command {
     FlowGraph,
     HttpRequests,
     GrpcCalls,
+    SseStreams,
     TcpStreamGraphs,
     QuicConnectionGraphs,
     /// File › Recover…
@@ -150,6 +151,7 @@ impl WirelensApp {
                 }
             }
             Command::GrpcCalls => self.grpc_calls.open = true,
+            Command::SseStreams => self.sse_streams.open = true,
             Command::TcpStreamGraphs => self.charts_of_selected(),
             Command::QuicConnectionGraphs => self.quic_view_of_selected(QuicTab::Sequence, ctx),
             Command::Recover => {
@@ -343,6 +345,7 @@ impl WirelensApp {
         // smoke test clicks TCP Stream Graphs where it stands).
         item(ui, "HTTP Requests", Command::HttpRequests, asked);
         item(ui, "gRPC Calls", Command::GrpcCalls, asked);
+        item(ui, "SSE Streams", Command::SseStreams, asked);
     }
 }
 

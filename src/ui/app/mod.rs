@@ -115,6 +115,7 @@ pub struct WirelensApp {
     pub http_requests: super::http_requests::HttpRequests,
     /// Statistics › gRPC Calls.
     pub grpc_calls: super::grpc_calls::GrpcCalls,
+    pub sse_streams: super::sse_streams::SseStreams,
     pub decode_as: super::decode_as::DecodeAsWindow,
     /// The Decode As rules in force (`-d`'s, else the settings').
     pub decode_as_rules: Vec<String>,
@@ -511,6 +512,7 @@ impl WirelensApp {
         self.expert_info.reset();
         self.http_requests.scan.reset();
         self.grpc_calls.scan.reset();
+        self.sse_streams.scan.reset();
         self.follow.clear();
         self.follow_http.clear();
         self.sequences.clear();

@@ -228,8 +228,8 @@ impl WirelensApp {
         self.follow_http.retain(|f| f.open);
         if let Some(doc) = &self.document {
             let file = doc.file.clone();
-            let exchanges = self.http_requests.scan.exchanges.clone();
-            let exchanges = exchanges.or(self.grpc_calls.scan.exchanges.clone());
+            let exchanges = self.http_requests.scan.found.clone();
+            let exchanges = exchanges.or(self.grpc_calls.scan.found.clone());
             for d in &mut self.sequences {
                 d.exchanges = exchanges.clone();
                 d.show(ui.ctx(), snap, file.as_ref(), &mut self.rows, self.selected);
@@ -249,6 +249,11 @@ impl WirelensApp {
             self.expert_info.show(ui.ctx(), snap, &file);
             self.http_requests.show(ui.ctx(), snap, &file);
             self.grpc_calls.show(ui.ctx(), snap, &file);
+            self.sse_streams.show(ui.ctx(), snap, &file);
+        }
+        if let Some(frame) = self.sse_streams.clicked.take() {
+            self.select(frame);
+            self.scroll_to = Some(frame);
         }
         // A request or call clicked: its first packet, and its connection's
         // story drawn to time scale.

@@ -6,48 +6,25 @@
 //! messages each way, the deadline exceeded), and its message counts
 //! must be tshark's (which decodes gRPC here only with `-d ...,http2`).
 
-use std::io::{BufRead, BufReader, Write};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use serde_json::Value;
-use wirelens::capture::live::LiveCapture;
 
 mod common;
-use common::live::{can_capture, options, settle, tmp};
+use common::live::{can_capture, python_session, wirelens_json};
 
 #[test]
 fn grpc_calls_are_reported_as_the_client_saw_them() {
     if !can_capture() {
         return;
     }
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/tools/grpc_calls.py");
-    let mut python = Command::new("python3")
-        .arg(script)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("python3 with grpcio (apt-get install python3-grpcio)");
-    let mut lines = BufReader::new(python.stdout.take().unwrap()).lines();
-    let port: u16 = lines.next().unwrap().unwrap().trim().parse().unwrap();
-    let capture = tmp("grpc.pcapng");
-    let live = LiveCapture::start(&options(format!("tcp port {port}")), &capture, None).unwrap();
-    writeln!(python.stdin.take().unwrap(), "go").unwrap();
-    let truth: Vec<Value> = serde_json::from_str(&lines.next().unwrap().unwrap()).unwrap();
-    assert!(python.wait().unwrap().success());
-    settle();
-    live.stop();
-
-    let out = Command::new(env!("CARGO_BIN_EXE_wirelens"))
-        .args(["grpc", "--format", "json"])
-        .arg(&capture)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let (capture, port, truth) = python_session(
+        "grpc_calls.py",
+        "grpc.pcapng",
+        "grpcio (apt-get install python3-grpcio)",
     );
-    let ours: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let truth: Vec<Value> = serde_json::from_value(truth).unwrap();
+    let ours = wirelens_json(&["grpc", "--format", "json"], &capture);
     let calls = ours["calls"].as_array().unwrap();
     assert_eq!(calls.len(), truth.len(), "{ours:#}");
     for (c, t) in calls.iter().zip(&truth) {

@@ -62,21 +62,7 @@ fn answer_http1(mut s: impl Read + Write) {
 }
 
 fn tls_config() -> Arc<rustls::ServerConfig> {
-    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
-    const CERT: &[u8] = include_bytes!("tls/localhost.cert.der");
-    const KEY: &[u8] = include_bytes!("tls/localhost.key.der");
-    #[allow(deprecated)] // ring's groups lack post-quantum ones: no use here
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let config = rustls::ServerConfig::builder_with_provider(provider)
-        .with_protocol_versions(&[&rustls::version::TLS12, &rustls::version::TLS13])
-        .unwrap()
-        .with_no_client_auth()
-        .with_single_cert(
-            vec![CertificateDer::from(CERT.to_vec())],
-            PrivateKeyDer::Pkcs8(KEY.to_vec().into()),
-        )
-        .unwrap();
-    Arc::new(config)
+    common::tls::server_config()
 }
 
 /// Serves one HTTP/1.1 connection, over TLS when given a configuration.

@@ -135,21 +135,7 @@ fn serve(listener: TcpListener, kind: Server) {
 }
 
 fn tls_config() -> Arc<rustls::ServerConfig> {
-    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
-    const CERT: &[u8] = include_bytes!("tls/localhost.cert.der");
-    const KEY: &[u8] = include_bytes!("tls/localhost.key.der");
-    #[allow(deprecated)] // ring's groups lack post-quantum ones: no use here
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let config = rustls::ServerConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_no_client_auth()
-        .with_single_cert(
-            vec![CertificateDer::from(CERT.to_vec())],
-            PrivateKeyDer::Pkcs8(KEY.to_vec().into()),
-        )
-        .unwrap();
-    Arc::new(config)
+    common::tls::server_config()
 }
 
 /// curl reads the stream through `kind` with `curl_args`; the capture,

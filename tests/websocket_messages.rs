@@ -11,51 +11,24 @@
 //! the ends printed; tshark gives the frames: their count and which are
 //! final must be the ones we joined.
 
-use std::io::{BufRead, BufReader, Write};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use serde_json::Value;
-use wirelens::capture::live::LiveCapture;
 
 mod common;
-use common::live::{can_capture, options, settle, tmp};
+use common::live::{can_capture, python_session, wirelens_json};
 
 #[test]
 fn websocket_messages_are_reported_as_the_ends_saw_them() {
     if !can_capture() {
         return;
     }
-    let script = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/tools/websocket_session.py"
+    let (capture, port, truth) = python_session(
+        "websocket_session.py",
+        "websocket.pcapng",
+        "websockets (apt-get install python3-websockets)",
     );
-    let mut python = Command::new("python3")
-        .arg(script)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("python3 with websockets (apt-get install python3-websockets)");
-    let mut lines = BufReader::new(python.stdout.take().unwrap()).lines();
-    let port: u16 = lines.next().unwrap().unwrap().trim().parse().unwrap();
-    let capture = tmp("websocket.pcapng");
-    let live = LiveCapture::start(&options(format!("tcp port {port}")), &capture, None).unwrap();
-    writeln!(python.stdin.take().unwrap(), "go").unwrap();
-    let truth: Value = serde_json::from_str(&lines.next().unwrap().unwrap()).unwrap();
-    assert!(python.wait().unwrap().success());
-    settle();
-    live.stop();
-
-    let out = Command::new(env!("CARGO_BIN_EXE_wirelens"))
-        .args(["websocket", "--format", "json"])
-        .arg(&capture)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let ours: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let ours = wirelens_json(&["websocket", "--format", "json"], &capture);
     let connections = ours["connections"].as_array().unwrap();
     assert_eq!(connections.len(), 1, "{ours:#}");
     let c = &connections[0];

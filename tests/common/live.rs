@@ -46,3 +46,50 @@ pub fn options(filter: String) -> LiveOptions {
 pub fn settle() {
     std::thread::sleep(Duration::from_millis(300));
 }
+
+/// Runs a session tool of tests/tools (Python) while `lo` is captured: the
+/// tool serves on 127.0.0.1 and prints its port, waits for a line on
+/// standard input, makes its traffic and prints what the ends saw as one
+/// line of JSON. Returns the capture (of that port), the tool's port and
+/// its JSON. `needs` names what the tool imports, for the error.
+pub fn python_session(script: &str, name: &str, needs: &str) -> (PathBuf, u16, serde_json::Value) {
+    use std::io::{BufRead, BufReader, Write};
+    use std::process::{Command, Stdio};
+    let path = format!("{}/tests/tools/{script}", env!("CARGO_MANIFEST_DIR"));
+    let mut python = Command::new("python3")
+        .arg(path)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("python3 with {needs}: {e}"));
+    let mut lines = BufReader::new(python.stdout.take().unwrap()).lines();
+    let port: u16 = lines.next().unwrap().unwrap().trim().parse().unwrap();
+    let capture = tmp(name);
+    let filter = format!("tcp port {port}");
+    let live =
+        wirelens::capture::live::LiveCapture::start(&options(filter), &capture, None).unwrap();
+    writeln!(python.stdin.take().unwrap(), "go").unwrap();
+    let truth = serde_json::from_str(&lines.next().unwrap().unwrap()).unwrap();
+    assert!(
+        python.wait().unwrap().success(),
+        "{script} failed (needs {needs})"
+    );
+    settle();
+    live.stop();
+    (capture, port, truth)
+}
+
+/// `wirelens ARGS... CAPTURE`'s JSON, failing on an error exit.
+pub fn wirelens_json(args: &[&str], capture: &std::path::Path) -> serde_json::Value {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_wirelens"))
+        .args(args)
+        .arg(capture)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}

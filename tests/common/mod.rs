@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod live;
+pub mod tls;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;

@@ -39,6 +39,10 @@ pub struct SseStream {
     /// The response head's frame and time.
     pub response: (u32, i64),
     pub events: Vec<TimedEvent>,
+    /// A content coding (gzip...) the body came in: its events are not
+    /// read (a coded event stream is rare, and its pieces do not inflate
+    /// on their own).
+    pub content_encoding: Option<String>,
 }
 
 #[derive(Debug)]
@@ -110,6 +114,9 @@ impl StreamFinder {
         let (Some(parser), Some(s)) = (self.parsers.get_mut(index), self.out.get_mut(index)) else {
             return;
         };
+        if s.content_encoding.is_some() {
+            return;
+        }
         parser.feed(bytes, &mut |event| {
             s.events.push(TimedEvent {
                 frame: now.0,
@@ -138,6 +145,7 @@ impl StreamFinder {
                         && header("content-type").is_some_and(|t| is_event_stream(t.as_bytes()))
                     {
                         let request = self.h2_requests.get(&key);
+                        let coding = header("content-encoding").filter(|c| is_coded(c.as_bytes()));
                         let s = SseStream {
                             tcp_stream: conn,
                             stream_id: Some(f.stream),
@@ -145,6 +153,7 @@ impl StreamFinder {
                             request: request.map(|r| (r.1, r.2)),
                             response: (v.number, v.ts_ns),
                             events: Vec::new(),
+                            content_encoding: coding,
                         };
                         let index = self.open(s);
                         self.h2_streams.insert(key, index);
@@ -176,6 +185,7 @@ impl Http1Handler for StreamFinder {
         if !http::header(head, "Content-Type").is_some_and(is_event_stream) {
             return None;
         }
+        let coding = http::header(head, "Content-Encoding").filter(|c| is_coded(c));
         Some(self.open(SseStream {
             tcp_stream: conn,
             stream_id: None,
@@ -183,6 +193,7 @@ impl Http1Handler for StreamFinder {
             request: request.map(|r| r.at),
             response: at,
             events: Vec::new(),
+            content_encoding: coding.map(|c| String::from_utf8_lossy(c).into_owned()),
         }))
     }
 
@@ -195,6 +206,12 @@ impl Http1Handler for StreamFinder {
     }
 
     fn switched(&mut self, _: usize, _: usize, _: &[u8], _: At) {}
+}
+
+/// A content coding other than `identity`.
+fn is_coded(coding: &[u8]) -> bool {
+    let c = coding.trim_ascii();
+    !c.is_empty() && !c.eq_ignore_ascii_case(b"identity")
 }
 
 fn is_event_stream(content_type: &[u8]) -> bool {
@@ -242,6 +259,7 @@ fn stream_json(s: &SseStream, first_ns: i64) -> Value {
         "tcp_stream": s.tcp_stream,
         "stream_id": s.stream_id,
         "path": s.path,
+        "content_encoding": s.content_encoding,
         "request_frame": s.request.map(|r| r.0),
         "response_frame": s.response.0,
         "start": secs(start - first_ns),
@@ -286,5 +304,6 @@ mod tests {
         assert!(is_event_stream(b"text/event-stream"));
         assert!(is_event_stream(b"Text/Event-Stream; charset=utf-8"));
         assert!(!is_event_stream(b"text/plain"));
+        assert!(is_coded(b"gzip") && !is_coded(b" identity ") && !is_coded(b""));
     }
 }

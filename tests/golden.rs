@@ -130,12 +130,6 @@ const FILE_FIELD_EXCEPTIONS: &[(&str, &str, &str)] = &[
         "as its tcp.segment_data: tshark leaves the 16,393-byte HEADERS frame unreassembled",
     ),
     (
-        "arkime_websocket.pcap",
-        "tcp.pdu.size",
-        "tshark frames WebSocket messages with tcp_dissect_pdus; wirelens does not dissect \
-         WebSocket yet (its payload shows as data under HTTP)",
-    ),
-    (
         "gen_tcp_loss_reorder_zero_window.pcap",
         "tcp.pdu.size",
         "frames 110 and 112 are out-of-order segments that complete HTTP/2 frames: wirelens \

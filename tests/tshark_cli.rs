@@ -505,7 +505,7 @@ fn json_fields_print_as_tsharks() {
 /// DNS, TLS, HTTP and HTTP/2 fields and the columns, equal to tshark's on
 /// every frame where both dissected the same protocols: not where tshark
 /// hands a resent segment to no protocol above TCP, nor where it names a
-/// protocol wirelens does not dissect yet (WebSocket), nor the frames the
+/// protocol wirelens does not dissect yet, nor the frames the
 /// goldens list as deliberate differences.
 #[test]
 fn application_fields_print_as_tsharks() {
@@ -618,7 +618,6 @@ const SOURCES_NOT_MADE: &[(&str, &str)] = &[
         "De-chunked entity body",
         "wirelens de-chunks an HTTP body without naming that step as a source",
     ),
-    ("Unmasked data", "WebSocket is not dissected yet (issue 20)"),
     (
         "Base64uri decoded",
         "the HTTP2-Settings header of an h2c upgrade is not decoded",
@@ -815,9 +814,9 @@ const HIERARCHY_DIFFERS: &[(&str, &str)] = &[
          its reassembly exceptions), as tests/common's tcp_payload_withheld says",
     ),
     (
-        "arkime_websocket.pcap zeek_pipelined-requests.pcap tcpdump_various_gre.pcap \
+        "zeek_pipelined-requests.pcap tcpdump_various_gre.pcap \
          ndpi_1kxun.pcap pcap-parser_wireshark_samples-test.pcapng tcpdump_mpls-traceroute.pcap",
-        "protocols wirelens does not dissect (WebSocket, GIF and PNG images, Cisco \
+        "protocols wirelens does not dissect (GIF and PNG images, Cisco \
          loopback, PIM, DTP, ICMP's MPLS extension...)",
     ),
     (
@@ -1433,16 +1432,6 @@ const VERBOSE_DIFFERS: &[(&str, &str, &str)] = &[
         "frame 60: tshark lists the RTO before the 'ACKed segment that wasn't captured' expert, wirelens after it",
     ),
     (
-        "arkime_websocket.pcap",
-        "Data (",
-        "tshark dissects the WebSocket frames after the HTTP upgrade; wirelens shows them as data (WebSocket is not dissected yet)",
-    ),
-    (
-        "arkime_websocket.pcap",
-        "Transmission Control Protocol,",
-        "tshark notes each WebSocket frame's PDU size under TCP; wirelens does not dissect WebSocket yet",
-    ),
-    (
         "dpkt_http.pcap",
         "Transmission Control Protocol,",
         "frame 36 is a spurious retransmission whose payload tshark words as 'Retransmitted TCP segment data', which it does not for the spurious retransmissions of other captures (as golden.rs says)",
@@ -1786,11 +1775,6 @@ const ONLY_DETAILS_DIFFERS: &[(&str, &str, &str)] = &[
         "tcpdump_mpls-traceroute.pcap",
         "Data (",
         "ICMP multi-part extensions: tshark shows data after ICMP that wirelens shows inside it (VERBOSE_DIFFERS)",
-    ),
-    (
-        "arkime_websocket.pcap",
-        "Data (",
-        "tshark dissects the WebSocket frames after the HTTP upgrade; wirelens shows them as data",
     ),
     (
         "ndpi_1kxun.pcap",

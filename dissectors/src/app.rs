@@ -135,7 +135,10 @@ fn payload<S: Sink>(
     let decrypted = tcp_item.is_none();
     // tshark's tcp_dissect_pdus notes each PDU's size under TCP.
     let pdu_size = |cx: &mut Cx<'_, S>, pdu: &TcpPdu, span: Span| {
-        let sized = matches!(pdu.proto, AppProto::Http2 | AppProto::Dns);
+        let sized = matches!(
+            pdu.proto,
+            AppProto::Http2 | AppProto::Dns | AppProto::WebSocket
+        );
         if let (Some(item), true) = (tcp_item, sized) {
             cx.sink.reenter(item);
             cx.generated(&PDU_SIZE, span, crate::field::Value::U64(span.len.into()));
@@ -183,6 +186,11 @@ fn payload<S: Sink>(
             data::dissect(cx, buf, off + in_frame_end);
         }
 
+        // WebSocket frames are framed by tcp_dissect_pdus straight under
+        // TCP in Wireshark: TCP's summary stays.
+        Rest::Pending if plan.pdus.is_empty() && plan.proto == AppProto::WebSocket => {
+            cx.append_info_sep(" ", format_args!("[TCP segment of a reassembled PDU]"));
+        }
         Rest::Pending if plan.pdus.is_empty() && !decrypted => {
             cx.pi.protocol = std::borrow::Cow::Borrowed(proto::TCP.column);
             cx.set_info(format_args!("[TCP segment of a reassembled PDU]"));
@@ -414,6 +422,13 @@ fn dissect_pdu<S: Sink>(
                 &m,
                 first,
             );
+        }
+        (AppProto::WebSocket, _) => {
+            // Upgraded from HTTP, which hands its frames on (as Wireshark's
+            // http.upgrade table): HTTP is in the layers, with no item.
+            // (A connection decoded as WebSocket shows it too.)
+            cx.mark(&proto::HTTP);
+            crate::websocket::dissect(cx, buf, off, len)
         }
         (AppProto::Http, note) => {
             let none = http::HttpNote::default();

@@ -322,6 +322,13 @@ pub fn upgrade_to_h2c(head: &[u8]) -> bool {
         && header(head, "Upgrade").is_some_and(|v| v.eq_ignore_ascii_case(b"h2c"))
 }
 
+/// A `101 Switching Protocols` head switching to WebSocket.
+pub fn upgrade_to_websocket(head: &[u8]) -> bool {
+    status(head) == Some(101)
+        && header(head, "Upgrade")
+            .is_some_and(|v| v.trim_ascii().eq_ignore_ascii_case(b"websocket"))
+}
+
 /// Counting a body as it streams by, without keeping it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BodyState {

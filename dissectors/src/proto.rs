@@ -111,6 +111,7 @@ protocols! {
     MEDIA = ("media", "Media Type", "");
     JSON = ("json", "JavaScript Object Notation", "JSON");
     SSE = ("sse", "Server-Sent Events", "");
+    WEBSOCKET = ("websocket", "WebSocket", "WebSocket");
     URLENCODED_FORM = ("urlencoded-form", "HTML Form URL Encoded", "");
     XML = ("xml", "eXtensible Markup Language", "XML");
     DHCP = ("dhcp", "Dynamic Host Configuration Protocol", "DHCP");

@@ -294,6 +294,10 @@ registry! {
         framed: "http2" in TCP;
     }
     grpc { fields: crate::grpc::ALL; }
+    websocket {
+        fields: crate::websocket::ALL;
+        framed: "websocket" in TCP;
+    }
     dhcp {
         fields: dhcp::ALL;
         found: (UdpPort, 67 | 68) => dhcp::dissect;

@@ -52,6 +52,8 @@ pub enum AppProto {
     /// protocol): one PDU, taken by [`crate::table::Table::TcpPreamble`].
     /// As a connection's protocol: nothing framed after it.
     Preamble,
+    /// WebSocket frames, after an HTTP Upgrade a `101` answered.
+    WebSocket,
 }
 
 impl AppProto {
@@ -63,6 +65,7 @@ impl AppProto {
             4 => AppProto::Dns,
             5 => AppProto::Lines,
             6 => AppProto::Preamble,
+            7 => AppProto::WebSocket,
             _ => AppProto::None,
         }
     }
@@ -74,6 +77,7 @@ impl AppProto {
             "tls" | "ssl" => AppProto::Tls,
             "http2" => AppProto::Http2,
             "dns" => AppProto::Dns,
+            "websocket" => AppProto::WebSocket,
             _ => AppProto::None,
         }
     }
@@ -86,6 +90,7 @@ impl AppProto {
             AppProto::Dns => 4,
             AppProto::Lines => 5,
             AppProto::Preamble => 6,
+            AppProto::WebSocket => 7,
         }
     }
 }
@@ -383,6 +388,7 @@ fn framing_of(proto: AppProto) -> Option<&'static dyn PduFraming> {
         AppProto::Dns => &crate::dns::TCP_MESSAGES,
         AppProto::Http => &crate::http::MESSAGES,
         AppProto::Lines => &crate::text_lines::LINES,
+        AppProto::WebSocket => &crate::websocket::FRAMES,
         AppProto::Preamble | AppProto::None => return None,
     })
 }
@@ -583,8 +589,10 @@ pub struct AppConnection {
     exchange: Option<Exchange>,
     /// After `101 Switching Protocols` to h2c in this direction's stream.
     switch_to_h2: [bool; 2],
-    /// After `101 Switching Protocols` to something else (WebSocket): the
-    /// bytes belong to HTTP's upgrade, shown as data.
+    /// After `101 Switching Protocols` to WebSocket: its frames.
+    switch_to_ws: bool,
+    /// After `101 Switching Protocols` to something else: the bytes belong
+    /// to HTTP's upgrade, shown as data.
     upgraded: bool,
     tls: crate::tls::TlsConnection,
     h2: Option<Box<crate::http2::H2Connection>>,
@@ -811,6 +819,10 @@ impl AppConnection {
         if !fed_own && !payload.is_empty() {
             self.rest_unfed(dir, held, seg_offset, a, payload.len(), &mut out);
         }
+        if self.switch_to_ws {
+            // The connection speaks WebSocket now (what its rest is).
+            out.proto = AppProto::WebSocket;
+        }
         out.version = self.tls.version;
         out.limit = self.limit_hit.take();
         // A body that lasts until the sender closes ends with its FIN.
@@ -1007,6 +1019,7 @@ impl AppConnection {
             proto: self.proto,
             http_port: self.http_port,
             switch_to_h2: self.switch_to_h2,
+            switch_to_ws: self.switch_to_ws,
             upgraded: self.upgraded,
             tls: self.tls.copy_without_keys(),
             ..Default::default()
@@ -1246,6 +1259,8 @@ impl AppConnection {
             AppProto::Preamble
         } else if self.switch_to_h2[d] {
             AppProto::Http2
+        } else if self.switch_to_ws {
+            AppProto::WebSocket
         } else {
             self.proto
         }
@@ -1401,6 +1416,8 @@ impl AppConnection {
                     if http::upgrade_to_h2c(head) {
                         self.switch_to_h2 = [true, true];
                         self.dirs[1 - d].h2_preface_expected = true;
+                    } else if code == 101 && http::upgrade_to_websocket(head) {
+                        self.switch_to_ws = true;
                     } else if code == 101 {
                         self.upgraded = true;
                     }

@@ -37,7 +37,7 @@ TRUTH = os.path.join(ROOT, "..", "shared", "tools", "tshark_truth.py")
 
 # Protocols whose fields are compared (prefixes of field names).
 FIELD_PREFIXES = ("eth.", "vlan.", "ieee8021ad.", "ieee8021ah.", "sll.", "null.", "arp.", "ip.", "ipv6.",
-                  "icmp.", "icmpv6.", "tcp.", "udp.", "data.", "frame.", "snmp.", "json.", "xml.", "smtp.", "imf.", "proxy.", "mime_multipart.", "quic.", "http3.")
+                  "icmp.", "icmpv6.", "tcp.", "udp.", "data.", "frame.", "snmp.", "json.", "xml.", "smtp.", "imf.", "proxy.", "mime_multipart.", "quic.", "http3.", "websocket.")
 # Fields of those protocols that wirelens does not produce (name resolution,
 # preferences off by default, forward references that a single pass cannot know).
 FIELD_SKIP = {"frame.encap_type", "frame.offset_shift", "frame.time_delta_displayed", "frame.marked",

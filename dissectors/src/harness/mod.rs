@@ -447,7 +447,8 @@ fn sse(data: &[u8]) {
 
 /// WebSocket: the input's first byte says whether messages are deflated
 /// (and with context takeover); read in the input's pieces, the stream
-/// gives the messages it gives read whole.
+/// gives the messages it gives read whole. Then the frames are dissected
+/// as a connection's after its upgrade.
 fn websocket(data: &[u8]) {
     let Some((&how, rest)) = data.split_first() else {
         return;
@@ -467,7 +468,14 @@ fn websocket(data: &[u8]) {
     };
     let pieces = frames(rest);
     assert_eq!(read(&pieces), read(&[&pieces.concat()]));
+    // The same bytes as a connection's frames after an HTTP upgrade,
+    // through the engine's framing and the websocket dissector.
+    run_stream_after(80, b"", WEBSOCKET_UPGRADE, rest);
 }
+
+/// A `101` switching a connection to WebSocket.
+const WEBSOCKET_UPGRADE: &[u8] =
+    b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n";
 
 fn hpack(data: &[u8]) {
     let mut d = crate::hpack::HpackDecoder::new(data.first().is_some_and(|b| b & 1 == 0));
@@ -723,6 +731,15 @@ mod tests {
     use super::*;
 
     /// The stream targets reach their dissector, however the stream is cut.
+    #[test]
+    fn the_websocket_target_reaches_the_websocket_dissector() {
+        let infos = run_stream_after(80, b"", WEBSOCKET_UPGRADE, &[1, 0x81, 0x02, b'h', b'i']);
+        assert!(
+            infos.iter().any(|i| i == "WebSocket Text [FIN] "),
+            "{infos:?}"
+        );
+    }
+
     #[test]
     fn stream_targets_reach_the_application_dissectors() {
         let get = b"GET /index.html HTTP/1.1\r\nHost: example.com\r\n\r\n";

@@ -1,7 +1,6 @@
-//! WebSocket (RFC 6455) read from a connection's byte streams after its
-//! HTTP Upgrade: frames (FIN, RSV, opcode, mask, length), payloads
-//! unmasked, fragmented messages joined, and permessage-deflate
-//! (RFC 7692) inflated with its context carried from message to message
+//! A WebSocket direction's byte stream read into messages: frames
+//! (FIN, RSV, opcode, mask, length), payloads unmasked, fragmented
+//! messages joined, and permessage-deflate (RFC 7692) inflated with its context carried from message to message
 //! unless the handshake said `*_no_context_takeover`. Tshark 4.0 loses
 //! that context on a fragmented compressed message and shows garbage for
 //! every message after; here the context follows the messages as sent.
@@ -12,144 +11,14 @@
 //! [`MAX_INFLATED`] (a deflate bomb), saying so.
 
 use flate2::{Decompress, FlushDecompress, Status};
-use sha1::{Digest, Sha1};
 
-/// The GUID RFC 6455 appends to the client's key.
-const GUID: &[u8] = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
+use super::{BINARY, CLOSE, CONTINUATION, FrameHeader, PONG, TEXT, field, opcode_name};
+
 /// A message's bytes kept (after inflation); the rest is counted.
 pub const MAX_KEPT: usize = 1 << 20;
 /// A compressed message inflated to more than this ends inflation on its
 /// direction.
 pub const MAX_INFLATED: u64 = 64 << 20;
-
-/// Frame header byte ranges and bits, declared once.
-mod field {
-    pub const FIN: u8 = 0x80;
-    pub const RSV: u8 = 0x70;
-    pub const RSV1: u8 = 0x40;
-    pub const OPCODE: u8 = 0x0f;
-    pub const MASK: u8 = 0x80;
-    pub const LEN7: u8 = 0x7f;
-    /// The 7-bit length's escapes to a 16- and a 64-bit length.
-    pub const LEN16: u8 = 126;
-    pub const LEN64: u8 = 127;
-    pub const MAX_HEADER: usize = 14;
-}
-
-/// Opcodes.
-pub const CONTINUATION: u8 = 0;
-pub const TEXT: u8 = 1;
-pub const BINARY: u8 = 2;
-pub const CLOSE: u8 = 8;
-pub const PING: u8 = 9;
-pub const PONG: u8 = 10;
-
-/// `Sec-WebSocket-Accept` for a `Sec-WebSocket-Key`: base64(SHA-1(key + GUID)).
-pub fn accept_for(key: &[u8]) -> String {
-    let mut h = Sha1::new();
-    h.update(trim(key));
-    h.update(GUID);
-    base64(&h.finalize())
-}
-
-fn trim(b: &[u8]) -> &[u8] {
-    b.trim_ascii()
-}
-
-fn base64(b: &[u8]) -> String {
-    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(b.len().div_ceil(3) * 4);
-    for c in b.chunks(3) {
-        let n = (u32::from(c[0]) << 16)
-            | (u32::from(*c.get(1).unwrap_or(&0)) << 8)
-            | u32::from(*c.get(2).unwrap_or(&0));
-        for i in 0..4 {
-            if i <= c.len() {
-                out.push(A[(n >> (18 - 6 * i) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
-}
-
-/// What the handshake agreed on permessage-deflate.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Deflate {
-    pub client_no_context_takeover: bool,
-    pub server_no_context_takeover: bool,
-}
-
-/// permessage-deflate's parameters, when `Sec-WebSocket-Extensions` (the
-/// server's, which is what was agreed) names it.
-pub fn deflate_of(extensions: &[u8]) -> Option<Deflate> {
-    let text = String::from_utf8_lossy(extensions);
-    text.split(',').find_map(|ext| {
-        let mut parts = ext.split(';').map(str::trim);
-        if !parts.next()?.eq_ignore_ascii_case("permessage-deflate") {
-            return None;
-        }
-        let mut d = Deflate::default();
-        for p in parts {
-            let name = p.split('=').next().unwrap_or("").trim();
-            if name.eq_ignore_ascii_case("client_no_context_takeover") {
-                d.client_no_context_takeover = true;
-            } else if name.eq_ignore_ascii_case("server_no_context_takeover") {
-                d.server_no_context_takeover = true;
-            }
-        }
-        Some(d)
-    })
-}
-
-/// One frame's header.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct FrameHeader {
-    pub fin: bool,
-    /// RSV1..3 as the three bits after FIN (RSV1: 4).
-    pub rsv: u8,
-    pub opcode: u8,
-    pub mask: Option<[u8; 4]>,
-    pub len: u64,
-    /// The header's own length.
-    pub header_len: usize,
-}
-
-impl FrameHeader {
-    /// The header at the start of `b`; None while `b` is too short for it.
-    pub fn parse(b: &[u8]) -> Option<FrameHeader> {
-        let (&b0, &b1) = (b.first()?, b.get(1)?);
-        let (len, mut at) = match b1 & field::LEN7 {
-            field::LEN16 => (u64::from(crate::bytes::be16(b, 2)?), 4),
-            field::LEN64 => (u64::from_be_bytes(crate::bytes::array(b, 2)?), 10),
-            n => (u64::from(n), 2),
-        };
-        let mask = if b1 & field::MASK != 0 {
-            let m = crate::bytes::array(b, at)?;
-            at += 4;
-            Some(m)
-        } else {
-            None
-        };
-        Some(FrameHeader {
-            fin: b0 & field::FIN != 0,
-            rsv: (b0 & field::RSV) >> 4,
-            opcode: b0 & field::OPCODE,
-            mask,
-            len,
-            header_len: at,
-        })
-    }
-
-    pub fn compressed(&self) -> bool {
-        self.rsv & (field::RSV1 >> 4) != 0
-    }
-
-    pub fn is_control(&self) -> bool {
-        self.opcode >= CLOSE
-    }
-}
 
 /// A whole message: a data message (its fragments joined and inflated)
 /// or a control frame.
@@ -181,19 +50,6 @@ impl Message {
     }
 }
 
-pub fn opcode_name(opcode: u8) -> &'static str {
-    match opcode {
-        CONTINUATION => "continuation",
-        TEXT => "text",
-        BINARY => "binary",
-        CLOSE => "close",
-        PING => "ping",
-        PONG => "pong",
-        _ => "reserved",
-    }
-}
-
-/// One direction of a WebSocket connection, read as it arrives.
 #[derive(Debug)]
 pub struct WebSocketReader {
     /// Header bytes gathered while a header is cut.
@@ -444,29 +300,6 @@ impl Inflater {
 mod tests {
     use super::*;
     use flate2::{Compress, Compression, FlushCompress};
-
-    #[test]
-    fn the_rfc_handshake_example() {
-        // RFC 6455 1.3.
-        assert_eq!(
-            accept_for(b"dGhlIHNhbXBsZSBub25jZQ=="),
-            "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="
-        );
-    }
-
-    #[test]
-    fn extension_parameters() {
-        let d =
-            deflate_of(b"permessage-deflate; client_max_window_bits; server_no_context_takeover");
-        assert_eq!(
-            d,
-            Some(Deflate {
-                client_no_context_takeover: false,
-                server_no_context_takeover: true
-            })
-        );
-        assert_eq!(deflate_of(b"x-webkit-deflate-frame"), None);
-    }
 
     fn read(r: &mut WebSocketReader, b: &[u8]) -> Vec<Message> {
         let mut out = Vec::new();

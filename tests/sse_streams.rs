@@ -180,18 +180,7 @@ fn transfer(
 }
 
 fn wirelens_sse(capture: &Path, keylog: &Path) -> Value {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_wirelens"));
-    cmd.args(["sse", "--format", "json"]).arg(capture);
-    if keylog.exists() {
-        cmd.arg("--keylog").arg(keylog);
-    }
-    let out = cmd.output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
+    common::live::wirelens_json_keyed(&["sse", "--format", "json"], capture, Some(keylog))
 }
 
 /// tshark's time (since the first frame) and the server's TCP payload

@@ -81,11 +81,21 @@ pub fn python_session(script: &str, name: &str, needs: &str) -> (PathBuf, u16, s
 
 /// `wirelens ARGS... CAPTURE`'s JSON, failing on an error exit.
 pub fn wirelens_json(args: &[&str], capture: &std::path::Path) -> serde_json::Value {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_wirelens"))
-        .args(args)
-        .arg(capture)
-        .output()
-        .unwrap();
+    wirelens_json_keyed(args, capture, None)
+}
+
+/// `wirelens_json` with `--keylog KEYS` when the key log exists.
+pub fn wirelens_json_keyed(
+    args: &[&str],
+    capture: &std::path::Path,
+    keys: Option<&std::path::Path>,
+) -> serde_json::Value {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_wirelens"));
+    cmd.args(args).arg(capture);
+    if let Some(k) = keys.filter(|k| k.exists()) {
+        cmd.arg("--keylog").arg(k);
+    }
+    let out = cmd.output().unwrap();
     assert!(
         out.status.success(),
         "{}",

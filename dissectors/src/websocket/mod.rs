@@ -304,20 +304,19 @@ fn header_fields<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize, h: &Fram
     cx.field(&OPCODE, s(0, 1), Value::U64(u64::from(h.opcode)));
     cx.field(&MASK, s(1, 1), Value::Bool(h.mask.is_some()));
     let short = b[1] & field::LEN7;
+    let value = Value::U64(u64::from(short));
     let extended = match short {
         field::LEN16 => " Extended Payload Length (16 bits)",
         field::LEN64 => " Extended Payload Length (64 bits)",
         _ => "",
     };
-    cx.labeled(
-        &PAYLOAD_LENGTH,
-        s(1, 1),
-        Value::U64(u64::from(short)),
-        format_args!(
-            "{}Payload length: {short}{extended}",
-            bits_of(b[1], field::LEN7)
-        ),
-    );
+    if extended.is_empty() || !cx.sink.wants_text() {
+        cx.field(&PAYLOAD_LENGTH, s(1, 1), value);
+    } else {
+        let bits = crate::tree::bit_pattern(&PAYLOAD_LENGTH, u64::from(short));
+        let text = format_args!("{bits} = Payload length: {short}{extended}");
+        cx.labeled(&PAYLOAD_LENGTH, s(1, 1), value, text);
+    }
     match short {
         field::LEN16 => cx.field(&PAYLOAD_LENGTH_EXT_16, s(2, 2), Value::U64(h.len)),
         field::LEN64 => cx.field(&PAYLOAD_LENGTH_EXT_64, s(2, 8), Value::U64(h.len)),
@@ -326,26 +325,6 @@ fn header_fields<S: Sink>(cx: &mut Cx<'_, S>, buf: Buf<'_>, off: usize, h: &Fram
     if let Some(m) = &h.mask {
         cx.field(&MASKING_KEY, s(h.header_len - 4, 4), Value::Bytes(m));
     }
-}
-
-/// `byte`'s bits under `mask` as Wireshark draws them (`.000 1100 = `).
-fn bits_of(byte: u8, mask: u8) -> String {
-    let mut out = String::with_capacity(12);
-    for i in (0..8).rev() {
-        let c = if mask >> i & 1 == 0 {
-            '.'
-        } else if byte >> i & 1 == 1 {
-            '1'
-        } else {
-            '0'
-        };
-        out.push(c);
-        if i == 4 {
-            out.push(' ');
-        }
-    }
-    out.push_str(" = ");
-    out
 }
 
 /// The payload's item and what the opcode says of it.
@@ -442,10 +421,5 @@ mod tests {
         assert_eq!(FRAMES.frame(&hello[..5], &mut st), Framing::NeedMore);
         assert!(FRAMES.starts_pdu(&hello));
         assert!(!FRAMES.starts_pdu(b"GET / HTTP/1.1"));
-    }
-
-    #[test]
-    fn length_bits_as_wireshark_draws_them() {
-        assert_eq!(bits_of(0x8c, 0x7f), ".000 1100 = ");
     }
 }

@@ -1,6 +1,8 @@
 //! `wirelens export FILE [-Y FILTER] -w OUT`: the packets a display filter
 //! matches (all without one) written to a new capture, pcapng or pcap by
-//! OUT's extension, like `tshark -r FILE -Y FILTER -w OUT`.
+//! OUT's extension, like `tshark -r FILE -Y FILTER -w OUT`. With
+//! `--format har` the HTTP requests as an archive; with `--format parquet`
+//! any number of captures as one dataset (`super::dataset`).
 
 use std::path::PathBuf;
 
@@ -9,12 +11,15 @@ use super::{CliError, display_filter, open, warn_read};
 
 #[derive(Debug, clap::Args)]
 pub struct ExportArgs {
-    pub file: PathBuf,
+    /// The capture; `--format parquet` takes several.
+    #[arg(required = true, num_args = 1..)]
+    pub files: Vec<PathBuf>,
     /// Only packets matching this display filter.
     #[arg(short = 'Y', long = "display-filter")]
     pub filter: Option<String>,
     /// Where to write: `.pcap` or `.cap` for classic pcap, pcapng otherwise
-    /// (with --extract-secrets: the key log).
+    /// (with --extract-secrets: the key log; with --format parquet: the
+    /// dataset's directory).
     #[arg(short = 'w', long = "write")]
     pub out: PathBuf,
     /// Write this TLS key log into the capture (a Decryption Secrets
@@ -27,8 +32,11 @@ pub struct ExportArgs {
     #[arg(long = "extract-secrets", conflicts_with_all = ["inject_secrets", "filter"])]
     pub extract_secrets: bool,
     /// `har`: the HTTP requests as an HTTP Archive 1.2 instead of packets
-    /// (also chosen by OUT ending in `.har`). Packets are written as
-    /// pcapng or pcap by OUT's extension.
+    /// (also chosen by OUT ending in `.har`). `parquet`: every FILE into
+    /// one Hive-partitioned dataset in the directory OUT, tables packets,
+    /// flows, dns, http, http_timing and tls, a partition
+    /// `capture=STEM` each. Packets are written as pcapng or pcap by
+    /// OUT's extension.
     #[arg(long, value_enum)]
     pub format: Option<ExportFormat>,
 }
@@ -36,19 +44,34 @@ pub struct ExportArgs {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum ExportFormat {
     Har,
+    Parquet,
 }
 
 pub fn run(a: &ExportArgs) -> Result<(), CliError> {
-    let file = open(&a.file)?;
+    if a.format == Some(ExportFormat::Parquet) {
+        if a.filter.is_some() || a.inject_secrets.is_some() || a.extract_secrets {
+            return Err(CliError(
+                "--format parquet writes whole captures: -Y and the secrets options do not apply"
+                    .into(),
+            ));
+        }
+        return super::dataset::run(&a.files, &a.out);
+    }
+    let [path] = a.files.as_slice() else {
+        return Err(CliError(
+            "one capture at a time, but for --format parquet".into(),
+        ));
+    };
+    let file = open(path)?;
     if a.extract_secrets {
-        return extract_secrets(a, &file);
+        return extract_secrets(a, path, &file);
     }
     let har_by_name = a
         .out
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("har"));
     if a.format == Some(ExportFormat::Har) || (a.format.is_none() && har_by_name) {
-        return har(a, &file);
+        return har(a, path, &file);
     }
     let inject = match &a.inject_secrets {
         Some(spec) => read_secrets(spec)?,
@@ -71,7 +94,7 @@ pub fn run(a: &ExportArgs) -> Result<(), CliError> {
     );
     let mut reader = file.reader();
     while reader.next().is_some() {}
-    warn_read(&a.file, &reader.notes);
+    warn_read(path, &reader.notes);
     Ok(())
 }
 
@@ -97,7 +120,11 @@ fn read_secrets(spec: &str) -> Result<Vec<u8>, CliError> {
 
 /// Writes the HTTP requests (those with a packet the filter matches) as
 /// a HAR archive.
-fn har(a: &ExportArgs, file: &crate::capture::CaptureFile) -> Result<(), CliError> {
+fn har(
+    a: &ExportArgs,
+    path: &std::path::Path,
+    file: &crate::capture::CaptureFile,
+) -> Result<(), CliError> {
     let filter = display_filter(a.filter.as_deref())?;
     let (mut exchanges, notes) = crate::report::http_timing::exchanges(file);
     if let Some(f) = &filter {
@@ -111,15 +138,19 @@ fn har(a: &ExportArgs, file: &crate::capture::CaptureFile) -> Result<(), CliErro
     let archive = crate::report::har::archive(&exchanges);
     let n = crate::report::har::write(&archive, &a.out).map_err(CliError)?;
     eprintln!("wirelens: {n} requests written to {}", a.out.display());
-    warn_read(&a.file, &notes);
+    warn_read(path, &notes);
     Ok(())
 }
 
 /// Writes the capture's TLS secrets out as a key log.
-fn extract_secrets(a: &ExportArgs, file: &crate::capture::CaptureFile) -> Result<(), CliError> {
+fn extract_secrets(
+    a: &ExportArgs,
+    path: &std::path::Path,
+    file: &crate::capture::CaptureFile,
+) -> Result<(), CliError> {
     let mut reader = file.reader();
     while reader.next().is_some() {}
-    warn_read(&a.file, &reader.notes);
+    warn_read(path, &reader.notes);
     std::fs::write(&a.out, &reader.tls_secrets)
         .map_err(|e| CliError(format!("{}: {e}", a.out.display())))?;
     eprintln!(

@@ -117,6 +117,23 @@ fn timing_summary(file: &crate::capture::CaptureFile) -> (Value, crate::capture:
     (json!({ "requests": requests }), notes)
 }
 
+/// `http --timing`'s rows, each with its start in nanoseconds
+/// (`start_ns`) for the dataset's time column.
+pub(super) fn timing_rows(
+    file: &std::sync::Arc<crate::capture::CaptureFile>,
+) -> (Vec<Value>, crate::capture::ReadNotes) {
+    let (exchanges, notes) = crate::report::http_timing::exchanges(file);
+    let rows = exchanges
+        .iter()
+        .filter_map(|e| {
+            let mut row = timing_row(e)?;
+            row["start_ns"] = json!(e.phases()?.start_ns);
+            Some(row)
+        })
+        .collect();
+    (rows, notes)
+}
+
 /// One request's row: what it was, and curl's figures and the phases.
 fn timing_row(e: &crate::report::http_timing::Exchange) -> Option<Value> {
     let (request, p, c) = (e.request?, e.phases()?, e.curl_times()?);

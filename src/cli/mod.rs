@@ -3,6 +3,7 @@
 
 mod bench;
 pub mod capture;
+mod dataset;
 pub mod dns;
 pub mod export;
 pub mod fields;

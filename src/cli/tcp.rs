@@ -80,7 +80,7 @@ pub fn run(a: &TcpArgs, out: &mut impl Write) -> Result<(), CliError> {
     Ok(())
 }
 
-fn rtt_samples(snap: &Snapshot) -> std::collections::HashMap<u32, Vec<i64>> {
+pub(super) fn rtt_samples(snap: &Snapshot) -> std::collections::HashMap<u32, Vec<i64>> {
     let mut m: std::collections::HashMap<u32, Vec<i64>> = std::collections::HashMap::new();
     for r in snap.tcp_records.iter() {
         if r.rtt_ns >= 0 {
